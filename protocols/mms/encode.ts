@@ -1,0 +1,77 @@
+import { PduError } from '../wsp/errors.js';
+import { sizeOf, writeMultipart } from '../wsp/multipart.js';
+import { Writer } from '../wsp/writer.js';
+import { CODE_CONTENT_TYPE, CODE_MESSAGE_TYPE, CODE_MMS_VERSION, CODE_TRANSACTION_ID, FIELD_BY_KEY, fieldFor } from './fields.js';
+import { MANDATORY, type MmsPdu } from './model.js';
+import { MESSAGE_TYPES, type MessageType } from './tables.js';
+
+const OCTET_BY_TYPE = new Map<string, number>(MESSAGE_TYPES.map(([o, t]) => [t, o]));
+
+/** Keys written apart from the field loop. */
+const SPECIAL = new Set(['messageType', 'transactionId', 'mmsVersion', 'contentType', 'parts', 'body', 'extraHeaders']);
+
+/**
+ * Encode an MMS PDU. Header order: X-Mms-Message-Type, X-Mms-Transaction-ID, X-Mms-MMS-Version first
+ * (§6: "in this order"), then the other fields in the object's key order, Content-Type last followed by
+ * the body. Throws PduError ENCODE_INVALID for a model that cannot be encoded.
+ */
+export function encodePdu(pdu: MmsPdu): Buffer {
+  const messageType = pdu.messageType as MessageType;
+  const typeOctet = OCTET_BY_TYPE.get(messageType);
+  if (typeOctet === undefined) throw new PduError('ENCODE_INVALID', `unknown message type ${String(messageType)}`, -1);
+  const fields = pdu as unknown as Record<string, unknown>;
+  for (const key of MANDATORY[messageType]) {
+    if (fields[key] === undefined) throw new PduError('ENCODE_INVALID', `${messageType} needs ${key}`, -1);
+  }
+  if (pdu.mmsVersion === undefined) throw new PduError('ENCODE_INVALID', `${messageType} needs mmsVersion`, -1);
+
+  const w = new Writer((pdu.parts ? sizeOf(pdu.parts) : 0) + (pdu.body ? pdu.body.length : 0) + 256);
+  w.byte(0x80 | CODE_MESSAGE_TYPE);
+  w.byte(typeOctet);
+  if (pdu.transactionId !== undefined) writeField(w, CODE_TRANSACTION_ID, messageType, pdu.transactionId);
+  writeField(w, CODE_MMS_VERSION, messageType, pdu.mmsVersion);
+
+  for (const key in fields) {
+    const value = fields[key];
+    if (value === undefined) continue;
+    if (key === 'extraHeaders') {
+      for (const h of pdu.extraHeaders!) {
+        if ('code' in h) {
+          w.byte(0x80 | h.code);
+          w.bytes(h.value);
+        } else {
+          w.textString(h.name);
+          w.textString(h.value);
+        }
+      }
+      continue;
+    }
+    if (SPECIAL.has(key)) continue;
+    const spec = FIELD_BY_KEY.get(key);
+    if (spec === undefined) throw new PduError('ENCODE_INVALID', `unknown header field ${key}`, -1);
+    if (spec.repeat) {
+      if (!Array.isArray(value)) throw new PduError('ENCODE_INVALID', `${key} must be an array`, -1);
+      for (const v of value) writeField(w, spec.code, messageType, v);
+    } else writeField(w, spec.code, messageType, value);
+  }
+
+  if (pdu.contentType !== undefined) {
+    writeField(w, CODE_CONTENT_TYPE, messageType, pdu.contentType);
+    if (pdu.parts) writeMultipart(w, pdu.parts);
+    if (pdu.body) w.bytes(pdu.body);
+  } else if (pdu.parts || pdu.body) {
+    throw new PduError('ENCODE_INVALID', 'a body needs a contentType', -1);
+  }
+  return w.finish();
+}
+
+function writeField(w: Writer, code: number, messageType: MessageType, value: unknown): void {
+  const spec = fieldFor(code, messageType)!;
+  w.byte(0x80 | code);
+  try {
+    spec.codec.write(w, value);
+  } catch (e) {
+    if (e instanceof PduError) throw e;
+    throw new PduError('ENCODE_INVALID', `${spec.key}: ${(e as Error).message}`, -1);
+  }
+}

@@ -1,0 +1,339 @@
+import { charsetFromMib, decodeText, encodeText, mibOf } from './charsets.js';
+import { contentTypeCode, contentTypeName } from './content-types.js';
+import { PduError } from './errors.js';
+import type { CharsetText, ContentDisposition, ContentType, EncodedStringValue, ParamValue } from './model.js';
+import { PARAM_BY_CODE, paramSpecFor, type ParamForm } from './params.js';
+import type { Reader } from './reader.js';
+import { Writer } from './writer.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// Encoded-string-value = Text-string | Value-length Char-set Text-string   ; WAP-230 8.4.2.1, MMS_ENC 7.2.9
+// ---------------------------------------------------------------------------------------------------------
+
+/** Well-known-charset = Any-charset | Integer-value ; Any-charset = <Octet 128>   ; WAP-230 8.4.2.8 */
+export function readCharsetMib(r: Reader): number {
+  if (r.peek() === 0x80) {
+    r.pos++;
+    return 0;
+  }
+  return r.integerValue();
+}
+
+function isWide(mib: number): boolean {
+  return mib === 1000 || mib === 1013 || mib === 1014 || mib === 1015;
+}
+
+export function readEncodedString(r: Reader): EncodedStringValue {
+  // A lone NUL is an empty Text-string, not a zero Value-length (which could hold no charset).
+  if (!r.atValueLength() || r.buf[r.pos] === 0) return r.textString();
+  const len = r.valueLength();
+  const start = r.pos;
+  return r.within(len, () => {
+    const mib = readCharsetMib(r);
+    const body = r.buf.subarray(r.pos, r.end);
+    let text = body;
+    if (!isWide(mib)) {
+      if (text.length > 0 && text[0] === 0x7f) text = text.subarray(1);
+      const nul = text.indexOf(0);
+      if (nul >= 0) text = text.subarray(0, nul);
+    } else {
+      // UCS-2/UTF-16 text contains zero octets; the Value-length bounds it, and the terminator may be
+      // one or two NULs.
+      if (text.length % 2 === 1 && text[text.length - 1] === 0) text = text.subarray(0, text.length - 1);
+      else if (text.length >= 2 && text[text.length - 1] === 0 && text[text.length - 2] === 0) text = text.subarray(0, text.length - 2);
+    }
+    const decoded = decodeText(text, mib);
+    const out: CharsetText = { charset: mib === 0 ? '*' : charsetFromMib(mib), text: decoded.text };
+    if (!decoded.exact || !reencodes(out, r.buf.subarray(start, start + len))) out.raw = Buffer.from(body);
+    return out;
+  });
+}
+
+const scratch = { w: new Writer(256) };
+function reencodes(v: CharsetText, original: Buffer): boolean {
+  const w = scratch.w;
+  w.pos = 0;
+  try {
+    writeCharsetBody(w, v);
+  } catch {
+    return false;
+  }
+  return w.pos === original.length && w.buf.subarray(0, w.pos).equals(original);
+}
+
+function writeCharsetBody(w: Writer, v: CharsetText): void {
+  const mib = mibOf(v.charset);
+  if (mib === undefined) throw new PduError('BAD_CHARSET', `unknown charset ${String(v.charset)}`, -1);
+  if (mib === 0) w.byte(0x80);
+  else w.integerValue(mib);
+  if (v.raw) {
+    w.bytes(v.raw);
+    return;
+  }
+  let bytes: Buffer;
+  try {
+    bytes = encodeText(v.text, mib === 0 ? 106 : mib);
+  } catch {
+    throw new PduError('BAD_CHARSET', `cannot encode text in ${String(v.charset)}; supply raw bytes`, -1);
+  }
+  if (!isWide(mib) && bytes.length > 0 && bytes[0]! >= 0x80) w.byte(0x7f);
+  w.rawString(bytes);
+}
+
+export function writeEncodedString(w: Writer, v: EncodedStringValue): void {
+  if (typeof v === 'string') {
+    w.textString(v);
+    return;
+  }
+  w.withLength(() => writeCharsetBody(w, v));
+}
+
+/** The text of an Encoded-string-value, whatever its form. */
+export function textOf(v: EncodedStringValue): string {
+  return typeof v === 'string' ? v : v.text;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Content-type-value   ; WAP-230 8.4.2.24
+//   Content-type-value = Constrained-media | Content-general-form
+//   Constrained-media  = Constrained-encoding = Extension-Media | Short-integer
+//   Content-general-form = Value-length Media-type
+//   Media-type = (Well-known-media | Extension-Media) *(Parameter)
+// ---------------------------------------------------------------------------------------------------------
+
+function mediaName(code: number): string | number {
+  return contentTypeName(code) ?? code;
+}
+
+/** Constrained-encoding = Extension-Media | Short-integer   ; WAP-230 8.4.2.1 */
+function readConstrained(r: Reader): string | number {
+  const b = r.peek();
+  if (b >= 0x80) {
+    r.pos++;
+    return mediaName(b & 0x7f);
+  }
+  return r.textString();
+}
+
+export function readContentType(r: Reader): ContentType {
+  const b = r.peek();
+  if (b > 31) return { mediaType: readConstrained(r) };
+  const len = r.valueLength();
+  return r.within(len, () => {
+    const first = r.peek();
+    const mediaType = first >= 0x80 || first <= 30 ? mediaName(r.integerValue()) : r.textString();
+    const ct: ContentType = { mediaType };
+    if (r.pos < r.end) ct.params = readParams(r);
+    else if (typeof mediaType === 'string' ? (contentTypeCode(mediaType) ?? 0) < 128 : mediaType < 128) ct.generalForm = true;
+    return ct;
+  });
+}
+
+export function writeContentType(w: Writer, ct: ContentType): void {
+  const code = typeof ct.mediaType === 'number' ? ct.mediaType : contentTypeCode(ct.mediaType);
+  const hasParams = ct.params !== undefined && hasKeys(ct.params);
+  if (!hasParams && !ct.generalForm && (code === undefined || code < 128)) {
+    if (code !== undefined) w.shortInteger(code);
+    else w.textString(ct.mediaType as string);
+    return;
+  }
+  w.withLength(() => {
+    if (code !== undefined) w.integerValue(code);
+    else w.textString(ct.mediaType as string);
+    if (ct.params) writeParams(w, ct.params);
+  });
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+/** The media type of a ContentType as a string (unassigned numbers as `application/x-wsp-0xNN`). */
+export function mediaTypeOf(ct: ContentType): string {
+  return typeof ct.mediaType === 'string' ? ct.mediaType : `application/x-wsp-0x${ct.mediaType.toString(16)}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parameter = Typed-parameter | Untyped-parameter   ; WAP-230 8.4.2.4
+//   Typed-parameter = Well-known-parameter-token Typed-value ; token = Integer-value
+//   Untyped-parameter = Token-text Untyped-value ; Untyped-value = Integer-value | Text-value
+//   Text-value = No-value | Token-text | Quoted-string
+// ---------------------------------------------------------------------------------------------------------
+
+/** Read parameters up to r.end. */
+export function readParams(r: Reader): Record<string, ParamValue> {
+  const params: Record<string, ParamValue> = {};
+  while (r.pos < r.end) {
+    const b = r.peek();
+    if (b >= 0x80 || b <= 30) {
+      const at = r.pos;
+      const code = r.integerValue();
+      const spec = PARAM_BY_CODE[code];
+      if (!spec) r.fail('BAD_VALUE', `unknown well-known parameter 0x${code.toString(16)}`, at);
+      params[spec.name] = readTyped(r, spec.form);
+    } else {
+      const name = r.textString();
+      params[name] = readUntyped(r);
+    }
+  }
+  return params;
+}
+
+function readUntyped(r: Reader): ParamValue {
+  const b = r.peek();
+  if (b >= 0x80 || (b >= 1 && b <= 30)) return r.integerValue();
+  return readTextValue(r);
+}
+
+function readTextValue(r: Reader): ParamValue {
+  const b = r.peek();
+  if (b === 0) {
+    r.pos++;
+    return '';
+  }
+  if (b === 0x22) return r.quotedString();
+  return r.textString();
+}
+
+function readTyped(r: Reader, form: ParamForm): ParamValue {
+  switch (form) {
+    case 'charset': {
+      const mib = readCharsetMib(r);
+      return mib === 0 ? '*' : charsetFromMib(mib);
+    }
+    case 'integer':
+    case 'delta':
+      return r.integerValue();
+    case 'q':
+      return r.uintvar();
+    case 'short':
+      return r.shortInteger();
+    case 'version': {
+      const b = r.peek();
+      if (b >= 0x80) {
+        const v = r.shortInteger();
+        return `${v >> 4}.${v & 0x0f}`;
+      }
+      return r.textString();
+    }
+    case 'text':
+      return r.textString();
+    case 'text-value':
+      return readTextValue(r);
+    case 'field-name': {
+      const b = r.peek();
+      return b >= 0x80 ? r.shortInteger() : r.textString();
+    }
+    case 'constrained':
+      return readConstrained(r);
+    case 'no-value': {
+      const at = r.pos;
+      if (r.byte() !== 0) r.fail('BAD_VALUE', 'expected No-value', at);
+      return true;
+    }
+    case 'date':
+      return r.date();
+  }
+}
+
+export function writeParams(w: Writer, params: Record<string, ParamValue>): void {
+  for (const name in params) {
+    const value = params[name]!;
+    const spec = paramSpecFor(name, value);
+    if (!spec) {
+      w.textString(name);
+      if (typeof value === 'number') w.integerValue(value);
+      else if (value === true) w.byte(0);
+      else if (value instanceof Date) throw new PduError('ENCODE_INVALID', `textual parameter ${name} cannot carry a date`, -1);
+      else if (value === '') w.byte(0);
+      else w.textString(value);
+      continue;
+    }
+    w.integerValue(spec.code);
+    writeTyped(w, spec.form, name, value);
+  }
+}
+
+function writeTyped(w: Writer, form: ParamForm, name: string, value: ParamValue): void {
+  const bad = (): never => {
+    throw new PduError('ENCODE_INVALID', `parameter ${name} cannot take ${String(value)}`, -1);
+  };
+  switch (form) {
+    case 'charset': {
+      if (value === '*') return w.byte(0x80);
+      const mib = typeof value === 'number' ? value : typeof value === 'string' ? mibOf(value) : undefined;
+      if (mib === undefined) return bad();
+      return w.integerValue(mib);
+    }
+    case 'integer':
+    case 'delta':
+      return typeof value === 'number' ? w.integerValue(value) : bad();
+    case 'q':
+      return typeof value === 'number' ? w.uintvar(value) : bad();
+    case 'short':
+    case 'field-name':
+      if (typeof value === 'number') return w.shortInteger(value);
+      return typeof value === 'string' && form === 'field-name' ? w.textString(value) : bad();
+    case 'version': {
+      if (typeof value !== 'string') return bad();
+      const m = /^([0-7])\.([0-9]|1[0-5])$/.exec(value);
+      return m ? w.shortInteger((Number(m[1]) << 4) | Number(m[2])) : w.textString(value);
+    }
+    case 'text':
+    case 'text-value':
+      return typeof value === 'string' ? w.textString(value) : bad();
+    case 'constrained': {
+      if (typeof value === 'number') return w.shortInteger(value);
+      if (typeof value !== 'string') return bad();
+      const code = contentTypeCode(value);
+      return code !== undefined && code < 128 ? w.shortInteger(code) : w.textString(value);
+    }
+    case 'no-value':
+      return w.byte(0);
+    case 'date':
+      return value instanceof Date ? w.date(value) : bad();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Content-disposition-value = Value-length Disposition *(Parameter)   ; WAP-230 8.4.2.53
+//   Disposition = Form-data | Attachment | Inline | Token-text ; 128 | 129 | 130
+// ---------------------------------------------------------------------------------------------------------
+
+const DISPOSITIONS = ['form-data', 'attachment', 'inline'] as const;
+
+export function readContentDisposition(r: Reader): ContentDisposition {
+  const readBody = (): ContentDisposition => {
+    const b = r.peek();
+    let disposition: string;
+    if (b >= 0x80) {
+      const at = r.pos;
+      const i = r.shortInteger();
+      disposition = DISPOSITIONS[i] ?? r.fail('BAD_VALUE', `unknown disposition 0x${b.toString(16)}`, at);
+    } else disposition = r.textString();
+    const cd: ContentDisposition = { disposition };
+    if (r.pos < r.end) cd.params = readParams(r);
+    return cd;
+  };
+  if (!r.atValueLength()) {
+    // Some encoders omit the Value-length when there are no parameters.
+    const b = r.peek();
+    if (b >= 0x80) {
+      const i = r.shortInteger();
+      return { disposition: DISPOSITIONS[i] ?? r.fail('BAD_VALUE', `unknown disposition 0x${b.toString(16)}`, r.pos - 1) };
+    }
+    return { disposition: r.textString() };
+  }
+  const len = r.valueLength();
+  return r.within(len, readBody);
+}
+
+export function writeContentDisposition(w: Writer, cd: ContentDisposition): void {
+  w.withLength(() => {
+    const i = (DISPOSITIONS as readonly string[]).indexOf(cd.disposition.toLowerCase());
+    if (i >= 0) w.shortInteger(i);
+    else w.textString(cd.disposition);
+    if (cd.params) writeParams(w, cd.params);
+  });
+}

@@ -1,0 +1,130 @@
+import { PduError } from './errors.js';
+
+/** Growable output buffer with the WSP primitive encoders (WAP-230 8.1.2, 8.4.2). */
+export class Writer {
+  buf: Buffer;
+  pos = 0;
+  constructor(sizeHint = 256) {
+    this.buf = Buffer.allocUnsafe(Math.max(64, sizeHint));
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  /** The encoded bytes (a view of the internal buffer: the writer must not be reused after). */
+  finish(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  byte(b: number): void {
+    if (this.pos >= this.buf.length) this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  uintvar(v: number): void {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw invalid(`uintvar out of range: ${v}`);
+    let n = 1;
+    for (let t = v; t >= 0x80; t = Math.floor(t / 128)) n++;
+    this.ensure(n);
+    for (let i = n - 1; i >= 0; i--) {
+      const septet = Math.floor(v / 128 ** i) % 128;
+      this.buf[this.pos++] = i === 0 ? septet : septet | 0x80;
+    }
+  }
+
+  shortInteger(v: number): void {
+    if (!Number.isInteger(v) || v < 0 || v > 127) throw invalid(`short-integer out of range: ${v}`);
+    this.byte(0x80 | v);
+  }
+
+  /** Long-integer in the fewest octets (at least one). */
+  longInteger(v: number): void {
+    if (!Number.isSafeInteger(v) || v < 0) throw invalid(`long-integer out of range: ${v}`);
+    let n = 1;
+    for (let t = v; t >= 256; t = Math.floor(t / 256)) n++;
+    this.ensure(n + 1);
+    this.buf[this.pos++] = n;
+    for (let i = n - 1; i >= 0; i--) this.buf[this.pos++] = Math.floor(v / 256 ** i) % 256;
+  }
+
+  /** Integer-Value: Short-integer below 128, else Long-integer. */
+  integerValue(v: number): void {
+    if (Number.isInteger(v) && v >= 0 && v < 128) this.byte(0x80 | v);
+    else this.longInteger(v);
+  }
+
+  date(d: Date): void {
+    const t = d.getTime();
+    if (!Number.isFinite(t) || t < 0) throw invalid(`date out of range: ${String(d)}`);
+    this.longInteger(Math.floor(t / 1000));
+  }
+
+  /** Text-string: UTF-8 octets, with the Quote octet when the first is >= 128, then NUL. */
+  textString(s: string): void {
+    if (s.includes('\0')) throw invalid('text-string contains NUL');
+    this.ensure(s.length * 3 + 2);
+    if (s.length > 0 && s.charCodeAt(0) >= 0x80) this.buf[this.pos++] = 0x7f;
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+    this.buf[this.pos++] = 0;
+  }
+
+  /** Raw octets followed by NUL (for strings already in their wire charset). */
+  rawString(b: Uint8Array): void {
+    this.ensure(b.length + 1);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+    this.buf[this.pos++] = 0;
+  }
+
+  /** Token-text: a token followed by NUL (no quote). */
+  tokenText(s: string): void {
+    this.textString(s);
+  }
+
+  /** Quoted-string: <"> then the text and NUL. */
+  quotedString(s: string): void {
+    this.byte(0x22);
+    this.textString(s);
+  }
+
+  /**
+   * Write a Value-length-prefixed value: `body` writes the value, then its length is inserted before it
+   * (one octet up to 30, else Length-quote + uintvar, moving the value right).
+   */
+  withLength(body: () => void): void {
+    const lenAt = this.pos;
+    this.byte(0); // placeholder for a short length
+    const start = this.pos;
+    body();
+    const len = this.pos - start;
+    if (len <= 30) {
+      this.buf[lenAt] = len;
+      return;
+    }
+    let n = 1;
+    for (let t = len; t >= 0x80; t = Math.floor(t / 128)) n++;
+    this.ensure(n);
+    this.buf.copyWithin(start + n, start, this.pos);
+    this.buf[lenAt] = 31;
+    const saved = this.pos + n;
+    this.pos = lenAt + 1;
+    this.uintvar(len);
+    this.pos = saved;
+  }
+}
+
+function invalid(message: string): PduError {
+  return new PduError('ENCODE_INVALID', message, -1);
+}
