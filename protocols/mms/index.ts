@@ -8,3 +8,4 @@ export { PduError, type PduErrorCode } from '../wsp/errors.js';
 export { textOf, mediaTypeOf } from '../wsp/values.js';
 export type { CharsetText, ContentDisposition, ContentType, EncodedStringValue, ExtraHeader, ParamValue, Part } from '../wsp/model.js';
 export type { Charset } from '../wsp/charsets.js';
+export { pduToJson, pduFromJson, partName, type Json, type JsonOptions, type FileLoader } from './json.js';

@@ -1,0 +1,98 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { decodePdu, encodePdu, pduFromJson, pduToJson, PduError } from '../protocols/mms/index.js';
+import { Gateway } from './gateway.js';
+import { ConfigError, loadConfig } from './ops/config.js';
+import { createLogger } from './ops/logger.js';
+
+const USAGE = `usage:
+  mmsc serve [--config FILE]          start every interface built so far
+  mmsc pdu decode FILE|- [--data]     binary MMS PDU -> JSON (--data adds part data as base64)
+  mmsc pdu encode FILE|- [-o FILE]    JSON -> binary MMS PDU (stdout unless -o)
+exit codes: 0 ok, 1 usage or I/O error, 2 malformed input`;
+
+/** Exit status for malformed protocol input, distinct from usage errors. */
+const EXIT_MALFORMED = 2;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'serve') return await serve(rest);
+    if (command === 'pdu') return pdu(rest);
+    if (command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    process.stderr.write(`${USAGE}\n`);
+    return 1;
+  } catch (e) {
+    if (e instanceof PduError) {
+      process.stderr.write(`mmsc: ${e.message}\n`);
+      return EXIT_MALFORMED;
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`mmsc: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`mmsc: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+function readInput(name: string | undefined): Buffer {
+  if (name === undefined) throw new Error('missing input: give a FILE or - for stdin');
+  return readFileSync(name === '-' ? 0 : name);
+}
+
+function pdu(argv: string[]): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { data: { type: 'boolean', default: false }, output: { type: 'string', short: 'o' } },
+  });
+  const [sub, file] = positionals;
+  if (sub === 'decode') {
+    const model = decodePdu(readInput(file));
+    process.stdout.write(`${JSON.stringify(pduToJson(model, { data: values.data }), null, 2)}\n`);
+    return 0;
+  }
+  if (sub === 'encode') {
+    const text = readInput(file).toString('utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new PduError('ENCODE_INVALID', `input is not JSON: ${(e as Error).message}`, -1);
+    }
+    // Part files are relative to the JSON file (or the working directory for stdin).
+    const base = file && file !== '-' ? dirname(resolve(file)) : process.cwd();
+    const out = encodePdu(pduFromJson(json, (p) => readFileSync(resolve(base, p))));
+    if (values.output) writeFileSync(values.output, out);
+    else process.stdout.write(out);
+    return 0;
+  }
+  process.stderr.write(`${USAGE}\n`);
+  return 1;
+}
+
+async function serve(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } });
+  const config = loadConfig(values.config !== undefined ? { file: values.config } : {});
+  const log = createLogger(config);
+  const gateway = new Gateway(config, log);
+  const listeners = await gateway.start();
+  for (const l of listeners) process.stdout.write(`${l.iface.padEnd(5)} listening on ${l.address}\n`);
+  await new Promise<void>((done) => {
+    const stop = (signal: string): void => {
+      log.info({ signal }, 'shutting down');
+      gateway.stop().then(done, (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        done();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}

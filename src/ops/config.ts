@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * The gateway's one configuration: a typed schema with the default and a one-line explanation beside each
+ * key. Sources, later wins: defaults < JSON file (--config or MMSC_CONFIG) < environment (MMSC_<PATH>, e.g.
+ * MMSC_OPS_PORT for ops.port; REDIS_URL for redis.url). A bad value fails at start naming the key.
+ * zod because it gives the static type, defaults and path-naming errors from one declaration, which a
+ * hand-written validator would have to keep in step by hand as interfaces add their keys.
+ */
+export const ConfigSchema = z
+  .object({
+    ops: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1').describe('address the ops listener (metrics, health) binds'),
+        port: z.coerce.number().int().min(0).max(65535).default(9464).describe('ops listener port (0 = any free port)'),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+      })
+      .strict()
+      .prefault({}),
+    redis: z
+      .object({
+        url: z.string().url().optional().describe('Redis URL (redis://host:port/db); unset = embedded, non-durable store'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+}
+
+/** Environment variables that set a key, derived from the schema's leaves: ops.port -> MMSC_OPS_PORT. */
+export function envKeys(): Map<string, string[]> {
+  const keys = new Map<string, string[]>();
+  for (const [section, shape] of Object.entries(ConfigSchema.shape)) {
+    const inner = (shape as unknown as { unwrap(): z.ZodObject }).unwrap();
+    for (const key of Object.keys(inner.shape)) {
+      keys.set(`MMSC_${section}_${key}`.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase(), [section, key]);
+    }
+  }
+  keys.set('REDIS_URL', ['redis', 'url']);
+  return keys;
+}
+
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.MMSC_CONFIG;
+  let raw: Record<string, Record<string, unknown>> = {};
+  if (file) {
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8')) as typeof raw;
+    } catch (e) {
+      throw new ConfigError(`config file ${file}: ${(e as Error).message}`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file}: expected a JSON object`);
+  }
+  const origin = new Map<string, string>();
+  for (const [name, [section, key]] of envKeys()) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    const s = (raw[section!] ??= {});
+    s[key!] = v;
+    origin.set(`${section}.${key}`, `env ${name}`);
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const path = i.path.join('.') || '(root)';
+      const from = origin.get(path) ?? (file ? `file ${file}` : 'defaults');
+      const keys = i.code === 'unrecognized_keys' ? ` ${i.keys.join(', ')}` : '';
+      return `${path}${keys}: ${i.message} (from ${from})`;
+    });
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  return parsed.data;
+}

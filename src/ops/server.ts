@@ -1,0 +1,61 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+const ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
+
+/** The ops listener: Prometheus metrics and health probes for the people who run the gateway. */
+export class OpsServer {
+  private readonly server: Server;
+  ready = false;
+
+  constructor(
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      const route = ROUTES.has(path) ? path : 'other';
+      const reply = (code: number, type: string, body: string): void => {
+        this.metrics.opsRequests.inc({ route, code: String(code) });
+        res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body);
+      };
+      if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'text/plain', 'method not allowed\n');
+      if (path === '/healthz') return reply(200, 'text/plain', 'ok\n');
+      if (path === '/readyz') return this.ready ? reply(200, 'text/plain', 'ready\n') : reply(503, 'text/plain', 'starting\n');
+      if (path === '/metrics') {
+        this.metrics.registry.metrics().then(
+          (text) => reply(200, this.metrics.registry.contentType, text),
+          (err: unknown) => {
+            this.log.error({ err }, 'metrics collection failed');
+            reply(500, 'text/plain', 'metrics failed\n');
+          },
+        );
+        return;
+      }
+      reply(404, 'text/plain', 'not found\n');
+    });
+    this.server.requestTimeout = 10_000;
+    this.server.headersTimeout = 5_000;
+  }
+
+  async listen(host: string, port: number): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = this.server.address() as AddressInfo;
+    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+    });
+  }
+}
