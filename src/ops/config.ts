@@ -74,11 +74,13 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
-      const path = i.path.join('.') || '(root)';
+    const lines = parsed.error.issues.flatMap((i) => {
+      const path = i.path.join('.');
+      if (i.code === 'unrecognized_keys') {
+        return i.keys.map((k) => `${path ? `${path}.` : ''}${k}: unknown key (from ${file ? `file ${file}` : 'defaults'})`);
+      }
       const from = origin.get(path) ?? (file ? `file ${file}` : 'defaults');
-      const keys = i.code === 'unrecognized_keys' ? ` ${i.keys.join(', ')}` : '';
-      return `${path}${keys}: ${i.message} (from ${from})`;
+      return [`${path || '(root)'}: ${i.message} (from ${from})`];
     });
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }

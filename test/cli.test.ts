@@ -1,0 +1,151 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { MMSC_BIN, ROOT, sharedDir } from './helpers/paths.js';
+
+// These tests run the real command (bin/mmsc -> dist/), as an operator would; `npm test` builds first.
+function mmsc(args: string[], input?: Buffer | string, env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [MMSC_BIN, ...args], { cwd: ROOT, input, env: { ...process.env, ...env }, timeout: 30_000 });
+}
+
+const vectors = join(sharedDir(), 'vectors', 'pdu');
+
+t.test('pdu decode prints the spec fields as JSON', async (t) => {
+  // Expected values from the independent tshark decode beside the vector (mms_m_notify_ind_1.mms.tshark.txt).
+  const r = mmsc(['pdu', 'decode', join(vectors, 'mmsd', 'mms_m_notify_ind_1.mms')]);
+  t.equal(r.status, 0, String(r.stderr));
+  t.strictSame(JSON.parse(String(r.stdout)), {
+    messageType: 'm-notification-ind',
+    transactionId: 'OgQKKB',
+    mmsVersion: '1.0',
+    from: 'Erotik',
+    subject: 'Pin-Ups',
+    messageClass: 'Personal',
+    messageSize: 16384,
+    expiry: 259200,
+    contentLocation: 'http://eps3.de/O/Z9IZO',
+  });
+});
+
+t.test('pdu decode lists parts with type, id, location, name and size; dates are ISO 8601', async (t) => {
+  // rc-mms-1-3-con-210: tshark shows Date May 31, 2011 08:42:30 UTC, a SMIL part with Content-Id <SMIL>
+  // and a 2213-byte image/gif with a long Content-Location.
+  const r = mmsc(['pdu', 'decode', join(vectors, 'mmsd', 'rc-mms-1-3-con-210.mms')]);
+  t.equal(r.status, 0, String(r.stderr));
+  const j = JSON.parse(String(r.stdout)) as Record<string, unknown>;
+  t.equal(j.date, '2011-05-31T08:42:30.000Z');
+  t.equal(j.contentType, 'application/vnd.wap.multipart.related');
+  t.strictSame(j.contentTypeParams, { type: 'application/smil', start: '<SMIL>' });
+  const parts = j.parts as Array<Record<string, unknown>>;
+  t.equal(parts.length, 2);
+  t.match(parts[0], { contentType: 'application/smil', contentId: '<SMIL>' });
+  t.match(parts[1], {
+    contentType: 'image/gif',
+    contentLocation: 'Long_file_name_for_gif_image_60X80_with_non_ASCII_characters_ooo_Length_is_93_characters.gif',
+    size: 2213,
+  });
+});
+
+t.test('malformed input: exit 2 and one line with the code and offset', async (t) => {
+  const r = mmsc(['pdu', 'decode', '-'], Buffer.from([0x8c, 0x80, 0x98, 0x41]));
+  t.equal(r.status, 2);
+  t.equal(String(r.stdout), '');
+  t.match(String(r.stderr), /^mmsc: TRUNCATED at offset \d+: .+\n$/);
+  const garbage = mmsc(['pdu', 'decode', join(vectors, 'mms-engine', 'test_retrieve__GarbagePush__garbage')]);
+  t.equal(garbage.status, 2);
+  t.match(String(garbage.stderr), /^mmsc: NOT_A_PDU at offset 0/);
+});
+
+t.test('pdu encode: JSON with a file part -> binary that decodes back', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmsc-cli-'));
+  writeFileSync(join(dir, 'hello.txt'), 'hello world');
+  const json = {
+    messageType: 'm-send-req',
+    transactionId: 'tx-1',
+    mmsVersion: '1.2',
+    from: { insertAddress: true },
+    to: ['+15551234567/TYPE=PLMN'],
+    subject: 'hi',
+    contentType: 'application/vnd.wap.multipart.mixed',
+    parts: [{ contentType: 'text/plain', contentTypeParams: { charset: 'utf-8' }, file: 'hello.txt' }],
+  };
+  writeFileSync(join(dir, 'm.json'), JSON.stringify(json));
+  const r = mmsc(['pdu', 'encode', join(dir, 'm.json'), '-o', join(dir, 'm.mms')]);
+  t.equal(r.status, 0, String(r.stderr));
+  const bin = readFileSync(join(dir, 'm.mms'));
+  // OMA-TS-MMS_ENC: 8C 80 = m-send-req, 98 "tx-1" NUL = Transaction-Id, 8D 92 = version 1.2.
+  t.strictSame([...bin.subarray(0, 10)], [0x8c, 0x80, 0x98, 0x74, 0x78, 0x2d, 0x31, 0x00, 0x8d, 0x92]);
+  const back = mmsc(['pdu', 'decode', '--data', join(dir, 'm.mms')]);
+  const j = JSON.parse(String(back.stdout)) as { parts: Array<{ dataBase64: string; contentType: string }> };
+  t.equal(j.parts[0]!.contentType, 'text/plain');
+  t.equal(Buffer.from(j.parts[0]!.dataBase64, 'base64').toString(), 'hello world');
+});
+
+t.test('pdu encode rejects a bad model with exit 2 naming the field', async (t) => {
+  const r = mmsc(['pdu', 'encode', '-'], JSON.stringify({ messageType: 'm-notifyresp-ind', transactionId: 'x', mmsVersion: '1.2' }));
+  t.equal(r.status, 2);
+  t.match(String(r.stderr), /ENCODE_INVALID: m-notifyresp-ind needs status/);
+  const bad = mmsc(['pdu', 'encode', '-'], '{"messageType": "m-send-req", "date": "yesterday"}');
+  t.equal(bad.status, 2);
+  t.match(String(bad.stderr), /\$\.date: expected an ISO 8601 date/);
+});
+
+t.test('decode --data | encode reproduces a canonical vector byte for byte', async (t) => {
+  const file = join(vectors, 'mms-engine', 'test_mms_codec__m-send_1.req');
+  const json = mmsc(['pdu', 'decode', '--data', file]);
+  const enc = mmsc(['pdu', 'encode', '-'], json.stdout);
+  t.equal(enc.status, 0, String(enc.stderr));
+  t.ok(Buffer.compare(enc.stdout, readFileSync(file)) === 0, 'same bytes');
+});
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+t.test('serve prints one line per listener, serves metrics and health, stops on SIGTERM', async (t) => {
+  const child = spawn(process.execPath, [MMSC_BIN, 'serve'], { cwd: ROOT, env: { ...process.env, MMSC_OPS_PORT: '0', REDIS_URL: '' } });
+  t.teardown(() => child.kill('SIGKILL'));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^ops\s+listening on (http:\/\/\S+)\n/m.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    setTimeout(() => reject(new Error(`no listener line; stdout: ${out}`)), 15_000);
+  });
+  t.match(line, /^http:\/\/127\.0\.0\.1:\d+$/);
+  t.equal((await get(`${line}/healthz`)).status, 200);
+  t.equal((await get(`${line}/readyz`)).status, 200);
+  t.equal((await get(`${line}/nope`)).status, 404);
+  const metrics = await get(`${line}/metrics`);
+  t.equal(metrics.status, 200);
+  t.match(metrics.body, /mmsc_ops_http_requests_total\{route="\/healthz",code="200",service="mmsc"\} 1/);
+  t.match(metrics.body, /mmsc_ops_http_requests_total\{route="other",code="404",service="mmsc"\} 1/);
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  t.equal(await exit, 0);
+});
+
+t.test('a bad config fails at start naming the key', async (t) => {
+  const r = mmsc(['serve'], undefined, { MMSC_OPS_PORT: 'abc' });
+  t.equal(r.status, 1);
+  t.match(String(r.stderr), /ops\.port: .*\(from env MMSC_OPS_PORT\)/);
+  const dir = mkdtempSync(join(tmpdir(), 'mmsc-cfg-'));
+  writeFileSync(join(dir, 'c.json'), JSON.stringify({ ops: { prot: 1 } }));
+  const typo = mmsc(['serve', '--config', join(dir, 'c.json')]);
+  t.equal(typo.status, 1);
+  t.match(String(typo.stderr), /ops\.prot: unknown key \(from file /);
+});
