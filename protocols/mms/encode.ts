@@ -1,14 +1,15 @@
 import { PduError } from '../wsp/errors.js';
 import { sizeOf, writeMultipart } from '../wsp/multipart.js';
 import { Writer } from '../wsp/writer.js';
-import { CODE_CONTENT_TYPE, CODE_MESSAGE_TYPE, CODE_MMS_VERSION, CODE_TRANSACTION_ID, FIELD_BY_KEY, fieldFor } from './fields.js';
+import { CODE_CONTENT_TYPE, CODE_MESSAGE_TYPE, CODE_MMS_VERSION, CODE_TRANSACTION_ID, FIELD_BY_KEY, fieldFor, type FieldSpec } from './fields.js';
 import { MANDATORY, type MmsPdu } from './model.js';
 import { MESSAGE_TYPES, type MessageType } from './tables.js';
 
 const OCTET_BY_TYPE = new Map<string, number>(MESSAGE_TYPES.map(([o, t]) => [t, o]));
 
-/** Keys written apart from the field loop. */
-const SPECIAL = new Set(['messageType', 'transactionId', 'mmsVersion', 'contentType', 'parts', 'body', 'extraHeaders']);
+/** Model key -> its field spec, or null for the keys written apart from the field loop (one lookup a key). */
+const PLAN = new Map<string, FieldSpec | null>(FIELD_BY_KEY);
+for (const key of ['messageType', 'transactionId', 'mmsVersion', 'contentType', 'parts', 'body', 'extraHeaders']) PLAN.set(key, null);
 
 /**
  * Encode an MMS PDU. Header order: X-Mms-Message-Type, X-Mms-Transaction-ID, X-Mms-MMS-Version first
@@ -46,8 +47,8 @@ export function encodePdu(pdu: MmsPdu): Buffer {
       }
       continue;
     }
-    if (SPECIAL.has(key)) continue;
-    const spec = FIELD_BY_KEY.get(key);
+    const spec = PLAN.get(key);
+    if (spec === null) continue;
     if (spec === undefined) throw new PduError('ENCODE_INVALID', `unknown header field ${key}`, -1);
     if (spec.repeat) {
       if (!Array.isArray(value)) throw new PduError('ENCODE_INVALID', `${key} must be an array`, -1);

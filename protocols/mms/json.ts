@@ -133,11 +133,15 @@ function toEncoded(v: unknown, path: string): EncodedStringValue {
   throw bad(path, 'expected a string or { charset, text }');
 }
 
+/** WSP date parameters (WAP-230 Table 38), printed as ISO strings. */
+const DATE_PARAMS = new Set(['creation-date', 'modification-date', 'read-date']);
+
 function toParams(v: unknown, path: string): Record<string, ParamValue> {
   if (!isObject(v)) throw bad(path, 'expected an object');
   const out: Record<string, ParamValue> = {};
   for (const [k, x] of Object.entries(v)) {
-    if (typeof x === 'string' || typeof x === 'number' || x === true) out[k] = x;
+    if (DATE_PARAMS.has(k)) out[k] = toDate(x, `${path}.${k}`);
+    else if (typeof x === 'string' || typeof x === 'number' || x === true) out[k] = x;
     else throw bad(`${path}.${k}`, 'expected a string, number or true');
   }
   return out;

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { PduError } from './errors.js';
 
 /**
@@ -132,13 +133,17 @@ export class Reader {
 
   /** Date-value = Long-integer, seconds since 1970-01-01T00:00:00Z   ; WAP-230 8.4.2.3 */
   date(): Date {
-    return new Date(this.longInteger() * 1000);
+    const at = this.pos;
+    const seconds = this.longInteger();
+    // ECMAScript dates end at 8.64e15 ms (year 275760): a later date is junk, not a time.
+    if (seconds > 8.64e12) this.fail('BAD_VALUE', `date ${seconds} s is beyond any representable time`, at);
+    return new Date(seconds * 1000);
   }
 
   /**
    * Text-string = [Quote] *TEXT End-of-string   ; WAP-230 8.4.2.1
    * Quote = <Octet 127>, required when the first character is >= 128. Decoded as UTF-8 (a superset of the
-   * US-ASCII the spec asks for; handsets put UTF-8 here).
+   * US-ASCII the spec asks for; handsets put UTF-8 here), or as ISO-8859-1 when the octets are not UTF-8.
    */
   textString(): string {
     let p = this.pos;
@@ -151,7 +156,9 @@ export class Reader {
       const c = buf[p]!;
       if (c === 0) {
         this.pos = p + 1;
-        return buf.toString(high < 0x80 ? 'latin1' : 'utf8', start, p);
+        if (high < 0x80) return buf.toString('latin1', start, p);
+        // 8-bit text that is not UTF-8 comes from legacy handsets in ISO-8859-1: decode it without loss.
+        return isUtf8(buf.subarray(start, p)) ? buf.toString('utf8', start, p) : buf.toString('latin1', start, p);
       }
       high |= c;
       p++;

@@ -73,11 +73,25 @@ export class Writer {
 
   /** Text-string: UTF-8 octets, with the Quote octet when the first is >= 128, then NUL. */
   textString(s: string): void {
-    if (s.includes('\0')) throw invalid('text-string contains NUL');
-    this.ensure(s.length * 3 + 2);
-    if (s.length > 0 && s.charCodeAt(0) >= 0x80) this.buf[this.pos++] = 0x7f;
-    this.pos += this.buf.write(s, this.pos, 'utf8');
-    this.buf[this.pos++] = 0;
+    const n = s.length;
+    this.ensure(n * 3 + 2);
+    const buf = this.buf;
+    let p = this.pos;
+    // Most header text is ASCII: copy it directly, which is several times faster than a UTF-8 encoder call
+    // for short strings; fall back to the encoder at the first non-ASCII character.
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 0) throw invalid('text-string contains NUL');
+      if (c >= 0x80) {
+        if (s.includes('\0')) throw invalid('text-string contains NUL');
+        if (i === 0) buf[p++] = 0x7f; // Quote: the first octet is >= 128
+        p += buf.write(s.slice(i), p, 'utf8');
+        break;
+      }
+      buf[p++] = c;
+    }
+    buf[p++] = 0;
+    this.pos = p;
   }
 
   /** Raw octets followed by NUL (for strings already in their wire charset). */
