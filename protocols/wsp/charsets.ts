@@ -112,6 +112,10 @@ function textDecoder(label: string): TextDecoder | null {
 export function decodeText(bytes: Buffer, mib: number): { text: string; exact: boolean } {
   const enc = nodeEncoding(mib);
   if (enc === 'utf8') {
+    // A UTF-8 byte-order mark is no text (RFC 3629 §6): drop it from the text; `exact` false keeps the bytes.
+    if (mib === 106 && bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+      return { text: bytes.toString('utf8', 3), exact: false };
+    }
     return { text: bytes.toString('utf8'), exact: isUtf8(bytes) && (mib !== 3 || isAscii(bytes)) };
   }
   if (enc !== undefined) return { text: bytes.toString(enc), exact: enc !== 'utf16le' || bytes.length % 2 === 0 };
