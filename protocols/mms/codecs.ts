@@ -181,7 +181,8 @@ export const raw: Codec = {
 export function indexable(plain: Codec): Codec {
   return {
     read: (r) => {
-      if (!r.atValueLength()) return plain.read(r);
+      // 00 is an empty Text-string: a zero Value-length could hold no index.
+      if (!r.atValueLength() || r.buf[r.pos] === 0) return plain.read(r);
       const len = r.valueLength();
       return r.within(len, (): Indexed<unknown> => ({ index: r.integerValue(), value: plain.read(r) }));
     },

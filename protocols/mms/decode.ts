@@ -29,6 +29,16 @@ for (const [o, t] of MESSAGE_TYPES) TYPE_BY_OCTET[o] = t;
  * on malformed input. Media are zero-copy slices of `buf`: keep `buf` alive and unmodified while they are used.
  */
 export function decodePdu(buf: Buffer, options: DecodeOptions = {}): MmsPdu {
+  try {
+    return decode(buf, options);
+  } catch (e) {
+    // Last guard for a caller already deep in its own stack: overflow is a nesting problem, not a crash.
+    if (e instanceof RangeError && /call stack/i.test(e.message)) throw new PduError('TOO_DEEP', 'nesting exhausted the stack', 0);
+    throw e;
+  }
+}
+
+function decode(buf: Buffer, options: DecodeOptions): MmsPdu {
   const r = new Reader(buf);
   if (buf.length < 2 || buf[0] !== 0x80 + CODE_MESSAGE_TYPE) {
     r.fail('NOT_A_PDU', 'a PDU starts with X-Mms-Message-Type (0x8C)', 0);

@@ -1,7 +1,8 @@
 import { PduError } from '../wsp/errors.js';
 import { sizeOf, writeMultipart } from '../wsp/multipart.js';
+import type { ExtraHeader } from '../wsp/model.js';
 import { Writer } from '../wsp/writer.js';
-import { CODE_CONTENT_TYPE, CODE_MESSAGE_TYPE, CODE_MMS_VERSION, CODE_TRANSACTION_ID, FIELD_BY_KEY, fieldFor, type FieldSpec } from './fields.js';
+import { CODE_CONTENT_TYPE, CODE_MESSAGE_TYPE, CODE_MMS_VERSION, CODE_TRANSACTION_ID, FIELD_BY_CODE, FIELD_BY_KEY, fieldFor, type FieldSpec } from './fields.js';
 import { MANDATORY, type MmsPdu } from './model.js';
 import { MESSAGE_TYPES, type MessageType } from './tables.js';
 
@@ -36,15 +37,7 @@ export function encodePdu(pdu: MmsPdu): Buffer {
     const value = fields[key];
     if (value === undefined) continue;
     if (key === 'extraHeaders') {
-      for (const h of pdu.extraHeaders!) {
-        if ('code' in h) {
-          w.byte(0x80 | h.code);
-          w.bytes(h.value);
-        } else {
-          w.textString(h.name);
-          w.textString(h.value);
-        }
-      }
+      writeExtras(w, pdu.extraHeaders!, false);
       continue;
     }
     const spec = PLAN.get(key);
@@ -56,6 +49,10 @@ export function encodePdu(pdu: MmsPdu): Buffer {
     } else writeField(w, spec.code, messageType, value);
   }
 
+  // Repeats of known fields go after every field, so that the field itself still comes first on the wire
+  // and keeps its meaning (the decoder takes the first occurrence).
+  if (pdu.extraHeaders) writeExtras(w, pdu.extraHeaders, true);
+
   if (pdu.contentType !== undefined) {
     writeField(w, CODE_CONTENT_TYPE, messageType, pdu.contentType);
     if (pdu.parts) writeMultipart(w, pdu.parts);
@@ -64,6 +61,20 @@ export function encodePdu(pdu: MmsPdu): Buffer {
     throw new PduError('ENCODE_INVALID', 'a body needs a contentType', -1);
   }
   return w.finish();
+}
+
+/** Write the extra headers that are (`known`) or are not repeats of assigned fields. */
+function writeExtras(w: Writer, extras: readonly ExtraHeader[], known: boolean): void {
+  for (const h of extras) {
+    if ('code' in h) {
+      if ((FIELD_BY_CODE[h.code] !== undefined) !== known) continue;
+      w.byte(0x80 | h.code);
+      w.bytes(h.value);
+    } else if (!known) {
+      w.textString(h.name);
+      w.textString(h.value);
+    }
+  }
 }
 
 function writeField(w: Writer, code: number, messageType: MessageType, value: unknown): void {

@@ -9,11 +9,16 @@ import { Writer } from './writer.js';
 export interface MultipartLimits {
   /** Most entries in the whole message, nested ones included. */
   maxParts: number;
-  /** Most levels of multipart inside multipart. */
+  /** Most levels of multipart, the body's own included (at most MAX_DEPTH: decoding recurses). */
   maxDepth: number;
 }
 
+/** Hard ceiling on maxDepth, well below where the recursion would exhaust Node's default stack (~2800). */
+export const MAX_DEPTH = 1024;
+
 export const DEFAULT_MULTIPART_LIMITS: MultipartLimits = { maxParts: 1000, maxDepth: 8 };
+
+const EMPTY = Buffer.alloc(0);
 
 interface Budget {
   parts: number;
@@ -27,7 +32,8 @@ interface Budget {
  * Reads from r.pos to r.end. Entry data are zero-copy slices of the input.
  */
 export function readMultipart(r: Reader, limits: MultipartLimits = DEFAULT_MULTIPART_LIMITS): Part[] {
-  return readEntries(r, { parts: 0, limits }, 0);
+  const bounded = { maxParts: limits.maxParts, maxDepth: Math.min(limits.maxDepth, MAX_DEPTH) };
+  return readEntries(r, { parts: 0, limits: bounded }, 0);
 }
 
 function readEntries(r: Reader, budget: Budget, depth: number): Part[] {
@@ -57,15 +63,20 @@ function readEntry(r: Reader, budget: Budget, depth: number): Part {
     if (r.pos < r.end) readEntryHeaders(r, p);
     return p;
   });
-  part.data = r.bytes(dataLen);
+  part.data = dataLen === 0 ? EMPTY : r.bytes(dataLen);
   if (isMultipart(mediaTypeOf(part.contentType)) && dataLen > 0) {
     if (depth + 1 >= budget.limits.maxDepth) r.fail('TOO_DEEP', `multipart nested deeper than ${budget.limits.maxDepth}`, at);
     const inner = new Reader(r.buf, r.pos - dataLen, r.pos);
+    const spent = budget.parts;
     try {
-      part.parts = readEntries(inner, budget, depth + 1);
+      const parts = readEntries(inner, budget, depth + 1);
+      // Only data that is exactly a multipart becomes parts; anything left over would be lost on re-encoding.
+      if (inner.pos === inner.end) part.parts = parts;
+      else budget.parts = spent;
     } catch (e) {
-      // A resource limit is fatal; a body that merely is not a WSP multipart stays opaque data.
-      if (e instanceof PduError && (e.code === 'TOO_DEEP' || e.code === 'TOO_MANY_PARTS')) throw e;
+      // A resource limit is fatal; data that merely is not a WSP multipart stays opaque.
+      if (!(e instanceof PduError) || e.code === 'TOO_DEEP' || e.code === 'TOO_MANY_PARTS') throw e;
+      budget.parts = spent;
     }
   }
   return part;

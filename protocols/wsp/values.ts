@@ -130,6 +130,7 @@ export function readContentType(r: Reader): ContentType {
 }
 
 export function writeContentType(w: Writer, ct: ContentType): void {
+  if (ct.mediaType === '') throw new PduError('ENCODE_INVALID', 'empty media type', -1);
   const code = typeof ct.mediaType === 'number' ? ct.mediaType : contentTypeCode(ct.mediaType);
   const hasParams = ct.params !== undefined && hasKeys(ct.params);
   if (!hasParams && !ct.generalForm && (code === undefined || code < 128)) {

@@ -79,6 +79,10 @@ export class Writer {
     let p = this.pos;
     // Most header text is ASCII: copy it directly, which is several times faster than a UTF-8 encoder call
     // for short strings; fall back to the encoder at the first non-ASCII character.
+    // Quote before a first octet >= 128 (WAP-230 8.4.2.1), and also before a control character or DEL:
+    // unquoted, those would read back as a Value-length or be taken for the Quote itself.
+    const first = n > 0 ? s.charCodeAt(0) : 0;
+    if (n > 0 && first < 0x80 && (first < 0x20 || first === 0x7f)) buf[p++] = 0x7f;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c === 0) throw invalid('text-string contains NUL');
