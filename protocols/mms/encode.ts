@@ -1,6 +1,7 @@
 import { PduError } from '../wsp/errors.js';
 import { sizeOf, writeMultipart } from '../wsp/multipart.js';
 import type { ExtraHeader } from '../wsp/model.js';
+import { writeExtraHeader } from '../wsp/values.js';
 import { Writer } from '../wsp/writer.js';
 import { CODE_CONTENT_TYPE, CODE_MESSAGE_TYPE, CODE_MMS_VERSION, CODE_TRANSACTION_ID, FIELD_BY_CODE, FIELD_BY_KEY, fieldFor, type FieldSpec } from './fields.js';
 import { MANDATORY, type MmsPdu } from './model.js';
@@ -66,14 +67,8 @@ export function encodePdu(pdu: MmsPdu): Buffer {
 /** Write the extra headers that are (`known`) or are not repeats of assigned fields. */
 function writeExtras(w: Writer, extras: readonly ExtraHeader[], known: boolean): void {
   for (const h of extras) {
-    if ('code' in h) {
-      if ((FIELD_BY_CODE[h.code] !== undefined) !== known) continue;
-      w.byte(0x80 | h.code);
-      w.bytes(h.value);
-    } else if (!known) {
-      w.textString(h.name);
-      w.textString(h.value);
-    }
+    const isRepeat = 'code' in h && FIELD_BY_CODE[h.code] !== undefined;
+    if (isRepeat === known) writeExtraHeader(w, h);
   }
 }
 

@@ -18,5 +18,6 @@ export {
   writeParams,
   readContentDisposition,
   writeContentDisposition,
+  writeExtraHeader,
 } from './values.js';
 export { readMultipart, writeMultipart, DEFAULT_MULTIPART_LIMITS, type MultipartLimits } from './multipart.js';

@@ -3,7 +3,7 @@ import { PduError } from './errors.js';
 import { HEADER_CONTENT_DISPOSITION, HEADER_CONTENT_DISPOSITION_14, HEADER_CONTENT_ID, HEADER_CONTENT_LOCATION } from './header-names.js';
 import type { ExtraHeader, Part } from './model.js';
 import { Reader } from './reader.js';
-import { mediaTypeOf, readContentDisposition, readContentType, writeContentDisposition, writeContentType } from './values.js';
+import { mediaTypeOf, readContentDisposition, readContentType, writeContentDisposition, writeContentType, writeExtraHeader } from './values.js';
 import { Writer } from './writer.js';
 
 export interface MultipartLimits {
@@ -154,15 +154,7 @@ function writeEntryHeaders(hw: Writer, part: Part): void {
         writeContentDisposition(hw, part.contentDisposition);
         break;
       case 'headers':
-        for (const h of part.headers ?? []) {
-          if ('code' in h) {
-            hw.byte(0x80 | h.code);
-            hw.bytes(h.value);
-          } else {
-            hw.textString(h.name);
-            hw.textString(h.value);
-          }
-        }
+        for (const h of part.headers ?? []) writeExtraHeader(hw, h);
         break;
     }
   }

@@ -1,7 +1,7 @@
 import { charsetFromMib, decodeText, encodeText, mibOf } from './charsets.js';
 import { contentTypeCode, contentTypeName } from './content-types.js';
 import { PduError } from './errors.js';
-import type { CharsetText, ContentDisposition, ContentType, EncodedStringValue, ParamValue } from './model.js';
+import type { CharsetText, ContentDisposition, ContentType, EncodedStringValue, ExtraHeader, ParamValue } from './model.js';
 import { PARAM_BY_CODE, paramSpecFor, type ParamForm } from './params.js';
 import type { Reader } from './reader.js';
 import { Writer } from './writer.js';
@@ -294,6 +294,20 @@ function writeTyped(w: Writer, form: ParamForm, name: string, value: ParamValue)
       return w.byte(0);
     case 'date':
       return value instanceof Date ? w.date(value) : bad();
+  }
+}
+
+/**
+ * A header carried without interpretation: Well-known-header (short code + its raw value octets) or
+ * Application-header = Token-text Application-specific-value   ; WAP-230 8.4.2.6
+ */
+export function writeExtraHeader(w: Writer, h: ExtraHeader): void {
+  if ('code' in h) {
+    w.byte(0x80 | h.code);
+    w.bytes(h.value);
+  } else {
+    w.textString(h.name);
+    w.textString(h.value);
   }
 }
 
