@@ -84,6 +84,23 @@ t.test('pdu encode: JSON with a file part -> binary that decodes back', async (t
   t.equal(Buffer.from(j.parts[0]!.dataBase64, 'base64').toString(), 'hello world');
 });
 
+t.test('the fixture message encodes, and decodes to what it says', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmsc-fx-'));
+  const r = mmsc(['pdu', 'encode', join(ROOT, 'fixtures', 'pdu', 'm-send-req.json'), '-o', join(dir, 'fx.mms')]);
+  t.equal(r.status, 0, String(r.stderr));
+  const bin = readFileSync(join(dir, 'fx.mms'));
+  // From: 89 01 81 = Value-length 1, Insert-address-token (OMA-TS-MMS_ENC 7.3.21), right after version 1.2 (8D 92).
+  t.equal(bin.indexOf(Buffer.from([0x8d, 0x92, 0x89, 0x01, 0x81])), 16);
+  // Subject in the charset form: 96, Value-length 0x1A, utf-8 = EA, then the UTF-8 text and NUL.
+  const subject = Buffer.concat([Buffer.from([0x96, 0x1a, 0xea]), Buffer.from('Grüße from the fixture\0')]);
+  t.ok(bin.includes(subject), 'subject with its charset');
+  const back = mmsc(['pdu', 'decode', '--data', join(dir, 'fx.mms')]);
+  const j = JSON.parse(String(back.stdout)) as { to: string[]; parts: Array<{ name: string; dataBase64: string }> };
+  t.strictSame(j.to, ['+15551234567/TYPE=PLMN', 'friend@example.com']);
+  t.strictSame(j.parts.map((p) => p.name), ['slide.smil', 'hello.txt']);
+  t.equal(Buffer.from(j.parts[1]!.dataBase64, 'base64').toString(), readFileSync(join(ROOT, 'fixtures', 'pdu', 'hello.txt'), 'utf8'));
+});
+
 t.test('pdu encode rejects a bad model with exit 2 naming the field', async (t) => {
   const r = mmsc(['pdu', 'encode', '-'], JSON.stringify({ messageType: 'm-notifyresp-ind', transactionId: 'x', mmsVersion: '1.2' }));
   t.equal(r.status, 2);
