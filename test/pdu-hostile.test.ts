@@ -293,14 +293,14 @@ t.test('missing mandatory header (OMA-TS-MMS_ENC §6)', async (t) => {
 t.test('300 headers of one value octet', async (t) => {
   // Status Retrieved (95 81) at 7-8, then 300x Delivery-Report Yes (86 80) from 9.
   // Header count: Transaction-ID 1, MMS-Version 2, Status 3, Delivery-Report #k is header 3+k;
-  // header 257 (the first over the default 256) is Delivery-Report #254 at 9 + 253*2 = 515.
-  const input = hex(NOTIFYRESP + '95 81' + '86 80'.repeat(300));
-  expectPduError(t, input, 'TOO_MANY_HEADERS', 515, 'default maxHeaders (256)');
-  const pdu = decodePdu(input, { maxHeaders: 400 });
+  // header 1025 (the first over the default 1024) is Delivery-Report #1022 at 9 + 1021*2 = 2051.
+  const input = hex(NOTIFYRESP + '95 81' + '86 80'.repeat(1100));
+  expectPduError(t, input, 'TOO_MANY_HEADERS', 2051, 'default maxHeaders (1024)');
+  const pdu = decodePdu(input, { maxHeaders: 1200 });
   t.equal(pdu.deliveryReport, 'Yes', 'maxHeaders raised: the first Delivery-Report counts');
-  t.equal(pdu.extraHeaders?.length, 299, 'the 299 repeats are kept');
+  t.equal(pdu.extraHeaders?.length, 1099, 'the 1099 repeats are kept');
   // The same with unassigned header codes (0x40 -> C0) carrying a Short-integer.
-  expectPduError(t, hex(NOTIFYRESP + '95 81' + 'c0 80'.repeat(300)), 'TOO_MANY_HEADERS', 515, 'unassigned codes');
+  expectPduError(t, hex(NOTIFYRESP + '95 81' + 'c0 80'.repeat(1100)), 'TOO_MANY_HEADERS', 2051, 'unassigned codes');
   // A limit of 3 fails on the fourth header (the Status at 7 is the third).
   expectPduError(t, input, 'TOO_MANY_HEADERS', 9, 'maxHeaders 3', { maxHeaders: 3 });
 });

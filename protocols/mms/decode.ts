@@ -13,7 +13,10 @@ export interface DecodeOptions {
   maxParts?: number;
   /** Most levels of nested multipart (default 8). */
   maxDepth?: number;
-  /** Most header fields (default 256): a PDU of one-octet headers must not cost a million objects. */
+  /**
+   * Most header fields (default 1024: every To/Cc/Bcc recipient is one field, and group messages are
+   * legitimate); a PDU of one-octet headers must not cost a million objects.
+   */
   maxHeaders?: number;
   /** Check the fields §6 makes mandatory for the message type (default true). */
   checkMandatory?: boolean;
@@ -47,7 +50,7 @@ function decode(buf: Buffer, options: DecodeOptions): MmsPdu {
   const typeOctet = r.byte();
   const messageType: MessageType = TYPE_BY_OCTET[typeOctet] ?? r.fail('UNKNOWN_MESSAGE_TYPE', `message type 0x${typeOctet.toString(16)}`, 1);
 
-  const maxHeaders = options.maxHeaders ?? 256;
+  const maxHeaders = options.maxHeaders ?? 1024;
   const pdu: Record<string, unknown> = { messageType };
   let extra: ExtraHeader[] | undefined;
   let count = 0;
