@@ -1,0 +1,75 @@
+/**
+ * The canonical message every edge maps to and from (MM1 m-send-req, MM4 forward, MM7 SubmitReq, REST):
+ * one originator, N recipients, content as references to stored parts, and the delivery options that
+ * survive across interfaces. Times are epoch milliseconds so that the model serialises as plain JSON.
+ */
+
+/** Interfaces a message can arrive on or leave by. */
+export type InterfaceName = 'mm1' | 'mm4' | 'mm7' | 'smpp' | 'rest';
+
+/** Address kinds, as protocols/address parses them. */
+export type AddressType = 'plmn' | 'shortcode' | 'email' | 'ipv4' | 'ipv6' | 'other';
+
+export interface Party {
+  /** Canonical address text: `+15551234567` for PLMN, `12345` for short codes, the e-mail address, ... */
+  address: string;
+  type: AddressType;
+}
+
+export interface Recipient extends Party {
+  kind: 'to' | 'cc' | 'bcc';
+}
+
+/** A stored body part: the bytes live in the content store under (messageId, index). */
+export interface ContentRef {
+  index: number;
+  contentType: string;
+  params?: Record<string, string | number>;
+  contentId?: string;
+  contentLocation?: string;
+  size: number;
+}
+
+export type Priority = 'low' | 'normal' | 'high';
+export type MessageClass = 'personal' | 'advertisement' | 'informational' | 'auto';
+
+export interface CoreMessage {
+  /** Message-ID, unique gateway-wide; receivers use it to drop redelivered duplicates. */
+  id: string;
+  originator: Party;
+  recipients: Recipient[];
+  subject?: string;
+  /** Media type of the whole message (e.g. application/vnd.wap.multipart.related) and its parameters. */
+  contentType: string;
+  contentTypeParams?: Record<string, string | number>;
+  parts: ContentRef[];
+  /** After this the message is not delivered any more: each pending recipient ends `expired`. */
+  expiresAt: number;
+  /** Deferred delivery: not before this time. */
+  earliestDeliveryAt?: number;
+  deliveryReport: boolean;
+  readReport: boolean;
+  priority: Priority;
+  messageClass: MessageClass;
+  /** Where it came from, so that reports go back the same way. */
+  origin: { iface: InterfaceName; peer: string };
+  receivedAt: number;
+}
+
+/** Per-recipient states. The last four are terminal. */
+export type RecipientState = 'queued' | 'delivering' | 'retrying' | 'deferred' | 'delivered' | 'rejected' | 'failed' | 'expired';
+
+export const TERMINAL_STATES: ReadonlySet<RecipientState> = new Set(['delivered', 'rejected', 'failed', 'expired']);
+
+/** One entry of a recipient's history; the events later issues turn into delivery reports. */
+export interface StateEvent {
+  at: number;
+  state: RecipientState;
+  attempt: number;
+  detail?: string;
+}
+
+/** Per-recipient delivery job id: the message id and the recipient's index. */
+export function jobId(messageId: string, recipientIndex: number): string {
+  return `${messageId}/${recipientIndex}`;
+}

@@ -1,0 +1,207 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { LeasedJob, Queue, Throttle } from '../store/types.js';
+import type { DeliveryResult, Route, Router } from './router.js';
+import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from './retry-policy.js';
+
+export interface WorkerPoolOptions {
+  queue: Queue;
+  throttle: Throttle;
+  router: Router;
+  log: Logger;
+  /** Deliveries in progress at once in this process (default 64). */
+  concurrency?: number;
+  /** Most jobs per take, and per peer in one take (defaults 32 and 8). */
+  batch?: number;
+  perPeer?: number;
+  retry?: RetryPolicy;
+  /** Idle polling: starts at minPollMs, doubles up to maxPollMs while nothing is due (defaults 5 and 200). */
+  minPollMs?: number;
+  maxPollMs?: number;
+  now?: () => number;
+}
+
+/** The outcome of one delivery attempt, for metrics and (later) delivery reports. */
+export interface Outcome {
+  job: LeasedJob;
+  state: 'delivered' | 'rejected' | 'failed' | 'retrying' | 'expired' | 'deferred';
+  detail?: string;
+}
+
+/**
+ * Takes jobs, routes each recipient, asks the peer's throttle, and delivers through the route. A throttled
+ * peer's jobs are deferred (given back, peer hidden until the bucket refills), never waited on, so one slow
+ * or limited peer does not hold up the others. Emits 'outcome' for every settled attempt.
+ */
+export class WorkerPool extends EventEmitter<{ outcome: [Outcome]; error: [unknown] }> {
+  private readonly o: Required<Omit<WorkerPoolOptions, 'log'>> & { log: Logger };
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly active = new Set<Promise<void>>();
+  private wake: (() => void) | undefined;
+
+  constructor(options: WorkerPoolOptions) {
+    super();
+    this.o = {
+      concurrency: 64,
+      batch: 32,
+      perPeer: 8,
+      retry: DEFAULT_RETRY_POLICY,
+      minPollMs: 5,
+      maxPollMs: 200,
+      now: Date.now,
+      ...options,
+    };
+  }
+
+  get inFlight(): number {
+    return this.active.size;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Poke an idle pool (e.g. right after an enqueue in this process). */
+  notify(): void {
+    this.wake?.();
+  }
+
+  /**
+   * Graceful stop: take no more jobs, let deliveries in progress finish for up to graceMs; any still
+   * running then keep their lease and are handed out again when it ends (at-least-once).
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    const all = Promise.allSettled([...this.active]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+  }
+
+  private async run(): Promise<void> {
+    let idle = this.o.minPollMs;
+    while (this.running) {
+      const free = this.o.concurrency - this.active.size;
+      if (free <= 0) {
+        await Promise.race(this.active);
+        continue;
+      }
+      let jobs: LeasedJob[];
+      try {
+        jobs = await this.o.queue.take(Math.min(free, this.o.batch), this.o.perPeer);
+      } catch (err) {
+        // Redis down or restarting: keep trying at the idle pace; nothing is lost, jobs stay in the store.
+        this.emit('error', err);
+        this.o.log.warn({ err }, 'take failed');
+        await this.sleep(this.o.maxPollMs);
+        continue;
+      }
+      if (jobs.length === 0) {
+        await this.sleep(idle);
+        idle = Math.min(this.o.maxPollMs, idle * 2);
+        continue;
+      }
+      idle = this.o.minPollMs;
+      await this.dispatch(jobs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** Group by route peer, ask each peer's throttle once, start the granted deliveries, defer the rest. */
+  private async dispatch(jobs: LeasedJob[]): Promise<void> {
+    const byPeer = new Map<string, { route: Route; jobs: LeasedJob[] }>();
+    for (const job of jobs) {
+      const route = this.o.router.route(job.message, job.recipientIndex);
+      if (!route) {
+        this.track(this.settle(job, { status: 'rejected', detail: 'no route to recipient' }, undefined));
+        continue;
+      }
+      const g = byPeer.get(route.peer) ?? { route, jobs: [] };
+      g.jobs.push(job);
+      byPeer.set(route.peer, g);
+    }
+    await Promise.all(
+      [...byPeer.values()].map(async ({ route, jobs: group }) => {
+        let granted = 0;
+        let retryAfterMs = 0;
+        try {
+          ({ granted, retryAfterMs } = await this.o.throttle.acquire(route.peer, group, route.limits));
+        } catch (err) {
+          this.o.log.warn({ err, peer: route.peer }, 'throttle unavailable');
+          retryAfterMs = this.o.maxPollMs;
+        }
+        group.slice(0, granted).forEach((job) => this.track(this.deliver(job, route)));
+        const until = this.o.now() + Math.max(1, retryAfterMs);
+        for (const job of group.slice(granted)) {
+          this.track(
+            this.o.queue.defer(job, until).then(
+              () => void this.emit('outcome', { job, state: 'deferred' }),
+              (err: unknown) => this.o.log.warn({ err, messageId: job.messageId }, 'defer failed'),
+            ),
+          );
+        }
+      }),
+    );
+  }
+
+  private track(p: Promise<void>): void {
+    this.active.add(p);
+    void p.finally(() => this.active.delete(p));
+  }
+
+  private async deliver(job: LeasedJob, route: Route): Promise<void> {
+    let result: DeliveryResult;
+    try {
+      result = await route.send({
+        message: job.message,
+        recipientIndex: job.recipientIndex,
+        attempt: job.attempt,
+        content: async () => {
+          const c = await this.o.queue.content(job.messageId);
+          if (!c) throw new Error(`content of ${job.messageId} is gone`);
+          return c;
+        },
+      });
+    } catch (err) {
+      result = { status: 'retry', error: err instanceof Error ? err.message : String(err) };
+    }
+    await this.settle(job, result, route);
+  }
+
+  private async settle(job: LeasedJob, result: DeliveryResult, route: Route | undefined): Promise<void> {
+    const log = this.o.log;
+    try {
+      if (result.status === 'retry') {
+        const delay = result.retryAfterMs ?? retryDelay(this.o.retry, job.attempt);
+        const state = await this.o.queue.retry(job, result.error, delay);
+        this.emit('outcome', { job, state, detail: result.error });
+      } else {
+        await this.o.queue.ack(job, result.status, result.detail);
+        const outcome: Outcome = { job, state: result.status };
+        if (result.detail !== undefined) outcome.detail = result.detail;
+        this.emit('outcome', outcome);
+      }
+    } catch (err) {
+      // Lease lost (it ran out and another worker has the job) or store unreachable: the job is not
+      // settled here and will be delivered again; receivers drop the duplicate by Message-ID.
+      log.warn({ err, messageId: job.messageId, recipient: job.recipientIndex }, 'could not settle job');
+    } finally {
+      if (route) await this.o.throttle.release(route.peer, job.lease).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { Queue, QueueOptions, Throttle } from '../types.js';
+import { KeySpace } from './keys.js';
+import { RedisQueue } from './queue.js';
+import { RedisThrottle } from './throttle.js';
+
+export interface RedisStoreOptions extends Partial<QueueOptions> {
+  /** A connected client: a single Redis, or a Cluster (every multi-key call stays in one slot). */
+  redis: Redis | Cluster;
+  /** Key prefix shared by every gateway instance of one deployment (no braces). */
+  prefix: string;
+  /** Queue shards (hash tags); must be the same on every instance (default 8). */
+  shards?: number;
+}
+
+export function createRedisStore(options: RedisStoreOptions): { queue: Queue; throttle: Throttle; backend: 'redis'; durable: true } {
+  const keys = new KeySpace(options.prefix, options.shards ?? 8);
+  const queue = new RedisQueue(options.redis, keys, options);
+  const throttle = new RedisThrottle(options.redis, keys, options.now);
+  return { queue, throttle, backend: 'redis', durable: true };
+}
+
+export { KeySpace, RedisQueue, RedisThrottle };

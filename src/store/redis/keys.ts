@@ -1,0 +1,50 @@
+import { crc32 } from 'node:zlib';
+
+/**
+ * Key layout. Queue keys are sharded by message id: shard N's keys all start `<prefix>:{sN}:`, so the hash
+ * tag puts a message, its content, its jobs and the shard's indexes in one cluster slot (atomic enqueue
+ * and take), while different shards spread over the cluster. Throttle keys are per peer: `<prefix>:{t:<peer>}:`.
+ *
+ *   {sN}:m:<id>        hash   message JSON, recipient count, pending count, expiresAt
+ *   {sN}:c:<id>        hash   part index -> bytes
+ *   {sN}:j:<id>/<i>    hash   peer, attempt, max, state, lease token, lease end, last error
+ *   {sN}:h:<id>/<i>    list   state events (JSON), oldest first
+ *   {sN}:r:<peer>      zset   the peer's jobs by due time (ready, retrying, deferred, delayed)
+ *   {sN}:peers         zset   peer -> when it next has a visible due job (hidden peers: their hide time)
+ *   {sN}:hide          hash   peer -> hidden (throttled) until
+ *   {sN}:leased        zset   job -> lease end
+ *   {sN}:exp           zset   message id -> expiresAt
+ *   {sN}:dead          list   dead letters (JSON), newest first, capped
+ *   {sN}:ev            stream terminal state events, for delivery reports
+ *   {sN}:seq           counter for lease tokens
+ *   {t:<peer>}:b       hash   token bucket (tokens, ts)
+ *   {t:<peer>}:f       zset   lease token -> lease end: deliveries in flight
+ */
+export class KeySpace {
+  constructor(
+    readonly prefix: string,
+    readonly shards: number,
+  ) {
+    if (!Number.isInteger(shards) || shards < 1 || shards > 1024) throw new RangeError(`shards must be 1..1024, got ${shards}`);
+    if (/[{}]/.test(prefix)) throw new RangeError('the key prefix must not contain { or } (they delimit hash tags)');
+  }
+
+  shardOf(messageId: string): number {
+    return crc32(messageId) % this.shards;
+  }
+
+  /** `<prefix>:{sN}:`: every queue key of shard N starts with it. */
+  shard(n: number): string {
+    return `${this.prefix}:{s${n}}:`;
+  }
+
+  shardName(n: number): string {
+    return `s${n}`;
+  }
+
+  throttle(peer: string): { bucket: string; slots: string } {
+    // Braces in a peer id would end the hash tag early; they are not meaningful in peer ids anyway.
+    const tag = `{t:${peer.replace(/[{}]/g, '_')}}`;
+    return { bucket: `${this.prefix}:${tag}:b`, slots: `${this.prefix}:${tag}:f` };
+  }
+}

@@ -1,0 +1,203 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { CoreMessage, RecipientState, StateEvent } from '../../core/message.js';
+import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type DeadLetter, type LeasedJob, type Queue, type QueueOptions, type QueueStats } from '../types.js';
+import type { KeySpace } from './keys.js';
+import { script, type ScriptArg, type ScriptCall } from './scripts.js';
+
+/** Bounds of what a shard keeps for operators: dead letters and the terminal-events stream. */
+const DEAD_LETTER_CAP = 10_000;
+const EVENTS_MAX = 100_000;
+/** Content and metadata never outlive their expiry by more than this, even if no worker ever runs. */
+const SAFETY_TTL_MS = 3_600_000;
+
+/**
+ * The durable queue on Redis (or Redis Cluster): see keys.ts for the layout and lua/ for the scripts that
+ * make each step atomic. One client (connection) serves every shard; ioredis pipelines concurrent calls.
+ */
+export class RedisQueue implements Queue {
+  private readonly opts: QueueOptions;
+  private readonly enqueueScript: ScriptCall;
+  private readonly takeScript: ScriptCall;
+  private readonly settleScript: ScriptCall;
+  private nextShard = 0;
+  private closed = false;
+
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly keys: KeySpace,
+    options: Partial<QueueOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_QUEUE_OPTIONS, ...options };
+    this.enqueueScript = script(redis, 'mmscEnqueue');
+    this.takeScript = script(redis, 'mmscTake');
+    this.settleScript = script(redis, 'mmscSettle');
+  }
+
+  private check(): void {
+    if (this.closed) throw new Error('queue is closed');
+  }
+
+  private shardKeys(p: string): string[] {
+    return [`${p}peers`, `${p}leased`, `${p}exp`];
+  }
+
+  async enqueue(message: CoreMessage, content: readonly Buffer[], peers: readonly string[]): Promise<void> {
+    this.check();
+    if (peers.length !== message.recipients.length) throw new RangeError('one peer per recipient');
+    const now = this.opts.now();
+    const p = this.keys.shard(this.keys.shardOf(message.id));
+    const ttl = Math.max(1, message.expiresAt - now) + this.opts.retentionMs + SAFETY_TTL_MS;
+    const queued = JSON.stringify({ at: now, state: 'queued', attempt: 0 } satisfies StateEvent);
+    const args: ScriptArg[] = [
+      p,
+      message.id,
+      JSON.stringify(message),
+      message.expiresAt,
+      message.earliestDeliveryAt ?? now,
+      this.opts.maxAttempts,
+      ttl,
+      queued,
+      peers.length,
+      ...peers,
+      ...content,
+    ];
+    await this.enqueueScript([`${p}m:${message.id}`, `${p}c:${message.id}`, `${p}peers`, `${p}exp`], args);
+  }
+
+  async take(max: number, perPeer = 8): Promise<LeasedJob[]> {
+    this.check();
+    const out: LeasedJob[] = [];
+    // Visit shards round-robin from a rotating start, so that no shard starves the others.
+    for (let i = 0; i < this.keys.shards && out.length < max; i++) {
+      const n = (this.nextShard + i) % this.keys.shards;
+      const p = this.keys.shard(n);
+      const now = this.opts.now();
+      const flat = (await this.takeScript(this.shardKeys(p), [
+        p,
+        now,
+        max - out.length,
+        perPeer,
+        this.opts.leaseMs,
+        this.opts.retentionMs,
+        EVENTS_MAX,
+        this.keys.shardName(n),
+      ])) as Array<string | number>;
+      for (let k = 0; k < flat.length; k += 7) {
+        const job = String(flat[k]);
+        const slash = job.lastIndexOf('/');
+        out.push({
+          messageId: job.slice(0, slash),
+          recipientIndex: Number(job.slice(slash + 1)),
+          peer: String(flat[k + 1]),
+          attempt: Number(flat[k + 2]),
+          maxAttempts: Number(flat[k + 3]),
+          lease: String(flat[k + 4]),
+          leaseUntil: Number(flat[k + 5]),
+          message: JSON.parse(String(flat[k + 6])) as CoreMessage,
+        });
+      }
+    }
+    this.nextShard = (this.nextShard + 1) % this.keys.shards;
+    return out;
+  }
+
+  private async settle(job: LeasedJob, op: string, args: ScriptArg[]): Promise<string> {
+    this.check();
+    const p = this.keys.shard(this.keys.shardOf(job.messageId));
+    const r = await this.settleScript(this.shardKeys(p), [
+      p,
+      this.opts.now(),
+      op,
+      `${job.messageId}/${job.recipientIndex}`,
+      job.lease,
+      this.opts.retentionMs,
+      EVENTS_MAX,
+      ...args,
+    ]);
+    if (r === -1) throw new LeaseLostError(job.messageId, job.recipientIndex);
+    return String(r);
+  }
+
+  async extend(job: LeasedJob, leaseMs = this.opts.leaseMs): Promise<void> {
+    const until = this.opts.now() + leaseMs;
+    await this.settle(job, 'extend', [until]);
+    job.leaseUntil = until;
+  }
+
+  async ack(job: LeasedJob, state: 'delivered' | 'rejected' | 'failed', detail?: string): Promise<void> {
+    await this.settle(job, 'ack', [state, detail ?? '']);
+  }
+
+  async retry(job: LeasedJob, error: string, delayMs: number): Promise<'retrying' | 'failed' | 'expired'> {
+    return (await this.settle(job, 'retry', [error, Math.max(0, Math.round(delayMs)), DEAD_LETTER_CAP])) as 'retrying' | 'failed' | 'expired';
+  }
+
+  async defer(job: LeasedJob, until: number): Promise<void> {
+    await this.settle(job, 'defer', [Math.round(until)]);
+  }
+
+  async message(messageId: string): Promise<CoreMessage | undefined> {
+    const json = await this.redis.hget(`${this.keys.shard(this.keys.shardOf(messageId))}m:${messageId}`, 'json');
+    return json === null ? undefined : (JSON.parse(json) as CoreMessage);
+  }
+
+  async content(messageId: string): Promise<Buffer[] | undefined> {
+    const p = this.keys.shard(this.keys.shardOf(messageId));
+    const [json, parts] = await Promise.all([this.redis.hget(`${p}m:${messageId}`, 'json'), this.redis.hgetallBuffer(`${p}c:${messageId}`)]);
+    if (json === null) return undefined;
+    const n = (JSON.parse(json) as CoreMessage).parts.length;
+    const out: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      const b = parts[String(i)];
+      if (b === undefined) return undefined;
+      out.push(b);
+    }
+    return out;
+  }
+
+  async history(messageId: string, recipientIndex: number): Promise<StateEvent[]> {
+    const p = this.keys.shard(this.keys.shardOf(messageId));
+    const list = await this.redis.lrange(`${p}h:${messageId}/${recipientIndex}`, 0, -1);
+    return list.map((e) => JSON.parse(e) as StateEvent);
+  }
+
+  async states(messageId: string): Promise<RecipientState[] | undefined> {
+    const p = this.keys.shard(this.keys.shardOf(messageId));
+    const n = await this.redis.hget(`${p}m:${messageId}`, 'n');
+    if (n === null) return undefined;
+    const states = await Promise.all(Array.from({ length: Number(n) }, (_, i) => this.redis.hget(`${p}j:${messageId}/${i}`, 'state')));
+    return states.map((s) => (s ?? 'expired') as RecipientState);
+  }
+
+  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+    const all: DeadLetter[] = [];
+    for (let n = 0; n < this.keys.shards; n++) {
+      for (const s of await this.redis.lrange(`${this.keys.shard(n)}dead`, 0, limit - 1)) {
+        const d = JSON.parse(s) as { job: string; peer: string; attempts: number; error: string; at: number };
+        const slash = d.job.lastIndexOf('/');
+        all.push({ messageId: d.job.slice(0, slash), recipientIndex: Number(d.job.slice(slash + 1)), peer: d.peer, attempts: d.attempts, error: d.error, at: d.at });
+      }
+    }
+    return all.sort((a, b) => b.at - a.at).slice(0, limit);
+  }
+
+  async stats(): Promise<QueueStats> {
+    let waiting = 0;
+    let leased = 0;
+    let dead = 0;
+    for (let n = 0; n < this.keys.shards; n++) {
+      const p = this.keys.shard(n);
+      const peers = await this.redis.zrange(`${p}peers`, '0', '-1');
+      leased += await this.redis.zcard(`${p}leased`);
+      dead += await this.redis.llen(`${p}dead`);
+      const counts = await Promise.all(peers.map((peer) => this.redis.zcard(`${p}r:${peer}`)));
+      for (const c of counts) waiting += c;
+    }
+    return { waiting, leased, dead };
+  }
+
+  /** Stops this queue object; the Redis connection belongs to the caller. */
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}

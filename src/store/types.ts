@@ -1,0 +1,136 @@
+import type { CoreMessage, RecipientState, StateEvent } from '../core/message.js';
+
+/**
+ * The store-and-forward queue: messages with their content, and one delivery job per recipient, each
+ * routed to a peer (an MM4 carrier, an MM7 VASP, an SMSC, the local MM1 side...). Two backends implement
+ * it with the same semantics: redis/ (durable, shared by several gateway instances) and memory/ (embedded,
+ * not durable). test/queue-behaviour.ts runs one suite against both.
+ *
+ * Delivery is at-least-once: a job is leased to one worker at a time; a worker that dies loses its lease
+ * and the job is handed out again once the lease expires. Every call that settles a job presents the
+ * lease token it was given, so a worker whose lease was taken over cannot settle the job (LeaseLostError).
+ */
+export interface Queue {
+  /**
+   * Store the message, its content (one Buffer per part, in ContentRef.index order) and one job per
+   * recipient, atomically: after this resolves, the message survives a crash of this process. `peers[i]`
+   * is the peer that recipient i is routed to. Jobs are due at `message.earliestDeliveryAt` or now.
+   */
+  enqueue(message: CoreMessage, content: readonly Buffer[], peers: readonly string[]): Promise<void>;
+
+  /**
+   * Lease up to `max` due jobs, at most `perPeer` of them for any one peer, from peers that are not
+   * hidden (see defer). Jobs of expired messages are not returned: they end `expired` instead. Each job's
+   * `attempt` is incremented by the take. Returns [] when nothing is due.
+   */
+  take(max: number, perPeer?: number): Promise<LeasedJob[]>;
+
+  /** Extend a lease (long deliveries). */
+  extend(job: LeasedJob, leaseMs?: number): Promise<void>;
+
+  /** End a job: delivered, rejected (permanent refusal by the peer) or failed. */
+  ack(job: LeasedJob, state: 'delivered' | 'rejected' | 'failed', detail?: string): Promise<void>;
+
+  /**
+   * A transient failure: the job is due again after `delayMs`, unless it has used its attempts
+   * (job.attempt >= maxAttempts) or its message expires first: then it ends `failed` and goes to the dead
+   * letters with `error` (or `expired`). Returns the resulting state.
+   */
+  retry(job: LeasedJob, error: string, delayMs: number): Promise<'retrying' | 'failed' | 'expired'>;
+
+  /**
+   * Give a job back without using an attempt, because its peer is throttled: the job is due again at
+   * `until` (epoch ms), and the peer's jobs are not handed out by this store before `until`, so that
+   * workers spend no round trips on it meanwhile (no head-of-line blocking of other peers).
+   */
+  defer(job: LeasedJob, until: number): Promise<void>;
+
+  message(messageId: string): Promise<CoreMessage | undefined>;
+  content(messageId: string): Promise<Buffer[] | undefined>;
+  /** The state history of one recipient, oldest first. */
+  history(messageId: string, recipientIndex: number): Promise<StateEvent[]>;
+  /** Current state of every recipient of a message. */
+  states(messageId: string): Promise<RecipientState[] | undefined>;
+  /** Dead letters (jobs that used their attempts), newest first. */
+  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** Counts for metrics and tests. */
+  stats(): Promise<QueueStats>;
+
+  close(): Promise<void>;
+}
+
+export interface LeasedJob {
+  messageId: string;
+  recipientIndex: number;
+  peer: string;
+  /** 1 on the first take. */
+  attempt: number;
+  maxAttempts: number;
+  /** Fencing token of this lease. */
+  lease: string;
+  leaseUntil: number;
+  /** The message, so that a worker needs no second round trip (content is fetched separately). */
+  message: CoreMessage;
+}
+
+export interface DeadLetter {
+  messageId: string;
+  recipientIndex: number;
+  peer: string;
+  attempts: number;
+  error: string;
+  at: number;
+}
+
+export interface QueueStats {
+  /** Jobs due or waiting for their time (ready + delayed). */
+  waiting: number;
+  /** Jobs leased to a worker now. */
+  leased: number;
+  dead: number;
+}
+
+export interface QueueOptions {
+  /** How long a take leases a job (default 60 s). */
+  leaseMs: number;
+  /** Attempts per job before it is dead-lettered (default 10). */
+  maxAttempts: number;
+  /** How long message, content and history are kept once every recipient is terminal (default 1 day). */
+  retentionMs: number;
+  /** Clock, for tests (default Date.now). */
+  now: () => number;
+}
+
+/** Per-peer limits: a token bucket (rate per second, burst) and a cap on deliveries in flight. */
+export interface PeerLimits {
+  rate: number;
+  burst: number;
+  maxInFlight: number;
+}
+
+/**
+ * Per-peer throttle shared by every gateway instance. acquire asks for up to n deliveries and is granted
+ * g <= n (tokens taken and in-flight slots held, one per lease); when g < n, retryAfterMs says when the
+ * next one could be granted. release frees an in-flight slot; a slot whose lease ended frees itself
+ * (a crashed worker does not leak capacity).
+ */
+export interface Throttle {
+  acquire(peer: string, leases: readonly { lease: string; leaseUntil: number }[], limits: PeerLimits): Promise<{ granted: number; retryAfterMs: number }>;
+  release(peer: string, lease: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+  readonly code = 'LEASE_LOST';
+  constructor(readonly messageId: string, readonly recipientIndex: number) {
+    super(`lease on ${messageId}/${recipientIndex} is no longer held`);
+  }
+}
+
+export const DEFAULT_QUEUE_OPTIONS: QueueOptions = {
+  leaseMs: 60_000,
+  maxAttempts: 10,
+  retentionMs: 24 * 3600_000,
+  now: Date.now,
+};
