@@ -146,7 +146,11 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome]; error: [unkno
           retryAfterMs = this.o.maxPollMs;
         }
         group.slice(0, granted).forEach((job) => this.track(this.deliver(job, route)));
-        const until = this.o.now() + Math.max(1, retryAfterMs);
+        // Hide the peer until the bucket can grant every deferred job, not just the next one: the next
+        // visit then delivers a whole batch instead of taking and deferring the same jobs again.
+        const deferred = group.length - granted;
+        const refill = retryAfterMs > 0 && route.limits.rate > 0 ? ((deferred - 1) * 1000) / route.limits.rate : 0;
+        const until = this.o.now() + Math.max(1, retryAfterMs) + Math.max(0, Math.round(refill));
         for (const job of group.slice(granted)) {
           this.track(
             this.o.queue.defer(job, until).then(

@@ -111,8 +111,9 @@ export interface PeerLimits {
 /**
  * Per-peer throttle shared by every gateway instance. acquire asks for up to n deliveries and is granted
  * g <= n (tokens taken and in-flight slots held, one per lease); when g < n, retryAfterMs says when the
- * next one could be granted. release frees an in-flight slot; a slot whose lease ended frees itself
- * (a crashed worker does not leak capacity).
+ * next one could be granted: the time until the next token when tokens ran short, or a short pause (20 ms)
+ * when the in-flight cap was the limit (slots free up as deliveries end). release frees an in-flight slot;
+ * a slot whose lease ended frees itself (a crashed worker does not leak capacity).
  */
 export interface Throttle {
   acquire(peer: string, leases: readonly { lease: string; leaseUntil: number }[], limits: PeerLimits): Promise<{ granted: number; retryAfterMs: number }>;

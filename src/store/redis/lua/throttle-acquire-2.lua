@@ -28,13 +28,15 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 60000)
 if granted > 0 then redis.call('PEXPIRE', KEYS[2], lastEnd - now + 60000) end
 
+-- When short of tokens: the time until the next one. When the in-flight cap is the limit: a short pause,
+-- because slots are freed by release as deliveries finish (lease ends only bound crashed workers).
+local CAP_RETRY_MS = 20
 local retry = 0
 if granted < want then
   if tokens < 1 then
     retry = math.ceil((1 - tokens) * 1000 / rate)
   else
-    local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-    retry = #first > 0 and math.max(1, tonumber(first[2]) - now) or 1
+    retry = CAP_RETRY_MS
   end
 end
 return { granted, retry }

@@ -1,0 +1,17 @@
+import type { Queue, QueueOptions, Throttle } from '../types.js';
+import { MemoryQueue } from './queue.js';
+import { MemoryThrottle } from './throttle.js';
+
+export { MemoryQueue } from './queue.js';
+export { MemoryThrottle } from './throttle.js';
+
+/** The embedded store: one process, nothing survives a restart. Queue and throttle share the clock. */
+export function createMemoryStore(options: Partial<QueueOptions> = {}): {
+  queue: Queue;
+  throttle: Throttle;
+  backend: 'memory';
+  durable: false;
+} {
+  const throttle = new MemoryThrottle(options.now ? { now: options.now } : {});
+  return { queue: new MemoryQueue(options), throttle, backend: 'memory', durable: false };
+}

@@ -1,0 +1,444 @@
+import { randomUUID } from 'node:crypto';
+import { TERMINAL_STATES } from '../../core/message.js';
+import type { CoreMessage, RecipientState, StateEvent } from '../../core/message.js';
+import { DEFAULT_QUEUE_OPTIONS, LeaseLostError } from '../types.js';
+import type { DeadLetter, LeasedJob, Queue, QueueOptions, QueueStats } from '../types.js';
+
+/**
+ * The embedded queue: the semantics of src/store/types.ts in one process, not durable. Every structure is
+ * indexed so that take/ack/retry cost O(log n) whatever the backlog: a binary heap of due jobs per peer,
+ * a heap of leases by end time, a heap of messages by expiry and one by removal time. Heap entries are
+ * invalidated lazily (a generation number per job) instead of being searched for and removed.
+ */
+
+/** A binary min-heap; `before(a, b)` is true when a must come out first. */
+class Heap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly before: (a: T, b: T) => boolean) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
+  push(item: T): void {
+    const a = this.items;
+    a.push(item);
+    let i = a.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(a[i], a[parent])) break;
+      [a[i], a[parent]] = [a[parent], a[i]];
+      i = parent;
+    }
+  }
+
+  pop(): T | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.before(a[l], a[m])) m = l;
+        if (r < a.length && this.before(a[r], a[m])) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+
+  clear(): void {
+    this.items.length = 0;
+  }
+}
+
+interface JobRecord {
+  readonly msg: MessageRecord;
+  readonly index: number;
+  readonly peer: string;
+  /** Enqueue order, the tie-break between jobs due at the same time (FIFO). */
+  readonly seq: number;
+  state: RecipientState;
+  attempt: number;
+  due: number;
+  /** The current lease token; kept after the lease ran out until the job is taken again or settled. */
+  lease: string | undefined;
+  leaseUntil: number;
+  /** Only the ready-heap entry carrying this generation is live; older ones are skipped when popped. */
+  gen: number;
+  readonly history: StateEvent[];
+}
+
+interface MessageRecord {
+  readonly message: CoreMessage;
+  readonly content: Buffer[];
+  readonly jobs: JobRecord[];
+  /** Recipients not yet terminal. */
+  pending: number;
+}
+
+interface ReadyEntry {
+  job: JobRecord;
+  due: number;
+  seq: number;
+  gen: number;
+}
+
+interface LeaseEntry {
+  job: JobRecord;
+  lease: string;
+  leaseUntil: number;
+}
+
+interface PeerRecord {
+  readonly ready: Heap<ReadyEntry>;
+  /** Set by defer: none of the peer's jobs are handed out before this time. */
+  hideUntil: number;
+}
+
+export class MemoryQueue implements Queue {
+  private readonly options: QueueOptions;
+  private readonly messages = new Map<string, MessageRecord>();
+  private readonly peers = new Map<string, PeerRecord>();
+  /** Jobs carrying a lease token (live, or run out but not yet taken again). */
+  private readonly leased = new Set<JobRecord>();
+  private readonly leaseEnds = new Heap<LeaseEntry>((a, b) => a.leaseUntil < b.leaseUntil);
+  /** Message ids by expiry time (ids, not records, so that a removed message's content is not held on). */
+  private readonly expiries = new Heap<{ id: string; at: number }>((a, b) => a.at < b.at);
+  /** Messages past their expiry that still had a leased job when last looked at. */
+  private readonly expiring = new Set<MessageRecord>();
+  private readonly removals = new Heap<{ msg: MessageRecord; at: number }>((a, b) => a.at < b.at);
+  private readonly dead: DeadLetter[] = [];
+  private pendingJobs = 0;
+  private seq = 0;
+  private gen = 0;
+  /** Rotates the peer that take serves first, so that no peer is always first in line. */
+  private rotation = 0;
+  private closed = false;
+
+  constructor(options: Partial<QueueOptions> = {}) {
+    // Undefined fields (e.g. from an optional config value) keep their defaults instead of erasing them.
+    const set = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<QueueOptions>;
+    this.options = { ...DEFAULT_QUEUE_OPTIONS, ...set };
+  }
+
+  async enqueue(message: CoreMessage, content: readonly Buffer[], peers: readonly string[]): Promise<void> {
+    const now = this.begin();
+    if (message.recipients.length === 0) throw new Error(`message ${message.id} has no recipients`);
+    if (peers.length !== message.recipients.length) {
+      throw new Error(`message ${message.id}: ${message.recipients.length} recipients but ${peers.length} peers`);
+    }
+    if (this.messages.has(message.id)) throw new Error(`message ${message.id} is already queued`);
+    const msg: MessageRecord = {
+      message: structuredClone(message),
+      content: content.map((b) => Buffer.from(b)),
+      jobs: [],
+      pending: peers.length,
+    };
+    const due = message.earliestDeliveryAt ?? now;
+    peers.forEach((peer, index) => {
+      const job: JobRecord = {
+        msg,
+        index,
+        peer,
+        seq: this.seq++,
+        state: 'queued',
+        attempt: 0,
+        due,
+        lease: undefined,
+        leaseUntil: 0,
+        gen: 0,
+        history: [{ at: now, state: 'queued', attempt: 0 }],
+      };
+      msg.jobs.push(job);
+      this.schedule(job);
+    });
+    this.messages.set(message.id, msg);
+    this.expiries.push({ id: message.id, at: message.expiresAt });
+    this.pendingJobs += peers.length;
+  }
+
+  async take(max: number, perPeer = 8): Promise<LeasedJob[]> {
+    const now = this.begin();
+    this.reclaimLostLeases(now);
+    this.expireMessages(now);
+    const out: LeasedJob[] = [];
+    if (max <= 0 || perPeer <= 0) return out;
+
+    const names = [...this.peers.keys()];
+    const start = names.length > 0 ? this.rotation++ % names.length : 0;
+    let active = [...names.slice(start), ...names.slice(0, start)].filter((p) => this.peers.get(p)!.hideUntil <= now);
+    const given = new Map<string, number>();
+    // Round-robin, one job per peer per round, so that a small `max` is shared between peers.
+    while (active.length > 0 && out.length < max) {
+      const next: string[] = [];
+      for (const name of active) {
+        if (out.length >= max) break;
+        const job = this.popDue(this.peers.get(name)!, now);
+        if (!job) continue;
+        out.push(this.lease(job, now));
+        const n = (given.get(name) ?? 0) + 1;
+        given.set(name, n);
+        if (n < perPeer) next.push(name);
+      }
+      active = next;
+    }
+    this.dropIdlePeers(now);
+    return out;
+  }
+
+  async extend(job: LeasedJob, leaseMs?: number): Promise<void> {
+    const now = this.begin();
+    const rec = this.held(job);
+    rec.leaseUntil = now + (leaseMs ?? this.options.leaseMs);
+    this.leaseEnds.push({ job: rec, lease: rec.lease!, leaseUntil: rec.leaseUntil });
+  }
+
+  async ack(job: LeasedJob, state: 'delivered' | 'rejected' | 'failed', detail?: string): Promise<void> {
+    const now = this.begin();
+    if (state !== 'delivered' && state !== 'rejected' && state !== 'failed') throw new Error(`ack: bad state ${String(state)}`);
+    this.finish(this.held(job), now, state, detail);
+  }
+
+  async retry(job: LeasedJob, error: string, delayMs: number): Promise<'retrying' | 'failed' | 'expired'> {
+    const now = this.begin();
+    const rec = this.held(job);
+    const delay = Math.max(0, delayMs);
+    if (now + delay >= rec.msg.message.expiresAt) {
+      this.finish(rec, now, 'expired', error);
+      return 'expired';
+    }
+    if (rec.attempt >= this.options.maxAttempts) {
+      this.finish(rec, now, 'failed', error);
+      this.dead.push({
+        messageId: rec.msg.message.id,
+        recipientIndex: rec.index,
+        peer: rec.peer,
+        attempts: rec.attempt,
+        error,
+        at: now,
+      });
+      return 'failed';
+    }
+    this.release(rec);
+    this.record(rec, now, 'retrying', error);
+    rec.due = now + delay;
+    this.schedule(rec);
+    return 'retrying';
+  }
+
+  async defer(job: LeasedJob, until: number): Promise<void> {
+    const now = this.begin();
+    const rec = this.held(job);
+    this.release(rec);
+    rec.attempt -= 1; // the take's increment is given back: throttling is not a delivery attempt
+    this.record(rec, now, 'deferred');
+    rec.due = until;
+    const peer = this.peerOf(rec.peer);
+    // Keep the later time when several workers defer the same peer.
+    peer.hideUntil = Math.max(peer.hideUntil, until);
+    this.schedule(rec);
+  }
+
+  async message(messageId: string): Promise<CoreMessage | undefined> {
+    this.begin();
+    const msg = this.messages.get(messageId);
+    return msg && structuredClone(msg.message);
+  }
+
+  async content(messageId: string): Promise<Buffer[] | undefined> {
+    this.begin();
+    return this.messages.get(messageId)?.content.map((b) => Buffer.from(b));
+  }
+
+  async history(messageId: string, recipientIndex: number): Promise<StateEvent[]> {
+    this.begin();
+    const job = this.messages.get(messageId)?.jobs[recipientIndex];
+    return job ? job.history.map((e) => ({ ...e })) : [];
+  }
+
+  async states(messageId: string): Promise<RecipientState[] | undefined> {
+    this.begin();
+    return this.messages.get(messageId)?.jobs.map((j) => j.state);
+  }
+
+  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+    this.begin();
+    const n = Math.max(0, Math.min(limit, this.dead.length));
+    return this.dead.slice(this.dead.length - n).reverse().map((d) => ({ ...d }));
+  }
+
+  async stats(): Promise<QueueStats> {
+    const now = this.begin();
+    let leased = 0;
+    for (const job of this.leased) if (job.leaseUntil >= now) leased++;
+    return { waiting: this.pendingJobs - leased, leased, dead: this.dead.length };
+  }
+
+  async close(): Promise<void> {
+    // Idempotent; drops everything (the backend is not durable) so that a closed queue holds no memory.
+    this.closed = true;
+    this.messages.clear();
+    this.peers.clear();
+    this.leased.clear();
+    this.leaseEnds.clear();
+    this.expiries.clear();
+    this.expiring.clear();
+    this.removals.clear();
+    this.dead.length = 0;
+    this.pendingJobs = 0;
+  }
+
+  /** Remove the messages whose retention ended; the lazy sweep also runs at the start of every call. */
+  sweep(): void {
+    this.begin();
+  }
+
+  // --- internals ---
+
+  /** Every call starts here: refuse when closed, read the clock once, drop messages past retention. */
+  private begin(): number {
+    if (this.closed) throw new Error('queue is closed');
+    const now = this.options.now();
+    for (let top = this.removals.peek(); top && top.at <= now; top = this.removals.peek()) {
+      this.removals.pop();
+      // A message id may have been reused after an earlier removal: only remove this very record.
+      if (this.messages.get(top.msg.message.id) === top.msg) this.messages.delete(top.msg.message.id);
+    }
+    return now;
+  }
+
+  /** The job a lease token refers to; LeaseLostError once the lease was taken over or the job settled. */
+  private held(job: LeasedJob): JobRecord {
+    const msg = this.messages.get(job.messageId);
+    const rec = msg?.jobs[job.recipientIndex];
+    if (!rec || rec.lease === undefined || rec.lease !== job.lease) throw new LeaseLostError(job.messageId, job.recipientIndex);
+    return rec;
+  }
+
+  private isLeased(job: JobRecord, now: number): boolean {
+    return job.lease !== undefined && job.leaseUntil >= now;
+  }
+
+  private peerOf(name: string): PeerRecord {
+    let peer = this.peers.get(name);
+    if (!peer) {
+      peer = { ready: new Heap((a, b) => a.due < b.due || (a.due === b.due && a.seq < b.seq)), hideUntil: 0 };
+      this.peers.set(name, peer);
+    }
+    return peer;
+  }
+
+  /** (Re)insert a job in its peer's ready heap at job.due; any older entry of the job goes stale. */
+  private schedule(job: JobRecord): void {
+    job.gen = ++this.gen;
+    this.peerOf(job.peer).ready.push({ job, due: job.due, seq: job.seq, gen: job.gen });
+  }
+
+  /** The peer's first job due by `now`, skipping stale entries. */
+  private popDue(peer: PeerRecord, now: number): JobRecord | undefined {
+    for (let top = peer.ready.peek(); top; top = peer.ready.peek()) {
+      const job = top.job;
+      if (top.gen !== job.gen || TERMINAL_STATES.has(job.state) || this.isLeased(job, now)) {
+        peer.ready.pop();
+        continue;
+      }
+      if (top.due > now) return undefined;
+      peer.ready.pop();
+      return job;
+    }
+    return undefined;
+  }
+
+  private lease(job: JobRecord, now: number): LeasedJob {
+    job.attempt += 1;
+    job.lease = randomUUID();
+    job.leaseUntil = now + this.options.leaseMs;
+    job.gen = ++this.gen;
+    this.leased.add(job);
+    this.leaseEnds.push({ job, lease: job.lease, leaseUntil: job.leaseUntil });
+    this.record(job, now, 'delivering');
+    return {
+      messageId: job.msg.message.id,
+      recipientIndex: job.index,
+      peer: job.peer,
+      attempt: job.attempt,
+      maxAttempts: this.options.maxAttempts,
+      lease: job.lease,
+      leaseUntil: job.leaseUntil,
+      message: structuredClone(job.msg.message),
+    };
+  }
+
+  /**
+   * A lease that ran out (its worker died or overran) makes the job due again, at its old due time and
+   * with its attempt count. The token stays valid until the job is taken again, as types.ts allows.
+   */
+  private reclaimLostLeases(now: number): void {
+    for (let top = this.leaseEnds.peek(); top && top.leaseUntil < now; top = this.leaseEnds.peek()) {
+      this.leaseEnds.pop();
+      const job = top.job;
+      // Stale when the job was settled, re-leased or extended since this entry was pushed.
+      if (job.lease !== top.lease || job.leaseUntil !== top.leaseUntil || TERMINAL_STATES.has(job.state)) continue;
+      this.schedule(job);
+    }
+  }
+
+  /** End every job of an expired message that no worker holds now; held ones end at their retry/ack. */
+  private expireMessages(now: number): void {
+    for (let top = this.expiries.peek(); top && top.at <= now; top = this.expiries.peek()) {
+      this.expiries.pop();
+      const msg = this.messages.get(top.id);
+      if (msg && msg.message.expiresAt <= now && msg.pending > 0) this.expiring.add(msg);
+    }
+    for (const msg of this.expiring) {
+      for (const job of msg.jobs) {
+        if (!TERMINAL_STATES.has(job.state) && !this.isLeased(job, now)) this.finish(job, now, 'expired', 'expired before delivery');
+      }
+      if (msg.pending === 0) this.expiring.delete(msg);
+    }
+  }
+
+  private release(job: JobRecord): void {
+    job.lease = undefined;
+    job.leaseUntil = 0;
+    this.leased.delete(job);
+  }
+
+  private record(job: JobRecord, now: number, state: RecipientState, detail?: string): void {
+    job.state = state;
+    const event: StateEvent = { at: now, state, attempt: job.attempt };
+    if (detail !== undefined && detail !== '') event.detail = detail;
+    job.history.push(event);
+  }
+
+  private finish(job: JobRecord, now: number, state: RecipientState, detail?: string): void {
+    this.release(job);
+    this.record(job, now, state, detail);
+    job.gen = ++this.gen;
+    this.pendingJobs -= 1;
+    const msg = job.msg;
+    msg.pending -= 1;
+    if (msg.pending === 0) {
+      this.expiring.delete(msg);
+      this.removals.push({ msg, at: now + this.options.retentionMs });
+    }
+  }
+
+  /** Forget peers with nothing queued and no hide time pending, so that peer names do not accumulate. */
+  private dropIdlePeers(now: number): void {
+    for (const [name, peer] of this.peers) {
+      if (peer.ready.size === 0 && peer.hideUntil <= now) this.peers.delete(name);
+    }
+  }
+}
