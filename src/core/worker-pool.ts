@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { LeasedJob, Queue, Throttle } from '../store/types.js';
+import type { LeasedJob, Queue, Throttle, ThrottleGrant } from '../store/types.js';
 import type { DeliveryResult, Route, Router } from './router.js';
 import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from './retry-policy.js';
 
@@ -39,6 +39,8 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome]; error: [unkno
   private loop: Promise<void> | undefined;
   private readonly active = new Set<Promise<void>>();
   private wake: (() => void) | undefined;
+  /** When the earliest peer this pool deferred becomes visible again: an idle pool wakes up then. */
+  private nextVisible = Number.POSITIVE_INFINITY;
 
   constructor(options: WorkerPoolOptions) {
     super();
@@ -102,8 +104,11 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome]; error: [unkno
         continue;
       }
       if (jobs.length === 0) {
-        await this.sleep(idle);
-        idle = Math.min(this.o.maxPollMs, idle * 2);
+        // Back off while idle, but not past the moment a peer this pool throttled is due again.
+        const untilVisible = this.nextVisible - this.o.now();
+        this.nextVisible = Number.POSITIVE_INFINITY;
+        await this.sleep(Math.max(1, Math.min(idle, untilVisible)));
+        idle = untilVisible < idle ? this.o.minPollMs : Math.min(this.o.maxPollMs, idle * 2);
         continue;
       }
       idle = this.o.minPollMs;
@@ -137,21 +142,22 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome]; error: [unkno
     }
     await Promise.all(
       [...byPeer.values()].map(async ({ route, jobs: group }) => {
-        let granted = 0;
-        let retryAfterMs = 0;
+        let grant: ThrottleGrant = { granted: 0, retryAfterMs: this.o.maxPollMs, waitMs: [] };
         try {
-          ({ granted, retryAfterMs } = await this.o.throttle.acquire(route.peer, group, route.limits));
+          grant = await this.o.throttle.acquire(route.peer, group, route.limits);
         } catch (err) {
           this.o.log.warn({ err, peer: route.peer }, 'throttle unavailable');
-          retryAfterMs = this.o.maxPollMs;
         }
-        group.slice(0, granted).forEach((job) => this.track(this.deliver(job, route)));
-        // Hide the peer until the bucket can grant every deferred job, not just the next one: the next
-        // visit then delivers a whole batch instead of taking and deferring the same jobs again.
-        const deferred = group.length - granted;
-        const refill = retryAfterMs > 0 && route.limits.rate > 0 ? ((deferred - 1) * 1000) / route.limits.rate : 0;
-        const until = this.o.now() + Math.max(1, retryAfterMs) + Math.max(0, Math.round(refill));
-        for (const job of group.slice(granted)) {
+        // Granted deliveries wait their scheduled moment (a few ms, within the throttle's horizon): the peer
+        // sees an even stream at its rate.
+        group.slice(0, grant.granted).forEach((job, i) => this.track(this.deliver(job, route, grant.waitMs[i] ?? 0)));
+        // The rest are deferred; the peer stays hidden until the throttle can schedule every one of them,
+        // so the next visit delivers a batch instead of taking and deferring the same jobs again.
+        const deferred = group.length - grant.granted;
+        const refill = grant.retryAfterMs > 0 && route.limits.rate > 0 ? ((deferred - 1) * 1000) / route.limits.rate : 0;
+        const until = this.o.now() + Math.max(1, grant.retryAfterMs) + Math.max(0, Math.round(refill));
+        if (deferred > 0 && until < this.nextVisible) this.nextVisible = until;
+        for (const job of group.slice(grant.granted)) {
           this.track(
             this.o.queue.defer(job, until).then(
               () => void this.emit('outcome', { job, state: 'deferred' }),
@@ -168,7 +174,8 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome]; error: [unkno
     void p.finally(() => this.active.delete(p));
   }
 
-  private async deliver(job: LeasedJob, route: Route): Promise<void> {
+  private async deliver(job: LeasedJob, route: Route, waitMs: number): Promise<void> {
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
     let result: DeliveryResult;
     try {
       result = await route.send({

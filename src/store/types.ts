@@ -108,17 +108,30 @@ export interface PeerLimits {
   maxInFlight: number;
 }
 
+/** How far ahead the throttle schedules deliveries (a worker waits at most this long): 250 ms. */
+export const THROTTLE_HORIZON_MS = 250;
+
 /**
- * Per-peer throttle shared by every gateway instance. acquire asks for up to n deliveries and is granted
- * g <= n (tokens taken and in-flight slots held, one per lease); when g < n, retryAfterMs says when the
- * next one could be granted: the time until the next token when tokens ran short, or a short pause (20 ms)
- * when the in-flight cap was the limit (slots free up as deliveries end). release frees an in-flight slot;
- * a slot whose lease ended frees itself (a crashed worker does not leak capacity).
+ * Per-peer throttle shared by every gateway instance. The rate limit is a token bucket (rate, burst) in its
+ * GCRA form: acquire asks for n deliveries and is granted the first g <= n of them, each with a wait
+ * (waitMs[i], within THROTTLE_HORIZON_MS) after which it may be sent, so that the peer sees an even stream
+ * at its rate; each granted delivery holds an in-flight slot (one per lease). When g < n, retryAfterMs says
+ * when the next one could be granted: when the schedule is full, the time until the next delivery falls
+ * inside the horizon; when the in-flight cap was the limit, a short pause (20 ms), because slots free up as
+ * deliveries end. release frees a slot; a slot whose lease ended frees itself (a crashed worker does not
+ * leak capacity).
  */
 export interface Throttle {
-  acquire(peer: string, leases: readonly { lease: string; leaseUntil: number }[], limits: PeerLimits): Promise<{ granted: number; retryAfterMs: number }>;
+  acquire(peer: string, leases: readonly { lease: string; leaseUntil: number }[], limits: PeerLimits): Promise<ThrottleGrant>;
   release(peer: string, lease: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ThrottleGrant {
+  granted: number;
+  retryAfterMs: number;
+  /** For each granted delivery, how long to wait before sending it (0 = now). */
+  waitMs: number[];
 }
 
 export class LeaseLostError extends Error {

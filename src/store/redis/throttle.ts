@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { PeerLimits, Throttle } from '../types.js';
+import { THROTTLE_HORIZON_MS, type PeerLimits, type Throttle, type ThrottleGrant } from '../types.js';
 import type { KeySpace } from './keys.js';
 import { script, type ScriptCall } from './scripts.js';
 
@@ -17,13 +17,13 @@ export class RedisThrottle implements Throttle {
     this.releaseScript = script(redis, 'mmscThrottleRelease');
   }
 
-  async acquire(peer: string, leases: readonly { lease: string; leaseUntil: number }[], limits: PeerLimits): Promise<{ granted: number; retryAfterMs: number }> {
-    if (leases.length === 0) return { granted: 0, retryAfterMs: 0 };
+  async acquire(peer: string, leases: readonly { lease: string; leaseUntil: number }[], limits: PeerLimits): Promise<ThrottleGrant> {
+    if (leases.length === 0) return { granted: 0, retryAfterMs: 0, waitMs: [] };
     const k = this.keys.throttle(peer);
-    const args: (string | number)[] = [this.now(), limits.rate, limits.burst, limits.maxInFlight];
+    const args: (string | number)[] = [this.now(), limits.rate, limits.burst, limits.maxInFlight, THROTTLE_HORIZON_MS];
     for (const l of leases) args.push(l.lease, l.leaseUntil);
-    const [granted, retryAfterMs] = (await this.acquireScript([k.bucket, k.slots], args)) as [number, number];
-    return { granted, retryAfterMs };
+    const [granted, retryAfterMs, ...waitMs] = (await this.acquireScript([k.bucket, k.slots], args)) as number[];
+    return { granted: granted!, retryAfterMs: retryAfterMs!, waitMs };
   }
 
   async release(peer: string, lease: string): Promise<void> {

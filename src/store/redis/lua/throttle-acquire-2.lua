@@ -1,42 +1,52 @@
 --[[
-  Token bucket plus in-flight slots for one peer, shared by every gateway instance.
-  KEYS[1] bucket P:{t:<peer>}:b (hash tokens, ts)   KEYS[2] slots P:{t:<peer>}:f (zset lease -> lease end)
-  ARGV[1] now   ARGV[2] rate per second   ARGV[3] burst   ARGV[4] max in flight
-  ARGV[5..] pairs of lease token, lease end: one per delivery asked for
-  Returns { granted, retry after ms }. Tokens are kept as a string: Lua numbers returned to Redis are
-  truncated to integers, and a bucket refills in fractions.
+  Per-peer rate limit and in-flight slots, shared by every gateway instance.
+  The rate limit is a token bucket (rate, burst) in its GCRA form (virtual scheduling, ITU-T I.371): the
+  peer's theoretical arrival time TAT advances by one emission interval per delivery, and a delivery may go
+  at max(now, TAT - (burst - 1) * interval). Instead of only refusing when the bucket is empty, acquire
+  schedules each delivery a few ms ahead, up to a horizon: workers wait that long, so the peer receives an
+  even stream at its rate; what lies beyond the horizon is refused and deferred.
+  KEYS[1] bucket P:{t:<peer>}:b (hash tat)   KEYS[2] slots P:{t:<peer>}:f (zset lease -> lease end)
+  ARGV[1] now   ARGV[2] rate per second   ARGV[3] burst   ARGV[4] max in flight   ARGV[5] horizon ms
+  ARGV[6..] pairs of lease token, lease end: one per delivery asked for
+  Returns { granted, retry after ms, wait ms of delivery 1, ..., wait ms of delivery granted }.
 ]]
-local now, rate, burst, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local want = (#ARGV - 4) / 2
-local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(b[1] or burst)
-local ts = tonumber(b[2] or now)
-if now > ts then tokens = math.min(burst, tokens + (now - ts) * rate / 1000) end
+local now, rate, burst, cap, horizon = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local want = (#ARGV - 5) / 2
+local interval = 1000 / rate
+local tolerance = (math.max(1, burst) - 1) * interval
+local tat = tonumber(redis.call('HGET', KEYS[1], 'tat') or now)
+if tat < now then tat = now end
 
 -- A slot whose lease ended was held by a worker that died or overran: it frees itself.
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 1)
-local live = redis.call('ZCARD', KEYS[2])
-local granted = math.max(0, math.min(want, math.floor(tokens), cap - live))
-local lastEnd = now
-for i = 1, granted do
-  local e = tonumber(ARGV[4 + 2 * i])
-  redis.call('ZADD', KEYS[2], e, ARGV[3 + 2 * i])
+local free = cap - redis.call('ZCARD', KEYS[2])
+
+local out = { 0, 0 }
+local granted, lastEnd = 0, now
+while granted < want and granted < free do
+  local at = math.max(now, tat - tolerance)
+  if at - now > horizon then break end
+  granted = granted + 1
+  out[2 + granted] = math.ceil(at - now)
+  tat = tat + interval
+  local e = tonumber(ARGV[5 + 2 * granted])
+  redis.call('ZADD', KEYS[2], e, ARGV[4 + 2 * granted])
   if e > lastEnd then lastEnd = e end
 end
-tokens = tokens - granted
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 60000)
+-- Kept as a string: Lua numbers handed to Redis are truncated to integers, and TAT moves in fractions.
+redis.call('HSET', KEYS[1], 'tat', tostring(tat))
+redis.call('PEXPIRE', KEYS[1], math.ceil(tat - now + tolerance) + 60000)
 if granted > 0 then redis.call('PEXPIRE', KEYS[2], lastEnd - now + 60000) end
 
--- When short of tokens: the time until the next one. When the in-flight cap is the limit: a short pause,
--- because slots are freed by release as deliveries finish (lease ends only bound crashed workers).
+-- Refused deliveries: when the schedule is full, retry when the next one falls inside the horizon; when the
+-- in-flight cap is the limit, after a short pause, because slots free up as deliveries end.
 local CAP_RETRY_MS = 20
-local retry = 0
+out[1] = granted
 if granted < want then
-  if tokens < 1 then
-    retry = math.ceil((1 - tokens) * 1000 / rate)
+  if granted >= free then
+    out[2] = CAP_RETRY_MS
   else
-    retry = CAP_RETRY_MS
+    out[2] = math.max(1, math.ceil(tat - tolerance - now - horizon))
   end
 end
-return { granted, retry }
+return out
