@@ -210,7 +210,7 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome]; error: [unkno
     } catch (err) {
       // Lease lost (it ran out and another worker has the job) or store unreachable: the job is not
       // settled here and will be delivered again; receivers drop the duplicate by Message-ID.
-      log.warn({ err, messageId: job.messageId, recipient: job.recipientIndex }, 'could not settle job');
+      log.warn({ err, messageId: job.messageId, recipient: job.recipientIndex, lease: job.lease }, 'could not settle job');
     } finally {
       if (route) await this.o.throttle.release(route.peer, job.lease).catch(() => undefined);
     }

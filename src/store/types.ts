@@ -22,6 +22,9 @@ export interface Queue {
    * Lease up to `max` due jobs, at most `perPeer` of them for any one peer, from peers that are not
    * hidden (see defer). Jobs of expired messages are not returned: they end `expired` instead. Each job's
    * `attempt` is incremented by the take. Returns [] when nothing is due.
+   * Order: a peer's jobs by due time, then enqueue order; when more is due than `max`, peers get max-min
+   * fair shares (one job a peer per round). A Redis store with several shards (for Cluster) keeps this
+   * order within each shard, visiting shards in rotation.
    */
   take(max: number, perPeer?: number): Promise<LeasedJob[]>;
 
@@ -97,7 +100,10 @@ export interface QueueOptions {
   maxAttempts: number;
   /** How long message, content and history are kept once every recipient is terminal (default 1 day). */
   retentionMs: number;
-  /** Clock, for tests (default Date.now). */
+  /**
+   * Clock for the queue's decisions: due times, leases, expiry (default Date.now; tests inject one).
+   * Retention is the store's own: Redis expires keys by the server's clock.
+   */
   now: () => number;
 }
 

@@ -15,7 +15,7 @@ const redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: null });
 const { queue, throttle } = createRedisStore({
   redis,
   prefix: env.PREFIX!,
-  shards: Number(env.SHARDS ?? 8),
+  ...(env.SHARDS ? { shards: Number(env.SHARDS) } : {}),
   leaseMs: Number(env.LEASE_MS ?? 60_000),
 });
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -45,15 +45,19 @@ const route: Route = {
   },
 };
 
+const log = pino({ level: env.LOG_LEVEL ?? 'silent' });
 const pool = new WorkerPool({
   queue,
   throttle,
   router: { route: () => route },
-  log: pino({ level: env.LOG_LEVEL ?? 'silent' }),
+  log,
   concurrency: Number(env.CONCURRENCY ?? 32),
   retry: { baseMs: 100, factor: 2, maxMs: 1000, jitter: 0.2 },
 });
 pool.on('error', () => undefined); // a Redis restart: the pool retries on its own
+pool.on('outcome', (o) => {
+  if (o.state !== 'delivered') log.debug({ messageId: o.job.messageId, state: o.state, detail: o.detail }, 'outcome');
+});
 pool.start();
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {

@@ -138,7 +138,9 @@ export class MemoryQueue implements Queue {
     if (peers.length !== message.recipients.length) {
       throw new Error(`message ${message.id}: ${message.recipients.length} recipients but ${peers.length} peers`);
     }
-    if (this.messages.has(message.id)) throw new Error(`message ${message.id} is already queued`);
+    // Message ids are unique gateway-wide: the same id again is a re-submission (an edge redelivering after
+    // a lost response), accepted once, as the Redis backend does.
+    if (this.messages.has(message.id)) return;
     const msg: MessageRecord = {
       message: structuredClone(message),
       content: content.map((b) => Buffer.from(b)),

@@ -1,19 +1,22 @@
-import type { PeerLimits, Throttle } from '../types.js';
+import { THROTTLE_HORIZON_MS } from '../types.js';
+import type { PeerLimits, Throttle, ThrottleGrant } from '../types.js';
 
-interface Bucket {
-  tokens: number;
-  /** When `tokens` was last brought up to date. */
-  at: number;
-}
+/** retryAfterMs when the in-flight cap refused a delivery: slots free up as deliveries end (types.ts). */
+const CAP_RETRY_MS = 20;
 
 /**
- * The embedded per-peer throttle: a token bucket (refilling continuously at `rate` per second up to
- * `burst`, full at first) and in-flight slots keyed by lease token. A slot expires at its lease's end
- * (now >= leaseUntil), so a worker that died without releasing does not hold capacity for ever.
+ * The embedded per-peer throttle (contract in src/store/types.ts), the same algorithm as the Redis one:
+ * a token bucket in its GCRA form (virtual scheduling, ITU-T I.371). The peer's theoretical arrival time
+ * TAT advances by one emission interval (1000 / rate ms) per delivery, and a delivery may go at
+ * max(now, TAT - (burst - 1) * interval): a full bucket lets `burst` go at once, then one per interval.
+ * Deliveries are scheduled up to THROTTLE_HORIZON_MS ahead (the worker waits waitMs[i]); beyond that they
+ * are refused. Each granted delivery holds an in-flight slot keyed by its lease token until it is released
+ * or its lease ends (leaseUntil < now, as for the queue's leases), so a dead worker leaks no capacity.
  */
 export class MemoryThrottle implements Throttle {
   private readonly now: () => number;
-  private readonly buckets = new Map<string, Bucket>();
+  /** peer -> TAT; a missing or past TAT means a full bucket. */
+  private readonly tats = new Map<string, number>();
   /** peer -> lease token -> leaseUntil. */
   private readonly slots = new Map<string, Map<string, number>>();
   private closed = false;
@@ -22,52 +25,47 @@ export class MemoryThrottle implements Throttle {
     this.now = options.now ?? Date.now;
   }
 
-  async acquire(
-    peer: string,
-    leases: readonly { lease: string; leaseUntil: number }[],
-    limits: PeerLimits,
-  ): Promise<{ granted: number; retryAfterMs: number }> {
+  async acquire(peer: string, leases: readonly { lease: string; leaseUntil: number }[], limits: PeerLimits): Promise<ThrottleGrant> {
     this.check();
-    const { rate, burst, maxInFlight } = limits;
-    // Without these no request could ever be granted, and retryAfterMs would be infinite.
-    if (!(rate > 0) || !(burst >= 1) || !(maxInFlight >= 1)) {
-      throw new RangeError(`throttle limits for ${peer} must have rate > 0, burst >= 1, maxInFlight >= 1`);
-    }
+    if (!(limits.rate > 0)) throw new RangeError(`throttle rate for ${peer} must be > 0 (got ${limits.rate})`);
+    if (leases.length === 0) return { granted: 0, retryAfterMs: 0, waitMs: [] };
     const now = this.now();
-
-    let bucket = this.buckets.get(peer);
-    if (!bucket) {
-      bucket = { tokens: burst, at: now };
-      this.buckets.set(peer, bucket);
-    } else if (now > bucket.at) {
-      bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) * rate) / 1000);
-      bucket.at = now;
-    }
-    // A lowered burst takes effect at once.
-    bucket.tokens = Math.min(bucket.tokens, burst);
+    const interval = 1000 / limits.rate;
+    const tolerance = (Math.max(1, limits.burst) - 1) * interval;
+    let tat = Math.max(now, this.tats.get(peer) ?? now);
 
     let held = this.slots.get(peer);
     if (!held) {
       held = new Map();
       this.slots.set(peer, held);
     }
-    for (const [lease, until] of held) if (until <= now) held.delete(lease);
+    for (const [lease, until] of held) if (until < now) held.delete(lease);
+    const free = limits.maxInFlight - held.size;
 
-    const granted = Math.max(0, Math.min(leases.length, Math.floor(bucket.tokens), maxInFlight - held.size));
-    bucket.tokens -= granted;
-    for (let i = 0; i < granted; i++) held.set(leases[i].lease, leases[i].leaseUntil);
+    const waitMs: number[] = [];
+    while (waitMs.length < leases.length && waitMs.length < free) {
+      const at = Math.max(now, tat - tolerance);
+      if (at - now > THROTTLE_HORIZON_MS) break;
+      const { lease, leaseUntil } = leases[waitMs.length];
+      waitMs.push(Math.ceil(at - now));
+      tat += interval;
+      held.set(lease, leaseUntil);
+    }
+    const granted = waitMs.length;
+    // A TAT in the past is a full bucket, like no TAT: forget it so that idle peers cost nothing.
+    if (tat > now) this.tats.set(peer, tat);
+    else this.tats.delete(peer);
     if (held.size === 0) this.slots.delete(peer);
 
-    if (granted === leases.length) return { granted, retryAfterMs: 0 };
-    // The next grant needs both a whole token and a free slot: wait for whichever comes later.
-    const tokenWait = bucket.tokens >= 1 ? 0 : Math.ceil(((1 - bucket.tokens) * 1000) / rate);
-    let slotWait = 0;
-    if (held.size >= maxInFlight) {
-      let earliest = Infinity;
-      for (const until of held.values()) earliest = Math.min(earliest, until);
-      slotWait = earliest - now;
+    let retryAfterMs = 0;
+    if (granted < leases.length) {
+      retryAfterMs =
+        granted >= free
+          ? CAP_RETRY_MS
+          : // The next delivery may go at TAT - tolerance: retry once that is within the horizon.
+            Math.max(1, Math.ceil(tat - tolerance - now - THROTTLE_HORIZON_MS));
     }
-    return { granted, retryAfterMs: Math.max(1, tokenWait, slotWait) };
+    return { granted, retryAfterMs, waitMs };
   }
 
   async release(peer: string, lease: string): Promise<void> {
@@ -80,7 +78,7 @@ export class MemoryThrottle implements Throttle {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.buckets.clear();
+    this.tats.clear();
     this.slots.clear();
   }
 

@@ -9,12 +9,16 @@ export interface RedisStoreOptions extends Partial<QueueOptions> {
   redis: Redis | Cluster;
   /** Key prefix shared by every gateway instance of one deployment (no braces). */
   prefix: string;
-  /** Queue shards (hash tags); must be the same on every instance (default 8). */
+  /**
+   * Queue shards (hash tags); must be the same on every instance. Default 1: on a single Redis, shards buy
+   * nothing (one thread serves them all) and one shard keeps the exact ordering of the contract. On a
+   * Cluster, use several (e.g. 16) to spread the queue over the masters; ordering is then per shard.
+   */
   shards?: number;
 }
 
 export function createRedisStore(options: RedisStoreOptions): { queue: Queue; throttle: Throttle; backend: 'redis'; durable: true } {
-  const keys = new KeySpace(options.prefix, options.shards ?? 8);
+  const keys = new KeySpace(options.prefix, options.shards ?? 1);
   const queue = new RedisQueue(options.redis, keys, options);
   const throttle = new RedisThrottle(options.redis, keys, options.now);
   return { queue, throttle, backend: 'redis', durable: true };

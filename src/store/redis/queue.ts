@@ -4,6 +4,12 @@ import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type DeadLetter, type LeasedJob,
 import type { KeySpace } from './keys.js';
 import { script, type ScriptArg, type ScriptCall } from './scripts.js';
 
+/** Instances sharing a key prefix disagree on the number of shards (a configuration error). */
+export class ShardLayoutError extends Error {
+  override readonly name = 'ShardLayoutError';
+  readonly code = 'SHARD_LAYOUT';
+}
+
 /** Bounds of what a shard keeps for operators: dead letters and the terminal-events stream. */
 const DEAD_LETTER_CAP = 10_000;
 const EVENTS_MAX = 100_000;
@@ -19,8 +25,10 @@ export class RedisQueue implements Queue {
   private readonly enqueueScript: ScriptCall;
   private readonly takeScript: ScriptCall;
   private readonly settleScript: ScriptCall;
+  private readonly hideScript: ScriptCall;
   private nextShard = 0;
   private closed = false;
+  private layout: Promise<void> | undefined;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -31,10 +39,28 @@ export class RedisQueue implements Queue {
     this.enqueueScript = script(redis, 'mmscEnqueue');
     this.takeScript = script(redis, 'mmscTake');
     this.settleScript = script(redis, 'mmscSettle');
+    this.hideScript = script(redis, 'mmscHide');
   }
 
   private check(): void {
     if (this.closed) throw new Error('queue is closed');
+  }
+
+  /**
+   * Every instance sharing a prefix must hash messages to the same shards, or jobs are settled in the
+   * wrong shard. The first instance records its shard count; a later one with another count refuses to run.
+   */
+  private ensureLayout(): Promise<void> {
+    this.layout ??= (async () => {
+      const key = `${this.keys.prefix}:shards`;
+      await this.redis.set(key, String(this.keys.shards), 'NX');
+      const stored = Number(await this.redis.get(key));
+      if (stored !== this.keys.shards) {
+        throw new ShardLayoutError(`queue ${this.keys.prefix} has ${stored} shards in Redis, this instance is configured with ${this.keys.shards}`);
+      }
+    })();
+    this.layout.catch(() => (this.layout = undefined)); // a failed check (Redis down) is tried again
+    return this.layout;
   }
 
   private shardKeys(p: string): string[] {
@@ -43,6 +69,7 @@ export class RedisQueue implements Queue {
 
   async enqueue(message: CoreMessage, content: readonly Buffer[], peers: readonly string[]): Promise<void> {
     this.check();
+    await this.ensureLayout();
     if (peers.length !== message.recipients.length) throw new RangeError('one peer per recipient');
     const now = this.opts.now();
     const p = this.keys.shard(this.keys.shardOf(message.id));
@@ -66,6 +93,7 @@ export class RedisQueue implements Queue {
 
   async take(max: number, perPeer = 8): Promise<LeasedJob[]> {
     this.check();
+    await this.ensureLayout();
     const out: LeasedJob[] = [];
     // Visit shards round-robin from a rotating start, so that no shard starves the others.
     for (let i = 0; i < this.keys.shards && out.length < max; i++) {
@@ -133,15 +161,28 @@ export class RedisQueue implements Queue {
   }
 
   async defer(job: LeasedJob, until: number): Promise<void> {
-    await this.settle(job, 'defer', [Math.round(until)]);
+    const at = Math.round(until);
+    await this.settle(job, 'defer', [at]);
+    // The settle hid the peer in the job's shard; hide it in the others too, so that no shard hands out
+    // its jobs before `until` (one small script each, sent together).
+    const own = this.keys.shardOf(job.messageId);
+    const others = [];
+    for (let n = 0; n < this.keys.shards; n++) {
+      if (n === own) continue;
+      const p = this.keys.shard(n);
+      others.push(this.hideScript([`${p}peers`, `${p}hide`], [job.peer, at]));
+    }
+    await Promise.all(others);
   }
 
   async message(messageId: string): Promise<CoreMessage | undefined> {
+    this.check();
     const json = await this.redis.hget(`${this.keys.shard(this.keys.shardOf(messageId))}m:${messageId}`, 'json');
     return json === null ? undefined : (JSON.parse(json) as CoreMessage);
   }
 
   async content(messageId: string): Promise<Buffer[] | undefined> {
+    this.check();
     const p = this.keys.shard(this.keys.shardOf(messageId));
     const [json, parts] = await Promise.all([this.redis.hget(`${p}m:${messageId}`, 'json'), this.redis.hgetallBuffer(`${p}c:${messageId}`)]);
     if (json === null) return undefined;
@@ -156,12 +197,14 @@ export class RedisQueue implements Queue {
   }
 
   async history(messageId: string, recipientIndex: number): Promise<StateEvent[]> {
+    this.check();
     const p = this.keys.shard(this.keys.shardOf(messageId));
     const list = await this.redis.lrange(`${p}h:${messageId}/${recipientIndex}`, 0, -1);
     return list.map((e) => JSON.parse(e) as StateEvent);
   }
 
   async states(messageId: string): Promise<RecipientState[] | undefined> {
+    this.check();
     const p = this.keys.shard(this.keys.shardOf(messageId));
     const n = await this.redis.hget(`${p}m:${messageId}`, 'n');
     if (n === null) return undefined;
@@ -170,6 +213,7 @@ export class RedisQueue implements Queue {
   }
 
   async deadLetters(limit = 100): Promise<DeadLetter[]> {
+    this.check();
     const all: DeadLetter[] = [];
     for (let n = 0; n < this.keys.shards; n++) {
       for (const s of await this.redis.lrange(`${this.keys.shard(n)}dead`, 0, limit - 1)) {
@@ -182,13 +226,17 @@ export class RedisQueue implements Queue {
   }
 
   async stats(): Promise<QueueStats> {
+    this.check();
     let waiting = 0;
     let leased = 0;
     let dead = 0;
     for (let n = 0; n < this.keys.shards; n++) {
       const p = this.keys.shard(n);
       const peers = await this.redis.zrange(`${p}peers`, '0', '-1');
-      leased += await this.redis.zcard(`${p}leased`);
+      // A lease that ran out is not held any more: its job is waiting (the next take reclaims it).
+      const now = this.opts.now();
+      leased += await this.redis.zcount(`${p}leased`, String(now), '+inf');
+      waiting += await this.redis.zcount(`${p}leased`, '-inf', String(now - 1));
       dead += await this.redis.llen(`${p}dead`);
       const counts = await Promise.all(peers.map((peer) => this.redis.zcard(`${p}r:${peer}`)));
       for (const c of counts) waiting += c;
@@ -200,4 +248,5 @@ export class RedisQueue implements Queue {
   async close(): Promise<void> {
     this.closed = true;
   }
+
 }

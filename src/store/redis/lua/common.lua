@@ -5,6 +5,12 @@
 ]]
 local TERMINAL = { delivered = true, rejected = true, failed = true, expired = true }
 
+-- A job's score in a peer's ready set: its due time, plus a fraction from the shard's sequence so that jobs
+-- due in the same millisecond keep their enqueue order (4096 slots a millisecond fit a double's precision).
+local function due_score(p, due)
+  return due + (redis.call('INCR', p .. 'seq') % 4096) / 4096
+end
+
 local function message_id(job) return string.match(job, '^(.*)/%d+$') end
 
 local function event(p, job, now, state, attempt, detail)

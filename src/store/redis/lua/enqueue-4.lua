@@ -28,7 +28,7 @@ for i = 0, n - 1 do
   redis.call('PEXPIRE', p .. 'j:' .. job, ttl)
   redis.call('RPUSH', p .. 'h:' .. job, ARGV[8])
   redis.call('PEXPIRE', p .. 'h:' .. job, ttl)
-  redis.call('ZADD', p .. 'r:' .. peer, due, job)
+  redis.call('ZADD', p .. 'r:' .. peer, due_score(p, due), job)
   -- The peer becomes visible at this job's due time, unless it is hidden (throttled) longer or already sooner.
   local hide = tonumber(redis.call('HGET', p .. 'hide', peer) or '0')
   local at = math.max(due, hide)

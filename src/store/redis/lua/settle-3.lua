@@ -46,7 +46,7 @@ if op == 'retry' then
   end
   redis.call('HSET', jk, 'state', 'retrying', 'lease', '', 'until', 0)
   event(p, job, now, 'retrying', attempt, err)
-  redis.call('ZADD', p .. 'r:' .. peer, now + delay, job)
+  redis.call('ZADD', p .. 'r:' .. peer, due_score(p, now + delay), job)
   reschedule(p, KEYS[1], peer)
   return 'retrying'
 end
@@ -56,7 +56,7 @@ if op == 'defer' then
   local untilMs = tonumber(ARGV[8])
   redis.call('HSET', jk, 'state', 'deferred', 'lease', '', 'until', 0, 'attempt', attempt - 1)
   event(p, job, now, 'deferred', attempt - 1)
-  redis.call('ZADD', p .. 'r:' .. peer, untilMs, job)
+  redis.call('ZADD', p .. 'r:' .. peer, due_score(p, untilMs), job)
   local hide = tonumber(redis.call('HGET', p .. 'hide', peer) or '0')
   if untilMs > hide then redis.call('HSET', p .. 'hide', peer, untilMs) end
   reschedule(p, KEYS[1], peer)

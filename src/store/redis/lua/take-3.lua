@@ -18,7 +18,7 @@ for _, job in ipairs(lost) do
   local peer = redis.call('HGET', jk, 'peer')
   if peer then
     redis.call('HSET', jk, 'lease', '', 'until', 0, 'state', 'queued')
-    redis.call('ZADD', p .. 'r:' .. peer, now, job)
+    redis.call('ZADD', p .. 'r:' .. peer, due_score(p, now), job)
     reschedule(p, KEYS[1], peer)
   end
 end
@@ -40,14 +40,32 @@ for _, id in ipairs(expired) do
   if n == 0 then redis.call('ZREM', KEYS[3], id) end
 end
 
--- 3. Hand out due jobs, peer by peer in schedule order (the peer waiting longest first).
+-- 3. Hand out due jobs. Each visible peer (the one waiting longest first) may give up to perPeer; when
+-- there is more than max, shares are max-min fair: one job a peer per round, as long as a peer has some.
+-- Scores carry a sub-millisecond tie-break (due_score), so "due" means a score below now + 1.
+local due = '(' .. (now + 1)
+local peers = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', due, 'LIMIT', 0, 64)
+local avail, share = {}, {}
+for i, peer in ipairs(peers) do
+  avail[i] = math.min(perPeer, redis.call('ZCOUNT', p .. 'r:' .. peer, '-inf', due))
+  share[i] = 0
+end
+local left, more = max, true
+while left > 0 and more do
+  more = false
+  for i = 1, #peers do
+    if left > 0 and share[i] < avail[i] then
+      share[i] = share[i] + 1
+      left = left - 1
+      more = true
+    end
+  end
+end
+
 local out = {}
-local taken = 0
-local peers = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 64)
-for _, peer in ipairs(peers) do
-  if taken >= max then break end
+for i, peer in ipairs(peers) do
   local rk = p .. 'r:' .. peer
-  local jobs = redis.call('ZRANGEBYSCORE', rk, '-inf', now, 'LIMIT', 0, math.min(perPeer, max - taken))
+  local jobs = share[i] > 0 and redis.call('ZRANGEBYSCORE', rk, '-inf', due, 'LIMIT', 0, share[i]) or {}
   for _, job in ipairs(jobs) do
     redis.call('ZREM', rk, job)
     local jk = p .. 'j:' .. job
@@ -67,7 +85,6 @@ for _, peer in ipairs(peers) do
       out[#out + 1] = lease
       out[#out + 1] = untilMs
       out[#out + 1] = json
-      taken = taken + 1
     end
   end
   reschedule(p, KEYS[1], peer)
