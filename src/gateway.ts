@@ -1,7 +1,10 @@
+import { StaticRouter } from './core/static-router.js';
+import { WorkerPool } from './core/worker-pool.js';
 import type { Config } from './ops/config.js';
 import type { Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
 import { OpsServer } from './ops/server.js';
+import { createStore, type Store } from './store/index.js';
 
 /** Interfaces the gateway can listen on; one line is printed per listener. */
 export type InterfaceName = 'mm1' | 'mm7' | 'mm4' | 'smpp' | 'ops';
@@ -12,11 +15,15 @@ export interface Listener {
 }
 
 /**
- * Composition root: builds every interface from the config, starts them, stops them in reverse order.
- * Today only the ops listener exists; the store, queue and protocol edges join as their issues land.
+ * Composition root: builds everything from the config, starts it, stops it in reverse order. Today: the
+ * store (Redis or embedded), the delivery workers and the ops listener; the protocol edges and their
+ * routes join as their issues land.
  */
 export class Gateway {
   readonly metrics = new Metrics();
+  readonly store: Store;
+  readonly router = new StaticRouter();
+  readonly workers: WorkerPool;
   private readonly ops: OpsServer;
   private listeners: Listener[] = [];
 
@@ -25,18 +32,36 @@ export class Gateway {
     private readonly log: Logger,
   ) {
     this.ops = new OpsServer(this.metrics, log.child({ iface: 'ops' }));
+    this.store = createStore(config, log.child({ component: 'store' }));
+    this.metrics.storeInfo.set({ backend: this.store.backend, durable: String(this.store.durable) }, 1);
+    this.metrics.queueStats = () => this.store.queue.stats();
+    this.workers = new WorkerPool({
+      queue: this.store.queue,
+      throttle: this.store.throttle,
+      router: this.router,
+      log: log.child({ component: 'workers' }),
+      concurrency: config.queue.concurrency,
+      retry: { baseMs: config.queue.retryBaseMs, factor: 2, maxMs: config.queue.retryMaxMs, jitter: 0.2 },
+    });
+    this.workers.on('outcome', (o) => this.metrics.queueOutcomes.inc({ state: o.state }));
   }
 
   async start(): Promise<Listener[]> {
+    // The ops listener comes first, so that health and metrics answer while the store connects.
     const address = await this.ops.listen(this.config.ops.host, this.config.ops.port);
     this.listeners.push({ iface: 'ops', address });
     this.log.info({ iface: 'ops', address }, 'listening');
+    await this.store.ready();
+    this.workers.start();
     this.ops.ready = true;
     return this.listeners;
   }
 
+  /** Graceful stop: not ready, workers finish or give back what they hold, store closed, listener last. */
   async stop(): Promise<void> {
     this.ops.ready = false;
+    await this.workers.stop();
+    await this.store.close();
     await this.ops.close();
     this.log.info('stopped');
   }

@@ -4,7 +4,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import type { Test } from 'tap';
 import { MMSC_BIN, ROOT, sharedDir } from './helpers/paths.js';
+import { redisUrl, testPrefix } from './helpers/redis.js';
 
 // These tests run the real command (bin/mmsc -> dist/), as an operator would; `npm test` builds first.
 function mmsc(args: string[], input?: Buffer | string, env: NodeJS.ProcessEnv = {}) {
@@ -154,6 +156,45 @@ t.test('serve prints one line per listener, serves metrics and health, stops on 
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   t.equal(await exit, 0);
+});
+
+/** Start `mmsc serve` with env, wait for its listener line, return the ops URL and the stderr so far. */
+async function serve(t: Test, env: NodeJS.ProcessEnv): Promise<{ url: string; stderr: () => string; stop: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, [MMSC_BIN, 'serve'], { cwd: ROOT, env: { ...process.env, MMSC_OPS_PORT: '0', ...env } });
+  t.teardown(() => child.kill('SIGKILL'));
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^ops\s+listening on (http:\/\/\S+)\n/m.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+    setTimeout(() => reject(new Error(`no listener line; stdout: ${out}`)), 15_000);
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { url, stderr: () => err, stop: () => (child.kill('SIGTERM'), exit) };
+}
+
+t.test('serve without Redis: the embedded store, logged as not durable', async (t) => {
+  const s = await serve(t, { REDIS_URL: '' });
+  t.match((await get(`${s.url}/metrics`)).body, /mmsc_store_info\{backend="memory",durable="false",service="mmsc"\} 1/);
+  t.equal(await s.stop(), 0);
+  t.match(s.stderr(), /"durable":false.*NOT DURABLE/);
+});
+
+t.test('serve with REDIS_URL: the Redis store, ready once connected', async (t) => {
+  const prefix = testPrefix();
+  const s = await serve(t, { REDIS_URL: await redisUrl(t), MMSC_QUEUE_PREFIX: prefix });
+  for (let i = 0; i < 50 && (await get(`${s.url}/readyz`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  t.equal((await get(`${s.url}/readyz`)).status, 200, 'ready');
+  const metrics = (await get(`${s.url}/metrics`)).body;
+  t.match(metrics, /mmsc_store_info\{backend="redis",durable="true",service="mmsc"\} 1/);
+  t.match(metrics, /mmsc_queue_jobs\{status="waiting",service="mmsc"\} 0/);
+  t.equal(await s.stop(), 0);
+  t.match(s.stderr(), /"backend":"redis","shards":1,"prefix":"mmsc-test-/);
 });
 
 t.test('a bad config fails at start naming the key', async (t) => {

@@ -25,7 +25,24 @@ export const ConfigSchema = z
       .prefault({}),
     redis: z
       .object({
-        url: z.string().url().optional().describe('Redis URL (redis://host:port/db); unset = embedded, non-durable store'),
+        url: z.string().url().optional().describe('Redis URL (redis://host:port/db); unset (and no cluster) = embedded, non-durable store'),
+        cluster: z
+          .array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port'))
+          .optional()
+          .describe('Redis Cluster seed nodes (host:port, ...): uses the ioredis Cluster client instead of url'),
+      })
+      .strict()
+      .prefault({}),
+    queue: z
+      .object({
+        prefix: z.string().regex(/^[^{}\s]+$/, 'no braces or spaces').default('mmsc').describe('key prefix shared by the instances of one deployment'),
+        shards: z.coerce.number().int().min(1).max(1024).default(1).describe('queue shards: 1 on a single Redis; e.g. 16 on a Cluster (same on every instance)'),
+        leaseMs: z.coerce.number().int().min(1000).default(60_000).describe('how long a worker holds a job before it is handed out again'),
+        maxAttempts: z.coerce.number().int().min(1).default(10).describe('delivery attempts before a job is dead-lettered'),
+        retentionMs: z.coerce.number().int().min(0).default(86_400_000).describe('how long a finished message and its content are kept'),
+        concurrency: z.coerce.number().int().min(1).default(64).describe('deliveries in progress at once in this instance'),
+        retryBaseMs: z.coerce.number().int().min(1).default(5_000).describe('first retry delay; doubles each attempt (+-20 % jitter)'),
+        retryMaxMs: z.coerce.number().int().min(1).default(3_600_000).describe('longest retry delay'),
       })
       .strict()
       .prefault({}),
@@ -52,6 +69,9 @@ export function envKeys(): Map<string, string[]> {
   return keys;
 }
 
+/** Keys whose environment value is a comma-separated list. */
+const LIST_KEYS = new Set(['redis.cluster']);
+
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
   const env = options.env ?? process.env;
   const file = options.file ?? env.MMSC_CONFIG;
@@ -69,7 +89,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
     const v = env[name];
     if (v === undefined || v === '') continue;
     const s = (raw[section!] ??= {});
-    s[key!] = v;
+    s[key!] = LIST_KEYS.has(`${section}.${key}`) ? v.split(',').map((x) => x.trim()) : v;
     origin.set(`${section}.${key}`, `env ${name}`);
   }
   const parsed = ConfigSchema.safeParse(raw);

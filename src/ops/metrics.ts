@@ -1,4 +1,5 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueueStats } from '../store/types.js';
 
 /**
  * The one metrics module: every metric the gateway exports is declared here, with bounded label values
@@ -12,6 +13,38 @@ export class Metrics {
     help: 'Requests to the ops listener, by route and HTTP status code',
     labelNames: ['route', 'code'] as const,
     registers: [this.registry],
+  });
+
+  /** Settled delivery attempts by resulting state (delivered, rejected, failed, retrying, expired, deferred). */
+  readonly queueOutcomes = new Counter({
+    name: 'mmsc_queue_outcomes_total',
+    help: 'Delivery attempts settled by the workers of this instance, by resulting recipient state',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly storeInfo = new Gauge({
+    name: 'mmsc_store_info',
+    help: 'The queue backend in use (1); durable=false means accepted messages die with the process',
+    labelNames: ['backend', 'durable'] as const,
+    registers: [this.registry],
+  });
+
+  /** Set by the gateway: where the queue gauges read their values at scrape time. */
+  queueStats: (() => Promise<QueueStats>) | undefined;
+
+  readonly queueJobs = new Gauge({
+    name: 'mmsc_queue_jobs',
+    help: 'Delivery jobs in the store, by status (waiting includes retries and deferred ones), at scrape time',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      if (!this.queueStats) return;
+      const s = await this.queueStats();
+      this.queueJobs.set({ status: 'waiting' }, s.waiting);
+      this.queueJobs.set({ status: 'leased' }, s.leased);
+      this.queueJobs.set({ status: 'dead' }, s.dead);
+    },
   });
 
   constructor() {
