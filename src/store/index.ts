@@ -25,11 +25,15 @@ async function checkDurability(client: Redis | Cluster, log: Logger): Promise<vo
     try {
       const [, appendonly] = (await server.config('GET', 'appendonly')) as [string, string];
       const [, fsync] = (await server.config('GET', 'appendfsync')) as [string, string];
+      const [, eviction] = (await server.config('GET', 'maxmemory-policy')) as [string, string];
       const where = `${server.options.host ?? ''}:${server.options.port ?? ''}`;
       if (appendonly !== 'yes') {
         log.warn({ redis: where, appendonly }, 'Redis keeps no append-only file: a Redis crash or restart loses accepted messages (set appendonly yes)');
       } else {
         log.info({ redis: where, appendonly, appendfsync: fsync }, 'Redis durability');
+      }
+      if (eviction !== 'noeviction') {
+        log.warn({ redis: where, maxmemoryPolicy: eviction }, 'Redis may evict keys when full: queued messages could vanish (set maxmemory-policy noeviction)');
       }
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'could not read the Redis durability settings (CONFIG GET): check appendonly by hand');
