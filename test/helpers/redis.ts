@@ -1,13 +1,9 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { Redis } from 'ioredis';
 import tap from 'tap';
 import type { Test } from 'tap';
+import { RedisServer } from './redis-server.js';
 
 /**
  * A Redis for the tests: REDIS_URL when set (CI sets it), else a throw-away redis-server started on a free
@@ -40,58 +36,9 @@ function onPath(cmd: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, cmd)));
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function pings(port: number): Promise<boolean> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => {}); // refused connections while the server boots are expected
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
 async function startServer(): Promise<string> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'mmsc-redis-'));
-  const logfile = join(dir, 'redis.log');
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', logfile],
-    { stdio: 'ignore' },
-  );
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => (exited = `redis-server exited (${signal ?? code})`));
-  child.once('error', (err) => (exited = `redis-server did not start: ${err.message}`));
-  // The server must not keep the test process alive, and must not outlive it.
-  child.unref();
-  const stop = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', stop);
-  tap.teardown(stop);
-
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && !exited) {
-    if (await pings(port)) return `redis://127.0.0.1:${port}`;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const log = existsSync(logfile) ? readFileSync(logfile, 'utf8').slice(-2000) : '';
-  stop();
-  throw new Error(`${exited ?? 'redis-server did not answer PING within 10 s'} on port ${port}\n${log}`);
+  const server = await RedisServer.start(['--save', '', '--appendonly', 'no']);
+  // The server must not outlive the test process.
+  tap.teardown(() => server.stop('SIGKILL'));
+  return server.url;
 }
