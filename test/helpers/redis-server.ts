@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +43,10 @@ export class RedisServer {
   constructor(
     readonly port: number,
     private readonly args: readonly string[] = [],
-  ) {}
+  ) {
+    // The data directory outlives stop() (a restart reloads its AOF), not the test process.
+    process.once('exit', () => rmSync(this.dir, { recursive: true, force: true }));
+  }
 
   static async start(args: readonly string[] = []): Promise<RedisServer> {
     const s = new RedisServer(await freePort(), args);
@@ -90,4 +94,66 @@ export function redisCli(args: readonly string[]): string {
   const r = spawnSync('redis-cli', args, { encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`redis-cli ${args.join(' ')} failed: ${r.stdout}${r.stderr}`);
   return r.stdout;
+}
+
+/**
+ * A 3-master Redis Cluster on loopback (no replicas, no persistence), each node a RedisServer in its own
+ * directory. Resolves once every node reports cluster_state:ok; stop() kills the nodes and removes their
+ * directories. The cluster bus ports are picked free too (port + 10000 may be taken or out of range).
+ */
+export async function startCluster(): Promise<{ nodes: { host: string; port: number }[]; stop(): Promise<void> }> {
+  const used = new Set<number>();
+  const pick = async (): Promise<number> => {
+    for (;;) {
+      const p = await freePort();
+      if (!used.has(p)) {
+        used.add(p);
+        return p;
+      }
+    }
+  };
+  const servers: RedisServer[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(servers.map((s) => s.stop('SIGKILL')));
+    for (const s of servers) rmSync(s.dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < 3; i++) {
+      const port = await pick();
+      const bus = await pick();
+      const args = ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-port', String(bus), '--cluster-node-timeout', '2000', '--appendonly', 'no', '--save', ''];
+      const server = new RedisServer(port, args);
+      servers.push(server);
+      await server.start();
+    }
+    const nodes = servers.map((s) => ({ host: '127.0.0.1', port: s.port }));
+    redisCli(['--cluster', 'create', ...nodes.map((n) => `${n.host}:${n.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+    const deadline = Date.now() + 20_000;
+    let states: string[] = [];
+    for (;;) {
+      states = await Promise.all(nodes.map((n) => clusterState(n.port)));
+      if (states.every((s) => s === 'ok')) break;
+      if (Date.now() > deadline) throw new Error(`the cluster did not reach cluster_state:ok within 20 s: ${nodes.map((n, i) => `${n.port}=${states[i]}`).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { nodes, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The cluster_state field of one node's CLUSTER INFO ('ok', 'fail', or why it could not be read). */
+async function clusterState(port: number): Promise<string> {
+  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const info = String(await client.call('CLUSTER', 'INFO'));
+    return /^cluster_state:(\w+)/m.exec(info)?.[1] ?? 'no cluster_state';
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    client.disconnect();
+  }
 }
