@@ -49,6 +49,8 @@ local avail, share = {}, {}
 for i, peer in ipairs(peers) do
   avail[i] = math.min(perPeer, redis.call('ZCOUNT', p .. 'r:' .. peer, '-inf', due))
   share[i] = 0
+  -- A visible peer's schedule score is max(first due, hide) <= now: its hide time has passed, drop it.
+  redis.call('HDEL', p .. 'hide', peer)
 end
 local left, more = max, true
 while left > 0 and more do
