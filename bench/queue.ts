@@ -1,0 +1,422 @@
+/**
+ * Redis queue benchmark (issue target: >= 20,000 messages/s through one process for the full cycle
+ * enqueue + take + content + ack of 1-recipient, 10 KB messages, i.e. within 5x of the single-command rate
+ * `redis-benchmark -P 1` reports on the same machine). Prints, in one run:
+ *   1. redis-benchmark SET/GET (-P 1): the machine's single-command baseline;
+ *   2. the cycle from one process (this one) and from two processes (bench/queue-worker.js, same prefix);
+ *   3. enqueue latency (p50/p99/max) at 16 in flight;
+ *   4. a per-step breakdown (server µs per script call, from INFO commandstats), to show where time goes;
+ *   5. with --aof, the one-process cycle again against appendonly yes + appendfsync everysec;
+ *   then the ratio to the baseline and whether the target holds. Each phase uses a fresh key prefix and
+ *   deletes its keys afterwards (SCAN + UNLINK).
+ * Redis: REDIS_URL if set, else a private redis-server (no persistence) started for the run and stopped
+ * after. `--messages=N` sets the messages per process (default 30,000).
+ * Run with `npm run bench` (or `npm run build && node dist/bench/queue.js`).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { createRedisStore } from '../src/store/redis/index.js';
+import type { LeasedJob } from '../src/store/types.js';
+import { benchMessage, CONTENT, deletePrefix, PEERS, runCycle, warmUp, type CycleResult } from './queue-worker.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const numberArg = (name: string, dflt: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
+
+const MESSAGES = numberArg('messages', 30_000); // per process
+const TARGET = 20_000;
+const CYCLE = { inFlight: 64, batch: 32, perPeer: 8, consumers: 1 };
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const freshPrefix = (what: string) => `mmsc-bench-${what}-${randomBytes(4).toString('hex')}`;
+
+// ---------------------------------------------------------------------------------------------------------
+// A private redis-server: nobody else's traffic in the figures, and the persistence settings we choose.
+
+interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startRedis(extra: readonly string[]): Promise<Server> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'mmsc-bench-redis-'));
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log'), ...extra],
+    { stdio: 'ignore' },
+  );
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill); // never outlive the bench
+  const url = `redis://127.0.0.1:${port}`;
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {});
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await probe.connect();
+      await probe.ping();
+      break;
+    } catch {
+      probe.disconnect();
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server did not start on port ${port}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  probe.disconnect();
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await gone;
+      }
+      process.removeListener('exit', kill);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Server-side accounting: CPU of the redis-server process and per-command time, as deltas over a phase.
+// Redis runs commands on one thread, so "CPU 100%" means the server is the bottleneck; the client's CPU
+// (process.cpuUsage) tells the same about Node.
+
+interface Snapshot {
+  at: bigint;
+  cpu: number; // seconds, user + sys
+  cmds: Map<string, { calls: number; usec: number }>;
+}
+
+async function snapshot(redis: Redis): Promise<Snapshot> {
+  const [cpuInfo, cmdInfo] = await Promise.all([redis.info('cpu'), redis.info('commandstats')]);
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpuInfo)?.[1] ?? 0);
+  const cmds = new Map<string, { calls: number; usec: number }>();
+  for (const m of cmdInfo.matchAll(/^cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/gm)) cmds.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
+  return { at: process.hrtime.bigint(), cpu: field('used_cpu_user') + field('used_cpu_sys'), cmds };
+}
+
+interface Delta {
+  wallS: number;
+  serverCpu: number; // fraction of one core
+  cmd(name: string): { calls: number; usec: number };
+}
+
+function delta(a: Snapshot, b: Snapshot): Delta {
+  const wallS = Number(b.at - a.at) / 1e9;
+  return {
+    wallS,
+    serverCpu: (b.cpu - a.cpu) / wallS,
+    cmd(name) {
+      const x = a.cmds.get(name) ?? { calls: 0, usec: 0 };
+      const y = b.cmds.get(name) ?? { calls: 0, usec: 0 };
+      return { calls: y.calls - x.calls, usec: y.usec - x.usec };
+    },
+  };
+}
+
+/** One line on where the server spent the phase: evalsha (the queue scripts) and the content reads. */
+function serverLine(d: Delta, messages: number): string {
+  const parts = ['evalsha', 'hgetall', 'hget'].map((name) => {
+    const c = d.cmd(name);
+    if (c.calls === 0) return undefined;
+    return `${name} ${fmt(c.calls)} calls × ${fmt(c.usec / c.calls, 1)} µs (${fmt((100 * c.usec) / 1e6 / d.wallS)}% of wall)`;
+  });
+  const evalsha = d.cmd('evalsha');
+  return (
+    `    redis-server CPU ${fmt(100 * d.serverCpu)}% of a core = ${fmt((1e6 * d.serverCpu * d.wallS) / messages)} µs/message, of which scripts ${fmt(evalsha.usec / messages)} µs; ` +
+    parts.filter(Boolean).join(', ') +
+    '  (hget includes calls made inside the scripts)'
+  );
+}
+
+async function durability(redis: Redis): Promise<string> {
+  try {
+    const get = async (k: string) => ((await redis.config('GET', k)) as string[])[1] ?? '?';
+    return `appendonly=${await get('appendonly')} appendfsync=${await get('appendfsync')} save='${await get('save')}'`;
+  } catch (err) {
+    return `CONFIG GET refused (${(err as Error).message}): durability unknown`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 1. The baseline: redis-benchmark, 50 clients, no pipelining.
+
+function redisBenchmark(url: string): { lines: string[]; set: number; get: number } {
+  const u = new URL(url);
+  const cmd = ['-h', u.hostname, '-p', u.port || '6379', '-t', 'set,get', '-n', '100000', '-P', '1', '-q'];
+  if (u.password) cmd.push('-a', decodeURIComponent(u.password), '--no-auth-warning');
+  if (u.username) cmd.push('--user', decodeURIComponent(u.username));
+  if (u.protocol === 'rediss:') cmd.push('--tls');
+  const r = spawnSync('redis-benchmark', cmd, { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.error?.message ?? ''} ${r.stderr}`);
+  // -q overwrites a progress line with \r; the results are the lines with "requests per second".
+  const lines = r.stdout.split(/[\r\n]+/).filter((l) => l.includes('requests per second')).map((l) => l.trim());
+  const rate = (name: string) => Number(lines.find((l) => l.startsWith(`${name}:`))?.match(/([\d.]+) requests per second/)?.[1] ?? NaN);
+  return { lines, set: rate('SET'), get: rate('GET') };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 2. The full cycle from one process (this one).
+
+async function oneProcess(url: string, label: string): Promise<number> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  try {
+    await warmUp(redis, freshPrefix('warm'));
+    const prefix = freshPrefix('one');
+    const { queue } = createRedisStore({ redis, prefix });
+    const before = await snapshot(redis);
+    const r = await runCycle(queue, { ...CYCLE, messages: MESSAGES, idPrefix: 'm' });
+    const d = delta(before, await snapshot(redis));
+    await deletePrefix(redis, prefix);
+    const rate = (r.acked / r.ms) * 1000;
+    console.log(
+      `  ${label}: ${fmt(r.acked)} messages in ${fmt(r.ms / 1000, 2)} s = ${fmt(rate)} messages/s ` +
+        `(producer done after ${fmt(r.producedMs / 1000, 2)} s; this process' CPU ${fmt((100 * r.cpuMs) / r.ms)}% of a core = ${fmt((1000 * r.cpuMs) / r.acked)} µs/message)`,
+    );
+    console.log(serverLine(d, r.acked));
+    return rate;
+  } finally {
+    await redis.quit();
+  }
+}
+
+// 2b. Two processes on the same prefix: each produces MESSAGES and acks whatever it takes.
+
+async function twoProcesses(url: string): Promise<number> {
+  const prefix = freshPrefix('two');
+  const workerPath = fileURLToPath(new URL('./queue-worker.js', import.meta.url));
+  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  const children = ['A', 'B'].map((tag) =>
+    spawn(process.execPath, [workerPath], {
+      env: { ...process.env, REDIS_URL: url, PREFIX: prefix, MESSAGES: String(MESSAGES), PROCS: '2', TAG: tag },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    }),
+  );
+  const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 300_000); // bounded run
+  try {
+    // Each child prints "ready" after its warm-up, then one JSON line with its result.
+    const outputs = children.map((child) => {
+      let buf = '';
+      const lines: string[] = [];
+      const waiters: Array<() => void> = [];
+      child.stdout!.on('data', (c: Buffer) => {
+        buf += c.toString();
+        let nl;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          lines.push(buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+          waiters.splice(0).forEach((w) => w());
+        }
+      });
+      const exited = new Promise<void>((resolve) => child.once('exit', () => (waiters.splice(0).forEach((w) => w()), resolve())));
+      const line = async (n: number): Promise<string> => {
+        while (lines.length <= n) {
+          if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited (${child.signalCode ?? child.exitCode})`);
+          await new Promise<void>((r) => waiters.push(r));
+        }
+        return lines[n]!;
+      };
+      return { line, exited };
+    });
+    await Promise.all(outputs.map((o) => o.line(0)));
+    const before = await snapshot(redis);
+    children.forEach((c) => c.stdin!.write('go\n'));
+    const results = await Promise.all(outputs.map(async (o) => JSON.parse(await o.line(1)) as CycleResult));
+    const d = delta(before, await snapshot(redis));
+    await Promise.all(outputs.map((o) => o.exited));
+
+    const acked = results.reduce((s, r) => s + r.acked, 0);
+    const wall = Math.max(...results.map((r) => r.end)) - Math.min(...results.map((r) => r.start));
+    const combined = (acked / wall) * 1000;
+    console.log(`  two processes, combined: ${fmt(acked)} messages in ${fmt(wall / 1000, 2)} s = ${fmt(combined)} messages/s`);
+    for (const r of results) {
+      console.log(
+        `    process ${r.tag}: enqueued ${fmt(r.enqueued)}, acked ${fmt(r.acked)} in ${fmt(r.ms / 1000, 2)} s = ${fmt((r.acked / r.ms) * 1000)} messages/s ` +
+          `(CPU ${fmt((100 * r.cpuMs) / r.ms)}% of a core = ${fmt((1000 * r.cpuMs) / r.acked)} µs/message)`,
+      );
+    }
+    console.log(serverLine(d, acked));
+    return combined;
+  } finally {
+    clearTimeout(timer);
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 3. Enqueue latency: what an edge waits before it can answer "accepted" (the message is then durable).
+
+async function enqueueLatency(url: string, calls = 10_000, inFlight = 16): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  const prefix = freshPrefix('lat');
+  const { queue } = createRedisStore({ redis, prefix });
+  await queue.enqueue(benchMessage('first'), [CONTENT], ['peer-0']); // script load, layout check
+  const times: number[] = [];
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < calls) {
+        const i = next++;
+        const s = process.hrtime.bigint();
+        await queue.enqueue(benchMessage(`l-${i}`), [CONTENT], [`peer-${i % PEERS}`]);
+        times.push(Number(process.hrtime.bigint() - s) / 1e6);
+      }
+    }),
+  );
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  times.sort((a, b) => a - b);
+  const pct = (p: number) => times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)]!;
+  console.log(
+    `  ${fmt(calls)} enqueues, ${inFlight} in flight: p50 ${fmt(pct(0.5), 2)} ms, p99 ${fmt(pct(0.99), 2)} ms, max ${fmt(times.at(-1)!, 2)} ms ` +
+      `(${fmt(calls / wall)} enqueues/s)`,
+  );
+  await deletePrefix(redis, prefix);
+  await redis.quit();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 4. Breakdown: each step on its own, so that INFO commandstats' evalsha line belongs to one script.
+
+async function breakdown(url: string, messages = 10_000): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  const prefix = freshPrefix('steps');
+  const { queue } = createRedisStore({ redis, prefix });
+  const concurrently = async (n: number, fn: (i: number) => Promise<unknown>) => {
+    let next = 0;
+    await Promise.all(Array.from({ length: 64 }, async () => { while (next < n) await fn(next++); }));
+  };
+  const step = async (name: string, fn: () => Promise<unknown>) => {
+    const before = await snapshot(redis);
+    const cpu0 = process.cpuUsage();
+    await fn();
+    const cpu = process.cpuUsage(cpu0);
+    const d = delta(before, await snapshot(redis));
+    const cmds = ['evalsha', 'hgetall', 'hget']
+      .map((c) => ({ c, ...d.cmd(c) }))
+      .filter((x) => x.calls > 0)
+      .map((x) => `${x.c} ${fmt(x.calls)} × ${fmt(x.usec / x.calls, 1)} µs`)
+      .join(', ');
+    console.log(
+      `  ${name.padEnd(26)} ${fmt(messages / d.wallS).padStart(7)} messages/s   server ${fmt(100 * d.serverCpu).padStart(3)}% CPU, ` +
+        `client ${fmt((100 * (cpu.user + cpu.system)) / 1e6 / d.wallS).padStart(3)}% CPU   ${cmds}`,
+    );
+  };
+  const jobs: LeasedJob[] = [];
+  await step('enqueue (64 in flight)', () => concurrently(messages, (i) => queue.enqueue(benchMessage(`s-${i}`), [CONTENT], [`peer-${i % PEERS}`])));
+  await step('take (batches of 32)', async () => {
+    for (let got = await queue.take(32, 8); got.length > 0; got = await queue.take(32, 8)) jobs.push(...got);
+  });
+  await step('content (64 in flight)', () => concurrently(jobs.length, (i) => queue.content(jobs[i]!.messageId)));
+  await step('ack (64 in flight)', () => concurrently(jobs.length, (i) => queue.ack(jobs[i]!, 'delivered')));
+  if (jobs.length !== messages) console.log(`  (took ${jobs.length} of ${messages} jobs!)`);
+  await deletePrefix(redis, prefix);
+  await redis.quit();
+}
+
+/** Share of the machine's CPU time that was idle over `ms`: other work there lowers every figure. */
+async function idleShare(ms = 1_000): Promise<number> {
+  const sum = () => cpus().reduce((a, c) => ({ idle: a.idle + c.times.idle, all: a.all + c.times.user + c.times.nice + c.times.sys + c.times.idle + c.times.irq }), { idle: 0, all: 0 });
+  const a = sum();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = sum();
+  return (b.idle - a.idle) / (b.all - a.all);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const idleBefore = await idleShare();
+  let server: Server | undefined;
+  let url = process.env.REDIS_URL;
+  if (!url) {
+    if (!(process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, 'redis-server')))) {
+      throw new Error('no REDIS_URL and no redis-server on PATH: set REDIS_URL=redis://host:port or install redis-server');
+    }
+    server = await startRedis([]);
+    url = server.url;
+  }
+  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
+  console.log(
+    `Redis queue bench: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), ${fmt(100 * idleBefore)}% idle before the run, ${new Date().toISOString()}\n` +
+      `Redis ${version} at ${url.replace(/\/\/[^@]*@/, '//***@')} (${server ? 'private server started for this run' : 'REDIS_URL'}), ${await durability(redis)}\n` +
+      `messages: 1 recipient (${PEERS} peers), ${CONTENT.length / 1024} KB content; ${fmt(MESSAGES)} per process; ` +
+      `enqueue ${CYCLE.inFlight} in flight, take(${CYCLE.batch}, ${CYCLE.perPeer}) + content + ack concurrently`,
+  );
+  await redis.quit();
+
+  try {
+    console.log('\n1. baseline: redis-benchmark -t set,get -n 100000 -P 1 -q (50 clients)');
+    // redis-benchmark -t set writes the key `key:__rand_int__`; remove it unless it was there before (REDIS_URL).
+    const probe = new Redis(url, { maxRetriesPerRequest: 2 });
+    const hadKey = (await probe.exists('key:__rand_int__')) === 1;
+    const base = redisBenchmark(url);
+    if (!hadKey) await probe.del('key:__rand_int__');
+    await probe.quit();
+    for (const l of base.lines) console.log(`  ${l}`);
+
+    console.log('\n2. cycle enqueue + take + content + ack');
+    const one = await oneProcess(url, 'one process');
+    const two = await twoProcesses(url);
+
+    console.log('\n3. enqueue latency');
+    await enqueueLatency(url);
+
+    console.log('\n4. steps one at a time (10,000 messages each; server µs per call from INFO commandstats)');
+    await breakdown(url);
+
+    let aof: number | undefined;
+    if (flag('aof')) {
+      console.log('\n5. one process against a private server with --appendonly yes --appendfsync everysec');
+      const s = await startRedis(['--appendonly', 'yes', '--appendfsync', 'everysec']);
+      try {
+        const r = new Redis(s.url);
+        console.log(`  ${await durability(r)}`);
+        await r.quit();
+        aof = await oneProcess(s.url, 'one process, AOF everysec');
+      } finally {
+        await s.stop();
+      }
+    }
+
+    const ratio = one / base.set;
+    console.log('\nsummary');
+    console.log(`  one process:   ${fmt(one)} messages/s${aof === undefined ? '' : ` (AOF everysec: ${fmt(aof)})`}; two processes: ${fmt(two)} messages/s`);
+    console.log(`  redis-benchmark SET (-P 1): ${fmt(base.set)} requests/s; GET: ${fmt(base.get)} requests/s`);
+    console.log(`  ratio one-process messages/s : SET requests/s = ${fmt(ratio, 3)} (1 : ${fmt(1 / ratio, 1)})`);
+    console.log(`  target >= ${fmt(TARGET)} messages/s through one process: ${one >= TARGET ? 'MET' : 'NOT MET'}`);
+    console.log(`  target within 5x of SET (>= ${fmt(base.set / 5)} messages/s here): ${ratio >= 0.2 ? 'MET' : 'NOT MET'}`);
+    // Client, Redis and (for two processes) a second client share the CPUs: other load skews every figure.
+    const busy = idleBefore < 0.9;
+    console.log(`  CPU idle before the run: ${fmt(100 * idleBefore)}% of ${cpus().length} CPUs${busy ? ': other work was running, the figures are low and noisy' : ''}`);
+  } finally {
+    await server?.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
