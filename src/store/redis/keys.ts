@@ -5,17 +5,18 @@ import { crc32 } from 'node:zlib';
  * tag puts a message, its content, its jobs and the shard's indexes in one cluster slot (atomic enqueue
  * and take), while different shards spread over the cluster. Throttle keys are per peer: `<prefix>:{t:<peer>}:`.
  *
- *   {sN}:m:<id>        hash   message JSON, recipient count, pending count, expiresAt
+ *   {sN}:m:<id>        hash   message JSON, recipient count, pending count, expiresAt, max attempts,
+ *                             report flag, and per recipient i: p<i> peer, s<i> state, a<i> attempt,
+ *                             l<i> lease token, u<i> lease end, e<i> last error
  *   {sN}:c:<id>        hash   part index -> bytes
- *   {sN}:j:<id>/<i>    hash   peer, attempt, max, state, lease token, lease end, last error
- *   {sN}:h:<id>/<i>    list   state events (JSON), oldest first
+ *   {sN}:h:<id>        list   state events of all recipients, "i|at|state|attempt|detail", oldest first
  *   {sN}:r:<peer>      zset   the peer's jobs by due time (ready, retrying, deferred, delayed)
  *   {sN}:peers         zset   peer -> when it next has a visible due job (hidden peers: their hide time)
  *   {sN}:hide          hash   peer -> hidden (throttled) until
  *   {sN}:leased        zset   job -> lease end
  *   {sN}:exp           zset   message id -> expiresAt
  *   {sN}:dead          list   dead letters (JSON), newest first, capped
- *   {sN}:ev            stream terminal state events, for delivery reports
+ *   {sN}:ev            stream terminal state events of messages that asked for a report
  *   {sN}:seq           counter for lease tokens
  *   {t:<peer>}:b       hash   token bucket (tokens, ts)
  *   {t:<peer>}:f       zset   lease token -> lease end: deliveries in flight

@@ -74,7 +74,15 @@ export class RedisQueue implements Queue {
     const now = this.opts.now();
     const p = this.keys.shard(this.keys.shardOf(message.id));
     const ttl = Math.max(1, message.expiresAt - now) + this.opts.retentionMs + SAFETY_TTL_MS;
-    const queued = JSON.stringify({ at: now, state: 'queued', attempt: 0 } satisfies StateEvent);
+    const contentKey = `${p}c:${message.id}`;
+    // The content goes in a plain HSET sent just before the script on the same connection (it arrives first):
+    // passing 10 KB through Lua cost more than the whole rest of the enqueue. The script checks it is there.
+    const writes: Promise<unknown>[] = [];
+    if (content.length > 0) {
+      const fields: Array<string | Buffer> = [];
+      content.forEach((part, i) => fields.push(String(i), part));
+      writes.push(this.redis.hset(contentKey, ...(fields as [string, Buffer])));
+    }
     const args: ScriptArg[] = [
       p,
       message.id,
@@ -83,12 +91,14 @@ export class RedisQueue implements Queue {
       message.earliestDeliveryAt ?? now,
       this.opts.maxAttempts,
       ttl,
-      queued,
+      now,
+      message.deliveryReport || message.readReport ? 1 : 0,
+      content.length,
       peers.length,
       ...peers,
-      ...content,
     ];
-    await this.enqueueScript([`${p}m:${message.id}`, `${p}c:${message.id}`, `${p}peers`, `${p}exp`], args);
+    writes.push(this.enqueueScript([`${p}m:${message.id}`, contentKey, `${p}h:${message.id}`, `${p}peers`, `${p}exp`], args));
+    await Promise.all(writes);
   }
 
   async take(max: number, perPeer = 8): Promise<LeasedJob[]> {
@@ -184,9 +194,10 @@ export class RedisQueue implements Queue {
   async content(messageId: string): Promise<Buffer[] | undefined> {
     this.check();
     const p = this.keys.shard(this.keys.shardOf(messageId));
-    const [json, parts] = await Promise.all([this.redis.hget(`${p}m:${messageId}`, 'json'), this.redis.hgetallBuffer(`${p}c:${messageId}`)]);
-    if (json === null) return undefined;
-    const n = (JSON.parse(json) as CoreMessage).parts.length;
+    const parts = await this.redis.hgetallBuffer(`${p}c:${messageId}`);
+    const n = Object.keys(parts).length;
+    // No content hash: a message without parts, or no message at all.
+    if (n === 0) return (await this.redis.exists(`${p}m:${messageId}`)) ? [] : undefined;
     const out: Buffer[] = [];
     for (let i = 0; i < n; i++) {
       const b = parts[String(i)];
@@ -199,16 +210,26 @@ export class RedisQueue implements Queue {
   async history(messageId: string, recipientIndex: number): Promise<StateEvent[]> {
     this.check();
     const p = this.keys.shard(this.keys.shardOf(messageId));
-    const list = await this.redis.lrange(`${p}h:${messageId}/${recipientIndex}`, 0, -1);
-    return list.map((e) => JSON.parse(e) as StateEvent);
+    const events: StateEvent[] = [];
+    // Entries are "i|at|state|attempt|detail" for every recipient of the message; the detail may contain '|'.
+    for (const line of await this.redis.lrange(`${p}h:${messageId}`, 0, -1)) {
+      const [i, at, state, attempt] = line.split('|', 4);
+      if (Number(i) !== recipientIndex) continue;
+      const detail = line.slice(i!.length + at!.length + state!.length + attempt!.length + 4);
+      const e: StateEvent = { at: Number(at), state: state as RecipientState, attempt: Number(attempt) };
+      if (detail !== '') e.detail = detail;
+      events.push(e);
+    }
+    return events;
   }
 
   async states(messageId: string): Promise<RecipientState[] | undefined> {
     this.check();
-    const p = this.keys.shard(this.keys.shardOf(messageId));
-    const n = await this.redis.hget(`${p}m:${messageId}`, 'n');
+    const key = `${this.keys.shard(this.keys.shardOf(messageId))}m:${messageId}`;
+    const n = await this.redis.hget(key, 'n');
     if (n === null) return undefined;
-    const states = await Promise.all(Array.from({ length: Number(n) }, (_, i) => this.redis.hget(`${p}j:${messageId}/${i}`, 'state')));
+    if (Number(n) === 0) return [];
+    const states = await this.redis.hmget(key, ...Array.from({ length: Number(n) }, (_, i) => `s${i}`));
     return states.map((s) => (s ?? 'expired') as RecipientState);
   }
 

@@ -2,21 +2,26 @@
   Shared by every queue script (prepended when the scripts are loaded). Key names are built from the
   shard prefix P:{sN}: that the caller passes: every key a script touches carries the same hash tag, so
   each script runs in one cluster slot.
+  A message is one hash P:{sN}:m:<id> with the message JSON and, per recipient i, fields p<i> (peer),
+  s<i> (state), a<i> (attempt), l<i> (lease token), u<i> (lease end), e<i> (last error): one key and one
+  TTL per message, however many recipients. History is one list per message, entries
+  "i|at|state|attempt|detail".
 ]]
 local TERMINAL = { delivered = true, rejected = true, failed = true, expired = true }
 
--- A job's score in a peer's ready set: its due time, plus a fraction from the shard's sequence so that jobs
--- due in the same millisecond keep their enqueue order (4096 slots a millisecond fit a double's precision).
-local function due_score(p, due)
-  return due + (redis.call('INCR', p .. 'seq') % 4096) / 4096
+-- A job's score in a peer's ready set: its due time plus a fraction from a sequence number, so that jobs
+-- due in the same millisecond keep their order (4096 slots a millisecond fit a double's precision).
+local function due_score(due, seq)
+  return due + (seq % 4096) / 4096
 end
 
-local function message_id(job) return string.match(job, '^(.*)/%d+$') end
+local function split_job(job)
+  local id, i = string.match(job, '^(.*)/(%d+)$')
+  return id, i
+end
 
-local function event(p, job, now, state, attempt, detail)
-  local e = { at = now, state = state, attempt = attempt }
-  if detail and detail ~= '' then e.detail = detail end
-  redis.call('RPUSH', p .. 'h:' .. job, cjson.encode(e))
+local function event(p, id, i, now, state, attempt, detail)
+  redis.call('RPUSH', p .. 'h:' .. id, i .. '|' .. now .. '|' .. state .. '|' .. attempt .. '|' .. (detail or ''))
 end
 
 -- Schedule the peer at its earliest due job (or drop it when it has none), never before its hide time.
@@ -30,22 +35,20 @@ local function reschedule(p, schedule, peer)
   end
 end
 
--- A job reached a terminal state: record it, publish it for reports, count it off its message; when no
--- recipient is pending any more, the message, content and histories live on for `retention` ms only.
-local function finish(p, expindex, job, now, state, attempt, detail, retention, evmax)
-  redis.call('HSET', p .. 'j:' .. job, 'state', state, 'lease', '', 'until', 0)
-  event(p, job, now, state, attempt, detail)
-  redis.call('XADD', p .. 'ev', 'MAXLEN', '~', evmax, '*', 'job', job, 'state', state, 'attempt', attempt, 'detail', detail or '')
-  local id = message_id(job)
+-- A job reached a terminal state: record it, publish it for delivery reports when one was asked for, count
+-- it off its message; when no recipient is pending any more, the message, content and history live on for
+-- `retention` ms only.
+local function finish(p, expindex, id, i, now, state, attempt, detail, retention, evmax)
   local mk = p .. 'm:' .. id
+  redis.call('HSET', mk, 's' .. i, state, 'l' .. i, '', 'u' .. i, 0)
+  event(p, id, i, now, state, attempt, detail)
+  if redis.call('HGET', mk, 'dr') == '1' then
+    redis.call('XADD', p .. 'ev', 'MAXLEN', '~', evmax, '*', 'job', id .. '/' .. i, 'state', state, 'attempt', attempt, 'detail', detail or '')
+  end
   if redis.call('HINCRBY', mk, 'pending', -1) <= 0 then
-    local n = tonumber(redis.call('HGET', mk, 'n') or '0')
     redis.call('PEXPIRE', mk, retention)
     redis.call('PEXPIRE', p .. 'c:' .. id, retention)
-    for i = 0, n - 1 do
-      redis.call('PEXPIRE', p .. 'j:' .. id .. '/' .. i, retention)
-      redis.call('PEXPIRE', p .. 'h:' .. id .. '/' .. i, retention)
-    end
+    redis.call('PEXPIRE', p .. 'h:' .. id, retention)
     redis.call('ZREM', expindex, id)
   end
 end

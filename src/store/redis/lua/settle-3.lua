@@ -12,13 +12,14 @@
 ]]
 local p, now, op, job, lease = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
 local retention, evmax = ARGV[6], ARGV[7]
-local jk = p .. 'j:' .. job
-local j = redis.call('HMGET', jk, 'lease', 'state', 'peer', 'attempt', 'max')
+local id, i = split_job(job)
+local mk = p .. 'm:' .. id
+local j = redis.call('HMGET', mk, 'l' .. i, 's' .. i, 'p' .. i, 'a' .. i, 'max', 'exp')
 if not j[1] or j[1] ~= lease or j[2] ~= 'delivering' then return -1 end
-local peer, attempt, maxAttempts = j[3], tonumber(j[4]), tonumber(j[5])
+local peer, attempt, maxAttempts, exp = j[3], tonumber(j[4]), tonumber(j[5]), tonumber(j[6])
 
 if op == 'extend' then
-  redis.call('HSET', jk, 'until', ARGV[8])
+  redis.call('HSET', mk, 'u' .. i, ARGV[8])
   redis.call('ZADD', KEYS[2], ARGV[8], job)
   return 'ok'
 end
@@ -26,37 +27,36 @@ end
 redis.call('ZREM', KEYS[2], job)
 
 if op == 'ack' then
-  finish(p, KEYS[3], job, now, ARGV[8], attempt, ARGV[9], retention, evmax)
+  finish(p, KEYS[3], id, i, now, ARGV[8], attempt, ARGV[9], retention, evmax)
   return 'ok'
 end
 
 if op == 'retry' then
   local err, delay = ARGV[8], tonumber(ARGV[9])
-  local exp = tonumber(redis.call('HGET', p .. 'm:' .. message_id(job), 'exp') or '0')
-  redis.call('HSET', jk, 'error', err)
+  redis.call('HSET', mk, 'e' .. i, err)
   if now + delay >= exp then
-    finish(p, KEYS[3], job, now, 'expired', attempt, err, retention, evmax)
+    finish(p, KEYS[3], id, i, now, 'expired', attempt, err, retention, evmax)
     return 'expired'
   end
   if attempt >= maxAttempts then
-    finish(p, KEYS[3], job, now, 'failed', attempt, err, retention, evmax)
+    finish(p, KEYS[3], id, i, now, 'failed', attempt, err, retention, evmax)
     redis.call('LPUSH', p .. 'dead', cjson.encode({ job = job, peer = peer, attempts = attempt, error = err, at = now }))
     redis.call('LTRIM', p .. 'dead', 0, tonumber(ARGV[10]) - 1)
     return 'failed'
   end
-  redis.call('HSET', jk, 'state', 'retrying', 'lease', '', 'until', 0)
-  event(p, job, now, 'retrying', attempt, err)
-  redis.call('ZADD', p .. 'r:' .. peer, due_score(p, now + delay), job)
+  redis.call('HSET', mk, 's' .. i, 'retrying', 'l' .. i, '', 'u' .. i, 0)
+  event(p, id, i, now, 'retrying', attempt, err)
+  redis.call('ZADD', p .. 'r:' .. peer, due_score(now + delay, redis.call('INCR', p .. 'seq')), job)
   reschedule(p, KEYS[1], peer)
   return 'retrying'
 end
 
 if op == 'defer' then
-  -- Throttled: give the attempt back, and hide the whole peer until its bucket can grant again.
+  -- Throttled: give the attempt back, and hide the whole peer until it can be served again.
   local untilMs = tonumber(ARGV[8])
-  redis.call('HSET', jk, 'state', 'deferred', 'lease', '', 'until', 0, 'attempt', attempt - 1)
-  event(p, job, now, 'deferred', attempt - 1)
-  redis.call('ZADD', p .. 'r:' .. peer, due_score(p, untilMs), job)
+  redis.call('HSET', mk, 's' .. i, 'deferred', 'l' .. i, '', 'u' .. i, 0, 'a' .. i, attempt - 1)
+  event(p, id, i, now, 'deferred', attempt - 1)
+  redis.call('ZADD', p .. 'r:' .. peer, due_score(untilMs, redis.call('INCR', p .. 'seq')), job)
   local hide = tonumber(redis.call('HGET', p .. 'hide', peer) or '0')
   if untilMs > hide then redis.call('HSET', p .. 'hide', peer, untilMs) end
   reschedule(p, KEYS[1], peer)

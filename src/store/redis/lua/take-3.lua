@@ -14,11 +14,12 @@ local retention, evmax = ARGV[6], ARGV[7]
 local lost = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - 1, 'LIMIT', 0, 100)
 for _, job in ipairs(lost) do
   redis.call('ZREM', KEYS[2], job)
-  local jk = p .. 'j:' .. job
-  local peer = redis.call('HGET', jk, 'peer')
+  local id, i = split_job(job)
+  local mk = p .. 'm:' .. id
+  local peer = redis.call('HGET', mk, 'p' .. i)
   if peer then
-    redis.call('HSET', jk, 'lease', '', 'until', 0, 'state', 'queued')
-    redis.call('ZADD', p .. 'r:' .. peer, due_score(p, now), job)
+    redis.call('HSET', mk, 'l' .. i, '', 'u' .. i, 0, 's' .. i, 'queued')
+    redis.call('ZADD', p .. 'r:' .. peer, due_score(now, redis.call('INCR', p .. 'seq')), job)
     reschedule(p, KEYS[1], peer)
   end
 end
@@ -26,15 +27,14 @@ end
 -- 2. Expired messages: every job not leased now ends `expired` (a leased one ends so at its retry).
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 50)
 for _, id in ipairs(expired) do
-  local n = tonumber(redis.call('HGET', p .. 'm:' .. id, 'n') or '0')
+  local mk = p .. 'm:' .. id
+  local n = tonumber(redis.call('HGET', mk, 'n') or '0')
   for i = 0, n - 1 do
-    local job = id .. '/' .. i
-    local jk = p .. 'j:' .. job
-    local st = redis.call('HMGET', jk, 'state', 'peer', 'attempt', 'lease')
+    local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i)
     if st[1] and not TERMINAL[st[1]] and st[4] == '' then
-      redis.call('ZREM', p .. 'r:' .. st[2], job)
+      redis.call('ZREM', p .. 'r:' .. st[2], id .. '/' .. i)
       reschedule(p, KEYS[1], st[2])
-      finish(p, KEYS[3], job, now, 'expired', tonumber(st[3]), 'expired before delivery', retention, evmax)
+      finish(p, KEYS[3], id, i, now, 'expired', tonumber(st[3]), 'expired before delivery', retention, evmax)
     end
   end
   if n == 0 then redis.call('ZREM', KEYS[3], id) end
@@ -46,49 +46,58 @@ end
 local due = '(' .. (now + 1)
 local peers = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', due, 'LIMIT', 0, 64)
 local avail, share = {}, {}
-for i, peer in ipairs(peers) do
-  avail[i] = math.min(perPeer, redis.call('ZCOUNT', p .. 'r:' .. peer, '-inf', due))
-  share[i] = 0
+for k, peer in ipairs(peers) do
+  avail[k] = math.min(perPeer, redis.call('ZCOUNT', p .. 'r:' .. peer, '-inf', due))
+  share[k] = 0
   -- A visible peer's schedule score is max(first due, hide) <= now: its hide time has passed, drop it.
   redis.call('HDEL', p .. 'hide', peer)
 end
-local left, more = max, true
+local left, more, total = max, true, 0
 while left > 0 and more do
   more = false
-  for i = 1, #peers do
-    if left > 0 and share[i] < avail[i] then
-      share[i] = share[i] + 1
+  for k = 1, #peers do
+    if left > 0 and share[k] < avail[k] then
+      share[k] = share[k] + 1
       left = left - 1
+      total = total + 1
       more = true
     end
   end
 end
 
-local out = {}
-for i, peer in ipairs(peers) do
-  local rk = p .. 'r:' .. peer
-  local jobs = share[i] > 0 and redis.call('ZRANGEBYSCORE', rk, '-inf', due, 'LIMIT', 0, share[i]) or {}
-  for _, job in ipairs(jobs) do
-    redis.call('ZREM', rk, job)
-    local jk = p .. 'j:' .. job
-    local jm = redis.call('HMGET', jk, 'attempt', 'max')
-    local json = redis.call('HGET', p .. 'm:' .. message_id(job), 'json')
-    if jm[1] and json then
-      local attempt = tonumber(jm[1]) + 1
-      local lease = ARGV[8] .. '.' .. redis.call('INCR', p .. 'seq')
-      local untilMs = now + leaseMs
-      redis.call('HSET', jk, 'attempt', attempt, 'lease', lease, 'until', untilMs, 'state', 'delivering')
-      redis.call('ZADD', KEYS[2], untilMs, job)
-      event(p, job, now, 'delivering', attempt)
-      out[#out + 1] = job
-      out[#out + 1] = peer
-      out[#out + 1] = attempt
-      out[#out + 1] = jm[2]
-      out[#out + 1] = lease
-      out[#out + 1] = untilMs
-      out[#out + 1] = json
+local out, leases = {}, {}
+local untilMs = now + leaseMs
+local seq = total > 0 and (redis.call('INCRBY', p .. 'seq', total) - total) or 0
+local json = {}
+for k, peer in ipairs(peers) do
+  if share[k] > 0 then
+    -- The lowest `share` scores are all due (share <= the due count), so pop them in one call.
+    local popped = redis.call('ZPOPMIN', p .. 'r:' .. peer, share[k])
+    for x = 1, #popped, 2 do
+      local job = popped[x]
+      local id, i = split_job(job)
+      local mk = p .. 'm:' .. id
+      local m = redis.call('HMGET', mk, 'a' .. i, 'max', json[id] and 'n' or 'json')
+      if m[1] then
+        json[id] = json[id] or m[3]
+        local attempt = tonumber(m[1]) + 1
+        seq = seq + 1
+        local lease = ARGV[8] .. '.' .. seq
+        redis.call('HSET', mk, 'a' .. i, attempt, 'l' .. i, lease, 'u' .. i, untilMs, 's' .. i, 'delivering')
+        event(p, id, i, now, 'delivering', attempt)
+        leases[#leases + 1] = untilMs
+        leases[#leases + 1] = job
+        out[#out + 1] = job
+        out[#out + 1] = peer
+        out[#out + 1] = attempt
+        out[#out + 1] = m[2]
+        out[#out + 1] = lease
+        out[#out + 1] = untilMs
+        out[#out + 1] = json[id]
+      end
     end
+    reschedule(p, KEYS[1], peer)
   end
-  reschedule(p, KEYS[1], peer)
 end
+if #leases > 0 then redis.call('ZADD', KEYS[2], unpack(leases)) end
 return out
