@@ -132,32 +132,6 @@ function get(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
-t.test('serve prints one line per listener, serves metrics and health, stops on SIGTERM', async (t) => {
-  const child = spawn(process.execPath, [MMSC_BIN, 'serve'], { cwd: ROOT, env: { ...process.env, MMSC_OPS_PORT: '0', REDIS_URL: '' } });
-  t.teardown(() => child.kill('SIGKILL'));
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /^ops\s+listening on (http:\/\/\S+)\n/m.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-    setTimeout(() => reject(new Error(`no listener line; stdout: ${out}`)), 15_000);
-  });
-  t.match(line, /^http:\/\/127\.0\.0\.1:\d+$/);
-  t.equal((await get(`${line}/healthz`)).status, 200);
-  t.equal((await get(`${line}/readyz`)).status, 200);
-  t.equal((await get(`${line}/nope`)).status, 404);
-  const metrics = await get(`${line}/metrics`);
-  t.equal(metrics.status, 200);
-  t.match(metrics.body, /mmsc_ops_http_requests_total\{route="\/healthz",code="200",service="mmsc"\} 1/);
-  t.match(metrics.body, /mmsc_ops_http_requests_total\{route="other",code="404",service="mmsc"\} 1/);
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  t.equal(await exit, 0);
-});
-
 /** Start `mmsc serve` with env, wait for its listener line, return the ops URL and the stderr so far. */
 async function serve(t: Test, env: NodeJS.ProcessEnv): Promise<{ url: string; stderr: () => string; stop: () => Promise<number | null> }> {
   const child = spawn(process.execPath, [MMSC_BIN, 'serve'], { cwd: ROOT, env: { ...process.env, MMSC_OPS_PORT: '0', ...env } });
@@ -177,6 +151,19 @@ async function serve(t: Test, env: NodeJS.ProcessEnv): Promise<{ url: string; st
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { url, stderr: () => err, stop: () => (child.kill('SIGTERM'), exit) };
 }
+
+t.test('serve prints one line per listener, serves metrics and health, stops on SIGTERM', async (t) => {
+  const s = await serve(t, { REDIS_URL: '' });
+  t.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  t.equal((await get(`${s.url}/healthz`)).status, 200);
+  t.equal((await get(`${s.url}/readyz`)).status, 200);
+  t.equal((await get(`${s.url}/nope`)).status, 404);
+  const metrics = await get(`${s.url}/metrics`);
+  t.equal(metrics.status, 200);
+  t.match(metrics.body, /mmsc_ops_http_requests_total\{route="\/healthz",code="200",service="mmsc"\} 1/);
+  t.match(metrics.body, /mmsc_ops_http_requests_total\{route="other",code="404",service="mmsc"\} 1/);
+  t.equal(await s.stop(), 0);
+});
 
 t.test('serve without Redis: the embedded store, logged as not durable', async (t) => {
   const s = await serve(t, { REDIS_URL: '' });

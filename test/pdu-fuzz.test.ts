@@ -11,6 +11,7 @@ import vm from 'node:vm';
 import t from 'tap';
 import { PduError, decodePdu, encodePdu } from '../protocols/mms/index.js';
 import type { DecodeOptions, MmsPdu } from '../protocols/mms/index.js';
+import { mulberry32 } from './helpers/prng.js';
 
 const SEED = 0x5eed_2024;
 const ITERATIONS = 300_000;
@@ -23,18 +24,6 @@ const SLOW_MS = 2_000; // a single input taking this long is reported as a hang
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const sharedDir = process.env.SHARED_DIR ?? path.resolve(projectRoot, '..', 'shared');
 const vectorDir = path.join(sharedDir, 'vectors', 'pdu');
-
-/** mulberry32: 32-bit state, returns uint32. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return (x ^ (x >>> 14)) >>> 0;
-  };
-}
 
 const INTERESTING = [0x00, 0x1f, 0x7f, 0x80, 0xff];
 // Length fields made large: Length-quote + uintvar 2^32-1; a 30-octet Long-integer; uintvar 2^32-1 alone

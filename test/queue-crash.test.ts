@@ -1,9 +1,6 @@
-import { Redis } from 'ioredis';
 import t from 'tap';
-import { createRedisStore } from '../src/store/redis/index.js';
 import { textMessage } from './helpers/messages.js';
-import { Receiver } from './helpers/receiver.js';
-import { redisUrl, testPrefix } from './helpers/redis.js';
+import { queueTestbed } from './helpers/testbed.js';
 import { exited, prng, sleep, startWorker } from './helpers/workers.js';
 
 // Issue 3 acceptance: a worker process taking jobs from a queue of 10,000 messages is killed with SIGKILL at
@@ -14,18 +11,7 @@ const KILLS = 5;
 const SEED = 0xc0ffee;
 
 t.test(`crash safety: ${MESSAGES} messages, ${KILLS} SIGKILLs (seed ${SEED.toString(16)})`, async (t) => {
-  const url = await redisUrl(t);
-  const prefix = testPrefix();
-  const redis = new Redis(url);
-  const { queue } = createRedisStore({ redis, prefix });
-  const receiver = new Receiver();
-  await receiver.start();
-  t.teardown(async () => {
-    await receiver.stop();
-    const keys = await redis.keys(`${prefix}*`);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-    await redis.quit();
-  });
+  const { url, prefix, queue, receiver } = await queueTestbed(t);
 
   for (let i = 0; i < MESSAGES; i += 500) {
     await Promise.all(

@@ -1,9 +1,6 @@
-import { Redis } from 'ioredis';
 import t from 'tap';
-import { createRedisStore } from '../src/store/redis/index.js';
 import { textMessage } from './helpers/messages.js';
-import { Receiver } from './helpers/receiver.js';
-import { redisUrl, testPrefix } from './helpers/redis.js';
+import { queueTestbed } from './helpers/testbed.js';
 import { exited, sleep, startWorker } from './helpers/workers.js';
 
 // Issue 3 acceptance: two worker processes share a peer limited to 200 msg/s; over 5 s the receiver's
@@ -13,18 +10,7 @@ const BURST = 10;
 const WINDOW_MS = 5_000;
 
 t.test(`two processes share a peer limited to ${RATE}/s`, async (t) => {
-  const url = await redisUrl(t);
-  const prefix = testPrefix();
-  const redis = new Redis(url);
-  const { queue } = createRedisStore({ redis, prefix });
-  const receiver = new Receiver();
-  await receiver.start();
-  t.teardown(async () => {
-    await receiver.stop();
-    const keys = await redis.keys(`${prefix}*`);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-    await redis.quit();
-  });
+  const { url, prefix, queue, receiver } = await queueTestbed(t);
 
   // More than the window can take, so that both workers always have work.
   const total = Math.ceil((RATE * WINDOW_MS) / 1000) * 2;
