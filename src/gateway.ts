@@ -26,6 +26,8 @@ export class Gateway {
   readonly workers: WorkerPool;
   private readonly ops: OpsServer;
   private listeners: Listener[] = [];
+  private stopping = false;
+  private connecting: Promise<void> | undefined;
 
   constructor(
     private readonly config: Config,
@@ -51,14 +53,36 @@ export class Gateway {
     const address = await this.ops.listen(this.config.ops.host, this.config.ops.port);
     this.listeners.push({ iface: 'ops', address });
     this.log.info({ iface: 'ops', address }, 'listening');
-    await this.store.ready();
-    this.workers.start();
-    this.ops.ready = true;
+    // An unreachable Redis does not stop the start: /readyz says 503 until the store answers, then the
+    // workers start (a gateway restarted in a loop by its supervisor would help nobody).
+    this.connecting = this.connectStore();
     return this.listeners;
+  }
+
+  /** Resolves when the store is connected and the workers run (for tests and embedding). */
+  whenReady(): Promise<void> {
+    return this.connecting ?? Promise.resolve();
+  }
+
+  private async connectStore(): Promise<void> {
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        await this.store.ready();
+        if (this.stopping) return;
+        this.workers.start();
+        this.ops.ready = true;
+        this.log.info({ backend: this.store.backend }, 'ready');
+        return;
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, attempt }, 'store not reachable; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
+      }
+    }
   }
 
   /** Graceful stop: not ready, workers finish or give back what they hold, store closed, listener last. */
   async stop(): Promise<void> {
+    this.stopping = true;
     this.ops.ready = false;
     await this.workers.stop();
     await this.store.close();

@@ -7,6 +7,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { MMSC_BIN, ROOT, sharedDir } from './helpers/paths.js';
 import { redisUrl, testPrefix } from './helpers/redis.js';
+import { freePort, RedisServer } from './helpers/redis-server.js';
 
 // These tests run the real command (bin/mmsc -> dist/), as an operator would; `npm test` builds first.
 function mmsc(args: string[], input?: Buffer | string, env: NodeJS.ProcessEnv = {}) {
@@ -182,6 +183,24 @@ t.test('serve with REDIS_URL: the Redis store, ready once connected', async (t) 
   t.match(metrics, /mmsc_queue_jobs\{status="waiting",service="mmsc"\} 0/);
   t.equal(await s.stop(), 0);
   t.match(s.stderr(), /"backend":"redis","shards":1,"prefix":"mmsc-test-/);
+});
+
+t.test('serve with Redis unreachable at start: not ready, then ready once Redis answers', async (t) => {
+  const port = await freePort();
+  const s = await serve(t, { REDIS_URL: `redis://127.0.0.1:${port}`, MMSC_QUEUE_PREFIX: testPrefix() });
+  t.equal((await get(`${s.url}/healthz`)).status, 200, 'alive');
+  t.equal((await get(`${s.url}/readyz`)).status, 503, 'not ready without its store');
+  const redis = new RedisServer(port, ['--save', '', '--appendonly', 'no']);
+  await redis.start();
+  t.teardown(() => redis.stop('SIGKILL'));
+  let status = 0;
+  for (let i = 0; i < 100 && status !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    status = (await get(`${s.url}/readyz`)).status;
+  }
+  t.equal(status, 200, 'ready once Redis is there');
+  t.equal(await s.stop(), 0, 'stops cleanly');
+  t.match(s.stderr(), /store not reachable; retrying/);
 });
 
 t.test('a bad config fails at start naming the key', async (t) => {

@@ -33,7 +33,7 @@ export interface Outcome {
  * peer's jobs are deferred (given back, peer hidden until the bucket refills), never waited on, so one slow
  * or limited peer does not hold up the others. Emits 'outcome' for every settled attempt.
  */
-export class WorkerPool extends EventEmitter<{ outcome: [Outcome]; error: [unknown] }> {
+export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
   private readonly o: Required<Omit<WorkerPoolOptions, 'log'>> & { log: Logger };
   private running = false;
   private loop: Promise<void> | undefined;
@@ -98,7 +98,7 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome]; error: [unkno
         jobs = await this.o.queue.take(Math.min(free, this.o.batch), this.o.perPeer);
       } catch (err) {
         // Redis down or restarting: keep trying at the idle pace; nothing is lost, jobs stay in the store.
-        this.emit('error', err);
+        // (Logged, not emitted as 'error': an EventEmitter 'error' without a listener would throw.)
         this.o.log.warn({ err }, 'take failed');
         await this.sleep(this.o.maxPollMs);
         continue;

@@ -66,7 +66,10 @@ export function createStore(config: Config, log: Logger): Store {
       ...store,
       backend,
       ready: async () => {
-        await client.connect();
+        // lazyConnect: the first call connects; after a failure ioredis reconnects by itself, so later calls
+        // just wait for the connection (a ping) instead of connecting twice.
+        if (client.status === 'wait') await client.connect();
+        else await client.ping();
         await checkDurability(client, log);
       },
       close: async () => {

@@ -54,7 +54,6 @@ const pool = new WorkerPool({
   concurrency: Number(env.CONCURRENCY ?? 32),
   retry: { baseMs: 100, factor: 2, maxMs: 1000, jitter: 0.2 },
 });
-pool.on('error', () => undefined); // a Redis restart: the pool retries on its own
 pool.on('outcome', (o) => {
   if (o.state !== 'delivered') log.debug({ messageId: o.job.messageId, state: o.state, detail: o.detail }, 'outcome');
 });
