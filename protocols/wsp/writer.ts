@@ -106,11 +106,6 @@ export class Writer {
     this.buf[this.pos++] = 0;
   }
 
-  /** Token-text: a token followed by NUL (no quote). */
-  tokenText(s: string): void {
-    this.textString(s);
-  }
-
   /** Quoted-string: <"> then the text and NUL. */
   quotedString(s: string): void {
     this.byte(0x22);

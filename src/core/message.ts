@@ -73,3 +73,9 @@ export interface StateEvent {
 export function jobId(messageId: string, recipientIndex: number): string {
   return `${messageId}/${recipientIndex}`;
 }
+
+/** The inverse of jobId (message ids may contain '/': the index is after the last one). */
+export function parseJobId(job: string): { messageId: string; recipientIndex: number } {
+  const slash = job.lastIndexOf('/');
+  return { messageId: job.slice(0, slash), recipientIndex: Number(job.slice(slash + 1)) };
+}

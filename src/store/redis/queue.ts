@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { CoreMessage, RecipientState, StateEvent } from '../../core/message.js';
+import { jobId, parseJobId, type CoreMessage, type RecipientState, type StateEvent } from '../../core/message.js';
 import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type DeadLetter, type LeasedJob, type Queue, type QueueOptions, type QueueStats } from '../types.js';
 import type { KeySpace } from './keys.js';
 import { script, type ScriptArg, type ScriptCall } from './scripts.js';
@@ -122,10 +122,8 @@ export class RedisQueue implements Queue {
       ])) as Array<string | number>;
       for (let k = 0; k < flat.length; k += 7) {
         const job = String(flat[k]);
-        const slash = job.lastIndexOf('/');
         out.push({
-          messageId: job.slice(0, slash),
-          recipientIndex: Number(job.slice(slash + 1)),
+          ...parseJobId(job),
           peer: String(flat[k + 1]),
           attempt: Number(flat[k + 2]),
           maxAttempts: Number(flat[k + 3]),
@@ -146,7 +144,7 @@ export class RedisQueue implements Queue {
       p,
       this.opts.now(),
       op,
-      `${job.messageId}/${job.recipientIndex}`,
+      jobId(job.messageId, job.recipientIndex),
       job.lease,
       this.opts.retentionMs,
       EVENTS_MAX,
@@ -239,8 +237,7 @@ export class RedisQueue implements Queue {
     for (let n = 0; n < this.keys.shards; n++) {
       for (const s of await this.redis.lrange(`${this.keys.shard(n)}dead`, 0, limit - 1)) {
         const d = JSON.parse(s) as { job: string; peer: string; attempts: number; error: string; at: number };
-        const slash = d.job.lastIndexOf('/');
-        all.push({ messageId: d.job.slice(0, slash), recipientIndex: Number(d.job.slice(slash + 1)), peer: d.peer, attempts: d.attempts, error: d.error, at: d.at });
+        all.push({ ...parseJobId(d.job), peer: d.peer, attempts: d.attempts, error: d.error, at: d.at });
       }
     }
     return all.sort((a, b) => b.at - a.at).slice(0, limit);
