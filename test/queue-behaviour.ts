@@ -240,6 +240,7 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     t.strictSame(await queue.history('l', 0), [
       { at: T0, state: 'queued', attempt: 0 },
       { at: T0, state: 'delivering', attempt: 1 },
+      { at: T0 + 30_001, state: 'queued', attempt: 1, detail: 'lease ran out' },
       { at: T0 + 30_001, state: 'delivering', attempt: 2 },
       { at: T0 + 30_001, state: 'delivered', attempt: 2 },
     ]);

@@ -176,7 +176,7 @@ async function main(): Promise<void> {
         tags.add(tag);
         count[kind] = (count[kind] ?? 0) + 1;
         if (kind === 'm') messages++;
-        if (kind === 'm' || kind === 'c' || kind === 'h') {
+        if (kind === 'm' || kind === 'c') {
           const id = rest;
           tagsOfMessage.set(id, new Set([...(tagsOfMessage.get(id) ?? []), tag]));
         }
@@ -190,8 +190,8 @@ async function main(): Promise<void> {
     t.strictSame(other, [`${prefix}:shards`], 'the only key outside a shard is the layout record');
     t.strictSame(
       { m: count.m, c: count.c, j: count.j, h: count.h, peers: count.peers, exp: count.exp, seq: count.seq },
-      { m: 300, c: 300, j: undefined, h: 300, peers: 16, exp: 16, seq: 16 },
-      'per message one hash (jobs are its fields), one content hash and one history list; shard indexes in every shard',
+      { m: 300, c: 300, j: undefined, h: undefined, peers: 16, exp: 16, seq: 16 },
+      'per message one hash (jobs and their histories are its fields) and one content string; shard indexes in every shard',
     );
     t.strictSame(tagsByMaster.flat().sort(), [...SHARD_NAMES].sort(), 'all 16 shards are used, each on exactly one master');
     t.ok(
@@ -201,7 +201,7 @@ async function main(): Promise<void> {
     t.equal(tagsOfMessage.size, 300);
     t.ok(
       [...tagsOfMessage.values()].every((tags) => tags.size === 1),
-      "a message's hash, content and history carry one hash tag (one slot: atomic enqueue)",
+      "a message's hash and content carry one hash tag (one slot: atomic enqueue)",
     );
 
     // (b) Take and ack everything, 32 at a time.

@@ -392,6 +392,8 @@ export class MemoryQueue implements Queue {
       const job = top.job;
       // Stale when the job was settled, re-leased or extended since this entry was pushed.
       if (job.lease !== top.lease || job.leaseUntil !== top.leaseUntil || TERMINAL_STATES.has(job.state)) continue;
+      job.state = 'queued';
+      job.history.push({ at: now, state: 'queued', attempt: job.attempt, detail: 'lease ran out' });
       this.schedule(job);
     }
   }

@@ -7,9 +7,9 @@ import { crc32 } from 'node:zlib';
  *
  *   {sN}:m:<id>        hash   message JSON, recipient count, pending count, expiresAt, max attempts,
  *                             report flag, and per recipient i: p<i> peer, s<i> state, a<i> attempt,
- *                             l<i> lease token, u<i> lease end, e<i> last error
- *   {sN}:c:<id>        hash   part index -> bytes
- *   {sN}:h:<id>        list   state events of all recipients, "i|at|state|attempt|detail", oldest first
+ *                             l<i> lease token, u<i> lease end, e<i> last error, h<i> history (lines
+ *                             "at|state|attempt|detail", oldest first)
+ *   {sN}:c:<id>        string the parts, framed (content-frame.ts); written with the message's TTL
  *   {sN}:r:<peer>      zset   the peer's jobs by due time (ready, retrying, deferred, delayed)
  *   {sN}:peers         zset   peer -> when it next has a visible due job (hidden peers: their hide time)
  *   {sN}:hide          hash   peer -> hidden (throttled) until

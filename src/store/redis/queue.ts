@@ -1,14 +1,22 @@
 import type { Cluster, Redis } from 'ioredis';
 import { jobId, parseJobId, type CoreMessage, type RecipientState, type StateEvent } from '../../core/message.js';
 import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type DeadLetter, type LeasedJob, type Queue, type QueueOptions, type QueueStats } from '../types.js';
+import { Batcher } from './batcher.js';
+import { decodeParts, encodeParts } from './content-frame.js';
 import type { KeySpace } from './keys.js';
 import { script, type ScriptArg, type ScriptCall } from './scripts.js';
+
+/** One operation of the settle script (see lua/settle-3.lua): op, job, lease token, two op arguments. */
+type SettleOp = [op: 'ack' | 'retry' | 'defer' | 'extend', job: string, lease: string, x: string | number, y: string | number];
 
 /** Instances sharing a key prefix disagree on the number of shards (a configuration error). */
 export class ShardLayoutError extends Error {
   override readonly name = 'ShardLayoutError';
   readonly code = 'SHARD_LAYOUT';
 }
+
+/** History lines are newline-separated: details (peer error texts) are kept to one line. */
+const oneLine = (text: string) => text.replace(/[\r\n]+/g, ' ');
 
 /** Bounds of what a shard keeps for operators: dead letters and the terminal-events stream. */
 const DEAD_LETTER_CAP = 10_000;
@@ -29,6 +37,9 @@ export class RedisQueue implements Queue {
   private nextShard = 0;
   private closed = false;
   private layout: Promise<void> | undefined;
+  /** Settles and content reads of one turn go to Redis as one command per shard (batcher.ts). */
+  private readonly settles: Batcher<SettleOp, string | number>;
+  private readonly reads: Batcher<string, Buffer | null>;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -40,6 +51,9 @@ export class RedisQueue implements Queue {
     this.takeScript = script(redis, 'mmscTake');
     this.settleScript = script(redis, 'mmscSettle');
     this.hideScript = script(redis, 'mmscHide');
+    this.settles = new Batcher((p, ops) => this.settleBatch(p, ops));
+    // MGET: every content key of a shard is in the shard's slot, so one MGET reads a batch, on Cluster too.
+    this.reads = new Batcher((p, ids) => this.redis.mgetBuffer(...ids.map((id) => `${p}c:${id}`)));
   }
 
   private check(): void {
@@ -75,14 +89,11 @@ export class RedisQueue implements Queue {
     const p = this.keys.shard(this.keys.shardOf(message.id));
     const ttl = Math.max(1, message.expiresAt - now) + this.opts.retentionMs + SAFETY_TTL_MS;
     const contentKey = `${p}c:${message.id}`;
-    // The content goes in a plain HSET sent just before the script on the same connection (it arrives first):
-    // passing 10 KB through Lua cost more than the whole rest of the enqueue. The script checks it is there.
+    // The content goes in a plain SET sent just before the script on the same connection (it arrives first),
+    // with the message's TTL: a 10 KB script argument costs Lua more than the whole rest of the enqueue, and
+    // content whose script never runs expires on its own. The script checks it is there.
     const writes: Promise<unknown>[] = [];
-    if (content.length > 0) {
-      const fields: Array<string | Buffer> = [];
-      content.forEach((part, i) => fields.push(String(i), part));
-      writes.push(this.redis.hset(contentKey, ...(fields as [string, Buffer])));
-    }
+    if (content.length > 0) writes.push(this.redis.set(contentKey, encodeParts(content), 'PX', ttl));
     const args: ScriptArg[] = [
       p,
       message.id,
@@ -93,11 +104,11 @@ export class RedisQueue implements Queue {
       ttl,
       now,
       message.deliveryReport || message.readReport ? 1 : 0,
-      content.length,
+      content.length > 0 ? 1 : 0,
       peers.length,
       ...peers,
     ];
-    writes.push(this.enqueueScript([`${p}m:${message.id}`, contentKey, `${p}h:${message.id}`, `${p}peers`, `${p}exp`], args));
+    writes.push(this.enqueueScript([`${p}m:${message.id}`, contentKey, `${p}peers`, `${p}exp`], args));
     await Promise.all(writes);
   }
 
@@ -120,16 +131,22 @@ export class RedisQueue implements Queue {
         EVENTS_MAX,
         this.keys.shardName(n),
       ])) as Array<string | number>;
+      // A message's JSON comes once per reply, with its first job.
+      const messages = new Map<string, CoreMessage>();
       for (let k = 0; k < flat.length; k += 7) {
         const job = String(flat[k]);
+        const ref = parseJobId(job);
+        const json = String(flat[k + 6]);
+        let message = messages.get(ref.messageId);
+        if (json !== '' || !message) messages.set(ref.messageId, (message = JSON.parse(json) as CoreMessage));
         out.push({
-          ...parseJobId(job),
+          ...ref,
           peer: String(flat[k + 1]),
           attempt: Number(flat[k + 2]),
           maxAttempts: Number(flat[k + 3]),
           lease: String(flat[k + 4]),
           leaseUntil: Number(flat[k + 5]),
-          message: JSON.parse(String(flat[k + 6])) as CoreMessage,
+          message,
         });
       }
     }
@@ -137,40 +154,37 @@ export class RedisQueue implements Queue {
     return out;
   }
 
-  private async settle(job: LeasedJob, op: string, args: ScriptArg[]): Promise<string> {
+  private async settle(job: LeasedJob, op: SettleOp[0], x: string | number, y: string | number = ''): Promise<string> {
     this.check();
     const p = this.keys.shard(this.keys.shardOf(job.messageId));
-    const r = await this.settleScript(this.shardKeys(p), [
-      p,
-      this.opts.now(),
-      op,
-      jobId(job.messageId, job.recipientIndex),
-      job.lease,
-      this.opts.retentionMs,
-      EVENTS_MAX,
-      ...args,
-    ]);
+    const r = await this.settles.add(p, [op, jobId(job.messageId, job.recipientIndex), job.lease, x, y]);
     if (r === -1) throw new LeaseLostError(job.messageId, job.recipientIndex);
     return String(r);
   }
 
+  private async settleBatch(p: string, ops: SettleOp[]): Promise<Array<string | number>> {
+    const args: ScriptArg[] = [p, this.opts.now(), this.opts.retentionMs, EVENTS_MAX, DEAD_LETTER_CAP];
+    for (const op of ops) args.push(...op);
+    return (await this.settleScript(this.shardKeys(p), args)) as Array<string | number>;
+  }
+
   async extend(job: LeasedJob, leaseMs = this.opts.leaseMs): Promise<void> {
     const until = this.opts.now() + leaseMs;
-    await this.settle(job, 'extend', [until]);
+    await this.settle(job, 'extend', until);
     job.leaseUntil = until;
   }
 
   async ack(job: LeasedJob, state: 'delivered' | 'rejected' | 'failed', detail?: string): Promise<void> {
-    await this.settle(job, 'ack', [state, detail ?? '']);
+    await this.settle(job, 'ack', state, oneLine(detail ?? ''));
   }
 
   async retry(job: LeasedJob, error: string, delayMs: number): Promise<'retrying' | 'failed' | 'expired'> {
-    return (await this.settle(job, 'retry', [error, Math.max(0, Math.round(delayMs)), DEAD_LETTER_CAP])) as 'retrying' | 'failed' | 'expired';
+    return (await this.settle(job, 'retry', oneLine(error), Math.max(0, Math.round(delayMs)))) as 'retrying' | 'failed' | 'expired';
   }
 
   async defer(job: LeasedJob, until: number): Promise<void> {
     const at = Math.round(until);
-    await this.settle(job, 'defer', [at]);
+    await this.settle(job, 'defer', at);
     // The settle hid the peer in the job's shard; hide it in the others too, so that no shard hands out
     // its jobs before `until` (one small script each, sent together).
     const own = this.keys.shardOf(job.messageId);
@@ -192,28 +206,22 @@ export class RedisQueue implements Queue {
   async content(messageId: string): Promise<Buffer[] | undefined> {
     this.check();
     const p = this.keys.shard(this.keys.shardOf(messageId));
-    const parts = await this.redis.hgetallBuffer(`${p}c:${messageId}`);
-    const n = Object.keys(parts).length;
-    // No content hash: a message without parts, or no message at all.
-    if (n === 0) return (await this.redis.exists(`${p}m:${messageId}`)) ? [] : undefined;
-    const out: Buffer[] = [];
-    for (let i = 0; i < n; i++) {
-      const b = parts[String(i)];
-      if (b === undefined) return undefined;
-      out.push(b);
-    }
-    return out;
+    const frame = await this.reads.add(p, messageId);
+    if (frame) return decodeParts(frame);
+    // No content: a message without parts, or no message at all.
+    return (await this.redis.exists(`${p}m:${messageId}`)) ? [] : undefined;
   }
 
   async history(messageId: string, recipientIndex: number): Promise<StateEvent[]> {
     this.check();
     const p = this.keys.shard(this.keys.shardOf(messageId));
+    const h = await this.redis.hget(`${p}m:${messageId}`, `h${recipientIndex}`);
     const events: StateEvent[] = [];
-    // Entries are "i|at|state|attempt|detail" for every recipient of the message; the detail may contain '|'.
-    for (const line of await this.redis.lrange(`${p}h:${messageId}`, 0, -1)) {
-      const [i, at, state, attempt] = line.split('|', 4);
-      if (Number(i) !== recipientIndex) continue;
-      const detail = line.slice(i!.length + at!.length + state!.length + attempt!.length + 4);
+    // Lines "at|state|attempt|detail"; the detail may contain '|' (never a newline: see oneLine).
+    for (const line of (h ?? '').split('\n')) {
+      if (line === '') continue;
+      const [at, state, attempt] = line.split('|', 3);
+      const detail = line.slice(at!.length + state!.length + attempt!.length + 3);
       const e: StateEvent = { at: Number(at), state: state as RecipientState, attempt: Number(attempt) };
       if (detail !== '') e.detail = detail;
       events.push(e);

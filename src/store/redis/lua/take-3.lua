@@ -5,7 +5,8 @@
   KEYS[3] expiry index  P:{sN}:exp
   ARGV[1] shard key prefix   ARGV[2] now   ARGV[3] max   ARGV[4] per peer   ARGV[5] lease ms
   ARGV[6] retention ms   ARGV[7] events stream max length   ARGV[8] shard name (makes lease tokens unique)
-  Returns a flat array: job, peer, attempt, max attempts, lease token, lease end, message JSON (7 per job).
+  Returns a flat array: job, peer, attempt, max attempts, lease token, lease end, message JSON (7 per job;
+  the JSON is '' when an earlier job of this reply has the same message).
 ]]
 local p, now, max, perPeer, leaseMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local retention, evmax = ARGV[6], ARGV[7]
@@ -16,11 +17,11 @@ for _, job in ipairs(lost) do
   redis.call('ZREM', KEYS[2], job)
   local id, i = split_job(job)
   local mk = p .. 'm:' .. id
-  local peer = redis.call('HGET', mk, 'p' .. i)
-  if peer then
-    redis.call('HSET', mk, 'l' .. i, '', 'u' .. i, 0, 's' .. i, 'queued')
-    redis.call('ZADD', p .. 'r:' .. peer, due_score(now, redis.call('INCR', p .. 'seq')), job)
-    reschedule(p, KEYS[1], peer)
+  local j = redis.call('HMGET', mk, 'p' .. i, 'a' .. i, 'h' .. i)
+  if j[1] then
+    redis.call('HSET', mk, 'l' .. i, '', 'u' .. i, 0, 's' .. i, 'queued', 'h' .. i, (j[3] or '') .. entry(now, 'queued', j[2], 'lease ran out'))
+    redis.call('ZADD', p .. 'r:' .. j[1], due_score(now, redis.call('INCR', p .. 'seq')), job)
+    reschedule(p, KEYS[1], j[1])
   end
 end
 
@@ -30,11 +31,11 @@ for _, id in ipairs(expired) do
   local mk = p .. 'm:' .. id
   local n = tonumber(redis.call('HGET', mk, 'n') or '0')
   for i = 0, n - 1 do
-    local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i)
+    local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i, 'h' .. i, 'dr', 'pending')
     if st[1] and not TERMINAL[st[1]] and st[4] == '' then
       redis.call('ZREM', p .. 'r:' .. st[2], id .. '/' .. i)
       reschedule(p, KEYS[1], st[2])
-      finish(p, KEYS[3], id, i, now, 'expired', tonumber(st[3]), 'expired before delivery', retention, evmax)
+      finish(p, KEYS[3], id, i, now, 'expired', tonumber(st[3]), 'expired before delivery', st[5], st[6], st[7], retention, evmax)
     end
   end
   if n == 0 then redis.call('ZREM', KEYS[3], id) end
@@ -43,14 +44,20 @@ end
 -- 3. Hand out due jobs. Each visible peer (the one waiting longest first) may give up to perPeer; when
 -- there is more than max, shares are max-min fair: one job a peer per round, as long as a peer has some.
 -- Scores carry a sub-millisecond tie-break (due_score), so "due" means a score below now + 1.
-local due = '(' .. (now + 1)
-local peers = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', due, 'LIMIT', 0, 64)
-local avail, share = {}, {}
+local peers = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now + 1), 'LIMIT', 0, 64)
+if #peers == 0 then return {} end
+-- A visible peer's schedule score is max(first due, hide) <= now: its hide time has passed, drop it.
+redis.call('HDEL', p .. 'hide', unpack(peers))
+local heads, avail, share = {}, {}, {}
 for k, peer in ipairs(peers) do
-  avail[k] = math.min(perPeer, redis.call('ZCOUNT', p .. 'r:' .. peer, '-inf', due))
-  share[k] = 0
-  -- A visible peer's schedule score is max(first due, hide) <= now: its hide time has passed, drop it.
-  redis.call('HDEL', p .. 'hide', peer)
+  -- The peer's first perPeer + 1 jobs: the due ones among the first perPeer can be handed out, and the
+  -- one after the last handed out is where the peer is rescheduled.
+  local head = redis.call('ZRANGE', p .. 'r:' .. peer, 0, perPeer, 'WITHSCORES')
+  local due = 0
+  for x = 2, math.min(#head, 2 * perPeer), 2 do
+    if tonumber(head[x]) < now + 1 then due = due + 1 else break end
+  end
+  heads[k], avail[k], share[k] = head, due, 0
 end
 local left, more, total = max, true, 0
 while left > 0 and more do
@@ -68,35 +75,37 @@ end
 local out, leases = {}, {}
 local untilMs = now + leaseMs
 local seq = total > 0 and (redis.call('INCRBY', p .. 'seq', total) - total) or 0
-local json = {}
+local seen = {}
 for k, peer in ipairs(peers) do
-  if share[k] > 0 then
-    -- The lowest `share` scores are all due (share <= the due count), so pop them in one call.
-    local popped = redis.call('ZPOPMIN', p .. 'r:' .. peer, share[k])
-    for x = 1, #popped, 2 do
-      local job = popped[x]
-      local id, i = split_job(job)
-      local mk = p .. 'm:' .. id
-      local m = redis.call('HMGET', mk, 'a' .. i, 'max', json[id] and 'n' or 'json')
-      if m[1] then
-        json[id] = json[id] or m[3]
-        local attempt = tonumber(m[1]) + 1
-        seq = seq + 1
-        local lease = ARGV[8] .. '.' .. seq
-        redis.call('HSET', mk, 'a' .. i, attempt, 'l' .. i, lease, 'u' .. i, untilMs, 's' .. i, 'delivering')
-        event(p, id, i, now, 'delivering', attempt)
-        leases[#leases + 1] = untilMs
-        leases[#leases + 1] = job
-        out[#out + 1] = job
-        out[#out + 1] = peer
-        out[#out + 1] = attempt
-        out[#out + 1] = m[2]
-        out[#out + 1] = lease
-        out[#out + 1] = untilMs
-        out[#out + 1] = json[id]
-      end
+  local head, s = heads[k], share[k]
+  if s > 0 then redis.call('ZREMRANGEBYRANK', p .. 'r:' .. peer, 0, s - 1) end
+  -- Reschedule at the first job left (its hide time has passed: see HDEL above), or drop the peer.
+  if #head > 2 * s then
+    redis.call('ZADD', KEYS[1], head[2 * s + 2], peer)
+  else
+    redis.call('ZREM', KEYS[1], peer)
+  end
+  for x = 1, 2 * s, 2 do
+    local job = head[x]
+    local id, i = split_job(job)
+    local mk = p .. 'm:' .. id
+    local m = redis.call('HMGET', mk, 'a' .. i, 'max', seen[id] and 'n' or 'json', 'h' .. i)
+    if m[1] then
+      local attempt = tonumber(m[1]) + 1
+      seq = seq + 1
+      local lease = ARGV[8] .. '.' .. seq
+      redis.call('HSET', mk, 'a' .. i, attempt, 'l' .. i, lease, 'u' .. i, untilMs, 's' .. i, 'delivering', 'h' .. i, (m[4] or '') .. entry(now, 'delivering', attempt))
+      leases[#leases + 1] = untilMs
+      leases[#leases + 1] = job
+      out[#out + 1] = job
+      out[#out + 1] = peer
+      out[#out + 1] = attempt
+      out[#out + 1] = m[2]
+      out[#out + 1] = lease
+      out[#out + 1] = untilMs
+      out[#out + 1] = seen[id] and '' or m[3]
+      seen[id] = true
     end
-    reschedule(p, KEYS[1], peer)
   end
 end
 if #leases > 0 then redis.call('ZADD', KEYS[2], unpack(leases)) end

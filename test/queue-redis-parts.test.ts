@@ -1,0 +1,53 @@
+// The two small pieces under the Redis queue: the content frame (parts in one string) and the group-commit
+// batcher (calls of one tick in one command).
+import t from 'tap';
+import { Batcher } from '../src/store/redis/batcher.js';
+import { decodeParts, encodeParts } from '../src/store/redis/content-frame.js';
+
+t.test('content frame: parts come back as they went in', async (t) => {
+  const cases: Buffer[][] = [[], [Buffer.alloc(0)], [Buffer.from('hello')], [Buffer.from('a'), Buffer.alloc(0), Buffer.from([0, 1, 0xff])]];
+  for (const parts of cases) {
+    const frame = encodeParts(parts);
+    // Layout by hand: u32 count, u32 lengths, bytes.
+    t.equal(frame.readUInt32BE(0), parts.length);
+    t.equal(frame.length, 4 * (parts.length + 1) + parts.reduce((s, p) => s + p.length, 0));
+    t.strictSame(decodeParts(frame)?.map((b) => [...b]), parts.map((b) => [...b]));
+  }
+});
+
+t.test('content frame: a frame that is not ours decodes to undefined, never throws', async (t) => {
+  const good = encodeParts([Buffer.from('abc'), Buffer.from('de')]);
+  t.equal(decodeParts(Buffer.alloc(0)), undefined, 'empty');
+  t.equal(decodeParts(Buffer.from([0, 0])), undefined, 'shorter than the count');
+  t.equal(decodeParts(Buffer.from([0xff, 0xff, 0xff, 0xff])), undefined, '4 billion parts declared');
+  t.equal(decodeParts(good.subarray(0, good.length - 1)), undefined, 'truncated data');
+  t.equal(decodeParts(Buffer.concat([good, Buffer.from('x')])), undefined, 'trailing bytes');
+  const lying = Buffer.from(good);
+  lying.writeUInt32BE(1000, 4);
+  t.equal(decodeParts(lying), undefined, 'a part length past the end');
+  for (let cut = 0; cut < good.length; cut++) t.equal(decodeParts(good.subarray(0, cut)), undefined, `cut at ${cut}`);
+});
+
+t.test('batcher: calls of one tick go in one run per group, results in order', async (t) => {
+  const runs: Array<[string, number[]]> = [];
+  const b = new Batcher<number, number>(async (group, items) => {
+    runs.push([group, items]);
+    return items.map((x) => x * 10);
+  }, 3);
+  const results = await Promise.all([b.add('a', 1), b.add('b', 2), b.add('a', 3), b.add('a', 4), b.add('a', 5)]);
+  t.strictSame(results, [10, 20, 30, 40, 50]);
+  t.strictSame(runs, [['a', [1, 3, 4]], ['a', [5]], ['b', [2]]], 'grouped, and chunks of at most 3');
+  t.equal(await b.add('a', 7), 70, 'a later tick is a new batch');
+  t.equal(runs.length, 4);
+});
+
+t.test('batcher: a failed run rejects every call of it; a short answer too', async (t) => {
+  const b = new Batcher<number, number>(async (group) => {
+    if (group === 'down') throw new Error('redis down');
+    return [1];
+  });
+  const down = [b.add('down', 1), b.add('down', 2)];
+  const short = [b.add('short', 1), b.add('short', 2)];
+  for (const p of down) await t.rejects(p, { message: 'redis down' });
+  for (const p of short) await t.rejects(p, { message: 'batch of 2 got 1 results' });
+});
