@@ -1,0 +1,124 @@
+// Serialising a multipart body for outbound requests (MM7 client, later MM4). Pure: the caller supplies
+// the boundaries, so the output is a function of the input.
+import { isUtf8 } from 'node:buffer';
+import type { ContentType } from './content-type.js';
+import { formatContentType, parseContentType } from './content-type.js';
+import type { OutboundMultipart, OutboundPart } from './model.js';
+
+const CRLF = '\r\n';
+// RFC 2046 §5.1.1: bcharsnospace plus space, 1-70 characters, not ending in a space.
+const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
+const FIELD_NAME = /^[!-9;-~]+$/;
+// Fields buildMultipart writes itself; a second copy in `headers` would contradict them.
+const OWN_FIELDS = new Set(['content-type', 'content-transfer-encoding', 'content-id', 'content-location']);
+
+type Entry = OutboundPart | OutboundMultipart;
+
+/**
+ * Build a multipart body; `boundary(depth)` gives the boundary of the multipart at that depth (0 = the
+ * outer one). Text parts (text/*, application/smil, XML types) that are valid UTF-8 without NUL and with
+ * lines of at most 998 bytes are sent as 8bit, every other part as base64 in 76-character lines
+ * (RFC 2045 §2.8, §6.8). Content-ID is written with <>.
+ * Throws RangeError for input that cannot be written: a bad boundary or field, a boundary that occurs
+ * inside the content it delimits (RFC 2046 §5.1.1: pick another one), a nested type that disagrees.
+ */
+export function buildMultipart(
+  type: string,
+  params: Record<string, string>,
+  parts: Entry[],
+  boundary: (depth: number) => string,
+): { contentType: string; body: Buffer } {
+  return serialise(type, params, parts, boundary, 0);
+}
+
+function serialise(
+  type: string,
+  params: Record<string, string>,
+  parts: Entry[],
+  boundary: (depth: number) => string,
+  depth: number,
+): { contentType: string; body: Buffer; eightBit: boolean } {
+  if (!type.toLowerCase().startsWith('multipart/')) throw new RangeError(`${type} is not multipart/*`);
+  if (parts.length === 0) throw new RangeError('a multipart needs at least one part (RFC 2046 §5.1.1)');
+  const b = boundary(depth);
+  if (!BOUNDARY.test(b)) throw new RangeError(`boundary "${b}" is not 1-70 RFC 2046 bchars`);
+  const rest = Object.fromEntries(Object.entries(params).filter(([k]) => k.toLowerCase() !== 'boundary'));
+  const contentType = formatContentType({ type, params: { boundary: b, ...rest } });
+  const dash = Buffer.from(`--${b}`);
+  const out: Buffer[] = [];
+  let eightBit = false;
+  for (const entry of parts) {
+    const part = 'multipart' in entry ? nested(entry, boundary, depth) : leaf(entry);
+    eightBit ||= part.eightBit;
+    if (part.bytes.includes(dash)) throw new RangeError(`boundary "${b}" occurs inside a part`);
+    out.push(Buffer.from(`--${b}${CRLF}`), part.bytes, Buffer.from(CRLF));
+  }
+  out.push(Buffer.from(`--${b}--${CRLF}`));
+  return { contentType, body: Buffer.concat(out), eightBit };
+}
+
+function nested(entry: OutboundMultipart, boundary: (depth: number) => string, depth: number): { bytes: Buffer; eightBit: boolean } {
+  const declared = ctOf(entry.contentType).type;
+  const { type, params, parts } = entry.multipart;
+  if (declared !== type.toLowerCase()) throw new RangeError(`nested part declared ${declared} but is ${type}`);
+  const inner = serialise(type, params, parts, boundary, depth + 1);
+  const head = [`Content-Type: ${inner.contentType}`];
+  // RFC 2045 §6.4: a multipart is 7bit, 8bit or binary; say 8bit when a part inside is.
+  if (inner.eightBit) head.push('Content-Transfer-Encoding: 8bit');
+  if (entry.contentId !== undefined) head.push(`Content-ID: <${bare(entry.contentId, 'Content-ID')}>`);
+  return { bytes: Buffer.concat([Buffer.from(head.join(CRLF) + CRLF + CRLF), inner.body]), eightBit: inner.eightBit };
+}
+
+function leaf(part: OutboundPart): { bytes: Buffer; eightBit: boolean } {
+  const ct = ctOf(part.contentType);
+  const asText = isTextual(ct.type) && sendable8bit(part.body);
+  const head = [`Content-Type: ${formatContentType(ct)}`, `Content-Transfer-Encoding: ${asText ? '8bit' : 'base64'}`];
+  if (part.contentId !== undefined) head.push(`Content-ID: <${bare(part.contentId, 'Content-ID')}>`);
+  if (part.contentLocation !== undefined) head.push(`Content-Location: ${fieldValue(part.contentLocation, 'Content-Location')}`);
+  for (const h of part.headers ?? []) {
+    if (!FIELD_NAME.test(h.name)) throw new RangeError(`"${h.name}" is not a header field name`);
+    if (OWN_FIELDS.has(h.name.toLowerCase())) throw new RangeError(`${h.name} is written by buildMultipart; set it on the part`);
+    head.push(`${h.name}: ${fieldValue(h.value, h.name)}`);
+  }
+  const body = asText ? part.body : Buffer.from(base64Lines(part.body));
+  return { bytes: Buffer.concat([Buffer.from(head.join(CRLF) + CRLF + CRLF), body]), eightBit: asText && part.body.some((c) => c >= 0x80) };
+}
+
+function ctOf(ct: ContentType | string): ContentType {
+  return typeof ct === 'string' ? parseContentType(ct) : { type: ct.type.toLowerCase(), params: ct.params };
+}
+
+function isTextual(type: string): boolean {
+  return type.startsWith('text/') || type === 'application/smil' || type.endsWith('/xml') || type.endsWith('+xml');
+}
+
+// RFC 2045 §2.8 8bit data: no NUL, lines of at most 998 octets (here: between LFs, CR excluded).
+function sendable8bit(body: Buffer): boolean {
+  if (body.includes(0) || !isUtf8(body)) return false;
+  let start = 0;
+  for (;;) {
+    const lf = body.indexOf(0x0a, start);
+    const end = lf < 0 ? body.length : lf;
+    const len = end - start - (end > start && body[end - 1] === 0x0d ? 1 : 0);
+    if (len > 998) return false;
+    if (lf < 0) return true;
+    start = lf + 1;
+  }
+}
+
+function base64Lines(body: Buffer): string {
+  const s = body.toString('base64');
+  const lines: string[] = [];
+  for (let i = 0; i < s.length; i += 76) lines.push(s.slice(i, i + 76));
+  return lines.join(CRLF);
+}
+
+function fieldValue(v: string, name: string): string {
+  // A CR or LF would end the field and let the value write headers of its own.
+  if (/[\r\n\0]/.test(v)) throw new RangeError(`${name} contains a line break or NUL`);
+  return v;
+}
+
+function bare(id: string, name: string): string {
+  return fieldValue(id.trim().replace(/^<(.*)>$/, '$1'), name);
+}

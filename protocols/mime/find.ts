@@ -1,0 +1,45 @@
+// Locating parts of a parsed multipart: the root of a multipart/related, and the target of an href.
+import { percentDecode } from './charset.js';
+import type { MimeEntity } from './model.js';
+
+const stripAngles = (v: string): string => v.trim().replace(/^<\s*(.*?)\s*>$/, '$1');
+
+/** RFC 2387 §3.2: the part whose Content-ID equals the `start` parameter (with or without <>), else the first part. */
+export function startPart(related: MimeEntity): MimeEntity | undefined {
+  const parts = related.parts ?? [];
+  const start = related.contentType.params['start'];
+  if (start !== undefined && stripAngles(start) !== '') {
+    const id = stripAngles(start);
+    const found = parts.find((p) => p.contentId === id);
+    if (found) return found;
+  }
+  return parts[0];
+}
+
+/**
+ * Find the part an href points at: "cid:x" (RFC 2392: URL-decoded, compared with the Content-ID),
+ * "<x>" (a Content-ID), or a bare "x" (a Content-ID, else a Content-Location). Searches every entity,
+ * nested multiparts and the multipart entities themselves included, depth-first in document order.
+ */
+export function findPart(root: MimeEntity, href: string): MimeEntity | undefined {
+  const h = href.trim();
+  if (/^cid:/i.test(h)) {
+    const id = stripAngles(percentDecode(h.slice(4)).toString('utf8'));
+    return id === '' ? undefined : search(root, (e) => e.contentId === id);
+  }
+  const id = stripAngles(h);
+  if (id === '') return undefined;
+  if (h.startsWith('<')) return search(root, (e) => e.contentId === id);
+  return search(root, (e) => e.contentId === id) ?? search(root, (e) => e.contentLocation === h);
+}
+
+// An explicit stack: a hand-built tree may be deeper than any parser limit.
+function search(root: MimeEntity, match: (e: MimeEntity) => boolean): MimeEntity | undefined {
+  const todo: MimeEntity[] = [root];
+  for (let e = todo.pop(); e !== undefined; e = todo.pop()) {
+    if (match(e)) return e;
+    const parts = e.parts ?? [];
+    for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i] as MimeEntity);
+  }
+  return undefined;
+}

@@ -1,0 +1,13 @@
+// Public API of the MIME codec (RFC 2045, 2046, 2047, 2231, 2387, 2392): pure, no I/O.
+export { MimeError } from './errors.js';
+export type { MimeErrorCode } from './errors.js';
+export { parseContentType, formatContentType } from './content-type.js';
+export type { ContentType } from './content-type.js';
+export { MimeHeaders } from './headers.js';
+export type { MimeHeader } from './headers.js';
+export { decodeEncodedWords } from './encoded-words.js';
+export { DEFAULT_MIME_LIMITS } from './model.js';
+export type { MimeEntity, MimeLimits, OutboundPart, OutboundMultipart } from './model.js';
+export { parseMultipart, parseSinglePart } from './multipart.js';
+export { startPart, findPart } from './find.js';
+export { buildMultipart } from './build.js';

@@ -1,0 +1,87 @@
+// Content-Transfer-Encoding (RFC 2045 §6): the five standard encodings, decoded leniently.
+
+/** RFC 2045 §6.1 mechanisms; anything else (x-token or a typo) is BAD_ENCODING. */
+export const KNOWN_ENCODINGS: ReadonlySet<string> = new Set(['7bit', '8bit', 'binary', 'base64', 'quoted-printable']);
+
+/** Decodes `raw` per `encoding` (lower-case, one of KNOWN_ENCODINGS). */
+export function decodeTransfer(raw: Buffer, encoding: string): Buffer {
+  if (encoding === 'base64') return decodeBase64(raw);
+  if (encoding === 'quoted-printable') return decodeQuotedPrintable(raw);
+  return raw;
+}
+
+const B64 = new Int8Array(256).fill(-1);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) B64[c.charCodeAt(0)] = i;
+
+/**
+ * RFC 2045 §6.8, leniently: characters outside the alphabet are ignored (as §6.8 tells decoders to),
+ * "=" ends a quantum and decoding resumes after it (concatenated encodings), and a lone trailing
+ * character, which holds less than a byte, is dropped. Never fails.
+ */
+export function decodeBase64(raw: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(Math.floor((raw.length * 3) / 4) + 3);
+  let n = 0;
+  let acc = 0;
+  let bits = 0;
+  for (const c of raw) {
+    const v = B64[c] as number;
+    if (v >= 0) {
+      acc = ((acc << 6) | v) & 0xffffff;
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        out[n++] = (acc >> bits) & 0xff;
+      }
+    } else if (c === 0x3d) {
+      acc = 0; // padding: the partial quantum is complete, leftover bits are zero fill
+      bits = 0;
+    }
+  }
+  return out.subarray(0, n);
+}
+
+const hex = (c: number | undefined): number =>
+  c === undefined ? -1 : c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+
+/**
+ * RFC 2045 §6.7: =XX is a byte (lower-case hex accepted), "=" at the end of a line (after optional
+ * white space) is a soft line break, white space at the end of a line is dropped (rule 3), and an
+ * "=" that starts neither is kept as written (the §6.7 note's advice). Never fails.
+ */
+export function decodeQuotedPrintable(raw: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(raw.length);
+  let n = 0;
+  let i = 0;
+  while (i < raw.length) {
+    const c = raw[i] as number;
+    if (c === 0x3d) {
+      const h = hex(raw[i + 1]);
+      const l = hex(raw[i + 2]);
+      if (h >= 0 && l >= 0) {
+        out[n++] = (h << 4) | l;
+        i += 3;
+        continue;
+      }
+      let j = i + 1;
+      while (raw[j] === 0x20 || raw[j] === 0x09) j++;
+      if (raw[j] === 0x0d && raw[j + 1] === 0x0a) j++;
+      if (raw[j] === 0x0a || j >= raw.length) {
+        i = j + 1; // soft line break (or a final "=" with nothing after it)
+        continue;
+      }
+      out[n++] = c;
+      i++;
+    } else if (c === 0x20 || c === 0x09) {
+      // Trailing white space before a line break (or the end) is padding, not data.
+      let j = i;
+      while (raw[j] === 0x20 || raw[j] === 0x09) j++;
+      const eol = j >= raw.length || raw[j] === 0x0a || (raw[j] === 0x0d && raw[j + 1] === 0x0a);
+      if (!eol) raw.subarray(i, j).forEach((b) => (out[n++] = b));
+      i = j;
+    } else {
+      out[n++] = c;
+      i++;
+    }
+  }
+  return out.subarray(0, n);
+}
