@@ -1,4 +1,5 @@
 import { StaticRouter } from './core/static-router.js';
+import { Mm7Server } from './mm7/server.js';
 import { WorkerPool } from './core/worker-pool.js';
 import type { Config } from './ops/config.js';
 import type { Logger } from './ops/logger.js';
@@ -16,8 +17,8 @@ export interface Listener {
 
 /**
  * Composition root: builds everything from the config, starts it, stops it in reverse order. Today: the
- * store (Redis or embedded), the delivery workers and the ops listener; the protocol edges and their
- * routes join as their issues land.
+ * store (Redis or embedded), the delivery workers, the ops listener and the MM7 listener; the other edges
+ * and their routes join as their issues land.
  */
 export class Gateway {
   readonly metrics = new Metrics();
@@ -25,6 +26,7 @@ export class Gateway {
   readonly router = new StaticRouter();
   readonly workers: WorkerPool;
   private readonly ops: OpsServer;
+  private readonly mm7: Mm7Server | undefined;
   private listeners: Listener[] = [];
   private stopping = false;
   private connecting: Promise<void> | undefined;
@@ -46,6 +48,16 @@ export class Gateway {
       retry: { baseMs: config.queue.retryBaseMs, factor: 2, maxMs: config.queue.retryMaxMs, jitter: 0.2 },
     });
     this.workers.on('outcome', (o) => this.metrics.queueOutcomes.inc({ state: o.state }));
+    if (config.mm7.enabled) {
+      this.mm7 = new Mm7Server({
+        config: config.mm7,
+        queue: this.store.queue,
+        throttle: this.store.throttle,
+        router: this.router,
+        metrics: this.metrics,
+        log: log.child({ iface: 'mm7' }),
+      });
+    }
   }
 
   async start(): Promise<Listener[]> {
@@ -53,6 +65,11 @@ export class Gateway {
     const address = await this.ops.listen(this.config.ops.host, this.config.ops.port);
     this.listeners.push({ iface: 'ops', address });
     this.log.info({ iface: 'ops', address }, 'listening');
+    if (this.mm7) {
+      const mm7 = await this.mm7.listen(this.config.mm7.host, this.config.mm7.port);
+      this.listeners.push({ iface: 'mm7', address: mm7 });
+      this.log.info({ iface: 'mm7', address: mm7, vasps: this.config.mm7.vasps.length }, 'listening');
+    }
     // An unreachable Redis does not stop the start: /readyz says 503 until the store answers, then the
     // workers start (a gateway restarted in a loop by its supervisor would help nobody).
     this.connecting = this.connectStore();
@@ -80,10 +97,11 @@ export class Gateway {
     }
   }
 
-  /** Graceful stop: not ready, workers finish or give back what they hold, store closed, listener last. */
+  /** Graceful stop: not ready, edges stop accepting, workers finish or give back what they hold, store closed, ops last. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.ops.ready = false;
+    await this.mm7?.close();
     await this.workers.stop();
     await this.store.close();
     await this.ops.close();

@@ -134,28 +134,30 @@ function get(url: string): Promise<{ status: number; body: string }> {
 }
 
 /** Start `mmsc serve` with env, wait for its listener line, return the ops URL and the stderr so far. */
-async function serve(t: Test, env: NodeJS.ProcessEnv): Promise<{ url: string; stderr: () => string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [MMSC_BIN, 'serve'], { cwd: ROOT, env: { ...process.env, MMSC_OPS_PORT: '0', ...env } });
+async function serve(t: Test, env: NodeJS.ProcessEnv): Promise<{ url: string; stdout: () => string; stderr: () => string; stop: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, [MMSC_BIN, 'serve'], { cwd: ROOT, env: { ...process.env, MMSC_OPS_PORT: '0', MMSC_MM7_PORT: '0', ...env } });
   t.teardown(() => child.kill('SIGKILL'));
   let err = '';
+  let out = '';
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
+      // The last listener (mm7) printed: every line is there.
       const m = /^ops\s+listening on (http:\/\/\S+)\n/m.exec(out);
-      if (m) resolve(m[1]!);
+      if (m && /^mm7 /m.test(out)) resolve(m[1]!);
     });
     child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
     setTimeout(() => reject(new Error(`no listener line; stdout: ${out}`)), 15_000);
   });
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { url, stderr: () => err, stop: () => (child.kill('SIGTERM'), exit) };
+  return { url, stdout: () => out, stderr: () => err, stop: () => (child.kill('SIGTERM'), exit) };
 }
 
 t.test('serve prints one line per listener, serves metrics and health, stops on SIGTERM', async (t) => {
   const s = await serve(t, { REDIS_URL: '' });
   t.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  t.match(s.stdout(), /^mm7   listening on http:\/\/127\.0\.0\.1:\d+\n/m, 'the MM7 listener has its line');
   t.equal((await get(`${s.url}/healthz`)).status, 200);
   t.equal((await get(`${s.url}/readyz`)).status, 200);
   t.equal((await get(`${s.url}/nope`)).status, 404);

@@ -53,7 +53,23 @@ export interface CoreMessage {
   messageClass: MessageClass;
   /** Where it came from, so that reports go back the same way. */
   origin: { iface: InterfaceName; peer: string };
+  /** Value-added-service data a VASP submitted (MM7), kept for charging records and its reports. */
+  service?: ServiceInfo;
   receivedAt: number;
+}
+
+/** What a VASP says about its service (3GPP TS 23.140 §8.7.1 SubmitReq); none of it changes delivery. */
+export interface ServiceInfo {
+  vasId?: string;
+  serviceCode?: string;
+  linkedId?: string;
+  chargedParty?: string;
+  chargedPartyId?: string;
+  contentClass?: string;
+  drmContent?: boolean;
+  allowAdaptations?: boolean;
+  distributionIndicator?: boolean;
+  replyCharging?: { size?: number; deadline?: string };
 }
 
 /** Per-recipient states. The last four are terminal. */

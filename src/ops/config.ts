@@ -8,6 +8,26 @@ import { z } from 'zod';
  * zod because it gives the static type, defaults and path-naming errors from one declaration, which a
  * hand-written validator would have to keep in step by hand as interfaces add their keys.
  */
+/** A boolean from JSON, or from the environment as true/false/1/0 (z.coerce.boolean would read "false" as true). */
+const flag = z.preprocess((v) => (typeof v === 'string' ? ({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[v.toLowerCase()] ?? v : v), z.boolean());
+
+/** One content provider allowed to use MM7 (and the REST API). */
+export const VaspSchema = z
+  .object({
+    id: z.string().min(1).regex(/^[^{}\s]+$/, 'no braces or spaces').describe('VASPID; also the queue/throttle peer id of deliveries to this VASP'),
+    username: z.string().min(1).describe('HTTP Basic user name'),
+    password: z.string().min(1).describe('HTTP Basic password'),
+    allowIps: z.array(z.string().min(1)).optional().describe('source addresses allowed (exact match); unset = any'),
+    senders: z.array(z.string().min(1)).min(1).describe('sender addresses / short codes this VASP may use; the first is the default'),
+    maxMessageBytes: z.coerce.number().int().min(1).default(300 * 1024).describe('largest message (content bytes) accepted from this VASP'),
+    rate: z.coerce.number().positive().default(50).describe('submissions per second accepted from this VASP (token bucket, all instances)'),
+    burst: z.coerce.number().int().min(1).default(50).describe('token bucket burst for submissions'),
+    maxInFlight: z.coerce.number().int().min(1).default(20).describe('submissions of this VASP processed at once'),
+    url: z.string().url().optional().describe("the VASP's own MM7 URL for deliveries and reports"),
+    version: z.string().default('REL-6-MM7-1-4').describe('schema version the VASP is sent (REL-5-MM7-1-0 .. REL-6-MM7-1-4)'),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     ops: z
@@ -46,10 +66,27 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    mm7: z
+      .object({
+        enabled: flag.default(true).describe('run the MM7 (VASP) listener'),
+        host: z.string().min(1).default('127.0.0.1').describe('address the MM7 listener binds'),
+        port: z.coerce.number().int().min(0).max(65535).default(8007).describe('MM7 listener port (0 = any free port)'),
+        relayServerId: z.string().min(1).default('mmsc').describe('MMSRelayServerID sent to VASPs'),
+        maxBodyBytes: z.coerce.number().int().min(1024).default(10 * 1024 * 1024).describe('largest request body, for any VASP (enforced while reading)'),
+        maxElements: z.coerce.number().int().min(16).default(5_000).describe('most XML elements in one SOAP envelope'),
+        requestTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request must be received within this time (slow senders are cut off)'),
+        headersTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('the request head must arrive within this time'),
+        defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a submitted message without ExpiryDate'),
+        maxExpiryMs: z.coerce.number().int().min(60_000).default(30 * 86_400_000).describe('longest expiry a VASP may ask for'),
+        vasps: z.array(VaspSchema).default([]).describe('VASP accounts (file, or MMSC_MM7_VASPS as a JSON array)'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
+export type VaspConfig = z.infer<typeof VaspSchema>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -69,8 +106,9 @@ export function envKeys(): Map<string, string[]> {
   return keys;
 }
 
-/** Keys whose environment value is a comma-separated list. */
+/** Keys whose environment value is a comma-separated list, or JSON. */
 const LIST_KEYS = new Set(['redis.cluster']);
+const JSON_KEYS = new Set(['mm7.vasps']);
 
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
   const env = options.env ?? process.env;
@@ -89,7 +127,13 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
     const v = env[name];
     if (v === undefined || v === '') continue;
     const s = (raw[section!] ??= {});
-    s[key!] = LIST_KEYS.has(`${section}.${key}`) ? v.split(',').map((x) => x.trim()) : v;
+    if (JSON_KEYS.has(`${section}.${key}`)) {
+      try {
+        s[key!] = JSON.parse(v) as unknown;
+      } catch (e) {
+        throw new ConfigError(`${section}.${key}: env ${name} is not JSON (${(e as Error).message})`);
+      }
+    } else s[key!] = LIST_KEYS.has(`${section}.${key}`) ? v.split(',').map((x) => x.trim()) : v;
     origin.set(`${section}.${key}`, `env ${name}`);
   }
   const parsed = ConfigSchema.safeParse(raw);

@@ -23,6 +23,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * MM7 requests by operation (SubmitReq, CancelReq, ..., `unparsed` when the SOAP could not be read, `http`
+   * when refused before SOAP) and answer: the MM7 status code, or the HTTP code for non-SOAP answers.
+   */
+  readonly mm7Requests = new Counter({
+    name: 'mmsc_mm7_requests_total',
+    help: 'MM7 requests received, by operation and answered status (MM7 StatusCode, or HTTP code when refused before SOAP)',
+    labelNames: ['operation', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mm7RequestBytes = new Counter({
+    name: 'mmsc_mm7_request_bytes_total',
+    help: 'Bytes of MM7 request bodies read',
+    registers: [this.registry],
+  });
+
   readonly storeInfo = new Gauge({
     name: 'mmsc_store_info',
     help: 'The queue backend in use (1); durable=false means accepted messages die with the process',

@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MimeError, parseContentType, parseMultipart, parseSinglePart, startPart, type ContentType, type MimeEntity } from '../../protocols/mime/index.js';
+import { buildMm7, Mm7Error, namespaceFor, parseMm7, type Mm7Message } from '../../protocols/mm7/index.js';
+import { newMessageId } from '../core/message-id.js';
+import type { Router } from '../core/router.js';
+import type { Config } from '../ops/config.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { Queue, Throttle } from '../store/types.js';
+import { Mm7Refusal } from './refusal.js';
+import { toSubmission } from './submit.js';
+import { VaspDirectory } from './vasps.js';
+
+export interface Mm7ServerOptions {
+  config: Config['mm7'];
+  queue: Queue;
+  throttle: Throttle;
+  router: Router;
+  metrics: Metrics;
+  log: Logger;
+  now?: () => number;
+}
+
+/** Peer id of a recipient without a route yet: the worker pool ends its job `rejected` (no route). */
+const UNROUTED = 'unrouted';
+
+/**
+ * The MM7 server (3GPP TS 23.140 §8.7, SOAP 1.1 with attachments over HTTP POST). A request is read
+ * through the MIME parser with the body limit enforced while streaming, its SOAP envelope parsed into the
+ * typed model, checked against the VASP's account, and a SubmitReq answered 1000 only once the message is
+ * in the queue. Every answer to a SOAP request is SOAP with HTTP 200, errors included: HTTP 4xx/5xx are
+ * for requests that are not SOAP at all (wrong method, no credentials, another media type), because VASP
+ * clients take any 5xx for a transport failure and send the same malformed request again.
+ */
+export class Mm7Server {
+  private readonly server: Server;
+  private readonly vasps: VaspDirectory;
+  private readonly now: () => number;
+
+  constructor(private readonly o: Mm7ServerOptions) {
+    this.vasps = new VaspDirectory(o.config.vasps);
+    this.now = o.now ?? Date.now;
+    this.server = createServer(
+      {
+        requestTimeout: o.config.requestTimeoutMs,
+        headersTimeout: Math.min(o.config.headersTimeoutMs, o.config.requestTimeoutMs),
+        // Node checks those timeouts on this interval (default 30 s): slow senders are cut off within it.
+        connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(o.config.headersTimeoutMs / 2))),
+        maxHeaderSize: 16 * 1024,
+      },
+      (req, res) => {
+        this.handle(req, res).catch((err: unknown) => {
+          this.o.log.error({ err }, 'mm7 request failed');
+          if (!res.headersSent) this.plain(res, 500, 'internal error', 'http');
+          else res.destroy();
+        });
+      },
+    );
+  }
+
+  async listen(host: string, port: number): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = this.server.address() as AddressInfo;
+    return a.family === 'IPv6' ? `http://[${a.address}]:${a.port}` : `http://${a.address}:${a.port}`;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+  }
+
+  private plain(res: ServerResponse, code: number, text: string, operation: string, headers: Record<string, string> = {}): void {
+    this.o.metrics.mm7Requests.inc({ operation, status: String(code) });
+    res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(`${text}\n`);
+  }
+
+  private soap(res: ServerResponse, msg: Mm7Message, operation: string, status: number, close = false): void {
+    this.o.metrics.mm7Requests.inc({ operation, status: String(status) });
+    const body = Buffer.from(buildMm7(msg), 'utf8');
+    const headers: Record<string, string | number> = { 'content-type': 'text/xml; charset=utf-8', 'content-length': body.length };
+    if (close) headers.connection = 'close';
+    res.writeHead(200, headers).end(body);
+    // Whatever the parser left unread is discarded, not buffered (bounded by the request timeout).
+    res.req.resume();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') return this.plain(res, 405, 'MM7 takes POST only', 'http', { allow: 'POST' });
+    const auth = this.vasps.authenticate(req);
+    if (!auth.ok) {
+      this.o.log.info({ reason: auth.reason, from: req.socket.remoteAddress }, 'mm7 request refused');
+      return this.plain(res, auth.status, auth.reason, 'http', auth.status === 401 ? { 'www-authenticate': 'Basic realm="MM7"' } : {});
+    }
+    const vasp = auth.vasp;
+    const log = this.o.log.child({ vasp: vasp.id });
+    let type: ContentType;
+    try {
+      type = parseContentType(req.headers['content-type'] ?? '');
+    } catch {
+      return this.plain(res, 415, 'Content-Type must be text/xml or multipart/related (SOAP with attachments)', 'http');
+    }
+    const soapTypes = ['text/xml', 'application/soap+xml', 'multipart/related', 'multipart/mixed'];
+    if (!soapTypes.includes(type.type)) return this.plain(res, 415, `Content-Type ${type.type} is not SOAP`, 'http');
+    // The VASP's configured version answers when the request's own cannot be read.
+    const fallback = namespaceFor(vasp.version);
+    const limits = { maxBytes: this.o.config.maxBodyBytes };
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > limits.maxBytes) {
+      // Answered before reading: the connection is closed after the answer (the body is not drained).
+      return this.soap(res, errorRsp(fallback, '', 2004, `request of ${declared} bytes is over the limit of ${limits.maxBytes} bytes`), 'unparsed', 2004, true);
+    }
+
+    // 1. The MIME envelope (bounded while streaming) and the SOAP part.
+    let root: MimeEntity | undefined;
+    let soapPart: MimeEntity | undefined;
+    let bytes = 0;
+    const counted = countBytes(req, (n) => {
+      bytes += n;
+      this.o.metrics.mm7RequestBytes.inc(n);
+    });
+    try {
+      if (type.type.startsWith('multipart/')) {
+        root = await parseMultipart(counted, type, limits);
+        soapPart = startPart(root);
+      } else {
+        soapPart = await parseSinglePart(counted, type, undefined, limits);
+      }
+    } catch (err) {
+      if (!(err instanceof MimeError)) throw err;
+      const tooLarge = err.code === 'TOO_LARGE';
+      log.info({ code: err.code, bytes }, 'mm7 request body refused');
+      return this.soap(res, errorRsp(fallback, '', tooLarge ? 2004 : 2007, `${tooLarge ? 'request too large' : 'malformed MIME body'}: ${err.message}`), 'unparsed', tooLarge ? 2004 : 2007, tooLarge);
+    }
+    if (!soapPart?.body) return this.soap(res, errorRsp(fallback, '', 2007, 'no SOAP envelope in the request'), 'unparsed', 2007);
+
+    // 2. The SOAP envelope.
+    let msg: Mm7Message;
+    try {
+      msg = parseMm7(soapPart.body, { maxElements: this.o.config.maxElements });
+    } catch (err) {
+      if (!(err instanceof Mm7Error)) throw err;
+      log.info({ code: err.code, detail: err.message }, 'mm7 envelope refused');
+      const ns = err.namespace ? { namespace: err.namespace, mm7Version: fallback.mm7Version } : fallback;
+      return this.soap(res, errorRsp(ns, err.transactionId ?? '', err.status, err.message), 'unparsed', err.status);
+    }
+
+    // 3. The operation.
+    const reply = { transactionId: msg.transactionId, namespace: msg.namespace, mm7Version: msg.mm7Version };
+    if (msg.kind !== 'SubmitReq') {
+      // CancelReq/ReplaceReq are not implemented yet; DeliverReq & co. go from the MMSC to a VASP, not back.
+      return this.soap(res, errorRsp(reply, msg.transactionId, 4003, `${msg.kind} is not supported by this MMSC`), msg.kind, 4003);
+    }
+    const lease = { lease: randomUUID(), leaseUntil: this.now() + this.o.config.requestTimeoutMs };
+    const limitsOfVasp = { rate: vasp.rate, burst: vasp.burst, maxInFlight: vasp.maxInFlight };
+    const peer = `mm7-in:${vasp.id}`;
+    const grant = await this.o.throttle.acquire(peer, [lease], limitsOfVasp);
+    if (grant.granted === 0) {
+      return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 4006, text: `throughput limit of VASP ${vasp.id} reached: retry in ${grant.retryAfterMs} ms` } }, 'SubmitReq', 4006);
+    }
+    try {
+      if (grant.waitMs[0]) await new Promise((r) => setTimeout(r, grant.waitMs[0]));
+      const now = this.now();
+      const id = newMessageId(now);
+      let sub;
+      try {
+        sub = toSubmission(msg, root, { vasp, messageId: id, now, defaultExpiryMs: this.o.config.defaultExpiryMs, maxExpiryMs: this.o.config.maxExpiryMs });
+      } catch (err) {
+        if (!(err instanceof Mm7Refusal)) throw err;
+        log.info({ status: err.status, detail: err.message }, 'mm7 SubmitReq refused');
+        return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: err.status, text: err.message } }, 'SubmitReq', err.status);
+      }
+      const peers = sub.message.recipients.map((_, i) => this.o.router.route(sub.message, i)?.peer ?? UNROUTED);
+      try {
+        await this.o.queue.enqueue(sub.message, sub.content, peers);
+      } catch (err) {
+        // Not stored, so not accepted: the VASP retries (3001 Not possible is a server-side, transient refusal).
+        log.error({ err, messageId: id }, 'mm7 SubmitReq could not be queued');
+        return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 3001, text: 'the message could not be stored; retry later' } }, 'SubmitReq', 3001);
+      }
+      log.info({ messageId: id, recipients: sub.message.recipients.length, bytes }, 'mm7 SubmitReq accepted');
+      return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: id }, 'SubmitReq', 1000);
+    } finally {
+      await this.o.throttle.release(peer, lease.lease).catch(() => undefined);
+    }
+  }
+}
+
+/** An RSErrorRsp in the given namespace (§8.7.x: the MMSC's answer to a request it could not process). */
+function errorRsp(ns: { namespace: string; mm7Version: string }, transactionId: string, code: number, text: string): Mm7Message {
+  return { kind: 'RSErrorRsp', transactionId, namespace: ns.namespace, mm7Version: ns.mm7Version, status: { code, text } };
+}
+
+/** The request body as an async iterable that reports each chunk's size. */
+async function* countBytes(req: IncomingMessage, count: (n: number) => void): AsyncIterable<Buffer> {
+  // destroyOnReturn false: when the parser stops early (over the limit), the socket must live on to carry
+  // the answer; the rest of the body is then discarded (req.resume()) within the request timeout.
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+    const b = chunk as Buffer;
+    count(b.length);
+    yield b;
+  }
+}

@@ -1,0 +1,154 @@
+import { normaliseE164, parseAddress } from '../../protocols/address/index.js';
+import { findPart, type MimeEntity } from '../../protocols/mime/index.js';
+import type { Mm7Address, SubmitReq } from '../../protocols/mm7/index.js';
+import type { ContentRef, CoreMessage, MessageClass, Party, Priority, Recipient } from '../core/message.js';
+import type { VaspConfig } from '../ops/config.js';
+import { Mm7Refusal } from './refusal.js';
+
+/** What the MM7 edge stores for one SubmitReq. */
+export interface Submission {
+  message: CoreMessage;
+  content: Buffer[];
+}
+
+export interface SubmitContext {
+  vasp: VaspConfig;
+  messageId: string;
+  now: number;
+  defaultExpiryMs: number;
+  maxExpiryMs: number;
+}
+
+/** MIME multipart types and their MMS (WSP) equivalents, which the MM1 side sends to handsets. */
+const MMS_MULTIPART: Record<string, string> = {
+  'multipart/related': 'application/vnd.wap.multipart.related',
+  'multipart/mixed': 'application/vnd.wap.multipart.mixed',
+  'multipart/alternative': 'application/vnd.wap.multipart.alternative',
+};
+
+/**
+ * SubmitReq (3GPP TS 23.140 §8.7.1) + the request's MIME tree -> the core message and its parts. Throws
+ * Mm7Refusal with the status the VASP is answered with.
+ */
+export function toSubmission(req: SubmitReq, root: MimeEntity | undefined, ctx: SubmitContext): Submission {
+  const { vasp, now } = ctx;
+  // §8.7.1: VASPID identifies the VASP; it must be the one the credentials belong to.
+  if (req.vaspId !== undefined && req.vaspId !== vasp.id) {
+    throw new Mm7Refusal(4001, `VASPID ${req.vaspId} does not match the authenticated VASP ${vasp.id}`);
+  }
+  const sender = req.senderAddress?.value ?? vasp.senders[0]!;
+  if (!vasp.senders.includes(sender)) throw new Mm7Refusal(2001, `sender address ${sender} is not allowed for VASP ${vasp.id}`);
+  const originator: Party = /^\d{3,8}$/.test(sender) ? { address: sender, type: 'shortcode' } : toParty({ kind: req.senderAddress?.kind ?? 'number', value: sender });
+
+  const recipients: Recipient[] = [];
+  for (const kind of ['to', 'cc', 'bcc'] as const) {
+    for (const a of req.recipients[kind]) {
+      if (a.displayOnly) continue; // §8.7.1: shown to recipients, not delivered to
+      recipients.push({ ...toParty(a), kind });
+    }
+  }
+  if (recipients.length === 0) throw new Mm7Refusal(2002, 'no recipient to deliver to (all are displayOnly, or none given)');
+
+  // Content: the part the href names (cid: or Content-Location), flattened to its leaves.
+  let contentType = 'text/plain';
+  let contentTypeParams: Record<string, string> | undefined;
+  const leaves: MimeEntity[] = [];
+  if (req.content) {
+    const top = root ? findPart(root, req.content.href) : undefined;
+    if (!top) throw new Mm7Refusal(2007, `Content href ${req.content.href} names no attachment of the request`);
+    if (top.parts) {
+      contentType = MMS_MULTIPART[top.contentType.type] ?? 'application/vnd.wap.multipart.mixed';
+      const { boundary: _b, ...rest } = top.contentType.params;
+      if (Object.keys(rest).length > 0) contentTypeParams = rest;
+      collectLeaves(top, leaves);
+    } else {
+      contentType = top.contentType.type;
+      leaves.push(top);
+    }
+  }
+  const size = leaves.reduce((s, p) => s + (p.body?.length ?? 0), 0);
+  if (size > vasp.maxMessageBytes) {
+    throw new Mm7Refusal(2004, `message content of ${size} bytes is over the limit of ${vasp.maxMessageBytes} bytes for VASP ${vasp.id}`);
+  }
+  const parts: ContentRef[] = leaves.map((p, index) => {
+    const ref: ContentRef = { index, contentType: p.contentType.type, size: p.body?.length ?? 0 };
+    if (Object.keys(p.contentType.params).length > 0) ref.params = { ...p.contentType.params };
+    if (p.contentId !== undefined) ref.contentId = `<${p.contentId}>`;
+    if (p.contentLocation !== undefined) ref.contentLocation = p.contentLocation;
+    return ref;
+  });
+
+  const expiresAt = when(req.expiryDate, now) ?? now + ctx.defaultExpiryMs;
+  if (expiresAt <= now) throw new Mm7Refusal(4004, `ExpiryDate ${req.expiryDate?.text} is in the past`);
+  const earliest = when(req.earliestDeliveryTime, now);
+
+  const message: CoreMessage = {
+    id: ctx.messageId,
+    originator,
+    recipients,
+    contentType,
+    parts,
+    expiresAt: Math.min(expiresAt, now + ctx.maxExpiryMs),
+    deliveryReport: req.deliveryReport ?? false,
+    readReport: req.readReply ?? false,
+    priority: (req.priority?.toLowerCase() ?? 'normal') as Priority,
+    messageClass: (req.messageClass?.toLowerCase() ?? 'personal') as MessageClass,
+    origin: { iface: 'mm7', peer: vasp.id },
+    receivedAt: now,
+  };
+  if (contentTypeParams) message.contentTypeParams = contentTypeParams;
+  if (req.subject !== undefined) message.subject = req.subject;
+  if (earliest !== undefined && earliest > now) message.earliestDeliveryAt = earliest;
+  const service: NonNullable<CoreMessage['service']> = {};
+  if (req.vasId !== undefined) service.vasId = req.vasId;
+  if (req.serviceCode !== undefined) service.serviceCode = req.serviceCode;
+  if (req.linkedId !== undefined) service.linkedId = req.linkedId;
+  if (req.chargedParty !== undefined) service.chargedParty = req.chargedParty;
+  if (req.chargedPartyId !== undefined) service.chargedPartyId = req.chargedPartyId;
+  if (req.contentClass !== undefined) service.contentClass = req.contentClass;
+  if (req.drmContent !== undefined) service.drmContent = req.drmContent;
+  if (req.distributionIndicator !== undefined) service.distributionIndicator = req.distributionIndicator;
+  if (req.content?.allowAdaptations !== undefined) service.allowAdaptations = req.content.allowAdaptations;
+  if (req.replyCharging) {
+    service.replyCharging = {};
+    if (req.replyCharging.replyChargingSize !== undefined) service.replyCharging.size = req.replyCharging.replyChargingSize;
+    if (req.replyCharging.replyDeadline !== undefined) service.replyCharging.deadline = req.replyCharging.replyDeadline.text;
+  }
+  if (Object.keys(service).length > 0) message.service = service;
+  return { message, content: leaves.map((p) => p.body ?? Buffer.alloc(0)) };
+}
+
+function collectLeaves(e: MimeEntity, out: MimeEntity[]): void {
+  if (e.parts) for (const p of e.parts) collectLeaves(p, out);
+  else out.push(e);
+}
+
+/** An absolute or relative MM7 time (§8.7.1 ExpiryDate, EarliestDeliveryTime) as epoch ms. */
+function when(t: { text: string; epochMs?: number; relativeSeconds?: number } | undefined, now: number): number | undefined {
+  if (!t) return undefined;
+  if (t.relativeSeconds !== undefined) return now + t.relativeSeconds * 1000;
+  if (t.epochMs !== undefined) return t.epochMs;
+  throw new Mm7Refusal(4004, `time ${t.text} is neither a dateTime nor a duration`);
+}
+
+/**
+ * An MM7 address -> a core party. <Number> is taken as international (E.164 without the "+", as VASPs
+ * write it); <ShortCode> as a short code; <RFC2822Address> as an e-mail address.
+ */
+function toParty(a: Pick<Mm7Address, 'kind' | 'value'>): Party {
+  try {
+    if (a.kind === 'shortCode') {
+      if (!/^\d{3,8}$/.test(a.value.trim())) throw new Error('a short code is 3 to 8 digits');
+      return { address: a.value.trim(), type: 'shortcode' };
+    }
+    if (a.kind === 'email') {
+      const parsed = parseAddress(a.value.trim());
+      if (parsed.kind !== 'email') throw new Error('not an e-mail address');
+      return { address: parsed.address, type: 'email' };
+    }
+    const digits = a.value.trim().replace(/[\s().-]/g, '');
+    return { address: normaliseE164(digits.startsWith('+') || digits.startsWith('00') ? digits : `+${digits}`), type: 'plmn' };
+  } catch (err) {
+    throw new Mm7Refusal(2002, `address ${a.value} is not valid: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,52 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { VaspConfig } from '../ops/config.js';
+
+export type Authentication = { ok: true; vasp: VaspConfig } | { ok: false; status: 401 | 403; reason: string };
+
+/** Constant-time comparison of two secrets of any length (the length itself is not hidden). */
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * The VASP accounts: HTTP Basic (RFC 7617) against the configured credentials, then the optional
+ * source-address allow-list. Every VASP is checked (no early exit on the user name) so that timing does
+ * not reveal which user names exist.
+ */
+export class VaspDirectory {
+  private readonly byId = new Map<string, VaspConfig>();
+
+  constructor(private readonly vasps: readonly VaspConfig[]) {
+    for (const v of vasps) {
+      if (this.byId.has(v.id)) throw new RangeError(`mm7.vasps: VASP id ${v.id} appears twice`);
+      this.byId.set(v.id, v);
+    }
+  }
+
+  get(id: string): VaspConfig | undefined {
+    return this.byId.get(id);
+  }
+
+  authenticate(req: IncomingMessage): Authentication {
+    const header = req.headers.authorization ?? '';
+    const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+    if (!m) return { ok: false, status: 401, reason: 'HTTP Basic credentials required' };
+    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return { ok: false, status: 401, reason: 'malformed Basic credentials' };
+    const user = decoded.slice(0, colon);
+    const password = decoded.slice(colon + 1);
+    let found: VaspConfig | undefined;
+    for (const v of this.vasps) {
+      const match = same(v.username, user) && same(v.password, password);
+      if (match && !found) found = v;
+    }
+    if (!found) return { ok: false, status: 401, reason: 'unknown user name or wrong password' };
+    const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (found.allowIps && !found.allowIps.includes(ip)) return { ok: false, status: 403, reason: `source address ${ip} not allowed for VASP ${found.id}` };
+    return { ok: true, vasp: found };
+  }
+}

@@ -1,0 +1,240 @@
+// The MM7 server over real HTTP on loopback, with the embedded store: the public samples, auth, limits and
+// the status codes. Expected values are read off the sample files by hand (see ../shared/vectors/SOURCES.md).
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import t, { type Test } from 'tap';
+import { StaticRouter } from '../src/core/static-router.js';
+import { Mm7Server } from '../src/mm7/server.js';
+import { ConfigSchema, type VaspConfig } from '../src/ops/config.js';
+import { Metrics } from '../src/ops/metrics.js';
+import { createMemoryStore } from '../src/store/memory/index.js';
+import { sharedDir } from './helpers/paths.js';
+
+const MM7 = join(sharedDir(), 'vectors', 'mm7');
+const NS6 = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
+
+const VASPS: VaspConfig[] = [
+  // sinch submit-04: VASPID spUsdstW2u6GbvnMOsdseXrBa7NNLwTdKL, ShortCode 111122
+  vasp({ id: 'spUsdstW2u6GbvnMOsdseXrBa7NNLwTdKL', username: 'sinch', password: 'pw-sinch', senders: ['111122'] }),
+  // mmsgw: VASPID VASP01, ShortCode 12345
+  vasp({ id: 'VASP01', username: 'mmsgw', password: 'pw-mmsgw', senders: ['12345'] }),
+  // sinch submit-01: VASPID skfdjslkjfdslkfj434das, ShortCode 111122
+  vasp({ id: 'skfdjslkjfdslkfj434das', username: 'doc', password: 'pw-doc', senders: ['111122'] }),
+  vasp({ id: 'small', username: 'small', password: 'pw-small', senders: ['111122'], maxMessageBytes: 20 }),
+  vasp({ id: 'fenced', username: 'fenced', password: 'pw-fenced', senders: ['111122'], allowIps: ['192.0.2.1'] }),
+];
+
+function vasp(v: Partial<VaspConfig> & Pick<VaspConfig, 'id' | 'username' | 'password' | 'senders'>): VaspConfig {
+  return { maxMessageBytes: 300 * 1024, rate: 1000, burst: 1000, maxInFlight: 100, version: 'REL-6-MM7-1-4', ...v };
+}
+
+async function start(t: Test, extra: Partial<ReturnType<typeof ConfigSchema.parse>['mm7']> = {}, now?: () => number) {
+  const config = ConfigSchema.parse({ mm7: { port: 0, vasps: VASPS, ...extra } }).mm7;
+  const store = createMemoryStore(now ? { now } : {});
+  const metrics = new Metrics();
+  const opts = { config, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics, log: pino({ level: 'silent' }) };
+  const server = new Mm7Server(now ? { ...opts, now } : opts);
+  const url = await server.listen('127.0.0.1', 0);
+  t.teardown(() => server.close());
+  return { url, queue: store.queue, metrics };
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function post(url: string, body: Buffer | string, headers: Record<string, string>, method = 'POST'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
+
+/** A sample that is a whole HTTP request: its Content-Type (unfolded) and its body. */
+function httpSample(file: string): { contentType: string; body: Buffer } {
+  const raw = readFileSync(join(MM7, file));
+  // The first empty line ends the head (the samples mix CRLF and LF: mmsgw's head ends "\r\n\n").
+  const blank = /\r?\n\r?\n/.exec(raw.toString('latin1'))!;
+  const head = raw.subarray(0, blank.index).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const contentType = /^content-type:\s*(.*)$/im.exec(head)![1]!.trim();
+  return { contentType, body: raw.subarray(blank.index + blank[0].length) };
+}
+
+/** The <Tag>value</Tag> of an answer, whatever its prefix. */
+function field(xml: string, tag: string): string | undefined {
+  return new RegExp(`<(?:[\\w-]+:)?${tag}\\b[^>]*>([^<]*)</(?:[\\w-]+:)?${tag}>`).exec(xml)?.[1];
+}
+
+t.test('public SubmitReq samples are accepted: 1000 with a MessageID, the message queued', async (t) => {
+  const cases = [
+    // Sent 2015-05-21T18:54:48Z (its TimeStamp) with ExpiryDate three days later: the server's clock is set
+    // to its TimeStamp (today the ExpiryDate has passed: see the next test).
+    { file: 'sinch-mm7-docs/submit-04-Request.txt', user: 'sinch', pw: 'pw-sinch', tx: '555e29f8879be', to: ['+16179593069'], subject: 'My first MM7 Message', parts: ['text/plain', 'application/smil'], dr: true, at: Date.UTC(2015, 4, 21, 18, 54, 48), expires: Date.UTC(2015, 4, 24, 18, 54, 48) },
+    { file: 'mmsgw-generated/mm7-SubmitReq-from-mmsgw.http', user: 'mmsgw', pw: 'pw-mmsgw', tx: 'ccff620d86b24f639b5b69ac19c1df3b', to: ['+4915112345678'], subject: 'hello from mmsgw', parts: ['text/plain'], dr: true },
+  ];
+  for (const c of cases) {
+    const { url, queue } = await start(t, {}, c.at === undefined ? undefined : () => c.at!);
+    const { contentType, body } = httpSample(c.file);
+    const r = await post(url, body, { 'content-type': contentType, authorization: basic(c.user, c.pw) });
+    t.equal(r.status, 200, `${c.file}: HTTP 200`);
+    t.match(r.headers['content-type'], /^text\/xml/);
+    t.equal(field(r.body, 'StatusCode'), '1000', `${c.file}: StatusCode 1000 (${field(r.body, 'StatusText')})`);
+    t.equal(field(r.body, 'TransactionID'), c.tx, 'the TransactionID comes back');
+    t.match(r.body, NS6, 'answered in the namespace of the request');
+    t.equal(field(r.body, 'MM7Version'), '6.8.0');
+    const id = field(r.body, 'MessageID');
+    t.ok(id, 'a MessageID');
+    const m = await queue.message(id!);
+    t.strictSame(m?.recipients.map((x) => x.address), c.to, 'recipients as E.164');
+    t.equal(m?.subject, c.subject);
+    t.equal(m?.deliveryReport, c.dr);
+    t.strictSame(m?.parts.map((p) => p.contentType), c.parts, 'the attachment parts');
+    t.equal(m?.origin.iface, 'mm7');
+    if (c.expires !== undefined) t.equal(m?.expiresAt, c.expires, 'ExpiryDate kept');
+    const content = await queue.content(id!);
+    t.equal(content?.length, c.parts.length, 'content stored');
+  }
+});
+
+t.test('the text of a stored part is the attachment as sent', async (t) => {
+  const { url, queue } = await start(t, {}, () => Date.UTC(2015, 4, 21, 18, 54, 48));
+  const { contentType, body } = httpSample('sinch-mm7-docs/submit-04-Request.txt');
+  const r = await post(url, body, { 'content-type': contentType, authorization: basic('sinch', 'pw-sinch') });
+  const content = await queue.content(field(r.body, 'MessageID')!);
+  t.equal(content?.[0]?.toString('utf8'), 'MM7 Test Text');
+  t.match(content?.[1]?.toString('utf8'), /^<\?xml version="1.0" encoding="UTF-8"\?><smil>/);
+});
+
+t.test('samples that are not a SubmitReq, or broken, get the documented status', async (t) => {
+  const { url } = await start(t);
+  const auth = basic('sinch', 'pw-sinch');
+  // submit-04 posted today: its ExpiryDate (2015-05-24) has passed: 4004, the message is not taken.
+  const old = httpSample('sinch-mm7-docs/submit-04-Request.txt');
+  let r0 = await post(url, old.body, { 'content-type': old.contentType, authorization: auth });
+  t.equal(field(r0.body, 'StatusCode'), '4004', 'an ExpiryDate in the past: 4004 Validation error');
+  t.match(field(r0.body, 'StatusText'), /2015-05-24T18:54:48\+00:00 is in the past/);
+  // A DeliverReq goes from an MMSC to a VASP: posted to the MMSC it is an unsupported operation (4003).
+  const deliver = httpSample('instantcom-mm7/deliver-req-post.txt');
+  let r = r0;
+  r = await post(url, deliver.body, { 'content-type': deliver.contentType, authorization: auth });
+  t.equal(r.status, 200);
+  t.equal(field(r.body, 'StatusCode'), '4003', 'DeliverReq: 4003 Unsupported operation');
+  // submit-01 is the envelope alone (from the docs): its Content href cid:generic names no attachment: 2007.
+  r = await post(url, readFileSync(join(MM7, 'sinch-mm7-docs/submit-01-Example.txt')), { 'content-type': 'text/xml', authorization: basic('doc', 'pw-doc') });
+  t.equal(field(r.body, 'StatusCode'), '2007', 'missing attachment: 2007 Message format corrupt');
+  t.match(field(r.body, 'StatusText'), /cid:generic/);
+  t.equal(field(r.body, 'TransactionID'), '1000001');
+  // deliver-03 is not well-formed XML (the docs' `soap-env::Header` typo).
+  const broken = httpSample('sinch-mm7-docs/deliver-03-Request.txt');
+  r = await post(url, broken.body, { 'content-type': broken.contentType, authorization: auth });
+  t.equal(r.status, 200, 'still a SOAP answer');
+  t.match(field(r.body, 'StatusCode'), /^(2007|4004)$/, 'malformed XML: a client-error status');
+  t.match(r.body, /RSErrorRsp/);
+});
+
+const SUBMIT = (inner: string, tx = 'tx-1', ns = NS6) =>
+  `<?xml version="1.0"?><env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Header>` +
+  `<mm7:TransactionID xmlns:mm7="${ns}" env:mustUnderstand="1">${tx}</mm7:TransactionID></env:Header><env:Body>` +
+  `<SubmitReq xmlns="${ns}"><MM7Version>6.8.0</MM7Version>${inner}</SubmitReq></env:Body></env:Envelope>`;
+const SENDER = '<SenderIdentification><VASPID>skfdjslkjfdslkfj434das</VASPID><SenderAddress><ShortCode>111122</ShortCode></SenderAddress></SenderIdentification>';
+const TO = (n: string) => `<Recipients><To><Number>${n}</Number></To></Recipients>`;
+
+t.test('status codes of the SubmitReq checks', async (t) => {
+  const { url, metrics } = await start(t);
+  const doc = { 'content-type': 'text/xml; charset=utf-8', authorization: basic('doc', 'pw-doc') };
+  const status = async (xml: string, headers = doc) => {
+    const r = await post(url, xml, headers);
+    t.equal(r.status, 200);
+    return { code: field(r.body, 'StatusCode'), text: field(r.body, 'StatusText') ?? '', body: r.body };
+  };
+  let s = await status(SUBMIT(`${SENDER}${TO('16172383232')}<Subject>plain SOAP, no content</Subject>`));
+  t.equal(s.code, '1000', `plain SOAP without attachment is accepted (${s.text})`);
+  s = await status(SUBMIT(`<SenderIdentification><VASPID>skfdjslkjfdslkfj434das</VASPID><SenderAddress><ShortCode>99999</ShortCode></SenderAddress></SenderIdentification>${TO('16172383232')}`));
+  t.equal(s.code, '2001', 'sender not allowed: 2001 Operation restricted');
+  t.match(s.text, /99999/);
+  s = await status(SUBMIT(`<SenderIdentification><VASPID>someone-else</VASPID></SenderIdentification>${TO('16172383232')}`));
+  t.equal(s.code, '4001', 'VASPID of another VASP: 4001 Improper identification');
+  s = await status(SUBMIT(`${SENDER}${TO('12')}`));
+  t.equal(s.code, '2002', 'bad recipient number: 2002 Address Error');
+  s = await status(SUBMIT(`${SENDER}<Recipients><To><Number displayOnly="true">16172383232</Number></To></Recipients>`));
+  t.equal(s.code, '2002', 'only displayOnly recipients: nobody to deliver to');
+  s = await status(SUBMIT(`${SENDER}${TO('16172383232')}<ExpiryDate>2001-01-01T00:00:00Z</ExpiryDate>`));
+  t.equal(s.code, '4004', 'expiry in the past: 4004 Validation error');
+  s = await status('<not-xml');
+  t.match(s.code, /^(2007|4004)$/, 'not XML');
+  t.match(s.body, /RSErrorRsp/);
+  s = await status(SUBMIT(`${SENDER}`));
+  t.match(s.code, /^(2007|4004)$/, 'no Recipients');
+  s = await status(SUBMIT(`${SENDER}${TO('16172383232')}`, 'tx-5', 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-5-MM7-1-2'));
+  t.equal(s.code, '1000', 'a REL-5 namespace is accepted');
+  t.match(s.body, /REL-5-MM7-1-2/, 'and answered in it');
+  const text = await metrics.registry.metrics();
+  t.match(text, /mmsc_mm7_requests_total\{operation="SubmitReq",status="1000",service="mmsc"\} 2/);
+  t.match(text, /mmsc_mm7_requests_total\{operation="SubmitReq",status="2001",service="mmsc"\} 1/);
+});
+
+t.test('size limits: the VASP limit answers 2004, the body limit cuts the upload', async (t) => {
+  const { url } = await start(t, { maxBodyBytes: 64 * 1024 });
+  const boundary = 'b0undary';
+  const envelope = SUBMIT(`${SENDER.replace('skfdjslkjfdslkfj434das', 'small')}${TO('16172383232')}<Content href="cid:pic"/>`);
+  const multipart = (payload: Buffer) =>
+    Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Type: text/xml\r\nContent-ID: <env>\r\n\r\n${envelope}\r\n--${boundary}\r\nContent-Type: image/jpeg\r\nContent-ID: <pic>\r\nContent-Transfer-Encoding: binary\r\n\r\n`),
+      payload,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+  const headers = { 'content-type': `multipart/related; boundary="${boundary}"; type="text/xml"; start="<env>"`, authorization: basic('small', 'pw-small') };
+  let r = await post(url, multipart(Buffer.alloc(10, 1)), headers);
+  t.equal(field(r.body, 'StatusCode'), '1000', `10 bytes fit the 20-byte VASP limit (${field(r.body, 'StatusText')})`);
+  r = await post(url, multipart(Buffer.alloc(21, 1)), headers);
+  t.equal(field(r.body, 'StatusCode'), '2004', '21 bytes: 2004');
+  t.match(field(r.body, 'StatusText'), /21 bytes.*20 bytes/);
+  r = await post(url, multipart(Buffer.alloc(200 * 1024, 1)), headers);
+  t.equal(r.status, 200);
+  t.equal(field(r.body, 'StatusCode'), '2004', 'over the body limit: refused with the size status');
+  t.equal(r.headers.connection, 'close', 'and the connection closed');
+});
+
+t.test('HTTP-level refusals are for requests that are not SOAP', async (t) => {
+  const { url } = await start(t);
+  const xml = SUBMIT(`${SENDER}${TO('16172383232')}`);
+  let r = await post(url, xml, { 'content-type': 'text/xml' });
+  t.equal(r.status, 401, 'no credentials');
+  t.match(r.headers['www-authenticate'], /^Basic/);
+  r = await post(url, xml, { 'content-type': 'text/xml', authorization: basic('doc', 'wrong') });
+  t.equal(r.status, 401, 'wrong password');
+  r = await post(url, xml, { 'content-type': 'text/xml', authorization: basic('fenced', 'pw-fenced') });
+  t.equal(r.status, 403, 'source address not in the allow-list');
+  r = await post(url, xml, { 'content-type': 'application/json', authorization: basic('doc', 'pw-doc') });
+  t.equal(r.status, 415, 'not a SOAP media type');
+  r = await post(url, '', { authorization: basic('doc', 'pw-doc') }, 'GET');
+  t.equal(r.status, 405, 'GET');
+});
+
+t.test('a slow sender is cut off by the request timeout', async (t) => {
+  const { url } = await start(t, { requestTimeoutMs: 300, headersTimeoutMs: 300 });
+  const u = new URL(url);
+  const { connect } = await import('node:net');
+  const sock = connect(Number(u.port), u.hostname);
+  sock.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n'); // never finishes the head
+  let got = '';
+  const closed = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 5_000);
+    sock.on('close', () => (clearTimeout(timer), resolve(true)));
+    sock.on('error', () => undefined);
+    sock.on('data', (d: Buffer) => (got += d.toString())); // read, so that 'close' can follow the end
+  });
+  t.ok(closed, 'the server closed the connection');
+  t.match(got, /^HTTP\/1\.1 408 /, 'with 408 Request Timeout');
+});
