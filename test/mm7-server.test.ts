@@ -238,3 +238,19 @@ t.test('a slow sender is cut off by the request timeout', async (t) => {
   t.ok(closed, 'the server closed the connection');
   t.match(got, /^HTTP\/1\.1 408 /, 'with 408 Request Timeout');
 });
+
+t.test('a store that cannot take the message: 3001, nothing accepted', async (t) => {
+  const config = ConfigSchema.parse({ mm7: { port: 0, vasps: VASPS } }).mm7;
+  const store = createMemoryStore();
+  const down = () => Promise.reject(new Error('ECONNREFUSED'));
+  const queue = Object.assign(Object.create(store.queue) as typeof store.queue, { enqueue: down });
+  for (const throttle of [store.throttle, Object.assign(Object.create(store.throttle) as typeof store.throttle, { acquire: down })]) {
+    const server = new Mm7Server({ config, queue, throttle, router: new StaticRouter(), metrics: new Metrics(), log: pino({ level: 'silent' }) });
+    const url = await server.listen('127.0.0.1', 0);
+    const r = await post(url, SUBMIT(`${SENDER}${TO('16172383232')}`), { 'content-type': 'text/xml', authorization: basic('doc', 'pw-doc') });
+    t.equal(r.status, 200);
+    t.equal(field(r.body, 'StatusCode'), '3001', `${throttle === store.throttle ? 'enqueue' : 'throttle'} failing: 3001 Not possible`);
+    t.equal(field(r.body, 'MessageID'), undefined, 'no MessageID');
+    await server.close();
+  }
+});

@@ -161,7 +161,14 @@ export class Mm7Server {
     const lease = { lease: randomUUID(), leaseUntil: this.now() + this.o.config.requestTimeoutMs };
     const limitsOfVasp = { rate: vasp.rate, burst: vasp.burst, maxInFlight: vasp.maxInFlight };
     const peer = `mm7-in:${vasp.id}`;
-    const grant = await this.o.throttle.acquire(peer, [lease], limitsOfVasp);
+    let grant;
+    try {
+      grant = await this.o.throttle.acquire(peer, [lease], limitsOfVasp);
+    } catch (err) {
+      // The store is unreachable: nothing can be queued either; the VASP retries.
+      log.error({ err }, 'mm7 throttle unavailable');
+      return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 3001, text: 'the message could not be stored; retry later' } }, 'SubmitReq', 3001);
+    }
     if (grant.granted === 0) {
       return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 4006, text: `throughput limit of VASP ${vasp.id} reached: retry in ${grant.retryAfterMs} ms` } }, 'SubmitReq', 4006);
     }
