@@ -2,7 +2,7 @@
 export { AddressError } from './errors.js';
 export type { AddressErrorCode } from './errors.js';
 export type { MmsAddress, MmsAddressKind } from './model.js';
-export { parseAddress } from './parse.js';
+export { isShortCode, parseAddress } from './parse.js';
 export { formatAddress } from './format.js';
 export { isE164, normaliseE164 } from './e164.js';
 export type { E164Options } from './e164.js';

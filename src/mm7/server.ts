@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MimeError, parseContentType, parseMultipart, parseSinglePart, startPart, type ContentType, type MimeEntity } from '../../protocols/mime/index.js';
 import { buildMm7, Mm7Error, namespaceFor, parseMm7, type Mm7Message } from '../../protocols/mm7/index.js';
 import { newMessageId } from '../core/message-id.js';
@@ -12,6 +11,7 @@ import type { Queue, Throttle } from '../store/types.js';
 import { Mm7Refusal } from './refusal.js';
 import { toSubmission } from './submit.js';
 import { VaspDirectory } from './vasps.js';
+import { listenHttp } from '../ops/http-listen.js';
 
 export interface Mm7ServerOptions {
   config: Config['mm7'];
@@ -60,16 +60,8 @@ export class Mm7Server {
     );
   }
 
-  async listen(host: string, port: number): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const a = this.server.address() as AddressInfo;
-    return a.family === 'IPv6' ? `http://[${a.address}]:${a.port}` : `http://${a.address}:${a.port}`;
+  listen(host: string, port: number): Promise<string> {
+    return listenHttp(this.server, host, port);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { normaliseE164, parseAddress } from '../../protocols/address/index.js';
+import { isShortCode, normaliseE164, parseAddress } from '../../protocols/address/index.js';
 import { findPart, type MimeEntity } from '../../protocols/mime/index.js';
 import type { Mm7Address, SubmitReq } from '../../protocols/mm7/index.js';
 import type { ContentRef, CoreMessage, MessageClass, Party, Priority, Recipient } from '../core/message.js';
@@ -38,7 +38,7 @@ export function toSubmission(req: SubmitReq, root: MimeEntity | undefined, ctx: 
   }
   const sender = req.senderAddress?.value ?? vasp.senders[0]!;
   if (!vasp.senders.includes(sender)) throw new Mm7Refusal(2001, `sender address ${sender} is not allowed for VASP ${vasp.id}`);
-  const originator: Party = /^\d{3,8}$/.test(sender) ? { address: sender, type: 'shortcode' } : toParty({ kind: req.senderAddress?.kind ?? 'number', value: sender });
+  const originator: Party = isShortCode(sender) ? { address: sender, type: 'shortcode' } : toParty({ kind: req.senderAddress?.kind ?? 'number', value: sender });
 
   const recipients: Recipient[] = [];
   for (const kind of ['to', 'cc', 'bcc'] as const) {
@@ -138,7 +138,7 @@ function when(t: { text: string; epochMs?: number; relativeSeconds?: number } | 
 function toParty(a: Pick<Mm7Address, 'kind' | 'value'>): Party {
   try {
     if (a.kind === 'shortCode') {
-      if (!/^\d{3,8}$/.test(a.value.trim())) throw new Error('a short code is 3 to 8 digits');
+      if (!isShortCode(a.value.trim())) throw new Error('a short code is 3 to 8 digits');
       return { address: a.value.trim(), type: 'shortcode' };
     }
     if (a.kind === 'email') {

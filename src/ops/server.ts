@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { listenHttp } from './http-listen.js';
 
 const ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
 
@@ -40,16 +40,8 @@ export class OpsServer {
     this.server.headersTimeout = 5_000;
   }
 
-  async listen(host: string, port: number): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const a = this.server.address() as AddressInfo;
-    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  listen(host: string, port: number): Promise<string> {
+    return listenHttp(this.server, host, port);
   }
 
   close(): Promise<void> {
