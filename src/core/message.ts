@@ -52,10 +52,44 @@ export interface CoreMessage {
   priority: Priority;
   messageClass: MessageClass;
   /** Where it came from, so that reports go back the same way. */
-  origin: { iface: InterfaceName; peer: string };
+  origin: Origin;
   /** Value-added-service data a VASP submitted (MM7), kept for charging records and its reports. */
   service?: ServiceInfo;
+  /** Set on report messages only (see ReportInfo). */
+  report?: ReportInfo;
   receivedAt: number;
+}
+
+/**
+ * The interface and peer a message came from. A REST submission may name a callbackUrl: its delivery
+ * events are POSTed there as JSON.
+ */
+export interface Origin {
+  iface: InterfaceName;
+  peer: string;
+  callbackUrl?: string;
+}
+
+/**
+ * A report is itself a message through the queue (so that it is retried, throttled and dead-lettered like
+ * any other): its originator is the recipient it reports on, its one recipient the original originator,
+ * and `report` says what happened. The route of a report is chosen by `to`, the origin of the original.
+ */
+export interface ReportInfo {
+  kind: 'delivery' | 'read';
+  /** The Message-ID the report is about. */
+  messageId: string;
+  /** Index of the reported recipient in the original message. */
+  recipientIndex: number;
+  /** Where the original came from: the report goes back there. */
+  to: Origin;
+  /** delivery: delivered | rejected | failed | expired (terminal queue states); read: read | deleted. */
+  status: 'delivered' | 'rejected' | 'failed' | 'expired' | 'read' | 'deleted';
+  detail?: string;
+  /** When it happened (epoch ms). */
+  at: number;
+  /** The original's service data a VASP expects back (LinkedID, application ids). */
+  service?: ServiceInfo;
 }
 
 /** What a VASP says about its service (3GPP TS 23.140 §8.7.1 SubmitReq); none of it changes delivery. */

@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { MimeError, parseContentType, parseMultipart, parseSinglePart, startPart, type ContentType, type MimeEntity } from '../../protocols/mime/index.js';
 import { buildMm7, Mm7Error, namespaceFor, parseMm7, type Mm7Message } from '../../protocols/mm7/index.js';
-import { newMessageId } from '../core/message-id.js';
 import type { Router } from '../core/router.js';
 import type { Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue, Throttle } from '../store/types.js';
-import { Mm7Refusal } from './refusal.js';
+import { Intake, type IntakeOptions } from './intake.js';
+import { RestApi, type RestApiOptions } from './rest.js';
 import { toSubmission } from './submit.js';
 import { VaspDirectory } from './vasps.js';
 import { listenHttp } from '../ops/http-listen.js';
@@ -23,9 +22,6 @@ export interface Mm7ServerOptions {
   now?: () => number;
 }
 
-/** Peer id of a recipient without a route yet: the worker pool ends its job `rejected` (no route). */
-const UNROUTED = 'unrouted';
-
 /**
  * The MM7 server (3GPP TS 23.140 §8.7, SOAP 1.1 with attachments over HTTP POST). A request is read
  * through the MIME parser with the body limit enforced while streaming, its SOAP envelope parsed into the
@@ -37,11 +33,17 @@ const UNROUTED = 'unrouted';
 export class Mm7Server {
   private readonly server: Server;
   private readonly vasps: VaspDirectory;
-  private readonly now: () => number;
+  private readonly intake: Intake;
+  private readonly rest: RestApi;
 
   constructor(private readonly o: Mm7ServerOptions) {
     this.vasps = new VaspDirectory(o.config.vasps);
-    this.now = o.now ?? Date.now;
+    const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log, slotMs: o.config.requestTimeoutMs };
+    if (o.now) intake.now = o.now;
+    this.intake = new Intake(intake);
+    const restOptions: RestApiOptions = { config: o.config, queue: o.queue, intake: this.intake, metrics: o.metrics, log: o.log.child({ api: 'rest' }) };
+    if (o.now) restOptions.now = o.now;
+    this.rest = new RestApi(restOptions);
     this.server = createServer(
       {
         requestTimeout: o.config.requestTimeoutMs,
@@ -85,13 +87,16 @@ export class Mm7Server {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') return this.plain(res, 405, 'MM7 takes POST only', 'http', { allow: 'POST' });
+    // The REST API (/v1/...) shares the listener, the VASP accounts and the intake with MM7.
+    const rest = (req.url ?? '/').startsWith('/v1/');
+    if (!rest && req.method !== 'POST') return this.plain(res, 405, 'MM7 takes POST only', 'http', { allow: 'POST' });
     const auth = this.vasps.authenticate(req);
     if (!auth.ok) {
       this.o.log.info({ reason: auth.reason, from: req.socket.remoteAddress }, 'mm7 request refused');
-      return this.plain(res, auth.status, auth.reason, 'http', auth.status === 401 ? { 'www-authenticate': 'Basic realm="MM7"' } : {});
+      return this.plain(res, auth.status, auth.reason, rest ? 'rest' : 'http', auth.status === 401 ? { 'www-authenticate': 'Basic realm="MM7"' } : {});
     }
     const vasp = auth.vasp;
+    if (rest) return this.rest.handle(req, res, vasp);
     const log = this.o.log.child({ vasp: vasp.id });
     let type: ContentType;
     try {
@@ -150,45 +155,12 @@ export class Mm7Server {
       // CancelReq/ReplaceReq are not implemented yet; DeliverReq & co. go from the MMSC to a VASP, not back.
       return this.soap(res, errorRsp(reply, msg.transactionId, 4003, `${msg.kind} is not supported by this MMSC`), msg.kind, 4003);
     }
-    const lease = { lease: randomUUID(), leaseUntil: this.now() + this.o.config.requestTimeoutMs };
-    const limitsOfVasp = { rate: vasp.rate, burst: vasp.burst, maxInFlight: vasp.maxInFlight };
-    const peer = `mm7-in:${vasp.id}`;
-    let grant;
-    try {
-      grant = await this.o.throttle.acquire(peer, [lease], limitsOfVasp);
-    } catch (err) {
-      // The store is unreachable: nothing can be queued either; the VASP retries.
-      log.error({ err }, 'mm7 throttle unavailable');
-      return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 3001, text: 'the message could not be stored; retry later' } }, 'SubmitReq', 3001);
-    }
-    if (grant.granted === 0) {
-      return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 4006, text: `throughput limit of VASP ${vasp.id} reached: retry in ${grant.retryAfterMs} ms` } }, 'SubmitReq', 4006);
-    }
-    try {
-      if (grant.waitMs[0]) await new Promise((r) => setTimeout(r, grant.waitMs[0]));
-      const now = this.now();
-      const id = newMessageId(now);
-      let sub;
-      try {
-        sub = toSubmission(msg, root, { vasp, messageId: id, now, defaultExpiryMs: this.o.config.defaultExpiryMs, maxExpiryMs: this.o.config.maxExpiryMs });
-      } catch (err) {
-        if (!(err instanceof Mm7Refusal)) throw err;
-        log.info({ status: err.status, detail: err.message }, 'mm7 SubmitReq refused');
-        return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: err.status, text: err.message } }, 'SubmitReq', err.status);
-      }
-      const peers = sub.message.recipients.map((_, i) => this.o.router.route(sub.message, i)?.peer ?? UNROUTED);
-      try {
-        await this.o.queue.enqueue(sub.message, sub.content, peers);
-      } catch (err) {
-        // Not stored, so not accepted: the VASP retries (3001 Not possible is a server-side, transient refusal).
-        log.error({ err, messageId: id }, 'mm7 SubmitReq could not be queued');
-        return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 3001, text: 'the message could not be stored; retry later' } }, 'SubmitReq', 3001);
-      }
-      log.info({ messageId: id, recipients: sub.message.recipients.length, bytes }, 'mm7 SubmitReq accepted');
-      return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: id }, 'SubmitReq', 1000);
-    } finally {
-      await this.o.throttle.release(peer, lease.lease).catch(() => undefined);
-    }
+    const result = await this.intake.submit(vasp, (messageId, now) =>
+      toSubmission(msg, root, { vasp, messageId, now, defaultExpiryMs: this.o.config.defaultExpiryMs, maxExpiryMs: this.o.config.maxExpiryMs }),
+    );
+    if (!result.ok) return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: result.status, text: result.text } }, 'SubmitReq', result.status);
+    log.debug({ messageId: result.messageId, bytes }, 'mm7 SubmitReq accepted');
+    return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: result.messageId }, 'SubmitReq', 1000);
   }
 }
 
