@@ -40,6 +40,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** REST API requests (POST /v1/messages = submit, GET /v1/messages/:id = status) by HTTP status code. */
+  readonly restRequests = new Counter({
+    name: 'mmsc_rest_requests_total',
+    help: 'REST API requests, by operation (submit, status, other) and HTTP status code',
+    labelNames: ['operation', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  /**
+   * Requests this MMSC sends to VASPs (DeliverReq, DeliveryReportReq, ReadReplyReq) and REST callbacks, by
+   * operation and outcome: the MM7 status code answered, the HTTP code for a callback, or `error` when the
+   * peer could not be reached or its answer not read.
+   */
+  readonly outboundRequests = new Counter({
+    name: 'mmsc_mm7_outbound_requests_total',
+    help: 'Requests sent to VASPs (MM7 operations and REST callbacks), by operation and answered status (or error)',
+    labelNames: ['operation', 'status'] as const,
+    registers: [this.registry],
+  });
+
   readonly storeInfo = new Gauge({
     name: 'mmsc_store_info',
     help: 'The queue backend in use (1); durable=false means accepted messages die with the process',
