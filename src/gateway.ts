@@ -1,4 +1,6 @@
 import { StaticRouter } from './core/static-router.js';
+import { ReportGenerator } from './core/reports.js';
+import { addVaspRoutes } from './mm7/routes.js';
 import { Mm7Server } from './mm7/server.js';
 import { WorkerPool } from './core/worker-pool.js';
 import type { Config } from './ops/config.js';
@@ -39,6 +41,7 @@ export class Gateway {
     this.store = createStore(config, log.child({ component: 'store' }));
     this.metrics.storeInfo.set({ backend: this.store.backend, durable: String(this.store.durable) }, 1);
     this.metrics.queueStats = () => this.store.queue.stats();
+    const reports = new ReportGenerator({ queue: this.store.queue, router: this.router, log: log.child({ component: 'reports' }) });
     this.workers = new WorkerPool({
       queue: this.store.queue,
       throttle: this.store.throttle,
@@ -46,9 +49,11 @@ export class Gateway {
       log: log.child({ component: 'workers' }),
       concurrency: config.queue.concurrency,
       retry: { baseMs: config.queue.retryBaseMs, factor: 2, maxMs: config.queue.retryMaxMs, jitter: 0.2 },
+      onFinal: (job, state, detail) => reports.final(job.message, job.recipientIndex, state, detail),
     });
     this.workers.on('outcome', (o) => this.metrics.queueOutcomes.inc({ state: o.state }));
     if (config.mm7.enabled) {
+      addVaspRoutes(this.router, { config: config.mm7, metrics: this.metrics, log: log.child({ iface: 'mm7', direction: 'out' }) });
       this.mm7 = new Mm7Server({
         config: config.mm7,
         queue: this.store.queue,

@@ -27,7 +27,7 @@ const VASPS: VaspConfig[] = [
 ];
 
 function vasp(v: Partial<VaspConfig> & Pick<VaspConfig, 'id' | 'username' | 'password' | 'senders'>): VaspConfig {
-  return { maxMessageBytes: 300 * 1024, rate: 1000, burst: 1000, maxInFlight: 100, version: 'REL-6-MM7-1-4', ...v };
+  return { maxMessageBytes: 300 * 1024, rate: 1000, burst: 1000, maxInFlight: 100, version: 'REL-6-MM7-1-4', deliveryRate: 20, deliveryBurst: 20, deliveryMaxInFlight: 10, ...v };
 }
 
 async function start(t: Test, extra: Partial<ReturnType<typeof ConfigSchema.parse>['mm7']> = {}, now?: () => number) {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { namespaceFor } from '../../protocols/mm7/index.js';
 
 /**
  * The gateway's one configuration: a typed schema with the default and a one-line explanation beside each
@@ -10,6 +11,15 @@ import { z } from 'zod';
  */
 /** A boolean from JSON, or from the environment as true/false/1/0 (z.coerce.boolean would read "false" as true). */
 const flag = z.preprocess((v) => (typeof v === 'string' ? ({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[v.toLowerCase()] ?? v : v), z.boolean());
+
+function isMm7Schema(v: string): boolean {
+  try {
+    namespaceFor(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** One content provider allowed to use MM7 (and the REST API). */
 export const VaspSchema = z
@@ -24,7 +34,14 @@ export const VaspSchema = z
     burst: z.coerce.number().int().min(1).default(50).describe('token bucket burst for submissions'),
     maxInFlight: z.coerce.number().int().min(1).default(20).describe('submissions of this VASP processed at once'),
     url: z.string().url().optional().describe("the VASP's own MM7 URL for deliveries and reports"),
-    version: z.string().default('REL-6-MM7-1-4').describe('schema version the VASP is sent (REL-5-MM7-1-0 .. REL-6-MM7-1-4)'),
+    version: z
+      .string()
+      .default('REL-6-MM7-1-4')
+      .refine(isMm7Schema, 'expected an MM7 schema, REL-5-MM7-1-0 .. REL-6-MM7-1-4 (or its namespace URI)')
+      .describe('schema version the VASP is sent (REL-5-MM7-1-0 .. REL-6-MM7-1-4)'),
+    deliveryRate: z.coerce.number().positive().default(20).describe('requests per second sent to the VASP (deliveries, reports; all instances)'),
+    deliveryBurst: z.coerce.number().int().min(1).default(20).describe('token bucket burst for requests to the VASP'),
+    deliveryMaxInFlight: z.coerce.number().int().min(1).default(10).describe('requests to the VASP in progress at once (all instances)'),
   })
   .strict();
 
@@ -78,6 +95,7 @@ export const ConfigSchema = z
         headersTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('the request head must arrive within this time'),
         defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a submitted message without ExpiryDate'),
         maxExpiryMs: z.coerce.number().int().min(60_000).default(30 * 86_400_000).describe('longest expiry a VASP may ask for'),
+        clientTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request to a VASP (or a REST callback) must be answered within this time'),
         vasps: z.array(VaspSchema).default([]).describe('VASP accounts (file, or MMSC_MM7_VASPS as a JSON array)'),
       })
       .strict()

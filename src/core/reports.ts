@@ -1,0 +1,61 @@
+import type { Logger } from 'pino';
+import type { Queue } from '../store/types.js';
+import type { CoreMessage, ReportInfo } from './message.js';
+import { newMessageId } from './message-id.js';
+import type { Router } from './router.js';
+
+/** How long a report is tried before it is given up (dead-lettered as expired). */
+export const REPORT_EXPIRY_MS = 3 * 86_400_000;
+
+export type FinalState = 'delivered' | 'rejected' | 'failed' | 'expired';
+
+/**
+ * The report message for one recipient's outcome (3GPP TS 23.140 §8.1.4/§8.7.5: the originator asked
+ * for a delivery report), or undefined when none is due: the originator did not ask, or the message is
+ * itself a report (reports are not reported on).
+ */
+export function deliveryReportFor(original: CoreMessage, recipientIndex: number, status: FinalState, at: number, detail?: string): CoreMessage | undefined {
+  if (original.report || !original.deliveryReport) return undefined;
+  const recipient = original.recipients[recipientIndex];
+  if (!recipient) return undefined;
+  const report: ReportInfo = { kind: 'delivery', messageId: original.id, recipientIndex, to: original.origin, status, at };
+  if (detail !== undefined) report.detail = detail;
+  if (original.service) report.service = original.service;
+  const message: CoreMessage = {
+    id: newMessageId(at),
+    originator: { address: recipient.address, type: recipient.type },
+    recipients: [{ ...original.originator, kind: 'to' }],
+    contentType: 'text/plain',
+    parts: [],
+    expiresAt: at + REPORT_EXPIRY_MS,
+    deliveryReport: false,
+    readReport: false,
+    priority: 'normal',
+    messageClass: 'auto',
+    origin: original.origin,
+    report,
+    receivedAt: at,
+  };
+  if (original.subject !== undefined) message.subject = original.subject;
+  return message;
+}
+
+/**
+ * Turns final outcomes into report messages in the queue, routed back over the originator's interface
+ * (MM7 DeliveryReportReq to a VASP, a JSON callback for REST, later MM4/MM1). A report nobody can carry
+ * (no route back) is logged and not queued.
+ */
+export class ReportGenerator {
+  constructor(private readonly o: { queue: Queue; router: Router; log: Logger; now?: () => number }) {}
+
+  async final(original: CoreMessage, recipientIndex: number, status: FinalState, detail?: string): Promise<void> {
+    const report = deliveryReportFor(original, recipientIndex, status, (this.o.now ?? Date.now)(), detail);
+    if (!report) return;
+    const route = this.o.router.route(report, 0);
+    if (!route) {
+      this.o.log.info({ messageId: original.id, recipient: recipientIndex, to: original.origin.iface }, 'delivery report has no route back; not sent');
+      return;
+    }
+    await this.o.queue.enqueue(report, [], [route.peer]);
+  }
+}

@@ -1,0 +1,74 @@
+import type { Delivery, DeliveryResult, Route } from '../core/router.js';
+import type { Config, VaspConfig } from '../ops/config.js';
+import { httpPost, HttpPostError } from '../ops/http-post.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+
+/** Queue/throttle peer id of the REST callbacks of a VASP. */
+export function callbackPeer(vaspId: string): string {
+  return `callback:${vaspId}`;
+}
+
+/** The JSON a REST callback receives for one recipient's final state. */
+export interface DeliveryEvent {
+  event: 'delivery-report';
+  /** Unique per event: a receiver drops a redelivered event by it (delivery is at-least-once). */
+  eventId: string;
+  messageId: string;
+  recipient: string;
+  state: 'delivered' | 'rejected' | 'failed' | 'expired' | 'read' | 'deleted';
+  detail?: string;
+  at: string;
+}
+
+/**
+ * Delivery events of REST submissions, POSTed as JSON to the callbackUrl given with the message; throttled
+ * with the VASP's delivery limits. 2xx = done; 408, 429, 5xx and no answer are retried; any other answer is
+ * a refusal (the URL is wrong: trying again would not help).
+ */
+export class CallbackRoute implements Route {
+  readonly peer: string;
+  readonly limits: Route['limits'];
+
+  constructor(
+    private readonly vasp: VaspConfig,
+    private readonly o: { config: Config['mm7']; metrics: Metrics; log: Logger },
+  ) {
+    this.peer = callbackPeer(vasp.id);
+    this.limits = { rate: vasp.deliveryRate, burst: vasp.deliveryBurst, maxInFlight: vasp.deliveryMaxInFlight };
+  }
+
+  async send(d: Delivery): Promise<DeliveryResult> {
+    const info = d.message.report;
+    const url = info?.to.callbackUrl;
+    if (!info || !url) return { status: 'rejected', detail: 'not a report with a callback URL' };
+    const event: DeliveryEvent = {
+      event: 'delivery-report',
+      eventId: d.message.id,
+      messageId: info.messageId,
+      recipient: d.message.originator.address,
+      state: info.status,
+      at: new Date(info.at).toISOString(),
+    };
+    if (info.detail !== undefined) event.detail = info.detail;
+    const log = this.o.log.child({ vasp: this.vasp.id, messageId: info.messageId, eventId: event.eventId });
+    let status: number;
+    try {
+      const answer = await httpPost(url, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify(event)), {
+        timeoutMs: this.o.config.clientTimeoutMs,
+        maxAnswerBytes: 64 * 1024,
+      });
+      status = answer.status;
+    } catch (err) {
+      if (!(err instanceof HttpPostError)) throw err;
+      this.o.metrics.outboundRequests.inc({ operation: 'callback', status: 'error' });
+      log.info({ code: err.code, detail: err.message }, 'callback not reached');
+      return { status: 'retry', error: `callback not reached: ${err.message}` };
+    }
+    this.o.metrics.outboundRequests.inc({ operation: 'callback', status: String(status) });
+    if (status >= 200 && status < 300) return { status: 'delivered', detail: `callback answered HTTP ${status}` };
+    if (status === 408 || status === 429 || status >= 500) return { status: 'retry', error: `callback answered HTTP ${status}` };
+    log.info({ http: status }, 'callback refused');
+    return { status: 'rejected', detail: `callback answered HTTP ${status}` };
+  }
+}
