@@ -284,6 +284,50 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     ]);
   });
 
+  t.test(`${name}: cancel ends pending recipients 'cancelled'; one being delivered finishes its attempt`, async (t) => {
+    const { queue, clock } = await setup(t);
+    await queue.enqueue(makeMessage('c', ['+1555000001', '+1555000002', '+1555000003']), content(), ['P', 'P', 'Q']);
+    const [held] = await queue.take(1, 1); // c/0 is being delivered
+    t.strictSame(ids([held!]), ['c/0']);
+    clock.now = T0 + 1000;
+    t.strictSame(await queue.cancel('c', 'cancelled by the VASP'), { cancelled: 2, inProgress: 1 });
+    t.strictSame(await queue.states('c'), ['delivering', 'cancelled', 'cancelled']);
+    t.strictSame(await queue.history('c', 2), [
+      { at: T0, state: 'queued', attempt: 0 },
+      { at: T0 + 1000, state: 'cancelled', attempt: 0, detail: 'cancelled by the VASP' },
+    ]);
+    t.strictSame(await queue.take(10), [], 'cancelled jobs are not handed out');
+    t.strictSame(await queue.stats(), { waiting: 0, leased: 1, dead: 0 });
+    await queue.ack(held!, 'delivered');
+    t.strictSame(await queue.states('c'), ['delivered', 'cancelled', 'cancelled']);
+    t.strictSame(await queue.cancel('c', 'again'), { cancelled: 0, inProgress: 0 }, 'nothing left to cancel');
+    t.equal(await queue.cancel('nope', 'x'), undefined, 'unknown message');
+  });
+
+  t.test(`${name}: replace swaps message and content before delivery, and moves the due time`, async (t) => {
+    const { queue, clock } = await setup(t);
+    await queue.enqueue(makeMessage('r', ['+1555000001', '+1555000002'], { earliestDeliveryAt: T0 + MIN }), content(), ['P', 'P']);
+    const replaced = makeMessage('r', ['+1555000001', '+1555000002'], { subject: 'new subject', earliestDeliveryAt: T0 + 2 * MIN });
+    t.equal(await queue.replace(replaced, [Buffer.from('bye')]), 'replaced');
+    t.strictSame(await queue.message('r'), replaced);
+    t.strictSame((await queue.content('r'))?.map((b) => b.toString()), ['bye']);
+    clock.now = T0 + MIN;
+    t.strictSame(await queue.take(10), [], 'not due at the old time any more');
+    clock.now = T0 + 2 * MIN;
+    const jobs = await queue.take(10);
+    t.strictSame(ids(jobs).sort(), ['r/0', 'r/1']);
+    t.equal(jobs[0]!.message.subject, 'new subject', 'jobs carry the replaced message');
+    t.equal(await queue.replace(replaced), 'too-late', 'not while a recipient is being delivered');
+    await queue.ack(jobs[0]!, 'delivered');
+    await queue.retry(jobs[1]!, 'busy', 1000);
+    t.equal(await queue.replace(replaced), 'too-late', 'not once a recipient has it');
+    t.equal(await queue.replace(makeMessage('nope', ['+1555000001'])), 'unknown');
+    await queue.enqueue(makeMessage('keep', ['+1555000001']), content(), ['P']);
+    t.equal(await queue.replace(makeMessage('keep', ['+1555000001'], { subject: 'only the model' })), 'replaced');
+    t.strictSame((await queue.content('keep'))?.map((b) => b.toString('hex')), ['68656c6c6f', '00017fff'], 'content kept when none is given');
+    t.equal((await queue.message('keep'))?.subject, 'only the model');
+  });
+
   t.test(`${name}: expired messages end 'expired', never delivered`, async (t) => {
     const { queue, clock } = await setup(t);
     await queue.enqueue(makeMessage('e', ['+1555000001', '+1555000002'], { expiresAt: T0 + 10_000 }), content(), ['P', 'P']);

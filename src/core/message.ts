@@ -106,10 +106,10 @@ export interface ServiceInfo {
   replyCharging?: { size?: number; deadline?: string };
 }
 
-/** Per-recipient states. The last four are terminal. */
-export type RecipientState = 'queued' | 'delivering' | 'retrying' | 'deferred' | 'delivered' | 'rejected' | 'failed' | 'expired';
+/** Per-recipient states. The last five are terminal; `cancelled` = withdrawn by the sender (MM7 CancelReq). */
+export type RecipientState = 'queued' | 'delivering' | 'retrying' | 'deferred' | 'delivered' | 'rejected' | 'failed' | 'expired' | 'cancelled';
 
-export const TERMINAL_STATES: ReadonlySet<RecipientState> = new Set(['delivered', 'rejected', 'failed', 'expired']);
+export const TERMINAL_STATES: ReadonlySet<RecipientState> = new Set(['delivered', 'rejected', 'failed', 'expired', 'cancelled']);
 
 /** One entry of a recipient's history; the events later issues turn into delivery reports. */
 export interface StateEvent {

@@ -48,6 +48,20 @@ export interface Queue {
    */
   defer(job: LeasedJob, until: number): Promise<void>;
 
+  /**
+   * Withdraw a message (MM7 CancelReq): every recipient that is neither terminal nor being delivered now
+   * (under a live lease) ends `cancelled`; one being delivered finishes its attempt. Undefined for an
+   * unknown message.
+   */
+  cancel(messageId: string, detail: string): Promise<{ cancelled: number; inProgress: number } | undefined>;
+
+  /**
+   * Replace a message not yet delivered (MM7 ReplaceReq): its model (same id and recipients), its content
+   * when `content` is given, and the due time of its pending jobs when `message.earliestDeliveryAt` is set.
+   * 'too-late' once a recipient is delivered or being delivered, or none is pending.
+   */
+  replace(message: CoreMessage, content?: readonly Buffer[]): Promise<'replaced' | 'too-late' | 'unknown'>;
+
   message(messageId: string): Promise<CoreMessage | undefined>;
   content(messageId: string): Promise<Buffer[] | undefined>;
   /** The state history of one recipient, oldest first. */

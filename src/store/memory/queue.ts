@@ -80,8 +80,8 @@ interface JobRecord {
 }
 
 interface MessageRecord {
-  readonly message: CoreMessage;
-  readonly content: Buffer[];
+  message: CoreMessage;
+  content: Buffer[];
   readonly jobs: JobRecord[];
   /** Recipients not yet terminal. */
   pending: number;
@@ -250,6 +250,41 @@ export class MemoryQueue implements Queue {
     // Keep the later time when several workers defer the same peer.
     peer.hideUntil = Math.max(peer.hideUntil, until);
     this.schedule(rec);
+  }
+
+  async cancel(messageId: string, detail: string): Promise<{ cancelled: number; inProgress: number } | undefined> {
+    const now = this.begin();
+    const msg = this.messages.get(messageId);
+    if (!msg) return undefined;
+    let cancelled = 0;
+    let inProgress = 0;
+    for (const job of msg.jobs) {
+      if (TERMINAL_STATES.has(job.state)) continue;
+      if (this.isLeased(job, now)) {
+        inProgress += 1;
+        continue;
+      }
+      this.finish(job, now, 'cancelled', detail);
+      cancelled += 1;
+    }
+    return { cancelled, inProgress };
+  }
+
+  async replace(message: CoreMessage, content?: readonly Buffer[]): Promise<'replaced' | 'too-late' | 'unknown'> {
+    const now = this.begin();
+    const msg = this.messages.get(message.id);
+    if (!msg) return 'unknown';
+    if (msg.jobs.some((j) => j.state === 'delivering' || j.state === 'delivered') || msg.pending === 0) return 'too-late';
+    msg.message = structuredClone(message);
+    if (content) msg.content = content.map((b) => Buffer.from(b));
+    if (message.earliestDeliveryAt !== undefined) {
+      for (const job of msg.jobs) {
+        if (TERMINAL_STATES.has(job.state)) continue;
+        job.due = Math.max(message.earliestDeliveryAt, now);
+        this.schedule(job);
+      }
+    }
+    return 'replaced';
   }
 
   async message(messageId: string): Promise<CoreMessage | undefined> {

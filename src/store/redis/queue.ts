@@ -34,6 +34,8 @@ export class RedisQueue implements Queue {
   private readonly takeScript: ScriptCall;
   private readonly settleScript: ScriptCall;
   private readonly hideScript: ScriptCall;
+  private readonly cancelScript: ScriptCall;
+  private readonly replaceScript: ScriptCall;
   private nextShard = 0;
   private closed = false;
   private layout: Promise<void> | undefined;
@@ -51,6 +53,8 @@ export class RedisQueue implements Queue {
     this.takeScript = script(redis, 'mmscTake');
     this.settleScript = script(redis, 'mmscSettle');
     this.hideScript = script(redis, 'mmscHide');
+    this.cancelScript = script(redis, 'mmscCancel');
+    this.replaceScript = script(redis, 'mmscReplace');
     this.settles = new Batcher((p, ops) => this.settleBatch(p, ops));
     // MGET: every content key of a shard is in the shard's slot, so one MGET reads a batch, on Cluster too.
     this.reads = new Batcher((p, ids) => this.redis.mgetBuffer(...ids.map((id) => `${p}c:${id}`)));
@@ -195,6 +199,29 @@ export class RedisQueue implements Queue {
       others.push(this.hideScript([`${p}peers`, `${p}hide`], [job.peer, at]));
     }
     await Promise.all(others);
+  }
+
+  async cancel(messageId: string, detail: string): Promise<{ cancelled: number; inProgress: number } | undefined> {
+    this.check();
+    const p = this.keys.shard(this.keys.shardOf(messageId));
+    const r = (await this.cancelScript(this.shardKeys(p), [p, messageId, this.opts.now(), oneLine(detail), this.opts.retentionMs, EVENTS_MAX])) as number | [number, number];
+    if (!Array.isArray(r)) return undefined;
+    return { cancelled: r[0], inProgress: r[1] };
+  }
+
+  async replace(message: CoreMessage, content?: readonly Buffer[]): Promise<'replaced' | 'too-late' | 'unknown'> {
+    this.check();
+    const p = this.keys.shard(this.keys.shardOf(message.id));
+    const args: ScriptArg[] = [
+      p,
+      message.id,
+      JSON.stringify(message),
+      content ? 1 : 0,
+      content && content.length > 0 ? encodeParts(content) : '',
+      message.earliestDeliveryAt ?? '',
+      this.opts.now(),
+    ];
+    return (await this.replaceScript([`${p}m:${message.id}`, `${p}c:${message.id}`, `${p}peers`], args)) as 'replaced' | 'too-late' | 'unknown';
   }
 
   async message(messageId: string): Promise<CoreMessage | undefined> {

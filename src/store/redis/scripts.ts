@@ -13,6 +13,8 @@ const SCRIPTS = {
   mmscEnqueue: { file: 'enqueue-4.lua', common: true },
   mmscTake: { file: 'take-3.lua', common: true },
   mmscSettle: { file: 'settle-3.lua', common: true },
+  mmscCancel: { file: 'cancel-3.lua', common: true },
+  mmscReplace: { file: 'replace-3.lua', common: true },
   mmscHide: { file: 'hide-2.lua', common: false },
   mmscThrottleAcquire: { file: 'throttle-acquire-2.lua', common: false },
   mmscThrottleRelease: { file: 'throttle-release-1.lua', common: false },

@@ -9,7 +9,7 @@
   Every redis.call costs about a microsecond: the scripts read a job's fields with one HMGET and write them
   with one HSET.
 ]]
-local TERMINAL = { delivered = true, rejected = true, failed = true, expired = true }
+local TERMINAL = { delivered = true, rejected = true, failed = true, expired = true, cancelled = true }
 
 -- A job's score in a peer's ready set: its due time plus a fraction from a sequence number, so that jobs
 -- due in the same millisecond keep their order (4096 slots a millisecond fit a double's precision).
