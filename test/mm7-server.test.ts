@@ -254,3 +254,64 @@ t.test('a store that cannot take the message: 3001, nothing accepted', async (t)
     await server.close();
   }
 });
+
+const OP = (op: 'CancelReq' | 'ReplaceReq', inner: string, vaspId = 'skfdjslkjfdslkfj434das') =>
+  `<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header>` +
+  `<m:TransactionID xmlns:m="${NS6}">tx-op</m:TransactionID></soap:Header><soap:Body>` +
+  `<m:${op} xmlns:m="${NS6}"><m:MM7Version>6.8.0</m:MM7Version><m:SenderIdentification><m:VASPID>${vaspId}</m:VASPID></m:SenderIdentification>${inner}</m:${op}></soap:Body></soap:Envelope>`;
+
+t.test('CancelReq: pending recipients are cancelled; 2005 for unknown or foreign ids; 3001 when too late', async (t) => {
+  const { url, queue } = await start(t);
+  const doc = { 'content-type': 'text/xml; charset=utf-8', authorization: basic('doc', 'pw-doc') };
+  const answer = async (xml: string, headers = doc) => {
+    const r = await post(url, xml, headers);
+    t.equal(r.status, 200);
+    return { code: field(r.body, 'StatusCode'), text: field(r.body, 'StatusText') ?? '', body: r.body };
+  };
+  const sub = await answer(SUBMIT(`${SENDER}<Recipients><To><Number>16172383232</Number><Number>16172383233</Number></To></Recipients>`));
+  const id = field(sub.body, 'MessageID')!;
+  t.equal(sub.code, '1000');
+
+  let a = await answer(OP('CancelReq', `<m:MessageID>${id}</m:MessageID>`).replace('skfdjslkjfdslkfj434das', 'VASP01'), { ...doc, authorization: basic('mmsgw', 'pw-mmsgw') });
+  t.equal(a.code, '2005', "another VASP cannot cancel it: 2005 Message ID Not found");
+  t.strictSame(await queue.states(id), ['queued', 'queued'], 'and nothing changed');
+  a = await answer(OP('CancelReq', `<m:MessageID>${id}</m:MessageID>`));
+  t.equal(a.code, '1000', `cancelled (${a.text})`);
+  t.match(a.body, /CancelRsp/);
+  t.strictSame(await queue.states(id), ['cancelled', 'cancelled']);
+  a = await answer(OP('CancelReq', `<m:MessageID>${id}</m:MessageID>`));
+  t.equal(a.code, '3001', 'nothing left to cancel: 3001 Not possible');
+  a = await answer(OP('CancelReq', '<m:MessageID>no-such-id</m:MessageID>'));
+  t.equal(a.code, '2005', 'unknown id: 2005');
+  a = await answer(OP('CancelReq', `<m:MessageID>${id}</m:MessageID>`, 'someone-else'));
+  t.equal(a.code, '4001', 'VASPID of another VASP: 4001');
+});
+
+t.test('ReplaceReq: new content before delivery; 3001 once it is being delivered', async (t) => {
+  const { url, queue } = await start(t);
+  const boundary = 'rb0und';
+  const doc = { 'content-type': 'text/xml; charset=utf-8', authorization: basic('doc', 'pw-doc') };
+  const sub = await post(url, SUBMIT(`${SENDER}${TO('16172383232')}<ServiceCode>old</ServiceCode><EarliestDeliveryTime>P1D</EarliestDeliveryTime>`), doc);
+  const id = field(sub.body, 'MessageID')!;
+  t.ok(id, 'submitted for tomorrow');
+  const envelope = OP('ReplaceReq', `<m:MessageID>${id}</m:MessageID><m:ServiceCode>new</m:ServiceCode><m:EarliestDeliveryTime>PT1S</m:EarliestDeliveryTime><m:Content href="cid:new-text"/>`);
+  const body =
+    `--${boundary}\r\nContent-Type: text/xml\r\nContent-ID: <env>\r\n\r\n${envelope}\r\n` +
+    `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-ID: <new-text>\r\n\r\nthe new text\r\n--${boundary}--\r\n`;
+  const headers = { 'content-type': `multipart/related; boundary="${boundary}"; type="text/xml"; start="<env>"`, authorization: basic('doc', 'pw-doc') };
+  let r = await post(url, body, headers);
+  t.equal(field(r.body, 'StatusCode'), '1000', `replaced (${field(r.body, 'StatusText')})`);
+  t.match(r.body, /ReplaceRsp/);
+  const m = await queue.message(id);
+  t.equal(m?.service?.serviceCode, 'new');
+  t.equal(m?.contentType, 'text/plain');
+  t.strictSame((await queue.content(id))?.map((b) => b.toString()), ['the new text']);
+  t.ok(m?.earliestDeliveryAt !== undefined && m.earliestDeliveryAt < Date.now() + 5_000, 'delivery moved to in a second');
+  await new Promise((res) => setTimeout(res, 1_100));
+  const jobs = await queue.take(10);
+  t.equal(jobs.length, 1, 'due at the new time');
+  r = await post(url, body, headers);
+  t.equal(field(r.body, 'StatusCode'), '3001', 'being delivered: 3001 Not possible');
+  r = await post(url, OP('ReplaceReq', '<m:MessageID>nope</m:MessageID>'), doc);
+  t.equal(field(r.body, 'StatusCode'), '2005', 'unknown id: 2005');
+});

@@ -6,7 +6,9 @@ import type { Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue, Throttle } from '../store/types.js';
+import { cancel, replace, type Answer } from './cancel-replace.js';
 import { Intake, type IntakeOptions } from './intake.js';
+import { Mm7Refusal } from './refusal.js';
 import { RestApi, type RestApiOptions } from './rest.js';
 import { toSubmission } from './submit.js';
 import { VaspDirectory } from './vasps.js';
@@ -151,9 +153,25 @@ export class Mm7Server {
 
     // 3. The operation.
     const reply = { transactionId: msg.transactionId, namespace: msg.namespace, mm7Version: msg.mm7Version };
+    if (msg.kind === 'CancelReq' || msg.kind === 'ReplaceReq') {
+      const kind = msg.kind === 'CancelReq' ? 'CancelRsp' : 'ReplaceRsp';
+      let answer: Answer;
+      try {
+        answer = msg.kind === 'CancelReq' ? await cancel(this.o.queue, vasp, msg) : await replace(this.o.queue, vasp, msg, root, (this.o.now ?? Date.now)());
+      } catch (err) {
+        if (err instanceof Mm7Refusal) answer = { code: err.status, text: err.message };
+        else {
+          // The store is unreachable: a transient server-side refusal; the VASP retries.
+          log.error({ err }, `mm7 ${msg.kind} failed`);
+          answer = { code: 3001, text: 'the request could not be carried out now; retry later' };
+        }
+      }
+      log.info({ messageId: msg.messageId, status: answer.code }, `mm7 ${msg.kind}`);
+      return this.soap(res, { kind, ...reply, status: answer }, msg.kind, answer.code);
+    }
     if (msg.kind !== 'SubmitReq') {
-      // CancelReq/ReplaceReq are not implemented yet; DeliverReq & co. go from the MMSC to a VASP, not back.
-      return this.soap(res, errorRsp(reply, msg.transactionId, 4003, `${msg.kind} is not supported by this MMSC`), msg.kind, 4003);
+      // DeliverReq, DeliveryReportReq, ReadReplyReq go from the MMSC to a VASP, not back; responses are not requests.
+      return this.soap(res, errorRsp(reply, msg.transactionId, 4003, `${msg.kind} is not an operation a VASP sends to this MMSC`), msg.kind, 4003);
     }
     const result = await this.intake.submit(vasp, (messageId, now) =>
       toSubmission(msg, root, { vasp, messageId, now, defaultExpiryMs: this.o.config.defaultExpiryMs, maxExpiryMs: this.o.config.maxExpiryMs }),

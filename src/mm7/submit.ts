@@ -1,6 +1,6 @@
 import { isShortCode, normaliseE164, parseAddress } from '../../protocols/address/index.js';
 import { findPart, type MimeEntity } from '../../protocols/mime/index.js';
-import type { Mm7Address, SubmitReq } from '../../protocols/mm7/index.js';
+import type { Mm7Address, Mm7Content, SubmitReq } from '../../protocols/mm7/index.js';
 import type { ContentRef, CoreMessage, MessageClass, Party, Priority, Recipient } from '../core/message.js';
 import type { VaspConfig } from '../ops/config.js';
 import { Mm7Refusal } from './refusal.js';
@@ -49,34 +49,7 @@ export function toSubmission(req: SubmitReq, root: MimeEntity | undefined, ctx: 
   }
   if (recipients.length === 0) throw new Mm7Refusal(2002, 'no recipient to deliver to (all are displayOnly, or none given)');
 
-  // Content: the part the href names (cid: or Content-Location), flattened to its leaves.
-  let contentType = 'text/plain';
-  let contentTypeParams: Record<string, string> | undefined;
-  const leaves: MimeEntity[] = [];
-  if (req.content) {
-    const top = root ? findPart(root, req.content.href) : undefined;
-    if (!top) throw new Mm7Refusal(2007, `Content href ${req.content.href} names no attachment of the request`);
-    if (top.parts) {
-      contentType = MMS_MULTIPART[top.contentType.type] ?? 'application/vnd.wap.multipart.mixed';
-      const { boundary: _b, ...rest } = top.contentType.params;
-      if (Object.keys(rest).length > 0) contentTypeParams = rest;
-      collectLeaves(top, leaves);
-    } else {
-      contentType = top.contentType.type;
-      leaves.push(top);
-    }
-  }
-  const size = leaves.reduce((s, p) => s + (p.body?.length ?? 0), 0);
-  if (size > vasp.maxMessageBytes) {
-    throw new Mm7Refusal(2004, `message content of ${size} bytes is over the limit of ${vasp.maxMessageBytes} bytes for VASP ${vasp.id}`);
-  }
-  const parts: ContentRef[] = leaves.map((p, index) => {
-    const ref: ContentRef = { index, contentType: p.contentType.type, size: p.body?.length ?? 0 };
-    if (Object.keys(p.contentType.params).length > 0) ref.params = { ...p.contentType.params };
-    if (p.contentId !== undefined) ref.contentId = `<${p.contentId}>`;
-    if (p.contentLocation !== undefined) ref.contentLocation = p.contentLocation;
-    return ref;
-  });
+  const { contentType, contentTypeParams, parts, content } = contentOf(req.content, root, vasp);
 
   const expiresAt = when(req.expiryDate, now) ?? now + ctx.defaultExpiryMs;
   if (expiresAt <= now) throw new Mm7Refusal(4004, `ExpiryDate ${req.expiryDate?.text} is in the past`);
@@ -115,7 +88,51 @@ export function toSubmission(req: SubmitReq, root: MimeEntity | undefined, ctx: 
     if (req.replyCharging.replyDeadline !== undefined) service.replyCharging.deadline = req.replyCharging.replyDeadline.text;
   }
   if (Object.keys(service).length > 0) message.service = service;
-  return { message, content: leaves.map((p) => p.body ?? Buffer.alloc(0)) };
+  return { message, content };
+}
+
+/** The message content a SubmitReq/ReplaceReq names, in core form. */
+export interface ContentOf {
+  contentType: string;
+  contentTypeParams: Record<string, string> | undefined;
+  parts: ContentRef[];
+  content: Buffer[];
+}
+
+/**
+ * The part the Content href names (cid: or Content-Location) in the request's MIME tree, flattened to its
+ * leaves; no Content = an empty text/plain message. Refusals: 2007 for an href that names nothing, 2004
+ * over the VASP's size limit.
+ */
+export function contentOf(ref: Mm7Content | undefined, root: MimeEntity | undefined, vasp: VaspConfig): ContentOf {
+  let contentType = 'text/plain';
+  let contentTypeParams: Record<string, string> | undefined;
+  const leaves: MimeEntity[] = [];
+  if (ref) {
+    const top = root ? findPart(root, ref.href) : undefined;
+    if (!top) throw new Mm7Refusal(2007, `Content href ${ref.href} names no attachment of the request`);
+    if (top.parts) {
+      contentType = MMS_MULTIPART[top.contentType.type] ?? 'application/vnd.wap.multipart.mixed';
+      const { boundary: _b, ...rest } = top.contentType.params;
+      if (Object.keys(rest).length > 0) contentTypeParams = rest;
+      collectLeaves(top, leaves);
+    } else {
+      contentType = top.contentType.type;
+      leaves.push(top);
+    }
+  }
+  const size = leaves.reduce((s, p) => s + (p.body?.length ?? 0), 0);
+  if (size > vasp.maxMessageBytes) {
+    throw new Mm7Refusal(2004, `message content of ${size} bytes is over the limit of ${vasp.maxMessageBytes} bytes for VASP ${vasp.id}`);
+  }
+  const parts: ContentRef[] = leaves.map((p, index) => {
+    const r: ContentRef = { index, contentType: p.contentType.type, size: p.body?.length ?? 0 };
+    if (Object.keys(p.contentType.params).length > 0) r.params = { ...p.contentType.params };
+    if (p.contentId !== undefined) r.contentId = `<${p.contentId}>`;
+    if (p.contentLocation !== undefined) r.contentLocation = p.contentLocation;
+    return r;
+  });
+  return { contentType, contentTypeParams, parts, content: leaves.map((p) => p.body ?? Buffer.alloc(0)) };
 }
 
 function collectLeaves(e: MimeEntity, out: MimeEntity[]): void {
@@ -124,7 +141,7 @@ function collectLeaves(e: MimeEntity, out: MimeEntity[]): void {
 }
 
 /** An absolute or relative MM7 time (§8.7.1 ExpiryDate, EarliestDeliveryTime) as epoch ms. */
-function when(t: { text: string; epochMs?: number; relativeSeconds?: number } | undefined, now: number): number | undefined {
+export function when(t: { text: string; epochMs?: number; relativeSeconds?: number } | undefined, now: number): number | undefined {
   if (!t) return undefined;
   if (t.relativeSeconds !== undefined) return now + t.relativeSeconds * 1000;
   if (t.epochMs !== undefined) return t.epochMs;
@@ -135,7 +152,7 @@ function when(t: { text: string; epochMs?: number; relativeSeconds?: number } | 
  * An MM7 address -> a core party. <Number> is taken as international (E.164 without the "+", as VASPs
  * write it); <ShortCode> as a short code; <RFC2822Address> as an e-mail address.
  */
-function toParty(a: Pick<Mm7Address, 'kind' | 'value'>): Party {
+export function toParty(a: Pick<Mm7Address, 'kind' | 'value'>): Party {
   try {
     if (a.kind === 'shortCode') {
       if (!isShortCode(a.value.trim())) throw new Error('a short code is 3 to 8 digits');
