@@ -315,3 +315,112 @@ t.test('ReplaceReq: new content before delivery; 3001 once it is being delivered
   r = await post(url, OP('ReplaceReq', '<m:MessageID>nope</m:MessageID>'), doc);
   t.equal(field(r.body, 'StatusCode'), '2005', 'unknown id: 2005');
 });
+
+// ---- Hostile input: each gets a SOAP answer with a client-error status (or a cut connection), never a
+// crash, a hang or a buffer that grows with the attack.
+
+const MULTI = (boundary: string, start: string) => ({
+  'content-type': `multipart/related; boundary="${boundary}"; type="text/xml"; start="${start}"`,
+  authorization: basic('doc', 'pw-doc'),
+});
+
+t.test('hostile: truncated multipart and a start parameter naming no part', async (t) => {
+  const { url, queue } = await start(t);
+  const envelope = SUBMIT(`${SENDER}${TO('16172383232')}<Content href="cid:pic"/>`);
+  const truncated = `--bx\r\nContent-Type: text/xml\r\nContent-ID: <env>\r\n\r\n${envelope}\r\n--bx\r\nContent-Type: image/jpeg\r\nContent-ID: <pic>\r\n\r\nJFIF-and-then-noth`;
+  let r = await post(url, truncated, MULTI('bx', '<env>'));
+  t.equal(r.status, 200);
+  t.equal(field(r.body, 'StatusCode'), '2007', 'truncated multipart (no close delimiter): 2007 Message format corrupt');
+  t.match(field(r.body, 'StatusText'), /malformed MIME/);
+  const whole = `--bx\r\nContent-Type: text/xml\r\nContent-ID: <env>\r\n\r\n${envelope}\r\n--bx\r\nContent-Type: image/jpeg\r\nContent-ID: <pic>\r\n\r\nJFIF\r\n--bx--\r\n`;
+  r = await post(url, whole.replace(/^--bx\r\nContent-Type: text\/xml\r\nContent-ID: <env>\r\n\r\n[^]*?\r\n(?=--bx\r\n)/, ''), MULTI('bx', '<env>'));
+  t.equal(field(r.body, 'StatusCode'), '2007', 'the SOAP part that start names is missing: 2007');
+  t.match(field(r.body, 'StatusText'), /no SOAP envelope/);
+  r = await post(url, `--bx\r\nContent-Type: text/xml\r\n\r\n${envelope}\r\n--by--\r\n`, MULTI('bx', '<env>'));
+  t.equal(field(r.body, 'StatusCode'), '2007', 'wrong closing boundary: 2007');
+  t.equal((await queue.stats()).waiting, 0, 'nothing was queued');
+  // Liberal: a start that names no part falls back to the first part (RFC 2387's default) when it is XML.
+  r = await post(url, whole, MULTI('bx', '<not-there>'));
+  t.equal(field(r.body, 'StatusCode'), '1000', 'start naming nothing, the first part is the envelope: accepted');
+});
+
+t.test('hostile: billion laughs (entity expansion) is refused without expanding', async (t) => {
+  const { url } = await start(t);
+  const lol = [
+    '<?xml version="1.0"?>',
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">',
+    ...Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`),
+    ']>',
+  ].join('\n');
+  const xml = lol + SUBMIT(`${SENDER}${TO('16172383232')}<Subject>&lol9;</Subject>`).replace('<?xml version="1.0"?>', '');
+  const before = process.memoryUsage().heapUsed;
+  const r = await post(url, xml, { 'content-type': 'text/xml', authorization: basic('doc', 'pw-doc') });
+  t.equal(r.status, 200);
+  t.equal(field(r.body, 'StatusCode'), '4004', 'a DOCTYPE is refused: 4004 Validation error');
+  t.match(field(r.body, 'StatusText'), /DOCTYPE/i);
+  t.ok(r.body.length < 4096, 'the answer does not carry an expansion');
+  t.ok(process.memoryUsage().heapUsed - before < 50 * 1024 * 1024, 'no gigabyte of laughs in memory');
+});
+
+t.test('hostile: a 50 MB body against a 1 MB limit is cut off while streaming; memory stays flat', async (t) => {
+  const { url, queue } = await start(t, { maxBodyBytes: 1024 * 1024 });
+  const u = new URL(url);
+  const { connect } = await import('node:net');
+  const chunk = Buffer.alloc(64 * 1024, 0x41);
+  const total = 50 * 1024 * 1024;
+  const head =
+    `POST / HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('doc', 'pw-doc')}\r\nTransfer-Encoding: chunked\r\n` +
+    `Content-Type: multipart/related; boundary="bx"; type="text/xml"; start="<env>"\r\n\r\n`;
+  const first = `--bx\r\nContent-Type: text/xml\r\nContent-ID: <env>\r\n\r\n${SUBMIT(`${SENDER}${TO('16172383232')}<Content href="cid:big"/>`)}\r\n--bx\r\nContent-Type: application/octet-stream\r\nContent-ID: <big>\r\n\r\n`;
+  global.gc?.();
+  const base = process.memoryUsage();
+  let peak = 0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.heapUsed + m.arrayBuffers - (base.heapUsed + base.arrayBuffers));
+  }, 5);
+  const sock = connect(Number(u.port), u.hostname);
+  let answer = '';
+  let sent = 0;
+  const done = new Promise<void>((resolve) => {
+    sock.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    sock.on('close', () => resolve());
+    sock.on('error', () => undefined);
+  });
+  sock.write(head + `${Buffer.byteLength(first).toString(16)}\r\n${first}\r\n`);
+  const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+  while (sent < total && !sock.destroyed && answer === '') {
+    if (!sock.write(frame)) await new Promise<void>((r) => { sock.once('drain', r); sock.once('close', r); });
+    sent += chunk.length;
+  }
+  const timer = setTimeout(() => sock.destroy(), 10_000);
+  if (!sock.destroyed) sock.end();
+  await done;
+  clearTimeout(timer);
+  clearInterval(sampler);
+  t.match(answer, /^HTTP\/1\.1 200 /, 'answered');
+  t.match(answer, /<(?:\w+:)?StatusCode>2004</, 'with 2004 (content refused: too large)');
+  t.match(answer, /connection: close/i, 'and the connection closed');
+  t.ok(sent < total, `the upload was cut off: ${(sent / 1048576).toFixed(1)} MB of 50 MB sent`);
+  t.ok(peak < 24 * 1024 * 1024, `memory grew by at most ${(peak / 1048576).toFixed(1)} MB (limit 1 MB + buffers)`);
+  t.equal((await queue.stats()).waiting, 0, 'nothing was queued');
+});
+
+t.test('hostile: a slowloris body (head complete, body a byte at a time) is cut off by the request timeout', async (t) => {
+  const { url } = await start(t, { requestTimeoutMs: 400, headersTimeoutMs: 300 });
+  const u = new URL(url);
+  const { connect } = await import('node:net');
+  const sock = connect(Number(u.port), u.hostname);
+  sock.on('error', () => undefined);
+  sock.write(`POST / HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('doc', 'pw-doc')}\r\nContent-Type: text/xml\r\nContent-Length: 100000\r\n\r\n<`);
+  let got = '';
+  sock.on('data', (d: Buffer) => (got += d.toString()));
+  const drip = setInterval(() => !sock.destroyed && sock.write('x'), 50);
+  const closed = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 5_000);
+    sock.on('close', () => (clearTimeout(timer), resolve(true)));
+  });
+  clearInterval(drip);
+  t.ok(closed, 'the server closed the connection while the body was still trickling in');
+  t.match(got, /^HTTP\/1\.1 408 /, 'with 408 Request Timeout');
+});

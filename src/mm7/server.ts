@@ -139,6 +139,12 @@ export class Mm7Server {
       return this.soap(res, errorRsp(fallback, '', tooLarge ? 2004 : 2007, `${tooLarge ? 'request too large' : 'malformed MIME body'}: ${err.message}`), 'unparsed', tooLarge ? 2004 : 2007, tooLarge);
     }
     if (!soapPart?.body) return this.soap(res, errorRsp(fallback, '', 2007, 'no SOAP envelope in the request'), 'unparsed', 2007);
+    // startPart falls back to the first part when `start` names none (liberal: some VASPs get the id wrong);
+    // that part must then still be XML, or the SOAP part is missing.
+    if (root && !XML_TYPES.has(soapPart.contentType.type)) {
+      const start = root.contentType.params['start'] ?? '(none)';
+      return this.soap(res, errorRsp(fallback, '', 2007, `no SOAP envelope: start ${start} names no XML part (found ${soapPart.contentType.type})`), 'unparsed', 2007);
+    }
 
     // 2. The SOAP envelope.
     let msg: Mm7Message;
@@ -181,6 +187,9 @@ export class Mm7Server {
     return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: result.messageId }, 'SubmitReq', 1000);
   }
 }
+
+/** Media types a SOAP 1.1 envelope travels as (text/xml; application/xml and SOAP 1.2's from confused stacks). */
+const XML_TYPES = new Set(['text/xml', 'application/xml', 'application/soap+xml']);
 
 /** An RSErrorRsp in the given namespace (§8.7.x: the MMSC's answer to a request it could not process). */
 function errorRsp(ns: { namespace: string; mm7Version: string }, transactionId: string, code: number, text: string): Mm7Message {
