@@ -324,3 +324,45 @@ t.test('a VASP that refuses (3001) or is down: retried, then dead-lettered with 
   t.match(down?.error, /VASP down not reached/, 'the dead letter says the VASP was not reached');
   t.equal(down?.attempts, 3);
 });
+
+t.test('REST: delivery events are POSTed as JSON to the callbackUrl; a 404 callback is not retried', async (t) => {
+  const events: Array<Record<string, unknown>> = [];
+  let answer = 204;
+  const cb = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      events.push({ ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>), contentType: req.headers['content-type'], path: req.url });
+      res.writeHead(answer).end();
+    });
+  });
+  cb.listen(0, '127.0.0.1');
+  await once(cb, 'listening');
+  t.teardown(() => new Promise<void>((r) => cb.close(() => r())));
+  const cbUrl = `http://127.0.0.1:${(cb.address() as AddressInfo).port}/events`;
+  const { gw, mm7 } = await gateway(t, [vasp('rest', { senders: ['7040'] })]);
+  const send = async (to: string[]) => {
+    const form = new FormData();
+    for (const n of to) form.append('to', n);
+    form.append('text', 'hello');
+    form.append('callbackUrl', cbUrl);
+    const r = await fetch(`${mm7}/v1/messages`, { method: 'POST', body: form, headers: { authorization: `Basic ${Buffer.from('rest:pw-rest').toString('base64')}` } });
+    t.equal(r.status, 202);
+    return ((await r.json()) as { messageId: string }).messageId;
+  };
+  const id = await send(['+15550000001', '+15550000002']);
+  await until('two events', () => events.length >= 2);
+  const byRecipient = new Map(events.map((e) => [e.recipient, e]));
+  t.match(byRecipient.get('+15550000001'), { event: 'delivery-report', messageId: id, state: 'delivered', contentType: 'application/json', path: '/events' });
+  t.match(byRecipient.get('+15550000002'), { messageId: id, state: 'rejected', detail: 'handset refused the message' });
+  t.not(events[0]!.eventId, events[1]!.eventId, 'each event has its own id');
+  t.ok(!Number.isNaN(Date.parse(String(events[0]!.at))), 'at is a date');
+
+  answer = 404;
+  const id2 = await send(['+15550000003']);
+  await until('the third event', () => events.length >= 3);
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(events.length, 3, 'a 404 from the callback is final: not retried');
+  const reportJob = (await gw.store.queue.deadLetters(10)).find((d) => d.messageId === id2);
+  t.equal(reportJob, undefined, 'and not a dead letter of the original');
+});

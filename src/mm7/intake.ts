@@ -10,7 +10,10 @@ import type { Submission } from './submit.js';
 /** Peer id of a recipient without a route yet: the worker pool ends its job `rejected` (no route). */
 export const UNROUTED = 'unrouted';
 
-export type IntakeResult = { ok: true; messageId: string; recipients: number } | { ok: false; status: number; text: string };
+export type IntakeResult =
+  | { ok: true; messageId: string; recipients: number }
+  /** retryAfterMs: with 4006, when the VASP's throttle could take the next submission. */
+  | { ok: false; status: number; text: string; retryAfterMs?: number };
 
 export interface IntakeOptions {
   queue: Queue;
@@ -49,7 +52,7 @@ export class Intake {
       return { ok: false, status: 3001, text: 'the message could not be stored; retry later' };
     }
     if (grant.granted === 0) {
-      return { ok: false, status: 4006, text: `throughput limit of VASP ${vasp.id} reached: retry in ${grant.retryAfterMs} ms` };
+      return { ok: false, status: 4006, text: `throughput limit of VASP ${vasp.id} reached: retry in ${grant.retryAfterMs} ms`, retryAfterMs: grant.retryAfterMs };
     }
     try {
       if (grant.waitMs[0]) await new Promise((r) => setTimeout(r, grant.waitMs[0]));

@@ -1,9 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import busboy from 'busboy';
+import { isShortCode } from '../../protocols/address/index.js';
+import type { ContentRef, CoreMessage, Party, Recipient, RecipientState } from '../core/message.js';
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue } from '../store/types.js';
 import type { Intake } from './intake.js';
+import { Mm7Refusal } from './refusal.js';
+import { toParty, type Submission } from './submit.js';
 
 export interface RestApiOptions {
   config: Config['mm7'];
@@ -11,15 +16,370 @@ export interface RestApiOptions {
   intake: Intake;
   metrics: Metrics;
   log: Logger;
-  now?: () => number;
 }
 
-/** PLACEHOLDER, being written: the REST submission API (POST /v1/messages, GET /v1/messages/:id). */
+/** The REST API's error answers: short code -> HTTP status (the body carries both). */
+export const REST_ERRORS = {
+  BAD_REQUEST: 400,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  THROTTLED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const;
+export type RestErrorCode = keyof typeof REST_ERRORS;
+
+/** A request the REST API refuses: answered `{ error: { status, code, message } }` with `status`. */
+export class RestError extends Error {
+  override readonly name = 'RestError';
+  readonly status: number;
+  constructor(
+    readonly code: RestErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.status = REST_ERRORS[code];
+  }
+}
+
+/**
+ * MM7 status codes (3GPP TS 23.140 §8.7.4) the intake answers with -> the REST error. Codes not listed:
+ * other client errors (2xxx) are BAD_REQUEST, anything from 3000 on (server side, or a refusal the VASP
+ * cannot fix by changing the request) UNAVAILABLE.
+ */
+const FROM_MM7: Readonly<Record<number, RestErrorCode>> = {
+  2001: 'FORBIDDEN', // Operation restricted (sender not allowed)
+  4001: 'FORBIDDEN', // Improper identification
+  2002: 'BAD_REQUEST', // Address error
+  2007: 'BAD_REQUEST', // Message format corrupt
+  4004: 'BAD_REQUEST', // Validation error
+  2004: 'TOO_LARGE', // Message size limit exceeded
+  4006: 'THROTTLED', // Service denied (throughput limit)
+  3001: 'UNAVAILABLE', // Not possible (store unreachable)
+};
+
+function fromMm7(status: number): RestErrorCode {
+  return FROM_MM7[status] ?? (status >= 3000 ? 'UNAVAILABLE' : 'BAD_REQUEST');
+}
+
+/** Per-request form limits beside config.maxBodyBytes and the VASP's maxMessageBytes. */
+const FORM_LIMITS = { files: 20, fields: 50, fieldSize: 8 * 1024, parts: 100 } as const;
+
+/** The form fields a submission may carry; only `to` may repeat. */
+const FIELDS = new Set(['from', 'to', 'subject', 'text', 'callbackUrl', 'expiry']);
+
+/** Submissions of a VASP on either edge: what GET /v1/messages/:id may show it. */
+const READABLE_IFACES: ReadonlySet<string> = new Set(['rest', 'mm7']);
+
+type Operation = 'submit' | 'status' | 'other';
+
+/**
+ * The REST submission API for content providers that do not speak SOAP, on the MM7 listener (which has
+ * authenticated the VASP already): POST /v1/messages (multipart/form-data) goes through the same intake as
+ * an MM7 SubmitReq (throttle, limits, routing, enqueue), and GET /v1/messages/:id shows a VASP the
+ * per-recipient states and events of its own submissions, from either edge.
+ */
 export class RestApi {
   constructor(private readonly o: RestApiOptions) {}
 
-  async handle(_req: IncomingMessage, res: ServerResponse, _vasp: VaspConfig): Promise<void> {
-    void this.o;
-    res.writeHead(501).end();
+  async handle(req: IncomingMessage, res: ServerResponse, vasp: VaspConfig): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const status = /^\/v1\/messages\/([^/]+)$/.exec(path);
+    const operation: Operation = path === '/v1/messages' ? 'submit' : status ? 'status' : 'other';
+    try {
+      if (operation === 'other') throw new RestError('NOT_FOUND', `no resource at ${path}`);
+      const allow = operation === 'submit' ? 'POST' : 'GET';
+      if (req.method !== allow) throw new RestError('METHOD_NOT_ALLOWED', `${path} takes ${allow} only`, { allow });
+      if (operation === 'submit') return await this.submit(req, res, vasp);
+      return await this.status(res, vasp, status![1]!);
+    } catch (err) {
+      if (err instanceof RestError) return this.refuse(req, res, operation, vasp, err);
+      this.o.log.error({ err, vasp: vasp.id }, 'rest request failed');
+      return this.refuse(req, res, operation, vasp, new RestError('INTERNAL', 'internal error'));
+    }
+  }
+
+  private async submit(req: IncomingMessage, res: ServerResponse, vasp: VaspConfig): Promise<void> {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'multipart/form-data') throw new RestError('UNSUPPORTED_MEDIA_TYPE', 'POST /v1/messages takes multipart/form-data');
+    const form = await readForm(req, this.o.config.maxBodyBytes, vasp.maxMessageBytes);
+    const { defaultExpiryMs, maxExpiryMs } = this.o.config;
+    const result = await this.o.intake.submit(vasp, (messageId, now) => toRestSubmission(form, { vasp, messageId, now, defaultExpiryMs, maxExpiryMs }));
+    if (!result.ok) {
+      const code = fromMm7(result.status);
+      // Retry-After is in whole seconds (RFC 9110 §10.2.3): the throttle's wait, rounded up.
+      const headers: Record<string, string> = code === 'THROTTLED' ? { 'retry-after': String(Math.max(1, Math.ceil((result.retryAfterMs ?? 1000) / 1000))) } : {};
+      throw new RestError(code, result.text, headers);
+    }
+    const location = `/v1/messages/${encodeURIComponent(result.messageId)}`;
+    this.json(res, 'submit', 202, { messageId: result.messageId, recipients: result.recipients }, { location });
+  }
+
+  private async status(res: ServerResponse, vasp: VaspConfig, encodedId: string): Promise<void> {
+    let id: string;
+    try {
+      id = decodeURIComponent(encodedId);
+    } catch {
+      throw new RestError('BAD_REQUEST', 'the message id is not valid percent-encoding');
+    }
+    const view = await this.view(id, vasp).catch((err: unknown) => {
+      this.o.log.error({ err, messageId: id }, 'message status unavailable');
+      throw new RestError('UNAVAILABLE', 'the message store is unavailable; retry later');
+    });
+    // Another VASP's message is answered exactly like an unknown one: ids are not secrets to guess at.
+    if (!view) throw new RestError('NOT_FOUND', `no message ${id} submitted by this account`);
+    this.json(res, 'status', 200, view);
+  }
+
+  /** The status document of a message the VASP submitted, or undefined. */
+  private async view(id: string, vasp: VaspConfig): Promise<MessageView | undefined> {
+    const q = this.o.queue;
+    const m = await q.message(id);
+    if (!m || !READABLE_IFACES.has(m.origin.iface) || m.origin.peer !== vasp.id) return undefined;
+    const states = (await q.states(id)) ?? [];
+    const histories = await Promise.all(m.recipients.map((_, i) => q.history(id, i)));
+    const view: MessageView = {
+      messageId: m.id,
+      from: m.originator.address,
+      submittedAt: iso(m.receivedAt),
+      expiresAt: iso(m.expiresAt),
+      recipients: m.recipients.map((r, i) => ({
+        address: r.address,
+        kind: r.kind,
+        state: states[i] ?? 'queued',
+        events: (histories[i] ?? []).map((e) => ({ at: iso(e.at), state: e.state, attempt: e.attempt, ...(e.detail !== undefined ? { detail: e.detail } : {}) })),
+      })),
+    };
+    if (m.subject !== undefined) view.subject = m.subject;
+    return view;
+  }
+
+  private refuse(req: IncomingMessage, res: ServerResponse, operation: Operation, vasp: VaspConfig, err: RestError): void {
+    if (req.socket.destroyed) {
+      this.o.log.debug({ vasp: vasp.id, operation, detail: err.message }, 'rest client went away');
+      return;
+    }
+    if (err.status < 500) this.o.log.info({ vasp: vasp.id, operation, status: err.status, detail: err.message }, 'rest request refused');
+    const headers = { ...err.headers };
+    // A body left unread (over a limit, malformed, not looked at) is discarded, and the connection not
+    // reused: keeping it would mean reading the rest of a body of any size first.
+    if (unreadBody(req)) {
+      headers.connection = 'close';
+      req.resume();
+    }
+    this.json(res, operation, err.status, { error: { status: err.status, code: err.code, message: err.message } }, headers);
+  }
+
+  private json(res: ServerResponse, operation: Operation, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    this.o.metrics.restRequests.inc({ operation, code: String(status) });
+    const text = Buffer.from(JSON.stringify(body), 'utf8');
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(text.length), ...headers }).end(text);
+  }
+}
+
+/** Whether the request has a body not read to its end (a request without one is not `complete` yet either). */
+function unreadBody(req: IncomingMessage): boolean {
+  const framed = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  return framed && !req.complete;
+}
+
+/** GET /v1/messages/:id */
+interface MessageView {
+  messageId: string;
+  from: string;
+  subject?: string;
+  submittedAt: string;
+  expiresAt: string;
+  recipients: Array<{ address: string; kind: Recipient['kind']; state: RecipientState; events: Array<{ at: string; state: RecipientState; attempt: number; detail?: string }> }>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A multipart/form-data request as read: fields in order of arrival, files with their bytes. */
+interface Form {
+  fields: Array<{ name: string; value: string }>;
+  files: Array<{ mimeType: string; filename: string | undefined; body: Buffer }>;
+}
+
+/**
+ * Reads the form while counting: the body against maxBodyBytes and the file bytes against maxContentBytes,
+ * as they arrive, so that an oversized upload is refused at the first byte over (not buffered first).
+ * Rejects with RestError only; on rejection the parser is torn down and the rest of the body is the
+ * caller's to discard. A client that goes away settles it too (its answer then goes nowhere).
+ */
+function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: number): Promise<Form> {
+  return new Promise<Form>((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > maxBodyBytes) return reject(new RestError('TOO_LARGE', `request of ${declared} bytes is over the limit of ${maxBodyBytes} bytes`));
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        defParamCharset: 'utf8', // file names as browsers and fetch send them
+        // busboy's size and parts limits fire on reaching the value, not on passing it: one more each, so
+        // that a value of exactly the limit is allowed (files and fields fire on passing).
+        limits: { fileSize: maxContentBytes + 1, files: FORM_LIMITS.files, fields: FORM_LIMITS.fields, fieldSize: FORM_LIMITS.fieldSize + 1, parts: FORM_LIMITS.parts + 1 },
+      });
+    } catch (err) {
+      return reject(new RestError('BAD_REQUEST', `malformed multipart request: ${(err as Error).message}`));
+    }
+    const form: Form = { fields: [], files: [] };
+    const chunks: Buffer[][] = [];
+    let bodyBytes = 0;
+    let contentBytes = 0;
+    let settled = false;
+    const settle = (err?: RestError) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData).off('end', onEnd).off('close', onClose);
+      if (!err) {
+        chunks.forEach((c, i) => (form.files[i]!.body = Buffer.concat(c)));
+        return resolve(form);
+      }
+      // Not from inside its own callback (busboy touches its file stream after emitting 'data' or 'limit');
+      // its late 'error' is still listened to (and ignored) below.
+      setImmediate(() => parser.destroy());
+      reject(err);
+    };
+    const tooLarge = (what: string) => settle(new RestError('TOO_LARGE', what));
+    const onData = (chunk: Buffer) => {
+      bodyBytes += chunk.length;
+      if (bodyBytes > maxBodyBytes) return tooLarge(`request body is over the limit of ${maxBodyBytes} bytes`);
+      if (!parser.write(chunk) && !settled) {
+        req.pause();
+        parser.once('drain', () => settled || req.resume());
+      }
+    };
+    const onEnd = () => parser.end();
+    const onClose = () => req.complete || settle(new RestError('BAD_REQUEST', 'the client went away before the end of the request'));
+
+    parser.on('field', (name, value, info) => {
+      if (info.nameTruncated || info.valueTruncated) return tooLarge(`field ${name.slice(0, 40)} is over ${FORM_LIMITS.fieldSize} bytes`);
+      form.fields.push({ name, value });
+    });
+    parser.on('file', (_name, stream, info) => {
+      const parts: Buffer[] = [];
+      chunks.push(parts);
+      form.files.push({ mimeType: info.mimeType || 'application/octet-stream', filename: info.filename, body: Buffer.alloc(0) });
+      stream.on('data', (c: Buffer) => {
+        contentBytes += c.length;
+        if (contentBytes > maxContentBytes) return tooLarge(`message content is over the limit of ${maxContentBytes} bytes for this account`);
+        parts.push(c);
+      });
+      stream.on('limit', () => tooLarge(`a file is over the limit of ${maxContentBytes} bytes for this account`));
+      stream.on('error', (e: Error) => settle(new RestError('BAD_REQUEST', `malformed multipart request: ${e.message}`)));
+    });
+    parser.on('filesLimit', () => tooLarge(`more than ${FORM_LIMITS.files} files`));
+    parser.on('fieldsLimit', () => tooLarge(`more than ${FORM_LIMITS.fields} fields`));
+    parser.on('partsLimit', () => tooLarge(`more than ${FORM_LIMITS.parts} parts`));
+    parser.on('error', (e: unknown) => settle(new RestError('BAD_REQUEST', `malformed multipart request: ${(e as Error).message}`)));
+    parser.on('close', () => settle());
+    req.on('data', onData).on('end', onEnd).on('close', onClose);
+  });
+}
+
+interface RestContext {
+  vasp: VaspConfig;
+  messageId: string;
+  now: number;
+  defaultExpiryMs: number;
+  maxExpiryMs: number;
+}
+
+/**
+ * The form -> the core message and its parts, checked as an MM7 SubmitReq is (same sender, address and size
+ * rules): throws Mm7Refusal, which the intake answers and the API maps to HTTP. Empty optional fields count
+ * as absent, as HTML forms send every input.
+ */
+function toRestSubmission(form: Form, ctx: RestContext): Submission {
+  const { vasp, now } = ctx;
+  const one = new Map<string, string>();
+  const to: string[] = [];
+  for (const { name, value } of form.fields) {
+    // An unknown field is most likely a misspelt one (callbackURL): refusing it beats losing its reports.
+    if (!FIELDS.has(name)) throw new Mm7Refusal(4004, `unknown field ${name.slice(0, 40)}`);
+    if (name === 'to') to.push(value);
+    else if (one.has(name)) throw new Mm7Refusal(4004, `field ${name} given twice`);
+    else if (value !== '') one.set(name, value);
+  }
+
+  const sender = one.get('from') ?? vasp.senders[0]!;
+  if (!vasp.senders.includes(sender)) throw new Mm7Refusal(2001, `sender address ${sender} is not allowed for VASP ${vasp.id}`);
+  if (to.length === 0) throw new Mm7Refusal(2002, 'at least one "to" recipient is required');
+  const recipients: Recipient[] = to.map((a) => ({ ...partyOf(a), kind: 'to' }));
+
+  const callbackUrl = one.get('callbackUrl');
+  if (callbackUrl !== undefined && !isHttpUrl(callbackUrl)) throw new Mm7Refusal(4004, `callbackUrl ${callbackUrl} is not an absolute http(s) URL`);
+  // The gateway POSTs to this URL from inside the operator's network: only where the account allows.
+  if (callbackUrl !== undefined && vasp.callbackUrlPrefixes && !vasp.callbackUrlPrefixes.some((p) => callbackUrl.startsWith(p))) {
+    throw new Mm7Refusal(2001, `callbackUrl ${callbackUrl} is not allowed for VASP ${vasp.id}`);
+  }
+  const expiry = one.get('expiry');
+  if (expiry !== undefined && !/^[1-9]\d*$/.test(expiry)) throw new Mm7Refusal(4004, `expiry ${expiry} is not a positive number of seconds`);
+  const lifetime = expiry !== undefined ? Number(expiry) * 1000 : ctx.defaultExpiryMs;
+
+  const bodies: Buffer[] = [];
+  const parts: ContentRef[] = [];
+  const text = one.get('text');
+  if (text !== undefined) {
+    bodies.push(Buffer.from(text, 'utf8'));
+    parts.push({ index: 0, contentType: 'text/plain', params: { charset: 'utf-8' }, size: bodies[0]!.length });
+  }
+  for (const f of form.files) {
+    const ref: ContentRef = { index: parts.length, contentType: f.mimeType, size: f.body.length };
+    if (f.filename !== undefined && f.filename !== '') ref.contentLocation = f.filename;
+    parts.push(ref);
+    bodies.push(f.body);
+  }
+  if (parts.length === 0) throw new Mm7Refusal(4004, 'no content: give a text field or at least one file');
+  const size = bodies.reduce((s, b) => s + b.length, 0);
+  if (size > vasp.maxMessageBytes) {
+    throw new Mm7Refusal(2004, `message content of ${size} bytes is over the limit of ${vasp.maxMessageBytes} bytes for VASP ${vasp.id}`);
+  }
+
+  const message: CoreMessage = {
+    id: ctx.messageId,
+    originator: partyOf(sender),
+    recipients,
+    contentType: 'application/vnd.wap.multipart.mixed',
+    parts,
+    expiresAt: now + Math.min(lifetime, ctx.maxExpiryMs),
+    deliveryReport: callbackUrl !== undefined,
+    readReport: false,
+    priority: 'normal',
+    messageClass: 'personal',
+    origin: callbackUrl !== undefined ? { iface: 'rest', peer: vasp.id, callbackUrl } : { iface: 'rest', peer: vasp.id },
+    receivedAt: now,
+  };
+  const smil = parts.find((p) => p.contentType === 'application/smil');
+  if (smil) {
+    // A presentation: the SMIL part is the root and names the others by Content-ID or Content-Location.
+    parts.forEach((p) => (p.contentId = `<part${p.index}>`));
+    message.contentType = 'application/vnd.wap.multipart.related';
+    message.contentTypeParams = { type: 'application/smil', start: smil.contentId! };
+  }
+  const subject = one.get('subject');
+  if (subject !== undefined) message.subject = subject;
+  return { message, content: bodies };
+}
+
+/** A recipient or sender as a provider writes it: an e-mail address, a short code, or a phone number. */
+function partyOf(text: string): Party {
+  const s = text.trim();
+  if (s.includes('@')) return toParty({ kind: 'email', value: s });
+  if (isShortCode(s)) return toParty({ kind: 'shortCode', value: s });
+  return toParty({ kind: 'number', value: s });
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
   }
 }

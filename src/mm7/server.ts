@@ -9,7 +9,7 @@ import type { Queue, Throttle } from '../store/types.js';
 import { cancel, replace, type Answer } from './cancel-replace.js';
 import { Intake, type IntakeOptions } from './intake.js';
 import { Mm7Refusal } from './refusal.js';
-import { RestApi, type RestApiOptions } from './rest.js';
+import { RestApi } from './rest.js';
 import { toSubmission } from './submit.js';
 import { VaspDirectory } from './vasps.js';
 import { listenHttp } from '../ops/http-listen.js';
@@ -43,9 +43,7 @@ export class Mm7Server {
     const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log, slotMs: o.config.requestTimeoutMs };
     if (o.now) intake.now = o.now;
     this.intake = new Intake(intake);
-    const restOptions: RestApiOptions = { config: o.config, queue: o.queue, intake: this.intake, metrics: o.metrics, log: o.log.child({ api: 'rest' }) };
-    if (o.now) restOptions.now = o.now;
-    this.rest = new RestApi(restOptions);
+    this.rest = new RestApi({ config: o.config, queue: o.queue, intake: this.intake, metrics: o.metrics, log: o.log.child({ api: 'rest' }) });
     this.server = createServer(
       {
         requestTimeout: o.config.requestTimeoutMs,

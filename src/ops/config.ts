@@ -34,6 +34,10 @@ export const VaspSchema = z
     burst: z.coerce.number().int().min(1).default(50).describe('token bucket burst for submissions'),
     maxInFlight: z.coerce.number().int().min(1).default(20).describe('submissions of this VASP processed at once'),
     url: z.string().url().optional().describe("the VASP's own MM7 URL for deliveries and reports"),
+    callbackUrlPrefixes: z
+      .array(z.string().url())
+      .optional()
+      .describe('REST callbackUrl must start with one of these (unset = any http(s) URL): the gateway POSTs from inside the network'),
     version: z
       .string()
       .default('REL-6-MM7-1-4')
