@@ -13,17 +13,15 @@
  * after. `--messages=N` sets the messages per process (default 30,000).
  * Run with `npm run bench` (or `npm run build && node dist/bench/queue.js`).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createRedisStore } from '../src/store/redis/index.js';
 import type { LeasedJob } from '../src/store/types.js';
 import { benchMessage, CONTENT, deletePrefix, PEERS, runCycle, warmUp, type CycleResult } from './queue-worker.js';
+import { onPath, startRedis, type RedisServer } from './redis-server.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -35,66 +33,6 @@ const CYCLE = { inFlight: 64, batch: 32, perPeer: 8, consumers: 1 };
 
 const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const freshPrefix = (what: string) => `mmsc-bench-${what}-${randomBytes(4).toString('hex')}`;
-
-// ---------------------------------------------------------------------------------------------------------
-// A private redis-server: nobody else's traffic in the figures, and the persistence settings we choose.
-
-interface Server {
-  url: string;
-  stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(extra: readonly string[]): Promise<Server> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'mmsc-bench-redis-'));
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log'), ...extra],
-    { stdio: 'ignore' },
-  );
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill); // never outlive the bench
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch {
-      probe.disconnect();
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server did not start on port ${port}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  probe.disconnect();
-  return {
-    url,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await gone;
-      }
-      process.removeListener('exit', kill);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Server-side accounting: CPU of the redis-server process and per-command time, as deltas over a phase.
@@ -348,10 +286,10 @@ async function idleShare(ms = 1_000): Promise<number> {
 
 async function main(): Promise<void> {
   const idleBefore = await idleShare();
-  let server: Server | undefined;
+  let server: RedisServer | undefined;
   let url = process.env.REDIS_URL;
   if (!url) {
-    if (!(process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, 'redis-server')))) {
+    if (!onPath('redis-server')) {
       throw new Error('no REDIS_URL and no redis-server on PATH: set REDIS_URL=redis://host:port or install redis-server');
     }
     server = await startRedis([]);
