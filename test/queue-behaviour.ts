@@ -560,6 +560,22 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     t.strictSame(await grant(throttle.acquire('Q', leases('q', 3, T0 + 9000), limits)), { granted: 2, retryAfterMs: 20, waitMs: [0, 0] }, 'each peer has its own slots');
   });
 
+  t.test(`${name}: throttle: acquires and releases made at once are granted in call order, each slot freed`, async (t) => {
+    const { throttle } = await setup(t);
+    const limits = { rate: 1000, burst: 1000, maxInFlight: 3 };
+    // Issued together (one turn of the event loop): a backend may send them as one batch.
+    const [a, b, c] = await Promise.all([
+      throttle.acquire('P', [{ lease: 'a1', leaseUntil: T0 + 9000 }, { lease: 'a2', leaseUntil: T0 + 9000 }], limits),
+      throttle.acquire('P', [{ lease: 'b1', leaseUntil: T0 + 9000 }, { lease: 'b2', leaseUntil: T0 + 9000 }], limits),
+      throttle.acquire('P', [{ lease: 'c1', leaseUntil: T0 + 9000 }], limits),
+    ]);
+    t.strictSame(await grant(Promise.resolve(a!)), { granted: 2, retryAfterMs: 0, waitMs: [0, 0] }, 'the first call: both');
+    t.strictSame(await grant(Promise.resolve(b!)), { granted: 1, retryAfterMs: 20, waitMs: [0] }, 'the second: the last free slot');
+    t.strictSame(await grant(Promise.resolve(c!)), { granted: 0, retryAfterMs: 20, waitMs: [] }, 'the third: none');
+    await Promise.all([throttle.release('P', 'a1'), throttle.release('P', 'a2'), throttle.release('P', 'b1')]);
+    t.strictSame(await grant(throttle.acquire('P', leases('d', 4, T0 + 9000), limits)), { granted: 3, retryAfterMs: 20, waitMs: [0, 0, 0] }, 'all three slots freed');
+  });
+
   t.test(`${name}: throttle: only granted deliveries hold a slot`, async (t) => {
     const { throttle, clock } = await setup(t);
     const limits = { rate: 1, burst: 1, maxInFlight: 2 }; // I = 1000 ms, τ = 0

@@ -1,5 +1,5 @@
 --[[
-  Free the in-flight slot of one lease.
-  KEYS[1] slots P:{t:<peer>}:f   ARGV[1] lease token
+  Free the in-flight slots of one or more leases (the client batches the releases of one turn).
+  KEYS[1] slots P:{t:<peer>}:f   ARGV lease tokens
 ]]
-return redis.call('ZREM', KEYS[1], ARGV[1])
+return redis.call('ZREM', KEYS[1], unpack(ARGV))
