@@ -60,6 +60,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** SMPP PDUs by SMSC connection, command (submit_sm, deliver_sm, enquire_link, bind_*...), direction and command_status. */
+  readonly smppPdus = new Counter({
+    name: 'mmsc_smpp_pdus_total',
+    help: 'SMPP PDUs sent (out) and received (in), by SMSC, command and command_status (hex)',
+    labelNames: ['smsc', 'command', 'direction', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly smppBound = new Gauge({
+    name: 'mmsc_smpp_bound',
+    help: '1 while the connection to the SMSC is bound, else 0',
+    labelNames: ['smsc'] as const,
+    registers: [this.registry],
+  });
+
+  readonly smppWindow = new Gauge({
+    name: 'mmsc_smpp_window_in_flight',
+    help: 'submit_sm sent to the SMSC and not yet answered',
+    labelNames: ['smsc'] as const,
+    registers: [this.registry],
+  });
+
   readonly storeInfo = new Gauge({
     name: 'mmsc_store_info',
     help: 'The queue backend in use (1); durable=false means accepted messages die with the process',
