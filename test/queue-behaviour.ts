@@ -4,11 +4,12 @@
 import type { Test } from 'tap';
 import type { CoreMessage } from '../src/core/message.js';
 import { LeaseLostError, THROTTLE_HORIZON_MS } from '../src/store/types.js';
-import type { LeasedJob, Queue, QueueOptions, Throttle, ThrottleGrant } from '../src/store/types.js';
+import type { LeasedJob, Queue, QueueOptions, SubscriberStore, Throttle, ThrottleGrant } from '../src/store/types.js';
 
 export interface StoreUnderTest {
   queue: Queue;
   throttle: Throttle;
+  subscribers: SubscriberStore;
   cleanup: () => Promise<void>;
 }
 
@@ -74,7 +75,7 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     const clock = { now: T0 };
     const store = await make({ ...opts, now: () => clock.now });
     tt.teardown(store.cleanup);
-    return { queue: store.queue, throttle: store.throttle, clock };
+    return { queue: store.queue, throttle: store.throttle, subscribers: store.subscribers, clock };
   }
 
   t.test(`${name}: enqueue stores a copy of message and content; ack ends each recipient`, async (t) => {
@@ -326,6 +327,33 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     t.equal(await queue.replace(makeMessage('keep', ['+1555000001'], { subject: 'only the model' })), 'replaced');
     t.strictSame((await queue.content('keep'))?.map((b) => b.toString('hex')), ['68656c6c6f', '00017fff'], 'content kept when none is given');
     t.equal((await queue.message('keep'))?.subject, 'only the model');
+  });
+
+  t.test(`${name}: note adds a history entry without changing the state`, async (t) => {
+    const { queue, clock } = await setup(t);
+    await queue.enqueue(makeMessage('n', ['+1555000001']), content(), ['P']);
+    const [job] = await queue.take(1);
+    await queue.ack(job!, 'delivered', 'accepted by the SMSC');
+    clock.now = T0 + 5000;
+    t.equal(await queue.note('n', 0, 'receipt DELIVRD'), true);
+    t.strictSame(await queue.states('n'), ['delivered']);
+    t.strictSame((await queue.history('n', 0)).slice(-2), [
+      { at: T0, state: 'delivered', attempt: 1, detail: 'accepted by the SMSC' },
+      { at: T0 + 5000, state: 'delivered', attempt: 1, detail: 'receipt DELIVRD' },
+    ]);
+    t.equal(await queue.note('n', 7, 'x'), false, 'unknown recipient');
+    t.equal(await queue.note('nope', 0, 'x'), false, 'unknown message');
+  });
+
+  t.test(`${name}: subscriber flags: opted out, text-only, cleared`, async (t) => {
+    const { subscribers } = await setup(t);
+    t.strictSame(await subscribers.get('+15550000009'), { optedOut: false, textOnly: false });
+    await subscribers.setOptedOut('+15550000009', true);
+    await subscribers.setTextOnly('+15550000010', true);
+    t.strictSame(await subscribers.get('+15550000009'), { optedOut: true, textOnly: false });
+    t.strictSame(await subscribers.get('+15550000010'), { optedOut: false, textOnly: true });
+    await subscribers.setOptedOut('+15550000009', false);
+    t.strictSame(await subscribers.get('+15550000009'), { optedOut: false, textOnly: false }, 'START clears it');
   });
 
   t.test(`${name}: expired messages end 'expired', never delivered`, async (t) => {

@@ -98,6 +98,7 @@ async function main(): Promise<void> {
     return {
       queue: store.queue,
       throttle: store.throttle,
+      subscribers: store.subscribers,
       cleanup: async () => {
         await store.queue.close().catch(() => {});
         await store.throttle.close().catch(() => {});

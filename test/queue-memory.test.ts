@@ -8,6 +8,7 @@ queueSuite(t, 'memory', async (opts) => {
   return {
     queue: store.queue,
     throttle: store.throttle,
+    subscribers: store.subscribers,
     cleanup: async () => {
       await store.queue.close();
       await store.throttle.close();

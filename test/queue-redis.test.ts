@@ -30,6 +30,7 @@ queueSuite(t, 'redis', async (opts) => {
   return {
     queue: store.queue,
     throttle: store.throttle,
+    subscribers: store.subscribers,
     cleanup: async () => {
       // The suite may have closed the store already (and the store may quit its connection on close).
       await store.queue.close().catch(() => {});

@@ -62,6 +62,12 @@ export interface Queue {
    */
   replace(message: CoreMessage, content?: readonly Buffer[]): Promise<'replaced' | 'too-late' | 'unknown'>;
 
+  /**
+   * Add an entry to a recipient's history without changing its state (e.g. an SMSC delivery receipt that
+   * arrives after the job ended). False for an unknown message or recipient.
+   */
+  note(messageId: string, recipientIndex: number, detail: string): Promise<boolean>;
+
   message(messageId: string): Promise<CoreMessage | undefined>;
   content(messageId: string): Promise<Buffer[] | undefined>;
   /** The state history of one recipient, oldest first. */
@@ -74,6 +80,22 @@ export interface Queue {
   stats(): Promise<QueueStats>;
 
   close(): Promise<void>;
+}
+
+/**
+ * What the gateway knows about a subscriber besides routing, shared by every instance: opted out (the
+ * subscriber sent STOP: nothing more is sent to it), and text-only (its handset takes no MMS: the text SMS
+ * fallback is used instead). Keyed by canonical address (+E.164).
+ */
+export interface SubscriberStore {
+  get(address: string): Promise<SubscriberFlags>;
+  setOptedOut(address: string, optedOut: boolean): Promise<void>;
+  setTextOnly(address: string, textOnly: boolean): Promise<void>;
+}
+
+export interface SubscriberFlags {
+  optedOut: boolean;
+  textOnly: boolean;
 }
 
 export interface LeasedJob {

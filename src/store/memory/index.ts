@@ -1,4 +1,5 @@
-import type { Queue, QueueOptions, Throttle } from '../types.js';
+import type { Queue, QueueOptions, SubscriberStore, Throttle } from '../types.js';
+import { MemorySubscribers } from './subscribers.js';
 import { MemoryQueue } from './queue.js';
 import { MemoryThrottle } from './throttle.js';
 
@@ -9,9 +10,10 @@ export { MemoryThrottle } from './throttle.js';
 export function createMemoryStore(options: Partial<QueueOptions> = {}): {
   queue: Queue;
   throttle: Throttle;
+  subscribers: SubscriberStore;
   backend: 'memory';
   durable: false;
 } {
   const throttle = new MemoryThrottle(options.now ? { now: options.now } : {});
-  return { queue: new MemoryQueue(options), throttle, backend: 'memory', durable: false };
+  return { queue: new MemoryQueue(options), throttle, subscribers: new MemorySubscribers(), backend: 'memory', durable: false };
 }

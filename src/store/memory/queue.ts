@@ -287,6 +287,14 @@ export class MemoryQueue implements Queue {
     return 'replaced';
   }
 
+  async note(messageId: string, recipientIndex: number, detail: string): Promise<boolean> {
+    const now = this.begin();
+    const job = this.messages.get(messageId)?.jobs[recipientIndex];
+    if (!job) return false;
+    job.history.push({ at: now, state: job.state, attempt: job.attempt, detail });
+    return true;
+  }
+
   async message(messageId: string): Promise<CoreMessage | undefined> {
     this.begin();
     const msg = this.messages.get(messageId);

@@ -1,7 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { Queue, QueueOptions, Throttle } from '../types.js';
+import type { Queue, QueueOptions, SubscriberStore, Throttle } from '../types.js';
 import { KeySpace } from './keys.js';
 import { RedisQueue } from './queue.js';
+import { RedisSubscribers } from './subscribers.js';
 import { RedisThrottle } from './throttle.js';
 
 export interface RedisStoreOptions extends Partial<QueueOptions> {
@@ -17,11 +18,11 @@ export interface RedisStoreOptions extends Partial<QueueOptions> {
   shards?: number;
 }
 
-export function createRedisStore(options: RedisStoreOptions): { queue: Queue; throttle: Throttle; backend: 'redis'; durable: true } {
+export function createRedisStore(options: RedisStoreOptions): { queue: Queue; throttle: Throttle; subscribers: SubscriberStore; backend: 'redis'; durable: true } {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
   const queue = new RedisQueue(options.redis, keys, options);
   const throttle = new RedisThrottle(options.redis, keys, options.now);
-  return { queue, throttle, backend: 'redis', durable: true };
+  return { queue, throttle, subscribers: new RedisSubscribers(options.redis, options.prefix), backend: 'redis', durable: true };
 }
 
 export { KeySpace, RedisQueue, RedisThrottle };

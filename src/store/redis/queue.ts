@@ -36,6 +36,7 @@ export class RedisQueue implements Queue {
   private readonly hideScript: ScriptCall;
   private readonly cancelScript: ScriptCall;
   private readonly replaceScript: ScriptCall;
+  private readonly noteScript: ScriptCall;
   private nextShard = 0;
   private closed = false;
   private layout: Promise<void> | undefined;
@@ -55,6 +56,7 @@ export class RedisQueue implements Queue {
     this.hideScript = script(redis, 'mmscHide');
     this.cancelScript = script(redis, 'mmscCancel');
     this.replaceScript = script(redis, 'mmscReplace');
+    this.noteScript = script(redis, 'mmscNote');
     this.settles = new Batcher((p, ops) => this.settleBatch(p, ops));
     // MGET: every content key of a shard is in the shard's slot, so one MGET reads a batch, on Cluster too.
     this.reads = new Batcher((p, ids) => this.redis.mgetBuffer(...ids.map((id) => `${p}c:${id}`)));
@@ -222,6 +224,12 @@ export class RedisQueue implements Queue {
       this.opts.now(),
     ];
     return (await this.replaceScript([`${p}m:${message.id}`, `${p}c:${message.id}`, `${p}peers`], args)) as 'replaced' | 'too-late' | 'unknown';
+  }
+
+  async note(messageId: string, recipientIndex: number, detail: string): Promise<boolean> {
+    this.check();
+    const p = this.keys.shard(this.keys.shardOf(messageId));
+    return (await this.noteScript([`${p}m:${messageId}`], [recipientIndex, this.opts.now(), oneLine(detail)])) === 1;
   }
 
   async message(messageId: string): Promise<CoreMessage | undefined> {

@@ -15,6 +15,7 @@ const SCRIPTS = {
   mmscSettle: { file: 'settle-3.lua', common: true },
   mmscCancel: { file: 'cancel-3.lua', common: true },
   mmscReplace: { file: 'replace-3.lua', common: true },
+  mmscNote: { file: 'note-1.lua', common: true },
   mmscHide: { file: 'hide-2.lua', common: false },
   mmscThrottleAcquire: { file: 'throttle-acquire-2.lua', common: false },
   mmscThrottleRelease: { file: 'throttle-release-1.lua', common: false },
