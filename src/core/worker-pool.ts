@@ -25,6 +25,12 @@ export interface WorkerPoolOptions {
    * report twice rather than never; when it throws, the job is not acked and is delivered again.
    */
   onFinal?: (job: LeasedJob, state: 'delivered' | 'rejected' | 'failed' | 'expired', detail?: string) => Promise<void>;
+  /**
+   * A last word on each job after routing, for what the synchronous router cannot know: subscriber flags
+   * in the store (opted out: refuse; text-only: the SMS fallback instead of the router's route). Returns
+   * the route to use, or { refuse } to end the job rejected. Unset: the router's route.
+   */
+  resolve?: (job: LeasedJob, route: Route | undefined) => Promise<Route | { refuse: string } | undefined>;
 }
 
 /** The outcome of one delivery attempt, for metrics and (later) delivery reports. */
@@ -40,7 +46,7 @@ export interface Outcome {
  * or limited peer does not hold up the others. Emits 'outcome' for every settled attempt.
  */
 export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
-  private readonly o: Required<Omit<WorkerPoolOptions, 'log' | 'onFinal'>> & Pick<WorkerPoolOptions, 'onFinal'> & { log: Logger };
+  private readonly o: Required<Omit<WorkerPoolOptions, 'log' | 'onFinal' | 'resolve'>> & Pick<WorkerPoolOptions, 'onFinal' | 'resolve'> & { log: Logger };
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly active = new Set<Promise<void>>();
@@ -136,16 +142,21 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
   /** Group by route peer, ask each peer's throttle once, start the granted deliveries, defer the rest. */
   private async dispatch(jobs: LeasedJob[]): Promise<void> {
     const byPeer = new Map<string, { route: Route; jobs: LeasedJob[] }>();
-    for (const job of jobs) {
-      const route = this.o.router.route(job.message, job.recipientIndex);
-      if (!route) {
-        this.track(this.settle(job, { status: 'rejected', detail: 'no route to recipient' }, undefined));
-        continue;
+    const routes = await Promise.all(jobs.map((job) => this.routeOf(job)));
+    jobs.forEach((job, k) => {
+      const route = routes[k];
+      if (route && 'retry' in route) {
+        this.track(this.settle(job, { status: 'retry', error: route.retry }, undefined));
+        return;
+      }
+      if (!route || 'refuse' in route) {
+        this.track(this.settle(job, { status: 'rejected', detail: route?.refuse ?? 'no route to recipient' }, undefined));
+        return;
       }
       const g = byPeer.get(route.peer) ?? { route, jobs: [] };
       g.jobs.push(job);
       byPeer.set(route.peer, g);
-    }
+    });
     await Promise.all(
       [...byPeer.values()].map(async ({ route, jobs: group }) => {
         let grant: ThrottleGrant = { granted: 0, retryAfterMs: this.o.maxPollMs, waitMs: [] };
@@ -173,6 +184,18 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
         }
       }),
     );
+  }
+
+  private async routeOf(job: LeasedJob): Promise<Route | { refuse: string } | { retry: string } | undefined> {
+    const route = this.o.router.route(job.message, job.recipientIndex);
+    if (!this.o.resolve) return route;
+    try {
+      return await this.o.resolve(job, route);
+    } catch (err) {
+      // The subscriber store is unreachable: an opt-out must hold, so nothing is sent; the job is retried.
+      this.o.log.warn({ err, messageId: job.messageId }, 'could not resolve the route (subscriber store)');
+      return { retry: `route not resolved: ${err instanceof Error ? err.message : String(err)}` };
+    }
   }
 
   private track(p: Promise<void>): void {
