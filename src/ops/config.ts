@@ -49,6 +49,28 @@ export const VaspSchema = z
   })
   .strict();
 
+/** One SMSC connection (SMPP 3.4 ESME side). */
+export const SmscSchema = z
+  .object({
+    id: z.string().min(1).regex(/^[^{}\s]+$/, 'no braces or spaces').describe('connection name; the queue/throttle peer is smpp:<id>'),
+    host: z.string().min(1).describe('SMSC address'),
+    port: z.coerce.number().int().min(1).max(65535).default(2775).describe('SMSC port'),
+    systemId: z.string().min(1).max(15).describe('bind system_id'),
+    password: z.string().max(8).default('').describe('bind password (SMPP 3.4: at most 8 characters)'),
+    systemType: z.string().max(12).optional().describe('bind system_type'),
+    bindMode: z.enum(['transceiver', 'transmitter+receiver']).default('transceiver').describe('one transceiver session, or a transmitter and a receiver'),
+    window: z.coerce.number().int().min(1).max(1000).default(10).describe('submit_sm outstanding at once'),
+    enquireLinkMs: z.coerce.number().int().min(1000).default(30_000).describe('keep-alive interval'),
+    prefixes: z.array(z.string().regex(/^\+?\d*$/, 'digits, optionally after +')).default([]).describe("destinations this SMSC serves, by prefix of +E.164 (longest match wins); [] = any"),
+    rate: z.coerce.number().positive().default(100).describe('submit_sm per second (all instances)'),
+    burst: z.coerce.number().int().min(1).default(100).describe('token bucket burst'),
+    maxInFlight: z.coerce.number().int().min(1).default(100).describe('deliveries in progress at once over this SMSC (all instances)'),
+    registeredDelivery: flag.default(true).describe('ask for delivery receipts'),
+    sourceAddr: z.string().min(1).default('MMSC').describe('source address of text SMS (fallback, confirmations)'),
+    messagePayload: flag.default(false).describe('send long text in one message_payload TLV instead of concatenated segments'),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     ops: z
@@ -104,11 +126,27 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    smpp: z
+      .object({
+        smscs: z.array(SmscSchema).default([]).describe('SMSC connections (file, or MMSC_SMPP_SMSCS as a JSON array); none = no SMPP'),
+        viewUrl: z
+          .string()
+          .regex(/\{id\}/, 'must contain {id}')
+          .default('http://127.0.0.1:8080/v/{id}')
+          .describe("the text fallback's link to the message ({id} = Message-ID); served by the MM1 web view"),
+        stopKeywords: z.array(z.string().min(1)).default(['STOP', 'UNSUBSCRIBE', 'STOPALL', 'CANCEL', 'END', 'QUIT']).describe('MO words that opt a subscriber out'),
+        startKeywords: z.array(z.string().min(1)).default(['START', 'SUBSCRIBE', 'UNSTOP']).describe('MO words that opt a subscriber back in'),
+        stopReply: z.string().default('You will receive no more messages from this service. Reply START to receive them again.').describe('confirmation SMS after STOP ("" = none)'),
+        startReply: z.string().default('You will receive messages from this service again. Reply STOP to end them.').describe('confirmation SMS after START ("" = none)'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type VaspConfig = z.infer<typeof VaspSchema>;
+export type SmscConfig = z.infer<typeof SmscSchema>;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -130,7 +168,7 @@ export function envKeys(): Map<string, string[]> {
 
 /** Keys whose environment value is a comma-separated list, or JSON. */
 const LIST_KEYS = new Set(['redis.cluster']);
-const JSON_KEYS = new Set(['mm7.vasps']);
+const JSON_KEYS = new Set(['mm7.vasps', 'smpp.smscs', 'smpp.stopKeywords', 'smpp.startKeywords']);
 
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
   const env = options.env ?? process.env;
