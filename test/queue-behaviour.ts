@@ -4,12 +4,13 @@
 import type { Test } from 'tap';
 import type { CoreMessage } from '../src/core/message.js';
 import { LeaseLostError, THROTTLE_HORIZON_MS } from '../src/store/types.js';
-import type { LeasedJob, Queue, QueueOptions, SubscriberStore, Throttle, ThrottleGrant } from '../src/store/types.js';
+import type { CorrelationStore, LeasedJob, Queue, QueueOptions, SubscriberStore, Throttle, ThrottleGrant } from '../src/store/types.js';
 
 export interface StoreUnderTest {
   queue: Queue;
   throttle: Throttle;
   subscribers: SubscriberStore;
+  correlations: CorrelationStore;
   cleanup: () => Promise<void>;
 }
 
@@ -75,7 +76,7 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     const clock = { now: T0 };
     const store = await make({ ...opts, now: () => clock.now });
     tt.teardown(store.cleanup);
-    return { queue: store.queue, throttle: store.throttle, subscribers: store.subscribers, clock };
+    return { queue: store.queue, throttle: store.throttle, subscribers: store.subscribers, correlations: store.correlations, clock };
   }
 
   t.test(`${name}: enqueue stores a copy of message and content; ack ends each recipient`, async (t) => {
@@ -343,6 +344,20 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     ]);
     t.equal(await queue.note('n', 7, 'x'), false, 'unknown recipient');
     t.equal(await queue.note('nope', 0, 'x'), false, 'unknown message');
+  });
+
+  t.test(`${name}: correlations are found until their TTL passes`, async (t) => {
+    const { correlations, clock } = await setup(t);
+    await correlations.put('smsc1:ab12', 'm1/0', 60_000);
+    await correlations.put('smsc1:short', 'm2/1', 80);
+    t.equal(await correlations.get('smsc1:ab12'), 'm1/0');
+    t.equal(await correlations.get('smsc1:short'), 'm2/1');
+    t.equal(await correlations.get('smsc1:other'), undefined);
+    // The memory store runs on the queue clock, Redis on its own (PX): move both past the short TTL.
+    clock.now = T0 + 100;
+    await new Promise((r) => setTimeout(r, 150));
+    t.equal(await correlations.get('smsc1:short'), undefined, 'expired');
+    t.equal(await correlations.get('smsc1:ab12'), 'm1/0', 'the long one is still there');
   });
 
   t.test(`${name}: subscriber flags: opted out, text-only, cleared`, async (t) => {

@@ -99,6 +99,7 @@ async function main(): Promise<void> {
       queue: store.queue,
       throttle: store.throttle,
       subscribers: store.subscribers,
+      correlations: store.correlations,
       cleanup: async () => {
         await store.queue.close().catch(() => {});
         await store.throttle.close().catch(() => {});

@@ -9,6 +9,7 @@ queueSuite(t, 'memory', async (opts) => {
     queue: store.queue,
     throttle: store.throttle,
     subscribers: store.subscribers,
+    correlations: store.correlations,
     cleanup: async () => {
       await store.queue.close();
       await store.throttle.close();

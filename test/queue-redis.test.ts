@@ -31,6 +31,7 @@ queueSuite(t, 'redis', async (opts) => {
     queue: store.queue,
     throttle: store.throttle,
     subscribers: store.subscribers,
+    correlations: store.correlations,
     cleanup: async () => {
       // The suite may have closed the store already (and the store may quit its connection on close).
       await store.queue.close().catch(() => {});

@@ -93,6 +93,16 @@ export interface SubscriberStore {
   setTextOnly(address: string, textOnly: boolean): Promise<void>;
 }
 
+/**
+ * Short-lived correlations shared by every instance: a peer's id for something we sent (an SMSC's
+ * message_id, later an MM4 Message-ID) -> our job, so that the receipt that comes back later, perhaps to
+ * another instance, finds it. Entries expire on their own.
+ */
+export interface CorrelationStore {
+  put(key: string, value: string, ttlMs: number): Promise<void>;
+  get(key: string): Promise<string | undefined>;
+}
+
 export interface SubscriberFlags {
   optedOut: boolean;
   textOnly: boolean;

@@ -1,4 +1,5 @@
-import type { Queue, QueueOptions, SubscriberStore, Throttle } from '../types.js';
+import type { CorrelationStore, Queue, QueueOptions, SubscriberStore, Throttle } from '../types.js';
+import { MemoryCorrelations } from './correlations.js';
 import { MemorySubscribers } from './subscribers.js';
 import { MemoryQueue } from './queue.js';
 import { MemoryThrottle } from './throttle.js';
@@ -11,9 +12,10 @@ export function createMemoryStore(options: Partial<QueueOptions> = {}): {
   queue: Queue;
   throttle: Throttle;
   subscribers: SubscriberStore;
+  correlations: CorrelationStore;
   backend: 'memory';
   durable: false;
 } {
   const throttle = new MemoryThrottle(options.now ? { now: options.now } : {});
-  return { queue: new MemoryQueue(options), throttle, subscribers: new MemorySubscribers(), backend: 'memory', durable: false };
+  return { queue: new MemoryQueue(options), throttle, subscribers: new MemorySubscribers(), correlations: new MemoryCorrelations(options.now), backend: 'memory', durable: false };
 }

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { Queue, QueueOptions, SubscriberStore, Throttle } from '../types.js';
+import type { CorrelationStore, Queue, QueueOptions, SubscriberStore, Throttle } from '../types.js';
+import { RedisCorrelations } from './correlations.js';
 import { KeySpace } from './keys.js';
 import { RedisQueue } from './queue.js';
 import { RedisSubscribers } from './subscribers.js';
@@ -18,11 +19,11 @@ export interface RedisStoreOptions extends Partial<QueueOptions> {
   shards?: number;
 }
 
-export function createRedisStore(options: RedisStoreOptions): { queue: Queue; throttle: Throttle; subscribers: SubscriberStore; backend: 'redis'; durable: true } {
+export function createRedisStore(options: RedisStoreOptions): { queue: Queue; throttle: Throttle; subscribers: SubscriberStore; correlations: CorrelationStore; backend: 'redis'; durable: true } {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
   const queue = new RedisQueue(options.redis, keys, options);
   const throttle = new RedisThrottle(options.redis, keys, options.now);
-  return { queue, throttle, subscribers: new RedisSubscribers(options.redis, options.prefix), backend: 'redis', durable: true };
+  return { queue, throttle, subscribers: new RedisSubscribers(options.redis, options.prefix), correlations: new RedisCorrelations(options.redis, options.prefix), backend: 'redis', durable: true };
 }
 
 export { KeySpace, RedisQueue, RedisThrottle };
