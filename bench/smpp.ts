@@ -1,0 +1,265 @@
+/**
+ * SMPP submit_sm throughput benchmark (target: >= 5,000 submit_sm/s at window 50), loopback.
+ *
+ * The client: SmppClient as the gateway runs it (metrics on, a silent logger), one transceiver bind.
+ * The SMSC: the test simulator (test/helpers/smsc.ts, node-smpp's server side; answers each submit_sm at
+ * once, records nothing) in a child process (`--smsc` mode of this file), so that it has its own event loop.
+ * For each window (1, 10, 50) the load is a closed loop of `window` callers, each submitting its next
+ * message as soon as the previous one resolves, so the window stays full and latency is the submit's own
+ * (submit() to submit_sm_resp): 160-octet short messages (data_coding 0, GSM text), `--count` submits per
+ * setting (default 20,000) after a warm-up of count/10.
+ *
+ * Printed per window: submits/s, latency p50/p99/max, CPU of the client process and of the SMSC child over
+ * the measured run (100% = one core), and whether the target holds. `--profile` records a CPU profile of the
+ * client over the window-50 run (node:inspector) and prints the functions and files with the most self time.
+ *
+ * Options: --count=20000 --windows=1,10,50 --profile. Run with `npm run bench` (or
+ * `npm run build && node dist/bench/smpp.js`).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { Session } from 'node:inspector/promises';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { Metrics } from '../src/ops/metrics.js';
+import { SmppClient, type SubmitSm } from '../src/smpp/client.js';
+import { startSmsc } from '../test/helpers/smsc.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const stringArg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+const COUNT = Number(stringArg('count') ?? 20_000);
+const WINDOWS = (stringArg('windows') ?? '1,10,50').split(',').map(Number);
+const TARGET_RATE = 5_000; // submit_sm/s
+const TARGET_WINDOW = 50;
+const SYSTEM_ID = 'bench';
+const PASSWORD = 'bench';
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+// ---------------------------------------------------------------------------------------------------------
+// The SMSC child.
+
+type ToChild = { kind: 'mark' } | { kind: 'read' };
+type FromChild = { kind: 'ready'; port: number } | { kind: 'marked' } | { kind: 'cpu'; cpuMs: number; received: number };
+
+async function smscChild(): Promise<void> {
+  const smsc = await startSmsc({ systemId: SYSTEM_ID, password: PASSWORD, record: false });
+  let cpu0 = process.cpuUsage();
+  let received0 = 0;
+  const send = (m: FromChild) => process.send!(m);
+  process.on('message', (m: ToChild) => {
+    if (m.kind === 'mark') {
+      cpu0 = process.cpuUsage();
+      received0 = smsc.received;
+      send({ kind: 'marked' });
+    } else {
+      const cpu = process.cpuUsage(cpu0);
+      send({ kind: 'cpu', cpuMs: (cpu.user + cpu.system) / 1000, received: smsc.received - received0 });
+    }
+  });
+  process.on('disconnect', () => process.exit(0)); // the parent is gone: never outlive it
+  send({ kind: 'ready', port: smsc.port });
+}
+
+interface SmscHandle {
+  port: number;
+  mark(): Promise<void>;
+  read(): Promise<{ cpuMs: number; received: number }>;
+  close(): void;
+}
+
+async function forkSmsc(): Promise<SmscHandle> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--smsc'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  const next = <K extends FromChild['kind']>(kind: K): Promise<Extract<FromChild, { kind: K }>> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (m: FromChild) => {
+        if (m.kind !== kind) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(m as Extract<FromChild, { kind: K }>);
+      };
+      const onExit = (code: number | null) => reject(new Error(`SMSC child exited (${code}) while waiting for "${kind}"`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const { port } = await next('ready');
+  return {
+    port,
+    async mark() {
+      const r = next('marked');
+      child.send({ kind: 'mark' } satisfies ToChild);
+      await r;
+    },
+    async read() {
+      const r = next('cpu');
+      child.send({ kind: 'read' } satisfies ToChild);
+      return r;
+    },
+    close() {
+      child.disconnect();
+      process.removeListener('exit', kill);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The load.
+
+/** 160 GSM characters, numbered so that every message differs. */
+function message(i: number): SubmitSm {
+  const text = `bench ${String(i).padStart(8, '0')} `.padEnd(160, 'abcdefghijklmnopqrstuvwxyz0123456789 ');
+  return {
+    sourceAddr: '12345',
+    sourceAddrTon: 3,
+    sourceAddrNpi: 0,
+    destinationAddr: `4917${String(i % 10_000_000).padStart(8, '0')}`,
+    destAddrTon: 1,
+    destAddrNpi: 1,
+    esmClass: 0,
+    dataCoding: 0,
+    registeredDelivery: 0,
+    shortMessage: Buffer.from(text.slice(0, 160), 'latin1'),
+  };
+}
+
+/** `count` submits by `callers` callers in a closed loop; every latency in ms. */
+async function closedLoop(client: SmppClient, count: number, callers: number, first: number): Promise<Float64Array> {
+  const latencies = new Float64Array(count);
+  let issued = 0;
+  const caller = async () => {
+    while (issued < count) {
+      const i = issued++;
+      const t0 = performance.now();
+      await client.submit(message(first + i));
+      latencies[i] = performance.now() - t0;
+    }
+  };
+  await Promise.all(Array.from({ length: callers }, caller));
+  return latencies.sort();
+}
+
+const pct = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+
+interface Figure {
+  window: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  max: number;
+  clientCpu: number;
+  smscCpu: number;
+  profile: string[] | undefined;
+}
+
+async function run(smsc: SmscHandle, window: number, profile: boolean): Promise<Figure> {
+  const client = new SmppClient({
+    id: 'bench',
+    host: '127.0.0.1',
+    port: smsc.port,
+    systemId: SYSTEM_ID,
+    password: PASSWORD,
+    window,
+    log: pino({ level: 'silent' }),
+    metrics: new Metrics(),
+  });
+  client.start();
+  while (!client.bound) await sleep(5);
+  await closedLoop(client, Math.ceil(COUNT / 10), window, 0);
+
+  let session: Session | undefined;
+  if (profile) {
+    session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  await smsc.mark();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const latencies = await closedLoop(client, COUNT, window, COUNT);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const child = await smsc.read();
+  let summary: string[] | undefined;
+  if (session) {
+    const { profile: p } = await session.post('Profiler.stop');
+    session.disconnect();
+    summary = profileSummary(p as unknown as CpuProfile);
+  }
+  await client.close();
+  if (child.received !== COUNT) throw new Error(`the SMSC received ${child.received} submit_sm, expected ${COUNT}`);
+  return {
+    window,
+    rate: COUNT / seconds,
+    p50: pct(latencies, 0.5),
+    p99: pct(latencies, 0.99),
+    max: latencies[latencies.length - 1]!,
+    clientCpu: (cpu.user + cpu.system) / 1000 / 1000 / seconds,
+    smscCpu: child.cpuMs / 1000 / seconds,
+    profile: summary,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Profile summary: self time by function and by file/package.
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function profileSummary(profile: CpuProfile, top = 15): string[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const fns = new Map<string, number>();
+  const files = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    const f = byId.get(id)!;
+    total += dt;
+    const where = f.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'node_modules/').replace(/^.*\/dist\//, '');
+    const fn = `${f.functionName || '(anonymous)'} ${where ? `${where}:${f.lineNumber + 1}` : ''}`.trim();
+    fns.set(fn, (fns.get(fn) ?? 0) + dt);
+    const group = where ? where.replace(/^(node_modules\/(?:@[^/]+\/)?[^/]+).*$/, '$1') : f.functionName;
+    files.set(group, (files.get(group) ?? 0) + dt);
+  });
+  const rows = (m: Map<string, number>, n: number) =>
+    [...m]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, n)
+      .map(([k, us]) => `    ${fmt((100 * us) / total, 1).padStart(5)}%  ${fmt(us / 1000).padStart(6)} ms  ${k}`);
+  return [`client profile (${fmt(total / 1000)} ms sampled; self time)`, '  by file / package:', ...rows(files, 10), '  by function:', ...rows(fns, top)];
+}
+
+async function main(): Promise<void> {
+  console.log(`SMPP submit_sm benchmark: ${fmt(COUNT)} submits per window, 160-octet short messages, loopback, SMSC simulator in a child process`);
+  const smsc = await forkSmsc();
+  const figures: Figure[] = [];
+  try {
+    for (const window of WINDOWS) {
+      const f = await run(smsc, window, flag('profile') && window === TARGET_WINDOW);
+      figures.push(f);
+      console.log(
+        `  window ${String(window).padStart(3)}: ${fmt(f.rate).padStart(7)} submit_sm/s, latency p50 ${fmt(f.p50, 2)} ms, p99 ${fmt(f.p99, 2)} ms, ` +
+          `max ${fmt(f.max, 1)} ms; CPU client ${fmt(100 * f.clientCpu)}%, SMSC ${fmt(100 * f.smscCpu)}%`,
+      );
+      for (const l of f.profile ?? []) console.log(`  ${l}`);
+    }
+  } finally {
+    smsc.close();
+  }
+  const target = figures.find((f) => f.window === TARGET_WINDOW);
+  if (target)
+    console.log(
+      `target: >= ${fmt(TARGET_RATE)} submit_sm/s at window ${TARGET_WINDOW}: ${fmt(target.rate)}/s, ${target.rate >= TARGET_RATE ? 'MET' : 'NOT MET'}`,
+    );
+}
+
+if (flag('smsc')) await smscChild();
+else await main();
