@@ -82,7 +82,8 @@ async function serve(argv: string[]): Promise<number> {
   const log = createLogger(config);
   const gateway = new Gateway(config, log);
   const listeners = await gateway.start();
-  for (const l of listeners) process.stdout.write(`${l.iface.padEnd(5)} listening on ${l.address}\n`);
+  // The SMPP side is a client (ESME): its line names the SMSC it binds to rather than a local port.
+  for (const l of listeners) process.stdout.write(`${l.iface.padEnd(5)} ${l.iface === 'smpp' ? 'binding to' : 'listening on'} ${l.address}\n`);
   await new Promise<void>((done) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'shutting down');

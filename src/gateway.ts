@@ -2,6 +2,9 @@ import { StaticRouter } from './core/static-router.js';
 import { ReportGenerator } from './core/reports.js';
 import { addVaspRoutes } from './mm7/routes.js';
 import { Mm7Server } from './mm7/server.js';
+import type { Route } from './core/router.js';
+import { KEYWORD_REPLY_PEER, SmppEdge } from './smpp/edge.js';
+import type { LeasedJob } from './store/types.js';
 import { WorkerPool } from './core/worker-pool.js';
 import type { Config } from './ops/config.js';
 import type { Logger } from './ops/logger.js';
@@ -29,6 +32,7 @@ export class Gateway {
   readonly workers: WorkerPool;
   private readonly ops: OpsServer;
   private readonly mm7: Mm7Server | undefined;
+  readonly smpp: SmppEdge | undefined;
   private listeners: Listener[] = [];
   private stopping = false;
   private connecting: Promise<void> | undefined;
@@ -50,8 +54,20 @@ export class Gateway {
       concurrency: config.queue.concurrency,
       retry: { baseMs: config.queue.retryBaseMs, factor: 2, maxMs: config.queue.retryMaxMs, jitter: 0.2 },
       onFinal: (job, state, detail) => reports.final(job.message, job.recipientIndex, state, detail),
+      resolve: (job, route) => this.resolve(job, route),
     });
     this.workers.on('outcome', (o) => this.metrics.queueOutcomes.inc({ state: o.state }));
+    if (config.smpp.smscs.length > 0) {
+      this.smpp = new SmppEdge({
+        config: config.smpp,
+        queue: this.store.queue,
+        subscribers: this.store.subscribers,
+        correlations: this.store.correlations,
+        router: this.router,
+        metrics: this.metrics,
+        log: log.child({ iface: 'smpp' }),
+      });
+    }
     if (config.mm7.enabled) {
       addVaspRoutes(this.router, { config: config.mm7, metrics: this.metrics, log: log.child({ iface: 'mm7', direction: 'out' }) });
       this.mm7 = new Mm7Server({
@@ -65,6 +81,20 @@ export class Gateway {
     }
   }
 
+  /**
+   * Subscriber flags decide last: nothing goes to a subscriber who opted out (STOP), except the
+   * confirmation of it; a text-only subscriber gets the SMS fallback instead of the router's route.
+   */
+  private async resolve(job: LeasedJob, route: Route | undefined): Promise<Route | { refuse: string } | undefined> {
+    const m = job.message;
+    const r = m.recipients[job.recipientIndex];
+    if (m.report || !r || r.type !== 'plmn' || (m.origin.iface === 'smpp' && m.origin.peer === KEYWORD_REPLY_PEER)) return route;
+    const flags = await this.store.subscribers.get(r.address);
+    if (flags.optedOut) return { refuse: 'recipient opted out (STOP)' };
+    if (flags.textOnly) return this.smpp?.textRoute(r.address) ?? route;
+    return route;
+  }
+
   async start(): Promise<Listener[]> {
     // The ops listener comes first, so that health and metrics answer while the store connects.
     const address = await this.ops.listen(this.config.ops.host, this.config.ops.port);
@@ -74,6 +104,12 @@ export class Gateway {
       const mm7 = await this.mm7.listen(this.config.mm7.host, this.config.mm7.port);
       this.listeners.push({ iface: 'mm7', address: mm7 });
       this.log.info({ iface: 'mm7', address: mm7, vasps: this.config.mm7.vasps.length }, 'listening');
+    }
+    if (this.smpp) {
+      for (const address of this.smpp.addresses) {
+        this.listeners.push({ iface: 'smpp', address });
+        this.log.info({ iface: 'smpp', address }, 'SMSC connection');
+      }
     }
     // An unreachable Redis does not stop the start: /readyz says 503 until the store answers, then the
     // workers start (a gateway restarted in a loop by its supervisor would help nobody).
@@ -92,6 +128,8 @@ export class Gateway {
         await this.store.ready();
         if (this.stopping) return;
         this.workers.start();
+        // SMPP binds once the store answers: MO messages and receipts need it.
+        this.smpp?.start();
         this.ops.ready = true;
         this.log.info({ backend: this.store.backend }, 'ready');
         return;
@@ -108,6 +146,7 @@ export class Gateway {
     this.ops.ready = false;
     await this.mm7?.close();
     await this.workers.stop();
+    await this.smpp?.close();
     await this.store.close();
     await this.ops.close();
     this.log.info('stopped');

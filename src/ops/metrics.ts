@@ -82,6 +82,22 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** MO short messages by what became of them (stop, start, routed, unrouted, binary, unreadable). */
+  readonly smppMo = new Counter({
+    name: 'mmsc_smpp_mo_total',
+    help: 'MO short messages received over SMPP, by outcome (stop, start, routed, unrouted, binary, unreadable)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** SMSC delivery receipts by state (DELIVRD, UNDELIV, ...) and whether they matched a message sent by us. */
+  readonly smppReceipts = new Counter({
+    name: 'mmsc_smpp_receipts_total',
+    help: 'SMSC delivery receipts, by receipt state and whether they matched a submit of ours',
+    labelNames: ['state', 'matched'] as const,
+    registers: [this.registry],
+  });
+
   readonly storeInfo = new Gauge({
     name: 'mmsc_store_info',
     help: 'The queue backend in use (1); durable=false means accepted messages die with the process',

@@ -1,0 +1,196 @@
+import { isShortCode, normaliseE164 } from '../../protocols/address/index.js';
+import { decodeShortMessage, SmsError } from '../../protocols/sms/index.js';
+import { newMessageId } from '../core/message-id.js';
+import { parseJobId, type CoreMessage, type Party } from '../core/message.js';
+import type { StaticRouter } from '../core/static-router.js';
+import type { Config } from '../ops/config.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { CorrelationStore, Queue, SubscriberStore } from '../store/types.js';
+import { SmppClient, type DeliverSm, type Receipt } from './client.js';
+import { keywordOf } from './keywords.js';
+import { receiptKey, TextSmsRoute } from './text-route.js';
+
+/** Origin peer of the texts the gateway writes itself (keyword confirmations): never refused by an opt-out. */
+export const KEYWORD_REPLY_PEER = 'keywords';
+/** A receipt whose submit is not known yet is looked up this many more times, this far apart. */
+const RECEIPT_LOOKUPS = 4;
+const RECEIPT_LOOKUP_PAUSE_MS = 250;
+/** How long an MO text or a confirmation is tried. */
+const SMS_EXPIRY_MS = 86_400_000;
+
+export interface SmppEdgeOptions {
+  config: Config['smpp'];
+  queue: Queue;
+  subscribers: SubscriberStore;
+  correlations: CorrelationStore;
+  router: StaticRouter;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/**
+ * The SMPP side of the gateway: one client per SMSC, the text-SMS routes (by destination prefix, longest
+ * first), delivery receipts noted in the history of the job they belong to, and MO texts: STOP/START
+ * update the subscriber's opt-out and are confirmed by SMS; other texts go into the queue as messages to
+ * their destination address (a VASP short code gets them as MM7 DeliverReq), or are dropped and counted.
+ */
+export class SmppEdge {
+  readonly clients: SmppClient[] = [];
+  private readonly routes: { prefixes: string[]; route: TextSmsRoute }[] = [];
+
+  constructor(private readonly o: SmppEdgeOptions) {
+    for (const smsc of o.config.smscs) {
+      const log = o.log.child({ smsc: smsc.id });
+      const client = new SmppClient({
+        id: smsc.id,
+        host: smsc.host,
+        port: smsc.port,
+        systemId: smsc.systemId,
+        password: smsc.password,
+        ...(smsc.systemType !== undefined ? { systemType: smsc.systemType } : {}),
+        bindMode: smsc.bindMode,
+        window: smsc.window,
+        enquireLinkMs: smsc.enquireLinkMs,
+        log,
+        metrics: o.metrics,
+      });
+      client.on('receipt', (r) => void this.receipt(smsc.id, r));
+      client.on('mo', (m) => void this.mo(smsc.id, m));
+      this.clients.push(client);
+      this.routes.push({ prefixes: smsc.prefixes, route: new TextSmsRoute(smsc, client, o.correlations, { viewUrl: o.config.viewUrl, log }) });
+    }
+    // The texts the gateway writes itself (confirmations) go out by SMS, through the SMSC for the address.
+    o.router.addResolver((m, i) => (m.origin.iface === 'smpp' && m.origin.peer === KEYWORD_REPLY_PEER ? this.textRoute(m.recipients[i]?.address ?? '') : undefined));
+  }
+
+  /** Listener lines: one per SMSC. */
+  get addresses(): string[] {
+    return this.o.config.smscs.map((s) => `smpp://${s.host}:${s.port} (${s.id}, ${s.bindMode})`);
+  }
+
+  start(): void {
+    for (const c of this.clients) c.start();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.clients.map((c) => c.close()));
+  }
+
+  /** The text route for an address: the SMSC whose prefix matches longest ('' and [] match anything). */
+  textRoute(address: string): TextSmsRoute | undefined {
+    let best: { len: number; route: TextSmsRoute } | undefined;
+    for (const { prefixes, route } of this.routes) {
+      const lens = prefixes.length === 0 ? [0] : prefixes.filter((p) => address.startsWith(p)).map((p) => p.length);
+      for (const len of lens) if (!best || len > best.len) best = { len, route };
+    }
+    return best?.route;
+  }
+
+  private async receipt(smscId: string, r: Receipt): Promise<void> {
+    const log = this.o.log.child({ smsc: smscId, smscMessageId: r.messageId });
+    try {
+      // A fast SMSC's receipt can arrive before the submit_sm_resp's correlation is written: look again.
+      let job = await this.o.correlations.get(receiptKey(smscId, r.messageId));
+      for (let i = 0; job === undefined && i < RECEIPT_LOOKUPS; i++) {
+        await new Promise((resolve) => setTimeout(resolve, RECEIPT_LOOKUP_PAUSE_MS));
+        job = await this.o.correlations.get(receiptKey(smscId, r.messageId));
+      }
+      this.o.metrics.smppReceipts.inc({ state: String(r.state).toUpperCase().slice(0, 8), matched: String(job !== undefined) });
+      if (!job) {
+        log.info({ state: r.state }, 'receipt for no message of ours (or one past its retention)');
+        return;
+      }
+      const { messageId, recipientIndex } = parseJobId(job);
+      const err = r.error !== undefined && r.error !== '' && r.error !== '000' ? ` err ${r.error}` : '';
+      await this.o.queue.note(messageId, recipientIndex, `SMSC ${smscId} receipt ${r.messageId}: ${r.state}${err}`);
+      log.debug({ messageId, state: r.state }, 'receipt noted');
+    } catch (err) {
+      log.warn({ err }, 'receipt not recorded');
+    }
+  }
+
+  private async mo(smscId: string, d: DeliverSm): Promise<void> {
+    const log = this.o.log.child({ smsc: smscId });
+    let text: string;
+    try {
+      const decoded = decodeShortMessage(d.messagePayload ?? d.shortMessage, { dataCoding: d.dataCoding, udhi: (d.esmClass & 0x40) !== 0 });
+      if (decoded.kind !== 'text') {
+        this.o.metrics.smppMo.inc({ outcome: 'binary' });
+        log.info({ dataCoding: d.dataCoding }, 'binary MO dropped');
+        return;
+      }
+      text = decoded.text;
+    } catch (err) {
+      if (!(err instanceof SmsError)) throw err;
+      this.o.metrics.smppMo.inc({ outcome: 'unreadable' });
+      log.info({ code: err.code, detail: err.message }, 'MO not readable; dropped');
+      return;
+    }
+    const from = subscriberOf(d.sourceAddr, d.sourceAddrTon);
+    const to = d.destinationAddr.trim();
+    try {
+      const keyword = keywordOf(text, this.o.config.stopKeywords, this.o.config.startKeywords);
+      if (keyword) {
+        await this.o.subscribers.setOptedOut(from.address, keyword === 'stop');
+        this.o.metrics.smppMo.inc({ outcome: keyword });
+        log.info({ subscriber: from.address, keyword }, keyword === 'stop' ? 'subscriber opted out' : 'subscriber opted back in');
+        const reply = keyword === 'stop' ? this.o.config.stopReply : this.o.config.startReply;
+        if (reply !== '') await this.enqueueText({ address: to, type: isShortCode(to) ? 'shortcode' : 'other' }, from, reply, KEYWORD_REPLY_PEER);
+        return;
+      }
+      const message = textMessage(from, { address: to, type: isShortCode(to) ? 'shortcode' : 'plmn' }, text, { iface: 'smpp', peer: smscId });
+      const route = this.o.router.route(message, 0);
+      if (!route) {
+        this.o.metrics.smppMo.inc({ outcome: 'unrouted' });
+        log.info({ to }, 'MO text to an address with no route; dropped');
+        return;
+      }
+      await this.o.queue.enqueue(message, [Buffer.from(text, 'utf8')], [route.peer]);
+      this.o.metrics.smppMo.inc({ outcome: 'routed' });
+    } catch (err) {
+      // The deliver_sm was answered already: an MO lost here is logged (SMPP gives no way to refuse it late).
+      log.error({ err, from: from.address }, 'MO not processed');
+    }
+  }
+
+  /** A text the gateway sends itself, through the queue like any message (retried, throttled). */
+  private async enqueueText(from: Party, to: Party, text: string, peer: string): Promise<void> {
+    const message = textMessage(from, to, text, { iface: 'smpp', peer });
+    const route = this.textRoute(to.address);
+    if (!route) {
+      this.o.log.warn({ to: to.address }, 'no SMSC serves this address: confirmation not sent');
+      return;
+    }
+    await this.o.queue.enqueue(message, [Buffer.from(text, 'utf8')], [route.peer]);
+  }
+}
+
+function textMessage(from: Party, to: Party, text: string, origin: CoreMessage['origin']): CoreMessage {
+  const now = Date.now();
+  return {
+    id: newMessageId(now),
+    originator: from,
+    recipients: [{ ...to, kind: 'to' }],
+    contentType: 'text/plain',
+    parts: [{ index: 0, contentType: 'text/plain', params: { charset: 'utf-8' }, size: Buffer.byteLength(text) }],
+    expiresAt: now + SMS_EXPIRY_MS,
+    deliveryReport: false,
+    readReport: false,
+    priority: 'normal',
+    messageClass: 'personal',
+    origin,
+    receivedAt: now,
+  };
+}
+
+/** An MO source address as a subscriber: TON 1 (international) or a '+' gives +E.164; else kept as sent. */
+function subscriberOf(addr: string, ton: number): Party {
+  const a = addr.trim();
+  try {
+    if (ton === 1 || a.startsWith('+')) return { address: normaliseE164(a.startsWith('+') ? a : `+${a}`), type: 'plmn' };
+  } catch {
+    // fall through: kept as sent
+  }
+  return { address: a, type: 'other' };
+}

@@ -1,0 +1,113 @@
+import { randomInt } from 'node:crypto';
+import { segmentText, userData } from '../../protocols/sms/index.js';
+import { jobId } from '../core/message.js';
+import type { Delivery, DeliveryResult, Route } from '../core/router.js';
+import type { SmscConfig } from '../ops/config.js';
+import type { Logger } from '../ops/logger.js';
+import type { CorrelationStore } from '../store/types.js';
+import { SmppError, type SmppClient, type SubmitSm } from './client.js';
+
+/** SMPP 3.4 §5.2.12 esm_class bit 6: the short message starts with a UDH. */
+const ESM_UDHI = 0x40;
+/** command_status values that say "try again later" rather than "never": system error, submit failed. */
+const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([0x08, 0x45]);
+/** Correlations for receipts outlive the message a little: receipts can come late. */
+const RECEIPT_GRACE_MS = 3_600_000;
+
+/** Queue/throttle peer id of an SMSC. */
+export function smscPeer(id: string): string {
+  return `smpp:${id}`;
+}
+
+/** Where text SMS are sent from and what they say. */
+export interface TextOptions {
+  viewUrl: string;
+}
+
+/**
+ * Text SMS to a subscriber through one SMSC: the fallback for a message the handset cannot take as MMS
+ * ("<subject or first text part> <link to the web view>"), or a plain text the gateway itself sends (the
+ * STOP/START confirmations, which carry their text and no link). Long texts are segmented with a concat
+ * UDH (or sent in message_payload when the SMSC is configured so). Every segment's SMSC message id is
+ * remembered, so that its delivery receipt finds the job.
+ */
+export class TextSmsRoute implements Route {
+  readonly peer: string;
+  readonly limits: Route['limits'];
+
+  constructor(
+    private readonly smsc: SmscConfig,
+    private readonly client: SmppClient,
+    private readonly correlations: CorrelationStore,
+    private readonly o: TextOptions & { log: Logger },
+  ) {
+    this.peer = smscPeer(smsc.id);
+    this.limits = { rate: smsc.rate, burst: smsc.burst, maxInFlight: smsc.maxInFlight };
+  }
+
+  async send(d: Delivery): Promise<DeliveryResult> {
+    const to = d.message.recipients[d.recipientIndex]!;
+    const text = await textOf(d, this.o.viewUrl);
+    const seg = segmentText(text, { reference: randomInt(256), messagePayload: this.smsc.messagePayload });
+    const international = to.address.startsWith('+');
+    const base: Omit<SubmitSm, 'esmClass' | 'shortMessage' | 'messagePayload'> = {
+      sourceAddr: this.smsc.sourceAddr,
+      // SMPP 3.4 §5.2.5: TON 5 alphanumeric, 1 international; NPI 1 ISDN/E.164.
+      sourceAddrTon: /^\d+$/.test(this.smsc.sourceAddr) ? (this.smsc.sourceAddr.length <= 8 ? 3 : 1) : 5,
+      sourceAddrNpi: /^\d+$/.test(this.smsc.sourceAddr) ? 1 : 0,
+      destinationAddr: international ? to.address.slice(1) : to.address,
+      destAddrTon: international ? 1 : 0,
+      destAddrNpi: 1,
+      dataCoding: seg.dataCoding,
+      registeredDelivery: this.smsc.registeredDelivery ? 1 : 0,
+    };
+    const ids: string[] = [];
+    try {
+      if (seg.messagePayload) {
+        ids.push((await this.client.submit({ ...base, esmClass: 0, messagePayload: seg.segments[0]!.payload })).messageId);
+      } else {
+        // One after another: most SMSCs and handsets reassemble best when the parts arrive in order.
+        for (const s of seg.segments) {
+          ids.push((await this.client.submit({ ...base, esmClass: s.esmClassUdhi ? ESM_UDHI : 0, shortMessage: userData(s) })).messageId);
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof SmppError)) throw err;
+      const status = err.commandStatus === undefined ? '' : ` (0x${err.commandStatus.toString(16).padStart(8, '0')})`;
+      const detail = `SMSC ${this.smsc.id}: ${err.code}${status}${ids.length > 0 ? ` after ${ids.length} of ${seg.segments.length} segments` : ''}`;
+      if (err.code === 'REJECTED' && !TRANSIENT_STATUSES.has(err.commandStatus ?? -1)) return { status: 'rejected', detail };
+      return { status: 'retry', error: detail };
+    }
+    const job = jobId(d.message.id, d.recipientIndex);
+    const ttl = Math.max(0, d.message.expiresAt - Date.now()) + RECEIPT_GRACE_MS;
+    await Promise.all(ids.map((id) => this.correlations.put(receiptKey(this.smsc.id, id), job, ttl))).catch((err: unknown) =>
+      this.o.log.warn({ err, messageId: d.message.id }, 'receipt correlation not stored'),
+    );
+    return { status: 'delivered', detail: `accepted by SMSC ${this.smsc.id} as ${ids.join(',')}` };
+  }
+}
+
+/** The correlation key of an SMSC message id. */
+export function receiptKey(smscId: string, smscMessageId: string): string {
+  return `dlr:${smscId}:${smscMessageId}`;
+}
+
+/**
+ * What the SMS says. A message the gateway wrote as text (confirmations: origin smpp) is its text part. An
+ * MMS falls back to "<subject, else its first text part> <view URL>", cut to 400 characters with the link
+ * kept whole.
+ */
+async function textOf(d: Delivery, viewUrl: string): Promise<string> {
+  const m = d.message;
+  const firstText = async (): Promise<string | undefined> => {
+    const ref = m.parts.find((p) => p.contentType === 'text/plain');
+    if (!ref) return undefined;
+    const content = await d.content();
+    return content[ref.index]?.toString('utf8');
+  };
+  if (m.origin.iface === 'smpp') return (await firstText()) ?? m.subject ?? '';
+  const link = viewUrl.replace('{id}', encodeURIComponent(m.id));
+  const lead = (m.subject ?? (await firstText()) ?? '').replace(/\s+/g, ' ').trim();
+  const room = 400 - link.length - 1;
+  return lead === '' ? link : `${lead.length > room ? `${lead.slice(0, Math.max(0, room - 1))}…` : lead} ${link}`;
+}
