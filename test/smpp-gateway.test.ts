@@ -156,3 +156,46 @@ t.test('MO text to a VASP short code goes to the VASP as DeliverReq; to nowhere 
   await until('counted as unrouted', async () => /outcome="unrouted"[^\n]* 1/.test(await gw.metrics.registry.getSingleMetricAsString('mmsc_smpp_mo_total')));
   t.equal(deliverReqs.length, 1, 'nothing else reached the VASP');
 });
+
+t.test('WAP push of an MMS notification over SMPP: binary, UDHI, WDP ports, fits one SMS', async (t) => {
+  const { smsc, gw } = await setup(t);
+  const sender = gw.smpp!.pushSender('+15550000005')!;
+  const r = await sender.send('+15550000005', {
+    messageType: 'm-notification-ind',
+    transactionId: 'tx-push-1',
+    mmsVersion: '1.2',
+    messageClass: 'personal',
+    messageSize: 51200,
+    expiry: 86400,
+    contentLocation: 'http://mms.example/m/abc123',
+    from: '+15550000009/TYPE=PLMN',
+    subject: 'A picture for you',
+  });
+  t.equal(r.messageIds.length, 1, 'one SMS');
+  const s = await until('the push at the SMSC', () => smsc.submits.find((x) => x.destinationAddr === '15550000005'));
+  t.equal(s.dataCoding, 0x04, 'data_coding 8-bit binary');
+  t.equal(s.esmClass & 0x40, 0x40, 'esm_class UDHI');
+  t.same(s.udh?.map((ie) => [...ie]), [[0x05, 0x04, 0x0b, 0x84, 0x23, 0xf0]], 'UDH: 16-bit ports 2948 <- 9200, one segment');
+  const octets = s.octets!;
+  t.equal(octets[1], 0x06, 'WSP PDU type Push (after the TID)');
+  t.same([...octets.subarray(3, 6)], [0xbe, 0xaf, 0x84], 'application/vnd.wap.mms-message, X-Wap-Application-Id mms.ua');
+  t.ok(octets.includes(Buffer.from('http://mms.example/m/abc123')), 'the content location is in the push');
+});
+
+t.test('SMSC choice by the longest destination prefix', async (t) => {
+  const config = ConfigSchema.parse({
+    smpp: {
+      smscs: [
+        { id: 'any', host: '127.0.0.1', port: 1, systemId: 'a' },
+        { id: 'us', host: '127.0.0.1', port: 2, systemId: 'b', prefixes: ['+1'] },
+        { id: 'nyc', host: '127.0.0.1', port: 3, systemId: 'c', prefixes: ['+1212', '+1646'] },
+      ],
+    },
+  });
+  const gw = new Gateway(config, pino({ level: 'silent' }));
+  t.equal(gw.smpp!.textRoute('+12125550100')?.peer, 'smpp:nyc');
+  t.equal(gw.smpp!.textRoute('+16465550100')?.peer, 'smpp:nyc');
+  t.equal(gw.smpp!.textRoute('+13125550100')?.peer, 'smpp:us');
+  t.equal(gw.smpp!.textRoute('+445550100')?.peer, 'smpp:any', 'no prefix = anything else');
+  await gw.store.close();
+});

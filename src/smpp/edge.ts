@@ -9,6 +9,7 @@ import type { Metrics } from '../ops/metrics.js';
 import type { CorrelationStore, Queue, SubscriberStore } from '../store/types.js';
 import { SmppClient, type DeliverSm, type Receipt } from './client.js';
 import { keywordOf } from './keywords.js';
+import { PushSender } from './push-sender.js';
 import { receiptKey, TextSmsRoute } from './text-route.js';
 
 /** Origin peer of the texts the gateway writes itself (keyword confirmations): never refused by an opt-out. */
@@ -37,7 +38,7 @@ export interface SmppEdgeOptions {
  */
 export class SmppEdge {
   readonly clients: SmppClient[] = [];
-  private readonly routes: { prefixes: string[]; route: TextSmsRoute }[] = [];
+  private readonly routes: { prefixes: string[]; route: TextSmsRoute; push: PushSender }[] = [];
 
   constructor(private readonly o: SmppEdgeOptions) {
     for (const smsc of o.config.smscs) {
@@ -58,7 +59,7 @@ export class SmppEdge {
       client.on('receipt', (r) => void this.receipt(smsc.id, r));
       client.on('mo', (m) => void this.mo(smsc.id, m));
       this.clients.push(client);
-      this.routes.push({ prefixes: smsc.prefixes, route: new TextSmsRoute(smsc, client, o.correlations, { viewUrl: o.config.viewUrl, log }) });
+      this.routes.push({ prefixes: smsc.prefixes, route: new TextSmsRoute(smsc, client, o.correlations, { viewUrl: o.config.viewUrl, log }), push: new PushSender(smsc, client) });
     }
     // The texts the gateway writes itself (confirmations) go out by SMS, through the SMSC for the address.
     o.router.addResolver((m, i) => (m.origin.iface === 'smpp' && m.origin.peer === KEYWORD_REPLY_PEER ? this.textRoute(m.recipients[i]?.address ?? '') : undefined));
@@ -79,12 +80,21 @@ export class SmppEdge {
 
   /** The text route for an address: the SMSC whose prefix matches longest ('' and [] match anything). */
   textRoute(address: string): TextSmsRoute | undefined {
-    let best: { len: number; route: TextSmsRoute } | undefined;
-    for (const { prefixes, route } of this.routes) {
-      const lens = prefixes.length === 0 ? [0] : prefixes.filter((p) => address.startsWith(p)).map((p) => p.length);
-      for (const len of lens) if (!best || len > best.len) best = { len, route };
+    return this.smscFor(address)?.route;
+  }
+
+  /** The WAP push sender (MMS notifications) for an address, by the same prefix rule. */
+  pushSender(address: string): PushSender | undefined {
+    return this.smscFor(address)?.push;
+  }
+
+  private smscFor(address: string): { route: TextSmsRoute; push: PushSender } | undefined {
+    let best: { len: number; entry: { route: TextSmsRoute; push: PushSender } } | undefined;
+    for (const entry of this.routes) {
+      const lens = entry.prefixes.length === 0 ? [0] : entry.prefixes.filter((p) => address.startsWith(p)).map((p) => p.length);
+      for (const len of lens) if (!best || len > best.len) best = { len, entry };
     }
-    return best?.route;
+    return best?.entry;
   }
 
   private async receipt(smscId: string, r: Receipt): Promise<void> {

@@ -73,6 +73,8 @@ export interface SubmitRecord {
   text: string;
   /** The octets, when node-smpp left them undecoded (data_coding it has no text codec for, e.g. 0x04). */
   octets: Buffer | undefined;
+  /** The UDH information elements (IEI, IEDL, data each; no UDHL), when esm_class had UDHI. */
+  udh: Buffer[] | undefined;
   /** Whether the message came in the message_payload TLV. */
   payload: boolean;
   /** Whether short_message was empty (sm_length 0). */
@@ -414,15 +416,17 @@ const HANDLERS: ReadonlyMap<string, (smsc: Smsc, conn: Conn, pdu: smpp.PDU) => v
 ]);
 
 /** node-smpp decodes short_message / message_payload to { udh?, message }: message is text, or octets it had no codec for. */
-function messageOf(v: unknown): { text: string; octets: Buffer | undefined } {
+function messageOf(v: unknown): { text: string; octets: Buffer | undefined; udh: Buffer[] | undefined } {
   const m = typeof v === 'object' && v !== null && 'message' in v ? (v as { message: unknown }).message : v;
-  if (Buffer.isBuffer(m)) return { text: m.toString('latin1'), octets: m };
-  return { text: typeof m === 'string' ? m : '', octets: undefined };
+  const raw = typeof v === 'object' && v !== null && 'udh' in v ? (v as { udh: unknown }).udh : undefined;
+  const udh = Array.isArray(raw) ? raw.filter((x): x is Buffer => Buffer.isBuffer(x)) : undefined;
+  if (Buffer.isBuffer(m)) return { text: m.toString('latin1'), octets: m, udh };
+  return { text: typeof m === 'string' ? m : '', octets: undefined, udh };
 }
 
 function recordOf(n: number, pdu: smpp.PDU): SubmitRecord {
   const payload = pdu.message_payload !== undefined;
-  const { text, octets } = messageOf(payload ? pdu.message_payload : pdu.short_message);
+  const { text, octets, udh } = messageOf(payload ? pdu.message_payload : pdu.short_message);
   const sm = messageOf(pdu.short_message);
   return {
     n,
@@ -440,6 +444,7 @@ function recordOf(n: number, pdu: smpp.PDU): SubmitRecord {
     dataCoding: Number(pdu.data_coding),
     text,
     octets,
+    udh,
     payload,
     shortMessageEmpty: (sm.octets?.length ?? sm.text.length) === 0,
     status: undefined,

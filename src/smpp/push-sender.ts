@@ -1,0 +1,45 @@
+import { randomInt } from 'node:crypto';
+import type { NotificationInd } from '../../protocols/mms/index.js';
+import { buildMmsPush, type CompactField } from '../../protocols/push/index.js';
+import type { SmscConfig } from '../ops/config.js';
+import type { SmppClient } from './client.js';
+
+export interface PushOptions {
+  /** Most SMS segments a push may take (default 1: many handsets discard multi-segment pushes). */
+  maxSegments?: number;
+}
+
+/**
+ * WAP push of an MMS notification over SMPP (OMA-TS-MMS_ENC §6.2 carried per WAP-251 Push OTA / WAP-259
+ * WDP): the m-notification-ind in a connectionless WSP push, 16-bit WDP ports 2948 <- 9200, binary
+ * (data_coding 0x04, esm_class UDHI), compacted to fit `maxSegments`. The MM1 edge calls this; a failure
+ * (SmppError, PushError DOES_NOT_FIT) is the caller's to map to a retry or the text fallback.
+ */
+export class PushSender {
+  constructor(
+    private readonly smsc: SmscConfig,
+    private readonly client: SmppClient,
+  ) {}
+
+  async send(address: string, notification: NotificationInd, o: PushOptions = {}): Promise<{ messageIds: string[]; dropped: CompactField[] }> {
+    const push = buildMmsPush(notification, { concatRef: randomInt(256), maxSegments: o.maxSegments ?? 1, tid: randomInt(256) });
+    const international = address.startsWith('+');
+    const messageIds: string[] = [];
+    for (const s of push.segments) {
+      const r = await this.client.submit({
+        sourceAddr: this.smsc.sourceAddr,
+        sourceAddrTon: /^\d+$/.test(this.smsc.sourceAddr) ? 1 : 5,
+        sourceAddrNpi: /^\d+$/.test(this.smsc.sourceAddr) ? 1 : 0,
+        destinationAddr: international ? address.slice(1) : address,
+        destAddrTon: international ? 1 : 0,
+        destAddrNpi: 1,
+        esmClass: s.esmClass,
+        dataCoding: s.dataCoding,
+        registeredDelivery: this.smsc.registeredDelivery ? 1 : 0,
+        shortMessage: s.shortMessage,
+      });
+      messageIds.push(r.messageId);
+    }
+    return { messageIds, dropped: push.dropped };
+  }
+}
