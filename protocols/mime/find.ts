@@ -2,7 +2,11 @@
 import { percentDecode } from './charset.js';
 import type { MimeEntity } from './model.js';
 
-const stripAngles = (v: string): string => v.trim().replace(/^<\s*(.*?)\s*>$/, '$1');
+/** "<id>" -> "id" (spaces inside the brackets trimmed); anything else trimmed. No regex: it runs per part. */
+export const stripAngles = (v: string): string => {
+  const t = v.trim();
+  return t.length >= 2 && t.charCodeAt(0) === 0x3c && t.charCodeAt(t.length - 1) === 0x3e ? t.slice(1, -1).trim() : t;
+};
 
 /** RFC 2387 §3.2: the part whose Content-ID equals the `start` parameter (with or without <>), else the first part. */
 export function startPart(related: MimeEntity): MimeEntity | undefined {

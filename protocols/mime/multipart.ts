@@ -17,6 +17,7 @@
 // against mailsplit's own matching, which is the whole job. So this is a small scanner of our own:
 // one synchronous state machine fed chunk by chunk, an explicit stack instead of recursion, and
 // every limit checked at the byte where it is crossed.
+import { stripAngles } from './find.js';
 import type { ContentType } from './content-type.js';
 import { parseContentType } from './content-type.js';
 import { MimeError } from './errors.js';
@@ -124,7 +125,6 @@ function headerText(b: Buffer): string {
 }
 
 const FIELD_NAME = /^([!-9;-~]+)[ \t]*:/; // RFC 5322 §3.6.8 ftext, with obs-optional WSP before ":"
-const stripAngles = (v: string): string => v.trim().replace(/^<\s*(.*?)\s*>$/, '$1');
 
 export function boundaryOf(ct: ContentType): Buffer {
   const b = ct.params['boundary'];
