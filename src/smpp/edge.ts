@@ -56,8 +56,9 @@ export class SmppEdge {
         log,
         metrics: o.metrics,
       });
-      client.on('receipt', (r) => void this.receipt(smsc.id, r));
-      client.on('mo', (m) => void this.mo(smsc.id, m));
+      // The handlers settle their own errors; this catch keeps an unexpected one from ending the process.
+      client.on('receipt', (r) => void this.receipt(smsc.id, r).catch((err: unknown) => log.error({ err }, 'receipt handler failed')));
+      client.on('mo', (m) => void this.mo(smsc.id, m).catch((err: unknown) => log.error({ err }, 'MO handler failed')));
       this.clients.push(client);
       this.routes.push({ prefixes: smsc.prefixes, route: new TextSmsRoute(smsc, client, o.correlations, { viewUrl: o.config.viewUrl, log }), push: new PushSender(smsc, client) });
     }
