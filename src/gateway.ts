@@ -1,4 +1,5 @@
 import { StaticRouter } from './core/static-router.js';
+import { ReportPump } from './core/report-pump.js';
 import { ReportGenerator } from './core/reports.js';
 import { addVaspRoutes } from './mm7/routes.js';
 import { Mm7Server } from './mm7/server.js';
@@ -30,6 +31,7 @@ export class Gateway {
   readonly store: Store;
   readonly router = new StaticRouter();
   readonly workers: WorkerPool;
+  private readonly reportPump: ReportPump;
   private readonly ops: OpsServer;
   private readonly mm7: Mm7Server | undefined;
   readonly smpp: SmppEdge | undefined;
@@ -53,10 +55,13 @@ export class Gateway {
       log: log.child({ component: 'workers' }),
       concurrency: config.queue.concurrency,
       retry: { baseMs: config.queue.retryBaseMs, factor: 2, maxMs: config.queue.retryMaxMs, jitter: 0.2 },
-      onFinal: (job, state, detail) => reports.final(job.message, job.recipientIndex, state, detail),
       resolve: (job, route) => this.resolve(job, route),
     });
-    this.workers.on('outcome', (o) => this.metrics.queueOutcomes.inc({ state: o.state }));
+    this.workers.on('outcome', (o) => {
+      this.metrics.queueOutcomes.inc({ state: o.state });
+      if (o.state !== 'retrying' && o.state !== 'deferred') this.reportPump.notify();
+    });
+    this.reportPump = new ReportPump({ queue: this.store.queue, reports, log: log.child({ component: 'reports' }) });
     if (config.smpp.smscs.length > 0) {
       this.smpp = new SmppEdge({
         config: config.smpp,
@@ -128,6 +133,7 @@ export class Gateway {
         await this.store.ready();
         if (this.stopping) return;
         this.workers.start();
+        this.reportPump.start();
         // SMPP binds once the store answers: MO messages and receipts need it.
         this.smpp?.start();
         this.ops.ready = true;
@@ -146,6 +152,7 @@ export class Gateway {
     this.ops.ready = false;
     await this.mm7?.close();
     await this.workers.stop();
+    await this.reportPump.stop();
     await this.smpp?.close();
     await this.store.close();
     await this.ops.close();

@@ -366,3 +366,20 @@ t.test('REST: delivery events are POSTed as JSON to the callbackUrl; a 404 callb
   const reportJob = (await gw.store.queue.deadLetters(10)).find((d) => d.messageId === id2);
   t.equal(reportJob, undefined, 'and not a dead letter of the original');
 });
+
+t.test('a message that expires before any attempt: the VASP still gets DeliveryReportReq Expired', async (t) => {
+  const vaspSide = await vaspServer(t, `${BASE}REL-6-MM7-1-4`);
+  const { mm7 } = await gateway(t, [vasp('late', { senders: ['7060'], url: vaspSide.url })]);
+  // Due only after it expires: the store ends it 'expired' in a take, without a worker ever holding it.
+  const xml = submitReq(`${BASE}REL-6-MM7-1-4`, '6.8.0', 'late', '7060', ['15550000008']).replace(
+    '<mm7:Subject>hello</mm7:Subject>',
+    '<mm7:ExpiryDate>PT1S</mm7:ExpiryDate><mm7:EarliestDeliveryTime>PT2S</mm7:EarliestDeliveryTime><mm7:Subject>hello</mm7:Subject>',
+  );
+  const answer = await post(mm7, xml, 'late');
+  const id = /<(?:\w+:)?MessageID>([^<]+)</.exec(answer)?.[1];
+  t.ok(id, `accepted (${/<(?:\w+:)?StatusText>([^<]*)</.exec(answer)?.[1]})`);
+  const report = await until('the Expired report', () => vaspSide.seen.find((s) => s.kind === 'DeliveryReportReq'), 15_000);
+  t.equal(report.fields.MessageID, id);
+  t.equal(report.fields.MMStatus, 'Expired');
+  t.same(address(report.fields.Recipient), { Number: '+15550000008' });
+});

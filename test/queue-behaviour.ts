@@ -330,6 +330,42 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     t.equal((await queue.message('keep'))?.subject, 'only the model');
   });
 
+  t.test(`${name}: final events of reported messages, from workers and from expiry, until acknowledged`, async (t) => {
+    const { queue, clock } = await setup(t, { leaseMs: 1000 });
+    // makeMessage asks for a delivery report; 'quiet' does not.
+    await queue.enqueue(makeMessage('f1', ['+1555000001', '+1555000002'], { expiresAt: T0 + 10_000 }), content(), ['P', 'Q']);
+    await queue.enqueue(makeMessage('quiet', ['+1555000001'], { deliveryReport: false }), content(), ['P']);
+    const jobs = await queue.take(10);
+    t.equal(jobs.length, 3);
+    await queue.ack(jobs.find((j) => j.messageId === 'f1' && j.recipientIndex === 0)!, 'delivered', 'ok');
+    await queue.ack(jobs.find((j) => j.messageId === 'quiet')!, 'delivered');
+    // f1/1 is given back until after its message expires: the store ends it in a take, without a worker.
+    await queue.defer(jobs.find((j) => j.messageId === 'f1' && j.recipientIndex === 1)!, T0 + 20_000);
+    clock.now = T0 + 10_001;
+    t.strictSame(await queue.take(10), [], 'nothing due: f1/1 expires in the take');
+    const events = await queue.finalEvents(10);
+    t.strictSame(
+      events.map((e) => [e.messageId, e.recipientIndex, e.state]).sort(),
+      [
+        ['f1', 0, 'delivered'],
+        ['f1', 1, 'expired'],
+      ],
+      'both ends of f1, none of quiet',
+    );
+    t.equal(events.find((e) => e.state === 'delivered')?.detail, 'ok');
+    t.strictSame(await queue.finalEvents(10), [], 'handed out: not again within the lease');
+    await queue.ackFinal([events.find((e) => e.state === 'delivered')!.id]);
+    // The unacknowledged one comes back once its lease passes (the Redis store measures idle time by its own clock).
+    clock.now = T0 + 12_000;
+    await new Promise((r) => setTimeout(r, 1_100));
+    const again = await queue.finalEvents(10);
+    t.strictSame(again.map((e) => [e.messageId, e.recipientIndex, e.state]), [['f1', 1, 'expired']], 'the unacknowledged event again');
+    await queue.ackFinal(again.map((e) => e.id));
+    clock.now = T0 + 14_000;
+    await new Promise((r) => setTimeout(r, 1_100));
+    t.strictSame(await queue.finalEvents(10), [], 'all acknowledged');
+  });
+
   t.test(`${name}: note adds a history entry without changing the state`, async (t) => {
     const { queue, clock } = await setup(t);
     await queue.enqueue(makeMessage('n', ['+1555000001']), content(), ['P']);

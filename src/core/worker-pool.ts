@@ -20,12 +20,6 @@ export interface WorkerPoolOptions {
   maxPollMs?: number;
   now?: () => number;
   /**
-   * Called with every final outcome of a job (delivered, rejected, failed, expired) to produce its
-   * delivery report. For delivered/rejected it runs before the ack, so that a crash in between sends the
-   * report twice rather than never; when it throws, the job is not acked and is delivered again.
-   */
-  onFinal?: (job: LeasedJob, state: 'delivered' | 'rejected' | 'failed' | 'expired', detail?: string) => Promise<void>;
-  /**
    * A last word on each job after routing, for what the synchronous router cannot know: subscriber flags
    * in the store (opted out: refuse; text-only: the SMS fallback instead of the router's route). Returns
    * the route to use, or { refuse } to end the job rejected. Unset: the router's route.
@@ -46,7 +40,7 @@ export interface Outcome {
  * or limited peer does not hold up the others. Emits 'outcome' for every settled attempt.
  */
 export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
-  private readonly o: Required<Omit<WorkerPoolOptions, 'log' | 'onFinal' | 'resolve'>> & Pick<WorkerPoolOptions, 'onFinal' | 'resolve'> & { log: Logger };
+  private readonly o: Required<Omit<WorkerPoolOptions, 'log' | 'resolve'>> & Pick<WorkerPoolOptions, 'resolve'> & { log: Logger };
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly active = new Set<Promise<void>>();
@@ -230,12 +224,7 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
         const delay = result.retryAfterMs ?? retryDelay(this.o.retry, job.attempt);
         const state = await this.o.queue.retry(job, result.error, delay);
         this.emit('outcome', { job, state, detail: result.error });
-        // Decided by the store (attempts used, or expiry first): reported after the fact.
-        if (state !== 'retrying') {
-          await this.o.onFinal?.(job, state, result.error).catch((err: unknown) => log.warn({ err, messageId: job.messageId }, 'delivery report not queued'));
-        }
       } else {
-        await this.o.onFinal?.(job, result.status, result.detail);
         await this.o.queue.ack(job, result.status, result.detail);
         const outcome: Outcome = { job, state: result.status };
         if (result.detail !== undefined) outcome.detail = result.detail;

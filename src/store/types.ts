@@ -68,6 +68,15 @@ export interface Queue {
    */
   note(messageId: string, recipientIndex: number, detail: string): Promise<boolean>;
 
+  /**
+   * Final states (delivered, rejected, failed, expired, cancelled) of recipients whose message asked for a
+   * report, whoever ended them (a worker, or the store at expiry), oldest first, for the report generator.
+   * An event handed out and not acknowledged with ackFinal within the lease time is handed out again (the
+   * generator crashed): a report may be sent twice, never lost.
+   */
+  finalEvents(max: number): Promise<FinalEvent[]>;
+  ackFinal(ids: readonly string[]): Promise<void>;
+
   message(messageId: string): Promise<CoreMessage | undefined>;
   content(messageId: string): Promise<Buffer[] | undefined>;
   /** The state history of one recipient, oldest first. */
@@ -120,6 +129,16 @@ export interface LeasedJob {
   leaseUntil: number;
   /** The message, so that a worker needs no second round trip (content is fetched separately). */
   message: CoreMessage;
+}
+
+export interface FinalEvent {
+  /** Opaque; give it back to ackFinal. */
+  id: string;
+  messageId: string;
+  recipientIndex: number;
+  state: RecipientState;
+  attempt: number;
+  detail?: string;
 }
 
 export interface DeadLetter {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TERMINAL_STATES } from '../../core/message.js';
 import type { CoreMessage, RecipientState, StateEvent } from '../../core/message.js';
 import { DEFAULT_QUEUE_OPTIONS, LeaseLostError } from '../types.js';
-import type { DeadLetter, LeasedJob, Queue, QueueOptions, QueueStats } from '../types.js';
+import type { DeadLetter, FinalEvent, LeasedJob, Queue, QueueOptions, QueueStats } from '../types.js';
 
 /**
  * The embedded queue: the semantics of src/store/types.ts in one process, not durable. Every structure is
@@ -119,6 +119,9 @@ export class MemoryQueue implements Queue {
   private readonly expiring = new Set<MessageRecord>();
   private readonly removals = new Heap<{ msg: MessageRecord; at: number }>((a, b) => a.at < b.at);
   private readonly dead: DeadLetter[] = [];
+  /** Final events of messages that asked for a report, until acknowledged (see Queue.finalEvents). */
+  private readonly finals = new Map<string, { event: FinalEvent; handedUntil: number }>();
+  private finalSeq = 0;
   private pendingJobs = 0;
   private seq = 0;
   private gen = 0;
@@ -293,6 +296,22 @@ export class MemoryQueue implements Queue {
     if (!job) return false;
     job.history.push({ at: now, state: job.state, attempt: job.attempt, detail });
     return true;
+  }
+
+  async finalEvents(max: number): Promise<FinalEvent[]> {
+    const now = this.begin();
+    const out: FinalEvent[] = [];
+    for (const entry of this.finals.values()) {
+      if (out.length >= max) break;
+      if (entry.handedUntil > now) continue;
+      entry.handedUntil = now + this.options.leaseMs;
+      out.push({ ...entry.event });
+    }
+    return out;
+  }
+
+  async ackFinal(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.finals.delete(id);
   }
 
   async message(messageId: string): Promise<CoreMessage | undefined> {
@@ -472,6 +491,12 @@ export class MemoryQueue implements Queue {
   private finish(job: JobRecord, now: number, state: RecipientState, detail?: string): void {
     this.release(job);
     this.record(job, now, state, detail);
+    const m = job.msg.message;
+    if (m.deliveryReport || m.readReport) {
+      const event: FinalEvent = { id: String(++this.finalSeq), messageId: m.id, recipientIndex: job.index, state, attempt: job.attempt };
+      if (detail !== undefined && detail !== '') event.detail = detail;
+      this.finals.set(event.id, { event, handedUntil: 0 });
+    }
     job.gen = ++this.gen;
     this.pendingJobs -= 1;
     const msg = job.msg;

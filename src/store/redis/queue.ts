@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { jobId, parseJobId, type CoreMessage, type RecipientState, type StateEvent } from '../../core/message.js';
-import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type DeadLetter, type LeasedJob, type Queue, type QueueOptions, type QueueStats } from '../types.js';
+import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type DeadLetter, type FinalEvent, type LeasedJob, type Queue, type QueueOptions, type QueueStats } from '../types.js';
 import { Batcher } from './batcher.js';
 import { decodeParts, encodeParts } from './content-frame.js';
 import type { KeySpace } from './keys.js';
@@ -21,6 +22,9 @@ const oneLine = (text: string) => text.replace(/[\r\n]+/g, ' ');
 /** Bounds of what a shard keeps for operators: dead letters and the terminal-events stream. */
 const DEAD_LETTER_CAP = 10_000;
 const EVENTS_MAX = 100_000;
+/** The consumer group the report generator reads the terminal-events streams with. */
+const REPORT_GROUP = 'reports';
+type StreamEntry = [string, string[]];
 /** Content and metadata never outlive their expiry by more than this, even if no worker ever runs. */
 const SAFETY_TTL_MS = 3_600_000;
 
@@ -40,6 +44,8 @@ export class RedisQueue implements Queue {
   private nextShard = 0;
   private closed = false;
   private layout: Promise<void> | undefined;
+  /** This instance's name in the report consumer group. */
+  private readonly consumer = `c-${randomUUID()}`;
   /** Settles and content reads of one turn go to Redis as one command per shard (batcher.ts). */
   private readonly settles: Batcher<SettleOp, string | number>;
   private readonly reads: Batcher<string, Buffer | null>;
@@ -230,6 +236,63 @@ export class RedisQueue implements Queue {
     this.check();
     const p = this.keys.shard(this.keys.shardOf(messageId));
     return (await this.noteScript([`${p}m:${messageId}`], [recipientIndex, this.opts.now(), oneLine(detail)])) === 1;
+  }
+
+  /** Consumer group of the terminal-events streams, created on first use (MKSTREAM: the stream may not exist yet). */
+  private groups: Promise<void> | undefined;
+
+  private ensureGroups(): Promise<void> {
+    this.groups ??= (async () => {
+      for (let n = 0; n < this.keys.shards; n++) {
+        try {
+          await this.redis.xgroup('CREATE', `${this.keys.shard(n)}ev`, REPORT_GROUP, '0', 'MKSTREAM');
+        } catch (err) {
+          if (!String((err as Error).message).startsWith('BUSYGROUP')) throw err;
+        }
+      }
+    })();
+    this.groups.catch(() => (this.groups = undefined));
+    return this.groups;
+  }
+
+  async finalEvents(max: number): Promise<FinalEvent[]> {
+    this.check();
+    await this.ensureGroups();
+    const out: FinalEvent[] = [];
+    for (let n = 0; n < this.keys.shards && out.length < max; n++) {
+      const key = `${this.keys.shard(n)}ev`;
+      const count = max - out.length;
+      // First what a crashed consumer left unacknowledged for longer than a lease, then new entries.
+      const claimed = (await this.redis.xautoclaim(key, REPORT_GROUP, this.consumer, this.opts.leaseMs, '0-0', 'COUNT', count)) as [string, StreamEntry[]];
+      let entries: StreamEntry[] = claimed[1].filter((e) => Array.isArray(e[1]));
+      if (entries.length < count) {
+        const fresh = (await this.redis.xreadgroup('GROUP', REPORT_GROUP, this.consumer, 'COUNT', count - entries.length, 'STREAMS', key, '>')) as
+          | Array<[string, StreamEntry[]]>
+          | null;
+        entries = entries.concat(fresh?.[0]?.[1] ?? []);
+      }
+      for (const [id, fields] of entries) {
+        const f = new Map<string, string>();
+        for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+        const { messageId, recipientIndex } = parseJobId(f.get('job') ?? '/0');
+        const event: FinalEvent = { id: `${n}:${id}`, messageId, recipientIndex, state: (f.get('state') ?? 'failed') as RecipientState, attempt: Number(f.get('attempt') ?? 0) };
+        const detail = f.get('detail');
+        if (detail) event.detail = detail;
+        out.push(event);
+      }
+    }
+    return out;
+  }
+
+  async ackFinal(ids: readonly string[]): Promise<void> {
+    this.check();
+    const byShard = new Map<number, string[]>();
+    for (const id of ids) {
+      const colon = id.indexOf(':');
+      const n = Number(id.slice(0, colon));
+      byShard.set(n, [...(byShard.get(n) ?? []), id.slice(colon + 1)]);
+    }
+    await Promise.all([...byShard].map(([n, list]) => this.redis.xack(`${this.keys.shard(n)}ev`, REPORT_GROUP, ...list)));
   }
 
   async message(messageId: string): Promise<CoreMessage | undefined> {
