@@ -28,7 +28,7 @@
  * Run with `npm run bench` (or `npm run build && node dist/bench/mm7.js`).
  */
 import autocannon from 'autocannon';
-import { fork, type ChildProcess } from 'node:child_process';
+import { forkBenchChild } from './child.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -335,29 +335,7 @@ async function serverChild(): Promise<void> {
 async function forkServer(o: ServerOptions): Promise<LocalServer> {
   const argv = ['--server', `--redis=${o.redisUrl}`, `--prefix=${o.prefix}`, `--log=${o.logLevel}`];
   if (o.profileDir) argv.push(`--profile-dir=${o.profileDir}`);
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill);
-  const next = <K extends FromChild['kind']>(kind: K): Promise<Extract<FromChild, { kind: K }>> =>
-    new Promise((resolve, reject) => {
-      const onMessage = (m: FromChild) => {
-        if (m.kind !== kind) return;
-        child.off('exit', onExit);
-        child.off('message', onMessage);
-        resolve(m as Extract<FromChild, { kind: K }>);
-      };
-      const onExit = (code: number | null) => {
-        child.off('message', onMessage);
-        reject(new Error(`mm7 server child exited (${code}) while waiting for "${kind}"`));
-      };
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
-  const ask = <K extends FromChild['kind']>(m: ToChild, kind: K) => {
-    const reply = next(kind);
-    child.send(m);
-    return reply;
-  };
+  const { child, next, ask, release } = forkBenchChild<FromChild, ToChild>(fileURLToPath(import.meta.url), argv, 'mm7 server');
   const { url } = await next('ready');
   return {
     url,
@@ -367,7 +345,7 @@ async function forkServer(o: ServerOptions): Promise<LocalServer> {
       const exited = new Promise((r) => child.once('exit', r));
       await ask({ kind: 'close' }, 'closed');
       await exited;
-      process.removeListener('exit', kill);
+      release();
     },
   };
 }

@@ -16,7 +16,7 @@
  * Options: --count=20000 --windows=1,10,50 --profile. Run with `npm run bench` (or
  * `npm run build && node dist/bench/smpp.js`).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { forkBenchChild } from './child.js';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -72,37 +72,17 @@ interface SmscHandle {
 }
 
 async function forkSmsc(): Promise<SmscHandle> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--smsc'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill);
-  const next = <K extends FromChild['kind']>(kind: K): Promise<Extract<FromChild, { kind: K }>> =>
-    new Promise((resolve, reject) => {
-      const onMessage = (m: FromChild) => {
-        if (m.kind !== kind) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(m as Extract<FromChild, { kind: K }>);
-      };
-      const onExit = (code: number | null) => reject(new Error(`SMSC child exited (${code}) while waiting for "${kind}"`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
+  const { child, next, ask, release } = forkBenchChild<FromChild, ToChild>(fileURLToPath(import.meta.url), ['--smsc'], 'SMSC');
   const { port } = await next('ready');
   return {
     port,
     async mark() {
-      const r = next('marked');
-      child.send({ kind: 'mark' } satisfies ToChild);
-      await r;
+      await ask({ kind: 'mark' }, 'marked');
     },
-    async read() {
-      const r = next('cpu');
-      child.send({ kind: 'read' } satisfies ToChild);
-      return r;
-    },
+    read: () => ask({ kind: 'read' }, 'cpu'),
     close() {
       child.disconnect();
-      process.removeListener('exit', kill);
+      release();
     },
   };
 }
