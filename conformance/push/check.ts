@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { NotificationInd } from '../../protocols/mms/index.js';
 import { buildMmsPush, type MmsPush, type PushSegment } from '../../protocols/push/index.js';
 import { haveTshark, sharedDir } from '../pdu/tshark.js';
+import { wspMmseLines } from './expect.js';
 
 const SMPP_PORT = 2775;
 const TSHARK_ARGS = ['-V', '-O', 'smpp,gsm_sms_ud,wsp,mmse', '-d', `tcp.port==${SMPP_PORT},smpp`];
@@ -118,24 +119,12 @@ function smppAndUdh(push: MmsPush, concatRef: number): Array<[string, Expect]> {
   return checks;
 }
 
+/** The shared WSP/MMS lines, plus what this check knows more: the headers length, and optional fields left out. */
 function wspAndMmse(push: MmsPush, tid: number): Array<[string, Expect]> {
   const n = push.notification;
-  const checks: Array<[string, Expect]> = [
-    ['WSP PDU type Push', 'PDU Type: Push (0x06)'],
-    ['WSP transaction id', `Transaction ID: 0x${tid.toString(16).padStart(2, '0')}`],
-    ['WSP headers length 3', 'Headers Length: 3'],
-    ['WSP content type', 'Content-Type: application/vnd.wap.mms-message'],
-    ['WSP X-Wap-Application-Id', 'X-Wap-Application-Id: x-wap-application:mms.ua'],
-    ['MMS message type', 'X-Mms-Message-Type: m-notification-ind (0x82)'],
-    ['MMS transaction id', `X-Mms-Transaction-ID: ${n.transactionId}`],
-    ['MMS version', `X-Mms-MMS-Version: ${n.mmsVersion}`],
-    ['MMS message class', 'X-Mms-Message-Class: Personal (0x80)'],
-    ['MMS message size', `X-Mms-Message-Size: ${n.messageSize}`],
-    ['MMS expiry', `X-Mms-Expiry: ${String(n.expiry)}.000000000 seconds`],
-    ['MMS content location', `X-Mms-Content-Location: ${n.contentLocation}`],
-  ];
-  checks.push(n.from === undefined ? ['MMS From left out', { absent: /^From: / }] : ['MMS From', `From: ${String(n.from)}`]);
-  checks.push(n.subject === undefined ? ['MMS Subject left out', { absent: /^Subject: / }] : ['MMS Subject', `Subject: ${String(n.subject)}`]);
+  const checks: Array<[string, Expect]> = [['WSP headers length 3', 'Headers Length: 3'], ...wspMmseLines(push, tid)];
+  if (n.from === undefined) checks.push(['MMS From left out', { absent: /^From: / }]);
+  if (n.subject === undefined) checks.push(['MMS Subject left out', { absent: /^Subject: / }]);
   return checks;
 }
 

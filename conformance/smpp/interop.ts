@@ -20,6 +20,7 @@ import { Metrics } from '../../src/ops/metrics.js';
 import { SmppClient, type SmppClientOptions, type SubmitResult, type SubmitSm } from '../../src/smpp/client.js';
 import { PushSender } from '../../src/smpp/push-sender.js';
 import { haveTshark } from '../pdu/tshark.js';
+import { wspMmseLines } from '../push/expect.js';
 
 const HOST = '127.0.0.1';
 const PORT = Number(process.env.SMSC_PORT ?? 9900);
@@ -517,25 +518,6 @@ const PORT_LINES: Array<[string, Expect]> = [
   ['UDH source port 9200', /^Originator port: .*\(9200\)$/],
 ];
 
-function wspMmseLines(push: MmsPush, tid: number): Array<[string, Expect]> {
-  const n = push.notification;
-  const lines: Array<[string, Expect]> = [
-    ['WSP PDU type Push', 'PDU Type: Push (0x06)'],
-    [`WSP transaction id 0x${tid.toString(16).padStart(2, '0')}`, `Transaction ID: 0x${tid.toString(16).padStart(2, '0')}`],
-    ['WSP content type', 'Content-Type: application/vnd.wap.mms-message'],
-    ['WSP X-Wap-Application-Id', 'X-Wap-Application-Id: x-wap-application:mms.ua'],
-    ['MMS message type', 'X-Mms-Message-Type: m-notification-ind (0x82)'],
-    ['MMS transaction id', `X-Mms-Transaction-ID: ${n.transactionId}`],
-    ['MMS version', `X-Mms-MMS-Version: ${n.mmsVersion}`],
-    ['MMS message class', 'X-Mms-Message-Class: Personal (0x80)'],
-    ['MMS message size', `X-Mms-Message-Size: ${n.messageSize}`],
-    ['MMS expiry', `X-Mms-Expiry: ${String(n.expiry)}.000000000 seconds`],
-    ['MMS content location', `X-Mms-Content-Location: ${n.contentLocation}`],
-  ];
-  if (n.from !== undefined) lines.push(['MMS From', `From: ${String(n.from)}`]);
-  if (n.subject !== undefined) lines.push(['MMS Subject', `Subject: ${String(n.subject)}`]);
-  return lines;
-}
 
 /** The text of each segment of a GSM text whose characters are all one septet each (the texts here). */
 function segmentTexts(text: string, seg: SegmentedText): string[] {
