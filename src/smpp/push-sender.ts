@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { NotificationInd } from '../../protocols/mms/index.js';
 import { buildMmsPush, type CompactField } from '../../protocols/push/index.js';
 import type { SmscConfig } from '../ops/config.js';
+import { submitAddresses } from './addressing.js';
 import type { SmppClient } from './client.js';
 
 export interface PushOptions {
@@ -23,16 +24,11 @@ export class PushSender {
 
   async send(address: string, notification: NotificationInd, o: PushOptions = {}): Promise<{ messageIds: string[]; dropped: CompactField[] }> {
     const push = buildMmsPush(notification, { concatRef: randomInt(256), maxSegments: o.maxSegments ?? 1, tid: randomInt(256) });
-    const international = address.startsWith('+');
+    const addresses = submitAddresses(this.smsc, address);
     const messageIds: string[] = [];
     for (const s of push.segments) {
       const r = await this.client.submit({
-        sourceAddr: this.smsc.sourceAddr,
-        sourceAddrTon: /^\d+$/.test(this.smsc.sourceAddr) ? 1 : 5,
-        sourceAddrNpi: /^\d+$/.test(this.smsc.sourceAddr) ? 1 : 0,
-        destinationAddr: international ? address.slice(1) : address,
-        destAddrTon: international ? 1 : 0,
-        destAddrNpi: 1,
+        ...addresses,
         esmClass: s.esmClass,
         dataCoding: s.dataCoding,
         registeredDelivery: this.smsc.registeredDelivery ? 1 : 0,

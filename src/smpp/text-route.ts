@@ -5,6 +5,7 @@ import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { SmscConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { CorrelationStore } from '../store/types.js';
+import { submitAddresses } from './addressing.js';
 import { SmppError, type SmppClient, type SubmitSm } from './client.js';
 
 /** SMPP 3.4 §5.2.12 esm_class bit 6: the short message starts with a UDH. */
@@ -49,15 +50,8 @@ export class TextSmsRoute implements Route {
     const to = d.message.recipients[d.recipientIndex]!;
     const text = await textOf(d, this.o.viewUrl);
     const seg = segmentText(text, { reference: randomInt(256), messagePayload: this.smsc.messagePayload });
-    const international = to.address.startsWith('+');
     const base: Omit<SubmitSm, 'esmClass' | 'shortMessage' | 'messagePayload'> = {
-      sourceAddr: this.smsc.sourceAddr,
-      // SMPP 3.4 §5.2.5: TON 5 alphanumeric, 1 international; NPI 1 ISDN/E.164.
-      sourceAddrTon: /^\d+$/.test(this.smsc.sourceAddr) ? (this.smsc.sourceAddr.length <= 8 ? 3 : 1) : 5,
-      sourceAddrNpi: /^\d+$/.test(this.smsc.sourceAddr) ? 1 : 0,
-      destinationAddr: international ? to.address.slice(1) : to.address,
-      destAddrTon: international ? 1 : 0,
-      destAddrNpi: 1,
+      ...submitAddresses(this.smsc, to.address),
       dataCoding: seg.dataCoding,
       registeredDelivery: this.smsc.registeredDelivery ? 1 : 0,
     };
