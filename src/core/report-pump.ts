@@ -1,3 +1,4 @@
+import { IdleTimer } from './idle-timer.js';
 import type { Logger } from 'pino';
 import type { Queue } from '../store/types.js';
 import type { FinalState, ReportGenerator } from './reports.js';
@@ -13,7 +14,7 @@ const REPORTED: ReadonlySet<string> = new Set<FinalState>(['delivered', 'rejecte
 export class ReportPump {
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly idleTimer = new IdleTimer();
 
   constructor(private readonly o: { queue: Queue; reports: ReportGenerator; log: Logger; batch?: number; idleMs?: number }) {}
 
@@ -25,12 +26,12 @@ export class ReportPump {
 
   /** Look now (a worker just settled something). */
   notify(): void {
-    this.wake?.();
+    this.idleTimer.wake();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.idleTimer.wake();
     await this.loop;
   }
 
@@ -42,7 +43,7 @@ export class ReportPump {
       } catch (err) {
         this.o.log.warn({ err }, 'final events not read; trying again');
       }
-      if (handled === 0) await this.sleep(this.o.idleMs ?? 100);
+      if (handled === 0) await this.idleTimer.sleep(this.o.idleMs ?? 100);
     }
   }
 
@@ -67,16 +68,5 @@ export class ReportPump {
     );
     if (done.length > 0) await this.o.queue.ackFinal(done);
     return events.length;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

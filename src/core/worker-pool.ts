@@ -1,3 +1,4 @@
+import { IdleTimer } from './idle-timer.js';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { LeasedJob, Queue, Throttle, ThrottleGrant } from '../store/types.js';
@@ -44,7 +45,7 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly active = new Set<Promise<void>>();
-  private wake: (() => void) | undefined;
+  private readonly idleTimer = new IdleTimer();
   /** When the earliest peer this pool deferred becomes visible again: an idle pool wakes up then. */
   private nextVisible = Number.POSITIVE_INFINITY;
 
@@ -74,7 +75,7 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
 
   /** Poke an idle pool (e.g. right after an enqueue in this process). */
   notify(): void {
-    this.wake?.();
+    this.idleTimer.wake();
   }
 
   /**
@@ -83,7 +84,7 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
    */
   async stop(graceMs = 10_000): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.idleTimer.wake();
     await this.loop;
     const all = Promise.allSettled([...this.active]);
     let timer: NodeJS.Timeout | undefined;
@@ -106,31 +107,20 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
         // Redis down or restarting: keep trying at the idle pace; nothing is lost, jobs stay in the store.
         // (Logged, not emitted as 'error': an EventEmitter 'error' without a listener would throw.)
         this.o.log.warn({ err }, 'take failed');
-        await this.sleep(this.o.maxPollMs);
+        await this.idleTimer.sleep(this.o.maxPollMs);
         continue;
       }
       if (jobs.length === 0) {
         // Back off while idle, but not past the moment a peer this pool throttled is due again.
         const untilVisible = this.nextVisible - this.o.now();
         this.nextVisible = Number.POSITIVE_INFINITY;
-        await this.sleep(Math.max(1, Math.min(idle, untilVisible)));
+        await this.idleTimer.sleep(Math.max(1, Math.min(idle, untilVisible)));
         idle = untilVisible < idle ? this.o.minPollMs : Math.min(this.o.maxPollMs, idle * 2);
         continue;
       }
       idle = this.o.minPollMs;
       await this.dispatch(jobs);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 
   /** Group by route peer, ask each peer's throttle once, start the granted deliveries, defer the rest. */
