@@ -81,11 +81,14 @@ export function deliverRequest(message: CoreMessage, recipientIndex: number, con
   return withAttachment(req, attachment);
 }
 
-/** DeliveryReportReq (§8.7.6 MM7_delivery_report.REQ) for a report message (see core/reports.ts). */
-export function deliveryReportRequest(report: CoreMessage, ctx: OutboundContext): OutboundRequest {
+/**
+ * The MM7 request for a report message (see core/reports.ts): DeliveryReportReq (§8.7.6
+ * MM7_delivery_report.REQ) for a delivery report, ReadReplyReq (§8.7.7 MM7_read_reply.REQ) for a read
+ * report. The two share every field but the MMStatus vocabulary.
+ */
+export function reportRequest(report: CoreMessage, ctx: OutboundContext): OutboundRequest {
   const info = report.report!;
-  const req: DeliveryReportReq = {
-    kind: 'DeliveryReportReq',
+  const common = {
     transactionId: ctx.transactionId,
     namespace: ctx.namespace,
     mm7Version: ctx.mm7Version,
@@ -95,30 +98,17 @@ export function deliveryReportRequest(report: CoreMessage, ctx: OutboundContext)
     recipient: toMm7Address(report.originator),
     sender: toMm7Address(report.recipients[0]!),
     timeStamp: timeStamp(info.at),
-    mmStatus: MM_STATUS[info.status],
   };
+  const req: DeliveryReportReq | ReadReplyReq =
+    info.kind === 'read'
+      ? { kind: 'ReadReplyReq', ...common, mmStatus: READ_STATUS[info.status] ?? 'Indeterminate' }
+      : { kind: 'DeliveryReportReq', ...common, mmStatus: MM_STATUS[info.status] };
   if (info.detail !== undefined) req.statusText = info.detail.slice(0, 200);
   return plain(req);
 }
 
-/** ReadReplyReq (§8.7.7 MM7_read_reply.REQ). */
-export function readReplyRequest(report: CoreMessage, ctx: OutboundContext): OutboundRequest {
-  const info = report.report!;
-  const req: ReadReplyReq = {
-    kind: 'ReadReplyReq',
-    transactionId: ctx.transactionId,
-    namespace: ctx.namespace,
-    mm7Version: ctx.mm7Version,
-    mmsRelayServerId: ctx.relayServerId,
-    messageId: info.messageId,
-    recipient: toMm7Address(report.originator),
-    sender: toMm7Address(report.recipients[0]!),
-    timeStamp: timeStamp(info.at),
-    mmStatus: info.status === 'read' ? 'Read' : info.status === 'deleted' ? 'Deleted' : 'Indeterminate',
-  };
-  if (info.detail !== undefined) req.statusText = info.detail.slice(0, 200);
-  return plain(req);
-}
+/** Read outcomes as ReadReplyReq MMStatus (§8.7.7). */
+const READ_STATUS: Partial<Record<NonNullable<CoreMessage['report']>['status'], string>> = { read: 'Read', deleted: 'Deleted' };
 
 /**
  * Queue outcomes as MMStatus (§8.7.6): delivered = Retrieved; a refusal by the recipient's side =

@@ -6,7 +6,7 @@ import type { Config, VaspConfig } from '../ops/config.js';
 import { httpPost, HttpPostError } from '../ops/http-post.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import { deliverRequest, deliveryReportRequest, readReplyRequest, type OutboundContext, type OutboundRequest } from './outbound.js';
+import { deliverRequest, reportRequest, type OutboundContext, type OutboundRequest } from './outbound.js';
 
 /** Largest answer read from a VASP: an MM7 response is a few hundred bytes. */
 const MAX_ANSWER_BYTES = 256 * 1024;
@@ -43,11 +43,10 @@ export class VaspRoute implements Route {
       vaspId: this.vasp.id,
       transactionId: `${d.message.id}.${d.attempt}.${randomBytes(3).toString('hex')}`,
     };
-    let out: OutboundRequest;
     const report = d.message.report;
-    if (report?.kind === 'delivery') out = deliveryReportRequest(d.message, ctx);
-    else if (report?.kind === 'read') out = readReplyRequest(d.message, ctx);
-    else out = deliverRequest(d.message, d.recipientIndex, d.message.parts.length > 0 ? await d.content() : [], ctx);
+    const out: OutboundRequest = report
+      ? reportRequest(d.message, ctx)
+      : deliverRequest(d.message, d.recipientIndex, d.message.parts.length > 0 ? await d.content() : [], ctx);
     const operation = out.request.kind;
     const log = this.o.log.child({ vasp: this.vasp.id, operation, messageId: report?.messageId ?? d.message.id, transactionId: ctx.transactionId });
 
