@@ -13,6 +13,7 @@ import type { Delivery, DeliveryResult, Route } from '../src/core/router.js';
 import { Gateway } from '../src/gateway.js';
 import { ConfigSchema } from '../src/ops/config.js';
 import { redisUrl, testPrefix } from './helpers/redis.js';
+import { until } from './helpers/until.js';
 
 const BASE = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/';
 
@@ -173,16 +174,6 @@ function post(url: string, body: string, user: string): Promise<string> {
     req.on('error', reject);
     req.end(body);
   });
-}
-
-async function until<T>(what: string, f: () => T | undefined | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 t.test('DeliveryReportReq goes back to the submitting VASP in its configured schema version', async (t) => {

@@ -12,6 +12,7 @@ import { Gateway } from '../src/gateway.js';
 import { ConfigSchema } from '../src/ops/config.js';
 import { startSmsc } from './helpers/smsc.js';
 import { redisUrl, testPrefix } from './helpers/redis.js';
+import { until } from './helpers/until.js';
 
 const NS = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
 
@@ -22,16 +23,6 @@ class HandsetStandIn implements Route {
   async send(d: Delivery): Promise<DeliveryResult> {
     this.delivered.push(d.message.recipients[d.recipientIndex]!.address);
     return { status: 'delivered' };
-  }
-}
-
-async function until<T>(what: string, f: () => T | undefined | false | Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
