@@ -28,6 +28,7 @@
  * Run with `npm run bench` (or `npm run build && node dist/bench/mm7.js`).
  */
 import autocannon from 'autocannon';
+import { prng } from '../test/helpers/prng.js';
 import { forkBenchChild } from './child.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -79,18 +80,6 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionD
 // noise picture, decodable by any viewer) whose entropy-coded data looks like a photo's: high entropy, 0xFF
 // bytes stuffed. Own Huffman tables (DHT) with 4-bit codes keep the encoder to a few lines: DC category c
 // has code c, AC (run 0, size s) has code s, end-of-block code 0. A COM segment pads it to the exact size.
-
-/** mulberry32: a small deterministic PRNG, same bytes on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** MSB-first bit writer with T.81 §F.1.2.3 byte stuffing (0xFF is followed by 0x00 in entropy-coded data). */
 class BitWriter {
