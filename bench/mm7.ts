@@ -245,7 +245,7 @@ interface LocalServer {
 
 async function startLocalServer(o: ServerOptions): Promise<LocalServer> {
   // The store as the gateway builds it (createStore: the same Redis client options), on the bench's prefix.
-  const config = ConfigSchema.parse({ redis: { url: o.redisUrl }, queue: { prefix: o.prefix }, mm7: { port: 0, vasps: [VASP] } });
+  const config = ConfigSchema.parse({ redis: { url: o.redisUrl }, queue: { prefix: o.prefix }, mm7: { port: 0, vasps: [VASP] }, mm1: { port: 0 } });
   const log = o.logLevel === 'silent' ? pino({ level: 'silent' }) : pino({ level: o.logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
   const store = createStore(config, log);
   await store.ready();

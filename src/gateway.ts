@@ -1,4 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { StaticRouter } from './core/static-router.js';
+import { NotifyRoute } from './mm1/notify-route.js';
+import { NumberPlan } from './mm1/numbers.js';
+import { SmppPusher, type WapPusher } from './mm1/pusher.js';
+import { Mm1ReportRoute } from './mm1/report-route.js';
+import { addMm1Routes } from './mm1/routes.js';
+import { Mm1Server } from './mm1/server.js';
+import { Tokens } from './mm1/tokens.js';
 import { ReportPump } from './core/report-pump.js';
 import { ReportGenerator } from './core/reports.js';
 import { addVaspRoutes } from './mm7/routes.js';
@@ -34,6 +42,9 @@ export class Gateway {
   private readonly reportPump: ReportPump;
   private readonly ops: OpsServer;
   private readonly mm7: Mm7Server | undefined;
+  private readonly mm1: Mm1Server | undefined;
+  /** Retrieval and web-view tokens (shared by every instance through mm1.tokenSecret). */
+  readonly tokens: Tokens;
   readonly smpp: SmppEdge | undefined;
   private listeners: Listener[] = [];
   private stopping = false;
@@ -62,6 +73,14 @@ export class Gateway {
       if (o.state !== 'retrying' && o.state !== 'deferred') this.reportPump.notify();
     });
     this.reportPump = new ReportPump({ queue: this.store.queue, reports, log: log.child({ component: 'reports' }) });
+    if (config.mm1.tokenSecret === undefined) {
+      log.warn({ key: 'mm1.tokenSecret' }, 'no token secret configured: retrieval and web-view links die with this process and are not valid on other instances');
+    }
+    this.tokens = new Tokens(config.mm1.tokenSecret ?? randomBytes(32));
+    const viewLink = (messageId: string): string => {
+      const token = this.tokens.view(messageId);
+      return config.smpp.viewUrl !== undefined ? config.smpp.viewUrl.replace('{token}', token) : `${config.mm1.publicUrl}/m/${token}`;
+    };
     if (config.smpp.smscs.length > 0) {
       this.smpp = new SmppEdge({
         config: config.smpp,
@@ -71,6 +90,32 @@ export class Gateway {
         router: this.router,
         metrics: this.metrics,
         log: log.child({ iface: 'smpp' }),
+        viewLink,
+      });
+    }
+    if (config.mm1.enabled) {
+      const plan = new NumberPlan(config.mm1);
+      const pusher: WapPusher = new SmppPusher(this.smpp);
+      const mm1Log = log.child({ iface: 'mm1' });
+      const notify = new NotifyRoute({
+        config: config.mm1,
+        tokens: this.tokens,
+        pusher,
+        textRoute: (address) => this.smpp?.textRoute(address),
+        metrics: this.metrics,
+        log: mm1Log.child({ direction: 'out' }),
+      });
+      addMm1Routes(this.router, { plan, notify, reports: new Mm1ReportRoute({ config: config.mm1, pusher, metrics: this.metrics }) });
+      this.mm1 = new Mm1Server({
+        config: config.mm1,
+        queue: this.store.queue,
+        router: this.router,
+        reports,
+        tokens: this.tokens,
+        plan,
+        metrics: this.metrics,
+        log: mm1Log,
+        onFinal: () => this.reportPump.notify(),
       });
     }
     if (config.mm7.enabled) {
@@ -105,6 +150,11 @@ export class Gateway {
     const address = await this.ops.listen(this.config.ops.host, this.config.ops.port);
     this.listeners.push({ iface: 'ops', address });
     this.log.info({ iface: 'ops', address }, 'listening');
+    if (this.mm1) {
+      const mm1 = await this.mm1.listen(this.config.mm1.host, this.config.mm1.port);
+      this.listeners.push({ iface: 'mm1', address: mm1 });
+      this.log.info({ iface: 'mm1', address: mm1, publicUrl: this.config.mm1.publicUrl, push: this.config.mm1.push }, 'listening');
+    }
     if (this.mm7) {
       const mm7 = await this.mm7.listen(this.config.mm7.host, this.config.mm7.port);
       this.listeners.push({ iface: 'mm7', address: mm7 });
@@ -151,6 +201,7 @@ export class Gateway {
     this.stopping = true;
     this.ops.ready = false;
     await this.mm7?.close();
+    await this.mm1?.close();
     await this.workers.stop();
     await this.reportPump.stop();
     await this.smpp?.close();

@@ -135,7 +135,7 @@ function get(url: string): Promise<{ status: number; body: string }> {
 
 /** Start `mmsc serve` with env, wait for its listener line, return the ops URL and the stderr so far. */
 async function serve(t: Test, env: NodeJS.ProcessEnv): Promise<{ url: string; stdout: () => string; stderr: () => string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [MMSC_BIN, 'serve'], { cwd: ROOT, env: { ...process.env, MMSC_OPS_PORT: '0', MMSC_MM7_PORT: '0', ...env } });
+  const child = spawn(process.execPath, [MMSC_BIN, 'serve'], { cwd: ROOT, env: { ...process.env, MMSC_OPS_PORT: '0', MMSC_MM7_PORT: '0', MMSC_MM1_PORT: '0', ...env } });
   t.teardown(() => child.kill('SIGKILL'));
   let err = '';
   let out = '';
@@ -158,6 +158,7 @@ t.test('serve prints one line per listener, serves metrics and health, stops on 
   const s = await serve(t, { REDIS_URL: '' });
   t.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   t.match(s.stdout(), /^mm7   listening on http:\/\/127\.0\.0\.1:\d+\n/m, 'the MM7 listener has its line');
+  t.match(s.stdout(), /^mm1   listening on http:\/\/127\.0\.0\.1:\d+\n/m, 'the MM1 listener has its line');
   t.equal((await get(`${s.url}/healthz`)).status, 200);
   t.equal((await get(`${s.url}/readyz`)).status, 200);
   t.equal((await get(`${s.url}/nope`)).status, 404);

@@ -138,6 +138,8 @@ async function gateway(t: Test, vasps: Record<string, unknown>[]) {
     queue: { prefix: testPrefix(), retryBaseMs: 30, retryMaxMs: 100, maxAttempts: 3 },
     ops: { port: 0 },
     mm7: { port: 0, vasps },
+    // MM1 off: a stand-in plays the handsets, so that these tests look at the VASP side alone.
+    mm1: { enabled: false },
   });
   const gw = new Gateway(config, pino({ level: 'silent' }));
   const handsets = new HandsetStandIn();

@@ -4,7 +4,7 @@
 import type { Test } from 'tap';
 import type { CoreMessage } from '../src/core/message.js';
 import { LeaseLostError, THROTTLE_HORIZON_MS } from '../src/store/types.js';
-import type { CorrelationStore, LeasedJob, Queue, QueueOptions, SubscriberStore, Throttle, ThrottleGrant } from '../src/store/types.js';
+import type { CorrelationStore, FinalEvent, LeasedJob, Queue, QueueOptions, SubscriberStore, Throttle, ThrottleGrant } from '../src/store/types.js';
 
 export interface StoreUnderTest {
   queue: Queue;
@@ -304,6 +304,121 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     t.strictSame(await queue.states('c'), ['delivered', 'cancelled', 'cancelled']);
     t.strictSame(await queue.cancel('c', 'again'), { cancelled: 0, inProgress: 0 }, 'nothing left to cancel');
     t.equal(await queue.cancel('nope', 'x'), undefined, 'unknown message');
+  });
+
+  /** The fields of final events that the contract defines, without their opaque ids, in a fixed order. */
+  function finals(events: readonly FinalEvent[]) {
+    return events
+      .map((e) => ({ messageId: e.messageId, recipientIndex: e.recipientIndex, state: e.state, attempt: e.attempt, detail: e.detail }))
+      .sort((a, b) => a.recipientIndex - b.recipientIndex);
+  }
+
+  t.test(`${name}: complete ends a queued recipient without a worker`, async (t) => {
+    const { queue, clock } = await setup(t);
+    await queue.enqueue(makeMessage('cq', ['+1555000001', '+1555000002']), content(), ['P', 'P']);
+    t.strictSame(await queue.stats(), { waiting: 2, leased: 0, dead: 0 });
+    clock.now = T0 + 1000;
+    t.equal(await queue.complete('cq', 0, 'delivered', 'retrieved by the handset'), 'completed');
+    t.strictSame(await queue.states('cq'), ['delivered', 'queued']);
+    t.strictSame(await queue.history('cq', 0), [
+      { at: T0, state: 'queued', attempt: 0 },
+      { at: T0 + 1000, state: 'delivered', attempt: 0, detail: 'retrieved by the handset' },
+    ]);
+    t.strictSame(await queue.stats(), { waiting: 1, leased: 0, dead: 0 });
+    t.strictSame(ids(await queue.take(10)), ['cq/1'], 'only the other recipient is handed out');
+    t.strictSame(finals(await queue.finalEvents(10)), [
+      { messageId: 'cq', recipientIndex: 0, state: 'delivered', attempt: 0, detail: 'retrieved by the handset' },
+    ]);
+    t.equal(await queue.complete('cq', 0, 'rejected', 'again'), 'already-final', 'a second complete changes nothing');
+    t.strictSame(await queue.states('cq'), ['delivered', 'delivering']);
+    t.equal((await queue.history('cq', 0)).length, 2);
+  });
+
+  t.test(`${name}: complete ends a retrying or deferred recipient; it is never handed out again`, async (t) => {
+    const { queue, clock } = await setup(t);
+    await queue.enqueue(makeMessage('cr', ['+1555000001', '+1555000002']), content(), ['P', 'Q']);
+    const jobs = (await queue.take(10)).sort((a, b) => a.recipientIndex - b.recipientIndex);
+    t.strictSame(ids(jobs), ['cr/0', 'cr/1']);
+    t.equal(await queue.retry(jobs[0]!, 'busy', 5000), 'retrying');
+    await queue.defer(jobs[1]!, T0 + 5000);
+    t.strictSame(await queue.states('cr'), ['retrying', 'deferred']);
+    t.strictSame(await queue.stats(), { waiting: 2, leased: 0, dead: 0 });
+
+    clock.now = T0 + 1000;
+    t.equal(await queue.complete('cr', 0, 'delivered', 'retrieved by the handset'), 'completed');
+    t.equal(await queue.complete('cr', 1, 'rejected', 'rejected by the handset'), 'completed');
+    t.strictSame(await queue.states('cr'), ['delivered', 'rejected']);
+    t.strictSame((await queue.history('cr', 0)).slice(-2), [
+      { at: T0, state: 'retrying', attempt: 1, detail: 'busy' },
+      { at: T0 + 1000, state: 'delivered', attempt: 1, detail: 'retrieved by the handset' },
+    ]);
+    t.strictSame((await queue.history('cr', 1)).at(-1), { at: T0 + 1000, state: 'rejected', attempt: 0, detail: 'rejected by the handset' });
+    t.strictSame(await queue.stats(), { waiting: 0, leased: 0, dead: 0 });
+
+    clock.now = T0 + 5000; // both were due again now
+    t.strictSame(await queue.take(10), [], 'not handed out at their due time');
+    clock.now = T0 + 10 * MIN;
+    t.strictSame(await queue.take(10), [], 'nor later');
+    t.strictSame(await queue.states('cr'), ['delivered', 'rejected']);
+    t.strictSame(finals(await queue.finalEvents(10)), [
+      { messageId: 'cr', recipientIndex: 0, state: 'delivered', attempt: 1, detail: 'retrieved by the handset' },
+      { messageId: 'cr', recipientIndex: 1, state: 'rejected', attempt: 0, detail: 'rejected by the handset' },
+    ]);
+    t.strictSame(await queue.deadLetters(), []);
+  });
+
+  t.test(`${name}: complete ends a leased recipient and voids the lease`, async (t) => {
+    const { queue, clock } = await setup(t, { leaseMs: 30_000 });
+    await queue.enqueue(makeMessage('cl', ['+1555000001', '+1555000002']), content(), ['P', 'P']);
+    const jobs = (await queue.take(10)).sort((a, b) => a.recipientIndex - b.recipientIndex);
+    t.strictSame(ids(jobs), ['cl/0', 'cl/1']);
+    t.strictSame(await queue.stats(), { waiting: 0, leased: 2, dead: 0 });
+
+    clock.now = T0 + 1000;
+    t.equal(await queue.complete('cl', 0, 'rejected', 'rejected by the handset'), 'completed');
+    t.strictSame(await queue.states('cl'), ['rejected', 'delivering']);
+    t.strictSame(await queue.stats(), { waiting: 0, leased: 1, dead: 0 });
+    await t.rejects(queue.ack(jobs[0]!, 'delivered'), LEASE_LOST, 'the holder cannot ack');
+    await t.rejects(queue.retry(jobs[0]!, 'timeout', 1000), LEASE_LOST, 'nor retry');
+    await t.rejects(queue.extend(jobs[0]!), LEASE_LOST, 'nor extend');
+    t.strictSame(await queue.states('cl'), ['rejected', 'delivering'], 'state stays rejected');
+    t.strictSame(await queue.history('cl', 0), [
+      { at: T0, state: 'queued', attempt: 0 },
+      { at: T0, state: 'delivering', attempt: 1 },
+      { at: T0 + 1000, state: 'rejected', attempt: 1, detail: 'rejected by the handset' },
+    ]);
+
+    await queue.ack(jobs[1]!, 'delivered'); // the other recipient's lease is untouched
+    t.strictSame(await queue.stats(), { waiting: 0, leased: 0, dead: 0 });
+    clock.now = T0 + 30_001; // past the voided lease's end: nothing to reclaim
+    t.strictSame(await queue.take(10), []);
+    t.strictSame(await queue.states('cl'), ['rejected', 'delivered']);
+    t.strictSame(finals(await queue.finalEvents(10)), [
+      { messageId: 'cl', recipientIndex: 0, state: 'rejected', attempt: 1, detail: 'rejected by the handset' },
+      { messageId: 'cl', recipientIndex: 1, state: 'delivered', attempt: 1, detail: undefined },
+    ]);
+  });
+
+  t.test(`${name}: complete: 'already-final' for an ended recipient, 'unknown' for no such recipient`, async (t) => {
+    const { queue, clock } = await setup(t);
+    await queue.enqueue(makeMessage('ca', ['+1555000001']), content(), ['P']);
+    const [job] = await queue.take(1);
+    await queue.ack(job!, 'delivered', 'accepted');
+    const first = await queue.finalEvents(10);
+    t.strictSame(finals(first), [{ messageId: 'ca', recipientIndex: 0, state: 'delivered', attempt: 1, detail: 'accepted' }]);
+    await queue.ackFinal(first.map((e) => e.id));
+    const before = await queue.history('ca', 0);
+
+    clock.now = T0 + 1000;
+    t.equal(await queue.complete('ca', 0, 'rejected', 'late'), 'already-final');
+    t.strictSame(await queue.states('ca'), ['delivered']);
+    t.strictSame(await queue.history('ca', 0), before, 'no history entry');
+    t.strictSame(await queue.finalEvents(10), [], 'no second final event');
+    t.strictSame(await queue.stats(), { waiting: 0, leased: 0, dead: 0 });
+
+    t.equal(await queue.complete('nope', 0, 'delivered', 'x'), 'unknown', 'unknown message');
+    t.equal(await queue.complete('ca', 1, 'delivered', 'x'), 'unknown', 'recipient index out of range');
+    t.equal(await queue.complete('ca', -1, 'delivered', 'x'), 'unknown', 'negative recipient index');
   });
 
   t.test(`${name}: replace swaps message and content before delivery, and moves the due time`, async (t) => {

@@ -1,7 +1,8 @@
 // The SMPP edge inside the gateway, end to end over loopback with real Redis and the SMSC simulator (a test
 // double for a real SMSC, see helpers/smsc.ts): STOP/START from a subscriber, the opt-out holding for MMS
 // and SMS alike, the text fallback for a text-only subscriber with its receipt, MO text to a VASP.
-// The handset side (MM1) is not built yet: a stand-in route plays it.
+// The handset side (MM1) is turned off here and a stand-in route plays it, so that these tests look at SMPP alone
+// (test/mm1-*.test.ts cover MM1 with SMPP as its push bearer).
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -59,7 +60,10 @@ async function setup(t: Test) {
     },
     smpp: {
       smscs: [{ id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', sourceAddr: '7050', enquireLinkMs: 5000 }],
-      viewUrl: 'https://mms.example/v/{id}',
+      viewUrl: 'https://mms.example/v/{token}',
+    },
+    mm1: {
+      enabled: false,
     },
   });
   const gw = new Gateway(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
@@ -123,7 +127,7 @@ t.test('text-only subscriber: the SMS fallback with the link, its receipt noted 
   await gw.store.subscribers.setTextOnly('+15550000003', true);
   const id = await submit('15550000003', 'Spring sale');
   const sms = await until('the fallback SMS', () => smsc.submits.find((s) => s.destinationAddr === '15550000003'));
-  t.equal(sms.text, `Spring sale https://mms.example/v/${id}`, 'subject and link');
+  t.equal(sms.text, `Spring sale https://mms.example/v/${gw.tokens.view(id)}`, 'subject and the web-view link');
   t.equal(sms.dataCoding, 0, 'GSM 7-bit');
   t.equal(sms.registeredDelivery, 1, 'a receipt asked for');
   t.notOk(handsets.delivered.includes('+15550000003'), 'not sent as MMS');

@@ -16,9 +16,22 @@ export type FinalState = 'delivered' | 'rejected' | 'failed' | 'expired';
  */
 export function deliveryReportFor(original: CoreMessage, recipientIndex: number, status: FinalState, at: number, detail?: string): CoreMessage | undefined {
   if (original.report || !original.deliveryReport) return undefined;
+  return reportMessage(original, recipientIndex, 'delivery', status, at, detail);
+}
+
+/**
+ * The read report for one recipient (3GPP TS 23.140 §8.1.5: the recipient's MMS client sent one, MM1
+ * m-read-rec-ind), or undefined when the originator did not ask for read reports.
+ */
+export function readReportFor(original: CoreMessage, recipientIndex: number, status: 'read' | 'deleted', at: number): CoreMessage | undefined {
+  if (original.report || !original.readReport) return undefined;
+  return reportMessage(original, recipientIndex, 'read', status, at);
+}
+
+function reportMessage(original: CoreMessage, recipientIndex: number, kind: ReportInfo['kind'], status: ReportInfo['status'], at: number, detail?: string): CoreMessage | undefined {
   const recipient = original.recipients[recipientIndex];
   if (!recipient) return undefined;
-  const report: ReportInfo = { kind: 'delivery', messageId: original.id, recipientIndex, to: original.origin, status, at };
+  const report: ReportInfo = { kind, messageId: original.id, recipientIndex, to: original.origin, status, at };
   if (detail !== undefined) report.detail = detail;
   if (original.service) report.service = original.service;
   const message: CoreMessage = {
@@ -49,13 +62,22 @@ export class ReportGenerator {
   constructor(private readonly o: { queue: Queue; router: Router; log: Logger; now?: () => number }) {}
 
   async final(original: CoreMessage, recipientIndex: number, status: FinalState, detail?: string): Promise<void> {
-    const report = deliveryReportFor(original, recipientIndex, status, (this.o.now ?? Date.now)(), detail);
-    if (!report) return;
+    await this.send(deliveryReportFor(original, recipientIndex, status, (this.o.now ?? Date.now)(), detail), original);
+  }
+
+  /** A recipient's read report (MM1 m-read-rec-ind); false when none is due or none can be carried back. */
+  async read(original: CoreMessage, recipientIndex: number, status: 'read' | 'deleted'): Promise<boolean> {
+    return this.send(readReportFor(original, recipientIndex, status, (this.o.now ?? Date.now)()), original);
+  }
+
+  private async send(report: CoreMessage | undefined, original: CoreMessage): Promise<boolean> {
+    if (!report) return false;
     const route = this.o.router.route(report, 0);
     if (!route) {
-      this.o.log.info({ messageId: original.id, recipient: recipientIndex, to: original.origin.iface }, 'delivery report has no route back; not sent');
-      return;
+      this.o.log.info({ messageId: original.id, recipient: report.report?.recipientIndex, kind: report.report?.kind, to: original.origin.iface }, 'report has no route back; not sent');
+      return false;
     }
     await this.o.queue.enqueue(report, [], [route.peer]);
+    return true;
   }
 }

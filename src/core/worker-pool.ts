@@ -1,7 +1,7 @@
 import { IdleTimer } from './idle-timer.js';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { LeasedJob, Queue, Throttle, ThrottleGrant } from '../store/types.js';
+import { LeaseLostError, type LeasedJob, type Queue, type Throttle, type ThrottleGrant } from '../store/types.js';
 import type { DeliveryResult, Route, Router } from './router.js';
 import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from './retry-policy.js';
 
@@ -221,9 +221,13 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
         this.emit('outcome', outcome);
       }
     } catch (err) {
-      // Lease lost (it ran out and another worker has the job) or store unreachable: the job is not
-      // settled here and will be delivered again; receivers drop the duplicate by Message-ID.
-      log.warn({ err, messageId: job.messageId, recipient: job.recipientIndex, lease: job.lease }, 'could not settle job');
+      const ctx = { err, messageId: job.messageId, recipient: job.recipientIndex, lease: job.lease };
+      // Lease lost: it ran out and another worker has the job, or the job was ended without a worker
+      // (Queue.complete, e.g. the handset fetched it). Someone else owns the outcome; not an error here.
+      if (err instanceof LeaseLostError) log.info(ctx, 'lease lost, job not settled here');
+      // Store unreachable: the job is not settled and will be delivered again; receivers drop the
+      // duplicate by Message-ID.
+      else log.warn(ctx, 'could not settle job');
     } finally {
       if (route) await this.o.throttle.release(route.peer, job.lease).catch(() => undefined);
     }

@@ -126,14 +126,70 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    mm1: z
+      .object({
+        enabled: flag.default(true).describe('run the MM1 (handset) listener: retrieval, m-send-req, acknowledgements, web view'),
+        host: z.string().min(1).default('127.0.0.1').describe('address the MM1 listener binds'),
+        port: z.coerce.number().int().min(0).max(65535).default(8190).describe('MM1 listener port (0 = any free port)'),
+        publicUrl: z
+          .string()
+          .url()
+          .regex(/^https?:\/\/[^/]+(\/.*[^/])?$/, 'an http(s) URL without a trailing slash')
+          .default('http://127.0.0.1:8190')
+          .describe('the MM1 listener as handsets reach it (through the WAP gateway): Content-Location and web-view links start with it'),
+        tokenSecret: z
+          .string()
+          .min(16)
+          .optional()
+          .describe('secret for retrieval and web-view tokens, the same on every instance (>= 16 characters); unset = random per process (links die with it)'),
+        msisdnHeader: z
+          .string()
+          .regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name')
+          .default('x-msisdn')
+          .describe("request header in which the operator's WAP gateway / GGSN names the subscriber"),
+        localPrefixes: z
+          .array(z.string().regex(/^\+\d+$/, 'a +E.164 prefix'))
+          .default([])
+          .describe("the operator's own numbering ranges (+E.164 prefixes): local subscribers; [] = every PLMN number"),
+        defaultCountryCode: z.string().regex(/^[1-9]\d{0,2}$/, '1-3 digits').optional().describe('country code for national numbers handsets send (e.g. 44)'),
+        push: z.enum(['smpp', 'pap']).default('smpp').describe('bearer of WAP pushes (notifications, reports): SMPP directly, or a PPG over PAP'),
+        papUrl: z.string().url().optional().describe('the PPG\'s PAP URL (user:password@ for Basic auth), when push = pap'),
+        papAddressDomain: z.string().min(1).optional().describe('the @domain of PAP addresses (default: the PAP URL\'s host)'),
+        papTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('a PAP request must be answered within this time'),
+        pushRate: z.coerce.number().positive().default(100).describe('notifications per second (all instances)'),
+        pushMaxInFlight: z.coerce.number().int().min(1).default(100).describe('notifications being pushed at once (all instances)'),
+        maxPushes: z.coerce.number().int().min(1).default(3).describe('notifications sent for one unretrieved message (the first and re-notifications)'),
+        renotifyMs: z.coerce.number().int().min(1000).default(3_600_000).describe('time between notifications of an unretrieved message'),
+        fallbackAfterMs: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .describe('send the SMS fallback (a text with the web-view link) when a message is not retrieved within this time; 0 = never'),
+        maxMessageBytes: z.coerce.number().int().min(1024).default(300 * 1024).describe("largest message a handset is sent (the recipient's limit); larger ones are adapted or refused"),
+        contentTypes: z
+          .array(z.string().regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/, 'type/subtype or type/*'))
+          .default(['text/plain', 'application/smil', 'image/*', 'audio/*', 'video/*', 'text/x-vcard', 'text/x-vcalendar', 'text/vcard', 'text/calendar'])
+          .describe('media types handsets are sent; other parts are removed when adaptation is allowed, else the message is refused'),
+        maxBodyBytes: z.coerce.number().int().min(1024).default(1024 * 1024).describe('largest request body a handset may send (enforced while reading)'),
+        requestTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request must be received within this time'),
+        headersTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('the request head must arrive within this time'),
+        defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a handset message without X-Mms-Expiry'),
+        maxExpiryMs: z.coerce.number().int().min(60_000).default(30 * 86_400_000).describe('longest expiry a handset may ask for'),
+      })
+      .strict()
+      .superRefine((v, ctx) => {
+        if (v.push === 'pap' && v.papUrl === undefined) ctx.addIssue({ code: 'custom', path: ['papUrl'], message: 'required when mm1.push is pap' });
+      })
+      .prefault({}),
     smpp: z
       .object({
         smscs: z.array(SmscSchema).default([]).describe('SMSC connections (file, or MMSC_SMPP_SMSCS as a JSON array); none = no SMPP'),
         viewUrl: z
           .string()
-          .regex(/\{id\}/, 'must contain {id}')
-          .default('http://127.0.0.1:8080/v/{id}')
-          .describe("the text fallback's link to the message ({id} = Message-ID); served by the MM1 web view"),
+          .regex(/\{token\}/, 'must contain {token}')
+          .optional()
+          .describe("the text fallback's link to the message ({token} = the web view token); unset = <mm1.publicUrl>/m/{token}"),
         stopKeywords: z.array(z.string().min(1)).default(['STOP', 'UNSUBSCRIBE', 'STOPALL', 'CANCEL', 'END', 'QUIT']).describe('MO words that opt a subscriber out'),
         startKeywords: z.array(z.string().min(1)).default(['START', 'SUBSCRIBE', 'UNSTOP']).describe('MO words that opt a subscriber back in'),
         stopReply: z.string().default('You will receive no more messages from this service. Reply START to receive them again.').describe('confirmation SMS after STOP ("" = none)'),
@@ -147,6 +203,7 @@ export const ConfigSchema = z
 export type Config = z.infer<typeof ConfigSchema>;
 export type VaspConfig = z.infer<typeof VaspSchema>;
 export type SmscConfig = z.infer<typeof SmscSchema>;
+export type Mm1Config = Config['mm1'];
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -168,7 +225,7 @@ export function envKeys(): Map<string, string[]> {
 
 /** Keys whose environment value is a comma-separated list, or JSON. */
 const LIST_KEYS = new Set(['redis.cluster']);
-const JSON_KEYS = new Set(['mm7.vasps', 'smpp.smscs', 'smpp.stopKeywords', 'smpp.startKeywords']);
+const JSON_KEYS = new Set(['mm7.vasps', 'smpp.smscs', 'smpp.stopKeywords', 'smpp.startKeywords', 'mm1.localPrefixes', 'mm1.contentTypes']);
 
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
   const env = options.env ?? process.env;

@@ -98,6 +98,42 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** MM1 requests by PDU (m-send-req, m-acknowledge-ind, ..., `retrieve`, `unparsed`) and answer (MMS status token or HTTP code). */
+  readonly mm1Requests = new Counter({
+    name: 'mmsc_mm1_requests_total',
+    help: 'MM1 (handset) requests, by PDU type or retrieve, and answer (MMS status token, or HTTP code when refused before the PDU)',
+    labelNames: ['pdu', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mm1Pushes = new Counter({
+    name: 'mmsc_mm1_pushes_total',
+    help: 'WAP pushes to handsets (notifications, delivery and read reports), by PDU type and result (sent, transient, permanent)',
+    labelNames: ['pdu', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mm1Unroutable = new Counter({
+    name: 'mmsc_mm1_unroutable_total',
+    help: 'Handset submissions refused because a recipient has no route (e.g. another carrier before MM4), by address type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mm1Fallbacks = new Counter({
+    name: 'mmsc_mm1_fallbacks_total',
+    help: 'Messages sent as a text SMS with a web-view link instead of MMS, by trigger (timeout, push-failed) and result',
+    labelNames: ['trigger', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly webViews = new Counter({
+    name: 'mmsc_web_view_requests_total',
+    help: 'Web view requests (the SMS fallback link), by kind (page, media) and HTTP status',
+    labelNames: ['kind', 'code'] as const,
+    registers: [this.registry],
+  });
+
   readonly storeInfo = new Gauge({
     name: 'mmsc_store_info',
     help: 'The queue backend in use (1); durable=false means accepted messages die with the process',

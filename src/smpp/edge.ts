@@ -28,6 +28,8 @@ export interface SmppEdgeOptions {
   router: StaticRouter;
   metrics: Metrics;
   log: Logger;
+  /** The web-view link of a message, for the text fallback. */
+  viewLink: (messageId: string) => string;
 }
 
 /**
@@ -60,7 +62,7 @@ export class SmppEdge {
       client.on('receipt', (r) => void this.receipt(smsc.id, r).catch((err: unknown) => log.error({ err }, 'receipt handler failed')));
       client.on('mo', (m) => void this.mo(smsc.id, m).catch((err: unknown) => log.error({ err }, 'MO handler failed')));
       this.clients.push(client);
-      this.routes.push({ prefixes: smsc.prefixes, route: new TextSmsRoute(smsc, client, o.correlations, { viewUrl: o.config.viewUrl, log }), push: new PushSender(smsc, client) });
+      this.routes.push({ prefixes: smsc.prefixes, route: new TextSmsRoute(smsc, client, o.correlations, { viewLink: o.viewLink, log }), push: new PushSender(smsc, client) });
     }
     // The texts the gateway writes itself (confirmations) go out by SMS, through the SMSC for the address.
     o.router.addResolver((m, i) => (m.origin.iface === 'smpp' && m.origin.peer === KEYWORD_REPLY_PEER ? this.textRoute(m.recipients[i]?.address ?? '') : undefined));

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { NotificationInd } from '../../protocols/mms/index.js';
-import { buildMmsPush, type CompactField } from '../../protocols/push/index.js';
+import { buildMmsPush, buildWspPush, mmsWspPush, segmentPush, type CompactField, type PushSegment } from '../../protocols/push/index.js';
 import type { SmscConfig } from '../ops/config.js';
 import { submitAddresses } from './addressing.js';
 import type { SmppClient } from './client.js';
@@ -24,9 +24,22 @@ export class PushSender {
 
   async send(address: string, notification: NotificationInd, o: PushOptions = {}): Promise<{ messageIds: string[]; dropped: CompactField[] }> {
     const push = buildMmsPush(notification, { concatRef: randomInt(256), maxSegments: o.maxSegments ?? 1, tid: randomInt(256) });
+    return { messageIds: await this.submit(address, push.segments), dropped: push.dropped };
+  }
+
+  /**
+   * Push any other encoded MMS PDU to the MMS user agent (m-delivery-ind, m-read-orig-ind: OMA-TS-MMS_CTR
+   * §6.1.2 sends them the same way as notifications); they are small, so up to 3 segments are allowed.
+   */
+  async sendPdu(address: string, mms: Buffer, o: PushOptions = {}): Promise<{ messageIds: string[] }> {
+    const segments = segmentPush(buildWspPush(mmsWspPush(mms, randomInt(256))), { concatRef: randomInt(256), maxSegments: o.maxSegments ?? 3 });
+    return { messageIds: await this.submit(address, segments) };
+  }
+
+  private async submit(address: string, segments: readonly PushSegment[]): Promise<string[]> {
     const addresses = submitAddresses(this.smsc, address);
     const messageIds: string[] = [];
-    for (const s of push.segments) {
+    for (const s of segments) {
       const r = await this.client.submit({
         ...addresses,
         esmClass: s.esmClass,
@@ -36,6 +49,6 @@ export class PushSender {
       });
       messageIds.push(r.messageId);
     }
-    return { messageIds, dropped: push.dropped };
+    return messageIds;
   }
 }

@@ -15,6 +15,11 @@ const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([0x08, 0x45]);
 /** Correlations for receipts outlive the message a little: receipts can come late. */
 const RECEIPT_GRACE_MS = 3_600_000;
 
+/** An SMSC's refusal that will not change on retry (any REJECTED status but system error / submit failed). */
+export function isPermanentRefusal(err: SmppError): boolean {
+  return err.code === 'REJECTED' && !TRANSIENT_STATUSES.has(err.commandStatus ?? -1);
+}
+
 /** Queue/throttle peer id of an SMSC. */
 export function smscPeer(id: string): string {
   return `smpp:${id}`;
@@ -22,7 +27,8 @@ export function smscPeer(id: string): string {
 
 /** Where text SMS are sent from and what they say. */
 export interface TextOptions {
-  viewUrl: string;
+  /** The web-view URL of a message (an unguessable token link, served by the MM1 listener). */
+  viewLink: (messageId: string) => string;
 }
 
 /**
@@ -48,7 +54,7 @@ export class TextSmsRoute implements Route {
 
   async send(d: Delivery): Promise<DeliveryResult> {
     const to = d.message.recipients[d.recipientIndex]!;
-    const text = await textOf(d, this.o.viewUrl);
+    const text = await textOf(d, this.o.viewLink);
     const seg = segmentText(text, { reference: randomInt(256), messagePayload: this.smsc.messagePayload });
     const base: Omit<SubmitSm, 'esmClass' | 'shortMessage' | 'messagePayload'> = {
       ...submitAddresses(this.smsc, to.address),
@@ -69,7 +75,7 @@ export class TextSmsRoute implements Route {
       if (!(err instanceof SmppError)) throw err;
       const status = err.commandStatus === undefined ? '' : ` (0x${err.commandStatus.toString(16).padStart(8, '0')})`;
       const detail = `SMSC ${this.smsc.id}: ${err.code}${status}${ids.length > 0 ? ` after ${ids.length} of ${seg.segments.length} segments` : ''}`;
-      if (err.code === 'REJECTED' && !TRANSIENT_STATUSES.has(err.commandStatus ?? -1)) return { status: 'rejected', detail };
+      if (isPermanentRefusal(err)) return { status: 'rejected', detail };
       return { status: 'retry', error: detail };
     }
     const job = jobId(d.message.id, d.recipientIndex);
@@ -91,7 +97,7 @@ export function receiptKey(smscId: string, smscMessageId: string): string {
  * MMS falls back to "<subject, else its first text part> <view URL>", cut to 400 characters with the link
  * kept whole.
  */
-async function textOf(d: Delivery, viewUrl: string): Promise<string> {
+async function textOf(d: Delivery, viewLink: (messageId: string) => string): Promise<string> {
   const m = d.message;
   const firstText = async (): Promise<string | undefined> => {
     const ref = m.parts.find((p) => p.contentType === 'text/plain');
@@ -100,7 +106,7 @@ async function textOf(d: Delivery, viewUrl: string): Promise<string> {
     return content[ref.index]?.toString('utf8');
   };
   if (m.origin.iface === 'smpp') return (await firstText()) ?? m.subject ?? '';
-  const link = viewUrl.replace('{id}', encodeURIComponent(m.id));
+  const link = viewLink(m.id);
   const lead = (m.subject ?? (await firstText()) ?? '').replace(/\s+/g, ' ').trim();
   const room = 400 - link.length - 1;
   return lead === '' ? link : `${lead.length > room ? `${lead.slice(0, Math.max(0, room - 1))}…` : lead} ${link}`;

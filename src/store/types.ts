@@ -69,6 +69,15 @@ export interface Queue {
   note(messageId: string, recipientIndex: number, detail: string): Promise<boolean>;
 
   /**
+   * End one recipient's job because the recipient itself said so, outside any worker (MM1: the handset
+   * acknowledged its retrieval, or rejected the message): a job in any non-terminal state, leased or not,
+   * ends in `state` with `detail`, its final event is emitted as for any other end, and a lease held on it
+   * is voided (that worker's later ack/retry/extend gets LeaseLostError). 'already-final' when the recipient
+   * had already ended (nothing changes), 'unknown' for an unknown message or recipient index.
+   */
+  complete(messageId: string, recipientIndex: number, state: 'delivered' | 'rejected', detail: string): Promise<'completed' | 'already-final' | 'unknown'>;
+
+  /**
    * Final states (delivered, rejected, failed, expired, cancelled) of recipients whose message asked for a
    * report, whoever ended them (a worker, or the store at expiry), oldest first, for the report generator.
    * An event handed out and not acknowledged with ackFinal within the lease time is handed out again (the

@@ -298,6 +298,18 @@ export class MemoryQueue implements Queue {
     return true;
   }
 
+  async complete(messageId: string, recipientIndex: number, state: 'delivered' | 'rejected', detail: string): Promise<'completed' | 'already-final' | 'unknown'> {
+    const now = this.begin();
+    if (state !== 'delivered' && state !== 'rejected') throw new Error(`complete: bad state ${String(state)}`);
+    const job = this.messages.get(messageId)?.jobs[recipientIndex];
+    if (!job) return 'unknown';
+    if (TERMINAL_STATES.has(job.state)) return 'already-final';
+    // finish() clears the lease token (a holder's settle calls then fail in held()) and bumps the
+    // generation, so the job's ready-heap and lease-heap entries go stale.
+    this.finish(job, now, state, detail);
+    return 'completed';
+  }
+
   async finalEvents(max: number): Promise<FinalEvent[]> {
     const now = this.begin();
     const out: FinalEvent[] = [];

@@ -41,6 +41,7 @@ export class RedisQueue implements Queue {
   private readonly cancelScript: ScriptCall;
   private readonly replaceScript: ScriptCall;
   private readonly noteScript: ScriptCall;
+  private readonly completeScript: ScriptCall;
   private nextShard = 0;
   private closed = false;
   private layout: Promise<void> | undefined;
@@ -63,6 +64,7 @@ export class RedisQueue implements Queue {
     this.cancelScript = script(redis, 'mmscCancel');
     this.replaceScript = script(redis, 'mmscReplace');
     this.noteScript = script(redis, 'mmscNote');
+    this.completeScript = script(redis, 'mmscComplete');
     this.settles = new Batcher((p, ops) => this.settleBatch(p, ops));
     // MGET: every content key of a shard is in the shard's slot, so one MGET reads a batch, on Cluster too.
     this.reads = new Batcher((p, ids) => this.redis.mgetBuffer(...ids.map((id) => `${p}c:${id}`)));
@@ -236,6 +238,16 @@ export class RedisQueue implements Queue {
     this.check();
     const p = this.keys.shard(this.keys.shardOf(messageId));
     return (await this.noteScript([`${p}m:${messageId}`], [recipientIndex, this.opts.now(), oneLine(detail)])) === 1;
+  }
+
+  async complete(messageId: string, recipientIndex: number, state: 'delivered' | 'rejected', detail: string): Promise<'completed' | 'already-final' | 'unknown'> {
+    this.check();
+    if (state !== 'delivered' && state !== 'rejected') throw new Error(`complete: bad state ${String(state)}`);
+    // Only a whole index names a recipient field (s<i>); anything else is no recipient, without a round trip.
+    if (!Number.isInteger(recipientIndex) || recipientIndex < 0) return 'unknown';
+    const p = this.keys.shard(this.keys.shardOf(messageId));
+    const args: ScriptArg[] = [p, messageId, recipientIndex, state, oneLine(detail), this.opts.now(), this.opts.retentionMs, EVENTS_MAX];
+    return (await this.completeScript(this.shardKeys(p), args)) as 'completed' | 'already-final' | 'unknown';
   }
 
   /** Consumer group of the terminal-events streams, created on first use (MKSTREAM: the stream may not exist yet). */

@@ -16,6 +16,7 @@ const SCRIPTS = {
   mmscCancel: { file: 'cancel-3.lua', common: true },
   mmscReplace: { file: 'replace-3.lua', common: true },
   mmscNote: { file: 'note-1.lua', common: true },
+  mmscComplete: { file: 'complete-3.lua', common: true },
   mmscHide: { file: 'hide-2.lua', common: false },
   mmscThrottleAcquire: { file: 'throttle-acquire-2.lua', common: false },
   mmscThrottleRelease: { file: 'throttle-release-1.lua', common: false },

@@ -1,0 +1,86 @@
+import type { Delivery, DeliveryResult, Route } from '../core/router.js';
+import type { Mm1Config } from '../ops/config.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import { adaptFor } from './adapt.js';
+import { notificationFor } from './pdus.js';
+import { PushFailure, type WapPusher } from './pusher.js';
+import type { Tokens } from './tokens.js';
+
+/** Queue/throttle peer of notifications to local handsets. */
+export const NOTIFY_PEER = 'mm1:notify';
+
+export interface NotifyRouteOptions {
+  config: Mm1Config;
+  tokens: Tokens;
+  pusher: WapPusher;
+  /** The text SMS route for the SMS fallback (undefined: no SMSC serves the address). */
+  textRoute: (address: string) => Route | undefined;
+  metrics: Metrics;
+  log: Logger;
+  now?: () => number;
+}
+
+/**
+ * Delivery to a local handset (OMA-TS-MMS_CTR §6.1): push an m-notification-ind whose Content-Location
+ * carries the recipient's retrieval token, then wait. The job stays open (a retry due at the next check)
+ * until the handset retrieves and acknowledges it (the MM1 server ends it with queue.complete), and at each
+ * check it is re-notified, up to maxPushes notifications. A message not retrieved within fallbackAfterMs,
+ * or whose push the bearer refuses for good, goes as a text SMS with a web-view link when an SMSC serves
+ * the recipient; one never retrieved ends `expired` at its expiry (the store's sweep), and its originator's
+ * report says so. Attempts count bearer tries: a push that failed for a while uses some of the
+ * notifications.
+ */
+export class NotifyRoute implements Route {
+  readonly peer = NOTIFY_PEER;
+  readonly limits: Route['limits'];
+  private readonly now: () => number;
+
+  constructor(private readonly o: NotifyRouteOptions) {
+    this.limits = { rate: o.config.pushRate, burst: Math.max(1, Math.ceil(o.config.pushRate)), maxInFlight: o.config.pushMaxInFlight };
+    this.now = o.now ?? Date.now;
+  }
+
+  async send(d: Delivery): Promise<DeliveryResult> {
+    const m = d.message;
+    const to = m.recipients[d.recipientIndex]!;
+    const plan = adaptFor(m, this.o.config);
+    if ('refuse' in plan) return { status: 'rejected', detail: `not deliverable to a handset: ${plan.refuse}` };
+    const now = this.now();
+    const fallbackAt = this.o.config.fallbackAfterMs > 0 ? (m.earliestDeliveryAt ?? m.receivedAt) + this.o.config.fallbackAfterMs : undefined;
+    if (fallbackAt !== undefined && now >= fallbackAt) {
+      const text = this.o.textRoute(to.address);
+      if (text) return this.fallback(d, text, 'timeout', `not retrieved within ${Math.round(this.o.config.fallbackAfterMs / 1000)} s`);
+    }
+    // The next look at this job: a re-notification, the fallback, or (just before) expiry.
+    const wait = (from: number): number => Math.max(1, Math.min(from + this.o.config.renotifyMs, fallbackAt ?? Infinity, m.expiresAt - 1) - now);
+    if (d.attempt > this.o.config.maxPushes) {
+      return { status: 'retry', error: `notified ${this.o.config.maxPushes} times; awaiting retrieval`, retryAfterMs: wait(now) };
+    }
+    const token = this.o.tokens.retrieval(m.id, d.recipientIndex);
+    const notification = notificationFor(m, plan, { transactionId: this.o.tokens.transaction(m.id, d.recipientIndex), contentLocation: `${this.o.config.publicUrl}/r/${token}`, now });
+    let sent: string;
+    try {
+      sent = await this.o.pusher.push(to.address, notification);
+    } catch (err) {
+      if (!(err instanceof PushFailure)) throw err;
+      this.o.metrics.mm1Pushes.inc({ pdu: 'm-notification-ind', result: err.transient ? 'transient' : 'permanent' });
+      if (err.transient) return { status: 'retry', error: `notification not pushed: ${err.message}` };
+      const text = this.o.textRoute(to.address);
+      if (text) return this.fallback(d, text, 'push-failed', `push refused: ${err.message}`);
+      return { status: 'rejected', detail: `notification cannot be pushed: ${err.message}` };
+    }
+    this.o.metrics.mm1Pushes.inc({ pdu: 'm-notification-ind', result: 'sent' });
+    const adapted = plan.removed.length > 0 ? `; adapted: ${plan.removed.join('; ')}` : '';
+    return { status: 'retry', error: `notification ${d.attempt} ${sent}; awaiting retrieval${adapted}`, retryAfterMs: wait(now) };
+  }
+
+  private async fallback(d: Delivery, text: Route, trigger: 'timeout' | 'push-failed', why: string): Promise<DeliveryResult> {
+    const r = await text.send(d);
+    this.o.metrics.mm1Fallbacks.inc({ trigger, result: r.status });
+    this.o.log.info({ messageId: d.message.id, recipient: d.recipientIndex, trigger, why, result: r.status }, 'SMS fallback');
+    if (r.status === 'delivered') return { status: 'delivered', detail: `SMS fallback (${why}): ${r.detail ?? 'sent'}` };
+    if (r.status === 'rejected') return { status: 'rejected', detail: `SMS fallback (${why}) refused: ${r.detail}` };
+    return { status: 'retry', error: `SMS fallback (${why}) not sent: ${r.error}`, ...(r.retryAfterMs !== undefined ? { retryAfterMs: r.retryAfterMs } : {}) };
+  }
+}

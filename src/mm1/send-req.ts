@@ -1,0 +1,106 @@
+import { AddressError } from '../../protocols/address/index.js';
+import { mediaTypeOf, textOf, type ContentType, type ParamValue, type Part, type SendReq, type TimeValue } from '../../protocols/mms/index.js';
+import type { ContentRef, CoreMessage, MessageClass, Priority, Recipient } from '../core/message.js';
+import type { Mm1Config } from '../ops/config.js';
+import type { NumberPlan } from './numbers.js';
+import { Mm1Refusal } from './statuses.js';
+
+export interface SendContext {
+  /** The subscriber the request came from (the WAP gateway's header): the originator, whatever From says. */
+  sender: string;
+  messageId: string;
+  now: number;
+  config: Pick<Mm1Config, 'maxMessageBytes' | 'defaultExpiryMs' | 'maxExpiryMs'>;
+  plan: NumberPlan;
+}
+
+const CLASSES: Record<string, MessageClass> = { personal: 'personal', advertisement: 'advertisement', informational: 'informational', auto: 'auto' };
+const PRIORITIES: Record<string, Priority> = { low: 'low', normal: 'normal', high: 'high' };
+
+/**
+ * m-send-req (OMA-TS-MMS_ENC §6.1.1) -> the core message and its parts. The originator is the subscriber
+ * the operator's gateway named, not the PDU's From (which is usually Insert-address-token, and cannot be
+ * trusted when it is not: §6.1.1 lets the MMSC insert or check it). Throws Mm1Refusal.
+ */
+export function toCoreMessage(req: SendReq, ctx: SendContext): { message: CoreMessage; content: Buffer[] } {
+  const recipients: Recipient[] = [];
+  for (const kind of ['to', 'cc', 'bcc'] as const) {
+    for (const v of req[kind] ?? []) {
+      const text = textOf(v);
+      try {
+        recipients.push({ ...ctx.plan.party(text), kind });
+      } catch (err) {
+        if (err instanceof AddressError) throw new Mm1Refusal('address-unresolved', `recipient ${text}: ${err.message}`);
+        throw err;
+      }
+    }
+  }
+  if (recipients.length === 0) throw new Mm1Refusal('address-unresolved', 'no To, Cc or Bcc recipient');
+
+  const leaves: Part[] = [];
+  const type = mediaTypeOf(req.contentType);
+  if (req.parts) flatten(req.parts, leaves);
+  else leaves.push({ contentType: req.contentType, data: req.body ?? Buffer.alloc(0) });
+  const parts: ContentRef[] = leaves.map((p, index) => {
+    const ref: ContentRef = { index, contentType: mediaTypeOf(p.contentType).toLowerCase(), size: p.data.length };
+    const params = plainParams(p.contentType);
+    if (params) ref.params = params;
+    if (p.contentId !== undefined) ref.contentId = p.contentId;
+    if (p.contentLocation !== undefined) ref.contentLocation = p.contentLocation;
+    return ref;
+  });
+  const size = parts.reduce((s, p) => s + p.size, 0);
+  if (size > ctx.config.maxMessageBytes) {
+    throw new Mm1Refusal('content-not-accepted', `message content of ${size} bytes is over the limit of ${ctx.config.maxMessageBytes} bytes`);
+  }
+
+  const now = ctx.now;
+  const expiresAt = Math.min(timeOf(req.expiry, now) ?? now + ctx.config.defaultExpiryMs, now + ctx.config.maxExpiryMs);
+  if (expiresAt <= now) throw new Mm1Refusal('content-not-accepted', 'X-Mms-Expiry is in the past');
+  const message: CoreMessage = {
+    id: ctx.messageId,
+    originator: { address: ctx.sender, type: 'plmn' },
+    recipients,
+    contentType: req.parts ? type : parts[0]!.contentType,
+    parts,
+    expiresAt,
+    deliveryReport: req.deliveryReport === 'Yes',
+    readReport: req.readReport === 'Yes',
+    priority: typeof req.priority === 'string' ? (PRIORITIES[req.priority.toLowerCase()] ?? 'normal') : 'normal',
+    messageClass: typeof req.messageClass === 'string' ? (CLASSES[req.messageClass.toLowerCase()] ?? 'personal') : 'personal',
+    origin: { iface: 'mm1', peer: ctx.sender },
+    receivedAt: now,
+  };
+  if (req.parts) {
+    const params = plainParams(req.contentType);
+    if (params) message.contentTypeParams = params;
+  }
+  if (req.subject !== undefined) message.subject = textOf(req.subject);
+  const earliest = timeOf(req.deliveryTime, now);
+  if (earliest !== undefined && earliest > now) message.earliestDeliveryAt = Math.min(earliest, expiresAt);
+  return { message, content: leaves.map((p) => p.data) };
+}
+
+/** Leaves of a (possibly nested) multipart, in order: a nested multipart/alternative keeps all its forms. */
+function flatten(parts: readonly Part[], out: Part[]): void {
+  for (const p of parts) {
+    if (p.parts) flatten(p.parts, out);
+    else out.push(p);
+  }
+}
+
+/** Content-type parameters that survive as core params (text and numbers; dates and flags are dropped). */
+function plainParams(ct: ContentType): Record<string, string | number> | undefined {
+  if (!ct.params) return undefined;
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(ct.params) as [string, ParamValue][]) {
+    if (typeof v === 'string' || typeof v === 'number') out[k] = v;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** §7.3.20 / §7.3.12: absolute date, or seconds after the MMSC received the PDU. */
+function timeOf(v: TimeValue | undefined, now: number): number | undefined {
+  if (v === undefined) return undefined;
+  return v instanceof Date ? v.getTime() : now + v * 1000;
+}

@@ -1,0 +1,342 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { decodePdu, encodePdu, PduError, type MmsPdu, type RetrieveStatus, type SendConf } from '../../protocols/mms/index.js';
+import { TERMINAL_STATES, type CoreMessage } from '../core/message.js';
+import { newMessageId } from '../core/message-id.js';
+import type { ReportGenerator } from '../core/reports.js';
+import type { Router } from '../core/router.js';
+import type { Mm1Config } from '../ops/config.js';
+import { listenHttp } from '../ops/http-listen.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { Queue } from '../store/types.js';
+import { adaptFor } from './adapt.js';
+import type { NumberPlan } from './numbers.js';
+import { MMS_VERSION, retrieveConfFor } from './pdus.js';
+import { toCoreMessage } from './send-req.js';
+import { Mm1Refusal, responseStatus, type Refusal } from './statuses.js';
+import type { Tokens } from './tokens.js';
+import { WebView } from './web-view-handler.js';
+
+export const MMS_MEDIA_TYPE = 'application/vnd.wap.mms-message';
+
+export interface Mm1ServerOptions {
+  config: Mm1Config;
+  queue: Queue;
+  router: Router;
+  reports: ReportGenerator;
+  tokens: Tokens;
+  plan: NumberPlan;
+  metrics: Metrics;
+  log: Logger;
+  /** Called when a request ended a recipient (the report pump then looks for final events at once). */
+  onFinal?: () => void;
+  now?: () => number;
+}
+
+/**
+ * The MMS Proxy-Relay's HTTP side for handsets (OMA-TS-MMS_CTR §7, OMA-TS-MMS_ENC §6):
+ * - GET /r/<token>: m-retrieve-conf of the recipient's copy (the token came in the notification);
+ * - POST of an MMS PDU: m-send-req (answered m-send-conf), m-notifyresp-ind, m-acknowledge-ind,
+ *   m-read-rec-ind (answered 204);
+ * - GET /m/<token>[/<n>]: the web view of the SMS fallback link (no subscriber identity needed: the
+ *   token is the credential).
+ * The subscriber is who the operator's WAP gateway names in `msisdnHeader`; requests without a local
+ * subscriber are refused. Bodies are bounded while they stream in; every refusal carries the MMS status
+ * the handset understands, in the MMS version it spoke.
+ */
+export class Mm1Server {
+  private readonly server: Server;
+  private readonly now: () => number;
+  private readonly webView: WebView;
+  /** The path of publicUrl ('' or e.g. '/mms'): the WAP gateway may pass it on, or strip it. */
+  private readonly basePath: string;
+
+  constructor(private readonly o: Mm1ServerOptions) {
+    this.now = o.now ?? Date.now;
+    this.basePath = new URL(o.config.publicUrl).pathname.replace(/\/$/, '');
+    this.webView = new WebView({ queue: o.queue, tokens: o.tokens, metrics: o.metrics, log: o.log, now: this.now });
+    this.server = createServer(
+      {
+        requestTimeout: o.config.requestTimeoutMs,
+        headersTimeout: Math.min(o.config.headersTimeoutMs, o.config.requestTimeoutMs),
+        connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(o.config.headersTimeoutMs / 2))),
+        maxHeaderSize: 16 * 1024,
+      },
+      (req, res) => {
+        this.handle(req, res).catch((err: unknown) => {
+          this.o.log.error({ err }, 'mm1 request failed');
+          if (!res.headersSent) this.plain(res, 500, 'internal error', 'http');
+          else res.destroy();
+        });
+      },
+    );
+  }
+
+  listen(host: string, port: number): Promise<string> {
+    return listenHttp(this.server, host, port);
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let path = (req.url ?? '/').split('?')[0]!;
+    if (this.basePath !== '' && path.startsWith(`${this.basePath}/`)) path = path.slice(this.basePath.length);
+    if (path.startsWith('/m/')) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return this.plain(res, 405, 'GET only', 'view', { allow: 'GET, HEAD' });
+      return this.webView.handle(path.slice(3), req, res);
+    }
+    const subscriber = this.o.plan.subscriberOf(req, this.o.config.msisdnHeader);
+    if (req.method === 'GET' && path.startsWith('/r/')) return this.retrieve(path.slice(3), subscriber, res);
+    if (req.method !== 'POST') return this.plain(res, req.method === 'GET' ? 404 : 405, 'not found', 'http');
+    if (subscriber === undefined) {
+      // Refused before reading: an unknown subscriber sends nothing into the store.
+      this.o.log.info({ from: req.socket.remoteAddress }, 'mm1 request without a known subscriber refused');
+      return this.conf(res, 403, '', 'service-denied', undefined, 'unknown subscriber', 'http', true);
+    }
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== MMS_MEDIA_TYPE) return this.plain(res, 415, `Content-Type must be ${MMS_MEDIA_TYPE}`, 'http', {}, true);
+    const body = await this.readBody(req);
+    if (body === undefined) {
+      return this.conf(res, 413, '', 'content-not-accepted', undefined, `request body over ${this.o.config.maxBodyBytes} bytes`, 'unparsed', true);
+    }
+    let pdu: MmsPdu;
+    try {
+      pdu = decodePdu(body);
+    } catch (err) {
+      if (!(err instanceof PduError)) throw err;
+      this.o.log.info({ subscriber, code: err.code, detail: err.message }, 'mm1 PDU refused');
+      return this.conf(res, 400, salvageTransactionId(body), 'format-corrupt', salvageVersion(body), `malformed PDU: ${err.message}`, 'unparsed');
+    }
+    switch (pdu.messageType) {
+      case 'm-send-req':
+        return this.send(pdu, subscriber, res);
+      case 'm-notifyresp-ind':
+        return this.notifyResp(pdu.transactionId, pdu.status, subscriber, res);
+      case 'm-acknowledge-ind':
+        return this.acknowledge(pdu.transactionId, subscriber, res);
+      case 'm-read-rec-ind':
+        return this.readRec(pdu.messageId, pdu.readStatus, subscriber, res);
+      default: {
+        const tid = 'transactionId' in pdu && typeof pdu.transactionId === 'string' ? pdu.transactionId : '';
+        return this.conf(res, 400, tid, 'unsupported-message', pdu.mmsVersion, `${pdu.messageType} is not a PDU a handset sends to this MMSC`, pdu.messageType);
+      }
+    }
+  }
+
+  // -- m-send-req --------------------------------------------------------------------------------------------
+
+  private async send(pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>, sender: string, res: ServerResponse): Promise<void> {
+    const now = this.now();
+    const id = newMessageId(now);
+    const log = this.o.log.child({ subscriber: sender });
+    let message: CoreMessage;
+    let content: Buffer[];
+    try {
+      ({ message, content } = toCoreMessage(pdu, { sender, messageId: id, now, config: this.o.config, plan: this.o.plan }));
+    } catch (err) {
+      if (!(err instanceof Mm1Refusal)) throw err;
+      log.info({ reason: err.reason, detail: err.message }, 'm-send-req refused');
+      return this.conf(res, 200, pdu.transactionId, err.reason, pdu.mmsVersion, err.message, 'm-send-req');
+    }
+    const peers: string[] = [];
+    for (let i = 0; i < message.recipients.length; i++) {
+      const route = this.o.router.route(message, i);
+      if (!route) {
+        // No MM4 yet: another carrier's subscriber cannot be reached, and the sender must know it now.
+        const r = message.recipients[i]!;
+        this.o.metrics.mm1Unroutable.inc({ type: r.type });
+        log.info({ recipientType: r.type }, 'm-send-req refused: a recipient has no route');
+        return this.conf(res, 200, pdu.transactionId, 'address-unresolved', pdu.mmsVersion, `recipient ${r.address} cannot be reached from this MMSC`, 'm-send-req');
+      }
+      peers.push(route.peer);
+    }
+    try {
+      await this.o.queue.enqueue(message, content, peers);
+    } catch (err) {
+      log.error({ err, messageId: id }, 'm-send-req could not be queued');
+      return this.conf(res, 200, pdu.transactionId, 'network-problem', pdu.mmsVersion, 'the message could not be stored; retry later', 'm-send-req');
+    }
+    log.info({ messageId: id, recipients: message.recipients.length }, 'm-send-req accepted');
+    const conf: SendConf = { messageType: 'm-send-conf', transactionId: pdu.transactionId, mmsVersion: MMS_VERSION, responseStatus: 'Ok', messageId: id };
+    this.pdu(res, 200, encodePdu(conf), 'm-send-req', 'Ok');
+  }
+
+  // -- retrieval and its acknowledgements -------------------------------------------------------------------
+
+  private async retrieve(token: string, subscriber: string | undefined, res: ServerResponse): Promise<void> {
+    const target = this.o.tokens.open(token);
+    if (!target || target.kind !== 'retrieve') return this.plain(res, 404, 'no such message', 'retrieve');
+    if (subscriber === undefined) return this.retrieveError(res, 403, 'Error-permanent-service-denied', 'unknown subscriber');
+    const { messageId, recipientIndex } = target;
+    let message: CoreMessage | undefined;
+    let states: Awaited<ReturnType<Queue['states']>>;
+    let content: Buffer[] | undefined;
+    try {
+      // In parallel: the common case is a retrieval that succeeds and needs all three.
+      [message, states, content] = await Promise.all([this.o.queue.message(messageId), this.o.queue.states(messageId), this.o.queue.content(messageId)]);
+    } catch (err) {
+      this.o.log.error({ err, messageId }, 'retrieval: store unavailable');
+      return this.retrieveError(res, 503, 'Error-transient-network-problem', 'the message cannot be fetched now; retry later');
+    }
+    const state = states?.[recipientIndex];
+    if (!message || !content || state === undefined) return this.retrieveError(res, 404, 'Error-permanent-message-not-found', 'the message is no longer available');
+    if (message.recipients[recipientIndex]?.address !== subscriber) {
+      this.o.log.warn({ messageId, subscriber }, 'retrieval by a subscriber who is not the recipient');
+      return this.retrieveError(res, 403, 'Error-permanent-service-denied', 'this message is for another subscriber');
+    }
+    // Acknowledged (or ended otherwise) or expired: the copy is gone for the handset (§6.3 Retrieve-Status).
+    if (TERMINAL_STATES.has(state) || message.expiresAt <= this.now()) {
+      return this.retrieveError(res, 404, 'Error-permanent-message-not-found', state === 'expired' || message.expiresAt <= this.now() ? 'the message expired' : 'the message was already retrieved');
+    }
+    const plan = adaptFor(message, this.o.config);
+    if ('refuse' in plan) return this.retrieveError(res, 200, 'Error-permanent-content-unsupported', plan.refuse);
+    this.pdu(res, 200, encodePdu(retrieveConfFor(message, plan, content, this.o.tokens.transaction(messageId, recipientIndex))), 'retrieve', 'Ok');
+  }
+
+  private retrieveError(res: ServerResponse, code: number, status: RetrieveStatus, text: string): void {
+    // §6.3: an m-retrieve-conf that carries the failure; Date and Content-Type stay mandatory.
+    const pdu = encodePdu({
+      messageType: 'm-retrieve-conf',
+      mmsVersion: MMS_VERSION,
+      date: new Date(this.now()),
+      retrieveStatus: status,
+      retrieveText: text,
+      contentType: { mediaType: 'text/plain', params: { charset: 'utf-8' } },
+      body: Buffer.from(text, 'utf8'),
+    });
+    this.pdu(res, code, pdu, 'retrieve', status);
+  }
+
+  /** m-notifyresp-ind (§6.2): the handset's answer to a notification (immediate retrieval, or deferred, rejected...). */
+  private async notifyResp(transactionId: string, status: MmsPdu['status'], subscriber: string, res: ServerResponse): Promise<void> {
+    const copy = await this.copyFor(transactionId, subscriber, res, 'm-notifyresp-ind');
+    if (!copy) return;
+    const { messageId, recipientIndex } = copy;
+    switch (status) {
+      case 'Retrieved':
+        await this.complete(messageId, recipientIndex, 'delivered', 'retrieved (m-notifyresp-ind Retrieved)');
+        break;
+      case 'Rejected':
+        await this.complete(messageId, recipientIndex, 'rejected', 'rejected by the recipient (m-notifyresp-ind Rejected)');
+        break;
+      case 'Unrecognised':
+        await this.complete(messageId, recipientIndex, 'rejected', 'notification not recognised by the handset (m-notifyresp-ind Unrecognised)');
+        break;
+      default:
+        // Deferred (§7.3.54): the user retrieves later; the job waits (and is re-notified) as before.
+        await this.o.queue.note(messageId, recipientIndex, `m-notifyresp-ind ${String(status)}`);
+    }
+    this.empty(res, 'm-notifyresp-ind');
+  }
+
+  /** m-acknowledge-ind (§6.4): the handset has the message; the copy is done. */
+  private async acknowledge(transactionId: string, subscriber: string, res: ServerResponse): Promise<void> {
+    const copy = await this.copyFor(transactionId, subscriber, res, 'm-acknowledge-ind');
+    if (!copy) return;
+    await this.complete(copy.messageId, copy.recipientIndex, 'delivered', 'retrieved and acknowledged (m-acknowledge-ind)');
+    this.empty(res, 'm-acknowledge-ind');
+  }
+
+  /** The recipient copy a transaction id (a retrieval token) names, checked against the subscriber. */
+  private async copyFor(transactionId: string, subscriber: string, res: ServerResponse, pdu: string): Promise<{ messageId: string; recipientIndex: number } | undefined> {
+    const target = this.o.tokens.openTransaction(transactionId);
+    if (!target) {
+      this.plain(res, 404, 'unknown transaction', pdu);
+      return undefined;
+    }
+    const message = await this.o.queue.message(target.messageId);
+    if (!message) {
+      this.plain(res, 404, 'the message is no longer available', pdu);
+      return undefined;
+    }
+    // The Transaction-ID carries no MAC: only the recipient the operator's gateway names may answer for it.
+    if (message.recipients[target.recipientIndex]?.address !== subscriber) {
+      this.plain(res, 403, 'this message is for another subscriber', pdu);
+      return undefined;
+    }
+    return target;
+  }
+
+  private async complete(messageId: string, recipientIndex: number, state: 'delivered' | 'rejected', detail: string): Promise<void> {
+    const r = await this.o.queue.complete(messageId, recipientIndex, state, detail);
+    if (r === 'completed') this.o.onFinal?.();
+    this.o.log.info({ messageId, recipient: recipientIndex, state, result: r }, detail);
+  }
+
+  /** m-read-rec-ind (§6.7.1): the recipient read the message (or deleted it unread); a read report goes back. */
+  private async readRec(messageId: string, readStatus: MmsPdu['readStatus'], subscriber: string, res: ServerResponse): Promise<void> {
+    const original = await this.o.queue.message(messageId);
+    if (!original) {
+      // Past retention: nothing to report back to; the handset is not to blame.
+      this.o.log.info({ messageId }, 'read report on an unknown message dropped');
+      return this.empty(res, 'm-read-rec-ind');
+    }
+    const index = original.recipients.findIndex((r) => r.address === subscriber);
+    if (index < 0) return this.plain(res, 403, 'only a recipient can send a read report', 'm-read-rec-ind');
+    const sent = await this.o.reports.read(original, index, readStatus === 'Deleted-without-being-read' ? 'deleted' : 'read');
+    this.o.log.info({ messageId, recipient: index, sent }, 'read report');
+    this.empty(res, 'm-read-rec-ind');
+  }
+
+  // -- plumbing ----------------------------------------------------------------------------------------------
+
+  /** The body, or undefined once it passes maxBodyBytes (reading stops there: the connection is closed). */
+  private async readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+    const max = this.o.config.maxBodyBytes;
+    if (Number(req.headers['content-length'] ?? 0) > max) return undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+      const b = chunk as Buffer;
+      size += b.length;
+      if (size > max) return undefined;
+      chunks.push(b);
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  }
+
+  private conf(res: ServerResponse, code: number, transactionId: string, reason: Refusal, version: string | undefined, text: string, label: string, close = false): void {
+    const status = responseStatus(reason, version);
+    const conf: SendConf = { messageType: 'm-send-conf', transactionId, mmsVersion: MMS_VERSION, responseStatus: status, responseText: text };
+    this.pdu(res, code, encodePdu(conf), label, status, close);
+  }
+
+  private pdu(res: ServerResponse, code: number, body: Buffer, label: string, status: string, close = false): void {
+    this.o.metrics.mm1Requests.inc({ pdu: label, status });
+    const headers: Record<string, string | number> = { 'content-type': MMS_MEDIA_TYPE, 'content-length': body.length, 'cache-control': 'no-store' };
+    if (close) headers.connection = 'close';
+    res.writeHead(code, headers).end(body);
+    if (close) res.once('finish', () => res.req.destroy());
+  }
+
+  private empty(res: ServerResponse, label: string): void {
+    this.o.metrics.mm1Requests.inc({ pdu: label, status: '204' });
+    res.writeHead(204).end();
+  }
+
+  private plain(res: ServerResponse, code: number, text: string, label: string, headers: Record<string, string> = {}, close = false): void {
+    this.o.metrics.mm1Requests.inc({ pdu: label, status: String(code) });
+    res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', ...(close ? { connection: 'close' } : {}), ...headers }).end(`${text}\n`);
+    if (close) res.once('finish', () => res.req.destroy());
+  }
+}
+
+/** The Transaction-ID of a PDU too broken to decode, when it is where §6 puts it (third field, 0x98). */
+function salvageTransactionId(b: Buffer): string {
+  if (b.length < 4 || b[0] !== 0x8c || b[2] !== 0x98) return '';
+  const end = b.indexOf(0, 3);
+  if (end < 0 || end - 3 > 100) return '';
+  const t = b.subarray(3, end).toString('latin1');
+  return /^[\x20-\x7e]*$/.test(t) ? t : '';
+}
+
+/** The X-Mms-MMS-Version (0x8D) of a broken PDU, when it follows the Transaction-ID as §6 orders them. */
+function salvageVersion(b: Buffer): string | undefined {
+  const at = b.indexOf(0x8d, 2);
+  if (at < 0 || at > 120 || at + 1 >= b.length) return undefined;
+  const v = b[at + 1]!;
+  return v >= 0x80 ? `${(v & 0x70) >> 4}.${v & 0x0f}` : undefined;
+}

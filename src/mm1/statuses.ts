@@ -1,0 +1,37 @@
+import type { ResponseStatus } from '../../protocols/mms/index.js';
+
+/** Why a handset's request is refused; each maps to an X-Mms-Response-Status (OMA-TS-MMS_ENC §7.3.48). */
+export type Refusal = 'format-corrupt' | 'address-unresolved' | 'content-not-accepted' | 'unsupported-message' | 'service-denied' | 'network-problem' | 'unspecified';
+
+/**
+ * §7.3.48: MMS 1.0 has one generic code per reason (0x81-0x88); 1.1 and later split them into transient
+ * (0xC_) and permanent (0xE_) ones and make the old ones obsolete. A handset is answered in the version it
+ * spoke; when its PDU could not be read far enough to know, in the 1.0 form every version understands.
+ */
+const BY_VERSION: Record<Refusal, readonly [ResponseStatus, ResponseStatus]> = {
+  'format-corrupt': ['Error-message-format-corrupt', 'Error-permanent-message-format-corrupt'],
+  'address-unresolved': ['Error-sending-address-unresolved', 'Error-permanent-sending-address-unresolved'],
+  'content-not-accepted': ['Error-content-not-accepted', 'Error-permanent-content-not-accepted'],
+  'unsupported-message': ['Error-unsupported-message', 'Error-unsupported-message'],
+  'service-denied': ['Error-service-denied', 'Error-permanent-service-denied'],
+  'network-problem': ['Error-network-problem', 'Error-transient-network-problem'],
+  unspecified: ['Error-unspecified', 'Error-permanent-failure'],
+};
+
+export function responseStatus(reason: Refusal, mmsVersion: string | undefined): ResponseStatus {
+  const m = mmsVersion === undefined ? undefined : /^(\d+)\.(\d+)/.exec(mmsVersion);
+  const modern = m !== null && m !== undefined && (Number(m[1]) > 1 || Number(m[2]) >= 1);
+  return BY_VERSION[reason][modern ? 1 : 0];
+}
+
+/** A handset request the MMSC refuses, with the reason its answer carries. */
+export class Mm1Refusal extends Error {
+  override readonly name = 'Mm1Refusal';
+  readonly code = 'MM1_REFUSED';
+  constructor(
+    readonly reason: Refusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}
