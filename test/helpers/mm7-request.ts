@@ -1,0 +1,47 @@
+// An MM7 SubmitReq as a VASP sends it: SOAP with attachments (multipart/related, the SOAP part first, the
+// content as a multipart/related of its own referenced by href="cid:content").
+export const MM7_NS = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
+
+export interface Mm7Part {
+  type: string;
+  name: string;
+  body: Buffer;
+}
+
+export interface SubmitOptions {
+  vasp: string;
+  shortCode: string;
+  to: string[];
+  subject?: string;
+  deliveryReport?: boolean;
+  /** xs:dateTime or duration (e.g. PT3S). */
+  expiry?: string;
+  parts: Mm7Part[];
+}
+
+export function mm7SubmitReq(o: SubmitOptions): { contentType: string; body: Buffer } {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const xml =
+    `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${MM7_NS}">t-1</TransactionID></e:Header><e:Body>` +
+    `<SubmitReq xmlns="${MM7_NS}"><MM7Version>6.8.0</MM7Version><SenderIdentification><VASPID>${o.vasp}</VASPID><SenderAddress><ShortCode>${o.shortCode}</ShortCode></SenderAddress></SenderIdentification>` +
+    `<Recipients><To>${o.to.map((n) => `<Number>${n}</Number>`).join('')}</To></Recipients>` +
+    (o.deliveryReport ? '<DeliveryReport>true</DeliveryReport>' : '') +
+    (o.expiry ? `<ExpiryDate>${o.expiry}</ExpiryDate>` : '') +
+    (o.subject !== undefined ? `<Subject>${esc(o.subject)}</Subject>` : '') +
+    `<Content href="cid:content"/></SubmitReq></e:Body></e:Envelope>`;
+  const inner = 'inner-boundary-5f1c';
+  const outer = 'outer-boundary-9a2e';
+  const chunks: Buffer[] = [];
+  for (const p of o.parts) {
+    chunks.push(Buffer.from(`--${inner}\r\nContent-Type: ${p.type}\r\nContent-Location: ${p.name}\r\nContent-Transfer-Encoding: binary\r\n\r\n`), p.body, Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${inner}--\r\n`));
+  const content = Buffer.concat(chunks);
+  const body = Buffer.concat([
+    Buffer.from(`--${outer}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-ID: <soap>\r\n\r\n${xml}\r\n`),
+    Buffer.from(`--${outer}\r\nContent-Type: multipart/related; boundary="${inner}"\r\nContent-ID: <content>\r\n\r\n`),
+    content,
+    Buffer.from(`\r\n--${outer}--\r\n`),
+  ]);
+  return { contentType: `multipart/related; boundary="${outer}"; type="text/xml"; start="<soap>"`, body };
+}
