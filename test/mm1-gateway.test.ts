@@ -261,3 +261,33 @@ t.test('SMS fallback: not retrieved in time, and push refused by the SMSC; the l
   t.ok(img.body.equals(IMAGE), 'the image bytes');
   t.equal((await httpRequest(`${mm1Url}${path}x`)).status, 404, 'a mangled link');
 });
+
+t.test('adaptation: a part handsets do not take is left out of the notification size and the retrieval', async (t) => {
+  const { smsc, a, b } = await setup(t);
+  const req = sendReq([B]);
+  req.parts = [...req.parts!, { contentType: { mediaType: 'application/x-game' }, contentLocation: 'game.bin', data: Buffer.alloc(500, 1) }];
+  await a.post(req);
+  const [n] = await until('the notification', pushed(b, smsc, 'm-notification-ind'));
+  t.equal(n!.messageSize, SMIL.length + IMAGE.length + TEXT.length, 'the size of what B will get');
+  const conf = (await b.retrieve(n!.contentLocation)).pdu!;
+  t.same(conf.parts?.map((p) => p.contentType.mediaType), ['application/smil', 'image/jpeg', 'text/plain'], 'the game is not sent');
+});
+
+t.test('hostile input: mutated m-send-req PDUs never crash the listener nor get a 5xx', async (t) => {
+  const { a, gw, mm1Url } = await setup(t);
+  const good = encodePdu(sendReq([B]));
+  let seed = 0x5eed;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  const statuses = new Map<number, number>();
+  for (let i = 0; i < 300; i++) {
+    const m = Buffer.from(good);
+    const kind = rnd(3);
+    if (kind === 0) for (let k = 0; k < 1 + rnd(8); k++) m[rnd(m.length)] = rnd(256);
+    const body = kind === 1 ? m.subarray(0, rnd(m.length)) : kind === 2 ? Buffer.concat([m.subarray(0, rnd(200)), Buffer.from(Array.from({ length: rnd(64) }, () => rnd(256)))]) : m;
+    const r = await a.post(body).catch((e: Error) => ({ status: -1, body: Buffer.from(e.message) }));
+    statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+  }
+  t.notOk([...statuses.keys()].some((s) => s < 0 || s >= 500), `statuses: ${JSON.stringify([...statuses])}`);
+  t.equal((await httpRequest(`${mm1Url}/r/x`)).status, 404, 'still answering');
+  t.notMatch(await gw.metrics.registry.getSingleMetricAsString('mmsc_mm1_requests_total'), /status="500"/);
+});
