@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { StaticRouter } from './core/static-router.js';
 import { NotifyRoute } from './mm1/notify-route.js';
 import { NumberPlan } from './mm1/numbers.js';
-import { SmppPusher, type WapPusher } from './mm1/pusher.js';
+import { PapSender } from './mm1/pap-sender.js';
+import { PapPusher, SmppPusher, type WapPusher } from './mm1/pusher.js';
 import { Mm1ReportRoute } from './mm1/report-route.js';
 import { addMm1Routes } from './mm1/routes.js';
 import { Mm1Server } from './mm1/server.js';
@@ -95,8 +96,16 @@ export class Gateway {
     }
     if (config.mm1.enabled) {
       const plan = new NumberPlan(config.mm1);
-      const pusher: WapPusher = new SmppPusher(this.smpp);
       const mm1Log = log.child({ iface: 'mm1' });
+      const pusher: WapPusher =
+        config.mm1.push === 'pap'
+          ? new PapPusher(
+              new PapSender(
+                { url: config.mm1.papUrl!, timeoutMs: config.mm1.papTimeoutMs, ...(config.mm1.papAddressDomain !== undefined ? { addressDomain: config.mm1.papAddressDomain } : {}) },
+                { log: mm1Log, onResult: (result) => this.metrics.papRequests.inc({ result }) },
+              ),
+            )
+          : new SmppPusher(this.smpp);
       const notify = new NotifyRoute({
         config: config.mm1,
         tokens: this.tokens,

@@ -26,8 +26,8 @@ export interface NotifyRouteOptions {
  * carries the recipient's retrieval token, then wait. The job stays open (a retry due at the next check)
  * until the handset retrieves and acknowledges it (the MM1 server ends it with queue.complete), and at each
  * check it is re-notified, up to maxPushes notifications. A message not retrieved within fallbackAfterMs,
- * or whose push the bearer refuses for good, goes as a text SMS with a web-view link when an SMSC serves
- * the recipient; one never retrieved ends `expired` at its expiry (the store's sweep), and its originator's
+ * or whose push the bearer refuses for good, goes as a text SMS with a web-view link when the fallback is
+ * configured (fallbackAfterMs > 0) and an SMSC serves the recipient; one never retrieved ends `expired` at its expiry (the store's sweep), and its originator's
  * report says so. Attempts count bearer tries: a push that failed for a while uses some of the
  * notifications.
  */
@@ -66,7 +66,7 @@ export class NotifyRoute implements Route {
       if (!(err instanceof PushFailure)) throw err;
       this.o.metrics.mm1Pushes.inc({ pdu: 'm-notification-ind', result: err.transient ? 'transient' : 'permanent' });
       if (err.transient) return { status: 'retry', error: `notification not pushed: ${err.message}` };
-      const text = this.o.textRoute(to.address);
+      const text = fallbackAt !== undefined ? this.o.textRoute(to.address) : undefined;
       if (text) return this.fallback(d, text, 'push-failed', `push refused: ${err.message}`);
       return { status: 'rejected', detail: `notification cannot be pushed: ${err.message}` };
     }

@@ -1,9 +1,10 @@
 import type { DeliveryInd, NotificationInd, ReadOrigInd } from '../../protocols/mms/index.js';
-import { encodePdu } from '../../protocols/mms/index.js';
+import { encodePdu, PduError } from '../../protocols/mms/index.js';
 import { PushError } from '../../protocols/push/index.js';
 import type { SmppEdge } from '../smpp/edge.js';
 import { SmppError } from '../smpp/errors.js';
 import { isPermanentRefusal } from '../smpp/text-route.js';
+import { PapSendError, type PapSender } from './pap-sender.js';
 
 /** What the MMSC pushes to a handset's MMS user agent (OMA-TS-MMS_CTR §6.1.2, §6.1.6, §6.1.9). */
 export type PushedPdu = NotificationInd | DeliveryInd | ReadOrigInd;
@@ -50,6 +51,28 @@ export class SmppPusher implements WapPusher {
         const status = err.commandStatus === undefined ? '' : ` (0x${err.commandStatus.toString(16).padStart(8, '0')})`;
         throw new PushFailure(`SMSC: ${err.code}${status}`, !isPermanentRefusal(err));
       }
+      throw err;
+    }
+  }
+}
+
+/** Pushes through the operator's Push Proxy Gateway over PAP (WAP-247-PAP); the PPG picks the bearer. */
+export class PapPusher implements WapPusher {
+  constructor(private readonly sender: PapSender) {}
+
+  async push(address: string, pdu: PushedPdu): Promise<string> {
+    let mms: Buffer;
+    try {
+      mms = encodePdu(pdu);
+    } catch (err) {
+      if (err instanceof PduError) throw new PushFailure(`push not built: ${err.message}`, false);
+      throw err;
+    }
+    try {
+      const r = await this.sender.send(address, mms);
+      return `pushed to the PPG (push-id ${r.pushId}, PAP ${r.code})`;
+    } catch (err) {
+      if (err instanceof PapSendError) throw new PushFailure(`PPG: ${err.code}${err.papCode !== undefined ? ` (PAP ${err.papCode})` : ''}: ${err.message}`, err.transient);
       throw err;
     }
   }

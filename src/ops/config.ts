@@ -154,7 +154,7 @@ export const ConfigSchema = z
         defaultCountryCode: z.string().regex(/^[1-9]\d{0,2}$/, '1-3 digits').optional().describe('country code for national numbers handsets send (e.g. 44)'),
         push: z.enum(['smpp', 'pap']).default('smpp').describe('bearer of WAP pushes (notifications, reports): SMPP directly, or a PPG over PAP'),
         papUrl: z.string().url().optional().describe('the PPG\'s PAP URL (user:password@ for Basic auth), when push = pap'),
-        papAddressDomain: z.string().min(1).optional().describe('the @domain of PAP addresses (default: the PAP URL\'s host)'),
+        papAddressDomain: z.string().min(1).optional().describe('the @ppg-specifier of PAP addresses (WAPPUSH=+E164/TYPE=PLMN@domain); unset = none'),
         papTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('a PAP request must be answered within this time'),
         pushRate: z.coerce.number().positive().default(100).describe('notifications per second (all instances)'),
         pushMaxInFlight: z.coerce.number().int().min(1).default(100).describe('notifications being pushed at once (all instances)'),
@@ -165,7 +165,7 @@ export const ConfigSchema = z
           .int()
           .min(0)
           .default(0)
-          .describe('send the SMS fallback (a text with the web-view link) when a message is not retrieved within this time; 0 = never'),
+          .describe('send the SMS fallback (a text with the web-view link) when a message is not retrieved within this time, or its push is refused for good; 0 = no SMS fallback'),
         maxMessageBytes: z.coerce.number().int().min(1024).default(300 * 1024).describe("largest message a handset is sent (the recipient's limit); larger ones are adapted or refused"),
         contentTypes: z
           .array(z.string().regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/, 'type/subtype or type/*'))

@@ -113,6 +113,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly papRequests = new Counter({
+    name: 'mmsc_pap_requests_total',
+    help: 'PAP push submissions to the Push Proxy Gateway, by result (accepted, rejected: a PAP refusal code, error: no PAP answer)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   readonly mm1Unroutable = new Counter({
     name: 'mmsc_mm1_unroutable_total',
     help: 'Handset submissions refused because a recipient has no route (e.g. another carrier before MM4), by address type',
