@@ -1,11 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { decodePdu, encodePdu, PduError, type MmsPdu, type RetrieveStatus, type SendConf } from '../../protocols/mms/index.js';
 import { TERMINAL_STATES, type CoreMessage } from '../core/message.js';
 import { newMessageId } from '../core/message-id.js';
 import type { ReportGenerator } from '../core/reports.js';
 import type { Router } from '../core/router.js';
 import type { Mm1Config } from '../ops/config.js';
-import { listenHttp } from '../ops/http-listen.js';
+import { createEdgeServer, listenHttp } from '../ops/http-listen.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue } from '../store/types.js';
@@ -55,20 +55,9 @@ export class Mm1Server {
     this.now = o.now ?? Date.now;
     this.basePath = new URL(o.config.publicUrl).pathname.replace(/\/$/, '');
     this.webView = new WebView({ queue: o.queue, tokens: o.tokens, metrics: o.metrics, log: o.log, now: this.now });
-    this.server = createServer(
-      {
-        requestTimeout: o.config.requestTimeoutMs,
-        headersTimeout: Math.min(o.config.headersTimeoutMs, o.config.requestTimeoutMs),
-        connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(o.config.headersTimeoutMs / 2))),
-        maxHeaderSize: 16 * 1024,
-      },
-      (req, res) => {
-        this.handle(req, res).catch((err: unknown) => {
-          this.o.log.error({ err }, 'mm1 request failed');
-          if (!res.headersSent) this.plain(res, 500, 'internal error', 'http');
-          else res.destroy();
-        });
-      },
+    this.server = createEdgeServer(
+      { requestTimeoutMs: o.config.requestTimeoutMs, headersTimeoutMs: o.config.headersTimeoutMs, log: o.log, what: 'mm1', failed: (res) => this.plain(res, 500, 'internal error', 'http') },
+      (req, res) => this.handle(req, res),
     );
   }
 

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { MimeError, parseContentType, parseMultipart, parseSinglePart, startPart, type ContentType, type MimeEntity } from '../../protocols/mime/index.js';
 import { buildMm7, Mm7Error, namespaceFor, parseMm7, type Mm7Message } from '../../protocols/mm7/index.js';
 import type { Router } from '../core/router.js';
@@ -12,7 +12,7 @@ import { Mm7Refusal } from './refusal.js';
 import { RestApi } from './rest.js';
 import { toSubmission } from './submit.js';
 import { VaspDirectory } from './vasps.js';
-import { listenHttp } from '../ops/http-listen.js';
+import { createEdgeServer, listenHttp } from '../ops/http-listen.js';
 
 export interface Mm7ServerOptions {
   config: Config['mm7'];
@@ -44,21 +44,9 @@ export class Mm7Server {
     if (o.now) intake.now = o.now;
     this.intake = new Intake(intake);
     this.rest = new RestApi({ config: o.config, queue: o.queue, intake: this.intake, metrics: o.metrics, log: o.log.child({ api: 'rest' }) });
-    this.server = createServer(
-      {
-        requestTimeout: o.config.requestTimeoutMs,
-        headersTimeout: Math.min(o.config.headersTimeoutMs, o.config.requestTimeoutMs),
-        // Node checks those timeouts on this interval (default 30 s): slow senders are cut off within it.
-        connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(o.config.headersTimeoutMs / 2))),
-        maxHeaderSize: 16 * 1024,
-      },
-      (req, res) => {
-        this.handle(req, res).catch((err: unknown) => {
-          this.o.log.error({ err }, 'mm7 request failed');
-          if (!res.headersSent) this.plain(res, 500, 'internal error', 'http');
-          else res.destroy();
-        });
-      },
+    this.server = createEdgeServer(
+      { requestTimeoutMs: o.config.requestTimeoutMs, headersTimeoutMs: o.config.headersTimeoutMs, log: o.log, what: 'mm7', failed: (res) => this.plain(res, 500, 'internal error', 'http') },
+      (req, res) => this.handle(req, res),
     );
   }
 

@@ -1,5 +1,6 @@
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from './logger.js';
 
 /** Start an HTTP server on host:port (port 0: any free one); resolves with its URL, rejects if it cannot bind. */
 export async function listenHttp(server: Server, host: string, port: number): Promise<string> {
@@ -12,4 +13,38 @@ export async function listenHttp(server: Server, host: string, port: number): Pr
   });
   const a = server.address() as AddressInfo;
   return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+}
+
+export interface EdgeServerOptions {
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  log: Logger;
+  /** Names the listener in the log line of a request that failed unexpectedly. */
+  what: string;
+  /** The answer to a request whose handler threw before answering (e.g. a plain 500). */
+  failed: (res: ServerResponse) => void;
+}
+
+/**
+ * An HTTP server for an edge listener (MM1, MM7): slow senders cut off (request and header deadlines, checked
+ * often enough to matter), bounded header size, and a handler whose unexpected error answers 500 (or drops a
+ * connection already answering) instead of leaving the request hanging or ending the process.
+ */
+export function createEdgeServer(o: EdgeServerOptions, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Server {
+  return createServer(
+    {
+      requestTimeout: o.requestTimeoutMs,
+      headersTimeout: Math.min(o.headersTimeoutMs, o.requestTimeoutMs),
+      // Node checks those timeouts on this interval (default 30 s): slow senders are cut off within it.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(o.headersTimeoutMs / 2))),
+      maxHeaderSize: 16 * 1024,
+    },
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        o.log.error({ err }, `${o.what} request failed`);
+        if (!res.headersSent) o.failed(res);
+        else res.destroy();
+      });
+    },
+  );
 }
