@@ -21,7 +21,7 @@ const IMAGE = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7 + 3) & 0
 const SMIL = Buffer.from('<smil><body><par><img src="pic.jpg"/><text src="t.txt"/></par></body></smil>');
 const TEXT = Buffer.from('Greetings from the coast ☀');
 
-async function setup(t: Test, mm1: Record<string, unknown> = {}, smscOptions: Partial<SmscOptions> = {}) {
+async function setup(t: Test, mm1: Record<string, unknown> = {}, smscOptions: Partial<SmscOptions> = {}, extra: Record<string, unknown> = {}) {
   const smsc = await startSmsc({ systemId: 'mmsc', password: 'secret', ...smscOptions });
   t.teardown(() => smsc.stop());
   const config = ConfigSchema.parse({
@@ -29,6 +29,7 @@ async function setup(t: Test, mm1: Record<string, unknown> = {}, smscOptions: Pa
     queue: { prefix: testPrefix(), retryBaseMs: 50, retryMaxMs: 200 },
     ops: { port: 0 },
     mm7: { enabled: false },
+    ...extra,
     mm1: { port: 0, publicUrl: PUBLIC, tokenSecret: 'test-secret-0123456789', localPrefixes: ['+1555'], ...mm1 },
     smpp: { smscs: [{ id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', sourceAddr: '6000', enquireLinkMs: 5000 }] },
   });
@@ -333,4 +334,36 @@ t.test('push over PAP: the notification goes to the PPG (multipart/related, PAP 
   const id2 = second.pdu?.messageId as string;
   await until('refused for good by the PPG', async () => (await gw.store.queue.states(id2))?.[0] === 'rejected');
   t.match((await gw.store.queue.history(id2, 0)).at(-1)?.detail, /PAP 2002/, 'the PAP code in the history');
+});
+
+t.test('a handset message to a VASP short code goes out as MM7 DeliverReq', async (t) => {
+  const deliverReqs: string[] = [];
+  const vasp = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      deliverReqs.push(Buffer.concat(chunks).toString('latin1'));
+      const ns = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
+      res.writeHead(200, { 'content-type': 'text/xml' }).end(
+        `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${ns}">x</TransactionID></e:Header>` +
+          `<e:Body><DeliverRsp xmlns="${ns}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode></Status></DeliverRsp></e:Body></e:Envelope>`,
+      );
+    });
+  });
+  vasp.listen(0, '127.0.0.1');
+  await once(vasp, 'listening');
+  t.teardown(() => new Promise<void>((r) => vasp.close(() => r())));
+  const url = `http://127.0.0.1:${(vasp.address() as AddressInfo).port}/mm7`;
+  const { gw, a } = await setup(t, {}, {}, { mm7: { port: 0, vasps: [{ id: 'quiz', username: 'quiz', password: 'pw-q', senders: ['7777'], url }] } });
+  const req = sendReq([], { to: ['7777/TYPE=PLMN'], subject: 'Answer B' });
+  const sent = await a.post(req);
+  t.equal(sent.pdu?.responseStatus, 'Ok');
+  const xml = await until('the DeliverReq at the VASP', () => deliverReqs[0]);
+  t.match(xml, /DeliverReq/);
+  t.match(xml, /<(\w+:)?ShortCode>7777</, 'to the short code');
+  t.match(xml, /<(\w+:)?Number>\+15550000001</, 'from the handset');
+  t.match(xml, /Answer B/, 'the subject');
+  const b64 = IMAGE.toString('base64');
+  t.ok(xml.includes(IMAGE.toString('latin1')) || xml.replace(/\r?\n/g, '').includes(b64), 'the image as an attachment (binary or base64)');
+  await until('delivered', async () => (await gw.store.queue.states(sent.pdu?.messageId as string))?.[0] === 'delivered');
 });

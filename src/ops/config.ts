@@ -198,7 +198,14 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // Each notification (and each wait between them) is a delivery attempt: the last one must not be the
+    // job's last attempt, or an unretrieved message would be dead-lettered instead of waiting for expiry.
+    if (c.mm1.enabled && c.mm1.maxPushes >= c.queue.maxAttempts) {
+      ctx.addIssue({ code: 'custom', path: ['mm1', 'maxPushes'], message: `must be below queue.maxAttempts (${c.queue.maxAttempts})` });
+    }
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type VaspConfig = z.infer<typeof VaspSchema>;
