@@ -5,7 +5,8 @@
  * references are decoded here, and any other reference is a well-formedness error (there is no DTD to
  * declare one, and DOCTYPE is refused).
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from 'fast-xml-parser';
+import { attrValue, decodeReferences, decodeXmlBytes, markedParser, prescan, unmarkName, type XmlFail } from '../xml/index.js';
 import { Mm7Error } from './errors.js';
 
 export interface Mm7Limits {
@@ -38,6 +39,9 @@ export interface XmlElement {
 
 const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
+/** Raises the pre-scan's and the reference decoder's refusals as Mm7Error (status 4004 for all of them). */
+const fail: XmlFail = (code, detail) => new Mm7Error(code, detail);
+
 /** Bytes or text -> text, enforcing maxBytes. A Buffer is decoded per BOM / XML declaration (default UTF-8). */
 export function toText(input: string | Buffer, maxBytes: number): string {
   if (typeof input === 'string') {
@@ -47,155 +51,13 @@ export function toText(input: string | Buffer, maxBytes: number): string {
     return input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   }
   if (input.length > maxBytes) throw new Mm7Error('TOO_LARGE', `SOAP XML above ${maxBytes} bytes`);
-  let label = 'utf-8';
-  let body: Uint8Array = input;
-  if (input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf) body = input.subarray(3);
-  else if (input[0] === 0xfe && input[1] === 0xff) label = 'utf-16be';
-  else if (input[0] === 0xff && input[1] === 0xfe) label = 'utf-16le';
-  else {
-    // The declaration is ASCII in every encoding MM7 peers use (UTF-8, ISO-8859-x, GB2312 ...).
-    const head = input.subarray(0, 200).toString('latin1');
-    const m = /^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head);
-    if (m) label = m[1].toLowerCase();
-  }
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(label, { fatal: true, ignoreBOM: false });
-  } catch {
-    throw new Mm7Error('NOT_XML', `unsupported XML encoding ${label.slice(0, 40)}`);
-  }
-  try {
-    return decoder.decode(body);
-  } catch {
-    throw new Mm7Error('NOT_XML', `bytes are not valid ${label}`);
-  }
+  return decodeXmlBytes(input, fail);
 }
 
-/**
- * One linear pass over the text before parsing: counts start tags and nesting, and refuses `<!DOCTYPE` /
- * `<!ENTITY` (anything `<!` but a comment or CDATA). It never builds anything, so 10^5 elements or a
- * billion-laughs DTD cost one scan up to the point of refusal.
- */
-export function prescan(xml: string, maxElements: number, maxDepth: number): void {
-  const n = xml.length;
-  let i = 0;
-  let depth = 0;
-  let count = 0;
-  const unterminated = (what: string) => new Mm7Error('NOT_XML', `unterminated ${what}`);
-  for (;;) {
-    const lt = xml.indexOf('<', i);
-    if (lt < 0) return;
-    const c = xml.charCodeAt(lt + 1);
-    if (c === 0x21 /* ! */) {
-      if (xml.startsWith('<!--', lt)) {
-        const e = xml.indexOf('-->', lt + 4);
-        if (e < 0) throw unterminated('comment');
-        i = e + 3;
-        continue;
-      }
-      if (xml.startsWith('<![CDATA[', lt)) {
-        const e = xml.indexOf(']]>', lt + 9);
-        if (e < 0) throw unterminated('CDATA section');
-        i = e + 3;
-        continue;
-      }
-      throw new Mm7Error('DOCTYPE', 'DOCTYPE and markup declarations are refused');
-    }
-    if (c === 0x3f /* ? */) {
-      const e = xml.indexOf('?>', lt + 2);
-      if (e < 0) throw unterminated('processing instruction');
-      i = e + 2;
-      continue;
-    }
-    if (c === 0x2f /* / */) {
-      const e = xml.indexOf('>', lt + 2);
-      if (e < 0) throw unterminated('end tag');
-      depth--;
-      i = e + 1;
-      continue;
-    }
-    let j = lt + 1;
-    let quote = 0;
-    for (; j < n; j++) {
-      const ch = xml.charCodeAt(j);
-      if (quote !== 0) {
-        if (ch === quote) quote = 0;
-      } else if (ch === 0x22 || ch === 0x27) quote = ch;
-      else if (ch === 0x3e) break;
-    }
-    if (j >= n) throw unterminated('start tag');
-    if (++count > maxElements) throw new Mm7Error('TOO_MANY_ELEMENTS', `more than ${maxElements} elements`);
-    if (xml.charCodeAt(j - 1) !== 0x2f && ++depth > maxDepth) {
-      throw new Mm7Error('TOO_DEEP', `elements nested deeper than ${maxDepth}`);
-    }
-    i = j + 1;
-  }
-}
-
-const PREDEFINED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-const REF = /^(?:#x([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|(amp|lt|gt|quot|apos));/;
-
-function isXmlChar(cp: number): boolean {
-  return (
-    cp === 0x9 ||
-    cp === 0xa ||
-    cp === 0xd ||
-    (cp >= 0x20 && cp <= 0xd7ff) ||
-    (cp >= 0xe000 && cp <= 0xfffd) ||
-    (cp >= 0x10000 && cp <= 0x10ffff)
-  );
-}
-
-/** Decodes the five predefined entities and character references; anything else after `&` is NOT_XML. */
-export function decodeEntities(raw: string): string {
-  if (!raw.includes('&')) return raw;
-  const parts = raw.split('&');
-  let out = parts[0];
-  for (let k = 1; k < parts.length; k++) {
-    const seg = parts[k];
-    const m = REF.exec(seg);
-    if (!m) throw new Mm7Error('NOT_XML', 'reference to an undeclared entity, or a bare &');
-    if (m[3] !== undefined) out += PREDEFINED[m[3]];
-    else {
-      const cp = m[1] !== undefined ? parseInt(m[1], 16) : parseInt(m[2], 10);
-      if (!isXmlChar(cp)) throw new Mm7Error('NOT_XML', 'character reference to a character XML does not allow');
-      out += String.fromCodePoint(cp);
-    }
-    out += seg.slice(m[0].length);
-  }
-  return out;
-}
-
-// Tag and attribute names are prefixed with '>' (impossible in a name) so that no XML name can become a
-// dangerous JS property (fast-xml-parser refuses `constructor`, `__proto__` outright, which would make an
-// ignorable unknown element fatal). The library applies the transform twice to self-closing tags, hence
-// stripping every leading '>'.
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  processEntities: false,
-  htmlEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  cdataPropName: '#cdata',
-  commentPropName: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  removeNSPrefix: false,
-  allowBooleanAttributes: false,
-  transformTagName: (name: string) => '>' + name,
-  transformAttributeName: (name: string) => '>' + name,
-});
+// Text is kept untrimmed (XmlElement.text); CDATA is kept apart so that it is not reference-decoded.
+const parser = markedParser({ trimValues: false, cdataPropName: '#cdata' });
 
 type OrderedNode = Record<string, unknown>;
-
-function stripMark(name: string): string {
-  let k = 0;
-  while (name.charCodeAt(k) === 0x3e) k++;
-  return name.slice(k);
-}
 
 function splitQName(qname: string): [prefix: string, local: string] {
   const parts = qname.split(':');
@@ -204,23 +66,18 @@ function splitQName(qname: string): [prefix: string, local: string] {
   throw new Mm7Error('NOT_XML', 'a name is not a valid namespace-qualified name');
 }
 
-function normaliseAttr(raw: string): string {
-  // XML 1.0 §3.3.3 attribute-value normalisation, then references.
-  return decodeEntities(raw.replace(/[\t\n\r]/g, ' '));
-}
-
 function buildElement(node: OrderedNode, scope: ReadonlyMap<string, string>): XmlElement {
   let tag: string | undefined;
   for (const key of Object.keys(node)) if (key !== ':@') tag = key;
   if (tag === undefined) throw new Mm7Error('NOT_XML', 'malformed element');
-  const qname = stripMark(tag);
+  const qname = unmarkName(tag);
   const rawAttrs = (node[':@'] ?? {}) as Record<string, string>;
 
   let own: Map<string, string> | undefined;
   const plain: [string, string][] = [];
   for (const [k, v] of Object.entries(rawAttrs)) {
-    const name = stripMark(k);
-    const value = normaliseAttr(String(v));
+    const name = unmarkName(k);
+    const value = attrValue(String(v), fail);
     if (name === 'xmlns') (own ??= new Map(scope)).set('', value);
     else if (name.startsWith('xmlns:')) {
       const prefix = name.slice(6);
@@ -250,7 +107,7 @@ function buildElement(node: OrderedNode, scope: ReadonlyMap<string, string>): Xm
   const content = node[tag];
   if (Array.isArray(content)) {
     for (const child of content as OrderedNode[]) {
-      if ('#text' in child) text += decodeEntities(String(child['#text']));
+      if ('#text' in child) text += decodeReferences(String(child['#text']), fail);
       else if ('#cdata' in child) {
         for (const piece of child['#cdata'] as OrderedNode[]) text += String(piece['#text'] ?? '');
       } else children.push(buildElement(child, inScope));
@@ -261,7 +118,8 @@ function buildElement(node: OrderedNode, scope: ReadonlyMap<string, string>): Xm
 
 /** Text -> the root element, namespace-resolved. Limits and DOCTYPE are checked before parsing. */
 export function parseXml(xml: string, limits: Required<Mm7Limits>): XmlElement {
-  prescan(xml, limits.maxElements, limits.maxDepth);
+  // With doctype 'refuse' the pre-scan hands back `xml` itself, so only its throws matter here.
+  prescan(xml, { maxElements: limits.maxElements, maxDepth: limits.maxDepth, doctype: 'refuse' }, fail);
   const valid = XMLValidator.validate(xml, { allowBooleanAttributes: false });
   if (valid !== true) {
     throw new Mm7Error('NOT_XML', `not well-formed XML (line ${valid.err.line}: ${valid.err.code})`);

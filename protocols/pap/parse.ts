@@ -7,12 +7,16 @@
  * allowed and blanked out. fast-xml-parser then reads the tokens with its entity processing off; the five
  * predefined entities and character references are decoded here, any other reference is NOT_XML.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from 'fast-xml-parser';
+import { attrValue, decodeXmlBytes, markedParser, prescan, unmarkName, type XmlFail } from '../xml/index.js';
 import { isPapCode } from './codes.js';
 import { PapError } from './errors.js';
 import type { PapLimits, PapResponse } from './model.js';
 
 export const DEFAULT_PAP_LIMITS: Readonly<Required<PapLimits>> = Object.freeze({ maxBytes: 64 * 1024, maxElements: 100, maxDepth: 16 });
+
+/** Raises the pre-scan's and the reference decoder's refusals as PapError. */
+const fail: XmlFail = (code, detail) => new PapError(code, detail);
 
 /** Bytes -> text: BOM or the declaration's encoding (PAP documents are UTF-8 unless they say otherwise). */
 function toText(input: string | Buffer, maxBytes: number): string {
@@ -22,161 +26,18 @@ function toText(input: string | Buffer, maxBytes: number): string {
   }
   if (!Buffer.isBuffer(input)) throw new PapError('NOT_XML', 'input is neither a string nor a Buffer');
   if (input.length > maxBytes) throw new PapError('TOO_LARGE', `answer above ${maxBytes} bytes`);
-  let label = 'utf-8';
-  let body: Uint8Array = input;
-  if (input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf) body = input.subarray(3);
-  else if (input[0] === 0xfe && input[1] === 0xff) label = 'utf-16be';
-  else if (input[0] === 0xff && input[1] === 0xfe) label = 'utf-16le';
-  else {
-    const m = /^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']/.exec(input.subarray(0, 200).toString('latin1'));
-    if (m) label = m[1]!.toLowerCase();
-  }
-  let decoder: TextDecoder;
-  try {
-    decoder = new TextDecoder(label, { fatal: true, ignoreBOM: false });
-  } catch {
-    throw new PapError('NOT_XML', `unsupported XML encoding ${label}`);
-  }
-  try {
-    return decoder.decode(body);
-  } catch {
-    throw new PapError('NOT_XML', `bytes are not valid ${label}`);
-  }
+  return decodeXmlBytes(input, fail);
 }
 
-/**
- * One pass over the text: counts start tags and nesting, refuses `<!` other than a comment, CDATA or one
- * DOCTYPE without internal subset, and returns the text with that DOCTYPE blanked (same length).
- */
-function prescan(xml: string, maxElements: number, maxDepth: number): string {
-  const n = xml.length;
-  let i = 0;
-  let depth = 0;
-  let count = 0;
-  let doctype: [number, number] | undefined;
-  const unterminated = (what: string): PapError => new PapError('NOT_XML', `unterminated ${what}`);
-  for (;;) {
-    const lt = xml.indexOf('<', i);
-    if (lt < 0) break;
-    const c = xml.charCodeAt(lt + 1);
-    if (c === 0x21 /* ! */) {
-      if (xml.startsWith('<!--', lt)) {
-        const e = xml.indexOf('-->', lt + 4);
-        if (e < 0) throw unterminated('comment');
-        i = e + 3;
-        continue;
-      }
-      if (xml.startsWith('<![CDATA[', lt)) {
-        const e = xml.indexOf(']]>', lt + 9);
-        if (e < 0) throw unterminated('CDATA section');
-        i = e + 3;
-        continue;
-      }
-      if (xml.startsWith('<!DOCTYPE', lt) && doctype === undefined && count === 0) {
-        let j = lt + 9;
-        let quote = 0;
-        for (; j < n; j++) {
-          const ch = xml.charCodeAt(j);
-          if (quote !== 0) {
-            if (ch === quote) quote = 0;
-          } else if (ch === 0x22 || ch === 0x27) quote = ch;
-          else if (ch === 0x5b /* [ */) throw new PapError('DOCTYPE', 'a DTD internal subset is refused (entity declarations are never read)');
-          else if (ch === 0x3e) break;
-        }
-        if (j >= n) throw unterminated('DOCTYPE');
-        doctype = [lt, j + 1];
-        i = j + 1;
-        continue;
-      }
-      throw new PapError('DOCTYPE', 'markup declarations (<!ENTITY, <!ELEMENT, a second DOCTYPE) are refused');
-    }
-    if (c === 0x3f /* ? */) {
-      const e = xml.indexOf('?>', lt + 2);
-      if (e < 0) throw unterminated('processing instruction');
-      i = e + 2;
-      continue;
-    }
-    if (c === 0x2f /* / */) {
-      const e = xml.indexOf('>', lt + 2);
-      if (e < 0) throw unterminated('end tag');
-      depth--;
-      i = e + 1;
-      continue;
-    }
-    let j = lt + 1;
-    let quote = 0;
-    for (; j < n; j++) {
-      const ch = xml.charCodeAt(j);
-      if (quote !== 0) {
-        if (ch === quote) quote = 0;
-      } else if (ch === 0x22 || ch === 0x27) quote = ch;
-      else if (ch === 0x3e) break;
-    }
-    if (j >= n) throw unterminated('start tag');
-    if (++count > maxElements) throw new PapError('TOO_MANY_ELEMENTS', `more than ${maxElements} elements`);
-    if (xml.charCodeAt(j - 1) !== 0x2f && ++depth > maxDepth) throw new PapError('TOO_DEEP', `elements nested deeper than ${maxDepth}`);
-    i = j + 1;
-  }
-  return doctype ? xml.slice(0, doctype[0]) + ' '.repeat(doctype[1] - doctype[0]) + xml.slice(doctype[1]) : xml;
-}
-
-const PREDEFINED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-const REF = /^(?:#x([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|(amp|lt|gt|quot|apos));/;
-
-function isXmlChar(cp: number): boolean {
-  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
-}
-
-/** An attribute value as XML means it: literal white space normalised (§3.3.3), then references decoded. */
-function attrValue(raw: string): string {
-  const s = raw.replace(/[\t\n\r]/g, ' ');
-  if (!s.includes('&')) return s;
-  const parts = s.split('&');
-  let out = parts[0]!;
-  for (let k = 1; k < parts.length; k++) {
-    const seg = parts[k]!;
-    const m = REF.exec(seg);
-    if (!m) throw new PapError('NOT_XML', 'reference to an undeclared entity, or a bare &');
-    if (m[3] !== undefined) out += PREDEFINED[m[3]];
-    else {
-      const cp = m[1] !== undefined ? parseInt(m[1], 16) : parseInt(m[2]!, 10);
-      if (!isXmlChar(cp)) throw new PapError('NOT_XML', 'character reference to a character XML does not allow');
-      out += String.fromCodePoint(cp);
-    }
-    out += seg.slice(m[0].length);
-  }
-  return out;
-}
-
-// preserveOrder keeps every element as { name: children[], ':@': attrs } in an array, so that no element
-// or attribute name ever becomes a property of a plain object the code below trusts. Names are prefixed with
-// '>' (impossible in an XML name): fast-xml-parser refuses `__proto__`/`constructor` as names otherwise.
+// Text is trimmed and then dropped (PAP carries everything in attributes); CDATA merges into it.
 const ATTRS = ':@';
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  processEntities: false,
-  htmlEntities: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  commentPropName: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  removeNSPrefix: false,
-  allowBooleanAttributes: false,
-  transformTagName: (name: string) => '>' + name,
-  transformAttributeName: (name: string) => '>' + name,
-});
+const parser = markedParser({ trimValues: true });
 
 interface Element {
   name: string;
   attrs: Map<string, string>;
   children: Element[];
 }
-
-const unmark = (name: string): string => name.replace(/^>+/, '');
 
 /** fast-xml-parser's ordered output -> elements (text nodes dropped: PAP carries everything in attributes). */
 function toElements(nodes: unknown): Element[] {
@@ -190,9 +51,9 @@ function toElements(nodes: unknown): Element[] {
     const attrs = new Map<string, string>();
     const rawAttrs = (node as Record<string, unknown>)[ATTRS];
     if (rawAttrs !== null && typeof rawAttrs === 'object') {
-      for (const [k, v] of Object.entries(rawAttrs)) if (typeof v === 'string') attrs.set(unmark(k), attrValue(v));
+      for (const [k, v] of Object.entries(rawAttrs)) if (typeof v === 'string') attrs.set(unmarkName(k), attrValue(v, fail));
     }
-    out.push({ name: unmark(key), attrs, children: toElements((node as Record<string, unknown>)[key]) });
+    out.push({ name: unmarkName(key), attrs, children: toElements((node as Record<string, unknown>)[key]) });
   }
   return out;
 }
@@ -224,7 +85,8 @@ const opt = <K extends string>(key: K, v: string | undefined): { [P in K]?: stri
 export function parsePapResponse(xml: Buffer | string, limits: PapLimits = {}): PapResponse {
   const lim = { ...DEFAULT_PAP_LIMITS, ...limits };
   // Leading white space before the declaration is not well-formed XML, but harmless; some servers send it.
-  const text = prescan(toText(xml, lim.maxBytes), lim.maxElements, lim.maxDepth).trimStart();
+  // PPGs send a PAP PUBLIC DOCTYPE (Kannel the 1.0 one): allowed without an internal subset, and blanked.
+  const text = prescan(toText(xml, lim.maxBytes), { maxElements: lim.maxElements, maxDepth: lim.maxDepth, doctype: 'allow-external' }, fail).trimStart();
   if (text === '') throw new PapError('NOT_XML', 'empty answer');
   let valid: true | { err: { msg: string; line: number } };
   let doc: unknown;
