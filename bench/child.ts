@@ -42,3 +42,53 @@ export function forkBenchChild<From extends { kind: string }, To>(file: string, 
     release: () => void process.removeListener('exit', kill),
   };
 }
+
+/** A server under load as a bench drives it: mark() where the measured run starts, read() what it cost, close(). */
+export interface MeasuredServer<Stats> {
+  url: string;
+  mark(): Promise<void>;
+  read(): Promise<Stats>;
+  close(): Promise<void>;
+}
+
+/** IPC between a bench and its server child: each request is answered by one reply of the named kind. */
+type ToServer = { kind: 'mark' } | { kind: 'read' } | { kind: 'close' };
+type FromServer<Stats> = { kind: 'ready'; url: string } | { kind: 'marked' } | { kind: 'stats'; stats: Stats } | { kind: 'closed' };
+
+/** In the server child: answers the parent's mark/read/close with `server`'s, and exits when the parent is gone. */
+export function serveOverIpc<Stats>(server: MeasuredServer<Stats>): void {
+  const send = (m: FromServer<Stats>, then?: () => void) => process.send!(m, undefined, {}, then);
+  process.on('message', (m: ToServer) => {
+    const answer = async (): Promise<FromServer<Stats>> => {
+      if (m.kind === 'mark') return (await server.mark(), { kind: 'marked' });
+      if (m.kind === 'read') return { kind: 'stats', stats: await server.read() };
+      await server.close();
+      return { kind: 'closed' };
+    };
+    answer()
+      .then((reply) => send(reply, reply.kind === 'closed' ? () => process.disconnect() : undefined))
+      .catch((err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      });
+  });
+  process.on('disconnect', () => process.exit(0)); // the parent is gone: never outlive it
+  send({ kind: 'ready', url: server.url });
+}
+
+/** In the bench: `file` forked with `argv` (a process that calls serveOverIpc), as the server it serves. */
+export async function forkMeasuredServer<Stats>(file: string, argv: readonly string[], what: string): Promise<MeasuredServer<Stats>> {
+  const { child, next, ask, release } = forkBenchChild<FromServer<Stats>, ToServer>(file, argv, what);
+  const { url } = await next('ready');
+  return {
+    url,
+    mark: async () => void (await ask({ kind: 'mark' }, 'marked')),
+    read: async () => (await ask({ kind: 'read' }, 'stats')).stats,
+    async close() {
+      const exited = new Promise((r) => child.once('exit', r));
+      await ask({ kind: 'close' }, 'closed');
+      await exited;
+      release();
+    },
+  };
+}

@@ -47,8 +47,7 @@ import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
-import { Session } from 'node:inspector/promises';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -62,10 +61,11 @@ import { Tokens } from '../src/mm1/tokens.js';
 import { ConfigSchema } from '../src/ops/config.js';
 import { createRedisStore } from '../src/store/redis/index.js';
 import { startSmsc, type Smsc } from '../test/helpers/smsc.js';
-import { forkBenchChild } from './child.js';
+import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './child.js';
+import { fmt, idleShare, latencyLine, measureRun, pct, processMeter, profileSummary, readProfile, runAutocannon, type LoadRun, type Measured as MeasuredRun, type ProcessStats } from './measure.js';
 import { benchJpeg } from './mm7.js';
 import { deletePrefix } from './queue-worker.js';
-import { onPath, startRedis, type RedisServer } from './redis-server.js';
+import { benchRedis } from './redis-server.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -86,9 +86,6 @@ const SEND_RECIPIENT = '+15559990000';
 /** Senders: +1555000xxxx; phase-2 recipients: +1555200xxxx. */
 const sender = (i: number) => `+1555000${String(i % 10_000).padStart(4, '0')}`;
 const recipient = (i: number) => `+1555200${String(i % 10_000).padStart(4, '0')}`;
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const pct = (sorted: Float64Array, p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!);
 
 // ---------------------------------------------------------------------------------------------------------
 // The messages.
@@ -125,19 +122,10 @@ function sendReq(transactionId: string, to: string, jpeg: Buffer): Buffer {
 // ---------------------------------------------------------------------------------------------------------
 // The server child: the gateway, driven over IPC.
 
-interface ServerStats {
-  cpuUserMs: number;
-  cpuSystemMs: number;
-  /** Share of the measured run the event loop was busy. */
-  elu: number;
-  rssMb: number;
+interface ServerStats extends ProcessStats {
   /** mmsc_mm1_requests_total over the measured run, by "pdu status". */
   requests: Record<string, number>;
-  profile?: string;
 }
-
-type ToChild = { kind: 'mark' } | { kind: 'read' } | { kind: 'close' };
-type FromChild = { kind: 'ready'; url: string } | { kind: 'marked' } | { kind: 'stats'; stats: ServerStats } | { kind: 'closed' };
 
 interface ServerOptions {
   redisUrl: string;
@@ -192,78 +180,31 @@ async function serverChild(): Promise<void> {
   }
   const url = listeners.find((l) => l.iface === 'mm1')!.address;
 
-  let cpu0 = process.cpuUsage();
-  let elu0 = performance.eventLoopUtilization();
+  const meter = processMeter(o.profileDir ? { dir: o.profileDir, name: 'mm1-server' } : undefined);
   let counts0 = new Map<string, number>();
-  let session: Session | undefined;
-  const send = (m: FromChild, then?: () => void) => process.send!(m, undefined, {}, then);
-  const answer = async (m: ToChild): Promise<FromChild> => {
-    if (m.kind === 'mark') {
-      if (o.profileDir) {
-        session = new Session();
-        session.connect();
-        await session.post('Profiler.enable');
-        await session.post('Profiler.start');
-      }
+  serveOverIpc<ServerStats>({
+    url,
+    async mark() {
       counts0 = await requestCounts(gw);
-      cpu0 = process.cpuUsage();
-      elu0 = performance.eventLoopUtilization();
-      return { kind: 'marked' };
-    }
-    if (m.kind === 'read') {
-      const cpu = process.cpuUsage(cpu0);
-      const elu = performance.eventLoopUtilization(elu0).utilization;
+      await meter.mark();
+    },
+    async read() {
+      const stats = await meter.read();
       const requests: Record<string, number> = {};
       for (const [k, n] of await requestCounts(gw)) if (n - (counts0.get(k) ?? 0) > 0) requests[k] = n - (counts0.get(k) ?? 0);
-      const stats: ServerStats = { cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, elu, rssMb: process.memoryUsage.rss() / 1e6, requests };
-      if (session && o.profileDir) {
-        const { profile } = await session.post('Profiler.stop');
-        session.disconnect();
-        session = undefined;
-        stats.profile = join(o.profileDir, `mm1-server-${process.pid}-${Date.now()}.cpuprofile`);
-        writeFileSync(stats.profile, JSON.stringify(profile));
-      }
-      return { kind: 'stats', stats };
-    }
-    await gw.stop();
-    return { kind: 'closed' };
-  };
-  process.on('message', (m: ToChild) => {
-    answer(m)
-      .then((reply) => send(reply, reply.kind === 'closed' ? () => process.disconnect() : undefined))
-      .catch((err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      });
+      return { ...stats, requests };
+    },
+    close: () => gw.stop(),
   });
-  process.on('disconnect', () => process.exit(0)); // the parent is gone: never outlive it
-  send({ kind: 'ready', url });
 }
 
-interface ServerHandle {
-  url: string;
-  mark(): Promise<void>;
-  read(): Promise<ServerStats>;
-  close(): Promise<void>;
-}
+type ServerHandle = MeasuredServer<ServerStats>;
 
-async function forkServer(o: ServerOptions): Promise<ServerHandle> {
+function forkServer(o: ServerOptions): Promise<ServerHandle> {
   const argv = ['--server', `--redis=${o.redisUrl}`, `--prefix=${o.prefix}`, `--smsc-port=${o.smscPort}`, `--log=${o.logLevel}`];
   if (o.pushRate !== undefined) argv.push(`--push-rate=${o.pushRate}`);
   if (o.profileDir) argv.push(`--profile-dir=${o.profileDir}`);
-  const { child, next, ask, release } = forkBenchChild<FromChild, ToChild>(fileURLToPath(import.meta.url), argv, 'mm1 gateway');
-  const { url } = await next('ready');
-  return {
-    url,
-    mark: async () => void (await ask({ kind: 'mark' }, 'marked')),
-    read: async () => (await ask({ kind: 'read' }, 'stats')).stats,
-    async close() {
-      const exited = new Promise((r) => child.once('exit', r));
-      await ask({ kind: 'close' }, 'closed');
-      await exited;
-      release();
-    },
-  };
+  return forkMeasuredServer<ServerStats>(fileURLToPath(import.meta.url), argv, 'mm1 gateway');
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -317,22 +258,14 @@ async function checkRetrieval(base: string, path: string, msisdn: string, messag
 // ---------------------------------------------------------------------------------------------------------
 // The load: autocannon.
 
-interface LoadResult {
-  durationS: number;
-  sent: number;
+/** cpuMs is this process' CPU over the run: the load generator (the SMSC simulator in it is idle or nearly). */
+interface LoadResult extends LoadRun {
   /** Answers by HTTP status. */
   statuses: Map<number, number>;
   /** 200 answers whose body has a Message-ID (m-send-conf Ok); phase 1 only. */
   withMessageId: number;
-  latencies: Float64Array;
-  errors: number;
-  timeouts: number;
-  /** Bytes received (headers and bodies). */
-  responseBytes: number;
   /** Bytes of request bodies sent (answered requests). */
   requestBytes: number;
-  /** This process' CPU over the run (load generator; the SMSC simulator is idle or nearly). */
-  cpuMs: number;
 }
 
 /**
@@ -348,10 +281,8 @@ const dropAnswerBodies = (drop: boolean) => void (answerQueue.prototype.addBody 
 /** A Message-ID of newMessageId's form as it stands in an m-send-conf (0x8B, text, NUL), read through UTF-8. */
 const MESSAGE_ID = /[0-9a-z]{1,10}-[0-9a-f]{16}\0/;
 
-function load(url: string, connections: number, durationS: number, requests: autocannon.Request[], bodyBytes: number, countIds: boolean): Promise<LoadResult> {
+async function load(url: string, connections: number, durationS: number, requests: autocannon.Request[], bodyBytes: number, countIds: boolean): Promise<LoadResult> {
   const statuses = new Map<number, number>();
-  const latencies: number[] = [];
-  let responseBytes = 0;
   let withMessageId = 0;
   const onResponse = countIds
     ? (status: number, body: string) => {
@@ -359,113 +290,11 @@ function load(url: string, connections: number, durationS: number, requests: aut
       }
     : undefined;
   dropAnswerBodies(!countIds && !flag('keep-bodies'));
-  const cpu0 = process.cpuUsage();
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      { url, connections, duration: durationS, requests: onResponse ? requests.map((r) => ({ ...r, onResponse })) : requests },
-      (err, result) => {
-        if (err) return reject(err);
-        const cpu = process.cpuUsage(cpu0);
-        resolve({
-          durationS: result.duration,
-          sent: result.requests.sent,
-          statuses,
-          withMessageId,
-          latencies: Float64Array.from(latencies).sort(),
-          errors: result.errors,
-          timeouts: result.timeouts,
-          responseBytes,
-          requestBytes: latencies.length * bodyBytes,
-          cpuMs: (cpu.user + cpu.system) / 1000,
-        });
-      },
-    );
-    instance.on('response', (_client, status, bytes, ms) => {
-      latencies.push(ms);
-      responseBytes += bytes;
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Accounting: machine CPU (/proc/stat), redis-server CPU and commands (INFO).
-
-function machineCpu(): { busyMs: number; totalMs: number } {
-  try {
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number) as number[];
-    const busy = user! + nice! + system! + irq! + softirq! + steal!;
-    return { busyMs: 10 * busy, totalMs: 10 * (busy + idle! + iowait!) }; // USER_HZ = 100
-  } catch {
-    const t = cpus().reduce((a, c) => ({ busy: a.busy + c.times.user + c.times.nice + c.times.sys + c.times.irq, idle: a.idle + c.times.idle }), { busy: 0, idle: 0 });
-    return { busyMs: t.busy, totalMs: t.busy + t.idle };
-  }
-}
-
-async function idleShare(ms = 1_000): Promise<number> {
-  const a = machineCpu();
-  await sleep(ms);
-  const b = machineCpu();
-  return 1 - (b.busyMs - a.busyMs) / (b.totalMs - a.totalMs);
-}
-
-interface RedisSnapshot {
-  cpuS: number;
-  cmds: Map<string, { calls: number; usec: number }>;
-}
-
-async function redisSnapshot(redis: Redis): Promise<RedisSnapshot> {
-  const [cpu, cmd] = await Promise.all([redis.info('cpu'), redis.info('commandstats')]);
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
-  const cmds = new Map<string, { calls: number; usec: number }>();
-  for (const m of cmd.matchAll(/^cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/gm)) cmds.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
-  return { cpuS: field('used_cpu_user') + field('used_cpu_sys'), cmds };
-}
-
-function redisDelta(a: RedisSnapshot, b: RedisSnapshot): { cpuMs: number; commands: string } {
-  const cmds = [...b.cmds]
-    .map(([name, y]) => {
-      const x = a.cmds.get(name) ?? { calls: 0, usec: 0 };
-      return { name, calls: y.calls - x.calls, usec: y.usec - x.usec };
-    })
-    .filter((c) => c.calls > 0 && c.name !== 'info')
-    .sort((x, y) => y.usec - x.usec)
-    .slice(0, 5);
-  return { cpuMs: 1000 * (b.cpuS - a.cpuS), commands: cmds.map((c) => `${c.name} ${fmt(c.calls)} × ${fmt(c.usec / c.calls, 1)} µs`).join(', ') };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Profile summary: self time by function and by file/package.
-
-interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
-  samples: number[];
-  timeDeltas: number[];
-}
-
-function profileSummary(file: string, profile: CpuProfile, top = 25): string[] {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const fns = new Map<string, number>();
-  const files = new Map<string, number>();
-  let total = 0;
-  profile.samples.forEach((id, i) => {
-    const dt = profile.timeDeltas[i] ?? 0;
-    const f = byId.get(id)!;
-    total += dt;
-    const where = f.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'node_modules/').replace(/^.*\/dist\//, '');
-    const fn = `${f.functionName || '(anonymous)'} ${where ? `${where}:${f.lineNumber + 1}` : ''}`.trim();
-    fns.set(fn, (fns.get(fn) ?? 0) + dt);
-    const pkg = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where);
-    const internal = /^node:internal\/([^/]+)/.exec(where);
-    const group = pkg ? `node_modules/${pkg[1]}` : internal ? `node:internal/${internal[1]}` : where || f.functionName;
-    files.set(group, (files.get(group) ?? 0) + dt);
-  });
-  const rows = (m: Map<string, number>, n: number) =>
-    [...m]
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, n)
-      .map(([k, us]) => `    ${fmt((100 * us) / total, 1).padStart(5)}%  ${fmt(us / 1000).padStart(6)} ms  ${k}`);
-  return [`server profile ${file} (${fmt(total / 1000)} ms sampled; self time)`, '  by file / package:', ...rows(files, 15), '  by function:', ...rows(fns, top)];
+  const r = await runAutocannon(
+    { url, connections, duration: durationS, requests: onResponse ? requests.map((q) => ({ ...q, onResponse })) : requests },
+    (status) => statuses.set(status, (statuses.get(status) ?? 0) + 1),
+  );
+  return { ...r, statuses, withMessageId, requestBytes: r.latencies.length * bodyBytes };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -489,11 +318,7 @@ interface Figure {
   others: number;
 }
 
-interface Measured {
-  load: LoadResult;
-  stats: ServerStats;
-  redis: { cpuMs: number; commands: string };
-  machineMs: number;
+interface Measured extends MeasuredRun<LoadResult, ServerStats> {
   /** Notifications (submit_sm) the SMSC simulator accepted during the run. */
   pushes: number;
 }
@@ -504,26 +329,23 @@ async function measure(env: Env, server: ServerHandle, smsc: Smsc, run: (seconds
     const w = await run(env.warmupS);
     console.log(`  warm-up: ${fmt(w.latencies.length)} ${what} answered in ${fmt(w.durationS, 1)} s (not counted)`);
   }
-  const before = await redisSnapshot(env.admin);
-  await server.mark();
-  const machine0 = machineCpu();
-  const pushes0 = smsc.accepted;
-  const r = await run(env.durationS);
-  const pushes = smsc.accepted - pushes0;
-  const machine1 = machineCpu();
-  const stats = await server.read();
-  const redis = redisDelta(before, await redisSnapshot(env.admin));
-  return { load: r, stats, redis, machineMs: machine1.busyMs - machine0.busyMs, pushes };
+  let pushes = 0;
+  const m = await measureRun(env.admin, server, async () => {
+    const pushes0 = smsc.accepted;
+    const r = await run(env.durationS);
+    pushes = smsc.accepted - pushes0;
+    return r;
+  });
+  return { ...m, pushes };
 }
 
 /** The lines common to both phases: answers, latency, CPU. Returns the figure. */
 function reportRun(env: Env, m: Measured, good: number, unit: string): Figure {
   const { load: r, stats, redis } = m;
-  const p = (q: number) => fmt(pct(r.latencies, q), 1);
   const byStatus = [...r.statuses].sort((x, y) => y[1] - x[1]).map(([s, n]) => `HTTP ${s}: ${fmt(n)}`).join(', ');
   console.log(`  ${env.connections} connections, ${fmt(r.durationS, 2)} s: ${fmt(r.sent)} requests sent, ${fmt(r.latencies.length)} answered (${byStatus || 'none'}), ${r.errors} errors, ${r.timeouts} timeouts`);
   console.log(`  server counted (mmsc_mm1_requests_total): ${Object.entries(stats.requests).map(([k, n]) => `${k} ${fmt(n)}`).join(', ') || 'nothing'}`);
-  console.log(`  latency (ms, every answer): p50 ${p(0.5)}, p90 ${p(0.9)}, p99 ${p(0.99)}, max ${fmt(r.latencies.at(-1) ?? NaN, 1)}`);
+  console.log(`  ${latencyLine(r.latencies)}`);
   const wallMs = r.durationS * 1000;
   const serverMs = stats.cpuUserMs + stats.cpuSystemMs;
   const share = (ms: number) => `${fmt((100 * ms) / wallMs)}%`;
@@ -538,7 +360,7 @@ function reportRun(env: Env, m: Measured, good: number, unit: string): Figure {
       `server event loop busy ${fmt(100 * stats.elu)}% of the run, RSS ${fmt(stats.rssMb)} MB`,
   );
   console.log(`  Redis commands by server time: ${redis.commands}; notifications pushed (SMSC) during the run: ${fmt(m.pushes)}`);
-  if (stats.profile) for (const l of profileSummary(stats.profile, JSON.parse(readFileSync(stats.profile, 'utf8')) as CpuProfile)) console.log(`  ${l}`);
+  if (stats.profile) for (const l of profileSummary(`server profile ${stats.profile}`, readProfile(stats.profile), { functions: 25 })) console.log(`  ${l}`);
   return { rate: good / r.durationS, p50: pct(r.latencies, 0.5), p99: pct(r.latencies, 0.99), others: othersMs / wallMs };
 }
 
@@ -672,13 +494,7 @@ async function main(): Promise<void> {
   const logLevel = stringArg('log') ?? 'silent';
   const idleBefore = await idleShare();
 
-  let redisServer: RedisServer | undefined;
-  let redisUrl = stringArg('redis') ?? process.env.REDIS_URL;
-  if (!redisUrl) {
-    if (!onPath('redis-server')) throw new Error('no --redis, no REDIS_URL and no redis-server on PATH: set REDIS_URL=redis://host:port or install redis-server');
-    redisServer = await startRedis();
-    redisUrl = redisServer.url;
-  }
+  const { url: redisUrl, server: redisServer } = await benchRedis(stringArg('redis') ?? process.env.REDIS_URL);
   const admin = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   const smsc = await startSmsc({ systemId: SMSC_ID, password: SMSC_PASSWORD, record: false });
   try {

@@ -27,15 +27,12 @@
  * redis-server started for the run) --in-process | --both, --profile, --log=silent.
  * Run with `npm run bench` (or `npm run build && node dist/bench/mm7.js`).
  */
-import autocannon from 'autocannon';
 import { prng } from '../test/helpers/prng.js';
-import { forkBenchChild } from './child.js';
+import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './child.js';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -44,8 +41,9 @@ import { Mm7Server } from '../src/mm7/server.js';
 import { ConfigSchema, VaspSchema, type VaspConfig } from '../src/ops/config.js';
 import { Metrics } from '../src/ops/metrics.js';
 import { createStore } from '../src/store/index.js';
+import { fmt, idleShare, latencyLine, measureRun, pct, processMeter, profileSummary, readProfile, runAutocannon, type LoadRun, type Measured, type ProcessStats } from './measure.js';
 import { deletePrefix } from './queue-worker.js';
-import { onPath, startRedis, type RedisServer } from './redis-server.js';
+import { benchRedis } from './redis-server.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -72,8 +70,6 @@ const VASP: VaspConfig = VaspSchema.parse({
   maxInFlight: 100_000,
   version: 'REL-6-MM7-1-4',
 });
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 // ---------------------------------------------------------------------------------------------------------
 // The JPEG: a real baseline JPEG (ITU-T T.81), grayscale, 8x8 blocks of random DCT coefficients (so a
@@ -218,16 +214,6 @@ export function submitReq(i: number, jpeg: Buffer, now = new Date()): BenchReque
 // ---------------------------------------------------------------------------------------------------------
 // The server, and what it costs over the measured run: CPU, event-loop utilisation, and optionally a profile.
 
-interface ServerStats {
-  cpuUserMs: number;
-  cpuSystemMs: number;
-  /** Share of the measured run the event loop was busy (performance.eventLoopUtilization). */
-  elu: number;
-  rssMb: number;
-  /** Path of the .cpuprofile of the measured run, with --profile. */
-  profile?: string;
-}
-
 interface ServerOptions {
   redisUrl: string;
   prefix: string;
@@ -236,12 +222,7 @@ interface ServerOptions {
   profileDir: string | undefined;
 }
 
-interface LocalServer {
-  url: string;
-  mark(): Promise<void>;
-  read(): Promise<ServerStats>;
-  close(): Promise<void>;
-}
+type LocalServer = MeasuredServer<ProcessStats>;
 
 async function startLocalServer(o: ServerOptions): Promise<LocalServer> {
   // The store as the gateway builds it (createStore: the same Redis client options), on the bench's prefix.
@@ -251,47 +232,17 @@ async function startLocalServer(o: ServerOptions): Promise<LocalServer> {
   await store.ready();
   const server = new Mm7Server({ config: config.mm7, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics: new Metrics(), log });
   const url = await server.listen('127.0.0.1', 0);
-  let cpu0 = process.cpuUsage();
-  let elu0 = performance.eventLoopUtilization();
-  let session: Session | undefined;
+  const meter = processMeter(o.profileDir ? { dir: o.profileDir, name: 'mm7-server' } : undefined);
   return {
     url,
-    async mark() {
-      if (o.profileDir) {
-        session = new Session();
-        session.connect();
-        await session.post('Profiler.enable');
-        await session.post('Profiler.start');
-      }
-      cpu0 = process.cpuUsage();
-      elu0 = performance.eventLoopUtilization();
-    },
-    async read() {
-      const cpu = process.cpuUsage(cpu0);
-      const stats: ServerStats = {
-        cpuUserMs: cpu.user / 1000,
-        cpuSystemMs: cpu.system / 1000,
-        elu: performance.eventLoopUtilization(elu0).utilization,
-        rssMb: process.memoryUsage.rss() / 1e6,
-      };
-      if (session && o.profileDir) {
-        const { profile } = await session.post('Profiler.stop');
-        session.disconnect();
-        stats.profile = join(o.profileDir, `mm7-server-${process.pid}-${Date.now()}.cpuprofile`);
-        writeFileSync(stats.profile, JSON.stringify(profile));
-      }
-      return stats;
-    },
+    mark: () => meter.mark(),
+    read: () => meter.read(),
     async close() {
       await server.close();
       await store.close();
     },
   };
 }
-
-/** IPC between the bench and its server child: each request is answered by one reply of the named kind. */
-type ToChild = { kind: 'mark' } | { kind: 'read' } | { kind: 'close' };
-type FromChild = { kind: 'ready'; url: string } | { kind: 'marked' } | { kind: 'stats'; stats: ServerStats } | { kind: 'closed' };
 
 /** `--server` mode: the server in this process, driven over IPC by the parent. */
 async function serverChild(): Promise<void> {
@@ -301,215 +252,55 @@ async function serverChild(): Promise<void> {
     logLevel: stringArg('log') ?? 'silent',
     profileDir: stringArg('profile-dir'),
   });
-  const send = (m: FromChild, then?: () => void) => process.send!(m, undefined, {}, then);
-  process.on('message', (m: ToChild) => {
-    const answer = async (): Promise<FromChild> => {
-      if (m.kind === 'mark') return (await server.mark(), { kind: 'marked' });
-      if (m.kind === 'read') return { kind: 'stats', stats: await server.read() };
-      await server.close();
-      return { kind: 'closed' };
-    };
-    answer()
-      .then((reply) => send(reply, reply.kind === 'closed' ? () => process.disconnect() : undefined))
-      .catch((err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      });
-  });
-  process.on('disconnect', () => process.exit(0)); // the parent is gone: never outlive it
-  send({ kind: 'ready', url: server.url });
+  serveOverIpc(server);
 }
 
 /** The server in a child process (this file with --server), same interface as startLocalServer. */
-async function forkServer(o: ServerOptions): Promise<LocalServer> {
+function forkServer(o: ServerOptions): Promise<LocalServer> {
   const argv = ['--server', `--redis=${o.redisUrl}`, `--prefix=${o.prefix}`, `--log=${o.logLevel}`];
   if (o.profileDir) argv.push(`--profile-dir=${o.profileDir}`);
-  const { child, next, ask, release } = forkBenchChild<FromChild, ToChild>(fileURLToPath(import.meta.url), argv, 'mm7 server');
-  const { url } = await next('ready');
-  return {
-    url,
-    mark: async () => void (await ask({ kind: 'mark' }, 'marked')),
-    read: async () => (await ask({ kind: 'read' }, 'stats')).stats,
-    async close() {
-      const exited = new Promise((r) => child.once('exit', r));
-      await ask({ kind: 'close' }, 'closed');
-      await exited;
-      release();
-    },
-  };
+  return forkMeasuredServer<ProcessStats>(fileURLToPath(import.meta.url), argv, 'mm7 server');
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // The load.
 
-interface LoadResult {
-  durationS: number;
-  sent: number;
+interface LoadResult extends LoadRun {
   /** Answers by "HTTP <status>, StatusCode <code>". */
   answers: Map<string, number>;
   accepted: number;
-  /** Every answer's latency (ms), sorted. */
-  latencies: Float64Array;
-  errors: number;
-  timeouts: number;
   requestBytes: number;
-  responseBytes: number;
-  /** The load generator's (this process') CPU time over the run. */
-  cpuMs: number;
 }
 
 const STATUS_CODE = /<(?:[\w-]+:)?StatusCode>\s*(\d+)\s*</;
 const answerKey = (httpStatus: number, statusCode: string | undefined) => `HTTP ${httpStatus}, StatusCode ${statusCode ?? '(none)'}`;
 const ACCEPTED = answerKey(200, '1000');
 
-function load(url: string, requests: readonly BenchRequest[], connections: number, durationS: number): Promise<LoadResult> {
+async function load(url: string, requests: readonly BenchRequest[], connections: number, durationS: number): Promise<LoadResult> {
   const answers = new Map<string, number>();
-  const latencies: number[] = [];
-  let responseBytes = 0;
   const onResponse = (status: number, body: string) => {
     const key = answerKey(status, STATUS_CODE.exec(body)?.[1]);
     answers.set(key, (answers.get(key) ?? 0) + 1);
   };
   const requestSize = requests.reduce((s, r) => s + r.body.length, 0) / requests.length;
-  const cpu0 = process.cpuUsage();
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url,
-        connections,
-        duration: durationS,
-        requests: requests.map((r) => ({ method: 'POST' as const, path: '/mm7', headers: r.headers, body: r.body, onResponse })),
-      },
-      (err, result) => {
-        if (err) return reject(err);
-        const cpu = process.cpuUsage(cpu0);
-        const sorted = Float64Array.from(latencies).sort();
-        resolve({
-          durationS: result.duration,
-          sent: result.requests.sent,
-          answers,
-          accepted: answers.get(ACCEPTED) ?? 0,
-          latencies: sorted,
-          errors: result.errors,
-          timeouts: result.timeouts,
-          requestBytes: sorted.length * requestSize,
-          responseBytes,
-          cpuMs: (cpu.user + cpu.system) / 1000,
-        });
-      },
-    );
-    instance.on('response', (_client, _status, bytes, ms) => {
-      latencies.push(ms);
-      responseBytes += bytes;
-    });
+  const r = await runAutocannon({
+    url,
+    connections,
+    duration: durationS,
+    requests: requests.map((q) => ({ method: 'POST' as const, path: '/mm7', headers: q.headers, body: q.body, onResponse })),
   });
+  return { ...r, answers, accepted: answers.get(ACCEPTED) ?? 0, requestBytes: r.latencies.length * requestSize };
 }
-
-const pct = (sorted: Float64Array, p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!);
 
 // ---------------------------------------------------------------------------------------------------------
-// Redis accounting: CPU (INFO cpu), per-command time (INFO commandstats), memory (INFO memory).
-
-interface RedisSnapshot {
-  cpuS: number;
-  cmds: Map<string, { calls: number; usec: number }>;
-}
-
-async function redisSnapshot(redis: Redis): Promise<RedisSnapshot> {
-  const [cpu, cmd] = await Promise.all([redis.info('cpu'), redis.info('commandstats')]);
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
-  const cmds = new Map<string, { calls: number; usec: number }>();
-  for (const m of cmd.matchAll(/^cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/gm)) cmds.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
-  return { cpuS: field('used_cpu_user') + field('used_cpu_sys'), cmds };
-}
+// Redis memory (INFO memory): what the run's messages take.
 
 async function redisMemory(redis: Redis): Promise<{ bytes: number; human: string }> {
   const info = await redis.info('memory');
   return { bytes: Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN), human: /^used_memory_human:(\S+)/m.exec(info)?.[1] ?? '?' };
 }
 
-/** redis-server CPU seconds and the commands with the most server time between two snapshots. */
-function redisDelta(a: RedisSnapshot, b: RedisSnapshot): { cpuMs: number; commands: string } {
-  const cmds = [...b.cmds]
-    .map(([name, y]) => {
-      const x = a.cmds.get(name) ?? { calls: 0, usec: 0 };
-      return { name, calls: y.calls - x.calls, usec: y.usec - x.usec };
-    })
-    .filter((c) => c.calls > 0 && c.name !== 'info')
-    .sort((x, y) => y.usec - x.usec)
-    .slice(0, 5);
-  return { cpuMs: 1000 * (b.cpuS - a.cpuS), commands: cmds.map((c) => `${c.name} ${fmt(c.calls)} × ${fmt(c.usec / c.calls, 1)} µs`).join(', ') };
-}
-
 // ---------------------------------------------------------------------------------------------------------
-// Profile summary: self time by function and by file/package, from a .cpuprofile (Chrome DevTools format).
-
-interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
-  samples: number[];
-  timeDeltas: number[];
-}
-
-function profileSummary(file: string, profile: CpuProfile, top = 20): string[] {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const fns = new Map<string, number>();
-  const files = new Map<string, number>();
-  let total = 0;
-  profile.samples.forEach((id, i) => {
-    const dt = profile.timeDeltas[i] ?? 0;
-    const f = byId.get(id)!;
-    total += dt;
-    const where = shortUrl(f.url);
-    const fn = `${f.functionName || '(anonymous)'} ${where ? `${where}:${f.lineNumber + 1}` : ''}`.trim();
-    fns.set(fn, (fns.get(fn) ?? 0) + dt);
-    const group = where ? fileGroup(where) : f.functionName; // (program), (garbage collector), (idle)
-    files.set(group, (files.get(group) ?? 0) + dt);
-  });
-  const rows = (m: Map<string, number>, n: number) =>
-    [...m]
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, n)
-      .map(([k, us]) => `    ${fmt((100 * us) / total, 1).padStart(5)}%  ${fmt(us / 1000).padStart(6)} ms  ${k}`);
-  return [`profile ${file} (${fmt(total / 1000)} ms sampled; self time)`, '  by file / package:', ...rows(files, 15), '  by function:', ...rows(fns, top)];
-}
-
-function shortUrl(url: string): string {
-  return url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'node_modules/').replace(/^.*\/dist\//, '');
-}
-
-/** node_modules/<pkg> (scoped too), node:internal/<dir>, or the project file. */
-function fileGroup(where: string): string {
-  const pkg = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where);
-  if (pkg) return `node_modules/${pkg[1]}`;
-  const internal = /^node:internal\/([^/]+)/.exec(where);
-  if (internal) return `node:internal/${internal[1]}`;
-  return where;
-}
-
-// ---------------------------------------------------------------------------------------------------------
-
-/**
- * CPU time of the whole machine so far (ms, summed over CPUs): from /proc/stat, which counts softirq (the
- * loopback TCP work) and steal, else from os.cpus().
- */
-function machineCpu(): { busyMs: number; totalMs: number } {
-  try {
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number) as number[];
-    const busy = user! + nice! + system! + irq! + softirq! + steal!;
-    return { busyMs: 10 * busy, totalMs: 10 * (busy + idle! + iowait!) }; // USER_HZ = 100
-  } catch {
-    const t = cpus().reduce((a, c) => ({ busy: a.busy + c.times.user + c.times.nice + c.times.sys + c.times.irq, idle: a.idle + c.times.idle }), { busy: 0, idle: 0 });
-    return { busyMs: t.busy, totalMs: t.busy + t.idle };
-  }
-}
-
-/** Share of the machine's CPU time that was idle over `ms`: other work there lowers every figure. */
-async function idleShare(ms = 1_000): Promise<number> {
-  const a = machineCpu();
-  await new Promise((r) => setTimeout(r, ms));
-  const b = machineCpu();
-  return 1 - (b.busyMs - a.busyMs) / (b.totalMs - a.totalMs);
-}
 
 type Mode = 'child' | 'in-process';
 
@@ -533,12 +324,11 @@ interface RunFigures {
 }
 
 /** Prints one measured run; returns the CPU share (in cores) that other processes and the kernel took. */
-function report(mode: Mode, o: RunOptions, r: LoadResult, stats: ServerStats, redis: { cpuMs: number; commands: string }, machineMs: number): number {
-  const p = (q: number) => fmt(pct(r.latencies, q), 1);
+function report(mode: Mode, o: RunOptions, { load: r, stats, redis, machineMs }: Measured<LoadResult, ProcessStats>): number {
   console.log(`  ${o.connections} connections, ${fmt(r.durationS, 2)} s: ${fmt(r.sent)} requests sent, ${fmt(r.latencies.length)} answered, ${r.errors} errors, ${r.timeouts} timeouts`);
   for (const [k, n] of [...r.answers].sort((x, y) => y[1] - x[1])) console.log(`    ${k}: ${fmt(n)}`);
   console.log(`  accepted: ${fmt(r.accepted / r.durationS)} submits/s`);
-  console.log(`  latency (ms, every answer): p50 ${p(0.5)}, p90 ${p(0.9)}, p99 ${p(0.99)}, max ${fmt(r.latencies.at(-1) ?? NaN, 1)}`);
+  console.log(`  ${latencyLine(r.latencies)}`);
   console.log(
     `  throughput: ${fmt(r.requestBytes / r.durationS / 1e6, 1)} MB/s of request bodies up (${fmt(o.requests[0]!.body.length)} B each), ` +
       `${fmt(r.responseBytes / r.durationS / 1e6, 2)} MB/s of answers down`,
@@ -574,23 +364,18 @@ async function run(mode: Mode, o: RunOptions): Promise<RunFigures> {
       const w = await load(server.url, o.requests, o.connections, o.warmupS);
       console.log(`  warm-up: ${fmt(w.accepted)} accepted in ${fmt(w.durationS, 1)} s (not counted)`);
     }
-    const before = await redisSnapshot(o.admin);
-    await server.mark();
-    const machine0 = machineCpu();
-    const r = await load(server.url, o.requests, o.connections, o.durationS);
-    const machine1 = machineCpu();
-    const stats = await server.read();
-    const redis = redisDelta(before, await redisSnapshot(o.admin));
+    const m = await measureRun(o.admin, server, () => load(server.url, o.requests, o.connections, o.durationS));
+    const { load: r, stats } = m;
     const memAfter = await redisMemory(o.admin);
 
-    const others = report(mode, o, r, stats, redis, machine1.busyMs - machine0.busyMs);
+    const others = report(mode, o, m);
     const deleted = await deletePrefix(o.admin, prefix);
     const memDeleted = await redisMemory(o.admin);
     console.log(
       `  Redis used_memory: ${memBefore.human} before, ${memAfter.human} after (+${fmt((memAfter.bytes - memBefore.bytes) / 1e6)} MB for ` +
         `${fmt(r.accepted)} + warm-up messages of ${fmt(JPEG_BYTES / 1024)} KB), ${memDeleted.human} after deleting ${fmt(deleted)} keys`,
     );
-    if (stats.profile) for (const l of profileSummary(stats.profile, JSON.parse(readFileSync(stats.profile, 'utf8')) as CpuProfile)) console.log(`  ${l}`);
+    if (stats.profile) for (const l of profileSummary(`profile ${stats.profile}`, readProfile(stats.profile))) console.log(`  ${l}`);
     return { mode, rate: r.accepted / r.durationS, p99: pct(r.latencies, 0.99), others };
   } finally {
     await server.close();
@@ -606,13 +391,7 @@ async function main(): Promise<void> {
   const logLevel = stringArg('log') ?? 'silent';
   const idleBefore = await idleShare();
 
-  let redisServer: RedisServer | undefined;
-  let redisUrl = stringArg('redis') ?? process.env.REDIS_URL;
-  if (!redisUrl) {
-    if (!onPath('redis-server')) throw new Error('no --redis, no REDIS_URL and no redis-server on PATH: set REDIS_URL=redis://host:port or install redis-server');
-    redisServer = await startRedis();
-    redisUrl = redisServer.url;
-  }
+  const { url: redisUrl, server: redisServer } = await benchRedis(stringArg('redis') ?? process.env.REDIS_URL);
   const admin = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
   try {
     const jpeg = benchJpeg(JPEG_BYTES);

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createRedisStore } from '../src/store/redis/index.js';
 import type { LeasedJob } from '../src/store/types.js';
+import { commandDelta, fmt, idleShare, pct, redisSnapshot, type CommandStat, type RedisSnapshot } from './measure.js';
 import { benchMessage, CONTENT, deletePrefix, PEERS, runCycle, warmUp, type CycleResult } from './queue-worker.js';
 import { onPath, startRedis, type RedisServer } from './redis-server.js';
 
@@ -31,7 +32,6 @@ const MESSAGES = numberArg('messages', 30_000); // per process
 const TARGET = 20_000;
 const CYCLE = { inFlight: 64, batch: 32, perPeer: 8, consumers: 1 };
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const freshPrefix = (what: string) => `mmsc-bench-${what}-${randomBytes(4).toString('hex')}`;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -39,37 +39,15 @@ const freshPrefix = (what: string) => `mmsc-bench-${what}-${randomBytes(4).toStr
 // Redis runs commands on one thread, so "CPU 100%" means the server is the bottleneck; the client's CPU
 // (process.cpuUsage) tells the same about Node.
 
-interface Snapshot {
-  at: bigint;
-  cpu: number; // seconds, user + sys
-  cmds: Map<string, { calls: number; usec: number }>;
-}
-
-async function snapshot(redis: Redis): Promise<Snapshot> {
-  const [cpuInfo, cmdInfo] = await Promise.all([redis.info('cpu'), redis.info('commandstats')]);
-  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpuInfo)?.[1] ?? 0);
-  const cmds = new Map<string, { calls: number; usec: number }>();
-  for (const m of cmdInfo.matchAll(/^cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/gm)) cmds.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
-  return { at: process.hrtime.bigint(), cpu: field('used_cpu_user') + field('used_cpu_sys'), cmds };
-}
-
 interface Delta {
   wallS: number;
   serverCpu: number; // fraction of one core
-  cmd(name: string): { calls: number; usec: number };
+  cmd(name: string): CommandStat;
 }
 
-function delta(a: Snapshot, b: Snapshot): Delta {
+function delta(a: RedisSnapshot, b: RedisSnapshot): Delta {
   const wallS = Number(b.at - a.at) / 1e9;
-  return {
-    wallS,
-    serverCpu: (b.cpu - a.cpu) / wallS,
-    cmd(name) {
-      const x = a.cmds.get(name) ?? { calls: 0, usec: 0 };
-      const y = b.cmds.get(name) ?? { calls: 0, usec: 0 };
-      return { calls: y.calls - x.calls, usec: y.usec - x.usec };
-    },
-  };
+  return { wallS, serverCpu: (b.cpuS - a.cpuS) / wallS, cmd: (name) => commandDelta(a, b, name) };
 }
 
 /** One line on where the server spent the phase: evalsha (the queue scripts), content writes and reads. */
@@ -122,9 +100,9 @@ async function oneProcess(url: string, label: string): Promise<number> {
     await warmUp(redis, freshPrefix('warm'));
     const prefix = freshPrefix('one');
     const { queue } = createRedisStore({ redis, prefix });
-    const before = await snapshot(redis);
+    const before = await redisSnapshot(redis);
     const r = await runCycle(queue, { ...CYCLE, messages: MESSAGES, idPrefix: 'm' });
-    const d = delta(before, await snapshot(redis));
+    const d = delta(before, await redisSnapshot(redis));
     await deletePrefix(redis, prefix);
     const rate = (r.acked / r.ms) * 1000;
     console.log(
@@ -177,10 +155,10 @@ async function twoProcesses(url: string): Promise<number> {
       return { line, exited };
     });
     await Promise.all(outputs.map((o) => o.line(0)));
-    const before = await snapshot(redis);
+    const before = await redisSnapshot(redis);
     children.forEach((c) => c.stdin!.write('go\n'));
     const results = await Promise.all(outputs.map(async (o) => JSON.parse(await o.line(1)) as CycleResult));
-    const d = delta(before, await snapshot(redis));
+    const d = delta(before, await redisSnapshot(redis));
     await Promise.all(outputs.map((o) => o.exited));
 
     const acked = results.reduce((s, r) => s + r.acked, 0);
@@ -225,9 +203,8 @@ async function enqueueLatency(url: string, calls = 10_000, inFlight = 16): Promi
   );
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   times.sort((a, b) => a - b);
-  const pct = (p: number) => times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)]!;
   console.log(
-    `  ${fmt(calls)} enqueues, ${inFlight} in flight: p50 ${fmt(pct(0.5), 2)} ms, p99 ${fmt(pct(0.99), 2)} ms, max ${fmt(times.at(-1)!, 2)} ms ` +
+    `  ${fmt(calls)} enqueues, ${inFlight} in flight: p50 ${fmt(pct(times, 0.5), 2)} ms, p99 ${fmt(pct(times, 0.99), 2)} ms, max ${fmt(times.at(-1)!, 2)} ms ` +
       `(${fmt(calls / wall)} enqueues/s)`,
   );
   await deletePrefix(redis, prefix);
@@ -246,11 +223,11 @@ async function breakdown(url: string, messages = 10_000): Promise<void> {
     await Promise.all(Array.from({ length: 64 }, async () => { while (next < n) await fn(next++); }));
   };
   const step = async (name: string, fn: () => Promise<unknown>) => {
-    const before = await snapshot(redis);
+    const before = await redisSnapshot(redis);
     const cpu0 = process.cpuUsage();
     await fn();
     const cpu = process.cpuUsage(cpu0);
-    const d = delta(before, await snapshot(redis));
+    const d = delta(before, await redisSnapshot(redis));
     const cmds = ['evalsha', 'set', 'mget']
       .map((c) => ({ c, ...d.cmd(c) }))
       .filter((x) => x.calls > 0)
@@ -271,15 +248,6 @@ async function breakdown(url: string, messages = 10_000): Promise<void> {
   if (jobs.length !== messages) console.log(`  (took ${jobs.length} of ${messages} jobs!)`);
   await deletePrefix(redis, prefix);
   await redis.quit();
-}
-
-/** Share of the machine's CPU time that was idle over `ms`: other work there lowers every figure. */
-async function idleShare(ms = 1_000): Promise<number> {
-  const sum = () => cpus().reduce((a, c) => ({ idle: a.idle + c.times.idle, all: a.all + c.times.user + c.times.nice + c.times.sys + c.times.idle + c.times.irq }), { idle: 0, all: 0 });
-  const a = sum();
-  await new Promise((r) => setTimeout(r, ms));
-  const b = sum();
-  return (b.idle - a.idle) / (b.all - a.all);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 /**
- * A private redis-server for the benchmarks (bench/queue.ts, bench/mm7.ts): nobody else's traffic in the
- * figures, and the persistence settings we choose (none by default: `--save '' --appendonly no`). It runs on
- * a free loopback port with its own directory, dies with the bench process, and `stop()` removes the directory.
+ * A private redis-server for the benchmarks (bench/queue.ts, bench/mm7.ts, bench/mm1.ts): nobody else's
+ * traffic in the figures, and the persistence settings we choose (none by default: `--save '' --appendonly no`).
+ * It runs on a free loopback port with its own directory, dies with the bench process, and `stop()` removes the
+ * directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -75,4 +76,15 @@ export async function startRedis(extra: readonly string[] = []): Promise<RedisSe
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The Redis a bench runs against: `url` (its --redis, else REDIS_URL) when given, else a private redis-server
+ * started now (`server`, for the bench to stop).
+ */
+export async function benchRedis(url: string | undefined): Promise<{ url: string; server: RedisServer | undefined }> {
+  if (url) return { url, server: undefined };
+  if (!onPath('redis-server')) throw new Error('no --redis, no REDIS_URL and no redis-server on PATH: set REDIS_URL=redis://host:port or install redis-server');
+  const server = await startRedis();
+  return { url: server.url, server };
 }

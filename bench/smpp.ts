@@ -17,7 +17,6 @@
  * `npm run build && node dist/bench/smpp.js`).
  */
 import { forkBenchChild } from './child.js';
-import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +24,7 @@ import { pino } from 'pino';
 import { Metrics } from '../src/ops/metrics.js';
 import { SmppClient, type SubmitSm } from '../src/smpp/client.js';
 import { startSmsc } from '../test/helpers/smsc.js';
+import { fmt, pct, profileSummary, startProfiler } from './measure.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -36,8 +36,6 @@ const TARGET_RATE = 5_000; // submit_sm/s
 const TARGET_WINDOW = 50;
 const SYSTEM_ID = 'bench';
 const PASSWORD = 'bench';
-
-const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 // ---------------------------------------------------------------------------------------------------------
 // The SMSC child.
@@ -123,8 +121,6 @@ async function closedLoop(client: SmppClient, count: number, callers: number, fi
   return latencies.sort();
 }
 
-const pct = (sorted: Float64Array, p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-
 interface Figure {
   window: number;
   rate: number;
@@ -151,13 +147,7 @@ async function run(smsc: SmscHandle, window: number, profile: boolean): Promise<
   while (!client.bound) await sleep(5);
   await closedLoop(client, Math.ceil(COUNT / 10), window, 0);
 
-  let session: Session | undefined;
-  if (profile) {
-    session = new Session();
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.start');
-  }
+  const profiler = profile ? await startProfiler() : undefined;
   await smsc.mark();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -165,12 +155,7 @@ async function run(smsc: SmscHandle, window: number, profile: boolean): Promise<
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const child = await smsc.read();
-  let summary: string[] | undefined;
-  if (session) {
-    const { profile: p } = await session.post('Profiler.stop');
-    session.disconnect();
-    summary = profileSummary(p as unknown as CpuProfile);
-  }
+  const summary = profiler ? profileSummary('client profile', await profiler.stop(), { functions: 15, files: 10 }) : undefined;
   await client.close();
   if (child.received !== COUNT) throw new Error(`the SMSC received ${child.received} submit_sm, expected ${COUNT}`);
   return {
@@ -183,38 +168,6 @@ async function run(smsc: SmscHandle, window: number, profile: boolean): Promise<
     smscCpu: child.cpuMs / 1000 / seconds,
     profile: summary,
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Profile summary: self time by function and by file/package.
-
-interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
-  samples: number[];
-  timeDeltas: number[];
-}
-
-function profileSummary(profile: CpuProfile, top = 15): string[] {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const fns = new Map<string, number>();
-  const files = new Map<string, number>();
-  let total = 0;
-  profile.samples.forEach((id, i) => {
-    const dt = profile.timeDeltas[i] ?? 0;
-    const f = byId.get(id)!;
-    total += dt;
-    const where = f.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'node_modules/').replace(/^.*\/dist\//, '');
-    const fn = `${f.functionName || '(anonymous)'} ${where ? `${where}:${f.lineNumber + 1}` : ''}`.trim();
-    fns.set(fn, (fns.get(fn) ?? 0) + dt);
-    const group = where ? where.replace(/^(node_modules\/(?:@[^/]+\/)?[^/]+).*$/, '$1') : f.functionName;
-    files.set(group, (files.get(group) ?? 0) + dt);
-  });
-  const rows = (m: Map<string, number>, n: number) =>
-    [...m]
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, n)
-      .map(([k, us]) => `    ${fmt((100 * us) / total, 1).padStart(5)}%  ${fmt(us / 1000).padStart(6)} ms  ${k}`);
-  return [`client profile (${fmt(total / 1000)} ms sampled; self time)`, '  by file / package:', ...rows(files, 10), '  by function:', ...rows(fns, top)];
 }
 
 async function main(): Promise<void> {
