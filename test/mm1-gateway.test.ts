@@ -266,6 +266,9 @@ t.test('SMS fallback: not retrieved in time, and push refused by the SMSC; the l
   t.equal(img.headers['content-type'], 'image/jpeg');
   t.ok(img.body.equals(IMAGE), 'the image bytes');
   t.equal((await httpRequest(`${mm1Url}${path}x`)).status, 404, 'a mangled link');
+  t.equal((await httpRequest(`${mm1Url}/m/%E0%A4%A`)).status, 404, 'a malformed percent escape');
+  t.equal((await httpRequest(`${mm1Url}${path}/99`)).status, 404, 'no such part');
+  t.equal((await httpRequest(`${mm1Url}${path}/1/x`)).status, 404, 'nothing below a part');
 });
 
 t.test('adaptation: a part handsets do not take is left out of the notification size and the retrieval', async (t) => {

@@ -18,7 +18,8 @@ export class WebView {
 
   async handle(rest: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const [token = '', index, extra] = rest.split('/');
-    const target = this.o.tokens.open(decodeURIComponent(token));
+    // Tokens are base64url: nothing in them needs percent-decoding, and a malformed escape is just a bad link.
+    const target = this.o.tokens.open(token);
     if (!target || target.kind !== 'view' || extra !== undefined) return this.error(res, 404, 'not-found', index === undefined ? 'page' : 'media');
     let message: CoreMessage | undefined;
     let content: Buffer[] | undefined;
