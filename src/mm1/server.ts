@@ -5,7 +5,7 @@ import { newMessageId } from '../core/message-id.js';
 import type { ReportGenerator } from '../core/reports.js';
 import type { Router } from '../core/router.js';
 import type { Mm1Config } from '../ops/config.js';
-import { createEdgeServer, listenHttp } from '../ops/http-listen.js';
+import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue } from '../store/types.js';
@@ -65,9 +65,8 @@ export class Mm1Server {
     return listenHttp(this.server, host, port);
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
+  close(): Promise<void> {
+    return closeHttp(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

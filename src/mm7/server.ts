@@ -12,7 +12,7 @@ import { Mm7Refusal } from './refusal.js';
 import { RestApi } from './rest.js';
 import { toSubmission } from './submit.js';
 import { VaspDirectory } from './vasps.js';
-import { createEdgeServer, listenHttp } from '../ops/http-listen.js';
+import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
 
 export interface Mm7ServerOptions {
   config: Config['mm7'];
@@ -54,9 +54,8 @@ export class Mm7Server {
     return listenHttp(this.server, host, port);
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
+  close(): Promise<void> {
+    return closeHttp(this.server);
   }
 
   private plain(res: ServerResponse, code: number, text: string, operation: string, headers: Record<string, string> = {}): void {

@@ -48,3 +48,9 @@ export function createEdgeServer(o: EdgeServerOptions, handle: (req: IncomingMes
     },
   );
 }
+
+/** Stop accepting, then drop the idle keep-alive connections that would hold the close open. */
+export async function closeHttp(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+}
