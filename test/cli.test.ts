@@ -7,7 +7,8 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { MMSC_BIN, ROOT, sharedDir } from './helpers/paths.js';
 import { redisUrl, testPrefix } from './helpers/redis.js';
-import { freePort, RedisServer } from './helpers/redis-server.js';
+import { freePort } from './helpers/free-port.js';
+import { RedisServer } from './helpers/redis-server.js';
 
 // These tests run the real command (bin/mmsc -> dist/), as an operator would; `npm test` builds first.
 function mmsc(args: string[], input?: Buffer | string, env: NodeJS.ProcessEnv = {}) {

@@ -18,7 +18,7 @@ import { Handset, httpRequest } from './helpers/handset.js';
 import { mm7SubmitReq } from './helpers/mm7-request.js';
 import { MMSC_BIN, ROOT } from './helpers/paths.js';
 import { redisUrl, testPrefix } from './helpers/redis.js';
-import { freePort } from './helpers/redis-server.js';
+import { freePort } from './helpers/free-port.js';
 import { startSmsc } from './helpers/smsc.js';
 import { until } from './helpers/until.js';
 

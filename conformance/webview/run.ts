@@ -7,14 +7,13 @@
  * directory whose path is printed.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { pino } from 'pino';
 import { Gateway } from '../../src/gateway.js';
 import { ConfigSchema } from '../../src/ops/config.js';
+import { freePort } from '../../test/helpers/free-port.js';
 import { mm7SubmitReq } from '../../test/helpers/mm7-request.js';
 import { startSmsc } from '../../test/helpers/smsc.js';
 import { checkWebView, type CheckLine, type WebViewExpectation } from './browser.js';
@@ -36,13 +35,6 @@ function solidPng(width: number, height: number, [r, g, b]: [number, number, num
   return PNG.sync.write(png);
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 const SMIL = Buffer.from(
   '<smil><head><layout><root-layout/><region id="Image" top="0" height="60%"/><region id="Text" top="60%" height="40%"/></layout></head>' +
