@@ -1,10 +1,11 @@
 /**
  * The queue benchmark's unit of work, shared by bench/queue.ts: one producer + consumer cycle on the Redis
- * queue (enqueue, take, read content once, ack), as a delivering gateway instance does it.
+ * queue (enqueue, take, ack; optionally a content read before the ack), shaped as a gateway instance runs it:
+ * many concurrent enqueues (the edges) and the worker pool's take loop.
  *
  * bench/queue.ts imports runCycle for the one-process figure, and spawns this file (dist/bench/queue-worker.js)
- * for the two-process figure. As a process it reads REDIS_URL, PREFIX, MESSAGES, PROCS, TAG from the
- * environment, warms up, prints "ready", waits for "go" on stdin (so that both processes start together and
+ * for the two-process figure. As a process it reads REDIS_URL, PREFIX, MESSAGES, PROCS, TAG (and READ_CONTENT=1,
+ * IN_FLIGHT, BATCH, PER_PEER, WINDOW) from the environment, warms up, prints "ready", waits for "go" on stdin (so that both processes start together and
  * start-up is not timed), runs the cycle and prints one JSON line (CycleResult).
  */
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { CoreMessage } from '../src/core/message.js';
 import { createRedisStore } from '../src/store/redis/index.js';
-import type { Queue } from '../src/store/types.js';
+import type { LeasedJob, Queue } from '../src/store/types.js';
 
 /** 10 KB of content in one part: a typical small MMS (a text and a thumbnail). */
 export const CONTENT = randomBytes(10 * 1024);
@@ -44,8 +45,13 @@ export interface CycleOptions {
   /** take(batch, perPeer): the worker pool's batch. */
   batch: number;
   perPeer: number;
-  /** Consumer loops; each takes a batch, reads content + acks it concurrently, then takes again. */
-  consumers: number;
+  /**
+   * Deliveries in progress at once, as src/core/worker-pool.ts keeps them (its `concurrency`, default 64):
+   * the consumer takes min(free, batch) whenever a slot is free and never waits for a whole batch to finish.
+   */
+  window: number;
+  /** Read each job's content before the ack (what a delivering worker sends on); off: enqueue + take + ack only. */
+  readContent: boolean;
   /** Message ids are `<idPrefix>-<n>`: unique across processes sharing a prefix. */
   idPrefix: string;
   /**
@@ -91,24 +97,48 @@ export async function runCycle(queue: Queue, o: CycleOptions): Promise<CycleResu
     }
   }
 
+  // The worker pool's loop: keep up to `window` deliveries going; a finished one frees a slot at once.
+  let active = 0;
+  let failure: unknown;
+  let slotFreed: (() => void) | undefined;
+  async function deliver(job: LeasedJob): Promise<void> {
+    if (o.readContent) {
+      const content = await queue.content(job.messageId);
+      if (content?.[0]?.length !== CONTENT.length) throw new Error(`content of ${job.messageId} missing`);
+    }
+    await queue.ack(job, 'delivered');
+    acked++;
+  }
   async function consumer(): Promise<void> {
     for (;;) {
-      // Asked before the take (see allProduced): an empty take after a "yes" means nothing is left.
+      if (failure) throw failure;
+      if (active >= o.window) {
+        await new Promise<void>((r) => (slotFreed = r));
+        continue;
+      }
+      // Asked before the take (see allProduced): an empty take after a "yes" means nothing is left here.
       const done = produced && (o.allProduced ? await o.allProduced() : true);
-      const jobs = await queue.take(o.batch, o.perPeer);
+      const jobs = await queue.take(Math.min(o.window - active, o.batch), o.perPeer);
       if (jobs.length === 0) {
-        if (done) return;
+        if (done && active === 0) return;
         await sleep(1); // nothing due yet: do not spin on Redis
         continue;
       }
-      await Promise.all(
-        jobs.map(async (job) => {
-          const content = await queue.content(job.messageId); // what a delivering worker sends on
-          if (content?.[0]?.length !== CONTENT.length) throw new Error(`content of ${job.messageId} missing`);
-          await queue.ack(job, 'delivered');
-          acked++;
-        }),
-      );
+      for (const job of jobs) {
+        active++;
+        deliver(job).then(
+          () => {
+            active--;
+            slotFreed?.();
+            slotFreed = undefined;
+          },
+          (err: unknown) => {
+            failure = err;
+            active--;
+            slotFreed?.();
+          },
+        );
+      }
     }
   }
 
@@ -117,7 +147,8 @@ export async function runCycle(queue: Queue, o: CycleOptions): Promise<CycleResu
     await o.onProduced?.();
     produced = true;
   });
-  await Promise.all([producing, ...Array.from({ length: o.consumers }, consumer)]);
+  await Promise.all([producing, consumer()]);
+  if (failure) throw failure;
   const t1 = process.hrtime.bigint();
   const cpu = process.cpuUsage(cpu0);
   return {
@@ -146,7 +177,7 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<number
 /** A short cycle on a throw-away prefix: loads the Lua scripts (EVALSHA) and warms the JIT up. */
 export async function warmUp(redis: Redis, prefix: string, messages = 2_000): Promise<void> {
   const { queue } = createRedisStore({ redis, prefix });
-  await runCycle(queue, { messages, inFlight: 64, batch: 32, perPeer: 8, consumers: 1, idPrefix: 'w' });
+  await runCycle(queue, { messages, inFlight: 64, batch: 32, perPeer: 8, window: 64, readContent: true, idPrefix: 'w' });
   await deletePrefix(redis, prefix);
 }
 
@@ -169,7 +200,8 @@ async function main(): Promise<void> {
     inFlight: Number(env.IN_FLIGHT ?? 64),
     batch: Number(env.BATCH ?? 32),
     perPeer: Number(env.PER_PEER ?? 8),
-    consumers: Number(env.CONSUMERS ?? 1),
+    window: Number(env.WINDOW ?? 64),
+    readContent: env.READ_CONTENT === '1',
     idPrefix: tag,
     onProduced: async () => void (await redis.incr(doneKey)),
     allProduced: async () => Number(await redis.get(doneKey)) >= procs,

@@ -6,6 +6,7 @@ import { Batcher } from './batcher.js';
 import { decodeParts, encodeParts } from './content-frame.js';
 import type { KeySpace } from './keys.js';
 import { script, type ScriptArg, type ScriptCall } from './scripts.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 /** One operation of the settle script (see lua/settle-3.lua): op, job, lease token, two op arguments. */
 type SettleOp = [op: 'ack' | 'retry' | 'defer' | 'extend', job: string, lease: string, x: string | number, y: string | number];
@@ -50,6 +51,8 @@ export class RedisQueue implements Queue {
   /** Settles and content reads of one turn go to Redis as one command per shard (batcher.ts). */
   private readonly settles: Batcher<SettleOp, string | number>;
   private readonly reads: Batcher<string, Buffer | null>;
+  /** The commands of one turn go out in one socket write (write-coalescer.ts). */
+  private readonly writes: WriteCoalescer;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -65,9 +68,13 @@ export class RedisQueue implements Queue {
     this.replaceScript = script(redis, 'mmscReplace');
     this.noteScript = script(redis, 'mmscNote');
     this.completeScript = script(redis, 'mmscComplete');
+    this.writes = new WriteCoalescer(redis);
     this.settles = new Batcher((p, ops) => this.settleBatch(p, ops));
     // MGET: every content key of a shard is in the shard's slot, so one MGET reads a batch, on Cluster too.
-    this.reads = new Batcher((p, ids) => this.redis.mgetBuffer(...ids.map((id) => `${p}c:${id}`)));
+    this.reads = new Batcher((p, ids) => {
+      this.writes.hold();
+      return this.redis.mgetBuffer(...ids.map((id) => `${p}c:${id}`));
+    });
   }
 
   private check(): void {
@@ -107,6 +114,7 @@ export class RedisQueue implements Queue {
     // with the message's TTL: a 10 KB script argument costs Lua more than the whole rest of the enqueue, and
     // content whose script never runs expires on its own. The script checks it is there.
     const writes: Promise<unknown>[] = [];
+    this.writes.hold();
     if (content.length > 0) writes.push(this.redis.set(contentKey, encodeParts(content), 'PX', ttl));
     const args: ScriptArg[] = [
       p,
@@ -135,6 +143,7 @@ export class RedisQueue implements Queue {
       const n = (this.nextShard + i) % this.keys.shards;
       const p = this.keys.shard(n);
       const now = this.opts.now();
+      this.writes.hold();
       const flat = (await this.takeScript(this.shardKeys(p), [
         p,
         now,
@@ -179,6 +188,7 @@ export class RedisQueue implements Queue {
   private async settleBatch(p: string, ops: SettleOp[]): Promise<Array<string | number>> {
     const args: ScriptArg[] = [p, this.opts.now(), this.opts.retentionMs, EVENTS_MAX, DEAD_LETTER_CAP];
     for (const op of ops) args.push(...op);
+    this.writes.hold();
     return (await this.settleScript(this.shardKeys(p), args)) as Array<string | number>;
   }
 
