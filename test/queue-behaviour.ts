@@ -127,6 +127,53 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     t.strictSame(await queue.history('nope', 0), []);
   });
 
+  t.test(`${name}: content streamed into a stage is the message's content once enqueued; a discarded stage is gone`, async (t) => {
+    const { queue } = await setup(t);
+    // Part 0 arrives in pieces that add up to 200,003 bytes (more than a few store slices), part 1 is empty,
+    // part 2 is 3 bytes: every byte is (index * 7) mod 251, so an offset error shows.
+    const big = Buffer.alloc(200_003);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7) % 251;
+    const stage = queue.stage('s1', MIN);
+    t.equal(stage.messageId, 's1');
+    const p0 = stage.part();
+    for (let at = 0; at < big.length; at += 65_000) {
+      p0.write(big.subarray(at, Math.min(big.length, at + 65_000)));
+      await stage.drain();
+    }
+    p0.end();
+    stage.part().end();
+    const p2 = stage.part();
+    p2.write(Buffer.from([1, 2]));
+    p2.write(Buffer.from([3]));
+    p2.end();
+    t.equal(stage.bytes, 200_006);
+    const msg = makeMessage('s1', ['+15550000002']);
+    msg.parts = [
+      { index: 0, contentType: 'image/jpeg', size: 200_003 },
+      { index: 1, contentType: 'text/plain', size: 0 },
+      { index: 2, contentType: 'application/octet-stream', size: 3 },
+    ];
+    await queue.enqueue(msg, stage, ['mm4:carrier']);
+    const stored = await queue.content('s1');
+    t.equal(stored?.length, 3, 'three parts');
+    t.ok(stored?.[0]?.equals(big), 'part 0 byte for byte');
+    t.equal(stored?.[1]?.length, 0, 'part 1 empty');
+    t.strictSame([...(stored?.[2] ?? [])], [1, 2, 3], 'part 2');
+    t.equal((await queue.take(10)).length, 1, 'the job is queued');
+
+    const dropped = queue.stage('s2', MIN);
+    const d0 = dropped.part();
+    d0.write(big);
+    d0.end();
+    await dropped.drain();
+    await dropped.discard();
+    await dropped.discard(); // twice is harmless
+    await t.rejects(queue.enqueue(makeMessage('s2', ['+15550000002']), dropped, ['mm4:carrier']), {}, 'a discarded stage cannot be enqueued');
+    t.equal(await queue.content('s2'), undefined, 'nothing of it is stored');
+    t.equal(await queue.message('s2'), undefined);
+    await t.rejects(queue.enqueue(makeMessage('s3', ['+15550000002']), queue.stage('s4', MIN), ['mm4:carrier']), {}, "another message's stage is refused");
+  });
+
   t.test(`${name}: take respects max and perPeer, round-robin over peers`, async (t) => {
     const { queue } = await setup(t);
     for (let i = 1; i <= 6; i++) await queue.enqueue(makeMessage(`a${i}`, ['+1555000001']), content(), ['A']);

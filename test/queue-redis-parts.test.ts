@@ -8,9 +8,11 @@ t.test('content frame: parts come back as they went in', async (t) => {
   const cases: Buffer[][] = [[], [Buffer.alloc(0)], [Buffer.from('hello')], [Buffer.from('a'), Buffer.alloc(0), Buffer.from([0, 1, 0xff])]];
   for (const parts of cases) {
     const frame = encodeParts(parts);
-    // Layout by hand: u32 count, u32 lengths, bytes.
-    t.equal(frame.readUInt32BE(0), parts.length);
-    t.equal(frame.length, 4 * (parts.length + 1) + parts.reduce((s, p) => s + p.length, 0));
+    // Layout by hand: bytes, u32 lengths, u32 count last.
+    t.equal(frame.readUInt32BE(frame.length - 4), parts.length);
+    const data = parts.reduce((s, p) => s + p.length, 0);
+    t.equal(frame.length, 4 * (parts.length + 1) + data);
+    parts.forEach((p, i) => t.equal(frame.readUInt32BE(data + 4 * i), p.length, `length of part ${i}`));
     t.strictSame(decodeParts(frame)?.map((b) => [...b]), parts.map((b) => [...b]));
   }
 });
@@ -23,7 +25,7 @@ t.test('content frame: a frame that is not ours decodes to undefined, never thro
   t.equal(decodeParts(good.subarray(0, good.length - 1)), undefined, 'truncated data');
   t.equal(decodeParts(Buffer.concat([good, Buffer.from('x')])), undefined, 'trailing bytes');
   const lying = Buffer.from(good);
-  lying.writeUInt32BE(1000, 4);
+  lying.writeUInt32BE(1000, lying.length - 12); // the first part's length
   t.equal(decodeParts(lying), undefined, 'a part length past the end');
   for (let cut = 0; cut < good.length; cut++) t.equal(decodeParts(good.subarray(0, cut)), undefined, `cut at ${cut}`);
 });

@@ -11,8 +11,10 @@ export interface MimeEntity {
   contentLocation?: string;
   /** lower-case; '7bit' when absent (RFC 2045 §6.1) */
   transferEncoding: string;
-  /** decoded body bytes (base64 / quoted-printable undone); undefined for multipart entities */
+  /** decoded body bytes (base64 / quoted-printable undone); undefined for multipart entities and streamed leaves */
   body?: Buffer;
+  /** decoded size of a leaf whose body went to a PartSink instead of `body` (see StreamOptions) */
+  streamedBytes?: number;
   /** the parts of a multipart/* entity, in order */
   parts?: MimeEntity[];
 }
@@ -37,6 +39,25 @@ export const DEFAULT_MIME_LIMITS: MimeLimits = Object.freeze({
   maxHeaderBytes: 16 * 1024,
   maxHeaders: 100,
 });
+
+/** Receives one leaf part's decoded body, piece by piece, in order (views: copy what is kept). */
+export interface PartSink {
+  write(bytes: Buffer): void;
+  /** The part's closing delimiter was read: the body is complete. */
+  end(): void;
+}
+
+/** Streaming of leaf bodies out of the parser instead of into MimeEntity.body. */
+export interface StreamOptions {
+  /**
+   * Called once a leaf part's header block has been read, with the multiparts it is nested in (the root
+   * first). A sink returned receives the part's decoded body as it arrives, and the entity keeps only its
+   * size (`streamedBytes`); undefined keeps the body in memory as usual.
+   */
+  leaf?: (part: MimeEntity, ancestors: readonly MimeEntity[]) => PartSink | undefined;
+  /** Awaited after each input chunk, before the next is read: lets an asynchronous sink keep pace (back-pressure). */
+  drain?: () => Promise<void>;
+}
 
 /** A leaf part for buildMultipart. */
 export interface OutboundPart {

@@ -22,9 +22,9 @@ import type { ContentType } from './content-type.js';
 import { parseContentType } from './content-type.js';
 import { MimeError } from './errors.js';
 import { MimeHeaders } from './headers.js';
-import type { MimeEntity, MimeLimits } from './model.js';
+import type { MimeEntity, MimeLimits, PartSink, StreamOptions } from './model.js';
 import { DEFAULT_MIME_LIMITS } from './model.js';
-import { KNOWN_ENCODINGS, decodeTransfer } from './transfer-encoding.js';
+import { KNOWN_ENCODINGS, decodeTransfer, pieceDecoder, type PieceDecoder } from './transfer-encoding.js';
 
 /** RFC 2046 §5.1.1 allows white space after a boundary; we tolerate up to a header line's worth (RFC 5322 §2.1.1). */
 const MAX_TRANSPORT_PADDING = 998;
@@ -99,6 +99,33 @@ class BodySink {
   }
 }
 
+/** A streamed leaf's body: each piece decoded as it comes and handed to the caller's sink (StreamOptions). */
+class StreamTarget {
+  private bytes = 0;
+
+  constructor(
+    private readonly out: PartSink,
+    private readonly decoder: PieceDecoder,
+  ) {}
+
+  add(buf: Buffer, s: number, e: number): void {
+    if (e > s) this.emit(this.decoder.push(buf.subarray(s, e)));
+  }
+
+  /** The part is complete: returns its decoded size. */
+  finish(): number {
+    this.emit(this.decoder.finish());
+    this.out.end();
+    return this.bytes;
+  }
+
+  private emit(b: Buffer | undefined): void {
+    if (!b || b.length === 0) return;
+    this.bytes += b.length;
+    this.out.write(b);
+  }
+}
+
 /** A delimiter line (RFC 2046 §5.1.1): "--" boundary ["--"] *(SP / HTAB); 1 = next part, 2 = close, 0 = not one. */
 function delimiter(buf: Buffer, s: number, e: number, boundary: Buffer): 0 | 1 | 2 {
   const n = boundary.length;
@@ -143,7 +170,7 @@ class MultipartScanner {
   private fields: Array<{ name: string; value: string }> = [];
   private headerBytes = 0;
   private headerLines = 0;
-  private sink = new BodySink();
+  private sink: BodySink | StreamTarget = new BodySink();
   // The line ending of the last body line: it belongs to the next delimiter if one follows (RFC 2046 §5.1.1).
   private held: { buf: Buffer; s: number; e: number } | undefined;
   // The incomplete line at the end of the input so far.
@@ -155,6 +182,7 @@ class MultipartScanner {
   constructor(
     ct: ContentType,
     private readonly limits: MimeLimits,
+    private readonly stream: StreamOptions = {},
   ) {
     if (!ct.type.startsWith('multipart/')) throw new MimeError('BAD_CONTENT_TYPE', `${ct.type} is not multipart/*`);
     this.root = { headers: new MimeHeaders([]), contentType: ct, transferEncoding: '7bit' };
@@ -327,7 +355,8 @@ class MultipartScanner {
       this.open(part, part.contentType);
     } else {
       this.state = 'body';
-      this.sink = new BodySink();
+      const out = this.stream.leaf?.(part, this.stack.map((f) => f.entity));
+      this.sink = out ? new StreamTarget(out, pieceDecoder(part.transferEncoding)) : new BodySink();
       this.held = undefined;
     }
   }
@@ -342,7 +371,8 @@ class MultipartScanner {
       }
       part.body = Buffer.alloc(0);
     } else {
-      part.body = decodeTransfer(this.sink.take(), part.transferEncoding);
+      if (this.sink instanceof StreamTarget) part.streamedBytes = this.sink.finish();
+      else part.body = decodeTransfer(this.sink.take(), part.transferEncoding);
       this.sink = new BodySink();
       this.held = undefined;
     }
@@ -411,13 +441,14 @@ function toBuffer(chunk: unknown): Buffer {
  * the iterable unread), and hands each chunk to `sink`. Errors of the iterable itself (a client that
  * went away) pass through unchanged; anything else unexpected becomes MALFORMED.
  */
-async function consume(body: AsyncIterable<Buffer | Uint8Array>, maxBytes: number, sink: (b: Buffer) => void): Promise<void> {
+async function consume(body: AsyncIterable<Buffer | Uint8Array>, maxBytes: number, sink: (b: Buffer) => void, drain?: () => Promise<void>): Promise<void> {
   let total = 0;
   for await (const chunk of body) {
     const buf = toBuffer(chunk);
     total += buf.length;
     if (total > maxBytes) throw new MimeError('TOO_LARGE', `body over ${maxBytes} bytes`);
     guard(() => sink(buf));
+    if (drain) await drain();
   }
 }
 
@@ -437,16 +468,19 @@ function guard<T>(fn: () => T): T {
  *
  * Memory: the bodies kept are at most the input, which is at most limits.maxBytes. A body that lies in one
  * input chunk is a view of it (zero-copy, as in protocols/wsp), so the caller must not reuse chunk buffers;
- * a body spread over chunks is copied once into one Buffer when its delimiter arrives.
+ * a body spread over chunks is copied once into one Buffer when its delimiter arrives. With
+ * `stream.leaf`, the leaves it takes are not kept at all: their decoded bytes go to its sinks as they
+ * arrive (a quoted-printable body is handed over whole at its end).
  */
 export async function parseMultipart(
   body: AsyncIterable<Buffer | Uint8Array>,
   contentType: ContentType | string,
   limits?: Partial<MimeLimits>,
+  stream?: StreamOptions,
 ): Promise<MimeEntity> {
   const lim = limitsOf(limits);
-  const scanner = new MultipartScanner(contentTypeOf(contentType), lim);
-  await consume(body, lim.maxBytes, (b) => scanner.write(b));
+  const scanner = new MultipartScanner(contentTypeOf(contentType), lim, stream);
+  await consume(body, lim.maxBytes, (b) => scanner.write(b), stream?.drain);
   return guard(() => scanner.end());
 }
 

@@ -16,28 +16,67 @@ for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 /**
  * RFC 2045 §6.8, leniently: characters outside the alphabet are ignored (as §6.8 tells decoders to),
  * "=" ends a quantum and decoding resumes after it (concatenated encodings), and a lone trailing
- * character, which holds less than a byte, is dropped. Never fails.
+ * character, which holds less than a byte, is dropped. Never fails. Fed piece by piece, it carries the
+ * partial quantum from one piece to the next.
  */
-export function decodeBase64(raw: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(Math.floor((raw.length * 3) / 4) + 3);
-  let n = 0;
-  let acc = 0;
-  let bits = 0;
-  for (const c of raw) {
-    const v = B64[c] as number;
-    if (v >= 0) {
-      acc = ((acc << 6) | v) & 0xffffff;
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        out[n++] = (acc >> bits) & 0xff;
+class Base64Decoder {
+  private acc = 0;
+  private bits = 0;
+
+  push(raw: Uint8Array): Buffer {
+    const out = Buffer.allocUnsafe(Math.floor((raw.length * 3) / 4) + 3);
+    let n = 0;
+    let { acc, bits } = this;
+    for (const c of raw) {
+      const v = B64[c] as number;
+      if (v >= 0) {
+        acc = ((acc << 6) | v) & 0xffffff;
+        bits += 6;
+        if (bits >= 8) {
+          bits -= 8;
+          out[n++] = (acc >> bits) & 0xff;
+        }
+      } else if (c === 0x3d) {
+        acc = 0; // padding: the partial quantum is complete, leftover bits are zero fill
+        bits = 0;
       }
-    } else if (c === 0x3d) {
-      acc = 0; // padding: the partial quantum is complete, leftover bits are zero fill
-      bits = 0;
     }
+    this.acc = acc;
+    this.bits = bits;
+    return out.subarray(0, n);
   }
-  return out.subarray(0, n);
+}
+
+export function decodeBase64(raw: Uint8Array): Buffer {
+  return new Base64Decoder().push(raw);
+}
+
+/**
+ * A decoder fed a body piece by piece (for streamed parts): base64 carries its partial quantum from one
+ * piece to the next; 7bit/8bit/binary pass pieces through; quoted-printable, which is line-oriented and
+ * used for text, is gathered and decoded at the end (bounded by the parser's maxBytes like any body).
+ */
+export interface PieceDecoder {
+  push(piece: Buffer): Buffer | undefined;
+  finish(): Buffer | undefined;
+}
+
+export function pieceDecoder(encoding: string): PieceDecoder {
+  if (encoding === 'base64') {
+    const d = new Base64Decoder();
+    return { push: (piece) => d.push(piece), finish: () => undefined };
+  }
+  if (encoding === 'quoted-printable') {
+    const pieces: Buffer[] = [];
+    return {
+      push(piece) {
+        pieces.push(Buffer.from(piece)); // a copy: the piece is a view of an input chunk
+        return undefined;
+      },
+      finish: () => decodeQuotedPrintable(Buffer.concat(pieces)),
+    };
+  }
+  return { push: (piece) => piece, finish: () => undefined };
 }
 
 const hex = (c: number | undefined): number =>

@@ -15,8 +15,17 @@ export interface Queue {
    * Store the message, its content (one Buffer per part, in ContentRef.index order) and one job per
    * recipient, atomically: after this resolves, the message survives a crash of this process. `peers[i]`
    * is the peer that recipient i is routed to. Jobs are due at `message.earliestDeliveryAt` or now.
+   * `content` may be a stage of this queue, made for `message.id`, that the parts were streamed into.
    */
-  enqueue(message: CoreMessage, content: readonly Buffer[], peers: readonly string[]): Promise<void>;
+  enqueue(message: CoreMessage, content: readonly Buffer[] | ContentStage, peers: readonly string[]): Promise<void>;
+
+  /**
+   * A place to write a message's parts to while they are still arriving (an edge streaming a large
+   * request), so that the edge never holds a whole message: the parts go to the store in slices as they
+   * come. Pass the stage to enqueue to accept the message, or discard it. A stage neither enqueued nor
+   * discarded (the process died) disappears by itself after `ttlMs`.
+   */
+  stage(messageId: string, ttlMs: number): ContentStage;
 
   /**
    * Lease up to `max` due jobs, at most `perPeer` of them for any one peer, from peers that are not
@@ -138,6 +147,19 @@ export interface LeasedJob {
   leaseUntil: number;
   /** The message, so that a worker needs no second round trip (content is fetched separately). */
   message: CoreMessage;
+}
+
+/** See Queue.stage. Parts are written one after the other: part(), its writes, its end(). */
+export interface ContentStage {
+  readonly messageId: string;
+  /** Starts the next part; its bytes follow through the returned writer. */
+  part(): { write(bytes: Buffer): void; end(): void };
+  /** Decoded bytes written so far, every part included. */
+  readonly bytes: number;
+  /** Resolves once every write so far is stored; rejects with the store's error if one failed. */
+  drain(): Promise<void>;
+  /** Drop what was written (the message was refused); safe to call more than once, or after a failure. */
+  discard(): Promise<void>;
 }
 
 export interface FinalEvent {

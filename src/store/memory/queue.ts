@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { TERMINAL_STATES } from '../../core/message.js';
 import type { CoreMessage, RecipientState, StateEvent } from '../../core/message.js';
 import { DEFAULT_QUEUE_OPTIONS, LeaseLostError } from '../types.js';
-import type { DeadLetter, FinalEvent, LeasedJob, Queue, QueueOptions, QueueStats } from '../types.js';
+import type { ContentStage, DeadLetter, FinalEvent, LeasedJob, Queue, QueueOptions, QueueStats } from '../types.js';
+import { MemoryContentStage } from './content-stage.js';
 
 /**
  * The embedded queue: the semantics of src/store/types.ts in one process, not durable. Every structure is
@@ -135,8 +136,16 @@ export class MemoryQueue implements Queue {
     this.options = { ...DEFAULT_QUEUE_OPTIONS, ...set };
   }
 
-  async enqueue(message: CoreMessage, content: readonly Buffer[], peers: readonly string[]): Promise<void> {
+  stage(messageId: string): ContentStage {
+    return new MemoryContentStage(messageId);
+  }
+
+  async enqueue(message: CoreMessage, content: readonly Buffer[] | ContentStage, peers: readonly string[]): Promise<void> {
     const now = this.begin();
+    let parts: readonly Buffer[];
+    if (Array.isArray(content)) parts = content as readonly Buffer[];
+    else if (content instanceof MemoryContentStage && content.messageId === message.id) parts = content.take();
+    else throw new Error(`message ${message.id}: content stage of another store or message`);
     if (message.recipients.length === 0) throw new Error(`message ${message.id} has no recipients`);
     if (peers.length !== message.recipients.length) {
       throw new Error(`message ${message.id}: ${message.recipients.length} recipients but ${peers.length} peers`);
@@ -146,7 +155,7 @@ export class MemoryQueue implements Queue {
     if (this.messages.has(message.id)) return;
     const msg: MessageRecord = {
       message: structuredClone(message),
-      content: content.map((b) => Buffer.from(b)),
+      content: parts.map((b) => Buffer.from(b)),
       jobs: [],
       pending: peers.length,
     };

@@ -1,31 +1,38 @@
 /**
- * A message's parts as one Redis string: written with one SET (with its TTL, so that a write whose enqueue
- * never follows cannot leak) and read with one GET, or with one MGET for a batch of jobs.
- * A string, not a hash of parts: a batch of contents then comes back in a single MGET.
+ * A message's parts as one Redis string: read with one GET, or with one MGET for a batch of jobs (a string,
+ * not a hash of parts, so that a batch of contents comes back in a single MGET). The part index is a
+ * trailer, so that a frame can be written front to back while the parts are still arriving (APPEND,
+ * content-stage.ts) as well as in one SET:
  *
- *   u32be part count N | N × u32be part length | the parts' bytes, in order
+ *   the parts' bytes, in order | N × u32be part length | u32be part count N
  */
 const U32 = 4;
 
-export function encodeParts(parts: readonly Buffer[]): Buffer {
-  const head = Buffer.allocUnsafe(U32 * (parts.length + 1));
-  head.writeUInt32BE(parts.length, 0);
-  parts.forEach((part, i) => head.writeUInt32BE(part.length, U32 * (i + 1)));
-  return Buffer.concat([head, ...parts]);
+/** The trailer of a frame whose parts have these lengths. */
+export function frameTrailer(lengths: readonly number[]): Buffer {
+  const t = Buffer.allocUnsafe(U32 * (lengths.length + 1));
+  lengths.forEach((len, i) => t.writeUInt32BE(len, U32 * i));
+  t.writeUInt32BE(lengths.length, U32 * lengths.length);
+  return t;
 }
 
-/** The parts as views into `frame` (no copy); undefined when the frame is not one of ours (corrupt). */
+export function encodeParts(parts: readonly Buffer[]): Buffer {
+  return Buffer.concat([...parts, frameTrailer(parts.map((p) => p.length))]);
+}
+
+/** The parts as views into `frame` (no copy); undefined when the frame is not one of ours (corrupt, or cut short). */
 export function decodeParts(frame: Buffer): Buffer[] | undefined {
   if (frame.length < U32) return undefined;
-  const n = frame.readUInt32BE(0);
-  let at = U32 * (n + 1);
-  if (at > frame.length) return undefined;
+  const n = frame.readUInt32BE(frame.length - U32);
+  const index = frame.length - U32 * (n + 1);
+  if (index < 0) return undefined;
   const parts: Buffer[] = [];
+  let at = 0;
   for (let i = 0; i < n; i++) {
-    const len = frame.readUInt32BE(U32 * (i + 1));
-    if (at + len > frame.length) return undefined;
+    const len = frame.readUInt32BE(index + U32 * i);
+    if (at + len > index) return undefined;
     parts.push(frame.subarray(at, at + len));
     at += len;
   }
-  return at === frame.length ? parts : undefined;
+  return at === index ? parts : undefined;
 }

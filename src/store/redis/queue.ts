@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { jobId, parseJobId, type CoreMessage, type RecipientState, type StateEvent } from '../../core/message.js';
-import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type DeadLetter, type FinalEvent, type LeasedJob, type Queue, type QueueOptions, type QueueStats } from '../types.js';
+import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type ContentStage, type DeadLetter, type FinalEvent, type LeasedJob, type Queue, type QueueOptions, type QueueStats } from '../types.js';
 import { Batcher } from './batcher.js';
 import { decodeParts, encodeParts } from './content-frame.js';
+import { RedisContentStage } from './content-stage.js';
 import type { KeySpace } from './keys.js';
 import { script, type ScriptArg, type ScriptCall } from './scripts.js';
 import { WriteCoalescer } from './write-coalescer.js';
@@ -102,7 +103,12 @@ export class RedisQueue implements Queue {
     return [`${p}peers`, `${p}leased`, `${p}exp`];
   }
 
-  async enqueue(message: CoreMessage, content: readonly Buffer[], peers: readonly string[]): Promise<void> {
+  stage(messageId: string, ttlMs: number): ContentStage {
+    this.check();
+    return new RedisContentStage(this.redis, messageId, `${this.keys.shard(this.keys.shardOf(messageId))}c:${messageId}`, ttlMs);
+  }
+
+  async enqueue(message: CoreMessage, content: readonly Buffer[] | ContentStage, peers: readonly string[]): Promise<void> {
     this.check();
     await this.ensureLayout();
     if (peers.length !== message.recipients.length) throw new RangeError('one peer per recipient');
@@ -113,9 +119,16 @@ export class RedisQueue implements Queue {
     // The content goes in a plain SET sent just before the script on the same connection (it arrives first),
     // with the message's TTL: a 10 KB script argument costs Lua more than the whole rest of the enqueue, and
     // content whose script never runs expires on its own. The script checks it is there.
+    // Content: '0' none, '1' written just now (SET ... PX), '2' streamed into a stage (the script gives it the TTL).
+    let how: 0 | 1 | 2 = 0;
+    if (!Array.isArray(content)) {
+      if (!(content instanceof RedisContentStage) || content.key !== contentKey) throw new Error(`message ${message.id}: content stage of another store or message`);
+      await content.finish();
+      how = 2;
+    } else if (content.length > 0) how = 1;
     const writes: Promise<unknown>[] = [];
     this.writes.hold();
-    if (content.length > 0) writes.push(this.redis.set(contentKey, encodeParts(content), 'PX', ttl));
+    if (how === 1) writes.push(this.redis.set(contentKey, encodeParts(content as readonly Buffer[]), 'PX', ttl));
     const args: ScriptArg[] = [
       p,
       message.id,
@@ -126,7 +139,7 @@ export class RedisQueue implements Queue {
       ttl,
       now,
       message.deliveryReport || message.readReport ? 1 : 0,
-      content.length > 0 ? 1 : 0,
+      how,
       peers.length,
       ...peers,
     ];

@@ -8,14 +8,16 @@
   KEYS[4] expiry index P:{sN}:exp
   ARGV[1] shard key prefix   ARGV[2] message id   ARGV[3] message JSON   ARGV[4] expiresAt   ARGV[5] due (ms)
   ARGV[6] max attempts   ARGV[7] TTL (ms)   ARGV[8] now   ARGV[9] delivery report asked (1/0)
-  ARGV[10] has content (1/0)   ARGV[11] recipient count n   ARGV[12 .. 11+n] peer of each recipient
+  ARGV[10] content: 0 none, 1 written by the caller's SET (with its TTL), 2 streamed into the key (Queue.stage:
+  it gets the message's TTL here)   ARGV[11] recipient count n   ARGV[12 .. 11+n] peer of each recipient
   Returns 1 when stored, 0 when a message with this id already exists (an idempotent re-submission);
   an error when the content is missing.
 ]]
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local p, id, due, now = ARGV[1], ARGV[2], tonumber(ARGV[5]), ARGV[8]
 local n = tonumber(ARGV[11])
-if ARGV[10] == '1' and redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('content missing for ' .. id) end
+if ARGV[10] ~= '0' and redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('content missing for ' .. id) end
+if ARGV[10] == '2' then redis.call('PEXPIRE', KEYS[2], ARGV[7]) end
 
 local fields = { 'json', ARGV[3], 'n', n, 'pending', n, 'exp', ARGV[4], 'max', ARGV[6], 'dr', ARGV[9] }
 local queued = entry(now, 'queued', 0)

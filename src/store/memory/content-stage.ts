@@ -1,0 +1,37 @@
+import type { ContentStage } from '../types.js';
+
+/** Queue.stage for the embedded store: the parts are kept in this process anyway (nothing is durable here). */
+export class MemoryContentStage implements ContentStage {
+  private parts: Buffer[][] = [];
+  private discarded = false;
+  bytes = 0;
+
+  constructor(readonly messageId: string) {}
+
+  part(): { write(bytes: Buffer): void; end(): void } {
+    const pieces: Buffer[] = [];
+    this.parts.push(pieces);
+    return {
+      write: (b) => {
+        pieces.push(Buffer.from(b)); // a copy: writers hand views of their input
+        this.bytes += b.length;
+      },
+      end: () => undefined,
+    };
+  }
+
+  drain(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async discard(): Promise<void> {
+    this.discarded = true;
+    this.parts = [];
+  }
+
+  /** The parts, for MemoryQueue.enqueue. */
+  take(): Buffer[] {
+    if (this.discarded) throw new Error(`stage of ${this.messageId} was discarded`);
+    return this.parts.map((pieces) => Buffer.concat(pieces));
+  }
+}

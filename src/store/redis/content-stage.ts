@@ -1,0 +1,104 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { ContentStage } from '../types.js';
+import { frameTrailer } from './content-frame.js';
+
+/**
+ * Bytes gathered before one write to Redis: what a streaming request holds of its message at most (a
+ * 50 KB message is still one SET; a 5 MB one is 80 writes of this size).
+ */
+export const STAGE_SLICE = 64 * 1024;
+
+/**
+ * A message's content written into its own content key while it arrives (Queue.stage): the parts front to
+ * back, then the frame's trailer (content-frame.ts). The first slice is a SET with the stage's TTL, the
+ * next ones APPENDs, one after the other (an APPEND never runs before the SET that gives the key its TTL,
+ * so a key whose request died expires). The enqueue script checks the key and gives it the message's TTL.
+ */
+export class RedisContentStage implements ContentStage {
+  private slice: Buffer | undefined;
+  private fill = 0;
+  private readonly lengths: number[] = [];
+  /** Bytes of the open part; -1 between parts. */
+  private current = -1;
+  private created = false;
+  private chain: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private discarded = false;
+  bytes = 0;
+
+  constructor(
+    private readonly redis: Redis | Cluster,
+    readonly messageId: string,
+    readonly key: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  part(): { write(bytes: Buffer): void; end(): void } {
+    this.endPart();
+    this.current = 0;
+    return { write: (b) => this.write(b), end: () => this.endPart() };
+  }
+
+  private write(b: Buffer): void {
+    if (this.current < 0) throw new Error('stage: write outside a part');
+    this.current += b.length;
+    this.bytes += b.length;
+    this.copy(b);
+  }
+
+  private copy(b: Buffer): void {
+    for (let at = 0; at < b.length; ) {
+      this.slice ??= Buffer.allocUnsafe(STAGE_SLICE);
+      const n = Math.min(b.length - at, STAGE_SLICE - this.fill);
+      b.copy(this.slice, this.fill, at, at + n);
+      this.fill += n;
+      at += n;
+      if (this.fill === STAGE_SLICE) this.flush();
+    }
+  }
+
+  private endPart(): void {
+    if (this.current < 0) return;
+    this.lengths.push(this.current);
+    this.current = -1;
+  }
+
+  private flush(): void {
+    const data = this.slice ? this.slice.subarray(0, this.fill) : Buffer.alloc(0);
+    this.slice = undefined;
+    this.fill = 0;
+    const first = !this.created;
+    this.created = true;
+    this.chain = this.chain.then(async () => {
+      if (this.failure !== undefined || this.discarded) return;
+      try {
+        if (first) await this.redis.set(this.key, data, 'PX', this.ttlMs);
+        else await this.redis.append(this.key, data);
+      } catch (err) {
+        this.failure = err;
+      }
+    });
+  }
+
+  drain(): Promise<void> {
+    return this.chain.then(() => {
+      if (this.failure !== undefined) throw this.failure;
+    });
+  }
+
+  /** Writes what is left and the trailer, and resolves once the whole frame is stored (RedisQueue.enqueue). */
+  async finish(): Promise<void> {
+    if (this.discarded) throw new Error(`stage of ${this.messageId} was discarded`);
+    this.endPart();
+    this.copy(frameTrailer(this.lengths));
+    if (this.fill > 0 || !this.created) this.flush();
+    await this.drain();
+  }
+
+  async discard(): Promise<void> {
+    this.discarded = true;
+    this.slice = undefined;
+    await this.chain;
+    if (this.created) await this.redis.del(this.key).catch(() => undefined);
+  }
+}
