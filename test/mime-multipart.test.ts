@@ -261,3 +261,36 @@ t.test('errors of the iterable itself pass through unchanged', async (t) => {
   })();
   await t.rejects(parseMultipart(failing, 'multipart/mixed; boundary=b'), boom);
 });
+
+t.test('leaf sinks get the decoded bodies as they arrive, whatever the chunking (base64 carried across pieces)', async (t) => {
+  const raw = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 31) % 256));
+  const b64 = raw.toString('base64').replace(/.{76}/g, '$&\r\n'); // lines of 76, as mailers write them
+  const body = Buffer.from(
+    `--b\r\nContent-Type: text/xml\r\n\r\n<x/>\r\n--b\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64}\r\n` +
+      `--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9 =\r\nau lait\r\n--b--\r\n`,
+  );
+  for (const size of [1, 3, 7, 64, 1000, body.length]) {
+    const got: Record<string, Buffer[]> = {};
+    let drains = 0;
+    const root = await parseMultipart(chunks(body, size), 'multipart/related; boundary=b', undefined, {
+      leaf: (part, ancestors) => {
+        t.equal(ancestors.length, 1, 'one ancestor: the root');
+        if (part.contentType.type === 'text/xml') return undefined; // kept in memory
+        const pieces: Buffer[] = (got[part.contentType.type] = []);
+        return { write: (b) => pieces.push(Buffer.from(b)), end: () => pieces.push(Buffer.from('|END')) };
+      },
+      drain: async () => void drains++,
+    });
+    t.equal(root.parts?.[0]?.body?.toString(), '<x/>', `chunks of ${size}: the kept part has its body`);
+    t.ok(Buffer.concat(got['image/png'] ?? []).equals(Buffer.concat([raw, Buffer.from('|END')])), `chunks of ${size}: base64 decoded in pieces, then end`);
+    t.equal(Buffer.concat(got['text/plain'] ?? []).toString('utf8'), 'café au lait|END', `chunks of ${size}: quoted-printable`);
+    t.equal(root.parts?.[1]?.body, undefined, 'a streamed leaf keeps no body');
+    t.equal(root.parts?.[1]?.streamedBytes, raw.length, 'but its size');
+    t.equal(drains, Math.ceil(body.length / size), 'drain awaited after every chunk');
+  }
+});
+
+/** `b` in chunks of `size` bytes. */
+async function* chunks(b: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let at = 0; at < b.length; at += size) yield b.subarray(at, at + size);
+}

@@ -168,10 +168,10 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     await dropped.drain();
     await dropped.discard();
     await dropped.discard(); // twice is harmless
-    await t.rejects(queue.enqueue(makeMessage('s2', ['+15550000002']), dropped, ['mm4:carrier']), {}, 'a discarded stage cannot be enqueued');
+    await t.rejects(queue.enqueue(makeMessage('s2', ['+15550000002']), dropped, ['mm4:carrier']), /discarded/, 'a discarded stage cannot be enqueued');
     t.equal(await queue.content('s2'), undefined, 'nothing of it is stored');
     t.equal(await queue.message('s2'), undefined);
-    await t.rejects(queue.enqueue(makeMessage('s3', ['+15550000002']), queue.stage('s4', MIN), ['mm4:carrier']), {}, "another message's stage is refused");
+    await t.rejects(queue.enqueue(makeMessage('s3', ['+15550000002']), queue.stage('s4', MIN), ['mm4:carrier']), /another store or message/, "another message's stage is refused");
   });
 
   t.test(`${name}: take respects max and perPeer, round-robin over peers`, async (t) => {

@@ -37,6 +37,20 @@ export function findPart(root: MimeEntity, href: string): MimeEntity | undefined
   return search(root, (e) => e.contentId === id) ?? search(root, (e) => e.contentLocation === h);
 }
 
+/**
+ * How `e` answers to an href, as findPart compares: 'id' (its Content-ID), 'location' (a bare href equal
+ * to its Content-Location, which findPart takes only when no Content-ID matches anywhere), or undefined.
+ * For callers that must decide while a body is still arriving (a streaming parser's leaf sinks).
+ */
+export function hrefMatch(e: MimeEntity, href: string): 'id' | 'location' | undefined {
+  const h = href.trim();
+  const cid = /^cid:/i.test(h);
+  const id = stripAngles(cid ? percentDecode(h.slice(4)).toString('utf8') : h);
+  if (id === '') return undefined;
+  if (e.contentId === id) return 'id';
+  return !cid && !h.startsWith('<') && e.contentLocation === h ? 'location' : undefined;
+}
+
 // An explicit stack: a hand-built tree may be deeper than any parser limit.
 function search(root: MimeEntity, match: (e: MimeEntity) => boolean): MimeEntity | undefined {
   const todo: MimeEntity[] = [root];

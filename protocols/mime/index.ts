@@ -9,5 +9,5 @@ export { decodeEncodedWords } from './encoded-words.js';
 export { DEFAULT_MIME_LIMITS } from './model.js';
 export type { MimeEntity, MimeLimits, OutboundPart, OutboundMultipart, PartSink, StreamOptions } from './model.js';
 export { parseMultipart, parseSinglePart } from './multipart.js';
-export { startPart, findPart } from './find.js';
+export { startPart, findPart, hrefMatch, stripAngles } from './find.js';
 export { buildMultipart } from './build.js';

@@ -53,6 +53,8 @@ export async function replace(queue: Queue, vasp: VaspConfig, req: ReplaceReq, r
     if (c.contentTypeParams) next.contentTypeParams = c.contentTypeParams;
     else delete next.contentTypeParams;
     next.parts = c.parts;
+    // No stage was given, so the content is in memory (the server streams SubmitReq content only).
+    if (!Array.isArray(c.content)) throw new Error('ReplaceReq content was streamed');
     content = c.content;
   }
   if (req.readReply !== undefined) next.readReport = req.readReply;

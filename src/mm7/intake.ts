@@ -38,8 +38,11 @@ export class Intake {
     this.now = o.now ?? Date.now;
   }
 
-  /** `build` turns the request into a message with the given id and clock; it may throw Mm7Refusal. */
-  async submit(vasp: VaspConfig, build: (messageId: string, now: number) => Submission): Promise<IntakeResult> {
+  /**
+   * `build` turns the request into a message with the given id and clock; it may throw Mm7Refusal.
+   * `messageId`: the id the edge chose already (it streamed the content into a stage under it).
+   */
+  async submit(vasp: VaspConfig, build: (messageId: string, now: number) => Submission, messageId?: string): Promise<IntakeResult> {
     const log = this.o.log.child({ vasp: vasp.id });
     const lease = { lease: randomUUID(), leaseUntil: this.now() + this.o.slotMs };
     const peer = `mm7-in:${vasp.id}`;
@@ -57,7 +60,7 @@ export class Intake {
     try {
       if (grant.waitMs[0]) await new Promise((r) => setTimeout(r, grant.waitMs[0]));
       const now = this.now();
-      const id = newMessageId(now);
+      const id = messageId ?? newMessageId(now);
       let sub: Submission;
       try {
         sub = build(id, now);

@@ -1,16 +1,17 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { MimeError, parseContentType, parseMultipart, parseSinglePart, startPart, type ContentType, type MimeEntity } from '../../protocols/mime/index.js';
+import { findPart, hrefMatch, MimeError, parseContentType, parseMultipart, parseSinglePart, startPart, stripAngles, type ContentType, type MimeEntity, type PartSink, type StreamOptions } from '../../protocols/mime/index.js';
 import { buildMm7, Mm7Error, namespaceFor, parseMm7, type Mm7Message } from '../../protocols/mm7/index.js';
 import type { Router } from '../core/router.js';
-import type { Config } from '../ops/config.js';
+import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { Queue, Throttle } from '../store/types.js';
+import { newMessageId } from '../core/message-id.js';
+import type { ContentStage, Queue, Throttle } from '../store/types.js';
 import { cancel, replace, type Answer } from './cancel-replace.js';
 import { Intake, type IntakeOptions } from './intake.js';
 import { Mm7Refusal } from './refusal.js';
 import { RestApi } from './rest.js';
-import { toSubmission } from './submit.js';
+import { toSubmission, type SubmitContext } from './submit.js';
 import { VaspDirectory } from './vasps.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
 
@@ -102,7 +103,27 @@ export class Mm7Server {
       return this.soap(res, errorRsp(fallback, '', 2004, `request of ${declared} bytes is over the limit of ${limits.maxBytes} bytes`), 'unparsed', 2004, true);
     }
 
-    // 1. The MIME envelope (bounded while streaming) and the SOAP part.
+    // 1. The MIME envelope (bounded while streaming) and the SOAP part. A SubmitReq's content is streamed
+    // into the store as it arrives when the SOAP part comes first (the usual order; see ContentStreamer).
+    const streamer = new ContentStreamer(this.o.queue, vasp, newMessageId((this.o.now ?? Date.now)()), 2 * this.o.config.requestTimeoutMs + 60_000, this.o.config.maxElements);
+    try {
+      return await this.receive(req, res, vasp, type, fallback, limits, streamer);
+    } finally {
+      // Discarded unless a SubmitReq enqueued it (a no-op then: the stage belongs to the message).
+      if (!streamer.accepted) await streamer.discard();
+    }
+  }
+
+  private async receive(
+    req: IncomingMessage,
+    res: ServerResponse,
+    vasp: VaspConfig,
+    type: ContentType,
+    fallback: { namespace: string; mm7Version: string },
+    limits: { maxBytes: number },
+    streamer: ContentStreamer,
+  ): Promise<void> {
+    const log = this.o.log.child({ vasp: vasp.id });
     let root: MimeEntity | undefined;
     let soapPart: MimeEntity | undefined;
     let bytes = 0;
@@ -112,12 +133,17 @@ export class Mm7Server {
     });
     try {
       if (type.type.startsWith('multipart/')) {
-        root = await parseMultipart(counted, type, limits);
+        root = await parseMultipart(counted, type, limits, streamer.options);
         soapPart = startPart(root);
       } else {
         soapPart = await parseSinglePart(counted, type, undefined, limits);
       }
     } catch (err) {
+      if (streamer.failed(err)) {
+        // The store failed while the content was being written: nothing is accepted; the VASP retries.
+        log.error({ err }, 'mm7 content could not be stored');
+        return this.soap(res, errorRsp(fallback, '', 3001, 'the message could not be stored; retry later'), 'unparsed', 3001, true);
+      }
       if (!(err instanceof MimeError)) throw err;
       const tooLarge = err.code === 'TOO_LARGE';
       log.info({ code: err.code, bytes }, 'mm7 request body refused');
@@ -164,14 +190,117 @@ export class Mm7Server {
       // DeliverReq, DeliveryReportReq, ReadReplyReq go from the MMSC to a VASP, not back; responses are not requests.
       return this.soap(res, errorRsp(reply, msg.transactionId, 4003, `${msg.kind} is not an operation a VASP sends to this MMSC`), msg.kind, 4003);
     }
-    const result = await this.intake.submit(vasp, (messageId, now) =>
-      toSubmission(msg, root, { vasp, messageId, now, defaultExpiryMs: this.o.config.defaultExpiryMs, maxExpiryMs: this.o.config.maxExpiryMs }),
+    const stage = streamer.stageFor(msg, root);
+    const result = await this.intake.submit(
+      vasp,
+      (messageId, now) => {
+        const ctx: SubmitContext = { vasp, messageId, now, defaultExpiryMs: this.o.config.defaultExpiryMs, maxExpiryMs: this.o.config.maxExpiryMs };
+        if (stage) ctx.stage = stage;
+        return toSubmission(msg, root, ctx);
+      },
+      streamer.messageId,
     );
+    if (result.ok) streamer.accepted = true;
     if (!result.ok) return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: result.status, text: result.text } }, 'SubmitReq', result.status);
     log.debug({ messageId: result.messageId, bytes }, 'mm7 SubmitReq accepted');
     return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: result.messageId }, 'SubmitReq', 1000);
   }
 }
+
+/**
+ * Streams a SubmitReq's content leaves into a queue stage while the request arrives, so that a large
+ * message never sits whole in memory. It can decide only once the SOAP part is complete: when the next
+ * part's headers arrive, the envelope is parsed; if it is a SubmitReq, the leaves under the first entity the
+ * Content href names go to the stage (in order: the message's parts) and any other leaf is dropped unread.
+ * Parts before the SOAP part, and any other request, stay in memory as the parser keeps them (bounded by
+ * the body limit). Bytes over the VASP's message size are not written (the submission is refused 2004).
+ */
+class ContentStreamer {
+  accepted = false;
+  private stage: ContentStage | undefined;
+  private envelope: Mm7Message | null | undefined; // undefined: not seen yet; null: not a SubmitReq with content
+  private contentRoot: MimeEntity | undefined;
+  private storeError: unknown;
+  readonly options: StreamOptions;
+
+  constructor(
+    private readonly queue: Queue,
+    private readonly vasp: VaspConfig,
+    readonly messageId: string,
+    private readonly ttlMs: number,
+    private readonly maxElements: number,
+  ) {
+    this.options = {
+      leaf: (part, ancestors) => this.leaf(part, ancestors),
+      drain: async () => {
+        try {
+          await this.stage?.drain();
+        } catch (err) {
+          this.storeError = err;
+          throw err;
+        }
+      },
+    };
+  }
+
+  failed(err: unknown): boolean {
+    return this.storeError !== undefined && err === this.storeError;
+  }
+
+  private leaf(part: MimeEntity, ancestors: readonly MimeEntity[]): PartSink | undefined {
+    const root = ancestors[0]!;
+    if (this.envelope === undefined) this.envelope = this.earlyEnvelope(root);
+    if (this.envelope === undefined || this.envelope === null || this.envelope.kind !== 'SubmitReq') return undefined;
+    const href = this.envelope.content!.href;
+    // findPart's order: depth first, an ancestor before its descendants; a Content-ID before a Content-Location.
+    if (!this.contentRoot) this.contentRoot = [...ancestors.slice(1), part].find((e) => hrefMatch(e, href) !== undefined);
+    if (!this.contentRoot || (this.contentRoot !== part && !ancestors.includes(this.contentRoot))) return DROP;
+    this.stage ??= this.queue.stage(this.messageId, this.ttlMs);
+    const stage = this.stage;
+    const out = stage.part();
+    const max = this.vasp.maxMessageBytes;
+    let over = false;
+    return {
+      write: (b) => {
+        // Counted but not written once over the VASP's limit: the size check refuses it with 2004.
+        if (over || stage.bytes + b.length > max) {
+          over = true;
+          return;
+        }
+        out.write(b);
+      },
+      end: () => out.end(),
+    };
+  }
+
+  /** The envelope, once the SOAP part is complete: null when it is not a SubmitReq with Content (or unreadable). */
+  private earlyEnvelope(root: MimeEntity): Mm7Message | null | undefined {
+    const parts = root.parts ?? [];
+    const start = root.contentType.params['start'];
+    const id = start === undefined ? '' : stripAngles(start);
+    const soap = id === '' ? parts[0] : parts.find((p) => p.contentId === id);
+    if (!soap?.body) return undefined; // not arrived (or not complete) yet
+    try {
+      const msg = parseMm7(soap.body, { maxElements: this.maxElements });
+      return msg.kind === 'SubmitReq' && msg.content ? msg : null;
+    } catch {
+      return null; // answered from the full parse later
+    }
+  }
+
+  /** The stage for this SubmitReq, when its content was streamed and findPart agrees on the part streamed. */
+  stageFor(msg: Mm7Message, root: MimeEntity | undefined): ContentStage | undefined {
+    if (!this.stage || msg.kind !== 'SubmitReq' || !msg.content || !root) return undefined;
+    return findPart(root, msg.content.href) === this.contentRoot ? this.stage : undefined;
+  }
+
+  async discard(): Promise<void> {
+    await this.stage?.discard();
+  }
+}
+
+/** A leaf that is not content: read and dropped. */
+const DROP: PartSink = { write: () => undefined, end: () => undefined };
 
 /** Media types a SOAP 1.1 envelope travels as (text/xml; application/xml and SOAP 1.2's from confused stacks). */
 const XML_TYPES = new Set(['text/xml', 'application/xml', 'application/soap+xml']);

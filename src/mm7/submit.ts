@@ -2,13 +2,15 @@ import { isShortCode, normaliseE164, parseAddress } from '../../protocols/addres
 import { findPart, type MimeEntity } from '../../protocols/mime/index.js';
 import type { Mm7Address, Mm7Content, SubmitReq } from '../../protocols/mm7/index.js';
 import type { ContentRef, CoreMessage, MessageClass, Party, Priority, Recipient } from '../core/message.js';
+import type { ContentStage } from '../store/types.js';
 import type { VaspConfig } from '../ops/config.js';
 import { Mm7Refusal } from './refusal.js';
 
 /** What the MM7 edge stores for one SubmitReq. */
 export interface Submission {
   message: CoreMessage;
-  content: Buffer[];
+  /** The parts, or the stage they were streamed into while the request arrived (server.ts). */
+  content: Buffer[] | ContentStage;
 }
 
 export interface SubmitContext {
@@ -17,6 +19,8 @@ export interface SubmitContext {
   now: number;
   defaultExpiryMs: number;
   maxExpiryMs: number;
+  /** Where the request's content leaves were streamed to, if they were. */
+  stage?: ContentStage;
 }
 
 /** MIME multipart types and their MMS (WSP) equivalents, which the MM1 side sends to handsets. */
@@ -49,7 +53,7 @@ export function toSubmission(req: SubmitReq, root: MimeEntity | undefined, ctx: 
   }
   if (recipients.length === 0) throw new Mm7Refusal(2002, 'no recipient to deliver to (all are displayOnly, or none given)');
 
-  const { contentType, contentTypeParams, parts, content } = contentOf(req.content, root, vasp);
+  const { contentType, contentTypeParams, parts, content } = contentOf(req.content, root, vasp, ctx.stage);
 
   const expiresAt = when(req.expiryDate, now) ?? now + ctx.defaultExpiryMs;
   if (expiresAt <= now) throw new Mm7Refusal(4004, `ExpiryDate ${req.expiryDate?.text} is in the past`);
@@ -96,7 +100,7 @@ export interface ContentOf {
   contentType: string;
   contentTypeParams: Record<string, string> | undefined;
   parts: ContentRef[];
-  content: Buffer[];
+  content: Buffer[] | ContentStage;
 }
 
 /**
@@ -104,7 +108,7 @@ export interface ContentOf {
  * leaves; no Content = an empty text/plain message. Refusals: 2007 for an href that names nothing, 2004
  * over the VASP's size limit.
  */
-export function contentOf(ref: Mm7Content | undefined, root: MimeEntity | undefined, vasp: VaspConfig): ContentOf {
+export function contentOf(ref: Mm7Content | undefined, root: MimeEntity | undefined, vasp: VaspConfig, stage?: ContentStage): ContentOf {
   let contentType = 'text/plain';
   let contentTypeParams: Record<string, string> | undefined;
   const leaves: MimeEntity[] = [];
@@ -121,17 +125,25 @@ export function contentOf(ref: Mm7Content | undefined, root: MimeEntity | undefi
       leaves.push(top);
     }
   }
-  const size = leaves.reduce((s, p) => s + (p.body?.length ?? 0), 0);
+  const sizeOf = (p: MimeEntity) => p.body?.length ?? p.streamedBytes ?? 0;
+  const size = leaves.reduce((s, p) => s + sizeOf(p), 0);
   if (size > vasp.maxMessageBytes) {
     throw new Mm7Refusal(2004, `message content of ${size} bytes is over the limit of ${vasp.maxMessageBytes} bytes for VASP ${vasp.id}`);
   }
   const parts: ContentRef[] = leaves.map((p, index) => {
-    const r: ContentRef = { index, contentType: p.contentType.type, size: p.body?.length ?? 0 };
+    const r: ContentRef = { index, contentType: p.contentType.type, size: sizeOf(p) };
     if (Object.keys(p.contentType.params).length > 0) r.params = { ...p.contentType.params };
     if (p.contentId !== undefined) r.contentId = `<${p.contentId}>`;
     if (p.contentLocation !== undefined) r.contentLocation = p.contentLocation;
     return r;
   });
+  // Streamed leaves are in the stage, in order: the server streams exactly the leaves under the part the
+  // href names (and checks that findPart agrees), so either all of them are there or none.
+  const streamed = leaves.filter((p) => p.streamedBytes !== undefined).length;
+  if (streamed > 0) {
+    if (!stage || streamed !== leaves.length) throw new Mm7Refusal(2007, `Content href ${ref?.href ?? ''} is ambiguous (more than one part answers to it)`);
+    return { contentType, contentTypeParams, parts, content: stage };
+  }
   return { contentType, contentTypeParams, parts, content: leaves.map((p) => p.body ?? Buffer.alloc(0)) };
 }
 
