@@ -160,7 +160,8 @@ export class Mm7Server {
     // 2. The SOAP envelope.
     let msg: Mm7Message;
     try {
-      msg = parseMm7(soapPart.body, { maxElements: this.o.config.maxElements });
+      // Parsed already when the content was streamed (the same part, read once).
+      msg = streamer.envelopeOf(soapPart) ?? parseMm7(soapPart.body, { maxElements: this.o.config.maxElements });
     } catch (err) {
       if (!(err instanceof Mm7Error)) throw err;
       log.info({ code: err.code, detail: err.message }, 'mm7 envelope refused');
@@ -219,6 +220,7 @@ class ContentStreamer {
   accepted = false;
   private stage: ContentStage | undefined;
   private envelope: Mm7Message | null | undefined; // undefined: not seen yet; null: not a SubmitReq with content
+  private envelopePart: MimeEntity | undefined;
   private contentRoot: MimeEntity | undefined;
   private storeError: unknown;
   readonly options: StreamOptions;
@@ -280,12 +282,18 @@ class ContentStreamer {
     const id = start === undefined ? '' : stripAngles(start);
     const soap = id === '' ? parts[0] : parts.find((p) => p.contentId === id);
     if (!soap?.body) return undefined; // not arrived (or not complete) yet
+    this.envelopePart = soap;
     try {
       const msg = parseMm7(soap.body, { maxElements: this.maxElements });
       return msg.kind === 'SubmitReq' && msg.content ? msg : null;
     } catch {
       return null; // answered from the full parse later
     }
+  }
+
+  /** The envelope parsed while streaming, if it came from `part`. */
+  envelopeOf(part: MimeEntity): Mm7Message | undefined {
+    return part === this.envelopePart && this.envelope ? this.envelope : undefined;
   }
 
   /** The stage for this SubmitReq, when its content was streamed and findPart agrees on the part streamed. */
