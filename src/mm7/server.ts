@@ -85,7 +85,6 @@ export class Mm7Server {
     }
     const vasp = auth.vasp;
     if (rest) return this.rest.handle(req, res, vasp);
-    const log = this.o.log.child({ vasp: vasp.id });
     let type: ContentType;
     try {
       type = parseContentType(req.headers['content-type'] ?? '');
