@@ -294,3 +294,62 @@ t.test('leaf sinks get the decoded bodies as they arrive, whatever the chunking 
 async function* chunks(b: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let at = 0; at < b.length; at += size) yield b.subarray(at, at + size);
 }
+
+t.test('bodies are the same whatever the chunking: delimiter look-alikes, bare CR/LF, binary with "\\n--" inside', async (t) => {
+  const rnd = prng(5046);
+  // Binary bytes drawn mostly from the bytes that matter to a delimiter scan, so that "\n--b" prefixes,
+  // "\r\n--bx" and lines of "-" occur often; none completes a delimiter line of "b" or "c" (checked below).
+  const alphabet = [0x0a, 0x0d, 0x2d, 0x62, 0x63, 0x20, 0x09, 0x00, 0xff, 0x78];
+  const binary = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => alphabet[Math.floor(rnd() * alphabet.length)] as number));
+  const isDelimiterLine = (line: string, b: string): boolean => new RegExp(`^--${b}(--)?[ \\t]*\\r?$`).test(line);
+  const safe = (buf: Buffer): Buffer => {
+    // Rewrites lines that would be delimiters: "--b" becomes "-xb" (the body must not contain its boundary).
+    const lines = buf.toString('latin1').split('\n');
+    return Buffer.from(lines.map((l) => (isDelimiterLine(l, 'b') || isDelimiterLine(l, 'c') ? `-x${l.slice(2)}` : l)).join('\n'), 'latin1');
+  };
+  const leaves = [
+    Buffer.from('-\r\n--\r\n--bb\r\n--b-x\r\n --b\r\n--c \r\n\r\n-'), // look-alikes (in the inner part, "--c " is escaped below)
+    Buffer.from('a\rb\r\r\n\n\n\r'),
+    safe(binary(5000)),
+    safe(binary(300)),
+    Buffer.from('x'.repeat(3000)),
+    Buffer.alloc(0),
+  ];
+  const inner = [safe(Buffer.concat([leaves[0] as Buffer])), leaves[3] as Buffer];
+  const body = Buffer.concat([
+    Buffer.from('preamble\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n'),
+    leaves[2] as Buffer,
+    Buffer.from('\r\n--b\r\n\r\n'),
+    leaves[1] as Buffer,
+    Buffer.from('\r\n--b\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\n'),
+    inner[0] as Buffer,
+    Buffer.from('\r\n--c\n\n'),
+    inner[1] as Buffer,
+    Buffer.from('\r\n--c--\r\n--b\r\n\r\n'),
+    leaves[4] as Buffer,
+    Buffer.from('\n--b\r\n\r\n'), // bare LF before a delimiter
+    leaves[5] as Buffer,
+    Buffer.from('\r\n--b--\r\nepilogue'),
+  ]);
+  const expected = [leaves[2], leaves[1], [inner[0], inner[1]], leaves[4], leaves[5]].map((x) =>
+    Array.isArray(x) ? x.map((b) => (b as Buffer).toString('latin1')) : (x as Buffer).toString('latin1'),
+  );
+  const shape = (e: MimeEntity): unknown[] =>
+    (e.parts ?? []).map((p) => (p.parts ? (p.parts ?? []).map((q) => q.body?.toString('latin1')) : p.body?.toString('latin1')));
+  t.same(shape(await parse(body)), expected, 'one chunk');
+  let mismatches = 0;
+  for (const size of [1, 2, 3, 5, 8, 13, 64, 100, 511, 512, 4096]) {
+    if (!t.same(shape(await parseMultipart(chunks(body, size), 'multipart/mixed; boundary=b')), expected, `chunks of ${size}`)) mismatches++;
+  }
+  for (let run = 0; run < 50; run++) {
+    const cuts: Buffer[] = [];
+    for (let at = 0; at < body.length; ) {
+      const n = 1 + Math.floor(rnd() * (rnd() < 0.5 ? 8 : 2000));
+      cuts.push(body.subarray(at, at + n));
+      at += n;
+    }
+    const got = shape(await parseMultipart((async function* () { yield* cuts; })(), 'multipart/mixed; boundary=b'));
+    if (!t.same(got, expected, `random chunking ${run}`)) mismatches++;
+  }
+  t.equal(mismatches, 0);
+});

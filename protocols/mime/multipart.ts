@@ -46,6 +46,8 @@ interface Frame {
   entity: MimeEntity;
   parts: MimeEntity[];
   boundary: Buffer;
+  /** LF "--" boundary: what starts a delimiter line after a body line. */
+  needle: Buffer;
   digest: boolean;
 }
 
@@ -192,6 +194,10 @@ class MultipartScanner {
   write(chunk: Buffer): void {
     let pos = 0;
     while (pos < chunk.length && this.state !== 'end') {
+      if (this.state === 'body' && this.pendingLen === 0) {
+        pos = this.skimBody(chunk, pos);
+        if (pos >= chunk.length) break;
+      }
       const lf = chunk.indexOf(0x0a, pos);
       if (lf < 0) {
         this.addPending(chunk.subarray(pos));
@@ -225,6 +231,27 @@ class MultipartScanner {
       );
     }
     return this.root;
+  }
+
+  /**
+   * A body's lines up to the next one that could be a delimiter, in one piece: a search for LF "--" boundary
+   * rather than a call per line (a binary part has a "line" every 256 bytes or so). Starts at a line start;
+   * returns where the line-by-line scan resumes: the candidate line, or the incomplete last line.
+   */
+  private skimBody(chunk: Buffer, pos: number): number {
+    if (chunk[pos] === 0x2d) return pos; // this line itself may be a delimiter (or the rest of a truncated one)
+    const top = this.stack[this.stack.length - 1] as Frame;
+    const at = chunk.indexOf(top.needle, pos);
+    const end = at >= 0 ? at + 1 : chunk.lastIndexOf(0x0a) + 1;
+    if (end <= pos) return pos;
+    this.truncated = false; // the line let through as content (checkPending) ends within [pos, end)
+    // Whole lines [pos, end): content, but for the last line ending, which goes to a delimiter if one follows.
+    let ce = end - 1;
+    if (ce > pos && chunk[ce - 1] === 0x0d) ce--;
+    this.flushHeld();
+    this.sink.add(chunk, pos, ce);
+    this.held = { buf: chunk, s: ce, e: end };
+    return end;
   }
 
   private addPending(b: Buffer): void {
@@ -416,7 +443,7 @@ class MultipartScanner {
     }
     const parts: MimeEntity[] = [];
     entity.parts = parts;
-    this.stack.push({ entity, parts, boundary, digest: ct.type === 'multipart/digest' });
+    this.stack.push({ entity, parts, boundary, needle: Buffer.concat([Buffer.from('\n--'), boundary]), digest: ct.type === 'multipart/digest' });
     this.state = 'preamble';
   }
 }
