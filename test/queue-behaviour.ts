@@ -174,6 +174,26 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     await t.rejects(queue.enqueue(makeMessage('s3', ['+15550000002']), queue.stage('s4', MIN), ['mm4:carrier']), /another store or message/, "another message's stage is refused");
   });
 
+  t.test(`${name}: a stage of every size around a store slice (64 KiB) comes back whole`, async (t) => {
+    const { queue } = await setup(t);
+    // The frame is the part plus 8 bytes of index: 65,528 fills exactly one slice, its neighbours one byte more or less.
+    for (const len of [0, 1, 65_527, 65_528, 65_529, 131_064]) {
+      const id = `slice-${len}`;
+      const body = Buffer.alloc(len);
+      for (let i = 0; i < len; i++) body[i] = (i * 13) % 251;
+      const stage = queue.stage(id, MIN);
+      const part = stage.part();
+      part.write(body);
+      part.end();
+      const msg = makeMessage(id, ['+15550000002']);
+      msg.parts = [{ index: 0, contentType: 'image/jpeg', size: len }];
+      await queue.enqueue(msg, stage, ['mm4:carrier']);
+      const stored = await queue.content(id);
+      t.equal(stored?.length, 1, `${len}: one part`);
+      t.ok(stored?.[0]?.equals(body), `${len}: byte for byte`);
+    }
+  });
+
   t.test(`${name}: take respects max and perPeer, round-robin over peers`, async (t) => {
     const { queue } = await setup(t);
     for (let i = 1; i <= 6; i++) await queue.enqueue(makeMessage(`a${i}`, ['+1555000001']), content(), ['A']);

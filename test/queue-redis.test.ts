@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import t from 'tap';
 import { createRedisStore } from '../src/store/redis/index.js';
-import { queueSuite } from './queue-behaviour.js';
+import { makeMessage, queueSuite } from './queue-behaviour.js';
 import { redisUrl, testPrefix } from './helpers/redis.js';
 
 const url = await redisUrl(t);
@@ -40,4 +40,29 @@ queueSuite(t, 'redis', async (opts) => {
       if (redis.status !== 'end') await redis.quit().catch(() => {});
     },
   };
+});
+
+t.test('redis: a stage whose slices did not all land is refused by the enqueue script (its size is checked)', async (t) => {
+  const redis = new Redis(url);
+  const prefix = testPrefix();
+  const store = createRedisStore({ redis, prefix });
+  t.teardown(async () => {
+    await store.queue.close().catch(() => {});
+    await store.throttle.close().catch(() => {});
+    await dropKeys(prefix);
+    await redis.quit().catch(() => {});
+  });
+  const stage = store.queue.stage('lost', 60_000);
+  const part = stage.part();
+  part.write(Buffer.alloc(150_000, 7)); // two full slices go out now, the rest with the enqueue
+  part.end();
+  await stage.drain();
+  const [, keys] = await redis.scan('0', 'MATCH', `*${prefix}*c:lost`, 'COUNT', 1000);
+  t.equal(keys.length, 1, 'the stage key exists');
+  // An APPEND lost (as if Redis had refused it): the key keeps only its first slice.
+  const first = await redis.getrangeBuffer(keys[0] as string, 0, 65_535);
+  await redis.set(keys[0] as string, first, 'KEEPTTL');
+  await t.rejects(store.queue.enqueue(makeMessage('lost', ['+15550000002']), stage, ['mm4:carrier']), /content incomplete/);
+  t.equal(await store.queue.message('lost'), undefined, 'no message stored');
+  t.equal((await store.queue.take(10)).length, 0, 'no job');
 });

@@ -97,6 +97,8 @@ export function markedParser(opts: { trimValues: boolean; cdataPropName?: string
     ignorePiTags: true,
     removeNSPrefix: false,
     allowBooleanAttributes: false,
+    // Callbacks (none is used) get the path matcher rather than a path string built for every element.
+    jPath: false,
     transformTagName: (name: string) => '>' + name,
     transformAttributeName: (name: string) => '>' + name,
   });

@@ -86,13 +86,26 @@ export class RedisContentStage implements ContentStage {
     });
   }
 
-  /** Writes what is left and the trailer, and resolves once the whole frame is stored (RedisQueue.enqueue). */
-  async finish(): Promise<void> {
+  /**
+   * Ends the stage: waits for the slices already sent, then returns the frame's full size and the write of
+   * what is left (with the frame's trailer), for the caller to issue in the same turn as the enqueue script
+   * (RedisQueue.enqueue), so that both go out in one write; the script checks the size.
+   */
+  async seal(): Promise<{ size: number; last: (() => Promise<unknown>) | undefined }> {
     if (this.discarded) throw new Error(`stage of ${this.messageId} was discarded`);
     this.endPart();
-    this.copy(frameTrailer(this.lengths));
-    if (this.fill > 0 || !this.created) this.flush();
+    const trailer = frameTrailer(this.lengths);
+    this.copy(trailer);
     await this.drain();
+    if (this.discarded) throw new Error(`stage of ${this.messageId} was discarded`);
+    const size = this.bytes + trailer.length;
+    if (this.fill === 0 && this.created) return { size, last: undefined };
+    const data = this.slice ? this.slice.subarray(0, this.fill) : Buffer.alloc(0);
+    const first = !this.created;
+    this.slice = undefined;
+    this.fill = 0;
+    this.created = true;
+    return { size, last: () => (first ? this.redis.set(this.key, data, 'PX', this.ttlMs) : this.redis.append(this.key, data)) };
   }
 
   async discard(): Promise<void> {

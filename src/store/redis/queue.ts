@@ -121,14 +121,16 @@ export class RedisQueue implements Queue {
     // content whose script never runs expires on its own. The script checks it is there.
     // Content: '0' none, '1' written just now (SET ... PX), '2' streamed into a stage (the script gives it the TTL).
     let how: 0 | 1 | 2 = 0;
+    let sealed: Awaited<ReturnType<RedisContentStage['seal']>> | undefined;
     if (!Array.isArray(content)) {
       if (!(content instanceof RedisContentStage) || content.key !== contentKey) throw new Error(`message ${message.id}: content stage of another store or message`);
-      await content.finish();
+      sealed = await content.seal();
       how = 2;
     } else if (content.length > 0) how = 1;
     const writes: Promise<unknown>[] = [];
     this.writes.hold();
     if (how === 1) writes.push(this.redis.set(contentKey, encodeParts(content as readonly Buffer[]), 'PX', ttl));
+    if (sealed?.last) writes.push(sealed.last());
     const args: ScriptArg[] = [
       p,
       message.id,
@@ -140,6 +142,7 @@ export class RedisQueue implements Queue {
       now,
       message.deliveryReport || message.readReport ? 1 : 0,
       how,
+      sealed?.size ?? 0,
       peers.length,
       ...peers,
     ];
