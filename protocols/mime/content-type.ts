@@ -20,7 +20,7 @@ const SECTION = /^(.+?)(?:\*(\d{1,3}))?(\*)?$/;
 
 interface Collected {
   plain?: string;
-  sections: Map<number, { value: string; encoded: boolean }>;
+  sections?: Map<number, { value: string; encoded: boolean }>;
 }
 
 export function parseContentType(value: string): ContentType {
@@ -77,7 +77,12 @@ export function parseContentType(value: string): ContentType {
     i++;
     skip();
     let v: string;
-    if (s[i] === '"') {
+    const close = s[i] === '"' ? s.indexOf('"', i + 1) : -1;
+    if (close > 0 && s.lastIndexOf('\\', close) <= i) {
+      // A quoted string without quoted-pairs (the usual case): its text as it stands.
+      v = s.slice(i + 1, close);
+      i = close + 1;
+    } else if (s[i] === '"') {
       // RFC 822 quoted-string: backslash quotes the next character.
       i++;
       let out = '';
@@ -96,22 +101,23 @@ export function parseContentType(value: string): ContentType {
       while (i < s.length && !isSpace(s.charCodeAt(i)) && s.charCodeAt(i) !== 0x3b) i++;
       v = s.slice(start, i);
     }
-    const m = SECTION.exec(name) as RegExpExecArray;
-    const base = m[1] as string;
+    const m = name.includes('*') ? (SECTION.exec(name) as RegExpExecArray) : undefined;
+    const base = m ? (m[1] as string) : name;
     let entry = collected.get(base);
-    if (!entry) collected.set(base, (entry = { sections: new Map() }));
-    if (m[2] === undefined && m[3] === undefined) {
+    if (!entry) collected.set(base, (entry = {}));
+    if (m === undefined || (m[2] === undefined && m[3] === undefined)) {
       entry.plain ??= v; // first occurrence wins
     } else {
       const n = m[2] === undefined ? 0 : Number(m[2]);
+      const sections = (entry.sections ??= new Map());
       // "name*" alone is section 0, encoded (RFC 2231 §4).
-      if (!entry.sections.has(n)) entry.sections.set(n, { value: v, encoded: m[3] !== undefined });
+      if (!sections.has(n)) sections.set(n, { value: v, encoded: m[3] !== undefined });
     }
   }
 
   const params = new Map<string, string>();
   for (const [name, entry] of collected) {
-    const joined = entry.sections.size > 0 ? joinSections(entry.sections) : undefined;
+    const joined = entry.sections ? joinSections(entry.sections) : undefined;
     params.set(name, joined ?? entry.plain ?? '');
   }
   // fromEntries defines own properties, so a parameter named __proto__ cannot reach the prototype.

@@ -74,12 +74,12 @@ const ADDRESS_ELEMENTS: ReadonlyMap<string, Mm7AddressKind> = new Map([
 
 function child(e: XmlElement, name: string): XmlElement | undefined {
   const want = name.toLowerCase();
-  return e.children.find((c) => c.local.toLowerCase() === want);
+  return e.children.find((c) => c.lower === want);
 }
 
 function attr(e: XmlElement, name: string): string | undefined {
   const want = name.toLowerCase();
-  return e.attrs.find((a) => a.local.toLowerCase() === want)?.value;
+  return e.attrs.find((a) => a.lower === want)?.value;
 }
 
 /** Trimmed text of an optional simple element; empty counts as absent. */
@@ -130,7 +130,7 @@ function addressFrom(el: XmlElement, kind: Mm7AddressKind): Mm7Address {
 function addressesIn(container: XmlElement): Mm7Address[] {
   const out: Mm7Address[] = [];
   for (const c of container.children) {
-    const kind = ADDRESS_ELEMENTS.get(c.local.toLowerCase());
+    const kind = ADDRESS_ELEMENTS.get(c.lower);
     if (kind !== undefined) out.push(addressFrom(c, kind));
   }
   return out;
@@ -162,7 +162,7 @@ function requiredAddress(e: XmlElement, name: string): Mm7Address {
 function recipientsOf(el: XmlElement): Mm7Recipients {
   const r: Mm7Recipients = { to: [], cc: [], bcc: [] };
   for (const c of el.children) {
-    const l = c.local.toLowerCase();
+    const l = c.lower;
     if (l === 'to') r.to.push(...addressesIn(c));
     else if (l === 'cc') r.cc.push(...addressesIn(c));
     else if (l === 'bcc') r.bcc.push(...addressesIn(c));
@@ -381,7 +381,7 @@ function faultOf(fault: XmlElement, ctx: Mm7ErrorContext): Mm7Fault {
   const err = detail?.children.find((c) => /^(RSErrorRsp|VASPErrorRsp)$/i.test(c.local));
   if (err !== undefined) {
     const d: Mm7FaultDetail = {
-      kind: err.local.toLowerCase() === 'rserrorrsp' ? 'RSErrorRsp' : 'VASPErrorRsp',
+      kind: err.lower === 'rserrorrsp' ? 'RSErrorRsp' : 'VASPErrorRsp',
       mm7Version: text(err, 'MM7Version') ?? '',
       status: statusOf(err),
     };
@@ -423,8 +423,8 @@ export function parseMm7(xml: string | Buffer, limits: Mm7Limits = {}): Mm7Messa
     const mm7Ns = nsCandidates.find(isMm7Namespace);
     if (mm7Ns !== undefined) ctx.namespace = mm7Ns;
 
-    if (op.local.toLowerCase() === 'fault') return faultOf(op, ctx);
-    const kind = OPERATION_BY_LOWER.get(op.local.toLowerCase());
+    if (op.lower === 'fault') return faultOf(op, ctx);
+    const kind = OPERATION_BY_LOWER.get(op.lower);
     if (kind === undefined) throw new Mm7Error('UNKNOWN_OPERATION', `${op.local.slice(0, 64)} is not an MM7 operation`);
     if (nsCandidates.length > 0 && !isMm7Namespace(nsCandidates[0])) {
       throw new Mm7Error('UNSUPPORTED_VERSION', `${kind} is not in an MM7 REL-5/REL-6 schema namespace`);

@@ -22,6 +22,8 @@ export const DEFAULT_LIMITS: Required<Mm7Limits> = { maxBytes: 1 << 20, maxEleme
 
 export interface XmlAttr {
   local: string;
+  /** `local` in lower case: MM7 names are matched case-insensitively (parse.ts), so once here. */
+  lower: string;
   /** Namespace URI, '' for an unprefixed attribute. */
   ns: string;
   value: string;
@@ -29,6 +31,8 @@ export interface XmlAttr {
 
 export interface XmlElement {
   local: string;
+  /** `local` in lower case (see XmlAttr.lower). */
+  lower: string;
   /** Namespace URI, '' for none. */
   ns: string;
   attrs: XmlAttr[];
@@ -60,60 +64,68 @@ const parser = markedParser({ trimValues: false, cdataPropName: '#cdata' });
 type OrderedNode = Record<string, unknown>;
 
 function splitQName(qname: string): [prefix: string, local: string] {
-  const parts = qname.split(':');
-  if (parts.length === 1 && parts[0] !== '') return ['', parts[0]];
-  if (parts.length === 2 && parts[0] !== '' && parts[1] !== '') return [parts[0], parts[1]];
+  const colon = qname.indexOf(':');
+  if (colon < 0 && qname !== '') return ['', qname];
+  if (colon > 0 && colon < qname.length - 1 && qname.indexOf(':', colon + 1) < 0) return [qname.slice(0, colon), qname.slice(colon + 1)];
   throw new Mm7Error('NOT_XML', 'a name is not a valid namespace-qualified name');
 }
 
 function buildElement(node: OrderedNode, scope: ReadonlyMap<string, string>): XmlElement {
   let tag: string | undefined;
-  for (const key of Object.keys(node)) if (key !== ':@') tag = key;
+  for (const key in node) if (key !== ':@') tag = key;
   if (tag === undefined) throw new Mm7Error('NOT_XML', 'malformed element');
-  const qname = unmarkName(tag);
-  const rawAttrs = (node[':@'] ?? {}) as Record<string, string>;
+  const rawAttrs = node[':@'] as Record<string, unknown> | undefined;
 
-  let own: Map<string, string> | undefined;
-  const plain: [string, string][] = [];
-  for (const [k, v] of Object.entries(rawAttrs)) {
-    const name = unmarkName(k);
-    const value = attrValue(String(v), fail);
-    if (name === 'xmlns') (own ??= new Map(scope)).set('', value);
-    else if (name.startsWith('xmlns:')) {
-      const prefix = name.slice(6);
-      if (prefix === '' || prefix.includes(':')) throw new Mm7Error('NOT_XML', 'malformed namespace declaration');
-      if (value === '') throw new Mm7Error('NOT_XML', 'a namespace prefix is undeclared to the empty name');
-      (own ??= new Map(scope)).set(prefix, value);
-    } else plain.push([name, value]);
+  // Namespace declarations first (they apply to the element's own name and attributes), then the rest.
+  let inScope = scope;
+  let plain: [string, string][] | undefined;
+  if (rawAttrs !== undefined) {
+    let own: Map<string, string> | undefined;
+    for (const k in rawAttrs) {
+      const name = unmarkName(k);
+      const value = attrValue(String(rawAttrs[k]), fail);
+      if (name === 'xmlns') (own ??= new Map(scope)).set('', value);
+      else if (name.startsWith('xmlns:')) {
+        const prefix = name.slice(6);
+        if (prefix === '' || prefix.includes(':')) throw new Mm7Error('NOT_XML', 'malformed namespace declaration');
+        if (value === '') throw new Mm7Error('NOT_XML', 'a namespace prefix is undeclared to the empty name');
+        (own ??= new Map(scope)).set(prefix, value);
+      } else (plain ??= []).push([name, value]);
+    }
+    if (own) inScope = own;
   }
-  const inScope = own ?? scope;
-  const resolve = (prefix: string): string => {
-    if (prefix === 'xml') return XML_NS;
-    const uri = inScope.get(prefix);
-    if (uri === undefined) throw new Mm7Error('NOT_XML', 'undeclared namespace prefix');
-    return uri;
-  };
 
-  const [prefix, local] = splitQName(qname);
-  const ns = prefix === '' ? (inScope.get('') ?? '') : resolve(prefix);
-  const attrs: XmlAttr[] = plain.map(([name, value]) => {
-    const [p, l] = splitQName(name);
-    // Unprefixed attributes are in no namespace (Namespaces in XML §6.2), whatever the default is.
-    return { local: l, ns: p === '' ? '' : resolve(p), value };
-  });
+  const [prefix, local] = splitQName(unmarkName(tag));
+  const ns = prefix === '' ? (inScope.get('') ?? '') : resolve(inScope, prefix);
+  const attrs: XmlAttr[] =
+    plain === undefined
+      ? []
+      : plain.map(([name, value]) => {
+          const [p, l] = splitQName(name);
+          // Unprefixed attributes are in no namespace (Namespaces in XML §6.2), whatever the default is.
+          return { local: l, lower: l.toLowerCase(), ns: p === '' ? '' : resolve(inScope, p), value };
+        });
 
   const children: XmlElement[] = [];
   let text = '';
   const content = node[tag];
   if (Array.isArray(content)) {
     for (const child of content as OrderedNode[]) {
-      if ('#text' in child) text += decodeReferences(String(child['#text']), fail);
+      const t = child['#text'];
+      if (t !== undefined) text += decodeReferences(String(t), fail);
       else if ('#cdata' in child) {
         for (const piece of child['#cdata'] as OrderedNode[]) text += String(piece['#text'] ?? '');
       } else children.push(buildElement(child, inScope));
     }
   }
-  return { local, ns, attrs, children, text };
+  return { local, lower: local.toLowerCase(), ns, attrs, children, text };
+}
+
+function resolve(inScope: ReadonlyMap<string, string>, prefix: string): string {
+  if (prefix === 'xml') return XML_NS;
+  const uri = inScope.get(prefix);
+  if (uri === undefined) throw new Mm7Error('NOT_XML', 'undeclared namespace prefix');
+  return uri;
 }
 
 /** Text -> the root element, namespace-resolved. Limits and DOCTYPE are checked before parsing. */
