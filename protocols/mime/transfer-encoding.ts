@@ -53,8 +53,7 @@ export function decodeBase64(raw: Uint8Array): Buffer {
 
 /**
  * A decoder fed a body piece by piece (for streamed parts): base64 carries its partial quantum from one
- * piece to the next; 7bit/8bit/binary pass pieces through; quoted-printable, which is line-oriented and
- * used for text, is gathered and decoded at the end (bounded by the parser's maxBytes like any body).
+ * piece to the next; quoted-printable its incomplete last line; 7bit/8bit/binary pass pieces through.
  */
 export interface PieceDecoder {
   push(piece: Buffer): Buffer | undefined;
@@ -66,17 +65,46 @@ export function pieceDecoder(encoding: string): PieceDecoder {
     const d = new Base64Decoder();
     return { push: (piece) => d.push(piece), finish: () => undefined };
   }
-  if (encoding === 'quoted-printable') {
-    const pieces: Buffer[] = [];
-    return {
-      push(piece) {
-        pieces.push(Buffer.from(piece)); // a copy: the piece is a view of an input chunk
-        return undefined;
-      },
-      finish: () => decodeQuotedPrintable(Buffer.concat(pieces)),
-    };
-  }
+  if (encoding === 'quoted-printable') return new QuotedPrintableDecoder();
   return { push: (piece) => piece, finish: () => undefined };
+}
+
+/** Longest incomplete line carried between pieces before part of it is decoded anyway. */
+const QP_CARRY = 64 * 1024;
+
+/**
+ * Quoted-printable piece by piece. decodeQuotedPrintable looks no further than the end of the line it is
+ * in, so decoding up to the last line break and carrying the rest gives the bytes decoding the whole would.
+ * A line longer than QP_CARRY (no sender writes one: RFC 2045 §6.7 rule 5 says 76) is cut where neither an
+ * "=XX" nor trailing white space is split, so that it cannot make the carry grow with the body.
+ */
+class QuotedPrintableDecoder implements PieceDecoder {
+  private carry: Buffer | undefined;
+
+  push(piece: Buffer): Buffer | undefined {
+    const data = this.carry ? Buffer.concat([this.carry, piece]) : piece;
+    let cut = data.lastIndexOf(0x0a) + 1;
+    if (cut === 0 && data.length > QP_CARRY) cut = safeCut(data);
+    // A copy: `piece` is a view of an input chunk, which must not be held past this call.
+    this.carry = cut < data.length ? Buffer.from(data.subarray(cut)) : undefined;
+    return cut > 0 ? decodeQuotedPrintable(data.subarray(0, cut)) : undefined;
+  }
+
+  finish(): Buffer | undefined {
+    const rest = this.carry;
+    this.carry = undefined;
+    return rest ? decodeQuotedPrintable(rest) : undefined;
+  }
+}
+
+/** A cut point inside one line where decoding the two sides apart decodes as the whole would; 0 if none. */
+function safeCut(line: Buffer): number {
+  const isWs = (b: number | undefined) => b === 0x20 || b === 0x09;
+  for (let k = line.length - 2; k >= 2; k--) {
+    const last = line[k - 1];
+    if (last !== 0x3d && !isWs(last) && line[k - 2] !== 0x3d) return k;
+  }
+  return 0;
 }
 
 const hex = (c: number | undefined): number =>
