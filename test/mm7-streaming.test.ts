@@ -1,5 +1,6 @@
-// A SubmitReq's content goes to the Redis content store while the request is still arriving (not buffered
-// whole in the server): a real Mm7Server on loopback, a real Redis, a request written in two halves.
+// A SubmitReq's (and a ReplaceReq's) content goes to the Redis content store while the request is still
+// arriving (not buffered whole in the server): a real Mm7Server on loopback, a real Redis, a request written
+// in two halves.
 import { request, type ClientRequest } from 'node:http';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -10,7 +11,7 @@ import { ConfigSchema, type VaspConfig } from '../src/ops/config.js';
 import { Metrics } from '../src/ops/metrics.js';
 import { createRedisStore } from '../src/store/redis/index.js';
 import { STAGE_SLICE } from '../src/store/redis/content-stage.js';
-import { mm7SubmitReq } from './helpers/mm7-request.js';
+import { mm7ReplaceReq, mm7SubmitReq } from './helpers/mm7-request.js';
 import { mulberry32 } from './helpers/prng.js';
 import { redisUrl, testPrefix } from './helpers/redis.js';
 import { until } from './helpers/until.js';
@@ -127,4 +128,35 @@ t.test("content over the VASP's message size is not written past the limit, and 
   for (const k of await contentKeys()) t.ok(k.bytes <= MB + STAGE_SLICE, `staged ${k.bytes} bytes, not more than the 1 MB limit`);
   t.equal(statusOf(await rest()), '2004', 'message too large');
   t.strictSame(await contentKeys(), [], 'nothing is left');
+});
+
+t.test("a ReplaceReq's new content is staged beside the message while it arrives, and replaces it once accepted", async (t) => {
+  const { url, queue, contentKeys, redis } = await setup(t);
+  const small = mm7SubmitReq({ vasp: 'big', shortCode: '111122', to: ['15551230001'], parts: [{ type: 'text/plain', name: 'a.txt', body: Buffer.from('first') }] });
+  const submitted = await postInHalves(url, 'big', small.body, small.contentType, 10)();
+  const id = /<(?:\w+:)?MessageID>([^<]+)</.exec(submitted)?.[1];
+  t.ok(id, 'submitted');
+  const [original] = await contentKeys();
+  const ttl = await redis.pttl(original!.key);
+
+  const jpeg = picture();
+  const { contentType, body } = mm7ReplaceReq({ vasp: 'big', messageId: id!, parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }] });
+  const rest = postInHalves(url, 'big', body, contentType, 2 * MB);
+  const staged = await until('staged replacement in Redis', async () => (await contentKeys()).find((k) => k.key.includes(':next:') && k.bytes >= MB));
+  t.ok(staged.bytes < jpeg.length, `the store held ${staged.bytes} bytes of the replacement before the request ended`);
+  t.equal((await queue.content(id!))?.[0]?.toString(), 'first', 'the message keeps its content meanwhile');
+  t.equal(statusOf(await rest()), '1000', 'replaced');
+  const content = await queue.content(id!);
+  t.ok(content?.[0]?.equals(jpeg), 'the new content, byte for byte');
+  t.equal((await queue.message(id!))?.parts[0]?.size, jpeg.length, 'the model has its size');
+  const keys = await contentKeys();
+  t.equal(keys.length, 1, 'one content key: the stage was renamed over it');
+  t.ok((await redis.pttl(keys[0]!.key)) > ttl - 60_000, 'with the lifetime the content had');
+
+  // A ReplaceReq for a message that is not there: 2005, and its stage is deleted.
+  const other = mm7ReplaceReq({ vasp: 'big', messageId: 'no-such-message', parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }] });
+  const refused = postInHalves(url, 'big', other.body, other.contentType, 2 * MB);
+  await until('staged replacement in Redis', async () => (await contentKeys()).some((k) => k.key.includes(':next:') && k.bytes >= MB));
+  t.equal(statusOf(await refused()), '2005', 'no such message');
+  t.same((await contentKeys()).map((k) => k.key), [keys[0]!.key], 'the refused replacement left nothing');
 });

@@ -512,6 +512,54 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     t.equal((await queue.message('keep'))?.subject, 'only the model');
   });
 
+  t.test(`${name}: replace takes new content streamed into a replacement stage; the old content stays until then`, async (t) => {
+    const { queue } = await setup(t);
+    await queue.enqueue(makeMessage('rs', ['+1555000001']), content(), ['P']);
+    const big = Buffer.alloc(150_001);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 11) % 253;
+    const stage = queue.stage('rs', MIN, 'replacement');
+    t.equal(stage.purpose, 'replacement');
+    const p0 = stage.part();
+    for (let at = 0; at < big.length; at += 40_000) {
+      p0.write(big.subarray(at, at + 40_000));
+      await stage.drain();
+    }
+    p0.end();
+    const p1 = stage.part();
+    p1.write(Buffer.from('caption'));
+    p1.end();
+    t.strictSame((await queue.content('rs'))?.map((b) => b.toString('hex')), ['68656c6c6f', '00017fff'], 'the old content until replace');
+    const replaced = makeMessage('rs', ['+1555000001'], { subject: 'streamed' });
+    replaced.parts = [
+      { index: 0, contentType: 'image/jpeg', size: big.length },
+      { index: 1, contentType: 'text/plain', size: 7 },
+    ];
+    await t.rejects(queue.enqueue(makeMessage('rs2', ['+1555000001']), stage, ['P']), /another store or message/, 'a replacement stage is not a new message');
+    await t.rejects(queue.replace(replaced, queue.stage('rs', MIN)), /another store or message/, "a new message's stage is not a replacement");
+    await t.rejects(queue.replace(makeMessage('other', ['+1555000001']), stage), /another store or message/, "another message's stage is refused");
+    t.equal(await queue.replace(replaced, stage), 'replaced');
+    const stored = await queue.content('rs');
+    t.equal(stored?.length, 2, 'two parts');
+    t.ok(stored?.[0]?.equals(big), 'part 0 byte for byte');
+    t.equal(stored?.[1]?.toString(), 'caption');
+    t.equal((await queue.message('rs'))?.subject, 'streamed');
+    const [job] = await queue.take(10);
+    t.equal(job?.message.subject, 'streamed', 'the job carries the new model');
+
+    // Too late: the stage is not taken; the content is what it was, and the stage can be discarded.
+    const late = queue.stage('rs', MIN, 'replacement');
+    const lp = late.part();
+    lp.write(Buffer.from('too late'));
+    lp.end();
+    t.equal(await queue.replace(makeMessage('rs', ['+1555000001'], { subject: 'late' }), late), 'too-late', 'not while being delivered');
+    await late.discard();
+    t.ok((await queue.content('rs'))?.[0]?.equals(big), 'content unchanged');
+    const none = queue.stage('nope', MIN, 'replacement');
+    none.part().end();
+    t.equal(await queue.replace(makeMessage('nope', ['+1555000001']), none), 'unknown');
+    await none.discard();
+  });
+
   t.test(`${name}: final events of reported messages, from workers and from expiry, until acknowledged`, async (t) => {
     const { queue, clock } = await setup(t, { leaseMs: 1000 });
     // makeMessage asks for a delivery report; 'quiet' does not.

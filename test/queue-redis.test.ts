@@ -66,3 +66,40 @@ t.test('redis: a stage whose slices did not all land is refused by the enqueue s
   t.equal(await store.queue.message('lost'), undefined, 'no message stored');
   t.equal((await store.queue.take(10)).length, 0, 'no job');
 });
+
+t.test('redis: a replacement stage is renamed over the content, which keeps the message lifetime; nothing is left behind', async (t) => {
+  const redis = new Redis(url);
+  const prefix = testPrefix();
+  const store = createRedisStore({ redis, prefix });
+  t.teardown(async () => {
+    await store.queue.close().catch(() => {});
+    await store.throttle.close().catch(() => {});
+    await dropKeys(prefix);
+    await redis.quit().catch(() => {});
+  });
+  const keysOf = async (pattern: string) => (await redis.scan('0', 'MATCH', `*${prefix}*${pattern}`, 'COUNT', 10_000))[1];
+  await store.queue.enqueue(makeMessage('rn', ['+15550000002']), [Buffer.from('old')], ['mm4:carrier']);
+  const [contentKey] = await keysOf('c:rn');
+  const before = await redis.pttl(contentKey as string);
+  t.ok(before > 24 * 3600_000, `the content lives as long as the message (${before} ms)`);
+  const stage = store.queue.stage('rn', 30_000, 'replacement');
+  const part = stage.part();
+  part.write(Buffer.alloc(70_000, 3)); // one slice out before the replace, the rest with it
+  part.end();
+  await stage.drain();
+  const staged = await keysOf('c:rn:next:*');
+  t.equal(staged.length, 1, 'the replacement is written beside the content');
+  const stagedTtl = await redis.pttl(staged[0] as string);
+  t.ok(stagedTtl > 0 && stagedTtl <= 30_000, 'with the stage TTL');
+  t.equal(await store.queue.replace(makeMessage('rn', ['+15550000002']), stage), 'replaced');
+  t.same(await keysOf('c:rn:next:*'), [], 'no stage key left');
+  const after = await redis.pttl(contentKey as string);
+  t.ok(after > 24 * 3600_000 && after <= before, `the content keeps the message lifetime (${after} ms), not the stage's`);
+  t.equal((await store.queue.content('rn'))?.[0]?.length, 70_000);
+
+  const refused = store.queue.stage('gone', 30_000, 'replacement');
+  refused.part().write(Buffer.from('x'));
+  t.equal(await store.queue.replace(makeMessage('gone', ['+15550000002']), refused), 'unknown');
+  await refused.discard();
+  t.same(await keysOf('c:gone*'), [], 'a discarded replacement leaves no key');
+});

@@ -2,7 +2,7 @@ import type { MimeEntity } from '../../protocols/mime/index.js';
 import type { CancelReq, ReplaceReq } from '../../protocols/mm7/index.js';
 import type { CoreMessage } from '../core/message.js';
 import type { VaspConfig } from '../ops/config.js';
-import type { Queue } from '../store/types.js';
+import type { ContentStage, Queue } from '../store/types.js';
 import { contentOf, when } from './submit.js';
 import { Mm7Refusal } from './refusal.js';
 
@@ -43,18 +43,24 @@ export async function cancel(queue: Queue, vasp: VaspConfig, req: CancelReq): Pr
  * ReplaceReq (TS 23.140 §8.7.4): new content and service data for a message nobody has received yet. The
  * recipients, sender and expiry stay those of the original. 3001 once it is delivered (or being delivered).
  */
-export async function replace(queue: Queue, vasp: VaspConfig, req: ReplaceReq, root: MimeEntity | undefined, now: number): Promise<Answer> {
+export async function replace(
+  queue: Queue,
+  vasp: VaspConfig,
+  req: ReplaceReq,
+  root: MimeEntity | undefined,
+  now: number,
+  stage?: ContentStage,
+): Promise<Answer> {
   const original = await ownMessage(queue, vasp, req);
   const next: CoreMessage = structuredClone(original);
-  let content: Buffer[] | undefined;
+  let content: Buffer[] | ContentStage | undefined;
   if (req.content) {
-    const c = contentOf(req.content, root, vasp);
+    const c = contentOf(req.content, root, vasp, stage);
     next.contentType = c.contentType;
     if (c.contentTypeParams) next.contentTypeParams = c.contentTypeParams;
     else delete next.contentTypeParams;
     next.parts = c.parts;
-    // No stage was given, so the content is in memory (the server streams SubmitReq content only).
-    if (!Array.isArray(c.content)) throw new Error('ReplaceReq content was streamed');
+    // The server's replacement stage when the content was streamed, else the parts in memory.
     content = c.content;
   }
   if (req.readReply !== undefined) next.readReport = req.readReply;

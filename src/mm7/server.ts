@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { findPart, hrefMatch, MimeError, parseContentType, parseMultipart, parseSinglePart, startPart, stripAngles, type ContentType, type MimeEntity, type PartSink, type StreamOptions } from '../../protocols/mime/index.js';
-import { buildMm7, Mm7Error, namespaceFor, parseMm7, type Mm7Message } from '../../protocols/mm7/index.js';
+import { buildMm7, Mm7Error, namespaceFor, parseMm7, type Mm7Message, type ReplaceReq, type SubmitReq } from '../../protocols/mm7/index.js';
 import type { Router } from '../core/router.js';
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
@@ -174,7 +174,11 @@ export class Mm7Server {
       const kind = msg.kind === 'CancelReq' ? 'CancelRsp' : 'ReplaceRsp';
       let answer: Answer;
       try {
-        answer = msg.kind === 'CancelReq' ? await cancel(this.o.queue, vasp, msg) : await replace(this.o.queue, vasp, msg, root, (this.o.now ?? Date.now)());
+        answer =
+          msg.kind === 'CancelReq'
+            ? await cancel(this.o.queue, vasp, msg)
+            : await replace(this.o.queue, vasp, msg, root, (this.o.now ?? Date.now)(), streamer.stageFor(msg, root));
+        if (msg.kind === 'ReplaceReq' && answer.code === 1000) streamer.accepted = true;
       } catch (err) {
         if (err instanceof Mm7Refusal) answer = { code: err.status, text: err.message };
         else {
@@ -208,17 +212,19 @@ export class Mm7Server {
 }
 
 /**
- * Streams a SubmitReq's content leaves into a queue stage while the request arrives, so that a large
- * message never sits whole in memory. It can decide only once the SOAP part is complete: when the next
- * part's headers arrive, the envelope is parsed; if it is a SubmitReq, the leaves under the first entity the
- * Content href names go to the stage (in order: the message's parts) and any other leaf is dropped unread.
+ * Streams the content leaves of a SubmitReq (or a ReplaceReq) into a queue stage while the request arrives,
+ * so that a large message never sits whole in memory. It can decide only once the SOAP part is complete:
+ * when the next part's headers arrive, the envelope is parsed; if it is a SubmitReq or ReplaceReq with
+ * Content, the leaves under the first entity the Content href names go to the stage (in order: the
+ * message's parts; for a ReplaceReq a 'replacement' stage of the message it names) and any other leaf is
+ * dropped unread.
  * Parts before the SOAP part, and any other request, stay in memory as the parser keeps them (bounded by
  * the body limit). Bytes over the VASP's message size are not written (the submission is refused 2004).
  */
 class ContentStreamer {
   accepted = false;
   private stage: ContentStage | undefined;
-  private envelope: Mm7Message | null | undefined; // undefined: not seen yet; null: not a SubmitReq with content
+  private envelope: SubmitReq | ReplaceReq | null | undefined; // undefined: not seen yet; null: no content to stream
   private envelopePart: MimeEntity | undefined;
   private contentRoot: MimeEntity | undefined;
   private storeError: unknown;
@@ -251,12 +257,13 @@ class ContentStreamer {
   private leaf(part: MimeEntity, ancestors: readonly MimeEntity[]): PartSink | undefined {
     const root = ancestors[0]!;
     if (this.envelope === undefined) this.envelope = this.earlyEnvelope(root);
-    if (this.envelope === undefined || this.envelope === null || this.envelope.kind !== 'SubmitReq') return undefined;
-    const href = this.envelope.content!.href;
+    if (this.envelope === undefined || this.envelope === null) return undefined;
+    const env = this.envelope;
+    const href = env.content!.href;
     // findPart's order: depth first, an ancestor before its descendants; a Content-ID before a Content-Location.
     if (!this.contentRoot) this.contentRoot = [...ancestors.slice(1), part].find((e) => hrefMatch(e, href) !== undefined);
     if (!this.contentRoot || (this.contentRoot !== part && !ancestors.includes(this.contentRoot))) return DROP;
-    this.stage ??= this.queue.stage(this.messageId, this.ttlMs);
+    this.stage ??= env.kind === 'SubmitReq' ? this.queue.stage(this.messageId, this.ttlMs) : this.queue.stage(env.messageId, this.ttlMs, 'replacement');
     const stage = this.stage;
     const out = stage.part();
     const max = this.vasp.maxMessageBytes;
@@ -274,8 +281,8 @@ class ContentStreamer {
     };
   }
 
-  /** The envelope, once the SOAP part is complete: null when it is not a SubmitReq with Content (or unreadable). */
-  private earlyEnvelope(root: MimeEntity): Mm7Message | null | undefined {
+  /** The envelope, once the SOAP part is complete: null when it is not a SubmitReq/ReplaceReq with Content (or unreadable). */
+  private earlyEnvelope(root: MimeEntity): SubmitReq | ReplaceReq | null | undefined {
     const parts = root.parts ?? [];
     const start = root.contentType.params['start'];
     const id = start === undefined ? '' : stripAngles(start);
@@ -284,7 +291,7 @@ class ContentStreamer {
     this.envelopePart = soap;
     try {
       const msg = parseMm7(soap.body, { maxElements: this.maxElements });
-      return msg.kind === 'SubmitReq' && msg.content ? msg : null;
+      return (msg.kind === 'SubmitReq' || msg.kind === 'ReplaceReq') && msg.content ? msg : null;
     } catch {
       return null; // answered from the full parse later
     }
@@ -295,9 +302,9 @@ class ContentStreamer {
     return part === this.envelopePart && this.envelope ? this.envelope : undefined;
   }
 
-  /** The stage for this SubmitReq, when its content was streamed and findPart agrees on the part streamed. */
+  /** The stage for this SubmitReq or ReplaceReq, when its content was streamed and findPart agrees on the part streamed. */
   stageFor(msg: Mm7Message, root: MimeEntity | undefined): ContentStage | undefined {
-    if (!this.stage || msg.kind !== 'SubmitReq' || !msg.content || !root) return undefined;
+    if (!this.stage || (msg.kind !== 'SubmitReq' && msg.kind !== 'ReplaceReq') || !msg.content || !root) return undefined;
     return findPart(root, msg.content.href) === this.contentRoot ? this.stage : undefined;
   }
 

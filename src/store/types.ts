@@ -24,8 +24,10 @@ export interface Queue {
    * request), so that the edge never holds a whole message: the parts go to the store in slices as they
    * come. Pass the stage to enqueue to accept the message, or discard it. A stage neither enqueued nor
    * discarded (the process died) disappears by itself after `ttlMs`.
+   * `purpose` 'replacement': new content for the queued message `messageId`, for replace (MM7 ReplaceReq);
+   * the message's content is untouched until replace takes the stage.
    */
-  stage(messageId: string, ttlMs: number): ContentStage;
+  stage(messageId: string, ttlMs: number, purpose?: StagePurpose): ContentStage;
 
   /**
    * Lease up to `max` due jobs, at most `perPeer` of them for any one peer, from peers that are not
@@ -67,9 +69,10 @@ export interface Queue {
   /**
    * Replace a message not yet delivered (MM7 ReplaceReq): its model (same id and recipients), its content
    * when `content` is given, and the due time of its pending jobs when `message.earliestDeliveryAt` is set.
-   * 'too-late' once a recipient is delivered or being delivered, or none is pending.
+   * 'too-late' once a recipient is delivered or being delivered, or none is pending. `content` may be a
+   * 'replacement' stage of this queue made for `message.id`; it is the message's content once 'replaced'.
    */
-  replace(message: CoreMessage, content?: readonly Buffer[]): Promise<'replaced' | 'too-late' | 'unknown'>;
+  replace(message: CoreMessage, content?: readonly Buffer[] | ContentStage): Promise<'replaced' | 'too-late' | 'unknown'>;
 
   /**
    * Add an entry to a recipient's history without changing its state (e.g. an SMSC delivery receipt that
@@ -150,8 +153,12 @@ export interface LeasedJob {
 }
 
 /** See Queue.stage. Parts are written one after the other: part(), its writes, its end(). */
+/** What a stage is for: the content of a new message (enqueue), or new content of a queued one (replace). */
+export type StagePurpose = 'message' | 'replacement';
+
 export interface ContentStage {
   readonly messageId: string;
+  readonly purpose: StagePurpose;
   /** Starts the next part; its bytes follow through the returned writer. */
   part(): { write(bytes: Buffer): void; end(): void };
   /** Decoded bytes written so far, every part included. */

@@ -29,10 +29,24 @@ export function mm7SubmitReq(o: SubmitOptions): { contentType: string; body: Buf
     (o.expiry ? `<ExpiryDate>${o.expiry}</ExpiryDate>` : '') +
     (o.subject !== undefined ? `<Subject>${esc(o.subject)}</Subject>` : '') +
     `<Content href="cid:content"/></SubmitReq></e:Body></e:Envelope>`;
+  return withContent(xml, o.parts);
+}
+
+/** A ReplaceReq for `messageId` with new content (the parts), as mm7SubmitReq lays it out. */
+export function mm7ReplaceReq(o: { vasp: string; messageId: string; parts: Mm7Part[] }): { contentType: string; body: Buffer } {
+  const xml =
+    `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${MM7_NS}">t-2</TransactionID></e:Header><e:Body>` +
+    `<ReplaceReq xmlns="${MM7_NS}"><MM7Version>6.8.0</MM7Version><VASPID>${o.vasp}</VASPID><MessageID>${o.messageId}</MessageID>` +
+    `<Content href="cid:content"/></ReplaceReq></e:Body></e:Envelope>`;
+  return withContent(xml, o.parts);
+}
+
+/** SOAP with attachments: the envelope, then the parts as a multipart/related of their own (href cid:content). */
+function withContent(xml: string, parts: Mm7Part[]): { contentType: string; body: Buffer } {
   const inner = 'inner-boundary-5f1c';
   const outer = 'outer-boundary-9a2e';
   const chunks: Buffer[] = [];
-  for (const p of o.parts) {
+  for (const p of parts) {
     chunks.push(Buffer.from(`--${inner}\r\nContent-Type: ${p.type}\r\nContent-Location: ${p.name}\r\nContent-Transfer-Encoding: binary\r\n\r\n`), p.body, Buffer.from('\r\n'));
   }
   chunks.push(Buffer.from(`--${inner}--\r\n`));

@@ -1,4 +1,4 @@
-import type { ContentStage } from '../types.js';
+import type { ContentStage, StagePurpose } from '../types.js';
 
 /** Queue.stage for the embedded store: the parts are kept in this process anyway (nothing is durable here). */
 export class MemoryContentStage implements ContentStage {
@@ -6,7 +6,10 @@ export class MemoryContentStage implements ContentStage {
   private discarded = false;
   bytes = 0;
 
-  constructor(readonly messageId: string) {}
+  constructor(
+    readonly messageId: string,
+    readonly purpose: StagePurpose,
+  ) {}
 
   part(): { write(bytes: Buffer): void; end(): void } {
     const pieces: Buffer[] = [];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TERMINAL_STATES } from '../../core/message.js';
 import type { CoreMessage, RecipientState, StateEvent } from '../../core/message.js';
 import { DEFAULT_QUEUE_OPTIONS, LeaseLostError } from '../types.js';
-import type { ContentStage, DeadLetter, FinalEvent, LeasedJob, Queue, QueueOptions, QueueStats } from '../types.js';
+import type { ContentStage, DeadLetter, FinalEvent, LeasedJob, Queue, QueueOptions, QueueStats, StagePurpose } from '../types.js';
 import { MemoryContentStage } from './content-stage.js';
 
 /**
@@ -136,16 +136,23 @@ export class MemoryQueue implements Queue {
     this.options = { ...DEFAULT_QUEUE_OPTIONS, ...set };
   }
 
-  stage(messageId: string): ContentStage {
-    return new MemoryContentStage(messageId);
+  stage(messageId: string, _ttlMs: number, purpose: StagePurpose = 'message'): ContentStage {
+    return new MemoryContentStage(messageId, purpose);
+  }
+
+  /** The parts of a stage of this queue made for `messageId` and `purpose`; throws for any other. */
+  private staged(content: ContentStage, messageId: string, purpose: StagePurpose): Buffer[] {
+    if (!(content instanceof MemoryContentStage) || content.messageId !== messageId || content.purpose !== purpose) {
+      throw new Error(`message ${messageId}: content stage of another store or message`);
+    }
+    return content.take();
   }
 
   async enqueue(message: CoreMessage, content: readonly Buffer[] | ContentStage, peers: readonly string[]): Promise<void> {
     const now = this.begin();
     let parts: readonly Buffer[];
     if (Array.isArray(content)) parts = content as readonly Buffer[];
-    else if (content instanceof MemoryContentStage && content.messageId === message.id) parts = content.take();
-    else throw new Error(`message ${message.id}: content stage of another store or message`);
+    else parts = this.staged(content as ContentStage, message.id, 'message');
     if (message.recipients.length === 0) throw new Error(`message ${message.id} has no recipients`);
     if (peers.length !== message.recipients.length) {
       throw new Error(`message ${message.id}: ${message.recipients.length} recipients but ${peers.length} peers`);
@@ -282,13 +289,14 @@ export class MemoryQueue implements Queue {
     return { cancelled, inProgress };
   }
 
-  async replace(message: CoreMessage, content?: readonly Buffer[]): Promise<'replaced' | 'too-late' | 'unknown'> {
+  async replace(message: CoreMessage, content?: readonly Buffer[] | ContentStage): Promise<'replaced' | 'too-late' | 'unknown'> {
     const now = this.begin();
+    const parts = content === undefined || Array.isArray(content) ? (content as readonly Buffer[] | undefined) : this.staged(content as ContentStage, message.id, 'replacement');
     const msg = this.messages.get(message.id);
     if (!msg) return 'unknown';
     if (msg.jobs.some((j) => j.state === 'delivering' || j.state === 'delivered') || msg.pending === 0) return 'too-late';
     msg.message = structuredClone(message);
-    if (content) msg.content = content.map((b) => Buffer.from(b));
+    if (parts) msg.content = parts.map((b) => Buffer.from(b));
     if (message.earliestDeliveryAt !== undefined) {
       for (const job of msg.jobs) {
         if (TERMINAL_STATES.has(job.state)) continue;

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { ContentStage } from '../types.js';
+import type { ContentStage, StagePurpose } from '../types.js';
 import { frameTrailer } from './content-frame.js';
 
 /**
@@ -13,6 +13,8 @@ export const STAGE_SLICE = 64 * 1024;
  * back, then the frame's trailer (content-frame.ts). The first slice is a SET with the stage's TTL, the
  * next ones APPENDs, one after the other (an APPEND never runs before the SET that gives the key its TTL,
  * so a key whose request died expires). The enqueue script checks the key and gives it the message's TTL.
+ * A 'replacement' stage writes to a key of its own beside the message's content key; the replace script
+ * renames it over the content once the message may still be replaced.
  */
 export class RedisContentStage implements ContentStage {
   private slice: Buffer | undefined;
@@ -31,6 +33,7 @@ export class RedisContentStage implements ContentStage {
     readonly messageId: string,
     readonly key: string,
     private readonly ttlMs: number,
+    readonly purpose: StagePurpose = 'message',
   ) {}
 
   part(): { write(bytes: Buffer): void; end(): void } {

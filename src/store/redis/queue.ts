@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { jobId, parseJobId, type CoreMessage, type RecipientState, type StateEvent } from '../../core/message.js';
-import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type ContentStage, type DeadLetter, type FinalEvent, type LeasedJob, type Queue, type QueueOptions, type QueueStats } from '../types.js';
+import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type ContentStage, type DeadLetter, type FinalEvent, type LeasedJob, type Queue, type QueueOptions, type QueueStats, type StagePurpose } from '../types.js';
 import { Batcher } from './batcher.js';
 import { decodeParts, encodeParts } from './content-frame.js';
 import { RedisContentStage } from './content-stage.js';
@@ -103,9 +103,21 @@ export class RedisQueue implements Queue {
     return [`${p}peers`, `${p}leased`, `${p}exp`];
   }
 
-  stage(messageId: string, ttlMs: number): ContentStage {
+  stage(messageId: string, ttlMs: number, purpose: StagePurpose = 'message'): ContentStage {
     this.check();
-    return new RedisContentStage(this.redis, messageId, `${this.keys.shard(this.keys.shardOf(messageId))}c:${messageId}`, ttlMs);
+    const contentKey = `${this.keys.shard(this.keys.shardOf(messageId))}c:${messageId}`;
+    // A replacement is written beside the content it replaces (same hash tag), under a name of its own.
+    const key = purpose === 'message' ? contentKey : `${contentKey}:next:${randomUUID()}`;
+    return new RedisContentStage(this.redis, messageId, key, ttlMs, purpose);
+  }
+
+  /** The stage given to enqueue or replace, checked: of this queue, for this message and purpose. */
+  private ownStage(content: ContentStage, messageId: string, purpose: StagePurpose): RedisContentStage {
+    const contentKey = `${this.keys.shard(this.keys.shardOf(messageId))}c:${messageId}`;
+    if (!(content instanceof RedisContentStage) || content.messageId !== messageId || content.purpose !== purpose || !content.key.startsWith(contentKey)) {
+      throw new Error(`message ${messageId}: content stage of another store or message`);
+    }
+    return content;
   }
 
   async enqueue(message: CoreMessage, content: readonly Buffer[] | ContentStage, peers: readonly string[]): Promise<void> {
@@ -123,8 +135,7 @@ export class RedisQueue implements Queue {
     let how: 0 | 1 | 2 = 0;
     let sealed: Awaited<ReturnType<RedisContentStage['seal']>> | undefined;
     if (!Array.isArray(content)) {
-      if (!(content instanceof RedisContentStage) || content.key !== contentKey) throw new Error(`message ${message.id}: content stage of another store or message`);
-      sealed = await content.seal();
+      sealed = await this.ownStage(content as ContentStage, message.id, 'message').seal();
       how = 2;
     } else if (content.length > 0) how = 1;
     const writes: Promise<unknown>[] = [];
@@ -245,19 +256,28 @@ export class RedisQueue implements Queue {
     return { cancelled: r[0], inProgress: r[1] };
   }
 
-  async replace(message: CoreMessage, content?: readonly Buffer[]): Promise<'replaced' | 'too-late' | 'unknown'> {
+  async replace(message: CoreMessage, content?: readonly Buffer[] | ContentStage): Promise<'replaced' | 'too-late' | 'unknown'> {
     this.check();
     const p = this.keys.shard(this.keys.shardOf(message.id));
+    const contentKey = `${p}c:${message.id}`;
+    const stage = content === undefined || Array.isArray(content) ? undefined : this.ownStage(content as ContentStage, message.id, 'replacement');
+    const parts = stage ? undefined : (content as readonly Buffer[] | undefined);
+    // As in enqueue: the stage's last slice goes out in the same write as the script, which checks its size.
+    const sealed = stage ? await stage.seal() : undefined;
     const args: ScriptArg[] = [
       p,
       message.id,
       JSON.stringify(message),
-      content ? 1 : 0,
-      content && content.length > 0 ? encodeParts(content) : '',
+      stage ? 2 : parts ? 1 : 0,
+      stage ? sealed!.size : parts && parts.length > 0 ? encodeParts(parts) : '',
       message.earliestDeliveryAt ?? '',
       this.opts.now(),
     ];
-    return (await this.replaceScript([`${p}m:${message.id}`, `${p}c:${message.id}`, `${p}peers`], args)) as 'replaced' | 'too-late' | 'unknown';
+    this.writes.hold();
+    const last = sealed?.last?.();
+    const run = this.replaceScript([`${p}m:${message.id}`, contentKey, `${p}peers`, stage?.key ?? `${contentKey}:next:none`], args);
+    const [, r] = await Promise.all([last, run]);
+    return r as 'replaced' | 'too-late' | 'unknown';
   }
 
   async note(messageId: string, recipientIndex: number, detail: string): Promise<boolean> {

@@ -14,7 +14,7 @@ const SCRIPTS = {
   mmscTake: { file: 'take-3.lua', common: true },
   mmscSettle: { file: 'settle-3.lua', common: true },
   mmscCancel: { file: 'cancel-3.lua', common: true },
-  mmscReplace: { file: 'replace-3.lua', common: true },
+  mmscReplace: { file: 'replace-4.lua', common: true },
   mmscNote: { file: 'note-1.lua', common: true },
   mmscComplete: { file: 'complete-3.lua', common: true },
   mmscHide: { file: 'hide-2.lua', common: false },
