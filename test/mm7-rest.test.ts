@@ -227,7 +227,9 @@ t.test('a SMIL presentation is multipart.related, started by the SMIL part', asy
   t.equal(smilPart.contentLocation, 'pres.smil');
   const content = await s.queue.content(m!.id);
   t.equal(content?.[smilPart.index]?.toString('utf8'), smil);
-  t.ok(content?.[1]?.equals(png));
+  // Each part is read by its index (the text, known last, is stored after the files).
+  t.ok(content?.[m!.parts[1]!.index]?.equals(png));
+  t.equal(content?.[m!.parts[0]!.index]?.toString('utf8'), 'caption');
 });
 
 t.test('refusals of the request itself: 415, 400, 403, 404, 405, 401', async (t) => {
@@ -427,6 +429,34 @@ t.test('a store that cannot take the message or answer: 503', async (t) => {
   isError(t, a, 503, 'UNAVAILABLE', 'enqueue failing');
   t.equal(a.body.messageId, undefined, 'no Message-ID');
   isError(t, await call(s.url, '/v1/messages/anything'), 503, 'UNAVAILABLE', 'status lookup failing');
+});
+
+t.test('a store that fails while an upload is streamed into it: 503, and the stage is discarded', async (t) => {
+  let discarded = 0;
+  const s = await start(t, {}, (q) =>
+    Object.assign(Object.create(q) as Queue, {
+      stage: (id: string, ttl: number) => {
+        const real = q.stage(id, ttl);
+        return {
+          messageId: real.messageId,
+          purpose: real.purpose,
+          part: () => real.part(),
+          get bytes() {
+            return real.bytes;
+          },
+          drain: () => Promise.reject(new Error('OOM command not allowed')),
+          discard: async () => {
+            discarded++;
+            await real.discard();
+          },
+        };
+      },
+    }),
+  );
+  const a = await submit(s, [['to', '+16175550100'], ['f', { type: 'image/png', name: 'a.png', bytes: randomBytes(5000) }]]);
+  isError(t, a, 503, 'UNAVAILABLE', 'stage write failing');
+  t.equal(discarded, 1, 'the stage was discarded');
+  t.equal((await s.queue.stats()).waiting, 0, 'nothing was queued');
 });
 
 interface View {

@@ -160,3 +160,71 @@ t.test("a ReplaceReq's new content is staged beside the message while it arrives
   t.equal(statusOf(await refused()), '2005', 'no such message');
   t.same((await contentKeys()).map((k) => k.key), [keys[0]!.key], 'the refused replacement left nothing');
 });
+
+/** multipart/form-data by hand (so that it can be written in halves): fields, then files, in this order. */
+function formData(fields: Array<[string, string]>, files: Array<{ name: string; type: string; filename: string; body: Buffer }>) {
+  const boundary = 'form-boundary-41c7e2';
+  const chunks: Buffer[] = [];
+  for (const [name, value] of fields) chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  for (const f of files) {
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\nContent-Type: ${f.type}\r\n\r\n`), f.body, Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat(chunks) };
+}
+
+/** POSTs to the REST API in halves (as postInHalves does for SOAP); the answer's status and JSON body. */
+function restInHalves(url: string, user: string, body: Buffer, contentType: string, first: number) {
+  let req!: ClientRequest;
+  const answer = new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
+    req = request(new URL('/v1/messages', url), { method: 'POST', auth: `${user}:pw-${user}`, headers: { 'content-type': contentType, 'content-length': String(body.length) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+  });
+  req.write(body.subarray(0, first));
+  return async () => {
+    req.end(body.subarray(first));
+    return answer;
+  };
+}
+
+t.test('REST: a 3 MB upload is in the store before the request has ended; small files in one chunk keep their order', async (t) => {
+  const { url, queue, contentKeys } = await setup(t);
+  const jpeg = picture();
+  const big = formData([['to', '+15551230001'], ['text', 'look']], [{ name: 'f', type: 'image/jpeg', filename: 'p.jpg', body: jpeg }]);
+  const rest = restInHalves(url, 'big', big.body, big.contentType, 2 * MB);
+  const seen = await until('staged upload in Redis', async () => (await contentKeys()).find((k) => k.bytes >= MB));
+  t.ok(seen.bytes < jpeg.length, `the store held ${seen.bytes} bytes before the request ended`);
+  const a = await rest();
+  t.equal(a.status, 202, 'accepted');
+  const id = a.json.messageId as string;
+  t.ok(seen.key.endsWith(`:c:${id}`), 'the staged key is the message content key');
+  const m = await queue.message(id);
+  const content = await queue.content(id);
+  t.strictSame(m?.parts.map((p) => p.contentType), ['text/plain', 'image/jpeg'], 'the text first');
+  t.equal(content?.[m!.parts[0]!.index]?.toString(), 'look');
+  t.ok(content?.[m!.parts[1]!.index]?.equals(jpeg), 'the picture, byte for byte');
+
+  // Three files in one small body: busboy announces each before the last one's bytes are out.
+  const files = ['one', 'two', 'three'].map((n, i) => ({ name: `f${i}`, type: 'text/plain', filename: `${n}.txt`, body: Buffer.from(n.repeat(10 + i)) }));
+  const small = formData([['to', '+15551230001']], files);
+  const b = await restInHalves(url, 'big', small.body, small.contentType, small.body.length)();
+  t.equal(b.status, 202);
+  const m2 = await queue.message(b.json.messageId as string);
+  const c2 = await queue.content(b.json.messageId as string);
+  t.strictSame(
+    m2?.parts.map((p) => [p.contentLocation, c2?.[p.index]?.toString()]),
+    files.map((f) => [f.filename, f.body.toString()]),
+    'each file under its own name, with its own bytes',
+  );
+
+  // Over the account's limit: 413, and nothing is left in the store.
+  const tight = formData([['to', '+15551230001']], [{ name: 'f', type: 'image/jpeg', filename: 'p.jpg', body: jpeg }]);
+  const before = (await contentKeys()).length;
+  const refused = await restInHalves(url, 'tight', tight.body, tight.contentType, 2 * MB)();
+  t.equal(refused.status, 413);
+  t.equal((await contentKeys()).length, before, 'the refused upload left nothing');
+});

@@ -174,6 +174,26 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     await t.rejects(queue.enqueue(makeMessage('s3', ['+15550000002']), queue.stage('s4', MIN), ['mm4:carrier']), /another store or message/, "another message's stage is refused");
   });
 
+  t.test(`${name}: a stage's part writer is dead once the next part starts`, async (t) => {
+    const { queue } = await setup(t);
+    const stage = queue.stage('w1', MIN);
+    const a = stage.part();
+    a.write(Buffer.from('aa'));
+    const b = stage.part(); // ends part 0
+    t.throws(() => a.write(Buffer.from('late')), /after it ended/, "a write to the previous part throws, rather than landing in the next");
+    a.end(); // a late end of part 0 must not end part 1
+    b.write(Buffer.from('bb'));
+    b.end();
+    t.throws(() => b.write(Buffer.from('x')), /after it ended/, 'a write after end throws');
+    const msg = makeMessage('w1', ['+15550000002']);
+    msg.parts = [
+      { index: 0, contentType: 'text/plain', size: 2 },
+      { index: 1, contentType: 'text/plain', size: 2 },
+    ];
+    await queue.enqueue(msg, stage, ['mm4:carrier']);
+    t.strictSame((await queue.content('w1'))?.map((p) => p.toString()), ['aa', 'bb']);
+  });
+
   t.test(`${name}: a stage of every size around a store slice (64 KiB) comes back whole`, async (t) => {
     const { queue } = await setup(t);
     // The frame is the part plus 8 bytes of index: 65,528 fills exactly one slice, its neighbours one byte more or less.

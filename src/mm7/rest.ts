@@ -5,8 +5,9 @@ import type { ContentRef, CoreMessage, Party, Recipient, RecipientState } from '
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { Queue } from '../store/types.js';
-import type { Intake } from './intake.js';
+import { newMessageId } from '../core/message-id.js';
+import type { ContentStage, Queue } from '../store/types.js';
+import type { Intake, IntakeResult } from './intake.js';
 import { Mm7Refusal } from './refusal.js';
 import { toParty, type Submission } from './submit.js';
 
@@ -106,9 +107,22 @@ export class RestApi {
   private async submit(req: IncomingMessage, res: ServerResponse, vasp: VaspConfig): Promise<void> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'multipart/form-data') throw new RestError('UNSUPPORTED_MEDIA_TYPE', 'POST /v1/messages takes multipart/form-data');
-    const form = await readForm(req, this.o.config.maxBodyBytes, vasp.maxMessageBytes);
-    const { defaultExpiryMs, maxExpiryMs } = this.o.config;
-    const result = await this.o.intake.submit(vasp, (messageId, now) => toRestSubmission(form, { vasp, messageId, now, defaultExpiryMs, maxExpiryMs }));
+    // Files go to the store as they arrive (a stage under the id the message will have), never whole in memory.
+    const messageId = newMessageId();
+    const stage = this.o.queue.stage(messageId, 2 * this.o.config.requestTimeoutMs + 60_000);
+    let accepted = false;
+    try {
+      const form = await readForm(req, this.o.config.maxBodyBytes, vasp.maxMessageBytes, stage);
+      const { defaultExpiryMs, maxExpiryMs } = this.o.config;
+      const result = await this.o.intake.submit(vasp, (id, now) => toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs }), messageId);
+      accepted = result.ok;
+      this.answerSubmit(res, result);
+    } finally {
+      if (!accepted) await stage.discard();
+    }
+  }
+
+  private answerSubmit(res: ServerResponse, result: IntakeResult): void {
     if (!result.ok) {
       const code = fromMm7(result.status);
       // Retry-After is in whole seconds (RFC 9110 §10.2.3): the throttle's wait, rounded up.
@@ -164,6 +178,7 @@ export class RestApi {
       return;
     }
     if (err.status < 500) this.o.log.info({ vasp: vasp.id, operation, status: err.status, detail: err.message }, 'rest request refused');
+    else if (err.cause !== undefined) this.o.log.error({ vasp: vasp.id, operation, status: err.status, err: err.cause }, 'rest request failed');
     const headers = { ...err.headers };
     // A body left unread (over a limit, malformed, not looked at) is discarded, and the connection not
     // reused: keeping it would mean reading the rest of a body of any size first.
@@ -199,19 +214,21 @@ interface MessageView {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A multipart/form-data request as read: fields in order of arrival, files with their bytes. */
+/** A multipart/form-data request as read: fields in order of arrival, files with their sizes (their bytes are in the stage, one part each, in this order). */
 interface Form {
   fields: Array<{ name: string; value: string }>;
-  files: Array<{ mimeType: string; filename: string | undefined; body: Buffer }>;
+  files: Array<{ mimeType: string; filename: string | undefined; size: number }>;
 }
 
 /**
  * Reads the form while counting: the body against maxBodyBytes and the file bytes against maxContentBytes,
- * as they arrive, so that an oversized upload is refused at the first byte over (not buffered first).
+ * as they arrive, so that an oversized upload is refused at the first byte over. File bytes go to `stage`
+ * as they come (one part per file), and the request is read no faster than the store takes them.
  * Rejects with RestError only; on rejection the parser is torn down and the rest of the body is the
- * caller's to discard. A client that goes away settles it too (its answer then goes nowhere).
+ * caller's to discard (and the stage is the caller's to discard). A client that goes away settles it too
+ * (its answer then goes nowhere).
  */
-function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: number): Promise<Form> {
+function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: number, stage: ContentStage): Promise<Form> {
   return new Promise<Form>((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > maxBodyBytes) return reject(new RestError('TOO_LARGE', `request of ${declared} bytes is over the limit of ${maxBodyBytes} bytes`));
@@ -228,7 +245,6 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
       return reject(new RestError('BAD_REQUEST', `malformed multipart request: ${(err as Error).message}`));
     }
     const form: Form = { fields: [], files: [] };
-    const chunks: Buffer[][] = [];
     let bodyBytes = 0;
     let contentBytes = 0;
     let settled = false;
@@ -236,10 +252,7 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
       if (settled) return;
       settled = true;
       req.off('data', onData).off('end', onEnd).off('close', onClose);
-      if (!err) {
-        chunks.forEach((c, i) => (form.files[i]!.body = Buffer.concat(c)));
-        return resolve(form);
-      }
+      if (!err) return resolve(form);
       // Not from inside its own callback (busboy touches its file stream after emitting 'data' or 'limit');
       // its late 'error' is still listened to (and ignored) below.
       setImmediate(() => parser.destroy());
@@ -249,11 +262,33 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
     const onData = (chunk: Buffer) => {
       bodyBytes += chunk.length;
       if (bodyBytes > maxBodyBytes) return tooLarge(`request body is over the limit of ${maxBodyBytes} bytes`);
-      if (!parser.write(chunk) && !settled) {
-        req.pause();
-        parser.once('drain', () => settled || req.resume());
-      }
+      const parserFull = !parser.write(chunk);
+      if (settled) return;
+      // Paused until the parser wants more and the store has taken what the chunk wrote to it.
+      req.pause();
+      const parserReady = parserFull ? new Promise<void>((r) => parser.once('drain', () => r())) : undefined;
+      Promise.all([parserReady, stage.drain()]).then(
+        () => settled || req.resume(),
+        (err: unknown) => settle(storeFailed(err)),
+      );
     };
+    const storeFailed = (err: unknown) => {
+      const refusal = new RestError('UNAVAILABLE', 'the message could not be stored; retry later');
+      refusal.cause = err; // logged by the caller's refusal path
+      return refusal;
+    };
+    // A throw in a stream's listener would reach whichever emit() ran it (busboy, a socket): it settles instead.
+    const guarded =
+      <A extends unknown[]>(fn: (...args: A) => unknown) =>
+      (...args: A) => {
+        try {
+          fn(...args);
+        } catch (err) {
+          const failure = new RestError('INTERNAL', 'internal error');
+          failure.cause = err;
+          settle(failure);
+        }
+      };
     const onEnd = () => parser.end();
     const onClose = () => req.complete || settle(new RestError('BAD_REQUEST', 'the client went away before the end of the request'));
 
@@ -261,15 +296,23 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
       if (info.nameTruncated || info.valueTruncated) return tooLarge(`field ${name.slice(0, 40)} is over ${FORM_LIMITS.fieldSize} bytes`);
       form.fields.push({ name, value });
     });
+    const files = new FileSequence(stage);
     parser.on('file', (_name, stream, info) => {
-      const parts: Buffer[] = [];
-      chunks.push(parts);
-      form.files.push({ mimeType: info.mimeType || 'application/octet-stream', filename: info.filename, body: Buffer.alloc(0) });
-      stream.on('data', (c: Buffer) => {
-        contentBytes += c.length;
-        if (contentBytes > maxContentBytes) return tooLarge(`message content is over the limit of ${maxContentBytes} bytes for this account`);
-        parts.push(c);
-      });
+      const file = { mimeType: info.mimeType || 'application/octet-stream', filename: info.filename, size: 0 };
+      form.files.push(file);
+      const slot = files.add();
+      stream.on(
+        'data',
+        guarded((c: Buffer) => {
+          if (settled) return;
+          contentBytes += c.length;
+          // Bytes over the limit are not written: the form is refused at the first of them.
+          if (contentBytes > maxContentBytes) return tooLarge(`message content is over the limit of ${maxContentBytes} bytes for this account`);
+          file.size += c.length;
+          files.write(slot, c);
+        }),
+      );
+      stream.on('end', guarded(() => settled || files.end(slot)));
       stream.on('limit', () => tooLarge(`a file is over the limit of ${maxContentBytes} bytes for this account`));
       stream.on('error', (e: Error) => settle(new RestError('BAD_REQUEST', `malformed multipart request: ${e.message}`)));
     });
@@ -280,6 +323,48 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
     parser.on('close', () => settle());
     req.on('data', onData).on('end', onEnd).on('close', onClose);
   });
+}
+
+/**
+ * The form's files into the stage, one part each, in the order busboy announced them. A file stream's first
+ * 'data' and its 'end' come on a later tick than the parser's progress (Readable starts in sync mode), so
+ * the next file can be announced before the last one's bytes are out: its bytes wait here (bounded by the
+ * content limit) until every file before it has ended.
+ */
+class FileSequence {
+  private readonly slots: Array<{ pending: Buffer[]; ended: boolean }> = [];
+  private current = 0;
+  private out: { write(b: Buffer): void; end(): void } | undefined;
+
+  constructor(private readonly stage: ContentStage) {}
+
+  add(): number {
+    this.slots.push({ pending: [], ended: false });
+    if (this.slots.length - 1 === this.current) this.out = this.stage.part();
+    return this.slots.length - 1;
+  }
+
+  write(slot: number, b: Buffer): void {
+    if (slot === this.current) this.out!.write(b);
+    else this.slots[slot]!.pending.push(b);
+  }
+
+  end(slot: number): void {
+    this.slots[slot]!.ended = true;
+    // Close the current file, then catch up on the files after it that have arrived meanwhile.
+    while (this.current < this.slots.length && this.slots[this.current]!.ended) {
+      this.out!.end();
+      this.current++;
+      const next = this.slots[this.current];
+      if (!next) {
+        this.out = undefined;
+        break;
+      }
+      this.out = this.stage.part();
+      for (const b of next.pending) this.out.write(b);
+      next.pending = [];
+    }
+  }
 }
 
 interface RestContext {
@@ -295,7 +380,7 @@ interface RestContext {
  * rules): throws Mm7Refusal, which the intake answers and the API maps to HTTP. Empty optional fields count
  * as absent, as HTML forms send every input.
  */
-function toRestSubmission(form: Form, ctx: RestContext): Submission {
+function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Submission {
   const { vasp, now } = ctx;
   const one = new Map<string, string>();
   const to: string[] = [];
@@ -322,21 +407,23 @@ function toRestSubmission(form: Form, ctx: RestContext): Submission {
   if (expiry !== undefined && !/^[1-9]\d*$/.test(expiry)) throw new Mm7Refusal(4004, `expiry ${expiry} is not a positive number of seconds`);
   const lifetime = expiry !== undefined ? Number(expiry) * 1000 : ctx.defaultExpiryMs;
 
-  const bodies: Buffer[] = [];
-  const parts: ContentRef[] = [];
+  // The files are the stage's parts 0..n-1 (in order of arrival); the text, known only once the form is read,
+  // is written after them, but listed first: parts are presented in list order, each read by its index.
+  const parts: ContentRef[] = form.files.map((f, index) => {
+    const ref: ContentRef = { index, contentType: f.mimeType, size: f.size };
+    if (f.filename !== undefined && f.filename !== '') ref.contentLocation = f.filename;
+    return ref;
+  });
   const text = one.get('text');
   if (text !== undefined) {
-    bodies.push(Buffer.from(text, 'utf8'));
-    parts.push({ index: 0, contentType: 'text/plain', params: { charset: 'utf-8' }, size: bodies[0]!.length });
-  }
-  for (const f of form.files) {
-    const ref: ContentRef = { index: parts.length, contentType: f.mimeType, size: f.body.length };
-    if (f.filename !== undefined && f.filename !== '') ref.contentLocation = f.filename;
-    parts.push(ref);
-    bodies.push(f.body);
+    const bytes = Buffer.from(text, 'utf8');
+    parts.unshift({ index: form.files.length, contentType: 'text/plain', params: { charset: 'utf-8' }, size: bytes.length });
+    const out = stage.part();
+    out.write(bytes);
+    out.end();
   }
   if (parts.length === 0) throw new Mm7Refusal(4004, 'no content: give a text field or at least one file');
-  const size = bodies.reduce((s, b) => s + b.length, 0);
+  const size = parts.reduce((s, p) => s + p.size, 0);
   if (size > vasp.maxMessageBytes) {
     throw new Mm7Refusal(2004, `message content of ${size} bytes is over the limit of ${vasp.maxMessageBytes} bytes for VASP ${vasp.id}`);
   }
@@ -364,7 +451,7 @@ function toRestSubmission(form: Form, ctx: RestContext): Submission {
   }
   const subject = one.get('subject');
   if (subject !== undefined) message.subject = subject;
-  return { message, content: bodies };
+  return { message, content: stage };
 }
 
 /** A recipient or sender as a provider writes it: an e-mail address, a short code, or a phone number. */

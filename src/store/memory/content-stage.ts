@@ -14,12 +14,16 @@ export class MemoryContentStage implements ContentStage {
   part(): { write(bytes: Buffer): void; end(): void } {
     const pieces: Buffer[] = [];
     this.parts.push(pieces);
+    let ended = false;
+    const n = this.parts.length;
     return {
       write: (b) => {
+        // As the Redis stage: a part's bytes follow one another, so a writer is dead once the next part starts.
+        if (ended || this.parts.length !== n) throw new Error(`stage of ${this.messageId}: write to part ${n - 1} after it ended`);
         pieces.push(Buffer.from(b)); // a copy: writers hand views of their input
         this.bytes += b.length;
       },
-      end: () => undefined,
+      end: () => void (ended = true),
     };
   }
 

@@ -39,11 +39,19 @@ export class RedisContentStage implements ContentStage {
   part(): { write(bytes: Buffer): void; end(): void } {
     this.endPart();
     this.current = 0;
-    return { write: (b) => this.write(b), end: () => this.endPart() };
+    // Each writer is its part's only: once the next part is started, the old writer may not write into it.
+    const n = this.lengths.length;
+    const open = () => this.current >= 0 && this.lengths.length === n;
+    return {
+      write: (b) => {
+        if (!open()) throw new Error(`stage of ${this.messageId}: write to part ${n} after it ended`);
+        this.write(b);
+      },
+      end: () => open() && this.endPart(),
+    };
   }
 
   private write(b: Buffer): void {
-    if (this.current < 0) throw new Error('stage: write outside a part');
     this.current += b.length;
     this.bytes += b.length;
     this.copy(b);
