@@ -172,16 +172,40 @@ t.test('status codes of the SubmitReq checks', async (t) => {
   s = await status(SUBMIT(`${SENDER}${TO('16172383232')}<ExpiryDate>2001-01-01T00:00:00Z</ExpiryDate>`));
   t.equal(s.code, '4004', 'expiry in the past: 4004 Validation error');
   s = await status('<not-xml');
-  t.match(s.code, /^(2007|4004)$/, 'not XML');
+  t.equal(s.code, '4004', 'not XML: 4004 (the SOAP structure could not be parsed; errors.ts)');
   t.match(s.body, /RSErrorRsp/);
   s = await status(SUBMIT(`${SENDER}`));
-  t.match(s.code, /^(2007|4004)$/, 'no Recipients');
+  t.equal(s.code, '4004', 'no Recipients: 4004 (a mandatory element is missing)');
+  t.match(s.text, /Recipients/);
+  s = await status(SUBMIT(`${SENDER}${TO('16172383232')}<DeliveryReport>maybe</DeliveryReport>`));
+  t.equal(s.code, '2007', 'a value of the wrong form: 2007 Message format corrupt');
+  t.match(s.text, /DeliveryReport/);
+  s = await status(SUBMIT(`${SENDER}${TO('16172383232')}`).replace('<MM7Version>6.8.0</MM7Version>', '<MM7Version>9.1.0</MM7Version>'));
+  t.equal(s.code, '4002', 'an MM7Version outside 5.x.y / 6.x.y: 4002 Unsupported version');
+  s = await status(SUBMIT(`${SENDER}${TO('16172383232')}`, 'tx-ns', 'urn:example:not-mm7'));
+  t.equal(s.code, '4002', 'a namespace that is not an MM7 schema: 4002');
   s = await status(SUBMIT(`${SENDER}${TO('16172383232')}`, 'tx-5', 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-5-MM7-1-2'));
   t.equal(s.code, '1000', 'a REL-5 namespace is accepted');
   t.match(s.body, /REL-5-MM7-1-2/, 'and answered in it');
   const text = await metrics.registry.metrics();
   t.match(text, /mmsc_mm7_requests_total\{operation="SubmitReq",status="1000",service="mmsc"\} 2/);
   t.match(text, /mmsc_mm7_requests_total\{operation="SubmitReq",status="2001",service="mmsc"\} 1/);
+});
+
+t.test("over the VASP's submission rate: 4006, with the wait in the StatusText", async (t) => {
+  const { url, queue } = await start(t, {
+    vasps: [...VASPS, vasp({ id: 'slow', username: 'slow', password: 'pw-slow', senders: ['111122'], rate: 1, burst: 1 })],
+  });
+  const headers = { 'content-type': 'text/xml; charset=utf-8', authorization: basic('slow', 'pw-slow') };
+  const xml = SUBMIT(`<SenderIdentification><VASPID>slow</VASPID><SenderAddress><ShortCode>111122</ShortCode></SenderAddress></SenderIdentification>${TO('16172383232')}`);
+  const first = await post(url, xml, headers);
+  t.equal(field(first.body, 'StatusCode'), '1000', 'the first of a burst of 1');
+  const second = await post(url, xml, headers);
+  t.equal(second.status, 200, 'SOAP, HTTP 200');
+  t.equal(field(second.body, 'StatusCode'), '4006', 'the second at once: 4006 Service unavailable');
+  t.match(field(second.body, 'StatusText'), /throughput limit of VASP slow reached: retry in \d+ ms/);
+  t.equal(field(second.body, 'MessageID'), undefined, 'no MessageID');
+  t.equal((await queue.stats()).waiting, 1, 'only the first was queued');
 });
 
 t.test('size limits: the VASP limit answers 2004, the body limit cuts the upload', async (t) => {
