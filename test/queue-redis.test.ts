@@ -1,7 +1,7 @@
 // The shared queue/throttle behaviour suite against the Redis backend. Never skipped: without REDIS_URL or a
 // redis-server on PATH, redisUrl() fails the run.
 import { Redis } from 'ioredis';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createRedisStore } from '../src/store/redis/index.js';
 import { makeMessage, queueSuite } from './queue-behaviour.js';
 import { redisUrl, testPrefix } from './helpers/redis.js';
@@ -42,7 +42,8 @@ queueSuite(t, 'redis', async (opts) => {
   };
 });
 
-t.test('redis: a stage whose slices did not all land is refused by the enqueue script (its size is checked)', async (t) => {
+/** A Redis store of its own for one test (its keys and connection go at the end). */
+function ownStore(t: Test) {
   const redis = new Redis(url);
   const prefix = testPrefix();
   const store = createRedisStore({ redis, prefix });
@@ -52,12 +53,29 @@ t.test('redis: a stage whose slices did not all land is refused by the enqueue s
     await dropKeys(prefix);
     await redis.quit().catch(() => {});
   });
+  return { redis, prefix, store };
+}
+
+/** Every key matching `pattern` (a whole SCAN: the server may hold other tests' keys). */
+async function keysMatching(redis: Redis, pattern: string): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    out.push(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return out;
+}
+
+t.test('redis: a stage whose slices did not all land is refused by the enqueue script (its size is checked)', async (t) => {
+  const { redis, prefix, store } = ownStore(t);
   const stage = store.queue.stage('lost', 60_000);
   const part = stage.part();
   part.write(Buffer.alloc(150_000, 7)); // two full slices go out now, the rest with the enqueue
   part.end();
   await stage.drain();
-  const [, keys] = await redis.scan('0', 'MATCH', `*${prefix}*c:lost`, 'COUNT', 1000);
+  const keys = await keysMatching(redis, `*${prefix}*c:lost`);
   t.equal(keys.length, 1, 'the stage key exists');
   // An APPEND lost (as if Redis had refused it): the key keeps only its first slice.
   const first = await redis.getrangeBuffer(keys[0] as string, 0, 65_535);
@@ -68,16 +86,8 @@ t.test('redis: a stage whose slices did not all land is refused by the enqueue s
 });
 
 t.test('redis: a replacement stage is renamed over the content, which keeps the message lifetime; nothing is left behind', async (t) => {
-  const redis = new Redis(url);
-  const prefix = testPrefix();
-  const store = createRedisStore({ redis, prefix });
-  t.teardown(async () => {
-    await store.queue.close().catch(() => {});
-    await store.throttle.close().catch(() => {});
-    await dropKeys(prefix);
-    await redis.quit().catch(() => {});
-  });
-  const keysOf = async (pattern: string) => (await redis.scan('0', 'MATCH', `*${prefix}*${pattern}`, 'COUNT', 10_000))[1];
+  const { redis, prefix, store } = ownStore(t);
+  const keysOf = (pattern: string) => keysMatching(redis, `*${prefix}*${pattern}`);
   await store.queue.enqueue(makeMessage('rn', ['+15550000002']), [Buffer.from('old')], ['mm4:carrier']);
   const [contentKey] = await keysOf('c:rn');
   const before = await redis.pttl(contentKey as string);
