@@ -116,6 +116,29 @@ t.test('A sends to B: notification pushed, B retrieves and acknowledges, A gets 
   t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_mm1_requests_total'), /pdu="m-send-req",status="Ok"[^\n]* 1/);
 });
 
+t.test('a recipient that sends X-Mms-Report-Allowed: No gets its copy, and the originator no delivery report about it', async (t) => {
+  const { smsc, gw, mm1Url, a, b } = await setup(t);
+  const C = '+15550000003';
+  const c = new Handset(C, mm1Url);
+  const sent = await a.post(sendReq([B, C]));
+  const messageId = sent.pdu?.messageId as string;
+  t.ok(messageId, 'accepted');
+  const [nb] = await until('the notification pushed to B', pushed(b, smsc, 'm-notification-ind'));
+  const [nc] = await until('the notification pushed to C', pushed(c, smsc, 'm-notification-ind'));
+  const rb = (await b.retrieve(nb!.contentLocation)).pdu!;
+  const rc = (await c.retrieve(nc!.contentLocation)).pdu!;
+  // B first, with Report-Allowed: No (OMA-TS-MMS_ENC §6.4); then C, without the field (default Yes).
+  t.equal((await b.post({ messageType: 'm-acknowledge-ind', transactionId: rb.transactionId!, mmsVersion: '1.2', reportAllowed: 'No' })).status, 204);
+  t.equal((await c.post({ messageType: 'm-acknowledge-ind', transactionId: rc.transactionId!, mmsVersion: '1.2' })).status, 204);
+  t.same(await gw.store.queue.states(messageId), ['delivered', 'delivered'], 'both copies are delivered');
+  const [d] = await until('the m-delivery-ind about C pushed to A', pushed(a, smsc, 'm-delivery-ind'));
+  t.same(d!.to, [`${C}/TYPE=PLMN`], 'the report is about C');
+  await new Promise((r) => setTimeout(r, 500)); // B's event came first: had it made a report, it would be here
+  t.equal(pushed(a, smsc, 'm-delivery-ind')()?.length, 1, 'no report about B');
+  const history = await gw.store.queue.history(messageId, 0);
+  t.match(history.at(-1)?.detail, /Report-Allowed: No/, "B's history says why no report went");
+});
+
 t.test('read report: B reads, A gets m-read-orig-ind; rejection: A gets m-delivery-ind Rejected', async (t) => {
   const { smsc, gw, a, b } = await setup(t);
   const sent = await a.post(sendReq([B], { readReport: 'Yes', transactionId: 'tx-rr' }));

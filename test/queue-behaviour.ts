@@ -421,6 +421,23 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     t.equal((await queue.history('cq', 0)).length, 2);
   });
 
+  t.test(`${name}: complete with report false (the recipient allows no delivery report) emits no final event`, async (t) => {
+    const { queue, clock } = await setup(t);
+    // makeMessage asks for a delivery report.
+    await queue.enqueue(makeMessage('cn', ['+1555000001', '+1555000002']), content(), ['P', 'P']);
+    clock.now = T0 + 1000;
+    t.equal(await queue.complete('cn', 0, 'delivered', 'acknowledged, Report-Allowed No', { report: false }), 'completed');
+    t.equal(await queue.complete('cn', 1, 'delivered', 'acknowledged', { report: true }), 'completed');
+    t.strictSame(await queue.states('cn'), ['delivered', 'delivered'], 'both end delivered');
+    t.strictSame(await queue.history('cn', 0), [
+      { at: T0, state: 'queued', attempt: 0 },
+      { at: T0 + 1000, state: 'delivered', attempt: 0, detail: 'acknowledged, Report-Allowed No' },
+    ], 'the history records the end as usual');
+    t.strictSame(finals(await queue.finalEvents(10)), [
+      { messageId: 'cn', recipientIndex: 1, state: 'delivered', attempt: 0, detail: 'acknowledged' },
+    ], 'only the recipient that allows reports has a final event');
+  });
+
   t.test(`${name}: complete ends a retrying or deferred recipient; it is never handed out again`, async (t) => {
     const { queue, clock } = await setup(t);
     await queue.enqueue(makeMessage('cr', ['+1555000001', '+1555000002']), content(), ['P', 'Q']);

@@ -102,9 +102,9 @@ export class Mm1Server {
       case 'm-send-req':
         return this.send(pdu, subscriber, res);
       case 'm-notifyresp-ind':
-        return this.notifyResp(pdu.transactionId, pdu.status, subscriber, res);
+        return this.notifyResp(pdu.transactionId, pdu.status, reportAllowed(pdu), subscriber, res);
       case 'm-acknowledge-ind':
-        return this.acknowledge(pdu.transactionId, subscriber, res);
+        return this.acknowledge(pdu.transactionId, reportAllowed(pdu), subscriber, res);
       case 'm-read-rec-ind':
         return this.readRec(pdu.messageId, pdu.readStatus, subscriber, res);
       default: {
@@ -199,19 +199,19 @@ export class Mm1Server {
   }
 
   /** m-notifyresp-ind (§6.2): the handset's answer to a notification (immediate retrieval, or deferred, rejected...). */
-  private async notifyResp(transactionId: string, status: MmsPdu['status'], subscriber: string, res: ServerResponse): Promise<void> {
+  private async notifyResp(transactionId: string, status: MmsPdu['status'], report: boolean, subscriber: string, res: ServerResponse): Promise<void> {
     const copy = await this.copyFor(transactionId, subscriber, res, 'm-notifyresp-ind');
     if (!copy) return;
     const { messageId, recipientIndex } = copy;
     switch (status) {
       case 'Retrieved':
-        await this.complete(messageId, recipientIndex, 'delivered', 'retrieved (m-notifyresp-ind Retrieved)');
+        await this.complete(messageId, recipientIndex, 'delivered', 'retrieved (m-notifyresp-ind Retrieved)', report);
         break;
       case 'Rejected':
-        await this.complete(messageId, recipientIndex, 'rejected', 'rejected by the recipient (m-notifyresp-ind Rejected)');
+        await this.complete(messageId, recipientIndex, 'rejected', 'rejected by the recipient (m-notifyresp-ind Rejected)', report);
         break;
       case 'Unrecognised':
-        await this.complete(messageId, recipientIndex, 'rejected', 'notification not recognised by the handset (m-notifyresp-ind Unrecognised)');
+        await this.complete(messageId, recipientIndex, 'rejected', 'notification not recognised by the handset (m-notifyresp-ind Unrecognised)', report);
         break;
       default:
         // Deferred (§7.3.54): the user retrieves later; the job waits (and is re-notified) as before.
@@ -221,10 +221,10 @@ export class Mm1Server {
   }
 
   /** m-acknowledge-ind (§6.4): the handset has the message; the copy is done. */
-  private async acknowledge(transactionId: string, subscriber: string, res: ServerResponse): Promise<void> {
+  private async acknowledge(transactionId: string, report: boolean, subscriber: string, res: ServerResponse): Promise<void> {
     const copy = await this.copyFor(transactionId, subscriber, res, 'm-acknowledge-ind');
     if (!copy) return;
-    await this.complete(copy.messageId, copy.recipientIndex, 'delivered', 'retrieved and acknowledged (m-acknowledge-ind)');
+    await this.complete(copy.messageId, copy.recipientIndex, 'delivered', 'retrieved and acknowledged (m-acknowledge-ind)', report);
     this.empty(res, 'm-acknowledge-ind');
   }
 
@@ -248,10 +248,11 @@ export class Mm1Server {
     return target;
   }
 
-  private async complete(messageId: string, recipientIndex: number, state: 'delivered' | 'rejected', detail: string): Promise<void> {
-    const r = await this.o.queue.complete(messageId, recipientIndex, state, detail);
+  /** Ends the copy; `report` false: the recipient allows no delivery report to the originator (reportAllowed). */
+  private async complete(messageId: string, recipientIndex: number, state: 'delivered' | 'rejected', detail: string, report: boolean): Promise<void> {
+    const r = await this.o.queue.complete(messageId, recipientIndex, state, report ? detail : `${detail}; no delivery report (Report-Allowed: No)`, { report });
     if (r === 'completed') this.o.onFinal?.();
-    this.o.log.info({ messageId, recipient: recipientIndex, state, result: r }, detail);
+    this.o.log.info({ messageId, recipient: recipientIndex, state, result: r, report }, detail);
   }
 
   /** m-read-rec-ind (§6.7.1): the recipient read the message (or deleted it unread); a read report goes back. */
@@ -327,4 +328,12 @@ function salvageVersion(b: Buffer): string | undefined {
   if (at < 0 || at > 120 || at + 1 >= b.length) return undefined;
   const v = b[at + 1]!;
   return v >= 0x80 ? `${(v & 0x70) >> 4}.${v & 0x0f}` : undefined;
+}
+
+/**
+ * OMA-TS-MMS_ENC §6.2, §6.4: the handset's X-Mms-Report-Allowed in m-notifyresp-ind / m-acknowledge-ind says
+ * whether the recipient lets the originator have a delivery report; absent means Yes.
+ */
+function reportAllowed(pdu: MmsPdu): boolean {
+  return pdu.reportAllowed !== 'No';
 }

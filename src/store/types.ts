@@ -86,8 +86,16 @@ export interface Queue {
    * ends in `state` with `detail`, its final event is emitted as for any other end, and a lease held on it
    * is voided (that worker's later ack/retry/extend gets LeaseLostError). 'already-final' when the recipient
    * had already ended (nothing changes), 'unknown' for an unknown message or recipient index.
+   * `report: false`: the recipient does not allow a delivery report (MM1 X-Mms-Report-Allowed: No), so no
+   * final event is emitted for it even if the message asked for reports; its history records the end as usual.
    */
-  complete(messageId: string, recipientIndex: number, state: 'delivered' | 'rejected', detail: string): Promise<'completed' | 'already-final' | 'unknown'>;
+  complete(
+    messageId: string,
+    recipientIndex: number,
+    state: 'delivered' | 'rejected',
+    detail: string,
+    options?: { report?: boolean },
+  ): Promise<'completed' | 'already-final' | 'unknown'>;
 
   /**
    * Final states (delivered, rejected, failed, expired, cancelled) of recipients whose message asked for a

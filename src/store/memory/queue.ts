@@ -315,7 +315,13 @@ export class MemoryQueue implements Queue {
     return true;
   }
 
-  async complete(messageId: string, recipientIndex: number, state: 'delivered' | 'rejected', detail: string): Promise<'completed' | 'already-final' | 'unknown'> {
+  async complete(
+    messageId: string,
+    recipientIndex: number,
+    state: 'delivered' | 'rejected',
+    detail: string,
+    options: { report?: boolean } = {},
+  ): Promise<'completed' | 'already-final' | 'unknown'> {
     const now = this.begin();
     if (state !== 'delivered' && state !== 'rejected') throw new Error(`complete: bad state ${String(state)}`);
     const job = this.messages.get(messageId)?.jobs[recipientIndex];
@@ -323,7 +329,7 @@ export class MemoryQueue implements Queue {
     if (TERMINAL_STATES.has(job.state)) return 'already-final';
     // finish() clears the lease token (a holder's settle calls then fail in held()) and bumps the
     // generation, so the job's ready-heap and lease-heap entries go stale.
-    this.finish(job, now, state, detail);
+    this.finish(job, now, state, detail, options.report !== false);
     return 'completed';
   }
 
@@ -517,11 +523,11 @@ export class MemoryQueue implements Queue {
     job.history.push(event);
   }
 
-  private finish(job: JobRecord, now: number, state: RecipientState, detail?: string): void {
+  private finish(job: JobRecord, now: number, state: RecipientState, detail?: string, report = true): void {
     this.release(job);
     this.record(job, now, state, detail);
     const m = job.msg.message;
-    if (m.deliveryReport || m.readReport) {
+    if (report && (m.deliveryReport || m.readReport)) {
       const event: FinalEvent = { id: String(++this.finalSeq), messageId: m.id, recipientIndex: job.index, state, attempt: job.attempt };
       if (detail !== undefined && detail !== '') event.detail = detail;
       this.finals.set(event.id, { event, handedUntil: 0 });

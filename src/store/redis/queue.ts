@@ -286,13 +286,19 @@ export class RedisQueue implements Queue {
     return (await this.noteScript([`${p}m:${messageId}`], [recipientIndex, this.opts.now(), oneLine(detail)])) === 1;
   }
 
-  async complete(messageId: string, recipientIndex: number, state: 'delivered' | 'rejected', detail: string): Promise<'completed' | 'already-final' | 'unknown'> {
+  async complete(
+    messageId: string,
+    recipientIndex: number,
+    state: 'delivered' | 'rejected',
+    detail: string,
+    options: { report?: boolean } = {},
+  ): Promise<'completed' | 'already-final' | 'unknown'> {
     this.check();
     if (state !== 'delivered' && state !== 'rejected') throw new Error(`complete: bad state ${String(state)}`);
     // Only a whole index names a recipient field (s<i>); anything else is no recipient, without a round trip.
     if (!Number.isInteger(recipientIndex) || recipientIndex < 0) return 'unknown';
     const p = this.keys.shard(this.keys.shardOf(messageId));
-    const args: ScriptArg[] = [p, messageId, recipientIndex, state, oneLine(detail), this.opts.now(), this.opts.retentionMs, EVENTS_MAX];
+    const args: ScriptArg[] = [p, messageId, recipientIndex, state, oneLine(detail), this.opts.now(), this.opts.retentionMs, EVENTS_MAX, options.report === false ? 0 : 1];
     return (await this.completeScript(this.shardKeys(p), args)) as 'completed' | 'already-final' | 'unknown';
   }
 

@@ -5,6 +5,7 @@
   KEYS[1] peer schedule P:{sN}:peers   KEYS[2] leases P:{sN}:leased   KEYS[3] expiry index P:{sN}:exp
   ARGV[1] shard key prefix   ARGV[2] message id   ARGV[3] recipient index   ARGV[4] state (delivered |
   rejected)   ARGV[5] detail   ARGV[6] now   ARGV[7] retention ms   ARGV[8] events stream max length
+  ARGV[9] 0: the recipient allows no delivery report (no final event, whatever the message asked), else 1
   Returns 'completed', 'already-final' (nothing changed) or 'unknown' (no such message or recipient).
 ]]
 local p, id, i, state, detail = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -19,5 +20,6 @@ local job = id .. '/' .. i
 redis.call('ZREM', KEYS[2], job)
 redis.call('ZREM', p .. 'r:' .. st[2], job)
 reschedule(p, KEYS[1], st[2])
-finish(p, KEYS[3], id, i, now, state, tonumber(st[3]), detail, st[4], st[5], st[6], retention, evmax)
+local dr = ARGV[9] == '0' and '0' or st[5]
+finish(p, KEYS[3], id, i, now, state, tonumber(st[3]), detail, st[4], dr, st[6], retention, evmax)
 return 'completed'
