@@ -3,9 +3,10 @@
  * keeps the binds up (enquire_link, reconnect with backoff), sends submit_sm within a window, and turns
  * deliver_sm into 'receipt' and 'mo' events.
  *
- * Layers, bottom up: framing (PduReader), the parameter tables and codecs (node-smpp's PDU encodes every
- * PDU we send and decodes responses; deliver_sm is read here, because node-smpp decodes short_message to
- * text by data_coding and the raw octets are not recoverable from that), one Session per TCP connection
+ * Layers, bottom up: framing (PduReader, protocols/smpp), the parameter tables and codecs (node-smpp's PDU
+ * encodes every PDU we send and decodes responses; deliver_sm is read by protocols/smpp, because node-smpp
+ * decodes short_message to text by data_coding and the raw octets are not recoverable from that), one
+ * Session per TCP connection
  * (sequence numbers, pending requests with a timer each, all failed when the connection drops), and the
  * SmppClient (window, waiters, events, metrics).
  *
@@ -18,9 +19,12 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import smpp from 'smpp';
 import type { Metrics } from '../ops/metrics.js';
+import { headerOf, isDeliveryReceipt, parseReceipt, PduReader, readDeliverSm, type DeliverSm, type Header, type Receipt } from '../../protocols/smpp/index.js';
 import { ESME_STATUS, SmppError, THROTTLE_STATUSES, statusHex, statusName } from './errors.js';
 
 export { SmppError, type SmppErrorCode } from './errors.js';
+// The codecs the client's events carry, for its users.
+export { isDeliveryReceipt, parseReceipt, PduReader, readDeliverSm, receiptFields, type DeliverSm, type Receipt } from '../../protocols/smpp/index.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // The API.
@@ -75,37 +79,6 @@ export interface SubmitSm {
 
 export interface SubmitResult {
   messageId: string;
-}
-
-/** A deliver_sm (SMPP 3.4 §4.6.1) as received: octets untouched. */
-export interface DeliverSm {
-  sourceAddr: string;
-  sourceAddrTon: number;
-  sourceAddrNpi: number;
-  destinationAddr: string;
-  esmClass: number;
-  dataCoding: number;
-  shortMessage: Buffer;
-  messagePayload?: Buffer;
-  /** receipted_message_id TLV (0x001E), as sent. */
-  receiptedMessageId?: string;
-  /** message_state TLV (0x0427). */
-  messageState?: number;
-}
-
-/**
- * An SMSC delivery receipt. `messageId` is the submit_sm_resp message id the SMSC refers to, as it wrote it
- * (trimmed, never converted between hex and decimal); `state` the Appendix B stat value (from the
- * message_state TLV when present, else the text's stat:, as written, e.g. 'DELIVRD'; 'UNKNOWN' when neither).
- */
-export interface Receipt {
-  messageId: string;
-  state: 'DELIVRD' | 'EXPIRED' | 'DELETED' | 'UNDELIV' | 'ACCEPTD' | 'UNKNOWN' | 'REJECTD' | 'ENROUTE' | (string & {});
-  /** The text's err: field, as written. */
-  error?: string;
-  /** The text's done date: field (YYMMDDhhmm), as written. */
-  doneAt?: string;
-  raw: DeliverSm;
 }
 
 type BindMode = NonNullable<SmppClientOptions['bindMode']>;
@@ -165,204 +138,13 @@ const commandLabel = (id: number): string => COMMAND_NAMES.get(id) ?? 'unknown';
 
 const isResponseId = (id: number): boolean => id >= 0x80000000;
 
-/** SMPP 3.4 §5.2.12 esm_class bits 5-2 (message type) of a deliver_sm; 0x04 = SMSC Delivery Receipt. */
-const ESM_TYPE_MASK = 0x3c;
-const ESM_SMSC_DELIVERY_RECEIPT = 0x04;
-
-/** SMPP 3.4 §5.3.2 TLV tags read from deliver_sm. */
-const TLV = {
-  receipted_message_id: 0x001e, // §5.3.2.12, C-Octet String
-  message_payload: 0x0424, // §5.3.2.32, Octet String
-  message_state: 0x0427, // §5.3.2.35, Integer(1)
-} as const;
-
-/** SMPP 3.4 §5.2.28 message_state values, written as the Appendix B stat: abbreviations (0 and 9 are v5.0). */
-const MESSAGE_STATE: Readonly<Record<number, Receipt['state']>> = {
-  0: 'SCHEDULED',
-  1: 'ENROUTE',
-  2: 'DELIVRD',
-  3: 'EXPIRED',
-  4: 'DELETED',
-  5: 'UNDELIV',
-  6: 'ACCEPTD',
-  7: 'UNKNOWN',
-  8: 'REJECTD',
-  9: 'SKIPPED',
-};
-
 /** interface_version sent in binds (§5.2.4): 3.4. */
 const INTERFACE_VERSION_34 = 0x34;
-
-/** Largest command_length accepted: a 64 KB message_payload and the rest of a PDU. Beyond, the stream is garbage. */
-const MAX_PDU_LENGTH = 0x10000 + 0x200;
 
 const EMPTY = Buffer.alloc(0);
 
 // ---------------------------------------------------------------------------------------------------------
-// Framing and codecs.
-
-/**
- * SMPP framing (§3.2): a PDU is command_length (4 octets, counting itself), then command_id, command_status,
- * sequence_number (4 octets each) and the body. Cuts a TCP byte stream into whole PDUs.
- */
-export class PduReader {
-  private rest: Buffer = EMPTY;
-
-  /** Adds received octets; returns the whole PDUs. Throws on a command_length out of [16, MAX]: the stream cannot be resynchronised. */
-  push(chunk: Buffer): Buffer[] {
-    const buf = this.rest.length === 0 ? chunk : Buffer.concat([this.rest, chunk]);
-    const pdus: Buffer[] = [];
-    let off = 0;
-    while (buf.length - off >= 4) {
-      const length = buf.readUInt32BE(off);
-      if (length < 16 || length > MAX_PDU_LENGTH) throw new RangeError(`command_length ${length} out of range`);
-      if (buf.length - off < length) break;
-      pdus.push(buf.subarray(off, off + length));
-      off += length;
-    }
-    this.rest = off === buf.length ? EMPTY : buf.subarray(off);
-    return pdus;
-  }
-}
-
-interface Header {
-  commandId: number;
-  status: number;
-  seq: number;
-}
-
-const headerOf = (pdu: Buffer): Header => ({ commandId: pdu.readUInt32BE(4), status: pdu.readUInt32BE(8), seq: pdu.readUInt32BE(12) });
-
-/** A bounds-checked cursor over a PDU body. */
-class BodyCursor {
-  constructor(
-    private readonly buf: Buffer,
-    public off: number,
-  ) {}
-
-  get left(): number {
-    return this.buf.length - this.off;
-  }
-
-  u8(): number {
-    if (this.off >= this.buf.length) throw new RangeError('PDU body truncated');
-    return this.buf[this.off++]!;
-  }
-
-  u16(): number {
-    if (this.off + 2 > this.buf.length) throw new RangeError('PDU body truncated');
-    const v = this.buf.readUInt16BE(this.off);
-    this.off += 2;
-    return v;
-  }
-
-  /** C-Octet String (§3.1): octets up to a NUL, read as ASCII (latin1: one char per octet). */
-  cstring(): string {
-    const end = this.buf.indexOf(0, this.off);
-    if (end < 0) throw new RangeError('C-Octet String without its NUL');
-    const s = this.buf.toString('latin1', this.off, end);
-    this.off = end + 1;
-    return s;
-  }
-
-  /** n octets, copied (the PDU may be a view on a larger socket chunk). */
-  octets(n: number): Buffer {
-    if (this.off + n > this.buf.length) throw new RangeError('PDU body truncated');
-    const b = Buffer.from(this.buf.subarray(this.off, this.off + n));
-    this.off += n;
-    return b;
-  }
-}
-
-/**
- * deliver_sm body (§4.6.1), octets untouched:
- *   service_type Cstr, source_addr_ton u8, source_addr_npi u8, source_addr Cstr, dest_addr_ton u8,
- *   dest_addr_npi u8, destination_addr Cstr, esm_class u8, protocol_id u8, priority_flag u8,
- *   schedule_delivery_time Cstr, validity_period Cstr, registered_delivery u8, replace_if_present_flag u8,
- *   data_coding u8, sm_default_msg_id u8, sm_length u8, short_message sm_length octets,
- *   then TLVs: tag u16, length u16, value (§3.1, §5.3).
- * Throws a RangeError on a truncated body.
- */
-export function readDeliverSm(pdu: Buffer): DeliverSm {
-  const c = new BodyCursor(pdu, 16);
-  c.cstring(); // service_type
-  const sourceAddrTon = c.u8();
-  const sourceAddrNpi = c.u8();
-  const sourceAddr = c.cstring();
-  c.u8(); // dest_addr_ton
-  c.u8(); // dest_addr_npi
-  const destinationAddr = c.cstring();
-  const esmClass = c.u8();
-  c.u8(); // protocol_id
-  c.u8(); // priority_flag
-  c.cstring(); // schedule_delivery_time
-  c.cstring(); // validity_period
-  c.u8(); // registered_delivery
-  c.u8(); // replace_if_present_flag
-  const dataCoding = c.u8();
-  c.u8(); // sm_default_msg_id
-  const shortMessage = c.octets(c.u8());
-  const d: DeliverSm = { sourceAddr, sourceAddrTon, sourceAddrNpi, destinationAddr, esmClass, dataCoding, shortMessage };
-  while (c.left >= 4) {
-    const tag = c.u16();
-    const value = c.octets(c.u16());
-    if (tag === TLV.message_payload) d.messagePayload = value;
-    else if (tag === TLV.receipted_message_id) d.receiptedMessageId = cstringValue(value);
-    else if (tag === TLV.message_state && value.length === 1) d.messageState = value[0]!;
-  }
-  return d;
-}
-
-const cstringValue = (b: Buffer): string => {
-  const nul = b.indexOf(0);
-  return b.toString('latin1', 0, nul < 0 ? b.length : nul);
-};
-
-/** Whether a deliver_sm is an SMSC delivery receipt: esm_class message type (bits 5-2) = 0001. */
-export const isDeliveryReceipt = (d: DeliverSm): boolean => (d.esmClass & ESM_TYPE_MASK) === ESM_SMSC_DELIVERY_RECEIPT;
-
-/**
- * The fields of a receipt's text (SMPP 3.4 Appendix B, a de-facto format):
- *   id:IIIIIIIIII sub:SSS dlvrd:DDD submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DDDDDDD err:E text:...
- * Liberal: field names in any case, `submit_date`/`done_date` spellings, any field missing or in another
- * order, spaces around the colon. Each value runs to the next field name; `text:` to the end (it may contain
- * anything). Values are trimmed and otherwise kept as written. Keys: id, sub, dlvrd, submit date, done date,
- * stat, err, text.
- */
-export function receiptFields(text: string): Record<string, string> {
-  const fields: Record<string, string> = {};
-  const names = /(?:^|\s)(id|sub|dlvrd|submit[ _]?date|done[ _]?date|stat|err|text)\s*:/gi;
-  let prev: { key: string; end: number } | undefined;
-  for (let m = names.exec(text); m !== null; m = names.exec(text)) {
-    if (prev) fields[prev.key] ??= text.slice(prev.end, m.index).trim();
-    prev = { key: m[1]!.toLowerCase().replace(/[ _]?date$/, ' date'), end: m.index + m[0].length };
-    if (prev.key === 'text') break;
-  }
-  if (prev) fields[prev.key] ??= text.slice(prev.end).trim();
-  return fields;
-}
-
-/** The text of a short_message or message_payload: UCS2 (data_coding 0x08) as UTF-16BE, anything else one char per octet. */
-function textOf(octets: Buffer, dataCoding: number): string {
-  if (dataCoding === 0x08 && octets.length % 2 === 0) return Buffer.from(octets).swap16().toString('utf16le');
-  return octets.toString('latin1');
-}
-
-/**
- * Reads a delivery receipt: the id from the receipted_message_id TLV if present, else the text's id:; the
- * state from the message_state TLV if present, else the text's stat:. Undefined when no id is found.
- */
-export function parseReceipt(d: DeliverSm): Receipt | undefined {
-  const octets = d.shortMessage.length === 0 && d.messagePayload ? d.messagePayload : d.shortMessage;
-  const f = receiptFields(textOf(octets, d.dataCoding));
-  const messageId = d.receiptedMessageId?.trim() || f.id;
-  if (!messageId) return undefined;
-  const state = (d.messageState !== undefined ? MESSAGE_STATE[d.messageState] : undefined) ?? (f.stat || 'UNKNOWN');
-  const r: Receipt = { messageId, state, raw: d };
-  if (f.err) r.error = f.err;
-  if (f['done date']) r.doneAt = f['done date'];
-  return r;
-}
+// Submit parameters (framing, deliver_sm and receipts are pure codecs: protocols/smpp).
 
 /** Why a submit is refused before it is sent (what the SMSC would answer), or undefined. */
 function invalidSubmit(sm: SubmitSm): SmppError | undefined {
