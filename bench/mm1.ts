@@ -149,6 +149,8 @@ function gatewayConfig(o: ServerOptions) {
       publicUrl: PUBLIC_URL,
       tokenSecret: SECRET,
       localPrefixes: ['+1555'],
+      // The bench's 16 senders stand for many subscribers: the per-subscriber submission limit is off.
+      submitRate: 0,
       ...(o.pushRate !== undefined ? { pushRate: o.pushRate, pushMaxInFlight: Math.max(100, Math.ceil(2 * o.pushRate)) } : {}),
     },
     smpp: { smscs: [{ id: 'sim', host: '127.0.0.1', port: o.smscPort, systemId: SMSC_ID, password: SMSC_PASSWORD, sourceAddr: '6000', window: 50 }] },

@@ -118,6 +118,7 @@ export class Gateway {
       this.mm1 = new Mm1Server({
         config: config.mm1,
         queue: this.store.queue,
+        throttle: this.store.throttle,
         router: this.router,
         reports,
         tokens: this.tokens,

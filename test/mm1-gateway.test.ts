@@ -393,3 +393,16 @@ t.test('a handset message to a VASP short code goes out as MM7 DeliverReq', asyn
   t.ok(xml.includes(IMAGE.toString('latin1')) || xml.replace(/\r?\n/g, '').includes(b64), 'the image as an attachment (binary or base64)');
   await until('delivered', async () => (await gw.store.queue.states(sent.pdu?.messageId as string))?.[0] === 'delivered');
 });
+
+t.test("a subscriber over its submission limit gets Error-transient-failure; another subscriber is not held back", async (t) => {
+  const { a, b } = await setup(t, { submitRate: 0.01, submitBurst: 3, submitMaxInFlight: 2 });
+  const statuses: unknown[] = [];
+  for (let i = 0; i < 5; i++) statuses.push((await a.post(sendReq([B], { transactionId: `tx-flood-${i}` }))).pdu?.responseStatus);
+  t.same(statuses, ['Ok', 'Ok', 'Ok', 'Error-transient-failure', 'Error-transient-failure'], 'the burst of 3, then refused');
+  const refused = await a.post(sendReq([B], { transactionId: 'tx-flood-5' }));
+  t.equal(refused.pdu?.transactionId, 'tx-flood-5', 'the refusal names the transaction');
+  t.match(refused.pdu?.responseText, /too many messages from this subscriber; retry in \d+ s/);
+  const old = await a.post({ ...sendReq([B], { transactionId: 'tx-flood-10' }), mmsVersion: '1.0' });
+  t.equal(old.pdu?.responseStatus, 'Error-network-problem', 'an MMS 1.0 handset gets the 1.0 code it retries on');
+  t.equal((await b.post(sendReq([A], { transactionId: 'tx-b' }))).pdu?.responseStatus, 'Ok', 'B has its own limit');
+});

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { decodePdu, encodePdu, PduError, type MmsPdu, type RetrieveStatus, type SendConf } from '../../protocols/mms/index.js';
 import { TERMINAL_STATES, type CoreMessage } from '../core/message.js';
@@ -8,7 +9,7 @@ import type { Mm1Config } from '../ops/config.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { Queue } from '../store/types.js';
+import type { Queue, Throttle } from '../store/types.js';
 import { adaptFor } from './adapt.js';
 import type { NumberPlan } from './numbers.js';
 import { MMS_VERSION, retrieveConfFor } from './pdus.js';
@@ -22,6 +23,8 @@ export const MMS_MEDIA_TYPE = 'application/vnd.wap.mms-message';
 export interface Mm1ServerOptions {
   config: Mm1Config;
   queue: Queue;
+  /** Per-subscriber submission limits (mm1.submitRate...), shared by every instance. */
+  throttle: Throttle;
   router: Router;
   reports: ReportGenerator;
   tokens: Tokens;
@@ -117,9 +120,46 @@ export class Mm1Server {
   // -- m-send-req --------------------------------------------------------------------------------------------
 
   private async send(pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>, sender: string, res: ServerResponse): Promise<void> {
+    const log = this.o.log.child({ subscriber: sender });
+    const slot = await this.submitSlot(pdu, sender, res, log);
+    if (slot === undefined) return; // answered
+    try {
+      await this.store(pdu, sender, res, log);
+    } finally {
+      if (slot) await this.o.throttle.release(slot.peer, slot.lease).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A slot of the subscriber's submission limit (token bucket and in-flight cap, as for a VASP): null when
+   * there is no limit, undefined when the request was answered (over the limit, or the store unreachable).
+   */
+  private async submitSlot(pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>, sender: string, res: ServerResponse, log: Logger): Promise<{ peer: string; lease: string } | null | undefined> {
+    const { submitRate: rate, submitBurst: burst, submitMaxInFlight: maxInFlight, requestTimeoutMs } = this.o.config;
+    if (rate === 0) return null;
+    const peer = `mm1-sub:${sender}`;
+    const lease = randomUUID();
+    let grant;
+    try {
+      grant = await this.o.throttle.acquire(peer, [{ lease, leaseUntil: this.now() + requestTimeoutMs }], { rate, burst, maxInFlight });
+    } catch (err) {
+      log.error({ err }, 'm-send-req: submission limit unavailable');
+      this.conf(res, 200, pdu.transactionId, 'network-problem', pdu.mmsVersion, 'the message could not be stored; retry later', 'm-send-req');
+      return undefined;
+    }
+    if (grant.granted === 0) {
+      const seconds = Math.max(1, Math.ceil(grant.retryAfterMs / 1000));
+      log.info({ retryAfterMs: grant.retryAfterMs }, 'm-send-req refused: over the submission limit');
+      this.conf(res, 200, pdu.transactionId, 'throttled', pdu.mmsVersion, `too many messages from this subscriber; retry in ${seconds} s`, 'm-send-req');
+      return undefined;
+    }
+    if (grant.waitMs[0]) await new Promise((r) => setTimeout(r, grant.waitMs[0]));
+    return { peer, lease };
+  }
+
+  private async store(pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>, sender: string, res: ServerResponse, log: Logger): Promise<void> {
     const now = this.now();
     const id = newMessageId(now);
-    const log = this.o.log.child({ subscriber: sender });
     let message: CoreMessage;
     let content: Buffer[];
     try {

@@ -1,7 +1,7 @@
 import type { ResponseStatus } from '../../protocols/mms/index.js';
 
 /** Why a handset's request is refused; each maps to an X-Mms-Response-Status (OMA-TS-MMS_ENC §7.3.48). */
-export type Refusal = 'format-corrupt' | 'address-unresolved' | 'content-not-accepted' | 'unsupported-message' | 'service-denied' | 'network-problem' | 'unspecified';
+export type Refusal = 'format-corrupt' | 'address-unresolved' | 'content-not-accepted' | 'unsupported-message' | 'service-denied' | 'network-problem' | 'throttled' | 'unspecified';
 
 /**
  * §7.3.48: MMS 1.0 has one generic code per reason (0x81-0x88); 1.1 and later split them into transient
@@ -15,6 +15,9 @@ const BY_VERSION: Record<Refusal, readonly [ResponseStatus, ResponseStatus]> = {
   'unsupported-message': ['Error-unsupported-message', 'Error-unsupported-message'],
   'service-denied': ['Error-service-denied', 'Error-permanent-service-denied'],
   'network-problem': ['Error-network-problem', 'Error-transient-network-problem'],
+  // Over the subscriber's submission rate: a transient failure (try again later); 1.0 has no transient
+  // codes, and its network-problem is the one handsets retry.
+  throttled: ['Error-network-problem', 'Error-transient-failure'],
   unspecified: ['Error-unspecified', 'Error-permanent-failure'],
 };
 

@@ -172,6 +172,13 @@ export const ConfigSchema = z
           .default(['text/plain', 'application/smil', 'image/*', 'audio/*', 'video/*', 'text/x-vcard', 'text/x-vcalendar', 'text/vcard', 'text/calendar'])
           .describe('media types handsets are sent; other parts are removed when adaptation is allowed, else the message is refused'),
         maxBodyBytes: z.coerce.number().int().min(1024).default(1024 * 1024).describe('largest request body a handset may send (enforced while reading)'),
+        submitRate: z.coerce
+          .number()
+          .min(0)
+          .default(1)
+          .describe('m-send-req a subscriber may send per second, sustained (all instances; a flooding handset is answered Error-transient-failure); 0 = no limit'),
+        submitBurst: z.coerce.number().int().min(1).default(20).describe('m-send-req a subscriber may send at once before submitRate applies'),
+        submitMaxInFlight: z.coerce.number().int().min(1).default(4).describe("a subscriber's m-send-req being stored at once"),
         requestTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request must be received within this time'),
         headersTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('the request head must arrive within this time'),
         defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a handset message without X-Mms-Expiry'),
