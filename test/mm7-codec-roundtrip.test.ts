@@ -1,7 +1,7 @@
 // protocols/mm7: buildMm7 -> parseMm7 for every message kind with every field set, in a REL-5 and a REL-6
 // namespace, plus the exact bytes of a few envelopes (written by hand from TS 23.140 §8.7 / SOAP 1.1).
 import t from 'tap';
-import { buildMm7, errorFault, Mm7Error, namespaceFor, parseMm7 } from '../protocols/mm7/index.js';
+import { buildMm7, errorFault, isMm7StatusCode, Mm7Error, namespaceFor, parseMm7, statusText } from '../protocols/mm7/index.js';
 import type { Mm7Common, Mm7Message } from '../protocols/mm7/index.js';
 
 const REL5 = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-5-MM7-1-3';
@@ -292,4 +292,34 @@ t.test('buildMm7 refuses what it cannot send', async (t) => {
   });
   t.throws(() => buildMm7({ kind: 'CancelRsp', ...base, mm7Version: '', status: { code: 1000 } }), { code: 'BUILD_INVALID' });
   t.throws(() => buildMm7({ kind: 'CancelRsp', ...base, namespace: '', status: { code: 1000 } }), { code: 'BUILD_INVALID' });
+});
+
+t.test('every status code of TS 23.140 §8.7 (Rel-6 table) goes out and comes back with its name', async (t) => {
+  // Copied by hand from the spec's status code table (StatusCode, StatusText as the spec names them).
+  const spec: Array<[number, string]> = [
+    [1000, 'Success'], [1100, 'Partial success'],
+    [2000, 'Client error'], [2001, 'Operation restricted'], [2002, 'Address Error'], [2003, 'Address Not Found'],
+    [2004, 'Multimedia content refused'], [2005, 'Message ID Not found'], [2006, 'LinkedID not found'],
+    [2007, 'Message format corrupt'], [2008, 'Application ID not found'], [2009, 'Reply Application ID not found'],
+    [3000, 'Server Error'], [3001, 'Not Possible'], [3002, 'Message rejected'], [3003, 'Multiple addresses not supported'],
+    [3004, 'Application Addressing not supported'],
+    [4000, 'General service error'], [4001, 'Improper identification'], [4002, 'Unsupported version'],
+    [4003, 'Unsupported operation'], [4004, 'Validation error'], [4005, 'Service error'], [4006, 'Service unavailable'],
+    [4007, 'Service denied'], [4008, 'Application denied'],
+  ];
+  for (const [code, name] of spec) {
+    t.ok(isMm7StatusCode(code), `${code} is known`);
+    t.equal(statusText(code), name, `${code} is named ${name}`);
+    for (const kind of ['SubmitRsp', 'DeliverRsp', 'RSErrorRsp'] as const) {
+      const msg = { kind, transactionId: `tx-${code}`, namespace: REL6, mm7Version: '6.8.0', status: { code, text: name } } as Mm7Message;
+      if (kind === 'SubmitRsp' && code < 2000) Object.assign(msg, { messageId: `m-${code}` });
+      const back = parseMm7(buildMm7(msg));
+      t.equal(back.kind, kind, `${kind} ${code}: kind`);
+      t.same('status' in back ? back.status : undefined, { code, text: name }, `${kind} ${code}: status code and text`);
+    }
+  }
+  // A vendor code outside the table: carried as is, named after its class (the spec's rule for unknown codes).
+  t.notOk(isMm7StatusCode(2501));
+  t.equal(statusText(2501), 'Client error');
+  t.equal(statusText(3999), 'Server Error');
 });
