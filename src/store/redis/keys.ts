@@ -9,7 +9,8 @@ import { crc32 } from 'node:zlib';
  *                             report flag, and per recipient i: p<i> peer, s<i> state, a<i> attempt,
  *                             l<i> lease token, u<i> lease end, e<i> last error, h<i> history (lines
  *                             "at|state|attempt|detail", oldest first)
- *   {sN}:c:<id>        string the parts, framed (content-frame.ts); written with the message's TTL
+ *   {sN}:c:<id>        string the parts, framed (content-frame.ts); written with a short TTL, which the
+ *                      enqueue script turns into the message's
  *   {sN}:r:<peer>      zset   the peer's jobs by due time (ready, retrying, deferred, delayed)
  *   {sN}:peers         zset   peer -> when it next has a visible due job (hidden peers: their hide time)
  *   {sN}:hide          hash   peer -> hidden (throttled) until

@@ -27,6 +27,13 @@ const EVENTS_MAX = 100_000;
 /** The consumer group the report generator reads the terminal-events streams with. */
 const REPORT_GROUP = 'reports';
 type StreamEntry = [string, string[]];
+/**
+ * TTL of content written ahead of its enqueue script, until the script gives it the message's: content whose
+ * script is refused (Redis at maxmemory, or down between the two) must not hold memory for the message's
+ * lifetime while senders retry.
+ */
+const PENDING_CONTENT_TTL_MS = 10 * 60_000;
+
 /** Content and metadata never outlive their expiry by more than this, even if no worker ever runs. */
 const SAFETY_TTL_MS = 3_600_000;
 
@@ -129,9 +136,9 @@ export class RedisQueue implements Queue {
     const ttl = Math.max(1, message.expiresAt - now) + this.opts.retentionMs + SAFETY_TTL_MS;
     const contentKey = `${p}c:${message.id}`;
     // The content goes in a plain SET sent just before the script on the same connection (it arrives first),
-    // with the message's TTL: a 10 KB script argument costs Lua more than the whole rest of the enqueue, and
-    // content whose script never runs expires on its own. The script checks it is there.
-    // Content: '0' none, '1' written just now (SET ... PX), '2' streamed into a stage (the script gives it the TTL).
+    // with a short TTL: a 10 KB script argument costs Lua more than the whole rest of the enqueue, and content
+    // whose script never runs expires on its own, soon. The script checks it is there and gives it the TTL.
+    // Content: '0' none, '1' written just now (SET ... PX), '2' streamed into a stage (likewise).
     let how: 0 | 1 | 2 = 0;
     let sealed: Awaited<ReturnType<RedisContentStage['seal']>> | undefined;
     if (!Array.isArray(content)) {
@@ -140,7 +147,7 @@ export class RedisQueue implements Queue {
     } else if (content.length > 0) how = 1;
     const writes: Promise<unknown>[] = [];
     this.writes.hold();
-    if (how === 1) writes.push(this.redis.set(contentKey, encodeParts(content as readonly Buffer[]), 'PX', ttl));
+    if (how === 1) writes.push(this.redis.set(contentKey, encodeParts(content as readonly Buffer[]), 'PX', PENDING_CONTENT_TTL_MS));
     if (sealed?.last) writes.push(sealed.last());
     const args: ScriptArg[] = [
       p,

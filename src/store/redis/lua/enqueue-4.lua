@@ -1,14 +1,15 @@
 --[[
   Store a message and one job per recipient, atomically (all keys share the shard's hash tag). The content
-  was written just before by the caller (SET of KEYS[2] with the message's TTL, on the same connection, so
-  it arrives first): the script checks it is there, so that no message is accepted without its content.
+  was written just before by the caller (SET of KEYS[2] with a short TTL, on the same connection, so it
+  arrives first): the script checks it is there, so that no message is accepted without its content, and
+  gives it the message's TTL.
   Content does not pass through the script: a 10 KB argument alone costs Lua ~12 µs.
   (Batching enqueues into one call per tick was measured: no gain, the per-message work dominates.)
   KEYS[1] message hash P:{sN}:m:<id>   KEYS[2] content P:{sN}:c:<id>   KEYS[3] peer schedule P:{sN}:peers
   KEYS[4] expiry index P:{sN}:exp
   ARGV[1] shard key prefix   ARGV[2] message id   ARGV[3] message JSON   ARGV[4] expiresAt   ARGV[5] due (ms)
   ARGV[6] max attempts   ARGV[7] TTL (ms)   ARGV[8] now   ARGV[9] delivery report asked (1/0)
-  ARGV[10] content: 0 none, 1 written by the caller's SET (with its TTL), 2 streamed into the key (Queue.stage:
+  ARGV[10] content: 0 none, 1 written by the caller's SET (it gets the TTL here), 2 streamed into the key (Queue.stage:
   its last slice is sent just before this script, on the same connection; the key gets the message's TTL here)
   ARGV[11] for content 2, the frame's size in bytes: a slice write that failed leaves the key short, and the
   message is refused   ARGV[12] recipient count n   ARGV[13 .. 12+n] peer of each recipient
@@ -18,7 +19,9 @@
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local p, id, due, now = ARGV[1], ARGV[2], tonumber(ARGV[5]), ARGV[8]
 local n = tonumber(ARGV[12])
-if ARGV[10] == '1' and redis.call('EXISTS', KEYS[2]) == 0 then return redis.error_reply('content missing for ' .. id) end
+-- The content came with a short TTL (so that content whose script is refused, e.g. at maxmemory, goes soon):
+-- PEXPIRE both checks it is there and gives it the message's TTL.
+if ARGV[10] == '1' and redis.call('PEXPIRE', KEYS[2], ARGV[7]) == 0 then return redis.error_reply('content missing for ' .. id) end
 if ARGV[10] == '2' then
   if redis.call('STRLEN', KEYS[2]) ~= tonumber(ARGV[11]) then return redis.error_reply('content incomplete for ' .. id) end
   redis.call('PEXPIRE', KEYS[2], ARGV[7])
