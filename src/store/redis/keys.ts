@@ -40,6 +40,11 @@ export class KeySpace {
     return `${this.prefix}:{s${n}}:`;
   }
 
+  /** A message's content key, `<prefix>:{sN}:c:<id>` (a replacement stage is this plus `:next:<uuid>`). */
+  content(messageId: string): string {
+    return `${this.shard(this.shardOf(messageId))}c:${messageId}`;
+  }
+
   shardName(n: number): string {
     return `s${n}`;
   }

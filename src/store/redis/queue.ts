@@ -112,7 +112,7 @@ export class RedisQueue implements Queue {
 
   stage(messageId: string, ttlMs: number, purpose: StagePurpose = 'message'): ContentStage {
     this.check();
-    const contentKey = `${this.keys.shard(this.keys.shardOf(messageId))}c:${messageId}`;
+    const contentKey = this.keys.content(messageId);
     // A replacement is written beside the content it replaces (same hash tag), under a name of its own.
     const key = purpose === 'message' ? contentKey : `${contentKey}:next:${randomUUID()}`;
     return new RedisContentStage(this.redis, messageId, key, ttlMs, purpose);
@@ -120,7 +120,7 @@ export class RedisQueue implements Queue {
 
   /** The stage given to enqueue or replace, checked: of this queue, for this message and purpose. */
   private ownStage(content: ContentStage, messageId: string, purpose: StagePurpose): RedisContentStage {
-    const contentKey = `${this.keys.shard(this.keys.shardOf(messageId))}c:${messageId}`;
+    const contentKey = this.keys.content(messageId);
     if (!(content instanceof RedisContentStage) || content.messageId !== messageId || content.purpose !== purpose || !content.key.startsWith(contentKey)) {
       throw new Error(`message ${messageId}: content stage of another store or message`);
     }
@@ -134,7 +134,7 @@ export class RedisQueue implements Queue {
     const now = this.opts.now();
     const p = this.keys.shard(this.keys.shardOf(message.id));
     const ttl = Math.max(1, message.expiresAt - now) + this.opts.retentionMs + SAFETY_TTL_MS;
-    const contentKey = `${p}c:${message.id}`;
+    const contentKey = this.keys.content(message.id);
     // The content goes in a plain SET sent just before the script on the same connection (it arrives first),
     // with a short TTL: a 10 KB script argument costs Lua more than the whole rest of the enqueue, and content
     // whose script never runs expires on its own, soon. The script checks it is there and gives it the TTL.
@@ -266,7 +266,7 @@ export class RedisQueue implements Queue {
   async replace(message: CoreMessage, content?: readonly Buffer[] | ContentStage): Promise<'replaced' | 'too-late' | 'unknown'> {
     this.check();
     const p = this.keys.shard(this.keys.shardOf(message.id));
-    const contentKey = `${p}c:${message.id}`;
+    const contentKey = this.keys.content(message.id);
     const stage = content === undefined || Array.isArray(content) ? undefined : this.ownStage(content as ContentStage, message.id, 'replacement');
     const parts = stage ? undefined : (content as readonly Buffer[] | undefined);
     // As in enqueue: the stage's last slice goes out in the same write as the script, which checks its size.
