@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { decodePdu, encodePdu, PduError, type MmsPdu, type RetrieveStatus, type SendConf } from '../../protocols/mms/index.js';
 import { TERMINAL_STATES, type CoreMessage } from '../core/message.js';
 import { newMessageId } from '../core/message-id.js';
+import { withThrottleSlot } from '../core/throttle-slot.js';
 import type { ReportGenerator } from '../core/reports.js';
 import type { Router } from '../core/router.js';
 import type { Mm1Config } from '../ops/config.js';
@@ -121,40 +121,19 @@ export class Mm1Server {
 
   private async send(pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>, sender: string, res: ServerResponse): Promise<void> {
     const log = this.o.log.child({ subscriber: sender });
-    const slot = await this.submitSlot(pdu, sender, res, log);
-    if (slot === undefined) return; // answered
-    try {
-      await this.store(pdu, sender, res, log);
-    } finally {
-      if (slot) await this.o.throttle.release(slot.peer, slot.lease).catch(() => undefined);
-    }
-  }
-
-  /**
-   * A slot of the subscriber's submission limit (token bucket and in-flight cap, as for a VASP): null when
-   * there is no limit, undefined when the request was answered (over the limit, or the store unreachable).
-   */
-  private async submitSlot(pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>, sender: string, res: ServerResponse, log: Logger): Promise<{ peer: string; lease: string } | null | undefined> {
     const { submitRate: rate, submitBurst: burst, submitMaxInFlight: maxInFlight, requestTimeoutMs } = this.o.config;
-    if (rate === 0) return null;
-    const peer = `mm1-sub:${sender}`;
-    const lease = randomUUID();
-    let grant;
-    try {
-      grant = await this.o.throttle.acquire(peer, [{ lease, leaseUntil: this.now() + requestTimeoutMs }], { rate, burst, maxInFlight });
-    } catch (err) {
-      log.error({ err }, 'm-send-req: submission limit unavailable');
+    if (rate === 0) return this.store(pdu, sender, res, log);
+    // The subscriber's submission limit (token bucket and in-flight cap, as for a VASP), held across instances.
+    const leaseUntil = this.now() + requestTimeoutMs;
+    const r = await withThrottleSlot(this.o.throttle, `mm1-sub:${sender}`, { rate, burst, maxInFlight }, leaseUntil, () => this.store(pdu, sender, res, log));
+    if (r.kind === 'unavailable') {
+      log.error({ err: r.error }, 'm-send-req: submission limit unavailable');
       this.conf(res, 200, pdu.transactionId, 'network-problem', pdu.mmsVersion, 'the message could not be stored; retry later', 'm-send-req');
-      return undefined;
-    }
-    if (grant.granted === 0) {
-      const seconds = Math.max(1, Math.ceil(grant.retryAfterMs / 1000));
-      log.info({ retryAfterMs: grant.retryAfterMs }, 'm-send-req refused: over the submission limit');
+    } else if (r.kind === 'throttled') {
+      const seconds = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
+      log.info({ retryAfterMs: r.retryAfterMs }, 'm-send-req refused: over the submission limit');
       this.conf(res, 200, pdu.transactionId, 'throttled', pdu.mmsVersion, `too many messages from this subscriber; retry in ${seconds} s`, 'm-send-req');
-      return undefined;
     }
-    if (grant.waitMs[0]) await new Promise((r) => setTimeout(r, grant.waitMs[0]));
-    return { peer, lease };
   }
 
   private async store(pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>, sender: string, res: ServerResponse, log: Logger): Promise<void> {

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { newMessageId } from '../core/message-id.js';
+import { withThrottleSlot } from '../core/throttle-slot.js';
 import type { Router } from '../core/router.js';
 import type { VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
@@ -44,43 +44,40 @@ export class Intake {
    */
   async submit(vasp: VaspConfig, build: (messageId: string, now: number) => Submission, messageId?: string): Promise<IntakeResult> {
     const log = this.o.log.child({ vasp: vasp.id });
-    const lease = { lease: randomUUID(), leaseUntil: this.now() + this.o.slotMs };
-    const peer = `mm7-in:${vasp.id}`;
-    let grant;
-    try {
-      grant = await this.o.throttle.acquire(peer, [lease], { rate: vasp.rate, burst: vasp.burst, maxInFlight: vasp.maxInFlight });
-    } catch (err) {
+    const limits = { rate: vasp.rate, burst: vasp.burst, maxInFlight: vasp.maxInFlight };
+    const r = await withThrottleSlot(this.o.throttle, `mm7-in:${vasp.id}`, limits, this.now() + this.o.slotMs, () => this.store(build, messageId, log));
+    if (r.kind === 'unavailable') {
       // The store is unreachable: nothing can be queued either; the VASP retries.
-      log.error({ err }, 'inbound throttle unavailable');
+      log.error({ err: r.error }, 'inbound throttle unavailable');
       return { ok: false, status: 3001, text: 'the message could not be stored; retry later' };
     }
-    if (grant.granted === 0) {
-      return { ok: false, status: 4006, text: `throughput limit of VASP ${vasp.id} reached: retry in ${grant.retryAfterMs} ms`, retryAfterMs: grant.retryAfterMs };
+    if (r.kind === 'throttled') {
+      return { ok: false, status: 4006, text: `throughput limit of VASP ${vasp.id} reached: retry in ${r.retryAfterMs} ms`, retryAfterMs: r.retryAfterMs };
     }
+    return r.value;
+  }
+
+  /** Within the VASP's slot: builds, routes and enqueues the message. */
+  private async store(build: (messageId: string, now: number) => Submission, messageId: string | undefined, log: Logger): Promise<IntakeResult> {
+    const now = this.now();
+    const id = messageId ?? newMessageId(now);
+    let sub: Submission;
     try {
-      if (grant.waitMs[0]) await new Promise((r) => setTimeout(r, grant.waitMs[0]));
-      const now = this.now();
-      const id = messageId ?? newMessageId(now);
-      let sub: Submission;
-      try {
-        sub = build(id, now);
-      } catch (err) {
-        if (!(err instanceof Mm7Refusal)) throw err;
-        log.info({ status: err.status, detail: err.message }, 'submission refused');
-        return { ok: false, status: err.status, text: err.message };
-      }
-      const peers = sub.message.recipients.map((_, i) => this.o.router.route(sub.message, i)?.peer ?? UNROUTED);
-      try {
-        await this.o.queue.enqueue(sub.message, sub.content, peers);
-      } catch (err) {
-        // Not stored, so not accepted: the VASP retries (3001 Not possible is a server-side, transient refusal).
-        log.error({ err, messageId: id }, 'submission could not be queued');
-        return { ok: false, status: 3001, text: 'the message could not be stored; retry later' };
-      }
-      log.info({ messageId: id, recipients: sub.message.recipients.length, iface: sub.message.origin.iface }, 'submission accepted');
-      return { ok: true, messageId: id, recipients: sub.message.recipients.length };
-    } finally {
-      await this.o.throttle.release(peer, lease.lease).catch(() => undefined);
+      sub = build(id, now);
+    } catch (err) {
+      if (!(err instanceof Mm7Refusal)) throw err;
+      log.info({ status: err.status, detail: err.message }, 'submission refused');
+      return { ok: false, status: err.status, text: err.message };
     }
+    const peers = sub.message.recipients.map((_, i) => this.o.router.route(sub.message, i)?.peer ?? UNROUTED);
+    try {
+      await this.o.queue.enqueue(sub.message, sub.content, peers);
+    } catch (err) {
+      // Not stored, so not accepted: the VASP retries (3001 Not possible is a server-side, transient refusal).
+      log.error({ err, messageId: id }, 'submission could not be queued');
+      return { ok: false, status: 3001, text: 'the message could not be stored; retry later' };
+    }
+    log.info({ messageId: id, recipients: sub.message.recipients.length, iface: sub.message.origin.iface }, 'submission accepted');
+    return { ok: true, messageId: id, recipients: sub.message.recipients.length };
   }
 }
