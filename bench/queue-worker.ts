@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { CoreMessage } from '../src/core/message.js';
 import { createRedisStore } from '../src/store/redis/index.js';
-import type { LeasedJob, Queue } from '../src/store/types.js';
+import type { LeasedJob } from '../src/store/types.js';
 
 /** 10 KB of content in one part: a typical small MMS (a text and a thumbnail). */
 export const CONTENT = randomBytes(10 * 1024);
@@ -36,6 +36,14 @@ export function benchMessage(id: string, now = Date.now()): CoreMessage {
     origin: { iface: 'mm7', peer: 'vasp-bench' },
     receivedAt: now,
   };
+}
+
+/** What the cycle uses of a queue: the gateway's Redis queue, or bench/queue-floor.ts' bare one. */
+export interface CycleQueue {
+  enqueue(message: CoreMessage, content: readonly Buffer[], peers: readonly string[]): Promise<void>;
+  take(max: number, perPeer?: number): Promise<LeasedJob[]>;
+  ack(job: LeasedJob, state: 'delivered'): Promise<void>;
+  content(messageId: string): Promise<Buffer[] | undefined>;
 }
 
 export interface CycleOptions {
@@ -79,7 +87,7 @@ export interface CycleResult {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export async function runCycle(queue: Queue, o: CycleOptions): Promise<CycleResult> {
+export async function runCycle(queue: CycleQueue, o: CycleOptions): Promise<CycleResult> {
   let next = 0;
   let enqueued = 0;
   let acked = 0;

@@ -5,7 +5,8 @@
  *   1. redis-benchmark SET/GET (-P 1): the machine's single-command baseline;
  *   2. the cycle enqueue + take + ack from one process (this one) and from two processes
  *      (bench/queue-worker.js, same prefix), then from one process with a content read before each ack (what
- *      a delivering worker adds: 10 KB more out of Redis a message);
+ *      a delivering worker adds: 10 KB more out of Redis a message), and last the same one-process cycle on
+ *      a bare queue (bench/queue-floor.ts): the floor this client and this Redis set under any design;
  *   3. enqueue latency (p50/p99/max) at 16 in flight;
  *   4. a per-step breakdown (server µs per script call, from INFO commandstats), to show where time goes;
  *   5. with --aof, the one-process cycle again against appendonly yes + appendfsync everysec;
@@ -23,6 +24,7 @@ import { Redis } from 'ioredis';
 import { createRedisStore } from '../src/store/redis/index.js';
 import type { LeasedJob } from '../src/store/types.js';
 import { commandDelta, fmt, idleShare, pct, redisSnapshot, type CommandStat, type RedisSnapshot } from './measure.js';
+import { FloorQueue } from './queue-floor.js';
 import { benchMessage, CONTENT, deletePrefix, PEERS, runCycle, warmUp, type CycleResult } from './queue-worker.js';
 import { onPath, startRedis, type RedisServer } from './redis-server.js';
 
@@ -98,16 +100,18 @@ function redisBenchmark(url: string): { lines: string[]; set: number; get: numbe
 // ---------------------------------------------------------------------------------------------------------
 // 2. The full cycle from one process (this one).
 
-async function oneProcess(url: string, label: string, readContent = false): Promise<number> {
+async function oneProcess(url: string, label: string, readContent = false, floor = false): Promise<number> {
   const redis = new Redis(url, { maxRetriesPerRequest: 2 });
   try {
     await warmUp(redis, freshPrefix('warm'));
     const prefix = freshPrefix('one');
-    const { queue } = createRedisStore({ redis, prefix });
+    if (floor) await runCycle(new FloorQueue(redis, `${prefix}-warm`), { ...CYCLE, readContent: false, messages: 2_000, idPrefix: 'w' });
+    const queue = floor ? new FloorQueue(redis, prefix) : createRedisStore({ redis, prefix }).queue;
     const before = await redisSnapshot(redis);
     const r = await runCycle(queue, { ...CYCLE, readContent, messages: MESSAGES, idPrefix: 'm' });
     const d = delta(before, await redisSnapshot(redis));
     await deletePrefix(redis, prefix);
+    if (floor) await deletePrefix(redis, `${prefix}-warm`);
     const rate = (r.acked / r.ms) * 1000;
     console.log(
       `  ${label}: ${fmt(r.acked)} messages in ${fmt(r.ms / 1000, 2)} s = ${fmt(rate)} messages/s ` +
@@ -292,6 +296,9 @@ async function main(): Promise<void> {
     const two = await twoProcesses(url);
     console.log('  with a content read (10 KB, MGET per tick) before each ack, as a delivering worker does:');
     const withContent = await oneProcess(url, 'one process, + content', true);
+    console.log('  the floor: the same cycle on a bare queue (bench/queue-floor.ts: durable content and message, one ready set,');
+    console.log('  leases; none of per-peer scheduling, state, history, fencing, expiry), what this client and Redis allow at best:');
+    const floor = await oneProcess(url, 'one process, floor', false, true);
 
     console.log('\n3. enqueue latency');
     await enqueueLatency(url);
@@ -321,6 +328,10 @@ async function main(): Promise<void> {
     );
     console.log(`  redis-benchmark SET (-P 1): ${fmt(base.set)} requests/s; GET: ${fmt(base.get)} requests/s`);
     console.log(`  ratio one-process messages/s : SET requests/s = ${fmt(ratio, 3)} (1 : ${fmt(1 / ratio, 1)})`);
+    console.log(
+      `  floor (bare queue, same shape): ${fmt(floor)} messages/s = 1 : ${fmt(base.set / floor, 1)} of SET; ` +
+        `the gateway's queue runs at ${fmt((100 * one) / floor)}% of its floor`,
+    );
     console.log(`  target >= ${fmt(TARGET)} messages/s through one process: ${one >= TARGET ? 'MET' : 'NOT MET'}`);
     console.log(`  target within 5x of SET (>= ${fmt(base.set / 5)} messages/s here): ${ratio >= 0.2 ? 'MET' : 'NOT MET'}`);
     // Client, Redis and (for two processes) a second client share the CPUs: other load skews every figure.
