@@ -10,10 +10,11 @@
  * Left out, each of which the gateway's queue needs (issue 3): per-peer ready sets and the peer schedule
  * (no head-of-line blocking), per-recipient state, attempt counts and history, lease tokens (fencing), the
  * expiry index, the sequence tie-break, hidden (throttled) peers, the events for delivery reports, lease
- * reclaim. So this is not a queue to use: it is the bound the real one can at best approach with this
- * client and this Redis on this machine, printed beside it to tell the design's cost from the platform's.
+ * reclaim, the content frame (one part is stored as it is). So this is not a queue to use: it is the bound
+ * the real one can at best approach with this client and this Redis on this machine, printed beside it to
+ * tell the design's cost from the platform's.
  */
-import type { Cluster, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { CoreMessage } from '../src/core/message.js';
 import { Batcher } from '../src/store/redis/batcher.js';
 import { WriteCoalescer } from '../src/store/redis/write-coalescer.js';
@@ -65,7 +66,7 @@ export class FloorQueue implements CycleQueue {
     prefix: string,
   ) {
     this.p = `${prefix}:{f}:`;
-    this.writes = new WriteCoalescer(redis as Redis | Cluster);
+    this.writes = new WriteCoalescer(redis);
     this.acks = new Batcher(async (_group, ids) => {
       this.writes.hold();
       const n = Number(await this.script('ack', [`${this.p}leased`], [this.p, RETENTION_MS, ...ids]));
