@@ -6,7 +6,7 @@
  *   2. the cycle enqueue + take + ack from one process (this one) and from two processes
  *      (bench/queue-worker.js, same prefix), then from one process with a content read before each ack (what
  *      a delivering worker adds: 10 KB more out of Redis a message), and last the same one-process cycle on
- *      a bare queue (bench/queue-floor.ts): the floor this client and this Redis set under any design;
+ *      a bare queue (bench/queue-floor.ts): what this client and this Redis allow a cycle of this shape at best;
  *   3. enqueue latency (p50/p99/max) at 16 in flight;
  *   4. a per-step breakdown (server µs per script call, from INFO commandstats), to show where time goes;
  *   5. with --aof, the one-process cycle again against appendonly yes + appendfsync everysec;
