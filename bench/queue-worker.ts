@@ -182,10 +182,12 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<number
   return deleted;
 }
 
-/** A short cycle on a throw-away prefix: loads the Lua scripts (EVALSHA) and warms the JIT up. */
-export async function warmUp(redis: Redis, prefix: string, messages = 2_000): Promise<void> {
-  const { queue } = createRedisStore({ redis, prefix });
-  await runCycle(queue, { messages, inFlight: 64, batch: 32, perPeer: 8, window: 64, readContent: true, idPrefix: 'w' });
+/**
+ * A short cycle on a throw-away prefix: loads the Lua scripts (EVALSHA) and warms the JIT up. `queue` must
+ * be one on `prefix` (the floor's, which cannot read content, passes readContent false).
+ */
+export async function warmUp(redis: Redis, prefix: string, queue: CycleQueue = createRedisStore({ redis, prefix }).queue, readContent = true): Promise<void> {
+  await runCycle(queue, { messages: 2_000, inFlight: 64, batch: 32, perPeer: 8, window: 64, readContent, idPrefix: 'w' });
   await deletePrefix(redis, prefix);
 }
 

@@ -103,15 +103,15 @@ function redisBenchmark(url: string): { lines: string[]; set: number; get: numbe
 async function oneProcess(url: string, label: string, readContent = false, floor = false): Promise<number> {
   const redis = new Redis(url, { maxRetriesPerRequest: 2 });
   try {
-    await warmUp(redis, freshPrefix('warm'));
+    const warm = freshPrefix('warm');
+    if (floor) await warmUp(redis, warm, new FloorQueue(redis, warm), false);
+    else await warmUp(redis, warm);
     const prefix = freshPrefix('one');
-    if (floor) await runCycle(new FloorQueue(redis, `${prefix}-warm`), { ...CYCLE, readContent: false, messages: 2_000, idPrefix: 'w' });
     const queue = floor ? new FloorQueue(redis, prefix) : createRedisStore({ redis, prefix }).queue;
     const before = await redisSnapshot(redis);
     const r = await runCycle(queue, { ...CYCLE, readContent, messages: MESSAGES, idPrefix: 'm' });
     const d = delta(before, await redisSnapshot(redis));
     await deletePrefix(redis, prefix);
-    if (floor) await deletePrefix(redis, `${prefix}-warm`);
     const rate = (r.acked / r.ms) * 1000;
     console.log(
       `  ${label}: ${fmt(r.acked)} messages in ${fmt(r.ms / 1000, 2)} s = ${fmt(rate)} messages/s ` +
