@@ -3,6 +3,7 @@
 import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
 import { createRedisStore } from '../src/store/redis/index.js';
+import { ContentMissingError } from '../src/store/redis/queue.js';
 import { makeMessage, queueSuite } from './queue-behaviour.js';
 import { redisUrl, testPrefix } from './helpers/redis.js';
 
@@ -83,6 +84,58 @@ t.test('redis: a stage whose slices did not all land is refused by the enqueue s
   await t.rejects(store.queue.enqueue(makeMessage('lost', ['+15550000002']), stage, ['mm4:carrier']), /content incomplete/);
   t.equal(await store.queue.message('lost'), undefined, 'no message stored');
   t.equal((await store.queue.take(10)).length, 0, 'no job');
+});
+
+t.test('redis: the enqueues of one turn go to Redis as one script run; each message stands or falls alone', async (t) => {
+  const { redis, prefix, store } = ownStore(t);
+  // A stage cut short (as in the test above): its message must be refused, the others of its batch stored.
+  const stage = store.queue.stage('cut', 60_000);
+  const part = stage.part();
+  part.write(Buffer.alloc(150_000, 7));
+  part.end();
+  await stage.drain();
+  const [stageKey] = await keysMatching(redis, `*${prefix}*c:cut`);
+  await redis.set(stageKey as string, await redis.getrangeBuffer(stageKey as string, 0, 65_535), 'KEEPTTL');
+
+  // MONITOR shows the script calls of this prefix (other tests share the server).
+  const monitor = await redis.monitor(); // a connection of its own, in monitor mode
+  const scripts: string[][] = [];
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (/^eval(sha)?$/i.test(args[0] ?? '') && args.some((a) => a.includes(prefix))) scripts.push(args);
+  });
+  t.teardown(() => monitor.disconnect());
+
+  const live = { expiresAt: Date.now() + 3600_000 }; // this store runs on the real clock
+  const results = await Promise.allSettled([
+    store.queue.enqueue(makeMessage('b1', ['+15550000002'], live), [Buffer.from('one')], ['mm4:a']),
+    store.queue.enqueue(makeMessage('cut', ['+15550000002'], live), stage, ['mm4:a']),
+    store.queue.enqueue(makeMessage('b2', ['+15550000003', '+15550000004'], live), [Buffer.from('two')], ['mm4:b', 'mm4:a']),
+    store.queue.enqueue(makeMessage('b1', ['+15550000002'], live), [Buffer.from('again')], ['mm4:a']),
+  ]);
+  t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+  const refusal = (results[1] as PromiseRejectedResult).reason as ContentMissingError;
+  t.ok(refusal instanceof ContentMissingError, 'a typed refusal');
+  t.equal(refusal.code, 'CONTENT_MISSING');
+  t.match(refusal.message, /content incomplete for cut/);
+  await new Promise((r) => setTimeout(r, 50)); // MONITOR lines arrive on their own connection
+  t.equal(scripts.length, 1, 'one script run for the four enqueues');
+
+  t.equal(await store.queue.message('cut'), undefined, 'the message with short content is not stored');
+  t.same((await store.queue.content('b1'))?.map(String), ['one'], 'a re-submission in the same batch stores nothing of its own');
+  const [b1Content] = await keysMatching(redis, `*${prefix}*c:b1`);
+  t.ok((await redis.pttl(b1Content as string)) > 3000_000, "nor cuts the content's TTL to the short one of a write ahead of its script");
+  t.same((await store.queue.content('b2'))?.map(String), ['two']);
+  // Jobs of one batch keep their enqueue order within a peer, and the peers' schedules hold them.
+  const jobs = await store.queue.take(10, 10);
+  t.same(
+    jobs.map((j) => `${j.peer} ${j.messageId}/${j.recipientIndex}`).sort(),
+    ['mm4:a b1/0', 'mm4:a b2/1', 'mm4:b b2/0'],
+  );
+  t.same(
+    jobs.filter((j) => j.peer === 'mm4:a').map((j) => j.messageId),
+    ['b1', 'b2'],
+    "peer a's jobs in enqueue order",
+  );
 });
 
 t.test('redis: a replacement stage is renamed over the content, which keeps the message lifetime; nothing is left behind', async (t) => {

@@ -18,6 +18,21 @@ export class ShardLayoutError extends Error {
   readonly code = 'SHARD_LAYOUT';
 }
 
+/** A message's content was not in Redis when its enqueue ran (a content write that failed or expired): not stored. */
+export class ContentMissingError extends Error {
+  override readonly name = 'ContentMissingError';
+  readonly code = 'CONTENT_MISSING';
+  constructor(
+    readonly messageId: string,
+    readonly incomplete: boolean,
+  ) {
+    super(`content ${incomplete ? 'incomplete' : 'missing'} for ${messageId}: message not stored`);
+  }
+}
+
+/** One message of a batched enqueue (see lua/enqueue-2.lua): its arguments after the shared ones. */
+type EnqueueItem = ScriptArg[];
+
 /** History lines are newline-separated: details (peer error texts) are kept to one line. */
 const oneLine = (text: string) => text.replace(/[\r\n]+/g, ' ');
 
@@ -59,6 +74,8 @@ export class RedisQueue implements Queue {
   /** Settles and content reads of one turn go to Redis as one command per shard (batcher.ts). */
   private readonly settles: Batcher<SettleOp, string | number>;
   private readonly reads: Batcher<string, Buffer | null>;
+  /** Enqueues of one turn: one script run per shard (group commit). */
+  private readonly enqueues: Batcher<EnqueueItem, number | string>;
   /** The commands of one turn go out in one socket write (write-coalescer.ts). */
   private readonly writes: WriteCoalescer;
 
@@ -78,6 +95,7 @@ export class RedisQueue implements Queue {
     this.completeScript = script(redis, 'mmscComplete');
     this.writes = new WriteCoalescer(redis);
     this.settles = new Batcher((p, ops) => this.settleBatch(p, ops));
+    this.enqueues = new Batcher((p, items) => this.enqueueBatch(p, items));
     // MGET: every content key of a shard is in the shard's slot, so one MGET reads a batch, on Cluster too.
     this.reads = new Batcher((p, ids) => {
       this.writes.hold();
@@ -145,27 +163,26 @@ export class RedisQueue implements Queue {
       sealed = await this.ownStage(content as ContentStage, message.id, 'message').seal();
       how = 2;
     } else if (content.length > 0) how = 1;
-    const writes: Promise<unknown>[] = [];
     this.writes.hold();
-    if (how === 1) writes.push(this.redis.set(contentKey, encodeParts(content as readonly Buffer[]), 'PX', PENDING_CONTENT_TTL_MS));
-    if (sealed?.last) writes.push(sealed.last());
-    const args: ScriptArg[] = [
-      p,
-      message.id,
-      JSON.stringify(message),
-      message.expiresAt,
-      message.earliestDeliveryAt ?? now,
-      this.opts.maxAttempts,
-      ttl,
-      now,
-      message.deliveryReport || message.readReport ? 1 : 0,
-      how,
-      sealed?.size ?? 0,
-      peers.length,
-      ...peers,
-    ];
-    writes.push(this.enqueueScript([`${p}m:${message.id}`, contentKey, `${p}peers`, `${p}exp`], args));
-    await Promise.all(writes);
+    // NX: a re-submission (same id: an edge redelivering after a lost response) must not overwrite the stored
+    // message's content, nor cut its TTL to the short one; its script then finds the message and stores nothing.
+    const written = how === 1 ? this.redis.set(contentKey, encodeParts(content as readonly Buffer[]), 'PX', PENDING_CONTENT_TTL_MS, 'NX') : sealed?.last?.();
+    // The script runs at the end of this turn with the other enqueues of the shard; the content write above
+    // goes out first, on the same connection.
+    // Times packed into one argument as whole milliseconds (the script reads them with %d+).
+    const ms = (t: number) => Math.max(0, Math.round(t));
+    const due = ms(message.earliestDeliveryAt ?? now);
+    const dr = message.deliveryReport || message.readReport ? 1 : 0;
+    const item: EnqueueItem = [message.id, JSON.stringify(message), `${ms(message.expiresAt)} ${due} ${ms(ttl)} ${dr} ${how} ${sealed?.size ?? 0}`, peers.length, ...peers];
+    const [, result] = await Promise.all([written, this.enqueues.add(p, item)]);
+    if (result === 'missing' || result === 'incomplete') throw new ContentMissingError(message.id, result === 'incomplete');
+  }
+
+  private async enqueueBatch(p: string, items: EnqueueItem[]): Promise<Array<number | string>> {
+    const args: ScriptArg[] = [p, this.opts.now(), this.opts.maxAttempts];
+    for (const item of items) for (const a of item) args.push(a);
+    this.writes.hold();
+    return (await this.enqueueScript([`${p}peers`, `${p}exp`], args)) as Array<number | string>;
   }
 
   async take(max: number, perPeer = 8): Promise<LeasedJob[]> {

@@ -10,7 +10,7 @@ import type { Cluster, Redis } from 'ioredis';
 const LUA_DIR = new URL('./lua/', import.meta.url);
 
 const SCRIPTS = {
-  mmscEnqueue: { file: 'enqueue-4.lua', common: true },
+  mmscEnqueue: { file: 'enqueue-2.lua', common: true },
   mmscTake: { file: 'take-3.lua', common: true },
   mmscSettle: { file: 'settle-3.lua', common: true },
   mmscCancel: { file: 'cancel-3.lua', common: true },

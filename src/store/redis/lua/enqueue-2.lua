@@ -1,0 +1,92 @@
+--[[
+  Store a batch of messages of one shard, each with one job per recipient: the enqueues one client made in
+  the same turn (group commit). Each message is atomic on its own (it is checked before anything of it is
+  written) and independent of the others: one refused does not refuse the rest. The whole batch is one
+  script run, so it is also atomic as a whole.
+  A message's content was written just before by the caller (SET of P:{sN}:c:<id> with a short TTL, or the
+  last slice of a stage, on the same connection, so it arrives first): the script checks it is there, so
+  that no message is accepted without its content, and gives it the message's TTL. Content does not pass
+  through the script: a 10 KB argument alone costs Lua ~12 µs.
+  Work common to the batch is done once: one INCRBY of the sequence, one ZADD into the expiry index, and one
+  ZADD into each touched peer's ready set and schedule (64 enqueues over 8 peers: 8 instead of 64).
+  KEYS[1] peer schedule P:{sN}:peers   KEYS[2] expiry index P:{sN}:exp
+  ARGV[1] shard key prefix P   ARGV[2] now   ARGV[3] max attempts
+  then per message: id, JSON, "expiresAt due ttl report content size", recipient count n, n peers
+    report: 1 when a delivery or read report was asked, else 0
+    content: 0 none, 1 written by the caller's SET, 2 streamed into the key (Queue.stage); size: for 2, the
+    frame's size in bytes (a slice write that failed leaves the key short, and the message is refused)
+  Returns one result per message, in order: 1 stored, 0 a message with this id already exists (an
+  idempotent re-submission), or 'missing' / 'incomplete' (its content; the message is not stored).
+]]
+local p, now, maxAttempts = ARGV[1], ARGV[2], ARGV[3]
+local out, stored = {}, {}
+local jobs = 0
+local a = 4
+while a <= #ARGV do
+  local id, json = ARGV[a], ARGV[a + 1]
+  local exp, due, ttl, dr, how, size = string.match(ARGV[a + 2], '^(%d+) (%d+) (%d+) ([01]) ([012]) (%d+)$')
+  local n = tonumber(ARGV[a + 3])
+  if not n or not exp then return redis.error_reply('enqueue: malformed arguments at ' .. a) end
+  local first = a + 4
+  a = first + n
+  local mk, ck = p .. 'm:' .. id, p .. 'c:' .. id
+  local result = 1
+  if redis.call('EXISTS', mk) == 1 then
+    result = 0
+  elseif how == '1' then
+    -- The content came with a short TTL (content whose script is refused, e.g. at maxmemory, goes soon):
+    -- PEXPIRE both checks it is there and gives it the message's TTL.
+    if redis.call('PEXPIRE', ck, ttl) == 0 then result = 'missing' end
+  elseif how == '2' then
+    if redis.call('STRLEN', ck) ~= tonumber(size) then result = 'incomplete' else redis.call('PEXPIRE', ck, ttl) end
+  end
+  if result == 1 then
+    local fields = { 'json', json, 'n', n, 'pending', n, 'exp', exp, 'max', maxAttempts, 'dr', dr }
+    local queued = entry(now, 'queued', 0)
+    for i = 0, n - 1 do
+      local k = #fields
+      fields[k + 1], fields[k + 2] = 'p' .. i, ARGV[first + i]
+      fields[k + 3], fields[k + 4] = 's' .. i, 'queued'
+      fields[k + 5], fields[k + 6] = 'a' .. i, 0
+      fields[k + 7], fields[k + 8] = 'l' .. i, ''
+      fields[k + 9], fields[k + 10] = 'h' .. i, queued
+    end
+    -- In chunks: unpack() of a very long table would overflow Lua's C stack.
+    for from = 1, #fields, 4000 do redis.call('HSET', mk, unpack(fields, from, math.min(from + 3999, #fields))) end
+    redis.call('PEXPIRE', mk, ttl)
+    stored[#stored + 1] = { id = id, exp = exp, due = tonumber(due), first = first, n = n }
+    jobs = jobs + n
+  end
+  out[#out + 1] = result
+end
+if #stored == 0 then return out end
+
+-- The jobs, in argument order (so that jobs due in the same millisecond keep their enqueue order), grouped
+-- into one ZADD per peer, and each touched peer's earliest due time.
+local seq = redis.call('INCRBY', p .. 'seq', jobs) - jobs
+local expiry, ready, earliest = {}, {}, {}
+for _, m in ipairs(stored) do
+  expiry[#expiry + 1] = m.exp
+  expiry[#expiry + 1] = m.id
+  for i = 0, m.n - 1 do
+    local peer = ARGV[m.first + i]
+    local r = ready[peer]
+    if not r then
+      r = {}
+      ready[peer] = r
+    end
+    r[#r + 1] = due_score(m.due, seq)
+    r[#r + 1] = m.id .. '/' .. i
+    seq = seq + 1
+    if not earliest[peer] or m.due < earliest[peer] then earliest[peer] = m.due end
+  end
+end
+for from = 1, #expiry, 4000 do redis.call('ZADD', KEYS[2], unpack(expiry, from, math.min(from + 3999, #expiry))) end
+for peer, r in pairs(ready) do
+  for from = 1, #r, 4000 do redis.call('ZADD', p .. 'r:' .. peer, unpack(r, from, math.min(from + 3999, #r))) end
+  -- The peer becomes visible at its earliest due time, unless it is hidden (throttled) longer or already
+  -- sooner (ZADD LT: only ever moves a peer earlier, and adds one that is not scheduled).
+  local at = math.max(earliest[peer], tonumber(redis.call('HGET', p .. 'hide', peer) or '0'))
+  redis.call('ZADD', KEYS[1], 'LT', at, peer)
+end
+return out
