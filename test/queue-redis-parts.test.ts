@@ -43,6 +43,17 @@ t.test('batcher: calls of one tick go in one run per group, results in order', a
   t.equal(runs.length, 4);
 });
 
+t.test('batcher: a run carries at most maxWeight of items; a heavier item goes alone', async (t) => {
+  const runs: number[][] = [];
+  // Items weigh their own value (a message's jobs), at most 10 a run.
+  const b = new Batcher<number, number>(async (_group, items) => {
+    runs.push(items);
+    return items;
+  }, 100, (x) => x, 10);
+  await Promise.all([4, 5, 2, 30, 1, 9, 1].map((x) => b.add('g', x)));
+  t.strictSame(runs, [[4, 5], [2], [30], [1, 9], [1]], 'in call order, each run at most 10 unless one item alone is more');
+});
+
 t.test('batcher: a failed run rejects every call of it; a short answer too', async (t) => {
   const b = new Batcher<number, number>(async (group) => {
     if (group === 'down') throw new Error('redis down');

@@ -1,3 +1,9 @@
+interface Call<I, R> {
+  item: I;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
 /**
  * Group commit: calls made in the same turn of the event loop are gathered per group (a shard) and sent as
  * one Redis command when the turn ends (setImmediate). A worker settles or reads the content of a whole
@@ -5,7 +11,7 @@
  * costs more than the work it carries. A call made alone waits only for the end of its turn.
  */
 export class Batcher<I, R> {
-  private pending = new Map<string, Array<{ item: I; resolve: (r: R) => void; reject: (e: unknown) => void }>>();
+  private pending = new Map<string, Call<I, R>[]>();
   private scheduled = false;
 
   constructor(
@@ -13,6 +19,12 @@ export class Batcher<I, R> {
     private readonly run: (group: string, items: I[]) => Promise<R[]>,
     /** Most items in one command (bounds a script's run time and its argument list). */
     private readonly maxBatch = 256,
+    /**
+     * The weight of an item (e.g. a message's recipients, each a job for the script) and the most weight in
+     * one command; an item heavier than that alone goes in a command of its own.
+     */
+    private readonly weight: (item: I) => number = () => 1,
+    private readonly maxWeight = Infinity,
   ) {}
 
   add(group: string, item: I): Promise<R> {
@@ -32,21 +44,34 @@ export class Batcher<I, R> {
     this.pending = new Map();
     this.scheduled = false;
     for (const [group, list] of groups) {
-      for (let from = 0; from < list.length; from += this.maxBatch) {
-        const chunk = list.slice(from, from + this.maxBatch);
-        this.run(
-          group,
-          chunk.map((c) => c.item),
-        ).then(
-          (results) => {
-            if (results.length !== chunk.length) {
-              const err = new Error(`batch of ${chunk.length} got ${results.length} results`);
-              chunk.forEach((c) => c.reject(err));
-            } else chunk.forEach((c, k) => c.resolve(results[k]!));
-          },
-          (err: unknown) => chunk.forEach((c) => c.reject(err)),
-        );
+      let chunk: Call<I, R>[] = [];
+      let weight = 0;
+      for (const call of list) {
+        const w = this.weight(call.item);
+        if (chunk.length > 0 && (chunk.length >= this.maxBatch || weight + w > this.maxWeight)) {
+          this.send(group, chunk);
+          chunk = [];
+          weight = 0;
+        }
+        chunk.push(call);
+        weight += w;
       }
+      if (chunk.length > 0) this.send(group, chunk);
     }
+  }
+
+  private send(group: string, chunk: Call<I, R>[]): void {
+    this.run(
+      group,
+      chunk.map((c) => c.item),
+    ).then(
+      (results) => {
+        if (results.length !== chunk.length) {
+          const err = new Error(`batch of ${chunk.length} got ${results.length} results`);
+          chunk.forEach((c) => c.reject(err));
+        } else chunk.forEach((c, k) => c.resolve(results[k]!));
+      },
+      (err: unknown) => chunk.forEach((c) => c.reject(err)),
+    );
   }
 }

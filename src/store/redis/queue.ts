@@ -30,8 +30,17 @@ export class ContentMissingError extends Error {
   }
 }
 
-/** One message of a batched enqueue (see lua/enqueue-2.lua): its arguments after the shared ones. */
-type EnqueueItem = ScriptArg[];
+/** One message of a batched enqueue (see lua/enqueue-2.lua): its arguments after the shared ones, and its jobs. */
+interface EnqueueItem {
+  args: ScriptArg[];
+  jobs: number;
+}
+
+/**
+ * Most jobs one enqueue script run creates: a batch of messages with long recipient lists is split, so that
+ * no script holds Redis much longer than one such message alone would.
+ */
+const ENQUEUE_BATCH_JOBS = 1024;
 
 /** History lines are newline-separated: details (peer error texts) are kept to one line. */
 const oneLine = (text: string) => text.replace(/[\r\n]+/g, ' ');
@@ -95,7 +104,7 @@ export class RedisQueue implements Queue {
     this.completeScript = script(redis, 'mmscComplete');
     this.writes = new WriteCoalescer(redis);
     this.settles = new Batcher((p, ops) => this.settleBatch(p, ops));
-    this.enqueues = new Batcher((p, items) => this.enqueueBatch(p, items));
+    this.enqueues = new Batcher((p, items) => this.enqueueBatch(p, items), 256, (item) => item.jobs, ENQUEUE_BATCH_JOBS);
     // MGET: every content key of a shard is in the shard's slot, so one MGET reads a batch, on Cluster too.
     this.reads = new Batcher((p, ids) => {
       this.writes.hold();
@@ -173,14 +182,17 @@ export class RedisQueue implements Queue {
     const ms = (t: number) => Math.max(0, Math.round(t));
     const due = ms(message.earliestDeliveryAt ?? now);
     const dr = message.deliveryReport || message.readReport ? 1 : 0;
-    const item: EnqueueItem = [message.id, JSON.stringify(message), `${ms(message.expiresAt)} ${due} ${ms(ttl)} ${dr} ${how} ${sealed?.size ?? 0}`, peers.length, ...peers];
+    const item: EnqueueItem = {
+      args: [message.id, JSON.stringify(message), `${ms(message.expiresAt)} ${due} ${ms(ttl)} ${dr} ${how} ${sealed?.size ?? 0}`, peers.length, ...peers],
+      jobs: peers.length,
+    };
     const [, result] = await Promise.all([written, this.enqueues.add(p, item)]);
     if (result === 'missing' || result === 'incomplete') throw new ContentMissingError(message.id, result === 'incomplete');
   }
 
   private async enqueueBatch(p: string, items: EnqueueItem[]): Promise<Array<number | string>> {
     const args: ScriptArg[] = [p, this.opts.now(), this.opts.maxAttempts];
-    for (const item of items) for (const a of item) args.push(a);
+    for (const item of items) for (const a of item.args) args.push(a);
     this.writes.hold();
     return (await this.enqueueScript([`${p}peers`, `${p}exp`], args)) as Array<number | string>;
   }
