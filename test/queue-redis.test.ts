@@ -111,8 +111,10 @@ t.test('redis: the enqueues of one turn go to Redis as one script run; each mess
     store.queue.enqueue(makeMessage('cut', ['+15550000002'], live), stage, ['mm4:a']),
     store.queue.enqueue(makeMessage('b2', ['+15550000003', '+15550000004'], live), [Buffer.from('two')], ['mm4:b', 'mm4:a']),
     store.queue.enqueue(makeMessage('b1', ['+15550000002'], live), [Buffer.from('again')], ['mm4:a']),
+    store.queue.enqueue(makeMessage('nan', ['+15550000002'], { expiresAt: Number.NaN }), [Buffer.from('x')], ['mm4:a']),
   ]);
-  t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+  t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'rejected']);
+  t.type((results[4] as PromiseRejectedResult).reason, RangeError, 'a time that is not a number is refused before it reaches the batch');
   const refusal = (results[1] as PromiseRejectedResult).reason as ContentMissingError;
   t.ok(refusal instanceof ContentMissingError, 'a typed refusal');
   t.equal(refusal.code, 'CONTENT_MISSING');

@@ -160,6 +160,11 @@ export class RedisQueue implements Queue {
     if (peers.length !== message.recipients.length) throw new RangeError('one peer per recipient');
     const now = this.opts.now();
     const p = this.keys.shard(this.keys.shardOf(message.id));
+    // Times packed into one argument as whole milliseconds (the script reads them with %d+). A time that is
+    // not a number is refused here: in the batch, it would make the script refuse its neighbours too.
+    const ms = (t: number) => Math.max(0, Math.round(t));
+    const due = ms(message.earliestDeliveryAt ?? now);
+    if (!Number.isFinite(message.expiresAt) || !Number.isFinite(due)) throw new RangeError(`message ${message.id}: expiresAt and earliestDeliveryAt must be times in ms`);
     const ttl = Math.max(1, message.expiresAt - now) + this.opts.retentionMs + SAFETY_TTL_MS;
     const contentKey = this.keys.content(message.id);
     // The content goes in a plain SET sent just before the script on the same connection (it arrives first),
@@ -178,9 +183,6 @@ export class RedisQueue implements Queue {
     const written = how === 1 ? this.redis.set(contentKey, encodeParts(content as readonly Buffer[]), 'PX', PENDING_CONTENT_TTL_MS, 'NX') : sealed?.last?.();
     // The script runs at the end of this turn with the other enqueues of the shard; the content write above
     // goes out first, on the same connection.
-    // Times packed into one argument as whole milliseconds (the script reads them with %d+).
-    const ms = (t: number) => Math.max(0, Math.round(t));
-    const due = ms(message.earliestDeliveryAt ?? now);
     const dr = message.deliveryReport || message.readReport ? 1 : 0;
     const item: EnqueueItem = {
       args: [message.id, JSON.stringify(message), `${ms(message.expiresAt)} ${due} ${ms(ttl)} ${dr} ${how} ${sealed?.size ?? 0}`, peers.length, ...peers],
