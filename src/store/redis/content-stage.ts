@@ -99,8 +99,9 @@ export class RedisContentStage implements ContentStage {
 
   /**
    * Ends the stage: waits for the slices already sent, then returns the frame's full size and the write of
-   * what is left (with the frame's trailer), for the caller to issue in the same turn as the enqueue script
-   * (RedisQueue.enqueue), so that both go out in one write; the script checks the size.
+   * what is left (with the frame's trailer), for the caller to issue just before the script that takes the
+   * stage, on the same connection (RedisQueue.enqueue: the enqueue batch of the turn; replace: the same
+   * write); the script checks the size.
    */
   async seal(): Promise<{ size: number; last: (() => Promise<unknown>) | undefined }> {
     if (this.discarded) throw new Error(`stage of ${this.messageId} was discarded`);
