@@ -69,33 +69,39 @@ async function keysMatching(redis: Redis, pattern: string): Promise<string[]> {
   return out;
 }
 
-t.test('redis: a stage whose slices did not all land is refused by the enqueue script (its size is checked)', async (t) => {
-  const { redis, prefix, store } = ownStore(t);
-  const stage = store.queue.stage('lost', 60_000);
+/**
+ * A stage of message `id` whose slices did not all land: 150,000 bytes written (two full slices go out at
+ * once, the rest with the enqueue), then the key cut back to its first slice, as if Redis had refused an
+ * APPEND. Returns the stage and the keys its content key pattern matched (one, unless something is wrong).
+ */
+async function stageCutShort(ctx: ReturnType<typeof ownStore>, id: string) {
+  const { redis, prefix, store } = ctx;
+  const stage = store.queue.stage(id, 60_000);
   const part = stage.part();
-  part.write(Buffer.alloc(150_000, 7)); // two full slices go out now, the rest with the enqueue
+  part.write(Buffer.alloc(150_000, 7));
   part.end();
   await stage.drain();
-  const keys = await keysMatching(redis, `*${prefix}*c:lost`);
+  const keys = await keysMatching(redis, `*${prefix}*c:${id}`);
+  if (keys.length === 1) await redis.set(keys[0] as string, await redis.getrangeBuffer(keys[0] as string, 0, 65_535), 'KEEPTTL');
+  return { stage, keys };
+}
+
+t.test('redis: a stage whose slices did not all land is refused by the enqueue script (its size is checked)', async (t) => {
+  const ctx = ownStore(t);
+  const { store } = ctx;
+  const { stage, keys } = await stageCutShort(ctx, 'lost');
   t.equal(keys.length, 1, 'the stage key exists');
-  // An APPEND lost (as if Redis had refused it): the key keeps only its first slice.
-  const first = await redis.getrangeBuffer(keys[0] as string, 0, 65_535);
-  await redis.set(keys[0] as string, first, 'KEEPTTL');
   await t.rejects(store.queue.enqueue(makeMessage('lost', ['+15550000002']), stage, ['mm4:carrier']), /content incomplete/);
   t.equal(await store.queue.message('lost'), undefined, 'no message stored');
   t.equal((await store.queue.take(10)).length, 0, 'no job');
 });
 
 t.test('redis: the enqueues of one turn go to Redis as one script run; each message stands or falls alone', async (t) => {
-  const { redis, prefix, store } = ownStore(t);
+  const ctx = ownStore(t);
+  const { redis, prefix, store } = ctx;
   // A stage cut short (as in the test above): its message must be refused, the others of its batch stored.
-  const stage = store.queue.stage('cut', 60_000);
-  const part = stage.part();
-  part.write(Buffer.alloc(150_000, 7));
-  part.end();
-  await stage.drain();
-  const [stageKey] = await keysMatching(redis, `*${prefix}*c:cut`);
-  await redis.set(stageKey as string, await redis.getrangeBuffer(stageKey as string, 0, 65_535), 'KEEPTTL');
+  const { stage, keys } = await stageCutShort(ctx, 'cut');
+  t.equal(keys.length, 1, 'the stage key exists');
 
   // MONITOR shows the script calls of this prefix (other tests share the server).
   const monitor = await redis.monitor(); // a connection of its own, in monitor mode

@@ -170,7 +170,7 @@ export class RedisQueue implements Queue {
     // The content goes in a plain SET sent just before the script on the same connection (it arrives first),
     // with a short TTL: a 10 KB script argument costs Lua more than the whole rest of the enqueue, and content
     // whose script never runs expires on its own, soon. The script checks it is there and gives it the TTL.
-    // Content: '0' none, '1' written just now (SET ... PX), '2' streamed into a stage (likewise).
+    // Content: '0' none, '1' written just now (SET ... PX ... NX), '2' streamed into a stage (its last slice just now).
     let how: 0 | 1 | 2 = 0;
     let sealed: Awaited<ReturnType<RedisContentStage['seal']>> | undefined;
     if (!Array.isArray(content)) {
