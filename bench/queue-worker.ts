@@ -183,12 +183,21 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<number
 }
 
 /**
- * A short cycle on a throw-away prefix: loads the Lua scripts (EVALSHA) and warms the JIT up. `queue` must
- * be one on `prefix` (the floor's, which cannot read content, passes readContent false).
+ * A cycle on a throw-away prefix, untimed: loads the Lua scripts (EVALSHA), lets V8 compile the hot paths and
+ * grow its heap, and lets Redis grow into its memory, as a long-running gateway and its Redis have. `queue`
+ * must be one on `prefix` (the floor's, which cannot read content, passes readContent false). Returns the
+ * cycle's result: the first full-size cycle after start is the "cold" figure.
  */
-export async function warmUp(redis: Redis, prefix: string, queue: CycleQueue = createRedisStore({ redis, prefix }).queue, readContent = true): Promise<void> {
-  await runCycle(queue, { messages: 2_000, inFlight: 64, batch: 32, perPeer: 8, window: 64, readContent, idPrefix: 'w' });
+export async function warmUp(
+  redis: Redis,
+  prefix: string,
+  queue: CycleQueue = createRedisStore({ redis, prefix }).queue,
+  readContent = true,
+  messages = 2_000,
+): Promise<CycleResult> {
+  const r = await runCycle(queue, { messages, inFlight: 64, batch: 32, perPeer: 8, window: 64, readContent, idPrefix: 'w' });
   await deletePrefix(redis, prefix);
+  return r;
 }
 
 async function main(): Promise<void> {
@@ -198,7 +207,8 @@ async function main(): Promise<void> {
   const tag = env.TAG ?? String(process.pid);
   const redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: 2 });
   const { queue } = createRedisStore({ redis, prefix });
-  await warmUp(redis, `${prefix}-warm-${tag}`);
+  // Both processes warm up at once, each on its own prefix, with a cycle of the timed one's size (as bench/queue.ts).
+  await warmUp(redis, `${prefix}-warm-${tag}`, undefined, true, Number(env.MESSAGES ?? 30_000));
 
   process.stdout.write('ready\n');
   await new Promise<void>((resolve) => process.stdin.on('data', (d: Buffer) => d.toString().includes('go') && resolve()));

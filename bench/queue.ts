@@ -12,6 +12,9 @@
  *   5. with --aof, the one-process cycle again against appendonly yes + appendfsync everysec;
  *   then the ratio to the baseline and whether the target holds. Each phase uses a fresh key prefix and
  *   deletes its keys afterwards (SCAN + UNLINK).
+ * Each one-process phase first runs one untimed cycle of the same size (a long-running gateway's state, not its
+ * first seconds), then `--runs=N` timed cycles (default 3) and reports their median; the two-process phase
+ * warms up the same way and is timed once.
  * Redis: REDIS_URL if set, else a private redis-server (no persistence) started for the run and stopped
  * after. `--messages=N` sets the messages per process (default 30,000).
  * Run with `npm run bench` (or `npm run build && node dist/bench/queue.js`).
@@ -33,6 +36,8 @@ const flag = (name: string) => args.includes(`--${name}`);
 const numberArg = (name: string, dflt: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
 
 const MESSAGES = numberArg('messages', 30_000); // per process
+/** Timed one-process cycles a phase, after its warm-up; the phase's figure is their median (the host is noisy). */
+const RUNS = Math.max(1, numberArg('runs', 3));
 const TARGET = 20_000;
 // Shaped as the gateway runs: 64 concurrent enqueues; the worker pool's defaults (64 deliveries in progress,
 // take(32, 8) whenever a slot is free: src/core/worker-pool.ts).
@@ -102,23 +107,36 @@ function redisBenchmark(url: string): { lines: string[]; set: number; get: numbe
 
 async function oneProcess(url: string, label: string, readContent = false, floor = false): Promise<number> {
   const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  const queueOn = (prefix: string) => (floor ? new FloorQueue(redis, prefix) : createRedisStore({ redis, prefix }).queue);
   try {
+    // Scripts loaded and content reads warmed (the floor cannot read content), then one untimed cycle of the
+    // timed size: the figure is a long-running gateway's, not that of its first seconds (JIT, heap growth,
+    // Redis growing into memory: the first full cycle after start ran 20-30 % slower on this 2-vCPU VM).
     const warm = freshPrefix('warm');
-    if (floor) await warmUp(redis, warm, new FloorQueue(redis, warm), false);
-    else await warmUp(redis, warm);
-    const prefix = freshPrefix('one');
-    const queue = floor ? new FloorQueue(redis, prefix) : createRedisStore({ redis, prefix }).queue;
-    const before = await redisSnapshot(redis);
-    const r = await runCycle(queue, { ...CYCLE, readContent, messages: MESSAGES, idPrefix: 'm' });
-    const d = delta(before, await redisSnapshot(redis));
-    await deletePrefix(redis, prefix);
-    const rate = (r.acked / r.ms) * 1000;
+    await warmUp(redis, warm, queueOn(warm), !floor);
+    const coldPrefix = freshPrefix('cold');
+    const cold = await warmUp(redis, coldPrefix, queueOn(coldPrefix), readContent, MESSAGES);
+    const rates: number[] = [];
+    for (let run = 1; run <= RUNS; run++) {
+      const prefix = freshPrefix('one');
+      const before = await redisSnapshot(redis);
+      const r = await runCycle(queueOn(prefix), { ...CYCLE, readContent, messages: MESSAGES, idPrefix: 'm' });
+      const d = delta(before, await redisSnapshot(redis));
+      await deletePrefix(redis, prefix);
+      const rate = (r.acked / r.ms) * 1000;
+      rates.push(rate);
+      console.log(
+        `  ${label}, run ${run}/${RUNS}: ${fmt(r.acked)} messages in ${fmt(r.ms / 1000, 2)} s = ${fmt(rate)} messages/s ` +
+          `(producer done after ${fmt(r.producedMs / 1000, 2)} s; this process' CPU ${fmt((100 * r.cpuMs) / r.ms)}% of a core = ${fmt((1000 * r.cpuMs) / r.acked)} µs/message)`,
+      );
+      console.log(serverLine(d, r.acked));
+    }
+    const median = [...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)]!;
     console.log(
-      `  ${label}: ${fmt(r.acked)} messages in ${fmt(r.ms / 1000, 2)} s = ${fmt(rate)} messages/s ` +
-        `(producer done after ${fmt(r.producedMs / 1000, 2)} s; this process' CPU ${fmt((100 * r.cpuMs) / r.ms)}% of a core = ${fmt((1000 * r.cpuMs) / r.acked)} µs/message)`,
+      `  ${label}: median ${fmt(median)} messages/s (runs ${fmt(Math.min(...rates))}-${fmt(Math.max(...rates))}; ` +
+        `its untimed warm-up cycle: ${fmt((cold.acked / cold.ms) * 1000)})`,
     );
-    console.log(serverLine(d, r.acked));
-    return rate;
+    return median;
   } finally {
     await redis.quit();
   }
@@ -277,7 +295,8 @@ async function main(): Promise<void> {
     `Redis queue bench: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), ${fmt(100 * idleBefore)}% idle before the run, ${new Date().toISOString()}\n` +
       `Redis ${version} at ${url.replace(/\/\/[^@]*@/, '//***@')} (${server ? 'private server started for this run' : 'REDIS_URL'}), ${await durability(redis)}\n` +
       `messages: 1 recipient (${PEERS} peers), ${CONTENT.length / 1024} KB content; ${fmt(MESSAGES)} per process; ` +
-      `enqueue ${CYCLE.inFlight} in flight; take(${CYCLE.batch}, ${CYCLE.perPeer}) whenever one of ${CYCLE.window} delivery slots is free, then ack`,
+      `enqueue ${CYCLE.inFlight} in flight; take(${CYCLE.batch}, ${CYCLE.perPeer}) whenever one of ${CYCLE.window} delivery slots is free, then ack\n` +
+      `each one-process figure: the median of ${RUNS} timed cycles after one untimed cycle of the same size (steady state)`,
   );
   await redis.quit();
 
