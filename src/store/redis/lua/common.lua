@@ -22,7 +22,8 @@ local function split_job(job)
   return id, i
 end
 
--- One history line (the client keeps newlines out of details).
+-- One history line (the client keeps newlines out of details). Callers pass `now` as the string they got
+-- (concatenating a 13-digit Lua number formats it with sprintf).
 local function entry(now, state, attempt, detail)
   return now .. '|' .. state .. '|' .. attempt .. '|' .. (detail or '') .. '\n'
 end
@@ -49,7 +50,7 @@ local FINISH_FIELDS = 3 -- 'h'..i, 'dr', 'pending'
 local function finish(p, expindex, id, i, now, state, attempt, detail, h, dr, pending, retention, evmax)
   local mk = p .. 'm:' .. id
   local left = tonumber(pending) - 1
-  redis.call('HSET', mk, 's' .. i, state, 'l' .. i, '', 'u' .. i, 0, 'h' .. i, (h or '') .. entry(now, state, attempt, detail), 'pending', left)
+  redis.call('HSET', mk, 's' .. i, state, 'l' .. i, '', 'u' .. i, '0', 'h' .. i, (h or '') .. entry(now, state, attempt, detail), 'pending', left)
   if dr == '1' then
     redis.call('XADD', p .. 'ev', 'MAXLEN', '~', evmax, '*', 'job', id .. '/' .. i, 'state', state, 'attempt', attempt, 'detail', detail or '')
   end

@@ -21,11 +21,15 @@
 local p, now, maxAttempts = ARGV[1], ARGV[2], ARGV[3]
 local out, stored = {}, {}
 local jobs = 0
+-- Strings built once: a Lua number in a concatenation or a redis.call argument costs a sprintf each time.
+local queued = entry(now, 'queued', '0')
+local index = {}
 local a = 4
 while a <= #ARGV do
   local id, json = ARGV[a], ARGV[a + 1]
   local exp, due, ttl, dr, how, size = string.match(ARGV[a + 2], '^(%d+) (%d+) (%d+) ([01]) ([012]) (%d+)$')
-  local n = tonumber(ARGV[a + 3])
+  local nS = ARGV[a + 3]
+  local n = tonumber(nS)
   if not n or not exp then return redis.error_reply('enqueue: malformed arguments at ' .. a) end
   local first = a + 4
   a = first + n
@@ -41,15 +45,19 @@ while a <= #ARGV do
     if redis.call('STRLEN', ck) ~= tonumber(size) then result = 'incomplete' else redis.call('PEXPIRE', ck, ttl) end
   end
   if result == 1 then
-    local fields = { 'json', json, 'n', n, 'pending', n, 'exp', exp, 'max', maxAttempts, 'dr', dr }
-    local queued = entry(now, 'queued', 0)
+    local fields = { 'json', json, 'n', nS, 'pending', nS, 'exp', exp, 'max', maxAttempts, 'dr', dr }
     for i = 0, n - 1 do
+      local si = index[i]
+      if not si then
+        si = tostring(i)
+        index[i] = si
+      end
       local k = #fields
-      fields[k + 1], fields[k + 2] = 'p' .. i, ARGV[first + i]
-      fields[k + 3], fields[k + 4] = 's' .. i, 'queued'
-      fields[k + 5], fields[k + 6] = 'a' .. i, 0
-      fields[k + 7], fields[k + 8] = 'l' .. i, ''
-      fields[k + 9], fields[k + 10] = 'h' .. i, queued
+      fields[k + 1], fields[k + 2] = 'p' .. si, ARGV[first + i]
+      fields[k + 3], fields[k + 4] = 's' .. si, 'queued'
+      fields[k + 5], fields[k + 6] = 'a' .. si, '0'
+      fields[k + 7], fields[k + 8] = 'l' .. si, ''
+      fields[k + 9], fields[k + 10] = 'h' .. si, queued
     end
     -- In chunks: unpack() of a very long table would overflow Lua's C stack.
     for from = 1, #fields, 4000 do redis.call('HSET', mk, unpack(fields, from, math.min(from + 3999, #fields))) end
@@ -76,7 +84,7 @@ for _, m in ipairs(stored) do
       ready[peer] = r
     end
     r[#r + 1] = due_score(m.due, seq)
-    r[#r + 1] = m.id .. '/' .. i
+    r[#r + 1] = m.id .. '/' .. index[i]
     seq = seq + 1
     if not earliest[peer] or m.due < earliest[peer] then earliest[peer] = m.due end
   end

@@ -11,7 +11,9 @@
     extend x lease end                -> 'ok'
   Returns one result per operation, in order: the above, or -1 when the lease is not held.
 ]]
-local p, now, retention, evmax, deadcap = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5])
+-- `now` goes into history lines as the string it came as (see entry), into arithmetic as a number.
+local p, nowS, retention, evmax, deadcap = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local now = tonumber(nowS)
 local schedule, leased, expindex = KEYS[1], KEYS[2], KEYS[3]
 
 local function settle(op, job, lease, x, y)
@@ -19,7 +21,7 @@ local function settle(op, job, lease, x, y)
   local mk = p .. 'm:' .. id
   local j = redis.call('HMGET', mk, 'l' .. i, 's' .. i, 'p' .. i, 'a' .. i, 'max', 'exp', 'h' .. i, 'dr', 'pending')
   if not j[1] or j[1] ~= lease or j[2] ~= 'delivering' then return -1 end
-  local peer, attempt, maxAttempts, exp, h = j[3], tonumber(j[4]), tonumber(j[5]), tonumber(j[6]), j[7]
+  local peer, h = j[3], j[7]
 
   if op == 'extend' then
     redis.call('HSET', mk, 'u' .. i, x)
@@ -30,24 +32,26 @@ local function settle(op, job, lease, x, y)
   redis.call('ZREM', leased, job)
 
   if op == 'ack' then
-    finish(p, expindex, id, i, now, x, attempt, y, h, j[8], j[9], retention, evmax)
+    finish(p, expindex, id, i, nowS, x, j[4], y, h, j[8], j[9], retention, evmax)
     return 'ok'
   end
+
+  local attempt, maxAttempts, exp = tonumber(j[4]), tonumber(j[5]), tonumber(j[6])
 
   if op == 'retry' then
     local err, delay = x, tonumber(y)
     if now + delay >= exp or attempt >= maxAttempts then
       redis.call('HSET', mk, 'e' .. i, err)
       if now + delay >= exp then
-        finish(p, expindex, id, i, now, 'expired', attempt, err, h, j[8], j[9], retention, evmax)
+        finish(p, expindex, id, i, nowS, 'expired', attempt, err, h, j[8], j[9], retention, evmax)
         return 'expired'
       end
-      finish(p, expindex, id, i, now, 'failed', attempt, err, h, j[8], j[9], retention, evmax)
+      finish(p, expindex, id, i, nowS, 'failed', attempt, err, h, j[8], j[9], retention, evmax)
       redis.call('LPUSH', p .. 'dead', cjson.encode({ job = job, peer = peer, attempts = attempt, error = err, at = now }))
       redis.call('LTRIM', p .. 'dead', 0, deadcap - 1)
       return 'failed'
     end
-    redis.call('HSET', mk, 's' .. i, 'retrying', 'l' .. i, '', 'u' .. i, 0, 'e' .. i, err, 'h' .. i, h .. entry(now, 'retrying', attempt, err))
+    redis.call('HSET', mk, 's' .. i, 'retrying', 'l' .. i, '', 'u' .. i, '0', 'e' .. i, err, 'h' .. i, h .. entry(nowS, 'retrying', attempt, err))
     redis.call('ZADD', p .. 'r:' .. peer, due_score(now + delay, redis.call('INCR', p .. 'seq')), job)
     reschedule(p, schedule, peer)
     return 'retrying'
@@ -56,7 +60,7 @@ local function settle(op, job, lease, x, y)
   if op == 'defer' then
     -- Throttled: give the attempt back, and hide the whole peer until it can be served again.
     local untilMs = tonumber(x)
-    redis.call('HSET', mk, 's' .. i, 'deferred', 'l' .. i, '', 'u' .. i, 0, 'a' .. i, attempt - 1, 'h' .. i, h .. entry(now, 'deferred', attempt - 1))
+    redis.call('HSET', mk, 's' .. i, 'deferred', 'l' .. i, '', 'u' .. i, '0', 'a' .. i, attempt - 1, 'h' .. i, h .. entry(nowS, 'deferred', attempt - 1))
     redis.call('ZADD', p .. 'r:' .. peer, due_score(untilMs, redis.call('INCR', p .. 'seq')), job)
     local hide = tonumber(redis.call('HGET', p .. 'hide', peer) or '0')
     if untilMs > hide then

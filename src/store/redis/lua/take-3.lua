@@ -8,8 +8,8 @@
   Returns a flat array: job, peer, attempt, max attempts, lease token, lease end, message JSON (7 per job;
   the JSON is '' when an earlier job of this reply has the same message).
 ]]
-local p, now, max, perPeer, leaseMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local retention, evmax = ARGV[6], ARGV[7]
+local p, nowS, max, perPeer, leaseMs = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local now, retention, evmax = tonumber(nowS), ARGV[6], ARGV[7]
 
 -- 1. Leases that ran out: the job is due again now, with a new lease at the next take.
 local lost = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - 1, 'LIMIT', 0, 100)
@@ -19,7 +19,7 @@ for _, job in ipairs(lost) do
   local mk = p .. 'm:' .. id
   local j = redis.call('HMGET', mk, 'p' .. i, 'a' .. i, 'h' .. i)
   if j[1] then
-    redis.call('HSET', mk, 'l' .. i, '', 'u' .. i, 0, 's' .. i, 'queued', 'h' .. i, (j[3] or '') .. entry(now, 'queued', j[2], 'lease ran out'))
+    redis.call('HSET', mk, 'l' .. i, '', 'u' .. i, 0, 's' .. i, 'queued', 'h' .. i, (j[3] or '') .. entry(nowS, 'queued', j[2], 'lease ran out'))
     redis.call('ZADD', p .. 'r:' .. j[1], due_score(now, redis.call('INCR', p .. 'seq')), job)
     reschedule(p, KEYS[1], j[1])
   end
@@ -35,7 +35,7 @@ for _, id in ipairs(expired) do
     if st[1] and not TERMINAL[st[1]] and st[4] == '' then
       redis.call('ZREM', p .. 'r:' .. st[2], id .. '/' .. i)
       reschedule(p, KEYS[1], st[2])
-      finish(p, KEYS[3], id, i, now, 'expired', tonumber(st[3]), 'expired before delivery', st[5], st[6], st[7], retention, evmax)
+      finish(p, KEYS[3], id, i, nowS, 'expired', tonumber(st[3]), 'expired before delivery', st[5], st[6], st[7], retention, evmax)
     end
   end
   if n == 0 then redis.call('ZREM', KEYS[3], id) end
@@ -44,20 +44,17 @@ end
 -- 3. Hand out due jobs. Each visible peer (the one waiting longest first) may give up to perPeer; when
 -- there is more than max, shares are max-min fair: one job a peer per round, as long as a peer has some.
 -- Scores carry a sub-millisecond tie-break (due_score), so "due" means a score below now + 1.
-local peers = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now + 1), 'LIMIT', 0, 64)
+local dueBelow = '(' .. (now + 1)
+local peers = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', dueBelow, 'LIMIT', 0, 64)
 if #peers == 0 then return {} end
 -- A visible peer's schedule score is max(first due, hide) <= now: its hide time has passed, drop it.
 redis.call('HDEL', p .. 'hide', unpack(peers))
 local heads, avail, share = {}, {}, {}
 for k, peer in ipairs(peers) do
-  -- The peer's first perPeer + 1 jobs: the due ones among the first perPeer can be handed out, and the
-  -- one after the last handed out is where the peer is rescheduled.
-  local head = redis.call('ZRANGE', p .. 'r:' .. peer, 0, perPeer, 'WITHSCORES')
-  local due = 0
-  for x = 2, math.min(#head, 2 * perPeer), 2 do
-    if tonumber(head[x]) < now + 1 then due = due + 1 else break end
-  end
-  heads[k], avail[k], share[k] = head, due, 0
+  -- The peer's first due jobs, up to perPeer. Without their scores: Redis formats each score with %.17g,
+  -- which costs more than the range itself; the one score the reschedule needs is read after the pop.
+  local head = redis.call('ZRANGEBYSCORE', p .. 'r:' .. peer, '-inf', dueBelow, 'LIMIT', 0, perPeer)
+  heads[k], avail[k], share[k] = head, #head, 0
 end
 local left, more, total = max, true, 0
 while left > 0 and more do
@@ -74,18 +71,20 @@ end
 
 local out, leases = {}, {}
 local untilMs = now + leaseMs
+local untilS = string.format('%d', untilMs) -- once, not formatted again for each HSET and ZADD
 local seq = total > 0 and (redis.call('INCRBY', p .. 'seq', total) - total) or 0
 local seen = {}
 for k, peer in ipairs(peers) do
   local head, s = heads[k], share[k]
   if s > 0 then redis.call('ZREMRANGEBYRANK', p .. 'r:' .. peer, 0, s - 1) end
   -- Reschedule at the first job left (its hide time has passed: see HDEL above), or drop the peer.
-  if #head > 2 * s then
-    redis.call('ZADD', KEYS[1], head[2 * s + 2], peer)
+  local first = redis.call('ZRANGE', p .. 'r:' .. peer, 0, 0, 'WITHSCORES')
+  if #first > 0 then
+    redis.call('ZADD', KEYS[1], first[2], peer)
   else
     redis.call('ZREM', KEYS[1], peer)
   end
-  for x = 1, 2 * s, 2 do
+  for x = 1, s do
     local job = head[x]
     local id, i = split_job(job)
     local mk = p .. 'm:' .. id
@@ -94,8 +93,8 @@ for k, peer in ipairs(peers) do
       local attempt = tonumber(m[1]) + 1
       seq = seq + 1
       local lease = ARGV[8] .. '.' .. seq
-      redis.call('HSET', mk, 'a' .. i, attempt, 'l' .. i, lease, 'u' .. i, untilMs, 's' .. i, 'delivering', 'h' .. i, (m[4] or '') .. entry(now, 'delivering', attempt))
-      leases[#leases + 1] = untilMs
+      redis.call('HSET', mk, 'a' .. i, attempt, 'l' .. i, lease, 'u' .. i, untilS, 's' .. i, 'delivering', 'h' .. i, (m[4] or '') .. entry(nowS, 'delivering', attempt))
+      leases[#leases + 1] = untilS
       leases[#leases + 1] = job
       out[#out + 1] = job
       out[#out + 1] = peer
