@@ -7,7 +7,8 @@ import { crc32 } from 'node:zlib';
  *
  *   {sN}:m:<id>        hash   message JSON, recipient count, pending count, expiresAt, max attempts,
  *                             report flag, and per recipient i: p<i> peer, s<i> state, a<i> attempt,
- *                             l<i> lease token, u<i> lease end, e<i> last error, h<i> history (lines
+ *                             l<i> lease token (its end is the job's score in {sN}:leased), e<i> last
+ *                             error, h<i> history (lines
  *                             "at|state|attempt|detail", oldest first)
  *   {sN}:c:<id>        string the parts, framed (content-frame.ts); written with a short TTL, which the
  *                      enqueue script turns into the message's

@@ -3,7 +3,7 @@
   shard prefix P:{sN}: that the caller passes: every key a script touches carries the same hash tag, so
   each script runs in one cluster slot.
   A message is one hash P:{sN}:m:<id> with the message JSON and, per recipient i, fields p<i> (peer),
-  s<i> (state), a<i> (attempt), l<i> (lease token), u<i> (lease end), e<i> (last error) and h<i> (its
+  s<i> (state), a<i> (attempt), l<i> (lease token), e<i> (last error) and h<i> (its
   history: lines "at|state|attempt|detail\n", oldest first): one key and one TTL per message, however many
   recipients. Its content is one string P:{sN}:c:<id> that the client writes (content-frame.ts).
   Every redis.call costs about a microsecond: the scripts read a job's fields with one HMGET and write them
@@ -50,7 +50,7 @@ local FINISH_FIELDS = 3 -- 'h'..i, 'dr', 'pending'
 local function finish(p, expindex, id, i, now, state, attempt, detail, h, dr, pending, retention, evmax)
   local mk = p .. 'm:' .. id
   local left = tonumber(pending) - 1
-  redis.call('HSET', mk, 's' .. i, state, 'l' .. i, '', 'u' .. i, '0', 'h' .. i, (h or '') .. entry(now, state, attempt, detail), 'pending', left)
+  redis.call('HSET', mk, 's' .. i, state, 'l' .. i, '', 'h' .. i, (h or '') .. entry(now, state, attempt, detail), 'pending', left)
   if dr == '1' then
     redis.call('XADD', p .. 'ev', 'MAXLEN', '~', evmax, '*', 'job', id .. '/' .. i, 'state', state, 'attempt', attempt, 'detail', detail or '')
   end

@@ -24,7 +24,6 @@ local function settle(op, job, lease, x, y)
   local peer, h = j[3], j[7]
 
   if op == 'extend' then
-    redis.call('HSET', mk, 'u' .. i, x)
     redis.call('ZADD', leased, x, job)
     return 'ok'
   end
@@ -51,7 +50,7 @@ local function settle(op, job, lease, x, y)
       redis.call('LTRIM', p .. 'dead', 0, deadcap - 1)
       return 'failed'
     end
-    redis.call('HSET', mk, 's' .. i, 'retrying', 'l' .. i, '', 'u' .. i, '0', 'e' .. i, err, 'h' .. i, h .. entry(nowS, 'retrying', attempt, err))
+    redis.call('HSET', mk, 's' .. i, 'retrying', 'l' .. i, '', 'e' .. i, err, 'h' .. i, h .. entry(nowS, 'retrying', attempt, err))
     redis.call('ZADD', p .. 'r:' .. peer, due_score(now + delay, redis.call('INCR', p .. 'seq')), job)
     reschedule(p, schedule, peer)
     return 'retrying'
@@ -60,7 +59,7 @@ local function settle(op, job, lease, x, y)
   if op == 'defer' then
     -- Throttled: give the attempt back, and hide the whole peer until it can be served again.
     local untilMs = tonumber(x)
-    redis.call('HSET', mk, 's' .. i, 'deferred', 'l' .. i, '', 'u' .. i, '0', 'a' .. i, attempt - 1, 'h' .. i, h .. entry(nowS, 'deferred', attempt - 1))
+    redis.call('HSET', mk, 's' .. i, 'deferred', 'l' .. i, '', 'a' .. i, attempt - 1, 'h' .. i, h .. entry(nowS, 'deferred', attempt - 1))
     redis.call('ZADD', p .. 'r:' .. peer, due_score(untilMs, redis.call('INCR', p .. 'seq')), job)
     local hide = tonumber(redis.call('HGET', p .. 'hide', peer) or '0')
     if untilMs > hide then

@@ -19,7 +19,7 @@ for _, job in ipairs(lost) do
   local mk = p .. 'm:' .. id
   local j = redis.call('HMGET', mk, 'p' .. i, 'a' .. i, 'h' .. i)
   if j[1] then
-    redis.call('HSET', mk, 'l' .. i, '', 'u' .. i, 0, 's' .. i, 'queued', 'h' .. i, (j[3] or '') .. entry(nowS, 'queued', j[2], 'lease ran out'))
+    redis.call('HSET', mk, 'l' .. i, '', 's' .. i, 'queued', 'h' .. i, (j[3] or '') .. entry(nowS, 'queued', j[2], 'lease ran out'))
     redis.call('ZADD', p .. 'r:' .. j[1], due_score(now, redis.call('INCR', p .. 'seq')), job)
     reschedule(p, KEYS[1], j[1])
   end
@@ -71,7 +71,7 @@ end
 
 local out, leases = {}, {}
 local untilMs = now + leaseMs
-local untilS = string.format('%d', untilMs) -- once, not formatted again for each HSET and ZADD
+local untilS = string.format('%d', untilMs) -- once, not formatted again for each ZADD
 local seq = total > 0 and (redis.call('INCRBY', p .. 'seq', total) - total) or 0
 local seen = {}
 for k, peer in ipairs(peers) do
@@ -90,10 +90,10 @@ for k, peer in ipairs(peers) do
     local mk = p .. 'm:' .. id
     local m = redis.call('HMGET', mk, 'a' .. i, 'max', seen[id] and 'n' or 'json', 'h' .. i)
     if m[1] then
-      local attempt = tonumber(m[1]) + 1
+      local attempt = tostring(tonumber(m[1]) + 1) -- a string: written twice below, formatted once
       seq = seq + 1
       local lease = ARGV[8] .. '.' .. seq
-      redis.call('HSET', mk, 'a' .. i, attempt, 'l' .. i, lease, 'u' .. i, untilS, 's' .. i, 'delivering', 'h' .. i, (m[4] or '') .. entry(nowS, 'delivering', attempt))
+      redis.call('HSET', mk, 'a' .. i, attempt, 'l' .. i, lease, 's' .. i, 'delivering', 'h' .. i, (m[4] or '') .. entry(nowS, 'delivering', attempt))
       leases[#leases + 1] = untilS
       leases[#leases + 1] = job
       out[#out + 1] = job
