@@ -353,7 +353,9 @@ t.test('push over PAP: the notification goes to the PPG (multipart/related, PAP 
   const n = decodePdu(content!.body!);
   t.equal(n.messageType, 'm-notification-ind');
   t.equal(n.contentLocation && typeof n.contentLocation === 'string' && gw.tokens.open(n.contentLocation.split('/r/')[1]!)?.messageId, messageId, "the PDU names B's copy");
-  t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_pap_requests_total'), /result="accepted"[^\n]* 1/);
+  // The PPG has the request before the gateway has its answer: wait for the count rather than read it at once.
+  const accepted = async () => /result="accepted"[^\n]* 1/.test(await gw.metrics.registry.getSingleMetricAsString('mmsc_pap_requests_total'));
+  t.ok(await until('the accepted push counted', accepted), 'the accepted push is counted');
 
   refuse = true;
   const second = await a.post(sendReq([B], { transactionId: 'tx-2' }));
