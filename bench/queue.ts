@@ -38,7 +38,7 @@ const numberArg = (name: string, dflt: number) => Number(args.find((a) => a.star
 
 const MESSAGES = numberArg('messages', 30_000); // per process
 /** Timed one-process cycles a phase, after its warm-up; the phase's figure is their median (the host is noisy). */
-const RUNS = Math.max(1, numberArg('runs', 3));
+const RUNS = Math.max(1, Math.floor(numberArg('runs', 3)) || 3); // a bad --runs falls back to 3
 const TARGET = 20_000;
 // Shaped as the gateway runs: 64 concurrent enqueues; the worker pool's defaults (64 deliveries in progress,
 // take(32, 8) whenever a slot is free: src/core/worker-pool.ts).
