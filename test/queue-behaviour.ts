@@ -174,6 +174,34 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     await t.rejects(queue.enqueue(makeMessage('s3', ['+15550000002']), queue.stage('s4', MIN), ['mm4:carrier']), /another store or message/, "another message's stage is refused");
   });
 
+  t.test(`${name}: a stage for a stored message (a streamed re-submission) leaves its content alone, enqueued or discarded`, async (t) => {
+    const { queue } = await setup(t);
+    await queue.enqueue(makeMessage('r1', ['+15550000002']), content(), ['mm4:carrier']);
+    const stored = (await queue.content('r1'))?.map((b) => b.toString('hex'));
+    t.ok(stored && stored.length > 0, 'the first submission has content');
+    for (const end of ['enqueued', 'discarded'] as const) {
+      const stage = queue.stage('r1', MIN);
+      const p = stage.part();
+      p.write(Buffer.alloc(70_000, 9)); // more than a store slice: a first write and an append
+      p.end();
+      if (end === 'enqueued') await queue.enqueue(makeMessage('r1', ['+15550000002']), stage, ['mm4:carrier']);
+      else {
+        await stage.drain();
+        await stage.discard();
+      }
+      t.strictSame((await queue.content('r1'))?.map((b) => b.toString('hex')), stored, `the stored content, after a stage for it was ${end}`);
+    }
+    // A small stage goes out whole with the enqueue; discarded after that (an edge's error path), it deletes nothing either.
+    const small = queue.stage('r1', MIN);
+    const sp = small.part();
+    sp.write(Buffer.from('other'));
+    sp.end();
+    await queue.enqueue(makeMessage('r1', ['+15550000002']), small, ['mm4:carrier']);
+    await small.discard();
+    t.strictSame((await queue.content('r1'))?.map((b) => b.toString('hex')), stored, 'the stored content, after a small stage for it was enqueued and discarded');
+    t.equal((await queue.take(10)).length, 1, 'still one job');
+  });
+
   t.test(`${name}: a stage's part writer is dead once the next part starts`, async (t) => {
     const { queue } = await setup(t);
     const stage = queue.stage('w1', MIN);

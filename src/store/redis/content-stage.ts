@@ -13,6 +13,9 @@ export const STAGE_SLICE = 64 * 1024;
  * back, then the frame's trailer (content-frame.ts). The first slice is a SET with the stage's TTL, the
  * next ones APPENDs, one after the other (an APPEND never runs before the SET that gives the key its TTL,
  * so a key whose request died expires). The enqueue script checks the key and gives it the message's TTL.
+ * The SET is NX: when the key is there already (a stored message: a re-submission of its id), the stage
+ * writes nothing, neither the first slice over the stored content nor the next ones after it, and its
+ * discard deletes nothing; the enqueue script then finds the message and stores nothing either.
  * A 'replacement' stage writes to a key of its own beside the message's content key; the replace script
  * renames it over the content once the message may still be replaced.
  */
@@ -23,6 +26,8 @@ export class RedisContentStage implements ContentStage {
   /** Bytes of the open part; -1 between parts. */
   private current = -1;
   private created = false;
+  /** The first SET found the key there (another message's content): nothing of this stage is written. */
+  private foreign = false;
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown;
   private discarded = false;
@@ -81,9 +86,9 @@ export class RedisContentStage implements ContentStage {
     const first = !this.created;
     this.created = true;
     this.chain = this.chain.then(async () => {
-      if (this.failure !== undefined || this.discarded) return;
+      if (this.failure !== undefined || this.discarded || this.foreign) return;
       try {
-        if (first) await this.redis.set(this.key, data, 'PX', this.ttlMs);
+        if (first) this.foreign = (await this.redis.set(this.key, data, 'PX', this.ttlMs, 'NX')) === null;
         else await this.redis.append(this.key, data);
       } catch (err) {
         this.failure = err;
@@ -111,19 +116,24 @@ export class RedisContentStage implements ContentStage {
     await this.drain();
     if (this.discarded) throw new Error(`stage of ${this.messageId} was discarded`);
     const size = this.bytes + trailer.length;
-    if (this.fill === 0 && this.created) return { size, last: undefined };
+    if ((this.fill === 0 && this.created) || this.foreign) return { size, last: undefined };
     const data = this.slice ? this.slice.subarray(0, this.fill) : Buffer.alloc(0);
     const first = !this.created;
     this.slice = undefined;
     this.fill = 0;
     this.created = true;
-    return { size, last: () => (first ? this.redis.set(this.key, data, 'PX', this.ttlMs) : this.redis.append(this.key, data)) };
+    const last = async (): Promise<unknown> => {
+      if (!first) return this.redis.append(this.key, data);
+      // As in flush: a key that is there is not ours, and a later discard must leave it.
+      return (this.foreign = (await this.redis.set(this.key, data, 'PX', this.ttlMs, 'NX')) === null);
+    };
+    return { size, last };
   }
 
   async discard(): Promise<void> {
     this.discarded = true;
     this.slice = undefined;
     await this.chain;
-    if (this.created) await this.redis.del(this.key).catch(() => undefined);
+    if (this.created && !this.foreign) await this.redis.del(this.key).catch(() => undefined);
   }
 }
