@@ -24,15 +24,18 @@ export function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, command)));
 }
 
-/** Start redis-server with `extra` arguments after the defaults; resolves once it answers PING. */
-export async function startRedis(extra: readonly string[] = []): Promise<RedisServer> {
+/**
+ * Start redis-server with `extra` arguments after the defaults; resolves once it answers PING. With `cpu`,
+ * it runs pinned to that CPU (taskset, which execs it: the pid is redis-server's).
+ */
+export async function startRedis(extra: readonly string[] = [], cpu?: number): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mmsc-bench-redis-'));
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log'), ...extra],
-    { stdio: 'ignore' },
-  );
+  const serverArgs = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log'), ...extra];
+  const child: ChildProcess =
+    cpu === undefined
+      ? spawn('redis-server', serverArgs, { stdio: 'ignore' })
+      : spawn('taskset', ['-c', String(cpu), 'redis-server', ...serverArgs], { stdio: 'ignore' });
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill); // never outlive the bench
   const url = `redis://127.0.0.1:${port}`;

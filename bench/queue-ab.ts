@@ -1,0 +1,146 @@
+/**
+ * A/B of two builds of the Redis queue: is a change to the scripts or the client faster, and by how much?
+ * On a shared 2-vCPU VM one bench run cannot tell: the host's speed drifts by tens of percent within minutes.
+ * This tool alternates the two builds many times against one private redis-server and prints each build's
+ * min and median, so that drift hits both alike.
+ *
+ *   npm run build, then build the other tree too (e.g. `git worktree add /tmp/old HEAD~1`, `npm ci`, `npm run build` there)
+ *   node dist/bench/queue-ab.js --a=/tmp/old/dist --b=dist [--mode=steps|cycle] [--rounds=8] [--messages=N]
+ *
+ * Each measurement runs in a child process that loads one build only, with its own Redis client. That
+ * matters: the queue defines its scripts once per ioredis client (src/store/redis/scripts.ts), so two builds
+ * sharing a client would both run the first one's Lua, and the A/B would compare a build with itself.
+ *
+ * Modes:
+ *   steps  Redis time per message of each script (enqueue, take, ack), from INFO commandstats, with the steps
+ *          run one after the other (10,000 messages by default). With taskset on the machine and 2 CPUs or
+ *          more, redis-server runs on the last CPU and the children on the first: a resolution of ~0.3-1 µs.
+ *   cycle  The bench's cycle (bench/queue-worker.ts: enqueue + take + ack, 64 in flight, take(32, 8)) after
+ *          an untimed warm-up cycle, unpinned as the gateway runs: messages/s and client and Redis CPU per
+ *          message (30,000 messages by default).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { fmt, redisSnapshot } from './measure.js';
+import { benchMessage, CONTENT, deletePrefix, PEERS, runCycle, warmUp, type CycleQueue } from './queue-worker.js';
+import type { LeasedJob } from '../src/store/types.js';
+import { onPath, startRedis } from './redis-server.js';
+
+type Mode = 'steps' | 'cycle';
+type Figures = Record<string, number>;
+
+const args = process.argv.slice(2);
+const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+/** The queue of the build in `dist` (a build's output directory), on a client of its own. */
+async function queueOf(dist: string, redis: Redis, prefix: string): Promise<CycleQueue> {
+  const entry = resolve(dist, 'src/store/redis/index.js');
+  if (!existsSync(entry)) throw new Error(`${dist}: no src/store/redis/index.js (not a built tree?)`);
+  const mod = (await import(pathToFileURL(entry).href)) as typeof import('../src/store/redis/index.js');
+  return mod.createRedisStore({ redis, prefix }).queue;
+}
+
+/** One measurement of one build, in this (child) process. */
+async function child(dist: string, url: string, mode: Mode, messages: number): Promise<Figures> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 2 });
+  try {
+    const warm = `ab-warm-${process.pid}`;
+    await warmUp(redis, warm, await queueOf(dist, redis, warm), true, mode === 'cycle' ? messages : 2_000);
+    const prefix = `ab-${process.pid}`;
+    const queue = await queueOf(dist, redis, prefix);
+    if (mode === 'cycle') {
+      const before = await redisSnapshot(redis);
+      const r = await runCycle(queue, { messages, inFlight: 64, batch: 32, perPeer: 8, window: 64, readContent: false, idPrefix: 'm' });
+      const after = await redisSnapshot(redis);
+      return { 'msg/s': (r.acked / r.ms) * 1000, 'client µs': (1000 * r.cpuMs) / r.acked, 'Redis µs': (1e6 * (after.cpuS - before.cpuS)) / r.acked };
+    }
+    const scriptUsec = async () => Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    const concurrently = async (n: number, fn: (i: number) => Promise<unknown>) => {
+      let next = 0;
+      await Promise.all(Array.from({ length: 64 }, async () => { while (next < n) await fn(next++); }));
+    };
+    const out: Figures = {};
+    let t = await scriptUsec();
+    const lap = async (name: string) => {
+      const now = await scriptUsec();
+      out[name] = (now - t) / messages;
+      t = now;
+    };
+    await concurrently(messages, (i) => queue.enqueue(benchMessage(`s-${i}`), [CONTENT], [`peer-${i % PEERS}`]));
+    await lap('enqueue µs');
+    const jobs: LeasedJob[] = [];
+    for (let got = await queue.take(32, 8); got.length > 0; got = await queue.take(32, 8)) jobs.push(...got);
+    await lap('take µs');
+    if (jobs.length !== messages) throw new Error(`took ${jobs.length} of ${messages} jobs`);
+    await concurrently(jobs.length, (i) => queue.ack(jobs[i]!, 'delivered'));
+    await lap('ack µs');
+    return out;
+  } finally {
+    await deletePrefix(redis, `ab-${process.pid}`);
+    await redis.quit();
+  }
+}
+
+/** Runs one measurement in a child process (pinned to `cpu` when given) and returns its figures. */
+function measure(dist: string, url: string, mode: Mode, messages: number, cpu: number | undefined): Promise<Figures> {
+  const self = fileURLToPath(import.meta.url);
+  const childArgs = [self, '--child', `--dist=${dist}`, `--url=${url}`, `--mode=${mode}`, `--messages=${messages}`];
+  const [cmd, cmdArgs] = cpu === undefined ? [process.execPath, childArgs] : ['taskset', ['-c', String(cpu), process.execPath, ...childArgs]];
+  return new Promise((done, fail) => {
+    const c = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.on('error', fail);
+    c.on('exit', (code) => (code === 0 ? done(JSON.parse(stdout) as Figures) : fail(new Error(`measurement of ${dist} exited with ${code}`))));
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const mode = (arg('mode') ?? 'steps') as Mode;
+  if (mode !== 'steps' && mode !== 'cycle') throw new Error(`--mode must be steps or cycle, not ${mode}`);
+  const messages = Number(arg('messages') ?? (mode === 'cycle' ? 30_000 : 10_000));
+  if (args.includes('--child')) {
+    process.stdout.write(JSON.stringify(await child(arg('dist')!, arg('url')!, mode, messages)));
+    return;
+  }
+  const a = arg('a');
+  const b = arg('b');
+  if (!a || !b) throw new Error('usage: node dist/bench/queue-ab.js --a=<built tree> --b=<built tree> [--mode=steps|cycle] [--rounds=N] [--messages=N]');
+  const rounds = Math.max(1, Number(arg('rounds') ?? 8) || 8);
+  // Pinning only for steps: the cycle is measured as the gateway runs, unpinned.
+  const pin = mode === 'steps' && cpus().length >= 2 && onPath('taskset');
+  const redisCpu = cpus().length - 1;
+  const server = pin ? await startRedis([], redisCpu) : await startRedis();
+  const builds = { A: resolve(a), B: resolve(b) };
+  console.log(`queue A/B, ${mode}: A ${builds.A}, B ${builds.B}; ${rounds} rounds of ${fmt(messages)} messages, ` +
+    (pin ? `redis-server on CPU ${redisCpu}, each measurement on CPU 0` : 'unpinned'));
+  const results: Record<'A' | 'B', Figures[]> = { A: [], B: [] };
+  try {
+    for (let r = 0; r < rounds; r++) {
+      // Alternate which build goes first: a build that always ran first or second would carry an order effect.
+      const order: Array<'A' | 'B'> = r % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
+      for (const v of order) results[v].push(await measure(builds[v], server.url, mode, messages, pin ? 0 : undefined));
+    }
+  } finally {
+    await server.stop();
+  }
+  for (const v of ['A', 'B'] as const) {
+    const names = Object.keys(results[v][0]!);
+    const line = names.map((n) => {
+      const xs = results[v].map((f) => f[n]!);
+      return `${n} min ${fmt(Math.min(...xs), n === 'msg/s' ? 0 : 2)} median ${fmt(median(xs), n === 'msg/s' ? 0 : 2)}`;
+    });
+    console.log(`  ${v}: ${line.join('; ')}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
