@@ -33,7 +33,7 @@ export class KeySpace {
   }
 
   shardOf(messageId: string): number {
-    return crc32(messageId) % this.shards;
+    return this.shards === 1 ? 0 : crc32(messageId) % this.shards; // one shard (the default): no hash to compute
   }
 
   /** `<prefix>:{sN}:`: every queue key of shard N starts with it. */

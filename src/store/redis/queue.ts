@@ -78,6 +78,8 @@ export class RedisQueue implements Queue {
   private nextShard = 0;
   private closed = false;
   private layout: Promise<void> | undefined;
+  /** The layout check passed: enqueue and take skip it (and the await it costs) from then on. */
+  private layoutChecked = false;
   /** This instance's name in the report consumer group. */
   private readonly consumer = `c-${randomUUID()}`;
   /** Settles and content reads of one turn go to Redis as one command per shard (batcher.ts). */
@@ -128,6 +130,7 @@ export class RedisQueue implements Queue {
       if (stored !== this.keys.shards) {
         throw new ShardLayoutError(`queue ${this.keys.prefix} has ${stored} shards in Redis, this instance is configured with ${this.keys.shards}`);
       }
+      this.layoutChecked = true;
     })();
     this.layout.catch(() => (this.layout = undefined)); // a failed check (Redis down) is tried again
     return this.layout;
@@ -156,7 +159,7 @@ export class RedisQueue implements Queue {
 
   async enqueue(message: CoreMessage, content: readonly Buffer[] | ContentStage, peers: readonly string[]): Promise<void> {
     this.check();
-    await this.ensureLayout();
+    if (!this.layoutChecked) await this.ensureLayout();
     if (peers.length !== message.recipients.length) throw new RangeError('one peer per recipient');
     const now = this.opts.now();
     const p = this.keys.shard(this.keys.shardOf(message.id));
@@ -201,7 +204,7 @@ export class RedisQueue implements Queue {
 
   async take(max: number, perPeer = 8): Promise<LeasedJob[]> {
     this.check();
-    await this.ensureLayout();
+    if (!this.layoutChecked) await this.ensureLayout();
     const out: LeasedJob[] = [];
     // Visit shards round-robin from a rotating start, so that no shard starves the others.
     for (let i = 0; i < this.keys.shards && out.length < max; i++) {
@@ -228,7 +231,8 @@ export class RedisQueue implements Queue {
         let message = messages.get(ref.messageId);
         if (json !== '' || !message) messages.set(ref.messageId, (message = JSON.parse(json) as CoreMessage));
         out.push({
-          ...ref,
+          messageId: ref.messageId,
+          recipientIndex: ref.recipientIndex,
           peer: String(flat[k + 1]),
           attempt: Number(flat[k + 2]),
           maxAttempts: Number(flat[k + 3]),
