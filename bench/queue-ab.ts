@@ -49,7 +49,8 @@ async function child(dist: string, url: string, mode: Mode, messages: number): P
   const redis = new Redis(url, { maxRetriesPerRequest: 2 });
   try {
     const warm = `ab-warm-${process.pid}`;
-    await warmUp(redis, warm, await queueOf(dist, redis, warm), true, mode === 'cycle' ? messages : 2_000);
+    // No content reads: neither mode measures them.
+    await warmUp(redis, warm, await queueOf(dist, redis, warm), false, mode === 'cycle' ? messages : 2_000);
     const prefix = `ab-${process.pid}`;
     const queue = await queueOf(dist, redis, prefix);
     if (mode === 'cycle') {

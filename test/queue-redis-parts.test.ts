@@ -1,8 +1,10 @@
-// The two small pieces under the Redis queue: the content frame (parts in one string) and the group-commit
-// batcher (calls of one tick in one command).
+// The small pieces under the Redis queue: the content frame (parts in one string), the content write that
+// sends it (one RESP buffer), and the group-commit batcher (calls of one tick in one command).
+import { Command } from 'ioredis';
 import t from 'tap';
 import { Batcher } from '../src/store/redis/batcher.js';
 import { decodeParts, encodeParts } from '../src/store/redis/content-frame.js';
+import { FrameSetCommand } from '../src/store/redis/frame-set.js';
 
 t.test('content frame: parts come back as they went in', async (t) => {
   const cases: Buffer[][] = [[], [Buffer.alloc(0)], [Buffer.from('hello')], [Buffer.from('a'), Buffer.alloc(0), Buffer.from([0, 1, 0xff])]];
@@ -28,6 +30,21 @@ t.test('content frame: a frame that is not ours decodes to undefined, never thro
   lying.writeUInt32BE(1000, lying.length - 12); // the first part's length
   t.equal(decodeParts(lying), undefined, 'a part length past the end');
   for (let cut = 0; cut < good.length; cut++) t.equal(decodeParts(good.subarray(0, cut)), undefined, `cut at ${cut}`);
+});
+
+t.test('content write: the bytes are those ioredis writes for SET key <frame> PX ms NX', async (t) => {
+  const cases: Array<[string, Buffer[], number]> = [
+    ['mmsc:{s0}:c:m-1', [Buffer.alloc(10_240, 0xa5)], 600_000],
+    ['mmsc:{s3}:c:\u00e9t\u00e9', [Buffer.from('a'), Buffer.alloc(0), Buffer.from([0, 13, 10, 255])], 1],
+    ['k', [], 600_000],
+  ];
+  for (const [key, parts, px] of cases) {
+    // ioredis' own encoding of the plain call is the reference.
+    const reference = new Command('set', [key, encodeParts(parts), 'PX', String(px), 'NX']).toWritable({});
+    const ours = new FrameSetCommand(key, parts, px);
+    t.ok(Buffer.from(reference).equals(ours.toWritable()), `same bytes for ${JSON.stringify(key)}`);
+    t.equal(ours.args[0], key, 'the key is where Cluster routing looks for it');
+  }
 });
 
 t.test('batcher: calls of one tick go in one run per group, results in order', async (t) => {

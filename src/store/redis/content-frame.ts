@@ -16,8 +16,24 @@ export function frameTrailer(lengths: readonly number[]): Buffer {
   return t;
 }
 
+/** Bytes of the frame of `parts`. */
+export function frameLength(parts: readonly Buffer[]): number {
+  let size = U32 * (parts.length + 1);
+  for (const p of parts) size += p.length;
+  return size;
+}
+
+/** Writes the frame of `parts` into `target` at `offset` (frameLength(parts) bytes): the parts copied once. */
+export function writeFrame(parts: readonly Buffer[], target: Buffer, offset = 0): void {
+  let at = offset;
+  for (const p of parts) at += p.copy(target, at);
+  frameTrailer(parts.map((p) => p.length)).copy(target, at);
+}
+
 export function encodeParts(parts: readonly Buffer[]): Buffer {
-  return Buffer.concat([...parts, frameTrailer(parts.map((p) => p.length))]);
+  const frame = Buffer.allocUnsafe(frameLength(parts));
+  writeFrame(parts, frame);
+  return frame;
 }
 
 /** The parts as views into `frame` (no copy); undefined when the frame is not one of ours (corrupt, or cut short). */

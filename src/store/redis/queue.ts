@@ -4,6 +4,7 @@ import { jobId, parseJobId, type CoreMessage, type RecipientState, type StateEve
 import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type ContentStage, type DeadLetter, type FinalEvent, type LeasedJob, type Queue, type QueueOptions, type QueueStats, type StagePurpose } from '../types.js';
 import { Batcher } from './batcher.js';
 import { decodeParts, encodeParts } from './content-frame.js';
+import { setFrame } from './frame-set.js';
 import { RedisContentStage } from './content-stage.js';
 import type { KeySpace } from './keys.js';
 import { script, type ScriptArg, type ScriptCall } from './scripts.js';
@@ -183,7 +184,7 @@ export class RedisQueue implements Queue {
     this.writes.hold();
     // NX: a re-submission (same id: an edge redelivering after a lost response) must not overwrite the stored
     // message's content, nor cut its TTL to the short one; its script then finds the message and stores nothing.
-    const written = how === 1 ? this.redis.set(contentKey, encodeParts(content as readonly Buffer[]), 'PX', PENDING_CONTENT_TTL_MS, 'NX') : sealed?.last?.();
+    const written = how === 1 ? setFrame(this.redis, contentKey, content as readonly Buffer[], PENDING_CONTENT_TTL_MS) : sealed?.last?.();
     // The script runs at the end of this turn with the other enqueues of the shard; the content write above
     // goes out first, on the same connection.
     const dr = message.deliveryReport || message.readReport ? 1 : 0;
