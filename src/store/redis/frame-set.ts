@@ -1,5 +1,5 @@
 import { Command, type Cluster, type Redis } from 'ioredis';
-import { encodeParts, frameLength, writeFrame } from './content-frame.js';
+import { frameLength, writeFrame } from './content-frame.js';
 
 /**
  * `SET key <frame of parts> PX ms NX`, the content write ahead of an enqueue, sent as one RESP buffer into
@@ -8,11 +8,10 @@ import { encodeParts, frameLength, writeFrame } from './content-frame.js';
  * ~45 a message in the queue bench (bench/queue-ab.ts, cycle mode). The bytes on the wire are those ioredis
  * writes for that call (test/queue-redis-parts.test.ts compares them); the command is still an ioredis
  * Command, so replies, the offline queue, and Cluster routing (by its key, args[0]) work as for any other.
- * A client with a `keyPrefix` (which this store does not use) gets the plain call, which applies it.
- * Resolves 'OK', or null when the key exists (NX).
+ * Like the scripts, which build keys from the shard prefix, it writes `key` as given: the store's clients
+ * carry no ioredis `keyPrefix`. Resolves 'OK', or null when the key exists (NX).
  */
 export function setFrame(redis: Redis | Cluster, key: string, parts: readonly Buffer[], pxMs: number): Promise<'OK' | null> {
-  if (redis.options.keyPrefix) return redis.set(key, encodeParts(parts), 'PX', pxMs, 'NX') as Promise<'OK' | null>;
   return redis.sendCommand(new FrameSetCommand(key, parts, pxMs)) as Promise<'OK' | null>;
 }
 

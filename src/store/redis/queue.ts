@@ -4,8 +4,8 @@ import { jobId, parseJobId, type CoreMessage, type RecipientState, type StateEve
 import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type ContentStage, type DeadLetter, type FinalEvent, type LeasedJob, type Queue, type QueueOptions, type QueueStats, type StagePurpose } from '../types.js';
 import { Batcher } from './batcher.js';
 import { decodeParts, encodeParts } from './content-frame.js';
-import { setFrame } from './frame-set.js';
 import { RedisContentStage } from './content-stage.js';
+import { setFrame } from './frame-set.js';
 import type { KeySpace } from './keys.js';
 import { script, type ScriptArg, type ScriptCall } from './scripts.js';
 import { WriteCoalescer } from './write-coalescer.js';
