@@ -88,12 +88,24 @@ export class RedisContentStage implements ContentStage {
     this.chain = this.chain.then(async () => {
       if (this.failure !== undefined || this.discarded || this.foreign) return;
       try {
-        if (first) this.foreign = (await this.redis.set(this.key, data, 'PX', this.ttlMs, 'NX')) === null;
-        else await this.redis.append(this.key, data);
+        await this.put(data, first);
       } catch (err) {
         this.failure = err;
       }
     });
+  }
+
+  /**
+   * One slice to Redis: the first a SET with the stage's TTL, NX (a key that is there is not ours: nothing more
+   * is written to it, and a discard leaves it), the next ones APPENDs. The command is issued at once, before
+   * the first await, so that seal's caller can place it just before its script.
+   */
+  private async put(data: Buffer, first: boolean): Promise<void> {
+    if (!first) {
+      await this.redis.append(this.key, data);
+      return;
+    }
+    this.foreign = (await this.redis.set(this.key, data, 'PX', this.ttlMs, 'NX')) === null;
   }
 
   drain(): Promise<void> {
@@ -122,12 +134,7 @@ export class RedisContentStage implements ContentStage {
     this.slice = undefined;
     this.fill = 0;
     this.created = true;
-    const last = async (): Promise<unknown> => {
-      if (!first) return this.redis.append(this.key, data);
-      // As in flush: a key that is there is not ours, and a later discard must leave it.
-      return (this.foreign = (await this.redis.set(this.key, data, 'PX', this.ttlMs, 'NX')) === null);
-    };
-    return { size, last };
+    return { size, last: () => this.put(data, first) };
   }
 
   async discard(): Promise<void> {
