@@ -22,6 +22,9 @@ export const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFr
 export const pct = (sorted: ArrayLike<number>, p: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
 
+/** The median of `xs` (the upper one of an even count), unsorted input. */
+export const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 /** "latency (ms, every answer): p50 …, p90 …, p99 …, max …" of ascending latencies in ms. */
 export const latencyLine = (sorted: ArrayLike<number>) =>
   `latency (ms, every answer): p50 ${fmt(pct(sorted, 0.5), 1)}, p90 ${fmt(pct(sorted, 0.9), 1)}, p99 ${fmt(pct(sorted, 0.99), 1)}, max ${fmt(sorted[sorted.length - 1] ?? NaN, 1)}`;

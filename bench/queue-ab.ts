@@ -25,9 +25,8 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import { fmt, redisSnapshot } from './measure.js';
-import { benchMessage, CONTENT, deletePrefix, PEERS, runCycle, warmUp, type CycleQueue } from './queue-worker.js';
-import type { LeasedJob } from '../src/store/types.js';
+import { fmt, median, redisSnapshot } from './measure.js';
+import { benchMessage, concurrently, CONTENT, deletePrefix, PEERS, runCycle, takeAll, warmUp, type CycleQueue } from './queue-worker.js';
 import { onPath, startRedis } from './redis-server.js';
 
 type Mode = 'steps' | 'cycle';
@@ -60,10 +59,6 @@ async function child(dist: string, url: string, mode: Mode, messages: number): P
       return { 'msg/s': (r.acked / r.ms) * 1000, 'client µs': (1000 * r.cpuMs) / r.acked, 'Redis µs': (1e6 * (after.cpuS - before.cpuS)) / r.acked };
     }
     const scriptUsec = async () => Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
-    const concurrently = async (n: number, fn: (i: number) => Promise<unknown>) => {
-      let next = 0;
-      await Promise.all(Array.from({ length: 64 }, async () => { while (next < n) await fn(next++); }));
-    };
     const out: Figures = {};
     let t = await scriptUsec();
     const lap = async (name: string) => {
@@ -73,8 +68,7 @@ async function child(dist: string, url: string, mode: Mode, messages: number): P
     };
     await concurrently(messages, (i) => queue.enqueue(benchMessage(`s-${i}`), [CONTENT], [`peer-${i % PEERS}`]));
     await lap('enqueue µs');
-    const jobs: LeasedJob[] = [];
-    for (let got = await queue.take(32, 8); got.length > 0; got = await queue.take(32, 8)) jobs.push(...got);
+    const jobs = await takeAll(queue);
     await lap('take µs');
     if (jobs.length !== messages) throw new Error(`took ${jobs.length} of ${messages} jobs`);
     await concurrently(jobs.length, (i) => queue.ack(jobs[i]!, 'delivered'));
@@ -99,8 +93,6 @@ function measure(dist: string, url: string, mode: Mode, messages: number, cpu: n
     c.on('exit', (code) => (code === 0 ? done(JSON.parse(stdout) as Figures) : fail(new Error(`measurement of ${dist} exited with ${code}`))));
   });
 }
-
-const median = (xs: number[]) => [...xs].sort((p, q) => p - q)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const mode = (arg('mode') ?? 'steps') as Mode;

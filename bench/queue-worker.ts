@@ -170,6 +170,19 @@ export async function runCycle(queue: CycleQueue, o: CycleOptions): Promise<Cycl
   };
 }
 
+/** Calls fn(0) .. fn(n - 1), `width` of them in flight at once (an edge accepting many submissions). */
+export async function concurrently(n: number, fn: (i: number) => Promise<unknown>, width = 64): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => { while (next < n) await fn(next++); }));
+}
+
+/** Takes every due job, in the worker pool's batches (take(32, 8)) one after the other. */
+export async function takeAll(queue: CycleQueue): Promise<LeasedJob[]> {
+  const jobs: LeasedJob[] = [];
+  for (let got = await queue.take(32, 8); got.length > 0; got = await queue.take(32, 8)) jobs.push(...got);
+  return jobs;
+}
+
 /** Delete every key under `<prefix>:` (SCAN + UNLINK, in batches: never KEYS on a shared server). */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
   let cursor = '0';

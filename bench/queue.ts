@@ -27,9 +27,9 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createRedisStore } from '../src/store/redis/index.js';
 import type { LeasedJob } from '../src/store/types.js';
-import { commandDelta, fmt, idleShare, pct, redisSnapshot, type CommandStat, type RedisSnapshot } from './measure.js';
+import { commandDelta, fmt, idleShare, median, pct, redisSnapshot, type CommandStat, type RedisSnapshot } from './measure.js';
 import { FloorQueue } from './queue-floor.js';
-import { benchMessage, CONTENT, deletePrefix, PEERS, runCycle, warmUp, type CycleResult } from './queue-worker.js';
+import { benchMessage, concurrently, CONTENT, deletePrefix, PEERS, runCycle, takeAll, warmUp, type CycleResult } from './queue-worker.js';
 import { onPath, startRedis, type RedisServer } from './redis-server.js';
 
 const args = process.argv.slice(2);
@@ -157,18 +157,17 @@ async function oneProcess(url: string, label: string, readContent = false, floor
       );
       console.log(serverLine(d, r.acked));
     }
-    const median = medianOf(rates);
+    const mid = median(rates);
     console.log(
-      `  ${label}: median ${fmt(median)} messages/s (runs ${fmt(Math.min(...rates))}-${fmt(Math.max(...rates))}; ` +
+      `  ${label}: median ${fmt(mid)} messages/s (runs ${fmt(Math.min(...rates))}-${fmt(Math.max(...rates))}; ` +
         `its untimed warm-up cycle: ${fmt((cold.acked / cold.ms) * 1000)})`,
     );
-    return { median, ratios };
+    return { median: mid, ratios };
   } finally {
     await redis.quit();
   }
 }
 
-const medianOf = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // 2b. Two processes on the same prefix: each produces MESSAGES and acks whatever it takes.
 
@@ -272,10 +271,6 @@ async function breakdown(url: string, messages = 10_000): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 2 });
   const prefix = freshPrefix('steps');
   const { queue } = createRedisStore({ redis, prefix });
-  const concurrently = async (n: number, fn: (i: number) => Promise<unknown>) => {
-    let next = 0;
-    await Promise.all(Array.from({ length: 64 }, async () => { while (next < n) await fn(next++); }));
-  };
   const step = async (name: string, fn: () => Promise<unknown>) => {
     const before = await redisSnapshot(redis);
     const cpu0 = process.cpuUsage();
@@ -292,11 +287,9 @@ async function breakdown(url: string, messages = 10_000): Promise<void> {
         `client ${fmt((100 * (cpu.user + cpu.system)) / 1e6 / d.wallS).padStart(3)}% CPU   ${cmds}`,
     );
   };
-  const jobs: LeasedJob[] = [];
+  let jobs: LeasedJob[] = [];
   await step('enqueue (64 in flight)', () => concurrently(messages, (i) => queue.enqueue(benchMessage(`s-${i}`), [CONTENT], [`peer-${i % PEERS}`])));
-  await step('take (batches of 32)', async () => {
-    for (let got = await queue.take(32, 8); got.length > 0; got = await queue.take(32, 8)) jobs.push(...got);
-  });
+  await step('take (batches of 32)', async () => (jobs = await takeAll(queue)));
   await step('content (64 in flight)', () => concurrently(jobs.length, (i) => queue.content(jobs[i]!.messageId)));
   await step('ack (64 in flight)', () => concurrently(jobs.length, (i) => queue.ack(jobs[i]!, 'delivered')));
   if (jobs.length !== messages) console.log(`  (took ${jobs.length} of ${messages} jobs!)`);
@@ -363,7 +356,7 @@ async function main(): Promise<void> {
     }
 
     // Each timed run against the SET rate measured just before it; the target is judged on their median.
-    const ratio = medianOf(ratios);
+    const ratio = median(ratios);
     console.log('\nsummary');
     console.log(
       `  enqueue + take + ack, one process: ${fmt(one)} messages/s${aof === undefined ? '' : ` (AOF everysec: ${fmt(aof)})`}; two processes: ${fmt(two)} messages/s; ` +
