@@ -6,6 +6,7 @@ import { createRedisStore } from '../src/store/redis/index.js';
 import { ContentMissingError } from '../src/store/redis/queue.js';
 import { makeMessage, queueSuite } from './queue-behaviour.js';
 import { redisUrl, testPrefix } from './helpers/redis.js';
+import { until } from './helpers/until.js';
 
 const url = await redisUrl(t);
 
@@ -126,7 +127,7 @@ t.test('redis: the enqueues of one turn go to Redis as one script run; each mess
   t.equal(refusal.code, 'CONTENT_MISSING');
   t.match(refusal.message, /content incomplete for cut/);
   // MONITOR lines arrive on their own connection: wait for the first, then for any that would follow it.
-  for (let waited = 0; scripts.length === 0 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+  await until('the MONITOR line of the script run', () => scripts.length > 0, 5000);
   await new Promise((r) => setTimeout(r, 200));
   t.equal(scripts.length, 1, 'one script run for the enqueues of the turn');
 
