@@ -68,15 +68,33 @@ export interface RedisSnapshot {
   at: bigint;
   /** redis-server CPU seconds so far, user + sys. */
   cpuS: number;
+  /**
+   * redis-server's minor page faults so far (/proc/<pid>/stat), NaN when that is not readable (Redis on
+   * another machine). Memory that jemalloc gave back to the kernel after an idle spell is faulted in and
+   * zeroed again on next use: a few µs a page, which a run after a pause pays and a busy server does not.
+   */
+  faults: number;
   cmds: Map<string, CommandStat>;
 }
 
+/** Minor page faults of process `pid` (field 10 of /proc/<pid>/stat), NaN when unreadable. */
+function minorFaults(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after its ')'.
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch {
+    return NaN;
+  }
+}
+
 export async function redisSnapshot(redis: Redis): Promise<RedisSnapshot> {
-  const [cpu, cmd] = await Promise.all([redis.info('cpu'), redis.info('commandstats')]);
+  const [cpu, cmd, server] = await Promise.all([redis.info('cpu'), redis.info('commandstats'), redis.info('server')]);
   const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
   const cmds = new Map<string, CommandStat>();
   for (const m of cmd.matchAll(/^cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/gm)) cmds.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
-  return { at: process.hrtime.bigint(), cpuS: field('used_cpu_user') + field('used_cpu_sys'), cmds };
+  const pid = Number(/^process_id:(\d+)/m.exec(server)?.[1]);
+  return { at: process.hrtime.bigint(), cpuS: field('used_cpu_user') + field('used_cpu_sys'), faults: Number.isInteger(pid) ? minorFaults(pid) : NaN, cmds };
 }
 
 /** Calls of command `name` and their server time between two snapshots. */

@@ -54,12 +54,13 @@ const freshPrefix = (what: string) => `mmsc-bench-${what}-${randomBytes(4).toStr
 interface Delta {
   wallS: number;
   serverCpu: number; // fraction of one core
+  faults: number; // redis-server's minor page faults (NaN: not on this machine)
   cmd(name: string): CommandStat;
 }
 
 function delta(a: RedisSnapshot, b: RedisSnapshot): Delta {
   const wallS = Number(b.at - a.at) / 1e9;
-  return { wallS, serverCpu: (b.cpuS - a.cpuS) / wallS, cmd: (name) => commandDelta(a, b, name) };
+  return { wallS, serverCpu: (b.cpuS - a.cpuS) / wallS, faults: b.faults - a.faults, cmd: (name) => commandDelta(a, b, name) };
 }
 
 /** One line on where the server spent the phase: evalsha (the queue scripts), content writes and reads. */
@@ -71,7 +72,9 @@ function serverLine(d: Delta, messages: number): string {
   });
   const evalsha = d.cmd('evalsha');
   return (
-    `    redis-server CPU ${fmt(100 * d.serverCpu)}% of a core = ${fmt((1e6 * d.serverCpu * d.wallS) / messages)} µs/message, of which scripts ${fmt(evalsha.usec / messages)} µs; ` +
+    `    redis-server CPU ${fmt(100 * d.serverCpu)}% of a core = ${fmt((1e6 * d.serverCpu * d.wallS) / messages)} µs/message, of which scripts ${fmt(evalsha.usec / messages)} µs` +
+    (Number.isNaN(d.faults) ? '' : `, ${fmt(d.faults / messages, 2)} page faults`) +
+    '; ' +
     parts.filter(Boolean).join(', ') +
     '  (set: the content writes; mget: content reads, batched per tick)'
   );
@@ -130,23 +133,28 @@ async function baseline(url: string, tests = 'set,get'): Promise<ReturnType<type
 async function oneProcess(url: string, label: string, readContent = false, floor = false, paired = false): Promise<{ median: number; ratios: number[] }> {
   const redis = new Redis(url, { maxRetriesPerRequest: 2 });
   const queueOn = (prefix: string) => (floor ? new FloorQueue(redis, prefix) : createRedisStore({ redis, prefix }).queue);
+  let previous: string | undefined; // the last cycle's prefix, its keys not yet deleted
   try {
     // Scripts loaded and content reads warmed (the floor cannot read content), then one untimed cycle of the
     // timed size: the figure is a long-running gateway's, not that of its first seconds (JIT, heap growth,
     // Redis growing into memory: the first full cycle after start ran 20-30 % slower on this 2-vCPU VM).
     const warm = freshPrefix('warm');
     await warmUp(redis, warm, queueOn(warm), !floor);
-    const coldPrefix = freshPrefix('cold');
-    const cold = await warmUp(redis, coldPrefix, queueOn(coldPrefix), readContent, MESSAGES);
+    // The previous cycle's keys are deleted just before the next timed cycle, not right after their own: the
+    // memory they free is then reused at once, as a busy gateway reuses the memory of the messages its Redis
+    // expires. Freed seconds earlier (before the SET measurement), jemalloc hands much of it back to the
+    // kernel, and the timed cycle pays to fault it in and zero it again (0.3-1.4 page faults a message).
+    previous = freshPrefix('cold');
+    const cold = await runCycle(queueOn(previous), { ...CYCLE, readContent, messages: MESSAGES, idPrefix: 'm' });
     const rates: number[] = [];
     const ratios: number[] = [];
     for (let run = 1; run <= RUNS; run++) {
       const set = paired ? (await baseline(url, 'set')).set : undefined;
-      const prefix = freshPrefix('one');
+      await deletePrefix(redis, previous);
+      const prefix = (previous = freshPrefix('one'));
       const before = await redisSnapshot(redis);
       const r = await runCycle(queueOn(prefix), { ...CYCLE, readContent, messages: MESSAGES, idPrefix: 'm' });
       const d = delta(before, await redisSnapshot(redis));
-      await deletePrefix(redis, prefix);
       const rate = (r.acked / r.ms) * 1000;
       rates.push(rate);
       if (set !== undefined) ratios.push(rate / set);
@@ -164,6 +172,7 @@ async function oneProcess(url: string, label: string, readContent = false, floor
     );
     return { median: mid, ratios };
   } finally {
+    if (previous !== undefined) await deletePrefix(redis, previous);
     await redis.quit();
   }
 }
