@@ -367,7 +367,7 @@ async function main(): Promise<void> {
     const clock = { now: T0 };
     const { prefix, queue } = multiShard(t, clock);
     await queue.enqueue(makeMessage('layout-1', ['+1555000001']), [Buffer.from('x')], ['P']);
-    t.equal(await client.get(`${prefix}:shards`), '16', 'the layout is recorded');
+    t.equal(await client.get(`${prefix}:shards`), '16:2', 'the layout is recorded: shard count and layout version');
     const four = createRedisStore({ redis: client, prefix, shards: 4, now: () => clock.now });
     await t.rejects(four.queue.take(10), ShardLayoutError, 'take refused');
     await t.rejects(four.queue.enqueue(makeMessage('layout-2', ['+1555000001']), [Buffer.from('x')], ['P']), { name: 'ShardLayoutError', code: 'SHARD_LAYOUT' }, 'enqueue refused');

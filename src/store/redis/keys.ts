@@ -12,11 +12,13 @@ import { crc32 } from 'node:zlib';
  *                             "at|state|attempt|detail", oldest first)
  *   {sN}:c:<id>        string the parts, framed (content-frame.ts); written with a short TTL, which the
  *                      enqueue script turns into the message's
- *   {sN}:r:<peer>      zset   the peer's jobs by due time (ready, retrying, deferred, delayed)
- *   {sN}:peers         zset   peer -> when it next has a visible due job (hidden peers: their hide time)
- *   {sN}:hide          hash   peer -> hidden (throttled) until
- *   {sN}:leased        zset   job -> lease end
- *   {sN}:exp           zset   message id -> expiresAt
+ *   {sN}:r:<peer>      zset   the peer's jobs by due time (ready, retrying, deferred, delayed), scored
+ *                             due ms * 1024 + a tie-break that keeps enqueue order within a millisecond
+ *   {sN}:peers         zset   peer -> when it next has a visible due job (hidden peers: their hide time),
+ *                             scored as the ready sets (ms * 1024)
+ *   {sN}:hide          hash   peer -> hidden (throttled) until (ms)
+ *   {sN}:leased        zset   job -> lease end (ms)
+ *   {sN}:exp           zset   message id -> expiresAt (ms)
  *   {sN}:dead          list   dead letters (JSON), newest first, capped
  *   {sN}:ev            stream terminal state events of messages that asked for a report
  *   {sN}:seq           counter for lease tokens

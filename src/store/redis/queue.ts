@@ -13,7 +13,10 @@ import { WriteCoalescer } from './write-coalescer.js';
 /** One operation of the settle script (see lua/settle-3.lua): op, job, lease token, two op arguments. */
 type SettleOp = [op: 'ack' | 'retry' | 'defer' | 'extend', job: string, lease: string, x: string | number, y: string | number];
 
-/** Instances sharing a key prefix disagree on the number of shards (a configuration error). */
+/**
+ * Instances sharing a key prefix disagree on the number of shards (a configuration error), or the queue in
+ * Redis was written by a build with another key layout (see LAYOUT_VERSION).
+ */
 export class ShardLayoutError extends Error {
   override readonly name = 'ShardLayoutError';
   readonly code = 'SHARD_LAYOUT';
@@ -67,6 +70,15 @@ type StreamEntry = [string, string[]];
  * lifetime while senders retry.
  */
 const PENDING_CONTENT_TTL_MS = 10 * 60_000;
+
+/**
+ * The version of the key layout and of what the scripts store in it (keys.ts), recorded with the shard count
+ * as "<shards>:<version>". Builds that read the same keys differently must not share a queue: a build of
+ * layout 1 (fractional due scores in ms, recorded as "<shards>" alone) would find every job of layout 2 due
+ * in the far future, and layout 2 would find every job of layout 1 due now.
+ *   2: ready-set and schedule scores are integers, due ms * 1024 plus a tie-break (lua/common.lua).
+ */
+const LAYOUT_VERSION = 2;
 
 /** Content and metadata never outlive their expiry by more than this, even if no worker ever runs. */
 const SAFETY_TTL_MS = 3_600_000;
@@ -130,15 +142,23 @@ export class RedisQueue implements Queue {
 
   /**
    * Every instance sharing a prefix must hash messages to the same shards, or jobs are settled in the
-   * wrong shard. The first instance records its shard count; a later one with another count refuses to run.
+   * wrong shard, and must read the keys as they were written. The first instance records its shard count
+   * and layout version; a later one with another count or version refuses to run.
    */
   private ensureLayout(): Promise<void> {
     this.layout ??= (async () => {
       const key = `${this.keys.prefix}:shards`;
-      await this.redis.set(key, String(this.keys.shards), 'NX');
-      const stored = Number(await this.redis.get(key));
-      if (stored !== this.keys.shards) {
-        throw new ShardLayoutError(`queue ${this.keys.prefix} has ${stored} shards in Redis, this instance is configured with ${this.keys.shards}`);
+      const record = `${this.keys.shards}:${LAYOUT_VERSION}`;
+      await this.redis.set(key, record, 'NX');
+      const stored = (await this.redis.get(key)) ?? '';
+      if (stored !== record) {
+        const [shards, version = '1'] = stored.split(':');
+        if (Number(shards) !== this.keys.shards) {
+          throw new ShardLayoutError(`queue ${this.keys.prefix} has ${shards} shards in Redis, this instance is configured with ${this.keys.shards}`);
+        }
+        throw new ShardLayoutError(
+          `queue ${this.keys.prefix} was written with key layout ${version}, this instance uses layout ${LAYOUT_VERSION}: drain it with the build that wrote it, or use another prefix`,
+        );
       }
       this.layoutChecked = true;
     })();

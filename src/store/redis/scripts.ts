@@ -17,7 +17,7 @@ const SCRIPTS = {
   mmscReplace: { file: 'replace-4.lua', common: true },
   mmscNote: { file: 'note-1.lua', common: true },
   mmscComplete: { file: 'complete-3.lua', common: true },
-  mmscHide: { file: 'hide-2.lua', common: false },
+  mmscHide: { file: 'hide-2.lua', common: true },
   mmscThrottleAcquire: { file: 'throttle-acquire-2.lua', common: false },
   mmscThrottleRelease: { file: 'throttle-release-1.lua', common: false },
 } as const;

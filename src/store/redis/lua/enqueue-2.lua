@@ -71,7 +71,7 @@ if #stored == 0 then return out end
 
 -- The jobs, in argument order (so that jobs due in the same millisecond keep their enqueue order), grouped
 -- into one ZADD per peer, and each touched peer's earliest due time.
-local seq = redis.call('INCRBY', p .. 'seq', jobs) - jobs
+local seq = redis.call('INCRBY', p .. 'seq', int(jobs)) - jobs
 local expiry, ready, earliest = {}, {}, {}
 for _, m in ipairs(stored) do
   expiry[#expiry + 1] = m.exp
@@ -95,6 +95,6 @@ for peer, r in pairs(ready) do
   -- The peer becomes visible at its earliest due time, unless it is hidden (throttled) longer or already
   -- sooner (ZADD LT: only ever moves a peer earlier, and adds one that is not scheduled).
   local at = math.max(earliest[peer], tonumber(redis.call('HGET', p .. 'hide', peer) or '0'))
-  redis.call('ZADD', KEYS[1], 'LT', at, peer)
+  redis.call('ZADD', KEYS[1], 'LT', ms_score(at), peer)
 end
 return out

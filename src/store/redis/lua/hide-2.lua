@@ -5,7 +5,7 @@
   ARGV[1] peer   ARGV[2] until (ms)
 ]]
 local untilMs = tonumber(ARGV[2])
-if untilMs > tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') then redis.call('HSET', KEYS[2], ARGV[1], untilMs) end
+if untilMs > tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
 local cur = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if cur and tonumber(cur) < untilMs then redis.call('ZADD', KEYS[1], untilMs, ARGV[1]) end
+if cur and tonumber(cur) < untilMs * 1024 then redis.call('ZADD', KEYS[1], ms_score(untilMs), ARGV[1]) end
 return 1

@@ -63,7 +63,7 @@ local function settle(op, job, lease, x, y)
     redis.call('ZADD', p .. 'r:' .. peer, due_score(untilMs, redis.call('INCR', p .. 'seq')), job)
     local hide = tonumber(redis.call('HGET', p .. 'hide', peer) or '0')
     if untilMs > hide then
-      redis.call('HSET', p .. 'hide', peer, untilMs)
+      redis.call('HSET', p .. 'hide', peer, x)
       hide = untilMs
     end
     reschedule(p, schedule, peer, hide)

@@ -12,7 +12,8 @@ local p, nowS, max, perPeer, leaseMs = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonu
 local now, retention, evmax = tonumber(nowS), ARGV[6], ARGV[7]
 
 -- 1. Leases that ran out: the job is due again now, with a new lease at the next take.
-local lost = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - 1, 'LIMIT', 0, 100)
+-- (Lease ends are whole ms: '(' .. now is "at most now - 1". Numbers as strings: see int() in common.lua.)
+local lost = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. nowS, 'LIMIT', '0', '100')
 for _, job in ipairs(lost) do
   redis.call('ZREM', KEYS[2], job)
   local id, i = split_job(job)
@@ -26,7 +27,7 @@ for _, job in ipairs(lost) do
 end
 
 -- 2. Expired messages: every job not leased now ends `expired` (a leased one ends so at its retry).
-local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 50)
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', nowS, 'LIMIT', '0', '50')
 for _, id in ipairs(expired) do
   local mk = p .. 'm:' .. id
   local n = tonumber(redis.call('HGET', mk, 'n') or '0')
@@ -43,9 +44,9 @@ end
 
 -- 3. Hand out due jobs. Each visible peer (the one waiting longest first) may give up to perPeer; when
 -- there is more than max, shares are max-min fair: one job a peer per round, as long as a peer has some.
--- Scores carry a sub-millisecond tie-break (due_score), so "due" means a score below now + 1.
-local dueBelow = '(' .. (now + 1)
-local peers = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', dueBelow, 'LIMIT', 0, 64)
+-- Scores are ms * 1024 with a tie-break (due_score), so "due" means a score below that of now + 1.
+local dueBelow = '(' .. ms_score(now + 1)
+local peers = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', dueBelow, 'LIMIT', '0', '64')
 if #peers == 0 then return {} end
 -- A visible peer's schedule score is max(first due, hide) <= now: its hide time has passed, drop it.
 redis.call('HDEL', p .. 'hide', unpack(peers))
@@ -53,7 +54,7 @@ local heads, avail, share = {}, {}, {}
 for k, peer in ipairs(peers) do
   -- The peer's first due jobs, up to perPeer. Without their scores: Redis formats each score with %.17g,
   -- which costs more than the range itself; the one score the reschedule needs is read after the pop.
-  local head = redis.call('ZRANGEBYSCORE', p .. 'r:' .. peer, '-inf', dueBelow, 'LIMIT', 0, perPeer)
+  local head = redis.call('ZRANGEBYSCORE', p .. 'r:' .. peer, '-inf', dueBelow, 'LIMIT', '0', ARGV[4])
   heads[k], avail[k], share[k] = head, #head, 0
 end
 local left, more, total = max, true, 0
@@ -72,13 +73,13 @@ end
 local out, leases = {}, {}
 local untilMs = now + leaseMs
 local untilS = string.format('%d', untilMs) -- once, not formatted again for each ZADD
-local seq = total > 0 and (redis.call('INCRBY', p .. 'seq', total) - total) or 0
+local seq = total > 0 and (redis.call('INCRBY', p .. 'seq', int(total)) - total) or 0
 local seen = {}
 for k, peer in ipairs(peers) do
   local head, s = heads[k], share[k]
-  if s > 0 then redis.call('ZREMRANGEBYRANK', p .. 'r:' .. peer, 0, s - 1) end
+  if s > 0 then redis.call('ZREMRANGEBYRANK', p .. 'r:' .. peer, '0', int(s - 1)) end
   -- Reschedule at the first job left (its hide time has passed: see HDEL above), or drop the peer.
-  local first = redis.call('ZRANGE', p .. 'r:' .. peer, 0, 0, 'WITHSCORES')
+  local first = redis.call('ZRANGE', p .. 'r:' .. peer, '0', '0', 'WITHSCORES')
   if #first > 0 then
     redis.call('ZADD', KEYS[1], first[2], peer)
   else
