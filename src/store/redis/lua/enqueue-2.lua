@@ -7,8 +7,9 @@
   last slice of a stage, on the same connection, so it arrives first): the script checks it is there, so
   that no message is accepted without its content, and gives it the message's TTL. Content does not pass
   through the script: a 10 KB argument alone costs Lua ~12 µs.
-  Work common to the batch is done once: one INCRBY of the sequence, one ZADD into the expiry index, and one
-  ZADD into each touched peer's ready set and schedule (64 enqueues over 8 peers: 8 instead of 64).
+  Work common to the batch is done once: one INCRBY of the sequence, one ZADD into the expiry index, one
+  ZADD into each touched peer's ready set, and one HMGET of hide times and one ZADD into the schedule for
+  all touched peers.
   KEYS[1] peer schedule P:{sN}:peers   KEYS[2] expiry index P:{sN}:exp
   ARGV[1] shard key prefix P   ARGV[2] now   ARGV[3] max attempts
   then per message: id, JSON, "expiresAt due ttl report content size", recipient count n, n peers
@@ -90,11 +91,23 @@ for _, m in ipairs(stored) do
   end
 end
 for from = 1, #expiry, 4000 do redis.call('ZADD', KEYS[2], unpack(expiry, from, math.min(from + 3999, #expiry))) end
+local touched = {}
 for peer, r in pairs(ready) do
   for from = 1, #r, 4000 do redis.call('ZADD', p .. 'r:' .. peer, unpack(r, from, math.min(from + 3999, #r))) end
-  -- The peer becomes visible at its earliest due time, unless it is hidden (throttled) longer or already
-  -- sooner (ZADD LT: only ever moves a peer earlier, and adds one that is not scheduled).
-  local at = math.max(earliest[peer], tonumber(redis.call('HGET', p .. 'hide', peer) or '0'))
-  redis.call('ZADD', KEYS[1], 'LT', ms_score(at), peer)
+  touched[#touched + 1] = peer
+end
+-- Each touched peer becomes visible at its earliest due time, unless it is hidden (throttled) longer or
+-- already sooner (ZADD LT: only ever moves a peer earlier, and adds one that is not scheduled). One HMGET of
+-- the hide times and one ZADD for all of them (a batch of 16 over 8 peers: 2 calls instead of 16).
+for from = 1, #touched, 1000 do
+  local last = math.min(from + 999, #touched)
+  local hides = redis.call('HMGET', p .. 'hide', unpack(touched, from, last))
+  local schedule = { 'LT' }
+  for k = from, last do
+    local peer = touched[k]
+    schedule[#schedule + 1] = ms_score(math.max(earliest[peer], tonumber(hides[k - from + 1] or '0')))
+    schedule[#schedule + 1] = peer
+  end
+  redis.call('ZADD', KEYS[1], unpack(schedule))
 end
 return out

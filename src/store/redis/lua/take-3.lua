@@ -52,8 +52,8 @@ if #peers == 0 then return {} end
 redis.call('HDEL', p .. 'hide', unpack(peers))
 local heads, avail, share = {}, {}, {}
 for k, peer in ipairs(peers) do
-  -- The peer's first due jobs, up to perPeer. Without their scores: Redis formats each score with %.17g,
-  -- which costs more than the range itself; the one score the reschedule needs is read after the pop.
+  -- The peer's first due jobs, up to perPeer, without their scores: the one score the reschedule needs is
+  -- read after the pop.
   local head = redis.call('ZRANGEBYSCORE', p .. 'r:' .. peer, '-inf', dueBelow, 'LIMIT', '0', ARGV[4])
   heads[k], avail[k], share[k] = head, #head, 0
 end
@@ -75,15 +75,18 @@ local untilMs = now + leaseMs
 local untilS = string.format('%d', untilMs) -- once, not formatted again for each ZADD
 local seq = total > 0 and (redis.call('INCRBY', p .. 'seq', int(total)) - total) or 0
 local seen = {}
+-- Each visited peer is rescheduled at its first job left (its hide time has passed: see HDEL above), or
+-- dropped: one ZADD and one ZREM of the schedule for all of them, after the loop.
+local schedule, drop = {}, {}
 for k, peer in ipairs(peers) do
   local head, s = heads[k], share[k]
   if s > 0 then redis.call('ZREMRANGEBYRANK', p .. 'r:' .. peer, '0', int(s - 1)) end
-  -- Reschedule at the first job left (its hide time has passed: see HDEL above), or drop the peer.
   local first = redis.call('ZRANGE', p .. 'r:' .. peer, '0', '0', 'WITHSCORES')
   if #first > 0 then
-    redis.call('ZADD', KEYS[1], first[2], peer)
+    schedule[#schedule + 1] = first[2]
+    schedule[#schedule + 1] = peer
   else
-    redis.call('ZREM', KEYS[1], peer)
+    drop[#drop + 1] = peer
   end
   for x = 1, s do
     local job = head[x]
@@ -108,5 +111,7 @@ for k, peer in ipairs(peers) do
     end
   end
 end
+if #schedule > 0 then redis.call('ZADD', KEYS[1], unpack(schedule)) end
+if #drop > 0 then redis.call('ZREM', KEYS[1], unpack(drop)) end
 if #leases > 0 then redis.call('ZADD', KEYS[2], unpack(leases)) end
 return out
