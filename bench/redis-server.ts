@@ -26,22 +26,21 @@ export function onPath(command: string): boolean {
 
 /**
  * Start redis-server with `extra` arguments after the defaults; resolves once it answers PING. With `cpu`,
- * it runs pinned to that CPU (taskset, which execs it: the pid is redis-server's).
+ * it runs pinned to that CPU (taskset, which execs it: the pid is redis-server's). With `wrapper`, it runs
+ * under that command (e.g. valgrind, whose process is redis-server's too), and may take a minute to start.
  */
-export async function startRedis(extra: readonly string[] = [], cpu?: number): Promise<RedisServer> {
+export async function startRedis(extra: readonly string[] = [], cpu?: number, wrapper: readonly string[] = []): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mmsc-bench-redis-'));
   const serverArgs = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log'), ...extra];
-  const child: ChildProcess =
-    cpu === undefined
-      ? spawn('redis-server', serverArgs, { stdio: 'ignore' })
-      : spawn('taskset', ['-c', String(cpu), 'redis-server', ...serverArgs], { stdio: 'ignore' });
+  const command = [...(cpu === undefined ? [] : ['taskset', '-c', String(cpu)]), ...wrapper, 'redis-server', ...serverArgs];
+  const child: ChildProcess = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill); // never outlive the bench
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => {});
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + (wrapper.length > 0 ? 60_000 : 10_000);
   for (;;) {
     try {
       await probe.connect();
