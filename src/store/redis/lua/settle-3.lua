@@ -19,7 +19,7 @@ local schedule, leased, expindex = KEYS[1], KEYS[2], KEYS[3]
 local function settle(op, job, lease, x, y)
   local id, i = split_job(job)
   local mk = p .. 'm:' .. id
-  local j = redis.call('HMGET', mk, 'l' .. i, 's' .. i, 'p' .. i, 'a' .. i, 'max', 'exp', 'h' .. i, 'dr', 'pending')
+  local j = redis.call('HMGET', mk, 'l' .. i, 's' .. i, 'p' .. i, 'a' .. i, 'max', 'exp', 'h' .. i, 'dr')
   if not j[1] or j[1] ~= lease or j[2] ~= 'delivering' then return -1 end
   local peer, h = j[3], j[7]
 
@@ -31,7 +31,7 @@ local function settle(op, job, lease, x, y)
   redis.call('ZREM', leased, job)
 
   if op == 'ack' then
-    finish(p, expindex, id, i, nowS, x, j[4], y, h, j[8], j[9], retention, evmax)
+    finish(p, expindex, id, i, nowS, x, j[4], y, h, j[8], retention, evmax)
     return 'ok'
   end
 
@@ -42,10 +42,10 @@ local function settle(op, job, lease, x, y)
     if now + delay >= exp or attempt >= maxAttempts then
       redis.call('HSET', mk, 'e' .. i, err)
       if now + delay >= exp then
-        finish(p, expindex, id, i, nowS, 'expired', attempt, err, h, j[8], j[9], retention, evmax)
+        finish(p, expindex, id, i, nowS, 'expired', attempt, err, h, j[8], retention, evmax)
         return 'expired'
       end
-      finish(p, expindex, id, i, nowS, 'failed', attempt, err, h, j[8], j[9], retention, evmax)
+      finish(p, expindex, id, i, nowS, 'failed', attempt, err, h, j[8], retention, evmax)
       redis.call('LPUSH', p .. 'dead', cjson.encode({ job = job, peer = peer, attempts = attempt, error = err, at = now }))
       redis.call('LTRIM', p .. 'dead', 0, deadcap - 1)
       return 'failed'

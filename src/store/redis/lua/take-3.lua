@@ -32,11 +32,11 @@ for _, id in ipairs(expired) do
   local mk = p .. 'm:' .. id
   local n = tonumber(redis.call('HGET', mk, 'n') or '0')
   for i = 0, n - 1 do
-    local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i, 'h' .. i, 'dr', 'pending')
+    local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i, 'h' .. i, 'dr')
     if st[1] and not TERMINAL[st[1]] and st[4] == '' then
       redis.call('ZREM', p .. 'r:' .. st[2], id .. '/' .. i)
       reschedule(p, KEYS[1], st[2])
-      finish(p, KEYS[3], id, i, nowS, 'expired', tonumber(st[3]), 'expired before delivery', st[5], st[6], st[7], retention, evmax)
+      finish(p, KEYS[3], id, i, nowS, 'expired', tonumber(st[3]), 'expired before delivery', st[5], st[6], retention, evmax)
     end
   end
   if n == 0 then redis.call('ZREM', KEYS[3], id) end
@@ -73,7 +73,12 @@ end
 local out, leases = {}, {}
 local untilMs = now + leaseMs
 local untilS = string.format('%d', untilMs) -- once, not formatted again for each ZADD
-local seq = total > 0 and (redis.call('INCRBY', p .. 'seq', int(total)) - total) or 0
+-- Lease tokens: unique to this take (one number from the shard's sequence) and, within it, to the job. Built
+-- from strings only: a Lua number turned into a string costs ~2k instructions (sprintf), a concatenation
+-- of strings ~0.4k.
+local tokens = total > 0 and (ARGV[8] .. '.' .. int(redis.call('INCR', p .. 'seq')) .. '.') or ''
+-- The next attempt of each attempt as strings, for the same reason (tonumber then tostring: ~3.5k a job).
+local NEXT_ATTEMPT = { ['0'] = '1', ['1'] = '2', ['2'] = '3', ['3'] = '4', ['4'] = '5', ['5'] = '6', ['6'] = '7', ['7'] = '8', ['8'] = '9', ['9'] = '10' }
 local seen = {}
 -- Each visited peer is rescheduled at its first job left (its hide time has passed: see HDEL above), or
 -- dropped: one ZADD and one ZREM of the schedule for all of them, after the loop.
@@ -94,9 +99,8 @@ for k, peer in ipairs(peers) do
     local mk = p .. 'm:' .. id
     local m = redis.call('HMGET', mk, 'a' .. i, 'max', seen[id] and 'n' or 'json', 'h' .. i)
     if m[1] then
-      local attempt = tostring(tonumber(m[1]) + 1) -- a string: written twice below, formatted once
-      seq = seq + 1
-      local lease = ARGV[8] .. '.' .. seq
+      local attempt = NEXT_ATTEMPT[m[1]] or int(tonumber(m[1]) + 1)
+      local lease = tokens .. job
       redis.call('HSET', mk, 'a' .. i, attempt, 'l' .. i, lease, 's' .. i, 'delivering', 'h' .. i, (m[4] or '') .. entry(nowS, 'delivering', attempt))
       leases[#leases + 1] = untilS
       leases[#leases + 1] = job
