@@ -24,7 +24,7 @@ local out, stored = {}, {}
 local jobs = 0
 -- Strings built once: a Lua number in a concatenation or a redis.call argument costs a sprintf each time.
 local queued = entry(now, 'queued', '0')
-local index = {}
+local index = { [0] = '0' } -- recipient indexes as strings (made once each; '0' for the one-recipient HSET below)
 local a = 4
 while a <= #ARGV do
   local id, json = ARGV[a], ARGV[a + 1]
@@ -46,22 +46,28 @@ while a <= #ARGV do
     if redis.call('STRLEN', ck) ~= tonumber(size) then result = 'incomplete' else redis.call('PEXPIRE', ck, ttl) end
   end
   if result == 1 then
-    local fields = { 'json', json, 'n', nS, 'pending', nS, 'exp', exp, 'max', maxAttempts, 'dr', dr }
-    for i = 0, n - 1 do
-      local si = index[i]
-      if not si then
-        si = tostring(i)
-        index[i] = si
+    if n == 1 then
+      -- One recipient (most messages): the fields as they are, without a table to build and unpack.
+      redis.call('HSET', mk, 'json', json, 'n', nS, 'pending', nS, 'exp', exp, 'max', maxAttempts, 'dr', dr,
+        'p0', ARGV[first], 's0', 'queued', 'a0', '0', 'l0', '', 'h0', queued)
+    else
+      local fields = { 'json', json, 'n', nS, 'pending', nS, 'exp', exp, 'max', maxAttempts, 'dr', dr }
+      for i = 0, n - 1 do
+        local si = index[i]
+        if not si then
+          si = tostring(i)
+          index[i] = si
+        end
+        local k = #fields
+        fields[k + 1], fields[k + 2] = 'p' .. si, ARGV[first + i]
+        fields[k + 3], fields[k + 4] = 's' .. si, 'queued'
+        fields[k + 5], fields[k + 6] = 'a' .. si, '0'
+        fields[k + 7], fields[k + 8] = 'l' .. si, ''
+        fields[k + 9], fields[k + 10] = 'h' .. si, queued
       end
-      local k = #fields
-      fields[k + 1], fields[k + 2] = 'p' .. si, ARGV[first + i]
-      fields[k + 3], fields[k + 4] = 's' .. si, 'queued'
-      fields[k + 5], fields[k + 6] = 'a' .. si, '0'
-      fields[k + 7], fields[k + 8] = 'l' .. si, ''
-      fields[k + 9], fields[k + 10] = 'h' .. si, queued
+      -- In chunks: unpack() of a very long table would overflow Lua's C stack.
+      for from = 1, #fields, 4000 do redis.call('HSET', mk, unpack(fields, from, math.min(from + 3999, #fields))) end
     end
-    -- In chunks: unpack() of a very long table would overflow Lua's C stack.
-    for from = 1, #fields, 4000 do redis.call('HSET', mk, unpack(fields, from, math.min(from + 3999, #fields))) end
     redis.call('PEXPIRE', mk, ttl)
     stored[#stored + 1] = { id = id, exp = exp, due = tonumber(due), first = first, n = n }
     jobs = jobs + n
