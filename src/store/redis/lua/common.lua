@@ -35,6 +35,14 @@ local function split_job(job)
   return id, i
 end
 
+-- A recipient's field names in its message hash ('s0', 'p0', ...): recipient 0's (most messages have one)
+-- are constants, the others' concatenated (a concatenation costs Lua ~0.4k instructions).
+local FIELDS_0 = { a = 'a0', e = 'e0', h = 'h0', l = 'l0', p = 'p0', s = 's0' }
+local function fields_of(i)
+  if i == '0' then return FIELDS_0 end
+  return { a = 'a' .. i, e = 'e' .. i, h = 'h' .. i, l = 'l' .. i, p = 'p' .. i, s = 's' .. i }
+end
+
 -- One history line (the client keeps newlines out of details). Callers pass `now` as the string they got
 -- (concatenating a 13-digit Lua number formats it with sprintf).
 local function entry(now, state, attempt, detail)
@@ -59,8 +67,8 @@ end
 -- (fields 'h'..i and 'dr'). HINCRBY counts off: its reply is a number, where reading the count and
 -- writing it back would parse and format it (tonumber and string.format: ~2.6k instructions).
 local function finish(p, expindex, id, i, now, state, attempt, detail, h, dr, retention, evmax)
-  local mk = p .. 'm:' .. id
-  redis.call('HSET', mk, 's' .. i, state, 'l' .. i, '', 'h' .. i, (h or '') .. entry(now, state, attempt, detail))
+  local mk, f = p .. 'm:' .. id, fields_of(i)
+  redis.call('HSET', mk, f.s, state, f.l, '', f.h, (h or '') .. entry(now, state, attempt, detail))
   local left = redis.call('HINCRBY', mk, 'pending', '-1')
   if dr == '1' then
     redis.call('XADD', p .. 'ev', 'MAXLEN', '~', evmax, '*', 'job', id .. '/' .. i, 'state', state, 'attempt', attempt, 'detail', detail or '')

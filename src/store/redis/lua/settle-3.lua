@@ -18,10 +18,10 @@ local schedule, leased, expindex = KEYS[1], KEYS[2], KEYS[3]
 
 local function settle(op, job, lease, x, y)
   local id, i = split_job(job)
-  local mk = p .. 'm:' .. id
+  local mk, f = p .. 'm:' .. id, fields_of(i)
   -- What an ack needs; a retry or defer reads the rest below (each field read costs ~1.4k instructions,
   -- and acks are most of the settles).
-  local j = redis.call('HMGET', mk, 'l' .. i, 's' .. i, 'a' .. i, 'h' .. i, 'dr')
+  local j = redis.call('HMGET', mk, f.l, f.s, f.a, f.h, 'dr')
   if not j[1] or j[1] ~= lease or j[2] ~= 'delivering' then return -1 end
   local h, dr = j[4], j[5]
 
@@ -37,14 +37,14 @@ local function settle(op, job, lease, x, y)
     return 'ok'
   end
 
-  local more = redis.call('HMGET', mk, 'p' .. i, 'max', 'exp')
+  local more = redis.call('HMGET', mk, f.p, 'max', 'exp')
   local peer = more[1]
   local attempt, maxAttempts, exp = tonumber(j[3]), tonumber(more[2]), tonumber(more[3])
 
   if op == 'retry' then
     local err, delay = x, tonumber(y)
     if now + delay >= exp or attempt >= maxAttempts then
-      redis.call('HSET', mk, 'e' .. i, err)
+      redis.call('HSET', mk, f.e, err)
       if now + delay >= exp then
         finish(p, expindex, id, i, nowS, 'expired', attempt, err, h, dr, retention, evmax)
         return 'expired'
@@ -54,7 +54,7 @@ local function settle(op, job, lease, x, y)
       redis.call('LTRIM', p .. 'dead', 0, deadcap - 1)
       return 'failed'
     end
-    redis.call('HSET', mk, 's' .. i, 'retrying', 'l' .. i, '', 'e' .. i, err, 'h' .. i, h .. entry(nowS, 'retrying', attempt, err))
+    redis.call('HSET', mk, f.s, 'retrying', f.l, '', f.e, err, f.h, h .. entry(nowS, 'retrying', attempt, err))
     redis.call('ZADD', p .. 'r:' .. peer, due_score(now + delay, redis.call('INCR', p .. 'seq')), job)
     reschedule(p, schedule, peer)
     return 'retrying'
@@ -63,7 +63,7 @@ local function settle(op, job, lease, x, y)
   if op == 'defer' then
     -- Throttled: give the attempt back, and hide the whole peer until it can be served again.
     local untilMs = tonumber(x)
-    redis.call('HSET', mk, 's' .. i, 'deferred', 'l' .. i, '', 'a' .. i, attempt - 1, 'h' .. i, h .. entry(nowS, 'deferred', attempt - 1))
+    redis.call('HSET', mk, f.s, 'deferred', f.l, '', f.a, attempt - 1, f.h, h .. entry(nowS, 'deferred', attempt - 1))
     redis.call('ZADD', p .. 'r:' .. peer, due_score(untilMs, redis.call('INCR', p .. 'seq')), job)
     local hide = tonumber(redis.call('HGET', p .. 'hide', peer) or '0')
     if untilMs > hide then

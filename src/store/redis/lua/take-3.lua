@@ -17,10 +17,10 @@ local lost = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. nowS, 'LIMIT', 
 for _, job in ipairs(lost) do
   redis.call('ZREM', KEYS[2], job)
   local id, i = split_job(job)
-  local mk = p .. 'm:' .. id
-  local j = redis.call('HMGET', mk, 'p' .. i, 'a' .. i, 'h' .. i)
+  local mk, f = p .. 'm:' .. id, fields_of(i)
+  local j = redis.call('HMGET', mk, f.p, f.a, f.h)
   if j[1] then
-    redis.call('HSET', mk, 'l' .. i, '', 's' .. i, 'queued', 'h' .. i, (j[3] or '') .. entry(nowS, 'queued', j[2], 'lease ran out'))
+    redis.call('HSET', mk, f.l, '', f.s, 'queued', f.h, (j[3] or '') .. entry(nowS, 'queued', j[2], 'lease ran out'))
     redis.call('ZADD', p .. 'r:' .. j[1], due_score(now, redis.call('INCR', p .. 'seq')), job)
     reschedule(p, KEYS[1], j[1])
   end
@@ -96,12 +96,12 @@ for k, peer in ipairs(peers) do
   for x = 1, s do
     local job = head[x]
     local id, i = split_job(job)
-    local mk = p .. 'm:' .. id
-    local m = redis.call('HMGET', mk, 'a' .. i, 'max', seen[id] and 'n' or 'json', 'h' .. i)
+    local mk, f = p .. 'm:' .. id, fields_of(i)
+    local m = redis.call('HMGET', mk, f.a, 'max', seen[id] and 'n' or 'json', f.h)
     if m[1] then
       local attempt = NEXT_ATTEMPT[m[1]] or int(tonumber(m[1]) + 1)
       local lease = tokens .. job
-      redis.call('HSET', mk, 'a' .. i, attempt, 'l' .. i, lease, 's' .. i, 'delivering', 'h' .. i, (m[4] or '') .. entry(nowS, 'delivering', attempt))
+      redis.call('HSET', mk, f.a, attempt, f.l, lease, f.s, 'delivering', f.h, (m[4] or '') .. entry(nowS, 'delivering', attempt))
       leases[#leases + 1] = untilS
       leases[#leases + 1] = job
       out[#out + 1] = job
