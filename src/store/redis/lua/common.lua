@@ -43,10 +43,11 @@ local function fields_of(i)
   return { a = 'a' .. i, e = 'e' .. i, h = 'h' .. i, l = 'l' .. i, p = 'p' .. i, s = 's' .. i }
 end
 
--- One history line (the client keeps newlines out of details). Callers pass `now` as the string they got
--- (concatenating a 13-digit Lua number formats it with sprintf).
-local function entry(now, state, attempt, detail)
-  return now .. '|' .. state .. '|' .. attempt .. '|' .. (detail or '') .. '\n'
+-- A job's history `h` (nil: none yet) with one line appended, in one concatenation (the client keeps
+-- newlines out of details). Callers pass `now` as the string they got (concatenating a 13-digit Lua number
+-- formats it with sprintf).
+local function history(h, now, state, attempt, detail)
+  return (h or '') .. now .. '|' .. state .. '|' .. attempt .. '|' .. (detail or '') .. '\n'
 end
 
 -- Schedule the peer at its earliest due job (or drop it when it has none), never before its hide time.
@@ -68,7 +69,7 @@ end
 -- writing it back would parse and format it (tonumber and string.format: ~2.6k instructions).
 local function finish(p, expindex, id, i, now, state, attempt, detail, h, dr, retention, evmax)
   local mk, f = p .. 'm:' .. id, fields_of(i)
-  redis.call('HSET', mk, f.s, state, f.l, '', f.h, (h or '') .. entry(now, state, attempt, detail))
+  redis.call('HSET', mk, f.s, state, f.l, '', f.h, history(h, now, state, attempt, detail))
   local left = redis.call('HINCRBY', mk, 'pending', '-1')
   if dr == '1' then
     redis.call('XADD', p .. 'ev', 'MAXLEN', '~', evmax, '*', 'job', id .. '/' .. i, 'state', state, 'attempt', attempt, 'detail', detail or '')

@@ -20,10 +20,11 @@
   idempotent re-submission), or 'missing' / 'incomplete' (its content; the message is not stored).
 ]]
 local p, now, maxAttempts = ARGV[1], ARGV[2], ARGV[3]
-local out, stored = {}, {}
+local out, no = {}, 0
+local ns, sid, sexp, sdue, sfirst, sn = 0, {}, {}, {}, {}, {} -- the messages stored: count, id, expiry, due, first peer argument, recipients
 local jobs = 0
 -- Strings built once: a Lua number in a concatenation or a redis.call argument costs a sprintf each time.
-local queued = entry(now, 'queued', '0')
+local queued = history(nil, now, 'queued', '0')
 local index = { [0] = '0' } -- recipient indexes as strings (made once each; '0' for the one-recipient HSET below)
 local a = 4
 while a <= #ARGV do
@@ -69,31 +70,34 @@ while a <= #ARGV do
       for from = 1, #fields, 4000 do redis.call('HSET', mk, unpack(fields, from, math.min(from + 3999, #fields))) end
     end
     redis.call('PEXPIRE', mk, ttl)
-    stored[#stored + 1] = { id = id, exp = exp, due = tonumber(due), first = first, n = n }
+    -- Kept for the batch's ZADDs below in flat arrays (a table per message costs more).
+    ns = ns + 1
+    sid[ns], sexp[ns], sdue[ns], sfirst[ns], sn[ns] = id, exp, tonumber(due), first, n
     jobs = jobs + n
   end
-  out[#out + 1] = result
+  no = no + 1
+  out[no] = result
 end
-if #stored == 0 then return out end
+if ns == 0 then return out end
 
 -- The jobs, in argument order (so that jobs due in the same millisecond keep their enqueue order), grouped
 -- into one ZADD per peer, and each touched peer's earliest due time.
 local seq = redis.call('INCRBY', p .. 'seq', int(jobs)) - jobs
 local expiry, ready, earliest = {}, {}, {}
-for _, m in ipairs(stored) do
-  expiry[#expiry + 1] = m.exp
-  expiry[#expiry + 1] = m.id
-  for i = 0, m.n - 1 do
-    local peer = ARGV[m.first + i]
+for k = 1, ns do
+  local id, due = sid[k], sdue[k]
+  expiry[2 * k - 1], expiry[2 * k] = sexp[k], id
+  for i = 0, sn[k] - 1 do
+    local peer = ARGV[sfirst[k] + i]
     local r = ready[peer]
     if not r then
       r = {}
       ready[peer] = r
     end
-    r[#r + 1] = due_score(m.due, seq)
-    r[#r + 1] = m.id .. '/' .. index[i]
+    local nr = #r
+    r[nr + 1], r[nr + 2] = due_score(due, seq), id .. '/' .. index[i]
     seq = seq + 1
-    if not earliest[peer] or m.due < earliest[peer] then earliest[peer] = m.due end
+    if not earliest[peer] or due < earliest[peer] then earliest[peer] = due end
   end
 end
 for from = 1, #expiry, 4000 do redis.call('ZADD', KEYS[2], unpack(expiry, from, math.min(from + 3999, #expiry))) end

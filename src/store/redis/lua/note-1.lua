@@ -6,5 +6,5 @@
 local i = ARGV[1]
 local j = redis.call('HMGET', KEYS[1], 's' .. i, 'a' .. i, 'h' .. i)
 if not j[1] then return 0 end
-redis.call('HSET', KEYS[1], 'h' .. i, (j[3] or '') .. entry(ARGV[2], j[1], j[2], ARGV[3]))
+redis.call('HSET', KEYS[1], 'h' .. i, history(j[3], ARGV[2], j[1], j[2], ARGV[3]))
 return 1

@@ -54,7 +54,7 @@ local function settle(op, job, lease, x, y)
       redis.call('LTRIM', p .. 'dead', 0, deadcap - 1)
       return 'failed'
     end
-    redis.call('HSET', mk, f.s, 'retrying', f.l, '', f.e, err, f.h, h .. entry(nowS, 'retrying', attempt, err))
+    redis.call('HSET', mk, f.s, 'retrying', f.l, '', f.e, err, f.h, history(h, nowS, 'retrying', attempt, err))
     redis.call('ZADD', p .. 'r:' .. peer, due_score(now + delay, redis.call('INCR', p .. 'seq')), job)
     reschedule(p, schedule, peer)
     return 'retrying'
@@ -63,7 +63,7 @@ local function settle(op, job, lease, x, y)
   if op == 'defer' then
     -- Throttled: give the attempt back, and hide the whole peer until it can be served again.
     local untilMs = tonumber(x)
-    redis.call('HSET', mk, f.s, 'deferred', f.l, '', f.a, attempt - 1, f.h, h .. entry(nowS, 'deferred', attempt - 1))
+    redis.call('HSET', mk, f.s, 'deferred', f.l, '', f.a, attempt - 1, f.h, history(h, nowS, 'deferred', attempt - 1))
     redis.call('ZADD', p .. 'r:' .. peer, due_score(untilMs, redis.call('INCR', p .. 'seq')), job)
     local hide = tonumber(redis.call('HGET', p .. 'hide', peer) or '0')
     if untilMs > hide then

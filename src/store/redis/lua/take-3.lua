@@ -20,7 +20,7 @@ for _, job in ipairs(lost) do
   local mk, f = p .. 'm:' .. id, fields_of(i)
   local j = redis.call('HMGET', mk, f.p, f.a, f.h)
   if j[1] then
-    redis.call('HSET', mk, f.l, '', f.s, 'queued', f.h, (j[3] or '') .. entry(nowS, 'queued', j[2], 'lease ran out'))
+    redis.call('HSET', mk, f.l, '', f.s, 'queued', f.h, history(j[3], nowS, 'queued', j[2], 'lease ran out'))
     redis.call('ZADD', p .. 'r:' .. j[1], due_score(now, redis.call('INCR', p .. 'seq')), job)
     reschedule(p, KEYS[1], j[1])
   end
@@ -71,6 +71,7 @@ while left > 0 and more do
 end
 
 local out, leases = {}, {}
+local no, nl = 0, 0 -- their lengths (counted: # searches the table each time)
 local untilMs = now + leaseMs
 local untilS = string.format('%d', untilMs) -- once, not formatted again for each ZADD
 -- Lease tokens: unique to this take (one number from the shard's sequence) and, within it, to the job. Built
@@ -101,16 +102,11 @@ for k, peer in ipairs(peers) do
     if m[1] then
       local attempt = NEXT_ATTEMPT[m[1]] or int(tonumber(m[1]) + 1)
       local lease = tokens .. job
-      redis.call('HSET', mk, f.a, attempt, f.l, lease, f.s, 'delivering', f.h, (m[4] or '') .. entry(nowS, 'delivering', attempt))
-      leases[#leases + 1] = untilS
-      leases[#leases + 1] = job
-      out[#out + 1] = job
-      out[#out + 1] = peer
-      out[#out + 1] = attempt
-      out[#out + 1] = m[2]
-      out[#out + 1] = lease
-      out[#out + 1] = untilMs
-      out[#out + 1] = seen[id] and '' or m[3]
+      redis.call('HSET', mk, f.a, attempt, f.l, lease, f.s, 'delivering', f.h, history(m[4], nowS, 'delivering', attempt))
+      leases[nl + 1], leases[nl + 2] = untilS, job
+      nl = nl + 2
+      out[no + 1], out[no + 2], out[no + 3], out[no + 4], out[no + 5], out[no + 6], out[no + 7] = job, peer, attempt, m[2], lease, untilMs, seen[id] and '' or m[3]
+      no = no + 7
       seen[id] = true
     end
   end
