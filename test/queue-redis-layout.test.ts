@@ -1,13 +1,12 @@
 import { Redis } from 'ioredis';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createRedisStore } from '../src/store/redis/index.js';
 import { ShardLayoutError } from '../src/store/redis/queue.js';
 import { textMessage } from './helpers/messages.js';
 import { redisUrl, testPrefix } from './helpers/redis.js';
 
-// Instances that share a key prefix must agree on the shard count: one that hashes messages differently
-// would settle jobs in the wrong shard. The second layout is refused, loudly, before it touches a job.
-t.test('instances with another shard count are refused', async (t) => {
+/** A client and a prefix of the test's own, whose keys go when the test ends. */
+async function freshPrefix(t: Test): Promise<{ redis: Redis; prefix: string }> {
   const redis = new Redis(await redisUrl(t));
   const prefix = testPrefix();
   t.teardown(async () => {
@@ -15,6 +14,13 @@ t.test('instances with another shard count are refused', async (t) => {
     if (keys.length) await redis.del(...keys);
     await redis.quit();
   });
+  return { redis, prefix };
+}
+
+// Instances that share a key prefix must agree on the shard count: one that hashes messages differently
+// would settle jobs in the wrong shard. The second layout is refused, loudly, before it touches a job.
+t.test('instances with another shard count are refused', async (t) => {
+  const { redis, prefix } = await freshPrefix(t);
   const first = createRedisStore({ redis, prefix, shards: 4 });
   await first.queue.enqueue(textMessage('layout-1', 1), [Buffer.from('x')], ['p']);
   const other = createRedisStore({ redis, prefix, shards: 8 });
@@ -29,13 +35,7 @@ t.test('instances with another shard count are refused', async (t) => {
 // (the record holds the shard count alone) scored due times in ms, layout 2 in ms * 1024, and each would
 // misread the other's jobs as due now or in the far future.
 t.test('a queue of another key layout version is refused', async (t) => {
-  const redis = new Redis(await redisUrl(t));
-  const prefix = testPrefix();
-  t.teardown(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
-  });
+  const { redis, prefix } = await freshPrefix(t);
   for (const [record, version] of [['4', '1'], ['4:3', '3']] as const) {
     await redis.set(`${prefix}:shards`, record);
     const store = createRedisStore({ redis, prefix, shards: 4 });
