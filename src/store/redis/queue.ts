@@ -50,8 +50,8 @@ const ENQUEUE_BATCH_JOBS = 1024;
  * Most enqueues or settles in one script run. A turn's calls above this go as several runs, pipelined on the
  * connection: the first run's reply releases its callers, whose next calls go out while Redis still runs the
  * others. One run for a whole turn leaves Redis idle while the client builds the next one (64 enqueues in
- * flight: Redis busy 83-86 % of the time with runs of 64, 89-92 % with runs of 16; per message, Redis CPU
- * did not measurably change and throughput rose 10-20 %: bench/queue.ts, ADR 0001).
+ * flight: Redis busy 83-86 % of the time with runs of 64, 88-92 % with runs of 16; Redis CPU a message did
+ * not measurably change, and the bench's cycle ran 11 % faster: bench/queue-ab.ts, ADR 0001).
  */
 const PIPELINED_BATCH = 16;
 
