@@ -226,7 +226,7 @@ export class RedisQueue implements Queue {
   }
 
   private async enqueueBatch(p: string, items: EnqueueItem[]): Promise<Array<number | string>> {
-    const args: ScriptArg[] = [p, this.opts.now(), this.opts.maxAttempts];
+    const args: ScriptArg[] = [p, this.opts.now()];
     for (const item of items) for (const a of item.args) args.push(a);
     this.writes.hold();
     return (await this.enqueueScript([`${p}peers`, `${p}exp`], args)) as Array<number | string>;
@@ -251,6 +251,7 @@ export class RedisQueue implements Queue {
         this.opts.retentionMs,
         EVENTS_MAX,
         this.keys.shardName(n),
+        this.opts.maxAttempts,
       ])) as Array<string | number>;
       // A message's JSON comes once per reply, with its first job.
       const messages = new Map<string, CoreMessage>();
@@ -285,7 +286,7 @@ export class RedisQueue implements Queue {
   }
 
   private async settleBatch(p: string, ops: SettleOp[]): Promise<Array<string | number>> {
-    const args: ScriptArg[] = [p, this.opts.now(), this.opts.retentionMs, EVENTS_MAX, DEAD_LETTER_CAP];
+    const args: ScriptArg[] = [p, this.opts.now(), this.opts.retentionMs, EVENTS_MAX, DEAD_LETTER_CAP, this.opts.maxAttempts];
     for (const op of ops) args.push(...op);
     this.writes.hold();
     return (await this.settleScript(this.shardKeys(p), args)) as Array<string | number>;

@@ -15,7 +15,7 @@ for i = 0, n - 1 do
   local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i, 'h' .. i, 'dr')
   if st[1] and not TERMINAL[st[1]] then
     -- A live lease: held (token set) and not run out (its end is the job's score in the leases).
-    if st[4] ~= '' and tonumber(redis.call('ZSCORE', KEYS[2], id .. '/' .. i) or '0') >= now then
+    if (st[4] or '') ~= '' and tonumber(redis.call('ZSCORE', KEYS[2], id .. '/' .. i) or '0') >= now then
       busy = busy + 1
     else
       local job = id .. '/' .. i

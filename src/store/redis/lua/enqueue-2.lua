@@ -11,7 +11,7 @@
   ZADD into each touched peer's ready set, and one HMGET of hide times and one ZADD into the schedule for
   all touched peers.
   KEYS[1] peer schedule P:{sN}:peers   KEYS[2] expiry index P:{sN}:exp
-  ARGV[1] shard key prefix P   ARGV[2] now   ARGV[3] max attempts
+  ARGV[1] shard key prefix P   ARGV[2] now
   then per message: id, JSON, "expiresAt due ttl report content size", recipient count n, n peers
     report: 1 when a delivery or read report was asked, else 0
     content: 0 none, 1 written by the caller's SET, 2 streamed into the key (Queue.stage); size: for 2, the
@@ -19,14 +19,14 @@
   Returns one result per message, in order: 1 stored, 0 a message with this id already exists (an
   idempotent re-submission), or 'missing' / 'incomplete' (its content; the message is not stored).
 ]]
-local p, now, maxAttempts = ARGV[1], ARGV[2], ARGV[3]
+local p, now = ARGV[1], ARGV[2]
 local out, no = {}, 0
 local ns, sid, sexp, sdue, sfirst, sn = 0, {}, {}, {}, {}, {} -- the messages stored: count, id, expiry, due, first peer argument, recipients
 local jobs = 0
 -- Strings built once: a Lua number in a concatenation or a redis.call argument costs a sprintf each time.
 local queued = history(nil, now, 'queued', '0')
 local index = { [0] = '0' } -- recipient indexes as strings (made once each; '0' for the one-recipient HSET below)
-local a = 4
+local a = 3
 while a <= #ARGV do
   local id, json = ARGV[a], ARGV[a + 1]
   local exp, due, ttl, dr, how, size = string.match(ARGV[a + 2], '^(%d+) (%d+) (%d+) ([01]) ([012]) (%d+)$')
@@ -49,10 +49,9 @@ while a <= #ARGV do
   if result == 1 then
     if n == 1 then
       -- One recipient (most messages): the fields as they are, without a table to build and unpack.
-      redis.call('HSET', mk, 'json', json, 'n', nS, 'pending', nS, 'exp', exp, 'max', maxAttempts, 'dr', dr,
-        'p0', ARGV[first], 's0', 'queued', 'a0', '0', 'l0', '', 'h0', queued)
+      redis.call('HSET', mk, 'json', json, 'n', nS, 'pending', nS, 'dr', dr, 'p0', ARGV[first], 's0', 'queued', 'a0', '0', 'h0', queued)
     else
-      local fields = { 'json', json, 'n', nS, 'pending', nS, 'exp', exp, 'max', maxAttempts, 'dr', dr }
+      local fields = { 'json', json, 'n', nS, 'pending', nS, 'dr', dr }
       for i = 0, n - 1 do
         local si = index[i]
         if not si then
@@ -63,8 +62,7 @@ while a <= #ARGV do
         fields[k + 1], fields[k + 2] = 'p' .. si, ARGV[first + i]
         fields[k + 3], fields[k + 4] = 's' .. si, 'queued'
         fields[k + 5], fields[k + 6] = 'a' .. si, '0'
-        fields[k + 7], fields[k + 8] = 'l' .. si, ''
-        fields[k + 9], fields[k + 10] = 'h' .. si, queued
+        fields[k + 7], fields[k + 8] = 'h' .. si, queued
       end
       -- In chunks: unpack() of a very long table would overflow Lua's C stack.
       for from = 1, #fields, 4000 do redis.call('HSET', mk, unpack(fields, from, math.min(from + 3999, #fields))) end

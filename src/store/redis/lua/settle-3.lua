@@ -4,7 +4,8 @@
   another cannot settle the job).
   KEYS[1] peer schedule P:{sN}:peers   KEYS[2] leases P:{sN}:leased   KEYS[3] expiry index P:{sN}:exp
   ARGV[1] shard key prefix   ARGV[2] now   ARGV[3] retention ms   ARGV[4] events stream max length
-  ARGV[5] dead-letter cap   then 5 arguments per operation: op, job, lease token, x, y:
+  ARGV[5] dead-letter cap   ARGV[6] max attempts (the queue's setting)
+  then 5 arguments per operation: op, job, lease token, x, y:
     ack    x state, y detail          -> 'ok'
     retry  x error, y delay ms        -> 'retrying' | 'failed' | 'expired'
     defer  x until                    -> 'ok'
@@ -12,7 +13,7 @@
   Returns one result per operation, in order: the above, or -1 when the lease is not held.
 ]]
 -- `now` goes into history lines as the string it came as (see entry), into arithmetic as a number.
-local p, nowS, retention, evmax, deadcap = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local p, nowS, retention, evmax, deadcap, maxAttempts = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local now = tonumber(nowS)
 local schedule, leased, expindex = KEYS[1], KEYS[2], KEYS[3]
 
@@ -37,9 +38,9 @@ local function settle(op, job, lease, x, y)
     return 'ok'
   end
 
-  local more = redis.call('HMGET', mk, f.p, 'max', 'exp')
-  local peer = more[1]
-  local attempt, maxAttempts, exp = tonumber(j[3]), tonumber(more[2]), tonumber(more[3])
+  -- The message's expiry is its score in the expiry index (there while any recipient is pending).
+  local peer = redis.call('HGET', mk, f.p)
+  local attempt, exp = tonumber(j[3]), tonumber(redis.call('ZSCORE', expindex, id) or '0')
 
   if op == 'retry' then
     local err, delay = x, tonumber(y)
@@ -78,7 +79,7 @@ local function settle(op, job, lease, x, y)
 end
 
 local out = {}
-for a = 6, #ARGV, 5 do
+for a = 7, #ARGV, 5 do
   local r = settle(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
   if type(r) == 'table' then return r end -- an error reply
   out[#out + 1] = r

@@ -5,6 +5,7 @@
   KEYS[3] expiry index  P:{sN}:exp
   ARGV[1] shard key prefix   ARGV[2] now   ARGV[3] max   ARGV[4] per peer   ARGV[5] lease ms
   ARGV[6] retention ms   ARGV[7] events stream max length   ARGV[8] shard name (makes lease tokens unique)
+  ARGV[9] max attempts (the queue's setting, returned with each job)
   Returns a flat array: job, peer, attempt, max attempts, lease token, lease end, message JSON (7 per job;
   the JSON is '' when an earlier job of this reply has the same message).
 ]]
@@ -33,7 +34,7 @@ for _, id in ipairs(expired) do
   local n = tonumber(redis.call('HGET', mk, 'n') or '0')
   for i = 0, n - 1 do
     local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i, 'h' .. i, 'dr')
-    if st[1] and not TERMINAL[st[1]] and st[4] == '' then
+    if st[1] and not TERMINAL[st[1]] and (st[4] or '') == '' then
       redis.call('ZREM', p .. 'r:' .. st[2], id .. '/' .. i)
       reschedule(p, KEYS[1], st[2])
       finish(p, KEYS[3], id, i, nowS, 'expired', tonumber(st[3]), 'expired before delivery', st[5], st[6], retention, evmax)
@@ -98,14 +99,14 @@ for k, peer in ipairs(peers) do
     local job = head[x]
     local id, i = split_job(job)
     local mk, f = p .. 'm:' .. id, fields_of(i)
-    local m = redis.call('HMGET', mk, f.a, 'max', seen[id] and 'n' or 'json', f.h)
+    local m = redis.call('HMGET', mk, f.a, seen[id] and 'n' or 'json', f.h)
     if m[1] then
       local attempt = NEXT_ATTEMPT[m[1]] or int(tonumber(m[1]) + 1)
       local lease = tokens .. job
-      redis.call('HSET', mk, f.a, attempt, f.l, lease, f.s, 'delivering', f.h, history(m[4], nowS, 'delivering', attempt))
+      redis.call('HSET', mk, f.a, attempt, f.l, lease, f.s, 'delivering', f.h, history(m[3], nowS, 'delivering', attempt))
       leases[nl + 1], leases[nl + 2] = untilS, job
       nl = nl + 2
-      out[no + 1], out[no + 2], out[no + 3], out[no + 4], out[no + 5], out[no + 6], out[no + 7] = job, peer, attempt, m[2], lease, untilMs, seen[id] and '' or m[3]
+      out[no + 1], out[no + 2], out[no + 3], out[no + 4], out[no + 5], out[no + 6], out[no + 7] = job, peer, attempt, ARGV[9], lease, untilMs, seen[id] and '' or m[2]
       no = no + 7
       seen[id] = true
     end
