@@ -5,11 +5,12 @@ import { crc32 } from 'node:zlib';
  * tag puts a message, its content, its jobs and the shard's indexes in one cluster slot (atomic enqueue
  * and take), while different shards spread over the cluster. Throttle keys are per peer: `<prefix>:{t:<peer>}:`.
  *
- *   {sN}:m:<id>        hash   message JSON, recipient count, pending count, expiresAt, max attempts,
- *                             report flag, and per recipient i: p<i> peer, s<i> state, a<i> attempt,
- *                             l<i> lease token (its end is the job's score in {sN}:leased), e<i> last
- *                             error, h<i> history (lines
- *                             "at|state|attempt|detail", oldest first)
+ *   {sN}:m:<id>        hash   message JSON, recipient count, pending count, report flag, and per
+ *                             recipient i: p<i> peer, s<i> state, a<i> attempt, l<i> lease token
+ *                             (absent or empty: not leased; its end is the job's score in {sN}:leased),
+ *                             e<i> last error, h<i> history (lines "at|state|attempt|detail", oldest
+ *                             first). The expiry is the message's score in {sN}:exp; max attempts are
+ *                             the queue's setting.
  *   {sN}:c:<id>        string the parts, framed (content-frame.ts); written with a short TTL, which the
  *                      enqueue script turns into the message's
  *   {sN}:r:<peer>      zset   the peer's jobs by due time (ready, retrying, deferred, delayed), scored

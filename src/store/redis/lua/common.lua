@@ -3,9 +3,9 @@
   shard prefix P:{sN}: that the caller passes: every key a script touches carries the same hash tag, so
   each script runs in one cluster slot.
   A message is one hash P:{sN}:m:<id> with the message JSON and, per recipient i, fields p<i> (peer),
-  s<i> (state), a<i> (attempt), l<i> (lease token), e<i> (last error) and h<i> (its
-  history: lines "at|state|attempt|detail\n", oldest first): one key and one TTL per message, however many
-  recipients. Its content is one string P:{sN}:c:<id> that the client writes (content-frame.ts).
+  s<i> (state), a<i> (attempt), l<i> (lease token; absent or empty when not leased), e<i> (last error) and
+  h<i> (its history: lines "at|state|attempt|detail\n", oldest first): one key and one TTL per message,
+  however many recipients. Its content is one string P:{sN}:c:<id> that the client writes (content-frame.ts).
   Every redis.call costs about a microsecond: the scripts read a job's fields with one HMGET and write them
   with one HSET.
 ]]
