@@ -27,14 +27,13 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { fmt, median, redisSnapshot } from './measure.js';
 import { benchMessage, concurrently, CONTENT, deletePrefix, PEERS, runCycle, takeAll, warmUp, type CycleQueue } from './queue-worker.js';
-import { onPath, startRedis } from './redis-server.js';
+import { onPath, startRedis, type RedisServer } from './redis-server.js';
 
 type Mode = 'steps' | 'cycle' | 'instructions';
 const MODES: readonly Mode[] = ['steps', 'cycle', 'instructions'];
@@ -145,7 +144,7 @@ async function main(): Promise<void> {
   const pin = mode === 'steps' && cpus().length >= 2 && onPath('taskset');
   const redisCpu = cpus().length - 1;
   let cg: Callgrind | undefined;
-  let server;
+  let server: RedisServer;
   if (mode === 'instructions') {
     if (!onPath('valgrind') || !onPath('callgrind_control')) throw new Error('--mode=instructions needs valgrind (callgrind) on PATH');
     const dir = mkdtempSync(join(tmpdir(), 'mmsc-bench-callgrind-'));
