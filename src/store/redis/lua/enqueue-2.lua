@@ -48,9 +48,11 @@ while a <= #ARGV do
   end
   if result == 1 then
     if n == 1 then
-      -- One recipient (most messages): the fields as they are, without a table to build and unpack.
+      -- One recipient (most messages): the fields as they are, without a table to build and unpack (~12k
+      -- instructions less). The same fields as the general case below: a field added goes in both.
       redis.call('HSET', mk, 'json', json, 'n', nS, 'pending', nS, 'dr', dr, 'p0', ARGV[first], 's0', 'queued', 'a0', '0', 'h0', queued)
     else
+      -- Any number of recipients: the fields of the one-recipient HSET above, for each index.
       local fields = { 'json', json, 'n', nS, 'pending', nS, 'dr', dr }
       for i = 0, n - 1 do
         local si = index[i]
