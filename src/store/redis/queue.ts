@@ -251,14 +251,17 @@ export class RedisQueue implements Queue {
         this.opts.retentionMs,
         EVENTS_MAX,
         this.keys.shardName(n),
-        this.opts.maxAttempts,
       ])) as Array<string | number>;
-      // A message's JSON comes once per reply, with its first job.
+      if (flat.length === 0) continue;
+      // What the take's jobs share comes once: the lease tokens' prefix (a job's token is it and the job id)
+      // and the lease end. A message's JSON comes once per reply, with its first job.
+      const tokens = String(flat[0]);
+      const leaseUntil = Number(flat[1]);
       const messages = new Map<string, CoreMessage>();
-      for (let k = 0; k < flat.length; k += 7) {
+      for (let k = 2; k < flat.length; k += 4) {
         const job = String(flat[k]);
         const ref = parseJobId(job);
-        const json = String(flat[k + 6]);
+        const json = String(flat[k + 3]);
         let message = messages.get(ref.messageId);
         if (json !== '' || !message) messages.set(ref.messageId, (message = JSON.parse(json) as CoreMessage));
         out.push({
@@ -266,9 +269,9 @@ export class RedisQueue implements Queue {
           recipientIndex: ref.recipientIndex,
           peer: String(flat[k + 1]),
           attempt: Number(flat[k + 2]),
-          maxAttempts: Number(flat[k + 3]),
-          lease: String(flat[k + 4]),
-          leaseUntil: Number(flat[k + 5]),
+          maxAttempts: this.opts.maxAttempts,
+          lease: tokens + job,
+          leaseUntil,
           message,
         });
       }

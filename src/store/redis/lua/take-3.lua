@@ -5,9 +5,10 @@
   KEYS[3] expiry index  P:{sN}:exp
   ARGV[1] shard key prefix   ARGV[2] now   ARGV[3] max   ARGV[4] per peer   ARGV[5] lease ms
   ARGV[6] retention ms   ARGV[7] events stream max length   ARGV[8] shard name (makes lease tokens unique)
-  ARGV[9] max attempts (the queue's setting, returned with each job)
-  Returns a flat array: job, peer, attempt, max attempts, lease token, lease end, message JSON (7 per job;
-  the JSON is '' when an earlier job of this reply has the same message).
+  Returns a flat array: the lease tokens' prefix and the lease end (once: the same for every job of a take;
+  a job's lease token is the prefix followed by the job), then job, peer, attempt, message JSON (4 per job;
+  the JSON is '' when an earlier job of this reply has the same message). No due job: an empty array.
+  (Fields a take's jobs share go once: each field of a reply costs Redis and the client alike.)
 ]]
 local p, nowS, max, perPeer, leaseMs = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local now, retention, evmax = tonumber(nowS), ARGV[6], ARGV[7]
@@ -71,8 +72,6 @@ while left > 0 and more do
   end
 end
 
-local out, leases = {}, {}
-local no, nl = 0, 0 -- their lengths (counted: # searches the table each time)
 local untilMs = now + leaseMs
 local untilS = string.format('%d', untilMs) -- once, not formatted again for each ZADD
 -- Lease tokens: unique to this take (one number from the shard's sequence) and, within it, to the job. Built
@@ -82,6 +81,8 @@ local tokens = total > 0 and (ARGV[8] .. '.' .. int(redis.call('INCR', p .. 'seq
 -- The next attempt of each attempt as strings, for the same reason (tonumber then tostring: ~3.5k a job).
 local NEXT_ATTEMPT = { ['0'] = '1', ['1'] = '2', ['2'] = '3', ['3'] = '4', ['4'] = '5', ['5'] = '6', ['6'] = '7', ['7'] = '8', ['8'] = '9', ['9'] = '10' }
 local seen = {}
+local out, leases = { tokens, untilS }, {}
+local no, nl = 2, 0 -- their lengths (counted: # searches the table each time)
 -- Each visited peer is rescheduled at its first job left (its hide time has passed: see HDEL above), or
 -- dropped: one ZADD and one ZREM of the schedule for all of them, after the loop.
 local schedule, drop = {}, {}
@@ -106,13 +107,14 @@ for k, peer in ipairs(peers) do
       redis.call('HSET', mk, f.a, attempt, f.l, lease, f.s, 'delivering', f.h, history(m[3], nowS, 'delivering', attempt))
       leases[nl + 1], leases[nl + 2] = untilS, job
       nl = nl + 2
-      out[no + 1], out[no + 2], out[no + 3], out[no + 4], out[no + 5], out[no + 6], out[no + 7] = job, peer, attempt, ARGV[9], lease, untilMs, seen[id] and '' or m[2]
-      no = no + 7
+      out[no + 1], out[no + 2], out[no + 3], out[no + 4] = job, peer, attempt, seen[id] and '' or m[2]
+      no = no + 4
       seen[id] = true
     end
   end
 end
 if #schedule > 0 then redis.call('ZADD', KEYS[1], unpack(schedule)) end
 if #drop > 0 then redis.call('ZREM', KEYS[1], unpack(drop)) end
-if #leases > 0 then redis.call('ZADD', KEYS[2], unpack(leases)) end
+if nl == 0 then return {} end
+redis.call('ZADD', KEYS[2], unpack(leases))
 return out
