@@ -5,8 +5,8 @@ import { crc32 } from 'node:zlib';
  * tag puts a message, its content, its jobs and the shard's indexes in one cluster slot (atomic enqueue
  * and take), while different shards spread over the cluster. Throttle keys are per peer: `<prefix>:{t:<peer>}:`.
  *
- *   {sN}:m:<id>        hash   message JSON, recipient count, pending count, report flag, and per
- *                             recipient i: p<i> peer, s<i> state, a<i> attempt, l<i> lease token
+ *   {sN}:m:<id>        hash   message JSON, recipient count, pending count (only when the count is
+ *                             not 1), report flag, and per recipient i: p<i> peer, s<i> state, a<i> attempt, l<i> lease token
  *                             (absent or empty: not leased; its end is the job's score in {sN}:leased),
  *                             e<i> last error, h<i> history (lines "at|state|attempt|detail", oldest
  *                             first). The expiry is the message's score in {sN}:exp; max attempts are

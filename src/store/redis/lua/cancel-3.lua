@@ -12,7 +12,7 @@ local n = tonumber(redis.call('HGET', mk, 'n') or '-1')
 if n < 0 then return -1 end
 local cancelled, busy = 0, 0
 for i = 0, n - 1 do
-  local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i, 'h' .. i, 'dr')
+  local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i, 'h' .. i, 'dr', 'pending')
   if st[1] and not TERMINAL[st[1]] then
     -- A live lease: held (token set) and not run out (its end is the job's score in the leases).
     if (st[4] or '') ~= '' and tonumber(redis.call('ZSCORE', KEYS[2], id .. '/' .. i) or '0') >= now then
@@ -22,7 +22,7 @@ for i = 0, n - 1 do
       redis.call('ZREM', KEYS[2], job)
       redis.call('ZREM', p .. 'r:' .. st[2], job)
       reschedule(p, KEYS[1], st[2])
-      finish(p, KEYS[3], id, i, now, 'cancelled', tonumber(st[3]), detail, st[5], st[6], retention, evmax)
+      finish(p, KEYS[3], id, i, now, 'cancelled', tonumber(st[3]), detail, st[5], st[6], st[7], retention, evmax)
       cancelled = cancelled + 1
     end
   end

@@ -11,7 +11,7 @@
 local p, id, i, state, detail = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local now, retention, evmax = tonumber(ARGV[6]), ARGV[7], ARGV[8]
 if state ~= 'delivered' and state ~= 'rejected' then return redis.error_reply('complete: bad state ' .. state) end
-local st = redis.call('HMGET', p .. 'm:' .. id, 's' .. i, 'p' .. i, 'a' .. i, 'h' .. i, 'dr')
+local st = redis.call('HMGET', p .. 'm:' .. id, 's' .. i, 'p' .. i, 'a' .. i, 'h' .. i, 'dr', 'pending')
 if not st[1] then return 'unknown' end
 if TERMINAL[st[1]] then return 'already-final' end
 local job = id .. '/' .. i
@@ -21,5 +21,5 @@ redis.call('ZREM', KEYS[2], job)
 redis.call('ZREM', p .. 'r:' .. st[2], job)
 reschedule(p, KEYS[1], st[2])
 local dr = ARGV[9] == '0' and '0' or st[5]
-finish(p, KEYS[3], id, i, now, state, tonumber(st[3]), detail, st[4], dr, retention, evmax)
+finish(p, KEYS[3], id, i, now, state, tonumber(st[3]), detail, st[4], dr, st[6], retention, evmax)
 return 'completed'

@@ -49,10 +49,12 @@ while a <= #ARGV do
   if result == 1 then
     if n == 1 then
       -- One recipient (most messages): the fields as they are, without a table to build and unpack (~12k
-      -- instructions less). The same fields as the general case below: a field added goes in both.
-      redis.call('HSET', mk, 'json', json, 'n', nS, 'pending', nS, 'dr', dr, 'p0', ARGV[first], 's0', 'queued', 'a0', '0', 'h0', queued)
+      -- instructions less). The same fields as the general case below but the pending count, which a
+      -- message of one recipient does without (see finish): a field added goes in both.
+      redis.call('HSET', mk, 'json', json, 'n', nS, 'dr', dr, 'p0', ARGV[first], 's0', 'queued', 'a0', '0', 'h0', queued)
     else
-      -- Any number of recipients: the fields of the one-recipient HSET above, for each index.
+      -- Any other number of recipients: the fields of the one-recipient HSET above, for each index, and the
+      -- count of recipients pending.
       local fields = { 'json', json, 'n', nS, 'pending', nS, 'dr', dr }
       for i = 0, n - 1 do
         local si = index[i]

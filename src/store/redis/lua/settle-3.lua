@@ -22,9 +22,9 @@ local function settle(op, job, lease, x, y)
   local mk, f = p .. 'm:' .. id, fields_of(i)
   -- What an ack needs; a retry or defer reads the rest below (each field read costs ~1.4k instructions,
   -- and acks are most of the settles).
-  local j = redis.call('HMGET', mk, f.l, f.s, f.a, f.h, 'dr')
+  local j = redis.call('HMGET', mk, f.l, f.s, f.a, f.h, 'dr', 'pending')
   if not j[1] or j[1] ~= lease or j[2] ~= 'delivering' then return -1 end
-  local h, dr = j[4], j[5]
+  local h, dr, pending = j[4], j[5], j[6]
 
   if op == 'extend' then
     redis.call('ZADD', leased, x, job)
@@ -34,7 +34,7 @@ local function settle(op, job, lease, x, y)
   redis.call('ZREM', leased, job)
 
   if op == 'ack' then
-    finish(p, expindex, id, i, nowS, x, j[3], y, h, dr, retention, evmax)
+    finish(p, expindex, id, i, nowS, x, j[3], y, h, dr, pending, retention, evmax)
     return 'ok'
   end
 
@@ -47,10 +47,10 @@ local function settle(op, job, lease, x, y)
     if now + delay >= exp or attempt >= maxAttempts then
       redis.call('HSET', mk, f.e, err)
       if now + delay >= exp then
-        finish(p, expindex, id, i, nowS, 'expired', attempt, err, h, dr, retention, evmax)
+        finish(p, expindex, id, i, nowS, 'expired', attempt, err, h, dr, pending, retention, evmax)
         return 'expired'
       end
-      finish(p, expindex, id, i, nowS, 'failed', attempt, err, h, dr, retention, evmax)
+      finish(p, expindex, id, i, nowS, 'failed', attempt, err, h, dr, pending, retention, evmax)
       redis.call('LPUSH', p .. 'dead', cjson.encode({ job = job, peer = peer, attempts = attempt, error = err, at = now }))
       redis.call('LTRIM', p .. 'dead', 0, deadcap - 1)
       return 'failed'

@@ -34,11 +34,11 @@ for _, id in ipairs(expired) do
   local mk = p .. 'm:' .. id
   local n = tonumber(redis.call('HGET', mk, 'n') or '0')
   for i = 0, n - 1 do
-    local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i, 'h' .. i, 'dr')
+    local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i, 'h' .. i, 'dr', 'pending')
     if st[1] and not TERMINAL[st[1]] and (st[4] or '') == '' then
       redis.call('ZREM', p .. 'r:' .. st[2], id .. '/' .. i)
       reschedule(p, KEYS[1], st[2])
-      finish(p, KEYS[3], id, i, nowS, 'expired', tonumber(st[3]), 'expired before delivery', st[5], st[6], retention, evmax)
+      finish(p, KEYS[3], id, i, nowS, 'expired', tonumber(st[3]), 'expired before delivery', st[5], st[6], st[7], retention, evmax)
     end
   end
   if n == 0 then redis.call('ZREM', KEYS[3], id) end
