@@ -149,6 +149,39 @@ t.test('redis: the enqueues of one turn go to Redis as one script run; each mess
   );
 });
 
+t.test('redis: a settled job whose entry was left in the leases is only taken off them when its lease ends', async (t) => {
+  // The settle script takes the jobs it settles off the leases in one ZREM at its end; a script that failed
+  // part way would leave entries of settled jobs there. The take must drop such an entry, not reclaim it:
+  // a reclaim would make a delivered job due again.
+  const redis = new Redis(url);
+  const prefix = testPrefix();
+  const clock = { now: 1_800_000_000_000 };
+  const store = createRedisStore({ redis, prefix, now: () => clock.now, leaseMs: 1000 });
+  t.teardown(async () => {
+    await store.queue.close().catch(() => {});
+    await store.throttle.close().catch(() => {});
+    await dropKeys(prefix);
+    await redis.quit().catch(() => {});
+  });
+  const live = { expiresAt: clock.now + 3600_000 };
+  await store.queue.enqueue(makeMessage('done', ['+15550000002'], live), [Buffer.from('x')], ['mm4:a']);
+  await store.queue.enqueue(makeMessage('held', ['+15550000003'], live), [Buffer.from('y')], ['mm4:a']);
+  const jobs = await store.queue.take(10, 10);
+  t.same(jobs.map((j) => j.messageId), ['done', 'held']);
+  await store.queue.ack(jobs[0]!, 'delivered');
+  const [leased] = await keysMatching(redis, `*${prefix}*leased`);
+  t.ok(leased, 'the leases key');
+  t.same(await redis.zrange(leased as string, 0, -1), ['held/0'], 'the ack took its job off the leases');
+  await redis.zadd(leased as string, String(clock.now + 1000), 'done/0'); // as a failed settle would leave it
+
+  clock.now += 1001; // both leases ended (a lease is held through its last ms)
+  const again = await store.queue.take(10, 10);
+  t.same(again.map((j) => `${j.messageId}/${j.attempt}`), ['held/2'], 'the job still being delivered is reclaimed and handed out again');
+  t.same(await store.queue.states('done'), ['delivered'], 'the delivered job stays delivered');
+  t.same((await store.queue.history('done', 0)).map((h) => h.state), ['queued', 'delivering', 'delivered'], 'and its history has no reclaim');
+  t.same(await redis.zrange(leased as string, 0, -1), ['held/0'], 'its entry is gone from the leases');
+});
+
 t.test('redis: a replacement stage is renamed over the content, which keeps the message lifetime; nothing is left behind', async (t) => {
   const { redis, prefix, store } = ownStore(t);
   const keysOf = (pattern: string) => keysMatching(redis, `*${prefix}*${pattern}`);

@@ -16,6 +16,13 @@
 local p, nowS, retention, evmax, deadcap, maxAttempts = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local now = tonumber(nowS)
 local schedule, leased, expindex = KEYS[1], KEYS[2], KEYS[3]
+-- The jobs that leave the leases, removed in one ZREM when the batch is done (one redis.call instead of one
+-- a job). Until then they are still there, which no later operation of the batch minds: an operation on
+-- a job that an earlier one settled fails the lease check, and an extend before the settle is undone by it.
+-- But the first job to leave goes at once: at maxmemory, Redis 7 refuses a script's first write if that
+-- command may grow memory (HSET, ZADD), and lets every later one through. A ZREM first keeps settles, which
+-- free memory, working on a full Redis (test/queue-redis-full.test.ts).
+local unleased, nu, wrote = {}, 0, false
 
 local function settle(op, job, lease, x, y)
   local id, i = split_job(job)
@@ -31,7 +38,13 @@ local function settle(op, job, lease, x, y)
     return 'ok'
   end
 
-  redis.call('ZREM', leased, job)
+  if wrote then
+    nu = nu + 1
+    unleased[nu] = job
+  else
+    redis.call('ZREM', leased, job)
+    wrote = true
+  end
 
   if op == 'ack' then
     finish(p, expindex, id, i, nowS, x, j[3], y, h, dr, pending, retention, evmax)
@@ -81,7 +94,11 @@ end
 local out = {}
 for a = 7, #ARGV, 5 do
   local r = settle(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
-  if type(r) == 'table' then return r end -- an error reply
+  if type(r) == 'table' then -- an error reply: the operations before it stand, their jobs leave the leases
+    if nu > 0 then redis.call('ZREM', leased, unpack(unleased)) end
+    return r
+  end
   out[#out + 1] = r
 end
+if nu > 0 then redis.call('ZREM', leased, unpack(unleased)) end
 return out

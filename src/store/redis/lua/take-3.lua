@@ -13,15 +13,17 @@
 local p, nowS, max, perPeer, leaseMs = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local now, retention, evmax = tonumber(nowS), ARGV[6], ARGV[7]
 
--- 1. Leases that ran out: the job is due again now, with a new lease at the next take.
+-- 1. Leases that ran out: the job is due again now, with a new lease at the next take. Only a job still
+-- being delivered: one that a settle ended, or gave back, and whose entry was left here (a settle script
+-- that failed part way, before its one ZREM of the leases) is only taken off the leases.
 -- (Lease ends are whole ms: '(' .. now is "at most now - 1". Numbers as strings: see int() in common.lua.)
 local lost = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. nowS, 'LIMIT', '0', '100')
 for _, job in ipairs(lost) do
   redis.call('ZREM', KEYS[2], job)
   local id, i = split_job(job)
   local mk, f = p .. 'm:' .. id, fields_of(i)
-  local j = redis.call('HMGET', mk, f.p, f.a, f.h)
-  if j[1] then
+  local j = redis.call('HMGET', mk, f.p, f.a, f.h, f.s)
+  if j[1] and j[4] == 'delivering' then
     redis.call('HSET', mk, f.l, '', f.s, 'queued', f.h, history(j[3], nowS, 'queued', j[2], 'lease ran out'))
     redis.call('ZADD', p .. 'r:' .. j[1], due_score(now, redis.call('INCR', p .. 'seq')), job)
     reschedule(p, KEYS[1], j[1])
