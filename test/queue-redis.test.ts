@@ -149,10 +149,11 @@ t.test('redis: the enqueues of one turn go to Redis as one script run; each mess
   );
 });
 
-t.test('redis: a settled job whose entry was left in the leases is only taken off them when its lease ends', async (t) => {
-  // The settle script takes the jobs it settles off the leases in one ZREM at its end; a script that failed
-  // part way would leave entries of settled jobs there. The take must drop such an entry, not reclaim it:
-  // a reclaim would make a delivered job due again.
+t.test('redis: entries of a settled job left in the leases and the expiry index are dropped by a take', async (t) => {
+  // The settle script takes the jobs it settles off the leases, and the messages done off the expiry index,
+  // in one ZREM each at its end; a script that failed part way would leave their entries there. The take
+  // must drop such entries: a reclaim would make a delivered job due again, and the expiry sweep, which
+  // reads the first 50 expired messages, would read this one at every take.
   const redis = new Redis(url);
   const prefix = testPrefix();
   const clock = { now: 1_800_000_000_000 };
@@ -173,6 +174,10 @@ t.test('redis: a settled job whose entry was left in the leases is only taken of
   t.ok(leased, 'the leases key');
   t.same(await redis.zrange(leased as string, 0, -1), ['held/0'], 'the ack took its job off the leases');
   await redis.zadd(leased as string, String(clock.now + 1000), 'done/0'); // as a failed settle would leave it
+  const [exp] = await keysMatching(redis, `*${prefix}*exp`);
+  t.ok(exp, 'the expiry index key');
+  t.equal(await redis.zscore(exp as string, 'done'), null, 'the ack took the message off the expiry index');
+  await redis.zadd(exp as string, String(clock.now), 'done'); // likewise, and already expired
 
   clock.now += 1001; // both leases ended (a lease is held through its last ms)
   const again = await store.queue.take(10, 10);
@@ -180,6 +185,8 @@ t.test('redis: a settled job whose entry was left in the leases is only taken of
   t.same(await store.queue.states('done'), ['delivered'], 'the delivered job stays delivered');
   t.same((await store.queue.history('done', 0)).map((h) => h.state), ['queued', 'delivering', 'delivered'], 'and its history has no reclaim');
   t.same(await redis.zrange(leased as string, 0, -1), ['held/0'], 'its entry is gone from the leases');
+  t.equal(await redis.zscore(exp as string, 'done'), null, 'and from the expiry index');
+  t.ok(await redis.zscore(exp as string, 'held'), 'where the message still pending stays');
 });
 
 t.test('redis: a replacement stage is renamed over the content, which keeps the message lifetime; nothing is left behind', async (t) => {

@@ -70,8 +70,9 @@ end
 -- pending count as read by the caller (fields 'h'..i, 'dr', 'pending'). A message without a pending count
 -- has one recipient, this one: no count to keep (most messages; a redis.call less, ~3k instructions).
 -- HINCRBY counts off: its reply is a number, where reading the count and writing it back would parse and
--- format it (tonumber and string.format: ~2.6k instructions).
-local function finish(p, expindex, id, i, now, state, attempt, detail, h, dr, pending, retention, evmax)
+-- format it (tonumber and string.format: ~2.6k instructions). A message done leaves the expiry index at
+-- once, or, when the caller passes a list `done`, goes in it for the caller's one ZREM of a batch.
+local function finish(p, expindex, id, i, now, state, attempt, detail, h, dr, pending, retention, evmax, done)
   local mk, f = p .. 'm:' .. id, fields_of(i)
   redis.call('HSET', mk, f.s, state, f.l, '', f.h, history(h, now, state, attempt, detail))
   local left = pending and redis.call('HINCRBY', mk, 'pending', '-1') or 0
@@ -81,6 +82,6 @@ local function finish(p, expindex, id, i, now, state, attempt, detail, h, dr, pe
   if left <= 0 then
     redis.call('PEXPIRE', mk, retention)
     redis.call('PEXPIRE', p .. 'c:' .. id, retention)
-    redis.call('ZREM', expindex, id)
+    if done then done[#done + 1] = id else redis.call('ZREM', expindex, id) end
   end
 end

@@ -23,6 +23,9 @@ local schedule, leased, expindex = KEYS[1], KEYS[2], KEYS[3]
 -- command may grow memory (HSET, ZADD), and lets every later one through. A ZREM first keeps settles, which
 -- free memory, working on a full Redis (test/queue-redis-full.test.ts).
 local unleased, nu, wrote = {}, 0, false
+-- The messages done (every recipient terminal), likewise taken off the expiry index in one ZREM at the end.
+-- An entry left there by a script that failed part way is dropped by the take's expiry sweep.
+local done = {}
 
 local function settle(op, job, lease, x, y)
   local id, i = split_job(job)
@@ -47,7 +50,7 @@ local function settle(op, job, lease, x, y)
   end
 
   if op == 'ack' then
-    finish(p, expindex, id, i, nowS, x, j[3], y, h, dr, pending, retention, evmax)
+    finish(p, expindex, id, i, nowS, x, j[3], y, h, dr, pending, retention, evmax, done)
     return 'ok'
   end
 
@@ -60,10 +63,10 @@ local function settle(op, job, lease, x, y)
     if now + delay >= exp or attempt >= maxAttempts then
       redis.call('HSET', mk, f.e, err)
       if now + delay >= exp then
-        finish(p, expindex, id, i, nowS, 'expired', attempt, err, h, dr, pending, retention, evmax)
+        finish(p, expindex, id, i, nowS, 'expired', attempt, err, h, dr, pending, retention, evmax, done)
         return 'expired'
       end
-      finish(p, expindex, id, i, nowS, 'failed', attempt, err, h, dr, pending, retention, evmax)
+      finish(p, expindex, id, i, nowS, 'failed', attempt, err, h, dr, pending, retention, evmax, done)
       redis.call('LPUSH', p .. 'dead', cjson.encode({ job = job, peer = peer, attempts = attempt, error = err, at = now }))
       redis.call('LTRIM', p .. 'dead', 0, deadcap - 1)
       return 'failed'
@@ -94,11 +97,13 @@ end
 local out = {}
 for a = 7, #ARGV, 5 do
   local r = settle(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
-  if type(r) == 'table' then -- an error reply: the operations before it stand, their jobs leave the leases
+  if type(r) == 'table' then -- an error reply: the operations before it stand, their jobs leave the indexes
     if nu > 0 then redis.call('ZREM', leased, unpack(unleased)) end
+    if #done > 0 then redis.call('ZREM', expindex, unpack(done)) end
     return r
   end
   out[#out + 1] = r
 end
 if nu > 0 then redis.call('ZREM', leased, unpack(unleased)) end
+if #done > 0 then redis.call('ZREM', expindex, unpack(done)) end
 return out

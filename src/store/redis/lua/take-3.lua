@@ -30,20 +30,27 @@ for _, job in ipairs(lost) do
   end
 end
 
--- 2. Expired messages: every job not leased now ends `expired` (a leased one ends so at its retry).
+-- 2. Expired messages: every job not leased now ends `expired` (a leased one ends so at its retry). A
+-- message with no job left open (none, or all terminal: a settle that failed part way may leave one here)
+-- only leaves the index.
 local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', nowS, 'LIMIT', '0', '50')
 for _, id in ipairs(expired) do
   local mk = p .. 'm:' .. id
   local n = tonumber(redis.call('HGET', mk, 'n') or '0')
+  local open = false
   for i = 0, n - 1 do
     local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i, 'h' .. i, 'dr', 'pending')
-    if st[1] and not TERMINAL[st[1]] and (st[4] or '') == '' then
-      redis.call('ZREM', p .. 'r:' .. st[2], id .. '/' .. i)
-      reschedule(p, KEYS[1], st[2])
-      finish(p, KEYS[3], id, i, nowS, 'expired', tonumber(st[3]), 'expired before delivery', st[5], st[6], st[7], retention, evmax)
+    if st[1] and not TERMINAL[st[1]] then
+      if (st[4] or '') == '' then
+        redis.call('ZREM', p .. 'r:' .. st[2], id .. '/' .. i)
+        reschedule(p, KEYS[1], st[2])
+        finish(p, KEYS[3], id, i, nowS, 'expired', tonumber(st[3]), 'expired before delivery', st[5], st[6], st[7], retention, evmax)
+      else
+        open = true
+      end
     end
   end
-  if n == 0 then redis.call('ZREM', KEYS[3], id) end
+  if not open then redis.call('ZREM', KEYS[3], id) end
 end
 
 -- 3. Hand out due jobs. Each visible peer (the one waiting longest first) may give up to perPeer; when
