@@ -172,7 +172,7 @@ t.test('redis: entries of a settled job left in the leases and the expiry index 
   await store.queue.ack(jobs[0]!, 'delivered');
   const [leased] = await keysMatching(redis, `*${prefix}*leased`);
   t.ok(leased, 'the leases key');
-  t.same(await redis.zrange(leased as string, 0, -1), ['held/0'], 'the ack took its job off the leases');
+  t.same(await redis.zrange(leased as string, '0', '-1'), ['held/0'], 'the ack took its job off the leases');
   await redis.zadd(leased as string, String(clock.now + 1000), 'done/0'); // as a failed settle would leave it
   const [exp] = await keysMatching(redis, `*${prefix}*exp`);
   t.ok(exp, 'the expiry index key');
@@ -184,7 +184,7 @@ t.test('redis: entries of a settled job left in the leases and the expiry index 
   t.same(again.map((j) => `${j.messageId}/${j.attempt}`), ['held/2'], 'the job still being delivered is reclaimed and handed out again');
   t.same(await store.queue.states('done'), ['delivered'], 'the delivered job stays delivered');
   t.same((await store.queue.history('done', 0)).map((h) => h.state), ['queued', 'delivering', 'delivered'], 'and its history has no reclaim');
-  t.same(await redis.zrange(leased as string, 0, -1), ['held/0'], 'its entry is gone from the leases');
+  t.same(await redis.zrange(leased as string, '0', '-1'), ['held/0'], 'its entry is gone from the leases');
   t.equal(await redis.zscore(exp as string, 'done'), null, 'and from the expiry index');
   t.ok(await redis.zscore(exp as string, 'held'), 'where the message still pending stays');
 });
