@@ -1,5 +1,6 @@
 // The small pieces under the Redis queue: the content frame (parts in one string), the content write that
 // sends it (one RESP buffer), and the group-commit batcher (calls of one tick in one command).
+import { Socket } from 'node:net';
 import { Command } from 'ioredis';
 import t from 'tap';
 import { Batcher } from '../src/store/redis/batcher.js';
@@ -44,6 +45,14 @@ t.test('content write: the bytes are those ioredis writes for SET key <frame> PX
     const ours = new FrameSetCommand(key, parts, px);
     t.ok(Buffer.from(reference).equals(ours.toWritable()), `same bytes for ${JSON.stringify(key)}`);
     t.equal(ours.args[0], key, 'the key is where Cluster routing looks for it');
+    // As ioredis sends it: toWritable(socket) writes head and parts to the socket, ioredis writes the rest.
+    const socket = new Socket();
+    const written: Buffer[] = [];
+    socket.write = ((chunk: Buffer) => written.push(chunk) > 0) as typeof socket.write;
+    const rest = ours.toWritable(socket);
+    t.ok(Buffer.concat([...written, rest]).equals(Buffer.from(reference)), `same bytes through the socket for ${JSON.stringify(key)}`);
+    const nonEmpty = parts.filter((p) => p.length > 0);
+    t.ok(nonEmpty.every((p) => written.includes(p)), 'each part written as the very buffer given (not a copy)');
   }
 });
 

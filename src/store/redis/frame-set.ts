@@ -1,13 +1,20 @@
+import { Socket } from 'node:net';
 import { Command, type Cluster, type Redis } from 'ioredis';
-import { frameLength, writeFrame } from './content-frame.js';
+import { frameLength, frameTrailer } from './content-frame.js';
 
 /**
- * `SET key <frame of parts> PX ms NX`, the content write ahead of an enqueue, sent as one RESP buffer into
- * which the parts are copied once. Through `redis.set(key, encodeParts(parts), ...)` a 10 KB message was
- * copied twice on the client (the frame, then ioredis' command buffer), which cost ~5 µs of the client's
- * ~45 a message in the queue bench (bench/queue-ab.ts, cycle mode). The bytes on the wire are those ioredis
- * writes for that call (test/queue-redis-parts.test.ts compares them); the command is still an ioredis
- * Command, so replies, the offline queue, and Cluster routing (by its key, args[0]) work as for any other.
+ * `SET key <frame of parts> PX ms NX`, the content write ahead of an enqueue, with the parts written to the
+ * socket as they are: no copy of the content on the client. Through `redis.set(key, encodeParts(parts),
+ * ...)` a 10 KB message was copied twice (the frame, then ioredis' command buffer); the allocation and the
+ * GC of those copies cost more than the copies themselves (bench/queue-ab.ts, cycle mode).
+ * ioredis sends a command with `stream.write(command.toWritable(stream))`: `toWritable` gets the socket,
+ * writes the command's head and the parts to it, and returns the rest for ioredis to write after them. The
+ * queue corks the socket for the turn (write-coalescer.ts), so the pieces go out in one writev(2) with the
+ * commands around them. The bytes on the wire are those ioredis writes for the plain call
+ * (test/queue-redis-parts.test.ts compares them); the command is still an ioredis Command, so replies, the
+ * offline queue (which sends through the same path later), and Cluster routing (by its key, args[0]) work
+ * as for any other. It is never queued in an ioredis Pipeline (whose buffer would put the pieces out of
+ * order): it is sent alone, by setFrame.
  * Like the scripts, which build keys from the shard prefix, it writes `key` as given: the store's clients
  * carry no ioredis `keyPrefix`. Resolves 'OK', or null when the key exists (NX).
  */
@@ -16,23 +23,34 @@ export function setFrame(redis: Redis | Cluster, key: string, parts: readonly Bu
 }
 
 export class FrameSetCommand extends Command {
-  private readonly wire: Buffer;
+  /** The command up to the value's first byte. */
+  private readonly head: Buffer;
+  /** The value's trailer (content-frame.ts) and the command after the value. */
+  private readonly end: Buffer;
 
-  constructor(key: string, parts: readonly Buffer[], pxMs: number) {
+  constructor(
+    key: string,
+    private readonly parts: readonly Buffer[],
+    pxMs: number,
+  ) {
     const px = String(Math.round(pxMs));
     // The value's place holds '' for ioredis (its key lookup for Cluster routing reads args[0] only).
     super('set', [key, '', 'PX', px, 'NX'], { replyEncoding: 'utf8' });
-    const size = frameLength(parts);
-    const head = `*6\r\n$3\r\nset\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n$${size}\r\n`;
+    this.head = Buffer.from(`*6\r\n$3\r\nset\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n$${frameLength(parts)}\r\n`, 'utf8');
+    const trailer = frameTrailer(parts.map((p) => p.length));
     const tail = `\r\n$2\r\nPX\r\n$${px.length}\r\n${px}\r\n$2\r\nNX\r\n`;
-    const headLen = Buffer.byteLength(head);
-    this.wire = Buffer.allocUnsafe(headLen + size + tail.length);
-    this.wire.write(head, 0, 'utf8');
-    writeFrame(parts, this.wire, headLen);
-    this.wire.write(tail, headLen + size, 'latin1');
+    this.end = Buffer.allocUnsafe(trailer.length + tail.length);
+    trailer.copy(this.end, 0);
+    this.end.write(tail, trailer.length, 'latin1');
   }
 
-  override toWritable(): Buffer {
-    return this.wire;
+  /** With the socket (as ioredis sends it): head and parts written to it, the rest returned. Else the whole command. */
+  override toWritable(socket?: unknown): Buffer {
+    if (socket instanceof Socket) {
+      socket.write(this.head);
+      for (const p of this.parts) if (p.length > 0) socket.write(p);
+      return this.end;
+    }
+    return Buffer.concat([this.head, ...this.parts, this.end]);
   }
 }
