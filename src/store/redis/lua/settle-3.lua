@@ -19,7 +19,7 @@ local schedule, leased, expindex = KEYS[1], KEYS[2], KEYS[3]
 -- The jobs that leave the leases, removed in one ZREM when the batch is done (one redis.call instead of one
 -- a job). Until then they are still there, which no later operation of the batch minds: an operation on
 -- a job that an earlier one settled fails the lease check, and an extend before the settle is undone by it.
--- But the first job to leave goes at once: at maxmemory, Redis 7 refuses a script's first write if that
+-- But the first job to leave goes at once: at maxmemory, Redis refuses a script's first write if that
 -- command may grow memory (HSET, ZADD), and lets every later one through. A ZREM first keeps settles, which
 -- free memory, working on a full Redis (test/queue-redis-full.test.ts).
 local unleased, nu, wrote = {}, 0, false
