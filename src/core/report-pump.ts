@@ -1,4 +1,4 @@
-import { IdleTimer } from './idle-timer.js';
+import { PollLoop } from './poll-loop.js';
 import type { Logger } from 'pino';
 import type { Queue } from '../store/types.js';
 import type { FinalState, ReportGenerator } from './reports.js';
@@ -12,38 +12,32 @@ const REPORTED: ReadonlySet<string> = new Set<FinalState>(['delivered', 'rejecte
  * never. A cancelled recipient gets no report (its sender withdrew it).
  */
 export class ReportPump {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly idleTimer = new IdleTimer();
+  private readonly loop = new PollLoop(() => this.run());
 
   constructor(private readonly o: { queue: Queue; reports: ReportGenerator; log: Logger; batch?: number; idleMs?: number }) {}
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Look now (a worker just settled something). */
   notify(): void {
-    this.idleTimer.wake();
+    this.loop.wake();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.idleTimer.wake();
-    await this.loop;
+    await this.loop.stop();
   }
 
   private async run(): Promise<void> {
-    while (this.running) {
+    while (this.loop.running) {
       let handled = 0;
       try {
         handled = await this.once();
       } catch (err) {
         this.o.log.warn({ err }, 'final events not read; trying again');
       }
-      if (handled === 0) await this.idleTimer.sleep(this.o.idleMs ?? 100);
+      if (handled === 0) await this.loop.sleep(this.o.idleMs ?? 100);
     }
   }
 

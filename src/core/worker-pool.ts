@@ -1,4 +1,4 @@
-import { IdleTimer } from './idle-timer.js';
+import { PollLoop } from './poll-loop.js';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { LeaseLostError, type LeasedJob, type Queue, type Throttle, type ThrottleGrant } from '../store/types.js';
@@ -42,10 +42,8 @@ export interface Outcome {
  */
 export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
   private readonly o: Required<Omit<WorkerPoolOptions, 'log' | 'resolve'>> & Pick<WorkerPoolOptions, 'resolve'> & { log: Logger };
-  private running = false;
-  private loop: Promise<void> | undefined;
+  private readonly loop = new PollLoop(() => this.run());
   private readonly active = new Set<Promise<void>>();
-  private readonly idleTimer = new IdleTimer();
   /** When the earliest peer this pool deferred becomes visible again: an idle pool wakes up then. */
   private nextVisible = Number.POSITIVE_INFINITY;
 
@@ -68,14 +66,12 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Poke an idle pool (e.g. right after an enqueue in this process). */
   notify(): void {
-    this.idleTimer.wake();
+    this.loop.wake();
   }
 
   /**
@@ -83,9 +79,7 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
    * running then keep their lease and are handed out again when it ends (at-least-once).
    */
   async stop(graceMs = 10_000): Promise<void> {
-    this.running = false;
-    this.idleTimer.wake();
-    await this.loop;
+    await this.loop.stop();
     const all = Promise.allSettled([...this.active]);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
@@ -94,7 +88,7 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
 
   private async run(): Promise<void> {
     let idle = this.o.minPollMs;
-    while (this.running) {
+    while (this.loop.running) {
       const free = this.o.concurrency - this.active.size;
       if (free <= 0) {
         await Promise.race(this.active);
@@ -107,14 +101,14 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
         // Redis down or restarting: keep trying at the idle pace; nothing is lost, jobs stay in the store.
         // (Logged, not emitted as 'error': an EventEmitter 'error' without a listener would throw.)
         this.o.log.warn({ err }, 'take failed');
-        await this.idleTimer.sleep(this.o.maxPollMs);
+        await this.loop.sleep(this.o.maxPollMs);
         continue;
       }
       if (jobs.length === 0) {
         // Back off while idle, but not past the moment a peer this pool throttled is due again.
         const untilVisible = this.nextVisible - this.o.now();
         this.nextVisible = Number.POSITIVE_INFINITY;
-        await this.idleTimer.sleep(Math.max(1, Math.min(idle, untilVisible)));
+        await this.loop.sleep(Math.max(1, Math.min(idle, untilVisible)));
         idle = untilVisible < idle ? this.o.minPollMs : Math.min(this.o.maxPollMs, idle * 2);
         continue;
       }
