@@ -16,6 +16,8 @@ export interface Queue {
    * recipient, atomically: after this resolves, the message survives a crash of this process. `peers[i]`
    * is the peer that recipient i is routed to. Jobs are due at `message.earliestDeliveryAt` or now.
    * `content` may be a stage of this queue, made for `message.id`, that the parts were streamed into.
+   * The parts may be read until this settles (the Redis store writes them to its socket uncopied, and
+   * again after a reconnect): the caller must not change them before.
    */
   enqueue(message: CoreMessage, content: readonly Buffer[] | ContentStage, peers: readonly string[]): Promise<void>;
 

@@ -14,7 +14,9 @@ import { frameLength, frameTrailer } from './content-frame.js';
  * (test/queue-redis-parts.test.ts compares them); the command is still an ioredis Command, so replies, the
  * offline queue (which sends through the same path later), and Cluster routing (by its key, args[0]) work
  * as for any other. It is never queued in an ioredis Pipeline (whose buffer would put the pieces out of
- * order): it is sent alone, by setFrame.
+ * order): it is sent alone, by setFrame. The parts are referenced, not copied, until the command is
+ * answered (ioredis writes a command again after a reconnect): the caller must not change them before
+ * (Queue.enqueue says so).
  * Like the scripts, which build keys from the shard prefix, it writes `key` as given: the store's clients
  * carry no ioredis `keyPrefix`. Resolves 'OK', or null when the key exists (NX).
  */
