@@ -1,5 +1,6 @@
 // The small pieces under the Redis queue: the content frame (parts in one string), the content write that
-// sends it (one RESP buffer), and the group-commit batcher (calls of one tick in one command).
+// sends it (head and parts written to the socket uncopied), and the group-commit batcher (calls of one tick
+// in one command).
 import { Socket } from 'node:net';
 import { Command } from 'ioredis';
 import t from 'tap';
