@@ -52,8 +52,27 @@ t.test('a full Redis refuses new messages, loses none it accepted, and lets work
   t.equal(whole, accepted.length, 'every accepted message has its content');
   t.equal((await queue.stats()).waiting, accepted.length, 'and its job');
 
-  // Workers drain the full store: take and ack still work at maxmemory, and free memory as they go.
+  // Far over the limit (maxmemory cut below what is used, so that every script sees a full Redis): a settle
+  // batch whose first operation is an extend runs, and the acks batched with it. (Redis refuses a script's
+  // first write when that command may grow memory, as ZADD may: see lua/settle-3.lua.)
   let delivered = 0;
+  await redis.config('SET', 'maxmemory', '1mb');
+  try {
+    const held = await queue.take(4, 4);
+    t.equal(held.length, 4, 'jobs taken from a Redis over its limit');
+    const settled = await Promise.allSettled([queue.extend(held[0]!), ...held.slice(1).map((j) => queue.ack(j, 'delivered'))]);
+    t.same(
+      settled.map((s) => (s.status === 'fulfilled' ? 'ok' : String((s.reason as Error).message).split(' ')[0])),
+      ['ok', 'ok', 'ok', 'ok'],
+      'an extend first in a settle batch, and the acks after it, run on a Redis over its limit',
+    );
+    await queue.ack(held[0]!, 'delivered');
+    delivered += held.length;
+  } finally {
+    await redis.config('SET', 'maxmemory', '16mb');
+  }
+
+  // Workers drain the full store: take and ack still work at maxmemory, and free memory as they go.
   for (let round = 0; round < 200 && delivered < accepted.length; round++) {
     const jobs = await queue.take(32, 32);
     for (const job of jobs) await queue.ack(job, 'delivered');

@@ -21,7 +21,8 @@ local schedule, leased, expindex = KEYS[1], KEYS[2], KEYS[3]
 -- a job that an earlier one settled fails the lease check, and an extend before the settle is undone by it.
 -- But the first job to leave goes at once: at maxmemory, Redis refuses a script's first write if that
 -- command may grow memory (HSET, ZADD), and lets every later one through. A ZREM first keeps settles, which
--- free memory, working on a full Redis (test/queue-redis-full.test.ts).
+-- free memory, working on a full Redis (test/queue-redis-full.test.ts); an extend first in a batch does
+-- the same before its ZADD, or the whole batch would be refused with it.
 local unleased, nu, wrote = {}, 0, false
 -- The messages done (every recipient terminal), likewise taken off the expiry index in one ZREM at the end.
 -- An entry left there by a script that failed part way is dropped by the take's expiry sweep.
@@ -37,6 +38,10 @@ local function settle(op, job, lease, x, y)
   local h, dr, pending = j[4], j[5], j[6]
 
   if op == 'extend' then
+    if not wrote then
+      redis.call('ZREM', leased, job)
+      wrote = true
+    end
     redis.call('ZADD', leased, x, job)
     return 'ok'
   end
