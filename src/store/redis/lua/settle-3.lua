@@ -23,10 +23,24 @@ local schedule, leased, expindex = KEYS[1], KEYS[2], KEYS[3]
 -- command may grow memory (HSET, ZADD), and lets every later one through. A ZREM first keeps settles, which
 -- free memory, working on a full Redis (test/queue-redis-full.test.ts); an extend first in a batch does
 -- the same before its ZADD, or the whole batch would be refused with it.
-local unleased, nu, wrote = {}, 0, false
+local unleased, wrote = {}, false
 -- The messages done (every recipient terminal), likewise taken off the expiry index in one ZREM at the end.
 -- An entry left there by a script that failed part way is dropped by the take's expiry sweep.
 local done = {}
+
+-- The batch's first write, a ZREM of the job from the leases (see above); false once it is made.
+local function first_write(job)
+  if wrote then return false end
+  redis.call('ZREM', leased, job)
+  wrote = true
+  return true
+end
+
+-- The ZREMs left for the end of the batch.
+local function unindex()
+  if #unleased > 0 then redis.call('ZREM', leased, unpack(unleased)) end
+  if #done > 0 then redis.call('ZREM', expindex, unpack(done)) end
+end
 
 local function settle(op, job, lease, x, y)
   local id, i = split_job(job)
@@ -38,21 +52,12 @@ local function settle(op, job, lease, x, y)
   local h, dr, pending = j[4], j[5], j[6]
 
   if op == 'extend' then
-    if not wrote then
-      redis.call('ZREM', leased, job)
-      wrote = true
-    end
+    first_write(job)
     redis.call('ZADD', leased, x, job)
     return 'ok'
   end
 
-  if wrote then
-    nu = nu + 1
-    unleased[nu] = job
-  else
-    redis.call('ZREM', leased, job)
-    wrote = true
-  end
+  if not first_write(job) then unleased[#unleased + 1] = job end
 
   if op == 'ack' then
     finish(p, expindex, id, i, nowS, x, j[3], y, h, dr, pending, retention, evmax, done)
@@ -103,12 +108,10 @@ local out = {}
 for a = 7, #ARGV, 5 do
   local r = settle(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
   if type(r) == 'table' then -- an error reply: the operations before it stand, their jobs leave the indexes
-    if nu > 0 then redis.call('ZREM', leased, unpack(unleased)) end
-    if #done > 0 then redis.call('ZREM', expindex, unpack(done)) end
+    unindex()
     return r
   end
   out[#out + 1] = r
 end
-if nu > 0 then redis.call('ZREM', leased, unpack(unleased)) end
-if #done > 0 then redis.call('ZREM', expindex, unpack(done)) end
+unindex()
 return out
