@@ -37,14 +37,16 @@ local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', nowS, 'LIMIT', '0',
 for _, id in ipairs(expired) do
   local mk = p .. 'm:' .. id
   local n = tonumber(redis.call('HGET', mk, 'n') or '0')
-  local open = false
+  -- finish() puts a message it completes in this list instead of taking it off the index: the ZREM below
+  -- does that once for every message with no job left open.
+  local open, completed = false, {}
   for i = 0, n - 1 do
     local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i, 'h' .. i, 'dr', 'pending')
     if st[1] and not TERMINAL[st[1]] then
       if (st[4] or '') == '' then
         redis.call('ZREM', p .. 'r:' .. st[2], id .. '/' .. i)
         reschedule(p, KEYS[1], st[2])
-        finish(p, KEYS[3], id, i, nowS, 'expired', tonumber(st[3]), 'expired before delivery', st[5], st[6], st[7], retention, evmax)
+        finish(p, KEYS[3], id, i, nowS, 'expired', tonumber(st[3]), 'expired before delivery', st[5], st[6], st[7], retention, evmax, completed)
       else
         open = true
       end
