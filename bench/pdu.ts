@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { decodePdu, encodePdu, PduError, type MmsPdu, type Part } from '../protocols/mms/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const shared = process.env.SHARED_DIR ?? resolve(root, '..', 'shared');
+const vectors = resolve(root, 'conformance', 'vectors');
 
 interface Result {
   name: string;
@@ -38,7 +38,7 @@ function report(r: Result): void {
 }
 
 // A real operator notification (mms-engine vectors), ~120 bytes.
-const notification = readFileSync(join(shared, 'vectors/pdu/mms-engine/test_mms_codec__m-notification_1.ind'));
+const notification = readFileSync(join(vectors, 'pdu/mms-engine/test_mms_codec__m-notification_1.ind'));
 const notificationModel = decodePdu(notification);
 
 // An m-send-req whose header set is ~1 KB: 36 recipients, charset subject, the usual flags, one text part.
@@ -103,11 +103,11 @@ let decoded = 0;
 let positives = 0;
 let rejected = 0;
 let negatives = 0;
-for (const dir of readdirSync(join(shared, 'vectors/pdu'))) {
-  for (const f of readdirSync(join(shared, 'vectors/pdu', dir))) {
+for (const dir of readdirSync(join(vectors, 'pdu'))) {
+  for (const f of readdirSync(join(vectors, 'pdu', dir))) {
     if (f.endsWith('.txt')) continue;
     const negative = /garbage|Unparsable|\.html$/.test(f);
-    const buf = readFileSync(join(shared, 'vectors/pdu', dir, f));
+    const buf = readFileSync(join(vectors, 'pdu', dir, f));
     if (negative) negatives++;
     else positives++;
     try {

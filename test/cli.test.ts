@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Test } from 'tap';
-import { MMSC_BIN, ROOT, sharedDir } from './helpers/paths.js';
+import { MMSC_BIN, ROOT, VECTORS } from './helpers/paths.js';
 import { redisUrl, testPrefix } from './helpers/redis.js';
 import { freePort } from './helpers/free-port.js';
 import { RedisServer } from './helpers/redis-server.js';
@@ -15,7 +15,7 @@ function mmsc(args: string[], input?: Buffer | string, env: NodeJS.ProcessEnv = 
   return spawnSync(process.execPath, [MMSC_BIN, ...args], { cwd: ROOT, input, env: { ...process.env, ...env }, timeout: 30_000 });
 }
 
-const vectors = join(sharedDir(), 'vectors', 'pdu');
+const vectors = join(VECTORS, 'pdu');
 
 t.test('pdu decode prints the spec fields as JSON', async (t) => {
   // Expected values from the independent tshark decode beside the vector (mms_m_notify_ind_1.mms.tshark.txt).

@@ -5,7 +5,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { MimeError, parseMultipart, parseSinglePart } from '../protocols/mime/index.js';
 import type { MimeEntity, MimeErrorCode, MimeLimits } from '../protocols/mime/index.js';
-import { sharedDir } from './helpers/paths.js';
+import { VECTORS } from './helpers/paths.js';
 import { prng } from './helpers/prng.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -146,7 +146,7 @@ t.test('structure errors', async (t) => {
 });
 
 t.test('truncated at every offset: only MimeError MALFORMED, success only once the close delimiter is complete', async (t) => {
-  const file = readFileSync(path.join(sharedDir(), 'vectors', 'mm7', 'instantcom-mm7', 'deliver-req2.txt'));
+  const file = readFileSync(path.join(VECTORS, 'mm7', 'instantcom-mm7', 'deliver-req2.txt'));
   const ct = 'multipart/related; boundary="NextPart_000_0125_01C19839.7237929064"';
   const closeEnd = file.lastIndexOf('--NextPart_000_0125_01C19839.7237929064--') + '--NextPart_000_0125_01C19839.7237929064--'.length;
   const codes = new Map<string, number>();
@@ -168,7 +168,7 @@ t.test('truncated at every offset: only MimeError MALFORMED, success only once t
 });
 
 t.test('mutated samples: anything but a MimeError is a bug', async (t) => {
-  const file = readFileSync(path.join(sharedDir(), 'vectors', 'mm7', 'instantcom-mm7', 'deliver-req3.txt'));
+  const file = readFileSync(path.join(VECTORS, 'mm7', 'instantcom-mm7', 'deliver-req3.txt'));
   const ct = 'multipart/related; boundary=Nokia-mm-messageHandler-BoUnDaRy-=_-735647067';
   const rnd = prng(2046);
   const bytes = [0x0a, 0x0d, 0x2d, 0x3a, 0x20, 0x3d, 0x00, 0xff, 0x3b, 0x22];

@@ -1,16 +1,16 @@
-// protocols/mime against real MM7 requests (shared/vectors/mm7). Every expected value was read off the files
+// protocols/mime against real MM7 requests (conformance/vectors/mm7). Every expected value was read off the files
 // by hand (boundaries, Content-IDs, first bytes); decoded sizes and MD5s of base64 bodies were computed with
 // `sed -n A,Bp file | base64 -d | wc -c / md5sum` and of the binary part of deliver-req5 with `tail -c | head -c`.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { sharedDir } from './helpers/paths.js';
+import { VECTORS } from './helpers/paths.js';
 import { prng } from './helpers/prng.js';
 import { findPart, parseMultipart, startPart } from '../protocols/mime/index.js';
 import type { MimeEntity } from '../protocols/mime/index.js';
 
-const dir = path.join(sharedDir(), 'vectors', 'mm7');
+const dir = path.join(VECTORS, 'mm7');
 const read = (name: string): Buffer => readFileSync(path.join(dir, name));
 
 /** Splits an HTTP request at the first empty line (CRLF or bare LF) and unfolds its header lines. */

@@ -1,13 +1,13 @@
-// protocols/mm7 against the public MM7 samples in shared/vectors/mm7 (see SOURCES.md). Expected values are
+// protocols/mm7 against the public MM7 samples in conformance/vectors/mm7 (see SOURCES.md). Expected values are
 // read by eye from each file, never produced by the code under test.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { Mm7Error, parseMm7, schemaForNamespace } from '../protocols/mm7/index.js';
 import type { Mm7Message } from '../protocols/mm7/index.js';
-import { sharedDir } from './helpers/paths.js';
+import { VECTORS } from './helpers/paths.js';
 
-const dir = join(sharedDir(), 'vectors', 'mm7');
+const dir = join(VECTORS, 'mm7');
 const REL6_14 = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
 const REL5_13 = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-5-MM7-1-3';
 

@@ -1,5 +1,5 @@
 // The MM7 server over real HTTP on loopback, with the embedded store: the public samples, auth, limits and
-// the status codes. Expected values are read off the sample files by hand (see ../shared/vectors/SOURCES.md).
+// the status codes. Expected values are read off the sample files by hand (see conformance/vectors/SOURCES.md).
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -10,9 +10,9 @@ import { Mm7Server } from '../src/mm7/server.js';
 import { ConfigSchema, type VaspConfig } from '../src/ops/config.js';
 import { Metrics } from '../src/ops/metrics.js';
 import { createMemoryStore } from '../src/store/memory/index.js';
-import { sharedDir } from './helpers/paths.js';
+import { VECTORS } from './helpers/paths.js';
 
-const MM7 = join(sharedDir(), 'vectors', 'mm7');
+const MM7 = join(VECTORS, 'mm7');
 const NS6 = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
 
 const VASPS: VaspConfig[] = [

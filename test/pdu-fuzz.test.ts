@@ -22,8 +22,7 @@ const BATCH_TIMEOUT_MS = 30_000; // a batch normally takes well under a second
 const SLOW_MS = 2_000; // a single input taking this long is reported as a hang
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sharedDir = process.env.SHARED_DIR ?? path.resolve(projectRoot, '..', 'shared');
-const vectorDir = path.join(sharedDir, 'vectors', 'pdu');
+const vectorDir = path.join(projectRoot, 'conformance', 'vectors', 'pdu');
 
 const INTERESTING = [0x00, 0x1f, 0x7f, 0x80, 0xff];
 // Length fields made large: Length-quote + uintvar 2^32-1; a 30-octet Long-integer; uintvar 2^32-1 alone
@@ -169,7 +168,7 @@ function describe(e: unknown): string {
 
 t.test(`fuzz decodePdu/encodePdu, seed 0x${SEED.toString(16)}, ${ITERATIONS} iterations`, async (t) => {
   if (!fs.existsSync(vectorDir)) {
-    t.fail(`vector directory missing: ${vectorDir} (set SHARED_DIR)`);
+    t.fail(`vector directory missing: ${vectorDir}`);
     return;
   }
   const vectors = loadVectors();

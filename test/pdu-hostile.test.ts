@@ -12,8 +12,7 @@ import { PduError, decodePdu } from '../protocols/mms/index.js';
 import type { DecodeOptions, PduErrorCode } from '../protocols/mms/index.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sharedDir = process.env.SHARED_DIR ?? path.resolve(projectRoot, '..', 'shared');
-const vectorDir = path.join(sharedDir, 'vectors', 'pdu');
+const vectorDir = path.join(projectRoot, 'conformance', 'vectors', 'pdu');
 
 function hex(s: string): Buffer {
   return Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -320,7 +319,7 @@ function listVectors(): { positive: string[]; negative: string[] } {
 
 t.test('public vectors', async (t) => {
   if (!fs.existsSync(vectorDir)) {
-    t.fail(`vector directory missing: ${vectorDir} (set SHARED_DIR)`);
+    t.fail(`vector directory missing: ${vectorDir}`);
     return;
   }
   const { positive, negative } = listVectors();

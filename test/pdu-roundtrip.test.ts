@@ -37,8 +37,7 @@ import type {
 } from '../protocols/mms/index.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const sharedDir = process.env.SHARED_DIR ?? path.resolve(projectRoot, '..', 'shared');
-const vectorDir = path.join(sharedDir, 'vectors', 'pdu');
+const vectorDir = path.join(projectRoot, 'conformance', 'vectors', 'pdu');
 
 function hex(s: string): Buffer {
   return Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -856,7 +855,7 @@ const NON_CANONICAL = [
 
 t.test('public vectors re-encode to the same octets', async (t) => {
   if (!fs.existsSync(vectorDir)) {
-    t.fail(`vector directory missing: ${vectorDir} (set SHARED_DIR)`);
+    t.fail(`vector directory missing: ${vectorDir}`);
     return;
   }
   const names: string[] = [];

@@ -1,4 +1,4 @@
-// Public WAP push vectors (shared/vectors/push/, see SOURCES.md) decoded with protocols/push and protocols/mms,
+// Public WAP push vectors (conformance/vectors/push/, see SOURCES.md) decoded with protocols/push and protocols/mms,
 // each field held against what the capture's tshark 4.0.17 decode says, written out by hand below with the file
 // and frame it comes from.
 //
@@ -12,11 +12,11 @@ import t from 'tap';
 import type { NotificationInd } from '../protocols/mms/index.js';
 import { decodeUdh } from '../protocols/sms/index.js';
 import { PushError, buildMmsPush, parseMmsPush, parseWspPush, reassemblePush } from '../protocols/push/index.js';
-import { sharedDir } from './helpers/paths.js';
+import { VECTORS } from './helpers/paths.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const ascii = (s: string): string => Buffer.from(s, 'latin1').toString('hex');
-const pushDir = join(sharedDir(), 'vectors', 'push');
+const pushDir = join(VECTORS, 'push');
 
 // ---------------------------------------------------------------------------------------------------------
 // A pcapng reader (Section Header 0x0A0D0D0A, Interface Description 1, Enhanced Packet 6), Ethernet II, IPv4, TCP.

@@ -77,14 +77,14 @@ export interface TsharkRecord {
 }
 
 /**
- * `SHARED_DIR`, or shared/ beside the project checkout: the checkout root is the nearest directory above this
- * module (conformance/pdu/ in the sources, dist/conformance/pdu/ once built) that holds package.json.
+ * conformance/ in the project checkout, which holds the vendored public vectors (vectors/, see SOURCES.md) and
+ * the scripts that wrap a PDU for tshark (tools/): the checkout root is the nearest directory above this module
+ * (conformance/pdu/ in the sources, dist/conformance/pdu/ once built) that holds package.json.
  */
-export function sharedDir(): string {
-  if (process.env.SHARED_DIR) return process.env.SHARED_DIR;
+export function conformanceDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return resolve(dir, '..', 'shared');
+  return resolve(dir, 'conformance');
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -218,7 +218,7 @@ export function haveTshark(): boolean {
 }
 
 /**
- * Decode `pdu` with tshark: wrap it in an HTTP POST capture with the shared mms2pcap.py (as the oracle files
+ * Decode `pdu` with tshark: wrap it in an HTTP POST capture with conformance/tools/mms2pcap.py (as the oracle files
  * were made), run tshark with the same flags, and parse its text. Returns the raw text too, for diagnostics.
  */
 export function tsharkDecode(pdu: Buffer): { record: TsharkRecord; text: string } {
@@ -228,7 +228,7 @@ export function tsharkDecode(pdu: Buffer): { record: TsharkRecord; text: string 
     const pcap = join(dir, 'pdu.pcap');
     writeFileSync(mms, pdu);
     // Debian's python3 (not a pyenv shim) is what the tool was written for.
-    execFileSync('/usr/bin/python3', [join(sharedDir(), 'tools', 'mms2pcap.py'), '--mode', 'http', mms, pcap]);
+    execFileSync('/usr/bin/python3', [join(conformanceDir(), 'tools', 'mms2pcap.py'), '--mode', 'http', mms, pcap]);
     const text = execFileSync('tshark', ['-r', pcap, ...TSHARK_ARGS], {
       encoding: 'utf8',
       env: { ...process.env, TZ: 'UTC' },

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePdu, PduError, textOf, mediaTypeOf, type MmsPdu } from '../../protocols/mms/index.js';
-import { compareWithTshark, formatDiff, parseTshark, sharedDir, type Diff } from './tshark.js';
+import { compareWithTshark, formatDiff, parseTshark, conformanceDir, type Diff } from './tshark.js';
 
 interface Exception {
   /** Vector path under vectors/pdu/. */
@@ -235,9 +235,9 @@ function checkPositive(name: string, path: string): Verdict {
 }
 
 function main(): number {
-  const root = join(sharedDir(), 'vectors', 'pdu');
+  const root = join(conformanceDir(), 'vectors', 'pdu');
   if (!existsSync(root)) {
-    console.log(`FAIL ${root} not found (set SHARED_DIR to the shared/ checkout)`);
+    console.log(`FAIL ${root} not found (the vendored vectors are missing from the checkout)`);
     console.log('0 passed, 1 failed');
     return 1;
   }

@@ -2,7 +2,7 @@
  * Our MMS notification push against an independent decoder: pushes built with protocols/push are written as SMPP
  * submit_sm PDUs (SMPP v3.4 §4.4.1, one TCP frame each, made with text2pcap) and decoded by tshark's SMPP, GSM SMS
  * user data, WSP and MMSE dissectors, which must show the values we encoded. A check is one line: `ok` or `FAIL`.
- * The shared tools/smpp_push_pcap.py (which writes the push octets by hand) must also agree with our short_message.
+ * conformance/tools/smpp_push_pcap.py (which writes the push octets by hand) must also agree with our short_message.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NotificationInd } from '../../protocols/mms/index.js';
 import { buildMmsPush, type MmsPush, type PushSegment } from '../../protocols/push/index.js';
-import { haveTshark, sharedDir } from '../pdu/tshark.js';
+import { haveTshark, conformanceDir } from '../pdu/tshark.js';
 import { wspMmseLines } from './expect.js';
 
 const SMPP_PORT = 2775;
@@ -137,17 +137,17 @@ function pushCase(name: string, notification: NotificationInd, options: Paramete
   return text;
 }
 
-/** tools/smpp_push_pcap.py wraps an MMS PDU in UDH 06 05 04 0B 84 23 F0 and WSP 01 06 03 BE AF 84 by hand. */
-function sharedToolCase(): void {
+/** conformance/tools/smpp_push_pcap.py (written outside the gateway's code, with the public vectors) wraps an MMS PDU in UDH 06 05 04 0B 84 23 F0 and WSP 01 06 03 BE AF 84 by hand. */
+function toolCase(): void {
   const push = buildMmsPush(NOTIFICATION, { concatRef: 0, tid: 1 });
   const dir = mkdtempSync(join(tmpdir(), 'push-tool-'));
   try {
     writeFileSync(join(dir, 'n.mms'), push.mms);
-    execFileSync('/usr/bin/python3', [join(sharedDir(), 'tools', 'smpp_push_pcap.py'), join(dir, 'n.mms'), join(dir, 'n.bin')]);
+    execFileSync('/usr/bin/python3', [join(conformanceDir(), 'tools', 'smpp_push_pcap.py'), join(dir, 'n.mms'), join(dir, 'n.bin')]);
     const theirs = readFileSync(join(dir, 'n.bin'));
     const sm = theirs.subarray(theirs.length - push.segments[0]!.shortMessage.length);
-    report('shared smpp_push_pcap.py: same short_message as ours (TID 1)', sm.equals(push.segments[0]!.shortMessage), `${sm.toString('hex')} vs ${push.segments[0]!.shortMessage.toString('hex')}`);
-    report('shared smpp_push_pcap.py: same submit_sm as ours', theirs.equals(submitSm(push.segments[0]!, 1)), 'the submit_sm fields differ');
+    report('smpp_push_pcap.py: same short_message as ours (TID 1)', sm.equals(push.segments[0]!.shortMessage), `${sm.toString('hex')} vs ${push.segments[0]!.shortMessage.toString('hex')}`);
+    report('smpp_push_pcap.py: same submit_sm as ours', theirs.equals(submitSm(push.segments[0]!, 1)), 'the submit_sm fields differ');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -165,7 +165,7 @@ function main(): number {
   pushCase("compact 'auto', one SMS", { ...NOTIFICATION, subject: LONG_SUBJECT }, { concatRef: 0, tid: 2 }, 1, ['subject']);
   pushCase('compact true', NOTIFICATION, { concatRef: 0, tid: 3, compact: true }, 1, ['subject', 'from']);
   pushCase('whole, concatenated', { ...NOTIFICATION, subject: LONG_SUBJECT }, { concatRef: 0x5a, tid: 4, compact: false }, 2, []);
-  sharedToolCase();
+  toolCase();
   console.log(`${passed} passed, ${failed} failed`);
   return failed > 0 ? 1 : 0;
 }

@@ -6,9 +6,5 @@ set -euo pipefail
 
 command -v tshark >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tshark; }
 
-# The project checkout sits beside shared/ (vectors and tools).
-SHARED_DIR=${SHARED_DIR:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
-export SHARED_DIR
-
 cd "$(dirname "$0")/../.."
 node dist/conformance/push/check.js

@@ -5,10 +5,6 @@
 # anywhere. Needs root (or capture rights) for tshark on lo.
 set -euo pipefail
 
-# The project checkout sits beside shared/ (vectors and tools).
-SHARED_DIR=${SHARED_DIR:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
-export SHARED_DIR
-
 cd "$(dirname "$0")/../.."
 
 SMSC_PORT=9900 # fixed in smsc.pl

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -6,13 +5,9 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * shared/ beside the checkout (or SHARED_DIR). Tests that need the public vectors fail when it is missing:
- * they must never pass by skipping.
+ * The public test vectors, vendored into the project (conformance/vectors/, see SOURCES.md there): third-party
+ * test data, kept out of the npm package by package.json `files`.
  */
-export function sharedDir(): string {
-  const dir = process.env.SHARED_DIR ?? resolve(ROOT, '..', 'shared');
-  if (!existsSync(resolve(dir, 'vectors'))) throw new Error(`public vectors not found in ${dir} (set SHARED_DIR)`);
-  return dir;
-}
+export const VECTORS = resolve(ROOT, 'conformance', 'vectors');
 
 export const MMSC_BIN = resolve(ROOT, 'bin', 'mmsc');
