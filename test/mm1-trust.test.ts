@@ -245,11 +245,15 @@ t.test("mm1.msisdnFormat international reads '15551234567'; otherwise each 403 l
   t.equal((await mm1(`${e164.mm1Url}/`, { pdu: sendReq([B]), msisdn: '+442071234567' })).status, 403);
   const token = e164.gw.tokens.retrieval('some-message', 0);
   t.equal((await mm1(`${e164.mm1Url}/r/${token}`, { msisdn: B.slice(1) })).status, 403, 'retrieval too');
+  // A client's own header that the gateway passed on beside its own: neither is believed.
+  const twice = await httpRequest(`${e164.mm1Url}/`, { method: 'POST', headers: { 'content-type': MMS, 'x-msisdn': [A, B] }, body: encodePdu(sendReq([B])) });
+  t.equal(twice.status, 403, 'the header twice');
   t.match(e164.refusals(), [
     { level: 30, reason: 'unparseable', detail: /no "\+"/, from: '127.0.0.1', header: 'x-msisdn' },
     { level: 30, reason: 'missing', from: '127.0.0.1' },
     { level: 30, reason: 'not-local', detail: /mm1\.localPrefixes/, from: '127.0.0.1' },
     { level: 30, reason: 'unparseable', method: 'GET' },
+    { level: 30, reason: 'unparseable', detail: /more than once/ },
   ]);
-  t.equal(e164.refusals().length, 4);
+  t.equal(e164.refusals().length, 5);
 });

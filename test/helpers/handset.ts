@@ -13,7 +13,7 @@ export interface Answer {
 }
 
 /** localAddress: the loopback address to connect from (e.g. 127.0.0.2), for tests of source-address checks. */
-export function httpRequest(url: string, o: { method?: string; headers?: Record<string, string | number>; body?: Buffer; localAddress?: string } = {}): Promise<Answer> {
+export function httpRequest(url: string, o: { method?: string; headers?: Record<string, string | number | string[]>; body?: Buffer; localAddress?: string } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: o.method ?? 'GET', headers: o.headers ?? {}, ...(o.localAddress !== undefined ? { localAddress: o.localAddress } : {}) }, (res) => {
       const chunks: Buffer[] = [];
