@@ -8,6 +8,7 @@ import { Mm1ReportRoute } from './mm1/report-route.js';
 import { addMm1Routes } from './mm1/routes.js';
 import { Mm1Server } from './mm1/server.js';
 import { Tokens } from './mm1/tokens.js';
+import { WebViewServer } from './mm1/web-view-server.js';
 import { ReportPump } from './core/report-pump.js';
 import { ReportGenerator } from './core/reports.js';
 import { addVaspRoutes } from './mm7/routes.js';
@@ -23,7 +24,7 @@ import { OpsServer } from './ops/server.js';
 import { createStore, type Store } from './store/index.js';
 
 /** Interfaces the gateway can listen on; one line is printed per listener. */
-export type InterfaceName = 'mm1' | 'mm7' | 'mm4' | 'smpp' | 'ops';
+export type InterfaceName = 'mm1' | 'web' | 'mm7' | 'mm4' | 'smpp' | 'ops';
 
 export interface Listener {
   iface: InterfaceName;
@@ -44,6 +45,8 @@ export class Gateway {
   private readonly ops: OpsServer;
   private readonly mm7: Mm7Server | undefined;
   private readonly mm1: Mm1Server | undefined;
+  /** The web view on its own listener (mm1.webViewPort), else undefined (the MM1 listener serves it). */
+  private readonly webView: WebViewServer | undefined;
   /** Retrieval and web-view tokens (shared by every instance through mm1.tokenSecret). */
   readonly tokens: Tokens;
   readonly smpp: SmppEdge | undefined;
@@ -80,7 +83,7 @@ export class Gateway {
     this.tokens = new Tokens(config.mm1.tokenSecret ?? randomBytes(32));
     const viewLink = (messageId: string): string => {
       const token = this.tokens.view(messageId);
-      return config.smpp.viewUrl !== undefined ? config.smpp.viewUrl.replace('{token}', token) : `${config.mm1.publicUrl}/m/${token}`;
+      return config.smpp.viewUrl !== undefined ? config.smpp.viewUrl.replace('{token}', token) : `${config.mm1.webViewPublicUrl}/m/${token}`;
     };
     if (config.smpp.smscs.length > 0) {
       this.smpp = new SmppEdge({
@@ -128,6 +131,9 @@ export class Gateway {
         onFinal: () => this.reportPump.notify(),
       });
     }
+    if (config.mm1.webViewPort !== undefined) {
+      this.webView = new WebViewServer({ config: config.mm1, queue: this.store.queue, tokens: this.tokens, metrics: this.metrics, log: log.child({ iface: 'web' }) });
+    }
     if (config.mm7.enabled) {
       addVaspRoutes(this.router, { config: config.mm7, metrics: this.metrics, log: log.child({ iface: 'mm7', direction: 'out' }) });
       this.mm7 = new Mm7Server({
@@ -163,7 +169,12 @@ export class Gateway {
     if (this.mm1) {
       const mm1 = await this.mm1.listen(this.config.mm1.host, this.config.mm1.port);
       this.listeners.push({ iface: 'mm1', address: mm1 });
-      this.log.info({ iface: 'mm1', address: mm1, publicUrl: this.config.mm1.publicUrl, push: this.config.mm1.push }, 'listening');
+      this.log.info({ iface: 'mm1', address: mm1, publicUrl: this.config.mm1.publicUrl, trustedProxies: this.config.mm1.trustedProxies, push: this.config.mm1.push }, 'listening');
+    }
+    if (this.webView) {
+      const web = await this.webView.listen(this.config.mm1.webViewHost, this.config.mm1.webViewPort!);
+      this.listeners.push({ iface: 'web', address: web });
+      this.log.info({ iface: 'web', address: web, publicUrl: this.config.mm1.webViewPublicUrl }, 'listening');
     }
     if (this.mm7) {
       const mm7 = await this.mm7.listen(this.config.mm7.host, this.config.mm7.port);
@@ -212,6 +223,7 @@ export class Gateway {
     this.ops.ready = false;
     await this.mm7?.close();
     await this.mm1?.close();
+    await this.webView?.close();
     await this.workers.stop();
     await this.reportPump.stop();
     await this.smpp?.close();

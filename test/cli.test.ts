@@ -170,6 +170,16 @@ t.test('serve prints one line per listener, serves metrics and health, stops on 
   t.equal(await s.stop(), 0);
 });
 
+t.test('serve with mm1.webViewPort: the web view has its own listener line, and its requests are counted', async (t) => {
+  const s = await serve(t, { REDIS_URL: '', MMSC_MM1_WEB_VIEW_PORT: '0' });
+  const web = /^web   listening on (http:\/\/127\.0\.0\.1:\d+)\n/m.exec(s.stdout());
+  t.ok(web, `the web-view listener has its line (${s.stdout()})`);
+  t.match(s.stdout(), /^mm1   listening on http:\/\/127\.0\.0\.1:\d+\n/m, 'beside the MM1 listener');
+  t.equal((await get(`${web![1]}/m/not-a-token`)).status, 404, 'an unknown link');
+  t.match((await get(`${s.url}/metrics`)).body, /mmsc_web_view_requests_total\{kind="page",code="404",service="mmsc"\} 1/);
+  t.equal(await s.stop(), 0);
+});
+
 t.test('serve without Redis: the embedded store, logged as not durable', async (t) => {
   const s = await serve(t, { REDIS_URL: '' });
   t.match((await get(`${s.url}/metrics`)).body, /mmsc_store_info\{backend="memory",durable="false",service="mmsc"\} 1/);

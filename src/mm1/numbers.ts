@@ -1,6 +1,20 @@
-import type { IncomingMessage } from 'node:http';
 import { AddressError, formatAddress, isShortCode, normaliseE164, parseAddress } from '../../protocols/address/index.js';
 import type { Party } from '../core/message.js';
+
+/**
+ * How the WAP gateway writes the subscriber's number in its header: e164 "+15551234567"; international, the
+ * same digits without "+" ("15551234567", as many gateways send); national, the national prefix 0 and the
+ * national number ("07700900123", country from defaultCountryCode).
+ */
+export type MsisdnFormat = 'e164' | 'international' | 'national';
+
+/** Why a request names no subscriber: for the log line of its 403. */
+export type SubscriberRefusal = 'missing' | 'untrusted-source' | 'unparseable' | 'not-local';
+
+export type SubscriberResult = { subscriber: string } | { refused: SubscriberRefusal; detail: string };
+
+/** Longer than any number with separators: refused before parsing. */
+const MAX_HEADER_CHARS = 40;
 
 /**
  * The operator's numbering plan as the MM1 side needs it: which +E.164 numbers are its own subscribers
@@ -8,7 +22,7 @@ import type { Party } from '../core/message.js';
  * parties are written in MMS PDUs (OMA-TS-MMS_ENC §8).
  */
 export class NumberPlan {
-  constructor(private readonly o: { localPrefixes: readonly string[]; defaultCountryCode?: string | undefined }) {}
+  constructor(private readonly o: { localPrefixes: readonly string[]; defaultCountryCode?: string | undefined; msisdnFormat?: MsisdnFormat }) {}
 
   isLocal(address: string): boolean {
     if (!address.startsWith('+')) return false;
@@ -26,15 +40,31 @@ export class NumberPlan {
   }
 
   /**
-   * The subscriber a request comes from, as the operator's WAP gateway / GGSN names it in `header` (the
-   * handset cannot set it: the gateway overwrites it). Undefined when absent, not a number, or not local.
+   * The subscriber the operator's WAP gateway / GGSN names in its header (the handset cannot set it: the
+   * gateway overwrites it), read in msisdnFormat; or why it names none: absent, not a number in that
+   * format, or not local. `value` is the header as Node gives it (a repeated header joined with ", ").
    */
-  subscriberOf(req: IncomingMessage, header: string): string | undefined {
-    const raw = req.headers[header.toLowerCase()];
-    const value = Array.isArray(raw) ? raw[0] : raw;
-    if (value === undefined || value.length > 40) return undefined;
-    const e164 = this.e164(value);
-    return e164 !== undefined && this.isLocal(e164) ? e164 : undefined;
+  subscriber(value: string | undefined): SubscriberResult {
+    if (value === undefined || value.trim() === '') return { refused: 'missing', detail: 'no subscriber header' };
+    if (value.length > MAX_HEADER_CHARS) return { refused: 'unparseable', detail: `over ${MAX_HEADER_CHARS} characters` };
+    // Two values: a client's own header passed on beside the gateway's; neither is believed.
+    if (value.includes(',')) return { refused: 'unparseable', detail: 'the header came more than once' };
+    const text = value.trim();
+    const format = this.o.msisdnFormat ?? 'e164';
+    let e164: string;
+    try {
+      if (format === 'e164') {
+        if (!text.startsWith('+')) {
+          return { refused: 'unparseable', detail: 'no "+": not E.164 (mm1.msisdnFormat "international" reads the digits without "+")' };
+        }
+        e164 = normaliseE164(text);
+      } else if (format === 'international') e164 = normaliseE164(text.startsWith('+') ? text : `+${text}`);
+      else e164 = normaliseE164(text, this.o.defaultCountryCode === undefined ? {} : { defaultCountryCode: this.o.defaultCountryCode });
+    } catch (err) {
+      if (err instanceof AddressError) return { refused: 'unparseable', detail: `${err.message} (mm1.msisdnFormat ${format})` };
+      throw err;
+    }
+    return this.isLocal(e164) ? { subscriber: e164 } : { refused: 'not-local', detail: 'not a number of this operator (mm1.localPrefixes)' };
   }
 
   /** An address field of an MMS PDU -> a party; throws AddressError when it is none. */

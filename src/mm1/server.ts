@@ -5,13 +5,14 @@ import { newMessageId } from '../core/message-id.js';
 import { withThrottleSlot } from '../core/throttle-slot.js';
 import type { ReportGenerator } from '../core/reports.js';
 import type { Router } from '../core/router.js';
+import { CidrList } from '../ops/cidr.js';
 import type { Mm1Config } from '../ops/config.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue, Throttle } from '../store/types.js';
 import { adaptFor } from './adapt.js';
-import type { NumberPlan } from './numbers.js';
+import type { NumberPlan, SubscriberResult } from './numbers.js';
 import { MMS_VERSION, retrieveConfFor } from './pdus.js';
 import { toCoreMessage } from './send-req.js';
 import { Mm1Refusal, responseStatus, type Refusal } from './statuses.js';
@@ -42,22 +43,27 @@ export interface Mm1ServerOptions {
  * - POST of an MMS PDU: m-send-req (answered m-send-conf), m-notifyresp-ind, m-acknowledge-ind,
  *   m-read-rec-ind (answered 204);
  * - GET /m/<token>[/<n>]: the web view of the SMS fallback link (no subscriber identity needed: the
- *   token is the credential).
- * The subscriber is who the operator's WAP gateway names in `msisdnHeader`; requests without a local
- * subscriber are refused. Bodies are bounded while they stream in; every refusal carries the MMS status
- * the handset understands, in the MMS version it spoke.
+ *   token is the credential), unless it has a listener of its own (mm1.webViewPort): then not here.
+ * The subscriber is who the operator's WAP gateway names in `msisdnHeader`, believed only from the gateway's
+ * own addresses (`trustedProxies`): anything else from any other source is refused before it is read, and
+ * requests without a local subscriber are refused; each such 403 logs why. Bodies are bounded while they
+ * stream in; every refusal carries the MMS status the handset understands, in the MMS version it spoke.
  */
 export class Mm1Server {
   private readonly server: Server;
   private readonly now: () => number;
-  private readonly webView: WebView;
+  /** Undefined when the web view has a listener of its own. */
+  private readonly webView: WebView | undefined;
+  /** Sources whose subscriber header is believed (the operator's WAP gateways). */
+  private readonly trusted: CidrList;
   /** The path of publicUrl ('' or e.g. '/mms'): the WAP gateway may pass it on, or strip it. */
   private readonly basePath: string;
 
   constructor(private readonly o: Mm1ServerOptions) {
     this.now = o.now ?? Date.now;
-    this.basePath = new URL(o.config.publicUrl).pathname.replace(/\/$/, '');
-    this.webView = new WebView({ queue: o.queue, tokens: o.tokens, metrics: o.metrics, log: o.log, now: this.now });
+    this.basePath = basePathOf(o.config.publicUrl);
+    this.trusted = new CidrList(o.config.trustedProxies);
+    this.webView = o.config.webViewPort === undefined ? new WebView({ queue: o.queue, tokens: o.tokens, metrics: o.metrics, log: o.log, now: this.now }) : undefined;
     this.server = createEdgeServer(
       { requestTimeoutMs: o.config.requestTimeoutMs, headersTimeoutMs: o.config.headersTimeoutMs, log: o.log, what: 'mm1', failed: (res) => this.plain(res, 500, 'internal error', 'http') },
       (req, res) => this.handle(req, res),
@@ -73,20 +79,27 @@ export class Mm1Server {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let path = (req.url ?? '/').split('?')[0]!;
-    if (this.basePath !== '' && path.startsWith(`${this.basePath}/`)) path = path.slice(this.basePath.length);
-    if (path.startsWith('/m/')) {
+    const path = requestPath(req, this.basePath);
+    if (this.webView && path.startsWith('/m/')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return this.plain(res, 405, 'GET only', 'view', { allow: 'GET, HEAD' });
       return this.webView.handle(path.slice(3), req, res);
     }
-    const subscriber = this.o.plan.subscriberOf(req, this.o.config.msisdnHeader);
-    if (req.method === 'GET' && path.startsWith('/r/')) return this.retrieve(path.slice(3), subscriber, res);
+    const who = this.identify(req);
+    if ('refused' in who && who.refused === 'untrusted-source') {
+      // Not through the operator's gateway: its header may be anyone's, so nothing is opened or read.
+      this.logRefusal(req, who);
+      if (req.method === 'GET' && path.startsWith('/r/')) return this.retrieveError(res, 403, 'Error-permanent-service-denied', 'unknown subscriber');
+      if (req.method === 'POST') return this.conf(res, 403, '', 'service-denied', undefined, 'unknown subscriber', 'http', true);
+      return this.plain(res, 403, 'forbidden', 'http', {}, true);
+    }
+    if (req.method === 'GET' && path.startsWith('/r/')) return this.retrieve(path.slice(3), who, req, res);
     if (req.method !== 'POST') return this.plain(res, req.method === 'GET' ? 404 : 405, 'not found', 'http');
-    if (subscriber === undefined) {
+    if ('refused' in who) {
       // Refused before reading: an unknown subscriber sends nothing into the store.
-      this.o.log.info({ from: req.socket.remoteAddress }, 'mm1 request without a known subscriber refused');
+      this.logRefusal(req, who);
       return this.conf(res, 403, '', 'service-denied', undefined, 'unknown subscriber', 'http', true);
     }
+    const subscriber = who.subscriber;
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== MMS_MEDIA_TYPE) return this.plain(res, 415, `Content-Type must be ${MMS_MEDIA_TYPE}`, 'http', {}, true);
     const body = await this.readBody(req);
@@ -173,10 +186,14 @@ export class Mm1Server {
 
   // -- retrieval and its acknowledgements -------------------------------------------------------------------
 
-  private async retrieve(token: string, subscriber: string | undefined, res: ServerResponse): Promise<void> {
+  private async retrieve(token: string, who: SubscriberResult, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = this.o.tokens.open(token);
     if (!target || target.kind !== 'retrieve') return this.plain(res, 404, 'no such message', 'retrieve');
-    if (subscriber === undefined) return this.retrieveError(res, 403, 'Error-permanent-service-denied', 'unknown subscriber');
+    if ('refused' in who) {
+      this.logRefusal(req, who);
+      return this.retrieveError(res, 403, 'Error-permanent-service-denied', 'unknown subscriber');
+    }
+    const subscriber = who.subscriber;
     const { messageId, recipientIndex } = target;
     let message: CoreMessage | undefined;
     let states: Awaited<ReturnType<Queue['states']>>;
@@ -261,6 +278,7 @@ export class Mm1Server {
     }
     // The Transaction-ID carries no MAC: only the recipient the operator's gateway names may answer for it.
     if (message.recipients[target.recipientIndex]?.address !== subscriber) {
+      this.o.log.warn({ messageId: target.messageId, subscriber, pdu }, 'answer for a copy of another subscriber refused');
       this.plain(res, 403, 'this message is for another subscriber', pdu);
       return undefined;
     }
@@ -283,13 +301,30 @@ export class Mm1Server {
       return this.empty(res, 'm-read-rec-ind');
     }
     const index = original.recipients.findIndex((r) => r.address === subscriber);
-    if (index < 0) return this.plain(res, 403, 'only a recipient can send a read report', 'm-read-rec-ind');
+    if (index < 0) {
+      this.o.log.info({ messageId, subscriber }, 'read report from a subscriber who is not a recipient refused');
+      return this.plain(res, 403, 'only a recipient can send a read report', 'm-read-rec-ind');
+    }
     const sent = await this.o.reports.read(original, index, readStatus === 'Deleted-without-being-read' ? 'deleted' : 'read');
     this.o.log.info({ messageId, recipient: index, sent }, 'read report');
     this.empty(res, 'm-read-rec-ind');
   }
 
   // -- plumbing ----------------------------------------------------------------------------------------------
+
+  /** The subscriber the request comes from: the header, when the source is one of the operator's gateways. */
+  private identify(req: IncomingMessage): SubscriberResult {
+    if (!this.trusted.has(req.socket.remoteAddress)) return { refused: 'untrusted-source', detail: 'the source is not in mm1.trustedProxies' };
+    const raw = req.headers[this.o.config.msisdnHeader.toLowerCase()];
+    return this.o.plan.subscriber(Array.isArray(raw) ? raw.join(', ') : raw);
+  }
+
+  /** The log line of a 403 for the subscriber header: why, and from where (never the header's value). */
+  private logRefusal(req: IncomingMessage, r: Extract<SubscriberResult, { refused: unknown }>): void {
+    // An untrusted source is a spoof or a gateway missing from mm1.trustedProxies: the operator must see it.
+    const level = r.refused === 'untrusted-source' ? 'warn' : 'info';
+    this.o.log[level]({ reason: r.refused, detail: r.detail, from: req.socket.remoteAddress, method: req.method, header: this.o.config.msisdnHeader }, 'mm1 request refused: no subscriber');
+  }
 
   /** The body, or undefined once it passes maxBodyBytes (reading stops there: the connection is closed). */
   private async readBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -330,6 +365,17 @@ export class Mm1Server {
     res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', ...(close ? { connection: 'close' } : {}), ...headers }).end(`${text}\n`);
     if (close) res.once('finish', () => res.req.destroy());
   }
+}
+
+/** The path of a public URL without its trailing slash ('' for the root, e.g. '/mms'). */
+export function basePathOf(publicUrl: string): string {
+  return new URL(publicUrl).pathname.replace(/\/$/, '');
+}
+
+/** The request's path without its query, and without the public URL's base path when the proxy passed it on. */
+export function requestPath(req: IncomingMessage, basePath: string): string {
+  const path = (req.url ?? '/').split('?')[0]!;
+  return basePath !== '' && path.startsWith(`${basePath}/`) ? path.slice(basePath.length) : path;
 }
 
 /** The Transaction-ID of a PDU too broken to decode, when it is where §6 puts it (third field, 0x98). */

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { namespaceFor } from '../../protocols/mm7/index.js';
+import { parseCidr } from './cidr.js';
 
 /**
  * The gateway's one configuration: a typed schema with the default and a one-line explanation beside each
@@ -71,6 +73,18 @@ export const SmscSchema = z
   })
   .strict();
 
+/** A public URL of a listener (MM1, web view), as handsets or browsers reach it. */
+const publicUrl = z
+  .string()
+  .url()
+  .regex(/^https?:\/\/[^/]+(\/.*[^/])?$/, 'an http(s) URL without a trailing slash');
+
+/** http://host:port of a listener as it binds; a wildcard bind is reached on its loopback address. */
+function listenerUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${isIP(h) === 6 ? `[${h}]` : h}:${port}`;
+}
+
 export const ConfigSchema = z
   .object({
     ops: z
@@ -131,12 +145,9 @@ export const ConfigSchema = z
         enabled: flag.default(true).describe('run the MM1 (handset) listener: retrieval, m-send-req, acknowledgements, web view'),
         host: z.string().min(1).default('127.0.0.1').describe('address the MM1 listener binds'),
         port: z.coerce.number().int().min(0).max(65535).default(8190).describe('MM1 listener port (0 = any free port)'),
-        publicUrl: z
-          .string()
-          .url()
-          .regex(/^https?:\/\/[^/]+(\/.*[^/])?$/, 'an http(s) URL without a trailing slash')
-          .default('http://127.0.0.1:8190')
-          .describe('the MM1 listener as handsets reach it (through the WAP gateway): Content-Location and web-view links start with it'),
+        publicUrl: publicUrl
+          .optional()
+          .describe('the MM1 listener as handsets reach it (through the WAP gateway): Content-Location links start with it; unset = http://<mm1.host>:<mm1.port>'),
         tokenSecret: z
           .string()
           .min(16)
@@ -147,6 +158,20 @@ export const ConfigSchema = z
           .regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name')
           .default('x-msisdn')
           .describe("request header in which the operator's WAP gateway / GGSN names the subscriber"),
+        msisdnFormat: z
+          .enum(['e164', 'international', 'national'])
+          .default('e164')
+          .describe('how the WAP gateway writes the number in msisdnHeader: e164 (+15551234567), international (15551234567), national (0 and the national number; needs defaultCountryCode)'),
+        trustedProxies: z
+          .array(z.string())
+          .superRefine((list, ctx) => {
+            for (const e of list) {
+              const c = parseCidr(e);
+              if (typeof c === 'string') ctx.addIssue({ code: 'custom', message: c });
+            }
+          })
+          .default(['127.0.0.0/8', '::1/128'])
+          .describe("source addresses (CIDR, IPv4/IPv6) of the WAP gateways whose msisdnHeader is believed; requests from any other source are refused (403), except the web view"),
         localPrefixes: z
           .array(z.string().regex(/^\+\d+$/, 'a +E.164 prefix'))
           .default([])
@@ -183,10 +208,30 @@ export const ConfigSchema = z
         headersTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('the request head must arrive within this time'),
         defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a handset message without X-Mms-Expiry'),
         maxExpiryMs: z.coerce.number().int().min(60_000).default(30 * 86_400_000).describe('longest expiry a handset may ask for'),
+        webViewHost: z.string().min(1).default('127.0.0.1').describe('address the web-view listener binds, when webViewPort is set'),
+        webViewPort: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .max(65535)
+          .optional()
+          .describe('port of a listener of its own for the web view (0 = any free port); unset = the web view is served on the MM1 listener'),
+        webViewPublicUrl: publicUrl
+          .optional()
+          .describe('the web view as the public reaches it: SMS fallback links start with it; unset = http://<webViewHost>:<webViewPort>, or mm1.publicUrl without webViewPort'),
       })
       .strict()
       .superRefine((v, ctx) => {
         if (v.push === 'pap' && v.papUrl === undefined) ctx.addIssue({ code: 'custom', path: ['papUrl'], message: 'required when mm1.push is pap' });
+        if (v.msisdnFormat === 'national' && v.defaultCountryCode === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['defaultCountryCode'], message: 'required when mm1.msisdnFormat is national' });
+        }
+      })
+      // After parsing, so that an unset publicUrl follows the host and port actually configured (a zod default
+      // cannot see them); an explicit one wins.
+      .transform((v) => {
+        const mm1Url = v.publicUrl ?? listenerUrl(v.host, v.port);
+        return { ...v, publicUrl: mm1Url, webViewPublicUrl: v.webViewPublicUrl ?? (v.webViewPort !== undefined ? listenerUrl(v.webViewHost, v.webViewPort) : mm1Url) };
       })
       .prefault({}),
     smpp: z
@@ -196,7 +241,7 @@ export const ConfigSchema = z
           .string()
           .regex(/\{token\}/, 'must contain {token}')
           .optional()
-          .describe("the text fallback's link to the message ({token} = the web view token); unset = <mm1.publicUrl>/m/{token}"),
+          .describe("the text fallback's link to the message ({token} = the web view token); unset = <mm1.webViewPublicUrl>/m/{token}"),
         stopKeywords: z.array(z.string().min(1)).default(['STOP', 'UNSUBSCRIBE', 'STOPALL', 'CANCEL', 'END', 'QUIT']).describe('MO words that opt a subscriber out'),
         startKeywords: z.array(z.string().min(1)).default(['START', 'SUBSCRIBE', 'UNSTOP']).describe('MO words that opt a subscriber back in'),
         stopReply: z.string().default('You will receive no more messages from this service. Reply START to receive them again.').describe('confirmation SMS after STOP ("" = none)'),
@@ -228,7 +273,9 @@ export class ConfigError extends Error {
 export function envKeys(): Map<string, string[]> {
   const keys = new Map<string, string[]>();
   for (const [section, shape] of Object.entries(ConfigSchema.shape)) {
-    const inner = (shape as unknown as { unwrap(): z.ZodObject }).unwrap();
+    const outer = (shape as unknown as { unwrap(): z.ZodType }).unwrap();
+    // A section with a transform (mm1 derives its public URLs) is a pipe whose input is the object.
+    const inner = (outer instanceof z.ZodPipe ? outer.in : outer) as z.ZodObject;
     for (const key of Object.keys(inner.shape)) {
       keys.set(`MMSC_${section}_${key}`.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase(), [section, key]);
     }
@@ -238,7 +285,7 @@ export function envKeys(): Map<string, string[]> {
 }
 
 /** Keys whose environment value is a comma-separated list, or JSON. */
-const LIST_KEYS = new Set(['redis.cluster']);
+const LIST_KEYS = new Set(['redis.cluster', 'mm1.trustedProxies']);
 const JSON_KEYS = new Set(['mm7.vasps', 'smpp.smscs', 'smpp.stopKeywords', 'smpp.startKeywords', 'mm1.localPrefixes', 'mm1.contentTypes']);
 
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {

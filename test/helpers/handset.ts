@@ -12,9 +12,10 @@ export interface Answer {
   body: Buffer;
 }
 
-export function httpRequest(url: string, o: { method?: string; headers?: Record<string, string | number>; body?: Buffer } = {}): Promise<Answer> {
+/** localAddress: the loopback address to connect from (e.g. 127.0.0.2), for tests of source-address checks. */
+export function httpRequest(url: string, o: { method?: string; headers?: Record<string, string | number | string[]>; body?: Buffer; localAddress?: string } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: o.method ?? 'GET', headers: o.headers ?? {} }, (res) => {
+    const req = request(url, { method: o.method ?? 'GET', headers: o.headers ?? {}, ...(o.localAddress !== undefined ? { localAddress: o.localAddress } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
