@@ -260,43 +260,64 @@ t.test('outbound.allow opens ranges; a metadata service only by its own address'
   }
 });
 
-t.test('pin: a name is resolved once, every answer checked, and the lookup answers only those', async (t) => {
-  const answers = new Map<string, ResolvedAddress[]>([
-    ['public.test', [{ address: '93.184.215.14', family: 4 }, { address: '2606:2800:21f:cb07:6820:80da:af6b:8b2c', family: 6 }]],
-    ['mixed.test', [{ address: '93.184.215.14', family: 4 }, { address: '10.0.0.1', family: 4 }]],
-    ['mapped.test', [{ address: '::ffff:169.254.169.254', family: 6 }]],
-    ['rebound.test', [{ address: '127.0.0.1', family: 4 }]],
-    ['empty.test', []],
-  ]);
-  const asked: string[] = [];
-  const guard = new OutboundGuard({
-    resolve: async (host) => {
-      asked.push(host);
-      const a = answers.get(host);
-      if (!a) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-      return a;
+// Every name these tests resolve is `localhost`, the one name a system resolves without asking DNS (from
+// /etc/hosts): a guard that bypassed the stub resolver would still send no packet off this host. The stub
+// answers whatever the case needs; localhost passes the pre-resolution check once 127.0.0.1 is allowed.
+
+/** A resolver stub for `localhost` answering `answer` (an error when it is one), and counting its calls. */
+function stub(answer: ResolvedAddress[] | Error): { resolve: Resolver; asked: string[]; answer: ResolvedAddress[] | Error } {
+  const s = {
+    asked: [] as string[],
+    answer,
+    resolve: async (host: string) => {
+      s.asked.push(host);
+      if (s.answer instanceof Error) throw s.answer;
+      return s.answer;
     },
-  });
-  const pinned = await guard.pin('https://public.test/cb');
-  t.strictSame(pinned.addresses, answers.get('public.test'), 'every answer pinned');
+  };
+  return s;
+}
+
+t.test('pin: a name is resolved once, every answer checked, and the lookup answers only those', async (t) => {
+  const publicAnswers: ResolvedAddress[] = [
+    { address: '93.184.215.14', family: 4 },
+    { address: '2606:2800:21f:cb07:6820:80da:af6b:8b2c', family: 6 },
+  ];
+  const dns = stub(publicAnswers);
+  const guard = new OutboundGuard({ allow: ['127.0.0.1/32'], resolve: dns.resolve });
+  const pinned = await guard.pin('https://localhost/cb');
+  t.strictSame(pinned.addresses, publicAnswers, 'every answer pinned');
   const lookup = (name: string, options: { all?: boolean; family?: number }) =>
     new Promise<unknown>((resolve) => pinned.lookup(name, options, (err, address, family) => resolve(err ? err.message : options.all ? address : [address, family])));
-  t.strictSame(await lookup('public.test', { all: true }), answers.get('public.test'), 'the lookup answers the pinned addresses (all)');
-  t.strictSame(await lookup('public.test', {}), ['93.184.215.14', 4], 'the first one');
-  t.strictSame(await lookup('public.test', { family: 6 }), ['2606:2800:21f:cb07:6820:80da:af6b:8b2c', 6], 'by family');
-  t.match(await lookup('other.test', {}), /asked for other\.test/, 'and nothing for another name');
-  t.strictSame(asked, ['public.test'], 'one resolution; the lookup did not resolve again');
+  t.strictSame(await lookup('localhost', { all: true }), publicAnswers, 'the lookup answers the pinned addresses (all)');
+  t.strictSame(await lookup('localhost', {}), ['93.184.215.14', 4], 'the first one');
+  t.strictSame(await lookup('localhost', { family: 6 }), ['2606:2800:21f:cb07:6820:80da:af6b:8b2c', 6], 'by family');
+  t.match(await lookup('other.example', {}), /asked for other\.example/, 'and nothing for another name');
+  t.strictSame(dns.asked, ['localhost'], 'one resolution; the lookup did not resolve again');
 
-  await t.rejects(guard.pin('http://mixed.test/'), { name: 'OutboundRefusal', kind: 'address', message: /mixed\.test resolves to 10\.0\.0\.1 is private/ }, 'one forbidden answer refuses the name');
-  await t.rejects(guard.pin('http://mapped.test/'), { kind: 'address', message: /IPv4-mapped: 169\.254\.169\.254/ }, 'a mapped answer is judged as IPv4');
-  await t.rejects(guard.pin('http://rebound.test/'), { kind: 'address', message: /loopback/ }, 'a loopback answer');
-  await t.rejects(guard.pin('http://missing.test/'), { code: 'ENOTFOUND' }, 'a name that does not resolve: the lookup error (transient), not a refusal');
-  await t.rejects(guard.pin('http://empty.test/'), { code: 'ENOTFOUND' });
-  asked.length = 0;
+  const refused: Array<[ResolvedAddress[], RegExp, string]> = [
+    [[{ address: '93.184.215.14', family: 4 }, { address: '10.0.0.1', family: 4 }], /localhost resolves to 10\.0\.0\.1 is private/, 'one forbidden answer refuses the name'],
+    [[{ address: '::ffff:169.254.169.254', family: 6 }], /IPv4-mapped: 169\.254\.169\.254 is a cloud metadata/, 'a mapped answer is judged as IPv4'],
+    [[{ address: '127.0.0.2', family: 4 }], /127\.0\.0\.2 is loopback/, 'a loopback answer outside the allowed /32'],
+    [[{ address: 'fe80::1', family: 6 }], /link-local/, 'a link-local answer'],
+    [[{ address: '64:ff9b::a00:1', family: 6 }], /NAT64: 10\.0\.0\.1 is private/, 'a NAT64 answer carrying a private address'],
+  ];
+  for (const [answer, why, what] of refused) {
+    dns.answer = answer;
+    await t.rejects(guard.pin('http://localhost/'), { name: 'OutboundRefusal', kind: 'address', message: why }, what);
+  }
+  dns.answer = Object.assign(new Error('getaddrinfo ENOTFOUND localhost'), { code: 'ENOTFOUND' });
+  await t.rejects(guard.pin('http://localhost/'), { code: 'ENOTFOUND' }, 'a name that does not resolve: the lookup error (transient), not a refusal');
+  dns.answer = [];
+  await t.rejects(guard.pin('http://localhost/'), { code: 'ENOTFOUND' }, 'no answer at all: the same');
+
+  dns.asked.length = 0;
   await t.rejects(guard.pin('http://10.0.0.1/'), { kind: 'address', message: /private/ }, 'a literal address');
   const literal = await guard.pin('http://[2606:4700:4700::1111]:8080/');
   t.strictSame(literal.addresses, [{ address: '2606:4700:4700::1111', family: 6 }], 'a literal address is its own pin');
-  t.strictSame(asked, [], 'literal addresses are not looked up');
+  t.strictSame(dns.asked, [], 'literal addresses are not looked up');
+  await t.rejects(new OutboundGuard({ resolve: dns.resolve }).pin('http://localhost/'), { kind: 'address', message: /loopback/ }, 'by default localhost is refused before any lookup');
+  t.strictSame(dns.asked, []);
 });
 
 interface Peer {
@@ -372,7 +393,7 @@ t.test('redirects: 307/308 followed within the hop limit, each checked and pinne
       '/cb/308': `http://localhost:${(req.socket.address() as AddressInfo).port}/cb/final`,
       '/cb/trap': `http://127.0.0.2:${trapPort}/cb/x`,
       '/cb/trap-mapped': `http://[::ffff:127.0.0.2]:${trapPort}/cb/x`,
-      '/cb/trap-name': `http://rebind.localhost:${trapPort}/cb/x`,
+      '/cb/trap-name': `http://localhost:${trapPort}/cb/x`,
       '/cb/outside': '/other',
       '/cb/loop': '/cb/loop',
       '/cb/302': '/cb/final',
@@ -383,11 +404,12 @@ t.test('redirects: 307/308 followed within the hop limit, each checked and pinne
   });
   const trap = await peer(t, '127.0.0.2', real.port);
   trapPort = trap.port;
+  let answer = '127.0.0.1';
   const guard = new OutboundGuard({
     allow: ['127.0.0.1/32'],
     resolve: async (host) => {
       hosts.push(host);
-      return [{ address: host === 'localhost' ? '127.0.0.1' : '127.0.0.2', family: 4 }];
+      return [{ address: answer, family: 4 }];
     },
   });
   const o: HttpPostOptions = { ...POST, guard, maxRedirects: 3 };
@@ -400,6 +422,7 @@ t.test('redirects: 307/308 followed within the hop limit, each checked and pinne
   t.equal(a.status, 200, '308 to a name followed');
   t.strictSame(hosts, ['localhost'], 'the redirect target resolved (once) and checked');
 
+  answer = '127.0.0.2'; // what localhost resolves to from now on
   for (const path of ['/cb/trap', '/cb/trap-mapped', '/cb/trap-name']) {
     await t.rejects(httpPost(`${base}${path}`, {}, body, o), { code: 'REFUSED', message: /^redirect to .* refused: .*127\.0\.0\.2/ }, `${path}: a redirect to a forbidden address is refused`);
   }
@@ -484,10 +507,13 @@ t.test('CallbackRoute: the account prefixes hold at delivery too (config may hav
 });
 
 t.test('HttpPostError codes: a lookup that fails is transient (TRANSPORT), a refusal permanent (REFUSED)', async (t) => {
-  const guard = new OutboundGuard({ resolve: async (h) => Promise.reject(Object.assign(new Error(`getaddrinfo EAI_AGAIN ${h}`), { code: 'EAI_AGAIN' })) });
-  const err = await httpPost('http://cb.vasp.example/x', {}, body, { ...POST, guard }).catch((e: unknown) => e);
+  const closed = await peer(t, '127.0.0.1'); // a port of ours: a lookup that went around the stub ends here
+  const failing = stub(Object.assign(new Error('getaddrinfo EAI_AGAIN localhost'), { code: 'EAI_AGAIN' }));
+  const guard = new OutboundGuard({ allow: ['127.0.0.1/32'], resolve: failing.resolve });
+  const err = await httpPost(`http://localhost:${closed.port}/x`, {}, body, { ...POST, guard }).catch((e: unknown) => e);
   t.ok(err instanceof HttpPostError);
-  t.match(err, { code: 'TRANSPORT', message: /cb\.vasp\.example not resolved/ });
-  const slow = new OutboundGuard({ resolve: () => new Promise<ResolvedAddress[]>(() => undefined) });
-  await t.rejects(httpPost('http://cb.vasp.example/x', {}, body, { ...POST, timeoutMs: 50, guard: slow }), { code: 'TIMEOUT' }, 'the deadline covers the lookup');
+  t.match(err, { code: 'TRANSPORT', message: /localhost not resolved: getaddrinfo EAI_AGAIN/ });
+  const slow = new OutboundGuard({ allow: ['127.0.0.1/32'], resolve: () => new Promise<ResolvedAddress[]>(() => undefined) });
+  await t.rejects(httpPost(`http://localhost:${closed.port}/x`, {}, body, { ...POST, timeoutMs: 50, guard: slow }), { code: 'TIMEOUT' }, 'the deadline covers the lookup');
+  t.equal(closed.connections, 0);
 });
