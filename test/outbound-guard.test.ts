@@ -517,3 +517,16 @@ t.test('HttpPostError codes: a lookup that fails is transient (TRANSPORT), a ref
   await t.rejects(httpPost(`http://localhost:${closed.port}/x`, {}, body, { ...POST, timeoutMs: 50, guard: slow }), { code: 'TIMEOUT' }, 'the deadline covers the lookup');
   t.equal(closed.connections, 0);
 });
+
+t.test('config: outbound.allow and callbackUrlPrefixes are validated at start, naming the key', async (t) => {
+  const { loadConfig } = await import('../src/ops/config.js');
+  t.strictSame(loadConfig({ env: {} }).outbound, { allow: [] }, 'default: nothing allowed beyond public unicast');
+  t.strictSame(loadConfig({ env: { MMSC_OUTBOUND_ALLOW: '127.0.0.0/8, ::1/128' } }).outbound.allow, ['127.0.0.0/8', '::1/128'], 'a comma-separated list in the environment');
+  const dir = t.testdir({ 'c.json': JSON.stringify({ outbound: { allow: ['10.0.0.0/8', '10.1.2.3/24'] } }) });
+  t.throws(() => loadConfig({ file: `${dir}/c.json`, env: {} }), { name: 'ConfigError', message: /outbound\.allow\.1: "10\.1\.2\.3\/24" has host bits set \(did you mean 10\.1\.2\.0\/24\?\)/ });
+  t.throws(() => loadConfig({ env: { MMSC_OUTBOUND_ALLOW: 'localhost' } }), { name: 'ConfigError', message: /outbound\.allow\.0: "localhost" is not an IPv4 or IPv6 address or CIDR range/ });
+  const vasps = (prefix: string) => JSON.stringify([{ id: 'a', username: 'a', password: 'p', senders: ['12345'], callbackUrlPrefixes: [prefix] }]);
+  for (const bad of ['http://user@vasp.example/', 'http://vasp.example/?k=1', 'http://vasp.example/#x', 'ftp://vasp.example/']) {
+    t.throws(() => loadConfig({ env: { MMSC_MM7_VASPS: vasps(bad) } }), { message: /mm7\.vasps\.0\.callbackUrlPrefixes\.0: an http\(s\) URL without user info, query or fragment/ }, `prefix ${bad}`);
+  }
+});
