@@ -530,3 +530,19 @@ t.test('config: outbound.allow and callbackUrlPrefixes are validated at start, n
     t.throws(() => loadConfig({ env: { MMSC_MM7_VASPS: vasps(bad) } }), { message: /mm7\.vasps\.0\.callbackUrlPrefixes\.0: an http\(s\) URL without user info, query or fragment/ }, `prefix ${bad}`);
   }
 });
+
+t.test('a callbackUrlPrefixes entry at a refused address is warned about at start', async (t) => {
+  const { addVaspRoutes } = await import('../src/mm7/routes.js');
+  const { StaticRouter } = await import('../src/core/static-router.js');
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const vasps = [{ id: 'inside', username: 'i', password: 'p', senders: ['12345'], callbackUrlPrefixes: ['http://10.1.2.3/cb', 'https://cb.vasp.example/'] }];
+  const config = ConfigSchema.parse({ mm7: { vasps } }).mm7;
+  addVaspRoutes(new StaticRouter(), { config, metrics: new Metrics(), log, guard: new OutboundGuard({ resolve: noLookup }) });
+  const warned = lines.filter((l) => l.level === 40);
+  t.equal(warned.length, 1, 'one warning: the public prefix is fine');
+  t.match(warned[0], { vasp: 'inside', prefix: 'http://10.1.2.3/cb', detail: /private/, msg: /outbound\.allow/ });
+  lines.length = 0;
+  addVaspRoutes(new StaticRouter(), { config, metrics: new Metrics(), log, guard: new OutboundGuard({ allow: ['10.1.2.0/24'], resolve: noLookup }) });
+  t.equal(lines.filter((l) => l.level === 40).length, 0, 'none once outbound.allow opens it');
+});
