@@ -526,7 +526,7 @@ t.test('config: outbound.allow and callbackUrlPrefixes are validated at start, n
   t.throws(() => loadConfig({ file: `${dir}/c.json`, env: {} }), { name: 'ConfigError', message: /outbound\.allow\.1: "10\.1\.2\.3\/24" has host bits set \(did you mean 10\.1\.2\.0\/24\?\)/ });
   t.throws(() => loadConfig({ env: { MMSC_OUTBOUND_ALLOW: 'localhost' } }), { name: 'ConfigError', message: /outbound\.allow\.0: "localhost" is not an IPv4 or IPv6 address or CIDR range/ });
   const vasps = (prefix: string) => JSON.stringify([{ id: 'a', username: 'a', password: 'p', senders: ['12345'], callbackUrlPrefixes: [prefix] }]);
-  for (const bad of ['http://user@vasp.example/', 'http://vasp.example/?k=1', 'http://vasp.example/#x', 'ftp://vasp.example/']) {
+  for (const bad of ['http://user@vasp.example/', 'http://vasp.example/?k=1', 'http://vasp.example/#x', 'ftp://vasp.example/', 'not a url']) {
     t.throws(() => loadConfig({ env: { MMSC_MM7_VASPS: vasps(bad) } }), { message: /mm7\.vasps\.0\.callbackUrlPrefixes\.0: an http\(s\) URL without user info, query or fragment/ }, `prefix ${bad}`);
   }
 });

@@ -24,6 +24,7 @@ function isMm7Schema(v: string): boolean {
 
 /** A callbackUrlPrefixes entry: compared by scheme, host, port and path, so nothing else may be in it. */
 function isUrlPrefix(v: string): boolean {
+  if (!URL.canParse(v)) return false; // zod's url() said so already; refinements run all the same
   const u = new URL(v);
   return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' && u.search === '' && u.hash === '' && !v.includes('#');
 }
