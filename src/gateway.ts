@@ -22,6 +22,7 @@ import type { Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
 import { OpsServer } from './ops/server.js';
 import { createStore, type Store } from './store/index.js';
+import { OutboundGuard } from './transport/outbound-guard.js';
 
 /** Interfaces the gateway can listen on; one line is printed per listener. */
 export type InterfaceName = 'mm1' | 'web' | 'mm7' | 'mm4' | 'smpp' | 'ops';
@@ -135,7 +136,9 @@ export class Gateway {
       this.webView = new WebViewServer({ config: config.mm1, queue: this.store.queue, tokens: this.tokens, metrics: this.metrics, log: log.child({ iface: 'web' }) });
     }
     if (config.mm7.enabled) {
-      addVaspRoutes(this.router, { config: config.mm7, metrics: this.metrics, log: log.child({ iface: 'mm7', direction: 'out' }) });
+      // Requests to URLs clients choose (REST callbacks) go through it: no SSRF from inside the network.
+      const guard = new OutboundGuard({ allow: config.outbound.allow });
+      addVaspRoutes(this.router, { config: config.mm7, metrics: this.metrics, log: log.child({ iface: 'mm7', direction: 'out' }), guard });
       this.mm7 = new Mm7Server({
         config: config.mm7,
         queue: this.store.queue,
@@ -143,6 +146,7 @@ export class Gateway {
         router: this.router,
         metrics: this.metrics,
         log: log.child({ iface: 'mm7' }),
+        guard,
       });
     }
   }

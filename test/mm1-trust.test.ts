@@ -7,7 +7,7 @@ import t, { type Test } from 'tap';
 import { decodePdu, encodePdu, type MmsPdu, type SendReq } from '../protocols/mms/index.js';
 import { Gateway } from '../src/gateway.js';
 import { NumberPlan, type MsisdnFormat } from '../src/mm1/numbers.js';
-import { CidrList } from '../src/ops/cidr.js';
+import { CidrList } from '../src/transport/ip-ranges.js';
 import { ConfigSchema } from '../src/ops/config.js';
 import { freePort } from './helpers/free-port.js';
 import { Handset, httpRequest } from './helpers/handset.js';

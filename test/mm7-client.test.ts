@@ -3,7 +3,7 @@
 // receives with fast-xml-parser (not our codec): the element's namespace and MM7Version must be its own.
 // The handset side (MM1) is not built yet: a stand-in route plays it (delivers, or refuses one number).
 import { once } from 'node:events';
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { XMLParser } from 'fast-xml-parser';
 import { pino } from 'pino';
@@ -131,9 +131,10 @@ class HandsetStandIn implements Route {
   }
 }
 
-async function gateway(t: Test, vasps: Record<string, unknown>[]) {
+async function gateway(t: Test, vasps: Record<string, unknown>[], extra: Record<string, unknown> = {}) {
   const url = await redisUrl(t);
   const config = ConfigSchema.parse({
+    ...extra,
     redis: { url },
     queue: { prefix: testPrefix(), retryBaseMs: 30, retryMaxMs: 100, maxAttempts: 3 },
     ops: { port: 0 },
@@ -333,7 +334,8 @@ t.test('REST: delivery events are POSTed as JSON to the callbackUrl; a 404 callb
   await once(cb, 'listening');
   t.teardown(() => new Promise<void>((r) => cb.close(() => r())));
   const cbUrl = `http://127.0.0.1:${(cb.address() as AddressInfo).port}/events`;
-  const { gw, mm7 } = await gateway(t, [vasp('rest', { senders: ['7040'] })]);
+  // The callback receiver is on loopback, which the outbound guard refuses unless the operator allows it.
+  const { gw, mm7 } = await gateway(t, [vasp('rest', { senders: ['7040'] })], { outbound: { allow: ['127.0.0.1/32'] } });
   const send = async (to: string[]) => {
     const form = new FormData();
     for (const n of to) form.append('to', n);
@@ -358,6 +360,43 @@ t.test('REST: delivery events are POSTed as JSON to the callbackUrl; a 404 callb
   t.equal(events.length, 3, 'a 404 from the callback is final: not retried');
   const reportJob = (await gw.store.queue.deadLetters(10)).find((d) => d.messageId === id2);
   t.equal(reportJob, undefined, 'and not a dead letter of the original');
+});
+
+t.test('REST: callbacks to loopback in any form reach loopback when outbound.allow covers it', async (t) => {
+  const events: Array<{ path: string; local: string; messageId: string }> = [];
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const e = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messageId: string };
+      events.push({ path: req.url ?? '', local: req.socket.localAddress ?? '', messageId: e.messageId });
+      res.writeHead(204).end();
+    });
+  };
+  // One port on 127.0.0.1 and ::1 (localhost may resolve to either).
+  const v4 = createServer(handler).listen(0, '127.0.0.1');
+  await once(v4, 'listening');
+  const port = (v4.address() as AddressInfo).port;
+  const v6 = createServer(handler).listen(port, '::1');
+  await once(v6, 'listening');
+  t.teardown(() => Promise.all([v4, v6].map((s) => new Promise<void>((r) => s.close(() => r())))));
+  const forms = ['127.0.0.1', '127.1', '2130706433', '0x7f000001', '[::1]', '[::ffff:127.0.0.1]', 'localhost'];
+  const { mm7 } = await gateway(t, [vasp('loop', { senders: ['7050'] })], { outbound: { allow: ['127.0.0.0/8', '::1/128'] } });
+  const ids = new Map<string, string>();
+  for (const [i, host] of forms.entries()) {
+    const form = new FormData();
+    form.append('to', '+15550000001');
+    form.append('text', 'hello');
+    form.append('callbackUrl', `http://${host}:${port}/cb/${i}`);
+    const r = await fetch(`${mm7}/v1/messages`, { method: 'POST', body: form, headers: { authorization: `Basic ${Buffer.from('loop:pw-loop').toString('base64')}` } });
+    t.equal(r.status, 202, `${host}: accepted`);
+    ids.set(`/cb/${i}`, ((await r.json()) as { messageId: string }).messageId);
+  }
+  await until('an event per form', () => events.length >= forms.length);
+  t.strictSame(events.map((e) => e.path).sort(), forms.map((_, i) => `/cb/${i}`).sort(), 'each callback arrived once');
+  for (const e of events) t.equal(e.messageId, ids.get(e.path), `${e.path}: the event of its message`);
+  t.equal(events.find((e) => e.path === '/cb/4')?.local, '::1', '[::1] over IPv6');
+  t.ok(events.filter((e) => e.path !== '/cb/4' && e.path !== '/cb/6').every((e) => e.local === '127.0.0.1'), 'the IPv4 forms to 127.0.0.1');
 });
 
 t.test('a message that expires before any attempt: the VASP still gets DeliveryReportReq Expired', async (t) => {

@@ -11,6 +11,7 @@ import { ConfigSchema, VaspSchema, type VaspConfig } from '../src/ops/config.js'
 import { Metrics } from '../src/ops/metrics.js';
 import { createMemoryStore } from '../src/store/memory/index.js';
 import type { Queue } from '../src/store/types.js';
+import { OutboundGuard } from '../src/transport/outbound-guard.js';
 
 const NOW = Date.UTC(2030, 0, 15, 12, 0, 0);
 const DAY = 86_400_000;
@@ -30,6 +31,7 @@ const VASPS: VaspConfig[] = [
   // Content limit far over any body limit of the tests: only the body limit can stop its uploads.
   vasp({ id: 'fenced', username: 'fenced', password: 'pw-fenced', senders: ['12345'], callbackUrlPrefixes: ['https://cb.acme.example/'] }),
   vasp({ id: 'big', username: 'big', password: 'pw-big', senders: ['12345'], maxMessageBytes: 256 * 1024 * 1024 }),
+  vasp({ id: 'vasp2', username: 'vasp2', password: 'pw-vasp2', senders: ['12345'], callbackUrlPrefixes: ['http://vasp2.example', 'https://cb.vasp2.example/events'] }),
 ];
 
 interface Started {
@@ -39,14 +41,20 @@ interface Started {
   clock: { now: number };
 }
 
-async function start(t: Test, extra: Record<string, unknown> = {}, wrap: (q: Queue) => Queue = (q) => q, log: Logger = pino({ level: 'silent' })): Promise<Started> {
+async function start(
+  t: Test,
+  extra: Record<string, unknown> = {},
+  wrap: (q: Queue) => Queue = (q) => q,
+  log: Logger = pino({ level: 'silent' }),
+  guard?: OutboundGuard,
+): Promise<Started> {
   const config = ConfigSchema.parse({ mm7: { port: 0, vasps: VASPS, defaultExpiryMs: DEFAULT_EXPIRY, maxExpiryMs: MAX_EXPIRY, ...extra } }).mm7;
   const clock = { now: NOW };
   const now = () => clock.now;
   const store = createMemoryStore({ now });
   const queue = wrap(store.queue);
   const metrics = new Metrics();
-  const server = new Mm7Server({ config, queue, throttle: store.throttle, router: new StaticRouter(), metrics, log, now });
+  const server = new Mm7Server({ config, queue, throttle: store.throttle, router: new StaticRouter(), metrics, log, now, ...(guard ? { guard } : {}) });
   const url = await server.listen('127.0.0.1', 0);
   t.teardown(() => server.close());
   return { url, queue: store.queue, metrics, clock };
@@ -543,12 +551,60 @@ t.test("another VASP's message is not found; an MM7 submission is readable by it
   isError(t, await call(s.url, `/v1/messages/${mm7Id}`, { user: 'other' }), 404, 'NOT_FOUND', "another VASP's MM7 message");
 });
 
-t.test('callbackUrl outside the allowed prefixes of the account: 403 (the gateway would POST from inside the network)', async (t) => {
+t.test('callbackUrl outside the allowed prefixes of the account: 400 with the reason (the gateway would POST from inside the network)', async (t) => {
   const s = await start(t);
   const inside = await submit(s, [['to', '+16175550100'], ['text', 'hi'], ['callbackUrl', 'http://127.0.0.1:9464/metrics']], 'fenced');
-  isError(t, inside, 403, 'FORBIDDEN', 'a callback into the operator network');
+  isError(t, inside, 400, 'BAD_REQUEST', 'a callback into the operator network');
+  t.match((inside.body.error as { message: string }).message, /callbackUrl refused: .*not under an allowed prefix/);
   const ok = await submit(s, [['to', '+16175550100'], ['text', 'hi'], ['callbackUrl', 'https://cb.acme.example/events?k=1']], 'fenced');
   t.equal(ok.status, 202, 'a callback under an allowed prefix');
   const m = await s.queue.message(String(ok.body.messageId));
   t.equal(m?.origin.callbackUrl, 'https://cb.acme.example/events?k=1');
+});
+
+t.test('callbackUrlPrefixes are compared as parsed URLs: user info and look-alike hosts are refused', async (t) => {
+  const s = await start(t);
+  const cb = async (url: string) => submit(s, [['to', '+16175550100'], ['text', 'hi'], ['callbackUrl', url]], 'vasp2');
+  const refused: Array<[string, RegExp]> = [
+    // Both passed the old string-prefix match of http://vasp2.example.
+    ['http://vasp2.example@127.0.0.1:26199/', /user info/],
+    ['http://vasp2.example.attacker.test/', /not under an allowed prefix/],
+    ['http://vasp2.example:8080/', /not under an allowed prefix/],
+    ['https://vasp2.example/', /not under an allowed prefix/],
+    ['https://cb.vasp2.example/events.json', /not under an allowed prefix/],
+    ['https://cb.vasp2.example/events/../admin', /not under an allowed prefix/],
+  ];
+  for (const [url, why] of refused) {
+    const a = await cb(url);
+    isError(t, a, 400, 'BAD_REQUEST', url);
+    t.match((a.body.error as { message: string }).message, why, `${url}: the reason`);
+  }
+  for (const url of ['http://vasp2.example/', 'http://VASP2.example:80/mms?x=1', 'https://cb.vasp2.example/events', 'https://cb.vasp2.example/events/7']) {
+    t.equal((await cb(url)).status, 202, `${url}: accepted`);
+  }
+  t.equal((await s.queue.stats()).waiting, 4, 'only the accepted ones were queued');
+});
+
+/** Loopback in the forms a client may write it; each must reach 127.0.0.1 or ::1 if it is ever connected to. */
+const LOOPBACK_FORMS = ['http://127.0.0.1:9/cb', 'http://127.1:9/cb', 'http://2130706433:9/cb', 'http://0x7f000001:9/cb', 'http://[::1]:9/cb', 'http://[::ffff:127.0.0.1]:9/cb', 'http://localhost:9/cb'];
+
+t.test('a callbackUrl to loopback, in any form, is refused at submission by default: 400 with the reason', async (t) => {
+  const s = await start(t);
+  for (const url of LOOPBACK_FORMS) {
+    const a = await submit(s, [['to', '+16175550100'], ['text', 'hi'], ['callbackUrl', url]]);
+    isError(t, a, 400, 'BAD_REQUEST', url);
+    t.match((a.body.error as { message: string }).message, /^callbackUrl refused: .*loopback/, `${url}: says loopback`);
+  }
+  t.equal((await s.queue.stats()).waiting, 0, 'nothing was queued');
+});
+
+t.test('outbound.allow admits loopback callbacks when the operator says so', async (t) => {
+  const s = await start(t, {}, undefined, undefined, new OutboundGuard({ allow: ['127.0.0.0/8', '::1/128'] }));
+  for (const url of LOOPBACK_FORMS) {
+    const a = await submit(s, [['to', '+16175550100'], ['text', 'hi'], ['callbackUrl', url]]);
+    t.equal(a.status, 202, `${url}: accepted`);
+    t.equal((await s.queue.message(String(a.body.messageId)))?.origin.callbackUrl, url, `${url}: kept as given`);
+  }
+  const other = await submit(s, [['to', '+16175550100'], ['text', 'hi'], ['callbackUrl', 'http://[::2]:9/cb']]);
+  isError(t, other, 400, 'BAD_REQUEST', 'an address outside the allowed ranges');
 });

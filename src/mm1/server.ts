@@ -5,7 +5,7 @@ import { newMessageId } from '../core/message-id.js';
 import { withThrottleSlot } from '../core/throttle-slot.js';
 import type { ReportGenerator } from '../core/reports.js';
 import type { Router } from '../core/router.js';
-import { CidrList } from '../ops/cidr.js';
+import { CidrList } from '../transport/ip-ranges.js';
 import type { Mm1Config } from '../ops/config.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
 import type { Logger } from '../ops/logger.js';

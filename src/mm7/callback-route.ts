@@ -3,6 +3,7 @@ import type { Config, VaspConfig } from '../ops/config.js';
 import { httpPost, HttpPostError } from '../ops/http-post.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import type { OutboundGuard } from '../transport/outbound-guard.js';
 
 /** Queue/throttle peer id of the REST callbacks of a VASP. */
 export function callbackPeer(vaspId: string): string {
@@ -21,10 +22,15 @@ export interface DeliveryEvent {
   at: string;
 }
 
+/** 307/308 redirects a callback follows, each checked and pinned by the guard like the first URL. */
+const MAX_REDIRECTS = 3;
+
 /**
  * Delivery events of REST submissions, POSTed as JSON to the callbackUrl given with the message; throttled
- * with the VASP's delivery limits. 2xx = done; 408, 429, 5xx and no answer are retried; any other answer is
- * a refusal (the URL is wrong: trying again would not help).
+ * with the VASP's delivery limits. The URL was chosen by a client, so the request goes through the outbound
+ * guard: a URL (or a redirect) the guard refuses, e.g. a name that now resolves to a private address, is a
+ * permanent refusal of that callback (never connected to). 2xx = done; 408, 429, 5xx and no answer are
+ * retried; any other answer is a refusal (the URL is wrong: trying again would not help).
  */
 export class CallbackRoute implements Route {
   readonly peer: string;
@@ -32,7 +38,7 @@ export class CallbackRoute implements Route {
 
   constructor(
     private readonly vasp: VaspConfig,
-    private readonly o: { config: Config['mm7']; metrics: Metrics; log: Logger },
+    private readonly o: { config: Config['mm7']; metrics: Metrics; log: Logger; guard: OutboundGuard },
   ) {
     this.peer = callbackPeer(vasp.id);
     this.limits = { rate: vasp.deliveryRate, burst: vasp.deliveryBurst, maxInFlight: vasp.deliveryMaxInFlight };
@@ -57,10 +63,18 @@ export class CallbackRoute implements Route {
       const answer = await httpPost(url, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify(event)), {
         timeoutMs: this.o.config.clientTimeoutMs,
         maxAnswerBytes: 64 * 1024,
+        guard: this.o.guard,
+        ...(this.vasp.callbackUrlPrefixes ? { prefixes: this.vasp.callbackUrlPrefixes } : {}),
+        maxRedirects: MAX_REDIRECTS,
       });
       status = answer.status;
     } catch (err) {
       if (!(err instanceof HttpPostError)) throw err;
+      if (err.code === 'REFUSED') {
+        this.o.metrics.outboundRequests.inc({ operation: 'callback', status: 'refused' });
+        log.warn({ detail: err.message }, 'callback URL refused by the outbound guard');
+        return { status: 'rejected', detail: `callback URL refused: ${err.message}` };
+      }
       this.o.metrics.outboundRequests.inc({ operation: 'callback', status: 'error' });
       log.info({ code: err.code, detail: err.message }, 'callback not reached');
       return { status: 'retry', error: `callback not reached: ${err.message}` };

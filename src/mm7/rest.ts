@@ -5,6 +5,7 @@ import type { ContentRef, CoreMessage, Party, Recipient, RecipientState } from '
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { OutboundRefusal, type OutboundGuard } from '../transport/outbound-guard.js';
 import { newMessageId } from '../core/message-id.js';
 import type { ContentStage, Queue } from '../store/types.js';
 import type { Intake, IntakeResult } from './intake.js';
@@ -17,6 +18,8 @@ export interface RestApiOptions {
   intake: Intake;
   metrics: Metrics;
   log: Logger;
+  /** Checks a callbackUrl at submission: what can be refused without a lookup is refused here. */
+  guard: OutboundGuard;
 }
 
 /** The REST API's error answers: short code -> HTTP status (the body carries both). */
@@ -114,7 +117,7 @@ export class RestApi {
     try {
       const form = await readForm(req, this.o.config.maxBodyBytes, vasp.maxMessageBytes, stage);
       const { defaultExpiryMs, maxExpiryMs } = this.o.config;
-      const result = await this.o.intake.submit(vasp, (id, now) => toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs }), messageId);
+      const result = await this.o.intake.submit(vasp, (id, now) => toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, guard: this.o.guard }), messageId);
       accepted = result.ok;
       this.answerSubmit(res, result);
     } finally {
@@ -373,6 +376,7 @@ interface RestContext {
   now: number;
   defaultExpiryMs: number;
   maxExpiryMs: number;
+  guard: OutboundGuard;
 }
 
 /**
@@ -398,11 +402,7 @@ function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Su
   const recipients: Recipient[] = to.map((a) => ({ ...partyOf(a), kind: 'to' }));
 
   const callbackUrl = one.get('callbackUrl');
-  if (callbackUrl !== undefined && !isHttpUrl(callbackUrl)) throw new Mm7Refusal(4004, `callbackUrl ${callbackUrl} is not an absolute http(s) URL`);
-  // The gateway POSTs to this URL from inside the operator's network: only where the account allows.
-  if (callbackUrl !== undefined && vasp.callbackUrlPrefixes && !vasp.callbackUrlPrefixes.some((p) => callbackUrl.startsWith(p))) {
-    throw new Mm7Refusal(2001, `callbackUrl ${callbackUrl} is not allowed for VASP ${vasp.id}`);
-  }
+  if (callbackUrl !== undefined) checkCallbackUrl(callbackUrl, ctx);
   const expiry = one.get('expiry');
   if (expiry !== undefined && !/^[1-9]\d*$/.test(expiry)) throw new Mm7Refusal(4004, `expiry ${expiry} is not a positive number of seconds`);
   const lifetime = expiry !== undefined ? Number(expiry) * 1000 : ctx.defaultExpiryMs;
@@ -462,11 +462,16 @@ function partyOf(text: string): Party {
   return toParty({ kind: 'number', value: s });
 }
 
-function isHttpUrl(text: string): boolean {
+/**
+ * The gateway POSTs to a callbackUrl from inside the operator's network: refused here (400, with the
+ * reason) when its form, scheme, user info, the account's callbackUrlPrefixes or a literal address say
+ * no. A host name is resolved and checked when the callback is sent (its answers may change meanwhile).
+ */
+function checkCallbackUrl(url: string, ctx: RestContext): void {
   try {
-    const u = new URL(text);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
+    ctx.guard.checkUrl(url, ctx.vasp.callbackUrlPrefixes);
+  } catch (err) {
+    if (!(err instanceof OutboundRefusal)) throw err;
+    throw new Mm7Refusal(4004, `callbackUrl refused: ${err.message}`);
   }
 }

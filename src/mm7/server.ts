@@ -5,6 +5,7 @@ import type { Router } from '../core/router.js';
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { OutboundGuard } from '../transport/outbound-guard.js';
 import { newMessageId } from '../core/message-id.js';
 import type { ContentStage, Queue, Throttle } from '../store/types.js';
 import { cancel, replace, type Answer } from './cancel-replace.js';
@@ -22,6 +23,8 @@ export interface Mm7ServerOptions {
   router: Router;
   metrics: Metrics;
   log: Logger;
+  /** Checks REST callbackUrls at submission; default: the default policy (public unicast only, no allow ranges). */
+  guard?: OutboundGuard;
   now?: () => number;
 }
 
@@ -44,7 +47,7 @@ export class Mm7Server {
     const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log, slotMs: o.config.requestTimeoutMs };
     if (o.now) intake.now = o.now;
     this.intake = new Intake(intake);
-    this.rest = new RestApi({ config: o.config, queue: o.queue, intake: this.intake, metrics: o.metrics, log: o.log.child({ api: 'rest' }) });
+    this.rest = new RestApi({ config: o.config, queue: o.queue, intake: this.intake, metrics: o.metrics, log: o.log.child({ api: 'rest' }), guard: o.guard ?? new OutboundGuard() });
     this.server = createEdgeServer(
       { requestTimeoutMs: o.config.requestTimeoutMs, headersTimeoutMs: o.config.headersTimeoutMs, log: o.log, what: 'mm7', failed: (res) => this.plain(res, 500, 'internal error', 'http') },
       (req, res) => this.handle(req, res),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { namespaceFor } from '../../protocols/mm7/index.js';
-import { parseCidr } from './cidr.js';
+import { parseCidr } from '../transport/ip-ranges.js';
 
 /**
  * The gateway's one configuration: a typed schema with the default and a one-line explanation beside each
@@ -23,6 +23,13 @@ function isMm7Schema(v: string): boolean {
   }
 }
 
+/** A callbackUrlPrefixes entry: compared by scheme, host, port and path, so nothing else may be in it. */
+function isUrlPrefix(v: string): boolean {
+  if (!URL.canParse(v)) return false; // zod's url() said so already; refinements run all the same
+  const u = new URL(v);
+  return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' && u.search === '' && u.hash === '' && !v.includes('#');
+}
+
 /** One content provider allowed to use MM7 (and the REST API). */
 export const VaspSchema = z
   .object({
@@ -37,9 +44,9 @@ export const VaspSchema = z
     maxInFlight: z.coerce.number().int().min(1).default(20).describe('submissions of this VASP processed at once'),
     url: z.string().url().optional().describe("the VASP's own MM7 URL for deliveries and reports"),
     callbackUrlPrefixes: z
-      .array(z.string().url())
+      .array(z.string().url().refine(isUrlPrefix, 'an http(s) URL without user info, query or fragment'))
       .optional()
-      .describe('REST callbackUrl must start with one of these (unset = any http(s) URL): the gateway POSTs from inside the network'),
+      .describe('REST callbackUrl must have the scheme, host and port of one of these and lie under its path (whole segments); unset = any public http(s) URL'),
     version: z
       .string()
       .default('REL-6-MM7-1-4')
@@ -234,6 +241,17 @@ export const ConfigSchema = z
         return { ...v, publicUrl: mm1Url, webViewPublicUrl: v.webViewPublicUrl ?? (v.webViewPort !== undefined ? listenerUrl(v.webViewHost, v.webViewPort) : mm1Url) };
       })
       .prefault({}),
+    outbound: z
+      .object({
+        allow: z
+          .array(z.string().refine((v) => typeof parseCidr(v) !== 'string', { error: (i) => String(parseCidr(String(i.input))) }))
+          .default([])
+          .describe(
+            'address ranges (CIDR, or single addresses) that requests to URLs clients choose (REST callbacks) may reach although refused by default (loopback, private, link-local, CGNAT, metadata, ...); [] = public unicast only',
+          ),
+      })
+      .strict()
+      .prefault({}),
     smpp: z
       .object({
         smscs: z.array(SmscSchema).default([]).describe('SMSC connections (file, or MMSC_SMPP_SMSCS as a JSON array); none = no SMPP'),
@@ -285,7 +303,7 @@ export function envKeys(): Map<string, string[]> {
 }
 
 /** Keys whose environment value is a comma-separated list, or JSON. */
-const LIST_KEYS = new Set(['redis.cluster', 'mm1.trustedProxies']);
+const LIST_KEYS = new Set(['redis.cluster', 'mm1.trustedProxies', 'outbound.allow']);
 const JSON_KEYS = new Set(['mm7.vasps', 'smpp.smscs', 'smpp.stopKeywords', 'smpp.startKeywords', 'mm1.localPrefixes', 'mm1.contentTypes']);
 
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
