@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import busboy from 'busboy';
 import { isShortCode } from '../../protocols/address/index.js';
 import type { ContentRef, CoreMessage, Party, Recipient, RecipientState } from '../core/message.js';
+import { sanitiseMessage } from '../core/sanitise.js';
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -451,7 +452,7 @@ function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Su
   }
   const subject = one.get('subject');
   if (subject !== undefined) message.subject = subject;
-  return { message, content: stage };
+  return { message, content: stage, sanitised: sanitiseMessage(message) };
 }
 
 /** A recipient or sender as a provider writes it: an e-mail address, a short code, or a phone number. */
