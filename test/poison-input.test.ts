@@ -233,3 +233,53 @@ t.test('MM1: an m-send-req part with a hostile name and type reaches the VASP', 
   t.equal(leaves[0]!.find(([n]) => n === 'content-type')?.[1], 'image/jpeg; name=photo.jpg', 'the parameter with a space in its name dropped, the name cleaned');
   t.equal(leaves[1]!.find(([n]) => n === 'content-type')?.[1], 'application/octet-stream', 'a type that is not a media type');
 });
+
+t.test('REST: a part busboy cannot read refuses the submission (400, with why); well-formed file names are kept', async (t) => {
+  const vasp = await vaspServer(t);
+  const { gw, mm7 } = await gateway(t, vasp.url);
+  const submit = (disposition: string | null, type = 'image/jpeg') => {
+    const form = formBody([
+      { disposition: 'form-data; name="to"', body: DEST },
+      { disposition: 'form-data; name="text"', body: 'see the picture' },
+      { disposition, type, body: JPEG },
+    ]);
+    return post(mm7, '/v1/messages', form.body, { 'content-type': form.type, ...auth('src') });
+  };
+  const refused: Array<[string, string | null, string?]> = [
+    ['an unknown charset', `form-data; name="image"; filename*=x-unknown-8''abc.jpg`],
+    ['an empty charset', `form-data; name="image"; filename*=''abc.jpg`],
+    ['bad percent-encoding', `form-data; name="image"; filename*=utf-8''%ZZabc.jpg`],
+    ['a truncated %XX', `form-data; name="image"; filename*=utf-8''abc%E`],
+    ['one quote only', `form-data; name="image"; filename*=utf-8'abc.jpg`],
+    ['no quotes at all', `form-data; name="image"; filename*=abc.jpg`],
+    ['a good filename beside a bad filename*', `form-data; name="image"; filename="abc.jpg"; filename*=utf-8''%ZZ`],
+    ['RFC 2231 continuations (filename*0*, filename*1)', `form-data; name="image"; filename*0*=utf-8''ab; filename*1=c.jpg`],
+    ['a trailing ";"', 'form-data; name="image"; filename="abc.jpg";'],
+    ['a disposition other than form-data', 'attachment; name="image"; filename="abc.jpg"'],
+    ['no Content-Disposition', null],
+    ['a field without a name', 'form-data', 'text/plain'],
+    ['an empty file name', 'form-data; name="image"; filename=""'],
+  ];
+  for (const [what, disposition, type] of refused) {
+    const r = await submit(disposition, type);
+    t.equal(r.status, 400, `${what}: 400`);
+    const err = (JSON.parse(r.text) as { error?: { code: string; message: string } }).error;
+    t.equal(err?.code, 'BAD_REQUEST', `${what}: BAD_REQUEST`);
+    t.match(err?.message, /malformed multipart request: .*(could not be read|no name|no file name)/, `${what}: says why (${err?.message})`);
+  }
+
+  const kept: Array<[string, string, string]> = [
+    ['UTF-8 filename*', `form-data; name="image"; filename*=utf-8''caf%C3%A9.jpg`, 'café.jpg'],
+    ['UTF-8 filename* in upper case, with a language', `form-data; name="image"; filename*=UTF-8'en'%E2%82%AC%20rates.jpg`, '€ rates.jpg'],
+    ['ISO-8859-1 filename*', `form-data; name="image"; filename*=iso-8859-1''caf%E9.jpg`, 'café.jpg'],
+    ['filename* wins over filename', `form-data; name="image"; filename="cafe.jpg"; filename*=utf-8''caf%C3%A9.jpg`, 'café.jpg'],
+    ['a plain quoted filename', 'form-data; name="image"; filename="photo 1.jpg"', 'photo 1.jpg'],
+    ['an unquoted filename', 'form-data; name=image; filename=photo.jpg', 'photo.jpg'],
+  ];
+  for (const [what, disposition, name] of kept) {
+    const r = await submit(disposition);
+    t.equal(r.status, 202, `${what}: 202`);
+    const m = await gw.store.queue.message((JSON.parse(r.text) as { messageId: string }).messageId);
+    t.strictSame(m?.parts.map((p) => p.contentLocation), [undefined, name], `${what}: kept as ${name}`);
+  }
+});
