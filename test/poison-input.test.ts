@@ -10,10 +10,14 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { decodePdu, encodePdu, type SendReq } from '../protocols/mms/index.js';
+import { StaticRouter } from '../src/core/static-router.js';
 import { Gateway } from '../src/gateway.js';
+import { Mm7Server } from '../src/mm7/server.js';
 import { ConfigSchema } from '../src/ops/config.js';
+import { Metrics } from '../src/ops/metrics.js';
+import { createMemoryStore } from '../src/store/memory/index.js';
 import { httpRequest } from './helpers/handset.js';
-import { mm7SubmitReq } from './helpers/mm7-request.js';
+import { mm7ReplaceReq, mm7SubmitReq } from './helpers/mm7-request.js';
 import { until } from './helpers/until.js';
 
 const NS = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
@@ -198,6 +202,24 @@ t.test('MM7: an attachment with a hostile Content-ID and Content-Location is del
   t.same(leaves[0]!.find(([n]) => n === 'content-id'), ['content-id', '<img1@vasp>'], 'the CR and BEL removed');
   t.match(leaves[1]!.find(([n]) => n === 'content-type')?.[1], /^text\/plain; charset=utf-8; name=ab\.txt$/, 'the name parameter without NUL, CR, LF');
   t.same((await gw.store.queue.deadLetters(10)).map((d) => d.messageId), [], 'no dead letter');
+});
+
+t.test('MM7: a ReplaceReq\'s new content is made safe as a SubmitReq\'s is', async (t) => {
+  // No workers here: the message stays queued, so that it can be replaced.
+  const config = ConfigSchema.parse({ mm7: { port: 0, vasps: [{ id: 'src', username: 'src', password: 'pw-src', senders: [SOURCE] }] } }).mm7;
+  const store = createMemoryStore();
+  const server = new Mm7Server({ config, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics: new Metrics(), log: pino({ level: 'silent' }) });
+  const url = await server.listen('127.0.0.1', 0);
+  t.teardown(() => server.close());
+  const submitted = mm7SubmitReq({ vasp: 'src', shortCode: SOURCE, to: ['15550000009'], parts: [{ type: 'text/plain', name: 'a.txt', body: Buffer.from('one') }] });
+  const first = await post(url, '/', submitted.body, { 'content-type': submitted.contentType, ...auth('src') });
+  const id = /<(?:\w+:)?MessageID>([^<]+)</.exec(first.text)?.[1] ?? '';
+  t.ok(id, 'submitted');
+  const replacement = mm7ReplaceReq({ vasp: 'src', messageId: id, parts: [{ type: 'image/jpeg', name: 'new\r\u0000.jpg\r\nContent-ID: <n\r1>', body: JPEG }] });
+  const r = await post(url, '/', replacement.body, { 'content-type': replacement.contentType, ...auth('src') });
+  t.match(r.text, /<(\w+:)?StatusCode>1000</, 'ReplaceRsp 1000');
+  const m = await store.queue.message(id);
+  t.strictSame(m?.parts.map((p) => [p.contentType, p.contentLocation, p.contentId]), [['image/jpeg', 'new.jpg', '<n1>']], 'the replacement\'s names made safe');
 });
 
 t.test('MM1: an m-send-req part with a hostile name and type reaches the VASP', async (t) => {
