@@ -1,6 +1,7 @@
 import { AddressError } from '../../protocols/address/index.js';
 import { mediaTypeOf, textOf, type ContentType, type ParamValue, type Part, type SendReq, type TimeValue } from '../../protocols/mms/index.js';
 import type { ContentRef, CoreMessage, MessageClass, Priority, Recipient } from '../core/message.js';
+import { sanitiseMessage } from '../core/sanitise.js';
 import type { Mm1Config } from '../ops/config.js';
 import type { NumberPlan } from './numbers.js';
 import { Mm1Refusal } from './statuses.js';
@@ -22,7 +23,7 @@ const PRIORITIES: Record<string, Priority> = { low: 'low', normal: 'normal', hig
  * the operator's gateway named, not the PDU's From (which is usually Insert-address-token, and cannot be
  * trusted when it is not: §6.1.1 lets the MMSC insert or check it). Throws Mm1Refusal.
  */
-export function toCoreMessage(req: SendReq, ctx: SendContext): { message: CoreMessage; content: Buffer[] } {
+export function toCoreMessage(req: SendReq, ctx: SendContext): { message: CoreMessage; content: Buffer[]; sanitised: string[] } {
   const recipients: Recipient[] = [];
   for (const kind of ['to', 'cc', 'bcc'] as const) {
     for (const v of req[kind] ?? []) {
@@ -78,7 +79,8 @@ export function toCoreMessage(req: SendReq, ctx: SendContext): { message: CoreMe
   if (req.subject !== undefined) message.subject = textOf(req.subject);
   const earliest = timeOf(req.deliveryTime, now);
   if (earliest !== undefined && earliest > now) message.earliestDeliveryAt = Math.min(earliest, expiresAt);
-  return { message, content: leaves.map((p) => p.data) };
+  // Names and types as the handset wrote them may not go out again in every form (core/sanitise.ts).
+  return { message, content: leaves.map((p) => p.data), sanitised: sanitiseMessage(message) };
 }
 
 /** Leaves of a (possibly nested) multipart, in order: a nested multipart/alternative keeps all its forms. */

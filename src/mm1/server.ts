@@ -154,8 +154,9 @@ export class Mm1Server {
     const id = newMessageId(now);
     let message: CoreMessage;
     let content: Buffer[];
+    let sanitised: string[];
     try {
-      ({ message, content } = toCoreMessage(pdu, { sender, messageId: id, now, config: this.o.config, plan: this.o.plan }));
+      ({ message, content, sanitised } = toCoreMessage(pdu, { sender, messageId: id, now, config: this.o.config, plan: this.o.plan }));
     } catch (err) {
       if (!(err instanceof Mm1Refusal)) throw err;
       log.info({ reason: err.reason, detail: err.message }, 'm-send-req refused');
@@ -179,7 +180,7 @@ export class Mm1Server {
       log.error({ err, messageId: id }, 'm-send-req could not be queued');
       return this.conf(res, 200, pdu.transactionId, 'network-problem', pdu.mmsVersion, 'the message could not be stored; retry later', 'm-send-req');
     }
-    log.info({ messageId: id, recipients: message.recipients.length }, 'm-send-req accepted');
+    log.info({ messageId: id, recipients: message.recipients.length, ...(sanitised.length ? { sanitised } : {}) }, 'm-send-req accepted');
     const conf: SendConf = { messageType: 'm-send-conf', transactionId: pdu.transactionId, mmsVersion: MMS_VERSION, responseStatus: 'Ok', messageId: id };
     this.pdu(res, 200, encodePdu(conf), 'm-send-req', 'Ok');
   }

@@ -1,6 +1,7 @@
 import type { MimeEntity } from '../../protocols/mime/index.js';
 import type { CancelReq, ReplaceReq } from '../../protocols/mm7/index.js';
 import type { CoreMessage } from '../core/message.js';
+import { sanitiseMessage } from '../core/sanitise.js';
 import type { VaspConfig } from '../ops/config.js';
 import type { ContentStage, Queue } from '../store/types.js';
 import { contentOf, when } from './submit.js';
@@ -9,6 +10,8 @@ import { Mm7Refusal } from './refusal.js';
 export interface Answer {
   code: number;
   text: string;
+  /** What core/sanitise.ts changed in replacement content (for the log). */
+  sanitised?: string[];
 }
 
 /** The VASP's own message, or 2005 (§8.7.4: Message ID Not found); another VASP's message is not found either. */
@@ -54,6 +57,7 @@ export async function replace(
   const original = await ownMessage(queue, vasp, req);
   const next: CoreMessage = structuredClone(original);
   let content: Buffer[] | ContentStage | undefined;
+  let sanitised: string[] = [];
   if (req.content) {
     const c = contentOf(req.content, root, vasp, stage);
     next.contentType = c.contentType;
@@ -62,6 +66,7 @@ export async function replace(
     next.parts = c.parts;
     // The server's replacement stage when the content was streamed, else the parts in memory.
     content = c.content;
+    sanitised = sanitiseMessage(next);
   }
   if (req.readReply !== undefined) next.readReport = req.readReply;
   const earliest = when(req.earliestDeliveryTime, now);
@@ -79,5 +84,5 @@ export async function replace(
   const r = await queue.replace(next, content);
   if (r === 'unknown') throw new Mm7Refusal(2005, `no message ${req.messageId} of VASP ${vasp.id}`);
   if (r === 'too-late') return { code: 3001, text: `message ${req.messageId} cannot be replaced: it is delivered, being delivered, or ended` };
-  return { code: 1000, text: 'Success' };
+  return { code: 1000, text: 'Success', sanitised };
 }

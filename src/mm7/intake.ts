@@ -77,7 +77,7 @@ export class Intake {
       log.error({ err, messageId: id }, 'submission could not be queued');
       return { ok: false, status: 3001, text: 'the message could not be stored; retry later' };
     }
-    log.info({ messageId: id, recipients: sub.message.recipients.length, iface: sub.message.origin.iface }, 'submission accepted');
+    log.info({ messageId: id, recipients: sub.message.recipients.length, iface: sub.message.origin.iface, ...(sub.sanitised?.length ? { sanitised: sub.sanitised } : {}) }, 'submission accepted');
     return { ok: true, messageId: id, recipients: sub.message.recipients.length };
   }
 }

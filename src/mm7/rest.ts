@@ -1,13 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import busboy from 'busboy';
 import { isShortCode } from '../../protocols/address/index.js';
+import { MimeError, parseContentType } from '../../protocols/mime/index.js';
 import type { ContentRef, CoreMessage, Party, Recipient, RecipientState } from '../core/message.js';
+import { sanitiseMessage } from '../core/sanitise.js';
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { OutboundRefusal, type OutboundGuard } from '../transport/outbound-guard.js';
 import { newMessageId } from '../core/message-id.js';
 import type { ContentStage, Queue } from '../store/types.js';
+import { FormPartCounter } from './form-parts.js';
 import type { Intake, IntakeResult } from './intake.js';
 import { Mm7Refusal } from './refusal.js';
 import { toParty, type Submission } from './submit.js';
@@ -229,7 +232,8 @@ interface Form {
  * as they come (one part per file), and the request is read no faster than the store takes them.
  * Rejects with RestError only; on rejection the parser is torn down and the rest of the body is the
  * caller's to discard (and the stage is the caller's to discard). A client that goes away settles it too
- * (its answer then goes nowhere).
+ * (its answer then goes nowhere). A part busboy cannot read (form-parts.ts) refuses the form: a message
+ * without one of the parts its sender meant is not the message it meant.
  */
 function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: number, stage: ContentStage): Promise<Form> {
   return new Promise<Form>((resolve, reject) => {
@@ -248,6 +252,7 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
       return reject(new RestError('BAD_REQUEST', `malformed multipart request: ${(err as Error).message}`));
     }
     const form: Form = { fields: [], files: [] };
+    const counter = new FormPartCounter(boundaryOf(req.headers['content-type'] ?? ''));
     let bodyBytes = 0;
     let contentBytes = 0;
     let settled = false;
@@ -265,6 +270,7 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
     const onData = (chunk: Buffer) => {
       bodyBytes += chunk.length;
       if (bodyBytes > maxBodyBytes) return tooLarge(`request body is over the limit of ${maxBodyBytes} bytes`);
+      counter.push(chunk);
       const parserFull = !parser.write(chunk);
       if (settled) return;
       // Paused until the parser wants more and the store has taken what the chunk wrote to it.
@@ -295,7 +301,12 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
     const onEnd = () => parser.end();
     const onClose = () => req.complete || settle(new RestError('BAD_REQUEST', 'the client went away before the end of the request'));
 
-    parser.on('field', (name, value, info) => {
+    parser.on('field', (name: string | undefined, value, info) => {
+      // Content-Disposition without a name (RFC 7578 §4.2 requires one).
+      if (name === undefined) return settle(unreadable(`part ${form.fields.length + form.files.length + 1} has no name`));
+      // A part of another type without a file name busboy can read (none, filename="", or RFC 2231
+      // continuations filename*0*=, which busboy does not join): the file it was meant to be.
+      if (info.mimeType !== 'text/plain') return settle(unreadable(`part ${name.slice(0, 40)} of type ${info.mimeType} has no file name that can be read`));
       if (info.nameTruncated || info.valueTruncated) return tooLarge(`field ${name.slice(0, 40)} is over ${FORM_LIMITS.fieldSize} bytes`);
       form.fields.push({ name, value });
     });
@@ -323,9 +334,35 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
     parser.on('fieldsLimit', () => tooLarge(`more than ${FORM_LIMITS.fields} fields`));
     parser.on('partsLimit', () => tooLarge(`more than ${FORM_LIMITS.parts} parts`));
     parser.on('error', (e: unknown) => settle(new RestError('BAD_REQUEST', `malformed multipart request: ${(e as Error).message}`)));
-    parser.on('close', () => settle());
+    parser.on('close', () => {
+      const read = form.fields.length + form.files.length;
+      if (counter.parts > read) {
+        return settle(
+          unreadable(
+            `${counter.parts - read} of the ${counter.parts} parts could not be read: a part needs Content-Disposition: form-data with a name, ` +
+              `and a file name as filename="..." or a well-formed RFC 2231 filename* (a known charset, %XX octets, both quotes)`,
+          ),
+        );
+      }
+      settle();
+    });
     req.on('data', onData).on('end', onEnd).on('close', onClose);
   });
+}
+
+/** A form part the API cannot read: the submission is refused with why. */
+function unreadable(why: string): RestError {
+  return new RestError('BAD_REQUEST', `malformed multipart request: ${why}`);
+}
+
+/** The boundary busboy reads from the request's Content-Type ('' when there is none: busboy refuses it first). */
+function boundaryOf(contentType: string): string {
+  try {
+    return parseContentType(contentType).params['boundary'] ?? '';
+  } catch (err) {
+    if (err instanceof MimeError) return '';
+    throw err;
+  }
 }
 
 /**
@@ -451,7 +488,7 @@ function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Su
   }
   const subject = one.get('subject');
   if (subject !== undefined) message.subject = subject;
-  return { message, content: stage };
+  return { message, content: stage, sanitised: sanitiseMessage(message) };
 }
 
 /** A recipient or sender as a provider writes it: an e-mail address, a short code, or a phone number. */

@@ -190,7 +190,7 @@ export class Mm7Server {
           answer = { code: 3001, text: 'the request could not be carried out now; retry later' };
         }
       }
-      log.info({ messageId: msg.messageId, status: answer.code }, `mm7 ${msg.kind}`);
+      log.info({ messageId: msg.messageId, status: answer.code, ...(answer.sanitised?.length ? { sanitised: answer.sanitised } : {}) }, `mm7 ${msg.kind}`);
       return this.soap(res, { kind, ...reply, status: answer }, msg.kind, answer.code);
     }
     if (msg.kind !== 'SubmitReq') {

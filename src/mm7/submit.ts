@@ -2,6 +2,7 @@ import { isShortCode, normaliseE164, parseAddress } from '../../protocols/addres
 import { findPart, type MimeEntity } from '../../protocols/mime/index.js';
 import type { Mm7Address, Mm7Content, SubmitReq } from '../../protocols/mm7/index.js';
 import type { ContentRef, CoreMessage, MessageClass, Party, Priority, Recipient } from '../core/message.js';
+import { sanitiseMessage } from '../core/sanitise.js';
 import type { ContentStage } from '../store/types.js';
 import type { VaspConfig } from '../ops/config.js';
 import { Mm7Refusal } from './refusal.js';
@@ -11,6 +12,8 @@ export interface Submission {
   message: CoreMessage;
   /** The parts, or the stage they were streamed into while the request arrived (server.ts). */
   content: Buffer[] | ContentStage;
+  /** What core/sanitise.ts changed to make the message deliverable (logged by the intake). */
+  sanitised?: string[];
 }
 
 export interface SubmitContext {
@@ -92,7 +95,7 @@ export function toSubmission(req: SubmitReq, root: MimeEntity | undefined, ctx: 
     if (req.replyCharging.replyDeadline !== undefined) service.replyCharging.deadline = req.replyCharging.replyDeadline.text;
   }
   if (Object.keys(service).length > 0) message.service = service;
-  return { message, content };
+  return { message, content, sanitised: sanitiseMessage(message) };
 }
 
 /** The message content a SubmitReq/ReplaceReq names, in core form. */
