@@ -137,6 +137,7 @@ export class Gateway {
         router: this.router,
         metrics: this.metrics,
         log: log.child({ iface: 'mm7' }),
+        idempotency: this.store.idempotency,
       });
     }
   }

@@ -173,9 +173,12 @@ export class RedisQueue implements Queue {
   stage(messageId: string, ttlMs: number, purpose: StagePurpose = 'message'): ContentStage {
     this.check();
     const contentKey = this.keys.content(messageId);
+    if (purpose === 'message') {
+      const messageKey = `${this.keys.shard(this.keys.shardOf(messageId))}m:${messageId}`;
+      return new RedisContentStage(this.redis, messageId, contentKey, ttlMs, purpose, messageKey);
+    }
     // A replacement is written beside the content it replaces (same hash tag), under a name of its own.
-    const key = purpose === 'message' ? contentKey : `${contentKey}:next:${randomUUID()}`;
-    return new RedisContentStage(this.redis, messageId, key, ttlMs, purpose);
+    return new RedisContentStage(this.redis, messageId, `${contentKey}:next:${randomUUID()}`, ttlMs, purpose);
   }
 
   /** The stage given to enqueue or replace, checked: of this queue, for this message and purpose. */
