@@ -132,3 +132,26 @@ t.test('redis: a second stage of a stored message, discarded, leaves the message
   await c.discard();
   t.notOk(await redis.exists(`${prefix}:{s0}:c:m-2`), 'deleted');
 });
+
+t.test('redis: a message whose content comes whole is refused while another copy of it still streams under its id', async (t) => {
+  const redis = new Redis(url);
+  const prefix = testPrefix();
+  const store = createRedisStore({ redis, prefix });
+  t.teardown(async () => {
+    await store.queue.close().catch(() => {});
+    await dropKeys(prefix);
+    await redis.quit().catch(() => {});
+  });
+  // Copy A (SOAP first) streams under m-3 and has written one slice; copy B (content read into memory) comes.
+  const big = Buffer.alloc(150_000, 0x42);
+  const a = store.queue.stage('m-3', 60_000);
+  a.part().write(big);
+  await a.drain();
+  const message = makeMessage('m-3', ['+15550000002'], { parts: [{ index: 0, contentType: 'application/octet-stream', size: big.length }] });
+  await t.rejects(store.queue.enqueue(message, [big], ['peer']), { name: 'ContentMissingError' }, 'B is told to retry: not stored on half of A');
+  t.equal(await store.queue.message('m-3'), undefined, 'nothing stored');
+  // A finishes: stored whole; B's retry is then a re-submission of a stored message.
+  await store.queue.enqueue(message, a, ['peer']);
+  await store.queue.enqueue(message, [big], ['peer']);
+  t.ok((await store.queue.content('m-3'))?.[0]?.equals(big), 'whole');
+});
