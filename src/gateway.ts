@@ -147,6 +147,7 @@ export class Gateway {
         metrics: this.metrics,
         log: log.child({ iface: 'mm7' }),
         guard,
+        idempotency: this.store.idempotency,
       });
     }
   }

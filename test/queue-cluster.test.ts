@@ -8,9 +8,11 @@ import { delimiter, join } from 'node:path';
 import { Cluster, type Redis } from 'ioredis';
 import t from 'tap';
 import type { Test } from 'tap';
+import { RedisContentStage } from '../src/store/redis/content-stage.js';
 import { createRedisStore } from '../src/store/redis/index.js';
 import { ShardLayoutError } from '../src/store/redis/queue.js';
 import type { LeasedJob, ThrottleGrant } from '../src/store/types.js';
+import { idempotencySuite } from './idempotency-behaviour.js';
 import { makeMessage, queueSuite, T0 } from './queue-behaviour.js';
 import { startCluster } from './helpers/redis-server.js';
 import { testPrefix } from './helpers/redis.js';
@@ -379,6 +381,37 @@ async function main(): Promise<void> {
     const same = createRedisStore({ redis: client, prefix, shards: 16, now: () => clock.now });
     const jobs = await same.queue.take(10);
     t.strictSame(jobs.map((j) => j.messageId), ['layout-1'], 'an instance with the same layout works');
+  });
+
+  // --- 3. Idempotency records (one key, one slot each) and the content stage a second copy discards. ---
+  idempotencySuite(t, 'cluster', async () => {
+    const prefix = testPrefix();
+    const store = createRedisStore({ redis: client, prefix, shards: SHARDS });
+    return { store: store.idempotency, pass: (ms) => new Promise((r) => setTimeout(r, ms)), cleanup: () => dropKeys(prefix) };
+  });
+
+  t.test('cluster: idempotency records spread over the masters; a stage discard keeps a stored message', async (t) => {
+    const clock = { now: T0 };
+    const { prefix, queue, idempotency } = multiShard(t, clock);
+    for (let i = 0; i < 60; i++) await idempotency.claim('mm7-submit:V', `tx-${i}`, `m-${i}`, 60_000);
+    const ranges = await slotRanges();
+    const owners = new Set<number>();
+    for (let i = 0; i < 60; i++) owners.add(await ownerOf(`${prefix}:{i:mm7-submit:V:tx-${i}}`, ranges));
+    t.equal(owners.size, 3, 'records on all three masters');
+    for (const id of ['dup-1', 'dup-2', 'dup-3']) {
+      // Two copies of one request stage under one id (test/idempotency.test.ts has the story): the second
+      // copy's enqueue stores the message on the first's content, then the first is discarded.
+      const first = queue.stage(id, 60_000) as RedisContentStage;
+      const second = queue.stage(id, 60_000);
+      for (const s of [first, second]) {
+        s.part().write(Buffer.alloc(70_000, 1));
+        await s.drain();
+      }
+      await (await first.seal()).last?.();
+      await queue.enqueue(makeMessage(id, ['+1555000001'], { parts: [{ index: 0, contentType: 'application/octet-stream', size: 70_000 }] }), second, ['P']);
+      await first.discard(); // its script reads the message key in the content key's slot
+      t.equal((await queue.content(id))?.[0]?.length, 70_000, `${id}: content kept`);
+    }
   });
 
   t.test('the cluster client saw no errors', async (t) => {

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Queue } from '../store/types.js';
 import type { CoreMessage, ReportInfo } from './message.js';
-import { newMessageId } from './message-id.js';
 import type { Router } from './router.js';
 
 /** How long a report is tried before it is given up (dead-lettered as expired). */
@@ -28,6 +27,17 @@ export function readReportFor(original: CoreMessage, recipientIndex: number, sta
   return reportMessage(original, recipientIndex, 'read', status, at);
 }
 
+/**
+ * The Message-ID of the report of one kind on one recipient: derived from what it reports on, not drawn at
+ * random, so that the same report queued twice (the report pump crashed after queueing it and before
+ * acknowledging the final event, which is then handed out again; a handset sent its read report twice) is
+ * one message: the queue stores an id once. The identifiers the report goes out with (its MM7
+ * TransactionID, a REST callback's eventId) follow from it, so the receiver can drop a copy by them.
+ */
+export function reportMessageId(messageId: string, recipientIndex: number, kind: ReportInfo['kind']): string {
+  return `${messageId}-${kind === 'read' ? 'r' : 'd'}${recipientIndex}`;
+}
+
 function reportMessage(original: CoreMessage, recipientIndex: number, kind: ReportInfo['kind'], status: ReportInfo['status'], at: number, detail?: string): CoreMessage | undefined {
   const recipient = original.recipients[recipientIndex];
   if (!recipient) return undefined;
@@ -35,7 +45,7 @@ function reportMessage(original: CoreMessage, recipientIndex: number, kind: Repo
   if (detail !== undefined) report.detail = detail;
   if (original.service) report.service = original.service;
   const message: CoreMessage = {
-    id: newMessageId(at),
+    id: reportMessageId(original.id, recipientIndex, kind),
     originator: { address: recipient.address, type: recipient.type },
     recipients: [{ ...original.originator, kind: 'to' }],
     contentType: 'text/plain',

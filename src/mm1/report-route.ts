@@ -1,3 +1,4 @@
+import { jobId } from '../core/message.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { Mm1Config } from '../ops/config.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -26,7 +27,7 @@ export class Mm1ReportRoute implements Route {
     const now = (this.o.now ?? Date.now)();
     const pdu = m.report.kind === 'read' ? readOrigIndFor(m, now) : deliveryIndFor(m, now);
     try {
-      const sent = await this.o.pusher.push(m.recipients[0]!.address, pdu);
+      const sent = await this.o.pusher.push(m.recipients[0]!.address, pdu, jobId(m.id, 0));
       this.o.metrics.mm1Pushes.inc({ pdu: pdu.messageType, result: 'sent' });
       return { status: 'delivered', detail: `${pdu.messageType} ${sent}` };
     } catch (err) {

@@ -13,7 +13,11 @@ export function callbackPeer(vaspId: string): string {
 /** The JSON a REST callback receives for one recipient's final state. */
 export interface DeliveryEvent {
   event: 'delivery-report';
-  /** Unique per event: a receiver drops a redelivered event by it (delivery is at-least-once). */
+  /**
+   * Unique per event and the same on every attempt, after a crash too (the report's Message-ID, derived
+   * from the message and recipient: core/reports.ts): a receiver drops a redelivered event by it
+   * (delivery is at-least-once).
+   */
   eventId: string;
   messageId: string;
   recipient: string;

@@ -17,7 +17,7 @@ export interface OutboundContext {
   mm7Version: string;
   relayServerId: string;
   vaspId: string;
-  /** Unique per attempt: the VASP pairs its answer with it. */
+  /** The same on every attempt of one request (transactionIdFor), so that the VASP can drop a copy by it. */
   transactionId: string;
 }
 
@@ -30,6 +30,17 @@ const MIME_MULTIPART: Record<string, string> = {
   'application/vnd.wap.multipart.mixed': 'multipart/mixed',
   'application/vnd.wap.multipart.alternative': 'multipart/alternative',
 };
+
+/**
+ * The TransactionID of the request that carries one recipient's copy of a message (or a report, a message
+ * of one recipient) to a VASP. TS 23.140 §8.7 has the TransactionID identify the transaction, and a
+ * redelivery (an attempt whose answer was lost: a 5xx, a timeout, a worker whose lease ran out) is the same
+ * transaction: so it is derived from the Message-ID and the recipient, never drawn per attempt, and a VASP
+ * that got the first attempt can recognise the copy.
+ */
+export function transactionIdFor(messageId: string, recipientIndex: number): string {
+  return `${messageId}.${recipientIndex}`;
+}
 
 /** A core party as an MM7 address (TS 23.140 §8.7 AddressType: Number, ShortCode or RFC2822Address). */
 export function toMm7Address(p: Party): Mm7Address {

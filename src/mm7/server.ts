@@ -7,12 +7,14 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { OutboundGuard } from '../transport/outbound-guard.js';
 import { newMessageId } from '../core/message-id.js';
-import type { ContentStage, Queue, Throttle } from '../store/types.js';
+import type { ContentStage, IdempotencyStore, Queue, Throttle } from '../store/types.js';
 import { cancel, replace, type Answer } from './cancel-replace.js';
+import { HeldStage } from './held-stage.js';
 import { Intake, type IntakeOptions } from './intake.js';
 import { Mm7Refusal } from './refusal.js';
 import { RestApi } from './rest.js';
 import { toSubmission, type SubmitContext } from './submit.js';
+import { SubmitRetries, type SubmitClaim } from './submit-retry.js';
 import { VaspDirectory } from './vasps.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
 
@@ -25,6 +27,8 @@ export interface Mm7ServerOptions {
   log: Logger;
   /** Checks REST callbackUrls at submission; default: the default policy (public unicast only, no allow ranges). */
   guard?: OutboundGuard;
+  /** Where SubmitReq TransactionIDs are recorded, so that a VASP's retry is recognised (none: it is not). */
+  idempotency?: IdempotencyStore;
   now?: () => number;
 }
 
@@ -41,9 +45,11 @@ export class Mm7Server {
   private readonly vasps: VaspDirectory;
   private readonly intake: Intake;
   private readonly rest: RestApi;
+  private readonly retries: SubmitRetries | undefined;
 
   constructor(private readonly o: Mm7ServerOptions) {
     this.vasps = new VaspDirectory(o.config.vasps);
+    if (o.idempotency && o.config.submitRetryWindowMs > 0) this.retries = new SubmitRetries({ store: o.idempotency, windowMs: o.config.submitRetryWindowMs });
     const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log, slotMs: o.config.requestTimeoutMs };
     if (o.now) intake.now = o.now;
     this.intake = new Intake(intake);
@@ -107,7 +113,7 @@ export class Mm7Server {
 
     // 1. The MIME envelope (bounded while streaming) and the SOAP part. A SubmitReq's content is streamed
     // into the store as it arrives when the SOAP part comes first (the usual order; see ContentStreamer).
-    const streamer = new ContentStreamer(this.o.queue, vasp, newMessageId((this.o.now ?? Date.now)()), 2 * this.o.config.requestTimeoutMs + 60_000, this.o.config.maxElements);
+    const streamer = new ContentStreamer(this.o.queue, vasp, newMessageId((this.o.now ?? Date.now)()), 2 * this.o.config.requestTimeoutMs + 60_000, this.o.config.maxElements, this.retries);
     try {
       return await this.receive(req, res, vasp, type, fallback, limits, streamer);
     } finally {
@@ -198,6 +204,21 @@ export class Mm7Server {
       return this.soap(res, errorRsp(reply, msg.transactionId, 4003, `${msg.kind} is not an operation a VASP sends to this MMSC`), msg.kind, 4003);
     }
     const stage = streamer.stageFor(msg, root);
+    // A VASP's retry of a SubmitReq (same TransactionID, same request, within the window) is stored under the
+    // first one's Message-ID (SubmitRetries): answered at once when that message is stored.
+    let claim: SubmitClaim = { messageId: streamer.candidate, retry: false };
+    try {
+      if (stage && streamer.claim) claim = await streamer.claim;
+      else if (this.retries) claim = await this.retries.claim(vasp.id, msg, streamer.candidate);
+      if (claim.retry && (await this.o.queue.message(claim.messageId))) {
+        log.info({ messageId: claim.messageId, transactionId: msg.transactionId }, 'mm7 SubmitReq retried: answered with the first MessageID');
+        return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: claim.messageId }, 'SubmitReq', 1000);
+      }
+    } catch (err) {
+      log.error({ err }, 'mm7 SubmitReq: its TransactionID could not be checked');
+      return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 3001, text: 'the message could not be stored; retry later' } }, 'SubmitReq', 3001);
+    }
+    if (claim.retry) log.info({ messageId: claim.messageId, transactionId: msg.transactionId }, 'mm7 SubmitReq retried before the first was stored: stored under its MessageID');
     const result = await this.intake.submit(
       vasp,
       (messageId, now) => {
@@ -205,7 +226,7 @@ export class Mm7Server {
         if (stage) ctx.stage = stage;
         return toSubmission(msg, root, ctx);
       },
-      streamer.messageId,
+      claim.messageId,
     );
     if (result.ok) streamer.accepted = true;
     if (!result.ok) return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: result.status, text: result.text } }, 'SubmitReq', result.status);
@@ -223,9 +244,13 @@ export class Mm7Server {
  * dropped unread.
  * Parts before the SOAP part, and any other request, stay in memory as the parser keeps them (bounded by
  * the body limit). Bytes over the VASP's message size are not written (the submission is refused 2004).
+ * A SubmitReq's stage is made under the Message-ID its TransactionID claims (`claim`; a retry's is the first
+ * request's: SubmitRetries), so the parts wait for the claim in a HeldStage.
  */
 class ContentStreamer {
   accepted = false;
+  /** The claim of a SubmitReq whose content streams (made when its first content part starts). */
+  claim: Promise<SubmitClaim> | undefined;
   private stage: ContentStage | undefined;
   private envelope: SubmitReq | ReplaceReq | null | undefined; // undefined: not seen yet; null: no content to stream
   private envelopePart: MimeEntity | undefined;
@@ -236,9 +261,11 @@ class ContentStreamer {
   constructor(
     private readonly queue: Queue,
     private readonly vasp: VaspConfig,
-    readonly messageId: string,
+    /** The Message-ID of a new submission (a retry is stored under the first one's instead). */
+    readonly candidate: string,
     private readonly ttlMs: number,
     private readonly maxElements: number,
+    private readonly retries?: SubmitRetries,
   ) {
     this.options = {
       leaf: (part, ancestors) => this.leaf(part, ancestors),
@@ -266,7 +293,7 @@ class ContentStreamer {
     // findPart's order: depth first, an ancestor before its descendants; a Content-ID before a Content-Location.
     if (!this.contentRoot) this.contentRoot = [...ancestors.slice(1), part].find((e) => hrefMatch(e, href) !== undefined);
     if (!this.contentRoot || (this.contentRoot !== part && !ancestors.includes(this.contentRoot))) return DROP;
-    this.stage ??= env.kind === 'SubmitReq' ? this.queue.stage(this.messageId, this.ttlMs) : this.queue.stage(env.messageId, this.ttlMs, 'replacement');
+    this.stage ??= env.kind === 'SubmitReq' ? this.submitStage(env) : this.queue.stage(env.messageId, this.ttlMs, 'replacement');
     const stage = this.stage;
     const out = stage.part();
     const max = this.vasp.maxMessageBytes;
@@ -282,6 +309,12 @@ class ContentStreamer {
       },
       end: () => out.end(),
     };
+  }
+
+  private submitStage(env: SubmitReq): ContentStage {
+    if (!this.retries) return this.queue.stage(this.candidate, this.ttlMs);
+    this.claim = this.retries.claim(this.vasp.id, env, this.candidate);
+    return new HeldStage(this.claim.then((c) => this.queue.stage(c.messageId, this.ttlMs)));
   }
 
   /** The envelope, once the SOAP part is complete: null when it is not a SubmitReq/ReplaceReq with Content (or unreadable). */
@@ -308,7 +341,8 @@ class ContentStreamer {
   /** The stage for this SubmitReq or ReplaceReq, when its content was streamed and findPart agrees on the part streamed. */
   stageFor(msg: Mm7Message, root: MimeEntity | undefined): ContentStage | undefined {
     if (!this.stage || (msg.kind !== 'SubmitReq' && msg.kind !== 'ReplaceReq') || !msg.content || !root) return undefined;
-    return findPart(root, msg.content.href) === this.contentRoot ? this.stage : undefined;
+    const stage = this.stage instanceof HeldStage ? this.stage.stage : this.stage;
+    return findPart(root, msg.content.href) === this.contentRoot ? stage : undefined;
   }
 
   async discard(): Promise<void> {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { MimeError, parseContentType, parseMultipart, startPart } from '../../protocols/mime/index.js';
 import { Mm7Error, namespaceFor, parseMm7, statusText, type Mm7Message } from '../../protocols/mm7/index.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
@@ -6,7 +5,7 @@ import type { Config, VaspConfig } from '../ops/config.js';
 import { httpPost, HttpPostError } from '../ops/http-post.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import { deliverRequest, reportRequest, type OutboundContext, type OutboundRequest } from './outbound.js';
+import { deliverRequest, reportRequest, transactionIdFor, type OutboundContext, type OutboundRequest } from './outbound.js';
 
 /** Largest answer read from a VASP: an MM7 response is a few hundred bytes. */
 const MAX_ANSWER_BYTES = 256 * 1024;
@@ -20,7 +19,8 @@ export function vaspPeer(vaspId: string): string {
  * Everything the MMSC sends to one VASP over MM7 (TS 23.140 §8.7.5-8.7.7): DeliverReq for messages to its
  * short codes, DeliveryReportReq and ReadReplyReq for reports on what it submitted; in its configured schema
  * version, throttled as one peer. An answer other than 1000/1100 is retried, as is a VASP that cannot be
- * reached; the queue dead-letters the job with the last reason when the attempts are used up.
+ * reached; the queue dead-letters the job with the last reason when the attempts are used up. Every attempt
+ * of one request carries the same TransactionID (transactionIdFor), so that the VASP can drop a copy.
  */
 export class VaspRoute implements Route {
   readonly peer: string;
@@ -41,7 +41,7 @@ export class VaspRoute implements Route {
       ...this.schema,
       relayServerId: this.o.config.relayServerId,
       vaspId: this.vasp.id,
-      transactionId: `${d.message.id}.${d.attempt}.${randomBytes(3).toString('hex')}`,
+      transactionId: transactionIdFor(d.message.id, d.recipientIndex),
     };
     const report = d.message.report;
     const out: OutboundRequest = report

@@ -143,6 +143,12 @@ export const ConfigSchema = z
         defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a submitted message without ExpiryDate'),
         maxExpiryMs: z.coerce.number().int().min(60_000).default(30 * 86_400_000).describe('longest expiry a VASP may ask for'),
         clientTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request to a VASP (or a REST callback) must be answered within this time'),
+        submitRetryWindowMs: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .default(3_600_000)
+          .describe("a VASP's SubmitReq repeating a TransactionID (and request) it sent within this time is answered with the first MessageID, not stored again (0 = off; keep it below queue.retentionMs)"),
         vasps: z.array(VaspSchema).default([]).describe('VASP accounts (file, or MMSC_MM7_VASPS as a JSON array)'),
       })
       .strict()

@@ -49,6 +49,8 @@ export interface SubmitSm {
   priorityFlag?: number;
   /** SMPP time format, 16 characters (absolute 'YYMMDDhhmmsstnnp' or relative '...R'), or '' for the SMSC default. */
   validityPeriod?: string;
+  /** The user_message_reference TLV (0x0204, §5.3.2.17): the ESME's own reference, 0-65535. */
+  userMessageReference?: number;
 }
 
 export interface SubmitResult {
@@ -71,6 +73,8 @@ function invalidSubmit(sm: SubmitSm): SmppError | undefined {
   if (sm.destinationAddr.length > 20) return refuse(ESME_STATUS.ESME_RINVDSTADR, 'destination_addr over 20 characters');
   // node-smpp would pad a shorter string into a relative time: refuse instead of guessing.
   if (sm.validityPeriod && sm.validityPeriod.length !== 16) return refuse(ESME_STATUS.ESME_RINVEXPIRY, 'validity_period not 16 characters');
+  const ref = sm.userMessageReference;
+  if (ref !== undefined && !(Number.isInteger(ref) && ref >= 0 && ref <= 0xffff)) return refuse(ESME_STATUS.ESME_RINVOPTPARAMVAL, 'user_message_reference not 0-65535');
   return undefined;
 }
 
@@ -96,6 +100,7 @@ function submitParams(sm: SubmitSm): smpp.PduParams {
     short_message: sm.shortMessage ?? EMPTY,
   };
   if (sm.messagePayload) p.message_payload = sm.messagePayload;
+  if (sm.userMessageReference !== undefined) p.user_message_reference = sm.userMessageReference;
   return p;
 }
 

@@ -8,6 +8,12 @@ import type { SmppClient } from './client.js';
 export interface PushOptions {
   /** Most SMS segments a push may take (default 1: many handsets discard multi-segment pushes). */
   maxSegments?: number;
+  /**
+   * The job's SMS reference (smsReference): its low 8 bits are the concatenation reference, and it is sent
+   * as user_message_reference, so that every push of one job carries the same. Unset: a random
+   * concatenation reference and no user_message_reference.
+   */
+  reference?: number;
 }
 
 /**
@@ -15,6 +21,9 @@ export interface PushOptions {
  * WDP): the m-notification-ind in a connectionless WSP push, 16-bit WDP ports 2948 <- 9200, binary
  * (data_coding 0x04, esm_class UDHI), compacted to fit `maxSegments`. The MM1 edge calls this; a failure
  * (SmppError, PushError DOES_NOT_FIT) is the caller's to map to a retry or the text fallback.
+ * With a job's `reference`, every push of the job carries the same SMS references; the WSP push TID stays
+ * random, because a handset may drop a push whose TID it saw lately and a re-notification must reach it
+ * (the notification's own X-Mms-Transaction-ID is the same on every push: the MMS client's key).
  */
 export class PushSender {
   constructor(
@@ -23,8 +32,8 @@ export class PushSender {
   ) {}
 
   async send(address: string, notification: NotificationInd, o: PushOptions = {}): Promise<{ messageIds: string[]; dropped: CompactField[] }> {
-    const push = buildMmsPush(notification, { concatRef: randomInt(256), maxSegments: o.maxSegments ?? 1, tid: randomInt(256) });
-    return { messageIds: await this.submit(address, push.segments), dropped: push.dropped };
+    const push = buildMmsPush(notification, { concatRef: concatRef(o), maxSegments: o.maxSegments ?? 1, tid: randomInt(256) });
+    return { messageIds: await this.submit(address, push.segments, o.reference), dropped: push.dropped };
   }
 
   /**
@@ -32,11 +41,11 @@ export class PushSender {
    * §6.1.2 sends them the same way as notifications); they are small, so up to 3 segments are allowed.
    */
   async sendPdu(address: string, mms: Buffer, o: PushOptions = {}): Promise<{ messageIds: string[] }> {
-    const segments = segmentPush(buildWspPush(mmsWspPush(mms, randomInt(256))), { concatRef: randomInt(256), maxSegments: o.maxSegments ?? 3 });
-    return { messageIds: await this.submit(address, segments) };
+    const segments = segmentPush(buildWspPush(mmsWspPush(mms, randomInt(256))), { concatRef: concatRef(o), maxSegments: o.maxSegments ?? 3 });
+    return { messageIds: await this.submit(address, segments, o.reference) };
   }
 
-  private async submit(address: string, segments: readonly PushSegment[]): Promise<string[]> {
+  private async submit(address: string, segments: readonly PushSegment[], reference: number | undefined): Promise<string[]> {
     const addresses = submitAddresses(this.smsc, address);
     const messageIds: string[] = [];
     for (const s of segments) {
@@ -46,9 +55,14 @@ export class PushSender {
         dataCoding: s.dataCoding,
         registeredDelivery: this.smsc.registeredDelivery ? 1 : 0,
         shortMessage: s.shortMessage,
+        ...(reference === undefined ? {} : { userMessageReference: reference }),
       });
       messageIds.push(r.messageId);
     }
     return messageIds;
   }
+}
+
+function concatRef(o: PushOptions): number {
+  return o.reference === undefined ? randomInt(256) : o.reference & 0xff;
 }

@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { segmentText, userData } from '../../protocols/sms/index.js';
 import { jobId } from '../core/message.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
@@ -7,6 +6,7 @@ import type { Logger } from '../ops/logger.js';
 import type { CorrelationStore } from '../store/types.js';
 import { submitAddresses } from './addressing.js';
 import { SmppError, type SmppClient, type SubmitSm } from './client.js';
+import { smsReference } from './reference.js';
 
 /** SMPP 3.4 §5.2.12 esm_class bit 6: the short message starts with a UDH. */
 const ESM_UDHI = 0x40;
@@ -36,7 +36,8 @@ export interface TextOptions {
  * ("<subject or first text part> <link to the web view>"), or a plain text the gateway itself sends (the
  * STOP/START confirmations, which carry their text and no link). Long texts are segmented with a concat
  * UDH (or sent in message_payload when the SMSC is configured so). Every segment's SMSC message id is
- * remembered, so that its delivery receipt finds the job.
+ * remembered, so that its delivery receipt finds the job. Every attempt of a job carries the same
+ * concatenation reference and user_message_reference (reference.ts).
  */
 export class TextSmsRoute implements Route {
   readonly peer: string;
@@ -55,11 +56,15 @@ export class TextSmsRoute implements Route {
   async send(d: Delivery): Promise<DeliveryResult> {
     const to = d.message.recipients[d.recipientIndex]!;
     const text = await textOf(d, this.o.viewLink);
-    const seg = segmentText(text, { reference: randomInt(256), messagePayload: this.smsc.messagePayload });
+    const job = jobId(d.message.id, d.recipientIndex);
+    // The same references on every attempt of the job (a resent text is recognisably the same one).
+    const reference = smsReference(job);
+    const seg = segmentText(text, { reference: reference & 0xff, messagePayload: this.smsc.messagePayload });
     const base: Omit<SubmitSm, 'esmClass' | 'shortMessage' | 'messagePayload'> = {
       ...submitAddresses(this.smsc, to.address),
       dataCoding: seg.dataCoding,
       registeredDelivery: this.smsc.registeredDelivery ? 1 : 0,
+      userMessageReference: reference,
     };
     const ids: string[] = [];
     try {
@@ -78,7 +83,6 @@ export class TextSmsRoute implements Route {
       if (isPermanentRefusal(err)) return { status: 'rejected', detail };
       return { status: 'retry', error: detail };
     }
-    const job = jobId(d.message.id, d.recipientIndex);
     const ttl = Math.max(0, d.message.expiresAt - Date.now()) + RECEIPT_GRACE_MS;
     await Promise.all(ids.map((id) => this.correlations.put(receiptKey(this.smsc.id, id), job, ttl))).catch((err: unknown) =>
       this.o.log.warn({ err, messageId: d.message.id }, 'receipt correlation not stored'),

@@ -3,13 +3,14 @@ import type { Logger } from 'pino';
 import type { Config } from '../ops/config.js';
 import { createMemoryStore } from './memory/index.js';
 import { createRedisStore } from './redis/index.js';
-import type { CorrelationStore, Queue, SubscriberStore, Throttle } from './types.js';
+import type { CorrelationStore, IdempotencyStore, Queue, SubscriberStore, Throttle } from './types.js';
 
 export interface Store {
   queue: Queue;
   throttle: Throttle;
   subscribers: SubscriberStore;
   correlations: CorrelationStore;
+  idempotency: IdempotencyStore;
   backend: 'memory' | 'redis' | 'redis-cluster';
   durable: boolean;
   /** Resolves once the backend answers (Redis connected). */

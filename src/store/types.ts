@@ -143,6 +143,33 @@ export interface CorrelationStore {
   get(key: string): Promise<string | undefined>;
 }
 
+/**
+ * Records of requests already carried out, shared by every instance, so that a client's retry of a request
+ * whose answer it never got (the gateway died, the connection broke) is recognised instead of carried out
+ * again. A record is a key the client chose (an MM7 VASP's TransactionID of a SubmitReq; a REST
+ * Idempotency-Key) within a scope (what it is for and whose: `mm7-submit:<vasp>`) -> a value the caller
+ * makes (e.g. the Message-ID it stores the request under and a fingerprint of the request). It lives
+ * `ttlMs` from its claim, then the key is free again.
+ *
+ * The record is claimed before the request is carried out, and the first request's value is what a retry
+ * gets: a caller stores the request under the id the record names, and the queue stores an id once
+ * (Queue.enqueue), so the message exists at most once whether the first request crashed before, during or
+ * after its enqueue, and whether two copies run at once.
+ */
+export interface IdempotencyStore {
+  /**
+   * Record `value` under (scope, key) for `ttlMs` unless a live record is there, atomically: of two claims
+   * at once (two instances), one records and both get its value. `first`: the record is this claim's.
+   */
+  claim(scope: string, key: string, value: string, ttlMs: number): Promise<IdempotencyClaim>;
+}
+
+export interface IdempotencyClaim {
+  /** The value of the live record: this claim's when `first`, else the one recorded before. */
+  value: string;
+  first: boolean;
+}
+
 export interface SubscriberFlags {
   optedOut: boolean;
   textOnly: boolean;

@@ -79,6 +79,8 @@ export interface SubmitRecord {
   payload: boolean;
   /** Whether short_message was empty (sm_length 0). */
   shortMessageEmpty: boolean;
+  /** The user_message_reference TLV (0x0204), when sent. */
+  userMessageReference: number | undefined;
   /** The answer: command_status, or undefined while unanswered (and for ever when ignored or dropped). */
   status: number | undefined;
   /** Assigned when accepted. */
@@ -447,6 +449,7 @@ function recordOf(n: number, pdu: smpp.PDU): SubmitRecord {
     udh,
     payload,
     shortMessageEmpty: (sm.octets?.length ?? sm.text.length) === 0,
+    userMessageReference: pdu.user_message_reference === undefined ? undefined : Number(pdu.user_message_reference),
     status: undefined,
     messageId: undefined,
   };

@@ -1,9 +1,11 @@
-import type { CorrelationStore, Queue, QueueOptions, SubscriberStore, Throttle } from '../types.js';
+import type { CorrelationStore, IdempotencyStore, Queue, QueueOptions, SubscriberStore, Throttle } from '../types.js';
 import { MemoryCorrelations } from './correlations.js';
+import { MemoryIdempotency } from './idempotency.js';
 import { MemorySubscribers } from './subscribers.js';
 import { MemoryQueue } from './queue.js';
 import { MemoryThrottle } from './throttle.js';
 
+export { MemoryIdempotency } from './idempotency.js';
 export { MemoryQueue } from './queue.js';
 export { MemoryThrottle } from './throttle.js';
 
@@ -13,9 +15,18 @@ export function createMemoryStore(options: Partial<QueueOptions> = {}): {
   throttle: Throttle;
   subscribers: SubscriberStore;
   correlations: CorrelationStore;
+  idempotency: IdempotencyStore;
   backend: 'memory';
   durable: false;
 } {
   const throttle = new MemoryThrottle(options.now ? { now: options.now } : {});
-  return { queue: new MemoryQueue(options), throttle, subscribers: new MemorySubscribers(), correlations: new MemoryCorrelations(options.now), backend: 'memory', durable: false };
+  return {
+    queue: new MemoryQueue(options),
+    throttle,
+    subscribers: new MemorySubscribers(),
+    correlations: new MemoryCorrelations(options.now),
+    idempotency: new MemoryIdempotency(options.now),
+    backend: 'memory',
+    durable: false,
+  };
 }

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { ContentStage, StagePurpose } from '../types.js';
 import { frameTrailer } from './content-frame.js';
+import { script } from './scripts.js';
 
 /**
  * Bytes gathered before one write to Redis: what a streaming request holds of its message at most (a
@@ -18,6 +19,9 @@ export const STAGE_SLICE = 64 * 1024;
  * discard deletes nothing; the enqueue script then finds the message and stores nothing either.
  * A 'replacement' stage writes to a key of its own beside the message's content key; the replace script
  * renames it over the content once the message may still be replaced.
+ * Two stages of one Message-ID may run at once (a client's retry recognised while the first request is still
+ * running: IdempotencyStore): the first SET takes the key, and a message stage given its message's key
+ * (`messageKey`) deletes it on discard only while no message is stored on it (lua/stage-discard-2.lua).
  */
 export class RedisContentStage implements ContentStage {
   private slice: Buffer | undefined;
@@ -39,6 +43,7 @@ export class RedisContentStage implements ContentStage {
     readonly key: string,
     private readonly ttlMs: number,
     readonly purpose: StagePurpose = 'message',
+    private readonly messageKey?: string,
   ) {}
 
   part(): { write(bytes: Buffer): void; end(): void } {
@@ -141,6 +146,8 @@ export class RedisContentStage implements ContentStage {
     this.discarded = true;
     this.slice = undefined;
     await this.chain;
-    if (this.created && !this.foreign) await this.redis.del(this.key).catch(() => undefined);
+    if (!this.created || this.foreign) return;
+    const gone = this.messageKey ? script(this.redis, 'mmscStageDiscard')([this.key, this.messageKey], []) : this.redis.del(this.key);
+    await gone.catch(() => undefined);
   }
 }

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { CorrelationStore, Queue, QueueOptions, SubscriberStore, Throttle } from '../types.js';
+import type { CorrelationStore, IdempotencyStore, Queue, QueueOptions, SubscriberStore, Throttle } from '../types.js';
 import { RedisCorrelations } from './correlations.js';
+import { RedisIdempotency } from './idempotency.js';
 import { KeySpace } from './keys.js';
 import { RedisQueue } from './queue.js';
 import { RedisSubscribers } from './subscribers.js';
@@ -19,11 +20,27 @@ export interface RedisStoreOptions extends Partial<QueueOptions> {
   shards?: number;
 }
 
-export function createRedisStore(options: RedisStoreOptions): { queue: Queue; throttle: Throttle; subscribers: SubscriberStore; correlations: CorrelationStore; backend: 'redis'; durable: true } {
+export function createRedisStore(options: RedisStoreOptions): {
+  queue: Queue;
+  throttle: Throttle;
+  subscribers: SubscriberStore;
+  correlations: CorrelationStore;
+  idempotency: IdempotencyStore;
+  backend: 'redis';
+  durable: true;
+} {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
   const queue = new RedisQueue(options.redis, keys, options);
   const throttle = new RedisThrottle(options.redis, keys, options.now);
-  return { queue, throttle, subscribers: new RedisSubscribers(options.redis, options.prefix), correlations: new RedisCorrelations(options.redis, options.prefix), backend: 'redis', durable: true };
+  return {
+    queue,
+    throttle,
+    subscribers: new RedisSubscribers(options.redis, options.prefix),
+    correlations: new RedisCorrelations(options.redis, options.prefix),
+    idempotency: new RedisIdempotency(options.redis, keys),
+    backend: 'redis',
+    durable: true,
+  };
 }
 
-export { KeySpace, RedisQueue, RedisThrottle };
+export { KeySpace, RedisIdempotency, RedisQueue, RedisThrottle };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /**
@@ -25,6 +26,9 @@ import { crc32 } from 'node:zlib';
  *   {sN}:seq           counter for lease tokens
  *   {t:<peer>}:b       hash   token bucket (tokens, ts)
  *   {t:<peer>}:f       zset   lease token -> lease end: deliveries in flight
+ *   {i:<scope>:<key>}  string an idempotency record (IdempotencyStore), with its TTL; each record in a slot
+ *                             of its own (one key per call), so that records spread over the cluster. A
+ *                             client's key of more than 64 characters, or with braces, is '#' + its SHA-256.
  */
 export class KeySpace {
   constructor(
@@ -51,6 +55,13 @@ export class KeySpace {
 
   shardName(n: number): string {
     return `s${n}`;
+  }
+
+  /** An idempotency record's key, `<prefix>:{i:<scope>:<key>}`. */
+  idempotency(scope: string, key: string): string {
+    const plain = key.length > 0 && key.length <= 64 && !/[{}#\s]/.test(key);
+    const k = plain ? key : `#${createHash('sha256').update(key).digest('base64url')}`;
+    return `${this.prefix}:{i:${scope.replace(/[{}]/g, '_')}:${k}}`;
   }
 
   throttle(peer: string): { bucket: string; slots: string } {

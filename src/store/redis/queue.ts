@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { jobId, parseJobId, type CoreMessage, type RecipientState, type StateEvent } from '../../core/message.js';
 import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type ContentStage, type DeadLetter, type FinalEvent, type LeasedJob, type Queue, type QueueOptions, type QueueStats, type StagePurpose } from '../types.js';
 import { Batcher } from './batcher.js';
-import { decodeParts, encodeParts } from './content-frame.js';
+import { decodeParts, encodeParts, frameLength } from './content-frame.js';
 import { RedisContentStage } from './content-stage.js';
 import { setFrame } from './frame-set.js';
 import type { KeySpace } from './keys.js';
@@ -173,9 +173,12 @@ export class RedisQueue implements Queue {
   stage(messageId: string, ttlMs: number, purpose: StagePurpose = 'message'): ContentStage {
     this.check();
     const contentKey = this.keys.content(messageId);
+    if (purpose === 'message') {
+      const messageKey = `${this.keys.shard(this.keys.shardOf(messageId))}m:${messageId}`;
+      return new RedisContentStage(this.redis, messageId, contentKey, ttlMs, purpose, messageKey);
+    }
     // A replacement is written beside the content it replaces (same hash tag), under a name of its own.
-    const key = purpose === 'message' ? contentKey : `${contentKey}:next:${randomUUID()}`;
-    return new RedisContentStage(this.redis, messageId, key, ttlMs, purpose);
+    return new RedisContentStage(this.redis, messageId, `${contentKey}:next:${randomUUID()}`, ttlMs, purpose);
   }
 
   /** The stage given to enqueue or replace, checked: of this queue, for this message and purpose. */
@@ -218,7 +221,7 @@ export class RedisQueue implements Queue {
     // goes out first, on the same connection.
     const dr = message.deliveryReport || message.readReport ? 1 : 0;
     const item: EnqueueItem = {
-      args: [message.id, JSON.stringify(message), `${ms(message.expiresAt)} ${due} ${ms(ttl)} ${dr} ${how} ${sealed?.size ?? 0}`, peers.length, ...peers],
+      args: [message.id, JSON.stringify(message), `${ms(message.expiresAt)} ${due} ${ms(ttl)} ${dr} ${how} ${how === 1 ? frameLength(content as readonly Buffer[]) : (sealed?.size ?? 0)}`, peers.length, ...peers],
       jobs: peers.length,
     };
     const [, result] = await Promise.all([written, this.enqueues.add(p, item)]);

@@ -20,6 +20,8 @@ const SCRIPTS = {
   mmscHide: { file: 'hide-2.lua', common: true },
   mmscThrottleAcquire: { file: 'throttle-acquire-2.lua', common: false },
   mmscThrottleRelease: { file: 'throttle-release-1.lua', common: false },
+  mmscClaim: { file: 'claim-1.lua', common: false },
+  mmscStageDiscard: { file: 'stage-discard-2.lua', common: false },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

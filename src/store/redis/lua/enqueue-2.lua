@@ -14,8 +14,10 @@
   ARGV[1] shard key prefix P   ARGV[2] now
   then per message: id, JSON, "expiresAt due ttl report content size", recipient count n, n peers
     report: 1 when a delivery or read report was asked, else 0
-    content: 0 none, 1 written by the caller's SET, 2 streamed into the key (Queue.stage); size: for 2, the
-    frame's size in bytes (a slice write that failed leaves the key short, and the message is refused)
+    content: 0 none, 1 written by the caller's SET, 2 streamed into the key (Queue.stage); size: for 1 and
+    2, the frame's size in bytes (a slice write that failed leaves the key short, and the message is refused;
+    for 1, the NX SET finds the key taken when another copy of the same request is still streaming into it
+    under the same id (IdempotencyStore): its half is not this message's content)
   Returns one result per message, in order: 1 stored, 0 a message with this id already exists (an
   idempotent re-submission), or 'missing' / 'incomplete' (its content; the message is not stored).
 ]]
@@ -40,9 +42,16 @@ while a <= #ARGV do
   if redis.call('EXISTS', mk) == 1 then
     result = 0
   elseif how == '1' then
-    -- The content came with a short TTL (content whose script is refused, e.g. at maxmemory, goes soon):
-    -- PEXPIRE both checks it is there and gives it the message's TTL.
-    if redis.call('PEXPIRE', ck, ttl) == 0 then result = 'missing' end
+    -- The content came with a short TTL (content whose script is refused, e.g. at maxmemory, goes soon): it
+    -- must be there whole, then PEXPIRE gives it the message's TTL.
+    local len = redis.call('STRLEN', ck)
+    if len == 0 then
+      result = 'missing'
+    elseif len ~= tonumber(size) then
+      result = 'incomplete'
+    else
+      redis.call('PEXPIRE', ck, ttl)
+    end
   elseif how == '2' then
     if redis.call('STRLEN', ck) ~= tonumber(size) then result = 'incomplete' else redis.call('PEXPIRE', ck, ttl) end
   end
