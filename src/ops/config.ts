@@ -106,6 +106,18 @@ export const ConfigSchema = z
         concurrency: z.coerce.number().int().min(1).default(64).describe('deliveries in progress at once in this instance'),
         retryBaseMs: z.coerce.number().int().min(1).default(5_000).describe('first retry delay; doubles each attempt (+-20 % jitter)'),
         retryMaxMs: z.coerce.number().int().min(1).default(3_600_000).describe('longest retry delay'),
+        memoryMaxMessages: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(50_000)
+          .describe('embedded store only: messages it holds at most, finished ones within their retention included; new ones over it are refused "try later"'),
+        memoryMaxBytes: z.coerce
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .default(256 * 1024 * 1024)
+          .describe('embedded store only: estimated bytes it holds at most (content, ~3 KB a message and 0.5 KB a recipient of overhead, content still arriving); new messages over it are refused "try later"'),
       })
       .strict()
       .prefault({}),

@@ -206,6 +206,14 @@ export interface QueueStats {
   dead: number;
 }
 
+/** What a store with limits of its own (the embedded one) holds against them; bytes are estimated. */
+export interface StoreUsage {
+  messages: number;
+  bytes: number;
+  maxMessages: number;
+  maxBytes: number;
+}
+
 export interface QueueOptions {
   /** How long a take leases a job (default 60 s). */
   leaseMs: number;
@@ -258,6 +266,25 @@ export class LeaseLostError extends Error {
   readonly code = 'LEASE_LOST';
   constructor(readonly messageId: string, readonly recipientIndex: number) {
     super(`lease on ${messageId}/${recipientIndex} is no longer held`);
+  }
+}
+
+/**
+ * The store refuses a new message, or more staged content, because it is full: the embedded store at its
+ * configured limits (queue.memoryMaxMessages, queue.memoryMaxBytes). Transient, like Redis' OOM error at
+ * maxmemory: the edges answer "try later" (MM7 3001, REST 503, MM1 Error-transient-network-problem), jobs
+ * already queued are still taken, settled and delivered, and accepting resumes as they free room.
+ */
+export class StoreFullError extends Error {
+  override readonly name = 'StoreFullError';
+  readonly code = 'STORE_FULL';
+  readonly transient = true;
+  constructor(
+    /** The limit that refused: the number of messages held, or their estimated bytes. */
+    readonly limit: 'messages' | 'bytes',
+    message: string,
+  ) {
+    super(message);
   }
 }
 
