@@ -396,6 +396,35 @@ t.test('a handset message to a VASP short code goes out as MM7 DeliverReq', asyn
   await until('delivered', async () => (await gw.store.queue.states(sent.pdu?.messageId as string))?.[0] === 'delivered');
 });
 
+t.test('a full embedded store: Error-transient-network-problem, as for a full Redis; Ok again once its messages are delivered', async (t) => {
+  // No Redis: the embedded store, holding at most 2 messages.
+  const { smsc, gw, a, b } = await setup(t, {}, {}, { redis: {}, queue: { retryBaseMs: 50, retryMaxMs: 200, memoryMaxMessages: 2 } });
+  t.equal(gw.store.backend, 'memory');
+  t.equal((await a.post(sendReq([B], { transactionId: 'tx-full-1' }))).pdu?.responseStatus, 'Ok');
+  t.equal((await a.post(sendReq([B], { transactionId: 'tx-full-2' }))).pdu?.responseStatus, 'Ok');
+  const full = await a.post(sendReq([B], { transactionId: 'tx-full-3' }));
+  t.equal(full.status, 200);
+  t.equal(full.pdu?.responseStatus, 'Error-transient-network-problem', 'the third: a transient refusal (the handset retries)');
+  t.equal(full.pdu?.transactionId, 'tx-full-3');
+  t.equal(full.pdu?.messageId, undefined, 'no Message-ID');
+  const old = await a.post({ ...sendReq([B], { transactionId: 'tx-full-4' }), mmsVersion: '1.0' });
+  t.equal(old.pdu?.responseStatus, 'Error-network-problem', 'MMS 1.0: the code 1.0 handsets retry on');
+  t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_store_usage'), /resource="messages"[^\n]* 2/, 'the fill level is exported');
+
+  // B retrieves and acknowledges both: delivered, reported to A; then the store has room again.
+  const ns = await until('both notifications pushed to B', pushed(b, smsc, 'm-notification-ind', 2));
+  for (const n of ns) {
+    const conf = (await b.retrieve(n.contentLocation)).pdu!;
+    t.equal((await b.post({ messageType: 'm-acknowledge-ind', transactionId: conf.transactionId!, mmsVersion: '1.2' })).status, 204, 'acknowledged while full');
+  }
+  await until('both delivery reports pushed to A', pushed(a, smsc, 'm-delivery-ind', 2));
+  await until('nothing left to deliver', async () => {
+    const s = await gw.store.queue.stats();
+    return s.waiting === 0 && s.leased === 0;
+  });
+  t.equal((await a.post(sendReq([B], { transactionId: 'tx-full-5' }))).pdu?.responseStatus, 'Ok', 'accepted again');
+});
+
 t.test("a subscriber over its submission limit gets Error-transient-failure; another subscriber is not held back", async (t) => {
   const { a, b } = await setup(t, { submitRate: 0.01, submitBurst: 3, submitMaxInFlight: 2 });
   const statuses: unknown[] = [];

@@ -459,6 +459,31 @@ t.test('a store that fails while an upload is streamed into it: 503, and the sta
   t.equal((await s.queue.stats()).waiting, 0, 'nothing was queued');
 });
 
+t.test('a full embedded store: 503, as for a full Redis, also while a file streams in; 202 again once drained', async (t) => {
+  const config = ConfigSchema.parse({ mm7: { port: 0, vasps: VASPS } }).mm7;
+  const store = createMemoryStore({ limits: { maxMessages: 2, maxBytes: 1024 * 1024 } });
+  const server = new Mm7Server({ config, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics: new Metrics(), log: pino({ level: 'silent' }) });
+  const url = await server.listen('127.0.0.1', 0);
+  t.teardown(() => server.close());
+  const s: Started = { url, queue: store.queue, metrics: new Metrics(), clock: { now: NOW } };
+  const text = (n: number): Array<[string, string]> => [['to', '+16175550100'], ['text', `hello ${n}`]];
+  t.equal((await submit(s, text(1))).status, 202);
+  t.equal((await submit(s, text(2))).status, 202);
+  const full = await submit(s, text(3));
+  isError(t, full, 503, 'UNAVAILABLE', 'the third, over the message limit');
+  t.equal(full.body.messageId, undefined, 'no Message-ID');
+
+  const jobs = await store.queue.take(10);
+  for (const job of jobs) await store.queue.ack(job, 'delivered');
+  t.equal((await submit(s, text(4))).status, 202, 'accepted again once the two are delivered');
+
+  // 1 MiB of bytes: a 2 MB file cannot be staged (it is refused while it streams, not after).
+  const big = await submit(s, [['to', '+16175550100'], ['f', { type: 'image/png', name: 'a.png', bytes: randomBytes(2 * 1024 * 1024) }]], 'big');
+  isError(t, big, 503, 'UNAVAILABLE', 'a file over the room left');
+  t.ok(store.queue.usage().bytes < 512 * 1024, `what it staged was let go (${store.queue.usage().bytes} bytes held)`);
+  t.equal((await submit(s, [['to', '+16175550100'], ['f', { type: 'image/png', name: 'b.png', bytes: randomBytes(100 * 1024) }]], 'big')).status, 202, 'a file that fits is accepted');
+});
+
 interface View {
   messageId: string;
   from: string;

@@ -279,6 +279,34 @@ t.test('a store that cannot take the message: 3001, nothing accepted', async (t)
   }
 });
 
+t.test('a full embedded store: 3001 Not possible, as for a full Redis; 1000 again once its jobs are delivered', async (t) => {
+  const config = ConfigSchema.parse({ mm7: { port: 0, vasps: VASPS } }).mm7;
+  const store = createMemoryStore({ limits: { maxMessages: 2 } });
+  const server = new Mm7Server({ config, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics: new Metrics(), log: pino({ level: 'silent' }) });
+  const url = await server.listen('127.0.0.1', 0);
+  t.teardown(() => server.close());
+  const headers = { 'content-type': 'text/xml', authorization: basic('doc', 'pw-doc') };
+  const submit = async (tx: string) => {
+    const r = await post(url, SUBMIT(`${SENDER}${TO('16172383232')}`, tx), headers);
+    t.equal(r.status, 200, `${tx}: HTTP 200 (SOAP)`);
+    return { code: field(r.body, 'StatusCode'), text: field(r.body, 'StatusText'), messageId: field(r.body, 'MessageID') };
+  };
+  t.equal((await submit('tx-f1')).code, '1000');
+  t.equal((await submit('tx-f2')).code, '1000');
+  const full = await submit('tx-f3');
+  t.equal(full.code, '3001', 'the third: 3001 Not possible (try later)');
+  t.match(full.text, /retry later/);
+  t.equal(full.messageId, undefined, 'no MessageID');
+  t.equal((await store.queue.stats()).waiting, 2, 'the two accepted are queued');
+
+  const jobs = await store.queue.take(10);
+  t.equal(jobs.length, 2, 'jobs are taken from the full store');
+  for (const job of jobs) await store.queue.ack(job, 'delivered');
+  const again = await submit('tx-f4');
+  t.equal(again.code, '1000', 'accepted again once they are delivered');
+  t.ok(again.messageId, 'with a MessageID');
+});
+
 const OP = (op: 'CancelReq' | 'ReplaceReq', inner: string, vaspId = 'skfdjslkjfdslkfj434das') =>
   `<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header>` +
   `<m:TransactionID xmlns:m="${NS6}">tx-op</m:TransactionID></soap:Header><soap:Body>` +
