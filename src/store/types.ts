@@ -242,16 +242,25 @@ export const THROTTLE_HORIZON_MS = 250;
  * Per-peer throttle shared by every gateway instance. The rate limit is a token bucket (rate, burst) in its
  * GCRA form: acquire asks for n deliveries and is granted the first g <= n of them, each with a wait
  * (waitMs[i], within THROTTLE_HORIZON_MS) after which it may be sent, so that the peer sees an even stream
- * at its rate; each granted delivery holds an in-flight slot (one per lease). When g < n, retryAfterMs says
+ * at its rate; each granted delivery holds an in-flight slot (one per lease). A delivery of `cost` k takes k
+ * tokens at once, all or none (an m-send-req to k recipients from one subscriber): it may go once the
+ * bucket holds k, and k must not exceed the burst or it never will. When g < n, retryAfterMs says
  * when the next one could be granted: when the schedule is full, the time until the next delivery falls
  * inside the horizon; when the in-flight cap was the limit, a short pause (20 ms), because slots free up as
  * deliveries end. release frees a slot; a slot whose lease ended frees itself (a crashed worker does not
  * leak capacity).
  */
 export interface Throttle {
-  acquire(peer: string, leases: readonly { lease: string; leaseUntil: number }[], limits: PeerLimits): Promise<ThrottleGrant>;
+  acquire(peer: string, leases: readonly ThrottleLease[], limits: PeerLimits): Promise<ThrottleGrant>;
   release(peer: string, lease: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One delivery asked of a throttle: the in-flight slot it holds until `leaseUntil`, and the tokens it takes (default 1). */
+export interface ThrottleLease {
+  lease: string;
+  leaseUntil: number;
+  cost?: number;
 }
 
 export interface ThrottleGrant {
