@@ -409,6 +409,17 @@ t.test('a client that goes away mid-upload leaves nothing behind', async (t) => 
   t.equal(after.status, 202, 'the server still takes requests');
 });
 
+t.test('recipients per submission are capped by mm7.maxRecipients (shared with MM7): 400 with the reason over it', async (t) => {
+  const s = await start(t, { maxRecipients: 2 });
+  const over = await submit(s, [['to', '+16175550100'], ['to', '+16175550101'], ['to', '+16175550102'], ['text', 'hi']]);
+  isError(t, over, 400, 'BAD_REQUEST', 'three recipients');
+  t.match((over.body.error as { message: string }).message, /3 recipients: more than the 2 allowed/, 'the reason names the limit');
+  t.equal((await s.queue.stats()).waiting, 0, 'nothing queued');
+  const two = await submit(s, [['to', '+16175550100'], ['to', '+16175550101'], ['text', 'hi']]);
+  t.equal(two.status, 202, 'two: accepted');
+  t.equal(two.body.recipients, 2);
+});
+
 t.test('throttled: 429 with Retry-After', async (t) => {
   const s = await start(t);
   const entries: Array<[string, string]> = [['to', '+16175550100'], ['text', 'hi']];

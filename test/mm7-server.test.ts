@@ -192,6 +192,24 @@ t.test('status codes of the SubmitReq checks', async (t) => {
   t.match(text, /mmsc_mm7_requests_total\{operation="SubmitReq",status="2001",service="mmsc"\} 1/);
 });
 
+t.test('recipients per SubmitReq are capped by mm7.maxRecipients: 3003 over it, displayOnly ones not counted', async (t) => {
+  const { url, queue } = await start(t, { maxRecipients: 2 });
+  const doc = { 'content-type': 'text/xml; charset=utf-8', authorization: basic('doc', 'pw-doc') };
+  const answer = async (recipients: string, tx: string) => {
+    const r = await post(url, SUBMIT(`${SENDER}<Recipients>${recipients}</Recipients>`, tx), doc);
+    t.equal(r.status, 200, `${tx}: HTTP 200 (SOAP)`);
+    return { code: field(r.body, 'StatusCode'), text: field(r.body, 'StatusText') ?? '', messageId: field(r.body, 'MessageID') };
+  };
+  const over = await answer('<To><Number>16172383231</Number><Number>16172383232</Number></To><Cc><Number>16172383233</Number></Cc>', 'tx-cap3');
+  t.equal(over.code, '3003', 'To + Cc = 3 > 2: 3003 Multiple addresses not supported');
+  t.match(over.text, /3 recipients: more than the 2 allowed/, 'the StatusText names the limit');
+  t.equal(over.messageId, undefined, 'no MessageID');
+  t.equal((await queue.stats()).waiting, 0, 'nothing queued');
+  const two = await answer('<To><Number>16172383231</Number></To><Bcc><Number>16172383233</Number></Bcc><Cc><Number displayOnly="true">16172383234</Number></Cc>', 'tx-cap2');
+  t.equal(two.code, '1000', 'two to deliver to (and one displayOnly): accepted');
+  t.equal((await queue.stats()).waiting, 2);
+});
+
 t.test("over the VASP's submission rate: 4006, with the wait in the StatusText", async (t) => {
   const { url, queue } = await start(t, {
     vasps: [...VASPS, vasp({ id: 'slow', username: 'slow', password: 'pw-slow', senders: ['111122'], rate: 1, burst: 1 })],

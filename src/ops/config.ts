@@ -134,6 +134,12 @@ export const ConfigSchema = z
         defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a submitted message without ExpiryDate'),
         maxExpiryMs: z.coerce.number().int().min(60_000).default(30 * 86_400_000).describe('longest expiry a VASP may ask for'),
         clientTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request to a VASP (or a REST callback) must be answered within this time'),
+        maxRecipients: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(100)
+          .describe('most recipients of one SubmitReq or REST submission (To, Cc and Bcc; displayOnly ones not counted); more are refused 3003 / HTTP 400'),
         vasps: z.array(VaspSchema).default([]).describe('VASP accounts (file, or MMSC_MM7_VASPS as a JSON array)'),
       })
       .strict()
@@ -191,6 +197,12 @@ export const ConfigSchema = z
           .describe('m-send-req a subscriber may send per second, sustained (all instances; a flooding handset is answered Error-transient-failure); 0 = no limit'),
         submitBurst: z.coerce.number().int().min(1).default(20).describe('m-send-req a subscriber may send at once before submitRate applies'),
         submitMaxInFlight: z.coerce.number().int().min(1).default(4).describe("a subscriber's m-send-req being stored at once"),
+        maxRecipients: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(20)
+          .describe('most recipients (To, Cc and Bcc) of one m-send-req, refused Error-permanent-service-denied over it; each recipient takes one submitRate token'),
         requestTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request must be received within this time'),
         headersTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('the request head must arrive within this time'),
         defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a handset message without X-Mms-Expiry'),
@@ -199,6 +211,10 @@ export const ConfigSchema = z
       .strict()
       .superRefine((v, ctx) => {
         if (v.push === 'pap' && v.papUrl === undefined) ctx.addIssue({ code: 'custom', path: ['papUrl'], message: 'required when mm1.push is pap' });
+        // A message to n recipients takes n tokens at once: more than the bucket holds would never be sent.
+        if (v.submitRate > 0 && v.maxRecipients > v.submitBurst) {
+          ctx.addIssue({ code: 'custom', path: ['maxRecipients'], message: `must not exceed mm1.submitBurst (${v.submitBurst}): a message to mm1.maxRecipients takes that many tokens at once` });
+        }
       })
       .prefault({}),
     smpp: z
