@@ -14,13 +14,12 @@ export const DEFAULT_MEMORY_LIMITS: MemoryLimits = { maxMessages: 50_000, maxByt
 
 /**
  * What one message costs besides its content bytes: the JS objects of its model and of each recipient's
- * job (the job record, its history array, heap entries) and of each part's Buffer view. Measured with
- * bench/memory-store.ts (Node 20, x64): 2.0 KB of heap for a 1-recipient, 1-part message of ~450 characters
- * of JSON, +0.5 KB per further recipient, +0.2 KB per further part; the process' RSS grows about twice the
- * heap (V8 reserves old space ahead). The figures below, plus twice the model's JSON length (a large subject
- * or many parameters cost their size; two bytes per character covers UTF-16 strings), land between heap and
- * RSS: a 100-byte one-recipient message is estimated at 3.8 KB, what the gateway's RSS grew per message
- * with 100,000 of them queued (issue 20).
+ * job (the job record, its history array, heap entries) and of each part's Buffer view; the process' RSS
+ * grows some more than heap and ArrayBuffers do (V8 reserves old space ahead). These figures, plus twice the
+ * model's JSON length (a large subject or many parameters cost their size; two bytes per character covers
+ * UTF-16 strings), were set from bench/memory-store.ts (Node 20, x64) so that the estimate is at or above
+ * the RSS growth per message: 4.1 KB estimated for 2.9 KB of RSS (100-byte messages), 14.3 for 13.5 KB
+ * (10 KB), 10.9 for 9.7 KB (100 bytes to 10 recipients), 6.2 for 5.3 KB (five 100-byte parts).
  */
 const MESSAGE_BYTES = 2048;
 const RECIPIENT_BYTES = 512;
