@@ -10,6 +10,7 @@ import { Mm7Server } from '../src/mm7/server.js';
 import { ConfigSchema, type VaspConfig } from '../src/ops/config.js';
 import { Metrics } from '../src/ops/metrics.js';
 import { createMemoryStore } from '../src/store/memory/index.js';
+import { mm7SubmitReq } from './helpers/mm7-request.js';
 import { sharedDir } from './helpers/paths.js';
 
 const MM7 = join(sharedDir(), 'vectors', 'mm7');
@@ -323,6 +324,22 @@ t.test('a full embedded store: 3001 Not possible, as for a full Redis; 1000 agai
   const again = await submit('tx-f4');
   t.equal(again.code, '1000', 'accepted again once they are delivered');
   t.ok(again.messageId, 'with a MessageID');
+});
+
+t.test('a full embedded store while content streams in: 3001, and what was staged is let go', async (t) => {
+  const config = ConfigSchema.parse({ mm7: { port: 0, vasps: [...VASPS, vasp({ id: 'big', username: 'big', password: 'pw-big', senders: ['111122'], maxMessageBytes: 8 * 1024 * 1024 })] } }).mm7;
+  const store = createMemoryStore({ limits: { maxBytes: 1024 * 1024 } });
+  const server = new Mm7Server({ config, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics: new Metrics(), log: pino({ level: 'silent' }) });
+  const url = await server.listen('127.0.0.1', 0);
+  t.teardown(() => server.close());
+  const send = async (bytes: number) => {
+    const req = mm7SubmitReq({ vasp: 'big', shortCode: '111122', to: ['16172383232'], parts: [{ type: 'image/jpeg', name: 'pic.jpg', body: Buffer.alloc(bytes, 0x33) }] });
+    const r = await post(url, req.body, { 'content-type': req.contentType, authorization: basic('big', 'pw-big') });
+    return field(r.body, 'StatusCode');
+  };
+  t.equal(await send(2 * 1024 * 1024), '3001', 'a 2 MB picture into a 1 MiB store: 3001 Not possible (try later)');
+  t.ok(store.queue.usage().bytes < 512 * 1024, `nothing of it is held (${store.queue.usage().bytes} bytes)`);
+  t.equal(await send(200 * 1024), '1000', 'a 200 KB one fits');
 });
 
 const OP = (op: 'CancelReq' | 'ReplaceReq', inner: string, vaspId = 'skfdjslkjfdslkfj434das') =>
