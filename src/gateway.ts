@@ -63,6 +63,7 @@ export class Gateway {
     this.store = createStore(config, log.child({ component: 'store' }));
     this.metrics.storeInfo.set({ backend: this.store.backend, durable: String(this.store.durable) }, 1);
     this.metrics.queueStats = () => this.store.queue.stats();
+    this.metrics.storeUsage = this.store.usage;
     const reports = new ReportGenerator({ queue: this.store.queue, router: this.router, log: log.child({ component: 'reports' }) });
     this.workers = new WorkerPool({
       queue: this.store.queue,

@@ -396,8 +396,64 @@ t.test('a handset message to a VASP short code goes out as MM7 DeliverReq', asyn
   await until('delivered', async () => (await gw.store.queue.states(sent.pdu?.messageId as string))?.[0] === 'delivered');
 });
 
+t.test('recipients per m-send-req are capped: over mm1.maxRecipients, Error-permanent-service-denied, nothing stored', async (t) => {
+  const { gw, a } = await setup(t, { maxRecipients: 3 });
+  const four = ['+15550000011', '+15550000012', '+15550000013', '+15550000014'];
+  const over = await a.post(sendReq(four.slice(0, 2), { transactionId: 'tx-cap', cc: [`${four[2]}/TYPE=PLMN`], bcc: [`${four[3]}/TYPE=PLMN`] }));
+  t.equal(over.status, 200);
+  t.equal(over.pdu?.responseStatus, 'Error-permanent-service-denied', 'To + Cc + Bcc = 4 > 3: refused for good');
+  t.equal(over.pdu?.transactionId, 'tx-cap');
+  t.match(over.pdu?.responseText, /4 recipients: more than the 3 allowed/, 'the text names the limit');
+  t.equal(over.pdu?.messageId, undefined);
+  const old = await a.post({ ...sendReq(four, { transactionId: 'tx-cap-10' }), mmsVersion: '1.0' });
+  t.equal(old.pdu?.responseStatus, 'Error-service-denied', 'MMS 1.0: its generic code');
+  t.same(await gw.store.queue.stats(), { waiting: 0, leased: 0, dead: 0 }, 'nothing was stored');
+  t.equal((await a.post(sendReq(four.slice(0, 3), { transactionId: 'tx-cap-ok' }))).pdu?.responseStatus, 'Ok', 'three recipients: accepted');
+});
+
+t.test('each recipient costs one token of the subscriber\'s submission budget: a 10-recipient m-send-req takes 10', async (t) => {
+  // 1 token per 100 s, 12 at once: after a message to 10, two tokens are left.
+  const { a } = await setup(t, { submitRate: 0.01, submitBurst: 12, maxRecipients: 12 });
+  const to = (n: number, from = 20) => Array.from({ length: n }, (_, i) => `+155500000${from + i}`);
+  const statuses: unknown[] = [];
+  statuses.push((await a.post(sendReq(to(10), { transactionId: 'tx-fan-10' }))).pdu?.responseStatus);
+  statuses.push((await a.post(sendReq(to(3), { transactionId: 'tx-fan-3' }))).pdu?.responseStatus);
+  statuses.push((await a.post(sendReq(to(2), { transactionId: 'tx-fan-2' }))).pdu?.responseStatus);
+  statuses.push((await a.post(sendReq(to(1), { transactionId: 'tx-fan-1' }))).pdu?.responseStatus);
+  t.same(statuses, ['Ok', 'Error-transient-failure', 'Ok', 'Error-transient-failure'], '10 of 12 tokens, then 3 do not fit, 2 do, and none is left');
+});
+
+t.test('a full embedded store: Error-transient-network-problem, as for a full Redis; Ok again once its messages are delivered', async (t) => {
+  // No Redis: the embedded store, holding at most 2 messages.
+  const { smsc, gw, a, b } = await setup(t, {}, {}, { redis: {}, queue: { retryBaseMs: 50, retryMaxMs: 200, memoryMaxMessages: 2 } });
+  t.equal(gw.store.backend, 'memory');
+  t.equal((await a.post(sendReq([B], { transactionId: 'tx-full-1' }))).pdu?.responseStatus, 'Ok');
+  t.equal((await a.post(sendReq([B], { transactionId: 'tx-full-2' }))).pdu?.responseStatus, 'Ok');
+  const full = await a.post(sendReq([B], { transactionId: 'tx-full-3' }));
+  t.equal(full.status, 200);
+  t.equal(full.pdu?.responseStatus, 'Error-transient-network-problem', 'the third: a transient refusal (the handset retries)');
+  t.equal(full.pdu?.transactionId, 'tx-full-3');
+  t.equal(full.pdu?.messageId, undefined, 'no Message-ID');
+  const old = await a.post({ ...sendReq([B], { transactionId: 'tx-full-4' }), mmsVersion: '1.0' });
+  t.equal(old.pdu?.responseStatus, 'Error-network-problem', 'MMS 1.0: the code 1.0 handsets retry on');
+  t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_store_usage'), /resource="messages"[^\n]* 2/, 'the fill level is exported');
+
+  // B retrieves and acknowledges both: delivered, reported to A; then the store has room again.
+  const ns = await until('both notifications pushed to B', pushed(b, smsc, 'm-notification-ind', 2));
+  for (const n of ns) {
+    const conf = (await b.retrieve(n.contentLocation)).pdu!;
+    t.equal((await b.post({ messageType: 'm-acknowledge-ind', transactionId: conf.transactionId!, mmsVersion: '1.2' })).status, 204, 'acknowledged while full');
+  }
+  await until('both delivery reports pushed to A', pushed(a, smsc, 'm-delivery-ind', 2));
+  await until('nothing left to deliver', async () => {
+    const s = await gw.store.queue.stats();
+    return s.waiting === 0 && s.leased === 0;
+  });
+  t.equal((await a.post(sendReq([B], { transactionId: 'tx-full-5' }))).pdu?.responseStatus, 'Ok', 'accepted again');
+});
+
 t.test("a subscriber over its submission limit gets Error-transient-failure; another subscriber is not held back", async (t) => {
-  const { a, b } = await setup(t, { submitRate: 0.01, submitBurst: 3, submitMaxInFlight: 2 });
+  const { a, b } = await setup(t, { submitRate: 0.01, submitBurst: 3, submitMaxInFlight: 2, maxRecipients: 3 });
   const statuses: unknown[] = [];
   for (let i = 0; i < 5; i++) statuses.push((await a.post(sendReq([B], { transactionId: `tx-flood-${i}` }))).pdu?.responseStatus);
   t.same(statuses, ['Ok', 'Ok', 'Ok', 'Error-transient-failure', 'Error-transient-failure'], 'the burst of 3, then refused');

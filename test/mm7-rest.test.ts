@@ -417,6 +417,17 @@ t.test('a client that goes away mid-upload leaves nothing behind', async (t) => 
   t.equal(after.status, 202, 'the server still takes requests');
 });
 
+t.test('recipients per submission are capped by mm7.maxRecipients (shared with MM7): 400 with the reason over it', async (t) => {
+  const s = await start(t, { maxRecipients: 2 });
+  const over = await submit(s, [['to', '+16175550100'], ['to', '+16175550101'], ['to', '+16175550102'], ['text', 'hi']]);
+  isError(t, over, 400, 'BAD_REQUEST', 'three recipients');
+  t.match((over.body.error as { message: string }).message, /3 recipients: more than the 2 allowed/, 'the reason names the limit');
+  t.equal((await s.queue.stats()).waiting, 0, 'nothing queued');
+  const two = await submit(s, [['to', '+16175550100'], ['to', '+16175550101'], ['text', 'hi']]);
+  t.equal(two.status, 202, 'two: accepted');
+  t.equal(two.body.recipients, 2);
+});
+
 t.test('throttled: 429 with Retry-After', async (t) => {
   const s = await start(t);
   const entries: Array<[string, string]> = [['to', '+16175550100'], ['text', 'hi']];
@@ -465,6 +476,31 @@ t.test('a store that fails while an upload is streamed into it: 503, and the sta
   isError(t, a, 503, 'UNAVAILABLE', 'stage write failing');
   t.equal(discarded, 1, 'the stage was discarded');
   t.equal((await s.queue.stats()).waiting, 0, 'nothing was queued');
+});
+
+t.test('a full embedded store: 503, as for a full Redis, also while a file streams in; 202 again once drained', async (t) => {
+  const config = ConfigSchema.parse({ mm7: { port: 0, vasps: VASPS } }).mm7;
+  const store = createMemoryStore({ limits: { maxMessages: 2, maxBytes: 1024 * 1024 } });
+  const server = new Mm7Server({ config, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics: new Metrics(), log: pino({ level: 'silent' }) });
+  const url = await server.listen('127.0.0.1', 0);
+  t.teardown(() => server.close());
+  const s: Started = { url, queue: store.queue, metrics: new Metrics(), clock: { now: NOW } };
+  const text = (n: number): Array<[string, string]> => [['to', '+16175550100'], ['text', `hello ${n}`]];
+  t.equal((await submit(s, text(1))).status, 202);
+  t.equal((await submit(s, text(2))).status, 202);
+  const full = await submit(s, text(3));
+  isError(t, full, 503, 'UNAVAILABLE', 'the third, over the message limit');
+  t.equal(full.body.messageId, undefined, 'no Message-ID');
+
+  const jobs = await store.queue.take(10);
+  for (const job of jobs) await store.queue.ack(job, 'delivered');
+  t.equal((await submit(s, text(4))).status, 202, 'accepted again once the two are delivered');
+
+  // 1 MiB of bytes: a 2 MB file cannot be staged (it is refused while it streams, not after).
+  const big = await submit(s, [['to', '+16175550100'], ['f', { type: 'image/png', name: 'a.png', bytes: randomBytes(2 * 1024 * 1024) }]], 'big');
+  isError(t, big, 503, 'UNAVAILABLE', 'a file over the room left');
+  t.ok(store.queue.usage().bytes < 512 * 1024, `what it staged was let go (${store.queue.usage().bytes} bytes held)`);
+  t.equal((await submit(s, [['to', '+16175550100'], ['f', { type: 'image/png', name: 'b.png', bytes: randomBytes(100 * 1024) }]], 'big')).status, 202, 'a file that fits is accepted');
 });
 
 interface View {

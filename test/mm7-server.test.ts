@@ -10,6 +10,7 @@ import { Mm7Server } from '../src/mm7/server.js';
 import { ConfigSchema, type VaspConfig } from '../src/ops/config.js';
 import { Metrics } from '../src/ops/metrics.js';
 import { createMemoryStore } from '../src/store/memory/index.js';
+import { mm7SubmitReq } from './helpers/mm7-request.js';
 import { VECTORS } from './helpers/paths.js';
 
 const MM7 = join(VECTORS, 'mm7');
@@ -192,6 +193,24 @@ t.test('status codes of the SubmitReq checks', async (t) => {
   t.match(text, /mmsc_mm7_requests_total\{operation="SubmitReq",status="2001",service="mmsc"\} 1/);
 });
 
+t.test('recipients per SubmitReq are capped by mm7.maxRecipients: 3003 over it, displayOnly ones not counted', async (t) => {
+  const { url, queue } = await start(t, { maxRecipients: 2 });
+  const doc = { 'content-type': 'text/xml; charset=utf-8', authorization: basic('doc', 'pw-doc') };
+  const answer = async (recipients: string, tx: string) => {
+    const r = await post(url, SUBMIT(`${SENDER}<Recipients>${recipients}</Recipients>`, tx), doc);
+    t.equal(r.status, 200, `${tx}: HTTP 200 (SOAP)`);
+    return { code: field(r.body, 'StatusCode'), text: field(r.body, 'StatusText') ?? '', messageId: field(r.body, 'MessageID') };
+  };
+  const over = await answer('<To><Number>16172383231</Number><Number>16172383232</Number></To><Cc><Number>16172383233</Number></Cc>', 'tx-cap3');
+  t.equal(over.code, '3003', 'To + Cc = 3 > 2: 3003 Multiple addresses not supported');
+  t.match(over.text, /3 recipients: more than the 2 allowed/, 'the StatusText names the limit');
+  t.equal(over.messageId, undefined, 'no MessageID');
+  t.equal((await queue.stats()).waiting, 0, 'nothing queued');
+  const two = await answer('<To><Number>16172383231</Number></To><Bcc><Number>16172383233</Number></Bcc><Cc><Number displayOnly="true">16172383234</Number></Cc>', 'tx-cap2');
+  t.equal(two.code, '1000', 'two to deliver to (and one displayOnly): accepted');
+  t.equal((await queue.stats()).waiting, 2);
+});
+
 t.test("over the VASP's submission rate: 4006, with the wait in the StatusText", async (t) => {
   const { url, queue } = await start(t, {
     vasps: [...VASPS, vasp({ id: 'slow', username: 'slow', password: 'pw-slow', senders: ['111122'], rate: 1, burst: 1 })],
@@ -277,6 +296,50 @@ t.test('a store that cannot take the message: 3001, nothing accepted', async (t)
     t.equal(field(r.body, 'MessageID'), undefined, 'no MessageID');
     await server.close();
   }
+});
+
+t.test('a full embedded store: 3001 Not possible, as for a full Redis; 1000 again once its jobs are delivered', async (t) => {
+  const config = ConfigSchema.parse({ mm7: { port: 0, vasps: VASPS } }).mm7;
+  const store = createMemoryStore({ limits: { maxMessages: 2 } });
+  const server = new Mm7Server({ config, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics: new Metrics(), log: pino({ level: 'silent' }) });
+  const url = await server.listen('127.0.0.1', 0);
+  t.teardown(() => server.close());
+  const headers = { 'content-type': 'text/xml', authorization: basic('doc', 'pw-doc') };
+  const submit = async (tx: string) => {
+    const r = await post(url, SUBMIT(`${SENDER}${TO('16172383232')}`, tx), headers);
+    t.equal(r.status, 200, `${tx}: HTTP 200 (SOAP)`);
+    return { code: field(r.body, 'StatusCode'), text: field(r.body, 'StatusText'), messageId: field(r.body, 'MessageID') };
+  };
+  t.equal((await submit('tx-f1')).code, '1000');
+  t.equal((await submit('tx-f2')).code, '1000');
+  const full = await submit('tx-f3');
+  t.equal(full.code, '3001', 'the third: 3001 Not possible (try later)');
+  t.match(full.text, /retry later/);
+  t.equal(full.messageId, undefined, 'no MessageID');
+  t.equal((await store.queue.stats()).waiting, 2, 'the two accepted are queued');
+
+  const jobs = await store.queue.take(10);
+  t.equal(jobs.length, 2, 'jobs are taken from the full store');
+  for (const job of jobs) await store.queue.ack(job, 'delivered');
+  const again = await submit('tx-f4');
+  t.equal(again.code, '1000', 'accepted again once they are delivered');
+  t.ok(again.messageId, 'with a MessageID');
+});
+
+t.test('a full embedded store while content streams in: 3001, and what was staged is let go', async (t) => {
+  const config = ConfigSchema.parse({ mm7: { port: 0, vasps: [...VASPS, vasp({ id: 'big', username: 'big', password: 'pw-big', senders: ['111122'], maxMessageBytes: 8 * 1024 * 1024 })] } }).mm7;
+  const store = createMemoryStore({ limits: { maxBytes: 1024 * 1024 } });
+  const server = new Mm7Server({ config, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics: new Metrics(), log: pino({ level: 'silent' }) });
+  const url = await server.listen('127.0.0.1', 0);
+  t.teardown(() => server.close());
+  const send = async (bytes: number) => {
+    const req = mm7SubmitReq({ vasp: 'big', shortCode: '111122', to: ['16172383232'], parts: [{ type: 'image/jpeg', name: 'pic.jpg', body: Buffer.alloc(bytes, 0x33) }] });
+    const r = await post(url, req.body, { 'content-type': req.contentType, authorization: basic('big', 'pw-big') });
+    return field(r.body, 'StatusCode');
+  };
+  t.equal(await send(2 * 1024 * 1024), '3001', 'a 2 MB picture into a 1 MiB store: 3001 Not possible (try later)');
+  t.ok(store.queue.usage().bytes < 512 * 1024, `nothing of it is held (${store.queue.usage().bytes} bytes)`);
+  t.equal(await send(200 * 1024), '1000', 'a 200 KB one fits');
 });
 
 const OP = (op: 'CancelReq' | 'ReplaceReq', inner: string, vaspId = 'skfdjslkjfdslkfj434das') =>

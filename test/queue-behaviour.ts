@@ -921,6 +921,33 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     t.strictSame(await grant(throttle.acquire('P', [], limits)), { granted: 0, retryAfterMs: 0, waitMs: [] }, 'nothing asked, nothing to wait for');
   });
 
+  t.test(`${name}: throttle: a delivery of cost k takes k tokens at once, or waits until the bucket holds them`, async (t) => {
+    const { throttle, clock } = await setup(t);
+    const limits = { rate: 10, burst: 10, maxInFlight: 100 }; // I = 100 ms, τ = 900 ms
+    // A full bucket: cost 10 goes at once (TAT T0 + 900 - 900 <= now) and moves TAT to T0+1000. One token
+    // more conforms at TAT - τ = T0+100 (TAT -> T0+1100); then cost 3 would go at T0+1100 + 200 - 900 =
+    // T0+400, past the horizon: refused, to be retried when 250 ms away (at T0+150). One slot each.
+    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'k10', leaseUntil: LATER, cost: 10 }], limits)), { granted: 1, retryAfterMs: 0, waitMs: [0] });
+    t.strictSame(
+      await grant(throttle.acquire('P', [{ lease: 'k1', leaseUntil: LATER }, { lease: 'k3', leaseUntil: LATER, cost: 3 }], limits)),
+      { granted: 1, retryAfterMs: 150, waitMs: [100] },
+    );
+    clock.now = T0 + 150;
+    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'k3', leaseUntil: LATER, cost: 3 }], limits)), { granted: 1, retryAfterMs: 0, waitMs: [250] }, 'granted once 250 ms away');
+    // TAT T0+1400. Cost 2 at T0+1400 + 100 - 900 = T0+600: 450 ms from now, refused; cost 1 would fit at
+    // T0+500, but deliveries are granted in order: it is not reached.
+    t.strictSame(
+      await grant(throttle.acquire('P', [{ lease: 'k2', leaseUntil: LATER, cost: 2 }, { lease: 'k1b', leaseUntil: LATER }], limits)),
+      { granted: 0, retryAfterMs: 200, waitMs: [] },
+    );
+    // Idle: a full bucket again, and 10 tokens at once take it whole: the next single one waits an interval.
+    clock.now = T0 + 60_000;
+    t.strictSame(
+      await grant(throttle.acquire('Q', [{ lease: 'q10', leaseUntil: LATER, cost: 10 }, { lease: 'q1', leaseUntil: LATER }], limits)),
+      { granted: 2, retryAfterMs: 0, waitMs: [0, 100] },
+    );
+  });
+
   t.test(`${name}: throttle caps deliveries in flight; release and lease end free slots`, async (t) => {
     const { throttle, clock } = await setup(t);
     const limits = { rate: 1000, burst: 1000, maxInFlight: 2 }; // the schedule never limits here

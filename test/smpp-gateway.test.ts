@@ -27,7 +27,8 @@ class HandsetStandIn implements Route {
   }
 }
 
-async function setup(t: Test) {
+/** `store`: config sections that replace the Redis store (e.g. `{ redis: {}, queue: {...} }`: the embedded one). */
+async function setup(t: Test, store: Record<string, unknown> = {}) {
   const smsc = await startSmsc({ systemId: 'mmsc', password: 'secret', receipts: 'both' });
   t.teardown(() => smsc.stop());
   const deliverReqs: string[] = [];
@@ -48,6 +49,7 @@ async function setup(t: Test) {
   const config = ConfigSchema.parse({
     redis: { url: await redisUrl(t) },
     queue: { prefix: testPrefix(), retryBaseMs: 50, retryMaxMs: 200 },
+    ...store,
     ops: { port: 0 },
     mm7: {
       port: 0,
@@ -150,6 +152,32 @@ t.test('MO text to a VASP short code goes to the VASP as DeliverReq; to nowhere 
   await smsc.sendMo({ sourceAddr: '15550000004', destinationAddr: '9999', octets: Buffer.from('hello') });
   await until('counted as unrouted', async () => /outcome="unrouted"[^\n]* 1/.test(await gw.metrics.registry.getSingleMetricAsString('mmsc_smpp_mo_total')));
   t.equal(deliverReqs.length, 1, 'nothing else reached the VASP');
+});
+
+t.test('an MO the store cannot take is answered ESME_RX_T_APPN (the SMSC sends it again), and taken once there is room', async (t) => {
+  const { smsc, gw, deliverReqs } = await setup(t, { redis: {}, queue: { retryBaseMs: 50, retryMaxMs: 200, memoryMaxMessages: 1 } });
+  t.equal(gw.store.backend, 'memory');
+  // One message deferred by a day fills the embedded store (1 of 1).
+  const now = Date.now();
+  await gw.store.queue.enqueue(
+    {
+      id: 'filler', originator: { address: '7050', type: 'shortcode' }, recipients: [{ address: '+15550000009', type: 'plmn', kind: 'to' }],
+      contentType: 'text/plain', parts: [{ index: 0, contentType: 'text/plain', size: 1 }], expiresAt: now + 7 * 86_400_000, earliestDeliveryAt: now + 86_400_000,
+      deliveryReport: false, readReport: false, priority: 'normal', messageClass: 'personal', origin: { iface: 'mm7', peer: 'shop' }, receivedAt: now,
+    },
+    [Buffer.from('x')],
+    ['mm1-standin'],
+  );
+  const vote = { sourceAddr: '15550000004', destinationAddr: '7050', octets: Buffer.from('VOTE 4') };
+  t.equal(await smsc.sendMo(vote), 0x64, 'full: deliver_sm answered ESME_RX_T_APPN (0x64), a temporary error');
+  t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_smpp_mo_total'), /outcome="retry"[^\n]* 1/, 'counted');
+  await new Promise((r) => setTimeout(r, 200));
+  t.equal(deliverReqs.length, 0, 'nothing reached the VASP');
+
+  t.same(await gw.store.queue.cancel('filler', 'test: making room'), { cancelled: 1, inProgress: 0 });
+  t.equal(await smsc.sendMo(vote), 0, 'the SMSC sends it again: ESME_ROK');
+  const req = await until('the DeliverReq', () => deliverReqs[0]);
+  t.match(req, /VOTE 4/, 'and it reaches the VASP');
 });
 
 t.test('WAP push of an MMS notification over SMPP: binary, UDHI, WDP ports, fits one SMS', async (t) => {

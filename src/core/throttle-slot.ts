@@ -13,7 +13,8 @@ export type SlotResult<T> =
  * Runs `work` in one slot of `peer`'s throttle (rate, burst and in-flight cap, shared by every instance), as
  * the inbound edges do for each submission (a VASP's, a handset's): waits the few ms the throttle schedules
  * the slot ahead, and gives the slot back when the work ends, thrown or not (a slot whose holder died frees
- * itself at `leaseUntil`). An error of `work` is rethrown.
+ * itself at `leaseUntil`). An error of `work` is rethrown. `cost`: the tokens the work takes from the peer's
+ * bucket at once (an m-send-req costs one per recipient); one slot whatever the cost.
  */
 export async function withThrottleSlot<T>(
   throttle: Throttle,
@@ -21,11 +22,12 @@ export async function withThrottleSlot<T>(
   limits: PeerLimits,
   leaseUntil: number,
   work: () => Promise<T>,
+  cost = 1,
 ): Promise<SlotResult<T>> {
   const lease = randomUUID();
   let grant;
   try {
-    grant = await throttle.acquire(peer, [{ lease, leaseUntil }], limits);
+    grant = await throttle.acquire(peer, [{ lease, leaseUntil, cost }], limits);
   } catch (error) {
     return { kind: 'unavailable', error };
   }

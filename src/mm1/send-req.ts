@@ -19,6 +19,17 @@ const CLASSES: Record<string, MessageClass> = { personal: 'personal', advertisem
 const PRIORITIES: Record<string, Priority> = { low: 'low', normal: 'normal', high: 'high' };
 
 /**
+ * The recipients an m-send-req addresses (To, Cc and Bcc, OMA-TS-MMS_ENC §6.1.1), checked against the
+ * operator's limit per message before anything else is done with it: the count is also what the message
+ * costs from the subscriber's submission budget. Throws Mm1Refusal over `max`.
+ */
+export function recipientCount(req: SendReq, max: number): number {
+  const n = (req.to?.length ?? 0) + (req.cc?.length ?? 0) + (req.bcc?.length ?? 0);
+  if (n > max) throw new Mm1Refusal('too-many-recipients', `${n} recipients: more than the ${max} allowed in one message`);
+  return n;
+}
+
+/**
  * m-send-req (OMA-TS-MMS_ENC §6.1.1) -> the core message and its parts. The originator is the subscriber
  * the operator's gateway named, not the PDU's From (which is usually Insert-address-token, and cannot be
  * trusted when it is not: §6.1.1 lets the MMSC insert or check it). Throws Mm1Refusal.

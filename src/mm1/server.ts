@@ -14,7 +14,7 @@ import type { Queue, Throttle } from '../store/types.js';
 import { adaptFor } from './adapt.js';
 import type { NumberPlan, SubscriberResult } from './numbers.js';
 import { MMS_VERSION, retrieveConfFor } from './pdus.js';
-import { toCoreMessage } from './send-req.js';
+import { recipientCount, toCoreMessage } from './send-req.js';
 import { Mm1Refusal, responseStatus, type Refusal } from './statuses.js';
 import type { Tokens } from './tokens.js';
 import { WebView } from './web-view-handler.js';
@@ -134,11 +134,20 @@ export class Mm1Server {
 
   private async send(pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>, sender: string, res: ServerResponse): Promise<void> {
     const log = this.o.log.child({ subscriber: sender });
-    const { submitRate: rate, submitBurst: burst, submitMaxInFlight: maxInFlight, requestTimeoutMs } = this.o.config;
+    const { submitRate: rate, submitBurst: burst, submitMaxInFlight: maxInFlight, requestTimeoutMs, maxRecipients } = this.o.config;
+    let recipients: number;
+    try {
+      recipients = recipientCount(pdu, maxRecipients);
+    } catch (err) {
+      if (!(err instanceof Mm1Refusal)) throw err;
+      log.info({ reason: err.reason, detail: err.message }, 'm-send-req refused');
+      return this.conf(res, 200, pdu.transactionId, err.reason, pdu.mmsVersion, err.message, 'm-send-req');
+    }
     if (rate === 0) return this.store(pdu, sender, res, log);
     // The subscriber's submission limit (token bucket and in-flight cap, as for a VASP), held across instances.
+    // A message costs one token per recipient, so that a handset fans out no faster than its rate.
     const leaseUntil = this.now() + requestTimeoutMs;
-    const r = await withThrottleSlot(this.o.throttle, `mm1-sub:${sender}`, { rate, burst, maxInFlight }, leaseUntil, () => this.store(pdu, sender, res, log));
+    const r = await withThrottleSlot(this.o.throttle, `mm1-sub:${sender}`, { rate, burst, maxInFlight }, leaseUntil, () => this.store(pdu, sender, res, log), Math.max(1, recipients));
     if (r.kind === 'unavailable') {
       log.error({ err: r.error }, 'm-send-req: submission limit unavailable');
       this.conf(res, 200, pdu.transactionId, 'network-problem', pdu.mmsVersion, 'the message could not be stored; retry later', 'm-send-req');

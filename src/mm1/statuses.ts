@@ -1,7 +1,16 @@
 import type { ResponseStatus } from '../../protocols/mms/index.js';
 
 /** Why a handset's request is refused; each maps to an X-Mms-Response-Status (OMA-TS-MMS_ENC §7.3.48). */
-export type Refusal = 'format-corrupt' | 'address-unresolved' | 'content-not-accepted' | 'unsupported-message' | 'service-denied' | 'network-problem' | 'throttled' | 'unspecified';
+export type Refusal =
+  | 'format-corrupt'
+  | 'address-unresolved'
+  | 'content-not-accepted'
+  | 'unsupported-message'
+  | 'service-denied'
+  | 'too-many-recipients'
+  | 'network-problem'
+  | 'throttled'
+  | 'unspecified';
 
 /**
  * §7.3.48: MMS 1.0 has one generic code per reason (0x81-0x88); 1.1 and later split them into transient
@@ -14,6 +23,12 @@ const BY_VERSION: Record<Refusal, readonly [ResponseStatus, ResponseStatus]> = {
   'content-not-accepted': ['Error-content-not-accepted', 'Error-permanent-content-not-accepted'],
   'unsupported-message': ['Error-unsupported-message', 'Error-unsupported-message'],
   'service-denied': ['Error-service-denied', 'Error-permanent-service-denied'],
+  // More recipients than the operator allows in one m-send-req (mm1.maxRecipients): the PDU is well formed
+  // and every address may resolve, so neither format-corrupt nor sending-address-unresolved; the content is
+  // not at fault either (content-not-accepted). What is refused is the service asked for, by the MMSC's
+  // policy, and sending the same request again fails the same way: permanent service-denied (0xE1; 1.0:
+  // Error-service-denied, 0x82). Response-Text names the limit, so the user can split the message.
+  'too-many-recipients': ['Error-service-denied', 'Error-permanent-service-denied'],
   'network-problem': ['Error-network-problem', 'Error-transient-network-problem'],
   // Over the subscriber's submission rate: a transient failure (try again later); 1.0 has no transient
   // codes, and its network-problem is the one handsets retry.

@@ -13,7 +13,7 @@ import type { ContentStage, Queue } from '../store/types.js';
 import { FormPartCounter } from './form-parts.js';
 import type { Intake, IntakeResult } from './intake.js';
 import { Mm7Refusal } from './refusal.js';
-import { toParty, type Submission } from './submit.js';
+import { toParty, tooManyRecipients, type Submission } from './submit.js';
 
 export interface RestApiOptions {
   config: Config['mm7'];
@@ -66,6 +66,7 @@ const FROM_MM7: Readonly<Record<number, RestErrorCode>> = {
   4004: 'BAD_REQUEST', // Validation error
   2004: 'TOO_LARGE', // Message size limit exceeded
   4006: 'THROTTLED', // Service denied (throughput limit)
+  3003: 'BAD_REQUEST', // Multiple addresses not supported (more than mm7.maxRecipients): the request must change
   3001: 'UNAVAILABLE', // Not possible (store unreachable)
 };
 
@@ -119,8 +120,8 @@ export class RestApi {
     let accepted = false;
     try {
       const form = await readForm(req, this.o.config.maxBodyBytes, vasp.maxMessageBytes, stage);
-      const { defaultExpiryMs, maxExpiryMs } = this.o.config;
-      const result = await this.o.intake.submit(vasp, (id, now) => toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, guard: this.o.guard }), messageId);
+      const { defaultExpiryMs, maxExpiryMs, maxRecipients } = this.o.config;
+      const result = await this.o.intake.submit(vasp, (id, now) => toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, maxRecipients, guard: this.o.guard }), messageId);
       accepted = result.ok;
       this.answerSubmit(res, result);
     } finally {
@@ -414,6 +415,7 @@ interface RestContext {
   defaultExpiryMs: number;
   maxExpiryMs: number;
   guard: OutboundGuard;
+  maxRecipients: number;
 }
 
 /**
@@ -436,6 +438,7 @@ function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Su
   const sender = one.get('from') ?? vasp.senders[0]!;
   if (!vasp.senders.includes(sender)) throw new Mm7Refusal(2001, `sender address ${sender} is not allowed for VASP ${vasp.id}`);
   if (to.length === 0) throw new Mm7Refusal(2002, 'at least one "to" recipient is required');
+  if (to.length > ctx.maxRecipients) throw tooManyRecipients(to.length, ctx.maxRecipients);
   const recipients: Recipient[] = to.map((a) => ({ ...partyOf(a), kind: 'to' }));
 
   const callbackUrl = one.get('callbackUrl');

@@ -222,7 +222,8 @@ export class Mm7Server {
     const result = await this.intake.submit(
       vasp,
       (messageId, now) => {
-        const ctx: SubmitContext = { vasp, messageId, now, defaultExpiryMs: this.o.config.defaultExpiryMs, maxExpiryMs: this.o.config.maxExpiryMs };
+        const { defaultExpiryMs, maxExpiryMs, maxRecipients } = this.o.config;
+        const ctx: SubmitContext = { vasp, messageId, now, defaultExpiryMs, maxExpiryMs, maxRecipients };
         if (stage) ctx.stage = stage;
         return toSubmission(msg, root, ctx);
       },

@@ -22,8 +22,19 @@ export interface SubmitContext {
   now: number;
   defaultExpiryMs: number;
   maxExpiryMs: number;
+  /** Most recipients of one submission (mm7.maxRecipients). */
+  maxRecipients: number;
   /** Where the request's content leaves were streamed to, if they were. */
   stage?: ContentStage;
+}
+
+/**
+ * More recipients than mm7.maxRecipients: TS 23.140 §8.7.4 3003 "Multiple addresses not supported", whose
+ * remedy (send the operation again as several with fewer recipients) is the VASP's; nothing else in the
+ * request is at fault, so neither 2002 Address Error nor 4004 Validation error.
+ */
+export function tooManyRecipients(n: number, max: number): Mm7Refusal {
+  return new Mm7Refusal(3003, `${n} recipients: more than the ${max} allowed in one submission; split them over several`);
 }
 
 /** MIME multipart types and their MMS (WSP) equivalents, which the MM1 side sends to handsets. */
@@ -55,6 +66,7 @@ export function toSubmission(req: SubmitReq, root: MimeEntity | undefined, ctx: 
     }
   }
   if (recipients.length === 0) throw new Mm7Refusal(2002, 'no recipient to deliver to (all are displayOnly, or none given)');
+  if (recipients.length > ctx.maxRecipients) throw tooManyRecipients(recipients.length, ctx.maxRecipients);
 
   const { contentType, contentTypeParams, parts, content } = contentOf(req.content, root, vasp, ctx.stage);
 

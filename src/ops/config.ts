@@ -127,6 +127,18 @@ export const ConfigSchema = z
         concurrency: z.coerce.number().int().min(1).default(64).describe('deliveries in progress at once in this instance'),
         retryBaseMs: z.coerce.number().int().min(1).default(5_000).describe('first retry delay; doubles each attempt (+-20 % jitter)'),
         retryMaxMs: z.coerce.number().int().min(1).default(3_600_000).describe('longest retry delay'),
+        memoryMaxMessages: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(50_000)
+          .describe('embedded store only: messages it holds at most, finished ones within their retention included; new ones over it are refused "try later"'),
+        memoryMaxBytes: z.coerce
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .default(256 * 1024 * 1024)
+          .describe('embedded store only: estimated bytes it holds at most (content, ~3 KB a message and 0.5 KB a recipient of overhead, content still arriving); new messages over it are refused "try later"'),
       })
       .strict()
       .prefault({}),
@@ -149,6 +161,12 @@ export const ConfigSchema = z
           .min(0)
           .default(3_600_000)
           .describe("a VASP's SubmitReq repeating a TransactionID (and request) it sent within this time is answered with the first MessageID, not stored again (0 = off; keep it below queue.retentionMs)"),
+        maxRecipients: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(100)
+          .describe('most recipients of one SubmitReq or REST submission (To, Cc and Bcc; displayOnly ones not counted); more are refused 3003 / HTTP 400'),
         vasps: z.array(VaspSchema).default([]).describe('VASP accounts (file, or MMSC_MM7_VASPS as a JSON array)'),
       })
       .strict()
@@ -217,6 +235,12 @@ export const ConfigSchema = z
           .describe('m-send-req a subscriber may send per second, sustained (all instances; a flooding handset is answered Error-transient-failure); 0 = no limit'),
         submitBurst: z.coerce.number().int().min(1).default(20).describe('m-send-req a subscriber may send at once before submitRate applies'),
         submitMaxInFlight: z.coerce.number().int().min(1).default(4).describe("a subscriber's m-send-req being stored at once"),
+        maxRecipients: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(20)
+          .describe('most recipients (To, Cc and Bcc) of one m-send-req, refused Error-permanent-service-denied over it; each recipient takes one submitRate token'),
         requestTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request must be received within this time'),
         headersTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('the request head must arrive within this time'),
         defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a handset message without X-Mms-Expiry'),
@@ -238,6 +262,10 @@ export const ConfigSchema = z
         if (v.push === 'pap' && v.papUrl === undefined) ctx.addIssue({ code: 'custom', path: ['papUrl'], message: 'required when mm1.push is pap' });
         if (v.msisdnFormat === 'national' && v.defaultCountryCode === undefined) {
           ctx.addIssue({ code: 'custom', path: ['defaultCountryCode'], message: 'required when mm1.msisdnFormat is national' });
+        }
+        // A message to n recipients takes n tokens at once: more than the bucket holds would never be sent.
+        if (v.submitRate > 0 && v.maxRecipients > v.submitBurst) {
+          ctx.addIssue({ code: 'custom', path: ['maxRecipients'], message: `must not exceed mm1.submitBurst (${v.submitBurst}): a message to mm1.maxRecipients takes that many tokens at once` });
         }
       })
       // After parsing, so that an unset publicUrl follows the host and port actually configured (a zod default

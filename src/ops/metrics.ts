@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { QueueStats } from '../store/types.js';
+import type { QueueStats, StoreUsage } from '../store/types.js';
 
 /**
  * The one metrics module: every metric the gateway exports is declared here, with bounded label values
@@ -85,7 +85,7 @@ export class Metrics {
   /** MO short messages by what became of them (stop, start, routed, unrouted, binary, unreadable). */
   readonly smppMo = new Counter({
     name: 'mmsc_smpp_mo_total',
-    help: 'MO short messages received over SMPP, by outcome (stop, start, routed, unrouted, binary, unreadable)',
+    help: 'MO short messages received over SMPP, by outcome (stop, start, routed, unrouted, binary, unreadable; retry: not stored, the SMSC is asked to send it again)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -162,6 +162,35 @@ export class Metrics {
       this.queueJobs.set({ status: 'waiting' }, s.waiting);
       this.queueJobs.set({ status: 'leased' }, s.leased);
       this.queueJobs.set({ status: 'dead' }, s.dead);
+    },
+  });
+
+  /** Set by the gateway when the store has limits of its own (the embedded store). */
+  storeUsage: (() => StoreUsage) | undefined;
+
+  readonly storeUsed = new Gauge({
+    name: 'mmsc_store_usage',
+    help: 'What the embedded store holds against its limits, by resource (messages; bytes, estimated), at scrape time',
+    labelNames: ['resource'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const u = this.storeUsage?.();
+      if (!u) return;
+      this.storeUsed.set({ resource: 'messages' }, u.messages);
+      this.storeUsed.set({ resource: 'bytes' }, u.bytes);
+    },
+  });
+
+  readonly storeLimit = new Gauge({
+    name: 'mmsc_store_limit',
+    help: "The embedded store's limits (queue.memoryMaxMessages, queue.memoryMaxBytes), by resource; new messages over them are refused",
+    labelNames: ['resource'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const u = this.storeUsage?.();
+      if (!u) return;
+      this.storeLimit.set({ resource: 'messages' }, u.maxMessages);
+      this.storeLimit.set({ resource: 'bytes' }, u.maxBytes);
     },
   });
 

@@ -233,8 +233,8 @@ export class SmppClient extends EventEmitter<{ bound: []; unbound: [reason: stri
     this.boundGauge?.set(this.sessions.every((s) => s.bound) ? 1 : 0);
   }
 
-  /** A deliver_sm: 'receipt' or 'mo' listeners run synchronously, then the status to answer. */
-  private deliver(pdu: Buffer): number {
+  /** A deliver_sm: 'receipt' or 'mo' listeners run synchronously, then the status to answer; an MO waits for onMo. */
+  private deliver(pdu: Buffer): number | Promise<number> {
     let d: DeliverSm;
     try {
       d = readDeliverSm(pdu);
@@ -250,7 +250,18 @@ export class SmppClient extends EventEmitter<{ bound: []; unbound: [reason: stri
           return ESME_STATUS.ESME_RX_P_APPN;
         }
         this.emit('receipt', receipt);
-      } else this.emit('mo', d);
+      } else {
+        this.emit('mo', d);
+        if (this.o.onMo) {
+          return this.o.onMo(d).then(
+            () => ESME_STATUS.ESME_ROK,
+            (err: unknown) => {
+              this.log.warn({ err }, 'MO not taken: deliver_sm answered ESME_RX_T_APPN (the SMSC delivers it again)');
+              return ESME_STATUS.ESME_RX_T_APPN;
+            },
+          );
+        }
+      }
     } catch (err) {
       this.log.error({ err }, "a 'receipt' or 'mo' listener threw: deliver_sm answered ESME_RX_T_APPN (the SMSC retries)");
       return ESME_STATUS.ESME_RX_T_APPN;

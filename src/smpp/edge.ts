@@ -57,10 +57,12 @@ export class SmppEdge {
         enquireLinkMs: smsc.enquireLinkMs,
         log,
         metrics: o.metrics,
+        // An MO is answered once stored: one the store refuses (full, or unreachable) is answered
+        // ESME_RX_T_APPN and the SMSC delivers it again, as the other edges answer "try later".
+        onMo: (m) => this.mo(smsc.id, m),
       });
-      // The handlers settle their own errors; this catch keeps an unexpected one from ending the process.
+      // The handler settles its own errors; this catch keeps an unexpected one from ending the process.
       client.on('receipt', (r) => void this.receipt(smsc.id, r).catch((err: unknown) => log.error({ err }, 'receipt handler failed')));
-      client.on('mo', (m) => void this.mo(smsc.id, m).catch((err: unknown) => log.error({ err }, 'MO handler failed')));
       this.clients.push(client);
       this.routes.push({ prefixes: smsc.prefixes, route: new TextSmsRoute(smsc, client, o.correlations, { viewLink: o.viewLink, log }), push: new PushSender(smsc, client) });
     }
@@ -162,8 +164,11 @@ export class SmppEdge {
       await this.o.queue.enqueue(message, [Buffer.from(text, 'utf8')], [route.peer]);
       this.o.metrics.smppMo.inc({ outcome: 'routed' });
     } catch (err) {
-      // The deliver_sm was answered already: an MO lost here is logged (SMPP gives no way to refuse it late).
-      log.error({ err, from: from.address }, 'MO not processed');
+      // Not stored (the store is full or cannot be reached): the deliver_sm is answered ESME_RX_T_APPN, and
+      // the SMSC delivers it again later. (An opt-out already recorded is recorded again: no harm.)
+      this.o.metrics.smppMo.inc({ outcome: 'retry' });
+      log.warn({ err, from: from.address }, 'MO not stored; the SMSC is asked to deliver it again');
+      throw err;
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { DeliverSm } from '../../protocols/smpp/index.js';
 import type { Metrics } from '../ops/metrics.js';
 
 /** An SmppClient's connection to one SMSC. */
@@ -23,6 +24,13 @@ export interface SmppClientOptions {
   reconnectMaxMs?: number;
   /** Submits waiting for a window slot, at most; beyond, submit rejects THROTTLED at once (default 1000). */
   queueLimit?: number;
+  /**
+   * Takes an MO deliver_sm before it is answered: the deliver_sm_resp waits for the promise, ESME_ROK once it
+   * resolves, ESME_RX_T_APPN when it rejects, so that the SMSC delivers the MO again later (SMPP 3.4 §5.1.3:
+   * a temporary application error) instead of it being lost when the gateway cannot store it. 'mo'
+   * listeners are told as well.
+   */
+  onMo?: (d: DeliverSm) => Promise<void>;
   log: Logger;
   metrics?: Metrics;
   /** Clock for the elapsed times in logs, in ms (default performance.now). */

@@ -31,8 +31,8 @@ export interface SessionHost {
   count(commandId: number, direction: 'in' | 'out', status: number): void;
   up(s: Session): void;
   down(s: Session, reason: string): void;
-  /** A deliver_sm: the command_status to answer. */
-  deliver(pdu: Buffer): number;
+  /** A deliver_sm: the command_status to answer, or a promise of it (never rejected). */
+  deliver(pdu: Buffer): number | Promise<number>;
 }
 
 const BIND_COMMAND: Record<SessionKind, CommandName> = {
@@ -221,7 +221,13 @@ export class Session {
 
   deliverSm(h: Header, pdu: Buffer): void {
     const receiving = this.kind !== 'transmitter' && (this.state === 'bound' || this.state === 'unbinding');
-    this.respond('deliver_sm_resp', h.seq, receiving ? this.host.deliver(pdu) : ESME_STATUS.ESME_RINVBNDSTS);
+    const status = receiving ? this.host.deliver(pdu) : ESME_STATUS.ESME_RINVBNDSTS;
+    if (typeof status === 'number') return this.respond('deliver_sm_resp', h.seq, status);
+    // Answered once taken, on the connection it came by (after a reconnect the SMSC delivers it again).
+    const socket = this.socket;
+    void status.then((s) => {
+      if (this.socket === socket) this.respond('deliver_sm_resp', h.seq, s);
+    });
   }
 
   /** The SMSC unbinds (§4.2): answer, close, reconnect after the backoff. */

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../ops/config.js';
 import { createMemoryStore } from './memory/index.js';
 import { createRedisStore } from './redis/index.js';
-import type { CorrelationStore, IdempotencyStore, Queue, SubscriberStore, Throttle } from './types.js';
+import type { CorrelationStore, IdempotencyStore, Queue, StoreUsage, SubscriberStore, Throttle } from './types.js';
 
 export interface Store {
   queue: Queue;
@@ -13,6 +13,8 @@ export interface Store {
   idempotency: IdempotencyStore;
   backend: 'memory' | 'redis' | 'redis-cluster';
   durable: boolean;
+  /** What the store holds against its own limits (the embedded store; Redis' memory is Redis' own to report). */
+  usage?: () => StoreUsage;
   /** Resolves once the backend answers (Redis connected). */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -85,6 +87,8 @@ export function createStore(config: Config, log: Logger): Store {
     { backend: 'memory', durable: false },
     'queue: embedded in-process store, NOT DURABLE: accepted messages are lost when this process stops; set REDIS_URL (or redis.url / redis.cluster) for production',
   );
-  const store = createMemoryStore({ leaseMs: q.leaseMs, maxAttempts: q.maxAttempts, retentionMs: q.retentionMs });
-  return { ...store, ready: async () => {}, close: () => store.queue.close() };
+  const limits = { maxMessages: q.memoryMaxMessages, maxBytes: q.memoryMaxBytes };
+  log.info({ maxMessages: limits.maxMessages, maxBytes: limits.maxBytes }, 'queue: embedded store limits (queue.memoryMaxMessages, queue.memoryMaxBytes): new messages over them are refused "try later"');
+  const store = createMemoryStore({ leaseMs: q.leaseMs, maxAttempts: q.maxAttempts, retentionMs: q.retentionMs, limits });
+  return { ...store, usage: () => store.queue.usage(), ready: async () => {}, close: () => store.queue.close() };
 }

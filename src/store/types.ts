@@ -233,6 +233,14 @@ export interface QueueStats {
   dead: number;
 }
 
+/** What a store with limits of its own (the embedded one) holds against them; bytes are estimated. */
+export interface StoreUsage {
+  messages: number;
+  bytes: number;
+  maxMessages: number;
+  maxBytes: number;
+}
+
 export interface QueueOptions {
   /** How long a take leases a job (default 60 s). */
   leaseMs: number;
@@ -261,16 +269,25 @@ export const THROTTLE_HORIZON_MS = 250;
  * Per-peer throttle shared by every gateway instance. The rate limit is a token bucket (rate, burst) in its
  * GCRA form: acquire asks for n deliveries and is granted the first g <= n of them, each with a wait
  * (waitMs[i], within THROTTLE_HORIZON_MS) after which it may be sent, so that the peer sees an even stream
- * at its rate; each granted delivery holds an in-flight slot (one per lease). When g < n, retryAfterMs says
+ * at its rate; each granted delivery holds an in-flight slot (one per lease). A delivery of `cost` k takes k
+ * tokens at once, all or none (an m-send-req to k recipients from one subscriber): it may go once the
+ * bucket holds k, and k must not exceed the burst or it never will. When g < n, retryAfterMs says
  * when the next one could be granted: when the schedule is full, the time until the next delivery falls
  * inside the horizon; when the in-flight cap was the limit, a short pause (20 ms), because slots free up as
  * deliveries end. release frees a slot; a slot whose lease ended frees itself (a crashed worker does not
  * leak capacity).
  */
 export interface Throttle {
-  acquire(peer: string, leases: readonly { lease: string; leaseUntil: number }[], limits: PeerLimits): Promise<ThrottleGrant>;
+  acquire(peer: string, leases: readonly ThrottleLease[], limits: PeerLimits): Promise<ThrottleGrant>;
   release(peer: string, lease: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One delivery asked of a throttle: the in-flight slot it holds until `leaseUntil`, and the tokens it takes (default 1). */
+export interface ThrottleLease {
+  lease: string;
+  leaseUntil: number;
+  cost?: number;
 }
 
 export interface ThrottleGrant {
@@ -285,6 +302,25 @@ export class LeaseLostError extends Error {
   readonly code = 'LEASE_LOST';
   constructor(readonly messageId: string, readonly recipientIndex: number) {
     super(`lease on ${messageId}/${recipientIndex} is no longer held`);
+  }
+}
+
+/**
+ * The store refuses a new message, or more staged content, because it is full: the embedded store at its
+ * configured limits (queue.memoryMaxMessages, queue.memoryMaxBytes). Transient, like Redis' OOM error at
+ * maxmemory: the edges answer "try later" (MM7 3001, REST 503, MM1 Error-transient-network-problem), jobs
+ * already queued are still taken, settled and delivered, and accepting resumes as they free room.
+ */
+export class StoreFullError extends Error {
+  override readonly name = 'StoreFullError';
+  readonly code = 'STORE_FULL';
+  readonly transient = true;
+  constructor(
+    /** The limit that refused: the number of messages held, or their estimated bytes. */
+    readonly limit: 'messages' | 'bytes',
+    message: string,
+  ) {
+    super(message);
   }
 }
 

@@ -1,14 +1,30 @@
-import type { ContentStage, StagePurpose } from '../types.js';
+import { StoreFullError, type ContentStage, type StagePurpose } from '../types.js';
+import { packParts } from './limits.js';
 
-/** Queue.stage for the embedded store: the parts are kept in this process anyway (nothing is durable here). */
+/** The store's byte budget as a stage sees it: room for more staged bytes, or why not. */
+export interface StageLedger {
+  reserve(bytes: number): StoreFullError | undefined;
+  release(bytes: number): void;
+}
+
+/**
+ * Queue.stage for the embedded store: the parts are kept in this process anyway (nothing is durable here).
+ * Their bytes count against the store's byte limit while they arrive, as Redis counts a stage's slices
+ * against maxmemory: when the store is full, the writes stop being kept and drain() (and the enqueue that
+ * takes the stage) fails with StoreFullError, as a Redis stage fails with the OOM of its SET or APPEND.
+ */
 export class MemoryContentStage implements ContentStage {
   private parts: Buffer[][] = [];
   private discarded = false;
+  /** Bytes reserved in the ledger for the pieces kept. */
+  private reserved = 0;
+  private failure: StoreFullError | undefined;
   bytes = 0;
 
   constructor(
     readonly messageId: string,
     readonly purpose: StagePurpose,
+    private readonly ledger: StageLedger,
   ) {}
 
   part(): { write(bytes: Buffer): void; end(): void } {
@@ -20,25 +36,44 @@ export class MemoryContentStage implements ContentStage {
       write: (b) => {
         // As the Redis stage: a part's bytes follow one another, so a writer is dead once the next part starts.
         if (ended || this.parts.length !== n) throw new Error(`stage of ${this.messageId}: write to part ${n - 1} after it ended`);
-        pieces.push(Buffer.from(b)); // a copy: writers hand views of their input
         this.bytes += b.length;
+        if (this.failure || this.discarded) return;
+        const refused = this.ledger.reserve(b.length);
+        if (refused) {
+          // The request cannot be accepted any more: what it staged is let go at once.
+          this.failure = refused;
+          this.drop();
+          return;
+        }
+        this.reserved += b.length;
+        pieces.push(Buffer.from(b)); // a copy: writers hand views of their input
       },
       end: () => void (ended = true),
     };
   }
 
   drain(): Promise<void> {
-    return Promise.resolve();
+    return this.failure ? Promise.reject(this.failure) : Promise.resolve();
   }
 
   async discard(): Promise<void> {
     this.discarded = true;
-    this.parts = [];
+    this.drop();
   }
 
-  /** The parts, for MemoryQueue.enqueue. */
+  /** The parts, for MemoryQueue.enqueue and replace; their bytes leave the stage's reservation (the message's estimate counts them). */
   take(): Buffer[] {
     if (this.discarded) throw new Error(`stage of ${this.messageId} was discarded`);
-    return this.parts.map((pieces) => Buffer.concat(pieces));
+    if (this.failure) throw this.failure;
+    const parts = packParts(this.parts);
+    this.discarded = true;
+    this.drop();
+    return parts;
+  }
+
+  private drop(): void {
+    for (const pieces of this.parts) pieces.length = 0;
+    this.ledger.release(this.reserved);
+    this.reserved = 0;
   }
 }

@@ -1,6 +1,7 @@
 import type { CorrelationStore, IdempotencyStore, Queue, QueueOptions, SubscriberStore, Throttle } from '../types.js';
 import { MemoryCorrelations } from './correlations.js';
 import { MemoryIdempotency } from './idempotency.js';
+import type { MemoryLimits } from './limits.js';
 import { MemorySubscribers } from './subscribers.js';
 import { MemoryQueue } from './queue.js';
 import { MemoryThrottle } from './throttle.js';
@@ -8,10 +9,11 @@ import { MemoryThrottle } from './throttle.js';
 export { MemoryIdempotency } from './idempotency.js';
 export { MemoryQueue } from './queue.js';
 export { MemoryThrottle } from './throttle.js';
+export { DEFAULT_MEMORY_LIMITS, type MemoryLimits } from './limits.js';
 
-/** The embedded store: one process, nothing survives a restart. Queue and throttle share the clock. */
-export function createMemoryStore(options: Partial<QueueOptions> = {}): {
-  queue: Queue;
+/** The embedded store: one process, nothing survives a restart, bounded by `limits`. Queue and throttle share the clock. */
+export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Partial<MemoryLimits> } = {}): {
+  queue: MemoryQueue;
   throttle: Throttle;
   subscribers: SubscriberStore;
   correlations: CorrelationStore;

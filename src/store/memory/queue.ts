@@ -1,16 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { TERMINAL_STATES } from '../../core/message.js';
 import type { CoreMessage, RecipientState, StateEvent } from '../../core/message.js';
-import { DEFAULT_QUEUE_OPTIONS, LeaseLostError } from '../types.js';
-import type { ContentStage, DeadLetter, FinalEvent, LeasedJob, Queue, QueueOptions, QueueStats, StagePurpose } from '../types.js';
-import { MemoryContentStage } from './content-stage.js';
+import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, StoreFullError } from '../types.js';
+import type { ContentStage, DeadLetter, FinalEvent, LeasedJob, Queue, QueueOptions, QueueStats, StagePurpose, StoreUsage } from '../types.js';
+import { MemoryContentStage, type StageLedger } from './content-stage.js';
+import { DEFAULT_MEMORY_LIMITS, eventBytes, messageBytes, packParts, type MemoryLimits } from './limits.js';
 
 /**
  * The embedded queue: the semantics of src/store/types.ts in one process, not durable. Every structure is
  * indexed so that take/ack/retry cost O(log n) whatever the backlog: a binary heap of due jobs per peer,
  * a heap of leases by end time, a heap of messages by expiry and one by removal time. Heap entries are
  * invalidated lazily (a generation number per job) instead of being searched for and removed.
+ *
+ * Memory is bounded by MemoryLimits: a new message that would take the store over its message count or its
+ * estimated bytes (limits.ts; content staged by requests still arriving counts too) is refused with
+ * StoreFullError, after finished messages kept only for their retention have been let go early, oldest
+ * first, to make room (those whose delivery reports are not yet queued stay). Taking, settling and
+ * completing jobs never needs room, so a full store drains, and accepting resumes as it does. Delivery
+ * reports are admitted over the limits: they follow from messages the store accepted, and refusing them
+ * would keep those messages from ever being let go.
  */
+
+/** Dead letters kept (the oldest go first), as the Redis store keeps them. */
+const DEAD_LETTER_CAP = 10_000;
 
 /** A binary min-heap; `before(a, b)` is true when a must come out first. */
 class Heap<T> {
@@ -86,6 +98,13 @@ interface MessageRecord {
   readonly jobs: JobRecord[];
   /** Recipients not yet terminal. */
   pending: number;
+  /** Estimated bytes of model, jobs and content (limits.ts), and of the history entries added since. */
+  bytes: number;
+  historyBytes: number;
+  /** Final events not yet acknowledged: the message is kept for its report until they are. */
+  unreported: number;
+  /** Let go (retention ended, or room was needed): counted out of the store's usage. */
+  removed: boolean;
 }
 
 interface ReadyEntry {
@@ -121,7 +140,7 @@ export class MemoryQueue implements Queue {
   private readonly removals = new Heap<{ msg: MessageRecord; at: number }>((a, b) => a.at < b.at);
   private readonly dead: DeadLetter[] = [];
   /** Final events of messages that asked for a report, until acknowledged (see Queue.finalEvents). */
-  private readonly finals = new Map<string, { event: FinalEvent; handedUntil: number }>();
+  private readonly finals = new Map<string, { event: FinalEvent; handedUntil: number; msg: MessageRecord }>();
   private finalSeq = 0;
   private pendingJobs = 0;
   private seq = 0;
@@ -129,15 +148,36 @@ export class MemoryQueue implements Queue {
   /** Rotates the peer that take serves first, so that no peer is always first in line. */
   private rotation = 0;
   private closed = false;
+  private readonly limits: MemoryLimits;
+  /** Estimated bytes of the messages held, and of content staged for messages not yet enqueued. */
+  private usedBytes = 0;
+  private stagedBytes = 0;
+  private readonly ledger: StageLedger = {
+    reserve: (bytes) => {
+      const fits = () => this.usedBytes + this.stagedBytes + bytes <= this.limits.maxBytes;
+      if (!fits()) this.reclaim(fits);
+      if (!fits()) return new StoreFullError('bytes', `store full: ${this.describeUsage()}`);
+      this.stagedBytes += bytes;
+      return undefined;
+    },
+    release: (bytes) => void (this.stagedBytes -= bytes),
+  };
 
-  constructor(options: Partial<QueueOptions> = {}) {
+  constructor(options: Partial<QueueOptions> & { limits?: Partial<MemoryLimits> } = {}) {
+    const { limits, ...queueOptions } = options;
     // Undefined fields (e.g. from an optional config value) keep their defaults instead of erasing them.
-    const set = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<QueueOptions>;
-    this.options = { ...DEFAULT_QUEUE_OPTIONS, ...set };
+    const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+    this.options = { ...DEFAULT_QUEUE_OPTIONS, ...defined(queueOptions) };
+    this.limits = { ...DEFAULT_MEMORY_LIMITS, ...defined(limits ?? {}) };
   }
 
   stage(messageId: string, _ttlMs: number, purpose: StagePurpose = 'message'): ContentStage {
-    return new MemoryContentStage(messageId, purpose);
+    return new MemoryContentStage(messageId, purpose, this.ledger);
+  }
+
+  /** What the store holds against its limits (metrics). */
+  usage(): StoreUsage {
+    return { messages: this.messages.size, bytes: this.usedBytes + this.stagedBytes, maxMessages: this.limits.maxMessages, maxBytes: this.limits.maxBytes };
   }
 
   /** The parts of a stage of this queue made for `messageId` and `purpose`; throws for any other. */
@@ -160,12 +200,19 @@ export class MemoryQueue implements Queue {
     // Message ids are unique gateway-wide: the same id again is a re-submission (an edge redelivering after
     // a lost response), accepted once, as the Redis backend does.
     if (this.messages.has(message.id)) return;
+    const bytes = messageBytes(message, parts);
+    if (message.report?.kind !== 'delivery') this.admit(bytes);
     const msg: MessageRecord = {
       message: structuredClone(message),
-      content: parts.map((b) => Buffer.from(b)),
+      content: Array.isArray(content) ? packParts(parts.map((b) => [b])) : (parts as Buffer[]),
       jobs: [],
       pending: peers.length,
+      bytes,
+      historyBytes: 0,
+      unreported: 0,
+      removed: false,
     };
+    this.usedBytes += bytes;
     const due = message.earliestDeliveryAt ?? now;
     peers.forEach((peer, index) => {
       const job: JobRecord = {
@@ -179,8 +226,9 @@ export class MemoryQueue implements Queue {
         lease: undefined,
         leaseUntil: 0,
         gen: 0,
-        history: [{ at: now, state: 'queued', attempt: 0 }],
+        history: [],
       };
+      this.addHistory(job, { at: now, state: 'queued', attempt: 0 });
       msg.jobs.push(job);
       this.schedule(job);
     });
@@ -249,6 +297,7 @@ export class MemoryQueue implements Queue {
         error,
         at: now,
       });
+      if (this.dead.length > DEAD_LETTER_CAP) this.dead.shift();
       return 'failed';
     }
     this.release(rec);
@@ -295,8 +344,14 @@ export class MemoryQueue implements Queue {
     const msg = this.messages.get(message.id);
     if (!msg) return 'unknown';
     if (msg.jobs.some((j) => j.state === 'delivering' || j.state === 'delivered') || msg.pending === 0) return 'too-late';
+    const newContent = parts === undefined ? msg.content : Array.isArray(content) ? packParts(parts.map((b) => [b])) : (parts as Buffer[]);
+    const bytes = messageBytes(message, newContent);
+    // Staged content was admitted as it arrived; content given whole must fit beside the old (for a moment both are held).
+    if (Array.isArray(content) && bytes > msg.bytes) this.admit(bytes - msg.bytes, false);
+    this.usedBytes += bytes - msg.bytes;
+    msg.bytes = bytes;
     msg.message = structuredClone(message);
-    if (parts) msg.content = parts.map((b) => Buffer.from(b));
+    msg.content = newContent;
     if (message.earliestDeliveryAt !== undefined) {
       for (const job of msg.jobs) {
         if (TERMINAL_STATES.has(job.state)) continue;
@@ -311,7 +366,7 @@ export class MemoryQueue implements Queue {
     const now = this.begin();
     const job = this.messages.get(messageId)?.jobs[recipientIndex];
     if (!job) return false;
-    job.history.push({ at: now, state: job.state, attempt: job.attempt, detail });
+    this.addHistory(job, { at: now, state: job.state, attempt: job.attempt, detail });
     return true;
   }
 
@@ -346,7 +401,12 @@ export class MemoryQueue implements Queue {
   }
 
   async ackFinal(ids: readonly string[]): Promise<void> {
-    for (const id of ids) this.finals.delete(id);
+    for (const id of ids) {
+      const entry = this.finals.get(id);
+      if (!entry) continue;
+      this.finals.delete(id);
+      entry.msg.unreported -= 1;
+    }
   }
 
   async message(messageId: string): Promise<CoreMessage | undefined> {
@@ -396,6 +456,9 @@ export class MemoryQueue implements Queue {
     this.removals.clear();
     this.dead.length = 0;
     this.pendingJobs = 0;
+    this.finals.clear();
+    this.usedBytes = 0;
+    this.stagedBytes = 0;
   }
 
   /** Remove the messages whose retention ended; the lazy sweep also runs at the start of every call. */
@@ -411,10 +474,57 @@ export class MemoryQueue implements Queue {
     const now = this.options.now();
     for (let top = this.removals.peek(); top && top.at <= now; top = this.removals.peek()) {
       this.removals.pop();
-      // A message id may have been reused after an earlier removal: only remove this very record.
-      if (this.messages.get(top.msg.message.id) === top.msg) this.messages.delete(top.msg.message.id);
+      this.remove(top.msg);
     }
     return now;
+  }
+
+  /** Let a finished message go: out of the index and out of the store's usage. */
+  private remove(msg: MessageRecord): void {
+    if (msg.removed) return;
+    msg.removed = true;
+    this.usedBytes -= msg.bytes + msg.historyBytes;
+    // A message id may have been reused after an earlier removal: only remove this very record.
+    if (this.messages.get(msg.message.id) === msg) this.messages.delete(msg.message.id);
+  }
+
+  /**
+   * Room for a new message of `bytes` (countMessage: it adds one to the message count), or StoreFullError.
+   * Finished messages kept for their retention are let go first, oldest first, while that helps.
+   */
+  private admit(bytes: number, countMessage = true): void {
+    const fits = () => (!countMessage || this.messages.size < this.limits.maxMessages) && this.usedBytes + this.stagedBytes + bytes <= this.limits.maxBytes;
+    if (fits()) return;
+    this.reclaim(fits);
+    if (fits()) return;
+    const limit = countMessage && this.messages.size >= this.limits.maxMessages ? 'messages' : 'bytes';
+    throw new StoreFullError(limit, `store full: ${this.describeUsage()}; a message of ~${bytes} bytes does not fit`);
+  }
+
+  /**
+   * Lets finished messages go before their retention ends, in the order they would have gone, until `done`
+   * or one is reached whose delivery reports are not queued yet (it goes once they are: the report pump
+   * acknowledges its final events within moments).
+   */
+  private reclaim(done: () => boolean): void {
+    for (let top = this.removals.peek(); top && !done(); top = this.removals.peek()) {
+      if (!top.msg.removed && top.msg.unreported > 0) break;
+      this.removals.pop();
+      this.remove(top.msg);
+    }
+  }
+
+  private describeUsage(): string {
+    const u = this.usage();
+    return `${u.messages} of ${u.maxMessages} messages, ~${u.bytes} of ${u.maxBytes} bytes (queue.memoryMaxMessages, queue.memoryMaxBytes)`;
+  }
+
+  /** Appends to a job's history, counting the entry in its message's bytes. */
+  private addHistory(job: JobRecord, event: StateEvent): void {
+    job.history.push(event);
+    const n = eventBytes(event);
+    job.msg.historyBytes += n;
+    if (!job.msg.removed) this.usedBytes += n;
   }
 
   /** The job a lease token refers to; LeaseLostError once the lease was taken over or the job settled. */
@@ -490,7 +600,7 @@ export class MemoryQueue implements Queue {
       // Stale when the job was settled, re-leased or extended since this entry was pushed.
       if (job.lease !== top.lease || job.leaseUntil !== top.leaseUntil || TERMINAL_STATES.has(job.state)) continue;
       job.state = 'queued';
-      job.history.push({ at: now, state: 'queued', attempt: job.attempt, detail: 'lease ran out' });
+      this.addHistory(job, { at: now, state: 'queued', attempt: job.attempt, detail: 'lease ran out' });
       this.schedule(job);
     }
   }
@@ -520,7 +630,7 @@ export class MemoryQueue implements Queue {
     job.state = state;
     const event: StateEvent = { at: now, state, attempt: job.attempt };
     if (detail !== undefined && detail !== '') event.detail = detail;
-    job.history.push(event);
+    this.addHistory(job, event);
   }
 
   private finish(job: JobRecord, now: number, state: RecipientState, detail?: string, report = true): void {
@@ -530,7 +640,8 @@ export class MemoryQueue implements Queue {
     if (report && (m.deliveryReport || m.readReport)) {
       const event: FinalEvent = { id: String(++this.finalSeq), messageId: m.id, recipientIndex: job.index, state, attempt: job.attempt };
       if (detail !== undefined && detail !== '') event.detail = detail;
-      this.finals.set(event.id, { event, handedUntil: 0 });
+      this.finals.set(event.id, { event, handedUntil: 0, msg: job.msg });
+      job.msg.unreported += 1;
     }
     job.gen = ++this.gen;
     this.pendingJobs -= 1;

@@ -1,5 +1,5 @@
 import { THROTTLE_HORIZON_MS } from '../types.js';
-import type { PeerLimits, Throttle, ThrottleGrant } from '../types.js';
+import type { PeerLimits, Throttle, ThrottleGrant, ThrottleLease } from '../types.js';
 
 /** retryAfterMs when the in-flight cap refused a delivery: slots free up as deliveries end (types.ts). */
 const CAP_RETRY_MS = 20;
@@ -9,6 +9,8 @@ const CAP_RETRY_MS = 20;
  * a token bucket in its GCRA form (virtual scheduling, ITU-T I.371). The peer's theoretical arrival time
  * TAT advances by one emission interval (1000 / rate ms) per delivery, and a delivery may go at
  * max(now, TAT - (burst - 1) * interval): a full bucket lets `burst` go at once, then one per interval.
+ * A delivery of cost k (k tokens at once) may go when its last token conforms: at max(now, TAT + (k - 1) *
+ * interval - (burst - 1) * interval), and advances TAT by k intervals (for k = 1, the rule above).
  * Deliveries are scheduled up to THROTTLE_HORIZON_MS ahead (the worker waits waitMs[i]); beyond that they
  * are refused. Each granted delivery holds an in-flight slot keyed by its lease token until it is released
  * or its lease ends (leaseUntil < now, as for the queue's leases), so a dead worker leaks no capacity.
@@ -25,7 +27,7 @@ export class MemoryThrottle implements Throttle {
     this.now = options.now ?? Date.now;
   }
 
-  async acquire(peer: string, leases: readonly { lease: string; leaseUntil: number }[], limits: PeerLimits): Promise<ThrottleGrant> {
+  async acquire(peer: string, leases: readonly ThrottleLease[], limits: PeerLimits): Promise<ThrottleGrant> {
     this.check();
     if (!(limits.rate > 0)) throw new RangeError(`throttle rate for ${peer} must be > 0 (got ${limits.rate})`);
     if (leases.length === 0) return { granted: 0, retryAfterMs: 0, waitMs: [] };
@@ -43,12 +45,14 @@ export class MemoryThrottle implements Throttle {
     const free = limits.maxInFlight - held.size;
 
     const waitMs: number[] = [];
+    let next = 0; // the earliest time the first refused delivery could go
     while (waitMs.length < leases.length && waitMs.length < free) {
-      const at = Math.max(now, tat - tolerance);
+      const { lease, leaseUntil, cost = 1 } = leases[waitMs.length]!;
+      const at = Math.max(now, tat + (cost - 1) * interval - tolerance);
+      next = at;
       if (at - now > THROTTLE_HORIZON_MS) break;
-      const { lease, leaseUntil } = leases[waitMs.length];
       waitMs.push(Math.ceil(at - now));
-      tat += interval;
+      tat += cost * interval;
       held.set(lease, leaseUntil);
     }
     const granted = waitMs.length;
@@ -62,8 +66,8 @@ export class MemoryThrottle implements Throttle {
       retryAfterMs =
         granted >= free
           ? CAP_RETRY_MS
-          : // The next delivery may go at TAT - tolerance: retry once that is within the horizon.
-            Math.max(1, Math.ceil(tat - tolerance - now - THROTTLE_HORIZON_MS));
+          : // The next delivery may go at `next`: retry once that is within the horizon.
+            Math.max(1, Math.ceil(next - now - THROTTLE_HORIZON_MS));
     }
     return { granted, retryAfterMs, waitMs };
   }

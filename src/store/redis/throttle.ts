@@ -1,11 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
-import { THROTTLE_HORIZON_MS, type PeerLimits, type Throttle, type ThrottleGrant } from '../types.js';
+import { THROTTLE_HORIZON_MS, type PeerLimits, type Throttle, type ThrottleGrant, type ThrottleLease } from '../types.js';
 import { Batcher } from './batcher.js';
 import type { KeySpace } from './keys.js';
 import { script, type ScriptCall } from './scripts.js';
 
 interface AcquireCall {
-  leases: readonly { lease: string; leaseUntil: number }[];
+  leases: readonly ThrottleLease[];
   limits: PeerLimits;
 }
 
@@ -35,7 +35,7 @@ export class RedisThrottle implements Throttle {
     });
   }
 
-  async acquire(peer: string, leases: readonly { lease: string; leaseUntil: number }[], limits: PeerLimits): Promise<ThrottleGrant> {
+  async acquire(peer: string, leases: readonly ThrottleLease[], limits: PeerLimits): Promise<ThrottleGrant> {
     if (leases.length === 0) return { granted: 0, retryAfterMs: 0, waitMs: [] };
     return this.acquires.add(peer, { leases, limits });
   }
@@ -46,7 +46,7 @@ export class RedisThrottle implements Throttle {
     // One peer has one set of limits; should callers disagree, the first call's apply to the batch.
     const limits = calls[0]!.limits;
     const args: (string | number)[] = [this.now(), limits.rate, limits.burst, limits.maxInFlight, THROTTLE_HORIZON_MS];
-    for (const c of calls) for (const l of c.leases) args.push(l.lease, l.leaseUntil);
+    for (const c of calls) for (const l of c.leases) args.push(l.lease, l.leaseUntil, l.cost ?? 1);
     const [granted, retryAfterMs, ...waitMs] = (await this.acquireScript([k.bucket, k.slots], args)) as number[];
     let offset = 0;
     return calls.map((c) => {
