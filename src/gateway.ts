@@ -57,7 +57,7 @@ export class Gateway {
   ) {
     this.ops = new OpsServer(this.metrics, log.child({ iface: 'ops' }));
     this.store = createStore(config, log.child({ component: 'store' }));
-    this.metrics.storeInfo.set({ backend: this.store.backend, durable: String(this.store.durable) }, 1);
+    this.setStoreInfo();
     this.metrics.queueStats = () => this.store.queue.stats();
     const reports = new ReportGenerator({ queue: this.store.queue, router: this.router, log: log.child({ component: 'reports' }) });
     this.workers = new WorkerPool({
@@ -92,6 +92,7 @@ export class Gateway {
         metrics: this.metrics,
         log: log.child({ iface: 'smpp' }),
         viewLink,
+        storeAvailable: () => this.store.available(),
       });
     }
     if (config.mm1.enabled) {
@@ -196,8 +197,10 @@ export class Gateway {
         this.reportPump.start();
         // SMPP binds once the store answers: MO messages and receipts need it.
         this.smpp?.start();
-        this.ops.ready = true;
-        this.log.info({ backend: this.store.backend }, 'ready');
+        this.setStoreInfo();
+        // Not ready while the store is away later on either: the edges refuse then (StoreUnavailableError).
+        this.ops.ready = () => this.store.available();
+        this.log.info({ backend: this.store.backend, durable: this.store.durable }, 'ready');
         return;
       } catch (err) {
         this.log.warn({ err: (err as Error).message, attempt }, 'store not reachable; retrying');
@@ -206,10 +209,16 @@ export class Gateway {
     }
   }
 
+  /** mmsc_store_info: durable as the store knows it (for Redis, what the server reported when it connected). */
+  private setStoreInfo(): void {
+    this.metrics.storeInfo.reset();
+    this.metrics.storeInfo.set({ backend: this.store.backend, durable: this.store.durable === undefined ? 'unknown' : String(this.store.durable) }, 1);
+  }
+
   /** Graceful stop: not ready, edges stop accepting, workers finish or give back what they hold, store closed, ops last. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.ops.ready = false;
+    this.ops.ready = () => false;
     await this.mm7?.close();
     await this.mm1?.close();
     await this.workers.stop();

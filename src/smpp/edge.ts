@@ -6,7 +6,7 @@ import type { StaticRouter } from '../core/static-router.js';
 import type { Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { CorrelationStore, Queue, SubscriberStore } from '../store/types.js';
+import { StoreUnavailableError, type CorrelationStore, type Queue, type SubscriberStore } from '../store/types.js';
 import { SmppClient, type DeliverSm, type Receipt } from './client.js';
 import { keywordOf } from './keywords.js';
 import { PushSender } from './push-sender.js';
@@ -30,6 +30,8 @@ export interface SmppEdgeOptions {
   log: Logger;
   /** The web-view link of a message, for the text fallback. */
   viewLink: (messageId: string) => string;
+  /** Whether the store can be reached now (Store.available); default always. */
+  storeAvailable?: () => boolean;
 }
 
 /**
@@ -58,9 +60,15 @@ export class SmppEdge {
         log,
         metrics: o.metrics,
       });
-      // The handlers settle their own errors; this catch keeps an unexpected one from ending the process.
-      client.on('receipt', (r) => void this.receipt(smsc.id, r).catch((err: unknown) => log.error({ err }, 'receipt handler failed')));
-      client.on('mo', (m) => void this.mo(smsc.id, m).catch((err: unknown) => log.error({ err }, 'MO handler failed')));
+      // A deliver_sm is answered before its handler runs: while the store cannot be reached, the listener
+      // throws, so that the client answers ESME_RX_T_APPN and the SMSC delivers it again later (SMPP 3.4
+      // §5.1.3) instead of it being acknowledged and lost. The handlers settle their own errors; the catch
+      // keeps an unexpected one from ending the process.
+      const storeUp = (): void => {
+        if (o.storeAvailable && !o.storeAvailable()) throw new StoreUnavailableError();
+      };
+      client.on('receipt', (r) => (storeUp(), void this.receipt(smsc.id, r).catch((err: unknown) => log.error({ err }, 'receipt handler failed'))));
+      client.on('mo', (m) => (storeUp(), void this.mo(smsc.id, m).catch((err: unknown) => log.error({ err }, 'MO handler failed'))));
       this.clients.push(client);
       this.routes.push({ prefixes: smsc.prefixes, route: new TextSmsRoute(smsc, client, o.correlations, { viewLink: o.viewLink, log }), push: new PushSender(smsc, client) });
     }

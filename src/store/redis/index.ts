@@ -19,11 +19,11 @@ export interface RedisStoreOptions extends Partial<QueueOptions> {
   shards?: number;
 }
 
-export function createRedisStore(options: RedisStoreOptions): { queue: Queue; throttle: Throttle; subscribers: SubscriberStore; correlations: CorrelationStore; backend: 'redis'; durable: true } {
+export function createRedisStore(options: RedisStoreOptions): { queue: Queue; throttle: Throttle; subscribers: SubscriberStore; correlations: CorrelationStore; backend: 'redis' } {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
   const queue = new RedisQueue(options.redis, keys, options);
   const throttle = new RedisThrottle(options.redis, keys, options.now);
-  return { queue, throttle, subscribers: new RedisSubscribers(options.redis, options.prefix), correlations: new RedisCorrelations(options.redis, options.prefix), backend: 'redis', durable: true };
+  return { queue, throttle, subscribers: new RedisSubscribers(options.redis, options.prefix), correlations: new RedisCorrelations(options.redis, options.prefix), backend: 'redis' };
 }
 
 export { KeySpace, RedisQueue, RedisThrottle };

@@ -1,0 +1,30 @@
+// mmsc_store_info{durable} says what Redis reports (its append-only file on or off), read when the store
+// connects, not what the backend's name suggests. Each case runs a redis-server of its own on loopback.
+import { pino } from 'pino';
+import t from 'tap';
+import { Gateway } from '../src/gateway.js';
+import { ConfigSchema } from '../src/ops/config.js';
+import { testPrefix } from './helpers/redis.js';
+import { RedisServer } from './helpers/redis-server.js';
+
+const gateway = (url: string) =>
+  new Gateway(ConfigSchema.parse({ redis: { url }, queue: { prefix: testPrefix() }, ops: { port: 0 }, mm1: { enabled: false }, mm7: { enabled: false } }), pino({ level: 'silent' }));
+
+for (const [appendonly, durable] of [
+  ['no', 'false'],
+  ['yes', 'true'],
+] as const) {
+  t.test(`Redis with appendonly ${appendonly}: durable="${durable}"`, async (t) => {
+    const redis = await RedisServer.start(['--save', '', '--appendonly', appendonly]);
+    t.teardown(() => redis.stop('SIGKILL'));
+    const gw = gateway(redis.url);
+    t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_store_info'), /mmsc_store_info\{backend="redis",durable="unknown",service="mmsc"\} 1/, 'unknown before it connects');
+    await gw.start();
+    t.teardown(() => gw.stop());
+    await gw.whenReady();
+    const info = await gw.metrics.registry.getSingleMetricAsString('mmsc_store_info');
+    t.match(info, new RegExp(`mmsc_store_info\\{backend="redis",durable="${durable}",service="mmsc"\\} 1`));
+    t.equal(info.match(/^mmsc_store_info\{/gm)?.length, 1, 'one series: the unknown one is gone');
+    t.equal(gw.store.durable, durable === 'true');
+  });
+}
