@@ -2,6 +2,7 @@ import type { DeliveryInd, NotificationInd, ReadOrigInd } from '../../protocols/
 import { encodePdu, PduError } from '../../protocols/mms/index.js';
 import { PushError } from '../../protocols/push/index.js';
 import type { SmppEdge } from '../smpp/edge.js';
+import type { ReceiptJob } from '../smpp/receipts.js';
 import { SmppError } from '../smpp/errors.js';
 import { isPermanentRefusal } from '../smpp/text-route.js';
 import { PapSendError, type PapSender } from './pap-sender.js';
@@ -27,23 +28,27 @@ export class PushFailure extends Error {
 
 /** The WAP push bearer: SMPP straight to an SMSC, or a Push Proxy Gateway over PAP. */
 export interface WapPusher {
-  /** Resolves with a one-line description of what was sent (for the job's history); throws PushFailure. */
-  push(address: string, pdu: PushedPdu): Promise<string>;
+  /**
+   * Resolves with a one-line description of what was sent (for the job's history); throws PushFailure.
+   * `job`: the delivery job the push belongs to, so that a bearer's delivery receipts (SMPP) find it.
+   */
+  push(address: string, pdu: PushedPdu, job?: ReceiptJob): Promise<string>;
 }
 
 /** Pushes over the SMSC that serves the address (SmppEdge's prefix rule). */
 export class SmppPusher implements WapPusher {
   constructor(private readonly edge: SmppEdge | undefined) {}
 
-  async push(address: string, pdu: PushedPdu): Promise<string> {
+  async push(address: string, pdu: PushedPdu, job?: ReceiptJob): Promise<string> {
     const sender = this.edge?.pushSender(address);
     if (!sender) throw new PushFailure(`no SMSC serves ${address}`, false);
+    const o = job ? { job } : {};
     try {
       if (pdu.messageType === 'm-notification-ind') {
-        const r = await sender.send(address, pdu);
+        const r = await sender.send(address, pdu, o);
         return `pushed over SMPP as ${r.messageIds.join(',')}${r.dropped.length > 0 ? ` (without ${r.dropped.join(', ')})` : ''}`;
       }
-      const r = await sender.sendPdu(address, encodePdu(pdu));
+      const r = await sender.sendPdu(address, encodePdu(pdu), o);
       return `pushed over SMPP as ${r.messageIds.join(',')}`;
     } catch (err) {
       if (err instanceof PushError) throw new PushFailure(`push not built: ${err.message}`, false);

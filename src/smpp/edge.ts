@@ -10,7 +10,8 @@ import { StoreUnavailableError, type CorrelationStore, type Queue, type Subscrib
 import { SmppClient, type DeliverSm, type Receipt } from './client.js';
 import { keywordOf } from './keywords.js';
 import { PushSender } from './push-sender.js';
-import { receiptKey, TextSmsRoute } from './text-route.js';
+import { receiptKey } from './receipts.js';
+import { TextSmsRoute } from './text-route.js';
 
 /** Origin peer of the texts the gateway writes itself (keyword confirmations): never refused by an opt-out. */
 export const KEYWORD_REPLY_PEER = 'keywords';
@@ -70,7 +71,7 @@ export class SmppEdge {
       client.on('receipt', (r) => (storeUp(), void this.receipt(smsc.id, r).catch((err: unknown) => log.error({ err }, 'receipt handler failed'))));
       client.on('mo', (m) => (storeUp(), void this.mo(smsc.id, m).catch((err: unknown) => log.error({ err }, 'MO handler failed'))));
       this.clients.push(client);
-      this.routes.push({ prefixes: smsc.prefixes, route: new TextSmsRoute(smsc, client, o.correlations, { viewLink: o.viewLink, log }), push: new PushSender(smsc, client) });
+      this.routes.push({ prefixes: smsc.prefixes, route: new TextSmsRoute(smsc, client, o.correlations, { viewLink: o.viewLink, log }), push: new PushSender(smsc, client, { correlations: o.correlations, log }) });
     }
     // The texts the gateway writes itself (confirmations) go out by SMS, through the SMSC for the address.
     o.router.addResolver((m, i) => (m.origin.iface === 'smpp' && m.origin.peer === KEYWORD_REPLY_PEER ? this.textRoute(m.recipients[i]?.address ?? '') : undefined));

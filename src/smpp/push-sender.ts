@@ -2,12 +2,20 @@ import { randomInt } from 'node:crypto';
 import type { NotificationInd } from '../../protocols/mms/index.js';
 import { buildMmsPush, buildWspPush, mmsWspPush, segmentPush, type CompactField, type PushSegment } from '../../protocols/push/index.js';
 import type { SmscConfig } from '../ops/config.js';
+import type { Logger } from '../ops/logger.js';
+import type { CorrelationStore } from '../store/types.js';
 import { submitAddresses } from './addressing.js';
 import type { SmppClient } from './client.js';
+import { rememberSubmits, type ReceiptJob } from './receipts.js';
 
 export interface PushOptions {
   /** Most SMS segments a push may take (default 1: many handsets discard multi-segment pushes). */
   maxSegments?: number;
+  /**
+   * The delivery job the push is for: the SMSC message ids of its segments are remembered, so that their
+   * delivery receipts are noted in that job's history, as for text SMS.
+   */
+  job?: ReceiptJob;
 }
 
 /**
@@ -20,11 +28,13 @@ export class PushSender {
   constructor(
     private readonly smsc: SmscConfig,
     private readonly client: SmppClient,
+    /** Where the SMSC message ids of a push for a job are remembered (unset: receipts are not matched). */
+    private readonly receipts?: { correlations: CorrelationStore; log: Logger },
   ) {}
 
   async send(address: string, notification: NotificationInd, o: PushOptions = {}): Promise<{ messageIds: string[]; dropped: CompactField[] }> {
     const push = buildMmsPush(notification, { concatRef: randomInt(256), maxSegments: o.maxSegments ?? 1, tid: randomInt(256) });
-    return { messageIds: await this.submit(address, push.segments), dropped: push.dropped };
+    return { messageIds: await this.submit(address, push.segments, o.job), dropped: push.dropped };
   }
 
   /**
@@ -33,10 +43,10 @@ export class PushSender {
    */
   async sendPdu(address: string, mms: Buffer, o: PushOptions = {}): Promise<{ messageIds: string[] }> {
     const segments = segmentPush(buildWspPush(mmsWspPush(mms, randomInt(256))), { concatRef: randomInt(256), maxSegments: o.maxSegments ?? 3 });
-    return { messageIds: await this.submit(address, segments) };
+    return { messageIds: await this.submit(address, segments, o.job) };
   }
 
-  private async submit(address: string, segments: readonly PushSegment[]): Promise<string[]> {
+  private async submit(address: string, segments: readonly PushSegment[], job: ReceiptJob | undefined): Promise<string[]> {
     const addresses = submitAddresses(this.smsc, address);
     const messageIds: string[] = [];
     for (const s of segments) {
@@ -49,6 +59,7 @@ export class PushSender {
       });
       messageIds.push(r.messageId);
     }
+    if (job && this.receipts && this.smsc.registeredDelivery) await rememberSubmits(this.receipts.correlations, this.smsc.id, messageIds, job, this.receipts.log);
     return messageIds;
   }
 }
