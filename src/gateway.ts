@@ -95,6 +95,7 @@ export class Gateway {
         storeAvailable: () => this.store.available(),
       });
     }
+    if (config.mm1.enabled) warnNoPushBearer(config, log);
     if (config.mm1.enabled) {
       const plan = new NumberPlan(config.mm1);
       const mm1Log = log.child({ iface: 'mm1' });
@@ -227,5 +228,28 @@ export class Gateway {
     await this.store.close();
     await this.ops.close();
     this.log.info('stopped');
+  }
+}
+
+/**
+ * Local subscribers are notified by WAP push (mm1.push): over SMPP that needs an SMSC serving their numbers.
+ * Without one every message to them is refused ("no SMSC serves ..."); say it once at start, naming the
+ * keys, rather than only in each message's history. (push = pap always has its PPG: mm1.papUrl is required.)
+ */
+function warnNoPushBearer(config: Config, log: Logger): void {
+  if (config.mm1.push !== 'smpp') return;
+  const smscs = config.smpp.smscs;
+  if (smscs.length === 0) {
+    log.warn(
+      { keys: ['mm1.push', 'smpp.smscs', 'mm1.papUrl'], localPrefixes: config.mm1.localPrefixes },
+      'no WAP push bearer: mm1.push is smpp but smpp.smscs is empty (and no PPG: mm1.papUrl); messages to local subscribers will be refused, not notified',
+    );
+    return;
+  }
+  // A local range no SMSC's prefixes touch (an SMSC with prefixes [] serves every number).
+  const related = (a: string, b: string): boolean => a.startsWith(b) || b.startsWith(a);
+  const unserved = config.mm1.localPrefixes.filter((p) => !smscs.some((s) => s.prefixes.length === 0 || s.prefixes.some((q) => related(p, q))));
+  if (unserved.length > 0) {
+    log.warn({ keys: ['mm1.localPrefixes', 'smpp.smscs'], unserved }, 'no SMSC serves these local ranges: their subscribers cannot be notified by WAP push');
   }
 }
