@@ -5,7 +5,7 @@ import { decodePdu, encodePdu, pduFromJson, pduToJson, PduError } from '../proto
 import { PushError } from '../protocols/push/index.js';
 import { unwrapPush } from './push-input.js';
 import { Gateway } from './gateway.js';
-import { ConfigError, loadConfig } from './ops/config.js';
+import { ConfigError, loadConfig, unknownEnvVars } from './ops/config.js';
 import { createLogger } from './ops/logger.js';
 
 const USAGE = `usage:
@@ -105,6 +105,10 @@ async function serve(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } });
   const config = loadConfig(values.config !== undefined ? { file: values.config } : {});
   const log = createLogger(config);
+  for (const u of unknownEnvVars()) {
+    const hint = u.suggestion !== undefined ? `: did you mean ${u.suggestion}?` : '';
+    log.warn({ env: u.name, ...(u.suggestion !== undefined ? { didYouMean: u.suggestion } : {}) }, `unknown environment variable ${u.name} ignored${hint}`);
+  }
   const gateway = new Gateway(config, log);
   const listeners = await gateway.start();
   // The SMPP side is a client (ESME): its line names the SMSC it binds to rather than a local port.

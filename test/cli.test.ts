@@ -301,6 +301,14 @@ t.test('serve with Redis unreachable at start: not ready, then ready once Redis 
   t.match(s.stderr(), /store not reachable; retrying/);
 });
 
+t.test('serve warns about an MMSC_* variable that sets nothing, with the name it most resembles', async (t) => {
+  const s = await serve(t, { REDIS_URL: '', MMSC_MM1_MAXPUSHES: '2' });
+  t.equal(await s.stop(), 0);
+  const warned = s.stderr().split('\n').filter((l) => l.includes('MMSC_MM1_MAXPUSHES')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.equal(warned.length, 1, 'once');
+  t.match(warned[0], { level: 40, env: 'MMSC_MM1_MAXPUSHES', didYouMean: 'MMSC_MM1_MAX_PUSHES', msg: /unknown environment variable MMSC_MM1_MAXPUSHES ignored: did you mean MMSC_MM1_MAX_PUSHES\?/ });
+});
+
 t.test('a bad config fails at start naming the key', async (t) => {
   const r = mmsc(['serve'], undefined, { MMSC_OPS_PORT: 'abc' });
   t.equal(r.status, 1);
