@@ -5,7 +5,7 @@ import t from 'tap';
 import { Gateway } from '../src/gateway.js';
 import { ConfigSchema } from '../src/ops/config.js';
 import { testPrefix } from './helpers/redis.js';
-import { RedisServer } from './helpers/redis-server.js';
+import { RedisServer, startCluster } from './helpers/redis-server.js';
 
 const gateway = (url: string) =>
   new Gateway(ConfigSchema.parse({ redis: { url }, queue: { prefix: testPrefix() }, ops: { port: 0 }, mm1: { enabled: false }, mm7: { enabled: false } }), pino({ level: 'silent' }));
@@ -28,3 +28,18 @@ for (const [appendonly, durable] of [
     t.equal(gw.store.durable, durable === 'true');
   });
 }
+
+t.test('Redis Cluster: ready through the same fail-fast client; durable="false" when its masters keep no AOF', async (t) => {
+  const cluster = await startCluster(); // three masters, appendonly no
+  t.teardown(() => cluster.stop());
+  const gw = new Gateway(
+    ConfigSchema.parse({ redis: { cluster: cluster.nodes.map((n) => `${n.host}:${n.port}`) }, queue: { prefix: testPrefix(), shards: 4 }, ops: { port: 0 }, mm1: { enabled: false }, mm7: { enabled: false } }),
+    pino({ level: 'silent' }),
+  );
+  await gw.start();
+  t.teardown(() => gw.stop());
+  await gw.whenReady();
+  t.ok(gw.store.available(), 'available');
+  t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_store_info'), /mmsc_store_info\{backend="redis-cluster",durable="false",service="mmsc"\} 1/);
+  t.same(await gw.store.queue.stats(), { waiting: 0, leased: 0, dead: 0 }, 'commands go through');
+});
