@@ -47,6 +47,7 @@ function isConnectionLoss(err: Error, status: string): boolean {
   return err.name === 'MaxRetriesPerRequestError' || (err.message === CONNECTION_CLOSED && status !== 'end');
 }
 
+/** Create it with lazyConnect and connect() explicitly (createRedisClient does): until then it is 'wait'. */
 export class FailFastRedis extends Redis {
   override sendCommand(command: Command, stream?: Stream): unknown {
     if (refused(this, command)) return command.promise;
