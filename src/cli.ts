@@ -2,13 +2,19 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodePdu, encodePdu, pduFromJson, pduToJson, PduError } from '../protocols/mms/index.js';
+import { PushError } from '../protocols/push/index.js';
+import { unwrapPush } from './push-input.js';
 import { Gateway } from './gateway.js';
-import { ConfigError, loadConfig } from './ops/config.js';
+import { ConfigError, loadConfig, unknownEnvVars } from './ops/config.js';
 import { createLogger } from './ops/logger.js';
 
 const USAGE = `usage:
   mmsc serve [--config FILE]          start every interface built so far
   mmsc pdu decode FILE|- [--data]     binary MMS PDU -> JSON (--data adds part data as base64)
+  mmsc pdu decode --push [--hex] FILE...|-
+                                      the same from what an SMSC receives: the short_message of each
+                                      segment (UDH first), in order, or a bare WSP push; --hex: the input
+                                      is hex text, one segment per line
   mmsc pdu encode FILE|- [-o FILE]    JSON -> binary MMS PDU (stdout unless -o)
 exit codes: 0 ok, 1 usage or I/O error, 2 malformed input`;
 
@@ -27,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 1;
   } catch (e) {
-    if (e instanceof PduError) {
+    if (e instanceof PduError || e instanceof PushError) {
       process.stderr.write(`mmsc: ${e.message}\n`);
       return EXIT_MALFORMED;
     }
@@ -49,11 +55,30 @@ function pdu(argv: string[]): number {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { data: { type: 'boolean', default: false }, output: { type: 'string', short: 'o' } },
+    options: {
+      data: { type: 'boolean', default: false },
+      output: { type: 'string', short: 'o' },
+      push: { type: 'boolean', default: false },
+      hex: { type: 'boolean', default: false },
+    },
   });
-  const [sub, file] = positionals;
+  const [sub, file, ...more] = positionals;
   if (sub === 'decode') {
-    const model = decodePdu(readInput(file));
+    let bytes: Buffer;
+    if (values.push) {
+      const files = [file, ...more].filter((f): f is string => f !== undefined);
+      if (files.length === 0) readInput(undefined);
+      if (files.filter((f) => f === '-').length > 1) throw new Error('stdin (-) can be read once');
+      const unwrapped = unwrapPush(files.map((f) => readInput(f)), { hex: values.hex });
+      // The envelope on stderr: stdout stays the PDU's JSON (so that it pipes into `pdu encode`).
+      process.stderr.write(`${unwrapped.summary}\n`);
+      bytes = unwrapped.pdu;
+    } else {
+      if (values.hex) throw new Error('--hex goes with --push');
+      if (more.length > 0) throw new Error('one input: several are segments of a push (--push)');
+      bytes = readInput(file);
+    }
+    const model = decodePdu(bytes);
     process.stdout.write(`${JSON.stringify(pduToJson(model, { data: values.data }), null, 2)}\n`);
     return 0;
   }
@@ -80,6 +105,10 @@ async function serve(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } });
   const config = loadConfig(values.config !== undefined ? { file: values.config } : {});
   const log = createLogger(config);
+  for (const u of unknownEnvVars()) {
+    const hint = u.suggestion !== undefined ? `: did you mean ${u.suggestion}?` : '';
+    log.warn({ env: u.name, ...(u.suggestion !== undefined ? { didYouMean: u.suggestion } : {}) }, `unknown environment variable ${u.name} ignored${hint}`);
+  }
   const gateway = new Gateway(config, log);
   const listeners = await gateway.start();
   // The SMPP side is a client (ESME): its line names the SMSC it binds to rather than a local port.

@@ -61,7 +61,7 @@ export class Gateway {
   ) {
     this.ops = new OpsServer(this.metrics, log.child({ iface: 'ops' }));
     this.store = createStore(config, log.child({ component: 'store' }));
-    this.metrics.storeInfo.set({ backend: this.store.backend, durable: String(this.store.durable) }, 1);
+    this.setStoreInfo();
     this.metrics.queueStats = () => this.store.queue.stats();
     this.metrics.storeUsage = this.store.usage;
     const reports = new ReportGenerator({ queue: this.store.queue, router: this.router, log: log.child({ component: 'reports' }) });
@@ -97,8 +97,10 @@ export class Gateway {
         metrics: this.metrics,
         log: log.child({ iface: 'smpp' }),
         viewLink,
+        storeAvailable: () => this.store.available(),
       });
     }
+    if (config.mm1.enabled) warnNoPushBearer(config, log);
     if (config.mm1.enabled) {
       const plan = new NumberPlan(config.mm1);
       const mm1Log = log.child({ iface: 'mm1' });
@@ -213,8 +215,10 @@ export class Gateway {
         this.reportPump.start();
         // SMPP binds once the store answers: MO messages and receipts need it.
         this.smpp?.start();
-        this.ops.ready = true;
-        this.log.info({ backend: this.store.backend }, 'ready');
+        this.setStoreInfo();
+        // Not ready while the store is away later on either: the edges refuse then (StoreUnavailableError).
+        this.ops.ready = () => this.store.available();
+        this.log.info({ backend: this.store.backend, durable: this.store.durable }, 'ready');
         return;
       } catch (err) {
         this.log.warn({ err: (err as Error).message, attempt }, 'store not reachable; retrying');
@@ -223,10 +227,16 @@ export class Gateway {
     }
   }
 
+  /** mmsc_store_info: durable as the store knows it (for Redis, what the server reported when it connected). */
+  private setStoreInfo(): void {
+    this.metrics.storeInfo.reset();
+    this.metrics.storeInfo.set({ backend: this.store.backend, durable: this.store.durable === undefined ? 'unknown' : String(this.store.durable) }, 1);
+  }
+
   /** Graceful stop: not ready, edges stop accepting, workers finish or give back what they hold, store closed, ops last. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.ops.ready = false;
+    this.ops.ready = () => false;
     await this.mm7?.close();
     await this.mm1?.close();
     await this.webView?.close();
@@ -236,5 +246,28 @@ export class Gateway {
     await this.store.close();
     await this.ops.close();
     this.log.info('stopped');
+  }
+}
+
+/**
+ * Local subscribers are notified by WAP push (mm1.push): over SMPP that needs an SMSC serving their numbers.
+ * Without one every message to them is refused ("no SMSC serves ..."); say it once at start, naming the
+ * keys, rather than only in each message's history. (push = pap always has its PPG: mm1.papUrl is required.)
+ */
+function warnNoPushBearer(config: Config, log: Logger): void {
+  if (config.mm1.push !== 'smpp') return;
+  const smscs = config.smpp.smscs;
+  if (smscs.length === 0) {
+    log.warn(
+      { keys: ['mm1.push', 'smpp.smscs', 'mm1.papUrl'], localPrefixes: config.mm1.localPrefixes },
+      'no WAP push bearer: mm1.push is smpp but smpp.smscs is empty (and no PPG: mm1.papUrl); messages to local subscribers will be refused, not notified',
+    );
+    return;
+  }
+  // A local range no SMSC's prefixes touch (an SMSC with prefixes [] serves every number).
+  const related = (a: string, b: string): boolean => a.startsWith(b) || b.startsWith(a);
+  const unserved = config.mm1.localPrefixes.filter((p) => !smscs.some((s) => s.prefixes.length === 0 || s.prefixes.some((q) => related(p, q))));
+  if (unserved.length > 0) {
+    log.warn({ keys: ['mm1.localPrefixes', 'smpp.smscs'], unserved }, 'no SMSC serves these local ranges: their subscribers cannot be notified by WAP push');
   }
 }

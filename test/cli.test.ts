@@ -3,9 +3,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import t from 'tap';
 import type { Test } from 'tap';
+import type { NotificationInd } from '../protocols/mms/index.js';
+import { buildMmsPush } from '../protocols/push/index.js';
 import { MMSC_BIN, ROOT, VECTORS } from './helpers/paths.js';
+import { submitSms } from './helpers/pcapng.js';
 import { redisUrl, testPrefix } from './helpers/redis.js';
 import { freePort } from './helpers/free-port.js';
 import { RedisServer } from './helpers/redis-server.js';
@@ -122,6 +126,91 @@ t.test('decode --data | encode reproduces a canonical vector byte for byte', asy
   t.ok(Buffer.compare(enc.stdout, readFileSync(file)) === 0, 'same bytes');
 });
 
+t.test('pdu decode --push: the segments of a push as an SMSC receives them, a bare WSP push, hex on stdin', async (t) => {
+  // Built by the project's own encoder (protocols/push), as the gateway submits it; too long for one SMS.
+  const notification: NotificationInd = {
+    messageType: 'm-notification-ind',
+    transactionId: 'tx-cli-push-1',
+    mmsVersion: '1.2',
+    from: '+15550000009/TYPE=PLMN',
+    subject: 'A rather long subject line that makes this notification need a second SMS segment',
+    messageClass: 'Personal',
+    messageSize: 51200,
+    expiry: 86400,
+    contentLocation: 'http://mms.example/r/abcdefghijklmnopqrstuvwxyz0123456789',
+  };
+  const push = buildMmsPush(notification, { concatRef: 0x2a, tid: 7, compact: false, maxSegments: 3 });
+  t.equal(push.segments.length, 2, 'two segments');
+  const expected = {
+    messageType: 'm-notification-ind',
+    transactionId: 'tx-cli-push-1',
+    mmsVersion: '1.2',
+    from: '+15550000009/TYPE=PLMN',
+    subject: 'A rather long subject line that makes this notification need a second SMS segment',
+    messageClass: 'Personal',
+    messageSize: 51200,
+    expiry: 86400,
+    contentLocation: 'http://mms.example/r/abcdefghijklmnopqrstuvwxyz0123456789',
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'mmsc-push-'));
+  const files = push.segments.map((s, i) => {
+    const f = join(dir, `seg${i + 1}.bin`);
+    writeFileSync(f, s.shortMessage);
+    return f;
+  });
+
+  const plain = mmsc(['pdu', 'decode', files[0]!]);
+  t.equal(plain.status, 2, 'without --push a segment is not an MMS PDU');
+
+  const r = mmsc(['pdu', 'decode', '--push', ...files]);
+  t.equal(r.status, 0, String(r.stderr));
+  t.strictSame(JSON.parse(String(r.stdout)), expected);
+  t.match(String(r.stderr), /^push: WDP ports 2948<-9200, 2 segments \(reference 42\), TID 0x07, Content-Type application\/vnd\.wap\.mms-message, X-Wap-Application-Id x-wap-application:mms\.ua/);
+
+  writeFileSync(join(dir, 'push.wsp'), push.wsp);
+  const bare = mmsc(['pdu', 'decode', '--push', join(dir, 'push.wsp')]);
+  t.equal(bare.status, 0, String(bare.stderr));
+  t.strictSame(JSON.parse(String(bare.stdout)), expected, 'a bare WSP push');
+  t.match(String(bare.stderr), /^push: bare WSP push, TID 0x07/);
+
+  const hexText = `# submit_sm short_message, in order\n${push.segments.map((s) => s.shortMessage.toString('hex').replace(/(..)/g, '$1 ')).join('\n')}\n`;
+  const hex = mmsc(['pdu', 'decode', '--push', '--hex', '-'], hexText);
+  t.equal(hex.status, 0, String(hex.stderr));
+  t.strictSame(JSON.parse(String(hex.stdout)), expected, 'hex on stdin, one segment per line');
+
+  const missing = mmsc(['pdu', 'decode', '--push', files[1]!]);
+  t.equal(missing.status, 2);
+  t.match(String(missing.stderr), /^mmsc: INCOMPLETE: missing segment 1 of 2\n$/);
+  const notHex = mmsc(['pdu', 'decode', '--push', '--hex', '-'], 'zz\n');
+  t.equal(notHex.status, 2);
+});
+
+t.test('pdu decode --push reads the segments Kannel 1.4.5 submitted to an SMSC (public capture)', async (t) => {
+  // shared/vectors/push/kannel-ppg-capture (SOURCES.md): Kannel's PPG pushing an m-notification-ind over SMPP as
+  // two concatenated submit_sm. Expected values: the capture's tshark 4.0.17 decode (.tshark.txt, frames 18 and 20).
+  const dir = join(VECTORS, 'push', 'kannel-ppg-capture');
+  const submits = submitSms(readFileSync(join(dir, 'kannel-ppg-smpp-mms-notification.pcapng'))).filter((s) => s.destination === '4912345678');
+  t.same(submits.map((s) => s.frame), [18, 20], 'the first push: frames 18 and 20');
+  // tshark prints frame 20's short message whole ("Message bytes: ..."): the capture is read right.
+  const tshark = readFileSync(join(dir, 'kannel-ppg-smpp-mms-notification.pcapng.tshark.txt'), 'utf8');
+  t.ok(tshark.includes(`Message bytes: ${submits[1]!.shortMessage.toString('hex')}\n`), "frame 20's octets as tshark shows them");
+
+  const r = mmsc(['pdu', 'decode', '--push', '--hex', '-'], submits.map((s) => s.shortMessage.toString('hex')).join('\n'));
+  t.equal(r.status, 0, String(r.stderr));
+  t.strictSame(JSON.parse(String(r.stdout)), {
+    messageType: 'm-notification-ind',
+    transactionId: 'wLJeT7THu',
+    mmsVersion: '1.0',
+    from: '15551230000/TYPE=PLMN',
+    messageClass: 'Personal',
+    messageSize: 23069,
+    expiry: 259200,
+    contentLocation: 'http://mmsc11:10021/mmsc/1_1?wLJeT7THu',
+  });
+  // tshark: ports 2948 <- 9200, reference 0, 2 parts; WSP Transaction ID 0x00, X-Wap-Application-Id mms.ua.
+  t.match(String(r.stderr), /^push: WDP ports 2948<-9200, 2 segments \(reference 0\), TID 0x00, Content-Type application\/vnd\.wap\.mms-message, X-Wap-Application-Id x-wap-application:mms\.ua/);
+});
+
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     request(url, (res) => {
@@ -189,11 +278,16 @@ t.test('serve without Redis: the embedded store, logged as not durable', async (
 
 t.test('serve with REDIS_URL: the Redis store, ready once connected', async (t) => {
   const prefix = testPrefix();
-  const s = await serve(t, { REDIS_URL: await redisUrl(t), MMSC_QUEUE_PREFIX: prefix });
+  const url = await redisUrl(t);
+  const s = await serve(t, { REDIS_URL: url, MMSC_QUEUE_PREFIX: prefix });
   for (let i = 0; i < 50 && (await get(`${s.url}/readyz`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
   t.equal((await get(`${s.url}/readyz`)).status, 200, 'ready');
   const metrics = (await get(`${s.url}/metrics`)).body;
-  t.match(metrics, /mmsc_store_info\{backend="redis",durable="true",service="mmsc"\} 1/);
+  // durable: what this Redis reports (the test Redis may run either way; test/store-durable.test.ts has both).
+  const redis = new Redis(url);
+  const aof = /^aof_enabled:(\d)/m.exec(await redis.info('persistence'))?.[1];
+  await redis.quit();
+  t.match(metrics, new RegExp(`mmsc_store_info\\{backend="redis",durable="${aof === '1'}",service="mmsc"\\} 1`));
   t.match(metrics, /mmsc_queue_jobs\{status="waiting",service="mmsc"\} 0/);
   t.equal(await s.stop(), 0);
   t.match(s.stderr(), /"backend":"redis","shards":1,"prefix":"mmsc-test-/);
@@ -215,6 +309,14 @@ t.test('serve with Redis unreachable at start: not ready, then ready once Redis 
   t.equal(status, 200, 'ready once Redis is there');
   t.equal(await s.stop(), 0, 'stops cleanly');
   t.match(s.stderr(), /store not reachable; retrying/);
+});
+
+t.test('serve warns about an MMSC_* variable that sets nothing, with the name it most resembles', async (t) => {
+  const s = await serve(t, { REDIS_URL: '', MMSC_MM1_MAXPUSHES: '2' });
+  t.equal(await s.stop(), 0);
+  const warned = s.stderr().split('\n').filter((l) => l.includes('MMSC_MM1_MAXPUSHES')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.equal(warned.length, 1, 'once');
+  t.match(warned[0], { level: 40, env: 'MMSC_MM1_MAXPUSHES', didYouMean: 'MMSC_MM1_MAX_PUSHES', msg: /unknown environment variable MMSC_MM1_MAXPUSHES ignored: did you mean MMSC_MM1_MAX_PUSHES\?/ });
 });
 
 t.test('a bad config fails at start naming the key', async (t) => {

@@ -25,6 +25,7 @@ import { Metrics } from '../src/ops/metrics.js';
 import { SmppClient } from '../src/smpp/client.js';
 import type { SmppEdge } from '../src/smpp/edge.js';
 import { PushSender } from '../src/smpp/push-sender.js';
+import type { ReceiptJob } from '../src/smpp/receipts.js';
 import { TextSmsRoute } from '../src/smpp/text-route.js';
 import { createMemoryStore } from '../src/store/memory/index.js';
 import { OutboundGuard } from '../src/transport/outbound-guard.js';
@@ -297,9 +298,10 @@ t.test('WAP push: the pushes of one job carry the same concatenation reference a
   // An m-delivery-ind is small; this one (a long Message-ID) is not, so that the push takes three segments.
   const report = message('r1', { report: { kind: 'delivery', messageId: 'x'.repeat(300), recipientIndex: 0, to: { iface: 'mm1', peer: 'mm1' }, status: 'delivered', at: T0 } });
   const pdu: PushedPdu = deliveryIndFor(report, T0);
-  await pusher.push('+15550000001', pdu, 'job-a/0');
-  await pusher.push('+15550000001', pdu, 'job-a/0');
-  await pusher.push('+15550000001', pdu, 'job-b/0');
+  const job = (messageId: string) => ({ messageId, recipientIndex: 0, expiresAt: T0 + 86_400_000 });
+  await pusher.push('+15550000001', pdu, job('job-a'));
+  await pusher.push('+15550000001', pdu, job('job-a'));
+  await pusher.push('+15550000001', pdu, job('job-b'));
   const a = smsc.submits.slice(0, 6);
   const b = smsc.submits.slice(6);
   t.equal(a.length, 6, 'two pushes of three segments');
@@ -313,8 +315,8 @@ t.test('WAP push: the pushes of one job carry the same concatenation reference a
 t.test("MM1 notification and report routes name the job to the pusher: the same on every attempt", async (t) => {
   const keys: (string | undefined)[] = [];
   const pusher: WapPusher = {
-    push: async (_address: string, _pdu: PushedPdu, key?: string) => {
-      keys.push(key);
+    push: async (_address: string, _pdu: PushedPdu, job?: ReceiptJob) => {
+      keys.push(job && `${job.messageId}/${job.recipientIndex}`);
       return 'pushed';
     },
   };

@@ -207,6 +207,11 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
       if (result.status === 'retry') {
         const delay = result.retryAfterMs ?? retryDelay(this.o.retry, job.attempt);
         const state = await this.o.queue.retry(job, result.error, delay);
+        if (state === 'failed') {
+          // Out of attempts: the job is a dead letter now, and nothing will try it again; say so.
+          const recipient = job.message.recipients[job.recipientIndex]?.address;
+          log.warn({ messageId: job.messageId, recipient, recipientIndex: job.recipientIndex, peer: job.peer, attempts: job.attempt, reason: result.error }, 'dead-lettered: delivery attempts used up');
+        }
         this.emit('outcome', { job, state, detail: result.error });
       } else {
         await this.o.queue.ack(job, result.status, result.detail);

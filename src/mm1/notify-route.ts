@@ -62,7 +62,7 @@ export class NotifyRoute implements Route {
     const notification = notificationFor(m, plan, { transactionId: this.o.tokens.transaction(m.id, d.recipientIndex), contentLocation: `${this.o.config.publicUrl}/r/${token}`, now });
     let sent: string;
     try {
-      sent = await this.o.pusher.push(to.address, notification, jobId(m.id, d.recipientIndex));
+      sent = await this.o.pusher.push(to.address, notification, { messageId: m.id, recipientIndex: d.recipientIndex, expiresAt: m.expiresAt });
     } catch (err) {
       if (!(err instanceof PushFailure)) throw err;
       this.o.metrics.mm1Pushes.inc({ pdu: 'm-notification-ind', result: err.transient ? 'transient' : 'permanent' });

@@ -2,8 +2,8 @@ import type { DeliveryInd, NotificationInd, ReadOrigInd } from '../../protocols/
 import { encodePdu, PduError } from '../../protocols/mms/index.js';
 import { PushError } from '../../protocols/push/index.js';
 import type { SmppEdge } from '../smpp/edge.js';
+import type { ReceiptJob } from '../smpp/receipts.js';
 import { SmppError } from '../smpp/errors.js';
-import { smsReference } from '../smpp/reference.js';
 import { isPermanentRefusal } from '../smpp/text-route.js';
 import { PapSendError, type PapSender } from './pap-sender.js';
 
@@ -30,26 +30,26 @@ export class PushFailure extends Error {
 export interface WapPusher {
   /**
    * Resolves with a one-line description of what was sent (for the job's history); throws PushFailure.
-   * `jobKey`: the delivery job the push belongs to (core/message.ts jobId), so that the bearer can give
-   * every push of one job the same references (SMPP: concatenation reference, user_message_reference).
+   * `job`: the delivery job the push belongs to, so that a bearer's delivery receipts (SMPP) find it and
+   * every push of one job carries the same references (SMPP: concatenation reference, user_message_reference).
    */
-  push(address: string, pdu: PushedPdu, jobKey?: string): Promise<string>;
+  push(address: string, pdu: PushedPdu, job?: ReceiptJob): Promise<string>;
 }
 
 /** Pushes over the SMSC that serves the address (SmppEdge's prefix rule). */
 export class SmppPusher implements WapPusher {
   constructor(private readonly edge: SmppEdge | undefined) {}
 
-  async push(address: string, pdu: PushedPdu, jobKey?: string): Promise<string> {
+  async push(address: string, pdu: PushedPdu, job?: ReceiptJob): Promise<string> {
     const sender = this.edge?.pushSender(address);
     if (!sender) throw new PushFailure(`no SMSC serves ${address}`, false);
-    const options = jobKey === undefined ? {} : { reference: smsReference(jobKey) };
+    const o = job ? { job } : {};
     try {
       if (pdu.messageType === 'm-notification-ind') {
-        const r = await sender.send(address, pdu, options);
+        const r = await sender.send(address, pdu, o);
         return `pushed over SMPP as ${r.messageIds.join(',')}${r.dropped.length > 0 ? ` (without ${r.dropped.join(', ')})` : ''}`;
       }
-      const r = await sender.sendPdu(address, encodePdu(pdu), options);
+      const r = await sender.sendPdu(address, encodePdu(pdu), o);
       return `pushed over SMPP as ${r.messageIds.join(',')}`;
     } catch (err) {
       if (err instanceof PushError) throw new PushFailure(`push not built: ${err.message}`, false);

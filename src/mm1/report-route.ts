@@ -27,7 +27,7 @@ export class Mm1ReportRoute implements Route {
     const now = (this.o.now ?? Date.now)();
     const pdu = m.report.kind === 'read' ? readOrigIndFor(m, now) : deliveryIndFor(m, now);
     try {
-      const sent = await this.o.pusher.push(m.recipients[0]!.address, pdu, jobId(m.id, 0));
+      const sent = await this.o.pusher.push(m.recipients[0]!.address, pdu, { messageId: m.id, recipientIndex: d.recipientIndex, expiresAt: m.expiresAt });
       this.o.metrics.mm1Pushes.inc({ pdu: pdu.messageType, result: 'sent' });
       return { status: 'delivered', detail: `${pdu.messageType} ${sent}` };
     } catch (err) {

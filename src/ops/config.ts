@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isShortCode } from '../../protocols/address/index.js';
 import { namespaceFor } from '../../protocols/mm7/index.js';
 import { parseCidr } from '../transport/ip-ranges.js';
+import { toParty } from '../mm7/submit.js';
 
 /**
  * The gateway's one configuration: a typed schema with the default and a one-line explanation beside each
@@ -30,6 +32,22 @@ function isUrlPrefix(v: string): boolean {
   return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' && u.search === '' && u.hash === '' && !v.includes('#');
 }
 
+/**
+ * Why a VASP sender would be refused at submission, or undefined when it is fine: a short code, an e-mail
+ * address or a number with an E.164 form, by the check the submit path makes (toParty). A sender that passes
+ * this start check but not that one would make every submission of the VASP fail (MM7 2002, REST 400).
+ */
+function senderProblem(sender: string): string | undefined {
+  const s = sender.trim();
+  if (isShortCode(s)) return undefined;
+  try {
+    toParty({ kind: s.includes('@') ? 'email' : 'number', value: s });
+    return undefined;
+  } catch (e) {
+    return `neither a short code (3-8 digits) nor an address: ${(e as Error).message}`;
+  }
+}
+
 /** One content provider allowed to use MM7 (and the REST API). */
 export const VaspSchema = z
   .object({
@@ -37,7 +55,18 @@ export const VaspSchema = z
     username: z.string().min(1).describe('HTTP Basic user name'),
     password: z.string().min(1).describe('HTTP Basic password'),
     allowIps: z.array(z.string().min(1)).optional().describe('source addresses allowed (exact match); unset = any'),
-    senders: z.array(z.string().min(1)).min(1).describe('sender addresses / short codes this VASP may use; the first is the default'),
+    senders: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .superRefine((v, ctx) => {
+            const why = senderProblem(v);
+            if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+          }),
+      )
+      .min(1)
+      .describe('sender addresses / short codes this VASP may use (short code, +E.164 number or e-mail address); the first is the default'),
     maxMessageBytes: z.coerce.number().int().min(1).default(300 * 1024).describe('largest message (content bytes) accepted from this VASP'),
     rate: z.coerce.number().positive().default(50).describe('submissions per second accepted from this VASP (token bucket, all instances)'),
     burst: z.coerce.number().int().min(1).default(50).describe('token bucket burst for submissions'),
@@ -109,7 +138,12 @@ export const ConfigSchema = z
       .prefault({}),
     redis: z
       .object({
-        url: z.string().url().optional().describe('Redis URL (redis://host:port/db); unset (and no cluster) = embedded, non-durable store'),
+        url: z
+          .string()
+          .url()
+          .regex(/^rediss?:\/\//i, 'a redis:// or rediss:// (TLS) URL')
+          .optional()
+          .describe('Redis URL (redis://host:port/db, rediss:// for TLS); unset (and no cluster) = embedded, non-durable store'),
         cluster: z
           .array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port'))
           .optional()
@@ -336,6 +370,55 @@ export function envKeys(): Map<string, string[]> {
   return keys;
 }
 
+/** Environment variables the gateway reads besides the keys' own. */
+const OTHER_ENV = ['MMSC_CONFIG'];
+
+/**
+ * MMSC_* variables in the environment that set nothing (a misspelt or made-up key): the value would be
+ * ignored without a word, so `mmsc serve` warns about each, with the known name it most resembles when one
+ * is close (edit distance).
+ */
+export function unknownEnvVars(env: NodeJS.ProcessEnv = process.env): { name: string; suggestion?: string }[] {
+  const known = [...envKeys().keys(), ...OTHER_ENV];
+  const set = new Set(known);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('MMSC_') && !set.has(name))
+    .sort()
+    .map((name) => {
+      let best: { name: string; d: number } | undefined;
+      for (const k of known) {
+        const d = editDistance(name, k);
+        if (!best || d < best.d) best = { name: k, d };
+      }
+      return best && best.d <= Math.max(2, Math.floor(name.length / 5)) ? { name, suggestion: best.name } : { name };
+    });
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** A config key named in an error message, e.g. "queue.maxAttempts". */
+const KEY_MENTION = /\b(?:ops|log|redis|queue|mm7|mm1|smpp)\.[A-Za-z]+\b/g;
+const KNOWN_KEYS = new Set([...envKeys().values()].map((k) => k.join('.')));
+
+/** Whether a parsed JSON value has something at `path` (object keys and array indexes). */
+function has(value: unknown, path: readonly string[]): boolean {
+  let v = value;
+  for (const seg of path) {
+    if (typeof v !== 'object' || v === null || !(seg in v)) return false;
+    v = (v as Record<string, unknown>)[seg];
+  }
+  return v !== undefined;
+}
+
 /** Keys whose environment value is a comma-separated list, or JSON. */
 const LIST_KEYS = new Set(['redis.cluster', 'mm1.trustedProxies', 'outbound.allow']);
 const JSON_KEYS = new Set(['mm7.vasps', 'smpp.smscs', 'smpp.stopKeywords', 'smpp.startKeywords', 'mm1.localPrefixes', 'mm1.contentTypes']);
@@ -352,6 +435,8 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file}: expected a JSON object`);
   }
+  // What the file said, before the environment is laid over it: where a failing value came from.
+  const fromFile = structuredClone(raw) as unknown;
   const origin = new Map<string, string>();
   for (const [name, [section, key]] of envKeys()) {
     const v = env[name];
@@ -368,13 +453,25 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
+    /** Where the value at a dotted path came from: the environment, the file, or the schema's default. */
+    const sourceOf = (path: string): string => {
+      const segments = path.split('.');
+      const fromEnv = origin.get(segments.slice(0, 2).join('.'));
+      if (fromEnv) return fromEnv;
+      // The key itself, or a field missing from an object the file gave (a VASP, an SMSC).
+      if (file && (has(fromFile, segments) || (segments.length > 2 && has(fromFile, segments.slice(0, -1))))) return `file ${file}`;
+      return 'default';
+    };
     const lines = parsed.error.issues.flatMap((i) => {
       const path = i.path.join('.');
       if (i.code === 'unrecognized_keys') {
-        return i.keys.map((k) => `${path ? `${path}.` : ''}${k}: unknown key (from ${file ? `file ${file}` : 'defaults'})`);
+        return i.keys.map((k) => `${path ? `${path}.` : ''}${k}: unknown key (from ${sourceOf(path ? `${path}.${k}` : k)})`);
       }
-      const from = origin.get(path) ?? (file ? `file ${file}` : 'defaults');
-      return [`${path || '(root)'}: ${i.message} (from ${from})`];
+      // A check across keys names the others in its message ("must be below queue.maxAttempts"): say
+      // where each of them came from, so that the one to change can be found.
+      const others = [...new Set(i.message.match(KEY_MENTION) ?? [])].filter((k) => k !== path && KNOWN_KEYS.has(k));
+      if (others.length === 0) return [`${path || '(root)'}: ${i.message} (from ${sourceOf(path)})`];
+      return [`${path || '(root)'}: ${i.message} (${[path, ...others].map((k) => `${k} from ${sourceOf(k)}`).join(', ')})`];
     });
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }

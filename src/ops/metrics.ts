@@ -143,7 +143,7 @@ export class Metrics {
 
   readonly storeInfo = new Gauge({
     name: 'mmsc_store_info',
-    help: 'The queue backend in use (1); durable=false means accepted messages die with the process',
+    help: 'The queue backend in use (1); durable: whether accepted messages survive a crash of the store (for Redis, appendonly as the server reports it; unknown until it connects)',
     labelNames: ['backend', 'durable'] as const,
     registers: [this.registry],
   });

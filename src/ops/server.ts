@@ -8,7 +8,8 @@ const ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
 /** The ops listener: Prometheus metrics and health probes for the people who run the gateway. */
 export class OpsServer {
   private readonly server: Server;
-  ready = false;
+  /** What /readyz says: set by the gateway (started, and its store reachable now). */
+  ready: () => boolean = () => false;
 
   constructor(
     private readonly metrics: Metrics,
@@ -23,7 +24,7 @@ export class OpsServer {
       };
       if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'text/plain', 'method not allowed\n');
       if (path === '/healthz') return reply(200, 'text/plain', 'ok\n');
-      if (path === '/readyz') return this.ready ? reply(200, 'text/plain', 'ready\n') : reply(503, 'text/plain', 'starting\n');
+      if (path === '/readyz') return this.ready() ? reply(200, 'text/plain', 'ready\n') : reply(503, 'text/plain', 'starting\n');
       if (path === '/metrics') {
         this.metrics.registry.metrics().then(
           (text) => reply(200, this.metrics.registry.contentType, text),

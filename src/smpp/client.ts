@@ -19,6 +19,7 @@ import smpp from 'smpp';
 import { COMMAND_ID, commandLabel, isDeliveryReceipt, parseReceipt, readDeliverSm, type DeliverSm, type Receipt } from '../../protocols/smpp/index.js';
 import { DEFAULTS, type Resolved, type SmppClientOptions } from './options.js';
 import { Session, type SessionHost } from './session.js';
+import { StoreUnavailableError } from '../store/types.js';
 import { ESME_STATUS, SmppError, THROTTLE_STATUSES, statusHex, statusName } from './errors.js';
 
 export { SmppError, type SmppErrorCode } from './errors.js';
@@ -263,7 +264,8 @@ export class SmppClient extends EventEmitter<{ bound: []; unbound: [reason: stri
         }
       }
     } catch (err) {
-      this.log.error({ err }, "a 'receipt' or 'mo' listener threw: deliver_sm answered ESME_RX_T_APPN (the SMSC retries)");
+      if (err instanceof StoreUnavailableError) this.log.warn({ reason: err.message }, 'deliver_sm not taken now: answered ESME_RX_T_APPN (the SMSC retries)');
+      else this.log.error({ err }, "a 'receipt' or 'mo' listener threw: deliver_sm answered ESME_RX_T_APPN (the SMSC retries)");
       return ESME_STATUS.ESME_RX_T_APPN;
     }
     return ESME_STATUS.ESME_ROK;

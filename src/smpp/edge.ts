@@ -6,11 +6,12 @@ import type { StaticRouter } from '../core/static-router.js';
 import type { Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { CorrelationStore, Queue, SubscriberStore } from '../store/types.js';
+import { StoreUnavailableError, type CorrelationStore, type Queue, type SubscriberStore } from '../store/types.js';
 import { SmppClient, type DeliverSm, type Receipt } from './client.js';
 import { keywordOf } from './keywords.js';
 import { PushSender } from './push-sender.js';
-import { receiptKey, TextSmsRoute } from './text-route.js';
+import { receiptKey } from './receipts.js';
+import { TextSmsRoute } from './text-route.js';
 
 /** Origin peer of the texts the gateway writes itself (keyword confirmations): never refused by an opt-out. */
 export const KEYWORD_REPLY_PEER = 'keywords';
@@ -30,6 +31,8 @@ export interface SmppEdgeOptions {
   log: Logger;
   /** The web-view link of a message, for the text fallback. */
   viewLink: (messageId: string) => string;
+  /** Whether the store can be reached now (Store.available); default always. */
+  storeAvailable?: () => boolean;
 }
 
 /**
@@ -43,6 +46,9 @@ export class SmppEdge {
   private readonly routes: { prefixes: string[]; route: TextSmsRoute; push: PushSender }[] = [];
 
   constructor(private readonly o: SmppEdgeOptions) {
+    const storeUp = (): void => {
+      if (o.storeAvailable && !o.storeAvailable()) throw new StoreUnavailableError();
+    };
     for (const smsc of o.config.smscs) {
       const log = o.log.child({ smsc: smsc.id });
       const client = new SmppClient({
@@ -57,14 +63,21 @@ export class SmppEdge {
         enquireLinkMs: smsc.enquireLinkMs,
         log,
         metrics: o.metrics,
-        // An MO is answered once stored: one the store refuses (full, or unreachable) is answered
-        // ESME_RX_T_APPN and the SMSC delivers it again, as the other edges answer "try later".
-        onMo: (m) => this.mo(smsc.id, m),
+        // An MO is answered once stored: one the store refuses (full, or unreachable: refused before it is
+        // read, so that a STOP is not lost either) is answered ESME_RX_T_APPN and the SMSC delivers it
+        // again, as the other edges answer "try later".
+        onMo: async (m) => {
+          storeUp();
+          await this.mo(smsc.id, m);
+        },
       });
-      // The handler settles its own errors; this catch keeps an unexpected one from ending the process.
-      client.on('receipt', (r) => void this.receipt(smsc.id, r).catch((err: unknown) => log.error({ err }, 'receipt handler failed')));
+      // A receipt is answered before its handler runs: while the store cannot be reached, the listener
+      // throws, so that the client answers ESME_RX_T_APPN and the SMSC delivers it again later (SMPP 3.4
+      // §5.1.3) instead of it being acknowledged and lost (an MO waits for onMo, above). The handler settles
+      // its own errors; the catch keeps an unexpected one from ending the process.
+      client.on('receipt', (r) => (storeUp(), void this.receipt(smsc.id, r).catch((err: unknown) => log.error({ err }, 'receipt handler failed'))));
       this.clients.push(client);
-      this.routes.push({ prefixes: smsc.prefixes, route: new TextSmsRoute(smsc, client, o.correlations, { viewLink: o.viewLink, log }), push: new PushSender(smsc, client) });
+      this.routes.push({ prefixes: smsc.prefixes, route: new TextSmsRoute(smsc, client, o.correlations, { viewLink: o.viewLink, log }), push: new PushSender(smsc, client, { correlations: o.correlations, log }) });
     }
     // The texts the gateway writes itself (confirmations) go out by SMS, through the SMSC for the address.
     o.router.addResolver((m, i) => (m.origin.iface === 'smpp' && m.origin.peer === KEYWORD_REPLY_PEER ? this.textRoute(m.recipients[i]?.address ?? '') : undefined));

@@ -2,18 +2,24 @@ import { randomInt } from 'node:crypto';
 import type { NotificationInd } from '../../protocols/mms/index.js';
 import { buildMmsPush, buildWspPush, mmsWspPush, segmentPush, type CompactField, type PushSegment } from '../../protocols/push/index.js';
 import type { SmscConfig } from '../ops/config.js';
+import type { Logger } from '../ops/logger.js';
+import type { CorrelationStore } from '../store/types.js';
 import { submitAddresses } from './addressing.js';
 import type { SmppClient } from './client.js';
+import { jobId } from '../core/message.js';
+import { rememberSubmits, type ReceiptJob } from './receipts.js';
+import { smsReference } from './reference.js';
 
 export interface PushOptions {
   /** Most SMS segments a push may take (default 1: many handsets discard multi-segment pushes). */
   maxSegments?: number;
   /**
-   * The job's SMS reference (smsReference): its low 8 bits are the concatenation reference, and it is sent
-   * as user_message_reference, so that every push of one job carries the same. Unset: a random
-   * concatenation reference and no user_message_reference.
+   * The delivery job the push is for. The SMSC message ids of its segments are remembered, so that their
+   * delivery receipts are noted in that job's history, as for text SMS; and the job's SMS reference
+   * (smsReference: its low 8 bits the concatenation reference, all 16 sent as user_message_reference) is
+   * the same on every push of the job. Unset: a random concatenation reference, no user_message_reference.
    */
-  reference?: number;
+  job?: ReceiptJob;
 }
 
 /**
@@ -29,11 +35,13 @@ export class PushSender {
   constructor(
     private readonly smsc: SmscConfig,
     private readonly client: SmppClient,
+    /** Where the SMSC message ids of a push for a job are remembered (unset: receipts are not matched). */
+    private readonly receipts?: { correlations: CorrelationStore; log: Logger },
   ) {}
 
   async send(address: string, notification: NotificationInd, o: PushOptions = {}): Promise<{ messageIds: string[]; dropped: CompactField[] }> {
     const push = buildMmsPush(notification, { concatRef: concatRef(o), maxSegments: o.maxSegments ?? 1, tid: randomInt(256) });
-    return { messageIds: await this.submit(address, push.segments, o.reference), dropped: push.dropped };
+    return { messageIds: await this.submit(address, push.segments, o.job), dropped: push.dropped };
   }
 
   /**
@@ -42,10 +50,11 @@ export class PushSender {
    */
   async sendPdu(address: string, mms: Buffer, o: PushOptions = {}): Promise<{ messageIds: string[] }> {
     const segments = segmentPush(buildWspPush(mmsWspPush(mms, randomInt(256))), { concatRef: concatRef(o), maxSegments: o.maxSegments ?? 3 });
-    return { messageIds: await this.submit(address, segments, o.reference) };
+    return { messageIds: await this.submit(address, segments, o.job) };
   }
 
-  private async submit(address: string, segments: readonly PushSegment[], reference: number | undefined): Promise<string[]> {
+  private async submit(address: string, segments: readonly PushSegment[], job: ReceiptJob | undefined): Promise<string[]> {
+    const reference = job === undefined ? undefined : jobReference(job);
     const addresses = submitAddresses(this.smsc, address);
     const messageIds: string[] = [];
     for (const s of segments) {
@@ -59,10 +68,15 @@ export class PushSender {
       });
       messageIds.push(r.messageId);
     }
+    if (job && this.receipts && this.smsc.registeredDelivery) await rememberSubmits(this.receipts.correlations, this.smsc.id, messageIds, job, this.receipts.log);
     return messageIds;
   }
 }
 
 function concatRef(o: PushOptions): number {
-  return o.reference === undefined ? randomInt(256) : o.reference & 0xff;
+  return o.job === undefined ? randomInt(256) : jobReference(o.job) & 0xff;
+}
+
+function jobReference(job: ReceiptJob): number {
+  return smsReference(jobId(job.messageId, job.recipientIndex));
 }

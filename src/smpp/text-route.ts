@@ -1,19 +1,18 @@
 import { segmentText, userData } from '../../protocols/sms/index.js';
-import { jobId } from '../core/message.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { SmscConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { CorrelationStore } from '../store/types.js';
 import { submitAddresses } from './addressing.js';
 import { SmppError, type SmppClient, type SubmitSm } from './client.js';
+import { jobId } from '../core/message.js';
 import { smsReference } from './reference.js';
+import { rememberSubmits } from './receipts.js';
 
 /** SMPP 3.4 §5.2.12 esm_class bit 6: the short message starts with a UDH. */
 const ESM_UDHI = 0x40;
 /** command_status values that say "try again later" rather than "never": system error, submit failed. */
 const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([0x08, 0x45]);
-/** Correlations for receipts outlive the message a little: receipts can come late. */
-const RECEIPT_GRACE_MS = 3_600_000;
 
 /** An SMSC's refusal that will not change on retry (any REJECTED status but system error / submit failed). */
 export function isPermanentRefusal(err: SmppError): boolean {
@@ -83,17 +82,9 @@ export class TextSmsRoute implements Route {
       if (isPermanentRefusal(err)) return { status: 'rejected', detail };
       return { status: 'retry', error: detail };
     }
-    const ttl = Math.max(0, d.message.expiresAt - Date.now()) + RECEIPT_GRACE_MS;
-    await Promise.all(ids.map((id) => this.correlations.put(receiptKey(this.smsc.id, id), job, ttl))).catch((err: unknown) =>
-      this.o.log.warn({ err, messageId: d.message.id }, 'receipt correlation not stored'),
-    );
+    await rememberSubmits(this.correlations, this.smsc.id, ids, { messageId: d.message.id, recipientIndex: d.recipientIndex, expiresAt: d.message.expiresAt }, this.o.log);
     return { status: 'delivered', detail: `accepted by SMSC ${this.smsc.id} as ${ids.join(',')}` };
   }
-}
-
-/** The correlation key of an SMSC message id. */
-export function receiptKey(smscId: string, smscMessageId: string): string {
-  return `dlr:${smscId}:${smscMessageId}`;
 }
 
 /**

@@ -1,9 +1,10 @@
-import { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../ops/config.js';
 import { createMemoryStore } from './memory/index.js';
+import { aofEnabled, createRedisClient, isUp } from './redis/client.js';
 import { createRedisStore } from './redis/index.js';
-import type { CorrelationStore, IdempotencyStore, Queue, StoreUsage, SubscriberStore, Throttle } from './types.js';
+import { StoreUnavailableError, type CorrelationStore, type IdempotencyStore, type Queue, type StoreUsage, type SubscriberStore, type Throttle } from './types.js';
 
 export interface Store {
   queue: Queue;
@@ -12,11 +13,21 @@ export interface Store {
   correlations: CorrelationStore;
   idempotency: IdempotencyStore;
   backend: 'memory' | 'redis' | 'redis-cluster';
-  durable: boolean;
+  /**
+   * Whether an accepted message survives a crash of the store: never for the embedded store; for Redis what
+   * the server reports (append-only file on), read each time ready() connects; undefined until then, or
+   * when Redis would not say.
+   */
+  durable: boolean | undefined;
   /** What the store holds against its own limits (the embedded store; Redis' memory is Redis' own to report). */
   usage?: () => StoreUsage;
   /** Resolves once the backend answers (Redis connected). */
   ready(): Promise<void>;
+  /**
+   * Whether the store can be reached now. While it cannot, every store call fails at once with
+   * StoreUnavailableError; an edge that must answer synchronously (SMPP deliver_sm) asks this instead.
+   */
+  available(): boolean;
   close(): Promise<void>;
 }
 
@@ -54,34 +65,34 @@ export function createStore(config: Config, log: Logger): Store {
   const q = config.queue;
   const options = { prefix: q.prefix, shards: q.shards, leaseMs: q.leaseMs, maxAttempts: q.maxAttempts, retentionMs: q.retentionMs };
   if (config.redis.cluster || config.redis.url) {
-    // Commands fail after a couple of retries instead of queueing for long while Redis is away: an edge can
-    // then answer "try later" at once, and workers simply poll again.
-    const redisOptions = { maxRetriesPerRequest: 2, connectTimeout: 5_000, lazyConnect: true };
-    const client = config.redis.cluster
-      ? new Cluster(
-          config.redis.cluster.map((n) => ({ host: n.slice(0, n.lastIndexOf(':')), port: Number(n.slice(n.lastIndexOf(':') + 1)) })),
-          { redisOptions, lazyConnect: true, scaleReads: 'master' },
-        )
-      : new Redis(config.redis.url!, redisOptions);
-    client.on('error', (err: Error) => log.warn({ err: err.message }, 'redis connection error'));
+    const client = createRedisClient(config.redis, log);
     const store = createRedisStore({ redis: client, ...options });
     const backend = config.redis.cluster ? 'redis-cluster' : 'redis';
     log.info({ backend, shards: q.shards, prefix: q.prefix }, 'queue: Redis store (durability as configured on the Redis server: see README)');
-    return {
+    const s: Store = {
       ...store,
       backend,
+      durable: undefined,
       ready: async () => {
         // lazyConnect: the first call connects; after a failure ioredis reconnects by itself, so later calls
         // just wait for the connection (a ping) instead of connecting twice.
-        if (client.status === 'wait') await client.connect();
-        else await client.ping();
+        try {
+          if (client.status === 'wait') await client.connect();
+          else await client.ping();
+        } catch (err) {
+          // Why is logged as it happens (createRedisClient); the caller hears the store's own error.
+          throw isUp(client) ? err : new StoreUnavailableError();
+        }
+        s.durable = await aofEnabled(client);
         await checkDurability(client, log);
       },
+      available: () => isUp(client),
       close: async () => {
         await store.queue.close();
         await client.quit().catch(() => client.disconnect());
       },
     };
+    return s;
   }
   log.warn(
     { backend: 'memory', durable: false },
@@ -90,5 +101,5 @@ export function createStore(config: Config, log: Logger): Store {
   const limits = { maxMessages: q.memoryMaxMessages, maxBytes: q.memoryMaxBytes };
   log.info({ maxMessages: limits.maxMessages, maxBytes: limits.maxBytes }, 'queue: embedded store limits (queue.memoryMaxMessages, queue.memoryMaxBytes): new messages over them are refused "try later"');
   const store = createMemoryStore({ leaseMs: q.leaseMs, maxAttempts: q.maxAttempts, retentionMs: q.retentionMs, limits });
-  return { ...store, usage: () => store.queue.usage(), ready: async () => {}, close: () => store.queue.close() };
+  return { ...store, usage: () => store.queue.usage(), ready: async () => {}, available: () => true, close: () => store.queue.close() };
 }

@@ -324,6 +324,20 @@ export class StoreFullError extends Error {
   }
 }
 
+/**
+ * The store cannot be reached now (Redis down, restarting, or not connected yet): nothing was read or
+ * written. Transient by nature: every edge answers it with its "try later" status (MM7 3001, REST 503, MM1
+ * a transient Response-Status, SMPP ESME_RX_T_APPN). Thrown at once, without waiting for a reconnect, and
+ * named for what it is rather than after the Redis client's internals.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(message = 'Redis unreachable') {
+    super(message);
+  }
+}
+
 export const DEFAULT_QUEUE_OPTIONS: QueueOptions = {
   leaseMs: 60_000,
   maxAttempts: 10,

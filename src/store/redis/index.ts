@@ -27,7 +27,6 @@ export function createRedisStore(options: RedisStoreOptions): {
   correlations: CorrelationStore;
   idempotency: IdempotencyStore;
   backend: 'redis';
-  durable: true;
 } {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
   const queue = new RedisQueue(options.redis, keys, options);
@@ -39,7 +38,6 @@ export function createRedisStore(options: RedisStoreOptions): {
     correlations: new RedisCorrelations(options.redis, options.prefix),
     idempotency: new RedisIdempotency(options.redis, keys),
     backend: 'redis',
-    durable: true,
   };
 }
 
