@@ -236,8 +236,8 @@ interface Form {
 }
 
 /**
- * Reads the form while counting: the body against maxBodyBytes and the file bytes against maxContentBytes,
- * as they arrive, so that an oversized upload is refused at the first byte over. File bytes go to `stage`
+ * Reads the form while counting: the body against maxBodyBytes (and the listener's budget, `ticket`) and the
+ * file bytes against maxContentBytes, as they arrive, so that an oversized upload is refused at the first byte over. File bytes go to `stage`
  * as they come (one part per file), and the request is read no faster than the store takes them.
  * Rejects with RestError only; on rejection the parser is torn down and the rest of the body is the
  * caller's to discard (and the stage is the caller's to discard). A client that goes away settles it too
