@@ -71,6 +71,41 @@ t.test('10^5 elements are refused fast', async (t) => {
   t.equal(parseMm7(submit(RECIPIENTS + '<x/>'.repeat(20))).kind, 'SubmitReq', 'under the default limit');
 });
 
+/** `n` attributes a0="" a1="" ... (distinct names, so that the document is well-formed). */
+const attrs = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `a${(from + i).toString(36)}=""`).join(' ');
+
+t.test('an attribute bomb (116,221 attributes in ~975 KB) is refused by the pre-scan: 4004', async (t) => {
+  // The hostile probe of issue 20: one envelope, every attribute on the operation element.
+  const bomb = envelope(`<SubmitReq xmlns="${REL6}" ${attrs(116_221)}><MM7Version>6.8.0</MM7Version>${RECIPIENTS}</SubmitReq>`);
+  t.ok(bomb.length > 900_000 && bomb.length < 1 << 20, `${bomb.length} characters: under the 1 MiB byte limit`);
+  t.match(refused(t, bomb, 'TOO_MANY_ATTRIBUTES', 4004)?.detail, /5000 attributes/);
+  // Spread over elements that stay under maxElements: the document's total counts.
+  const spread = submit(RECIPIENTS + Array.from({ length: 4_900 }, (_, i) => `<x ${attrs(23, i * 23)}/>`).join(''));
+  refused(t, spread, 'TOO_MANY_ATTRIBUTES', 4004);
+  // Names without values (which the parser would refuse only after reading them all) count too.
+  refused(t, submit(`${RECIPIENTS}<x ${Array.from({ length: 6_000 }, (_, i) => `b${i}`).join(' ')}/>`), 'TOO_MANY_ATTRIBUTES', 4004);
+});
+
+t.test('attributes are counted by name: namespace declarations in, quoted text out', async (t) => {
+  // Envelope xmlns:env, TransactionID xmlns:mm7 and env:mustUnderstand, SubmitReq xmlns: 4 attributes, then 3 on x.
+  const doc = submit(`${RECIPIENTS}<x p="a = b c" q = 'x="y" z' r="&gt;>"/>`);
+  t.equal(parseMm7(doc, { maxAttributes: 7 }).kind, 'SubmitReq', 'exactly at the limit');
+  refused(t, doc, 'TOO_MANY_ATTRIBUTES', 4004, { maxAttributes: 6 });
+  t.equal(parseMm7(submit(`${RECIPIENTS}<x ${attrs(4_000)}/>`)).kind, 'SubmitReq', '4,000 attributes are under the default limit');
+});
+
+t.test('tokens: references, CDATA sections, comments, PIs and tags count against maxTokens', async (t) => {
+  refused(t, submit(`${RECIPIENTS}<Subject>${'&amp;'.repeat(20_001)}</Subject>`), 'TOO_MANY_TOKENS', 4004);
+  refused(t, submit(`${RECIPIENTS}<Subject>${'<![CDATA[]]>'.repeat(20_001)}</Subject>`), 'TOO_MANY_TOKENS', 4004);
+  refused(t, submit(`${RECIPIENTS}${'<!---->'.repeat(20_001)}`), 'TOO_MANY_TOKENS', 4004);
+  refused(t, submit(`${RECIPIENTS}${'<?p?>'.repeat(20_001)}`), 'TOO_MANY_TOKENS', 4004);
+  // 4,000 elements (start and end tags: 8,000 tokens) with an attribute each (4,000 more), under 20,000.
+  t.equal(parseMm7(submit(RECIPIENTS + '<x a="1"></x>'.repeat(4_000))).kind, 'SubmitReq', '12,000 tokens pass');
+  refused(t, submit(RECIPIENTS + '<x a="1"></x>'.repeat(4_000)), 'TOO_MANY_TOKENS', 4004, { maxTokens: 12_000 });
+  const m = parseMm7(submit(`${RECIPIENTS}<Subject>${'&amp;'.repeat(1_000)}</Subject>`)) as SubmitReq;
+  t.equal(m.subject, '&'.repeat(1_000), 'references under the limit are decoded');
+});
+
 t.test('1000-deep nesting is refused', async (t) => {
   const deep = submit(RECIPIENTS + '<a>'.repeat(1000) + '</a>'.repeat(1000));
   refused(t, deep, 'TOO_DEEP', 4004);

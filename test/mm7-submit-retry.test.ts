@@ -174,6 +174,7 @@ for (const [name, backend] of [['memory', memoryBackend], ['redis', redisBackend
       ['SOAP only', {}],
       ['content streamed (SOAP first, 200 KB)', { content: picture(200_000, 1) }],
       ['content first (read into memory)', { content: picture(20_000, 2), contentFirst: true }],
+      ['content first, staged (400 KB: over what is held before the envelope)', { content: picture(400_000, 4), contentFirst: true }],
       ['content streamed, many parts', { content: picture(1, 0), leaves: Array.from({ length: 40 }, (_, k) => picture(100 + k * 997, k)) }],
     ];
     for (const [i, [form, extra]] of forms.entries()) {
@@ -294,6 +295,22 @@ t.test('redis: the shapes a gateway crash leaves', async (t) => {
     t.equal(await accepted(url, { tx: 'tx-claimed' }), '0-recorded');
     t.equal(await accepted(url, { tx: 'tx-claimed' }), '0-recorded', 'and again');
     t.equal(await messages(store.queue), before + 1, 'one message');
+  });
+
+  t.test('record written, the gateway died before the enqueue; the retry sends 400 KB before its envelope: 3001, no message under another id', async (t) => {
+    const store = redisStore(t, prefix);
+    const before = await messages(store.queue);
+    const content = picture(400_000, 8);
+    // The fingerprint names who sends to whom, what about: the SOAP-only form of the request has the same.
+    const req = parseMm7(submitReq({ tx: 'tx-claimed-early' }).body) as SubmitReq;
+    await store.idempotency.claim('mm7-submit:alpha', 'tx-claimed-early', `0-recorded-early ${fingerprint(req)}`, 60_000);
+    const { url } = await server(t, store);
+    // Its content was staged under an id of its own before the TransactionID could be read.
+    const answer = await post(url, { tx: 'tx-claimed-early', content, contentFirst: true });
+    t.equal(answer!.code, 3001, 'retry later');
+    t.equal(await messages(store.queue), before, 'no second message under another id');
+    t.equal(await accepted(url, { tx: 'tx-claimed-early', content }), '0-recorded-early', 'sent SOAP first, it is stored under the recorded MessageID');
+    t.ok((await store.queue.content('0-recorded-early'))?.[0]?.equals(content), 'with its content whole');
   });
 
   t.test('record written, the gateway died while the content arrived: no second message', async (t) => {

@@ -207,6 +207,8 @@ t.test('parse: hostile and malformed answers are PapErrors', async (t) => {
   refuses(t, '<!DOCTYPE pap><!DOCTYPE pap><pap/>', 'DOCTYPE', 'second DOCTYPE');
   refuses(t, '<pap>' + '<x>'.repeat(20) + '</x>'.repeat(20) + '</pap>', 'TOO_DEEP', 'deep nesting');
   refuses(t, '<pap>' + '<x/>'.repeat(200) + '</pap>', 'TOO_MANY_ELEMENTS', 'many elements');
+  refuses(t, `<pap><x ${Array.from({ length: 401 }, (_, i) => `a${i}="1"`).join(' ')}/></pap>`, 'TOO_MANY_ATTRIBUTES', 'many attributes');
+  refuses(t, `<pap>${'<!---->'.repeat(2_001)}</pap>`, 'TOO_MANY_TOKENS', 'many tokens');
   refuses(t, Buffer.alloc(64 * 1024 + 1, 0x20), 'TOO_LARGE', 'over 64 KiB (Buffer)');
   refuses(t, ' '.repeat(64 * 1024 + 1), 'TOO_LARGE', 'over 64 KiB (string)');
   t.match(parsePapResponse(KANNEL_1001, { maxBytes: KANNEL_1001.length }), { code: 1001 }, 'exactly at the limit');

@@ -14,6 +14,8 @@ export type Mm7ErrorCode =
   | 'UNSUPPORTED_VERSION' // namespace not MM7 REL-5/REL-6, or MM7Version not 5.x.y / 6.x.y
   | 'TOO_LARGE' // input above limits.maxBytes
   | 'TOO_MANY_ELEMENTS' // more start tags than limits.maxElements
+  | 'TOO_MANY_ATTRIBUTES' // more attributes than limits.maxAttributes
+  | 'TOO_MANY_TOKENS' // more tokens (tags, attributes, references ...) than limits.maxTokens
   | 'TOO_DEEP' // nesting deeper than limits.maxDepth
   | 'BUILD_INVALID'; // buildMm7 was handed a message it cannot serialise
 
@@ -38,6 +40,8 @@ export const ERROR_STATUS = {
   UNSUPPORTED_VERSION: 4002,
   TOO_LARGE: 4004,
   TOO_MANY_ELEMENTS: 4004,
+  TOO_MANY_ATTRIBUTES: 4004,
+  TOO_MANY_TOKENS: 4004,
   TOO_DEEP: 4004,
   BUILD_INVALID: 3000,
 } as const satisfies Record<Mm7ErrorCode, Mm7StatusCode>;

@@ -8,6 +8,8 @@ export type PapErrorCode =
   | 'NOT_XML' // not well-formed XML, undecodable bytes, or a reference to an undeclared entity
   | 'DOCTYPE' // a DTD internal subset or markup declaration (<!ENTITY ...>): never expanded, always refused
   | 'TOO_MANY_ELEMENTS' // more start tags than limits.maxElements
+  | 'TOO_MANY_ATTRIBUTES' // more attributes than limits.maxAttributes
+  | 'TOO_MANY_TOKENS' // more tokens (tags, attributes, references ...) than limits.maxTokens
   | 'TOO_DEEP' // nesting deeper than limits.maxDepth
   | 'NOT_PAP' // well-formed, but the root is not <pap> holding exactly one element
   | 'UNEXPECTED_RESPONSE' // a PAP document, but neither push-response nor badmessage-response

@@ -71,6 +71,10 @@ export interface PapLimits {
   maxBytes?: number;
   /** Start tags. Default 100. */
   maxElements?: number;
+  /** Attributes. Default 400 (a push-response has a handful). */
+  maxAttributes?: number;
+  /** Tokens (tags, attributes, references, comments ...: protocols/xml/prescan.ts). Default 2000. */
+  maxTokens?: number;
   /** Element nesting. Default 16 (PAP needs 3). */
   maxDepth?: number;
 }

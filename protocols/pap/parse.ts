@@ -13,7 +13,7 @@ import { isPapCode } from './codes.js';
 import { PapError } from './errors.js';
 import type { PapLimits, PapResponse } from './model.js';
 
-export const DEFAULT_PAP_LIMITS: Readonly<Required<PapLimits>> = Object.freeze({ maxBytes: 64 * 1024, maxElements: 100, maxDepth: 16 });
+export const DEFAULT_PAP_LIMITS: Readonly<Required<PapLimits>> = Object.freeze({ maxBytes: 64 * 1024, maxElements: 100, maxAttributes: 400, maxTokens: 2000, maxDepth: 16 });
 
 /** Raises the pre-scan's and the reference decoder's refusals as PapError. */
 const fail: XmlFail = (code, detail) => new PapError(code, detail);
@@ -86,7 +86,7 @@ export function parsePapResponse(xml: Buffer | string, limits: PapLimits = {}): 
   const lim = { ...DEFAULT_PAP_LIMITS, ...limits };
   // Leading white space before the declaration is not well-formed XML, but harmless; some servers send it.
   // PPGs send a PAP PUBLIC DOCTYPE (Kannel the 1.0 one): allowed without an internal subset, and blanked.
-  const text = prescan(toText(xml, lim.maxBytes), { maxElements: lim.maxElements, maxDepth: lim.maxDepth, doctype: 'allow-external' }, fail).trimStart();
+  const text = prescan(toText(xml, lim.maxBytes), { maxElements: lim.maxElements, maxAttributes: lim.maxAttributes, maxTokens: lim.maxTokens, maxDepth: lim.maxDepth, doctype: 'allow-external' }, fail).trimStart();
   if (text === '') throw new PapError('NOT_XML', 'empty answer');
   let valid: true | { err: { msg: string; line: number } };
   let doc: unknown;

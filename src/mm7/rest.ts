@@ -10,6 +10,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { OutboundRefusal, type OutboundGuard } from '../transport/outbound-guard.js';
 import { newMessageId } from '../core/message-id.js';
 import type { ContentStage, Queue } from '../store/types.js';
+import type { AdmissionRefusal, BodyTicket } from './admission.js';
 import { FormPartCounter } from './form-parts.js';
 import type { Intake, IntakeResult } from './intake.js';
 import { Mm7Refusal } from './refusal.js';
@@ -85,6 +86,10 @@ const READABLE_IFACES: ReadonlySet<string> = new Set(['rest', 'mm7']);
 
 type Operation = 'submit' | 'status' | 'other';
 
+function operationOf(path: string): Operation {
+  return path === '/v1/messages' ? 'submit' : /^\/v1\/messages\/[^/]+$/.test(path) ? 'status' : 'other';
+}
+
 /**
  * The REST submission API for content providers that do not speak SOAP, on the MM7 listener (which has
  * authenticated the VASP already): POST /v1/messages (multipart/form-data) goes through the same intake as
@@ -94,15 +99,16 @@ type Operation = 'submit' | 'status' | 'other';
 export class RestApi {
   constructor(private readonly o: RestApiOptions) {}
 
-  async handle(req: IncomingMessage, res: ServerResponse, vasp: VaspConfig): Promise<void> {
+  /** `ticket`: the listener's admission of the request's body (server.ts), counted as it is read. */
+  async handle(req: IncomingMessage, res: ServerResponse, vasp: VaspConfig, ticket?: BodyTicket): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const status = /^\/v1\/messages\/([^/]+)$/.exec(path);
-    const operation: Operation = path === '/v1/messages' ? 'submit' : status ? 'status' : 'other';
+    const operation = operationOf(path);
     try {
       if (operation === 'other') throw new RestError('NOT_FOUND', `no resource at ${path}`);
       const allow = operation === 'submit' ? 'POST' : 'GET';
       if (req.method !== allow) throw new RestError('METHOD_NOT_ALLOWED', `${path} takes ${allow} only`, { allow });
-      if (operation === 'submit') return await this.submit(req, res, vasp);
+      if (operation === 'submit') return await this.submit(req, res, vasp, ticket);
       return await this.status(res, vasp, status![1]!);
     } catch (err) {
       if (err instanceof RestError) return this.refuse(req, res, operation, vasp, err);
@@ -111,7 +117,16 @@ export class RestApi {
     }
   }
 
-  private async submit(req: IncomingMessage, res: ServerResponse, vasp: VaspConfig): Promise<void> {
+  /**
+   * A request the listener did not admit (server.ts: the account's requests in progress, or the listener's
+   * body budget): refused before its body is read, 429 for the account's own limit, 503 for the listener's.
+   */
+  busy(req: IncomingMessage, res: ServerResponse, vasp: VaspConfig, why: AdmissionRefusal): void {
+    const code = why.reason === 'vasp-in-flight' ? 'THROTTLED' : 'UNAVAILABLE';
+    this.refuse(req, res, operationOf((req.url ?? '/').split('?')[0]!), vasp, new RestError(code, why.text, { 'retry-after': '1' }));
+  }
+
+  private async submit(req: IncomingMessage, res: ServerResponse, vasp: VaspConfig, ticket: BodyTicket | undefined): Promise<void> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'multipart/form-data') throw new RestError('UNSUPPORTED_MEDIA_TYPE', 'POST /v1/messages takes multipart/form-data');
     // Files go to the store as they arrive (a stage under the id the message will have), never whole in memory.
@@ -119,7 +134,7 @@ export class RestApi {
     const stage = this.o.queue.stage(messageId, 2 * this.o.config.requestTimeoutMs + 60_000);
     let accepted = false;
     try {
-      const form = await readForm(req, this.o.config.maxBodyBytes, vasp.maxMessageBytes, stage);
+      const form = await readForm(req, this.o.config.maxBodyBytes, vasp.maxMessageBytes, stage, ticket);
       const { defaultExpiryMs, maxExpiryMs, maxRecipients } = this.o.config;
       const result = await this.o.intake.submit(vasp, (id, now) => toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, maxRecipients, guard: this.o.guard }), messageId);
       accepted = result.ok;
@@ -228,15 +243,15 @@ interface Form {
 }
 
 /**
- * Reads the form while counting: the body against maxBodyBytes and the file bytes against maxContentBytes,
- * as they arrive, so that an oversized upload is refused at the first byte over. File bytes go to `stage`
+ * Reads the form while counting: the body against maxBodyBytes (and the listener's budget, `ticket`) and the
+ * file bytes against maxContentBytes, as they arrive, so that an oversized upload is refused at the first byte over. File bytes go to `stage`
  * as they come (one part per file), and the request is read no faster than the store takes them.
  * Rejects with RestError only; on rejection the parser is torn down and the rest of the body is the
  * caller's to discard (and the stage is the caller's to discard). A client that goes away settles it too
  * (its answer then goes nowhere). A part busboy cannot read (form-parts.ts) refuses the form: a message
  * without one of the parts its sender meant is not the message it meant.
  */
-function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: number, stage: ContentStage): Promise<Form> {
+function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: number, stage: ContentStage, ticket?: BodyTicket): Promise<Form> {
   return new Promise<Form>((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > maxBodyBytes) return reject(new RestError('TOO_LARGE', `request of ${declared} bytes is over the limit of ${maxBodyBytes} bytes`));
@@ -271,6 +286,10 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
     const onData = (chunk: Buffer) => {
       bodyBytes += chunk.length;
       if (bodyBytes > maxBodyBytes) return tooLarge(`request body is over the limit of ${maxBodyBytes} bytes`);
+      // A chunked body is admitted as it grows (server.ts): over the listener's budget, the rest is not read.
+      if (ticket && !ticket.take(chunk.length)) {
+        return settle(new RestError('UNAVAILABLE', 'the listener is receiving too many request bodies at once: retry later', { 'retry-after': '1' }));
+      }
       counter.push(chunk);
       const parserFull = !parser.write(chunk);
       if (settled) return;

@@ -1,15 +1,16 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { findPart, hrefMatch, MimeError, parseContentType, parseMultipart, parseSinglePart, startPart, stripAngles, type ContentType, type MimeEntity, type PartSink, type StreamOptions } from '../../protocols/mime/index.js';
-import { buildMm7, Mm7Error, namespaceFor, parseMm7, type Mm7Message, type ReplaceReq, type SubmitReq } from '../../protocols/mm7/index.js';
+import { MimeError, parseContentType, parseMultipart, parseSinglePart, startPart, type ContentType, type MimeEntity } from '../../protocols/mime/index.js';
+import { buildMm7, DEFAULT_LIMITS, Mm7Error, namespaceFor, parseMm7, type Mm7Limits, type Mm7Message } from '../../protocols/mm7/index.js';
 import type { Router } from '../core/router.js';
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { OutboundGuard } from '../transport/outbound-guard.js';
 import { newMessageId } from '../core/message-id.js';
-import type { ContentStage, IdempotencyStore, Queue, Throttle } from '../store/types.js';
+import type { IdempotencyStore, Queue, Throttle } from '../store/types.js';
+import { Admission, type AdmissionRefusal, type BodyTicket } from './admission.js';
 import { cancel, replace, type Answer } from './cancel-replace.js';
-import { HeldStage } from './held-stage.js';
+import { ContentStreamer } from './content-streamer.js';
 import { Intake, type IntakeOptions } from './intake.js';
 import { Mm7Refusal } from './refusal.js';
 import { RestApi } from './rest.js';
@@ -46,10 +47,19 @@ export class Mm7Server {
   private readonly intake: Intake;
   private readonly rest: RestApi;
   private readonly retries: SubmitRetries | undefined;
+  private readonly admission: Admission;
+  /** The SOAP envelope's limits (bytes, elements, attributes, tokens): what one request may cost to parse. */
+  private readonly xml: Required<Mm7Limits>;
 
   constructor(private readonly o: Mm7ServerOptions) {
     this.vasps = new VaspDirectory(o.config.vasps);
     if (o.idempotency && o.config.submitRetryWindowMs > 0) this.retries = new SubmitRetries({ store: o.idempotency, windowMs: o.config.submitRetryWindowMs });
+    this.admission = new Admission(o.config.maxInFlightBodyBytes, (requests, bytes) => {
+      o.metrics.mm7InFlightRequests.set(requests);
+      o.metrics.mm7InFlightBodyBytes.set(bytes);
+    });
+    const { maxEnvelopeBytes: maxBytes, maxElements, maxAttributes, maxXmlTokens: maxTokens } = o.config;
+    this.xml = { ...DEFAULT_LIMITS, maxBytes, maxElements, maxAttributes, maxTokens };
     const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log, slotMs: o.config.requestTimeoutMs };
     if (o.now) intake.now = o.now;
     this.intake = new Intake(intake);
@@ -93,7 +103,38 @@ export class Mm7Server {
       return this.plain(res, auth.status, auth.reason, rest ? 'rest' : 'http', auth.status === 401 ? { 'www-authenticate': 'Basic realm="MM7"' } : {});
     }
     const vasp = auth.vasp;
-    if (rest) return this.rest.handle(req, res, vasp);
+    if (rest && req.method !== 'POST') return this.rest.handle(req, res, vasp); // no body to admit
+    const maxBody = this.o.config.maxBodyBytes;
+    const declared = contentLength(req);
+    if (!rest && declared !== undefined && declared > maxBody) {
+      // Answered before reading: the connection is closed after the answer (the body is not drained).
+      const msg = errorRsp(namespaceFor(vasp.version), '', 2004, `request of ${declared} bytes is over the limit of ${maxBody} bytes`);
+      return this.soap(res, msg, 'unparsed', 2004, true);
+    }
+    // The account's concurrency and the listener's body budget, before a byte of the body is read.
+    const admitted = this.admission.admit(vasp, declared === undefined ? undefined : Math.min(declared, maxBody));
+    if (!admitted.ok) return this.busy(req, res, vasp, rest, admitted);
+    try {
+      if (rest) return await this.rest.handle(req, res, vasp, admitted.ticket);
+      return await this.mm7(req, res, vasp, admitted.ticket);
+    } finally {
+      admitted.ticket.release();
+    }
+  }
+
+  /**
+   * A request over an admission limit: answered at once and transiently, without reading its body (the
+   * connection is closed). MM7: 4006 Service Unavailable (TS 23.140 §8.7.4, the status the VASP's throughput
+   * limit already answers with: the VASP retries later); REST: 429 for the account's own limit, 503 for the listener's.
+   */
+  private busy(req: IncomingMessage, res: ServerResponse, vasp: VaspConfig, rest: boolean, why: AdmissionRefusal): void {
+    this.o.log.info({ vasp: vasp.id, reason: why.reason, detail: why.text }, 'mm7 request refused before its body was read');
+    if (rest) return this.rest.busy(req, res, vasp, why);
+    return this.soap(res, errorRsp(namespaceFor(vasp.version), '', 4006, why.text), 'unparsed', 4006, true);
+  }
+
+  /** An admitted MM7 request. */
+  private async mm7(req: IncomingMessage, res: ServerResponse, vasp: VaspConfig, ticket: BodyTicket): Promise<void> {
     let type: ContentType;
     try {
       type = parseContentType(req.headers['content-type'] ?? '');
@@ -104,21 +145,31 @@ export class Mm7Server {
     if (!soapTypes.includes(type.type)) return this.plain(res, 415, `Content-Type ${type.type} is not SOAP`, 'http');
     // The VASP's configured version answers when the request's own cannot be read.
     const fallback = namespaceFor(vasp.version);
-    const limits = { maxBytes: this.o.config.maxBodyBytes };
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > limits.maxBytes) {
-      // Answered before reading: the connection is closed after the answer (the body is not drained).
-      return this.soap(res, errorRsp(fallback, '', 2004, `request of ${declared} bytes is over the limit of ${limits.maxBytes} bytes`), 'unparsed', 2004, true);
+    // A body that is the SOAP envelope alone is bounded by the envelope's limit.
+    const single = !type.type.startsWith('multipart/');
+    const maxBytes = single ? Math.min(this.o.config.maxBodyBytes, this.xml.maxBytes) : this.o.config.maxBodyBytes;
+    const declared = contentLength(req);
+    if (single && declared !== undefined && declared > maxBytes) {
+      return this.soap(res, errorRsp(fallback, '', 4004, `SOAP envelope of ${declared} bytes is over the limit of ${maxBytes} bytes`), 'unparsed', 4004, true);
     }
 
     // 1. The MIME envelope (bounded while streaming) and the SOAP part. A SubmitReq's content is streamed
-    // into the store as it arrives when the SOAP part comes first (the usual order; see ContentStreamer).
-    const streamer = new ContentStreamer(this.o.queue, vasp, newMessageId((this.o.now ?? Date.now)()), 2 * this.o.config.requestTimeoutMs + 60_000, this.o.config.maxElements, this.retries);
+    // into the store as it arrives, whichever side of the SOAP part it comes (see ContentStreamer).
+    const now = (this.o.now ?? Date.now)();
+    const streamer = new ContentStreamer({
+      queue: this.o.queue,
+      vasp,
+      messageId: newMessageId(now),
+      earlyMessageId: newMessageId(now),
+      ttlMs: 2 * this.o.config.requestTimeoutMs + 60_000,
+      xml: this.xml,
+      ...(this.retries ? { retries: this.retries } : {}),
+    });
     try {
-      return await this.receive(req, res, vasp, type, fallback, limits, streamer);
+      return await this.receive(req, res, vasp, type, fallback, { maxBytes }, streamer, ticket);
     } finally {
-      // Discarded unless a SubmitReq enqueued it (a no-op then: the stage belongs to the message).
-      if (!streamer.accepted) await streamer.discard();
+      // Every stage but the one a SubmitReq enqueued or a ReplaceReq took is discarded.
+      await streamer.release();
     }
   }
 
@@ -130,6 +181,7 @@ export class Mm7Server {
     fallback: { namespace: string; mm7Version: string },
     limits: { maxBytes: number },
     streamer: ContentStreamer,
+    ticket: BodyTicket,
   ): Promise<void> {
     const log = this.o.log.child({ vasp: vasp.id });
     let root: MimeEntity | undefined;
@@ -138,15 +190,28 @@ export class Mm7Server {
     const counted = countBytes(req, (n) => {
       bytes += n;
       this.o.metrics.mm7RequestBytes.inc(n);
+      // A chunked body is admitted as it grows: over the listener's budget, the rest is not read.
+      if (!ticket.take(n)) throw new OverBudget();
     });
     try {
       if (type.type.startsWith('multipart/')) {
         root = await parseMultipart(counted, type, limits, streamer.options);
+        streamer.settle();
         soapPart = startPart(root);
       } else {
         soapPart = await parseSinglePart(counted, type, undefined, limits);
       }
     } catch (err) {
+      if (err instanceof OverBudget) {
+        const why = this.admission.refusal();
+        log.info({ reason: why.reason, bytes }, 'mm7 request refused while its body arrived');
+        return this.soap(res, errorRsp(fallback, '', 4006, why.text), 'unparsed', 4006, true);
+      }
+      if (streamer.refusal) {
+        // Decided while streaming (the SOAP part over its limit): the rest of the body is not read.
+        log.info({ code: streamer.refusal.code, detail: streamer.refusal.detail }, 'mm7 envelope refused');
+        return this.soap(res, errorRsp(fallback, '', streamer.refusal.status, streamer.refusal.detail), 'unparsed', streamer.refusal.status, true);
+      }
       if (streamer.failed(err)) {
         // The store failed while the content was being written: nothing is accepted; the VASP retries.
         log.error({ err }, 'mm7 content could not be stored');
@@ -154,6 +219,10 @@ export class Mm7Server {
       }
       if (!(err instanceof MimeError)) throw err;
       const tooLarge = err.code === 'TOO_LARGE';
+      if (tooLarge && !type.type.startsWith('multipart/') && limits.maxBytes < this.o.config.maxBodyBytes) {
+        // A single-part body is the envelope: over the envelope's limit, not the body's.
+        return this.soap(res, errorRsp(fallback, '', 4004, `SOAP envelope over ${limits.maxBytes} bytes`), 'unparsed', 4004, true);
+      }
       log.info({ code: err.code, bytes }, 'mm7 request body refused');
       return this.soap(res, errorRsp(fallback, '', tooLarge ? 2004 : 2007, `${tooLarge ? 'request too large' : 'malformed MIME body'}: ${err.message}`), 'unparsed', tooLarge ? 2004 : 2007, tooLarge);
     }
@@ -169,7 +238,7 @@ export class Mm7Server {
     let msg: Mm7Message;
     try {
       // Parsed already when the content was streamed (the same part, read once).
-      msg = streamer.envelopeOf(soapPart) ?? parseMm7(soapPart.body, { maxElements: this.o.config.maxElements });
+      msg = streamer.envelopeOf(soapPart) ?? parseMm7(soapPart.body, this.xml);
     } catch (err) {
       if (!(err instanceof Mm7Error)) throw err;
       log.info({ code: err.code, detail: err.message }, 'mm7 envelope refused');
@@ -179,6 +248,8 @@ export class Mm7Server {
 
     // 3. The operation.
     const reply = { transactionId: msg.transactionId, namespace: msg.namespace, mm7Version: msg.mm7Version };
+    const misplaced = streamer.misplaced(msg, root);
+    if (misplaced) return this.soap(res, errorRsp(reply, msg.transactionId, 2007, misplaced), msg.kind, 2007);
     if (msg.kind === 'CancelReq' || msg.kind === 'ReplaceReq') {
       const kind = msg.kind === 'CancelReq' ? 'CancelRsp' : 'ReplaceRsp';
       let answer: Answer;
@@ -206,13 +277,19 @@ export class Mm7Server {
     const stage = streamer.stageFor(msg, root);
     // A VASP's retry of a SubmitReq (same TransactionID, same request, within the window) is stored under the
     // first one's Message-ID (SubmitRetries): answered at once when that message is stored.
-    let claim: SubmitClaim = { messageId: streamer.candidate, retry: false };
+    let claim: SubmitClaim = { messageId: streamer.messageId, retry: false };
     try {
       if (stage && streamer.claim) claim = await streamer.claim;
-      else if (this.retries) claim = await this.retries.claim(vasp.id, msg, streamer.candidate);
+      else if (this.retries) claim = await this.retries.claim(vasp.id, msg, streamer.messageId);
       if (claim.retry && (await this.o.queue.message(claim.messageId))) {
         log.info({ messageId: claim.messageId, transactionId: msg.transactionId }, 'mm7 SubmitReq retried: answered with the first MessageID');
         return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: claim.messageId }, 'SubmitReq', 1000);
+      }
+      if (claim.retry && stage && stage.messageId !== claim.messageId) {
+        // Content sent before the envelope was staged under an id of its own, before the TransactionID could
+        // be read; the first copy of this request is not stored (yet): it cannot be stored again under its id.
+        log.info({ messageId: claim.messageId, transactionId: msg.transactionId }, 'mm7 SubmitReq retried while its first copy is not stored: 3001');
+        return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 3001, text: 'the first copy of this request is not stored yet; retry later' } }, 'SubmitReq', 3001);
       }
     } catch (err) {
       log.error({ err }, 'mm7 SubmitReq: its TransactionID could not be checked');
@@ -236,124 +313,6 @@ export class Mm7Server {
   }
 }
 
-/**
- * Streams the content leaves of a SubmitReq (or a ReplaceReq) into a queue stage while the request arrives,
- * so that a large message never sits whole in memory. It can decide only once the SOAP part is complete:
- * when the next part's headers arrive, the envelope is parsed; if it is a SubmitReq or ReplaceReq with
- * Content, the leaves under the first entity the Content href names go to the stage (in order: the
- * message's parts; for a ReplaceReq a 'replacement' stage of the message it names) and any other leaf is
- * dropped unread.
- * Parts before the SOAP part, and any other request, stay in memory as the parser keeps them (bounded by
- * the body limit). Bytes over the VASP's message size are not written (the submission is refused 2004).
- * A SubmitReq's stage is made under the Message-ID its TransactionID claims (`claim`; a retry's is the first
- * request's: SubmitRetries), so the parts wait for the claim in a HeldStage.
- */
-class ContentStreamer {
-  accepted = false;
-  /** The claim of a SubmitReq whose content streams (made when its first content part starts). */
-  claim: Promise<SubmitClaim> | undefined;
-  private stage: ContentStage | undefined;
-  private envelope: SubmitReq | ReplaceReq | null | undefined; // undefined: not seen yet; null: no content to stream
-  private envelopePart: MimeEntity | undefined;
-  private contentRoot: MimeEntity | undefined;
-  private storeError: unknown;
-  readonly options: StreamOptions;
-
-  constructor(
-    private readonly queue: Queue,
-    private readonly vasp: VaspConfig,
-    /** The Message-ID of a new submission (a retry is stored under the first one's instead). */
-    readonly candidate: string,
-    private readonly ttlMs: number,
-    private readonly maxElements: number,
-    private readonly retries?: SubmitRetries,
-  ) {
-    this.options = {
-      leaf: (part, ancestors) => this.leaf(part, ancestors),
-      drain: async () => {
-        try {
-          await this.stage?.drain();
-        } catch (err) {
-          this.storeError = err;
-          throw err;
-        }
-      },
-    };
-  }
-
-  failed(err: unknown): boolean {
-    return this.storeError !== undefined && err === this.storeError;
-  }
-
-  private leaf(part: MimeEntity, ancestors: readonly MimeEntity[]): PartSink | undefined {
-    const root = ancestors[0]!;
-    if (this.envelope === undefined) this.envelope = this.earlyEnvelope(root);
-    if (this.envelope === undefined || this.envelope === null) return undefined;
-    const env = this.envelope;
-    const href = env.content!.href;
-    // findPart's order: depth first, an ancestor before its descendants; a Content-ID before a Content-Location.
-    if (!this.contentRoot) this.contentRoot = [...ancestors.slice(1), part].find((e) => hrefMatch(e, href) !== undefined);
-    if (!this.contentRoot || (this.contentRoot !== part && !ancestors.includes(this.contentRoot))) return DROP;
-    this.stage ??= env.kind === 'SubmitReq' ? this.submitStage(env) : this.queue.stage(env.messageId, this.ttlMs, 'replacement');
-    const stage = this.stage;
-    const out = stage.part();
-    const max = this.vasp.maxMessageBytes;
-    let over = false;
-    return {
-      write: (b) => {
-        // Counted but not written once over the VASP's limit: the size check refuses it with 2004.
-        if (over || stage.bytes + b.length > max) {
-          over = true;
-          return;
-        }
-        out.write(b);
-      },
-      end: () => out.end(),
-    };
-  }
-
-  private submitStage(env: SubmitReq): ContentStage {
-    if (!this.retries) return this.queue.stage(this.candidate, this.ttlMs);
-    this.claim = this.retries.claim(this.vasp.id, env, this.candidate);
-    return new HeldStage(this.claim.then((c) => this.queue.stage(c.messageId, this.ttlMs)));
-  }
-
-  /** The envelope, once the SOAP part is complete: null when it is not a SubmitReq/ReplaceReq with Content (or unreadable). */
-  private earlyEnvelope(root: MimeEntity): SubmitReq | ReplaceReq | null | undefined {
-    const parts = root.parts ?? [];
-    const start = root.contentType.params['start'];
-    const id = start === undefined ? '' : stripAngles(start);
-    const soap = id === '' ? parts[0] : parts.find((p) => p.contentId === id);
-    if (!soap?.body) return undefined; // not arrived (or not complete) yet
-    this.envelopePart = soap;
-    try {
-      const msg = parseMm7(soap.body, { maxElements: this.maxElements });
-      return (msg.kind === 'SubmitReq' || msg.kind === 'ReplaceReq') && msg.content ? msg : null;
-    } catch {
-      return null; // answered from the full parse later
-    }
-  }
-
-  /** The envelope parsed while streaming, if it came from `part`. */
-  envelopeOf(part: MimeEntity): Mm7Message | undefined {
-    return part === this.envelopePart && this.envelope ? this.envelope : undefined;
-  }
-
-  /** The stage for this SubmitReq or ReplaceReq, when its content was streamed and findPart agrees on the part streamed. */
-  stageFor(msg: Mm7Message, root: MimeEntity | undefined): ContentStage | undefined {
-    if (!this.stage || (msg.kind !== 'SubmitReq' && msg.kind !== 'ReplaceReq') || !msg.content || !root) return undefined;
-    const stage = this.stage instanceof HeldStage ? this.stage.stage : this.stage;
-    return findPart(root, msg.content.href) === this.contentRoot ? stage : undefined;
-  }
-
-  async discard(): Promise<void> {
-    await this.stage?.discard();
-  }
-}
-
-/** A leaf that is not content: read and dropped. */
-const DROP: PartSink = { write: () => undefined, end: () => undefined };
-
 /** Media types a SOAP 1.1 envelope travels as (text/xml; application/xml and SOAP 1.2's from confused stacks). */
 const XML_TYPES = new Set(['text/xml', 'application/xml', 'application/soap+xml']);
 
@@ -362,7 +321,19 @@ function errorRsp(ns: { namespace: string; mm7Version: string }, transactionId: 
   return { kind: 'RSErrorRsp', transactionId, namespace: ns.namespace, mm7Version: ns.mm7Version, status: { code, text } };
 }
 
-/** The request body as an async iterable that reports each chunk's size. */
+/** The listener's body budget ran out while a chunked body arrived (see Admission). */
+class OverBudget extends Error {
+  override readonly name = 'OverBudget';
+}
+
+/** The declared Content-Length, undefined for a chunked body (or a value that is not a length). */
+function contentLength(req: IncomingMessage): number | undefined {
+  const v = req.headers['content-length'];
+  if (v === undefined || !/^\d+$/.test(v)) return undefined;
+  return Number(v);
+}
+
+/** The request body as an async iterable that reports each chunk's size (`count` may throw to stop reading). */
 async function* countBytes(req: IncomingMessage, count: (n: number) => void): AsyncIterable<Buffer> {
   // destroyOnReturn false: when the parser stops early (over the limit), the socket must live on to carry
   // the answer; the rest of the body is then discarded (req.resume()) within the request timeout.

@@ -70,7 +70,7 @@ export const VaspSchema = z
     maxMessageBytes: z.coerce.number().int().min(1).default(300 * 1024).describe('largest message (content bytes) accepted from this VASP'),
     rate: z.coerce.number().positive().default(50).describe('submissions per second accepted from this VASP (token bucket, all instances)'),
     burst: z.coerce.number().int().min(1).default(50).describe('token bucket burst for submissions'),
-    maxInFlight: z.coerce.number().int().min(1).default(20).describe('submissions of this VASP processed at once'),
+    maxInFlight: z.coerce.number().int().min(1).default(20).describe('requests of this VASP processed at once: per listener before the body is read, and submissions across instances'),
     url: z.string().url().optional().describe("the VASP's own MM7 URL for deliveries and reports"),
     callbackUrlPrefixes: z
       .array(z.string().url().refine(isUrlPrefix, 'an http(s) URL without user info, query or fragment'))
@@ -184,6 +184,15 @@ export const ConfigSchema = z
         relayServerId: z.string().min(1).default('mmsc').describe('MMSRelayServerID sent to VASPs'),
         maxBodyBytes: z.coerce.number().int().min(1024).default(10 * 1024 * 1024).describe('largest request body, for any VASP (enforced while reading)'),
         maxElements: z.coerce.number().int().min(16).default(5_000).describe('most XML elements in one SOAP envelope'),
+        maxAttributes: z.coerce.number().int().min(16).default(5_000).describe('most XML attributes in one SOAP envelope (namespace declarations included)'),
+        maxXmlTokens: z.coerce.number().int().min(64).default(20_000).describe('most XML tokens in one SOAP envelope: tags, attributes, references, comments, CDATA sections, PIs'),
+        maxEnvelopeBytes: z.coerce.number().int().min(1024).default(256 * 1024).describe('largest SOAP envelope (the XML part; attachments are not in it), enforced while reading'),
+        maxInFlightBodyBytes: z.coerce
+          .number()
+          .int()
+          .min(1024)
+          .default(256 * 1024 * 1024)
+          .describe('request body bytes being received at once on the MM7 listener (MM7 and REST); over it a request is refused at once, transiently'),
         requestTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request must be received within this time (slow senders are cut off)'),
         headersTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('the request head must arrive within this time'),
         defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a submitted message without ExpiryDate'),

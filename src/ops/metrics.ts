@@ -40,6 +40,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Requests with a body admitted on the MM7 listener (MM7 and REST) and not yet answered (src/mm7/admission.ts). */
+  readonly mm7InFlightRequests = new Gauge({
+    name: 'mmsc_mm7_in_flight_requests',
+    help: 'Requests with a body being processed on the MM7 listener (MM7 and REST), all VASPs',
+    registers: [this.registry],
+  });
+
+  /** Body bytes those requests hold against mm7.maxInFlightBodyBytes (declared lengths reserved whole). */
+  readonly mm7InFlightBodyBytes = new Gauge({
+    name: 'mmsc_mm7_in_flight_body_bytes',
+    help: 'Request body bytes being received on the MM7 listener, against mm7.maxInFlightBodyBytes',
+    registers: [this.registry],
+  });
+
   /** REST API requests (POST /v1/messages = submit, GET /v1/messages/:id = status) by HTTP status code. */
   readonly restRequests = new Counter({
     name: 'mmsc_rest_requests_total',

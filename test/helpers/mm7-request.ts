@@ -1,5 +1,5 @@
-// An MM7 SubmitReq as a VASP sends it: SOAP with attachments (multipart/related, the SOAP part first, the
-// content as a multipart/related of its own referenced by href="cid:content").
+// An MM7 SubmitReq as a VASP sends it: SOAP with attachments (multipart/related, the SOAP part first unless
+// contentFirst, the content as a multipart/related of its own referenced by href="cid:content").
 export const MM7_NS = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
 
 export interface Mm7Part {
@@ -17,6 +17,8 @@ export interface SubmitOptions {
   /** xs:dateTime or duration (e.g. PT3S). */
   expiry?: string;
   parts: Mm7Part[];
+  /** The content part before the SOAP part (`start` still names the SOAP part, RFC 2387 §3.2). */
+  contentFirst?: boolean;
 }
 
 export function mm7SubmitReq(o: SubmitOptions): { contentType: string; body: Buffer } {
@@ -29,20 +31,20 @@ export function mm7SubmitReq(o: SubmitOptions): { contentType: string; body: Buf
     (o.expiry ? `<ExpiryDate>${o.expiry}</ExpiryDate>` : '') +
     (o.subject !== undefined ? `<Subject>${esc(o.subject)}</Subject>` : '') +
     `<Content href="cid:content"/></SubmitReq></e:Body></e:Envelope>`;
-  return withContent(xml, o.parts);
+  return withContent(xml, o.parts, o.contentFirst);
 }
 
 /** A ReplaceReq for `messageId` with new content (the parts), as mm7SubmitReq lays it out. */
-export function mm7ReplaceReq(o: { vasp: string; messageId: string; parts: Mm7Part[] }): { contentType: string; body: Buffer } {
+export function mm7ReplaceReq(o: { vasp: string; messageId: string; parts: Mm7Part[]; contentFirst?: boolean }): { contentType: string; body: Buffer } {
   const xml =
     `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${MM7_NS}">t-2</TransactionID></e:Header><e:Body>` +
     `<ReplaceReq xmlns="${MM7_NS}"><MM7Version>6.8.0</MM7Version><VASPID>${o.vasp}</VASPID><MessageID>${o.messageId}</MessageID>` +
     `<Content href="cid:content"/></ReplaceReq></e:Body></e:Envelope>`;
-  return withContent(xml, o.parts);
+  return withContent(xml, o.parts, o.contentFirst);
 }
 
 /** SOAP with attachments: the envelope, then the parts as a multipart/related of their own (href cid:content). */
-function withContent(xml: string, parts: Mm7Part[]): { contentType: string; body: Buffer } {
+function withContent(xml: string, parts: Mm7Part[], contentFirst = false): { contentType: string; body: Buffer } {
   const inner = 'inner-boundary-5f1c';
   const outer = 'outer-boundary-9a2e';
   const chunks: Buffer[] = [];
@@ -51,11 +53,8 @@ function withContent(xml: string, parts: Mm7Part[]): { contentType: string; body
   }
   chunks.push(Buffer.from(`--${inner}--\r\n`));
   const content = Buffer.concat(chunks);
-  const body = Buffer.concat([
-    Buffer.from(`--${outer}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-ID: <soap>\r\n\r\n${xml}\r\n`),
-    Buffer.from(`--${outer}\r\nContent-Type: multipart/related; boundary="${inner}"\r\nContent-ID: <content>\r\n\r\n`),
-    content,
-    Buffer.from(`\r\n--${outer}--\r\n`),
-  ]);
+  const soap = Buffer.from(`--${outer}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-ID: <soap>\r\n\r\n${xml}\r\n`);
+  const attachment = Buffer.concat([Buffer.from(`--${outer}\r\nContent-Type: multipart/related; boundary="${inner}"\r\nContent-ID: <content>\r\n\r\n`), content, Buffer.from('\r\n')]);
+  const body = Buffer.concat([...(contentFirst ? [attachment, soap] : [soap, attachment]), Buffer.from(`--${outer}--\r\n`)]);
   return { contentType: `multipart/related; boundary="${outer}"; type="text/xml"; start="<soap>"`, body };
 }
