@@ -8,23 +8,11 @@ import { RedisContentStage } from '../src/store/redis/content-stage.js';
 import { createRedisStore, KeySpace } from '../src/store/redis/index.js';
 import { idempotencySuite } from './idempotency-behaviour.js';
 import { makeMessage } from './queue-behaviour.js';
-import { redisUrl, testPrefix } from './helpers/redis.js';
+import { dropKeys as dropKeysAt, redisUrl, testPrefix } from './helpers/redis.js';
 
 const url = await redisUrl(t);
 
-async function dropKeys(prefix: string): Promise<void> {
-  const admin = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await admin.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    await admin.quit();
-  }
-}
+const dropKeys = (prefix: string): Promise<void> => dropKeysAt(url, prefix);
 
 idempotencySuite(t, 'memory', async () => {
   const clock = { now: 1_700_000_000_000 };

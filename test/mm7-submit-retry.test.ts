@@ -16,7 +16,7 @@ import { Metrics } from '../src/ops/metrics.js';
 import { createMemoryStore } from '../src/store/memory/index.js';
 import { createRedisStore } from '../src/store/redis/index.js';
 import type { IdempotencyStore, Queue, Throttle } from '../src/store/types.js';
-import { redisUrl, testPrefix } from './helpers/redis.js';
+import { dropKeys as dropKeysAt, redisUrl, testPrefix } from './helpers/redis.js';
 import { until } from './helpers/until.js';
 
 const NS = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
@@ -127,19 +127,7 @@ async function messages(queue: Queue): Promise<number> {
 
 const url = await redisUrl(t);
 
-async function dropKeys(prefix: string): Promise<void> {
-  const admin = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await admin.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    await admin.quit();
-  }
-}
+const dropKeys = (prefix: string): Promise<void> => dropKeysAt(url, prefix);
 
 /** A Redis store under `prefix` on a connection of its own (a gateway instance's). */
 function redisStore(t: Test, prefix: string): Store & { redis: Redis } {

@@ -5,25 +5,12 @@ import t, { type Test } from 'tap';
 import { createRedisStore } from '../src/store/redis/index.js';
 import { ContentMissingError } from '../src/store/redis/queue.js';
 import { makeMessage, queueSuite } from './queue-behaviour.js';
-import { redisUrl, testPrefix } from './helpers/redis.js';
+import { dropKeys as dropKeysAt, redisUrl, testPrefix } from './helpers/redis.js';
 import { until } from './helpers/until.js';
 
 const url = await redisUrl(t);
 
-/** Delete every key of one test (the prefix may sit inside a cluster hash tag, hence *prefix*). */
-async function dropKeys(prefix: string): Promise<void> {
-  const admin = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await admin.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    await admin.quit();
-  }
-}
+const dropKeys = (prefix: string): Promise<void> => dropKeysAt(url, prefix);
 
 queueSuite(t, 'redis', async (opts) => {
   const redis = new Redis(url);

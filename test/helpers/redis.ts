@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { Redis } from 'ioredis';
 import tap from 'tap';
 import type { Test } from 'tap';
 import { RedisServer } from './redis-server.js';
@@ -27,6 +28,24 @@ export async function redisUrl(t: Pick<Test, 'fail'>): Promise<string> {
 /** A random key prefix, so that tests sharing one Redis (CI's) never see each other's keys. */
 export function testPrefix(): string {
   return `mmsc-test-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Delete every key of one test from the Redis at `url` (SCAN in batches, never KEYS on a shared server; the
+ * prefix may sit inside a cluster hash tag, hence *prefix*).
+ */
+export async function dropKeys(url: string, prefix: string): Promise<void> {
+  const admin = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await admin.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await admin.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    await admin.quit();
+  }
 }
 
 /** One server per test process, shared by every caller. */
