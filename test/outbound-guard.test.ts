@@ -255,6 +255,14 @@ t.test('outbound.allow opens ranges; a metadata service only by its own address'
 
   const mapped = new OutboundGuard({ allow: ['::ffff:10.9.0.0/112'], resolve: noLookup });
   t.equal(verdict(mapped, 'http://10.9.1.2/'), 'ok', 'an IPv4-mapped allow range is the IPv4 range');
+
+  // All of IPv6 allowed: an address that carries an IPv4 one still reaches that one, which must pass too.
+  const allV6 = new OutboundGuard({ allow: ['::/0'], resolve: noLookup });
+  t.equal(verdict(allV6, 'http://[fd12::1]/'), 'ok', '::/0 opens IPv6 unique-local');
+  t.match(verdict(allV6, 'http://[64:ff9b::a9fe:a9fe]/'), ['address', /NAT64.*metadata/], '::/0 does not open the metadata service through NAT64');
+  t.match(verdict(allV6, 'http://[2002:a00:1::1]/'), ['address', /6to4.*private/], 'nor 10.0.0.1 through 6to4');
+  t.match(verdict(allV6, 'http://[::ffff:10.0.0.1]/'), ['address', /IPv4-mapped.*private/], 'nor through an IPv4-mapped address');
+  t.equal(verdict(allV6, 'http://[64:ff9b::808:808]/'), 'ok', 'NAT64 to a public IPv4 address: allowed');
   for (const bad of ['10.1.2.3/24', '10.0.0.0/33', 'nonsense', '10.0.0.0/8/8', 'fe80::1%eth0/128', '::1/129', '10.0.0.0/x']) {
     t.throws(() => new OutboundGuard({ allow: [bad] }), /outbound allow range/, `allow ${bad} is refused`);
   }

@@ -90,18 +90,18 @@ export class OutboundGuard {
 
   private judge(ip: IpAddress): string | undefined {
     const carried = embeddedV4(ip);
-    // A mapped address is the IPv4 address on the wire: judged (and allowed) exactly as that one.
-    if (carried?.via === 'IPv4-mapped') {
+    if (carried) {
+      // The packets reach the IPv4 address carried: it must pass as that one, whatever allow range covers
+      // the IPv6 form (an operator's ::/0 must not open 169.254.169.254 through a NAT64 gateway). A
+      // mapped address *is* that IPv4 address on the wire, so it is judged as that one only.
       const why = this.judge(carried.v4);
-      return why && `${formatIp(ip)} is IPv4-mapped: ${why}`;
+      if (why) return `${formatIp(ip)} is ${carried.via}: ${why}`;
+      if (carried.via === 'IPv4-mapped') return undefined;
     }
     const forbidden = (ip.family === 4 ? FORBIDDEN_V4 : FORBIDDEN_V6).find((s) => inRange(ip, s.range));
     if (this.allows(ip, forbidden)) return undefined;
     if (forbidden) return `${formatIp(ip)} is ${forbidden.what}`;
-    if (carried) {
-      const why = this.judge(carried.v4);
-      return why && `${formatIp(ip)} is ${carried.via}: ${why}`;
-    }
+    if (carried) return undefined; // NAT64 or 6to4 to a public IPv4 address
     if (ip.family === 6 && !inRange(ip, GLOBAL_UNICAST)) return `${formatIp(ip)} is not global unicast (outside ${GLOBAL_UNICAST.text})`;
     return undefined;
   }
