@@ -22,6 +22,18 @@ export function idempotencySuite(t: Test, name: string, make: () => Promise<Idem
       t.strictSame(await store.claim('mm7-submit:A', 'tx-1', 'id-3 q', 60_000), { value: 'id-1 p', first: false }, 'whatever the later value');
     });
 
+    t.test('release drops a record only while it holds the releasing value', async (t) => {
+      await store.claim('mm7-submit:A', 'tx-rel', 'id-1 p', 60_000);
+      await store.release('mm7-submit:A', 'tx-rel', 'id-2 p');
+      t.strictSame(await store.claim('mm7-submit:A', 'tx-rel', 'id-3 p', 60_000), { value: 'id-1 p', first: false }, "another claim's value: kept");
+      await store.release('mm7-submit:B', 'tx-rel', 'id-1 p');
+      t.equal((await store.claim('mm7-submit:A', 'tx-rel', 'id-3 p', 60_000)).value, 'id-1 p', 'another scope: kept');
+      await store.release('mm7-submit:A', 'tx-rel', 'id-1 p');
+      t.strictSame(await store.claim('mm7-submit:A', 'tx-rel', 'id-4 p', 60_000), { value: 'id-4 p', first: true }, 'its own value: dropped, the next claim is first');
+      await store.release('mm7-submit:A', 'tx-none', 'x');
+      t.strictSame(await store.claim('mm7-submit:A', 'tx-none', 'y', 60_000), { value: 'y', first: true }, 'releasing nothing is harmless');
+    });
+
     t.test('scopes and keys are apart', async (t) => {
       t.strictSame(await store.claim('mm7-submit:A', 'tx-2', 'a', 60_000), { value: 'a', first: true });
       t.strictSame(await store.claim('mm7-submit:B', 'tx-2', 'b', 60_000), { value: 'b', first: true }, 'another scope (VASP)');

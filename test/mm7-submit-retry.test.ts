@@ -191,6 +191,22 @@ for (const [name, backend] of [['memory', memoryBackend], ['redis', redisBackend
     t.equal(await accepted(url, { tx: 'tx-1', vasp: 'beta' }), b, "beta's own retry is still recognised");
   });
 
+  t.test(`${name}: a SubmitReq refused (not stored) gives its TransactionID back: its retry is a first request, content-first staged too`, async (t) => {
+    const store = backend(t);
+    // One submission a second: the second request within the second is refused 4006 (nothing stored).
+    // (Raw VASP entries: server() parses them with the schema, which fills the defaults.)
+    const { url } = await server(t, store, { vasps: VASPS.map((v) => ({ ...v, rate: 1, burst: 1 })) as unknown as Config['mm7']['vasps'] });
+    for (const [i, extra] of [{}, { content: picture(400_000, 9), contentFirst: true }].entries()) {
+      await new Promise((r) => setTimeout(r, 1100));
+      await accepted(url, { tx: `tx-token-${i}` }); // takes the second's one token
+      const refused = await post(url, { tx: `tx-refused-${i}`, ...extra });
+      t.equal(refused!.code, 4006, 'over the rate: refused, not stored');
+      await new Promise((r) => setTimeout(r, 1100));
+      const id = await accepted(url, { tx: `tx-refused-${i}`, ...extra });
+      t.ok((await store.queue.content(id))?.length === (extra.content ? 1 : 0), 'the retry is stored, with its content');
+    }
+  });
+
   t.test(`${name}: copies arriving at once are one message`, async (t) => {
     const store = backend(t);
     const { url } = await server(t, store);

@@ -194,11 +194,16 @@ function unique(
   note: (what: string, before: unknown, after: unknown) => void,
 ): void {
   const taken = new Set<string>();
+  // The next suffix to try per repeated value: k copies of one name cost k renames, not k²/2 (a handset's
+  // m-send-req may carry 1,000 parts of one name).
+  const next = new Map<string, number>();
   parts.forEach((p, i) => {
     const v = p[key];
     if (v === undefined) return;
     let name = v;
-    for (let n = 2; taken.has(keyOf(name)); n++) name = rename(v, n);
+    let n = next.get(keyOf(v)) ?? 2;
+    while (taken.has(keyOf(name))) name = rename(v, n++);
+    next.set(keyOf(v), n);
     if (name !== v) {
       note(`part ${i + 1} ${key === 'contentId' ? 'Content-ID' : 'Content-Location'} (a duplicate)`, v, name);
       p[key] = name;

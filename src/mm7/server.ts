@@ -168,6 +168,15 @@ export class Mm7Server {
     try {
       return await this.receive(req, res, vasp, type, fallback, { maxBytes }, streamer, ticket);
     } finally {
+      // A SubmitReq that recorded its TransactionID and was not stored gives the record back: a retry then
+      // starts afresh (SubmitRetries.release).
+      const retries = this.retries;
+      if (!streamer.accepted && streamer.claim && retries) {
+        await streamer.claim.then(
+          (c) => retries.release(c).catch((err: unknown) => this.o.log.warn({ err, vasp: vasp.id }, 'mm7 SubmitReq: its TransactionID record was not released (it expires)')),
+          () => undefined, // no record was made
+        );
+      }
       // Every stage but the one a SubmitReq enqueued or a ReplaceReq took is discarded.
       await streamer.release();
     }
@@ -279,8 +288,8 @@ export class Mm7Server {
     // first one's Message-ID (SubmitRetries): answered at once when that message is stored.
     let claim: SubmitClaim = { messageId: streamer.messageId, retry: false };
     try {
-      if (stage && streamer.claim) claim = await streamer.claim;
-      else if (this.retries) claim = await this.retries.claim(vasp.id, msg, streamer.messageId);
+      // Claimed already when its content began to stream after the envelope (the stage waits for the claim).
+      if (this.retries) claim = await (streamer.claim ??= this.retries.claim(vasp.id, msg, streamer.messageId));
       if (claim.retry && (await this.o.queue.message(claim.messageId))) {
         log.info({ messageId: claim.messageId, transactionId: msg.transactionId }, 'mm7 SubmitReq retried: answered with the first MessageID');
         return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: claim.messageId }, 'SubmitReq', 1000);

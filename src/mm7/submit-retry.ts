@@ -7,6 +7,8 @@ export interface SubmitClaim {
   messageId: string;
   /** A retry of a SubmitReq this VASP sent within the window: `messageId` is the first one's. */
   retry: boolean;
+  /** The record this request made (it came first): released when nothing is stored under it. */
+  record?: { scope: string; key: string; value: string };
 }
 
 /**
@@ -23,22 +25,28 @@ export interface SubmitClaim {
  * VASID) matches; a different request under a used TransactionID is a new message, as before.
  */
 export class SubmitRetries {
+  /** `windowMs` > 0: the gateway builds none when retries are not recognised (mm7.submitRetryWindowMs 0). */
   constructor(private readonly o: { store: IdempotencyStore; windowMs: number }) {}
-
-  /** Whether retries are recognised at all (a window of 0 turns it off). */
-  get enabled(): boolean {
-    return this.o.windowMs > 0;
-  }
 
   /** The Message-ID to store `req` under: `candidate` for a new submission, the first one's for a retry. */
   async claim(vaspId: string, req: SubmitReq, candidate: string): Promise<SubmitClaim> {
-    if (!this.enabled || req.transactionId === '') return { messageId: candidate, retry: false };
+    if (req.transactionId === '') return { messageId: candidate, retry: false };
     const print = fingerprint(req);
-    const r = await this.o.store.claim(`mm7-submit:${vaspId}`, req.transactionId, `${candidate} ${print}`, this.o.windowMs);
-    if (r.first) return { messageId: candidate, retry: false };
+    const record = { scope: `mm7-submit:${vaspId}`, key: req.transactionId, value: `${candidate} ${print}` };
+    const r = await this.o.store.claim(record.scope, record.key, record.value, this.o.windowMs);
+    if (r.first) return { messageId: candidate, retry: false, record };
     const [messageId, theirs] = r.value.split(' ');
     if (!messageId || theirs !== print) return { messageId: candidate, retry: false };
     return { messageId, retry: true };
+  }
+
+  /**
+   * A request that made its record and was then not stored (refused, or failed before its enqueue) drops
+   * it: a retry is then a first request again. Without this, a retry whose content came before its
+   * envelope (staged under an id of its own) would be answered 3001 until the record expired.
+   */
+  async release(claim: SubmitClaim): Promise<void> {
+    if (claim.record) await this.o.store.release(claim.record.scope, claim.record.key, claim.record.value);
   }
 }
 

@@ -162,6 +162,11 @@ export interface IdempotencyStore {
    * at once (two instances), one records and both get its value. `first`: the record is this claim's.
    */
   claim(scope: string, key: string, value: string, ttlMs: number): Promise<IdempotencyClaim>;
+  /**
+   * Drop the record of (scope, key) if it still holds `value` (the claim that made it: never another's), when
+   * nothing was stored under it, so that a retry starts afresh instead of waiting for the record to expire.
+   */
+  release(scope: string, key: string, value: string): Promise<void>;
 }
 
 export interface IdempotencyClaim {

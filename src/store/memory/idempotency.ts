@@ -34,6 +34,11 @@ export class MemoryIdempotency implements IdempotencyStore {
     return { value, first: true };
   }
 
+  async release(scope: string, key: string, value: string): Promise<void> {
+    const k = recordKey(scope, key);
+    if (this.records.get(k)?.value === value) this.records.delete(k);
+  }
+
   /** Records held now (expired ones not swept yet included). */
   get size(): number {
     return this.records.size;

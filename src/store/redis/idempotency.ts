@@ -10,16 +10,22 @@ import { script, type ScriptCall } from './scripts.js';
  */
 export class RedisIdempotency implements IdempotencyStore {
   private readonly claimScript: ScriptCall;
+  private readonly releaseScript: ScriptCall;
 
   constructor(
     redis: Redis | Cluster,
     private readonly keys: KeySpace,
   ) {
     this.claimScript = script(redis, 'mmscClaim');
+    this.releaseScript = script(redis, 'mmscRelease');
   }
 
   async claim(scope: string, key: string, value: string, ttlMs: number): Promise<IdempotencyClaim> {
     const [recorded, v] = (await this.claimScript([this.keys.idempotency(scope, key)], [value, Math.max(1, Math.round(ttlMs))])) as [number, string];
     return { value: String(v), first: Number(recorded) === 1 };
+  }
+
+  async release(scope: string, key: string, value: string): Promise<void> {
+    await this.releaseScript([this.keys.idempotency(scope, key)], [value]);
   }
 }

@@ -21,6 +21,7 @@ const SCRIPTS = {
   mmscThrottleAcquire: { file: 'throttle-acquire-2.lua', common: false },
   mmscThrottleRelease: { file: 'throttle-release-1.lua', common: false },
   mmscClaim: { file: 'claim-1.lua', common: false },
+  mmscRelease: { file: 'release-1.lua', common: false },
   mmscStageDiscard: { file: 'stage-discard-2.lua', common: false },
 } as const;
 
