@@ -104,6 +104,21 @@ t.test('sanitiseMessage: types, parameters, duplicates and the subject', async (
   t.notOk(/[\r\n\u0000]/.test(changes.join('')), 'no raw control character in the report');
 });
 
+t.test('sanitiseMessage: 1,000 parts of one long name get 1,000 names, and the log lines stay few', async (t) => {
+  const name = `${'n'.repeat(250)}.jpg`;
+  const parts = Array.from({ length: 1000 }, (_, i) => ({ index: i, contentType: 'image/jpeg', contentLocation: name, contentId: `<${name}>`, size: 1 }));
+  const m = message(parts);
+  const changes = sanitiseMessage(m);
+  const locations = m.parts.map((p) => p.contentLocation!);
+  t.equal(new Set(locations).size, 1000, 'every Content-Location unique');
+  t.equal(new Set(m.parts.map((p) => p.contentId)).size, 1000, 'every Content-ID unique');
+  t.equal(locations[0], name, 'the first keeps its name');
+  t.equal(locations[999], `${'n'.repeat(256 - 4 - 5)}-1000.jpg`, 'the last: cut to fit with its suffix and extension');
+  t.ok(locations.every((l) => [...l].length <= MAX_NAME_CHARS), 'each within the length bound');
+  t.equal(changes.length, 21, '20 changes listed, then a count');
+  t.equal(changes[20], `and ${1998 - 20} more changes`);
+});
+
 t.test('what the outbound encoders refuse before, they take after', async (t) => {
   const hostile = (): CoreMessage =>
     message(

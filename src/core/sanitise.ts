@@ -47,8 +47,11 @@ const MIXED = 'application/vnd.wap.multipart.mixed';
  */
 export function sanitiseMessage(m: CoreMessage): string[] {
   const changes: string[] = [];
+  let more = 0;
   const note = (what: string, before: unknown, after: unknown): void => {
-    changes.push(`${what}: ${show(before)} -> ${after === undefined ? 'removed' : show(after)}`);
+    // A log line, not a report: bounded whatever the client sent (a part may repeat a name 1,000 times).
+    if (changes.length < MAX_NOTES) changes.push(`${what}: ${show(before)} -> ${after === undefined ? 'removed' : show(after)}`);
+    else more++;
   };
 
   if (m.subject !== undefined) {
@@ -69,8 +72,12 @@ export function sanitiseMessage(m: CoreMessage): string[] {
     if (params) m.contentTypeParams = params;
     else delete m.contentTypeParams;
   }
+  if (more > 0) changes.push(`and ${more} more changes`);
   return changes;
 }
+
+/** Changes listed one by one for the log; beyond, they are counted. */
+const MAX_NOTES = 20;
 
 function safePart(p: ContentRef, label: string, note: (what: string, before: unknown, after: unknown) => void): void {
   const type = safeMediaType(p.contentType) ?? OPAQUE;
@@ -159,10 +166,13 @@ function encodable(name: string, value: string | number): boolean {
 
 /** At most `max` characters (code points), the extension of a file name kept. */
 function bound(s: string, max: number): string {
-  const chars = Array.from(s);
-  if (chars.length <= max) return s;
+  if (s.length <= max) return s; // UTF-16 units: never fewer than code points
   const ext = /\.[0-9A-Za-z]{1,10}$/.exec(s)?.[0] ?? '';
-  return chars.slice(0, max - ext.length).join('').trimEnd() + ext;
+  const keep = max - ext.length;
+  let end = 0;
+  for (let n = 0; n < keep && end < s.length; n++) end += (s.codePointAt(end) ?? 0) > 0xffff ? 2 : 1;
+  if (end >= s.length) return s;
+  return s.slice(0, end).trimEnd() + ext;
 }
 
 const idKey = (v: string): string => stripAngles(v);
