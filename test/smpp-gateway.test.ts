@@ -180,6 +180,19 @@ t.test('an MO the store cannot take is answered ESME_RX_T_APPN (the SMSC sends i
   t.match(req, /VOTE 4/, 'and it reaches the VASP');
 });
 
+t.test('an MO our own handling fails on (not the store) is acknowledged and counted, not redelivered for ever', async (t) => {
+  const { smsc, gw, deliverReqs } = await setup(t);
+  // A fault of the gateway's: a route resolver that throws for this destination.
+  gw.router.addResolver((m) => {
+    if (m.origin.iface === 'smpp' && m.recipients[0]?.address === '7051') throw new TypeError('a bug in a resolver');
+    return undefined;
+  });
+  t.equal(await smsc.sendMo({ sourceAddr: '15550000004', destinationAddr: '7051', octets: Buffer.from('hello') }), 0, 'answered ESME_ROK: a redelivery would fail the same way');
+  t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_smpp_mo_total'), /outcome="failed"[^\n]* 1/, 'counted as failed');
+  t.equal(await smsc.sendMo({ sourceAddr: '15550000004', destinationAddr: '7050', octets: Buffer.from('VOTE 5') }), 0, 'the next MO is taken');
+  t.match(await until('the DeliverReq', () => deliverReqs[0]), /VOTE 5/);
+});
+
 t.test('WAP push of an MMS notification over SMPP: binary, UDHI, WDP ports, fits one SMS', async (t) => {
   const { smsc, gw } = await setup(t);
   const sender = gw.smpp!.pushSender('+15550000005')!;

@@ -2,6 +2,7 @@ import { isShortCode, normaliseE164 } from '../../protocols/address/index.js';
 import { decodeShortMessage, SmsError } from '../../protocols/sms/index.js';
 import { newMessageId } from '../core/message-id.js';
 import { parseJobId, type CoreMessage, type Party } from '../core/message.js';
+import type { Route } from '../core/router.js';
 import type { StaticRouter } from '../core/static-router.js';
 import type { Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
@@ -155,10 +156,26 @@ export class SmppEdge {
       log.info({ code: err.code, detail: err.message }, 'MO not readable; dropped');
       return;
     }
-    const from = subscriberOf(d.sourceAddr, d.sourceAddrTon);
     const to = d.destinationAddr.trim();
+    let from: Party;
+    let keyword: ReturnType<typeof keywordOf>;
+    let message: CoreMessage | undefined;
+    let route: Route | undefined;
     try {
-      const keyword = keywordOf(text, this.o.config.stopKeywords, this.o.config.startKeywords);
+      from = subscriberOf(d.sourceAddr, d.sourceAddrTon);
+      keyword = keywordOf(text, this.o.config.stopKeywords, this.o.config.startKeywords);
+      if (!keyword) {
+        message = textMessage(from, { address: to, type: isShortCode(to) ? 'shortcode' : 'plmn' }, text, { iface: 'smpp', peer: smscId });
+        route = this.o.router.route(message, 0);
+      }
+    } catch (err) {
+      // A fault in our own handling, not the store's: a redelivery would fail the same way, for ever.
+      this.o.metrics.smppMo.inc({ outcome: 'failed' });
+      log.error({ err }, 'MO could not be handled; acknowledged and dropped');
+      return;
+    }
+    // Only the store's refusals (full, unreachable) are answered ESME_RX_T_APPN, below.
+    try {
       if (keyword) {
         await this.o.subscribers.setOptedOut(from.address, keyword === 'stop');
         this.o.metrics.smppMo.inc({ outcome: keyword });
@@ -167,9 +184,7 @@ export class SmppEdge {
         if (reply !== '') await this.enqueueText({ address: to, type: isShortCode(to) ? 'shortcode' : 'other' }, from, reply, KEYWORD_REPLY_PEER);
         return;
       }
-      const message = textMessage(from, { address: to, type: isShortCode(to) ? 'shortcode' : 'plmn' }, text, { iface: 'smpp', peer: smscId });
-      const route = this.o.router.route(message, 0);
-      if (!route) {
+      if (!message || !route) {
         this.o.metrics.smppMo.inc({ outcome: 'unrouted' });
         log.info({ to }, 'MO text to an address with no route; dropped');
         return;
