@@ -1,4 +1,3 @@
-import { jobId } from '../core/message.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { Mm1Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';

@@ -6,9 +6,8 @@ import type { Logger } from '../ops/logger.js';
 import type { CorrelationStore } from '../store/types.js';
 import { submitAddresses } from './addressing.js';
 import type { SmppClient } from './client.js';
-import { jobId } from '../core/message.js';
 import { rememberSubmits, type ReceiptJob } from './receipts.js';
-import { smsReference } from './reference.js';
+import { jobReference } from './reference.js';
 
 export interface PushOptions {
   /** Most SMS segments a push may take (default 1: many handsets discard multi-segment pushes). */
@@ -27,7 +26,7 @@ export interface PushOptions {
  * WDP): the m-notification-ind in a connectionless WSP push, 16-bit WDP ports 2948 <- 9200, binary
  * (data_coding 0x04, esm_class UDHI), compacted to fit `maxSegments`. The MM1 edge calls this; a failure
  * (SmppError, PushError DOES_NOT_FIT) is the caller's to map to a retry or the text fallback.
- * With a job's `reference`, every push of the job carries the same SMS references; the WSP push TID stays
+ * Given its job, every push of the job carries the same SMS references (jobReference); the WSP push TID stays
  * random, because a handset may drop a push whose TID it saw lately and a re-notification must reach it
  * (the notification's own X-Mms-Transaction-ID is the same on every push: the MMS client's key).
  */
@@ -77,6 +76,3 @@ function concatRef(o: PushOptions): number {
   return o.job === undefined ? randomInt(256) : jobReference(o.job) & 0xff;
 }
 
-function jobReference(job: ReceiptJob): number {
-  return smsReference(jobId(job.messageId, job.recipientIndex));
-}

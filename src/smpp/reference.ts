@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { jobId } from '../core/message.js';
 
 /**
  * The SMS references of one delivery job, from its id (core/message.ts jobId): the same on every attempt,
@@ -10,4 +11,9 @@ import { crc32 } from 'node:zlib';
  */
 export function smsReference(jobKey: string): number {
   return crc32(jobKey) & 0xffff;
+}
+
+/** smsReference of the job (message and recipient) a submit belongs to. */
+export function jobReference(job: { messageId: string; recipientIndex: number }): number {
+  return smsReference(jobId(job.messageId, job.recipientIndex));
 }

@@ -5,8 +5,7 @@ import type { Logger } from '../ops/logger.js';
 import type { CorrelationStore } from '../store/types.js';
 import { submitAddresses } from './addressing.js';
 import { SmppError, type SmppClient, type SubmitSm } from './client.js';
-import { jobId } from '../core/message.js';
-import { smsReference } from './reference.js';
+import { jobReference } from './reference.js';
 import { rememberSubmits } from './receipts.js';
 
 /** SMPP 3.4 §5.2.12 esm_class bit 6: the short message starts with a UDH. */
@@ -55,9 +54,9 @@ export class TextSmsRoute implements Route {
   async send(d: Delivery): Promise<DeliveryResult> {
     const to = d.message.recipients[d.recipientIndex]!;
     const text = await textOf(d, this.o.viewLink);
-    const job = jobId(d.message.id, d.recipientIndex);
+    const job = { messageId: d.message.id, recipientIndex: d.recipientIndex, expiresAt: d.message.expiresAt };
     // The same references on every attempt of the job (a resent text is recognisably the same one).
-    const reference = smsReference(job);
+    const reference = jobReference(job);
     const seg = segmentText(text, { reference: reference & 0xff, messagePayload: this.smsc.messagePayload });
     const base: Omit<SubmitSm, 'esmClass' | 'shortMessage' | 'messagePayload'> = {
       ...submitAddresses(this.smsc, to.address),
@@ -82,7 +81,8 @@ export class TextSmsRoute implements Route {
       if (isPermanentRefusal(err)) return { status: 'rejected', detail };
       return { status: 'retry', error: detail };
     }
-    await rememberSubmits(this.correlations, this.smsc.id, ids, { messageId: d.message.id, recipientIndex: d.recipientIndex, expiresAt: d.message.expiresAt }, this.o.log);
+    // Without registered_delivery no receipt comes: nothing to match it to.
+    if (this.smsc.registeredDelivery) await rememberSubmits(this.correlations, this.smsc.id, ids, job, this.o.log);
     return { status: 'delivered', detail: `accepted by SMSC ${this.smsc.id} as ${ids.join(',')}` };
   }
 }
