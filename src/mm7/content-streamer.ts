@@ -69,6 +69,8 @@ export class ContentStreamer {
   private stage: ContentStage | undefined;
   private envelope: SubmitReq | ReplaceReq | null | undefined; // undefined: not seen yet; null: no content to stream
   private envelopePart: MimeEntity | undefined;
+  /** What parsing envelopePart gave, whatever the operation: it is parsed once per request. */
+  private parsed: Mm7Message | Mm7Error | undefined;
   private contentRoot: MimeEntity | undefined;
   private readonly early: EarlyLeaf[] = [];
   private earlyHeld = 0;
@@ -216,15 +218,22 @@ export class ContentStreamer {
     this.envelopePart = soap;
     try {
       const msg = parseMm7(soap.body, this.o.xml);
+      this.parsed = msg;
       return (msg.kind === 'SubmitReq' || msg.kind === 'ReplaceReq') && msg.content ? msg : null;
-    } catch {
-      return null; // answered from the full parse later
+    } catch (err) {
+      if (err instanceof Mm7Error) this.parsed = err; // answered with it once the request is read
+      return null;
     }
   }
 
-  /** The envelope parsed while streaming, if it came from `part`. */
+  /**
+   * The envelope parsed while streaming, if it came from `part` (a refusal of it is thrown again): one
+   * request costs one parse, whatever its operation or fault.
+   */
   envelopeOf(part: MimeEntity): Mm7Message | undefined {
-    return part === this.envelopePart && this.envelope ? this.envelope : undefined;
+    if (part !== this.envelopePart) return undefined;
+    if (this.parsed instanceof Mm7Error) throw this.parsed;
+    return this.parsed;
   }
 
   /** Why the content `msg` names cannot be had, when part of it went to the early stage and is not its whole content. */
