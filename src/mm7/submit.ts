@@ -1,7 +1,8 @@
-import { isShortCode, normaliseE164, parseAddress } from '../../protocols/address/index.js';
+import { isShortCode } from '../../protocols/address/index.js';
 import { findPart, type MimeEntity } from '../../protocols/mime/index.js';
 import type { Mm7Address, Mm7Content, SubmitReq } from '../../protocols/mm7/index.js';
 import type { ContentRef, CoreMessage, MessageClass, Party, Priority, Recipient } from '../core/message.js';
+import { partyOf } from '../core/party.js';
 import { sanitiseMessage } from '../core/sanitise.js';
 import type { ContentStage } from '../store/types.js';
 import type { VaspConfig } from '../ops/config.js';
@@ -181,17 +182,7 @@ export function when(t: { text: string; epochMs?: number; relativeSeconds?: numb
  */
 export function toParty(a: Pick<Mm7Address, 'kind' | 'value'>): Party {
   try {
-    if (a.kind === 'shortCode') {
-      if (!isShortCode(a.value.trim())) throw new Error('a short code is 3 to 8 digits');
-      return { address: a.value.trim(), type: 'shortcode' };
-    }
-    if (a.kind === 'email') {
-      const parsed = parseAddress(a.value.trim());
-      if (parsed.kind !== 'email') throw new Error('not an e-mail address');
-      return { address: parsed.address, type: 'email' };
-    }
-    const digits = a.value.trim().replace(/[\s().-]/g, '');
-    return { address: normaliseE164(digits.startsWith('+') || digits.startsWith('00') ? digits : `+${digits}`), type: 'plmn' };
+    return partyOf(a.kind, a.value);
   } catch (err) {
     throw new Mm7Refusal(2002, `address ${a.value} is not valid: ${(err as Error).message}`);
   }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isShortCode } from '../../protocols/address/index.js';
 import { namespaceFor } from '../../protocols/mm7/index.js';
 import { parseCidr } from '../transport/ip-ranges.js';
-import { toParty } from '../mm7/submit.js';
+import { partyOf } from '../core/party.js';
 
 /**
  * The gateway's one configuration: a typed schema with the default and a one-line explanation beside each
@@ -34,14 +34,14 @@ function isUrlPrefix(v: string): boolean {
 
 /**
  * Why a VASP sender would be refused at submission, or undefined when it is fine: a short code, an e-mail
- * address or a number with an E.164 form, by the check the submit path makes (toParty). A sender that passes
+ * address or a number with an E.164 form, by the check the submit path makes (partyOf). A sender that passes
  * this start check but not that one would make every submission of the VASP fail (MM7 2002, REST 400).
  */
 function senderProblem(sender: string): string | undefined {
   const s = sender.trim();
   if (isShortCode(s)) return undefined;
   try {
-    toParty({ kind: s.includes('@') ? 'email' : 'number', value: s });
+    partyOf(s.includes('@') ? 'email' : 'number', s);
     return undefined;
   } catch (e) {
     return `neither a short code (3-8 digits) nor an address: ${(e as Error).message}`;
