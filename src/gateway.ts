@@ -100,8 +100,8 @@ export class Gateway {
         storeAvailable: () => this.store.available(),
       });
     }
-    if (config.mm1.enabled) warnNoPushBearer(config, log);
     if (config.mm1.enabled) {
+      warnNoPushBearer(config, log);
       const plan = new NumberPlan(config.mm1);
       const mm1Log = log.child({ iface: 'mm1' });
       const pusher: WapPusher =

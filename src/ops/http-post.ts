@@ -84,7 +84,7 @@ class Deadline {
   private readonly waiting = new Set<(err: HttpPostError) => void>();
   private expired: HttpPostError | undefined;
 
-  constructor(readonly ms: number) {
+  constructor(ms: number) {
     this.timer = setTimeout(() => {
       this.expired = new HttpPostError('TIMEOUT', `no answer within ${ms} ms`);
       for (const fail of this.waiting) fail(this.expired);

@@ -107,9 +107,10 @@ export function inRange(ip: IpAddress, range: IpRange): boolean {
   return ip.value >> shift === range.base >> shift;
 }
 
-function range(text: string): IpRange {
+/** parseCidr for an entry that must be one (the tables here; config entries already validated): else a RangeError, `what` first. */
+export function cidr(text: string, what?: string): IpRange {
   const r = parseCidr(text);
-  if (typeof r === 'string') throw new Error(r);
+  if (typeof r === 'string') throw new RangeError(what === undefined ? r : `${what} ${r}`);
   return r;
 }
 
@@ -124,7 +125,7 @@ export interface SpecialRange {
   metadata?: true;
 }
 
-const special = (text: string, what: string, metadata?: true): SpecialRange => ({ range: range(text), what, ...(metadata ? { metadata } : {}) });
+const special = (text: string, what: string, metadata?: true): SpecialRange => ({ range: cidr(text), what, ...(metadata ? { metadata } : {}) });
 
 /**
  * IPv4 ranges refused by default: the IANA IPv4 Special-Purpose Address Registry (RFC 6890) entries that
@@ -176,10 +177,10 @@ export const FORBIDDEN_V6: readonly SpecialRange[] = [
 ];
 
 /** IANA's global unicast allocation: IPv6 outside it (and not an IPv4 carrier below) is not a public host. */
-export const GLOBAL_UNICAST = range('2000::/3');
+export const GLOBAL_UNICAST = cidr('2000::/3');
 
-const NAT64 = range('64:ff9b::/96');
-const SIX_TO_FOUR = range('2002::/16');
+const NAT64 = cidr('64:ff9b::/96');
+const SIX_TO_FOUR = cidr('2002::/16');
 
 /**
  * The IPv4 address an IPv6 address stands for, and how:
@@ -205,11 +206,7 @@ export class CidrList {
   private readonly ranges: readonly IpRange[];
 
   constructor(entries: readonly string[]) {
-    this.ranges = entries.map((e) => {
-      const r = parseCidr(e);
-      if (typeof r === 'string') throw new RangeError(r);
-      return r;
-    });
+    this.ranges = entries.map((e) => cidr(e));
   }
 
   /** Whether a socket's remote address is in the set; a zone id (fe80::1%eth0) is ignored, undefined is not in it. */

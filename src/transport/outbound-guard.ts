@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
 import { Agent as HttpsAgent, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { embeddedV4, FORBIDDEN_V4, FORBIDDEN_V6, formatIp, GLOBAL_UNICAST, inRange, parseCidr, parseIp, type IpAddress, type IpRange, type SpecialRange } from './ip-ranges.js';
+import { cidr, embeddedV4, FORBIDDEN_V4, FORBIDDEN_V6, formatIp, GLOBAL_UNICAST, inRange, parseIp, type IpAddress, type IpRange, type SpecialRange } from './ip-ranges.js';
 
 /** One answer of a name lookup. */
 export interface ResolvedAddress {
@@ -73,11 +73,7 @@ export class OutboundGuard {
   private readonly resolve: Resolver;
 
   constructor(o: OutboundGuardOptions = {}) {
-    this.allow = (o.allow ?? []).map((text) => {
-      const r = parseCidr(text);
-      if (typeof r === 'string') throw new Error(`outbound allow range ${r}`);
-      return r;
-    });
+    this.allow = (o.allow ?? []).map((text) => cidr(text, 'outbound allow range'));
     this.resolve = o.resolve ?? systemResolver;
   }
 
