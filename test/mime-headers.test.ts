@@ -3,6 +3,7 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import {
+  contentTypeParams,
   MimeError,
   MimeHeaders,
   decodeEncodedWords,
@@ -66,6 +67,18 @@ t.test('RFC 2231 parameters', async (t) => {
   t.equal(parseContentType("image/jpeg; name*=x-unknown''%41").params['name'], "x-unknown''%41", 'unknown charset: as written');
   t.equal(parseContentType('text/plain; a*0=x; a*2=z').params['a'], 'x', 'a gap ends the value');
   t.same(Object.keys(parseContentType('text/plain; a*0=x; a*1=y').params), ['a'], 'sections collapse to one name');
+});
+
+t.test('contentTypeParams: the parameters as written, in order, repeats and RFC 2231 names kept', async (t) => {
+  t.same(contentTypeParams(`multipart/form-data; Boundary=A; boundary*=utf-8''B; x="a; boundary=C"; boundary*0*="D"; BOUNDARY=E`), [
+    { name: 'boundary', value: 'A' },
+    { name: 'boundary*', value: "utf-8''B" },
+    { name: 'x', value: 'a; boundary=C' },
+    { name: 'boundary*0*', value: 'D' },
+    { name: 'boundary', value: 'E' },
+  ]);
+  t.same(contentTypeParams('text/plain'), []);
+  t.throws(() => contentTypeParams('text/xml; a="open'), { name: 'MimeError', code: 'BAD_CONTENT_TYPE' }, 'refuses what parseContentType refuses');
 });
 
 t.test('formatContentType', async (t) => {

@@ -86,6 +86,20 @@ t.test('an attribute bomb (116,221 attributes in ~975 KB) is refused by the pre-
   refused(t, submit(`${RECIPIENTS}<x ${Array.from({ length: 6_000 }, (_, i) => `b${i}`).join(' ')}/>`), 'TOO_MANY_ATTRIBUTES', 4004);
 });
 
+t.test('attributes packed after a closing quote (a=""b=""...) are counted by the pre-scan too', async (t) => {
+  // No white space between one value and the next name: the parser refuses this, but only after walking it all,
+  // so the pre-scan must count these names as it counts the spaced ones.
+  const packed = (n: number, q = '"') => Array.from({ length: n }, (_, i) => `a${i.toString(36)}=${q}${q}`).join('');
+  refused(t, submit(`${RECIPIENTS}<x ${packed(6_000)}/>`), 'TOO_MANY_ATTRIBUTES', 4004);
+  refused(t, submit(`${RECIPIENTS}<x ${packed(6_000, "'")}/>`), 'TOO_MANY_ATTRIBUTES', 4004);
+  // The envelope's 4 (see below) and 3 on x: over a limit of 6 whether they are spaced or packed.
+  refused(t, submit(`${RECIPIENTS}<x p="1"q='2'r="3"/>`), 'TOO_MANY_ATTRIBUTES', 4004, { maxAttributes: 6 });
+  // Each packed name is a token too.
+  refused(t, submit(`${RECIPIENTS}<x ${packed(3_000)}/>`), 'TOO_MANY_TOKENS', 4004, { maxTokens: 2_000 });
+  // A value followed by `/>` or `>` is no name.
+  t.equal(parseMm7(submit(`${RECIPIENTS}<x p="1"/><y q="2"></y>`), { maxAttributes: 6 }).kind, 'SubmitReq', 'a value then /> or >');
+});
+
 t.test('attributes are counted by name: namespace declarations in, quoted text out', async (t) => {
   // Envelope xmlns:env, TransactionID xmlns:mm7 and env:mustUnderstand, SubmitReq xmlns: 4 attributes, then 3 on x.
   const doc = submit(`${RECIPIENTS}<x p="a = b c" q = 'x="y" z' r="&gt;>"/>`);

@@ -315,6 +315,52 @@ t.test('malformed multipart bodies: 400, and the server lives on', async (t) => 
   t.equal(m?.parts[0]?.contentType, 'image/png');
 });
 
+t.test('a boundary given twice, in RFC 2231 form or empty is refused: 400 with the reason; one plain boundary is read as busboy reads it', async (t) => {
+  const s = await start(t);
+  const auth = { authorization: basic('acme') };
+  const to = (b: string) => `--${b}\r\nContent-Disposition: form-data; name="to"\r\n\r\n+16175550100\r\n`;
+  const text = (b: string) => `--${b}\r\nContent-Disposition: form-data; name="text"\r\n\r\nhi\r\n`;
+  // A part busboy drops without a word (no Content-Disposition): the form must not be accepted without it.
+  const dropped = (b: string) => `--${b}\r\nContent-Type: image/png\r\n\r\nPNG\r\n`;
+  const good = (b: string) => to(b) + text(b) + `--${b}--\r\n`;
+  const cases: Array<[string, string, string, RegExp]> = [
+    // busboy reads "A" (the first plain boundary=); an RFC 2231 reader reads "B".
+    ['boundary= and boundary*=, a part dropped', `multipart/form-data; boundary=A; boundary*=utf-8''B`, to('A') + text('A') + dropped('A') + '--A--\r\n', /RFC 2231/],
+    ['boundary= and boundary*=', `multipart/form-data; boundary=A; boundary*=utf-8''B`, good('A'), /RFC 2231/],
+    ['boundary*= first', `multipart/form-data; Boundary*=utf-8''B; boundary=A`, good('A'), /RFC 2231/],
+    // busboy reads no boundary at all; an RFC 2231 reader reads "AB".
+    ['continuations', 'multipart/form-data; boundary*0=A; boundary*1=B', good('AB'), /RFC 2231/],
+    ['a plain boundary and continuations', 'multipart/form-data; boundary=A; boundary*0*=B; boundary*1=C', good('A'), /RFC 2231/],
+    // The first one wins for busboy; another reader may take the last.
+    ['boundary twice, a part dropped', 'multipart/form-data; boundary=A; boundary=B', to('A') + text('A') + dropped('A') + '--A--\r\n', /2 times/],
+    ['boundary twice, the same', 'multipart/form-data; boundary="A"; BOUNDARY=A', good('A'), /2 times/],
+    // busboy delimits on "CRLF--" alone (RFC 2046 §5.1.1 wants 1 to 70 characters).
+    ['an empty boundary, a part dropped', 'multipart/form-data; boundary=""', to('') + text('') + dropped('') + '----\r\n', /empty/],
+  ];
+  for (const [what, type, body, why] of cases) {
+    const r = await raw(s.url, '/v1/messages', body, { 'content-type': type, ...auth });
+    t.equal(r.status, 400, `${what}: 400`);
+    const err = (JSON.parse(r.body) as { error?: { code: string; message: string } }).error;
+    t.equal(err?.code, 'BAD_REQUEST', `${what}: BAD_REQUEST`);
+    t.match(err?.message, /boundary/, `${what}: says it is the boundary (${err?.message})`);
+    t.match(err?.message, why, `${what}: says why`);
+  }
+  t.equal((await s.queue.stats()).waiting, 0, 'nothing was queued');
+  // One plain boundary, quoted or not, among other parameters (one of which quotes "boundary*="), is read.
+  const fine: Array<[string, string]> = [
+    ['multipart/form-data; boundary=A', 'A'],
+    ['multipart/form-data; charset=utf-8; boundary="a b:c"', 'a b:c'],
+    ['multipart/form-data; note="x; boundary*=utf-8\'\'B"; boundary=A', 'A'],
+  ];
+  for (const [type, b] of fine) {
+    const r = await raw(s.url, '/v1/messages', good(b), { 'content-type': type, ...auth });
+    t.equal(r.status, 202, `${type}: 202`);
+  }
+  // And a part dropped under a plain boundary is still noticed.
+  const r = await raw(s.url, '/v1/messages', to('A') + text('A') + dropped('A') + '--A--\r\n', { 'content-type': 'multipart/form-data; boundary=A', ...auth });
+  t.equal(r.status, 400, 'a dropped part under a plain boundary: 400');
+});
+
 t.test('size limits: the VASP content limit and the form limits answer 413', async (t) => {
   const s = await start(t);
   const file = (n: number): [string, FileSpec] => ['f', { type: 'image/png', name: 'a.png', bytes: Buffer.alloc(n, 7) }];

@@ -24,6 +24,52 @@ interface Collected {
 }
 
 export function parseContentType(value: string): ContentType {
+  const collected = new Map<string, Collected>();
+  const type = scan(value, (name, v) => {
+    const m = name.includes('*') ? (SECTION.exec(name) as RegExpExecArray) : undefined;
+    const base = m ? (m[1] as string) : name;
+    let entry = collected.get(base);
+    if (!entry) collected.set(base, (entry = {}));
+    if (m === undefined || (m[2] === undefined && m[3] === undefined)) {
+      entry.plain ??= v; // first occurrence wins
+    } else {
+      const n = m[2] === undefined ? 0 : Number(m[2]);
+      const sections = (entry.sections ??= new Map());
+      // "name*" alone is section 0, encoded (RFC 2231 §4).
+      if (!sections.has(n)) sections.set(n, { value: v, encoded: m[3] !== undefined });
+    }
+  });
+
+  const params = new Map<string, string>();
+  for (const [name, entry] of collected) {
+    const joined = entry.sections ? joinSections(entry.sections) : undefined;
+    params.set(name, joined ?? entry.plain ?? '');
+  }
+  // fromEntries defines own properties, so a parameter named __proto__ cannot reach the prototype.
+  return { type, params: Object.fromEntries(params) };
+}
+
+/** One parameter of a Content-Type as written. */
+export interface ContentTypeParam {
+  /** lower-case, RFC 2231 suffixes kept ("name*", "name*0", "name*1*") */
+  name: string;
+  /** unquoted; sections neither joined nor decoded */
+  value: string;
+}
+
+/**
+ * The parameters of a Content-Type value as written, in order, repeats included (parseContentType keeps the
+ * first and joins RFC 2231 sections): for a caller that must know how a parameter was given. Refuses what
+ * parseContentType refuses.
+ */
+export function contentTypeParams(value: string): ContentTypeParam[] {
+  const params: ContentTypeParam[] = [];
+  scan(value, (name, v) => params.push({ name, value: v }));
+  return params;
+}
+
+/** Reads a Content-Type value: returns the lower-case "type/subtype" and hands each parameter to `onParam`. */
+function scan(value: string, onParam: (name: string, value: string) => void): string {
   const fail = (why: string): never => {
     throw new MimeError('BAD_CONTENT_TYPE', `Content-Type ${why}`);
   };
@@ -61,7 +107,6 @@ export function parseContentType(value: string): ContentType {
   const subtype = token();
   if (subtype === '') fail('has no subtype');
 
-  const collected = new Map<string, Collected>();
   for (;;) {
     skip();
     if (i >= s.length) break;
@@ -101,27 +146,9 @@ export function parseContentType(value: string): ContentType {
       while (i < s.length && !isSpace(s.charCodeAt(i)) && s.charCodeAt(i) !== 0x3b) i++;
       v = s.slice(start, i);
     }
-    const m = name.includes('*') ? (SECTION.exec(name) as RegExpExecArray) : undefined;
-    const base = m ? (m[1] as string) : name;
-    let entry = collected.get(base);
-    if (!entry) collected.set(base, (entry = {}));
-    if (m === undefined || (m[2] === undefined && m[3] === undefined)) {
-      entry.plain ??= v; // first occurrence wins
-    } else {
-      const n = m[2] === undefined ? 0 : Number(m[2]);
-      const sections = (entry.sections ??= new Map());
-      // "name*" alone is section 0, encoded (RFC 2231 §4).
-      if (!sections.has(n)) sections.set(n, { value: v, encoded: m[3] !== undefined });
-    }
+    onParam(name, v);
   }
-
-  const params = new Map<string, string>();
-  for (const [name, entry] of collected) {
-    const joined = entry.sections ? joinSections(entry.sections) : undefined;
-    params.set(name, joined ?? entry.plain ?? '');
-  }
-  // fromEntries defines own properties, so a parameter named __proto__ cannot reach the prototype.
-  return { type: `${type}/${subtype}`.toLowerCase(), params: Object.fromEntries(params) };
+  return `${type}/${subtype}`.toLowerCase();
 }
 
 // RFC 2231 §3-4: sections 0..n in order (a gap ends the value); encoded sections are %XX bytes in the

@@ -1,8 +1,8 @@
 // Public API of the MIME codec (RFC 2045, 2046, 2047, 2231, 2387, 2392): pure, no I/O.
 export { MimeError } from './errors.js';
 export type { MimeErrorCode } from './errors.js';
-export { parseContentType, formatContentType } from './content-type.js';
-export type { ContentType } from './content-type.js';
+export { parseContentType, contentTypeParams, formatContentType } from './content-type.js';
+export type { ContentType, ContentTypeParam } from './content-type.js';
 export { MimeHeaders } from './headers.js';
 export type { MimeHeader } from './headers.js';
 export { decodeEncodedWords } from './encoded-words.js';

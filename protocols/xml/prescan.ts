@@ -57,26 +57,31 @@ function markupEnd(xml: string, from: number, stopAtSubset: boolean): number {
 
 /**
  * Index of the `>` that ends the start tag whose name begins at `from` (xml.length when there is none), as
- * markupEnd finds it, counting its attributes into `budget`: an attribute is a name after white space,
- * outside quotes (so `a="1"`, `a = "1"` and a bare `a`, which the parser refuses later, all count).
+ * markupEnd finds it, counting its attributes into `budget`: an attribute is a name after white space or
+ * directly after a closing quote, outside quotes (so `a="1"`, `a = "1"`, a bare `a` and the packed `a=""b=""`,
+ * which the parser refuses only after reading it all, all count).
  */
 function startTagEnd(xml: string, from: number, budget: Budget): number {
   const n = xml.length;
   let quote = 0;
-  let space = false;
+  // A name may start here: after white space, or right after a value's closing quote.
+  let boundary = false;
   let j = from;
   for (; j < n; j++) {
     const ch = xml.charCodeAt(j);
     if (quote !== 0) {
-      if (ch === quote) quote = 0;
+      if (ch === quote) {
+        quote = 0;
+        boundary = true;
+      }
     } else if (ch === 0x22 || ch === 0x27) {
       quote = ch;
-      space = false;
+      boundary = false;
     } else if (ch === GT) break;
-    else if (ch === 0x20 || ch === 0x09 || ch === 0x0a || ch === 0x0d) space = true;
+    else if (ch === 0x20 || ch === 0x09 || ch === 0x0a || ch === 0x0d) boundary = true;
     else {
-      if (space && ch !== 0x3d /* = */ && ch !== 0x2f /* / */) budget.attribute();
-      space = false;
+      if (boundary && ch !== 0x3d /* = */ && ch !== 0x2f /* / */) budget.attribute();
+      boundary = false;
     }
   }
   return j;

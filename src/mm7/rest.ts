@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import busboy from 'busboy';
 import { isShortCode } from '../../protocols/address/index.js';
-import { MimeError, parseContentType } from '../../protocols/mime/index.js';
+import { contentTypeParams, MimeError, type ContentTypeParam } from '../../protocols/mime/index.js';
 import type { ContentRef, CoreMessage, Party, Recipient, RecipientState } from '../core/message.js';
 import { sanitiseMessage } from '../core/sanitise.js';
 import type { Config, VaspConfig } from '../ops/config.js';
@@ -255,6 +255,12 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
   return new Promise<Form>((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > maxBodyBytes) return reject(new RestError('TOO_LARGE', `request of ${declared} bytes is over the limit of ${maxBodyBytes} bytes`));
+    let boundary: string;
+    try {
+      boundary = formBoundary(req.headers['content-type'] ?? '');
+    } catch (err) {
+      return reject(err);
+    }
     let parser: busboy.Busboy;
     try {
       parser = busboy({
@@ -268,7 +274,7 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
       return reject(new RestError('BAD_REQUEST', `malformed multipart request: ${(err as Error).message}`));
     }
     const form: Form = { fields: [], files: [] };
-    const counter = new FormPartCounter(boundaryOf(req.headers['content-type'] ?? ''));
+    const counter = new FormPartCounter(boundary);
     let bodyBytes = 0;
     let contentBytes = 0;
     let settled = false;
@@ -375,14 +381,30 @@ function unreadable(why: string): RestError {
   return new RestError('BAD_REQUEST', `malformed multipart request: ${why}`);
 }
 
-/** The boundary busboy reads from the request's Content-Type ('' when there is none: busboy refuses it first). */
-function boundaryOf(contentType: string): string {
+/**
+ * The form's boundary, the one busboy reads: its Content-Type parser takes the first plain `boundary=` and
+ * knows no RFC 2231, where parseContentType joins and decodes `boundary*=`, `boundary*0=`... Refused when the
+ * two could differ (given in RFC 2231 form or more than once; RFC 2046 §5.1.1 has one) or when it is empty
+ * (busboy then delimits on "CRLF--" alone): the part counter must look for busboy's delimiter, and another
+ * reader of the same form would see other parts. '' when the value does not parse or has no boundary
+ * (busboy refuses the request first).
+ */
+function formBoundary(contentType: string): string {
+  let params: ContentTypeParam[];
   try {
-    return parseContentType(contentType).params['boundary'] ?? '';
+    params = contentTypeParams(contentType);
   } catch (err) {
     if (err instanceof MimeError) return '';
     throw err;
   }
+  const given = params.filter((p) => p.name === 'boundary' || p.name.startsWith('boundary*'));
+  if (given.some((p) => p.name !== 'boundary')) {
+    throw new RestError('BAD_REQUEST', 'the multipart boundary is given in RFC 2231 form (boundary*=...): give it as one plain boundary= parameter');
+  }
+  if (given.length > 1) throw new RestError('BAD_REQUEST', `the multipart boundary is given ${given.length} times: give it once`);
+  const boundary = given[0];
+  if (boundary?.value === '') throw new RestError('BAD_REQUEST', 'the multipart boundary is empty');
+  return boundary?.value ?? '';
 }
 
 /**
