@@ -7,6 +7,7 @@ import t, { type Test } from 'tap';
 import { decodePdu, encodePdu, type MmsPdu, type SendReq } from '../protocols/mms/index.js';
 import { Gateway } from '../src/gateway.js';
 import { NumberPlan, type MsisdnFormat } from '../src/mm1/numbers.js';
+import { RefusalLog } from '../src/mm1/refusal-log.js';
 import { CidrList } from '../src/transport/ip-ranges.js';
 import { ConfigSchema } from '../src/ops/config.js';
 import { freePort } from './helpers/free-port.js';
@@ -165,8 +166,8 @@ t.test('a subscriber header from an untrusted source is refused: retrieval, m-se
   t.equal((await mm1(`${mm1Url}/r/garbage`, { msisdn: B })).status, 403, 'an untrusted source learns nothing, not even whether a token is valid');
 
   const logged = refusals();
-  t.equal(logged.length, 4, 'each refusal logged');
-  for (const l of logged) t.match(l, { level: 40, reason: 'untrusted-source', from: '127.0.0.1', header: 'x-msisdn' });
+  t.equal(logged.length, 1, 'the first refusal logged; the next ones from the source within the minute only counted');
+  t.match(logged[0], { level: 40, reason: 'untrusted-source', from: '127.0.0.1', header: 'x-msisdn' });
   t.notOk(JSON.stringify(logged).includes(B.slice(1)), "the header's value is not logged");
 
   const got = await mm1(retrievePath, { msisdn: B, from: GATEWAY });
@@ -174,6 +175,43 @@ t.test('a subscriber header from an untrusted source is refused: retrieval, m-se
   t.equal(got.pdu?.messageId, messageId);
   t.equal((await mm1(`${mm1Url}/`, { pdu: ack, msisdn: B, from: GATEWAY })).status, 204, 'acknowledgement through the gateway');
   t.same(await gw.store.queue.states(messageId), ['delivered']);
+});
+
+t.test('a scanner from an untrusted source: every request refused 403 and counted, one warn line per source a minute', async (t) => {
+  const { gw, mm1Url, refusals } = await setup(t, { trustedProxies: [`${GATEWAY}/32`] });
+  const statuses: number[] = [];
+  for (let i = 0; i < 50; i++) statuses.push((await mm1(`${mm1Url}/`, {})).status);
+  t.same(statuses, Array.from({ length: 50 }, () => 403), '50 requests, 50 refusals');
+  const metric = await gw.metrics.registry.getSingleMetricAsString('mmsc_mm1_requests_total');
+  t.match(metric, /pdu="http",status="403"[^\n]* 50$/m, 'each one counted');
+  t.equal(refusals().length, 1, 'one warn line');
+  t.match(refusals()[0], { level: 40, reason: 'untrusted-source', from: '127.0.0.1' });
+  t.notOk('suppressed' in refusals()[0]!, 'the first line of a source has nothing suppressed before it');
+
+  // Another source (127.0.0.3 is on loopback, and untrusted too): a line of its own.
+  t.equal((await mm1(`${mm1Url}/`, { from: '127.0.0.3' })).status, 403);
+  t.equal(refusals().length, 2);
+  t.match(refusals()[1], { level: 40, reason: 'untrusted-source', from: '127.0.0.3' });
+});
+
+t.test('RefusalLog: one line per source per window, the refusals between in the next line; at most maxSources remembered', async (t) => {
+  const clock = { now: 0 };
+  const log = new RefusalLog({ windowMs: 60_000, maxSources: 3, now: () => clock.now });
+  t.same(log.note('a'), { suppressed: 0 }, 'the first refusal of a source is logged');
+  for (let i = 0; i < 5; i++) t.equal(log.note('a'), undefined, 'the next ones within the window are not');
+  t.same(log.note('b'), { suppressed: 0 }, 'another source has a line of its own');
+  clock.now = 59_999;
+  t.equal(log.note('a'), undefined, 'still within the window');
+  clock.now = 60_000;
+  t.same(log.note('a'), { suppressed: 6 }, 'a window later: logged, with the six refusals not logged');
+  t.equal(log.note('a'), undefined, 'and a new window starts');
+  t.same(log.note('c'), { suppressed: 0 });
+  t.same(log.note('d'), { suppressed: 0 }, 'a fourth source');
+  t.equal(log.size, 3, 'three sources remembered');
+  t.same(log.note('b'), { suppressed: 0 }, 'b, the oldest line, was forgotten: logged at once');
+  t.equal(log.size, 3);
+  t.equal(log.note('d'), undefined, 'd is still remembered');
+  t.same(log.note('a'), { suppressed: 0 }, 'a, then the oldest line, was forgotten in turn (its one count with it)');
 });
 
 t.test('a dual-stack listener reports IPv4 sources as ::ffff:a.b.c.d: an IPv4 block matches them', async (t) => {

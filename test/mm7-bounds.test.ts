@@ -11,7 +11,7 @@ import { StaticRouter } from '../src/core/static-router.js';
 import { Mm7Server } from '../src/mm7/server.js';
 import { ConfigSchema, VaspSchema, type VaspConfig } from '../src/ops/config.js';
 import { Metrics } from '../src/ops/metrics.js';
-import { createMemoryStore } from '../src/store/memory/index.js';
+import { createMemoryStore, type MemoryQueue } from '../src/store/memory/index.js';
 import { createRedisStore } from '../src/store/redis/index.js';
 import type { Queue } from '../src/store/types.js';
 import { MM7_NS, mm7ReplaceReq, mm7SubmitReq } from './helpers/mm7-request.js';
@@ -261,6 +261,32 @@ t.test('small content before the SOAP part is read as before; a large one only a
 });
 
 /** `n` attributes a0="" a1="" ... */
+t.test('a stage the accepted message did not take is discarded when the request ends', async (t) => {
+  const { url, queue } = await start(t, { maxBodyBytes: 8 * MB });
+  // Two parts answer to cid:content: a small one before the SOAP part (held in memory) and a 1 MB one after
+  // it (streamed to a stage). findPart takes the first, so the message is stored from the part in memory and
+  // the stage is the accepted message's no more than a refused one's.
+  const xml = mm7SubmitReq({ vasp: 'wide', shortCode: '12345', to: ['15551230001'], parts: [] }).body.toString('utf8');
+  const envelope = /<\?xml[\s\S]*<\/e:Envelope>/.exec(xml)![0];
+  const b = 'dup-boundary-3c';
+  const body = Buffer.concat([
+    Buffer.from(`--${b}\r\nContent-Type: text/plain\r\nContent-ID: <content>\r\n\r\nhello\r\n`),
+    Buffer.from(`--${b}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-ID: <soap>\r\n\r\n${envelope}\r\n`),
+    Buffer.from(`--${b}\r\nContent-Type: application/octet-stream\r\nContent-ID: <content>\r\n\r\n`),
+    picture(MB),
+    Buffer.from(`\r\n--${b}--\r\n`),
+  ]);
+  const o = open(url, '/mm7', 'wide', `multipart/related; boundary="${b}"; type="text/xml"; start="<soap>"`, body, 0);
+  o.finish();
+  const answer = (await o.answer).body;
+  t.equal(statusOf(answer), '1000', 'accepted');
+  const id = /<(?:\w+:)?MessageID>([^<]+)</.exec(answer)![1]!;
+  t.equal((await queue.content(id))?.[0]?.toString(), 'hello', 'from the part before the SOAP part');
+  // The stage's TTL is minutes (the request timeout): until then it would hold its 1 MB of the store.
+  const bytes = await until('the unused stage let go', () => ((queue as MemoryQueue).usage().bytes < 256 * 1024 ? (queue as MemoryQueue).usage().bytes : undefined), 3_000);
+  t.ok(bytes < 256 * 1024, `the store holds the small message only (${bytes} bytes)`);
+});
+
 const attrs = (n: number) => Array.from({ length: n }, (_, i) => `a${i.toString(36)}=""`).join(' ');
 
 /** The attribute bomb of issue 20: a SubmitReq that is valid but for 116,221 attributes on its operation element (~975 KB). */

@@ -134,6 +134,37 @@ t.test('content staged for a request still arriving counts; a stage over the roo
   t.ok(queue.usage().bytes < 700 * 1024, 'a discarded stage gives its bytes back');
 });
 
+t.test('a stage neither taken nor discarded lets its bytes go after its TTL, as a Redis stage key expires', async (t) => {
+  // The TTL runs on a real (unref'd) timer, not the queue's clock, as a Redis key expires by the server's.
+  const { queue } = setup(t, { maxBytes: 1024 * 1024 });
+  const before = queue.usage().bytes;
+  // A request that died (or a caller that forgot the stage): nothing takes it, nothing discards it.
+  const stage = queue.stage('lost', 50);
+  const w = stage.part();
+  w.write(Buffer.alloc(100 * 1024, 1));
+  w.end();
+  await stage.drain();
+  t.ok(queue.usage().bytes >= before + 100 * 1024, 'the staged bytes are counted');
+  await new Promise((r) => setTimeout(r, 150));
+  t.equal(queue.usage().bytes, before, 'past its TTL the stage holds nothing of the store');
+  await t.rejects(queue.enqueue(makeMessage('lost', ['+15550000002']), stage, ['P']), /expired/, 'and an enqueue of it fails');
+  await stage.discard();
+  t.equal(queue.usage().bytes, before, 'a discard after the expiry frees nothing twice');
+
+  // A stage taken before its TTL: its bytes are the message's from then on, the timer does not free them again.
+  const kept = queue.stage('kept', 50);
+  const k = kept.part();
+  k.write(Buffer.alloc(100 * 1024, 2));
+  k.end();
+  const msg = makeMessage('kept', ['+15550000002']);
+  msg.parts = [{ index: 0, contentType: 'image/jpeg', size: 100 * 1024 }];
+  await queue.enqueue(msg, kept, ['P']);
+  const stored = queue.usage().bytes;
+  t.ok(stored >= before + 100 * 1024, 'the message counts its content');
+  await new Promise((r) => setTimeout(r, 150));
+  t.equal(queue.usage().bytes, stored, 'past the TTL the stored message still counts the same');
+});
+
 t.test('a finished message waits for its delivery report before it makes room; the report itself is admitted when full', async (t) => {
   const { queue, clock } = setup(t, { maxMessages: 2 });
   await queue.enqueue(makeMessage('d0', ['+15550000002']), [Buffer.from('a')], ['P']);

@@ -14,12 +14,18 @@ import type { Queue, Throttle } from '../store/types.js';
 import { adaptFor } from './adapt.js';
 import type { NumberPlan, SubscriberResult } from './numbers.js';
 import { MMS_VERSION, retrieveConfFor } from './pdus.js';
+import { RefusalLog } from './refusal-log.js';
 import { recipientCount, toCoreMessage } from './send-req.js';
 import { Mm1Refusal, responseStatus, type Refusal } from './statuses.js';
 import type { Tokens } from './tokens.js';
 import { WebView } from './web-view-handler.js';
 
 export const MMS_MEDIA_TYPE = 'application/vnd.wap.mms-message';
+
+/** A refusal of an untrusted source is logged at most once per source in this window (RefusalLog). */
+const UNTRUSTED_LOG_WINDOW_MS = 60_000;
+/** Untrusted sources remembered for that (the oldest forgotten beyond: a bounded map, whatever a scan's addresses). */
+const UNTRUSTED_LOG_SOURCES = 1_000;
 
 export interface Mm1ServerOptions {
   config: Mm1Config;
@@ -46,8 +52,9 @@ export interface Mm1ServerOptions {
  *   token is the credential), unless it has a listener of its own (mm1.webViewPort): then not here.
  * The subscriber is who the operator's WAP gateway names in `msisdnHeader`, believed only from the gateway's
  * own addresses (`trustedProxies`): anything else from any other source is refused before it is read, and
- * requests without a local subscriber are refused; each such 403 logs why. Bodies are bounded while they
- * stream in; every refusal carries the MMS status the handset understands, in the MMS version it spoke.
+ * requests without a local subscriber are refused; each such 403 logs why (an untrusted source once a minute).
+ * Bodies are bounded while they stream in; every refusal carries the MMS status the handset understands, in
+ * the MMS version it spoke.
  */
 export class Mm1Server {
   private readonly server: Server;
@@ -58,11 +65,14 @@ export class Mm1Server {
   private readonly trusted: CidrList;
   /** The path of publicUrl ('' or e.g. '/mms'): the WAP gateway may pass it on, or strip it. */
   private readonly basePath: string;
+  /** Untrusted sources' refusals: a warn line per source per minute, so that a scanner cannot flood the log. */
+  private readonly untrustedLog: RefusalLog;
 
   constructor(private readonly o: Mm1ServerOptions) {
     this.now = o.now ?? Date.now;
     this.basePath = basePathOf(o.config.publicUrl);
     this.trusted = new CidrList(o.config.trustedProxies);
+    this.untrustedLog = new RefusalLog({ windowMs: UNTRUSTED_LOG_WINDOW_MS, maxSources: UNTRUSTED_LOG_SOURCES, now: this.now });
     this.webView = o.config.webViewPort === undefined ? new WebView({ queue: o.queue, tokens: o.tokens, metrics: o.metrics, log: o.log, now: this.now }) : undefined;
     this.server = createEdgeServer(
       { requestTimeoutMs: o.config.requestTimeoutMs, headersTimeoutMs: o.config.headersTimeoutMs, log: o.log, what: 'mm1', failed: (res) => this.plain(res, 500, 'internal error', 'http') },
@@ -329,11 +339,18 @@ export class Mm1Server {
     return this.o.plan.subscriber(Array.isArray(raw) ? raw.join(', ') : raw);
   }
 
-  /** The log line of a 403 for the subscriber header: why, and from where (never the header's value). */
+  /**
+   * The log line of a 403 for the subscriber header: why, and from where (never the header's value). An
+   * untrusted source is a spoof or a gateway missing from mm1.trustedProxies: the operator must see it (warn),
+   * once a minute per source; the refusals between two lines are in the next one's `suppressed` (and each
+   * one in mmsc_mm1_requests_total).
+   */
   private logRefusal(req: IncomingMessage, r: Extract<SubscriberResult, { refused: unknown }>): void {
-    // An untrusted source is a spoof or a gateway missing from mm1.trustedProxies: the operator must see it.
-    const level = r.refused === 'untrusted-source' ? 'warn' : 'info';
-    this.o.log[level]({ reason: r.refused, detail: r.detail, from: req.socket.remoteAddress, method: req.method, header: this.o.config.msisdnHeader }, 'mm1 request refused: no subscriber');
+    const from = req.socket.remoteAddress;
+    const fields = { reason: r.refused, detail: r.detail, from, method: req.method, header: this.o.config.msisdnHeader };
+    if (r.refused !== 'untrusted-source') return this.o.log.info(fields, 'mm1 request refused: no subscriber');
+    const line = this.untrustedLog.note(from ?? '');
+    if (line) this.o.log.warn(line.suppressed > 0 ? { ...fields, suppressed: line.suppressed } : fields, 'mm1 request refused: no subscriber');
   }
 
   /** The body, or undefined once it passes maxBodyBytes (reading stops there: the connection is closed). */

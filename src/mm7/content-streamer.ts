@@ -77,6 +77,8 @@ export class ContentStreamer {
   private earlyStage: ContentStage | undefined;
   /** The early stage is the message's content (stageFor). */
   private adopted = false;
+  /** The stage (this.stage or this.earlyStage) stageFor gave the message: the only one an accepted message took. */
+  private handed: ContentStage | undefined;
   /** Parts whose body this streamer filled in (the parser marked them streamed). */
   private readonly kept: MimeEntity[] = [];
   private storeError: unknown;
@@ -253,11 +255,12 @@ export class ContentStreamer {
     const top = findPart(root, msg.content.href);
     if (this.earlyStage && msg.kind === 'SubmitReq' && top && this.isEarly(leavesOf(top))) {
       this.adopted = true;
-      return this.earlyStage;
+      return (this.handed = this.earlyStage);
     }
-    if (!this.stage) return undefined;
+    if (!this.stage || top !== this.contentRoot) return undefined;
     const stage = this.stage instanceof HeldStage ? this.stage.stage : this.stage;
-    return top === this.contentRoot ? stage : undefined;
+    if (stage) this.handed = this.stage;
+    return stage;
   }
 
   /** Whether `leaves` are exactly the early leaves, in order (what the early stage holds). */
@@ -265,9 +268,13 @@ export class ContentStreamer {
     return leaves.length === this.early.length && leaves.every((l, i) => l === this.early[i]!.part);
   }
 
-  /** The request is answered: every stage but the accepted message's is dropped. */
+  /**
+   * The request is answered: every stage but the accepted message's is dropped. A stage stageFor did not give
+   * is not the message's even when it was accepted: e.g. two parts answer to the Content href, findPart takes
+   * one held in memory before the SOAP part, and the stage of the other would be left to its TTL.
+   */
   async release(): Promise<void> {
-    const kept = this.accepted ? (this.adopted ? this.earlyStage : this.stage) : undefined;
+    const kept = this.accepted ? this.handed : undefined;
     for (const stage of [this.stage, this.earlyStage]) if (stage && stage !== kept) await stage.discard();
   }
 }

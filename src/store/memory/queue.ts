@@ -160,7 +160,8 @@ export class MemoryQueue implements Queue {
       this.stagedBytes += bytes;
       return undefined;
     },
-    release: (bytes) => void (this.stagedBytes -= bytes),
+    // A closed queue counts nothing any more (close zeroes it): a stage dropped after it gives nothing back.
+    release: (bytes) => void (this.closed || (this.stagedBytes -= bytes)),
   };
 
   constructor(options: Partial<QueueOptions> & { limits?: Partial<MemoryLimits> } = {}) {
@@ -171,8 +172,8 @@ export class MemoryQueue implements Queue {
     this.limits = { ...DEFAULT_MEMORY_LIMITS, ...defined(limits ?? {}) };
   }
 
-  stage(messageId: string, _ttlMs: number, purpose: StagePurpose = 'message'): ContentStage {
-    return new MemoryContentStage(messageId, purpose, this.ledger);
+  stage(messageId: string, ttlMs: number, purpose: StagePurpose = 'message'): ContentStage {
+    return new MemoryContentStage(messageId, purpose, this.ledger, ttlMs);
   }
 
   /** What the store holds against its limits (metrics). */
