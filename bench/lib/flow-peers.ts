@@ -26,8 +26,12 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
-/** One HTTP exchange over `agent`, the whole answer body kept. */
-export function httpExchange(agent: Agent, url: string, o: { method?: string; headers?: Record<string, string | number>; body?: Buffer } = {}): Promise<HttpAnswer> {
+/**
+ * One HTTP exchange over `agent`, the whole answer body kept. A request that finds its reused keep-alive
+ * connection closed by the server meanwhile (ECONNRESET before any answer: the server never read it) is sent
+ * once more on a new one, as HTTP clients do (Node's http docs, "request.reusedSocket").
+ */
+export function httpExchange(agent: Agent, url: string, o: { method?: string; headers?: Record<string, string | number>; body?: Buffer } = {}, retry = true): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: o.method ?? 'GET', headers: o.headers ?? {}, agent }, (res) => {
       const chunks: Buffer[] = [];
@@ -35,7 +39,10 @@ export function httpExchange(agent: Agent, url: string, o: { method?: string; he
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (retry && req.reusedSocket && err.code === 'ECONNRESET') httpExchange(agent, url, o, false).then(resolve, reject);
+      else reject(err);
+    });
     req.end(o.body);
   });
 }
