@@ -343,7 +343,7 @@ async function main(): Promise<void> {
 
     console.log(
       `flow bench: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), ${fmt(100 * idleBefore)}% idle before the run, ${new Date().toISOString()}\n` +
-        `Redis ${version} at ${redisUrl.replace(/\/\/[^@]*@/, '//***@')} (${redisServer ? 'private server started for this run, no persistence' : 'given'}${rPid ? `, pid ${rPid}` : ', not on this host: CPU from INFO'}); ` +
+        `Redis ${version} at ${redisUrl.replace(/\/\/[^@]*@/, '//***@')} (${redisServer ? 'private server started for this run, no persistence' : "given: its CPU includes other clients' work"}${rPid ? `, pid ${rPid}` : ', not on this host: CPU from INFO'}); ` +
         `gateway (MM7 + MM1 + workers + SMPP edge) in child pid ${server.pid}; VASP, VASP receiver, SMSC simulator and handsets in this process (pid ${process.pid})\n` +
         `one transaction: SubmitReq (text + ${fmt(JPEG_BYTES)} B JPEG, ${fmt(submitReq(0, jpeg).body.length)} B body, DeliveryReport) -> push -> GET + m-acknowledge-ind -> DeliveryReportReq; ` +
         `${window} in flight, ${connections} connections per side; warm-up ${fmt(warmup)}, then ${fmt(transactions)} or ${seconds} s`,
