@@ -46,6 +46,8 @@ export function forkBenchChild<From extends { kind: string }, To>(file: string, 
 /** A server under load as a bench drives it: mark() where the measured run starts, read() what it cost, close(). */
 export interface MeasuredServer<Stats> {
   url: string;
+  /** The server's process id, when it runs in a child (for /proc accounting from outside it). */
+  pid?: number;
   mark(): Promise<void>;
   read(): Promise<Stats>;
   close(): Promise<void>;
@@ -82,6 +84,7 @@ export async function forkMeasuredServer<Stats>(file: string, argv: readonly str
   const { url } = await next('ready');
   return {
     url,
+    pid: child.pid,
     mark: async () => void (await ask({ kind: 'mark' }, 'marked')),
     read: async () => (await ask({ kind: 'read' }, 'stats')).stats,
     async close() {

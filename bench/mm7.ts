@@ -59,7 +59,7 @@ const OUTER = '----=_mmsc-bench-outer-7b2c41e09d';
 const INNER = '----=_mmsc-bench-inner-5f8a03c6e1';
 
 /** The benchmark's VASP: allowed the sender, with a throttle that is never the limit (other keys: defaults). */
-const VASP: VaspConfig = VaspSchema.parse({
+export const VASP: VaspConfig = VaspSchema.parse({
   id: 'VASP-BENCH',
   username: 'bench',
   password: 'bench-secret',
