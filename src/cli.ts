@@ -6,6 +6,7 @@ import { PushError } from '../protocols/push/index.js';
 import { unwrapPush } from './push-input.js';
 import { Gateway } from './gateway.js';
 import { ConfigError, loadConfig, unknownEnvVars } from './ops/config.js';
+import { configReference, spliceReference } from './ops/config-reference.js';
 import { createLogger } from './ops/logger.js';
 
 const USAGE = `usage:
@@ -16,6 +17,9 @@ const USAGE = `usage:
                                       segment (UDH first), in order, or a bare WSP push; --hex: the input
                                       is hex text, one segment per line
   mmsc pdu encode FILE|- [-o FILE]    JSON -> binary MMS PDU (stdout unless -o)
+  mmsc config reference [--readme FILE]
+                                      every configuration key as a Markdown table (environment variable,
+                                      default, description); --readme: rewrite the generated block of FILE
 exit codes: 0 ok, 1 usage or I/O error, 2 malformed input`;
 
 /** Exit status for malformed protocol input, distinct from usage errors. */
@@ -26,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'serve') return await serve(rest);
     if (command === 'pdu') return pdu(rest);
+    if (command === 'config') return configCommand(rest);
     if (command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return 0;
@@ -99,6 +104,18 @@ function pdu(argv: string[]): number {
   }
   process.stderr.write(`${USAGE}\n`);
   return 1;
+}
+
+function configCommand(argv: string[]): number {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { readme: { type: 'string' } } });
+  if (positionals.length !== 1 || positionals[0] !== 'reference') {
+    process.stderr.write(`${USAGE}\n`);
+    return 1;
+  }
+  const reference = configReference();
+  if (values.readme === undefined) process.stdout.write(`${reference}\n`);
+  else writeFileSync(values.readme, spliceReference(readFileSync(values.readme, 'utf8'), reference));
+  return 0;
 }
 
 async function serve(argv: string[]): Promise<number> {

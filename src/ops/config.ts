@@ -192,7 +192,7 @@ export const ConfigSchema = z
           .int()
           .min(1024)
           .default(256 * 1024 * 1024)
-          .describe('request body bytes being received at once on the MM7 listener (MM7 and REST); over it a request is refused at once, transiently'),
+          .describe('request body bytes being received at once on the MM7 listener (MM7 and REST); over it a request is refused at once, transiently (MM7 4006, REST 503)'),
         requestTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request must be received within this time (slow senders are cut off)'),
         headersTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('the request head must arrive within this time'),
         defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a submitted message without ExpiryDate'),
@@ -210,7 +210,7 @@ export const ConfigSchema = z
           .min(1)
           .default(100)
           .describe('most recipients of one SubmitReq or REST submission (To, Cc and Bcc; displayOnly ones not counted); more are refused 3003 / HTTP 400'),
-        vasps: z.array(VaspSchema).default([]).describe('VASP accounts (file, or MMSC_MM7_VASPS as a JSON array)'),
+        vasps: z.array(VaspSchema).default([]).describe('VASP accounts, for MM7 and the REST API (fields below)'),
       })
       .strict()
       .prefault({}),
@@ -226,7 +226,7 @@ export const ConfigSchema = z
           .string()
           .min(16)
           .optional()
-          .describe('secret for retrieval and web-view tokens, the same on every instance (>= 16 characters); unset = random per process (links die with it)'),
+          .describe('secret for retrieval and web-view tokens, the same on every instance (>= 16 characters); unset = random per process (links die with it; warned at start)'),
         msisdnHeader: z
           .string()
           .regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name')
@@ -250,14 +250,14 @@ export const ConfigSchema = z
           .array(z.string().regex(/^\+\d+$/, 'a +E.164 prefix'))
           .default([])
           .describe("the operator's own numbering ranges (+E.164 prefixes): local subscribers; [] = every PLMN number"),
-        defaultCountryCode: z.string().regex(/^[1-9]\d{0,2}$/, '1-3 digits').optional().describe('country code for national numbers handsets send (e.g. 44)'),
+        defaultCountryCode: z.string().regex(/^[1-9]\d{0,2}$/, '1-3 digits').optional().describe('country code for national numbers handsets send (e.g. 44); required when mm1.msisdnFormat is national'),
         push: z.enum(['smpp', 'pap']).default('smpp').describe('bearer of WAP pushes (notifications, reports): SMPP directly, or a PPG over PAP'),
-        papUrl: z.string().url().optional().describe('the PPG\'s PAP URL (user:password@ for Basic auth), when push = pap'),
+        papUrl: z.string().url().optional().describe('the PPG\'s PAP URL (user:password@ for Basic auth); required when mm1.push is pap'),
         papAddressDomain: z.string().min(1).optional().describe('the @ppg-specifier of PAP addresses (WAPPUSH=+E164/TYPE=PLMN@domain); unset = none'),
         papTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('a PAP request must be answered within this time'),
         pushRate: z.coerce.number().positive().default(100).describe('notifications per second (all instances)'),
         pushMaxInFlight: z.coerce.number().int().min(1).default(100).describe('notifications being pushed at once (all instances)'),
-        maxPushes: z.coerce.number().int().min(1).default(3).describe('notifications sent for one unretrieved message (the first and re-notifications)'),
+        maxPushes: z.coerce.number().int().min(1).default(3).describe('notifications sent for one unretrieved message (the first and re-notifications); must be below queue.maxAttempts'),
         renotifyMs: z.coerce.number().int().min(1000).default(3_600_000).describe('time between notifications of an unretrieved message'),
         fallbackAfterMs: z.coerce
           .number()
@@ -283,8 +283,8 @@ export const ConfigSchema = z
           .int()
           .min(1)
           .default(20)
-          .describe('most recipients (To, Cc and Bcc) of one m-send-req, refused Error-permanent-service-denied over it; each recipient takes one submitRate token'),
-        requestTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request must be received within this time'),
+          .describe('most recipients (To, Cc and Bcc) of one m-send-req, refused Error-permanent-service-denied over it; each recipient takes one submitRate token, so at most mm1.submitBurst while submitRate > 0'),
+        requestTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request must be received within this time (slow senders are cut off)'),
         headersTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('the request head must arrive within this time'),
         defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a handset message without X-Mms-Expiry'),
         maxExpiryMs: z.coerce.number().int().min(60_000).default(30 * 86_400_000).describe('longest expiry a handset may ask for'),
@@ -331,14 +331,14 @@ export const ConfigSchema = z
       .prefault({}),
     smpp: z
       .object({
-        smscs: z.array(SmscSchema).default([]).describe('SMSC connections (file, or MMSC_SMPP_SMSCS as a JSON array); none = no SMPP'),
+        smscs: z.array(SmscSchema).default([]).describe('SMSC connections (fields below); none = no SMPP'),
         viewUrl: z
           .string()
           .regex(/\{token\}/, 'must contain {token}')
           .optional()
           .describe("the text fallback's link to the message ({token} = the web view token); unset = <mm1.webViewPublicUrl>/m/{token}"),
-        stopKeywords: z.array(z.string().min(1)).default(['STOP', 'UNSUBSCRIBE', 'STOPALL', 'CANCEL', 'END', 'QUIT']).describe('MO words that opt a subscriber out'),
-        startKeywords: z.array(z.string().min(1)).default(['START', 'SUBSCRIBE', 'UNSTOP']).describe('MO words that opt a subscriber back in'),
+        stopKeywords: z.array(z.string().min(1)).default(['STOP', 'UNSUBSCRIBE', 'STOPALL', 'CANCEL', 'END', 'QUIT']).describe('MO texts that opt a subscriber out: the whole text, any case, punctuation around it ignored'),
+        startKeywords: z.array(z.string().min(1)).default(['START', 'SUBSCRIBE', 'UNSTOP']).describe('MO texts that opt a subscriber back in (matched as stopKeywords)'),
         stopReply: z.string().default('You will receive no more messages from this service. Reply START to receive them again.').describe('confirmation SMS after STOP ("" = none)'),
         startReply: z.string().default('You will receive messages from this service again. Reply STOP to end them.').describe('confirmation SMS after START ("" = none)'),
       })
@@ -431,6 +431,11 @@ function has(value: unknown, path: readonly string[]): boolean {
 /** Keys whose environment value is a comma-separated list, or JSON. */
 const LIST_KEYS = new Set(['redis.cluster', 'mm1.trustedProxies', 'outbound.allow']);
 const JSON_KEYS = new Set(['mm7.vasps', 'smpp.smscs', 'smpp.stopKeywords', 'smpp.startKeywords', 'mm1.localPrefixes', 'mm1.contentTypes']);
+
+/** How the environment variable of a key (section.key) is written: a comma-separated list, JSON, or as is (undefined). */
+export function envForm(key: string): 'list' | 'json' | undefined {
+  return LIST_KEYS.has(key) ? 'list' : JSON_KEYS.has(key) ? 'json' : undefined;
+}
 
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
   const env = options.env ?? process.env;
