@@ -6,13 +6,13 @@
  * The last run enqueues 100-byte messages under the default limits until the store refuses (issue 20: 100,000
  * of them took 447 MB and nothing pushed back).
  *
- *   npm run build && node dist/bench/memory-store.js
+ *   npm run build && node dist/bench/lib/memory-store.js
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { CoreMessage } from '../src/core/message.js';
-import { MemoryQueue } from '../src/store/memory/queue.js';
-import { StoreFullError } from '../src/store/types.js';
+import type { CoreMessage } from '../../src/core/message.js';
+import { MemoryQueue } from '../../src/store/memory/queue.js';
+import { StoreFullError } from '../../src/store/types.js';
 import { fmt } from './measure.js';
 
 interface Shape {

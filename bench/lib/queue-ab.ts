@@ -5,7 +5,7 @@
  * min and median, so that drift hits both alike.
  *
  *   npm run build, then build the other tree too (e.g. `git worktree add /tmp/old HEAD~1`, `npm ci`, `npm run build` there)
- *   node dist/bench/queue-ab.js --a=/tmp/old/dist --b=dist [--mode=steps|cycle|instructions] [--rounds=N] [--messages=N]
+ *   node dist/bench/lib/queue-ab.js --a=/tmp/old/dist --b=dist [--mode=steps|cycle|instructions] [--rounds=N] [--messages=N]
  *
  * Each measurement runs in a child process that loads one build only, with its own Redis client. That
  * matters: the queue defines its scripts once per ioredis client (src/store/redis/scripts.ts), so two builds
@@ -15,7 +15,7 @@
  *   steps  Redis time per message of each script (enqueue, take, ack), from INFO commandstats, with the steps
  *          run one after the other (10,000 messages by default). With taskset on the machine and 2 CPUs or
  *          more, redis-server runs on the last CPU and the children on the first: a resolution of ~0.3-1 µs.
- *   cycle  The bench's cycle (bench/queue-worker.ts: enqueue + take + ack, 64 in flight, take(32, 8)) after
+ *   cycle  The bench's cycle (bench/lib/queue-worker.ts: enqueue + take + ack, 64 in flight, take(32, 8)) after
  *          an untimed warm-up cycle, unpinned as the gateway runs: messages/s and client and Redis CPU per
  *          message (30,000 messages by default).
  *   instructions  The steps of `steps`, counted in redis-server's instructions per message instead of its
@@ -46,7 +46,7 @@ const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slic
 async function queueOf(dist: string, redis: Redis, prefix: string): Promise<CycleQueue> {
   const entry = resolve(dist, 'src/store/redis/index.js');
   if (!existsSync(entry)) throw new Error(`${dist}: no src/store/redis/index.js (not a built tree?)`);
-  const mod = (await import(pathToFileURL(entry).href)) as typeof import('../src/store/redis/index.js');
+  const mod = (await import(pathToFileURL(entry).href)) as typeof import('../../src/store/redis/index.js');
   return mod.createRedisStore({ redis, prefix }).queue;
 }
 
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   }
   const a = arg('a');
   const b = arg('b');
-  if (!a || !b) throw new Error('usage: node dist/bench/queue-ab.js --a=<built tree> --b=<built tree> [--mode=steps|cycle|instructions] [--rounds=N] [--messages=N]');
+  if (!a || !b) throw new Error('usage: node dist/bench/lib/queue-ab.js --a=<built tree> --b=<built tree> [--mode=steps|cycle|instructions] [--rounds=N] [--messages=N]');
   const defaultRounds = mode === 'instructions' ? 2 : 8;
   const rounds = Math.max(1, Number(arg('rounds') ?? defaultRounds) || defaultRounds);
   // Pinning only for steps: the cycle is measured as the gateway runs, unpinned; instructions do not need it.

@@ -3,7 +3,7 @@
  * queue (enqueue, take, ack; optionally a content read before the ack), shaped as a gateway instance runs it:
  * many concurrent enqueues (the edges) and the worker pool's take loop.
  *
- * bench/queue.ts imports runCycle for the one-process figure, and spawns this file (dist/bench/queue-worker.js)
+ * bench/queue.ts imports runCycle for the one-process figure, and spawns this file (dist/bench/lib/queue-worker.js)
  * for the two-process figure. As a process it reads REDIS_URL, PREFIX, MESSAGES, PROCS, TAG (and READ_CONTENT=1,
  * IN_FLIGHT, BATCH, PER_PEER, WINDOW) from the environment, warms up, prints "ready", waits for "go" on stdin (so that both processes start together and
  * start-up is not timed), runs the cycle and prints one JSON line (CycleResult).
@@ -11,9 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import type { CoreMessage } from '../src/core/message.js';
-import { createRedisStore } from '../src/store/redis/index.js';
-import type { LeasedJob } from '../src/store/types.js';
+import type { CoreMessage } from '../../src/core/message.js';
+import { createRedisStore } from '../../src/store/redis/index.js';
+import type { LeasedJob } from '../../src/store/types.js';
 
 /** 10 KB of content in one part: a typical small MMS (a text and a thumbnail). */
 export const CONTENT = randomBytes(10 * 1024);
@@ -38,7 +38,7 @@ export function benchMessage(id: string, now = Date.now()): CoreMessage {
   };
 }
 
-/** What the cycle uses of a queue: the gateway's Redis queue, or bench/queue-floor.ts' bare one. */
+/** What the cycle uses of a queue: the gateway's Redis queue, or bench/lib/queue-floor.ts' bare one. */
 export interface CycleQueue {
   enqueue(message: CoreMessage, content: readonly Buffer[], peers: readonly string[]): Promise<void>;
   take(max: number, perPeer?: number): Promise<LeasedJob[]>;

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from '../test/helpers/free-port.js';
+import { freePort } from '../../test/helpers/free-port.js';
 
 export interface RedisServer {
   url: string;
