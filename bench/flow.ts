@@ -48,14 +48,14 @@ import { pino } from 'pino';
 import { Gateway } from '../src/gateway.js';
 import { ConfigSchema } from '../src/ops/config.js';
 import { startSmsc } from '../test/helpers/smsc.js';
-import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './child.js';
+import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './lib/child.js';
 import { HandsetFleet, httpExchange, VaspReceiver, type DeliveryReport } from './lib/flow-peers.js';
 import { ProcCpuMeter, procCpuUs } from './lib/proc-cpu.js';
 import { redisSetRate } from './lib/redis-benchmark.js';
-import { fmt, idleShare, machineCpu, pct, processMeter, profileSummary, readProfile, redisDelta, redisSnapshot, type ProcessStats } from './measure.js';
+import { fmt, idleShare, machineCpu, pct, processMeter, profileSummary, readProfile, redisDelta, redisSnapshot, type ProcessStats } from './lib/measure.js';
 import { benchJpeg, submitReq, VASP } from './mm7.js';
-import { deletePrefix } from './queue-worker.js';
-import { benchRedis } from './redis-server.js';
+import { deletePrefix } from './lib/queue-worker.js';
+import { benchRedis } from './lib/redis-server.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);

@@ -61,11 +61,11 @@ import { Tokens } from '../src/mm1/tokens.js';
 import { ConfigSchema } from '../src/ops/config.js';
 import { createRedisStore } from '../src/store/redis/index.js';
 import { startSmsc, type Smsc } from '../test/helpers/smsc.js';
-import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './child.js';
-import { fmt, idleShare, latencyLine, measureRun, pct, processMeter, profileSummary, readProfile, runAutocannon, type LoadRun, type Measured as MeasuredRun, type ProcessStats } from './measure.js';
+import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './lib/child.js';
+import { fmt, idleShare, latencyLine, measureRun, pct, processMeter, profileSummary, readProfile, runAutocannon, type LoadRun, type Measured as MeasuredRun, type ProcessStats } from './lib/measure.js';
 import { benchJpeg } from './mm7.js';
-import { deletePrefix } from './queue-worker.js';
-import { benchRedis } from './redis-server.js';
+import { deletePrefix } from './lib/queue-worker.js';
+import { benchRedis } from './lib/redis-server.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);

@@ -28,7 +28,7 @@
  * Run with `npm run bench` (or `npm run build && node dist/bench/mm7.js`).
  */
 import { prng } from '../test/helpers/prng.js';
-import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './child.js';
+import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './lib/child.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -41,9 +41,9 @@ import { Mm7Server } from '../src/mm7/server.js';
 import { ConfigSchema, VaspSchema, type VaspConfig } from '../src/ops/config.js';
 import { Metrics } from '../src/ops/metrics.js';
 import { createStore } from '../src/store/index.js';
-import { fmt, idleShare, latencyLine, measureRun, pct, processMeter, profileSummary, readProfile, runAutocannon, type LoadRun, type Measured, type ProcessStats } from './measure.js';
-import { deletePrefix } from './queue-worker.js';
-import { benchRedis } from './redis-server.js';
+import { fmt, idleShare, latencyLine, measureRun, pct, processMeter, profileSummary, readProfile, runAutocannon, type LoadRun, type Measured, type ProcessStats } from './lib/measure.js';
+import { deletePrefix } from './lib/queue-worker.js';
+import { benchRedis } from './lib/redis-server.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);

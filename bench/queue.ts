@@ -5,9 +5,9 @@
  *   1. redis-benchmark SET/GET (-P 1): the machine's single-command baseline (SET again just before each timed
  *      one-process run: the ratio is judged run by run against it);
  *   2. the cycle enqueue + take + ack from one process (this one) and from two processes
- *      (bench/queue-worker.js, same prefix), then from one process with a content read before each ack (what
+ *      (bench/lib/queue-worker.js, same prefix), then from one process with a content read before each ack (what
  *      a delivering worker adds: 10 KB more out of Redis a message), and last the same one-process cycle on
- *      a bare queue (bench/queue-floor.ts): what this client and this Redis allow a cycle of this shape at best;
+ *      a bare queue (bench/lib/queue-floor.ts): what this client and this Redis allow a cycle of this shape at best;
  *   3. enqueue latency (p50/p99/max) at 16 in flight;
  *   4. a per-step breakdown (server µs per script call, from INFO commandstats), to show where time goes;
  *   5. with --aof, the one-process cycle again against appendonly yes + appendfsync everysec;
@@ -27,10 +27,10 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createRedisStore } from '../src/store/redis/index.js';
 import type { LeasedJob } from '../src/store/types.js';
-import { commandDelta, fmt, idleShare, median, pct, redisSnapshot, type CommandStat, type RedisSnapshot } from './measure.js';
-import { FloorQueue } from './queue-floor.js';
-import { benchMessage, concurrently, CONTENT, deletePrefix, PEERS, runCycle, takeAll, warmUp, type CycleResult } from './queue-worker.js';
-import { onPath, startRedis, type RedisServer } from './redis-server.js';
+import { commandDelta, fmt, idleShare, median, pct, redisSnapshot, type CommandStat, type RedisSnapshot } from './lib/measure.js';
+import { FloorQueue } from './lib/queue-floor.js';
+import { benchMessage, concurrently, CONTENT, deletePrefix, PEERS, runCycle, takeAll, warmUp, type CycleResult } from './lib/queue-worker.js';
+import { onPath, startRedis, type RedisServer } from './lib/redis-server.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -182,7 +182,7 @@ async function oneProcess(url: string, label: string, readContent = false, floor
 
 async function twoProcesses(url: string): Promise<number> {
   const prefix = freshPrefix('two');
-  const workerPath = fileURLToPath(new URL('./queue-worker.js', import.meta.url));
+  const workerPath = fileURLToPath(new URL('./lib/queue-worker.js', import.meta.url));
   const redis = new Redis(url, { maxRetriesPerRequest: 2 });
   const children = ['A', 'B'].map((tag) =>
     spawn(process.execPath, [workerPath], {
@@ -340,7 +340,7 @@ async function main(): Promise<void> {
     const two = await twoProcesses(url);
     console.log('  with a content read (10 KB, MGET per tick) before each ack, as a delivering worker does:');
     const { median: withContent } = await oneProcess(url, 'one process, + content', true);
-    console.log('  the floor: the same cycle on a bare queue (bench/queue-floor.ts: durable content and message, one ready set,');
+    console.log('  the floor: the same cycle on a bare queue (bench/lib/queue-floor.ts: durable content and message, one ready set,');
     console.log('  leases; none of per-peer scheduling, state, history, fencing, expiry), what this client and Redis allow at best:');
     const { median: floor } = await oneProcess(url, 'one process, floor', false, true);
 

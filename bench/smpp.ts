@@ -16,7 +16,7 @@
  * Options: --count=20000 --windows=1,10,50 --profile. Run with `npm run bench` (or
  * `npm run build && node dist/bench/smpp.js`).
  */
-import { forkBenchChild } from './child.js';
+import { forkBenchChild } from './lib/child.js';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ import { pino } from 'pino';
 import { Metrics } from '../src/ops/metrics.js';
 import { SmppClient, type SubmitSm } from '../src/smpp/client.js';
 import { startSmsc } from '../test/helpers/smsc.js';
-import { fmt, pct, profileSummary, startProfiler } from './measure.js';
+import { fmt, pct, profileSummary, startProfiler } from './lib/measure.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);

@@ -4,7 +4,7 @@ import type { CoreMessage, RecipientState, StateEvent } from '../core/message.js
  * The store-and-forward queue: messages with their content, and one delivery job per recipient, each
  * routed to a peer (an MM4 carrier, an MM7 VASP, an SMSC, the local MM1 side...). Two backends implement
  * it with the same semantics: redis/ (durable, shared by several gateway instances) and memory/ (embedded,
- * not durable). test/queue-behaviour.ts runs one suite against both.
+ * not durable). test/store/queue-behaviour.ts runs one suite against both.
  *
  * Delivery is at-least-once: a job is leased to one worker at a time; a worker that dies loses its lease
  * and the job is handed out again once the lease expires. Every call that settles a job presents the

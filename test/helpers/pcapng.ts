@@ -1,6 +1,6 @@
 // Just enough of pcapng (Section Header 0x0A0D0D0A, Interface Description 1, Enhanced Packet 6), Ethernet II,
 // IPv4, TCP and SMPP v3.4 §4.4.1 submit_sm to read the submit_sm PDUs out of a loopback capture, field by
-// field (test/push-vectors.test.ts against the Kannel capture; test/cli.test.ts for its segments).
+// field (test/protocols/push-vectors.test.ts against the Kannel capture; test/ops/cli.test.ts for its segments).
 
 export interface Frame {
   /** 1-based, as tshark numbers frames. */

@@ -17,7 +17,7 @@ export const DEFAULT_MEMORY_LIMITS: MemoryLimits = { maxMessages: 50_000, maxByt
  * job (the job record, its history array, heap entries) and of each part's Buffer view; the process' RSS
  * grows some more than heap and ArrayBuffers do (V8 reserves old space ahead). These figures, plus twice the
  * model's JSON length (a large subject or many parameters cost their size; two bytes per character covers
- * UTF-16 strings), were set from bench/memory-store.ts (Node 20, x64) so that the estimate is at or above
+ * UTF-16 strings), were set from bench/lib/memory-store.ts (Node 20, x64) so that the estimate is at or above
  * the RSS growth per message: 4.1 KB estimated for 2.9 KB of RSS (100-byte messages), 14.3 for 13.5 KB
  * (10 KB), 10.9 for 9.7 KB (100 bytes to 10 recipients), 6.2 for 5.3 KB (five 100-byte parts).
  */

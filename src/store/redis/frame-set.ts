@@ -6,12 +6,12 @@ import { frameLength, frameTrailer } from './content-frame.js';
  * `SET key <frame of parts> PX ms NX`, the content write ahead of an enqueue, with the parts written to the
  * socket as they are: no copy of the content on the client. Through `redis.set(key, encodeParts(parts),
  * ...)` a 10 KB message was copied twice (the frame, then ioredis' command buffer); the allocation and the
- * GC of those copies cost more than the copies themselves (bench/queue-ab.ts, cycle mode).
+ * GC of those copies cost more than the copies themselves (bench/lib/queue-ab.ts, cycle mode).
  * ioredis sends a command with `stream.write(command.toWritable(stream))`: `toWritable` gets the socket,
  * writes the command's head and the parts to it, and returns the rest for ioredis to write after them. The
  * queue corks the socket for the turn (write-coalescer.ts), so the pieces go out in one writev(2) with the
  * commands around them. The bytes on the wire are those ioredis writes for the plain call
- * (test/queue-redis-parts.test.ts compares them); the command is still an ioredis Command, so replies, the
+ * (test/store/queue-redis-parts.test.ts compares them); the command is still an ioredis Command, so replies, the
  * offline queue (which sends through the same path later), and Cluster routing (by its key, args[0]) work
  * as for any other. It is never queued in an ioredis Pipeline (whose buffer would put the pieces out of
  * order): it is sent alone, by setFrame. The parts are referenced, not copied, until the command is

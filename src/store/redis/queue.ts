@@ -51,7 +51,7 @@ const ENQUEUE_BATCH_JOBS = 1024;
  * connection: the first run's reply releases its callers, whose next calls go out while Redis still runs the
  * others. One run for a whole turn leaves Redis idle while the client builds the next one (64 enqueues in
  * flight: Redis busy 83-86 % of the time with runs of 64, 88-92 % with runs of 16; Redis CPU a message did
- * not measurably change, and the bench's cycle ran 11 % faster: bench/queue-ab.ts, ADR 0001).
+ * not measurably change, and the bench's cycle ran 11 % faster: bench/lib/queue-ab.ts, ADR 0001).
  */
 const PIPELINED_BATCH = 16;
 

@@ -21,7 +21,7 @@ local schedule, leased, expindex = KEYS[1], KEYS[2], KEYS[3]
 -- a job that an earlier one settled fails the lease check, and an extend before the settle is undone by it.
 -- But the first job to leave goes at once: at maxmemory, Redis refuses a script's first write if that
 -- command may grow memory (HSET, ZADD), and lets every later one through. A ZREM first keeps settles, which
--- free memory, working on a full Redis (test/queue-redis-full.test.ts); an extend first in a batch does
+-- free memory, working on a full Redis (test/store/queue-redis-full.test.ts); an extend first in a batch does
 -- the same before its ZADD, or the whole batch would be refused with it.
 local unleased, wrote = {}, false
 -- The messages done (every recipient terminal), likewise taken off the expiry index in one ZREM at the end.

@@ -1,0 +1,55 @@
+// The codecs as a library: every protocols/* folder the README names is exported by package.json and loads
+// through that export (as `import ... from 'mmsc-gateway/protocols/<name>'`, the package referring to itself),
+// and a git or packed install builds dist (the prepare script). Needs `npm run build` (npm test does it).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { ROOT } from '../helpers/paths.js';
+
+interface PackageJson {
+  name: string;
+  exports: Record<string, { types: string; default: string } | string>;
+  scripts: Record<string, string>;
+  files: string[];
+}
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+/** protocols/ folders shared by the codecs, not a codec of their own: named in the README as internal, not exported. */
+const INTERNAL = new Set(['xml']);
+const folders = readdirSync(join(ROOT, 'protocols'), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
+const layout = readme.slice(readme.indexOf('\n## Layout\n'));
+
+t.test('every protocols/* folder is named in the README layout, and exported unless internal', async (t) => {
+  t.ok(folders.includes('smpp') && folders.includes('mms'));
+  for (const name of folders) {
+    t.ok(layout.includes(`${name}/`), `README layout names protocols/${name}/`);
+    const entry = pkg.exports[`./protocols/${name}`];
+    if (INTERNAL.has(name)) {
+      t.equal(entry, undefined, `protocols/${name} is internal`);
+      t.match(layout, new RegExp(`${name}/ \\([^)]*internal`), `README says protocols/${name} is internal`);
+    } else {
+      t.strictSame(entry, { types: `./dist/protocols/${name}/index.d.ts`, default: `./dist/protocols/${name}/index.js` }, `protocols/${name} exported`);
+    }
+  }
+  // Nothing exported that is not there.
+  for (const key of Object.keys(pkg.exports)) if (key.startsWith('./protocols/')) t.ok(folders.includes(key.slice('./protocols/'.length)), key);
+});
+
+t.test('each export loads by its package name', async (t) => {
+  const smpp = (await import(`${pkg.name}/protocols/smpp`)) as Record<string, unknown>;
+  t.type(smpp.readDeliverSm, 'function');
+  t.type(smpp.parseReceipt, 'function');
+  for (const name of folders.filter((n) => !INTERNAL.has(n))) {
+    const mod = (await import(`${pkg.name}/protocols/${name}`)) as Record<string, unknown>;
+    t.ok(Object.keys(mod).length > 0, `${pkg.name}/protocols/${name} has exports`);
+  }
+});
+
+t.test('a git or packed install builds dist (prepare), and the package carries it', async (t) => {
+  t.match(pkg.scripts.prepare, /\bnpm run build\b/);
+  t.ok(pkg.files.includes('dist/src') && pkg.files.includes('dist/protocols') && pkg.files.includes('bin'));
+});
