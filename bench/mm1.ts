@@ -45,7 +45,7 @@
  */
 import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { createRequire } from 'node:module';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -64,6 +64,7 @@ import { startSmsc, type Smsc } from '../test/helpers/smsc.js';
 import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './lib/child.js';
 import { fmt, idleShare, latencyLine, measureRun, pct, processMeter, profileSummary, readProfile, runAutocannon, type LoadRun, type Measured as MeasuredRun, type ProcessStats } from './lib/measure.js';
 import { benchJpeg } from './mm7.js';
+import { httpExchange } from './lib/flow-peers.js';
 import { deletePrefix } from './lib/queue-worker.js';
 import { benchRedis } from './lib/redis-server.js';
 
@@ -215,16 +216,7 @@ function forkServer(o: ServerOptions): Promise<ServerHandle> {
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 function http(url: string, o: { method?: string; headers?: Record<string, string | number>; body?: Buffer }): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: o.method ?? 'GET', headers: o.headers ?? {}, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(o.body);
-  });
+  return httpExchange(agent, url, o);
 }
 
 /** POSTs an m-send-req as subscriber `from`: the Message-ID of an m-send-conf Ok, else throws with what came back. */
