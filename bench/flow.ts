@@ -52,7 +52,18 @@ import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './lib/chi
 import { HandsetFleet, httpExchange, VaspReceiver, type DeliveryReport } from './lib/flow-peers.js';
 import { ProcCpuMeter, procCpuUs } from './lib/proc-cpu.js';
 import { redisSetRate } from './lib/redis-benchmark.js';
-import { fmt, idleShare, machineCpu, pct, processMeter, profileSummary, readProfile, redisDelta, redisSnapshot, type ProcessStats } from './lib/measure.js';
+import {
+  fmt,
+  idleShare,
+  machineCpu,
+  pct,
+  processMeter,
+  profileSummary,
+  readProfile,
+  redisDelta,
+  redisSnapshot,
+  type ProcessStats,
+} from './lib/measure.js';
 import { benchJpeg, submitReq, VASP } from './mm7.js';
 import { deletePrefix } from './lib/queue-worker.js';
 import { benchRedis } from './lib/redis-server.js';
@@ -95,10 +106,28 @@ function gatewayConfig(o: ServerOptions) {
     ops: { port: 0 },
     log: { level: o.logLevel },
     mm7: { port: 0, vasps: [{ ...VASP, url: o.vaspUrl, deliveryRate: UNLIMITED_RATE, deliveryBurst: 10_000, deliveryMaxInFlight: 1_000 }] },
-    mm1: { port: 0, publicUrl: PUBLIC_URL, tokenSecret: SECRET, localPrefixes: ['+1555'], pushRate: UNLIMITED_RATE, pushMaxInFlight: 1_000 },
+    mm1: {
+      port: 0,
+      publicUrl: PUBLIC_URL,
+      tokenSecret: SECRET,
+      localPrefixes: ['+1555'],
+      pushRate: UNLIMITED_RATE,
+      pushMaxInFlight: 1_000,
+    },
     smpp: {
       smscs: [
-        { id: 'sim', host: '127.0.0.1', port: o.smscPort, systemId: SMSC_ID, password: SMSC_PASSWORD, sourceAddr: '6000', window: 100, rate: UNLIMITED_RATE, burst: 10_000, maxInFlight: 1_000 },
+        {
+          id: 'sim',
+          host: '127.0.0.1',
+          port: o.smscPort,
+          systemId: SMSC_ID,
+          password: SMSC_PASSWORD,
+          sourceAddr: '6000',
+          window: 100,
+          rate: UNLIMITED_RATE,
+          burst: 10_000,
+          maxInFlight: 1_000,
+        },
       ],
     },
   });
@@ -114,7 +143,8 @@ async function serverChild(): Promise<void> {
     logLevel: stringArg('log') ?? 'silent',
     profileDir: stringArg('profile-dir'),
   };
-  const log = o.logLevel === 'silent' ? pino({ level: 'silent' }) : pino({ level: o.logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
+  const log =
+    o.logLevel === 'silent' ? pino({ level: 'silent' }) : pino({ level: o.logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
   const gw = new Gateway(gatewayConfig(o), log);
   const listeners = await gw.start();
   await gw.whenReady();
@@ -124,11 +154,23 @@ async function serverChild(): Promise<void> {
   }
   const at = (iface: string) => listeners.find((l) => l.iface === iface)!.address;
   const meter = processMeter(o.profileDir ? { dir: o.profileDir, name: 'flow-gateway' } : undefined);
-  serveOverIpc<ProcessStats>({ url: `${at('mm7')} ${at('mm1')}`, mark: () => meter.mark(), read: () => meter.read(), close: () => gw.stop() });
+  serveOverIpc<ProcessStats>({
+    url: `${at('mm7')} ${at('mm1')}`,
+    mark: () => meter.mark(),
+    read: () => meter.read(),
+    close: () => gw.stop(),
+  });
 }
 
 function forkServer(o: ServerOptions): Promise<MeasuredServer<ProcessStats>> {
-  const argv = ['--server', `--redis=${o.redisUrl}`, `--prefix=${o.prefix}`, `--smsc-port=${o.smscPort}`, `--vasp-url=${o.vaspUrl}`, `--log=${o.logLevel}`];
+  const argv = [
+    '--server',
+    `--redis=${o.redisUrl}`,
+    `--prefix=${o.prefix}`,
+    `--smsc-port=${o.smscPort}`,
+    `--vasp-url=${o.vaspUrl}`,
+    `--log=${o.logLevel}`,
+  ];
   if (o.profileDir) argv.push(`--profile-dir=${o.profileDir}`);
   return forkMeasuredServer<ProcessStats>(fileURLToPath(import.meta.url), argv, 'flow gateway');
 }
@@ -238,12 +280,17 @@ class Flow {
       const i = this.next++;
       const req = submitReq(i, this.jpeg);
       const recipient = `1555${String(1_000_000 + i).slice(1)}`; // as submitReq writes it
-      const reported = new Promise<DeliveryReport | undefined>((resolve) => this.open.set(recipient, { start: performance.now(), resolve }));
-      const a = await httpExchange(this.agent, this.o.mm7Url, { method: 'POST', headers: req.headers, body: req.body }).catch((err: Error) => ({ status: 0, body: Buffer.from(err.message) }));
+      const reported = new Promise<DeliveryReport | undefined>((resolve) =>
+        this.open.set(recipient, { start: performance.now(), resolve }),
+      );
+      const a = await httpExchange(this.agent, this.o.mm7Url, { method: 'POST', headers: req.headers, body: req.body }).catch(
+        (err: Error) => ({ status: 0, body: Buffer.from(err.message) }),
+      );
       const code = /<(?:[\w-]+:)?StatusCode>\s*(\d+)/.exec(a.body.toString('utf8'))?.[1];
       if (a.status !== 200 || code !== '1000') {
         this.refused++;
-        if (this.refusals.length < 5) this.refusals.push(`HTTP ${a.status} StatusCode ${code ?? '-'}: ${a.body.toString('utf8').slice(0, 200)}`);
+        if (this.refusals.length < 5)
+          this.refusals.push(`HTTP ${a.status} StatusCode ${code ?? '-'}: ${a.body.toString('utf8').slice(0, 200)}`);
         this.open.delete(recipient);
         await sleep(10);
         continue;
@@ -323,7 +370,12 @@ async function main(): Promise<void> {
   let flow: Flow | undefined;
   // The handsets hear of a push once the SMSC has answered its submit_sm (the answer is written before the
   // next turn of the event loop; statusFor is the simulator's per-submit hook).
-  const smsc = await startSmsc({ systemId: SMSC_ID, password: SMSC_PASSWORD, record: false, statusFor: (s) => (setImmediate(() => fleet?.onSubmit(s)), 0) });
+  const smsc = await startSmsc({
+    systemId: SMSC_ID,
+    password: SMSC_PASSWORD,
+    record: false,
+    statusFor: (s) => (setImmediate(() => fleet?.onSubmit(s)), 0),
+  });
   const receiver = new VaspReceiver((r) => flow?.report(r));
   await receiver.start();
   let server: MeasuredServer<ProcessStats> | undefined;
@@ -349,7 +401,9 @@ async function main(): Promise<void> {
         `${window} in flight, ${connections} connections per side; warm-up ${fmt(warmup)}, then ${fmt(transactions)} or ${seconds} s`,
     );
     const setRate = await redisSetRate(redisUrl, numberArg('set-requests', 100_000));
-    console.log(`redis-benchmark -t set -P 1 just before the run: ${fmt(setRate)} SET/s (target on this day: >= ${fmt(setRate / SET_PER_TX)} tx/s)`);
+    console.log(
+      `redis-benchmark -t set -P 1 just before the run: ${fmt(setRate)} SET/s (target on this day: >= ${fmt(setRate / SET_PER_TX)} tx/s)`,
+    );
 
     let redis0 = await redisSnapshot(admin);
     let machine0 = machineCpu();
@@ -393,7 +447,9 @@ async function main(): Promise<void> {
     console.log(
       `  measured: ${fmt(n)} complete transactions in ${fmt(r.durationMs / 1000, 2)} s = ${fmt(rate, 1)} tx/s; reports ${[...r.reports].map(([s, k]) => `${s} ${fmt(k)}`).join(', ') || 'none'}`,
     );
-    console.log(`  submit-to-report latency (ms): p50 ${fmt(pct(r.latencies, 0.5), 1)}, p90 ${fmt(pct(r.latencies, 0.9), 1)}, p99 ${fmt(pct(r.latencies, 0.99), 1)}, max ${fmt(r.latencies[n - 1] ?? NaN, 1)}`);
+    console.log(
+      `  submit-to-report latency (ms): p50 ${fmt(pct(r.latencies, 0.5), 1)}, p90 ${fmt(pct(r.latencies, 0.9), 1)}, p99 ${fmt(pct(r.latencies, 0.99), 1)}, max ${fmt(r.latencies[n - 1] ?? NaN, 1)}`,
+    );
     console.log(
       `  CPU per transaction: gateway ${per(cpu.get('gateway') ?? NaN)}, redis-server ${per(redisUs)}${rPid ? '' : ' (INFO cpu)'}, load side ${per(cpu.get('load side') ?? NaN)}; ` +
         `the three ${per(processesUs)}, whole machine ${per(1000 * machineMs)} (kernel, softirq and other processes: ${per(1000 * machineMs - processesUs)})`,
@@ -406,16 +462,23 @@ async function main(): Promise<void> {
         `VASP receiver got ${[...receiver.kinds].map(([k, c]) => `${k} ${fmt(c)}`).join(', ') || 'nothing'}`,
     );
     for (const e of [...r.refusals, ...fleet.errors]) console.log(`    ${e}`);
-    if (stats?.profile) for (const l of profileSummary(`gateway profile ${stats.profile}`, readProfile(stats.profile), { functions: 30 })) console.log(`  ${l}`);
+    if (stats?.profile)
+      for (const l of profileSummary(`gateway profile ${stats.profile}`, readProfile(stats.profile), { functions: 30 }))
+        console.log(`  ${l}`);
     const ratio = (rate * SET_PER_TX) / setRate;
     console.log(
       `\nsummary: ${fmt(rate, 1)} complete tx/s, p50 ${fmt(pct(r.latencies, 0.5), 1)} ms, p99 ${fmt(pct(r.latencies, 0.99), 1)} ms; ` +
         `CPU/tx gateway ${per(cpu.get('gateway') ?? NaN)}, redis-server ${per(redisUs)}, load side ${per(cpu.get('load side') ?? NaN)}; ` +
         `SET/s ${fmt(setRate)}; ratio ${fmt(ratio, 3)} tx per ${SET_PER_TX} SET/s (target >= 1: ${ratio >= 1 ? 'met' : 'not met'})`,
     );
-    if (r.stalled) console.log(`  STALLED: no DeliveryReportReq for ${STALL_MS / 1000} s; ${fmt(r.unfinished)} transactions without a report (see the counts above for where the flow stopped)`);
-    else if (r.unfinished > 0) console.log(`  NOTE: ${fmt(r.unfinished)} transactions in flight at the end got no report within ${DRAIN_MS / 1000} s`);
-    if (idleBefore < 0.9) console.log(`  CPU idle just before the run: ${fmt(100 * idleBefore)}% (other work was running then: low, noisy figures)`);
+    if (r.stalled)
+      console.log(
+        `  STALLED: no DeliveryReportReq for ${STALL_MS / 1000} s; ${fmt(r.unfinished)} transactions without a report (see the counts above for where the flow stopped)`,
+      );
+    else if (r.unfinished > 0)
+      console.log(`  NOTE: ${fmt(r.unfinished)} transactions in flight at the end got no report within ${DRAIN_MS / 1000} s`);
+    if (idleBefore < 0.9)
+      console.log(`  CPU idle just before the run: ${fmt(100 * idleBefore)}% (other work was running then: low, noisy figures)`);
     if (r.stalled) process.exitCode = 1;
   } finally {
     await server?.close();

@@ -43,7 +43,7 @@
  * --redis=URL (else REDIS_URL, else a private redis-server started for the run) --profile --log=silent.
  * Run with `npm run build && node dist/bench/mm1.js`.
  */
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { createRequire } from 'node:module';
@@ -62,7 +62,20 @@ import { ConfigSchema } from '../src/ops/config.js';
 import { createRedisStore } from '../src/store/redis/index.js';
 import { startSmsc, type Smsc } from '../test/helpers/smsc.js';
 import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './lib/child.js';
-import { fmt, idleShare, latencyLine, measureRun, pct, processMeter, profileSummary, readProfile, runAutocannon, type LoadRun, type Measured as MeasuredRun, type ProcessStats } from './lib/measure.js';
+import {
+  fmt,
+  idleShare,
+  latencyLine,
+  measureRun,
+  pct,
+  processMeter,
+  profileSummary,
+  readProfile,
+  runAutocannon,
+  type LoadRun,
+  type Measured as MeasuredRun,
+  type ProcessStats,
+} from './lib/measure.js';
 import { benchJpeg } from './mm7.js';
 import { httpExchange } from './lib/flow-peers.js';
 import { deletePrefix } from './lib/queue-worker.js';
@@ -154,7 +167,11 @@ function gatewayConfig(o: ServerOptions) {
       submitRate: 0,
       ...(o.pushRate !== undefined ? { pushRate: o.pushRate, pushMaxInFlight: Math.max(100, Math.ceil(2 * o.pushRate)) } : {}),
     },
-    smpp: { smscs: [{ id: 'sim', host: '127.0.0.1', port: o.smscPort, systemId: SMSC_ID, password: SMSC_PASSWORD, sourceAddr: '6000', window: 50 }] },
+    smpp: {
+      smscs: [
+        { id: 'sim', host: '127.0.0.1', port: o.smscPort, systemId: SMSC_ID, password: SMSC_PASSWORD, sourceAddr: '6000', window: 50 },
+      ],
+    },
   });
 }
 
@@ -173,7 +190,8 @@ async function serverChild(): Promise<void> {
     logLevel: stringArg('log') ?? 'silent',
     profileDir: stringArg('profile-dir'),
   };
-  const log = o.logLevel === 'silent' ? pino({ level: 'silent' }) : pino({ level: o.logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
+  const log =
+    o.logLevel === 'silent' ? pino({ level: 'silent' }) : pino({ level: o.logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
   const gw = new Gateway(gatewayConfig(o), log);
   const listeners = await gw.start();
   await gw.whenReady();
@@ -215,7 +233,10 @@ function forkServer(o: ServerOptions): Promise<ServerHandle> {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-function http(url: string, o: { method?: string; headers?: Record<string, string | number>; body?: Buffer }): Promise<{ status: number; body: Buffer }> {
+function http(
+  url: string,
+  o: { method?: string; headers?: Record<string, string | number>; body?: Buffer },
+): Promise<{ status: number; body: Buffer }> {
   return httpExchange(agent, url, o);
 }
 
@@ -229,19 +250,34 @@ async function submit(base: string, from: string, body: Buffer): Promise<string>
     // reported below
   }
   if (a.status !== 200 || pdu?.messageType !== 'm-send-conf' || pdu.responseStatus !== 'Ok' || typeof pdu.messageId !== 'string') {
-    throw new Error(`m-send-req not accepted: HTTP ${a.status}, ${pdu ? JSON.stringify({ type: pdu.messageType, status: pdu.responseStatus, text: pdu.responseText }) : a.body.toString('latin1').slice(0, 200)}`);
+    throw new Error(
+      `m-send-req not accepted: HTTP ${a.status}, ${pdu ? JSON.stringify({ type: pdu.messageType, status: pdu.responseStatus, text: pdu.responseText }) : a.body.toString('latin1').slice(0, 200)}`,
+    );
   }
   return pdu.messageId;
 }
 
 /** GETs a retrieval URL and checks the answer: m-retrieve-conf of `messageId` with `contentBytes` of parts. */
-async function checkRetrieval(base: string, path: string, msisdn: string, messageId: string, contentBytes: number, jpegBytes: number): Promise<number> {
+async function checkRetrieval(
+  base: string,
+  path: string,
+  msisdn: string,
+  messageId: string,
+  contentBytes: number,
+  jpegBytes: number,
+): Promise<number> {
   const a = await http(`${base}${path}`, { headers: { 'x-msisdn': msisdn } });
   const pdu = decodePdu(a.body);
   const parts = pdu.parts ?? [];
   const size = parts.reduce((s, p) => s + p.data.length, 0);
   const jpeg = parts.find((p) => p.contentType.mediaType === 'image/jpeg');
-  if (a.status !== 200 || pdu.messageType !== 'm-retrieve-conf' || pdu.messageId !== messageId || size !== contentBytes || jpeg?.data.length !== jpegBytes) {
+  if (
+    a.status !== 200 ||
+    pdu.messageType !== 'm-retrieve-conf' ||
+    pdu.messageId !== messageId ||
+    size !== contentBytes ||
+    jpeg?.data.length !== jpegBytes
+  ) {
     throw new Error(
       `retrieval of ${messageId} wrong: HTTP ${a.status}, ${pdu.messageType} ${String(pdu.retrieveStatus ?? '')} ${String(pdu.messageId)}, ${parts.length} parts of ${size} bytes (jpeg ${jpeg?.data.length})`,
     );
@@ -268,14 +304,23 @@ interface LoadResult extends LoadRun {
  * server (~0.2 ms per retrieval). Where no body is read (the retrievals; checked apart with node:http), it is
  * not kept: PipelinedRequestsQueue.addBody (autocannon 9 internals) becomes a no-op. `--keep-bodies`: stock.
  */
-const answerQueue = createRequire(import.meta.url)('autocannon/lib/pipelinedRequestsQueue.js') as { prototype: { addBody(data: Buffer): void } };
+const answerQueue = createRequire(import.meta.url)('autocannon/lib/pipelinedRequestsQueue.js') as {
+  prototype: { addBody(data: Buffer): void };
+};
 const keepBody = answerQueue.prototype.addBody;
 const dropAnswerBodies = (drop: boolean) => void (answerQueue.prototype.addBody = drop ? () => {} : keepBody);
 
 /** A Message-ID of newMessageId's form as it stands in an m-send-conf (0x8B, text, NUL), read through UTF-8. */
 const MESSAGE_ID = /[0-9a-z]{1,10}-[0-9a-f]{16}\0/;
 
-async function load(url: string, connections: number, durationS: number, requests: autocannon.Request[], bodyBytes: number, countIds: boolean): Promise<LoadResult> {
+async function load(
+  url: string,
+  connections: number,
+  durationS: number,
+  requests: autocannon.Request[],
+  bodyBytes: number,
+  countIds: boolean,
+): Promise<LoadResult> {
   const statuses = new Map<number, number>();
   let withMessageId = 0;
   const onResponse = countIds
@@ -318,7 +363,13 @@ interface Measured extends MeasuredRun<LoadResult, ServerStats> {
 }
 
 /** Warm-up, then the measured run with the server's, Redis' and the machine's CPU around it. */
-async function measure(env: Env, server: ServerHandle, smsc: Smsc, run: (seconds: number) => Promise<LoadResult>, what: string): Promise<Measured> {
+async function measure(
+  env: Env,
+  server: ServerHandle,
+  smsc: Smsc,
+  run: (seconds: number) => Promise<LoadResult>,
+  what: string,
+): Promise<Measured> {
   if (env.warmupS > 0) {
     const w = await run(env.warmupS);
     console.log(`  warm-up: ${fmt(w.latencies.length)} ${what} answered in ${fmt(w.durationS, 1)} s (not counted)`);
@@ -336,9 +387,20 @@ async function measure(env: Env, server: ServerHandle, smsc: Smsc, run: (seconds
 /** The lines common to both phases: answers, latency, CPU. Returns the figure. */
 function reportRun(env: Env, m: Measured, good: number, unit: string): Figure {
   const { load: r, stats, redis } = m;
-  const byStatus = [...r.statuses].sort((x, y) => y[1] - x[1]).map(([s, n]) => `HTTP ${s}: ${fmt(n)}`).join(', ');
-  console.log(`  ${env.connections} connections, ${fmt(r.durationS, 2)} s: ${fmt(r.sent)} requests sent, ${fmt(r.latencies.length)} answered (${byStatus || 'none'}), ${r.errors} errors, ${r.timeouts} timeouts`);
-  console.log(`  server counted (mmsc_mm1_requests_total): ${Object.entries(stats.requests).map(([k, n]) => `${k} ${fmt(n)}`).join(', ') || 'nothing'}`);
+  const byStatus = [...r.statuses]
+    .sort((x, y) => y[1] - x[1])
+    .map(([s, n]) => `HTTP ${s}: ${fmt(n)}`)
+    .join(', ');
+  console.log(
+    `  ${env.connections} connections, ${fmt(r.durationS, 2)} s: ${fmt(r.sent)} requests sent, ${fmt(r.latencies.length)} answered (${byStatus || 'none'}), ${r.errors} errors, ${r.timeouts} timeouts`,
+  );
+  console.log(
+    `  server counted (mmsc_mm1_requests_total): ${
+      Object.entries(stats.requests)
+        .map(([k, n]) => `${k} ${fmt(n)}`)
+        .join(', ') || 'nothing'
+    }`,
+  );
   console.log(`  ${latencyLine(r.latencies)}`);
   const wallMs = r.durationS * 1000;
   const serverMs = stats.cpuUserMs + stats.cpuSystemMs;
@@ -354,13 +416,27 @@ function reportRun(env: Env, m: Measured, good: number, unit: string): Figure {
       `server event loop busy ${fmt(100 * stats.elu)}% of the run, RSS ${fmt(stats.rssMb)} MB`,
   );
   console.log(`  Redis commands by server time: ${redis.commands}; notifications pushed (SMSC) during the run: ${fmt(m.pushes)}`);
-  if (stats.profile) for (const l of profileSummary(`server profile ${stats.profile}`, readProfile(stats.profile), { functions: 25 })) console.log(`  ${l}`);
+  if (stats.profile)
+    for (const l of profileSummary(`server profile ${stats.profile}`, readProfile(stats.profile), { functions: 25 })) console.log(`  ${l}`);
   return { rate: good / r.durationS, p50: pct(r.latencies, 0.5), p99: pct(r.latencies, 0.99), others: othersMs / wallMs };
 }
 
-async function withGateway<T>(env: Env, smsc: Smsc, pushRate: number | undefined, tag: string, body: (server: ServerHandle, prefix: string) => Promise<T>): Promise<T> {
+async function withGateway<T>(
+  env: Env,
+  smsc: Smsc,
+  pushRate: number | undefined,
+  tag: string,
+  body: (server: ServerHandle, prefix: string) => Promise<T>,
+): Promise<T> {
   const prefix = `mmsc-bench-mm1-${tag}-${randomBytes(4).toString('hex')}`;
-  const server = await forkServer({ redisUrl: env.redisUrl, prefix, smscPort: smsc.port, pushRate, logLevel: env.logLevel, profileDir: env.profileDir });
+  const server = await forkServer({
+    redisUrl: env.redisUrl,
+    prefix,
+    smscPort: smsc.port,
+    pushRate,
+    logLevel: env.logLevel,
+    profileDir: env.profileDir,
+  });
   try {
     return await body(server, prefix);
   } finally {
@@ -384,7 +460,12 @@ async function sendPhase(env: Env, smsc: Smsc, pushRate: number | undefined): Pr
   return withGateway(env, smsc, pushRate, 'send', async (server, prefix) => {
     const id = await submit(server.url, sender(0), bodies[0]!);
     console.log(`  check: one m-send-req answered m-send-conf Ok, Message-ID ${id}`);
-    const requests: autocannon.Request[] = bodies.map((body, i) => ({ method: 'POST', path: '/', headers: { 'content-type': MMS, 'x-msisdn': sender(i) }, body }));
+    const requests: autocannon.Request[] = bodies.map((body, i) => ({
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': MMS, 'x-msisdn': sender(i) },
+      body,
+    }));
     const m = await measure(env, server, smsc, (s) => load(server.url, env.connections, s, requests, bodyBytes, true), 'm-send-req');
     const accepted = m.stats.requests['m-send-req Ok'] ?? 0;
     const figure = reportRun(env, m, accepted, 'accepted m-send-req');
@@ -395,7 +476,10 @@ async function sendPhase(env: Env, smsc: Smsc, pushRate: number | undefined): Pr
         `${fmt(r.requestBytes / r.durationS / 1e6, 1)} MB/s of PDUs up`,
     );
     console.log(`  store: ${fmt(stored)} messages under the prefix (every accepted one, warm-up and check included)`);
-    if (accepted !== r.withMessageId) console.log(`  NOTE: server and load generator counts differ by ${fmt(Math.abs(accepted - r.withMessageId))} (answers in flight at the end of the run)`);
+    if (accepted !== r.withMessageId)
+      console.log(
+        `  NOTE: server and load generator counts differ by ${fmt(Math.abs(accepted - r.withMessageId))} (answers in flight at the end of the run)`,
+      );
     return figure;
   });
 }
@@ -415,7 +499,8 @@ async function retrievePhase(env: Env, smsc: Smsc, messages: number): Promise<Fi
     let nextIndex = 0;
     await Promise.all(
       Array.from({ length: 32 }, async () => {
-        for (let i = nextIndex++; i < messages; i = nextIndex++) ids[i] = await submit(server.url, sender(i), sendReq(`setup-${i}`, recipient(i), jpeg));
+        for (let i = nextIndex++; i < messages; i = nextIndex++)
+          ids[i] = await submit(server.url, sender(i), sendReq(`setup-${i}`, recipient(i), jpeg));
       }),
     );
     const sentS = (performance.now() - t0) / 1000;
@@ -432,7 +517,10 @@ async function retrievePhase(env: Env, smsc: Smsc, messages: number): Promise<Fi
         const states = await Promise.all(ids.map((id) => queue.states(id)));
         const notRetrying = states.filter((s) => s?.[0] !== 'retrying').length;
         if (notRetrying === 0) break;
-        if (Date.now() > deadline) throw new Error(`${notRetrying} of ${messages} jobs not waiting for retrieval: ${JSON.stringify(states.find((s) => s?.[0] !== 'retrying'))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `${notRetrying} of ${messages} jobs not waiting for retrieval: ${JSON.stringify(states.find((s) => s?.[0] !== 'retrying'))}`,
+          );
         await sleep(200);
       }
     } finally {
@@ -449,7 +537,9 @@ async function retrievePhase(env: Env, smsc: Smsc, messages: number): Promise<Fi
     let pduBytes = 0;
     const check = async (when: string) => {
       for (const i of sample) pduBytes = await checkRetrieval(server.url, paths[i]!, recipient(i), ids[i]!, MESSAGE_BYTES, jpegBytes);
-      console.log(`  check ${when}: ${sample.length} answers decode to m-retrieve-conf with the expected Message-ID and ${fmt(MESSAGE_BYTES)} B of parts (${fmt(pduBytes)} B PDU)`);
+      console.log(
+        `  check ${when}: ${sample.length} answers decode to m-retrieve-conf with the expected Message-ID and ${fmt(MESSAGE_BYTES)} B of parts (${fmt(pduBytes)} B PDU)`,
+      );
     };
     await check('before');
     let next = 0;
@@ -472,7 +562,8 @@ async function retrievePhase(env: Env, smsc: Smsc, messages: number): Promise<Fi
       `  retrievals (HTTP 200): ${fmt(ok / r.durationS)}/s (server count retrieve Ok ${fmt(m.stats.requests['retrieve Ok'] ?? 0)}), ` +
         `${fmt(r.responseBytes / r.durationS / 1e6, 1)} MB/s down (${fmt(r.responseBytes / Math.max(1, r.latencies.length))} B per answer, headers included); ${fmt(non200)} non-200 answers`,
     );
-    if (r.responseBytes < r.latencies.length * pduBytes) throw new Error(`answers shorter than the ${pduBytes} B m-retrieve-conf on average`);
+    if (r.responseBytes < r.latencies.length * pduBytes)
+      throw new Error(`answers shorter than the ${pduBytes} B m-retrieve-conf on average`);
     await check('after');
     return figure;
   });
@@ -499,10 +590,20 @@ async function main(): Promise<void> {
         `gateway in a child process (MM1 + workers + SMPP edge), SMSC simulator in this process\n` +
         `load: autocannon, ${connections} connections, ${durationS} s after a ${warmupS} s warm-up per phase; server log level ${logLevel}`,
     );
-    const env: Env = { redisUrl, admin, connections, durationS, warmupS, logLevel, profileDir: flag('profile') ? mkdtempSync(join(tmpdir(), 'mmsc-bench-mm1-prof-')) : undefined };
+    const env: Env = {
+      redisUrl,
+      admin,
+      connections,
+      durationS,
+      warmupS,
+      logLevel,
+      profileDir: flag('profile') ? mkdtempSync(join(tmpdir(), 'mmsc-bench-mm1-prof-')) : undefined,
+    };
     const send = phases.includes('send') ? await sendPhase(env, smsc, pushRate) : undefined;
     const retrieve = phases.includes('retrieve') ? await retrievePhase(env, smsc, messages) : undefined;
-    console.log(`\nsummary (${cpus().length} CPUs, node ${process.version}${flag('keep-bodies') ? ', stock autocannon (--keep-bodies)' : ''})`);
+    console.log(
+      `\nsummary (${cpus().length} CPUs, node ${process.version}${flag('keep-bodies') ? ', stock autocannon (--keep-bodies)' : ''})`,
+    );
     const line = (what: string, f: Figure, target: number, unit: string) =>
       console.log(
         `  ${what}: ${fmt(f.rate)}/s, p50 ${fmt(f.p50, 1)} ms, p99 ${fmt(f.p99, 1)} ms; target >= ${fmt(target)} ${unit}: ${f.rate >= target ? 'met' : 'not met'}` +
@@ -510,7 +611,8 @@ async function main(): Promise<void> {
       );
     if (retrieve) line(`retrievals of a 100 KB message, ${connections} clients`, retrieve, TARGET_RETRIEVALS, 'retrievals/s');
     if (send) line(`m-send-req accepted, ${connections} clients`, send, TARGET_SUBMISSIONS, 'submissions/s');
-    if (idleBefore < 0.9) console.log(`  CPU idle just before the run: ${fmt(100 * idleBefore)}% (other work was running then: low, noisy figures)`);
+    if (idleBefore < 0.9)
+      console.log(`  CPU idle just before the run: ${fmt(100 * idleBefore)}% (other work was running then: low, noisy figures)`);
   } finally {
     agent.destroy();
     await smsc.stop();

@@ -130,13 +130,39 @@ function vmHwmMb(): number {
   }
 }
 
-async function startServer(redisUrl: string, prefix: string, maxInFlight: number, extra: Record<string, unknown>): Promise<MeasuredServer<HostileStats>> {
-  const vasp = VaspSchema.parse({ id: USER, username: USER, password: PASSWORD, senders: [SENDER], maxMessageBytes: 10 * MIB, rate: 1e6, burst: 1e6, maxInFlight });
-  const config = ConfigSchema.parse({ redis: { url: redisUrl }, queue: { prefix }, mm7: { port: 0, vasps: [vasp], ...extra }, mm1: { port: 0 } });
+async function startServer(
+  redisUrl: string,
+  prefix: string,
+  maxInFlight: number,
+  extra: Record<string, unknown>,
+): Promise<MeasuredServer<HostileStats>> {
+  const vasp = VaspSchema.parse({
+    id: USER,
+    username: USER,
+    password: PASSWORD,
+    senders: [SENDER],
+    maxMessageBytes: 10 * MIB,
+    rate: 1e6,
+    burst: 1e6,
+    maxInFlight,
+  });
+  const config = ConfigSchema.parse({
+    redis: { url: redisUrl },
+    queue: { prefix },
+    mm7: { port: 0, vasps: [vasp], ...extra },
+    mm1: { port: 0 },
+  });
   const log = pino({ level: 'silent' });
   const store = createStore(config, log);
   await store.ready();
-  const server = new Mm7Server({ config: config.mm7, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics: new Metrics(), log });
+  const server = new Mm7Server({
+    config: config.mm7,
+    queue: store.queue,
+    throttle: store.throttle,
+    router: new StaticRouter(),
+    metrics: new Metrics(),
+    log,
+  });
   const url = await server.listen('127.0.0.1', 0);
 
   const delay = monitorEventLoopDelay({ resolution: 5 });
@@ -302,11 +328,19 @@ interface LoadOptions {
 
 async function runLoad(o: LoadOptions): Promise<void> {
   const prefix = `mmsc-bench-hostile-${randomBytes(4).toString('hex')}`;
-  const argv = ['--server', `--redis=${o.redisUrl}`, `--prefix=${prefix}`, `--max-in-flight=${o.maxInFlight}`, `--config=${JSON.stringify(o.extra)}`];
+  const argv = [
+    '--server',
+    `--redis=${o.redisUrl}`,
+    `--prefix=${prefix}`,
+    `--max-in-flight=${o.maxInFlight}`,
+    `--config=${JSON.stringify(o.extra)}`,
+  ];
   const server = await forkMeasuredServer<HostileStats>(fileURLToPath(import.meta.url), argv, 'mm7 server');
   try {
     await new Promise((r) => setTimeout(r, 500)); // let start-up settle before the baseline
-    console.log(`\n(${o.name}) ${o.count} concurrent ${o.what}, ${fmt(o.request.body.length)} B each; ${o.rounds} round(s) against one server`);
+    console.log(
+      `\n(${o.name}) ${o.count} concurrent ${o.what}, ${fmt(o.request.body.length)} B each; ${o.rounds} round(s) against one server`,
+    );
     console.log(`  server RSS before: ${fmt((await server.read()).rssMb)} MB`);
     for (let round = 1; round <= o.rounds; round++) {
       await server.mark();
@@ -323,8 +357,15 @@ async function runLoad(o: LoadOptions): Promise<void> {
       const answers = new Map<string, number>();
       for (const x of outcomes) answers.set(x.key, (answers.get(x.key) ?? 0) + 1);
       const times = outcomes.map((x) => x.ms).sort((a, b) => a - b);
-      console.log(`  round ${round}: answers in ${fmt(wallS, 1)} s: ${[...answers].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`).join(', ')}`);
-      console.log(`    answer time: fastest ${fmt(times[0]!, 0)} ms, median ${fmt(times[Math.floor(times.length / 2)]!, 0)} ms, slowest ${fmt(times[times.length - 1]!, 0)} ms`);
+      console.log(
+        `  round ${round}: answers in ${fmt(wallS, 1)} s: ${[...answers]
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, n]) => `${k}: ${n}`)
+          .join(', ')}`,
+      );
+      console.log(
+        `    answer time: fastest ${fmt(times[0]!, 0)} ms, median ${fmt(times[Math.floor(times.length / 2)]!, 0)} ms, slowest ${fmt(times[times.length - 1]!, 0)} ms`,
+      );
       console.log(
         `    server RSS: peak ${fmt(during.peakRssMb)} MB (VmHWM ${fmt(during.hwmMb)} MB), ` +
           `${fmt(after.rssMb)} MB ${fmt(o.settleMs / 1000)} s after (heap used ${fmt(after.heapUsedMb)} MB, external ${fmt(after.externalMb)} MB)`,
@@ -370,10 +411,22 @@ async function main(): Promise<void> {
       const pic = picture();
       const req = contentFirst(pic);
       if (pic.includes(BOUNDARY)) throw new Error('the boundary occurs in the picture');
-      await runLoad({ ...common, name: 'a', what: `content-first SubmitReqs (a ${fmt(PICTURE_BYTES / MIB, 1)} MiB picture before the SOAP part)`, request: req, count: big });
+      await runLoad({
+        ...common,
+        name: 'a',
+        what: `content-first SubmitReqs (a ${fmt(PICTURE_BYTES / MIB, 1)} MiB picture before the SOAP part)`,
+        request: req,
+        count: big,
+      });
     }
     if (loads.includes('b')) {
-      await runLoad({ ...common, name: 'b', what: `attribute bombs (SubmitReq, ${fmt(BOMB_ATTRIBUTES)} attributes, text/xml)`, request: attributeBomb(), count: bombs });
+      await runLoad({
+        ...common,
+        name: 'b',
+        what: `attribute bombs (SubmitReq, ${fmt(BOMB_ATTRIBUTES)} attributes, text/xml)`,
+        request: attributeBomb(),
+        count: bombs,
+      });
     }
   } finally {
     await admin.quit();

@@ -41,7 +41,20 @@ import { Mm7Server } from '../src/mm7/server.js';
 import { ConfigSchema, VaspSchema, type VaspConfig } from '../src/ops/config.js';
 import { Metrics } from '../src/ops/metrics.js';
 import { createStore } from '../src/store/index.js';
-import { fmt, idleShare, latencyLine, measureRun, pct, processMeter, profileSummary, readProfile, runAutocannon, type LoadRun, type Measured, type ProcessStats } from './lib/measure.js';
+import {
+  fmt,
+  idleShare,
+  latencyLine,
+  measureRun,
+  pct,
+  processMeter,
+  profileSummary,
+  readProfile,
+  runAutocannon,
+  type LoadRun,
+  type Measured,
+  type ProcessStats,
+} from './lib/measure.js';
 import { deletePrefix } from './lib/queue-worker.js';
 import { benchRedis } from './lib/redis-server.js';
 
@@ -194,10 +207,27 @@ export function submitReq(i: number, jpeg: Buffer, now = new Date()): BenchReque
     head([`--${OUTER}`, 'Content-Type: text/xml; charset="utf-8"', 'Content-ID: <soap-start>']),
     Buffer.from(envelope, 'utf8'),
     Buffer.from(`\r\n`),
-    head([`--${OUTER}`, `Content-Type: multipart/mixed; boundary="${INNER}"`, `Content-ID: <content-${i}>`, 'Content-Transfer-Encoding: binary']),
-    head([`--${INNER}`, 'Content-Type: text/plain; charset="utf-8"', 'Content-ID: <text-1>', 'Content-Location: text.txt', 'Content-Transfer-Encoding: 8bit']),
+    head([
+      `--${OUTER}`,
+      `Content-Type: multipart/mixed; boundary="${INNER}"`,
+      `Content-ID: <content-${i}>`,
+      'Content-Transfer-Encoding: binary',
+    ]),
+    head([
+      `--${INNER}`,
+      'Content-Type: text/plain; charset="utf-8"',
+      'Content-ID: <text-1>',
+      'Content-Location: text.txt',
+      'Content-Transfer-Encoding: 8bit',
+    ]),
     Buffer.from(`Here is the picture you asked for (${i}).\r\n`, 'utf8'),
-    head([`--${INNER}`, 'Content-Type: image/jpeg', 'Content-ID: <image-1>', 'Content-Location: picture.jpg', 'Content-Transfer-Encoding: binary']),
+    head([
+      `--${INNER}`,
+      'Content-Type: image/jpeg',
+      'Content-ID: <image-1>',
+      'Content-Location: picture.jpg',
+      'Content-Transfer-Encoding: binary',
+    ]),
     jpeg,
     Buffer.from(`\r\n--${INNER}--\r\n\r\n--${OUTER}--\r\n`),
   ]);
@@ -226,11 +256,24 @@ type LocalServer = MeasuredServer<ProcessStats>;
 
 async function startLocalServer(o: ServerOptions): Promise<LocalServer> {
   // The store as the gateway builds it (createStore: the same Redis client options), on the bench's prefix.
-  const config = ConfigSchema.parse({ redis: { url: o.redisUrl }, queue: { prefix: o.prefix }, mm7: { port: 0, vasps: [VASP] }, mm1: { port: 0 } });
-  const log = o.logLevel === 'silent' ? pino({ level: 'silent' }) : pino({ level: o.logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
+  const config = ConfigSchema.parse({
+    redis: { url: o.redisUrl },
+    queue: { prefix: o.prefix },
+    mm7: { port: 0, vasps: [VASP] },
+    mm1: { port: 0 },
+  });
+  const log =
+    o.logLevel === 'silent' ? pino({ level: 'silent' }) : pino({ level: o.logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
   const store = createStore(config, log);
   await store.ready();
-  const server = new Mm7Server({ config: config.mm7, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics: new Metrics(), log });
+  const server = new Mm7Server({
+    config: config.mm7,
+    queue: store.queue,
+    throttle: store.throttle,
+    router: new StaticRouter(),
+    metrics: new Metrics(),
+    log,
+  });
   const url = await server.listen('127.0.0.1', 0);
   const meter = processMeter(o.profileDir ? { dir: o.profileDir, name: 'mm7-server' } : undefined);
   return {
@@ -325,7 +368,9 @@ interface RunFigures {
 
 /** Prints one measured run; returns the CPU share (in cores) that other processes and the kernel took. */
 function report(mode: Mode, o: RunOptions, { load: r, stats, redis, machineMs }: Measured<LoadResult, ProcessStats>): number {
-  console.log(`  ${o.connections} connections, ${fmt(r.durationS, 2)} s: ${fmt(r.sent)} requests sent, ${fmt(r.latencies.length)} answered, ${r.errors} errors, ${r.timeouts} timeouts`);
+  console.log(
+    `  ${o.connections} connections, ${fmt(r.durationS, 2)} s: ${fmt(r.sent)} requests sent, ${fmt(r.latencies.length)} answered, ${r.errors} errors, ${r.timeouts} timeouts`,
+  );
   for (const [k, n] of [...r.answers].sort((x, y) => y[1] - x[1])) console.log(`    ${k}: ${fmt(n)}`);
   console.log(`  accepted: ${fmt(r.accepted / r.durationS)} submits/s`);
   console.log(`  ${latencyLine(r.latencies)}`);
@@ -356,7 +401,9 @@ function report(mode: Mode, o: RunOptions, { load: r, stats, redis, machineMs }:
 async function run(mode: Mode, o: RunOptions): Promise<RunFigures> {
   const prefix = `mmsc-bench-mm7-${randomBytes(4).toString('hex')}`;
   const serverOptions: ServerOptions = { redisUrl: o.redisUrl, prefix, logLevel: o.logLevel, profileDir: o.profileDir };
-  console.log(`\n${mode === 'child' ? 'server in a child process (own event loop)' : 'server in the load generator\'s process (one event loop for both)'}; key prefix ${prefix}`);
+  console.log(
+    `\n${mode === 'child' ? 'server in a child process (own event loop)' : "server in the load generator's process (one event loop for both)"}; key prefix ${prefix}`,
+  );
   const memBefore = await redisMemory(o.admin);
   const server = mode === 'child' ? await forkServer(serverOptions) : await startLocalServer(serverOptions);
   try {

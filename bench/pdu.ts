@@ -34,7 +34,9 @@ function measure(fn: () => unknown, seconds = 1.5): number {
 
 function report(r: Result): void {
   const mbs = (r.opsPerSec * r.bytes) / 1e6;
-  console.log(`${r.name.padEnd(40)} ${String(r.bytes).padStart(7)} B  ${Math.round(r.opsPerSec).toLocaleString('en').padStart(11)} ops/s  ${mbs.toFixed(1).padStart(8)} MB/s`);
+  console.log(
+    `${r.name.padEnd(40)} ${String(r.bytes).padStart(7)} B  ${Math.round(r.opsPerSec).toLocaleString('en').padStart(11)} ops/s  ${mbs.toFixed(1).padStart(8)} MB/s`,
+  );
 }
 
 // A real operator notification (mms-engine vectors), ~120 bytes.
@@ -58,7 +60,9 @@ const sendReq: MmsPdu = {
   priority: 'Normal',
   senderVisibility: 'Show',
   contentType: { mediaType: 'application/vnd.wap.multipart.mixed' },
-  parts: [{ contentType: { mediaType: 'text/plain', params: { charset: 'utf-8' } }, contentLocation: 'text.txt', data: Buffer.from('hello') }],
+  parts: [
+    { contentType: { mediaType: 'text/plain', params: { charset: 'utf-8' } }, contentLocation: 'text.txt', data: Buffer.from('hello') },
+  ],
 };
 const sendReqBytes = encodePdu(sendReq);
 
@@ -71,8 +75,17 @@ const jpeg = Buffer.alloc(300 * 1024 - 600, 0x5a);
 jpeg.set([0xff, 0xd8, 0xff, 0xe0], 0);
 const parts: Part[] = [
   { contentType: { mediaType: 'application/smil', params: { name: 'smil.xml' } }, contentId: '<smil>', data: smil },
-  { contentType: { mediaType: 'image/jpeg', params: { name: 'photo.jpg' } }, contentId: '<image>', contentLocation: 'photo.jpg', data: jpeg },
-  { contentType: { mediaType: 'text/plain', params: { charset: 'utf-8', name: 'text.txt' } }, contentId: '<text>', data: Buffer.from('Greetings from the benchmark') },
+  {
+    contentType: { mediaType: 'image/jpeg', params: { name: 'photo.jpg' } },
+    contentId: '<image>',
+    contentLocation: 'photo.jpg',
+    data: jpeg,
+  },
+  {
+    contentType: { mediaType: 'text/plain', params: { charset: 'utf-8', name: 'text.txt' } },
+    contentId: '<text>',
+    data: Buffer.from('Greetings from the benchmark'),
+  },
 ];
 const retrieveConf: MmsPdu = {
   messageType: 'm-retrieve-conf',

@@ -29,7 +29,17 @@ import { createRedisStore } from '../src/store/redis/index.js';
 import type { LeasedJob } from '../src/store/types.js';
 import { commandDelta, fmt, idleShare, median, pct, redisSnapshot, type CommandStat, type RedisSnapshot } from './lib/measure.js';
 import { FloorQueue } from './lib/queue-floor.js';
-import { benchMessage, concurrently, CONTENT, deletePrefix, PEERS, runCycle, takeAll, warmUp, type CycleResult } from './lib/queue-worker.js';
+import {
+  benchMessage,
+  concurrently,
+  CONTENT,
+  deletePrefix,
+  PEERS,
+  runCycle,
+  takeAll,
+  warmUp,
+  type CycleResult,
+} from './lib/queue-worker.js';
 import { onPath, startRedis, type RedisServer } from './lib/redis-server.js';
 
 const args = process.argv.slice(2);
@@ -101,7 +111,10 @@ function redisBenchmark(url: string, tests = 'set,get'): { lines: string[]; set:
   const r = spawnSync('redis-benchmark', cmd, { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.error?.message ?? ''} ${r.stderr}`);
   // -q overwrites a progress line with \r; the results are the lines with "requests per second".
-  const lines = r.stdout.split(/[\r\n]+/).filter((l) => l.includes('requests per second')).map((l) => l.trim());
+  const lines = r.stdout
+    .split(/[\r\n]+/)
+    .filter((l) => l.includes('requests per second'))
+    .map((l) => l.trim());
   const rate = (name: string) => Number(lines.find((l) => l.startsWith(`${name}:`))?.match(/([\d.]+) requests per second/)?.[1] ?? NaN);
   return { lines, set: rate('SET'), get: rate('GET') };
 }
@@ -130,7 +143,13 @@ async function baseline(url: string, tests = 'set,get'): Promise<ReturnType<type
  * and `ratios` holds each run's messages/s : SET/s (the host's speed drifts by tens of percent over minutes, so
  * a ratio of two figures taken minutes apart says more about the host than about the queue).
  */
-async function oneProcess(url: string, label: string, readContent = false, floor = false, paired = false): Promise<{ median: number; ratios: number[] }> {
+async function oneProcess(
+  url: string,
+  label: string,
+  readContent = false,
+  floor = false,
+  paired = false,
+): Promise<{ median: number; ratios: number[] }> {
   const redis = new Redis(url, { maxRetriesPerRequest: 2 });
   const queueOn = (prefix: string) => (floor ? new FloorQueue(redis, prefix) : createRedisStore({ redis, prefix }).queue);
   let previous: string | undefined; // the last cycle's prefix, its keys not yet deleted
@@ -177,7 +196,6 @@ async function oneProcess(url: string, label: string, readContent = false, floor
   }
 }
 
-
 // 2b. Two processes on the same prefix: each produces MESSAGES and acks whatever it takes.
 
 async function twoProcesses(url: string): Promise<number> {
@@ -199,7 +217,7 @@ async function twoProcesses(url: string): Promise<number> {
       const waiters: Array<() => void> = [];
       child.stdout!.on('data', (c: Buffer) => {
         buf += c.toString();
-        let nl;
+        let nl: number;
         while ((nl = buf.indexOf('\n')) >= 0) {
           lines.push(buf.slice(0, nl));
           buf = buf.slice(nl + 1);
@@ -209,7 +227,8 @@ async function twoProcesses(url: string): Promise<number> {
       const exited = new Promise<void>((resolve) => child.once('exit', () => (waiters.splice(0).forEach((w) => w()), resolve())));
       const line = async (n: number): Promise<string> => {
         while (lines.length <= n) {
-          if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited (${child.signalCode ?? child.exitCode})`);
+          if (child.exitCode !== null || child.signalCode !== null)
+            throw new Error(`worker exited (${child.signalCode ?? child.exitCode})`);
           await new Promise<void>((r) => waiters.push(r));
         }
         return lines[n]!;
@@ -297,7 +316,9 @@ async function breakdown(url: string, messages = 10_000): Promise<void> {
     );
   };
   let jobs: LeasedJob[] = [];
-  await step('enqueue (64 in flight)', () => concurrently(messages, (i) => queue.enqueue(benchMessage(`s-${i}`), [CONTENT], [`peer-${i % PEERS}`])));
+  await step('enqueue (64 in flight)', () =>
+    concurrently(messages, (i) => queue.enqueue(benchMessage(`s-${i}`), [CONTENT], [`peer-${i % PEERS}`])),
+  );
   await step('take (batches of 32)', async () => (jobs = await takeAll(queue)));
   await step('content (64 in flight)', () => concurrently(jobs.length, (i) => queue.content(jobs[i]!.messageId)));
   await step('ack (64 in flight)', () => concurrently(jobs.length, (i) => queue.ack(jobs[i]!, 'delivered')));
@@ -384,7 +405,9 @@ async function main(): Promise<void> {
     console.log(`  target within 5x of SET (median ratio >= 0.2): ${ratio >= 0.2 ? 'MET' : 'NOT MET'}`);
     // Client, Redis and (for two processes) a second client share the CPUs: other load skews every figure.
     const busy = idleBefore < 0.9;
-    console.log(`  CPU idle before the run: ${fmt(100 * idleBefore)}% of ${cpus().length} CPUs${busy ? ': other work was running, the figures are low and noisy' : ''}`);
+    console.log(
+      `  CPU idle before the run: ${fmt(100 * idleBefore)}% of ${cpus().length} CPUs${busy ? ': other work was running, the figures are low and noisy' : ''}`,
+    );
   } finally {
     await server?.stop();
   }

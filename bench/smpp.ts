@@ -171,7 +171,9 @@ async function run(smsc: SmscHandle, window: number, profile: boolean): Promise<
 }
 
 async function main(): Promise<void> {
-  console.log(`SMPP submit_sm benchmark: ${fmt(COUNT)} submits per window, 160-octet short messages, loopback, SMSC simulator in a child process`);
+  console.log(
+    `SMPP submit_sm benchmark: ${fmt(COUNT)} submits per window, 160-octet short messages, loopback, SMSC simulator in a child process`,
+  );
   const smsc = await forkSmsc();
   const figures: Figure[] = [];
   try {

@@ -74,7 +74,10 @@ function pdu(argv: string[]): number {
       const files = [file, ...more].filter((f): f is string => f !== undefined);
       if (files.length === 0) readInput(undefined);
       if (files.filter((f) => f === '-').length > 1) throw new Error('stdin (-) can be read once');
-      const unwrapped = unwrapPush(files.map((f) => readInput(f)), { hex: values.hex });
+      const unwrapped = unwrapPush(
+        files.map((f) => readInput(f)),
+        { hex: values.hex },
+      );
       // The envelope on stderr: stdout stays the PDU's JSON (so that it pipes into `pdu encode`).
       process.stderr.write(`${unwrapped.summary}\n`);
       bytes = unwrapped.pdu;
@@ -124,12 +127,16 @@ async function serve(argv: string[]): Promise<number> {
   const log = createLogger(config);
   for (const u of unknownEnvVars()) {
     const hint = u.suggestion !== undefined ? `: did you mean ${u.suggestion}?` : '';
-    log.warn({ env: u.name, ...(u.suggestion !== undefined ? { didYouMean: u.suggestion } : {}) }, `unknown environment variable ${u.name} ignored${hint}`);
+    log.warn(
+      { env: u.name, ...(u.suggestion !== undefined ? { didYouMean: u.suggestion } : {}) },
+      `unknown environment variable ${u.name} ignored${hint}`,
+    );
   }
   const gateway = new Gateway(config, log);
   const listeners = await gateway.start();
   // The SMPP side is a client (ESME): its line names the SMSC it binds to rather than a local port.
-  for (const l of listeners) process.stdout.write(`${l.iface.padEnd(5)} ${l.iface === 'smpp' ? 'binding to' : 'listening on'} ${l.address}\n`);
+  for (const l of listeners)
+    process.stdout.write(`${l.iface.padEnd(5)} ${l.iface === 'smpp' ? 'binding to' : 'listening on'} ${l.address}\n`);
   await new Promise<void>((done) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'shutting down');

@@ -80,12 +80,17 @@ export class Gateway {
     });
     this.reportPump = new ReportPump({ queue: this.store.queue, reports, log: log.child({ component: 'reports' }) });
     if (config.mm1.tokenSecret === undefined) {
-      log.warn({ key: 'mm1.tokenSecret' }, 'no token secret configured: retrieval and web-view links die with this process and are not valid on other instances');
+      log.warn(
+        { key: 'mm1.tokenSecret' },
+        'no token secret configured: retrieval and web-view links die with this process and are not valid on other instances',
+      );
     }
     this.tokens = new Tokens(config.mm1.tokenSecret ?? randomBytes(32));
     const viewLink = (messageId: string): string => {
       const token = this.tokens.view(messageId);
-      return config.smpp.viewUrl !== undefined ? config.smpp.viewUrl.replace('{token}', token) : `${config.mm1.webViewPublicUrl}/m/${token}`;
+      return config.smpp.viewUrl !== undefined
+        ? config.smpp.viewUrl.replace('{token}', token)
+        : `${config.mm1.webViewPublicUrl}/m/${token}`;
     };
     if (config.smpp.smscs.length > 0) {
       this.smpp = new SmppEdge({
@@ -108,7 +113,11 @@ export class Gateway {
         config.mm1.push === 'pap'
           ? new PapPusher(
               new PapSender(
-                { url: config.mm1.papUrl!, timeoutMs: config.mm1.papTimeoutMs, ...(config.mm1.papAddressDomain !== undefined ? { addressDomain: config.mm1.papAddressDomain } : {}) },
+                {
+                  url: config.mm1.papUrl!,
+                  timeoutMs: config.mm1.papTimeoutMs,
+                  ...(config.mm1.papAddressDomain !== undefined ? { addressDomain: config.mm1.papAddressDomain } : {}),
+                },
                 { log: mm1Log, onResult: (result) => this.metrics.papRequests.inc({ result }) },
               ),
             )
@@ -136,7 +145,13 @@ export class Gateway {
       });
     }
     if (config.mm1.webViewPort !== undefined) {
-      this.webView = new WebViewServer({ config: config.mm1, queue: this.store.queue, tokens: this.tokens, metrics: this.metrics, log: log.child({ iface: 'web' }) });
+      this.webView = new WebViewServer({
+        config: config.mm1,
+        queue: this.store.queue,
+        tokens: this.tokens,
+        metrics: this.metrics,
+        log: log.child({ iface: 'web' }),
+      });
     }
     if (config.mm7.enabled) {
       // Requests to URLs clients choose (REST callbacks) go through it: no SSRF from inside the network.
@@ -177,7 +192,16 @@ export class Gateway {
     if (this.mm1) {
       const mm1 = await this.mm1.listen(this.config.mm1.host, this.config.mm1.port);
       this.listeners.push({ iface: 'mm1', address: mm1 });
-      this.log.info({ iface: 'mm1', address: mm1, publicUrl: this.config.mm1.publicUrl, trustedProxies: this.config.mm1.trustedProxies, push: this.config.mm1.push }, 'listening');
+      this.log.info(
+        {
+          iface: 'mm1',
+          address: mm1,
+          publicUrl: this.config.mm1.publicUrl,
+          trustedProxies: this.config.mm1.trustedProxies,
+          push: this.config.mm1.push,
+        },
+        'listening',
+      );
     }
     if (this.webView) {
       const web = await this.webView.listen(this.config.mm1.webViewHost, this.config.mm1.webViewPort!);
@@ -230,7 +254,10 @@ export class Gateway {
   /** mmsc_store_info: durable as the store knows it (for Redis, what the server reported when it connected). */
   private setStoreInfo(): void {
     this.metrics.storeInfo.reset();
-    this.metrics.storeInfo.set({ backend: this.store.backend, durable: this.store.durable === undefined ? 'unknown' : String(this.store.durable) }, 1);
+    this.metrics.storeInfo.set(
+      { backend: this.store.backend, durable: this.store.durable === undefined ? 'unknown' : String(this.store.durable) },
+      1,
+    );
   }
 
   /** Graceful stop: not ready, edges stop accepting, workers finish or give back what they hold, store closed, ops last. */
@@ -266,8 +293,13 @@ function warnNoPushBearer(config: Config, log: Logger): void {
   }
   // A local range no SMSC's prefixes touch (an SMSC with prefixes [] serves every number).
   const related = (a: string, b: string): boolean => a.startsWith(b) || b.startsWith(a);
-  const unserved = config.mm1.localPrefixes.filter((p) => !smscs.some((s) => s.prefixes.length === 0 || s.prefixes.some((q) => related(p, q))));
+  const unserved = config.mm1.localPrefixes.filter(
+    (p) => !smscs.some((s) => s.prefixes.length === 0 || s.prefixes.some((q) => related(p, q))),
+  );
   if (unserved.length > 0) {
-    log.warn({ keys: ['mm1.localPrefixes', 'smpp.smscs'], unserved }, 'no SMSC serves these local ranges: their subscribers cannot be notified by WAP push');
+    log.warn(
+      { keys: ['mm1.localPrefixes', 'smpp.smscs'], unserved },
+      'no SMSC serves these local ranges: their subscribers cannot be notified by WAP push',
+    );
   }
 }

@@ -33,9 +33,15 @@ export function unwrapPush(inputs: readonly Buffer[], o: { hex?: boolean } = {})
   }
   const push = parseWspPush(wsp);
   const mediaType = mediaTypeOf(push.contentType);
-  const app = push.applicationId === undefined ? 'none' : typeof push.applicationId === 'number' ? (applicationIdName(push.applicationId) ?? `0x${push.applicationId.toString(16)}`) : push.applicationId;
+  const app =
+    push.applicationId === undefined
+      ? 'none'
+      : typeof push.applicationId === 'number'
+        ? (applicationIdName(push.applicationId) ?? `0x${push.applicationId.toString(16)}`)
+        : push.applicationId;
   const summary = `push: ${envelope.join(', ')}, TID 0x${push.tid.toString(16).padStart(2, '0')}, Content-Type ${mediaType}, X-Wap-Application-Id ${app}, ${push.data.length} octets of body`;
-  if (mediaType.toLowerCase() !== MMS_CONTENT_TYPE) throw new PushError('BAD_NOTIFICATION', `the push carries ${mediaType}, not an MMS PDU (${MMS_CONTENT_TYPE}); ${summary}`);
+  if (mediaType.toLowerCase() !== MMS_CONTENT_TYPE)
+    throw new PushError('BAD_NOTIFICATION', `the push carries ${mediaType}, not an MMS PDU (${MMS_CONTENT_TYPE}); ${summary}`);
   return { pdu: push.data, summary };
 }
 

@@ -12,7 +12,11 @@ export interface BenchChild<From extends { kind: string }, To> {
 }
 
 /** Fork `file` with `argv`; the child is SIGKILLed if this process exits first (it never outlives the bench). */
-export function forkBenchChild<From extends { kind: string }, To>(file: string, argv: readonly string[], what: string): BenchChild<From, To> {
+export function forkBenchChild<From extends { kind: string }, To>(
+  file: string,
+  argv: readonly string[],
+  what: string,
+): BenchChild<From, To> {
   const child: ChildProcess = fork(file, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);

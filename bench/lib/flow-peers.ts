@@ -11,7 +11,7 @@
  *
  * Both count what they saw and what went wrong, so that a stalled flow can say where it stopped.
  */
-import { createServer, type Server, Agent, request } from 'node:http';
+import { createServer, type Server, type Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodePdu, encodePdu } from '../../protocols/mms/index.js';
 import { parseWspPush, reassemblePush } from '../../protocols/push/index.js';
@@ -31,7 +31,12 @@ export interface HttpAnswer {
  * connection closed by the server meanwhile (ECONNRESET before any answer: the server never read it) is sent
  * once more on a new one, as HTTP clients do (Node's http docs, "request.reusedSocket").
  */
-export function httpExchange(agent: Agent, url: string, o: { method?: string; headers?: Record<string, string | number>; body?: Buffer } = {}, retry = true): Promise<HttpAnswer> {
+export function httpExchange(
+  agent: Agent,
+  url: string,
+  o: { method?: string; headers?: Record<string, string | number>; body?: Buffer } = {},
+  retry = true,
+): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: o.method ?? 'GET', headers: o.headers ?? {}, agent }, (res) => {
       const chunks: Buffer[] = [];
@@ -82,10 +87,12 @@ export class VaspReceiver {
         this.kinds.set(kind, (this.kinds.get(kind) ?? 0) + 1);
         const tx = element(xml, 'TransactionID') ?? 'x';
         const rsp = kind.replace(/Req$/, 'Rsp');
-        res.writeHead(200, { 'content-type': 'text/xml; charset="utf-8"' }).end(
-          `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${NS}" e:mustUnderstand="1">${tx}</TransactionID></e:Header>` +
-            `<e:Body><${rsp} xmlns="${NS}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode><StatusText>Success</StatusText></Status></${rsp}></e:Body></e:Envelope>`,
-        );
+        res
+          .writeHead(200, { 'content-type': 'text/xml; charset="utf-8"' })
+          .end(
+            `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${NS}" e:mustUnderstand="1">${tx}</TransactionID></e:Header>` +
+              `<e:Body><${rsp} xmlns="${NS}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode><StatusText>Success</StatusText></Status></${rsp}></e:Body></e:Envelope>`,
+          );
         if (kind === 'DeliveryReportReq') {
           const at = xml.search(/<(?:[\w-]+:)?Recipient[\s>]/);
           this.onReport({
@@ -169,17 +176,24 @@ export class HandsetFleet {
     } catch (err) {
       return this.fail(`push to ${s.destinationAddr}: ${(err as Error).message}`);
     }
-    this.fetch(`+${s.destinationAddr}`, location).catch((err: unknown) => this.fail(`handset +${s.destinationAddr}: ${(err as Error).message}`));
+    this.fetch(`+${s.destinationAddr}`, location).catch((err: unknown) =>
+      this.fail(`handset +${s.destinationAddr}: ${(err as Error).message}`),
+    );
   }
 
   private async fetch(msisdn: string, location: string): Promise<void> {
     const u = new URL(location);
     const conf = await httpExchange(this.agent, `${this.mm1}${u.pathname}${u.search}`, { headers: { [this.header]: msisdn } });
     const pdu = conf.status === 200 ? decodePdu(conf.body) : undefined;
-    if (pdu?.messageType !== 'm-retrieve-conf' || !pdu.transactionId) throw new Error(`retrieval: HTTP ${conf.status}, ${pdu?.messageType ?? conf.body.toString('latin1').slice(0, 120)}`);
+    if (pdu?.messageType !== 'm-retrieve-conf' || !pdu.transactionId)
+      throw new Error(`retrieval: HTTP ${conf.status}, ${pdu?.messageType ?? conf.body.toString('latin1').slice(0, 120)}`);
     this.counts.retrieved++;
     const ack = encodePdu({ messageType: 'm-acknowledge-ind', mmsVersion: '1.2', transactionId: pdu.transactionId });
-    const a = await httpExchange(this.agent, `${this.mm1}/`, { method: 'POST', headers: { 'content-type': MMS, [this.header]: msisdn }, body: ack });
+    const a = await httpExchange(this.agent, `${this.mm1}/`, {
+      method: 'POST',
+      headers: { 'content-type': MMS, [this.header]: msisdn },
+      body: ack,
+    });
     if (a.status !== 204) throw new Error(`m-acknowledge-ind: HTTP ${a.status}`);
     this.counts.acknowledged++;
   }

@@ -38,11 +38,19 @@ export const latencyLine = (sorted: ArrayLike<number>) =>
  */
 export function machineCpu(): { busyMs: number; totalMs: number } {
   try {
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number) as number[];
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+      .split('\n', 1)[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number) as number[];
     const busy = user! + nice! + system! + irq! + softirq! + steal!;
     return { busyMs: 10 * busy, totalMs: 10 * (busy + idle! + iowait!) }; // USER_HZ = 100
   } catch {
-    const t = cpus().reduce((a, c) => ({ busy: a.busy + c.times.user + c.times.nice + c.times.sys + c.times.irq, idle: a.idle + c.times.idle }), { busy: 0, idle: 0 });
+    const t = cpus().reduce(
+      (a, c) => ({ busy: a.busy + c.times.user + c.times.nice + c.times.sys + c.times.irq, idle: a.idle + c.times.idle }),
+      { busy: 0, idle: 0 },
+    );
     return { busyMs: t.busy, totalMs: t.busy + t.idle };
   }
 }
@@ -94,7 +102,12 @@ export async function redisSnapshot(redis: Redis): Promise<RedisSnapshot> {
   const cmds = new Map<string, CommandStat>();
   for (const m of cmd.matchAll(/^cmdstat_([\w|]+):calls=(\d+),usec=(\d+)/gm)) cmds.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
   const pid = Number(/^process_id:(\d+)/m.exec(server)?.[1]);
-  return { at: process.hrtime.bigint(), cpuS: field('used_cpu_user') + field('used_cpu_sys'), faults: Number.isInteger(pid) ? minorFaults(pid) : NaN, cmds };
+  return {
+    at: process.hrtime.bigint(),
+    cpuS: field('used_cpu_user') + field('used_cpu_sys'),
+    faults: Number.isInteger(pid) ? minorFaults(pid) : NaN,
+    cmds,
+  };
 }
 
 /** Calls of command `name` and their server time between two snapshots. */
@@ -117,7 +130,10 @@ export function redisDelta(a: RedisSnapshot, b: RedisSnapshot): RedisCost {
     .filter((c) => c.calls > 0 && c.name !== 'info')
     .sort((x, y) => y.usec - x.usec)
     .slice(0, 5);
-  return { cpuMs: 1000 * (b.cpuS - a.cpuS), commands: cmds.map((c) => `${c.name} ${fmt(c.calls)} × ${fmt(c.usec / c.calls, 1)} µs`).join(', ') };
+  return {
+    cpuMs: 1000 * (b.cpuS - a.cpuS),
+    commands: cmds.map((c) => `${c.name} ${fmt(c.calls)} × ${fmt(c.usec / c.calls, 1)} µs`).join(', '),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -173,11 +189,20 @@ export function profileSummary(title: string, profile: CpuProfile, { functions =
       .sort((x, y) => y[1] - x[1])
       .slice(0, n)
       .map(([k, us]) => `    ${fmt((100 * us) / total, 1).padStart(5)}%  ${fmt(us / 1000).padStart(6)} ms  ${k}`);
-  return [`${title} (${fmt(total / 1000)} ms sampled; self time)`, '  by file / package:', ...rows(groups, files), '  by function:', ...rows(fns, functions)];
+  return [
+    `${title} (${fmt(total / 1000)} ms sampled; self time)`,
+    '  by file / package:',
+    ...rows(groups, files),
+    '  by function:',
+    ...rows(fns, functions),
+  ];
 }
 
 function shortUrl(url: string): string {
-  return url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'node_modules/').replace(/^.*\/dist\//, '');
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, 'node_modules/')
+    .replace(/^.*\/dist\//, '');
 }
 
 /** node_modules/<pkg> (scoped too), node:internal/<dir>, or the project file. */
@@ -297,7 +322,11 @@ export interface Measured<Load, Stats> {
 }
 
 /** `run` measured: the server's cost, redis-server's (through `admin`) and the machine's CPU around it. */
-export async function measureRun<Load, Stats>(admin: Redis, server: Metered<Stats>, run: () => Promise<Load>): Promise<Measured<Load, Stats>> {
+export async function measureRun<Load, Stats>(
+  admin: Redis,
+  server: Metered<Stats>,
+  run: () => Promise<Load>,
+): Promise<Measured<Load, Stats>> {
   const before = await redisSnapshot(admin);
   await server.mark();
   const machine0 = machineCpu();

@@ -35,11 +35,20 @@ function message(id: string, s: Shape, now: number): CoreMessage {
   return {
     id,
     originator: { address: '+15550000001', type: 'plmn' },
-    recipients: Array.from({ length: s.recipients }, (_, i) => ({ address: `+1555100${String(i).padStart(4, '0')}`, type: 'plmn', kind: 'to' })),
+    recipients: Array.from({ length: s.recipients }, (_, i) => ({
+      address: `+1555100${String(i).padStart(4, '0')}`,
+      type: 'plmn',
+      kind: 'to',
+    })),
     subject: 'hello there',
     contentType: 'application/vnd.wap.multipart.related',
     contentTypeParams: { type: 'application/smil', start: '<s>' },
-    parts: Array.from({ length: s.parts }, (_, i) => ({ index: i, contentType: 'image/jpeg', contentLocation: `p${i}.jpg`, size: s.bytes })),
+    parts: Array.from({ length: s.parts }, (_, i) => ({
+      index: i,
+      contentType: 'image/jpeg',
+      contentLocation: `p${i}.jpg`,
+      size: s.bytes,
+    })),
     expiresAt: now + 86_400_000,
     deliveryReport: true,
     readReport: false,
@@ -68,7 +77,11 @@ async function measure(s: Shape, limits?: { maxMessages?: number; maxBytes?: num
     // The edges hand the store views of what they read: a fresh Buffer each time, as a request would be.
     const content = Array.from({ length: s.parts }, () => Buffer.from(body));
     try {
-      await queue.enqueue(message(`m${n}`, s, now), content, Array.from({ length: s.recipients }, (_, k) => `peer${k % 3}`));
+      await queue.enqueue(
+        message(`m${n}`, s, now),
+        content,
+        Array.from({ length: s.recipients }, (_, k) => `peer${k % 3}`),
+      );
     } catch (err) {
       if (!(err instanceof StoreFullError)) throw err;
       refused = err.limit;
@@ -97,7 +110,11 @@ if (mode === 'child') {
   const i = Number(arg);
   await (i < SHAPES.length ? measure(SHAPES[i]!) : measure({ name: 'flood', count: 10_000_000, bytes: 100, recipients: 1, parts: 1 }, {}));
 } else {
-  const run = (i: number) => JSON.parse(execFileSync(process.execPath, ['--expose-gc', self, 'child', String(i)], { encoding: 'utf8' })) as Record<string, number | string | undefined>;
+  const run = (i: number) =>
+    JSON.parse(execFileSync(process.execPath, ['--expose-gc', self, 'child', String(i)], { encoding: 'utf8' })) as Record<
+      string,
+      number | string | undefined
+    >;
   console.log('embedded store, per message: heap+external growth, RSS growth, and the store estimate (bytes)');
   for (let i = 0; i < SHAPES.length; i++) {
     const r = run(i);

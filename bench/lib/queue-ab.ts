@@ -82,7 +82,11 @@ async function child(dist: string, url: string, mode: Mode, messages: number, cg
       const before = await redisSnapshot(redis);
       const r = await runCycle(queue, { messages, inFlight: 64, batch: 32, perPeer: 8, window: 64, readContent: false, idPrefix: 'm' });
       const after = await redisSnapshot(redis);
-      return { 'msg/s': (r.acked / r.ms) * 1000, 'client µs': (1000 * r.cpuMs) / r.acked, 'Redis µs': (1e6 * (after.cpuS - before.cpuS)) / r.acked };
+      return {
+        'msg/s': (r.acked / r.ms) * 1000,
+        'client µs': (1000 * r.cpuMs) / r.acked,
+        'Redis µs': (1e6 * (after.cpuS - before.cpuS)) / r.acked,
+      };
     }
     const scriptUsec = async () => Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
     const out: Figures = {};
@@ -116,13 +120,16 @@ function measure(dist: string, url: string, mode: Mode, messages: number, cpu: n
   const self = fileURLToPath(import.meta.url);
   const childArgs = [self, '--child', `--dist=${dist}`, `--url=${url}`, `--mode=${mode}`, `--messages=${messages}`];
   if (cg) childArgs.push(`--cg-dir=${cg.dir}`, `--cg-pid=${cg.pid}`);
-  const [cmd, cmdArgs] = cpu === undefined ? [process.execPath, childArgs] : ['taskset', ['-c', String(cpu), process.execPath, ...childArgs]];
+  const [cmd, cmdArgs] =
+    cpu === undefined ? [process.execPath, childArgs] : ['taskset', ['-c', String(cpu), process.execPath, ...childArgs]];
   return new Promise((done, fail) => {
     const c = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     c.on('error', fail);
-    c.on('exit', (code) => (code === 0 ? done(JSON.parse(stdout) as Figures) : fail(new Error(`measurement of ${dist} exited with ${code}`))));
+    c.on('exit', (code) =>
+      code === 0 ? done(JSON.parse(stdout) as Figures) : fail(new Error(`measurement of ${dist} exited with ${code}`)),
+    );
   });
 }
 
@@ -137,7 +144,10 @@ async function main(): Promise<void> {
   }
   const a = arg('a');
   const b = arg('b');
-  if (!a || !b) throw new Error('usage: node dist/bench/lib/queue-ab.js --a=<built tree> --b=<built tree> [--mode=steps|cycle|instructions] [--rounds=N] [--messages=N]');
+  if (!a || !b)
+    throw new Error(
+      'usage: node dist/bench/lib/queue-ab.js --a=<built tree> --b=<built tree> [--mode=steps|cycle|instructions] [--rounds=N] [--messages=N]',
+    );
   const defaultRounds = mode === 'instructions' ? 2 : 8;
   const rounds = Math.max(1, Number(arg('rounds') ?? defaultRounds) || defaultRounds);
   // Pinning only for steps: the cycle is measured as the gateway runs, unpinned; instructions do not need it.
@@ -152,8 +162,10 @@ async function main(): Promise<void> {
     cg = { dir, pid: server.pid! };
   } else server = pin ? await startRedis([], redisCpu) : await startRedis();
   const builds = { A: resolve(a), B: resolve(b) };
-  console.log(`queue A/B, ${mode}: A ${builds.A}, B ${builds.B}; ${rounds} rounds of ${fmt(messages)} messages, ` +
-    (pin ? `redis-server on CPU ${redisCpu}, each measurement on CPU 0` : cg ? 'redis-server under callgrind' : 'unpinned'));
+  console.log(
+    `queue A/B, ${mode}: A ${builds.A}, B ${builds.B}; ${rounds} rounds of ${fmt(messages)} messages, ` +
+      (pin ? `redis-server on CPU ${redisCpu}, each measurement on CPU 0` : cg ? 'redis-server under callgrind' : 'unpinned'),
+  );
   const results: Record<'A' | 'B', Figures[]> = { A: [], B: [] };
   try {
     for (let r = 0; r < rounds; r++) {

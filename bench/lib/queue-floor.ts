@@ -85,7 +85,11 @@ export class FloorQueue implements CycleQueue {
     const id = message.id;
     this.writes.hold();
     const set = this.redis.set(`${this.p}c:${id}`, content[0]!, 'PX', 600_000);
-    const run = this.script('enqueue', [`${this.p}m:${id}`, `${this.p}c:${id}`, `${this.p}ready`], [JSON.stringify(message), TTL_MS, Date.now(), id]);
+    const run = this.script(
+      'enqueue',
+      [`${this.p}m:${id}`, `${this.p}c:${id}`, `${this.p}ready`],
+      [JSON.stringify(message), TTL_MS, Date.now(), id],
+    );
     await Promise.all([set, run]);
   }
 

@@ -173,7 +173,11 @@ export async function runCycle(queue: CycleQueue, o: CycleOptions): Promise<Cycl
 /** Calls fn(0) .. fn(n - 1), `width` of them in flight at once (an edge accepting many submissions). */
 export async function concurrently(n: number, fn: (i: number) => Promise<unknown>, width = 64): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => { while (next < n) await fn(next++); }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
 }
 
 /** Takes every due job, in the worker pool's batches (take(32, 8)) one after the other. */

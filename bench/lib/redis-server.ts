@@ -18,7 +18,6 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-
 /** Whether `command` is an executable on PATH. */
 export function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, command)));
@@ -32,7 +31,21 @@ export function onPath(command: string): boolean {
 export async function startRedis(extra: readonly string[] = [], cpu?: number, wrapper: readonly string[] = []): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mmsc-bench-redis-'));
-  const serverArgs = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log'), ...extra];
+  const serverArgs = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--logfile',
+    join(dir, 'redis.log'),
+    ...extra,
+  ];
   const command = [...(cpu === undefined ? [] : ['taskset', '-c', String(cpu)]), ...wrapper, 'redis-server', ...serverArgs];
   const child: ChildProcess = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
   const kill = () => child.kill('SIGKILL');
@@ -74,7 +87,8 @@ export async function startRedis(extra: readonly string[] = [], cpu?: number, wr
  */
 export async function benchRedis(url: string | undefined): Promise<{ url: string; server: RedisServer | undefined }> {
   if (url) return { url, server: undefined };
-  if (!onPath('redis-server')) throw new Error('no --redis, no REDIS_URL and no redis-server on PATH: set REDIS_URL=redis://host:port or install redis-server');
+  if (!onPath('redis-server'))
+    throw new Error('no --redis, no REDIS_URL and no redis-server on PATH: set REDIS_URL=redis://host:port or install redis-server');
   const server = await startRedis();
   return { url: server.url, server };
 }

@@ -89,7 +89,9 @@ interface SmscStatus {
 function smscStatus(text: string): SmscStatus | undefined {
   const line = text.split('\n').find((l) => l.includes('netsmpp[netsmpp]'));
   if (!line) return undefined;
-  const m = /\((online|connecting|re-connecting|disconnected|dead)[^,]*, rcvd: .*?sent: sms (\d+) .*failed (\d+), queued (\d+) msgs\)/.exec(line);
+  const m = /\((online|connecting|re-connecting|disconnected|dead)[^,]*, rcvd: .*?sent: sms (\d+) .*failed (\d+), queued (\d+) msgs\)/.exec(
+    line,
+  );
   if (!m) return { online: false, sent: 0, failed: 0, queued: 0, line: line.trim() };
   return { online: m[1] === 'online', sent: Number(m[2]), failed: Number(m[3]), queued: Number(m[4]), line: line.trim() };
 }
@@ -110,16 +112,26 @@ async function main(): Promise<number> {
 
   // --- The push.
   const mms = encodePdu(NOTIFICATION);
-  note(`m-notification-ind: ${mms.length} octets, Transaction-ID ${NOTIFICATION.transactionId}, Content-Location ${NOTIFICATION.contentLocation}`);
+  note(
+    `m-notification-ind: ${mms.length} octets, Transaction-ID ${NOTIFICATION.transactionId}, Content-Location ${NOTIFICATION.contentLocation}`,
+  );
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      logLines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      logLines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       done();
     },
   });
   const results: string[] = [];
-  const sender = new PapSender({ url: PPG_URL, timeoutMs: 10_000 }, { log: pino({ level: 'debug' }, sink), onResult: (r) => results.push(r) });
+  const sender = new PapSender(
+    { url: PPG_URL, timeoutMs: 10_000 },
+    { log: pino({ level: 'debug' }, sink), onResult: (r) => results.push(r) },
+  );
   let accepted = false;
   try {
     const r = await sender.send(RECIPIENT, mms, { pushId: PUSH_ID, deliverBefore: new Date(Date.now() + 259_200_000) });
@@ -146,7 +158,11 @@ async function main(): Promise<number> {
     if (smsc && smsc.sent >= 1 && smsc.queued === 0) break;
     await sleep(100);
   }
-  report('bearerbox status: the push went to the SMSC as 1 SMS, none failed or queued', !!smsc && smsc.sent === 1 && smsc.failed === 0 && smsc.queued === 0, smsc?.line ?? 'no status');
+  report(
+    'bearerbox status: the push went to the SMSC as 1 SMS, none failed or queued',
+    !!smsc && smsc.sent === 1 && smsc.failed === 0 && smsc.queued === 0,
+    smsc?.line ?? 'no status',
+  );
 
   checkKannelLogs();
   await checkSmscLog();
@@ -219,7 +235,11 @@ async function checkSmscLog(): Promise<void> {
   report(`smsc.pl: submit_sm destination_addr ${SMPP_RECIPIENT}`, field('destination_addr') === SMPP_RECIPIENT, field('destination_addr'));
   // Kannel also sets the messaging-mode bits (0x03, store and forward): only the UDHI bit is ours to check.
   const esm = Number(field('esm_class'));
-  report('smsc.pl: submit_sm esm_class with UDHI (0x40), data_coding 0x04 (8-bit)', (esm & 0x40) !== 0 && field('data_coding') === '4', `esm_class 0x${esm.toString(16)}, data_coding ${field('data_coding')}`);
+  report(
+    'smsc.pl: submit_sm esm_class with UDHI (0x40), data_coding 0x04 (8-bit)',
+    (esm & 0x40) !== 0 && field('data_coding') === '4',
+    `esm_class 0x${esm.toString(16)}, data_coding ${field('data_coding')}`,
+  );
   report('smsc.pl: nothing it could not read or answer', !/PDU not read|Don't know to reply|Too short length/.test(log));
 }
 
@@ -282,9 +302,14 @@ function checkCapture(pcap: string, mms: Buffer, accepted: boolean): void {
   const submits = pdus.filter((p) => p.command === 'Submit_sm' && !p.fromSmsc);
   report('capture: one submit_sm from bearerbox to the SMSC', submits.length === 1, `${submits.length}`);
   const bind = pdus.find((p) => p.command === 'Bind_transceiver');
-  if (bind) note(`capture: Kannel bound as ${bind.lines.find((l) => l.startsWith('System ID:')) ?? '?'} (bind_transceiver, frame ${bind.frame})`);
+  if (bind)
+    note(`capture: Kannel bound as ${bind.lines.find((l) => l.startsWith('System ID:')) ?? '?'} (bind_transceiver, frame ${bind.frame})`);
   const sm = submits.find((p) => p.lines.some((l) => l.includes(NOTIFICATION.contentLocation)));
-  report('capture: a submit_sm carries our Content-Location (tshark MMSE dissector)', !!sm, sm ? `frame ${sm.frame}` : accepted ? 'not found' : 'the push was not accepted');
+  report(
+    'capture: a submit_sm carries our Content-Location (tshark MMSE dissector)',
+    !!sm,
+    sm ? `frame ${sm.frame}` : accepted ? 'not found' : 'the push was not accepted',
+  );
   if (!sm) return;
 
   const expect: Array<[string, string | RegExp]> = [
@@ -303,30 +328,54 @@ function checkCapture(pcap: string, mms: Buffer, accepted: boolean): void {
   ];
   for (const [what, e] of expect) {
     const ok = typeof e === 'string' ? sm.lines.includes(e) : sm.lines.some((l) => e.test(l));
-    report(`capture submit_sm: ${what}`, ok, ok ? undefined : `no line ${typeof e === 'string' ? `"${e}"` : `matching ${e}`} in frame ${sm.frame}`);
+    report(
+      `capture submit_sm: ${what}`,
+      ok,
+      ok ? undefined : `no line ${typeof e === 'string' ? `"${e}"` : `matching ${e}`} in frame ${sm.frame}`,
+    );
   }
   report('capture submit_sm: no malformed-packet mark', !sm.lines.some((l) => l.includes('Malformed Packet')));
 
   // Every field of our notification against tshark's MMSE record (the PDU conformance oracle's comparison).
-  const mmseText = text.split('\n').slice(text.split('\n').findIndex((l) => l.startsWith('MMS Message Encapsulation') && l.includes('m-notification-ind'))).join('\n');
+  const mmseText = text
+    .split('\n')
+    .slice(text.split('\n').findIndex((l) => l.startsWith('MMS Message Encapsulation') && l.includes('m-notification-ind')))
+    .join('\n');
   const diffs = compareWithTshark(NOTIFICATION, parseTshark(mmseText));
-  report('capture: tshark shows every field of our m-notification-ind as we encoded it', diffs.length === 0, diffs.map((d) => formatDiff(d, 'tshark')).join('; ') || undefined);
+  report(
+    'capture: tshark shows every field of our m-notification-ind as we encoded it',
+    diffs.length === 0,
+    diffs.map((d) => formatDiff(d, 'tshark')).join('; ') || undefined,
+  );
 
   const resp = pdus.find((p) => p.fromSmsc && p.command === 'Submit_sm - resp' && p.seq === sm.seq);
-  report('capture: the SMSC answered submit_sm_resp Ok (same sequence number)', !!resp && resp.lines.includes('Result: Ok (0x00000000)'), resp ? `frame ${resp.frame}` : 'none');
+  report(
+    'capture: the SMSC answered submit_sm_resp Ok (same sequence number)',
+    !!resp && resp.lines.includes('Result: Ok (0x00000000)'),
+    resp ? `frame ${resp.frame}` : 'none',
+  );
 
   // The short_message octets: our PDU, byte for byte, inside Kannel's WSP push; and our own decoder reads it.
   const fields = tshark(['-Y', `frame.number==${sm.frame}`, '-T', 'fields', '-e', 'smpp.message']).trim();
   const shortMessage = Buffer.from(fields.split(/[\s,]/)[0] ?? '', 'hex');
-  report('capture: the short_message ends with our m-notification-ind, byte for byte', shortMessage.length > mms.length && shortMessage.subarray(shortMessage.length - mms.length).equals(mms), `${shortMessage.length} octets`);
+  report(
+    'capture: the short_message ends with our m-notification-ind, byte for byte',
+    shortMessage.length > mms.length && shortMessage.subarray(shortMessage.length - mms.length).equals(mms),
+    `${shortMessage.length} octets`,
+  );
   try {
     const parsed = parseMmsPush([shortMessage]);
     report(
       "protocols/push reads Kannel's push back: ports 2948/9200, same notification",
-      parsed.ports.destination === 2948 && parsed.ports.source === 9200 && parsed.notification.contentLocation === NOTIFICATION.contentLocation && parsed.notification.transactionId === NOTIFICATION.transactionId,
+      parsed.ports.destination === 2948 &&
+        parsed.ports.source === 9200 &&
+        parsed.notification.contentLocation === NOTIFICATION.contentLocation &&
+        parsed.notification.transactionId === NOTIFICATION.transactionId,
     );
     const headers = sm.lines.filter((l) => /^(Content-Length|Encoding-Version|User-Agent|Accept[-\w]*): /.test(l));
-    note(`Kannel's WSP push: headers of its own ${headers.join(', ') || 'none'}; Content-Type as ${shortMessage.includes(Buffer.from(MMS_CONTENT_TYPE)) ? 'a text string' : 'a well-known code'} (${mediaTypeOf(parsed.push.contentType)})`);
+    note(
+      `Kannel's WSP push: headers of its own ${headers.join(', ') || 'none'}; Content-Type as ${shortMessage.includes(Buffer.from(MMS_CONTENT_TYPE)) ? 'a text string' : 'a well-known code'} (${mediaTypeOf(parsed.push.contentType)})`,
+    );
   } catch (e) {
     report("protocols/push reads Kannel's push back", false, errText(e));
   }

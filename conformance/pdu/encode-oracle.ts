@@ -38,8 +38,18 @@ function relatedBody(): { contentType: ContentType; parts: Part[] } {
   return {
     contentType: { mediaType: 'application/vnd.wap.multipart.related', params: { type: 'application/smil', start: '<smil>' } },
     parts: [
-      { contentType: { mediaType: 'application/smil', params: { charset: 'utf-8', name: 'smil.xml' } }, contentId: '<smil>', contentLocation: 'smil.xml', data: SMIL },
-      { contentType: { mediaType: 'image/jpeg', params: { name: 'photo.jpg' } }, contentId: '<photo>', contentLocation: 'photo.jpg', data: JPEG },
+      {
+        contentType: { mediaType: 'application/smil', params: { charset: 'utf-8', name: 'smil.xml' } },
+        contentId: '<smil>',
+        contentLocation: 'smil.xml',
+        data: SMIL,
+      },
+      {
+        contentType: { mediaType: 'image/jpeg', params: { name: 'photo.jpg' } },
+        contentId: '<photo>',
+        contentLocation: 'photo.jpg',
+        data: JPEG,
+      },
       {
         contentType: { mediaType: 'text/plain', params: { charset: 'utf-8', name: 'text.txt' } },
         contentId: '<text>',
@@ -120,7 +130,13 @@ const MESSAGES: MmsPdu[] = [
     deliveryReport: 'Yes',
     contentLocation: URL,
   },
-  { messageType: 'm-forward-conf', transactionId: 'T-fwd-0003', mmsVersion: '1.3', responseStatus: 'Error-transient-failure', messageId: MESSAGE_ID },
+  {
+    messageType: 'm-forward-conf',
+    transactionId: 'T-fwd-0003',
+    mmsVersion: '1.3',
+    responseStatus: 'Error-transient-failure',
+    messageId: MESSAGE_ID,
+  },
   { messageType: 'm-mbox-store-req', transactionId: 'T-mbox-0004', mmsVersion: '1.3', contentLocation: URL, mmState: 'Retrieved' },
   {
     messageType: 'm-mbox-store-conf',
@@ -177,7 +193,7 @@ const EXCEPTIONS: Array<{ type: string; field: string; reason: string }> = [
   {
     type: 'm-mbox-delete-conf',
     field: 'tshark.responseStatus',
-    reason: "tshark reads the indexed Response-Status as one octet (its Value-length), then the index as a header",
+    reason: 'tshark reads the indexed Response-Status as one octet (its Value-length), then the index as a header',
   },
 ];
 

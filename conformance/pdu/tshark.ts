@@ -176,36 +176,94 @@ export function parseTshark(text: string): TsharkRecord {
     if (depth !== 4 || !nv) continue;
     const [name, value] = nv;
     switch (name) {
-      case 'X-Mms-Message-Type': rec.messageType = parseEnum(value); break;
-      case 'X-Mms-Transaction-ID': rec.transactionId = value; break;
-      case 'X-Mms-MMS-Version': rec.mmsVersion = value; break;
-      case 'From': rec.from = value; break;
-      case 'To': rec.to.push(value); break;
-      case 'Cc': rec.cc.push(value); break;
-      case 'Bcc': rec.bcc.push(value); break;
-      case 'Subject': rec.subject = value; break;
-      case 'X-Mms-Message-Class': rec.messageClass = parseEnum(value); break;
-      case 'X-Mms-Message-Size': rec.messageSize = Number(value); break;
-      case 'X-Mms-Expiry': rec.expiry = parseTime(value); break;
-      case 'X-Mms-Content-Location': rec.contentLocation = value; break;
-      case 'Message-Id': rec.messageId = value; break;
-      case 'Date': rec.date = parseTsharkDate(value); break;
-      case 'Status': rec.status = parseEnum(value); break;
-      case 'Response-Status': rec.responseStatus = parseEnum(value); break;
-      case 'Response-Text': rec.responseText = value; break;
-      case 'X-Mms-Retrieve-Status': rec.retrieveStatus = parseEnum(value); break;
-      case 'X-Mms-Retrieve-Text': rec.retrieveText = value; break;
-      case 'X-Mms-Read-Status': rec.readStatus = parseEnum(value); break;
-      case 'X-Mms-Delivery-Report': rec.deliveryReport = parseEnum(value); break;
-      case 'X-Mms-Priority': rec.priority = parseEnum(value); break;
-      case 'Content-Type': rec.contentType = value.split(';')[0]!.trim(); break;
+      case 'X-Mms-Message-Type':
+        rec.messageType = parseEnum(value);
+        break;
+      case 'X-Mms-Transaction-ID':
+        rec.transactionId = value;
+        break;
+      case 'X-Mms-MMS-Version':
+        rec.mmsVersion = value;
+        break;
+      case 'From':
+        rec.from = value;
+        break;
+      case 'To':
+        rec.to.push(value);
+        break;
+      case 'Cc':
+        rec.cc.push(value);
+        break;
+      case 'Bcc':
+        rec.bcc.push(value);
+        break;
+      case 'Subject':
+        rec.subject = value;
+        break;
+      case 'X-Mms-Message-Class':
+        rec.messageClass = parseEnum(value);
+        break;
+      case 'X-Mms-Message-Size':
+        rec.messageSize = Number(value);
+        break;
+      case 'X-Mms-Expiry':
+        rec.expiry = parseTime(value);
+        break;
+      case 'X-Mms-Content-Location':
+        rec.contentLocation = value;
+        break;
+      case 'Message-Id':
+        rec.messageId = value;
+        break;
+      case 'Date':
+        rec.date = parseTsharkDate(value);
+        break;
+      case 'Status':
+        rec.status = parseEnum(value);
+        break;
+      case 'Response-Status':
+        rec.responseStatus = parseEnum(value);
+        break;
+      case 'Response-Text':
+        rec.responseText = value;
+        break;
+      case 'X-Mms-Retrieve-Status':
+        rec.retrieveStatus = parseEnum(value);
+        break;
+      case 'X-Mms-Retrieve-Text':
+        rec.retrieveText = value;
+        break;
+      case 'X-Mms-Read-Status':
+        rec.readStatus = parseEnum(value);
+        break;
+      case 'X-Mms-Delivery-Report':
+        rec.deliveryReport = parseEnum(value);
+        break;
+      case 'X-Mms-Priority':
+        rec.priority = parseEnum(value);
+        break;
+      case 'Content-Type':
+        rec.contentType = value.split(';')[0]!.trim();
+        break;
     }
   }
   return rec;
 }
 
 /** The flags the `.tshark.txt` oracles were made with (image dissectors off: only MMSE structure matters). */
-export const TSHARK_ARGS = ['-Y', 'mmse', '-V', '-O', 'mmse', '--disable-protocol', 'image-jfif', '--disable-protocol', 'image-gif', '--disable-protocol', 'png'];
+export const TSHARK_ARGS = [
+  '-Y',
+  'mmse',
+  '-V',
+  '-O',
+  'mmse',
+  '--disable-protocol',
+  'image-jfif',
+  '--disable-protocol',
+  'image-gif',
+  '--disable-protocol',
+  'png',
+];
 
 /** Whether tshark can be run here (CI machines may lack it). */
 export function haveTshark(): boolean {
@@ -255,7 +313,10 @@ export interface Diff {
 /** A diff for a report line, with invisible characters (BOM, controls) spelled out. */
 export function formatDiff(d: Diff, theirName = 'theirs'): string {
   const show = (s: string): string =>
-    JSON.stringify(s).replace(/[\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    JSON.stringify(s).replace(
+      /[\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\ufeff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
   return `${d.field}: ours ${show(d.ours)}, ${theirName} ${show(d.theirs)}`;
 }
 
@@ -331,7 +392,8 @@ export function compareWithTshark(pdu: MmsPdu, rec: TsharkRecord): Diff[] {
   check('messageType', pdu.messageType, rec.messageType?.name);
   check('transactionId', pdu.transactionId, rec.transactionId);
   check('mmsVersion', pdu.mmsVersion, rec.mmsVersion);
-  const from = pdu.from === undefined ? undefined : typeof pdu.from === 'object' && 'insertAddress' in pdu.from ? '<insert address>' : esv(pdu.from);
+  const from =
+    pdu.from === undefined ? undefined : typeof pdu.from === 'object' && 'insertAddress' in pdu.from ? '<insert address>' : esv(pdu.from);
   check('from', from, opt(rec.from));
   check('to', list(pdu.to), theirList(rec.to));
   check('cc', list(pdu.cc), theirList(rec.cc));

@@ -26,7 +26,7 @@ const EMPTY_MULTIPART =
 const RELATIVE_EXPIRY =
   "the PDU's Expiry is relative (tshark agrees); mmsd turns it into now + seconds when decoding, so its comment shows a time of the day the test was written";
 const LAST_OCTET_0X84 =
-  "tshark bug: the PDU ends with X-Mms-Status Unrecognised (0x84); packet-mmse.c keeps that value octet in the variable it then tests for Content-Type (0x84) and reads a Content-Type past the end (the same PDU with Retrieved, 0x81, decodes cleanly)";
+  'tshark bug: the PDU ends with X-Mms-Status Unrecognised (0x84); packet-mmse.c keeps that value octet in the variable it then tests for Content-Type (0x84) and reads a Content-Type past the end (the same PDU with Retrieved, 0x81, decodes cleanly)';
 const MMSD_PLUS = "mmsd's comment drops the leading '+' of the address the PDU carries (tshark shows it as we do)";
 
 const EXCEPTIONS: Exception[] = [
@@ -47,7 +47,11 @@ const EXCEPTIONS: Exception[] = [
     field: 'expected.Location',
     reason: "the PDU's Content-Location starts with a space (0x20); mmsd's comment leaves it out (tshark shows it as we do)",
   },
-  { vector: 'mmsd/rc-mms-1-3-con-216.mms', field: 'expected.Overall message size', reason: "typo in mmsd's comment: 114440 for an 11444-byte file" },
+  {
+    vector: 'mmsd/rc-mms-1-3-con-216.mms',
+    field: 'expected.Overall message size',
+    reason: "typo in mmsd's comment: 114440 for an 11444-byte file",
+  },
 ];
 
 /** Files that are not PDUs on purpose (INDEX.md "NOT A PDU"). */
@@ -115,7 +119,8 @@ function mmsdTime(s: string): string {
 
 const NULL = '(null)';
 const text = (v: Parameters<typeof textOf>[0] | undefined): string => (v === undefined ? NULL : textOf(v));
-const time = (t: Date | number | undefined): string => (t === undefined ? NULL : typeof t === 'number' ? `relative ${t}s` : t.toISOString());
+const time = (t: Date | number | undefined): string =>
+  t === undefined ? NULL : typeof t === 'number' ? `relative ${t}s` : t.toISOString();
 const lower = (v: unknown): string => (v === undefined ? NULL : String(v).toLowerCase());
 const CT: Record<string, string> = {
   CT_MULTIPART_MIXED: 'application/vnd.wap.multipart.mixed',
@@ -142,7 +147,13 @@ const RULES: Record<string, Rule> = {
   Date: (p, _, v) => [time(p.date), v === NULL ? v : mmsdTime(v)],
   'Response-Status': (p, _, v) => [lower(p.responseStatus), v.toLowerCase()],
   // mmsd encoder test structs
-  type: (p, _, v) => [p.messageType, v.replace(/^MMS_MESSAGE_TYPE_/, 'm-').toLowerCase().replace(/_/g, '-')],
+  type: (p, _, v) => [
+    p.messageType,
+    v
+      .replace(/^MMS_MESSAGE_TYPE_/, 'm-')
+      .toLowerCase()
+      .replace(/_/g, '-'),
+  ],
   transaction_id: (p, _, v) => [p.transactionId ?? NULL, v],
   version: (p, _, v) => [p.mmsVersion, v.replace(/^MMS_MESSAGE_VERSION_/, '').replace('_', '.')],
   notify_status: (p, _, v) => [lower(p.status), v.replace(/^MMS_MESSAGE_NOTIFY_STATUS_/, '').toLowerCase()],
@@ -225,10 +236,7 @@ function checkPositive(name: string, path: string): Verdict {
   const mine = EXCEPTIONS.filter((x) => x.vector === name);
   const unexplained = diffs.filter((d) => !mine.some((x) => x.field === d.field));
   const stale = mine.filter((x) => !diffs.some((d) => d.field === x.field));
-  const problems = [
-    ...unexplained.map((d) => formatDiff(d)),
-    ...stale.map((x) => `${x.field}: listed in EXCEPTIONS but agrees now`),
-  ];
+  const problems = [...unexplained.map((d) => formatDiff(d)), ...stale.map((x) => `${x.field}: listed in EXCEPTIONS but agrees now`)];
   if (problems.length > 0) return { status: 'FAIL', detail: problems.join('; ') };
   const reasons = [...new Set(mine.map((x) => x.reason))];
   return reasons.length > 0 ? { status: 'known:', detail: reasons.join('; ') } : { status: 'ok' };

@@ -34,10 +34,13 @@ function submitSm(segment: PushSegment, seq: number): Buffer {
   const c = (s: string): Buffer => Buffer.from(`${s}\0`, 'latin1');
   const body = Buffer.concat([
     c(''), // service_type
-    Buffer.from([0x01, 0x01]), c('12345'), // source_addr_ton International, npi ISDN, source_addr
-    Buffer.from([0x01, 0x01]), c('4912345678'), // dest_addr_ton, dest_addr_npi, destination_addr
+    Buffer.from([0x01, 0x01]),
+    c('12345'), // source_addr_ton International, npi ISDN, source_addr
+    Buffer.from([0x01, 0x01]),
+    c('4912345678'), // dest_addr_ton, dest_addr_npi, destination_addr
     Buffer.from([segment.esmClass, 0x00, 0x00]), // esm_class, protocol_id, priority_flag
-    c(''), c(''), // schedule_delivery_time, validity_period
+    c(''),
+    c(''), // schedule_delivery_time, validity_period
     Buffer.from([0x00, 0x00, segment.dataCoding, 0x00, segment.shortMessage.length]), // registered_delivery .. sm_length
     segment.shortMessage,
   ]);
@@ -91,7 +94,12 @@ function checkLines(name: string, text: string, expected: Array<[string, Expect]
   const lines = text.split('\n').map((l) => l.trim());
   for (const [what, e] of expected) {
     if (typeof e === 'string') report(`${name}: ${what}`, lines.includes(e), `no line "${e}"`);
-    else if (e instanceof RegExp) report(`${name}: ${what}`, lines.some((l) => e.test(l)), `no line matching ${e}`);
+    else if (e instanceof RegExp)
+      report(
+        `${name}: ${what}`,
+        lines.some((l) => e.test(l)),
+        `no line matching ${e}`,
+      );
     else report(`${name}: ${what}`, !lines.some((l) => e.absent.test(l)), `a line matches ${e.absent}`);
   }
   report(`${name}: no malformed packet`, !/Malformed Packet|Expert Info \(Error/.test(text), 'tshark reports an error');
@@ -128,7 +136,13 @@ function wspAndMmse(push: MmsPush, tid: number): Array<[string, Expect]> {
   return checks;
 }
 
-function pushCase(name: string, notification: NotificationInd, options: Parameters<typeof buildMmsPush>[1], segments: number, dropped: string[]): string {
+function pushCase(
+  name: string,
+  notification: NotificationInd,
+  options: Parameters<typeof buildMmsPush>[1],
+  segments: number,
+  dropped: string[],
+): string {
   const push = buildMmsPush(notification, options);
   report(`${name}: ${segments} segment(s)`, push.segments.length === segments, `got ${push.segments.length}`);
   report(`${name}: dropped [${dropped.join(', ')}]`, push.dropped.join() === dropped.join(), `dropped [${push.dropped.join(', ')}]`);
@@ -146,7 +160,11 @@ function toolCase(): void {
     execFileSync('/usr/bin/python3', [join(conformanceDir(), 'tools', 'smpp_push_pcap.py'), join(dir, 'n.mms'), join(dir, 'n.bin')]);
     const theirs = readFileSync(join(dir, 'n.bin'));
     const sm = theirs.subarray(theirs.length - push.segments[0]!.shortMessage.length);
-    report('smpp_push_pcap.py: same short_message as ours (TID 1)', sm.equals(push.segments[0]!.shortMessage), `${sm.toString('hex')} vs ${push.segments[0]!.shortMessage.toString('hex')}`);
+    report(
+      'smpp_push_pcap.py: same short_message as ours (TID 1)',
+      sm.equals(push.segments[0]!.shortMessage),
+      `${sm.toString('hex')} vs ${push.segments[0]!.shortMessage.toString('hex')}`,
+    );
     report('smpp_push_pcap.py: same submit_sm as ours', theirs.equals(submitSm(push.segments[0]!, 1)), 'the submit_sm fields differ');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -161,7 +179,10 @@ function main(): number {
   const text = pushCase('whole, one SMS', NOTIFICATION, { concatRef: 0, tid: 1 }, 1, []);
   // The oracle itself: a value we did not send must not be found (the checks compare whole lines).
   const lines = text.split('\n').map((l) => l.trim());
-  report('oracle sanity: a transaction id we did not send is not shown', !lines.includes('X-Mms-Transaction-ID: T-push-000') && !lines.includes('Transaction ID: 0x02'));
+  report(
+    'oracle sanity: a transaction id we did not send is not shown',
+    !lines.includes('X-Mms-Transaction-ID: T-push-000') && !lines.includes('Transaction ID: 0x02'),
+  );
   pushCase("compact 'auto', one SMS", { ...NOTIFICATION, subject: LONG_SUBJECT }, { concatRef: 0, tid: 2 }, 1, ['subject']);
   pushCase('compact true', NOTIFICATION, { concatRef: 0, tid: 3, compact: true }, 1, ['subject', 'from']);
   pushCase('whole, concatenated', { ...NOTIFICATION, subject: LONG_SUBJECT }, { concatRef: 0x5a, tid: 4, compact: false }, 2, []);

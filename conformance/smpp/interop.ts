@@ -271,25 +271,51 @@ async function main(): Promise<number> {
     let concat: MmsPush | undefined;
     if (await bind(trx, `bind_transceiver as ${SYSTEM_ID}: bound`)) {
       const short = segmentText(SHORT_TEXT, { reference: TEXT_REF });
-      report('short GSM text: one segment, data_coding 0', short.segments.length === 1 && short.dataCoding === 0 && short.alphabet === 'gsm7');
+      report(
+        'short GSM text: one segment, data_coding 0',
+        short.segments.length === 1 && short.dataCoding === 0 && short.alphabet === 'gsm7',
+      );
       await submitText(trx, 'short GSM text', short);
       const long = segmentText(LONG_TEXT, { reference: TEXT_REF });
-      report('long GSM text: two concatenated segments', long.segments.length === 2 && long.alphabet === 'gsm7', `${long.segments.length} segment(s)`);
+      report(
+        'long GSM text: two concatenated segments',
+        long.segments.length === 2 && long.alphabet === 'gsm7',
+        `${long.segments.length} segment(s)`,
+      );
       await submitText(trx, 'long GSM text', long);
 
       // The MM1 edge's path: PushSender (one segment, random TID and reference) over our client.
-      const smsc = SmscSchema.parse({ id: 'perl-smsc', host: HOST, port: PORT, systemId: SYSTEM_ID, password: PASSWORD, sourceAddr: SOURCE, registeredDelivery: false });
+      const smsc = SmscSchema.parse({
+        id: 'perl-smsc',
+        host: HOST,
+        port: PORT,
+        systemId: SYSTEM_ID,
+        password: PASSWORD,
+        sourceAddr: SOURCE,
+        registeredDelivery: false,
+      });
       trx.label = 'push';
       const before = trx.sent.length;
       try {
         const r = await within(6000, 'push', new PushSender(smsc, trx).send(RECIPIENT, NOTIFICATION));
-        report('WAP push (PushSender, one segment): submit_sm_resp with a message id', r.messageIds.length === 1 && r.messageIds[0] !== '', `message_id "${r.messageIds.join('", "')}"`);
-        report('WAP push (PushSender): sent whole', r.dropped.length === 0, r.dropped.length ? `dropped ${r.dropped.join(', ')}` : undefined);
+        report(
+          'WAP push (PushSender, one segment): submit_sm_resp with a message id',
+          r.messageIds.length === 1 && r.messageIds[0] !== '',
+          `message_id "${r.messageIds.join('", "')}"`,
+        );
+        report(
+          'WAP push (PushSender): sent whole',
+          r.dropped.length === 0,
+          r.dropped.length ? `dropped ${r.dropped.join(', ')}` : undefined,
+        );
         const sent = trx.sent.slice(before);
         const sm = sent[0]?.sm.shortMessage;
         // The push as PushSender built it: same notification, TID from the WSP header (UDH 06 05 04 0B 84 23 F0, then the TID).
         if (sm) pushed = buildMmsPush(NOTIFICATION, { concatRef: 0, tid: sm[sm[0]! + 1]!, maxSegments: 1 });
-        report('WAP push (PushSender): the short_message is the push of protocols/push', !!pushed && !!sm && pushed.segments[0]!.shortMessage.equals(sm));
+        report(
+          'WAP push (PushSender): the short_message is the push of protocols/push',
+          !!pushed && !!sm && pushed.segments[0]!.shortMessage.equals(sm),
+        );
         report('WAP push (PushSender): esm_class 0x40, data_coding 0x04', sent[0]?.sm.esmClass === 0x40 && sent[0]?.sm.dataCoding === 0x04);
       } catch (e) {
         report('WAP push (PushSender, one segment): submit_sm_resp with a message id', false, errText(e));
@@ -317,7 +343,11 @@ async function main(): Promise<number> {
               shortMessage: s.shortMessage,
             }),
           );
-          report(`WAP push (two segments), segment ${i + 1}/2: submit_sm_resp with a message id`, r.messageId !== '', `message_id "${r.messageId}"`);
+          report(
+            `WAP push (two segments), segment ${i + 1}/2: submit_sm_resp with a message id`,
+            r.messageId !== '',
+            `message_id "${r.messageId}"`,
+          );
         } catch (e) {
           report(`WAP push (two segments), segment ${i + 1}/2: submit_sm_resp with a message id`, false, errText(e));
         }
@@ -325,7 +355,11 @@ async function main(): Promise<number> {
 
       // enquire_link every 1 s: wait for one to be answered, the link must stay up.
       await sleep(1600);
-      report('enquire_link answered: still bound after 1.6 s of 1 s keep-alives', trx.bound && unbound.length === 0, unbound.join('; ') || undefined);
+      report(
+        'enquire_link answered: still bound after 1.6 s of 1 s keep-alives',
+        trx.bound && unbound.length === 0,
+        unbound.join('; ') || undefined,
+      );
 
       const ids = new Set(trx.sent.map((s) => s.result?.messageId));
       if (ids.size === 1) note(`smsc.pl answers every submit_sm with the same message_id "${[...ids][0]}"`);
@@ -385,16 +419,40 @@ async function main(): Promise<number> {
 async function checkMetrics(): Promise<void> {
   const { values } = await metrics.smppPdus.get();
   const count = (smsc: string, command: string, direction: string, status = '0x00000000'): number =>
-    values.filter((v) => v.labels.smsc === smsc && v.labels.command === command && v.labels.direction === direction && v.labels.status === status).reduce((a, v) => a + v.value, 0);
+    values
+      .filter(
+        (v) => v.labels.smsc === smsc && v.labels.command === command && v.labels.direction === direction && v.labels.status === status,
+      )
+      .reduce((a, v) => a + v.value, 0);
   const trxSubmits = 1 + 2 + 1 + 2;
   report('client metrics: bind_transceiver_resp ESME_ROK', count('perl-smsc', 'bind_transceiver_resp', 'in') === 1);
-  report(`client metrics: ${trxSubmits} submit_sm out, ${trxSubmits} submit_sm_resp ESME_ROK in`, count('perl-smsc', 'submit_sm', 'out') === trxSubmits && count('perl-smsc', 'submit_sm_resp', 'in') === trxSubmits);
-  report('client metrics: enquire_link answered ESME_ROK', count('perl-smsc', 'enquire_link_resp', 'in') >= 1 && count('perl-smsc', 'enquire_link_resp', 'in') === count('perl-smsc', 'enquire_link', 'out'));
-  report('client metrics: unbind answered by unbind_resp ESME_ROK', count('perl-smsc', 'unbind', 'out') === 1 && count('perl-smsc', 'unbind_resp', 'in') === 1);
-  report('client metrics (tx+rx): bind_transmitter_resp and bind_receiver_resp ESME_ROK', count('perl-smsc-txrx', 'bind_transmitter_resp', 'in') === 1 && count('perl-smsc-txrx', 'bind_receiver_resp', 'in') === 1);
-  report('client metrics (tx+rx): both sessions unbound with unbind_resp ESME_ROK', count('perl-smsc-txrx', 'unbind', 'out') === 2 && count('perl-smsc-txrx', 'unbind_resp', 'in') === 2);
+  report(
+    `client metrics: ${trxSubmits} submit_sm out, ${trxSubmits} submit_sm_resp ESME_ROK in`,
+    count('perl-smsc', 'submit_sm', 'out') === trxSubmits && count('perl-smsc', 'submit_sm_resp', 'in') === trxSubmits,
+  );
+  report(
+    'client metrics: enquire_link answered ESME_ROK',
+    count('perl-smsc', 'enquire_link_resp', 'in') >= 1 &&
+      count('perl-smsc', 'enquire_link_resp', 'in') === count('perl-smsc', 'enquire_link', 'out'),
+  );
+  report(
+    'client metrics: unbind answered by unbind_resp ESME_ROK',
+    count('perl-smsc', 'unbind', 'out') === 1 && count('perl-smsc', 'unbind_resp', 'in') === 1,
+  );
+  report(
+    'client metrics (tx+rx): bind_transmitter_resp and bind_receiver_resp ESME_ROK',
+    count('perl-smsc-txrx', 'bind_transmitter_resp', 'in') === 1 && count('perl-smsc-txrx', 'bind_receiver_resp', 'in') === 1,
+  );
+  report(
+    'client metrics (tx+rx): both sessions unbound with unbind_resp ESME_ROK',
+    count('perl-smsc-txrx', 'unbind', 'out') === 2 && count('perl-smsc-txrx', 'unbind_resp', 'in') === 2,
+  );
   const other = values.filter((v) => v.labels.direction === 'in' && v.labels.status !== '0x00000000' && v.value > 0);
-  report('client metrics: no response with an error status, no generic_nack', other.length === 0 && !values.some((v) => v.labels.command === 'generic_nack' && v.value > 0), other.map((v) => `${v.labels.command} ${v.labels.status}`).join(', ') || undefined);
+  report(
+    'client metrics: no response with an error status, no generic_nack',
+    other.length === 0 && !values.some((v) => v.labels.command === 'generic_nack' && v.value > 0),
+    other.map((v) => `${v.labels.command} ${v.labels.status}`).join(', ') || undefined,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -423,8 +481,15 @@ async function checkSmscLog(file: string | undefined): Promise<void> {
     const got = lines.filter((l) => re.test(l)).length;
     report(`smsc.pl log: read ${n} ${what}`, got === n, `${got}`);
   }
-  report('smsc.pl log: read enquire_link', lines.some((l) => /^Received #\d+ 21:enquire_link$/.test(l)));
-  report('smsc.pl log: nothing it could not answer or read', !lines.some((l) => /Don't know to reply|PDU not read|Too short length/.test(l)), lines.find((l) => /Don't know to reply|PDU not read|Too short length/.test(l)));
+  report(
+    'smsc.pl log: read enquire_link',
+    lines.some((l) => /^Received #\d+ 21:enquire_link$/.test(l)),
+  );
+  report(
+    'smsc.pl log: nothing it could not answer or read',
+    !lines.some((l) => /Don't know to reply|PDU not read|Too short length/.test(l)),
+    lines.find((l) => /Don't know to reply|PDU not read|Too short length/.test(l)),
+  );
   const unbinds = lines.filter((l) => /Remote sent unbind/.test(l)).length;
   report('smsc.pl log: each of its 3 sessions saw our unbind and dropped the connection', unbinds === 3, `${unbinds}`);
 }
@@ -477,7 +542,11 @@ function expectLines(name: string, pdu: ShownPdu | undefined, expected: Array<[s
   }
   for (const [what, e] of expected) {
     const ok = typeof e === 'string' ? pdu.lines.includes(e) : pdu.lines.some((l) => e.test(l));
-    report(`${name}: ${what}`, ok, ok ? `frame ${pdu.frame}` : `no line ${typeof e === 'string' ? `"${e}"` : `matching ${e}`} in frame ${pdu.frame}`);
+    report(
+      `${name}: ${what}`,
+      ok,
+      ok ? `frame ${pdu.frame}` : `no line ${typeof e === 'string' ? `"${e}"` : `matching ${e}`} in frame ${pdu.frame}`,
+    );
   }
 }
 
@@ -494,7 +563,9 @@ function submitLines(sm: SubmitSm): Array<[string, Expect]> {
     ['dest_addr_ton International', 'Type of number (recipient): International (0x01)'],
     [
       `esm_class ${sm.esmClass === 0x40 ? 'UDHI' : 'no UDHI'}`,
-      sm.esmClass === 0x40 ? '01.. .... = GSM features: UDHI indicator (0x1)' : '00.. .... = GSM features: No specific features selected (0x0)',
+      sm.esmClass === 0x40
+        ? '01.. .... = GSM features: UDHI indicator (0x1)'
+        : '00.. .... = GSM features: No specific features selected (0x0)',
     ],
     [
       `data_coding 0x${sm.dataCoding.toString(16).padStart(2, '0')}`,
@@ -518,7 +589,6 @@ const PORT_LINES: Array<[string, Expect]> = [
   ['UDH source port 9200', /^Originator port: .*\(9200\)$/],
 ];
 
-
 /** The text of each segment of a GSM text whose characters are all one septet each (the texts here). */
 function segmentTexts(text: string, seg: SegmentedText): string[] {
   const out: string[] = [];
@@ -530,7 +600,13 @@ function segmentTexts(text: string, seg: SegmentedText): string[] {
   return out;
 }
 
-function checkCapture(text: string, trx: RecordingClient, txrx: RecordingClient, pushed: MmsPush | undefined, concat: MmsPush | undefined): void {
+function checkCapture(
+  text: string,
+  trx: RecordingClient,
+  txrx: RecordingClient,
+  pushed: MmsPush | undefined,
+  concat: MmsPush | undefined,
+): void {
   report('tshark: no malformed packet, no error', !/Malformed Packet|Expert Info \(Error/.test(text));
   const pdus = shownPdus(text);
   const connOf = (command: string): ShownPdu[] => {
@@ -588,7 +664,8 @@ function checkCapture(text: string, trx: RecordingClient, txrx: RecordingClient,
         ['concatenation: 2 parts', 'Message parts: 2'],
         [`concatenation: part ${k}`, `Message part number: ${k}`],
       );
-      if (k === 2) extra.push(['reassembled length', `[Reassembled Short Message length: ${concat.wsp.length}]`], ...wspMmseLines(concat, PUSH_TID));
+      if (k === 2)
+        extra.push(['reassembled length', `[Reassembled Short Message length: ${concat.wsp.length}]`], ...wspMmseLines(concat, PUSH_TID));
     }
     expectLines(name, pdu, [...submitLines(sent.sm), ...extra]);
     expectLines(`${name}, submit_sm_resp`, respTo(c1, pdu), respLines(sent));
@@ -597,20 +674,31 @@ function checkCapture(text: string, trx: RecordingClient, txrx: RecordingClient,
   const pushPdu = submits1[trx.sent.findIndex((s) => s.label === 'push')];
   report(
     "oracle sanity: the one-segment push's frame does not show the other push's transaction id",
-    !!pushPdu && pushPdu.lines.includes(`X-Mms-Transaction-ID: ${NOTIFICATION.transactionId}`) && !pushPdu.lines.includes(`X-Mms-Transaction-ID: ${LONG_NOTIFICATION.transactionId}`),
+    !!pushPdu &&
+      pushPdu.lines.includes(`X-Mms-Transaction-ID: ${NOTIFICATION.transactionId}`) &&
+      !pushPdu.lines.includes(`X-Mms-Transaction-ID: ${LONG_NOTIFICATION.transactionId}`),
   );
   const enquire = c1.find((p) => p.fromClient && p.command === 'Enquire_link');
   expectLines('capture, enquire_link_resp', respTo(c1, enquire), [['Result Ok', 'Result: Ok (0x00000000)']]);
   const unbind1 = c1.find((p) => p.fromClient && p.command === 'Unbind');
   expectLines('capture, unbind_resp', respTo(c1, unbind1), [['Result Ok', 'Result: Ok (0x00000000)']]);
-  report('capture: nothing from us after the unbind on the transceiver connection', !!unbind1 && !c1.some((p) => p.fromClient && p.frame > unbind1.frame));
+  report(
+    'capture: nothing from us after the unbind on the transceiver connection',
+    !!unbind1 && !c1.some((p) => p.fromClient && p.frame > unbind1.frame),
+  );
 
   // --- The transmitter and receiver connections.
   for (const command of ['Bind_transmitter', 'Bind_receiver']) {
     const c = connOf(command);
     const bind = c.find((p) => p.command === command);
-    expectLines(`capture, ${command.toLowerCase()}`, bind, [[`system_id ${SYSTEM_ID_TXRX}`, `System ID: ${SYSTEM_ID_TXRX}`], ['password', `Password: ${PASSWORD_TXRX}`]]);
-    expectLines(`capture, ${command.toLowerCase()}_resp`, respTo(c, bind), [['Result Ok', 'Result: Ok (0x00000000)'], [`SMSC system_id ${SMSC_SYSTEM_ID}`, `System ID: ${SMSC_SYSTEM_ID}`]]);
+    expectLines(`capture, ${command.toLowerCase()}`, bind, [
+      [`system_id ${SYSTEM_ID_TXRX}`, `System ID: ${SYSTEM_ID_TXRX}`],
+      ['password', `Password: ${PASSWORD_TXRX}`],
+    ]);
+    expectLines(`capture, ${command.toLowerCase()}_resp`, respTo(c, bind), [
+      ['Result Ok', 'Result: Ok (0x00000000)'],
+      [`SMSC system_id ${SMSC_SYSTEM_ID}`, `System ID: ${SMSC_SYSTEM_ID}`],
+    ]);
     const unbind = c.find((p) => p.fromClient && p.command === 'Unbind');
     expectLines(`capture, ${command.toLowerCase()} connection: unbind_resp`, respTo(c, unbind), [['Result Ok', 'Result: Ok (0x00000000)']]);
     if (command === 'Bind_transmitter') {

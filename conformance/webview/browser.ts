@@ -74,7 +74,13 @@ function cspForbidsScripts(csp: string | undefined): boolean {
   return scripts === "'none'";
 }
 
-async function inspect(page: Page, response: Response, expect: WebViewExpectation, screenshotPath: string, problems: string[]): Promise<CheckLine[]> {
+async function inspect(
+  page: Page,
+  response: Response,
+  expect: WebViewExpectation,
+  screenshotPath: string,
+  problems: string[],
+): Promise<CheckLine[]> {
   const lines: CheckLine[] = [];
   const check = (ok: boolean, what: string): boolean => {
     lines.push({ ok, what });
@@ -109,7 +115,12 @@ async function inspect(page: Page, response: Response, expect: WebViewExpectatio
       return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height };
     });
     const visible = (await el.isVisible()) && box.width > 0 && box.height > 0;
-    if (check(visible, `text visible: "${text}" (${Math.round(box.width)}x${Math.round(box.height)} at ${Math.round(box.x)},${Math.round(box.y)})`)) {
+    if (
+      check(
+        visible,
+        `text visible: "${text}" (${Math.round(box.width)}x${Math.round(box.height)} at ${Math.round(box.x)},${Math.round(box.y)})`,
+      )
+    ) {
       textBoxes.push([text, box]);
     }
   }
@@ -129,8 +140,10 @@ async function inspect(page: Page, response: Response, expect: WebViewExpectatio
   check(images.length === expect.images, `${expect.images} <img> element(s) (found ${images.length})`);
   images.forEach((img, i) => {
     check(img.complete && img.naturalWidth > 0, `image ${i + 1} loaded (${img.naturalWidth}x${img.naturalHeight} from ${img.src})`);
-    check(img.box.width > 0 && img.box.height > 0 && img.box.x >= 0 && img.box.x + img.box.width <= PHONE.width + 0.5,
-      `image ${i + 1} shown within the screen width (${Math.round(img.box.width)}x${Math.round(img.box.height)} at ${Math.round(img.box.x)},${Math.round(img.box.y)})`);
+    check(
+      img.box.width > 0 && img.box.height > 0 && img.box.x >= 0 && img.box.x + img.box.width <= PHONE.width + 0.5,
+      `image ${i + 1} shown within the screen width (${Math.round(img.box.width)}x${Math.round(img.box.height)} at ${Math.round(img.box.x)},${Math.round(img.box.y)})`,
+    );
   });
 
   const shot = await page.screenshot({ fullPage: true, type: 'png' });

@@ -35,7 +35,6 @@ function solidPng(width: number, height: number, [r, g, b]: [number, number, num
   return PNG.sync.write(png);
 }
 
-
 const SMIL = Buffer.from(
   '<smil><head><layout><root-layout/><region id="Image" top="0" height="60%"/><region id="Text" top="60%" height="40%"/></layout></head>' +
     '<body><par dur="5000ms"><img src="square.png" region="Image"/><text src="text.txt" region="Text"/></par></body></smil>',
@@ -70,7 +69,11 @@ try {
       { type: 'text/plain; charset=utf-8', name: 'text.txt', body: Buffer.from(`${SENTENCE}\nA second line.`) },
     ],
   });
-  const answer = await fetch(mm7, { method: 'POST', body: new Uint8Array(req.body), headers: { 'content-type': req.contentType, authorization: `Basic ${Buffer.from('shop:pw-shop').toString('base64')}` } });
+  const answer = await fetch(mm7, {
+    method: 'POST',
+    body: new Uint8Array(req.body),
+    headers: { 'content-type': req.contentType, authorization: `Basic ${Buffer.from('shop:pw-shop').toString('base64')}` },
+  });
   const soap = await answer.text();
   lines.push({ ok: /<(\w+:)?StatusCode>1000</.test(soap), what: 'MM7 SubmitReq accepted (StatusCode 1000)' });
   const deadline = Date.now() + 15_000;
@@ -80,7 +83,10 @@ try {
     if (!sms) await new Promise((r) => setTimeout(r, 50));
   }
   const link = sms?.split(' ').pop();
-  lines.push({ ok: link?.startsWith(`http://127.0.0.1:${mm1Port}/m/`) === true, what: `the SMS fallback carries the web-view link (${sms ?? 'no SMS'})` });
+  lines.push({
+    ok: link?.startsWith(`http://127.0.0.1:${mm1Port}/m/`) === true,
+    what: `the SMS fallback carries the web-view link (${sms ?? 'no SMS'})`,
+  });
   if (link) {
     const expect: WebViewExpectation = { text: [SUBJECT, SENTENCE], images: 1, imageColour: COLOUR };
     lines.push(...(await checkWebView(link, expect, screenshot)));

@@ -36,7 +36,10 @@ export function normaliseE164(input: string, opts: E164Options = {}): string {
     `phone number has ${n} digits, fewer than ${MIN_DIGITS}: it looks like a short code, which has no E.164 form`;
 
   // Also accept the MMS wire form (OMA-TS-MMS_ENC §8 "/TYPE=PLMN").
-  const text = input.trim().replace(/\/type=plmn$/i, '').trim();
+  const text = input
+    .trim()
+    .replace(/\/type=plmn$/i, '')
+    .trim();
   if (text === '') fail('phone number is empty');
   if (/\/type=/i.test(text)) fail('only "/TYPE=PLMN" addresses are phone numbers');
   const bad = /[^0-9+\-.() ]/.exec(text);

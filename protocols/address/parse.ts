@@ -32,7 +32,7 @@ const DOMAIN = new RegExp(String.raw`^${LABEL}(?:\.${LABEL})*$`);
 const DOMAIN_LITERAL = /^\[[\x21-\x5a\x5e-\x7e]+\]$/;
 // Unquoted display name: atext words; "." tolerated (RFC 5322 obs-phrase)
 // because "J. Smith <j@example.com>" is common in the wild.
-const PHRASE = new RegExp(String.raw`^(?:${ATEXT}|[. ])+$`);
+const PHRASE = new RegExp(`^(?:${ATEXT}|[. ])+$`);
 const QUOTED = /^"((?:[^"\\]|\\.)*)"$/;
 
 export function parseAddress(text: string): MmsAddress {
@@ -48,7 +48,11 @@ export function parseAddress(text: string): MmsAddress {
   // §8 num-shortcode: a bare digit string without "/TYPE=".
   if (/^\d+$/.test(s)) {
     if (!isShortCode(s)) {
-      throw new AddressError('BAD_SHORTCODE', `bare number of ${s.length} digits: short codes have 3-8 digits, phone numbers need "/TYPE=PLMN"`, text);
+      throw new AddressError(
+        'BAD_SHORTCODE',
+        `bare number of ${s.length} digits: short codes have 3-8 digits, phone numbers need "/TYPE=PLMN"`,
+        text,
+      );
     }
     return { kind: 'shortcode', code: s };
   }

@@ -207,7 +207,11 @@ function formatParam(name: string, value: string): string {
   if (/^[\x20-\x7e]*$/.test(value)) return `${name}="${value.replace(/["\\]/g, '\\$&')}"`;
   // RFC 2231 §4: attribute-char excludes "*", "'", "%" and tspecials; everything else is %XX.
   const pct = [...Buffer.from(value, 'utf8')]
-    .map((b) => (b < 0x80 && /[!#$&+\-.0-9A-Z^_`a-z{|}~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`))
+    .map((b) =>
+      b < 0x80 && /[!#$&+\-.0-9A-Z^_`a-z{|}~]/.test(String.fromCharCode(b))
+        ? String.fromCharCode(b)
+        : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
     .join('');
   return `${name}*=utf-8''${pct}`;
 }

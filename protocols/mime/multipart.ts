@@ -353,10 +353,7 @@ class MultipartScanner {
   }
 
   private headerTooLarge(): never {
-    throw new MimeError(
-      'HEADER_TOO_LARGE',
-      `header block over ${this.limits.maxHeaderBytes} bytes or ${this.limits.maxHeaders} lines`,
-    );
+    throw new MimeError('HEADER_TOO_LARGE', `header block over ${this.limits.maxHeaderBytes} bytes or ${this.limits.maxHeaders} lines`);
   }
 
   private headerLine(buf: Buffer, s: number, ce: number, rawLen: number): void {
@@ -382,7 +379,10 @@ class MultipartScanner {
       this.open(part, part.contentType);
     } else {
       this.state = 'body';
-      const out = this.stream.leaf?.(part, this.stack.map((f) => f.entity));
+      const out = this.stream.leaf?.(
+        part,
+        this.stack.map((f) => f.entity),
+      );
       this.sink = out ? new StreamTarget(out, pieceDecoder(part.transferEncoding)) : new BodySink();
       this.held = undefined;
     }
@@ -443,7 +443,13 @@ class MultipartScanner {
     }
     const parts: MimeEntity[] = [];
     entity.parts = parts;
-    this.stack.push({ entity, parts, boundary, needle: Buffer.concat([Buffer.from('\n--'), boundary]), digest: ct.type === 'multipart/digest' });
+    this.stack.push({
+      entity,
+      parts,
+      boundary,
+      needle: Buffer.concat([Buffer.from('\n--'), boundary]),
+      digest: ct.type === 'multipart/digest',
+    });
     this.state = 'preamble';
   }
 }
@@ -468,7 +474,12 @@ function toBuffer(chunk: unknown): Buffer {
  * the iterable unread), and hands each chunk to `sink`. Errors of the iterable itself (a client that
  * went away) pass through unchanged; anything else unexpected becomes MALFORMED.
  */
-async function consume(body: AsyncIterable<Buffer | Uint8Array>, maxBytes: number, sink: (b: Buffer) => void, drain?: () => Promise<void>): Promise<void> {
+async function consume(
+  body: AsyncIterable<Buffer | Uint8Array>,
+  maxBytes: number,
+  sink: (b: Buffer) => void,
+  drain?: () => Promise<void>,
+): Promise<void> {
   let total = 0;
   for await (const chunk of body) {
     const buf = toBuffer(chunk);

@@ -21,7 +21,8 @@ import { DEFAULT_MM7_NAMESPACE, schemaForNamespace, SOAP_ENV_NS } from './versio
 
 // XML 1.0 Char production minus what we escape; anything else cannot be sent at all.
 // eslint-disable-next-line no-control-regex
-const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const NOT_XML_CHAR =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function escapeText(s: string): string {
   if (NOT_XML_CHAR.test(s)) throw new Mm7Error('BUILD_INVALID', 'a value contains a character XML 1.0 cannot carry');

@@ -246,14 +246,6 @@ export interface Mm7Fault extends Mm7Common {
 }
 
 export type Mm7Request = SubmitReq | CancelReq | ReplaceReq | DeliverReq | DeliveryReportReq | ReadReplyReq;
-export type Mm7Response =
-  | SubmitRsp
-  | CancelRsp
-  | ReplaceRsp
-  | DeliverRsp
-  | DeliveryReportRsp
-  | ReadReplyRsp
-  | RSErrorRsp
-  | VASPErrorRsp;
+export type Mm7Response = SubmitRsp | CancelRsp | ReplaceRsp | DeliverRsp | DeliveryReportRsp | ReadReplyRsp | RSErrorRsp | VASPErrorRsp;
 export type Mm7Message = Mm7Request | Mm7Response | Mm7Fault;
 export type Mm7Kind = Mm7Message['kind'];

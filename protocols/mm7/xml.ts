@@ -22,7 +22,13 @@ export interface Mm7Limits {
   maxDepth?: number;
 }
 
-export const DEFAULT_LIMITS: Required<Mm7Limits> = { maxBytes: 1 << 20, maxElements: 5000, maxAttributes: 5000, maxTokens: 20_000, maxDepth: 32 };
+export const DEFAULT_LIMITS: Required<Mm7Limits> = {
+  maxBytes: 1 << 20,
+  maxElements: 5000,
+  maxAttributes: 5000,
+  maxTokens: 20_000,
+  maxDepth: 32,
+};
 
 export interface XmlAttr {
   local: string;
@@ -135,7 +141,17 @@ function resolve(inScope: ReadonlyMap<string, string>, prefix: string): string {
 /** Text -> the root element, namespace-resolved. Limits and DOCTYPE are checked before parsing. */
 export function parseXml(xml: string, limits: Required<Mm7Limits>): XmlElement {
   // With doctype 'refuse' the pre-scan hands back `xml` itself, so only its throws matter here.
-  prescan(xml, { maxElements: limits.maxElements, maxAttributes: limits.maxAttributes, maxTokens: limits.maxTokens, maxDepth: limits.maxDepth, doctype: 'refuse' }, fail);
+  prescan(
+    xml,
+    {
+      maxElements: limits.maxElements,
+      maxAttributes: limits.maxAttributes,
+      maxTokens: limits.maxTokens,
+      maxDepth: limits.maxDepth,
+      doctype: 'refuse',
+    },
+    fail,
+  );
   const valid = XMLValidator.validate(xml, { allowBooleanAttributes: false });
   if (valid !== true) {
     throw new Mm7Error('NOT_XML', `not well-formed XML (line ${valid.err.line}: ${valid.err.code})`);

@@ -3,7 +3,16 @@ import type { EncodedStringValue } from '../wsp/model.js';
 import type { Reader } from '../wsp/reader.js';
 import { readContentType, readEncodedString, readParams, writeContentType, writeEncodedString, writeParams } from '../wsp/values.js';
 import type { Writer } from '../wsp/writer.js';
-import type { ElementDescriptor, FromValue, Indexed, MboxCount, MmFlags, PreviouslySentBy, PreviouslySentDate, TimeValue } from './model.js';
+import type {
+  ElementDescriptor,
+  FromValue,
+  Indexed,
+  MboxCount,
+  MmFlags,
+  PreviouslySentBy,
+  PreviouslySentDate,
+  TimeValue,
+} from './model.js';
 import { ABSOLUTE_TOKEN, ADDRESS_PRESENT_TOKEN, INSERT_ADDRESS_TOKEN, MBOX_UNIT, MM_FLAGS_ACTION, RELATIVE_TOKEN } from './tables.js';
 
 /** How one header field's value is read and written. Values are typed by MmsHeaders; the table is generic. */

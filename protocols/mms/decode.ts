@@ -48,7 +48,8 @@ function decode(buf: Buffer, options: DecodeOptions): MmsPdu {
   }
   r.pos = 1;
   const typeOctet = r.byte();
-  const messageType: MessageType = TYPE_BY_OCTET[typeOctet] ?? r.fail('UNKNOWN_MESSAGE_TYPE', `message type 0x${typeOctet.toString(16)}`, 1);
+  const messageType: MessageType =
+    TYPE_BY_OCTET[typeOctet] ?? r.fail('UNKNOWN_MESSAGE_TYPE', `message type 0x${typeOctet.toString(16)}`, 1);
 
   const maxHeaders = options.maxHeaders ?? 1024;
   const pdu: Record<string, unknown> = { messageType };

@@ -3,7 +3,16 @@ import { sizeOf, writeMultipart } from '../wsp/multipart.js';
 import type { ExtraHeader } from '../wsp/model.js';
 import { writeExtraHeader } from '../wsp/values.js';
 import { Writer } from '../wsp/writer.js';
-import { CODE_CONTENT_TYPE, CODE_MESSAGE_TYPE, CODE_MMS_VERSION, CODE_TRANSACTION_ID, FIELD_BY_CODE, FIELD_BY_KEY, fieldFor, type FieldSpec } from './fields.js';
+import {
+  CODE_CONTENT_TYPE,
+  CODE_MESSAGE_TYPE,
+  CODE_MMS_VERSION,
+  CODE_TRANSACTION_ID,
+  FIELD_BY_CODE,
+  FIELD_BY_KEY,
+  fieldFor,
+  type FieldSpec,
+} from './fields.js';
 import { MANDATORY, type MmsPdu } from './model.js';
 import { MESSAGE_TYPES, type MessageType } from './tables.js';
 

@@ -228,11 +228,15 @@ export function pduFromJson(json: unknown, load?: FileLoader): MmsPdu {
     else if (ADDRESS_LIST_FIELDS.has(key)) {
       const list = Array.isArray(v) ? v : [v];
       pdu[key] = list.map((a, i) => toEncoded(a, `${path}[${i}]`));
-    } else if (key === 'from') pdu.from = isObject(v) && v.insertAddress === true ? ({ insertAddress: true } as FromValue) : toEncoded(v, path);
-    else if (key === 'responseText') pdu.responseText = isObject(v) && 'index' in v ? { index: v.index, value: toEncoded(v.value, `${path}.value`) } : toEncoded(v, path);
+    } else if (key === 'from')
+      pdu.from = isObject(v) && v.insertAddress === true ? ({ insertAddress: true } as FromValue) : toEncoded(v, path);
+    else if (key === 'responseText')
+      pdu.responseText = isObject(v) && 'index' in v ? { index: v.index, value: toEncoded(v.value, `${path}.value`) } : toEncoded(v, path);
     else if (key === 'previouslySentBy') {
       if (!Array.isArray(v)) throw bad(path, 'expected an array');
-      pdu.previouslySentBy = v.map((x, i) => (isObject(x) ? { count: x.count, address: toEncoded(x.address, `${path}[${i}].address`) } : x));
+      pdu.previouslySentBy = v.map((x, i) =>
+        isObject(x) ? { count: x.count, address: toEncoded(x.address, `${path}[${i}].address`) } : x,
+      );
     } else if (key === 'previouslySentDate') {
       if (!Array.isArray(v)) throw bad(path, 'expected an array');
       pdu.previouslySentDate = v.map((x, i) => (isObject(x) ? { count: x.count, date: toDate(x.date, `${path}[${i}].date`) } : x));

@@ -152,8 +152,15 @@ interface Pdu<T extends MessageType> extends MmsHeaders {
 
 // One interface per message type (OMA-TS-MMS_ENC-V1_3 §6): the fields the spec makes mandatory are
 // required; every other field stays optional, because real peers send more than the tables list.
-export interface SendReq extends Pdu<'m-send-req'> { transactionId: string; from: FromValue; contentType: ContentType }
-export interface SendConf extends Pdu<'m-send-conf'> { transactionId: string; responseStatus: Enum<ResponseStatus> }
+export interface SendReq extends Pdu<'m-send-req'> {
+  transactionId: string;
+  from: FromValue;
+  contentType: ContentType;
+}
+export interface SendConf extends Pdu<'m-send-conf'> {
+  transactionId: string;
+  responseStatus: Enum<ResponseStatus>;
+}
 export interface NotificationInd extends Pdu<'m-notification-ind'> {
   transactionId: string;
   messageClass: Enum<MessageClass> | string;
@@ -161,11 +168,29 @@ export interface NotificationInd extends Pdu<'m-notification-ind'> {
   expiry: TimeValue;
   contentLocation: string;
 }
-export interface NotifyRespInd extends Pdu<'m-notifyresp-ind'> { transactionId: string; status: Enum<Status> }
-export interface RetrieveConf extends Pdu<'m-retrieve-conf'> { date: Date; contentType: ContentType }
-export interface AcknowledgeInd extends Pdu<'m-acknowledge-ind'> { transactionId: string }
-export interface DeliveryInd extends Pdu<'m-delivery-ind'> { messageId: string; to: EncodedStringValue[]; date: Date; status: Enum<Status> }
-export interface ReadRecInd extends Pdu<'m-read-rec-ind'> { messageId: string; to: EncodedStringValue[]; from: FromValue; readStatus: Enum<ReadStatus> }
+export interface NotifyRespInd extends Pdu<'m-notifyresp-ind'> {
+  transactionId: string;
+  status: Enum<Status>;
+}
+export interface RetrieveConf extends Pdu<'m-retrieve-conf'> {
+  date: Date;
+  contentType: ContentType;
+}
+export interface AcknowledgeInd extends Pdu<'m-acknowledge-ind'> {
+  transactionId: string;
+}
+export interface DeliveryInd extends Pdu<'m-delivery-ind'> {
+  messageId: string;
+  to: EncodedStringValue[];
+  date: Date;
+  status: Enum<Status>;
+}
+export interface ReadRecInd extends Pdu<'m-read-rec-ind'> {
+  messageId: string;
+  to: EncodedStringValue[];
+  from: FromValue;
+  readStatus: Enum<ReadStatus>;
+}
 export interface ReadOrigInd extends Pdu<'m-read-orig-ind'> {
   messageId: string;
   to: EncodedStringValue[];
@@ -173,21 +198,57 @@ export interface ReadOrigInd extends Pdu<'m-read-orig-ind'> {
   date: Date;
   readStatus: Enum<ReadStatus>;
 }
-export interface ForwardReq extends Pdu<'m-forward-req'> { transactionId: string; from: FromValue; contentLocation: string }
-export interface ForwardConf extends Pdu<'m-forward-conf'> { transactionId: string; responseStatus: Enum<ResponseStatus> }
-export interface MboxStoreReq extends Pdu<'m-mbox-store-req'> { transactionId: string; contentLocation: string }
-export interface MboxStoreConf extends Pdu<'m-mbox-store-conf'> { transactionId: string; storeStatus: Enum<StoreStatus> }
-export interface MboxViewReq extends Pdu<'m-mbox-view-req'> { transactionId: string }
-export interface MboxViewConf extends Pdu<'m-mbox-view-conf'> { transactionId: string }
-export interface MboxUploadReq extends Pdu<'m-mbox-upload-req'> { transactionId: string; contentType: ContentType }
-export interface MboxUploadConf extends Pdu<'m-mbox-upload-conf'> { transactionId: string }
-export interface MboxDeleteReq extends Pdu<'m-mbox-delete-req'> { transactionId: string }
-export interface MboxDeleteConf extends Pdu<'m-mbox-delete-conf'> { transactionId: string }
+export interface ForwardReq extends Pdu<'m-forward-req'> {
+  transactionId: string;
+  from: FromValue;
+  contentLocation: string;
+}
+export interface ForwardConf extends Pdu<'m-forward-conf'> {
+  transactionId: string;
+  responseStatus: Enum<ResponseStatus>;
+}
+export interface MboxStoreReq extends Pdu<'m-mbox-store-req'> {
+  transactionId: string;
+  contentLocation: string;
+}
+export interface MboxStoreConf extends Pdu<'m-mbox-store-conf'> {
+  transactionId: string;
+  storeStatus: Enum<StoreStatus>;
+}
+export interface MboxViewReq extends Pdu<'m-mbox-view-req'> {
+  transactionId: string;
+}
+export interface MboxViewConf extends Pdu<'m-mbox-view-conf'> {
+  transactionId: string;
+}
+export interface MboxUploadReq extends Pdu<'m-mbox-upload-req'> {
+  transactionId: string;
+  contentType: ContentType;
+}
+export interface MboxUploadConf extends Pdu<'m-mbox-upload-conf'> {
+  transactionId: string;
+}
+export interface MboxDeleteReq extends Pdu<'m-mbox-delete-req'> {
+  transactionId: string;
+}
+export interface MboxDeleteConf extends Pdu<'m-mbox-delete-conf'> {
+  transactionId: string;
+}
 export interface MboxDescr extends Pdu<'m-mbox-descr'> {}
-export interface DeleteReq extends Pdu<'m-delete-req'> { transactionId: string }
-export interface DeleteConf extends Pdu<'m-delete-conf'> { transactionId: string }
-export interface CancelReq extends Pdu<'m-cancel-req'> { transactionId: string; cancelId: string }
-export interface CancelConf extends Pdu<'m-cancel-conf'> { transactionId: string; cancelStatus: Enum<CancelStatus> }
+export interface DeleteReq extends Pdu<'m-delete-req'> {
+  transactionId: string;
+}
+export interface DeleteConf extends Pdu<'m-delete-conf'> {
+  transactionId: string;
+}
+export interface CancelReq extends Pdu<'m-cancel-req'> {
+  transactionId: string;
+  cancelId: string;
+}
+export interface CancelConf extends Pdu<'m-cancel-conf'> {
+  transactionId: string;
+  cancelStatus: Enum<CancelStatus>;
+}
 
 export type MmsPdu =
   | SendReq

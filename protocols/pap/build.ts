@@ -26,7 +26,14 @@ const FIELD_VALUE = /^[^\r\n\0]+$/;
 
 /** Characters XML 1.0 allows (§2.2 Char); anything else cannot be written, even as a reference. */
 function isXmlChar(cp: number): boolean {
-  return cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+  return (
+    cp === 0x9 ||
+    cp === 0xa ||
+    cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) ||
+    (cp >= 0xe000 && cp <= 0xfffd) ||
+    (cp >= 0x10000 && cp <= 0x10ffff)
+  );
 }
 
 /**
@@ -38,17 +45,35 @@ export function escapeXmlAttr(value: string, what = 'attribute'): string {
   let out = '';
   for (const ch of value) {
     const cp = ch.codePointAt(0)!;
-    if (!isXmlChar(cp)) throw new PapError('INVALID_MESSAGE', `${what} contains U+${cp.toString(16).toUpperCase().padStart(4, '0')}, which XML cannot carry`);
+    if (!isXmlChar(cp))
+      throw new PapError('INVALID_MESSAGE', `${what} contains U+${cp.toString(16).toUpperCase().padStart(4, '0')}, which XML cannot carry`);
     switch (ch) {
-      case '&': out += '&amp;'; break;
-      case '<': out += '&lt;'; break;
-      case '>': out += '&gt;'; break;
-      case '"': out += '&quot;'; break;
-      case "'": out += '&apos;'; break;
-      case '\t': out += '&#9;'; break;
-      case '\n': out += '&#10;'; break;
-      case '\r': out += '&#13;'; break;
-      default: out += ch;
+      case '&':
+        out += '&amp;';
+        break;
+      case '<':
+        out += '&lt;';
+        break;
+      case '>':
+        out += '&gt;';
+        break;
+      case '"':
+        out += '&quot;';
+        break;
+      case "'":
+        out += '&apos;';
+        break;
+      case '\t':
+        out += '&#9;';
+        break;
+      case '\n':
+        out += '&#10;';
+        break;
+      case '\r':
+        out += '&#13;';
+        break;
+      default:
+        out += ch;
     }
   }
   return out;
@@ -82,8 +107,10 @@ export function formatPapTimestamp(d: Date, what = 'timestamp'): string {
 export function buildPapControl(msg: PapPushMessage): string {
   if (typeof msg.pushId !== 'string' || msg.pushId.trim() === '') throw new PapError('INVALID_MESSAGE', 'pushId is empty');
   const attrs: string[] = [`push-id="${escapeXmlAttr(msg.pushId, 'pushId')}"`];
-  if (msg.deliverBeforeTimestamp !== undefined) attrs.push(`deliver-before-timestamp="${formatPapTimestamp(msg.deliverBeforeTimestamp, 'deliverBeforeTimestamp')}"`);
-  if (msg.deliverAfterTimestamp !== undefined) attrs.push(`deliver-after-timestamp="${formatPapTimestamp(msg.deliverAfterTimestamp, 'deliverAfterTimestamp')}"`);
+  if (msg.deliverBeforeTimestamp !== undefined)
+    attrs.push(`deliver-before-timestamp="${formatPapTimestamp(msg.deliverBeforeTimestamp, 'deliverBeforeTimestamp')}"`);
+  if (msg.deliverAfterTimestamp !== undefined)
+    attrs.push(`deliver-after-timestamp="${formatPapTimestamp(msg.deliverAfterTimestamp, 'deliverAfterTimestamp')}"`);
   if (msg.sourceReference !== undefined) attrs.push(`source-reference="${escapeXmlAttr(msg.sourceReference, 'sourceReference')}"`);
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -93,7 +120,8 @@ export function buildPapControl(msg: PapPushMessage): string {
     `<address address-value="${escapeXmlAttr(formatPapAddress(msg.address, msg.addressDomain))}"/>`,
   ];
   if (msg.deliveryMethod !== undefined) {
-    if (!DELIVERY_METHODS.has(msg.deliveryMethod)) throw new PapError('INVALID_MESSAGE', `deliveryMethod "${String(msg.deliveryMethod)}" is not one of §9.2's`);
+    if (!DELIVERY_METHODS.has(msg.deliveryMethod))
+      throw new PapError('INVALID_MESSAGE', `deliveryMethod "${String(msg.deliveryMethod)}" is not one of §9.2's`);
     lines.push(`<quality-of-service delivery-method="${msg.deliveryMethod}"/>`);
   }
   lines.push('</push-message>', '</pap>');

@@ -13,7 +13,13 @@ import { isPapCode } from './codes.js';
 import { PapError } from './errors.js';
 import type { PapLimits, PapResponse } from './model.js';
 
-export const DEFAULT_PAP_LIMITS: Readonly<Required<PapLimits>> = Object.freeze({ maxBytes: 64 * 1024, maxElements: 100, maxAttributes: 400, maxTokens: 2000, maxDepth: 16 });
+export const DEFAULT_PAP_LIMITS: Readonly<Required<PapLimits>> = Object.freeze({
+  maxBytes: 64 * 1024,
+  maxElements: 100,
+  maxAttributes: 400,
+  maxTokens: 2000,
+  maxDepth: 16,
+});
 
 /** Raises the pre-scan's and the reference decoder's refusals as PapError. */
 const fail: XmlFail = (code, detail) => new PapError(code, detail);
@@ -62,7 +68,8 @@ function code(el: Element, where: string): number {
   const raw = el.attrs.get('code');
   if (raw === undefined) throw new PapError('MISSING_FIELD', `${where} has no code`);
   const v = raw.trim();
-  if (!/^[0-9]{4}$/.test(v) || !isPapCode(Number(v))) throw new PapError('BAD_CODE', `${where} code "${v.slice(0, 20)}" is not a PAP status code (§9.13)`);
+  if (!/^[0-9]{4}$/.test(v) || !isPapCode(Number(v)))
+    throw new PapError('BAD_CODE', `${where} code "${v.slice(0, 20)}" is not a PAP status code (§9.13)`);
   return Number(v);
 }
 
@@ -75,7 +82,8 @@ function timestamp(v: string | undefined): Date | undefined {
   return d.getUTCMonth() === +m[2]! - 1 && d.getUTCDate() === +m[3]! && d.getUTCHours() === +m[4]! ? d : undefined;
 }
 
-const opt = <K extends string>(key: K, v: string | undefined): { [P in K]?: string } => (v === undefined ? {} : ({ [key]: v } as { [P in K]?: string }));
+const opt = <K extends string>(key: K, v: string | undefined): { [P in K]?: string } =>
+  v === undefined ? {} : ({ [key]: v } as { [P in K]?: string });
 
 /**
  * Read a PPG's answer. Throws PapError (never anything else) for input that is too large, not well-formed,
@@ -86,7 +94,17 @@ export function parsePapResponse(xml: Buffer | string, limits: PapLimits = {}): 
   const lim = { ...DEFAULT_PAP_LIMITS, ...limits };
   // Leading white space before the declaration is not well-formed XML, but harmless; some servers send it.
   // PPGs send a PAP PUBLIC DOCTYPE (Kannel the 1.0 one): allowed without an internal subset, and blanked.
-  const text = prescan(toText(xml, lim.maxBytes), { maxElements: lim.maxElements, maxAttributes: lim.maxAttributes, maxTokens: lim.maxTokens, maxDepth: lim.maxDepth, doctype: 'allow-external' }, fail).trimStart();
+  const text = prescan(
+    toText(xml, lim.maxBytes),
+    {
+      maxElements: lim.maxElements,
+      maxAttributes: lim.maxAttributes,
+      maxTokens: lim.maxTokens,
+      maxDepth: lim.maxDepth,
+      doctype: 'allow-external',
+    },
+    fail,
+  ).trimStart();
   if (text === '') throw new PapError('NOT_XML', 'empty answer');
   let valid: true | { err: { msg: string; line: number } };
   let doc: unknown;
@@ -99,7 +117,8 @@ export function parsePapResponse(xml: Buffer | string, limits: PapLimits = {}): 
   if (valid !== true) throw new PapError('NOT_XML', `${valid.err.msg} (line ${valid.err.line})`);
 
   const roots = toElements(doc);
-  if (roots.length !== 1 || roots[0]!.name !== 'pap') throw new PapError('NOT_PAP', `root element is ${roots.map((r) => `<${r.name}>`).join(', ') || 'missing'}, not <pap>`);
+  if (roots.length !== 1 || roots[0]!.name !== 'pap')
+    throw new PapError('NOT_PAP', `root element is ${roots.map((r) => `<${r.name}>`).join(', ') || 'missing'}, not <pap>`);
   const body = roots[0]!.children;
   if (body.length !== 1) throw new PapError('NOT_PAP', `<pap> holds ${body.length} elements, not one`);
   const el = body[0]!;
@@ -108,7 +127,8 @@ export function parsePapResponse(xml: Buffer | string, limits: PapLimits = {}): 
     const pushId = el.attrs.get('push-id');
     if (pushId === undefined) throw new PapError('MISSING_FIELD', 'push-response has no push-id');
     const results = el.children.filter((c) => c.name === 'response-result');
-    if (results.length !== 1) throw new PapError('MISSING_FIELD', `push-response holds ${results.length} response-result elements, not one`);
+    if (results.length !== 1)
+      throw new PapError('MISSING_FIELD', `push-response holds ${results.length} response-result elements, not one`);
     const result = results[0]!;
     const replyTime = timestamp(el.attrs.get('reply-time'));
     return {

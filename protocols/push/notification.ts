@@ -86,7 +86,10 @@ export function buildMmsPush(notification: NotificationInd, options: MmsPushOpti
   const tid = options.tid ?? 0;
   if (compact !== 'auto' && typeof compact !== 'boolean') throw new PushError('ENCODE_INVALID', `compact must be true, false or 'auto'`);
   if ((notification as { messageType?: unknown }).messageType !== 'm-notification-ind') {
-    throw new PushError('ENCODE_INVALID', `expected an m-notification-ind, got ${String((notification as { messageType?: unknown }).messageType)}`);
+    throw new PushError(
+      'ENCODE_INVALID',
+      `expected an m-notification-ind, got ${String((notification as { messageType?: unknown }).messageType)}`,
+    );
   }
   const make = (dropped: CompactField[]): Candidate => {
     const model = { ...notification } as NotificationInd;
@@ -145,7 +148,7 @@ export function parseMmsPush(userData: readonly Buffer[], options: ReassembleOpt
   if (app !== undefined && app !== APPLICATION_ID_MMS_UA && (typeof app !== 'string' || applicationIdCode(app) !== APPLICATION_ID_MMS_UA)) {
     throw new PushError('BAD_NOTIFICATION', `X-Wap-Application-Id ${String(app)} is not x-wap-application:mms.ua`);
   }
-  let pdu;
+  let pdu: ReturnType<typeof decodePdu>;
   try {
     pdu = decodePdu(push.data);
   } catch (e) {

@@ -60,7 +60,8 @@ export function pushSegmentCount(octets: number): number {
 export function segmentPush(pdu: Buffer, options: SegmentPushOptions): PushSegment[] {
   const { concatRef } = options;
   const maxSegments = options.maxSegments ?? MAX_CONCAT_SEGMENTS;
-  if (!Number.isInteger(concatRef) || concatRef < 0 || concatRef > 0xff) throw new PushError('ENCODE_INVALID', `concatenation reference ${concatRef} is not 0-255`);
+  if (!Number.isInteger(concatRef) || concatRef < 0 || concatRef > 0xff)
+    throw new PushError('ENCODE_INVALID', `concatenation reference ${concatRef} is not 0-255`);
   if (!Number.isInteger(maxSegments) || maxSegments < 1 || maxSegments > MAX_CONCAT_SEGMENTS) {
     throw new PushError('ENCODE_INVALID', `maxSegments ${maxSegments} is not 1-${MAX_CONCAT_SEGMENTS}`);
   }
@@ -125,7 +126,10 @@ export function reassemblePush(userData: readonly Buffer[], options: ReassembleO
         throw new PushError('WRONG_PORT', `destination port ${p.destination}, expected ${wanted}`);
       }
     } else if (p.destination !== ports.destination || p.source !== ports.source) {
-      throw new PushError('SEGMENT_MISMATCH', `segment ${i} is for ports ${p.destination}<-${p.source}, not ${ports.destination}<-${ports.source}`);
+      throw new PushError(
+        'SEGMENT_MISMATCH',
+        `segment ${i} is for ports ${p.destination}<-${p.source}, not ${ports.destination}<-${ports.source}`,
+      );
     }
     const c = parsed.elements.find((e) => e.kind === 'concat');
     if (i === 0) {

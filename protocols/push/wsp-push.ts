@@ -53,7 +53,8 @@ export interface ParsedWspPush extends WspPush {
 
 /** Build the octets of a connectionless Push PDU. Throws PushError ENCODE_INVALID for a model it cannot encode. */
 export function buildWspPush(push: WspPush): Buffer {
-  if (!Number.isInteger(push.tid) || push.tid < 0 || push.tid > 0xff) throw new PushError('ENCODE_INVALID', `TID ${push.tid} is not an octet`);
+  if (!Number.isInteger(push.tid) || push.tid < 0 || push.tid > 0xff)
+    throw new PushError('ENCODE_INVALID', `TID ${push.tid} is not an octet`);
   if (!Buffer.isBuffer(push.data)) throw new PushError('ENCODE_INVALID', 'data must be a Buffer');
   try {
     const h = new Writer(64);

@@ -35,4 +35,8 @@ export interface Header {
   seq: number;
 }
 
-export const headerOf = (pdu: Buffer): Header => ({ commandId: pdu.readUInt32BE(4), status: pdu.readUInt32BE(8), seq: pdu.readUInt32BE(12) });
+export const headerOf = (pdu: Buffer): Header => ({
+  commandId: pdu.readUInt32BE(4),
+  status: pdu.readUInt32BE(8),
+  seq: pdu.readUInt32BE(12),
+});

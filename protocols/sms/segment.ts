@@ -1,4 +1,4 @@
-import { DATA_CODING } from './data-coding.js';
+import type { DATA_CODING } from './data-coding.js';
 import { encodeText } from './encode.js';
 import type { AlphabetChoice, TextAlphabet } from './encode.js';
 import { SmsError } from './errors.js';
@@ -76,8 +76,7 @@ export function segmentText(text: string, options: SegmentOptions): SegmentedTex
   const encoded = encodeText(text, options.alphabet ?? 'auto');
   const { alphabet, dataCoding, data } = encoded;
   const packed = alphabet === 'gsm7' && options.gsm7Packing === 'packed';
-  const payloadOf = (units: Buffer, udhOctets: number): Buffer =>
-    packed ? pack7(units, fillBitsAfterUdh(udhOctets)) : units;
+  const payloadOf = (units: Buffer, udhOctets: number): Buffer => (packed ? pack7(units, fillBitsAfterUdh(udhOctets)) : units);
 
   if (options.messagePayload) {
     const payload = payloadOf(data, 0);
@@ -100,9 +99,7 @@ export function segmentText(text: string, options: SegmentOptions): SegmentedTex
   const limit = unitsPerSegment(alphabet, udhOctets);
   // A cut before unit i is allowed unless unit i-1 opens a pair.
   const canCutBefore =
-    alphabet === 'ucs2'
-      ? (i: number) => !isHighSurrogate(data.readUInt16BE((i - 1) * 2))
-      : (i: number) => data[i - 1] !== GSM7_ESC;
+    alphabet === 'ucs2' ? (i: number) => !isHighSurrogate(data.readUInt16BE((i - 1) * 2)) : (i: number) => data[i - 1] !== GSM7_ESC;
   if (units > MAX_SEGMENTS * limit) throw new SmsError('TOO_LONG', `needs more than ${MAX_SEGMENTS} segments`);
   const cuts: Array<[number, number]> = [];
   for (let start = 0; start < units; ) {

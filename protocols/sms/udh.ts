@@ -65,8 +65,10 @@ export function decodeUdh(userData: Buffer): { elements: UdhElement[]; headerLen
     const data = userData.subarray(i + 2, i + 2 + len);
     if (i + 2 + len > 1 + udhl) throw new UdhError(`IE 0x${iei.toString(16)} runs past the UDH`);
     if (iei === IEI_CONCAT_8 && len === 3) elements.push({ kind: 'concat', refBits: 8, ref: data[0]!, total: data[1]!, seq: data[2]! });
-    else if (iei === IEI_CONCAT_16 && len === 4) elements.push({ kind: 'concat', refBits: 16, ref: data.readUInt16BE(0), total: data[2]!, seq: data[3]! });
-    else if (iei === IEI_PORTS_16 && len === 4) elements.push({ kind: 'ports', destination: data.readUInt16BE(0), source: data.readUInt16BE(2) });
+    else if (iei === IEI_CONCAT_16 && len === 4)
+      elements.push({ kind: 'concat', refBits: 16, ref: data.readUInt16BE(0), total: data[2]!, seq: data[3]! });
+    else if (iei === IEI_PORTS_16 && len === 4)
+      elements.push({ kind: 'ports', destination: data.readUInt16BE(0), source: data.readUInt16BE(2) });
     else elements.push({ kind: 'other', iei, data: Buffer.from(data) });
     i += 2 + len;
   }

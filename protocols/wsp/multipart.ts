@@ -3,7 +3,14 @@ import { PduError } from './errors.js';
 import { HEADER_CONTENT_DISPOSITION, HEADER_CONTENT_DISPOSITION_14, HEADER_CONTENT_ID, HEADER_CONTENT_LOCATION } from './header-names.js';
 import type { ExtraHeader, Part } from './model.js';
 import { Reader } from './reader.js';
-import { mediaTypeOf, readContentDisposition, readContentType, writeContentDisposition, writeContentType, writeExtraHeader } from './values.js';
+import {
+  mediaTypeOf,
+  readContentDisposition,
+  readContentType,
+  writeContentDisposition,
+  writeContentType,
+  writeExtraHeader,
+} from './values.js';
 import { Writer } from './writer.js';
 
 export interface MultipartLimits {
@@ -92,8 +99,7 @@ function readEntryHeaders(r: Reader, p: Part): void {
       if (code === HEADER_CONTENT_ID) {
         if (r.peek() !== 0x22) p.contentIdUnquoted = true;
         p.contentId = r.quotedString();
-      }
-      else if (code === HEADER_CONTENT_LOCATION) p.contentLocation = r.textString();
+      } else if (code === HEADER_CONTENT_LOCATION) p.contentLocation = r.textString();
       else if (code === HEADER_CONTENT_DISPOSITION || code === HEADER_CONTENT_DISPOSITION_14) {
         p.contentDisposition = readContentDisposition(r);
       } else addHeader(p, { code, value: Buffer.from(r.skipValue()) });

@@ -100,7 +100,10 @@ class Budget {
 
   token(): void {
     if (++this.tokens > this.opts.maxTokens) {
-      throw this.fail('TOO_MANY_TOKENS', `more than ${this.opts.maxTokens} tokens (tags, attributes, references, comments, CDATA sections, PIs)`);
+      throw this.fail(
+        'TOO_MANY_TOKENS',
+        `more than ${this.opts.maxTokens} tokens (tags, attributes, references, comments, CDATA sections, PIs)`,
+      );
     }
   }
 
@@ -111,7 +114,8 @@ class Budget {
 
   attribute(): void {
     this.token();
-    if (++this.attributes > this.opts.maxAttributes) throw this.fail('TOO_MANY_ATTRIBUTES', `more than ${this.opts.maxAttributes} attributes`);
+    if (++this.attributes > this.opts.maxAttributes)
+      throw this.fail('TOO_MANY_ATTRIBUTES', `more than ${this.opts.maxAttributes} attributes`);
   }
 
   /** Whether a start tag was seen (a DOCTYPE must come before the first). */
@@ -159,7 +163,8 @@ export function prescan(xml: string, opts: PrescanOptions, fail: XmlFail): strin
       // Only the prolog's one DOCTYPE (case-sensitive, as XML is); an internal subset is where entities live.
       if (xml.startsWith('<!DOCTYPE', lt) && doctype === undefined && !budget.started) {
         const j = markupEnd(xml, lt + 9, true);
-        if (j < n && xml.charCodeAt(j) === LSQB) throw fail('DOCTYPE', 'a DTD internal subset is refused (entity declarations are never read)');
+        if (j < n && xml.charCodeAt(j) === LSQB)
+          throw fail('DOCTYPE', 'a DTD internal subset is refused (entity declarations are never read)');
         if (j >= n) throw unterminated('DOCTYPE');
         doctype = [lt, j + 1];
         i = j + 1;

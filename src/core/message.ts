@@ -107,7 +107,16 @@ export interface ServiceInfo {
 }
 
 /** Per-recipient states. The last five are terminal; `cancelled` = withdrawn by the sender (MM7 CancelReq). */
-export type RecipientState = 'queued' | 'delivering' | 'retrying' | 'deferred' | 'delivered' | 'rejected' | 'failed' | 'expired' | 'cancelled';
+export type RecipientState =
+  | 'queued'
+  | 'delivering'
+  | 'retrying'
+  | 'deferred'
+  | 'delivered'
+  | 'rejected'
+  | 'failed'
+  | 'expired'
+  | 'cancelled';
 
 export const TERMINAL_STATES: ReadonlySet<RecipientState> = new Set(['delivered', 'rejected', 'failed', 'expired', 'cancelled']);
 

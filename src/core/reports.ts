@@ -13,7 +13,13 @@ export type FinalState = 'delivered' | 'rejected' | 'failed' | 'expired';
  * for a delivery report), or undefined when none is due: the originator did not ask, or the message is
  * itself a report (reports are not reported on).
  */
-export function deliveryReportFor(original: CoreMessage, recipientIndex: number, status: FinalState, at: number, detail?: string): CoreMessage | undefined {
+export function deliveryReportFor(
+  original: CoreMessage,
+  recipientIndex: number,
+  status: FinalState,
+  at: number,
+  detail?: string,
+): CoreMessage | undefined {
   if (original.report || !original.deliveryReport) return undefined;
   return reportMessage(original, recipientIndex, 'delivery', status, at, detail);
 }
@@ -22,7 +28,12 @@ export function deliveryReportFor(original: CoreMessage, recipientIndex: number,
  * The read report for one recipient (3GPP TS 23.140 §8.1.5: the recipient's MMS client sent one, MM1
  * m-read-rec-ind), or undefined when the originator did not ask for read reports.
  */
-export function readReportFor(original: CoreMessage, recipientIndex: number, status: 'read' | 'deleted', at: number): CoreMessage | undefined {
+export function readReportFor(
+  original: CoreMessage,
+  recipientIndex: number,
+  status: 'read' | 'deleted',
+  at: number,
+): CoreMessage | undefined {
   if (original.report || !original.readReport) return undefined;
   return reportMessage(original, recipientIndex, 'read', status, at);
 }
@@ -38,7 +49,14 @@ export function reportMessageId(messageId: string, recipientIndex: number, kind:
   return `${messageId}-${kind === 'read' ? 'r' : 'd'}${recipientIndex}`;
 }
 
-function reportMessage(original: CoreMessage, recipientIndex: number, kind: ReportInfo['kind'], status: ReportInfo['status'], at: number, detail?: string): CoreMessage | undefined {
+function reportMessage(
+  original: CoreMessage,
+  recipientIndex: number,
+  kind: ReportInfo['kind'],
+  status: ReportInfo['status'],
+  at: number,
+  detail?: string,
+): CoreMessage | undefined {
   const recipient = original.recipients[recipientIndex];
   if (!recipient) return undefined;
   const report: ReportInfo = { kind, messageId: original.id, recipientIndex, to: original.origin, status, at };
@@ -84,7 +102,10 @@ export class ReportGenerator {
     if (!report) return false;
     const route = this.o.router.route(report, 0);
     if (!route) {
-      this.o.log.info({ messageId: original.id, recipient: report.report?.recipientIndex, kind: report.report?.kind, to: original.origin.iface }, 'report has no route back; not sent');
+      this.o.log.info(
+        { messageId: original.id, recipient: report.report?.recipientIndex, kind: report.report?.kind, to: original.origin.iface },
+        'report has no route back; not sent',
+      );
       return false;
     }
     await this.o.queue.enqueue(report, [], [route.peer]);

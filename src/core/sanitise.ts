@@ -20,7 +20,8 @@ export const MAX_PARAM_CHARS = 1024;
 
 // Not XML 1.0 Chars (§2.2): C0 controls but TAB, CR, LF; U+FFFE, U+FFFF; lone surrogates (not UTF-8 either).
 // eslint-disable-next-line no-control-regex
-const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const NOT_XML =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 // In a header parameter nothing needs a control character: C0 (CR, LF and NUL among them), DEL, C1, and what
 // XML cannot carry.
 // eslint-disable-next-line no-control-regex
@@ -144,7 +145,12 @@ function safeParams(
     else if (typeof value === 'number') v = Number.isSafeInteger(value) && value >= 0 ? value : undefined;
     else {
       const key = name.toLowerCase();
-      v = key === 'name' || key === 'filename' ? safeName(value) : key === 'start' ? safeId(value) : bound(value.replace(CONTROL, ''), MAX_PARAM_CHARS);
+      v =
+        key === 'name' || key === 'filename'
+          ? safeName(value)
+          : key === 'start'
+            ? safeId(value)
+            : bound(value.replace(CONTROL, ''), MAX_PARAM_CHARS);
     }
     if (v !== undefined && !encodable(name, v)) v = undefined;
     if (v !== value) note(what, value, v);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PeerLimits, Throttle } from '../store/types.js';
+import type { PeerLimits, Throttle, ThrottleGrant } from '../store/types.js';
 
 /** What came of running work in one slot of a peer's throttle. */
 export type SlotResult<T> =
@@ -25,7 +25,7 @@ export async function withThrottleSlot<T>(
   cost = 1,
 ): Promise<SlotResult<T>> {
   const lease = randomUUID();
-  let grant;
+  let grant: ThrottleGrant;
   try {
     grant = await throttle.acquire(peer, [{ lease, leaseUntil, cost }], limits);
   } catch (error) {

@@ -210,7 +210,17 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
         if (state === 'failed') {
           // Out of attempts: the job is a dead letter now, and nothing will try it again; say so.
           const recipient = job.message.recipients[job.recipientIndex]?.address;
-          log.warn({ messageId: job.messageId, recipient, recipientIndex: job.recipientIndex, peer: job.peer, attempts: job.attempt, reason: result.error }, 'dead-lettered: delivery attempts used up');
+          log.warn(
+            {
+              messageId: job.messageId,
+              recipient,
+              recipientIndex: job.recipientIndex,
+              peer: job.peer,
+              attempts: job.attempt,
+              reason: result.error,
+            },
+            'dead-lettered: delivery attempts used up',
+          );
         }
         this.emit('outcome', { job, state, detail: result.error });
       } else {

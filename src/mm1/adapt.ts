@@ -37,7 +37,10 @@ export function adaptFor(message: CoreMessage, limits: HandsetLimits): Adaptatio
   if (removed.length > 0 && !mayAdapt) return { refuse: `${removed[0]}, and the originator does not allow adaptation` };
   let size = keep.reduce((s, p) => s + p.size, 0);
   if (size > limits.maxMessageBytes) {
-    if (!mayAdapt) return { refuse: `message of ${size} bytes is over the handset limit of ${limits.maxMessageBytes} bytes, and the originator does not allow adaptation` };
+    if (!mayAdapt)
+      return {
+        refuse: `message of ${size} bytes is over the handset limit of ${limits.maxMessageBytes} bytes, and the originator does not allow adaptation`,
+      };
     const bySize = keep.filter((p) => !ESSENTIAL.has(p.contentType.toLowerCase())).sort((a, b) => b.size - a.size);
     for (const p of bySize) {
       if (size <= limits.maxMessageBytes) break;
@@ -45,7 +48,8 @@ export function adaptFor(message: CoreMessage, limits: HandsetLimits): Adaptatio
       size -= p.size;
       removed.push(`part ${p.index} (${p.contentType}, ${p.size} bytes): over the handset size limit`);
     }
-    if (size > limits.maxMessageBytes) return { refuse: `message of ${size} bytes is over the handset limit of ${limits.maxMessageBytes} bytes even without its media` };
+    if (size > limits.maxMessageBytes)
+      return { refuse: `message of ${size} bytes is over the handset limit of ${limits.maxMessageBytes} bytes even without its media` };
   }
   if (message.parts.length > 0 && keep.every((p) => p.contentType.toLowerCase() === 'application/smil')) {
     return { refuse: 'no part of the message can be sent to a handset' };

@@ -47,21 +47,31 @@ export class NotifyRoute implements Route {
     const plan = adaptFor(m, this.o.config);
     if ('refuse' in plan) return { status: 'rejected', detail: `not deliverable to a handset: ${plan.refuse}` };
     const now = this.now();
-    const fallbackAt = this.o.config.fallbackAfterMs > 0 ? (m.earliestDeliveryAt ?? m.receivedAt) + this.o.config.fallbackAfterMs : undefined;
+    const fallbackAt =
+      this.o.config.fallbackAfterMs > 0 ? (m.earliestDeliveryAt ?? m.receivedAt) + this.o.config.fallbackAfterMs : undefined;
     if (fallbackAt !== undefined && now >= fallbackAt) {
       const text = this.o.textRoute(to.address);
       if (text) return this.fallback(d, text, 'timeout', `not retrieved within ${Math.round(this.o.config.fallbackAfterMs / 1000)} s`);
     }
     // The next look at this job: a re-notification, the fallback, or (just before) expiry.
-    const wait = (from: number): number => Math.max(1, Math.min(from + this.o.config.renotifyMs, fallbackAt ?? Infinity, m.expiresAt - 1) - now);
+    const wait = (from: number): number =>
+      Math.max(1, Math.min(from + this.o.config.renotifyMs, fallbackAt ?? Infinity, m.expiresAt - 1) - now);
     if (d.attempt > this.o.config.maxPushes) {
       return { status: 'retry', error: `notified ${this.o.config.maxPushes} times; awaiting retrieval`, retryAfterMs: wait(now) };
     }
     const token = this.o.tokens.retrieval(m.id, d.recipientIndex);
-    const notification = notificationFor(m, plan, { transactionId: this.o.tokens.transaction(m.id, d.recipientIndex), contentLocation: `${this.o.config.publicUrl}/r/${token}`, now });
+    const notification = notificationFor(m, plan, {
+      transactionId: this.o.tokens.transaction(m.id, d.recipientIndex),
+      contentLocation: `${this.o.config.publicUrl}/r/${token}`,
+      now,
+    });
     let sent: string;
     try {
-      sent = await this.o.pusher.push(to.address, notification, { messageId: m.id, recipientIndex: d.recipientIndex, expiresAt: m.expiresAt });
+      sent = await this.o.pusher.push(to.address, notification, {
+        messageId: m.id,
+        recipientIndex: d.recipientIndex,
+        expiresAt: m.expiresAt,
+      });
     } catch (err) {
       if (!(err instanceof PushFailure)) throw err;
       this.o.metrics.mm1Pushes.inc({ pdu: 'm-notification-ind', result: err.transient ? 'transient' : 'permanent' });
@@ -81,6 +91,10 @@ export class NotifyRoute implements Route {
     this.o.log.info({ messageId: d.message.id, recipient: d.recipientIndex, trigger, why, result: r.status }, 'SMS fallback');
     if (r.status === 'delivered') return { status: 'delivered', detail: `SMS fallback (${why}): ${r.detail ?? 'sent'}` };
     if (r.status === 'rejected') return { status: 'rejected', detail: `SMS fallback (${why}) refused: ${r.detail}` };
-    return { status: 'retry', error: `SMS fallback (${why}) not sent: ${r.error}`, ...(r.retryAfterMs !== undefined ? { retryAfterMs: r.retryAfterMs } : {}) };
+    return {
+      status: 'retry',
+      error: `SMS fallback (${why}) not sent: ${r.error}`,
+      ...(r.retryAfterMs !== undefined ? { retryAfterMs: r.retryAfterMs } : {}),
+    };
   }
 }

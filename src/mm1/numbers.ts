@@ -22,7 +22,9 @@ const MAX_HEADER_CHARS = 40;
  * parties are written in MMS PDUs (OMA-TS-MMS_ENC §8).
  */
 export class NumberPlan {
-  constructor(private readonly o: { localPrefixes: readonly string[]; defaultCountryCode?: string | undefined; msisdnFormat?: MsisdnFormat }) {}
+  constructor(
+    private readonly o: { localPrefixes: readonly string[]; defaultCountryCode?: string | undefined; msisdnFormat?: MsisdnFormat },
+  ) {}
 
   isLocal(address: string): boolean {
     if (!address.startsWith('+')) return false;
@@ -64,7 +66,9 @@ export class NumberPlan {
       if (err instanceof AddressError) return { refused: 'unparseable', detail: `${err.message} (mm1.msisdnFormat ${format})` };
       throw err;
     }
-    return this.isLocal(e164) ? { subscriber: e164 } : { refused: 'not-local', detail: 'not a number of this operator (mm1.localPrefixes)' };
+    return this.isLocal(e164)
+      ? { subscriber: e164 }
+      : { refused: 'not-local', detail: 'not a number of this operator (mm1.localPrefixes)' };
   }
 
   /** An address field of an MMS PDU -> a party; throws AddressError when it is none. */

@@ -64,7 +64,11 @@ export class PapSender {
   }
 
   /** Push an encoded MMS PDU (m-notification-ind, m-delivery-ind, m-read-orig-ind) to a subscriber. */
-  async send(address: string, mms: Buffer, o: { pushId?: string; deliverBefore?: Date } = {}): Promise<{ pushId: string; code: number; description?: string }> {
+  async send(
+    address: string,
+    mms: Buffer,
+    o: { pushId?: string; deliverBefore?: Date } = {},
+  ): Promise<{ pushId: string; code: number; description?: string }> {
     const pushId = o.pushId ?? randomUUID();
     const log = this.log.child({ iface: 'pap', pushId });
     try {
@@ -100,7 +104,10 @@ export class PapSender {
 
   private async post(contentType: string, body: Buffer): Promise<{ status: number; body: Buffer }> {
     try {
-      return await httpPost(this.cfg.url, { 'content-type': contentType }, body, { timeoutMs: this.cfg.timeoutMs, maxAnswerBytes: MAX_ANSWER_BYTES });
+      return await httpPost(this.cfg.url, { 'content-type': contentType }, body, {
+        timeoutMs: this.cfg.timeoutMs,
+        maxAnswerBytes: MAX_ANSWER_BYTES,
+      });
     } catch (e) {
       if (e instanceof HttpPostError) {
         if (e.code === 'TIMEOUT') throw new PapSendError('TIMEOUT', `PPG: ${e.message}`, true, undefined, { cause: e });
@@ -126,7 +133,13 @@ export class PapSender {
         const transient = answer.status >= 500 || answer.status === 408 || answer.status === 429;
         throw new PapSendError('HTTP_STATUS', `PPG answered HTTP ${answer.status}`, transient, undefined, { cause: e });
       }
-      throw new PapSendError('BAD_RESPONSE', `PPG answered HTTP ${answer.status} without a readable PAP response: ${e.message}`, true, undefined, { cause: e });
+      throw new PapSendError(
+        'BAD_RESPONSE',
+        `PPG answered HTTP ${answer.status} without a readable PAP response: ${e.message}`,
+        true,
+        undefined,
+        { cause: e },
+      );
     }
   }
 
@@ -137,7 +150,8 @@ export class PapSender {
       // §9.12: the PPG could not read the request. Its code's class decides (Kannel sends 2000: permanent).
       throw new PapSendError('REJECTED', `PPG could not read the push (${r.code} ${info.name}${desc})`, info.transient, r.code);
     }
-    if (!isPapSuccess(r.code)) throw new PapSendError('REJECTED', `PPG refused the push (${r.code} ${info.name}${desc})`, info.transient, r.code);
+    if (!isPapSuccess(r.code))
+      throw new PapSendError('REJECTED', `PPG refused the push (${r.code} ${info.name}${desc})`, info.transient, r.code);
     return { code: r.code, ...(r.description !== undefined ? { description: r.description } : {}) };
   }
 

@@ -21,7 +21,11 @@ function relativeExpiry(m: CoreMessage, now: number): number {
 }
 
 /** m-notification-ind for one recipient (OMA-TS-MMS_ENC §6.2). */
-export function notificationFor(m: CoreMessage, a: Adaptation, o: { transactionId: string; contentLocation: string; now: number }): NotificationInd {
+export function notificationFor(
+  m: CoreMessage,
+  a: Adaptation,
+  o: { transactionId: string; contentLocation: string; now: number },
+): NotificationInd {
   const n: NotificationInd = {
     messageType: 'm-notification-ind',
     transactionId: o.transactionId,

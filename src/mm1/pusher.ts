@@ -78,7 +78,8 @@ export class PapPusher implements WapPusher {
       const r = await this.sender.send(address, mms);
       return `pushed to the PPG (push-id ${r.pushId}, PAP ${r.code})`;
     } catch (err) {
-      if (err instanceof PapSendError) throw new PushFailure(`PPG: ${err.code}${err.papCode !== undefined ? ` (PAP ${err.papCode})` : ''}: ${err.message}`, err.transient);
+      if (err instanceof PapSendError)
+        throw new PushFailure(`PPG: ${err.code}${err.papCode !== undefined ? ` (PAP ${err.papCode})` : ''}: ${err.message}`, err.transient);
       throw err;
     }
   }

@@ -10,9 +10,7 @@
 export class RefusalLog {
   private readonly sources = new Map<string, { at: number; suppressed: number }>();
 
-  constructor(
-    private readonly o: { windowMs: number; maxSources: number; now: () => number },
-  ) {}
+  constructor(private readonly o: { windowMs: number; maxSources: number; now: () => number }) {}
 
   /** A refusal from `source`: what its log line carries, or undefined when it is only counted (a line went out within the window). */
   note(source: string): { suppressed: number } | undefined {

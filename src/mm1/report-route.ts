@@ -26,13 +26,19 @@ export class Mm1ReportRoute implements Route {
     const now = (this.o.now ?? Date.now)();
     const pdu = m.report.kind === 'read' ? readOrigIndFor(m, now) : deliveryIndFor(m, now);
     try {
-      const sent = await this.o.pusher.push(m.recipients[0]!.address, pdu, { messageId: m.id, recipientIndex: d.recipientIndex, expiresAt: m.expiresAt });
+      const sent = await this.o.pusher.push(m.recipients[0]!.address, pdu, {
+        messageId: m.id,
+        recipientIndex: d.recipientIndex,
+        expiresAt: m.expiresAt,
+      });
       this.o.metrics.mm1Pushes.inc({ pdu: pdu.messageType, result: 'sent' });
       return { status: 'delivered', detail: `${pdu.messageType} ${sent}` };
     } catch (err) {
       if (!(err instanceof PushFailure)) throw err;
       this.o.metrics.mm1Pushes.inc({ pdu: pdu.messageType, result: err.transient ? 'transient' : 'permanent' });
-      return err.transient ? { status: 'retry', error: `${pdu.messageType} not pushed: ${err.message}` } : { status: 'rejected', detail: `${pdu.messageType} cannot be pushed: ${err.message}` };
+      return err.transient
+        ? { status: 'retry', error: `${pdu.messageType} not pushed: ${err.message}` }
+        : { status: 'rejected', detail: `${pdu.messageType} cannot be pushed: ${err.message}` };
     }
   }
 }

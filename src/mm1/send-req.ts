@@ -1,5 +1,13 @@
 import { AddressError } from '../../protocols/address/index.js';
-import { mediaTypeOf, textOf, type ContentType, type ParamValue, type Part, type SendReq, type TimeValue } from '../../protocols/mms/index.js';
+import {
+  mediaTypeOf,
+  textOf,
+  type ContentType,
+  type ParamValue,
+  type Part,
+  type SendReq,
+  type TimeValue,
+} from '../../protocols/mms/index.js';
 import type { ContentRef, CoreMessage, MessageClass, Priority, Recipient } from '../core/message.js';
 import { sanitiseMessage } from '../core/sanitise.js';
 import type { Mm1Config } from '../ops/config.js';
@@ -15,7 +23,12 @@ export interface SendContext {
   plan: NumberPlan;
 }
 
-const CLASSES: Record<string, MessageClass> = { personal: 'personal', advertisement: 'advertisement', informational: 'informational', auto: 'auto' };
+const CLASSES: Record<string, MessageClass> = {
+  personal: 'personal',
+  advertisement: 'advertisement',
+  informational: 'informational',
+  auto: 'auto',
+};
 const PRIORITIES: Record<string, Priority> = { low: 'low', normal: 'normal', high: 'high' };
 
 /**
@@ -63,7 +76,10 @@ export function toCoreMessage(req: SendReq, ctx: SendContext): { message: CoreMe
   });
   const size = parts.reduce((s, p) => s + p.size, 0);
   if (size > ctx.config.maxMessageBytes) {
-    throw new Mm1Refusal('content-not-accepted', `message content of ${size} bytes is over the limit of ${ctx.config.maxMessageBytes} bytes`);
+    throw new Mm1Refusal(
+      'content-not-accepted',
+      `message content of ${size} bytes is over the limit of ${ctx.config.maxMessageBytes} bytes`,
+    );
   }
 
   const now = ctx.now;

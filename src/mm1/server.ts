@@ -73,9 +73,18 @@ export class Mm1Server {
     this.basePath = basePathOf(o.config.publicUrl);
     this.trusted = new CidrList(o.config.trustedProxies);
     this.untrustedLog = new RefusalLog({ windowMs: UNTRUSTED_LOG_WINDOW_MS, maxSources: UNTRUSTED_LOG_SOURCES, now: this.now });
-    this.webView = o.config.webViewPort === undefined ? new WebView({ queue: o.queue, tokens: o.tokens, metrics: o.metrics, log: o.log, now: this.now }) : undefined;
+    this.webView =
+      o.config.webViewPort === undefined
+        ? new WebView({ queue: o.queue, tokens: o.tokens, metrics: o.metrics, log: o.log, now: this.now })
+        : undefined;
     this.server = createEdgeServer(
-      { requestTimeoutMs: o.config.requestTimeoutMs, headersTimeoutMs: o.config.headersTimeoutMs, log: o.log, what: 'mm1', failed: (res) => this.plain(res, 500, 'internal error', 'http') },
+      {
+        requestTimeoutMs: o.config.requestTimeoutMs,
+        headersTimeoutMs: o.config.headersTimeoutMs,
+        log: o.log,
+        what: 'mm1',
+        failed: (res) => this.plain(res, 500, 'internal error', 'http'),
+      },
       (req, res) => this.handle(req, res),
     );
   }
@@ -98,7 +107,8 @@ export class Mm1Server {
     if ('refused' in who && who.refused === 'untrusted-source') {
       // Not through the operator's gateway: its header may be anyone's, so nothing is opened or read.
       this.logRefusal(req, who);
-      if (req.method === 'GET' && path.startsWith('/r/')) return this.retrieveError(res, 403, 'Error-permanent-service-denied', 'unknown subscriber');
+      if (req.method === 'GET' && path.startsWith('/r/'))
+        return this.retrieveError(res, 403, 'Error-permanent-service-denied', 'unknown subscriber');
       if (req.method === 'POST') return this.conf(res, 403, '', 'service-denied', undefined, 'unknown subscriber', 'http', true);
       return this.plain(res, 403, 'forbidden', 'http', {}, true);
     }
@@ -114,7 +124,16 @@ export class Mm1Server {
     if (type !== MMS_MEDIA_TYPE) return this.plain(res, 415, `Content-Type must be ${MMS_MEDIA_TYPE}`, 'http', {}, true);
     const body = await this.readBody(req);
     if (body === undefined) {
-      return this.conf(res, 413, '', 'content-not-accepted', undefined, `request body over ${this.o.config.maxBodyBytes} bytes`, 'unparsed', true);
+      return this.conf(
+        res,
+        413,
+        '',
+        'content-not-accepted',
+        undefined,
+        `request body over ${this.o.config.maxBodyBytes} bytes`,
+        'unparsed',
+        true,
+      );
     }
     let pdu: MmsPdu;
     try {
@@ -122,7 +141,15 @@ export class Mm1Server {
     } catch (err) {
       if (!(err instanceof PduError)) throw err;
       this.o.log.info({ subscriber, code: err.code, detail: err.message }, 'mm1 PDU refused');
-      return this.conf(res, 400, salvageTransactionId(body), 'format-corrupt', salvageVersion(body), `malformed PDU: ${err.message}`, 'unparsed');
+      return this.conf(
+        res,
+        400,
+        salvageTransactionId(body),
+        'format-corrupt',
+        salvageVersion(body),
+        `malformed PDU: ${err.message}`,
+        'unparsed',
+      );
     }
     switch (pdu.messageType) {
       case 'm-send-req':
@@ -135,7 +162,15 @@ export class Mm1Server {
         return this.readRec(pdu.messageId, pdu.readStatus, subscriber, res);
       default: {
         const tid = 'transactionId' in pdu && typeof pdu.transactionId === 'string' ? pdu.transactionId : '';
-        return this.conf(res, 400, tid, 'unsupported-message', pdu.mmsVersion, `${pdu.messageType} is not a PDU a handset sends to this MMSC`, pdu.messageType);
+        return this.conf(
+          res,
+          400,
+          tid,
+          'unsupported-message',
+          pdu.mmsVersion,
+          `${pdu.messageType} is not a PDU a handset sends to this MMSC`,
+          pdu.messageType,
+        );
       }
     }
   }
@@ -157,18 +192,46 @@ export class Mm1Server {
     // The subscriber's submission limit (token bucket and in-flight cap, as for a VASP), held across instances.
     // A message costs one token per recipient, so that a handset fans out no faster than its rate.
     const leaseUntil = this.now() + requestTimeoutMs;
-    const r = await withThrottleSlot(this.o.throttle, `mm1-sub:${sender}`, { rate, burst, maxInFlight }, leaseUntil, () => this.store(pdu, sender, res, log), Math.max(1, recipients));
+    const r = await withThrottleSlot(
+      this.o.throttle,
+      `mm1-sub:${sender}`,
+      { rate, burst, maxInFlight },
+      leaseUntil,
+      () => this.store(pdu, sender, res, log),
+      Math.max(1, recipients),
+    );
     if (r.kind === 'unavailable') {
       log.error({ err: r.error }, 'm-send-req: submission limit unavailable');
-      this.conf(res, 200, pdu.transactionId, 'network-problem', pdu.mmsVersion, 'the message could not be stored; retry later', 'm-send-req');
+      this.conf(
+        res,
+        200,
+        pdu.transactionId,
+        'network-problem',
+        pdu.mmsVersion,
+        'the message could not be stored; retry later',
+        'm-send-req',
+      );
     } else if (r.kind === 'throttled') {
       const seconds = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
       log.info({ retryAfterMs: r.retryAfterMs }, 'm-send-req refused: over the submission limit');
-      this.conf(res, 200, pdu.transactionId, 'throttled', pdu.mmsVersion, `too many messages from this subscriber; retry in ${seconds} s`, 'm-send-req');
+      this.conf(
+        res,
+        200,
+        pdu.transactionId,
+        'throttled',
+        pdu.mmsVersion,
+        `too many messages from this subscriber; retry in ${seconds} s`,
+        'm-send-req',
+      );
     }
   }
 
-  private async store(pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>, sender: string, res: ServerResponse, log: Logger): Promise<void> {
+  private async store(
+    pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>,
+    sender: string,
+    res: ServerResponse,
+    log: Logger,
+  ): Promise<void> {
     const now = this.now();
     const id = newMessageId(now);
     let message: CoreMessage;
@@ -189,7 +252,15 @@ export class Mm1Server {
         const r = message.recipients[i]!;
         this.o.metrics.mm1Unroutable.inc({ type: r.type });
         log.info({ recipientType: r.type }, 'm-send-req refused: a recipient has no route');
-        return this.conf(res, 200, pdu.transactionId, 'address-unresolved', pdu.mmsVersion, `recipient ${r.address} cannot be reached from this MMSC`, 'm-send-req');
+        return this.conf(
+          res,
+          200,
+          pdu.transactionId,
+          'address-unresolved',
+          pdu.mmsVersion,
+          `recipient ${r.address} cannot be reached from this MMSC`,
+          'm-send-req',
+        );
       }
       peers.push(route.peer);
     }
@@ -197,10 +268,24 @@ export class Mm1Server {
       await this.o.queue.enqueue(message, content, peers);
     } catch (err) {
       log.error({ err, messageId: id }, 'm-send-req could not be queued');
-      return this.conf(res, 200, pdu.transactionId, 'network-problem', pdu.mmsVersion, 'the message could not be stored; retry later', 'm-send-req');
+      return this.conf(
+        res,
+        200,
+        pdu.transactionId,
+        'network-problem',
+        pdu.mmsVersion,
+        'the message could not be stored; retry later',
+        'm-send-req',
+      );
     }
     log.info({ messageId: id, recipients: message.recipients.length, ...(sanitised.length ? { sanitised } : {}) }, 'm-send-req accepted');
-    const conf: SendConf = { messageType: 'm-send-conf', transactionId: pdu.transactionId, mmsVersion: MMS_VERSION, responseStatus: 'Ok', messageId: id };
+    const conf: SendConf = {
+      messageType: 'm-send-conf',
+      transactionId: pdu.transactionId,
+      mmsVersion: MMS_VERSION,
+      responseStatus: 'Ok',
+      messageId: id,
+    };
     this.pdu(res, 200, encodePdu(conf), 'm-send-req', 'Ok');
   }
 
@@ -208,7 +293,7 @@ export class Mm1Server {
 
   private async retrieve(token: string, who: SubscriberResult, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = this.o.tokens.open(token);
-    if (!target || target.kind !== 'retrieve') return this.plain(res, 404, 'no such message', 'retrieve');
+    if (target?.kind !== 'retrieve') return this.plain(res, 404, 'no such message', 'retrieve');
     if ('refused' in who) {
       this.logRefusal(req, who);
       return this.retrieveError(res, 403, 'Error-permanent-service-denied', 'unknown subscriber');
@@ -220,24 +305,40 @@ export class Mm1Server {
     let content: Buffer[] | undefined;
     try {
       // In parallel: the common case is a retrieval that succeeds and needs all three.
-      [message, states, content] = await Promise.all([this.o.queue.message(messageId), this.o.queue.states(messageId), this.o.queue.content(messageId)]);
+      [message, states, content] = await Promise.all([
+        this.o.queue.message(messageId),
+        this.o.queue.states(messageId),
+        this.o.queue.content(messageId),
+      ]);
     } catch (err) {
       this.o.log.error({ err, messageId }, 'retrieval: store unavailable');
       return this.retrieveError(res, 503, 'Error-transient-network-problem', 'the message cannot be fetched now; retry later');
     }
     const state = states?.[recipientIndex];
-    if (!message || !content || state === undefined) return this.retrieveError(res, 404, 'Error-permanent-message-not-found', 'the message is no longer available');
+    if (!message || !content || state === undefined)
+      return this.retrieveError(res, 404, 'Error-permanent-message-not-found', 'the message is no longer available');
     if (message.recipients[recipientIndex]?.address !== subscriber) {
       this.o.log.warn({ messageId, subscriber }, 'retrieval by a subscriber who is not the recipient');
       return this.retrieveError(res, 403, 'Error-permanent-service-denied', 'this message is for another subscriber');
     }
     // Acknowledged (or ended otherwise) or expired: the copy is gone for the handset (§6.3 Retrieve-Status).
     if (TERMINAL_STATES.has(state) || message.expiresAt <= this.now()) {
-      return this.retrieveError(res, 404, 'Error-permanent-message-not-found', state === 'expired' || message.expiresAt <= this.now() ? 'the message expired' : 'the message was already retrieved');
+      return this.retrieveError(
+        res,
+        404,
+        'Error-permanent-message-not-found',
+        state === 'expired' || message.expiresAt <= this.now() ? 'the message expired' : 'the message was already retrieved',
+      );
     }
     const plan = adaptFor(message, this.o.config);
     if ('refuse' in plan) return this.retrieveError(res, 200, 'Error-permanent-content-unsupported', plan.refuse);
-    this.pdu(res, 200, encodePdu(retrieveConfFor(message, plan, content, this.o.tokens.transaction(messageId, recipientIndex))), 'retrieve', 'Ok');
+    this.pdu(
+      res,
+      200,
+      encodePdu(retrieveConfFor(message, plan, content, this.o.tokens.transaction(messageId, recipientIndex))),
+      'retrieve',
+      'Ok',
+    );
   }
 
   private retrieveError(res: ServerResponse, code: number, status: RetrieveStatus, text: string): void {
@@ -255,7 +356,13 @@ export class Mm1Server {
   }
 
   /** m-notifyresp-ind (§6.2): the handset's answer to a notification (immediate retrieval, or deferred, rejected...). */
-  private async notifyResp(transactionId: string, status: MmsPdu['status'], report: boolean, subscriber: string, res: ServerResponse): Promise<void> {
+  private async notifyResp(
+    transactionId: string,
+    status: MmsPdu['status'],
+    report: boolean,
+    subscriber: string,
+    res: ServerResponse,
+  ): Promise<void> {
     const copy = await this.copyFor(transactionId, subscriber, res, 'm-notifyresp-ind');
     if (!copy) return;
     const { messageId, recipientIndex } = copy;
@@ -267,7 +374,13 @@ export class Mm1Server {
         await this.complete(messageId, recipientIndex, 'rejected', 'rejected by the recipient (m-notifyresp-ind Rejected)', report);
         break;
       case 'Unrecognised':
-        await this.complete(messageId, recipientIndex, 'rejected', 'notification not recognised by the handset (m-notifyresp-ind Unrecognised)', report);
+        await this.complete(
+          messageId,
+          recipientIndex,
+          'rejected',
+          'notification not recognised by the handset (m-notifyresp-ind Unrecognised)',
+          report,
+        );
         break;
       default:
         // Deferred (§7.3.54): the user retrieves later; the job waits (and is re-notified) as before.
@@ -285,7 +398,12 @@ export class Mm1Server {
   }
 
   /** The recipient copy a transaction id (a retrieval token) names, checked against the subscriber. */
-  private async copyFor(transactionId: string, subscriber: string, res: ServerResponse, pdu: string): Promise<{ messageId: string; recipientIndex: number } | undefined> {
+  private async copyFor(
+    transactionId: string,
+    subscriber: string,
+    res: ServerResponse,
+    pdu: string,
+  ): Promise<{ messageId: string; recipientIndex: number } | undefined> {
     const target = this.o.tokens.openTransaction(transactionId);
     if (!target) {
       this.plain(res, 404, 'unknown transaction', pdu);
@@ -306,8 +424,20 @@ export class Mm1Server {
   }
 
   /** Ends the copy; `report` false: the recipient allows no delivery report to the originator (reportAllowed). */
-  private async complete(messageId: string, recipientIndex: number, state: 'delivered' | 'rejected', detail: string, report: boolean): Promise<void> {
-    const r = await this.o.queue.complete(messageId, recipientIndex, state, report ? detail : `${detail}; no delivery report (Report-Allowed: No)`, { report });
+  private async complete(
+    messageId: string,
+    recipientIndex: number,
+    state: 'delivered' | 'rejected',
+    detail: string,
+    report: boolean,
+  ): Promise<void> {
+    const r = await this.o.queue.complete(
+      messageId,
+      recipientIndex,
+      state,
+      report ? detail : `${detail}; no delivery report (Report-Allowed: No)`,
+      { report },
+    );
     if (r === 'completed') this.o.onFinal?.();
     this.o.log.info({ messageId, recipient: recipientIndex, state, result: r, report }, detail);
   }
@@ -334,7 +464,8 @@ export class Mm1Server {
 
   /** The subscriber the request comes from: the header, when the source is one of the operator's gateways. */
   private identify(req: IncomingMessage): SubscriberResult {
-    if (!this.trusted.has(req.socket.remoteAddress)) return { refused: 'untrusted-source', detail: 'the source is not in mm1.trustedProxies' };
+    if (!this.trusted.has(req.socket.remoteAddress))
+      return { refused: 'untrusted-source', detail: 'the source is not in mm1.trustedProxies' };
     const raw = req.headers[this.o.config.msisdnHeader.toLowerCase()];
     return this.o.plan.subscriber(Array.isArray(raw) ? raw.join(', ') : raw);
   }
@@ -350,7 +481,8 @@ export class Mm1Server {
     const fields = { reason: r.refused, detail: r.detail, from, method: req.method, header: this.o.config.msisdnHeader };
     if (r.refused !== 'untrusted-source') return this.o.log.info(fields, 'mm1 request refused: no subscriber');
     const line = this.untrustedLog.note(from ?? '');
-    if (line) this.o.log.warn(line.suppressed > 0 ? { ...fields, suppressed: line.suppressed } : fields, 'mm1 request refused: no subscriber');
+    if (line)
+      this.o.log.warn(line.suppressed > 0 ? { ...fields, suppressed: line.suppressed } : fields, 'mm1 request refused: no subscriber');
   }
 
   /** The body, or undefined once it passes maxBodyBytes (reading stops there: the connection is closed). */
@@ -368,15 +500,34 @@ export class Mm1Server {
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
   }
 
-  private conf(res: ServerResponse, code: number, transactionId: string, reason: Refusal, version: string | undefined, text: string, label: string, close = false): void {
+  private conf(
+    res: ServerResponse,
+    code: number,
+    transactionId: string,
+    reason: Refusal,
+    version: string | undefined,
+    text: string,
+    label: string,
+    close = false,
+  ): void {
     const status = responseStatus(reason, version);
-    const conf: SendConf = { messageType: 'm-send-conf', transactionId, mmsVersion: MMS_VERSION, responseStatus: status, responseText: text };
+    const conf: SendConf = {
+      messageType: 'm-send-conf',
+      transactionId,
+      mmsVersion: MMS_VERSION,
+      responseStatus: status,
+      responseText: text,
+    };
     this.pdu(res, code, encodePdu(conf), label, status, close);
   }
 
   private pdu(res: ServerResponse, code: number, body: Buffer, label: string, status: string, close = false): void {
     this.o.metrics.mm1Requests.inc({ pdu: label, status });
-    const headers: Record<string, string | number> = { 'content-type': MMS_MEDIA_TYPE, 'content-length': body.length, 'cache-control': 'no-store' };
+    const headers: Record<string, string | number> = {
+      'content-type': MMS_MEDIA_TYPE,
+      'content-length': body.length,
+      'cache-control': 'no-store',
+    };
     if (close) headers.connection = 'close';
     res.writeHead(code, headers).end(body);
     if (close) res.once('finish', () => res.req.destroy());
@@ -389,7 +540,9 @@ export class Mm1Server {
 
   private plain(res: ServerResponse, code: number, text: string, label: string, headers: Record<string, string> = {}, close = false): void {
     this.o.metrics.mm1Requests.inc({ pdu: label, status: String(code) });
-    res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', ...(close ? { connection: 'close' } : {}), ...headers }).end(`${text}\n`);
+    res
+      .writeHead(code, { 'content-type': 'text/plain; charset=utf-8', ...(close ? { connection: 'close' } : {}), ...headers })
+      .end(`${text}\n`);
     if (close) res.once('finish', () => res.req.destroy());
   }
 }

@@ -100,7 +100,9 @@ function unpack(p: Buffer): TokenTarget | undefined {
   if (tag === TAG.viewText) return p.length > 1 ? { kind: 'view', messageId: p.subarray(1).toString('utf8') } : undefined;
   if (tag === TAG.retrieveText) {
     const index = readVarint(p, 1);
-    return index && index.end < p.length ? { kind: 'retrieve', messageId: p.subarray(index.end).toString('utf8'), recipientIndex: index.value } : undefined;
+    return index && index.end < p.length
+      ? { kind: 'retrieve', messageId: p.subarray(index.end).toString('utf8'), recipientIndex: index.value }
+      : undefined;
   }
   return undefined;
 }

@@ -20,7 +20,7 @@ export class WebView {
     const [token = '', index, extra] = rest.split('/');
     // Tokens are base64url: nothing in them needs percent-decoding, and a malformed escape is just a bad link.
     const target = this.o.tokens.open(token);
-    if (!target || target.kind !== 'view' || extra !== undefined) return this.error(res, 404, 'not-found', index === undefined ? 'page' : 'media');
+    if (target?.kind !== 'view' || extra !== undefined) return this.error(res, 404, 'not-found', index === undefined ? 'page' : 'media');
     let message: CoreMessage | undefined;
     let content: Buffer[] | undefined;
     try {
@@ -82,7 +82,13 @@ export class WebView {
   private error(res: ServerResponse, code: 404 | 410, status: 'not-found' | 'expired', kind: 'page' | 'media'): void {
     this.o.metrics.webViews.inc({ kind, code: String(code) });
     const body = Buffer.from(renderViewError(status), 'utf8');
-    res.writeHead(code, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, 'content-security-policy': WEB_VIEW_CSP }).end(body);
+    res
+      .writeHead(code, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': body.length,
+        'content-security-policy': WEB_VIEW_CSP,
+      })
+      .end(body);
   }
 }
 

@@ -23,7 +23,13 @@ export class WebViewServer {
     this.basePath = basePathOf(o.config.webViewPublicUrl);
     this.view = new WebView({ queue: o.queue, tokens: o.tokens, metrics: o.metrics, log: o.log, now: o.now ?? Date.now });
     this.server = createEdgeServer(
-      { requestTimeoutMs: o.config.requestTimeoutMs, headersTimeoutMs: o.config.headersTimeoutMs, log: o.log, what: 'web view', failed: (res) => this.plain(res, 500, 'internal error') },
+      {
+        requestTimeoutMs: o.config.requestTimeoutMs,
+        headersTimeoutMs: o.config.headersTimeoutMs,
+        log: o.log,
+        what: 'web view',
+        failed: (res) => this.plain(res, 500, 'internal error'),
+      },
       (req, res) => this.handle(req, res),
     );
   }

@@ -31,7 +31,11 @@ export class Admission {
   admit(vasp: VaspConfig, declared: number | undefined): AdmissionResult {
     const held = this.requests.get(vasp.id) ?? 0;
     if (held >= vasp.maxInFlight) {
-      return { ok: false, reason: 'vasp-in-flight', text: `VASP ${vasp.id} has ${held} requests in progress, its limit (maxInFlight): retry once one is answered` };
+      return {
+        ok: false,
+        reason: 'vasp-in-flight',
+        text: `VASP ${vasp.id} has ${held} requests in progress, its limit (maxInFlight): retry once one is answered`,
+      };
     }
     const reserve = declared ?? 0;
     if (!this.fits(reserve, 0)) return this.full();
@@ -71,7 +75,11 @@ export class Admission {
   }
 
   private full(): AdmissionRefusal {
-    return { ok: false, reason: 'listener-bytes', text: `the listener is receiving ${this.bytes} bytes of requests, its limit (mm7.maxInFlightBodyBytes): retry later` };
+    return {
+      ok: false,
+      reason: 'listener-bytes',
+      text: `the listener is receiving ${this.bytes} bytes of requests, its limit (mm7.maxInFlightBodyBytes): retry later`,
+    };
   }
 }
 

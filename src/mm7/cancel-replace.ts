@@ -20,7 +20,12 @@ async function ownMessage(queue: Queue, vasp: VaspConfig, req: CancelReq | Repla
     throw new Mm7Refusal(4001, `VASPID ${req.vaspId} does not match the authenticated VASP ${vasp.id}`);
   }
   const message = await queue.message(req.messageId);
-  if (!message || message.origin.peer !== vasp.id || (message.origin.iface !== 'mm7' && message.origin.iface !== 'rest') || message.report) {
+  if (
+    !message ||
+    message.origin.peer !== vasp.id ||
+    (message.origin.iface !== 'mm7' && message.origin.iface !== 'rest') ||
+    message.report
+  ) {
     throw new Mm7Refusal(2005, `no message ${req.messageId} of VASP ${vasp.id}`);
   }
   return message;
@@ -71,7 +76,8 @@ export async function replace(
   if (req.readReply !== undefined) next.readReport = req.readReply;
   const earliest = when(req.earliestDeliveryTime, now);
   if (earliest !== undefined) {
-    if (earliest >= next.expiresAt) throw new Mm7Refusal(4004, `EarliestDeliveryTime ${req.earliestDeliveryTime?.text} is after the message expires`);
+    if (earliest >= next.expiresAt)
+      throw new Mm7Refusal(4004, `EarliestDeliveryTime ${req.earliestDeliveryTime?.text} is after the message expires`);
     next.earliestDeliveryAt = earliest;
   }
   const service = { ...next.service };
@@ -83,6 +89,7 @@ export async function replace(
   if (Object.keys(service).length > 0) next.service = service;
   const r = await queue.replace(next, content);
   if (r === 'unknown') throw new Mm7Refusal(2005, `no message ${req.messageId} of VASP ${vasp.id}`);
-  if (r === 'too-late') return { code: 3001, text: `message ${req.messageId} cannot be replaced: it is delivered, being delivered, or ended` };
+  if (r === 'too-late')
+    return { code: 3001, text: `message ${req.messageId} cannot be replaced: it is delivered, being delivered, or ended` };
   return { code: 1000, text: 'Success', sanitised };
 }

@@ -45,20 +45,31 @@ export class Intake {
   async submit(vasp: VaspConfig, build: (messageId: string, now: number) => Submission, messageId?: string): Promise<IntakeResult> {
     const log = this.o.log.child({ vasp: vasp.id });
     const limits = { rate: vasp.rate, burst: vasp.burst, maxInFlight: vasp.maxInFlight };
-    const r = await withThrottleSlot(this.o.throttle, `mm7-in:${vasp.id}`, limits, this.now() + this.o.slotMs, () => this.store(build, messageId, log));
+    const r = await withThrottleSlot(this.o.throttle, `mm7-in:${vasp.id}`, limits, this.now() + this.o.slotMs, () =>
+      this.store(build, messageId, log),
+    );
     if (r.kind === 'unavailable') {
       // The store is unreachable: nothing can be queued either; the VASP retries.
       log.error({ err: r.error }, 'inbound throttle unavailable');
       return { ok: false, status: 3001, text: 'the message could not be stored; retry later' };
     }
     if (r.kind === 'throttled') {
-      return { ok: false, status: 4006, text: `throughput limit of VASP ${vasp.id} reached: retry in ${r.retryAfterMs} ms`, retryAfterMs: r.retryAfterMs };
+      return {
+        ok: false,
+        status: 4006,
+        text: `throughput limit of VASP ${vasp.id} reached: retry in ${r.retryAfterMs} ms`,
+        retryAfterMs: r.retryAfterMs,
+      };
     }
     return r.value;
   }
 
   /** Within the VASP's slot: builds, routes and enqueues the message. */
-  private async store(build: (messageId: string, now: number) => Submission, messageId: string | undefined, log: Logger): Promise<IntakeResult> {
+  private async store(
+    build: (messageId: string, now: number) => Submission,
+    messageId: string | undefined,
+    log: Logger,
+  ): Promise<IntakeResult> {
     const now = this.now();
     const id = messageId ?? newMessageId(now);
     let sub: Submission;
@@ -77,7 +88,15 @@ export class Intake {
       log.error({ err, messageId: id }, 'submission could not be queued');
       return { ok: false, status: 3001, text: 'the message could not be stored; retry later' };
     }
-    log.info({ messageId: id, recipients: sub.message.recipients.length, iface: sub.message.origin.iface, ...(sub.sanitised?.length ? { sanitised: sub.sanitised } : {}) }, 'submission accepted');
+    log.info(
+      {
+        messageId: id,
+        recipients: sub.message.recipients.length,
+        iface: sub.message.origin.iface,
+        ...(sub.sanitised?.length ? { sanitised: sub.sanitised } : {}),
+      },
+      'submission accepted',
+    );
     return { ok: true, messageId: id, recipients: sub.message.recipients.length };
   }
 }

@@ -57,7 +57,12 @@ function timeStamp(ms: number): { text: string; epochMs: number } {
  * DeliverReq (§8.7.5 MM7_deliver.REQ): a message from a subscriber to the VASP's short code, with its
  * content as a SOAP attachment: one part as itself, several as a multipart/related or /mixed.
  */
-export function deliverRequest(message: CoreMessage, recipientIndex: number, content: readonly Buffer[], ctx: OutboundContext): OutboundRequest {
+export function deliverRequest(
+  message: CoreMessage,
+  recipientIndex: number,
+  content: readonly Buffer[],
+  ctx: OutboundContext,
+): OutboundRequest {
   const recipient = message.recipients[recipientIndex]!;
   const req: DeliverReq = {
     kind: 'DeliverReq',
@@ -76,18 +81,27 @@ export function deliverRequest(message: CoreMessage, recipientIndex: number, con
   req.content = { href: `cid:${CONTENT_CID}` };
 
   const leaves: OutboundPart[] = message.parts.map((ref) => {
-    const part: OutboundPart = { contentType: { type: ref.contentType, params: stringParams(ref.params) }, body: content[ref.index] ?? Buffer.alloc(0) };
+    const part: OutboundPart = {
+      contentType: { type: ref.contentType, params: stringParams(ref.params) },
+      body: content[ref.index] ?? Buffer.alloc(0),
+    };
     if (ref.contentId !== undefined) part.contentId = ref.contentId.replace(/^<|>$/g, '');
     if (ref.contentLocation !== undefined) part.contentLocation = ref.contentLocation;
     return part;
   });
   const multipartType = MIME_MULTIPART[message.contentType];
-  let attachment: OutboundPart | { contentType: string; contentId: string; multipart: { type: string; params: Record<string, string>; parts: OutboundPart[] } };
+  let attachment:
+    | OutboundPart
+    | { contentType: string; contentId: string; multipart: { type: string; params: Record<string, string>; parts: OutboundPart[] } };
   if (multipartType === undefined && leaves.length === 1) {
     attachment = { ...leaves[0]!, contentId: CONTENT_CID };
   } else {
     const type = multipartType ?? 'multipart/mixed';
-    attachment = { contentType: type, contentId: CONTENT_CID, multipart: { type, params: stringParams(message.contentTypeParams), parts: leaves } };
+    attachment = {
+      contentType: type,
+      contentId: CONTENT_CID,
+      multipart: { type, params: stringParams(message.contentTypeParams), parts: leaves },
+    };
   }
   return withAttachment(req, attachment);
 }
@@ -142,7 +156,12 @@ function plain(req: Mm7Request): OutboundRequest {
 function withAttachment(req: Mm7Request, attachment: Parameters<typeof buildMultipart>[2][number]): OutboundRequest {
   const soap: OutboundPart = { contentType: 'text/xml; charset=utf-8', contentId: SOAP_CID, body: Buffer.from(buildMm7(req), 'utf8') };
   const tag = randomBytes(12).toString('hex');
-  const built = buildMultipart('multipart/related', { type: 'text/xml', start: `<${SOAP_CID}>` }, [soap, attachment], (depth) => `==mmsc-${tag}-${depth}`);
+  const built = buildMultipart(
+    'multipart/related',
+    { type: 'text/xml', start: `<${SOAP_CID}>` },
+    [soap, attachment],
+    (depth) => `==mmsc-${tag}-${depth}`,
+  );
   return { request: req, contentType: built.contentType, body: built.body };
 }
 

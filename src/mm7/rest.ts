@@ -136,7 +136,12 @@ export class RestApi {
     try {
       const form = await readForm(req, this.o.config.maxBodyBytes, vasp.maxMessageBytes, stage, ticket);
       const { defaultExpiryMs, maxExpiryMs, maxRecipients } = this.o.config;
-      const result = await this.o.intake.submit(vasp, (id, now) => toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, maxRecipients, guard: this.o.guard }), messageId);
+      const result = await this.o.intake.submit(
+        vasp,
+        (id, now) =>
+          toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, maxRecipients, guard: this.o.guard }),
+        messageId,
+      );
       accepted = result.ok;
       this.answerSubmit(res, result);
     } finally {
@@ -148,7 +153,8 @@ export class RestApi {
     if (!result.ok) {
       const code = fromMm7(result.status);
       // Retry-After is in whole seconds (RFC 9110 §10.2.3): the throttle's wait, rounded up.
-      const headers: Record<string, string> = code === 'THROTTLED' ? { 'retry-after': String(Math.max(1, Math.ceil((result.retryAfterMs ?? 1000) / 1000))) } : {};
+      const headers: Record<string, string> =
+        code === 'THROTTLED' ? { 'retry-after': String(Math.max(1, Math.ceil((result.retryAfterMs ?? 1000) / 1000))) } : {};
       throw new RestError(code, result.text, headers);
     }
     const location = `/v1/messages/${encodeURIComponent(result.messageId)}`;
@@ -187,7 +193,12 @@ export class RestApi {
         address: r.address,
         kind: r.kind,
         state: states[i] ?? 'queued',
-        events: (histories[i] ?? []).map((e) => ({ at: iso(e.at), state: e.state, attempt: e.attempt, ...(e.detail !== undefined ? { detail: e.detail } : {}) })),
+        events: (histories[i] ?? []).map((e) => ({
+          at: iso(e.at),
+          state: e.state,
+          attempt: e.attempt,
+          ...(e.detail !== undefined ? { detail: e.detail } : {}),
+        })),
       })),
     };
     if (m.subject !== undefined) view.subject = m.subject;
@@ -200,7 +211,8 @@ export class RestApi {
       return;
     }
     if (err.status < 500) this.o.log.info({ vasp: vasp.id, operation, status: err.status, detail: err.message }, 'rest request refused');
-    else if (err.cause !== undefined) this.o.log.error({ vasp: vasp.id, operation, status: err.status, err: err.cause }, 'rest request failed');
+    else if (err.cause !== undefined)
+      this.o.log.error({ vasp: vasp.id, operation, status: err.status, err: err.cause }, 'rest request failed');
     const headers = { ...err.headers };
     // A body left unread (over a limit, malformed, not looked at) is discarded, and the connection not
     // reused: keeping it would mean reading the rest of a body of any size first.
@@ -214,7 +226,9 @@ export class RestApi {
   private json(res: ServerResponse, operation: Operation, status: number, body: unknown, headers: Record<string, string> = {}): void {
     this.o.metrics.restRequests.inc({ operation, code: String(status) });
     const text = Buffer.from(JSON.stringify(body), 'utf8');
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(text.length), ...headers }).end(text);
+    res
+      .writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(text.length), ...headers })
+      .end(text);
   }
 }
 
@@ -231,7 +245,12 @@ interface MessageView {
   subject?: string;
   submittedAt: string;
   expiresAt: string;
-  recipients: Array<{ address: string; kind: Recipient['kind']; state: RecipientState; events: Array<{ at: string; state: RecipientState; attempt: number; detail?: string }> }>;
+  recipients: Array<{
+    address: string;
+    kind: Recipient['kind'];
+    state: RecipientState;
+    events: Array<{ at: string; state: RecipientState; attempt: number; detail?: string }>;
+  }>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -251,10 +270,17 @@ interface Form {
  * (its answer then goes nowhere). A part busboy cannot read (form-parts.ts) refuses the form: a message
  * without one of the parts its sender meant is not the message it meant.
  */
-function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: number, stage: ContentStage, ticket?: BodyTicket): Promise<Form> {
+function readForm(
+  req: IncomingMessage,
+  maxBodyBytes: number,
+  maxContentBytes: number,
+  stage: ContentStage,
+  ticket?: BodyTicket,
+): Promise<Form> {
   return new Promise<Form>((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > maxBodyBytes) return reject(new RestError('TOO_LARGE', `request of ${declared} bytes is over the limit of ${maxBodyBytes} bytes`));
+    if (declared > maxBodyBytes)
+      return reject(new RestError('TOO_LARGE', `request of ${declared} bytes is over the limit of ${maxBodyBytes} bytes`));
     let boundary: string;
     try {
       boundary = formBoundary(req.headers['content-type'] ?? '');
@@ -268,7 +294,13 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
         defParamCharset: 'utf8', // file names as browsers and fetch send them
         // busboy's size and parts limits fire on reaching the value, not on passing it: one more each, so
         // that a value of exactly the limit is allowed (files and fields fire on passing).
-        limits: { fileSize: maxContentBytes + 1, files: FORM_LIMITS.files, fields: FORM_LIMITS.fields, fieldSize: FORM_LIMITS.fieldSize + 1, parts: FORM_LIMITS.parts + 1 },
+        limits: {
+          fileSize: maxContentBytes + 1,
+          files: FORM_LIMITS.files,
+          fields: FORM_LIMITS.fields,
+          fieldSize: FORM_LIMITS.fieldSize + 1,
+          parts: FORM_LIMITS.parts + 1,
+        },
       });
     } catch (err) {
       return reject(new RestError('BAD_REQUEST', `malformed multipart request: ${(err as Error).message}`));
@@ -294,7 +326,9 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
       if (bodyBytes > maxBodyBytes) return tooLarge(`request body is over the limit of ${maxBodyBytes} bytes`);
       // A chunked body is admitted as it grows (server.ts): over the listener's budget, the rest is not read.
       if (ticket && !ticket.take(chunk.length)) {
-        return settle(new RestError('UNAVAILABLE', 'the listener is receiving too many request bodies at once: retry later', { 'retry-after': '1' }));
+        return settle(
+          new RestError('UNAVAILABLE', 'the listener is receiving too many request bodies at once: retry later', { 'retry-after': '1' }),
+        );
       }
       counter.push(chunk);
       const parserFull = !parser.write(chunk);
@@ -332,7 +366,8 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
       if (name === undefined) return settle(unreadable(`part ${form.fields.length + form.files.length + 1} has no name`));
       // A part of another type without a file name busboy can read (none, filename="", or RFC 2231
       // continuations filename*0*=, which busboy does not join): the file it was meant to be.
-      if (info.mimeType !== 'text/plain') return settle(unreadable(`part ${name.slice(0, 40)} of type ${info.mimeType} has no file name that can be read`));
+      if (info.mimeType !== 'text/plain')
+        return settle(unreadable(`part ${name.slice(0, 40)} of type ${info.mimeType} has no file name that can be read`));
       if (info.nameTruncated || info.valueTruncated) return tooLarge(`field ${name.slice(0, 40)} is over ${FORM_LIMITS.fieldSize} bytes`);
       form.fields.push({ name, value });
     });
@@ -347,12 +382,16 @@ function readForm(req: IncomingMessage, maxBodyBytes: number, maxContentBytes: n
           if (settled) return;
           contentBytes += c.length;
           // Bytes over the limit are not written: the form is refused at the first of them.
-          if (contentBytes > maxContentBytes) return tooLarge(`message content is over the limit of ${maxContentBytes} bytes for this account`);
+          if (contentBytes > maxContentBytes)
+            return tooLarge(`message content is over the limit of ${maxContentBytes} bytes for this account`);
           file.size += c.length;
           files.write(slot, c);
         }),
       );
-      stream.on('end', guarded(() => settled || files.end(slot)));
+      stream.on(
+        'end',
+        guarded(() => settled || files.end(slot)),
+      );
       stream.on('limit', () => tooLarge(`a file is over the limit of ${maxContentBytes} bytes for this account`));
       stream.on('error', (e: Error) => settle(new RestError('BAD_REQUEST', `malformed multipart request: ${e.message}`)));
     });
@@ -399,7 +438,10 @@ function formBoundary(contentType: string): string {
   }
   const given = params.filter((p) => p.name === 'boundary' || p.name.startsWith('boundary*'));
   if (given.some((p) => p.name !== 'boundary')) {
-    throw new RestError('BAD_REQUEST', 'the multipart boundary is given in RFC 2231 form (boundary*=...): give it as one plain boundary= parameter');
+    throw new RestError(
+      'BAD_REQUEST',
+      'the multipart boundary is given in RFC 2231 form (boundary*=...): give it as one plain boundary= parameter',
+    );
   }
   if (given.length > 1) throw new RestError('BAD_REQUEST', `the multipart boundary is given ${given.length} times: give it once`);
   const boundary = given[0];
@@ -485,7 +527,8 @@ function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Su
   const callbackUrl = one.get('callbackUrl');
   if (callbackUrl !== undefined) checkCallbackUrl(callbackUrl, ctx);
   const expiry = one.get('expiry');
-  if (expiry !== undefined && !/^[1-9]\d*$/.test(expiry)) throw new Mm7Refusal(4004, `expiry ${expiry} is not a positive number of seconds`);
+  if (expiry !== undefined && !/^[1-9]\d*$/.test(expiry))
+    throw new Mm7Refusal(4004, `expiry ${expiry} is not a positive number of seconds`);
   const lifetime = expiry !== undefined ? Number(expiry) * 1000 : ctx.defaultExpiryMs;
 
   // The files are the stage's parts 0..n-1 (in order of arrival); the text, known only once the form is read,

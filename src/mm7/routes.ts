@@ -14,7 +14,10 @@ import { VaspRoute } from './vasp-route.js';
  * - messages to one of its short codes (its `senders`) -> DeliverReq to its URL.
  * A VASP without a URL gets no MM7 requests (its reports are logged and dropped, messages to it refused).
  */
-export function addVaspRoutes(router: StaticRouter, o: { config: Config['mm7']; metrics: Metrics; log: Logger; guard: OutboundGuard }): void {
+export function addVaspRoutes(
+  router: StaticRouter,
+  o: { config: Config['mm7']; metrics: Metrics; log: Logger; guard: OutboundGuard },
+): void {
   for (const vasp of o.config.vasps) {
     warnUnreachablePrefixes(vasp, o);
     const callbacks = new CallbackRoute(vasp, o);
@@ -37,7 +40,10 @@ function warnUnreachablePrefixes(vasp: VaspConfig, o: { log: Logger; guard: Outb
     try {
       o.guard.checkUrl(prefix);
     } catch (err) {
-      o.log.warn({ vasp: vasp.id, key: 'callbackUrlPrefixes', prefix, detail: (err as Error).message }, 'callback prefix names an address the outbound guard refuses: add an outbound.allow range to reach it');
+      o.log.warn(
+        { vasp: vasp.id, key: 'callbackUrlPrefixes', prefix, detail: (err as Error).message },
+        'callback prefix names an address the outbound guard refuses: add an outbound.allow range to reach it',
+      );
     }
   }
 }

@@ -1,5 +1,13 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { MimeError, parseContentType, parseMultipart, parseSinglePart, startPart, type ContentType, type MimeEntity } from '../../protocols/mime/index.js';
+import {
+  MimeError,
+  parseContentType,
+  parseMultipart,
+  parseSinglePart,
+  startPart,
+  type ContentType,
+  type MimeEntity,
+} from '../../protocols/mime/index.js';
 import { buildMm7, DEFAULT_LIMITS, Mm7Error, namespaceFor, parseMm7, type Mm7Limits, type Mm7Message } from '../../protocols/mm7/index.js';
 import type { Router } from '../core/router.js';
 import type { Config, VaspConfig } from '../ops/config.js';
@@ -53,7 +61,8 @@ export class Mm7Server {
 
   constructor(private readonly o: Mm7ServerOptions) {
     this.vasps = new VaspDirectory(o.config.vasps);
-    if (o.idempotency && o.config.submitRetryWindowMs > 0) this.retries = new SubmitRetries({ store: o.idempotency, windowMs: o.config.submitRetryWindowMs });
+    if (o.idempotency && o.config.submitRetryWindowMs > 0)
+      this.retries = new SubmitRetries({ store: o.idempotency, windowMs: o.config.submitRetryWindowMs });
     this.admission = new Admission(o.config.maxInFlightBodyBytes, (requests, bytes) => {
       o.metrics.mm7InFlightRequests.set(requests);
       o.metrics.mm7InFlightBodyBytes.set(bytes);
@@ -63,9 +72,22 @@ export class Mm7Server {
     const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log, slotMs: o.config.requestTimeoutMs };
     if (o.now) intake.now = o.now;
     this.intake = new Intake(intake);
-    this.rest = new RestApi({ config: o.config, queue: o.queue, intake: this.intake, metrics: o.metrics, log: o.log.child({ api: 'rest' }), guard: o.guard ?? new OutboundGuard() });
+    this.rest = new RestApi({
+      config: o.config,
+      queue: o.queue,
+      intake: this.intake,
+      metrics: o.metrics,
+      log: o.log.child({ api: 'rest' }),
+      guard: o.guard ?? new OutboundGuard(),
+    });
     this.server = createEdgeServer(
-      { requestTimeoutMs: o.config.requestTimeoutMs, headersTimeoutMs: o.config.headersTimeoutMs, log: o.log, what: 'mm7', failed: (res) => this.plain(res, 500, 'internal error', 'http') },
+      {
+        requestTimeoutMs: o.config.requestTimeoutMs,
+        headersTimeoutMs: o.config.headersTimeoutMs,
+        log: o.log,
+        what: 'mm7',
+        failed: (res) => this.plain(res, 500, 'internal error', 'http'),
+      },
       (req, res) => this.handle(req, res),
     );
   }
@@ -100,7 +122,13 @@ export class Mm7Server {
     const auth = this.vasps.authenticate(req);
     if (!auth.ok) {
       this.o.log.info({ reason: auth.reason, from: req.socket.remoteAddress }, 'mm7 request refused');
-      return this.plain(res, auth.status, auth.reason, rest ? 'rest' : 'http', auth.status === 401 ? { 'www-authenticate': 'Basic realm="MM7"' } : {});
+      return this.plain(
+        res,
+        auth.status,
+        auth.reason,
+        rest ? 'rest' : 'http',
+        auth.status === 401 ? { 'www-authenticate': 'Basic realm="MM7"' } : {},
+      );
     }
     const vasp = auth.vasp;
     if (rest && req.method !== 'POST') return this.rest.handle(req, res, vasp); // no body to admit
@@ -150,7 +178,13 @@ export class Mm7Server {
     const maxBytes = single ? Math.min(this.o.config.maxBodyBytes, this.xml.maxBytes) : this.o.config.maxBodyBytes;
     const declared = contentLength(req);
     if (single && declared !== undefined && declared > maxBytes) {
-      return this.soap(res, errorRsp(fallback, '', 4004, `SOAP envelope of ${declared} bytes is over the limit of ${maxBytes} bytes`), 'unparsed', 4004, true);
+      return this.soap(
+        res,
+        errorRsp(fallback, '', 4004, `SOAP envelope of ${declared} bytes is over the limit of ${maxBytes} bytes`),
+        'unparsed',
+        4004,
+        true,
+      );
     }
 
     // 1. The MIME envelope (bounded while streaming) and the SOAP part. A SubmitReq's content is streamed
@@ -173,7 +207,12 @@ export class Mm7Server {
       const retries = this.retries;
       if (!streamer.accepted && streamer.claim && retries) {
         await streamer.claim.then(
-          (c) => retries.release(c).catch((err: unknown) => this.o.log.warn({ err, vasp: vasp.id }, 'mm7 SubmitReq: its TransactionID record was not released (it expires)')),
+          (c) =>
+            retries
+              .release(c)
+              .catch((err: unknown) =>
+                this.o.log.warn({ err, vasp: vasp.id }, 'mm7 SubmitReq: its TransactionID record was not released (it expires)'),
+              ),
           () => undefined, // no record was made
         );
       }
@@ -219,7 +258,13 @@ export class Mm7Server {
       if (streamer.refusal) {
         // Decided while streaming (the SOAP part over its limit): the rest of the body is not read.
         log.info({ code: streamer.refusal.code, detail: streamer.refusal.detail }, 'mm7 envelope refused');
-        return this.soap(res, errorRsp(fallback, '', streamer.refusal.status, streamer.refusal.detail), 'unparsed', streamer.refusal.status, true);
+        return this.soap(
+          res,
+          errorRsp(fallback, '', streamer.refusal.status, streamer.refusal.detail),
+          'unparsed',
+          streamer.refusal.status,
+          true,
+        );
       }
       if (streamer.failed(err)) {
         // The store failed while the content was being written: nothing is accepted; the VASP retries.
@@ -233,14 +278,25 @@ export class Mm7Server {
         return this.soap(res, errorRsp(fallback, '', 4004, `SOAP envelope over ${limits.maxBytes} bytes`), 'unparsed', 4004, true);
       }
       log.info({ code: err.code, bytes }, 'mm7 request body refused');
-      return this.soap(res, errorRsp(fallback, '', tooLarge ? 2004 : 2007, `${tooLarge ? 'request too large' : 'malformed MIME body'}: ${err.message}`), 'unparsed', tooLarge ? 2004 : 2007, tooLarge);
+      return this.soap(
+        res,
+        errorRsp(fallback, '', tooLarge ? 2004 : 2007, `${tooLarge ? 'request too large' : 'malformed MIME body'}: ${err.message}`),
+        'unparsed',
+        tooLarge ? 2004 : 2007,
+        tooLarge,
+      );
     }
     if (!soapPart?.body) return this.soap(res, errorRsp(fallback, '', 2007, 'no SOAP envelope in the request'), 'unparsed', 2007);
     // startPart falls back to the first part when `start` names none (liberal: some VASPs get the id wrong);
     // that part must then still be XML, or the SOAP part is missing.
     if (root && !XML_TYPES.has(soapPart.contentType.type)) {
       const start = root.contentType.params['start'] ?? '(none)';
-      return this.soap(res, errorRsp(fallback, '', 2007, `no SOAP envelope: start ${start} names no XML part (found ${soapPart.contentType.type})`), 'unparsed', 2007);
+      return this.soap(
+        res,
+        errorRsp(fallback, '', 2007, `no SOAP envelope: start ${start} names no XML part (found ${soapPart.contentType.type})`),
+        'unparsed',
+        2007,
+      );
     }
 
     // 2. The SOAP envelope.
@@ -276,12 +332,20 @@ export class Mm7Server {
           answer = { code: 3001, text: 'the request could not be carried out now; retry later' };
         }
       }
-      log.info({ messageId: msg.messageId, status: answer.code, ...(answer.sanitised?.length ? { sanitised: answer.sanitised } : {}) }, `mm7 ${msg.kind}`);
+      log.info(
+        { messageId: msg.messageId, status: answer.code, ...(answer.sanitised?.length ? { sanitised: answer.sanitised } : {}) },
+        `mm7 ${msg.kind}`,
+      );
       return this.soap(res, { kind, ...reply, status: answer }, msg.kind, answer.code);
     }
     if (msg.kind !== 'SubmitReq') {
       // DeliverReq, DeliveryReportReq, ReadReplyReq go from the MMSC to a VASP, not back; responses are not requests.
-      return this.soap(res, errorRsp(reply, msg.transactionId, 4003, `${msg.kind} is not an operation a VASP sends to this MMSC`), msg.kind, 4003);
+      return this.soap(
+        res,
+        errorRsp(reply, msg.transactionId, 4003, `${msg.kind} is not an operation a VASP sends to this MMSC`),
+        msg.kind,
+        4003,
+      );
     }
     const stage = streamer.stageFor(msg, root);
     // A VASP's retry of a SubmitReq (same TransactionID, same request, within the window) is stored under the
@@ -291,20 +355,45 @@ export class Mm7Server {
       // Claimed already when its content began to stream after the envelope (the stage waits for the claim).
       if (this.retries) claim = await (streamer.claim ??= this.retries.claim(vasp.id, msg, streamer.messageId));
       if (claim.retry && (await this.o.queue.message(claim.messageId))) {
-        log.info({ messageId: claim.messageId, transactionId: msg.transactionId }, 'mm7 SubmitReq retried: answered with the first MessageID');
-        return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: claim.messageId }, 'SubmitReq', 1000);
+        log.info(
+          { messageId: claim.messageId, transactionId: msg.transactionId },
+          'mm7 SubmitReq retried: answered with the first MessageID',
+        );
+        return this.soap(
+          res,
+          { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: claim.messageId },
+          'SubmitReq',
+          1000,
+        );
       }
       if (claim.retry && stage && stage.messageId !== claim.messageId) {
         // Content sent before the envelope was staged under an id of its own, before the TransactionID could
         // be read; the first copy of this request is not stored (yet): it cannot be stored again under its id.
-        log.info({ messageId: claim.messageId, transactionId: msg.transactionId }, 'mm7 SubmitReq retried while its first copy is not stored: 3001');
-        return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 3001, text: 'the first copy of this request is not stored yet; retry later' } }, 'SubmitReq', 3001);
+        log.info(
+          { messageId: claim.messageId, transactionId: msg.transactionId },
+          'mm7 SubmitReq retried while its first copy is not stored: 3001',
+        );
+        return this.soap(
+          res,
+          { kind: 'SubmitRsp', ...reply, status: { code: 3001, text: 'the first copy of this request is not stored yet; retry later' } },
+          'SubmitReq',
+          3001,
+        );
       }
     } catch (err) {
       log.error({ err }, 'mm7 SubmitReq: its TransactionID could not be checked');
-      return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 3001, text: 'the message could not be stored; retry later' } }, 'SubmitReq', 3001);
+      return this.soap(
+        res,
+        { kind: 'SubmitRsp', ...reply, status: { code: 3001, text: 'the message could not be stored; retry later' } },
+        'SubmitReq',
+        3001,
+      );
     }
-    if (claim.retry) log.info({ messageId: claim.messageId, transactionId: msg.transactionId }, 'mm7 SubmitReq retried before the first was stored: stored under its MessageID');
+    if (claim.retry)
+      log.info(
+        { messageId: claim.messageId, transactionId: msg.transactionId },
+        'mm7 SubmitReq retried before the first was stored: stored under its MessageID',
+      );
     const result = await this.intake.submit(
       vasp,
       (messageId, now) => {
@@ -316,9 +405,20 @@ export class Mm7Server {
       claim.messageId,
     );
     if (result.ok) streamer.accepted = true;
-    if (!result.ok) return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: result.status, text: result.text } }, 'SubmitReq', result.status);
+    if (!result.ok)
+      return this.soap(
+        res,
+        { kind: 'SubmitRsp', ...reply, status: { code: result.status, text: result.text } },
+        'SubmitReq',
+        result.status,
+      );
     log.debug({ messageId: result.messageId, bytes }, 'mm7 SubmitReq accepted');
-    return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: result.messageId }, 'SubmitReq', 1000);
+    return this.soap(
+      res,
+      { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: result.messageId },
+      'SubmitReq',
+      1000,
+    );
   }
 }
 

@@ -57,7 +57,9 @@ export function toSubmission(req: SubmitReq, root: MimeEntity | undefined, ctx: 
   }
   const sender = req.senderAddress?.value ?? vasp.senders[0]!;
   if (!vasp.senders.includes(sender)) throw new Mm7Refusal(2001, `sender address ${sender} is not allowed for VASP ${vasp.id}`);
-  const originator: Party = isShortCode(sender) ? { address: sender, type: 'shortcode' } : toParty({ kind: req.senderAddress?.kind ?? 'number', value: sender });
+  const originator: Party = isShortCode(sender)
+    ? { address: sender, type: 'shortcode' }
+    : toParty({ kind: req.senderAddress?.kind ?? 'number', value: sender });
 
   const recipients: Recipient[] = [];
   for (const kind of ['to', 'cc', 'bcc'] as const) {
@@ -157,7 +159,8 @@ export function contentOf(ref: Mm7Content | undefined, root: MimeEntity | undefi
   // href names (and checks that findPart agrees), so either all of them are there or none.
   const streamed = leaves.filter((p) => p.streamedBytes !== undefined).length;
   if (streamed > 0) {
-    if (!stage || streamed !== leaves.length) throw new Mm7Refusal(2007, `Content href ${ref?.href ?? ''} is ambiguous (more than one part answers to it)`);
+    if (!stage || streamed !== leaves.length)
+      throw new Mm7Refusal(2007, `Content href ${ref?.href ?? ''} is ambiguous (more than one part answers to it)`);
     return { contentType, contentTypeParams, parts, content: stage };
   }
   return { contentType, contentTypeParams, parts, content: leaves.map((p) => p.body ?? Buffer.alloc(0)) };

@@ -2,7 +2,7 @@ import { MimeError, parseContentType, parseMultipart, startPart } from '../../pr
 import { Mm7Error, namespaceFor, parseMm7, statusText, type Mm7Message } from '../../protocols/mm7/index.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { Config, VaspConfig } from '../ops/config.js';
-import { httpPost, HttpPostError } from '../ops/http-post.js';
+import { type HttpAnswer, HttpPostError, httpPost } from '../ops/http-post.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { deliverRequest, reportRequest, transactionIdFor, type OutboundContext, type OutboundRequest } from './outbound.js';
@@ -48,9 +48,14 @@ export class VaspRoute implements Route {
       ? reportRequest(d.message, ctx)
       : deliverRequest(d.message, d.recipientIndex, d.message.parts.length > 0 ? await d.content() : [], ctx);
     const operation = out.request.kind;
-    const log = this.o.log.child({ vasp: this.vasp.id, operation, messageId: report?.messageId ?? d.message.id, transactionId: ctx.transactionId });
+    const log = this.o.log.child({
+      vasp: this.vasp.id,
+      operation,
+      messageId: report?.messageId ?? d.message.id,
+      transactionId: ctx.transactionId,
+    });
 
-    let answer;
+    let answer: HttpAnswer;
     try {
       answer = await httpPost(this.vasp.url, { 'content-type': out.contentType, soapaction: '""' }, out.body, {
         timeoutMs: this.o.config.clientTimeoutMs,

@@ -46,7 +46,8 @@ export class VaspDirectory {
     }
     if (!found) return { ok: false, status: 401, reason: 'unknown user name or wrong password' };
     const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
-    if (found.allowIps && !found.allowIps.includes(ip)) return { ok: false, status: 403, reason: `source address ${ip} not allowed for VASP ${found.id}` };
+    if (found.allowIps && !found.allowIps.includes(ip))
+      return { ok: false, status: 403, reason: `source address ${ip} not allowed for VASP ${found.id}` };
     return { ok: true, vasp: found };
   }
 }

@@ -25,12 +25,20 @@ function base(s: z.ZodType): z.ZodType {
 /** Milliseconds and bytes also in the unit a reader thinks in, when they are whole ones. */
 function humane(key: string, v: number): string {
   if (/Ms$/.test(key) && v >= 60_000) {
-    for (const [unit, ms] of [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000]] as const) {
+    for (const [unit, ms] of [
+      ['day', 86_400_000],
+      ['hour', 3_600_000],
+      ['minute', 60_000],
+    ] as const) {
       if (v % ms === 0) return ` (${v / ms} ${unit}${v === ms ? '' : 's'})`;
     }
   }
   if (/Bytes$/.test(key) && v >= 1024) {
-    for (const [unit, n] of [['MiB', 1024 * 1024], ['KiB', 1024]] as const) if (v % n === 0) return ` (${v / n} ${unit})`;
+    for (const [unit, n] of [
+      ['MiB', 1024 * 1024],
+      ['KiB', 1024],
+    ] as const)
+      if (v % n === 0) return ` (${v / n} ${unit})`;
   }
   return '';
 }
@@ -59,7 +67,10 @@ function describe(s: z.ZodType): string {
   const text = (s.description ?? '').replace(/\|/g, '\\|').replace(/</g, '\\<');
   if (text === '') throw new Error('a configuration key without .describe()');
   const b = base(s);
-  if (b instanceof z.ZodEnum) return `${text}; one of ${Object.values(b.def.entries).map((e) => code(String(e))).join(', ')}`;
+  if (b instanceof z.ZodEnum)
+    return `${text}; one of ${Object.values(b.def.entries)
+      .map((e) => code(String(e)))
+      .join(', ')}`;
   return text;
 }
 
@@ -97,14 +108,17 @@ export function configReference(): string {
       const env = names.get(path);
       if (env === undefined) throw new Error(`${path}: no environment variable`);
       const form = envForm(path);
-      if (form === undefined && base(s) instanceof z.ZodArray) throw new Error(`${path}: an array key needs an environment form (comma-separated or JSON)`);
-      const written = form === 'json' ? ' (JSON)' : form === 'list' ? ' (comma-separated)' : base(s) instanceof z.ZodBoolean ? ' (true/false/1/0)' : '';
+      if (form === undefined && base(s) instanceof z.ZodArray)
+        throw new Error(`${path}: an array key needs an environment form (comma-separated or JSON)`);
+      const written =
+        form === 'json' ? ' (JSON)' : form === 'list' ? ' (comma-separated)' : base(s) instanceof z.ZodBoolean ? ' (true/false/1/0)' : '';
       main.push(row([code(path), `${env.map(code).join(' or ')}${written}`, defaultOf(key, s, form), describe(s)]));
       const entry = entrySchema(s);
       if (entry === undefined) continue;
       nested.push('', `Each entry of ${code(path)} (a JSON object in the file, or in ${code(env[0]!)}):`, '');
       nested.push(row(['field', 'default', 'description']), row(['---', '---', '---']));
-      for (const [field, fs] of Object.entries(shapeOf(entry))) nested.push(row([code(`${path}[].${field}`), defaultOf(field, fs), describe(fs)]));
+      for (const [field, fs] of Object.entries(shapeOf(entry)))
+        nested.push(row([code(`${path}[].${field}`), defaultOf(field, fs), describe(fs)]));
     }
   }
   return [...main, ...nested].join('\n');

@@ -14,7 +14,11 @@ import { partyOf } from '../core/party.js';
  * hand-written validator would have to keep in step by hand as interfaces add their keys.
  */
 /** A boolean from JSON, or from the environment as true/false/1/0 (z.coerce.boolean would read "false" as true). */
-const flag = z.preprocess((v) => (typeof v === 'string' ? ({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[v.toLowerCase()] ?? v : v), z.boolean());
+const flag = z.preprocess(
+  (v) =>
+    typeof v === 'string' ? (({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[v.toLowerCase()] ?? v) : v,
+  z.boolean(),
+);
 
 function isMm7Schema(v: string): boolean {
   try {
@@ -29,7 +33,14 @@ function isMm7Schema(v: string): boolean {
 function isUrlPrefix(v: string): boolean {
   if (!URL.canParse(v)) return false; // zod's url() said so already; refinements run all the same
   const u = new URL(v);
-  return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' && u.search === '' && u.hash === '' && !v.includes('#');
+  return (
+    (u.protocol === 'http:' || u.protocol === 'https:') &&
+    u.username === '' &&
+    u.password === '' &&
+    u.search === '' &&
+    u.hash === '' &&
+    !v.includes('#')
+  );
 }
 
 /**
@@ -51,7 +62,11 @@ function senderProblem(sender: string): string | undefined {
 /** One content provider allowed to use MM7 (and the REST API). */
 export const VaspSchema = z
   .object({
-    id: z.string().min(1).regex(/^[^{}\s]+$/, 'no braces or spaces').describe('VASPID; also the queue/throttle peer id of deliveries to this VASP'),
+    id: z
+      .string()
+      .min(1)
+      .regex(/^[^{}\s]+$/, 'no braces or spaces')
+      .describe('VASPID; also the queue/throttle peer id of deliveries to this VASP'),
     username: z.string().min(1).describe('HTTP Basic user name'),
     password: z.string().min(1).describe('HTTP Basic password'),
     allowIps: z.array(z.string().min(1)).optional().describe('source addresses allowed (exact match); unset = any'),
@@ -67,21 +82,37 @@ export const VaspSchema = z
       )
       .min(1)
       .describe('sender addresses / short codes this VASP may use (short code, +E.164 number or e-mail address); the first is the default'),
-    maxMessageBytes: z.coerce.number().int().min(1).default(300 * 1024).describe('largest message (content bytes) accepted from this VASP'),
+    maxMessageBytes: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(300 * 1024)
+      .describe('largest message (content bytes) accepted from this VASP'),
     rate: z.coerce.number().positive().default(50).describe('submissions per second accepted from this VASP (token bucket, all instances)'),
     burst: z.coerce.number().int().min(1).default(50).describe('token bucket burst for submissions'),
-    maxInFlight: z.coerce.number().int().min(1).default(20).describe('requests of this VASP processed at once: per listener before the body is read, and submissions across instances'),
+    maxInFlight: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(20)
+      .describe('requests of this VASP processed at once: per listener before the body is read, and submissions across instances'),
     url: z.string().url().optional().describe("the VASP's own MM7 URL for deliveries and reports"),
     callbackUrlPrefixes: z
       .array(z.string().url().refine(isUrlPrefix, 'an http(s) URL without user info, query or fragment'))
       .optional()
-      .describe('REST callbackUrl must have the scheme, host and port of one of these and lie under its path (whole segments); unset = any public http(s) URL'),
+      .describe(
+        'REST callbackUrl must have the scheme, host and port of one of these and lie under its path (whole segments); unset = any public http(s) URL',
+      ),
     version: z
       .string()
       .default('REL-6-MM7-1-4')
       .refine(isMm7Schema, 'expected an MM7 schema, REL-5-MM7-1-0 .. REL-6-MM7-1-4 (or its namespace URI)')
       .describe('schema version the VASP is sent (REL-5-MM7-1-0 .. REL-6-MM7-1-4)'),
-    deliveryRate: z.coerce.number().positive().default(20).describe('requests per second sent to the VASP (deliveries, reports; all instances)'),
+    deliveryRate: z.coerce
+      .number()
+      .positive()
+      .default(20)
+      .describe('requests per second sent to the VASP (deliveries, reports; all instances)'),
     deliveryBurst: z.coerce.number().int().min(1).default(20).describe('token bucket burst for requests to the VASP'),
     deliveryMaxInFlight: z.coerce.number().int().min(1).default(10).describe('requests to the VASP in progress at once (all instances)'),
   })
@@ -90,16 +121,26 @@ export const VaspSchema = z
 /** One SMSC connection (SMPP 3.4 ESME side). */
 export const SmscSchema = z
   .object({
-    id: z.string().min(1).regex(/^[^{}\s]+$/, 'no braces or spaces').describe('connection name; the queue/throttle peer is smpp:<id>'),
+    id: z
+      .string()
+      .min(1)
+      .regex(/^[^{}\s]+$/, 'no braces or spaces')
+      .describe('connection name; the queue/throttle peer is smpp:<id>'),
     host: z.string().min(1).describe('SMSC address'),
     port: z.coerce.number().int().min(1).max(65535).default(2775).describe('SMSC port'),
     systemId: z.string().min(1).max(15).describe('bind system_id'),
     password: z.string().max(8).default('').describe('bind password (SMPP 3.4: at most 8 characters)'),
     systemType: z.string().max(12).optional().describe('bind system_type'),
-    bindMode: z.enum(['transceiver', 'transmitter+receiver']).default('transceiver').describe('one transceiver session, or a transmitter and a receiver'),
+    bindMode: z
+      .enum(['transceiver', 'transmitter+receiver'])
+      .default('transceiver')
+      .describe('one transceiver session, or a transmitter and a receiver'),
     window: z.coerce.number().int().min(1).max(1000).default(10).describe('submit_sm outstanding at once'),
     enquireLinkMs: z.coerce.number().int().min(1000).default(30_000).describe('keep-alive interval'),
-    prefixes: z.array(z.string().regex(/^\+?\d*$/, 'digits, optionally after +')).default([]).describe("destinations this SMSC serves, by prefix of +E.164 (longest match wins); [] = any"),
+    prefixes: z
+      .array(z.string().regex(/^\+?\d*$/, 'digits, optionally after +'))
+      .default([])
+      .describe('destinations this SMSC serves, by prefix of +E.164 (longest match wins); [] = any'),
     rate: z.coerce.number().positive().default(100).describe('submit_sm per second (all instances)'),
     burst: z.coerce.number().int().min(1).default(100).describe('token bucket burst'),
     maxInFlight: z.coerce.number().int().min(1).default(100).describe('deliveries in progress at once over this SMSC (all instances)'),
@@ -153,8 +194,18 @@ export const ConfigSchema = z
       .prefault({}),
     queue: z
       .object({
-        prefix: z.string().regex(/^[^{}\s]+$/, 'no braces or spaces').default('mmsc').describe('key prefix shared by the instances of one deployment'),
-        shards: z.coerce.number().int().min(1).max(1024).default(1).describe('queue shards: 1 on a single Redis; e.g. 16 on a Cluster (same on every instance)'),
+        prefix: z
+          .string()
+          .regex(/^[^{}\s]+$/, 'no braces or spaces')
+          .default('mmsc')
+          .describe('key prefix shared by the instances of one deployment'),
+        shards: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(1024)
+          .default(1)
+          .describe('queue shards: 1 on a single Redis; e.g. 16 on a Cluster (same on every instance)'),
         leaseMs: z.coerce.number().int().min(1000).default(60_000).describe('how long a worker holds a job before it is handed out again'),
         maxAttempts: z.coerce.number().int().min(1).default(10).describe('delivery attempts before a job is dead-lettered'),
         retentionMs: z.coerce.number().int().min(0).default(86_400_000).describe('how long a finished message and its content are kept'),
@@ -166,13 +217,17 @@ export const ConfigSchema = z
           .int()
           .min(1)
           .default(50_000)
-          .describe('embedded store only: messages it holds at most, finished ones within their retention included; new ones over it are refused "try later"'),
+          .describe(
+            'embedded store only: messages it holds at most, finished ones within their retention included; new ones over it are refused "try later"',
+          ),
         memoryMaxBytes: z.coerce
           .number()
           .int()
           .min(1024 * 1024)
           .default(256 * 1024 * 1024)
-          .describe('embedded store only: estimated bytes it holds at most (content, ~3 KB a message and 0.5 KB a recipient of overhead, content still arriving); new messages over it are refused "try later"'),
+          .describe(
+            'embedded store only: estimated bytes it holds at most (content, ~3 KB a message and 0.5 KB a recipient of overhead, content still arriving); new messages over it are refused "try later"',
+          ),
       })
       .strict()
       .prefault({}),
@@ -182,34 +237,80 @@ export const ConfigSchema = z
         host: z.string().min(1).default('127.0.0.1').describe('address the MM7 listener binds'),
         port: z.coerce.number().int().min(0).max(65535).default(8007).describe('MM7 listener port (0 = any free port)'),
         relayServerId: z.string().min(1).default('mmsc').describe('MMSRelayServerID sent to VASPs'),
-        maxBodyBytes: z.coerce.number().int().min(1024).default(10 * 1024 * 1024).describe('largest request body, for any VASP (enforced while reading)'),
+        maxBodyBytes: z.coerce
+          .number()
+          .int()
+          .min(1024)
+          .default(10 * 1024 * 1024)
+          .describe('largest request body, for any VASP (enforced while reading)'),
         maxElements: z.coerce.number().int().min(16).default(5_000).describe('most XML elements in one SOAP envelope'),
-        maxAttributes: z.coerce.number().int().min(16).default(5_000).describe('most XML attributes in one SOAP envelope (namespace declarations included)'),
-        maxXmlTokens: z.coerce.number().int().min(64).default(20_000).describe('most XML tokens in one SOAP envelope: tags, attributes, references, comments, CDATA sections, PIs'),
-        maxEnvelopeBytes: z.coerce.number().int().min(1024).default(256 * 1024).describe('largest SOAP envelope (the XML part; attachments are not in it), enforced while reading'),
+        maxAttributes: z.coerce
+          .number()
+          .int()
+          .min(16)
+          .default(5_000)
+          .describe('most XML attributes in one SOAP envelope (namespace declarations included)'),
+        maxXmlTokens: z.coerce
+          .number()
+          .int()
+          .min(64)
+          .default(20_000)
+          .describe('most XML tokens in one SOAP envelope: tags, attributes, references, comments, CDATA sections, PIs'),
+        maxEnvelopeBytes: z.coerce
+          .number()
+          .int()
+          .min(1024)
+          .default(256 * 1024)
+          .describe('largest SOAP envelope (the XML part; attachments are not in it), enforced while reading'),
         maxInFlightBodyBytes: z.coerce
           .number()
           .int()
           .min(1024)
           .default(256 * 1024 * 1024)
-          .describe('request body bytes being received at once on the MM7 listener (MM7 and REST); over it a request is refused at once, transiently (MM7 4006, REST 503)'),
-        requestTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request must be received within this time (slow senders are cut off)'),
+          .describe(
+            'request body bytes being received at once on the MM7 listener (MM7 and REST); over it a request is refused at once, transiently (MM7 4006, REST 503)',
+          ),
+        requestTimeoutMs: z.coerce
+          .number()
+          .int()
+          .min(100)
+          .default(30_000)
+          .describe('a request must be received within this time (slow senders are cut off)'),
         headersTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('the request head must arrive within this time'),
-        defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a submitted message without ExpiryDate'),
-        maxExpiryMs: z.coerce.number().int().min(60_000).default(30 * 86_400_000).describe('longest expiry a VASP may ask for'),
-        clientTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request to a VASP (or a REST callback) must be answered within this time'),
+        defaultExpiryMs: z.coerce
+          .number()
+          .int()
+          .min(60_000)
+          .default(7 * 86_400_000)
+          .describe('expiry of a submitted message without ExpiryDate'),
+        maxExpiryMs: z.coerce
+          .number()
+          .int()
+          .min(60_000)
+          .default(30 * 86_400_000)
+          .describe('longest expiry a VASP may ask for'),
+        clientTimeoutMs: z.coerce
+          .number()
+          .int()
+          .min(100)
+          .default(30_000)
+          .describe('a request to a VASP (or a REST callback) must be answered within this time'),
         submitRetryWindowMs: z.coerce
           .number()
           .int()
           .min(0)
           .default(3_600_000)
-          .describe("a VASP's SubmitReq repeating a TransactionID (and request) it sent within this time is answered with the first MessageID, not stored again (0 = off; keep it below queue.retentionMs)"),
+          .describe(
+            "a VASP's SubmitReq repeating a TransactionID (and request) it sent within this time is answered with the first MessageID, not stored again (0 = off; keep it below queue.retentionMs)",
+          ),
         maxRecipients: z.coerce
           .number()
           .int()
           .min(1)
           .default(100)
-          .describe('most recipients of one SubmitReq or REST submission (To, Cc and Bcc; displayOnly ones not counted); more are refused 3003 / HTTP 400'),
+          .describe(
+            'most recipients of one SubmitReq or REST submission (To, Cc and Bcc; displayOnly ones not counted); more are refused 3003 / HTTP 400',
+          ),
         vasps: z.array(VaspSchema).default([]).describe('VASP accounts, for MM7 and the REST API (fields below)'),
       })
       .strict()
@@ -221,12 +322,16 @@ export const ConfigSchema = z
         port: z.coerce.number().int().min(0).max(65535).default(8190).describe('MM1 listener port (0 = any free port)'),
         publicUrl: publicUrl
           .optional()
-          .describe('the MM1 listener as handsets reach it (through the WAP gateway): Content-Location links start with it; unset = http://<mm1.host>:<mm1.port>'),
+          .describe(
+            'the MM1 listener as handsets reach it (through the WAP gateway): Content-Location links start with it; unset = http://<mm1.host>:<mm1.port>',
+          ),
         tokenSecret: z
           .string()
           .min(16)
           .optional()
-          .describe('secret for retrieval and web-view tokens, the same on every instance (>= 16 characters); unset = random per process (links die with it; warned at start)'),
+          .describe(
+            'secret for retrieval and web-view tokens, the same on every instance (>= 16 characters); unset = random per process (links die with it; warned at start)',
+          ),
         msisdnHeader: z
           .string()
           .regex(/^[A-Za-z0-9-]+$/, 'an HTTP header name')
@@ -235,7 +340,9 @@ export const ConfigSchema = z
         msisdnFormat: z
           .enum(['e164', 'international', 'national'])
           .default('e164')
-          .describe('how the WAP gateway writes the number in msisdnHeader: e164 (+15551234567), international (15551234567), national (0 and the national number; needs defaultCountryCode)'),
+          .describe(
+            'how the WAP gateway writes the number in msisdnHeader: e164 (+15551234567), international (15551234567), national (0 and the national number; needs defaultCountryCode)',
+          ),
         trustedProxies: z
           .array(z.string())
           .superRefine((list, ctx) => {
@@ -245,49 +352,113 @@ export const ConfigSchema = z
             }
           })
           .default(['127.0.0.0/8', '::1/128'])
-          .describe("source addresses (CIDR, IPv4/IPv6) of the WAP gateways whose msisdnHeader is believed; requests from any other source are refused (403), except the web view"),
+          .describe(
+            'source addresses (CIDR, IPv4/IPv6) of the WAP gateways whose msisdnHeader is believed; requests from any other source are refused (403), except the web view',
+          ),
         localPrefixes: z
           .array(z.string().regex(/^\+\d+$/, 'a +E.164 prefix'))
           .default([])
           .describe("the operator's own numbering ranges (+E.164 prefixes): local subscribers; [] = every PLMN number"),
-        defaultCountryCode: z.string().regex(/^[1-9]\d{0,2}$/, '1-3 digits').optional().describe('country code for national numbers handsets send (e.g. 44); required when mm1.msisdnFormat is national'),
-        push: z.enum(['smpp', 'pap']).default('smpp').describe('bearer of WAP pushes (notifications, reports): SMPP directly, or a PPG over PAP'),
-        papUrl: z.string().url().optional().describe('the PPG\'s PAP URL (user:password@ for Basic auth); required when mm1.push is pap'),
-        papAddressDomain: z.string().min(1).optional().describe('the @ppg-specifier of PAP addresses (WAPPUSH=+E164/TYPE=PLMN@domain); unset = none'),
+        defaultCountryCode: z
+          .string()
+          .regex(/^[1-9]\d{0,2}$/, '1-3 digits')
+          .optional()
+          .describe('country code for national numbers handsets send (e.g. 44); required when mm1.msisdnFormat is national'),
+        push: z
+          .enum(['smpp', 'pap'])
+          .default('smpp')
+          .describe('bearer of WAP pushes (notifications, reports): SMPP directly, or a PPG over PAP'),
+        papUrl: z.string().url().optional().describe("the PPG's PAP URL (user:password@ for Basic auth); required when mm1.push is pap"),
+        papAddressDomain: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('the @ppg-specifier of PAP addresses (WAPPUSH=+E164/TYPE=PLMN@domain); unset = none'),
         papTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('a PAP request must be answered within this time'),
         pushRate: z.coerce.number().positive().default(100).describe('notifications per second (all instances)'),
         pushMaxInFlight: z.coerce.number().int().min(1).default(100).describe('notifications being pushed at once (all instances)'),
-        maxPushes: z.coerce.number().int().min(1).default(3).describe('notifications sent for one unretrieved message (the first and re-notifications); must be below queue.maxAttempts'),
+        maxPushes: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe('notifications sent for one unretrieved message (the first and re-notifications); must be below queue.maxAttempts'),
         renotifyMs: z.coerce.number().int().min(1000).default(3_600_000).describe('time between notifications of an unretrieved message'),
         fallbackAfterMs: z.coerce
           .number()
           .int()
           .min(0)
           .default(0)
-          .describe('send the SMS fallback (a text with the web-view link) when a message is not retrieved within this time, or its push is refused for good; 0 = no SMS fallback'),
-        maxMessageBytes: z.coerce.number().int().min(1024).default(300 * 1024).describe("largest message a handset is sent (the recipient's limit); larger ones are adapted or refused"),
+          .describe(
+            'send the SMS fallback (a text with the web-view link) when a message is not retrieved within this time, or its push is refused for good; 0 = no SMS fallback',
+          ),
+        maxMessageBytes: z.coerce
+          .number()
+          .int()
+          .min(1024)
+          .default(300 * 1024)
+          .describe("largest message a handset is sent (the recipient's limit); larger ones are adapted or refused"),
         contentTypes: z
           .array(z.string().regex(/^[a-z0-9.+-]+\/([a-z0-9.+-]+|\*)$/, 'type/subtype or type/*'))
-          .default(['text/plain', 'application/smil', 'image/*', 'audio/*', 'video/*', 'text/x-vcard', 'text/x-vcalendar', 'text/vcard', 'text/calendar'])
+          .default([
+            'text/plain',
+            'application/smil',
+            'image/*',
+            'audio/*',
+            'video/*',
+            'text/x-vcard',
+            'text/x-vcalendar',
+            'text/vcard',
+            'text/calendar',
+          ])
           .describe('media types handsets are sent; other parts are removed when adaptation is allowed, else the message is refused'),
-        maxBodyBytes: z.coerce.number().int().min(1024).default(1024 * 1024).describe('largest request body a handset may send (enforced while reading)'),
+        maxBodyBytes: z.coerce
+          .number()
+          .int()
+          .min(1024)
+          .default(1024 * 1024)
+          .describe('largest request body a handset may send (enforced while reading)'),
         submitRate: z.coerce
           .number()
           .min(0)
           .default(1)
-          .describe('m-send-req a subscriber may send per second, sustained (all instances; a flooding handset is answered Error-transient-failure); 0 = no limit'),
-        submitBurst: z.coerce.number().int().min(1).default(20).describe('m-send-req a subscriber may send at once before submitRate applies'),
+          .describe(
+            'm-send-req a subscriber may send per second, sustained (all instances; a flooding handset is answered Error-transient-failure); 0 = no limit',
+          ),
+        submitBurst: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(20)
+          .describe('m-send-req a subscriber may send at once before submitRate applies'),
         submitMaxInFlight: z.coerce.number().int().min(1).default(4).describe("a subscriber's m-send-req being stored at once"),
         maxRecipients: z.coerce
           .number()
           .int()
           .min(1)
           .default(20)
-          .describe('most recipients (To, Cc and Bcc) of one m-send-req, refused Error-permanent-service-denied over it; each recipient takes one submitRate token, so at most mm1.submitBurst while submitRate > 0'),
-        requestTimeoutMs: z.coerce.number().int().min(100).default(30_000).describe('a request must be received within this time (slow senders are cut off)'),
+          .describe(
+            'most recipients (To, Cc and Bcc) of one m-send-req, refused Error-permanent-service-denied over it; each recipient takes one submitRate token, so at most mm1.submitBurst while submitRate > 0',
+          ),
+        requestTimeoutMs: z.coerce
+          .number()
+          .int()
+          .min(100)
+          .default(30_000)
+          .describe('a request must be received within this time (slow senders are cut off)'),
         headersTimeoutMs: z.coerce.number().int().min(100).default(10_000).describe('the request head must arrive within this time'),
-        defaultExpiryMs: z.coerce.number().int().min(60_000).default(7 * 86_400_000).describe('expiry of a handset message without X-Mms-Expiry'),
-        maxExpiryMs: z.coerce.number().int().min(60_000).default(30 * 86_400_000).describe('longest expiry a handset may ask for'),
+        defaultExpiryMs: z.coerce
+          .number()
+          .int()
+          .min(60_000)
+          .default(7 * 86_400_000)
+          .describe('expiry of a handset message without X-Mms-Expiry'),
+        maxExpiryMs: z.coerce
+          .number()
+          .int()
+          .min(60_000)
+          .default(30 * 86_400_000)
+          .describe('longest expiry a handset may ask for'),
         webViewHost: z.string().min(1).default('127.0.0.1').describe('address the web-view listener binds, when webViewPort is set'),
         webViewPort: z.coerce
           .number()
@@ -295,27 +466,40 @@ export const ConfigSchema = z
           .min(0)
           .max(65535)
           .optional()
-          .describe('port of a listener of its own for the web view (0 = any free port); unset = the web view is served on the MM1 listener'),
+          .describe(
+            'port of a listener of its own for the web view (0 = any free port); unset = the web view is served on the MM1 listener',
+          ),
         webViewPublicUrl: publicUrl
           .optional()
-          .describe('the web view as the public reaches it: SMS fallback links start with it; unset = http://<webViewHost>:<webViewPort>, or mm1.publicUrl without webViewPort'),
+          .describe(
+            'the web view as the public reaches it: SMS fallback links start with it; unset = http://<webViewHost>:<webViewPort>, or mm1.publicUrl without webViewPort',
+          ),
       })
       .strict()
       .superRefine((v, ctx) => {
-        if (v.push === 'pap' && v.papUrl === undefined) ctx.addIssue({ code: 'custom', path: ['papUrl'], message: 'required when mm1.push is pap' });
+        if (v.push === 'pap' && v.papUrl === undefined)
+          ctx.addIssue({ code: 'custom', path: ['papUrl'], message: 'required when mm1.push is pap' });
         if (v.msisdnFormat === 'national' && v.defaultCountryCode === undefined) {
           ctx.addIssue({ code: 'custom', path: ['defaultCountryCode'], message: 'required when mm1.msisdnFormat is national' });
         }
         // A message to n recipients takes n tokens at once: more than the bucket holds would never be sent.
         if (v.submitRate > 0 && v.maxRecipients > v.submitBurst) {
-          ctx.addIssue({ code: 'custom', path: ['maxRecipients'], message: `must not exceed mm1.submitBurst (${v.submitBurst}): a message to mm1.maxRecipients takes that many tokens at once` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['maxRecipients'],
+            message: `must not exceed mm1.submitBurst (${v.submitBurst}): a message to mm1.maxRecipients takes that many tokens at once`,
+          });
         }
       })
       // After parsing, so that an unset publicUrl follows the host and port actually configured (a zod default
       // cannot see them); an explicit one wins.
       .transform((v) => {
         const mm1Url = v.publicUrl ?? listenerUrl(v.host, v.port);
-        return { ...v, publicUrl: mm1Url, webViewPublicUrl: v.webViewPublicUrl ?? (v.webViewPort !== undefined ? listenerUrl(v.webViewHost, v.webViewPort) : mm1Url) };
+        return {
+          ...v,
+          publicUrl: mm1Url,
+          webViewPublicUrl: v.webViewPublicUrl ?? (v.webViewPort !== undefined ? listenerUrl(v.webViewHost, v.webViewPort) : mm1Url),
+        };
       })
       .prefault({}),
     outbound: z
@@ -337,10 +521,22 @@ export const ConfigSchema = z
           .regex(/\{token\}/, 'must contain {token}')
           .optional()
           .describe("the text fallback's link to the message ({token} = the web view token); unset = <mm1.webViewPublicUrl>/m/{token}"),
-        stopKeywords: z.array(z.string().min(1)).default(['STOP', 'UNSUBSCRIBE', 'STOPALL', 'CANCEL', 'END', 'QUIT']).describe('MO texts that opt a subscriber out: the whole text, any case, punctuation around it ignored'),
-        startKeywords: z.array(z.string().min(1)).default(['START', 'SUBSCRIBE', 'UNSTOP']).describe('MO texts that opt a subscriber back in (matched as stopKeywords)'),
-        stopReply: z.string().default('You will receive no more messages from this service. Reply START to receive them again.').describe('confirmation SMS after STOP ("" = none)'),
-        startReply: z.string().default('You will receive messages from this service again. Reply STOP to end them.').describe('confirmation SMS after START ("" = none)'),
+        stopKeywords: z
+          .array(z.string().min(1))
+          .default(['STOP', 'UNSUBSCRIBE', 'STOPALL', 'CANCEL', 'END', 'QUIT'])
+          .describe('MO texts that opt a subscriber out: the whole text, any case, punctuation around it ignored'),
+        startKeywords: z
+          .array(z.string().min(1))
+          .default(['START', 'SUBSCRIBE', 'UNSTOP'])
+          .describe('MO texts that opt a subscriber back in (matched as stopKeywords)'),
+        stopReply: z
+          .string()
+          .default('You will receive no more messages from this service. Reply START to receive them again.')
+          .describe('confirmation SMS after STOP ("" = none)'),
+        startReply: z
+          .string()
+          .default('You will receive messages from this service again. Reply STOP to end them.')
+          .describe('confirmation SMS after START ("" = none)'),
       })
       .strict()
       .prefault({}),

@@ -45,7 +45,12 @@ const FOLLOWED = new Set([307, 308]);
  * Basic credentials: VASPs give their MM7 URL that way (a guarded URL may not have any). Credentials are
  * not sent on to another origin when redirected.
  */
-export async function httpPost(url: string, headers: Record<string, string | number>, body: Buffer, o: HttpPostOptions): Promise<HttpAnswer> {
+export async function httpPost(
+  url: string,
+  headers: Record<string, string | number>,
+  body: Buffer,
+  o: HttpPostOptions,
+): Promise<HttpAnswer> {
   const first = new URL(url);
   const all: Record<string, string | number> = { 'content-length': body.length, ...headers };
   if (!o.guard && (first.username !== '' || first.password !== '')) {
@@ -111,7 +116,14 @@ class Deadline {
   }
 }
 
-async function postOnce(u: URL, headers: Record<string, string | number>, body: Buffer, o: HttpPostOptions, deadline: Deadline, redirected: boolean): Promise<HttpAnswer> {
+async function postOnce(
+  u: URL,
+  headers: Record<string, string | number>,
+  body: Buffer,
+  o: HttpPostOptions,
+  deadline: Deadline,
+  redirected: boolean,
+): Promise<HttpAnswer> {
   const options: RequestOptions = { method: 'POST', headers };
   if (o.guard) {
     try {
@@ -120,7 +132,8 @@ async function postOnce(u: URL, headers: Record<string, string | number>, body: 
       options.agent = pinned.agent;
     } catch (err) {
       if (err instanceof HttpPostError) throw err;
-      if (err instanceof OutboundRefusal) throw new HttpPostError('REFUSED', redirected ? `redirect to ${u.href} refused: ${err.message}` : err.message);
+      if (err instanceof OutboundRefusal)
+        throw new HttpPostError('REFUSED', redirected ? `redirect to ${u.href} refused: ${err.message}` : err.message);
       throw new HttpPostError('TRANSPORT', `${u.hostname} not resolved: ${(err as Error).message}`);
     }
   }

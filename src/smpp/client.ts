@@ -16,7 +16,15 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import smpp from 'smpp';
-import { COMMAND_ID, commandLabel, isDeliveryReceipt, parseReceipt, readDeliverSm, type DeliverSm, type Receipt } from '../../protocols/smpp/index.js';
+import {
+  COMMAND_ID,
+  commandLabel,
+  isDeliveryReceipt,
+  parseReceipt,
+  readDeliverSm,
+  type DeliverSm,
+  type Receipt,
+} from '../../protocols/smpp/index.js';
 import { DEFAULTS, type Resolved, type SmppClientOptions } from './options.js';
 import { Session, type SessionHost } from './session.js';
 import { StoreUnavailableError } from '../store/types.js';
@@ -26,7 +34,15 @@ export { SmppError, type SmppErrorCode } from './errors.js';
 export type { SmppClientOptions } from './options.js';
 export { COMMAND_ID, type CommandName } from '../../protocols/smpp/index.js';
 // The codecs the client's events carry, for its users.
-export { isDeliveryReceipt, parseReceipt, PduReader, readDeliverSm, receiptFields, type DeliverSm, type Receipt } from '../../protocols/smpp/index.js';
+export {
+  isDeliveryReceipt,
+  parseReceipt,
+  PduReader,
+  readDeliverSm,
+  receiptFields,
+  type DeliverSm,
+  type Receipt,
+} from '../../protocols/smpp/index.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // The API.
@@ -69,13 +85,15 @@ function invalidSubmit(sm: SubmitSm): SmppError | undefined {
   if (sm.shortMessage && sm.shortMessage.length > 254) return refuse(ESME_STATUS.ESME_RINVMSGLEN, 'short_message over 254 octets');
   if (sm.messagePayload && sm.shortMessage && sm.shortMessage.length > 0)
     return refuse(ESME_STATUS.ESME_RINVMSGLEN, 'both short_message and message_payload');
-  if (sm.messagePayload && sm.messagePayload.length > 0xffff) return refuse(ESME_STATUS.ESME_RINVPARLEN, 'message_payload over 65535 octets');
+  if (sm.messagePayload && sm.messagePayload.length > 0xffff)
+    return refuse(ESME_STATUS.ESME_RINVPARLEN, 'message_payload over 65535 octets');
   if (sm.sourceAddr.length > 20) return refuse(ESME_STATUS.ESME_RINVSRCADR, 'source_addr over 20 characters');
   if (sm.destinationAddr.length > 20) return refuse(ESME_STATUS.ESME_RINVDSTADR, 'destination_addr over 20 characters');
   // node-smpp would pad a shorter string into a relative time: refuse instead of guessing.
   if (sm.validityPeriod && sm.validityPeriod.length !== 16) return refuse(ESME_STATUS.ESME_RINVEXPIRY, 'validity_period not 16 characters');
   const ref = sm.userMessageReference;
-  if (ref !== undefined && !(Number.isInteger(ref) && ref >= 0 && ref <= 0xffff)) return refuse(ESME_STATUS.ESME_RINVOPTPARAMVAL, 'user_message_reference not 0-65535');
+  if (ref !== undefined && !(Number.isInteger(ref) && ref >= 0 && ref <= 0xffff))
+    return refuse(ESME_STATUS.ESME_RINVOPTPARAMVAL, 'user_message_reference not 0-65535');
   return undefined;
 }
 
@@ -188,7 +206,8 @@ export class SmppClient extends EventEmitter<{ bound: []; unbound: [reason: stri
       this.pump();
       if (r instanceof SmppError) return job.reject(r);
       const status = r.h.status;
-      if (r.h.commandId === COMMAND_ID.generic_nack) return job.reject(new SmppError('REJECTED', `generic_nack ${statusHex(status)}`, status, true));
+      if (r.h.commandId === COMMAND_ID.generic_nack)
+        return job.reject(new SmppError('REJECTED', `generic_nack ${statusHex(status)}`, status, true));
       if (status === ESME_STATUS.ESME_ROK) {
         const messageId = messageIdOf(r.pdu);
         if (messageId === '') this.log.warn({ seq: r.h.seq }, 'submit_sm_resp without message_id: receipts cannot be matched');
@@ -264,7 +283,8 @@ export class SmppClient extends EventEmitter<{ bound: []; unbound: [reason: stri
         }
       }
     } catch (err) {
-      if (err instanceof StoreUnavailableError) this.log.warn({ reason: err.message }, 'deliver_sm not taken now: answered ESME_RX_T_APPN (the SMSC retries)');
+      if (err instanceof StoreUnavailableError)
+        this.log.warn({ reason: err.message }, 'deliver_sm not taken now: answered ESME_RX_T_APPN (the SMSC retries)');
       else this.log.error({ err }, "a 'receipt' or 'mo' listener threw: deliver_sm answered ESME_RX_T_APPN (the SMSC retries)");
       return ESME_STATUS.ESME_RX_T_APPN;
     }

@@ -76,12 +76,21 @@ export class SmppEdge {
       // throws, so that the client answers ESME_RX_T_APPN and the SMSC delivers it again later (SMPP 3.4
       // §5.1.3) instead of it being acknowledged and lost (an MO waits for onMo, above). The handler settles
       // its own errors; the catch keeps an unexpected one from ending the process.
-      client.on('receipt', (r) => (storeUp(), void this.receipt(smsc.id, r).catch((err: unknown) => log.error({ err }, 'receipt handler failed'))));
+      client.on(
+        'receipt',
+        (r) => (storeUp(), void this.receipt(smsc.id, r).catch((err: unknown) => log.error({ err }, 'receipt handler failed'))),
+      );
       this.clients.push(client);
-      this.routes.push({ prefixes: smsc.prefixes, route: new TextSmsRoute(smsc, client, o.correlations, { viewLink: o.viewLink, log }), push: new PushSender(smsc, client, { correlations: o.correlations, log }) });
+      this.routes.push({
+        prefixes: smsc.prefixes,
+        route: new TextSmsRoute(smsc, client, o.correlations, { viewLink: o.viewLink, log }),
+        push: new PushSender(smsc, client, { correlations: o.correlations, log }),
+      });
     }
     // The texts the gateway writes itself (confirmations) go out by SMS, through the SMSC for the address.
-    o.router.addResolver((m, i) => (m.origin.iface === 'smpp' && m.origin.peer === KEYWORD_REPLY_PEER ? this.textRoute(m.recipients[i]?.address ?? '') : undefined));
+    o.router.addResolver((m, i) =>
+      m.origin.iface === 'smpp' && m.origin.peer === KEYWORD_REPLY_PEER ? this.textRoute(m.recipients[i]?.address ?? '') : undefined,
+    );
   }
 
   /** Listener lines: one per SMSC. */
@@ -181,7 +190,8 @@ export class SmppEdge {
         this.o.metrics.smppMo.inc({ outcome: keyword });
         log.info({ subscriber: from.address, keyword }, keyword === 'stop' ? 'subscriber opted out' : 'subscriber opted back in');
         const reply = keyword === 'stop' ? this.o.config.stopReply : this.o.config.startReply;
-        if (reply !== '') await this.enqueueText({ address: to, type: isShortCode(to) ? 'shortcode' : 'other' }, from, reply, KEYWORD_REPLY_PEER);
+        if (reply !== '')
+          await this.enqueueText({ address: to, type: isShortCode(to) ? 'shortcode' : 'other' }, from, reply, KEYWORD_REPLY_PEER);
         return;
       }
       if (!message || !route) {

@@ -82,8 +82,7 @@ export const THROTTLE_STATUSES: ReadonlySet<number> = new Set([ESME_STATUS.ESME_
 export const SMPP_ERRORS = {
   LINK_DOWN: {
     retry: true,
-    message:
-      'not bound to the SMSC, or the link dropped while the submit_sm was in the window (it may or may not have reached the SMSC)',
+    message: 'not bound to the SMSC, or the link dropped while the submit_sm was in the window (it may or may not have reached the SMSC)',
   },
   TIMEOUT: { retry: true, message: 'no submit_sm_resp within the response timeout (the SMSC may have the message)' },
   THROTTLED: { retry: true, message: 'the SMSC answered ESME_RTHROTTLED or ESME_RMSGQFUL' },

@@ -38,7 +38,9 @@ export interface SmppClientOptions {
 }
 
 /** The options with their defaults applied. */
-export type Resolved = Required<Pick<SmppClientOptions, 'window' | 'enquireLinkMs' | 'responseTimeoutMs' | 'reconnectMinMs' | 'reconnectMaxMs' | 'queueLimit' | 'now'>>;
+export type Resolved = Required<
+  Pick<SmppClientOptions, 'window' | 'enquireLinkMs' | 'responseTimeoutMs' | 'reconnectMinMs' | 'reconnectMaxMs' | 'queueLimit' | 'now'>
+>;
 
 export const DEFAULTS: Omit<Resolved, 'now'> = {
   window: 10,

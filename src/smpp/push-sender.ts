@@ -38,7 +38,11 @@ export class PushSender {
     private readonly receipts?: { correlations: CorrelationStore; log: Logger },
   ) {}
 
-  async send(address: string, notification: NotificationInd, o: PushOptions = {}): Promise<{ messageIds: string[]; dropped: CompactField[] }> {
+  async send(
+    address: string,
+    notification: NotificationInd,
+    o: PushOptions = {},
+  ): Promise<{ messageIds: string[]; dropped: CompactField[] }> {
     const push = buildMmsPush(notification, { concatRef: concatRef(o), maxSegments: o.maxSegments ?? 1, tid: randomInt(256) });
     return { messageIds: await this.submit(address, push.segments, o.job), dropped: push.dropped };
   }
@@ -48,7 +52,10 @@ export class PushSender {
    * §6.1.2 sends them the same way as notifications); they are small, so up to 3 segments are allowed.
    */
   async sendPdu(address: string, mms: Buffer, o: PushOptions = {}): Promise<{ messageIds: string[] }> {
-    const segments = segmentPush(buildWspPush(mmsWspPush(mms, randomInt(256))), { concatRef: concatRef(o), maxSegments: o.maxSegments ?? 3 });
+    const segments = segmentPush(buildWspPush(mmsWspPush(mms, randomInt(256))), {
+      concatRef: concatRef(o),
+      maxSegments: o.maxSegments ?? 3,
+    });
     return { messageIds: await this.submit(address, segments, o.job) };
   }
 
@@ -67,7 +74,8 @@ export class PushSender {
       });
       messageIds.push(r.messageId);
     }
-    if (job && this.receipts && this.smsc.registeredDelivery) await rememberSubmits(this.receipts.correlations, this.smsc.id, messageIds, job, this.receipts.log);
+    if (job && this.receipts && this.smsc.registeredDelivery)
+      await rememberSubmits(this.receipts.correlations, this.smsc.id, messageIds, job, this.receipts.log);
     return messageIds;
   }
 }
@@ -75,4 +83,3 @@ export class PushSender {
 function concatRef(o: PushOptions): number {
   return o.job === undefined ? randomInt(256) : jobReference(o.job) & 0xff;
 }
-

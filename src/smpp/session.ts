@@ -159,7 +159,7 @@ export class Session {
    */
   request(command: CommandName, params: smpp.PduParams, done: (o: Outcome) => void): boolean {
     const socket = this.socket;
-    if (!socket || !socket.writable) return false;
+    if (!socket?.writable) return false;
     this.seq = this.seq >= 0x7fffffff ? 1 : this.seq + 1;
     const seq = this.seq;
     const pdu = new smpp.PDU(command, { ...params, sequence_number: seq }).toBuffer();
@@ -179,7 +179,7 @@ export class Session {
 
   respond(command: CommandName, seq: number, status: number): void {
     const socket = this.socket;
-    if (!socket || !socket.writable) return;
+    if (!socket?.writable) return;
     this.write(socket, COMMAND_ID[command], status, new smpp.PDU(command, { sequence_number: seq, command_status: status }).toBuffer());
   }
 
@@ -211,7 +211,10 @@ export class Session {
     const p = this.pending.get(h.seq);
     const expected = p && (COMMAND_ID[p.command] | 0x80000000) >>> 0;
     if (!p || (h.commandId !== expected && h.commandId !== COMMAND_ID.generic_nack)) {
-      this.log.warn({ command: commandLabel(h.commandId), seq: h.seq, expected: p?.command }, 'response matches no request (late, after a timeout?)');
+      this.log.warn(
+        { command: commandLabel(h.commandId), seq: h.seq, expected: p?.command },
+        'response matches no request (late, after a timeout?)',
+      );
       return;
     }
     this.pending.delete(h.seq);

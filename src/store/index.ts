@@ -4,7 +4,15 @@ import type { Config } from '../ops/config.js';
 import { createMemoryStore } from './memory/index.js';
 import { aofEnabled, createRedisClient, isUp } from './redis/client.js';
 import { createRedisStore } from './redis/index.js';
-import { StoreUnavailableError, type CorrelationStore, type IdempotencyStore, type Queue, type StoreUsage, type SubscriberStore, type Throttle } from './types.js';
+import {
+  StoreUnavailableError,
+  type CorrelationStore,
+  type IdempotencyStore,
+  type Queue,
+  type StoreUsage,
+  type SubscriberStore,
+  type Throttle,
+} from './types.js';
 
 export interface Store {
   queue: Queue;
@@ -44,12 +52,18 @@ async function checkDurability(client: Redis | Cluster, log: Logger): Promise<vo
       const [, eviction] = (await server.config('GET', 'maxmemory-policy')) as [string, string];
       const where = `${server.options.host ?? ''}:${server.options.port ?? ''}`;
       if (appendonly !== 'yes') {
-        log.warn({ redis: where, appendonly }, 'Redis keeps no append-only file: a Redis crash or restart loses accepted messages (set appendonly yes)');
+        log.warn(
+          { redis: where, appendonly },
+          'Redis keeps no append-only file: a Redis crash or restart loses accepted messages (set appendonly yes)',
+        );
       } else {
         log.info({ redis: where, appendonly, appendfsync: fsync }, 'Redis durability');
       }
       if (eviction !== 'noeviction') {
-        log.warn({ redis: where, maxmemoryPolicy: eviction }, 'Redis may evict keys when full: queued messages could vanish (set maxmemory-policy noeviction)');
+        log.warn(
+          { redis: where, maxmemoryPolicy: eviction },
+          'Redis may evict keys when full: queued messages could vanish (set maxmemory-policy noeviction)',
+        );
       }
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'could not read the Redis durability settings (CONFIG GET): check appendonly by hand');
@@ -68,7 +82,10 @@ export function createStore(config: Config, log: Logger): Store {
     const client = createRedisClient(config.redis, log);
     const store = createRedisStore({ redis: client, ...options });
     const backend = config.redis.cluster ? 'redis-cluster' : 'redis';
-    log.info({ backend, shards: q.shards, prefix: q.prefix }, 'queue: Redis store (durability as configured on the Redis server: see README)');
+    log.info(
+      { backend, shards: q.shards, prefix: q.prefix },
+      'queue: Redis store (durability as configured on the Redis server: see README)',
+    );
     const s: Store = {
       ...store,
       backend,
@@ -99,7 +116,10 @@ export function createStore(config: Config, log: Logger): Store {
     'queue: embedded in-process store, NOT DURABLE: accepted messages are lost when this process stops; set REDIS_URL (or redis.url / redis.cluster) for production',
   );
   const limits = { maxMessages: q.memoryMaxMessages, maxBytes: q.memoryMaxBytes };
-  log.info({ maxMessages: limits.maxMessages, maxBytes: limits.maxBytes }, 'queue: embedded store limits (queue.memoryMaxMessages, queue.memoryMaxBytes): new messages over them are refused "try later"');
+  log.info(
+    { maxMessages: limits.maxMessages, maxBytes: limits.maxBytes },
+    'queue: embedded store limits (queue.memoryMaxMessages, queue.memoryMaxBytes): new messages over them are refused "try later"',
+  );
   const store = createMemoryStore({ leaseMs: q.leaseMs, maxAttempts: q.maxAttempts, retentionMs: q.retentionMs, limits });
   return { ...store, usage: () => store.queue.usage(), ready: async () => {}, available: () => true, close: () => store.queue.close() };
 }

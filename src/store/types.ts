@@ -305,7 +305,10 @@ export interface ThrottleGrant {
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
   readonly code = 'LEASE_LOST';
-  constructor(readonly messageId: string, readonly recipientIndex: number) {
+  constructor(
+    readonly messageId: string,
+    readonly recipientIndex: number,
+  ) {
     super(`lease on ${messageId}/${recipientIndex} is no longer held`);
   }
 }

@@ -125,7 +125,11 @@ export interface SpecialRange {
   metadata?: true;
 }
 
-const special = (text: string, what: string, metadata?: true): SpecialRange => ({ range: cidr(text), what, ...(metadata ? { metadata } : {}) });
+const special = (text: string, what: string, metadata?: true): SpecialRange => ({
+  range: cidr(text),
+  what,
+  ...(metadata ? { metadata } : {}),
+});
 
 /**
  * IPv4 ranges refused by default: the IANA IPv4 Special-Purpose Address Registry (RFC 6890) entries that

@@ -3,7 +3,19 @@ import { promisify } from 'node:util';
 import { Agent as HttpAgent, type ClientRequestArgs } from 'node:http';
 import { Agent as HttpsAgent, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { cidr, embeddedV4, FORBIDDEN_V4, FORBIDDEN_V6, formatIp, GLOBAL_UNICAST, inRange, parseIp, type IpAddress, type IpRange, type SpecialRange } from './ip-ranges.js';
+import {
+  cidr,
+  embeddedV4,
+  FORBIDDEN_V4,
+  FORBIDDEN_V6,
+  formatIp,
+  GLOBAL_UNICAST,
+  inRange,
+  parseIp,
+  type IpAddress,
+  type IpRange,
+  type SpecialRange,
+} from './ip-ranges.js';
 
 /** One answer of a name lookup. */
 export interface ResolvedAddress {
@@ -15,7 +27,8 @@ export interface ResolvedAddress {
 export type Resolver = (host: string) => Promise<ResolvedAddress[]>;
 
 const lookupAll = promisify(dnsLookup);
-const systemResolver: Resolver = async (host) => (await lookupAll(host, { all: true })).map((a: LookupAddress) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+const systemResolver: Resolver = async (host) =>
+  (await lookupAll(host, { all: true })).map((a: LookupAddress) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
 
 /** What is wrong with a URL the gateway was asked to reach; `message` says it in words a client can act on. */
 export type RefusalKind = 'form' | 'scheme' | 'userinfo' | 'prefix' | 'address';
@@ -120,9 +133,12 @@ export class OutboundGuard {
     } catch {
       throw new OutboundRefusal('form', `${clip(String(target))} is not an absolute URL`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OutboundRefusal('scheme', `${url.protocol} URLs are not allowed (http: or https: only)`);
-    if (url.username !== '' || url.password !== '') throw new OutboundRefusal('userinfo', 'a URL with user info (user@ or user:password@ before the host) is not allowed');
-    if (prefixes && !prefixes.some((p) => underPrefix(url, p))) throw new OutboundRefusal('prefix', `${clip(url.href)} is not under an allowed prefix of this account`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new OutboundRefusal('scheme', `${url.protocol} URLs are not allowed (http: or https: only)`);
+    if (url.username !== '' || url.password !== '')
+      throw new OutboundRefusal('userinfo', 'a URL with user info (user@ or user:password@ before the host) is not allowed');
+    if (prefixes && !prefixes.some((p) => underPrefix(url, p)))
+      throw new OutboundRefusal('prefix', `${clip(url.href)} is not under an allowed prefix of this account`);
     const literal = parseIp(url.hostname);
     if (literal) {
       const why = this.judge(literal);
@@ -190,10 +206,16 @@ function pinnedLookup(host: string, addresses: readonly ResolvedAddress[]): Look
     const fit = addresses.filter((a) => family === 0 || a.family === family);
     process.nextTick(() => {
       if (name !== host || fit.length === 0) {
-        const err: NodeJS.ErrnoException = Object.assign(new Error(`pinned lookup of ${host} asked for ${name} (family ${family})`), { code: 'ENOTFOUND' });
+        const err: NodeJS.ErrnoException = Object.assign(new Error(`pinned lookup of ${host} asked for ${name} (family ${family})`), {
+          code: 'ENOTFOUND',
+        });
         return callback(err, '', 0);
       }
-      if (options.all) return callback(null, fit.map((a) => ({ address: a.address, family: a.family })));
+      if (options.all)
+        return callback(
+          null,
+          fit.map((a) => ({ address: a.address, family: a.family })),
+        );
       callback(null, fit[0]!.address, fit[0]!.family);
     });
   };

@@ -58,17 +58,30 @@ t.test('each final state becomes a delivery report message when the originator a
 
   const report = async (id: string) => (await queue.message(id))?.report;
   t.match(await report('m1-d0'), { kind: 'delivery', messageId: 'm1', recipientIndex: 0, status: 'delivered', to: m1.origin });
-  t.match(await report('m1-d1'), { kind: 'delivery', messageId: 'm1', recipientIndex: 1, status: 'rejected', detail: 'unknown subscriber' });
+  t.match(await report('m1-d1'), {
+    kind: 'delivery',
+    messageId: 'm1',
+    recipientIndex: 1,
+    status: 'rejected',
+    detail: 'unknown subscriber',
+  });
   t.match(await report('m1-d2'), { kind: 'delivery', messageId: 'm1', recipientIndex: 2, status: 'failed', detail: 'HTTP 502' });
   t.match(await report('m2-d0'), { kind: 'delivery', messageId: 'm2', recipientIndex: 0, status: 'expired' });
   t.equal(await queue.message('m1-d3'), undefined, 'no report on the cancelled recipient');
   const m = await queue.message('m1-d0');
-  t.same(m?.recipients.map((r) => r.address), [m1.originator.address], 'addressed to the originator');
+  t.same(
+    m?.recipients.map((r) => r.address),
+    [m1.originator.address],
+    'addressed to the originator',
+  );
   t.equal(m?.originator.address, m1.recipients[0]!.address, 'from the recipient it reports on');
 
   const queued = await queue.take(10);
   t.same(queued.map((j) => j.messageId).sort(), ['m1-d0', 'm1-d1', 'm1-d2', 'm2-d0'], 'four report jobs');
-  t.ok(queued.every((j) => j.peer === back.peer), 'on the route back');
+  t.ok(
+    queued.every((j) => j.peer === back.peer),
+    'on the route back',
+  );
   t.same(await queue.finalEvents(10), [], 'every event acknowledged');
   t.equal(await pump.once(), 0, 'nothing left');
 });
@@ -133,7 +146,10 @@ t.test('a report that could not be queued is tried again after the lease, and th
   };
   t.equal(await new ReportPump({ queue, reports, log: cap.log }).once(), 1);
   queue.enqueue = enqueue;
-  t.match(cap.lines.filter((l) => l.level === LEVEL.warn), [{ messageId: 'm1', msg: /report not queued/ }]);
+  t.match(
+    cap.lines.filter((l) => l.level === LEVEL.warn),
+    [{ messageId: 'm1', msg: /report not queued/ }],
+  );
   t.equal(await queue.message('m1-d0'), undefined);
   clock.now += LEASE_MS + 1;
   t.equal(await new ReportPump({ queue, reports, log: silent }).once(), 1, 'the event came back');

@@ -48,9 +48,21 @@ t.test('an attempt below 1 waits the base delay too (no fraction of it)', async 
 t.test('jitter stays within +-20 % and spreads retries over the whole band', async (t) => {
   const policy: RetryPolicy = { baseMs: 10_000, factor: 2, maxMs: 3_600_000, jitter: 0.2 };
   // The ends of the random source's range give the ends of the band.
-  t.equal(retryDelay(policy, 1, () => 0), 8_000, 'random 0: -20 %');
-  t.equal(retryDelay(policy, 1, () => 1 - 2 ** -53), 12_000, 'random just below 1: +20 %');
-  t.equal(retryDelay(policy, 3, () => 0.75), 44_000, 'random 0.75: +10 % of 40 s');
+  t.equal(
+    retryDelay(policy, 1, () => 0),
+    8_000,
+    'random 0: -20 %',
+  );
+  t.equal(
+    retryDelay(policy, 1, () => 1 - 2 ** -53),
+    12_000,
+    'random just below 1: +20 %',
+  );
+  t.equal(
+    retryDelay(policy, 3, () => 0.75),
+    44_000,
+    'random 0.75: +10 % of 40 s',
+  );
 
   for (const attempt of [1, 4]) {
     const plain = 10_000 * 2 ** (attempt - 1);
@@ -71,5 +83,9 @@ t.test('jitter stays within +-20 % and spreads retries over the whole band', asy
 });
 
 t.test('a jittered delay is never negative', async (t) => {
-  t.equal(retryDelay({ baseMs: 100, factor: 2, maxMs: 1_000, jitter: 1.5 }, 1, () => 0), 0, 'jitter over 100 % clamps at 0');
+  t.equal(
+    retryDelay({ baseMs: 100, factor: 2, maxMs: 1_000, jitter: 1.5 }, 1, () => 0),
+    0,
+    'jitter over 100 % clamps at 0',
+  );
 });

@@ -38,8 +38,22 @@ t.test('the first matching entry wins, in the order added', async (t) => {
   const all = () => true;
   t.equal(new StaticRouter().add(all, vasp).add(all, smsc).route(textMessage('m1', 1), 0), vasp, 'first of two fixed routes');
   t.equal(new StaticRouter().add(all, smsc).add(all, vasp).route(textMessage('m1', 1), 0), smsc, 'order reversed, winner reversed');
-  t.equal(new StaticRouter().addResolver(() => local).add(all, vasp).route(textMessage('m1', 1), 0), local, 'a resolver added first beats a fixed route');
-  t.equal(new StaticRouter().add(all, vasp).addResolver(() => local).route(textMessage('m1', 1), 0), vasp, 'a fixed route added first beats a resolver');
+  t.equal(
+    new StaticRouter()
+      .addResolver(() => local)
+      .add(all, vasp)
+      .route(textMessage('m1', 1), 0),
+    local,
+    'a resolver added first beats a fixed route',
+  );
+  t.equal(
+    new StaticRouter()
+      .add(all, vasp)
+      .addResolver(() => local)
+      .route(textMessage('m1', 1), 0),
+    vasp,
+    'a fixed route added first beats a resolver',
+  );
 });
 
 t.test('a predicate that does not match, or a resolver that answers undefined, passes to the next entry', async (t) => {
@@ -68,7 +82,15 @@ t.test('entries decide per recipient: message and recipient index are passed thr
   t.equal(router.route(m, 0), vasp, 'short code: the VASP');
   t.equal(router.route(m, 1), smsc, 'number: the SMSC the resolver picked');
   t.equal(router.route(m, 2), undefined, 'e-mail address: nobody');
-  t.same(calls, [['m1', 0], ['m1', 1], ['m1', 2]], 'the predicate saw each recipient index');
+  t.same(
+    calls,
+    [
+      ['m1', 0],
+      ['m1', 1],
+      ['m1', 2],
+    ],
+    'the predicate saw each recipient index',
+  );
   t.equal(router.route(m, 7), undefined, 'an index past the recipients: no route');
 });
 
@@ -78,5 +100,9 @@ t.test('entries added later still count, after the earlier ones', async (t) => {
   t.equal(router.route(m, 0), undefined);
   router.addResolver(() => smsc);
   t.equal(router.route(m, 0), smsc, 'the new resolver answers what the first entry does not');
-  t.equal(router.route({ ...m, report: { kind: 'delivery', messageId: 'x', recipientIndex: 0, to: m.origin, status: 'delivered', at: 0 } }, 0), vasp, 'the first entry still wins what it matches');
+  t.equal(
+    router.route({ ...m, report: { kind: 'delivery', messageId: 'x', recipientIndex: 0, to: m.origin, status: 'delivered', at: 0 } }, 0),
+    vasp,
+    'the first entry still wins what it matches',
+  );
 });

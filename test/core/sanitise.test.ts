@@ -64,7 +64,11 @@ t.test('sanitiseMessage: a clean message is left as it is, and nothing is report
       { index: 1, contentType: 'image/jpeg', params: { name: 'photo.jpg' }, contentLocation: 'photo.jpg', size: 100 },
       { index: 2, contentType: 'text/plain', params: { charset: 'utf-8' }, contentLocation: 't.txt', contentId: '<t@x>', size: 5 },
     ],
-    { subject: 'Grüße\nline two', contentType: 'application/vnd.wap.multipart.related', contentTypeParams: { type: 'application/smil', start: '<smil>' } },
+    {
+      subject: 'Grüße\nline two',
+      contentType: 'application/vnd.wap.multipart.related',
+      contentTypeParams: { type: 'application/smil', start: '<smil>' },
+    },
   );
   const before = structuredClone(m);
   t.same(sanitiseMessage(m), []);
@@ -74,13 +78,29 @@ t.test('sanitiseMessage: a clean message is left as it is, and nothing is report
 t.test('sanitiseMessage: types, parameters, duplicates and the subject', async (t) => {
   const m = message(
     [
-      { index: 0, contentType: 'Image/JPEG', params: { 'bad name': 'x', charset: 'x-unknown-8', name: 'a\r\n.jpg', q: '0.5' }, contentLocation: 'photo.jpg', size: 1 },
-      { index: 1, contentType: 'text/plain\r\nX-Evil: 1', params: { charset: 'ISO-8859-1', 'x-note': 'one\u0000two' }, contentLocation: 'photo.jpg', size: 1 },
+      {
+        index: 0,
+        contentType: 'Image/JPEG',
+        params: { 'bad name': 'x', charset: 'x-unknown-8', name: 'a\r\n.jpg', q: '0.5' },
+        contentLocation: 'photo.jpg',
+        size: 1,
+      },
+      {
+        index: 1,
+        contentType: 'text/plain\r\nX-Evil: 1',
+        params: { charset: 'ISO-8859-1', 'x-note': 'one\u0000two' },
+        contentLocation: 'photo.jpg',
+        size: 1,
+      },
       { index: 2, contentType: 'image/png', contentLocation: 'photo\r.jpg', contentId: '<a@x>', size: 1 },
       { index: 3, contentType: 'image/png', contentLocation: 'notes', contentId: '<a\u0000@x>', size: 1 },
       { index: 4, contentType: 'image/png', contentLocation: 'notes', contentId: 'a@x', size: 1 },
     ],
-    { subject: 'vote\u0001\u0000 now\ufffe', contentType: 'application/vnd.wap.multipart.related\r\nX: y', contentTypeParams: { start: '<a\r@x>', 'x y': 'z' } },
+    {
+      subject: 'vote\u0001\u0000 now\ufffe',
+      contentType: 'application/vnd.wap.multipart.related\r\nX: y',
+      contentTypeParams: { start: '<a\r@x>', 'x y': 'z' },
+    },
   );
   const changes = sanitiseMessage(m);
   t.equal(m.subject, 'vote now', 'the subject without what XML cannot carry');
@@ -106,7 +126,13 @@ t.test('sanitiseMessage: types, parameters, duplicates and the subject', async (
 
 t.test('sanitiseMessage: 1,000 parts of one long name get 1,000 names, and the log lines stay few', async (t) => {
   const name = `${'n'.repeat(250)}.jpg`;
-  const parts = Array.from({ length: 1000 }, (_, i) => ({ index: i, contentType: 'image/jpeg', contentLocation: name, contentId: `<${name}>`, size: 1 }));
+  const parts = Array.from({ length: 1000 }, (_, i) => ({
+    index: i,
+    contentType: 'image/jpeg',
+    contentLocation: name,
+    contentId: `<${name}>`,
+    size: 1,
+  }));
   const m = message(parts);
   const changes = sanitiseMessage(m);
   const locations = m.parts.map((p) => p.contentLocation!);
@@ -114,7 +140,10 @@ t.test('sanitiseMessage: 1,000 parts of one long name get 1,000 names, and the l
   t.equal(new Set(m.parts.map((p) => p.contentId)).size, 1000, 'every Content-ID unique');
   t.equal(locations[0], name, 'the first keeps its name');
   t.equal(locations[999], `${'n'.repeat(256 - 4 - 5)}-1000.jpg`, 'the last: cut to fit with its suffix and extension');
-  t.ok(locations.every((l) => [...l].length <= MAX_NAME_CHARS), 'each within the length bound');
+  t.ok(
+    locations.every((l) => [...l].length <= MAX_NAME_CHARS),
+    'each within the length bound',
+  );
   t.equal(changes.length, 21, '20 changes listed, then a count');
   t.equal(changes[20], `and ${1998 - 20} more changes`);
 });
@@ -123,13 +152,26 @@ t.test('what the outbound encoders refuse before, they take after', async (t) =>
   const hostile = (): CoreMessage =>
     message(
       [
-        { index: 0, contentType: 'image/jpeg', params: { name: 'a\u0000b.jpg', 'bad name': 'x' }, contentLocation: 'evil\r\nX-Injected: 1.jpg', contentId: '<i\r1>', size: 3 },
+        {
+          index: 0,
+          contentType: 'image/jpeg',
+          params: { name: 'a\u0000b.jpg', 'bad name': 'x' },
+          contentLocation: 'evil\r\nX-Injected: 1.jpg',
+          contentId: '<i\r1>',
+          size: 3,
+        },
         { index: 1, contentType: 'text/plain\r\nX-Evil: 2', params: { charset: 'x-unknown-8' }, contentLocation: 'n\u0000.txt', size: 3 },
       ],
       { subject: 'hi\u0001', contentTypeParams: { start: '<i\r1>', 'x y': 'z' } },
     );
   const content = [Buffer.from('abc'), Buffer.from('def')];
-  const ctx = { namespace: 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4', mm7Version: '6.8.0', relayServerId: 'mmsc', vaspId: 'dst', transactionId: 't-1' };
+  const ctx = {
+    namespace: 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4',
+    mm7Version: '6.8.0',
+    relayServerId: 'mmsc',
+    vaspId: 'dst',
+    transactionId: 't-1',
+  };
   const keep = { keep: [0, 1], size: 6, removed: [] };
   const webHeaders = (m: CoreMessage) => m.parts.forEach((p) => validateHeaderValue('content-type', p.contentType));
 

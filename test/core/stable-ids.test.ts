@@ -59,23 +59,39 @@ async function endpoint(t: Test, fail: number, ok: (body: string, res: ServerRes
 function vaspEndpoint(t: Test, fail: number) {
   return endpoint(t, fail, (body, res) => {
     const rsp = /<(?:[\w-]+:)?(\w+)Req\b/.exec(body)![1]!;
-    res.writeHead(200, { 'content-type': 'text/xml' }).end(
-      `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${NS}">x</TransactionID></e:Header>` +
-        `<e:Body><${rsp}Rsp xmlns="${NS}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode></Status></${rsp}Rsp></e:Body></e:Envelope>`,
-    );
+    res
+      .writeHead(200, { 'content-type': 'text/xml' })
+      .end(
+        `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${NS}">x</TransactionID></e:Header>` +
+          `<e:Body><${rsp}Rsp xmlns="${NS}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode></Status></${rsp}Rsp></e:Body></e:Envelope>`,
+      );
   });
 }
 const NS = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
 
 /** The operation and TransactionID of each MM7 request the VASP received (the bodies as sent, read by regex). */
 function mm7Requests(bodies: string[]): { kind: string; tid: string }[] {
-  return bodies.map((b) => ({ kind: /<(?:[\w-]+:)?(\w+Req)\b/.exec(b)![1]!, tid: /<(?:[\w-]+:)?TransactionID\b[^>]*>([^<]*)</.exec(b)![1]! }));
+  return bodies.map((b) => ({
+    kind: /<(?:[\w-]+:)?(\w+Req)\b/.exec(b)![1]!,
+    tid: /<(?:[\w-]+:)?TransactionID\b[^>]*>([^<]*)</.exec(b)![1]!,
+  }));
 }
 
 function vaspConfig(url: string): VaspConfig & { url: string } {
   return {
-    id: 'shop', username: 'shop', password: 'pw-shop', senders: ['7050'], maxMessageBytes: 300 * 1024, rate: 1000, burst: 1000, maxInFlight: 100,
-    version: 'REL-6-MM7-1-4', deliveryRate: 1000, deliveryBurst: 1000, deliveryMaxInFlight: 100, url,
+    id: 'shop',
+    username: 'shop',
+    password: 'pw-shop',
+    senders: ['7050'],
+    maxMessageBytes: 300 * 1024,
+    rate: 1000,
+    burst: 1000,
+    maxInFlight: 100,
+    version: 'REL-6-MM7-1-4',
+    deliveryRate: 1000,
+    deliveryBurst: 1000,
+    deliveryMaxInFlight: 100,
+    url,
   };
 }
 
@@ -108,7 +124,12 @@ function store() {
 
 /** What a worker hands the route for a leased job. */
 function delivery(queue: Queue, job: LeasedJob): Delivery {
-  return { message: job.message, recipientIndex: job.recipientIndex, attempt: job.attempt, content: async () => (await queue.content(job.messageId))! };
+  return {
+    message: job.message,
+    recipientIndex: job.recipientIndex,
+    attempt: job.attempt,
+    content: async () => (await queue.content(job.messageId))!,
+  };
 }
 
 /** Works the queue as the worker pool would (one job at a time) until nothing is due: a retry is due at once. */
@@ -129,7 +150,12 @@ t.test('DeliverReq: retried after a 5xx and after a lease that ran out, with the
   const { clock, queue } = store();
   // Two copies to the same VASP (two of its short codes): two deliveries, told apart.
   await queue.enqueue(
-    message('m1', { recipients: [{ address: '7050', type: 'shortcode', kind: 'to' }, { address: '7051', type: 'shortcode', kind: 'to' }] }),
+    message('m1', {
+      recipients: [
+        { address: '7050', type: 'shortcode', kind: 'to' },
+        { address: '7051', type: 'shortcode', kind: 'to' },
+      ],
+    }),
     [Buffer.from('hello')],
     [vaspPeer('shop'), vaspPeer('shop')],
   );
@@ -204,13 +230,21 @@ t.test('REST callback: one eventId over a retried POST and a final event handed 
   const receiver = await endpoint(t, 1, (_b, res) => res.writeHead(204).end());
   // The receiver is on loopback, which the outbound guard refuses unless the operator allows it.
   const guard = new OutboundGuard({ allow: ['127.0.0.1/32'] });
-  const route = new CallbackRoute(vaspConfig('http://127.0.0.1:9/unused'), { config: mm7Config, metrics: new Metrics(), log: silent, guard });
+  const route = new CallbackRoute(vaspConfig('http://127.0.0.1:9/unused'), {
+    config: mm7Config,
+    metrics: new Metrics(),
+    log: silent,
+    guard,
+  });
   const router: Router = { route: (m) => (m.report ? route : undefined) };
   const { clock, queue } = store();
   const reports = new ReportGenerator({ queue, router, log: silent, now: () => clock.now });
   const original = message('m3', {
     originator: { address: '7050', type: 'shortcode' },
-    recipients: [{ address: '+15550000002', type: 'plmn', kind: 'to' }, { address: '+15550000003', type: 'plmn', kind: 'to' }],
+    recipients: [
+      { address: '+15550000002', type: 'plmn', kind: 'to' },
+      { address: '+15550000003', type: 'plmn', kind: 'to' },
+    ],
     deliveryReport: true,
     origin: { iface: 'rest', peer: 'shop', callbackUrl: receiver.url },
   });
@@ -246,14 +280,25 @@ async function until(cond: () => boolean, what: string, ms = 10_000): Promise<vo
 async function smscLink(t: Test, refuse: number) {
   let n = 0;
   const smsc = await startSmsc({ systemId: 'mmsc', password: 'secret', statusFor: () => (n++ < refuse ? 0x08 : 0) });
-  const client = new SmppClient({ id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', log: silent, reconnectMinMs: 20, reconnectMaxMs: 200 });
+  const client = new SmppClient({
+    id: 'sim',
+    host: '127.0.0.1',
+    port: smsc.port,
+    systemId: 'mmsc',
+    password: 'secret',
+    log: silent,
+    reconnectMinMs: 20,
+    reconnectMaxMs: 200,
+  });
   t.teardown(async () => {
     await client.close();
     await smsc.stop();
   });
   client.start();
   await until(() => client.bound, 'bound');
-  const smscConfig = ConfigSchema.parse({ smpp: { smscs: [{ id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret' }] } }).smpp.smscs[0]!;
+  const smscConfig = ConfigSchema.parse({
+    smpp: { smscs: [{ id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret' }] },
+  }).smpp.smscs[0]!;
   return { smsc, client, smscConfig };
 }
 
@@ -269,7 +314,13 @@ t.test('SMS text: every attempt of one job carries the same concatenation refere
   const route = new TextSmsRoute(smscConfig, client, correlations, { viewLink: (id) => `http://127.0.0.1/m/${id}`, log: silent });
   // A text the gateway wrote itself (origin smpp): its text part goes out, in three segments.
   const text = 'x'.repeat(400);
-  const texts = [message('sms-1', { origin: { iface: 'smpp', peer: 'keywords' }, recipients: [{ address: '+15550000002', type: 'plmn', kind: 'to' }], parts: [{ index: 0, contentType: 'text/plain', size: text.length }] })];
+  const texts = [
+    message('sms-1', {
+      origin: { iface: 'smpp', peer: 'keywords' },
+      recipients: [{ address: '+15550000002', type: 'plmn', kind: 'to' }],
+      parts: [{ index: 0, contentType: 'text/plain', size: text.length }],
+    }),
+  ];
   texts.push({ ...texts[0]!, id: 'sms-2' });
   for (const m of texts) await queue.enqueue(m, [Buffer.from(text)], ['smpp:sim']);
 
@@ -284,7 +335,10 @@ t.test('SMS text: every attempt of one job carries the same concatenation refere
   t.equal(one.length, 4, 'sms-1: the refused segment, then three');
   t.equal(two.length, 3, 'sms-2: three segments');
   t.equal(new Set(one.map(concatRef)).size, 1, 'sms-1: one concatenation reference on every attempt');
-  t.ok(one.every((s) => s.userMessageReference !== undefined), 'user_message_reference is sent');
+  t.ok(
+    one.every((s) => s.userMessageReference !== undefined),
+    'user_message_reference is sent',
+  );
   t.equal(new Set(one.map((s) => s.userMessageReference)).size, 1, 'sms-1: one user_message_reference on every attempt');
   t.equal(new Set(two.map((s) => s.userMessageReference)).size, 1);
   t.not(two[0]!.userMessageReference, one[0]!.userMessageReference, 'another job has a reference of its own');
@@ -296,7 +350,16 @@ t.test('WAP push: the pushes of one job carry the same concatenation reference a
   const edge = { pushSender: () => sender } as unknown as SmppEdge;
   const pusher = new SmppPusher(edge);
   // An m-delivery-ind is small; this one (a long Message-ID) is not, so that the push takes three segments.
-  const report = message('r1', { report: { kind: 'delivery', messageId: 'x'.repeat(300), recipientIndex: 0, to: { iface: 'mm1', peer: 'mm1' }, status: 'delivered', at: T0 } });
+  const report = message('r1', {
+    report: {
+      kind: 'delivery',
+      messageId: 'x'.repeat(300),
+      recipientIndex: 0,
+      to: { iface: 'mm1', peer: 'mm1' },
+      status: 'delivered',
+      at: T0,
+    },
+  });
   const pdu: PushedPdu = deliveryIndFor(report, T0);
   const job = (messageId: string) => ({ messageId, recipientIndex: 0, expiresAt: T0 + 86_400_000 });
   await pusher.push('+15550000001', pdu, job('job-a'));
@@ -305,14 +368,17 @@ t.test('WAP push: the pushes of one job carry the same concatenation reference a
   const a = smsc.submits.slice(0, 6);
   const b = smsc.submits.slice(6);
   t.equal(a.length, 6, 'two pushes of three segments');
-  t.ok(a.every((s) => concatRef(s) !== undefined), 'concatenated');
+  t.ok(
+    a.every((s) => concatRef(s) !== undefined),
+    'concatenated',
+  );
   t.equal(new Set(a.map(concatRef)).size, 1, "one job's pushes: one concatenation reference");
   t.equal(new Set(a.map((s) => s.userMessageReference)).size, 1, "one job's pushes: one user_message_reference");
   t.ok(a[0]!.userMessageReference !== undefined);
   t.not(b[0]!.userMessageReference, a[0]!.userMessageReference, 'another job: another reference');
 });
 
-t.test("MM1 notification and report routes name the job to the pusher: the same on every attempt", async (t) => {
+t.test('MM1 notification and report routes name the job to the pusher: the same on every attempt', async (t) => {
   const keys: (string | undefined)[] = [];
   const pusher: WapPusher = {
     push: async (_address: string, _pdu: PushedPdu, job?: ReceiptJob) => {
@@ -321,7 +387,15 @@ t.test("MM1 notification and report routes name the job to the pusher: the same 
     },
   };
   const config = ConfigSchema.parse({}).mm1;
-  const route = new NotifyRoute({ config, tokens: new Tokens('0123456789abcdef'), pusher, textRoute: () => undefined, metrics: new Metrics(), log: silent, now: () => T0 });
+  const route = new NotifyRoute({
+    config,
+    tokens: new Tokens('0123456789abcdef'),
+    pusher,
+    textRoute: () => undefined,
+    metrics: new Metrics(),
+    log: silent,
+    now: () => T0,
+  });
   const m = message('0-0123456789abcdef', { recipients: [{ address: '+15550000002', type: 'plmn', kind: 'to' }] });
   for (const attempt of [1, 2]) await route.send({ message: m, recipientIndex: 0, attempt, content: async () => [Buffer.from('hello')] });
   t.equal(keys.length, 2);

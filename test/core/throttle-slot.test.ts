@@ -19,8 +19,16 @@ t.test('the work runs in the slot, and the slot is given back whether the work r
   t.same(await first, { kind: 'done', value: 42 });
   t.match(inside, { kind: 'throttled' }, 'the cap of 1 refused a second slot while the first was held');
   t.ok((inside as { retryAfterMs: number }).retryAfterMs > 0, 'with a wait to advise');
-  await t.rejects(withThrottleSlot(throttle, 'p', limits, until(), async () => Promise.reject(new Error('boom'))), /boom/, 'an error of the work is rethrown');
-  t.same(await withThrottleSlot(throttle, 'p', limits, until(), async () => 'again'), { kind: 'done', value: 'again' }, 'both slots were given back');
+  await t.rejects(
+    withThrottleSlot(throttle, 'p', limits, until(), async () => Promise.reject(new Error('boom'))),
+    /boom/,
+    'an error of the work is rethrown',
+  );
+  t.same(
+    await withThrottleSlot(throttle, 'p', limits, until(), async () => 'again'),
+    { kind: 'done', value: 'again' },
+    'both slots were given back',
+  );
 });
 
 t.test('a throttle that cannot be reached: unavailable, and the work does not run', async (t) => {

@@ -65,14 +65,23 @@ function store(options: { maxAttempts?: number } = {}) {
   const ack = queue.ack.bind(queue);
   const defer = queue.defer.bind(queue);
   queue.take = (max, perPeer) => (calls.takes.push(max), take(max, perPeer));
-  queue.retry = (job, error, delayMs) => (calls.retries.push({ messageId: job.messageId, recipientIndex: job.recipientIndex, attempt: job.attempt, error, delayMs }), retry(job, error, delayMs));
-  queue.ack = (job, state, detail) => (calls.acks.push({ messageId: job.messageId, recipientIndex: job.recipientIndex, state, ...(detail !== undefined ? { detail } : {}) }), ack(job, state, detail));
+  queue.retry = (job, error, delayMs) => (
+    calls.retries.push({ messageId: job.messageId, recipientIndex: job.recipientIndex, attempt: job.attempt, error, delayMs }),
+    retry(job, error, delayMs)
+  );
+  queue.ack = (job, state, detail) => (
+    calls.acks.push({ messageId: job.messageId, recipientIndex: job.recipientIndex, state, ...(detail !== undefined ? { detail } : {}) }),
+    ack(job, state, detail)
+  );
   queue.defer = (job, at) => (calls.defers.push({ messageId: job.messageId, until: at }), defer(job, at));
   return { clock, queue, throttle: s.throttle, calls };
 }
 
 /** A started pool polling every few ms, its outcomes collected; stopped at the end of the test. */
-function pool(t: Test, o: Omit<WorkerPoolOptions, 'log'> & { log?: WorkerPoolOptions['log'] }): { workers: WorkerPool; outcomes: Outcome[] } {
+function pool(
+  t: Test,
+  o: Omit<WorkerPoolOptions, 'log'> & { log?: WorkerPoolOptions['log'] },
+): { workers: WorkerPool; outcomes: Outcome[] } {
   const workers = new WorkerPool({ log: silent, minPollMs: 1, maxPollMs: 5, ...o });
   const outcomes: Outcome[] = [];
   workers.on('outcome', (x) => outcomes.push(x));
@@ -94,7 +103,11 @@ t.test('a delivered job is acked, once, with the content fetched on demand', asy
   await queue.enqueue(textMessage('m1', 1, T0), [Buffer.from('hello')], [route.peer]);
 
   await until('the outcome', () => outcomes.length === 1);
-  t.same(calls.acks, [{ messageId: 'm1', recipientIndex: 0, state: 'delivered', detail: 'MessageID 42' }], 'acked delivered with the route detail');
+  t.same(
+    calls.acks,
+    [{ messageId: 'm1', recipientIndex: 0, state: 'delivered', detail: 'MessageID 42' }],
+    'acked delivered with the route detail',
+  );
   t.same(calls.retries, [], 'no retry');
   t.equal(route.deliveries.length, 1);
   t.equal(route.deliveries[0]!.attempt, 1, 'first attempt');
@@ -106,12 +119,24 @@ t.test('a delivered job is acked, once, with the content fetched on demand', asy
 
 t.test("a retry result reschedules the job after the retry policy's delay", async (t) => {
   const { clock, queue, throttle, calls } = store();
-  const route = new FakeRoute('vasp:shop', (d) => (d.attempt < 3 ? { status: 'retry', error: `HTTP 503 (attempt ${d.attempt})` } : { status: 'delivered' }));
-  const { outcomes } = pool(t, { queue, throttle, router: new StaticRouter().add(() => true, route), retry: NO_JITTER, now: () => clock.now });
+  const route = new FakeRoute('vasp:shop', (d) =>
+    d.attempt < 3 ? { status: 'retry', error: `HTTP 503 (attempt ${d.attempt})` } : { status: 'delivered' },
+  );
+  const { outcomes } = pool(t, {
+    queue,
+    throttle,
+    router: new StaticRouter().add(() => true, route),
+    retry: NO_JITTER,
+    now: () => clock.now,
+  });
   await queue.enqueue(textMessage('m1', 1, T0), [Buffer.from('x')], [route.peer]);
 
   await until('the first retry', () => outcomes.length === 1);
-  t.same(calls.retries, [{ messageId: 'm1', recipientIndex: 0, attempt: 1, error: 'HTTP 503 (attempt 1)', delayMs: 1_000 }], 'attempt 1: the base delay');
+  t.same(
+    calls.retries,
+    [{ messageId: 'm1', recipientIndex: 0, attempt: 1, error: 'HTTP 503 (attempt 1)', delayMs: 1_000 }],
+    'attempt 1: the base delay',
+  );
   t.match(outcomes[0], { state: 'retrying', detail: 'HTTP 503 (attempt 1)' });
   t.equal((await queue.states('m1'))?.[0], 'retrying');
   // Not due before its time: the clock stands still, so no second attempt however often the pool polls.
@@ -124,14 +149,26 @@ t.test("a retry result reschedules the job after the retry policy's delay", asyn
   t.equal(calls.retries[1]?.delayMs, 3_000, 'attempt 2: base * factor');
   clock.now += 3_000;
   await until('the delivery', () => outcomes.length === 3);
-  t.same(route.deliveries.map((d) => d.attempt), [1, 2, 3]);
-  t.same(outcomes.map((o) => o.state), ['retrying', 'retrying', 'delivered']);
+  t.same(
+    route.deliveries.map((d) => d.attempt),
+    [1, 2, 3],
+  );
+  t.same(
+    outcomes.map((o) => o.state),
+    ['retrying', 'retrying', 'delivered'],
+  );
 });
 
 t.test("a route's retryAfterMs takes the place of the policy's delay", async (t) => {
   const { clock, queue, throttle, calls } = store();
   const route = new FakeRoute('smsc:a', () => ({ status: 'retry', error: 'ESME_RTHROTTLED', retryAfterMs: 42 }));
-  const { outcomes } = pool(t, { queue, throttle, router: new StaticRouter().add(() => true, route), retry: NO_JITTER, now: () => clock.now });
+  const { outcomes } = pool(t, {
+    queue,
+    throttle,
+    router: new StaticRouter().add(() => true, route),
+    retry: NO_JITTER,
+    now: () => clock.now,
+  });
   await queue.enqueue(textMessage('m1', 1, T0), [Buffer.from('x')], [route.peer]);
   await until('the retry', () => outcomes.length === 1);
   t.equal(calls.retries[0]?.delayMs, 42);
@@ -140,7 +177,13 @@ t.test("a route's retryAfterMs takes the place of the policy's delay", async (t)
 t.test('a rejected result ends the job, without a retry', async (t) => {
   const { clock, queue, throttle, calls } = store();
   const route = new FakeRoute('vasp:shop', () => ({ status: 'rejected', detail: 'MM7 4004: unknown recipient' }));
-  const { outcomes } = pool(t, { queue, throttle, router: new StaticRouter().add(() => true, route), retry: NO_JITTER, now: () => clock.now });
+  const { outcomes } = pool(t, {
+    queue,
+    throttle,
+    router: new StaticRouter().add(() => true, route),
+    retry: NO_JITTER,
+    now: () => clock.now,
+  });
   await queue.enqueue(textMessage('m1', 1, T0), [Buffer.from('x')], [route.peer]);
 
   await until('the outcome', () => outcomes.length === 1);
@@ -159,7 +202,13 @@ t.test('a route that throws is a retry with the error as its reason', async (t) 
   const route = new FakeRoute('vasp:shop', () => {
     throw new Error('socket hang up');
   });
-  const { outcomes } = pool(t, { queue, throttle, router: new StaticRouter().add(() => true, route), retry: NO_JITTER, now: () => clock.now });
+  const { outcomes } = pool(t, {
+    queue,
+    throttle,
+    router: new StaticRouter().add(() => true, route),
+    retry: NO_JITTER,
+    now: () => clock.now,
+  });
   await queue.enqueue(textMessage('m1', 1, T0), [Buffer.from('x')], [route.peer]);
 
   await until('the outcome', () => outcomes.length === 1);
@@ -198,7 +247,11 @@ t.test('the resolve hook: a refusal ends the job rejected; a throw is a retry, n
   t.match(by(0), { state: 'rejected', detail: 'subscriber opted out' });
   t.match(by(1), { state: 'retrying', detail: 'route not resolved: subscriber store down' });
   t.match(by(2), { state: 'delivered' });
-  t.same(route.deliveries.map((d) => d.recipientIndex), [2], 'only the resolved recipient was sent to');
+  t.same(
+    route.deliveries.map((d) => d.recipientIndex),
+    [2],
+    'only the resolved recipient was sent to',
+  );
   t.equal(calls.retries.length, 1);
 });
 
@@ -207,20 +260,39 @@ t.test('the last attempt dead-letters the job and says so in one warning', async
   const route = new FakeRoute('vasp:down', (d) => ({ status: 'retry', error: `HTTP 502 (attempt ${d.attempt})` }));
   const cap = captureLog('debug');
   const m = textMessage('m1', 1, T0);
-  const { outcomes } = pool(t, { queue, throttle, router: new StaticRouter().add(() => true, route), retry: NO_JITTER, now: () => clock.now, log: cap.log });
+  const { outcomes } = pool(t, {
+    queue,
+    throttle,
+    router: new StaticRouter().add(() => true, route),
+    retry: NO_JITTER,
+    now: () => clock.now,
+    log: cap.log,
+  });
   await queue.enqueue(m, [Buffer.from('x')], [route.peer]);
 
   await until('the first retry', () => outcomes.length === 1);
   clock.now += 1_000;
   await until('the second outcome', () => outcomes.length === 2);
-  t.same(outcomes.map((o) => o.state), ['retrying', 'failed'], 'attempt 2 of 2 fails the job');
+  t.same(
+    outcomes.map((o) => o.state),
+    ['retrying', 'failed'],
+    'attempt 2 of 2 fails the job',
+  );
   t.equal(outcomes[1]!.detail, 'HTTP 502 (attempt 2)');
-  t.match(await queue.deadLetters(), [{ messageId: 'm1', recipientIndex: 0, peer: 'vasp:down', attempts: 2, error: 'HTTP 502 (attempt 2)' }]);
+  t.match(await queue.deadLetters(), [
+    { messageId: 'm1', recipientIndex: 0, peer: 'vasp:down', attempts: 2, error: 'HTTP 502 (attempt 2)' },
+  ]);
   t.equal((await queue.states('m1'))?.[0], 'failed');
   const dead = cap.lines.filter((l) => /dead-letter/i.test(l.msg));
   t.equal(dead.length, 1, 'one line');
   t.equal(dead[0]?.level, LEVEL.warn);
-  t.match(dead[0], { messageId: 'm1', recipient: m.recipients[0]!.address, peer: 'vasp:down', attempts: 2, reason: 'HTTP 502 (attempt 2)' });
+  t.match(dead[0], {
+    messageId: 'm1',
+    recipient: m.recipients[0]!.address,
+    peer: 'vasp:down',
+    attempts: 2,
+    reason: 'HTTP 502 (attempt 2)',
+  });
   clock.now += 3_600_000;
   const n = route.deliveries.length;
   await new Promise((r) => setTimeout(r, 30));
@@ -236,7 +308,14 @@ t.test('never more than `concurrency` deliveries in flight', async (t) => {
     await g.promise;
     return { status: 'delivered' };
   });
-  const { workers, outcomes } = pool(t, { queue, throttle, router: new StaticRouter().add(() => true, route), concurrency: 3, batch: 32, now: () => clock.now });
+  const { workers, outcomes } = pool(t, {
+    queue,
+    throttle,
+    router: new StaticRouter().add(() => true, route),
+    concurrency: 3,
+    batch: 32,
+    now: () => clock.now,
+  });
   await queue.enqueue(textMessage('m1', 10, T0), [Buffer.from('x')], Array(10).fill(route.peer));
 
   // Let the held deliveries go one at a time, each once the pool has filled its slots again.
@@ -248,7 +327,10 @@ t.test('never more than `concurrency` deliveries in flight', async (t) => {
     await until('its outcome', () => outcomes.length === done + 1);
   }
   t.equal(route.peak, 3, 'three at once at most, and three reached');
-  t.ok(calls.takes.every((max) => max <= 3), `never asked the store for more jobs than free slots (asked ${calls.takes.join(',')})`);
+  t.ok(
+    calls.takes.every((max) => max <= 3),
+    `never asked the store for more jobs than free slots (asked ${calls.takes.join(',')})`,
+  );
   t.equal(calls.acks.length, 10);
 });
 
@@ -259,7 +341,9 @@ class FakeThrottle implements Throttle {
   constructor(private readonly open: ReadonlySet<string>) {}
   async acquire(peer: string, leases: readonly ThrottleLease[], limits: PeerLimits): Promise<ThrottleGrant> {
     this.acquired.push({ peer, leases: leases.length, limits });
-    return this.open.has(peer) ? { granted: leases.length, retryAfterMs: 0, waitMs: leases.map(() => 0) } : { granted: 0, retryAfterMs: 500, waitMs: [] };
+    return this.open.has(peer)
+      ? { granted: leases.length, retryAfterMs: 0, waitMs: leases.map(() => 0) }
+      : { granted: 0, retryAfterMs: 500, waitMs: [] };
   }
   async release(peer: string, lease: string): Promise<void> {
     this.released.push({ peer, lease });
@@ -281,15 +365,32 @@ t.test("the throttle is asked per peer with that peer's limits; a throttled peer
 
   await until('five outcomes', () => outcomes.length === 5);
   const first = throttle.acquired.slice(0, 2).sort((a, b) => a.peer.localeCompare(b.peer));
-  t.same(first, [
-    { peer: 'smsc:slow', leases: 2, limits: slowLimits },
-    { peer: 'vasp:fast', leases: 3, limits: fastLimits },
-  ], "one request per peer, for that peer's jobs, with its limits");
-  t.ok(throttle.acquired.every((a) => (a.peer === 'smsc:slow' ? a.limits === slowLimits : a.limits === fastLimits)), 'limits never mixed up');
+  t.same(
+    first,
+    [
+      { peer: 'smsc:slow', leases: 2, limits: slowLimits },
+      { peer: 'vasp:fast', leases: 3, limits: fastLimits },
+    ],
+    "one request per peer, for that peer's jobs, with its limits",
+  );
+  t.ok(
+    throttle.acquired.every((a) => (a.peer === 'smsc:slow' ? a.limits === slowLimits : a.limits === fastLimits)),
+    'limits never mixed up',
+  );
   t.equal(slow.deliveries.length, 0, 'nothing sent to the throttled peer');
   t.equal(fast.deliveries.length, 3);
-  t.same(outcomes.filter((o) => o.state === 'deferred').map((o) => o.job.recipientIndex).sort(), [0, 1], 'the throttled jobs deferred');
-  t.ok(calls.defers.every((d) => d.until >= T0 + 500), "deferred until at least the throttle's retryAfterMs");
+  t.same(
+    outcomes
+      .filter((o) => o.state === 'deferred')
+      .map((o) => o.job.recipientIndex)
+      .sort(),
+    [0, 1],
+    'the throttled jobs deferred',
+  );
+  t.ok(
+    calls.defers.every((d) => d.until >= T0 + 500),
+    "deferred until at least the throttle's retryAfterMs",
+  );
   t.same(calls.retries, [], 'deferring is not a retry');
   const states = await queue.states('m1');
   t.same(states, ['deferred', 'deferred', 'delivered', 'delivered', 'delivered']);

@@ -22,7 +22,11 @@ t.test('the receipt of a notification push is noted in the recipient history, no
     ops: { port: 0 },
     mm7: { port: 0, vasps: [{ id: 'shop', username: 'shop', password: 'pw-shop', senders: ['7050'] }] },
     mm1: { port: 0, publicUrl: 'http://mmsc.operator.test/mms', tokenSecret: 'test-secret-0123456789', localPrefixes: ['+1555'] },
-    smpp: { smscs: [{ id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', sourceAddr: '6000', enquireLinkMs: 5000 }] },
+    smpp: {
+      smscs: [
+        { id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', sourceAddr: '6000', enquireLinkMs: 5000 },
+      ],
+    },
   });
   const cap = captureLog('debug');
   const gw = new Gateway(config, cap.log);
@@ -33,21 +37,39 @@ t.test('the receipt of a notification push is noted in the recipient history, no
   const mm7 = listeners.find((l) => l.iface === 'mm7')!.address;
   const mm1 = listeners.find((l) => l.iface === 'mm1')!.address;
 
-  const req = mm7SubmitReq({ vasp: 'shop', shortCode: '7050', to: [B], subject: 'Hi', parts: [{ type: 'text/plain', name: 't.txt', body: Buffer.from('hello') }] });
-  const r = await fetch(mm7, { method: 'POST', body: new Uint8Array(req.body), headers: { 'content-type': req.contentType, authorization: `Basic ${Buffer.from('shop:pw-shop').toString('base64')}` } });
+  const req = mm7SubmitReq({
+    vasp: 'shop',
+    shortCode: '7050',
+    to: [B],
+    subject: 'Hi',
+    parts: [{ type: 'text/plain', name: 't.txt', body: Buffer.from('hello') }],
+  });
+  const r = await fetch(mm7, {
+    method: 'POST',
+    body: new Uint8Array(req.body),
+    headers: { 'content-type': req.contentType, authorization: `Basic ${Buffer.from('shop:pw-shop').toString('base64')}` },
+  });
   const messageId = /<(?:\w+:)?MessageID>([^<]+)</.exec(await r.text())?.[1];
   t.ok(messageId, 'accepted');
 
   await until('the notification pushed to B', () => new Handset(B, mm1).pushes(smsc).some((p) => p.messageType === 'm-notification-ind'));
   const push = smsc.submits.find((s) => s.destinationAddr === B.slice(1) && s.udh !== undefined)!;
   t.equal(push.registeredDelivery & 0x03, 1, 'the push asked for a receipt');
-  await until('the receipt sent', () => smsc.deliveries.some((d) => d.kind === 'receipt' && d.messageId === push.messageId && d.status !== undefined));
+  await until('the receipt sent', () =>
+    smsc.deliveries.some((d) => d.kind === 'receipt' && d.messageId === push.messageId && d.status !== undefined),
+  );
 
   const history = await until('the receipt in the history', async () => {
     const h = await gw.store.queue.history(messageId!, 0);
     return h.some((e) => e.detail?.includes(`receipt ${push.messageId}: DELIVRD`)) ? h : undefined;
   });
-  t.ok(history.some((e) => /notification 1 pushed over SMPP/.test(e.detail ?? '')), 'beside the push that it answers');
+  t.ok(
+    history.some((e) => /notification 1 pushed over SMPP/.test(e.detail ?? '')),
+    'beside the push that it answers',
+  );
   t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_smpp_receipts_total'), /matched="true"[^\n]* 1/);
-  t.notOk(cap.lines.some((l) => /receipt for no message of ours/.test(l.msg)), 'no "receipt for no message of ours"');
+  t.notOk(
+    cap.lines.some((l) => /receipt for no message of ours/.test(l.msg)),
+    'no "receipt for no message of ours"',
+  );
 });

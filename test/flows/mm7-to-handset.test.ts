@@ -50,10 +50,12 @@ async function slice(t: Test) {
         });
       }
       const rsp = kind.replace(/Req$/, 'Rsp');
-      res.writeHead(200, { 'content-type': 'text/xml' }).end(
-        `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${NS}">x</TransactionID></e:Header>` +
-          `<e:Body><${rsp} xmlns="${NS}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode></Status></${rsp}></e:Body></e:Envelope>`,
-      );
+      res
+        .writeHead(200, { 'content-type': 'text/xml' })
+        .end(
+          `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${NS}">x</TransactionID></e:Header>` +
+            `<e:Body><${rsp} xmlns="${NS}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode></Status></${rsp}></e:Body></e:Envelope>`,
+        );
     });
   });
   vasp.listen(0, '127.0.0.1');
@@ -69,10 +71,22 @@ async function slice(t: Test) {
     ops: { port: 0 },
     mm7: {
       port: 0,
-      vasps: [{ id: 'tickets', username: 'tickets', password: 'pw-t', senders: ['7070'], url: `http://127.0.0.1:${(vasp.address() as AddressInfo).port}/mm7` }],
+      vasps: [
+        {
+          id: 'tickets',
+          username: 'tickets',
+          password: 'pw-t',
+          senders: ['7070'],
+          url: `http://127.0.0.1:${(vasp.address() as AddressInfo).port}/mm7`,
+        },
+      ],
     },
     mm1: { port: mm1Port, publicUrl, tokenSecret: 'slice-test-secret-0123', localPrefixes: ['+1555'], renotifyMs: 1000 },
-    smpp: { smscs: [{ id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', sourceAddr: '7070', enquireLinkMs: 5000 }] },
+    smpp: {
+      smscs: [
+        { id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', sourceAddr: '7070', enquireLinkMs: 5000 },
+      ],
+    },
   };
   const dir = mkdtempSync(join(tmpdir(), 'mmsc-slice-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -110,7 +124,11 @@ async function slice(t: Test) {
         { type: 'image/jpeg', name: 'code.jpg', body: PICTURE },
       ],
     });
-    const a = await httpRequest(mm7, { method: 'POST', body: req.body, headers: { 'content-type': req.contentType, authorization: `Basic ${Buffer.from('tickets:pw-t').toString('base64')}` } });
+    const a = await httpRequest(mm7, {
+      method: 'POST',
+      body: req.body,
+      headers: { 'content-type': req.contentType, authorization: `Basic ${Buffer.from('tickets:pw-t').toString('base64')}` },
+    });
     const id = /<(?:\w+:)?MessageID>([^<]+)</.exec(a.body.toString('utf8'))?.[1];
     if (!id) throw new Error(`not accepted: ${a.body.toString('utf8')}`);
     return id;
@@ -118,47 +136,55 @@ async function slice(t: Test) {
   return { smsc, reports, submit, store, publicUrl };
 }
 
-t.test('MM7 SubmitReq -> push over SMPP -> retrieval and acknowledgement -> DeliveryReportReq Retrieved; unretrieved -> Expired; text-only -> SMS with a working link', async (t) => {
-  const { smsc, reports, submit, store, publicUrl } = await slice(t);
-  const b = new Handset('+15550000002', publicUrl);
+t.test(
+  'MM7 SubmitReq -> push over SMPP -> retrieval and acknowledgement -> DeliveryReportReq Retrieved; unretrieved -> Expired; text-only -> SMS with a working link',
+  async (t) => {
+    const { smsc, reports, submit, store, publicUrl } = await slice(t);
+    const b = new Handset('+15550000002', publicUrl);
 
-  // 1. Retrieved.
-  const id = await submit(b.msisdn);
-  const n = await until('the notification to B', () => b.pushes(smsc).find((p) => p.messageType === 'm-notification-ind'));
-  if (n.messageType !== 'm-notification-ind') throw new Error('unreachable');
-  t.equal(n.messageSize, TEXT.length + PICTURE.length, 'Message-Size');
-  const conf = await b.retrieve(n.contentLocation);
-  t.equal(conf.status, 200);
-  t.equal(conf.pdu?.messageId, id, 'B retrieved the message');
-  t.equal(conf.pdu?.from, '7070/TYPE=PLMN', "from the VASP's short code");
-  t.ok(conf.pdu?.parts?.some((p) => p.data.equals(PICTURE)), 'with the picture');
-  t.equal((await b.post({ messageType: 'm-acknowledge-ind', mmsVersion: '1.2', transactionId: conf.pdu!.transactionId! })).status, 204);
-  const retrieved = await until('the DeliveryReportReq (Retrieved)', () => reports.find((r) => r.messageId === id));
-  t.equal(retrieved.status, 'Retrieved');
-  t.equal(retrieved.recipient, '+15550000002', 'about B');
+    // 1. Retrieved.
+    const id = await submit(b.msisdn);
+    const n = await until('the notification to B', () => b.pushes(smsc).find((p) => p.messageType === 'm-notification-ind'));
+    if (n.messageType !== 'm-notification-ind') throw new Error('unreachable');
+    t.equal(n.messageSize, TEXT.length + PICTURE.length, 'Message-Size');
+    const conf = await b.retrieve(n.contentLocation);
+    t.equal(conf.status, 200);
+    t.equal(conf.pdu?.messageId, id, 'B retrieved the message');
+    t.equal(conf.pdu?.from, '7070/TYPE=PLMN', "from the VASP's short code");
+    t.ok(
+      conf.pdu?.parts?.some((p) => p.data.equals(PICTURE)),
+      'with the picture',
+    );
+    t.equal((await b.post({ messageType: 'm-acknowledge-ind', mmsVersion: '1.2', transactionId: conf.pdu!.transactionId! })).status, 204);
+    const retrieved = await until('the DeliveryReportReq (Retrieved)', () => reports.find((r) => r.messageId === id));
+    t.equal(retrieved.status, 'Retrieved');
+    t.equal(retrieved.recipient, '+15550000002', 'about B');
 
-  // 2. Never fetched: Expired at its ExpiryDate (a relative one, 4 s).
-  const c = new Handset('+15550000004', publicUrl);
-  const late = await submit(c.msisdn, { expiry: 'PT4S' });
-  await until('the notification to C', () => c.pushes(smsc).find((p) => p.messageType === 'm-notification-ind'));
-  const expired = await until('the DeliveryReportReq (Expired)', () => reports.find((r) => r.messageId === late), 15_000);
-  t.equal(expired.status, 'Expired');
-  t.same(await store.queue.states(late), ['expired']);
+    // 2. Never fetched: Expired at its ExpiryDate (a relative one, 4 s).
+    const c = new Handset('+15550000004', publicUrl);
+    const late = await submit(c.msisdn, { expiry: 'PT4S' });
+    await until('the notification to C', () => c.pushes(smsc).find((p) => p.messageType === 'm-notification-ind'));
+    const expired = await until('the DeliveryReportReq (Expired)', () => reports.find((r) => r.messageId === late), 15_000);
+    t.equal(expired.status, 'Expired');
+    t.same(await store.queue.states(late), ['expired']);
 
-  // 3. A text-only subscriber: the SMS fallback, whose link opens the web view with the text and the picture.
-  await store.subscribers.setTextOnly('+15550000005', true);
-  const forText = await submit('+15550000005');
-  const sms = await until('the fallback SMS', () => smsc.submits.find((s) => s.destinationAddr === '15550000005' && s.dataCoding !== 0x04));
-  const link = sms.text.split(' ').pop()!;
-  t.ok(link.startsWith(`${publicUrl}/m/`), `the link is on the MM1 listener (${sms.text})`);
-  const page = await httpRequest(link);
-  t.equal(page.status, 200);
-  const html = page.body.toString('utf8');
-  t.match(html, TEXT, 'the page shows the text');
-  const src = /<img[^>]* src="([^"]+)"/.exec(html)?.[1];
-  t.ok(src, 'and an image');
-  const img = await httpRequest(new URL(src!, link).href);
-  t.equal(img.status, 200);
-  t.ok(img.body.equals(PICTURE), 'which is the picture sent');
-  await until('the fallback recorded as delivered', async () => (await store.queue.states(forText))?.[0] === 'delivered');
-});
+    // 3. A text-only subscriber: the SMS fallback, whose link opens the web view with the text and the picture.
+    await store.subscribers.setTextOnly('+15550000005', true);
+    const forText = await submit('+15550000005');
+    const sms = await until('the fallback SMS', () =>
+      smsc.submits.find((s) => s.destinationAddr === '15550000005' && s.dataCoding !== 0x04),
+    );
+    const link = sms.text.split(' ').pop()!;
+    t.ok(link.startsWith(`${publicUrl}/m/`), `the link is on the MM1 listener (${sms.text})`);
+    const page = await httpRequest(link);
+    t.equal(page.status, 200);
+    const html = page.body.toString('utf8');
+    t.match(html, TEXT, 'the page shows the text');
+    const src = /<img[^>]* src="([^"]+)"/.exec(html)?.[1];
+    t.ok(src, 'and an image');
+    const img = await httpRequest(new URL(src!, link).href);
+    t.equal(img.status, 200);
+    t.ok(img.body.equals(PICTURE), 'which is the picture sent');
+    await until('the fallback recorded as delivered', async () => (await store.queue.states(forText))?.[0] === 'delivered');
+  },
+);

@@ -40,10 +40,12 @@ async function vaspServer(t: Test): Promise<{ url: string; seen: Seen[] }> {
       const body = Buffer.concat(chunks);
       seen.push({ contentType: req.headers['content-type'] ?? '', body });
       const kind = /<(?:\w+:)?(\w+Req)\b/.exec(body.toString('latin1'))?.[1] ?? 'DeliverReq';
-      res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' }).end(
-        `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${NS}">x</TransactionID></e:Header>` +
-          `<e:Body><${kind.replace(/Req$/, 'Rsp')} xmlns="${NS}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode></Status></${kind.replace(/Req$/, 'Rsp')}></e:Body></e:Envelope>`,
-      );
+      res
+        .writeHead(200, { 'content-type': 'text/xml; charset=utf-8' })
+        .end(
+          `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${NS}">x</TransactionID></e:Header>` +
+            `<e:Body><${kind.replace(/Req$/, 'Rsp')} xmlns="${NS}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode></Status></${kind.replace(/Req$/, 'Rsp')}></e:Body></e:Envelope>`,
+        );
     });
   });
   server.listen(0, '127.0.0.1');
@@ -68,7 +70,9 @@ async function gateway(t: Test, dstUrl: string, mm1 = false) {
     queue: { retryBaseMs: 20, retryMaxMs: 50, maxAttempts: 3 },
     ops: { port: 0 },
     mm7: { port: 0, vasps: [vasp('src', SOURCE), vasp('dst', DEST, { url: dstUrl })] },
-    mm1: mm1 ? { port: 0, maxPushes: 2, tokenSecret: 'test-secret-0123456789', localPrefixes: ['+1555'], submitRate: 0 } : { enabled: false },
+    mm1: mm1
+      ? { port: 0, maxPushes: 2, tokenSecret: 'test-secret-0123456789', localPrefixes: ['+1555'], submitRate: 0 }
+      : { enabled: false },
   });
   const gw = new Gateway(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
   const listeners = await gw.start();
@@ -138,7 +142,8 @@ function formBody(parts: Array<{ disposition: string | null; type?: string; body
   const b = 'form-boundary-31c7';
   const chunks: Buffer[] = [];
   for (const p of parts) {
-    const head = (p.disposition !== null ? `Content-Disposition: ${p.disposition}\r\n` : '') + (p.type ? `Content-Type: ${p.type}\r\n` : '');
+    const head =
+      (p.disposition !== null ? `Content-Disposition: ${p.disposition}\r\n` : '') + (p.type ? `Content-Type: ${p.type}\r\n` : '');
     chunks.push(Buffer.from(`--${b}\r\n${head}\r\n`, 'latin1'), Buffer.from(p.body), Buffer.from('\r\n'));
   }
   chunks.push(Buffer.from(`--${b}--\r\n`));
@@ -166,11 +171,26 @@ t.test('REST: a file name with CR/LF is accepted and delivered to the VASP witho
   const leaves = contentLeaves(s);
   t.equal(leaves.length, 2, 'both files');
   const [image, other] = leaves.map((l) => fields(l.head));
-  t.same(image!.find(([n]) => n === 'content-location'), ['content-location', 'evilX-Injected: 1.jpg'], 'the name without its line break');
-  t.notOk(image!.some(([n]) => n === 'x-injected'), 'no header field of the name\'s making');
-  t.same(other!.find(([n]) => n === 'content-location'), ['content-location', 'tabhere.png'], 'control characters removed');
+  t.same(
+    image!.find(([n]) => n === 'content-location'),
+    ['content-location', 'evilX-Injected: 1.jpg'],
+    'the name without its line break',
+  );
+  t.notOk(
+    image!.some(([n]) => n === 'x-injected'),
+    "no header field of the name's making",
+  );
+  t.same(
+    other!.find(([n]) => n === 'content-location'),
+    ['content-location', 'tabhere.png'],
+    'control characters removed',
+  );
   t.ok(Buffer.from(leaves[0]!.body.toString('latin1'), 'base64').equals(JPEG), 'the image bytes as sent');
-  t.same((await gw.store.queue.deadLetters(10)).map((d) => d.messageId), [], 'no dead letter');
+  t.same(
+    (await gw.store.queue.deadLetters(10)).map((d) => d.messageId),
+    [],
+    'no dead letter',
+  );
 });
 
 t.test('MM7: an attachment with a hostile Content-ID and Content-Location is delivered, made safe', async (t) => {
@@ -185,7 +205,7 @@ t.test('MM7: an attachment with a hostile Content-ID and Content-Location is del
       // The test helper writes `Content-Location: <name>`: a NUL in the name, then a Content-ID with a bare CR
       // and a control character (MIME header lines end at LF; a lone CR stays in the value).
       { type: 'image/jpeg', name: 'pic\u0000.jpg\r\nContent-ID: <img\r1\u0007@vasp>', body: JPEG },
-      { type: 'text/plain; charset=utf-8; name*=utf-8\'\'a%00b%0D%0A.txt', name: 'note.txt', body: Buffer.from('hello') },
+      { type: "text/plain; charset=utf-8; name*=utf-8''a%00b%0D%0A.txt", name: 'note.txt', body: Buffer.from('hello') },
     ],
   });
   // To the other VASP's short code (the helper writes recipients as <Number>).
@@ -198,28 +218,66 @@ t.test('MM7: an attachment with a hostile Content-ID and Content-Location is del
   t.ok(s, 'the DeliverReq reached the VASP');
   if (!s) return;
   const leaves = contentLeaves(s).map((l) => fields(l.head));
-  t.same(leaves[0]!.find(([n]) => n === 'content-location'), ['content-location', 'pic.jpg'], 'the NUL removed');
-  t.same(leaves[0]!.find(([n]) => n === 'content-id'), ['content-id', '<img1@vasp>'], 'the CR and BEL removed');
-  t.match(leaves[1]!.find(([n]) => n === 'content-type')?.[1], /^text\/plain; charset=utf-8; name=ab\.txt$/, 'the name parameter without NUL, CR, LF');
-  t.same((await gw.store.queue.deadLetters(10)).map((d) => d.messageId), [], 'no dead letter');
+  t.same(
+    leaves[0]!.find(([n]) => n === 'content-location'),
+    ['content-location', 'pic.jpg'],
+    'the NUL removed',
+  );
+  t.same(
+    leaves[0]!.find(([n]) => n === 'content-id'),
+    ['content-id', '<img1@vasp>'],
+    'the CR and BEL removed',
+  );
+  t.match(
+    leaves[1]!.find(([n]) => n === 'content-type')?.[1],
+    /^text\/plain; charset=utf-8; name=ab\.txt$/,
+    'the name parameter without NUL, CR, LF',
+  );
+  t.same(
+    (await gw.store.queue.deadLetters(10)).map((d) => d.messageId),
+    [],
+    'no dead letter',
+  );
 });
 
-t.test('MM7: a ReplaceReq\'s new content is made safe as a SubmitReq\'s is', async (t) => {
+t.test("MM7: a ReplaceReq's new content is made safe as a SubmitReq's is", async (t) => {
   // No workers here: the message stays queued, so that it can be replaced.
-  const config = ConfigSchema.parse({ mm7: { port: 0, vasps: [{ id: 'src', username: 'src', password: 'pw-src', senders: [SOURCE] }] } }).mm7;
+  const config = ConfigSchema.parse({
+    mm7: { port: 0, vasps: [{ id: 'src', username: 'src', password: 'pw-src', senders: [SOURCE] }] },
+  }).mm7;
   const store = createMemoryStore();
-  const server = new Mm7Server({ config, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics: new Metrics(), log: pino({ level: 'silent' }) });
+  const server = new Mm7Server({
+    config,
+    queue: store.queue,
+    throttle: store.throttle,
+    router: new StaticRouter(),
+    metrics: new Metrics(),
+    log: pino({ level: 'silent' }),
+  });
   const url = await server.listen('127.0.0.1', 0);
   t.teardown(() => server.close());
-  const submitted = mm7SubmitReq({ vasp: 'src', shortCode: SOURCE, to: ['15550000009'], parts: [{ type: 'text/plain', name: 'a.txt', body: Buffer.from('one') }] });
+  const submitted = mm7SubmitReq({
+    vasp: 'src',
+    shortCode: SOURCE,
+    to: ['15550000009'],
+    parts: [{ type: 'text/plain', name: 'a.txt', body: Buffer.from('one') }],
+  });
   const first = await post(url, '/', submitted.body, { 'content-type': submitted.contentType, ...auth('src') });
   const id = /<(?:\w+:)?MessageID>([^<]+)</.exec(first.text)?.[1] ?? '';
   t.ok(id, 'submitted');
-  const replacement = mm7ReplaceReq({ vasp: 'src', messageId: id, parts: [{ type: 'image/jpeg', name: 'new\r\u0000.jpg\r\nContent-ID: <n\r1>', body: JPEG }] });
+  const replacement = mm7ReplaceReq({
+    vasp: 'src',
+    messageId: id,
+    parts: [{ type: 'image/jpeg', name: 'new\r\u0000.jpg\r\nContent-ID: <n\r1>', body: JPEG }],
+  });
   const r = await post(url, '/', replacement.body, { 'content-type': replacement.contentType, ...auth('src') });
   t.match(r.text, /<(\w+:)?StatusCode>1000</, 'ReplaceRsp 1000');
   const m = await store.queue.message(id);
-  t.strictSame(m?.parts.map((p) => [p.contentType, p.contentLocation, p.contentId]), [['image/jpeg', 'new.jpg', '<n1>']], 'the replacement\'s names made safe');
+  t.strictSame(
+    m?.parts.map((p) => [p.contentType, p.contentLocation, p.contentId]),
+    [['image/jpeg', 'new.jpg', '<n1>']],
+    "the replacement's names made safe",
+  );
 });
 
 t.test('MM1: an m-send-req part with a hostile name and type reaches the VASP', async (t) => {
@@ -234,11 +292,20 @@ t.test('MM1: an m-send-req part with a hostile name and type reaches the VASP', 
     subject: 'vote\u0001',
     contentType: { mediaType: 'application/vnd.wap.multipart.mixed' },
     parts: [
-      { contentType: { mediaType: 'image/jpeg', params: { 'bad name': 'x', name: 'photo\r\n.jpg' } }, contentLocation: 'a\r\nX-Evil: 1\r\n.jpg', contentId: '<p\n1>', data: JPEG },
+      {
+        contentType: { mediaType: 'image/jpeg', params: { 'bad name': 'x', name: 'photo\r\n.jpg' } },
+        contentLocation: 'a\r\nX-Evil: 1\r\n.jpg',
+        contentId: '<p\n1>',
+        data: JPEG,
+      },
       { contentType: { mediaType: 'text/plain\r\nX-Evil: 2' }, contentLocation: 'b.txt', data: Buffer.from('YES') },
     ],
   };
-  const a = await httpRequest(`${mm1}/`, { method: 'POST', headers: { 'content-type': 'application/vnd.wap.mms-message', 'x-msisdn': HANDSET }, body: encodePdu(req) });
+  const a = await httpRequest(`${mm1}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.wap.mms-message', 'x-msisdn': HANDSET },
+    body: encodePdu(req),
+  });
   const conf = decodePdu(a.body);
   t.equal(conf.messageType === 'm-send-conf' && conf.responseStatus, 'Ok', 'm-send-conf Ok');
   const id = conf.messageType === 'm-send-conf' ? (conf.messageId ?? '') : '';
@@ -247,12 +314,22 @@ t.test('MM1: an m-send-req part with a hostile name and type reaches the VASP', 
   t.ok(s, 'the DeliverReq reached the VASP');
   if (!s) return;
   const text = s.body.toString('latin1');
-  t.notMatch(text, /^X-Evil/im, 'no header field of the names\' making');
+  t.notMatch(text, /^X-Evil/im, "no header field of the names' making");
   t.match(text, /<(\w+:)?Subject>vote</, 'the subject without its control character');
   const leaves = contentLeaves(s).map((l) => fields(l.head));
-  t.same(leaves[0]!.find(([n]) => n === 'content-location'), ['content-location', 'aX-Evil: 1.jpg']);
-  t.same(leaves[0]!.find(([n]) => n === 'content-id'), ['content-id', '<p1>']);
-  t.equal(leaves[0]!.find(([n]) => n === 'content-type')?.[1], 'image/jpeg; name=photo.jpg', 'the parameter with a space in its name dropped, the name cleaned');
+  t.same(
+    leaves[0]!.find(([n]) => n === 'content-location'),
+    ['content-location', 'aX-Evil: 1.jpg'],
+  );
+  t.same(
+    leaves[0]!.find(([n]) => n === 'content-id'),
+    ['content-id', '<p1>'],
+  );
+  t.equal(
+    leaves[0]!.find(([n]) => n === 'content-type')?.[1],
+    'image/jpeg; name=photo.jpg',
+    'the parameter with a space in its name dropped, the name cleaned',
+  );
   t.equal(leaves[1]!.find(([n]) => n === 'content-type')?.[1], 'application/octet-stream', 'a type that is not a media type');
 });
 
@@ -302,6 +379,10 @@ t.test('REST: a part busboy cannot read refuses the submission (400, with why); 
     const r = await submit(disposition);
     t.equal(r.status, 202, `${what}: 202`);
     const m = await gw.store.queue.message((JSON.parse(r.text) as { messageId: string }).messageId);
-    t.strictSame(m?.parts.map((p) => p.contentLocation), [undefined, name], `${what}: kept as ${name}`);
+    t.strictSame(
+      m?.parts.map((p) => p.contentLocation),
+      [undefined, name],
+      `${what}: kept as ${name}`,
+    );
   }
 });

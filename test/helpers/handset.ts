@@ -13,14 +13,21 @@ export interface Answer {
 }
 
 /** localAddress: the loopback address to connect from (e.g. 127.0.0.2), for tests of source-address checks. */
-export function httpRequest(url: string, o: { method?: string; headers?: Record<string, string | number | string[]>; body?: Buffer; localAddress?: string } = {}): Promise<Answer> {
+export function httpRequest(
+  url: string,
+  o: { method?: string; headers?: Record<string, string | number | string[]>; body?: Buffer; localAddress?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: o.method ?? 'GET', headers: o.headers ?? {}, ...(o.localAddress !== undefined ? { localAddress: o.localAddress } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: o.method ?? 'GET', headers: o.headers ?? {}, ...(o.localAddress !== undefined ? { localAddress: o.localAddress } : {}) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(o.body);
   });
@@ -41,8 +48,16 @@ export class Handset {
 
   async post(pdu: MmsPdu | Buffer): Promise<{ status: number; pdu?: MmsPdu; body: Buffer }> {
     const body = Buffer.isBuffer(pdu) ? pdu : encodePdu(pdu);
-    const a = await httpRequest(`${this.mm1}/`, { method: 'POST', headers: { 'content-type': 'application/vnd.wap.mms-message', [this.header]: this.msisdn }, body });
-    return { status: a.status, body: a.body, ...(a.headers['content-type'] === 'application/vnd.wap.mms-message' && a.body.length > 0 ? { pdu: decodePdu(a.body) } : {}) };
+    const a = await httpRequest(`${this.mm1}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.wap.mms-message', [this.header]: this.msisdn },
+      body,
+    });
+    return {
+      status: a.status,
+      body: a.body,
+      ...(a.headers['content-type'] === 'application/vnd.wap.mms-message' && a.body.length > 0 ? { pdu: decodePdu(a.body) } : {}),
+    };
   }
 
   async retrieve(location: string): Promise<{ status: number; pdu?: MmsPdu }> {

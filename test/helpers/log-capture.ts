@@ -17,11 +17,14 @@ export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
 export function captureLog(level: pino.LevelWithSilent = 'debug'): { log: Logger; lines: LogLine[]; text: () => string } {
   const raw: string[] = [];
   const lines: LogLine[] = [];
-  const log = pino({ level }, {
-    write: (line: string) => {
-      raw.push(line);
-      lines.push(JSON.parse(line) as LogLine);
+  const log = pino(
+    { level },
+    {
+      write: (line: string) => {
+        raw.push(line);
+        lines.push(JSON.parse(line) as LogLine);
+      },
     },
-  });
+  );
   return { log, lines, text: () => raw.join('') };
 }

@@ -5,7 +5,11 @@ export function textMessage(id: string, recipients: number, now = Date.now(), ov
   return {
     id,
     originator: { address: '+15550000001', type: 'plmn' },
-    recipients: Array.from({ length: recipients }, (_, i) => ({ address: `+1555100${String(i).padStart(4, '0')}`, type: 'plmn', kind: 'to' })),
+    recipients: Array.from({ length: recipients }, (_, i) => ({
+      address: `+1555100${String(i).padStart(4, '0')}`,
+      type: 'plmn',
+      kind: 'to',
+    })),
     contentType: 'text/plain',
     parts: [{ index: 0, contentType: 'text/plain', size: 16 }],
     expiresAt: now + 24 * 3600_000,

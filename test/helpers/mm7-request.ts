@@ -35,7 +35,10 @@ export function mm7SubmitReq(o: SubmitOptions): { contentType: string; body: Buf
 }
 
 /** A ReplaceReq for `messageId` with new content (the parts), as mm7SubmitReq lays it out. */
-export function mm7ReplaceReq(o: { vasp: string; messageId: string; parts: Mm7Part[]; contentFirst?: boolean }): { contentType: string; body: Buffer } {
+export function mm7ReplaceReq(o: { vasp: string; messageId: string; parts: Mm7Part[]; contentFirst?: boolean }): {
+  contentType: string;
+  body: Buffer;
+} {
   const xml =
     `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${MM7_NS}">t-2</TransactionID></e:Header><e:Body>` +
     `<ReplaceReq xmlns="${MM7_NS}"><MM7Version>6.8.0</MM7Version><VASPID>${o.vasp}</VASPID><MessageID>${o.messageId}</MessageID>` +
@@ -49,12 +52,20 @@ function withContent(xml: string, parts: Mm7Part[], contentFirst = false): { con
   const outer = 'outer-boundary-9a2e';
   const chunks: Buffer[] = [];
   for (const p of parts) {
-    chunks.push(Buffer.from(`--${inner}\r\nContent-Type: ${p.type}\r\nContent-Location: ${p.name}\r\nContent-Transfer-Encoding: binary\r\n\r\n`), p.body, Buffer.from('\r\n'));
+    chunks.push(
+      Buffer.from(`--${inner}\r\nContent-Type: ${p.type}\r\nContent-Location: ${p.name}\r\nContent-Transfer-Encoding: binary\r\n\r\n`),
+      p.body,
+      Buffer.from('\r\n'),
+    );
   }
   chunks.push(Buffer.from(`--${inner}--\r\n`));
   const content = Buffer.concat(chunks);
   const soap = Buffer.from(`--${outer}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-ID: <soap>\r\n\r\n${xml}\r\n`);
-  const attachment = Buffer.concat([Buffer.from(`--${outer}\r\nContent-Type: multipart/related; boundary="${inner}"\r\nContent-ID: <content>\r\n\r\n`), content, Buffer.from('\r\n')]);
+  const attachment = Buffer.concat([
+    Buffer.from(`--${outer}\r\nContent-Type: multipart/related; boundary="${inner}"\r\nContent-ID: <content>\r\n\r\n`),
+    content,
+    Buffer.from('\r\n'),
+  ]);
   const body = Buffer.concat([...(contentFirst ? [attachment, soap] : [soap, attachment]), Buffer.from(`--${outer}--\r\n`)]);
   return { contentType: `multipart/related; boundary="${outer}"; type="text/xml"; start="<soap>"`, body };
 }

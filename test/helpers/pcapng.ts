@@ -95,7 +95,24 @@ export function parseSubmitSm(pdu: Buffer): SubmitSm {
     tlvs.set(tag, pdu.subarray(o + 4, o + 4 + len));
     o += 4 + len;
   }
-  return { sequence: pdu.readUInt32BE(12), serviceType, sourceTon, sourceNpi, source, destTon, destNpi, destination, esmClass, protocolId, priorityFlag, registeredDelivery, dataCoding, smLength, shortMessage, tlvs };
+  return {
+    sequence: pdu.readUInt32BE(12),
+    serviceType,
+    sourceTon,
+    sourceNpi,
+    source,
+    destTon,
+    destNpi,
+    destination,
+    esmClass,
+    protocolId,
+    priorityFlag,
+    registeredDelivery,
+    dataCoding,
+    smLength,
+    shortMessage,
+    tlvs,
+  };
 }
 
 /** Every submit_sm in the capture (one PDU per TCP segment, as on loopback), in frame order. */

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
 
-
 async function pings(port: number): Promise<boolean> {
   const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on('error', () => {}); // refused while the server boots
@@ -48,7 +47,11 @@ export class RedisServer {
 
   async start(): Promise<void> {
     const log = join(this.dir, 'redis.log');
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--logfile', log, ...this.args], { stdio: 'ignore' });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--logfile', log, ...this.args],
+      { stdio: 'ignore' },
+    );
     this.child = child;
     let failed: string | undefined;
     child.once('exit', (code, signal) => (failed = `redis-server exited (${signal ?? code})`));
@@ -109,7 +112,20 @@ export async function startCluster(): Promise<{ nodes: { host: string; port: num
     for (let i = 0; i < 3; i++) {
       const port = await pick();
       const bus = await pick();
-      const args = ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-port', String(bus), '--cluster-node-timeout', '2000', '--appendonly', 'no', '--save', ''];
+      const args = [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--cluster-port',
+        String(bus),
+        '--cluster-node-timeout',
+        '2000',
+        '--appendonly',
+        'no',
+        '--save',
+        '',
+      ];
       const server = new RedisServer(port, args);
       servers.push(server);
       await server.start();
@@ -121,7 +137,10 @@ export async function startCluster(): Promise<{ nodes: { host: string; port: num
     for (;;) {
       states = await Promise.all(nodes.map((n) => clusterState(n.port)));
       if (states.every((s) => s === 'ok')) break;
-      if (Date.now() > deadline) throw new Error(`the cluster did not reach cluster_state:ok within 20 s: ${nodes.map((n, i) => `${n.port}=${states[i]}`).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the cluster did not reach cluster_state:ok within 20 s: ${nodes.map((n, i) => `${n.port}=${states[i]}`).join(', ')}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
     return { nodes, stop };

@@ -178,7 +178,14 @@ export class Smsc {
         : password !== this.o.password
           ? STATUS.RINVPASWD
           : STATUS.ROK;
-    this.binds.push({ command: pdu.command, systemId, password, interfaceVersion: Number(pdu.interface_version), status, at: performance.now() });
+    this.binds.push({
+      command: pdu.command,
+      systemId,
+      password,
+      interfaceVersion: Number(pdu.interface_version),
+      status,
+      at: performance.now(),
+    });
     if (status === STATUS.ROK) conn.bound = pdu.command as Conn['bound'];
     conn.session.send(pdu.response({ command_status: status, system_id: 'SMSC-SIM' }));
   }
@@ -216,7 +223,7 @@ export class Smsc {
       rec.messageId = (this.nextId++).toString(16);
       conn.session.send(pdu.response({ message_id: rec.messageId }));
       this.accepted++;
-      for (const w of this.waiters) if (this.accepted >= w.n) (this.waiters.delete(w), w.resolve());
+      for (const w of this.waiters) if (this.accepted >= w.n) this.waiters.delete(w), w.resolve();
       if (this.o.receipts && (rec.registeredDelivery & 0x03) !== 0) setImmediate(() => this.sendReceipt(conn, rec));
     };
     if (!this.o.ackDelayMs) return answer(status);
@@ -251,7 +258,7 @@ export class Smsc {
 
   /** A deliver_sm to a receiving connection (`prefer` if it can receive): the client's deliver_sm_resp status. */
   private deliver(prefer: Conn | undefined, kind: DeliveryRecord['kind'], params: smpp.PduParams, messageId?: string): Promise<number> {
-    const conn = prefer && prefer.alive && receives(prefer) ? prefer : [...this.conns.values()].find((c) => c.alive && receives(c));
+    const conn = prefer?.alive && receives(prefer) ? prefer : [...this.conns.values()].find((c) => c.alive && receives(c));
     if (!conn) return Promise.reject(new Error('SMSC simulator: no bound receiver or transceiver session'));
     const rec: DeliveryRecord = { kind, messageId };
     this.deliveries.push(rec);

@@ -21,7 +21,12 @@ const IMAGE = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7 + 3) & 0
 const SMIL = Buffer.from('<smil><body><par><img src="pic.jpg"/><text src="t.txt"/></par></body></smil>');
 const TEXT = Buffer.from('Greetings from the coast ☀');
 
-async function setup(t: Test, mm1: Record<string, unknown> = {}, smscOptions: Partial<SmscOptions> = {}, extra: Record<string, unknown> = {}) {
+async function setup(
+  t: Test,
+  mm1: Record<string, unknown> = {},
+  smscOptions: Partial<SmscOptions> = {},
+  extra: Record<string, unknown> = {},
+) {
   const smsc = await startSmsc({ systemId: 'mmsc', password: 'secret', ...smscOptions });
   t.teardown(() => smsc.stop());
   const config = ConfigSchema.parse({
@@ -31,7 +36,11 @@ async function setup(t: Test, mm1: Record<string, unknown> = {}, smscOptions: Pa
     mm7: { enabled: false },
     ...extra,
     mm1: { port: 0, publicUrl: PUBLIC, tokenSecret: 'test-secret-0123456789', localPrefixes: ['+1555'], ...mm1 },
-    smpp: { smscs: [{ id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', sourceAddr: '6000', enquireLinkMs: 5000 }] },
+    smpp: {
+      smscs: [
+        { id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', sourceAddr: '6000', enquireLinkMs: 5000 },
+      ],
+    },
   });
   const gw = new Gateway(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
   const listeners = await gw.start();
@@ -61,7 +70,12 @@ function sendReq(to: string[], extra: Partial<SendReq> = {}): SendReq {
   };
 }
 
-function pushed<T extends MmsPdu['messageType']>(h: Handset, smsc: Smsc, type: T, n = 1): () => Extract<MmsPdu, { messageType: T }>[] | undefined {
+function pushed<T extends MmsPdu['messageType']>(
+  h: Handset,
+  smsc: Smsc,
+  type: T,
+  n = 1,
+): () => Extract<MmsPdu, { messageType: T }>[] | undefined {
   return () => {
     const found = h.pushes(smsc).filter((p): p is Extract<MmsPdu, { messageType: T }> => p.messageType === type);
     return found.length >= n ? found : undefined;
@@ -95,7 +109,14 @@ t.test('A sends to B: notification pushed, B retrieves and acknowledges, A gets 
   t.equal(conf.from, `${A}/TYPE=PLMN`);
   t.same(conf.to, [`${B}/TYPE=PLMN`]);
   t.equal(conf.subject, 'Holiday');
-  t.same(conf.parts?.map((p) => [p.contentType.mediaType, p.data.length]), [['application/smil', SMIL.length], ['image/jpeg', IMAGE.length], ['text/plain', TEXT.length]]);
+  t.same(
+    conf.parts?.map((p) => [p.contentType.mediaType, p.data.length]),
+    [
+      ['application/smil', SMIL.length],
+      ['image/jpeg', IMAGE.length],
+      ['text/plain', TEXT.length],
+    ],
+  );
   t.ok(conf.parts?.[1]?.data.equals(IMAGE), 'the image bytes as sent');
   t.equal(conf.parts?.[0]?.contentId, '<smil>', 'Content-ID kept');
   t.equal(conf.parts?.[1]?.contentLocation, 'pic.jpg', 'Content-Location kept');
@@ -128,7 +149,10 @@ t.test('a recipient that sends X-Mms-Report-Allowed: No gets its copy, and the o
   const rb = (await b.retrieve(nb!.contentLocation)).pdu!;
   const rc = (await c.retrieve(nc!.contentLocation)).pdu!;
   // B first, with Report-Allowed: No (OMA-TS-MMS_ENC §6.4); then C, without the field (default Yes).
-  t.equal((await b.post({ messageType: 'm-acknowledge-ind', transactionId: rb.transactionId!, mmsVersion: '1.2', reportAllowed: 'No' })).status, 204);
+  t.equal(
+    (await b.post({ messageType: 'm-acknowledge-ind', transactionId: rb.transactionId!, mmsVersion: '1.2', reportAllowed: 'No' })).status,
+    204,
+  );
   t.equal((await c.post({ messageType: 'm-acknowledge-ind', transactionId: rc.transactionId!, mmsVersion: '1.2' })).status, 204);
   t.same(await gw.store.queue.states(messageId), ['delivered', 'delivered'], 'both copies are delivered');
   const [d] = await until('the m-delivery-ind about C pushed to A', pushed(a, smsc, 'm-delivery-ind'));
@@ -147,22 +171,51 @@ t.test('read report: B reads, A gets m-read-orig-ind; rejection: A gets m-delive
   const conf = (await b.retrieve(n!.contentLocation)).pdu!;
   t.equal(conf.readReport, 'Yes', 'the handset is told a read report is wanted');
   await b.post({ messageType: 'm-acknowledge-ind', transactionId: conf.transactionId!, mmsVersion: '1.2' });
-  const rr = await b.post({ messageType: 'm-read-rec-ind', mmsVersion: '1.2', messageId, to: [`${A}/TYPE=PLMN`], from: { insertAddress: true }, readStatus: 'Read' });
+  const rr = await b.post({
+    messageType: 'm-read-rec-ind',
+    mmsVersion: '1.2',
+    messageId,
+    to: [`${A}/TYPE=PLMN`],
+    from: { insertAddress: true },
+    readStatus: 'Read',
+  });
   t.equal(rr.status, 204);
   const [ro] = await until('the m-read-orig-ind pushed to A', pushed(a, smsc, 'm-read-orig-ind'));
   t.equal(ro!.messageId, messageId);
   t.equal(ro!.readStatus, 'Read');
   t.equal(ro!.from, `${B}/TYPE=PLMN`, 'from the reader');
-  t.equal((await a.post({ messageType: 'm-read-rec-ind', mmsVersion: '1.2', messageId, to: [`${A}/TYPE=PLMN`], from: { insertAddress: true }, readStatus: 'Read' })).status, 403, 'only a recipient can report reading');
+  t.equal(
+    (
+      await a.post({
+        messageType: 'm-read-rec-ind',
+        mmsVersion: '1.2',
+        messageId,
+        to: [`${A}/TYPE=PLMN`],
+        from: { insertAddress: true },
+        readStatus: 'Read',
+      })
+    ).status,
+    403,
+    'only a recipient can report reading',
+  );
 
   const second = await a.post(sendReq([B], { transactionId: 'tx-rej' }));
   const id2 = second.pdu?.messageId as string;
   const ns = await until('the second notification', pushed(b, smsc, 'm-notification-ind', 2));
   const n2 = ns.find((x) => x.transactionId !== n!.transactionId)!;
-  t.equal((await b.post({ messageType: 'm-notifyresp-ind', mmsVersion: '1.2', transactionId: n2.transactionId, status: 'Rejected' })).status, 204);
+  t.equal(
+    (await b.post({ messageType: 'm-notifyresp-ind', mmsVersion: '1.2', transactionId: n2.transactionId, status: 'Rejected' })).status,
+    204,
+  );
   t.same(await gw.store.queue.states(id2), ['rejected']);
   const ds = await until('the second m-delivery-ind', pushed(a, smsc, 'm-delivery-ind', 2));
-  t.same(ds.map((d) => [d.messageId, d.status]).sort(), [[messageId, 'Retrieved'], [id2, 'Rejected']].sort());
+  t.same(
+    ds.map((d) => [d.messageId, d.status]).sort(),
+    [
+      [messageId, 'Retrieved'],
+      [id2, 'Rejected'],
+    ].sort(),
+  );
 });
 
 t.test('refusals: unknown subscriber, other carrier, garbage, wrong PDU type, oversize, forged tokens', async (t) => {
@@ -176,7 +229,11 @@ t.test('refusals: unknown subscriber, other carrier, garbage, wrong PDU type, ov
   t.equal(foreign.pdu?.responseStatus, 'Error-service-denied');
 
   const other = await a.post(sendReq([B, '+442071234567']));
-  t.equal(other.pdu?.responseStatus, 'Error-permanent-sending-address-unresolved', 'another carrier (no MM4 yet): refused whole, 1.2 status');
+  t.equal(
+    other.pdu?.responseStatus,
+    'Error-permanent-sending-address-unresolved',
+    'another carrier (no MM4 yet): refused whole, 1.2 status',
+  );
   t.match(other.pdu?.responseText, /\+442071234567/);
   t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_mm1_unroutable_total'), /type="plmn"[^\n]* 1/, 'counted');
   const old = await a.post(sendReq(['+442071234567'], { mmsVersion: '1.0' }));
@@ -190,10 +247,20 @@ t.test('refusals: unknown subscriber, other carrier, garbage, wrong PDU type, ov
   t.equal(truncated.pdu?.messageType, 'm-send-conf');
   t.match(String(truncated.pdu?.responseStatus), /format-corrupt/, 'truncated: format corrupt');
   t.equal(truncated.pdu?.transactionId, 'tx-a-1', 'the transaction id is salvaged from the broken PDU');
-  const wrong = await a.post({ messageType: 'm-retrieve-conf', mmsVersion: '1.2', date: new Date(), contentType: { mediaType: 'text/plain' }, body: Buffer.from('x') });
+  const wrong = await a.post({
+    messageType: 'm-retrieve-conf',
+    mmsVersion: '1.2',
+    date: new Date(),
+    contentType: { mediaType: 'text/plain' },
+    body: Buffer.from('x'),
+  });
   t.equal(wrong.status, 400);
   t.equal(wrong.pdu?.responseStatus, 'Error-unsupported-message', 'a PDU handsets do not send');
-  const notMms = await httpRequest(`${mm1Url}/`, { method: 'POST', headers: { 'content-type': 'text/plain', 'x-msisdn': A }, body: Buffer.from('hi') });
+  const notMms = await httpRequest(`${mm1Url}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain', 'x-msisdn': A },
+    body: Buffer.from('hi'),
+  });
   t.equal(notMms.status, 415);
 
   // 64 MB chunked (no Content-Length) against a 64 KB limit: answered and cut off while streaming (loopback
@@ -201,11 +268,15 @@ t.test('refusals: unknown subscriber, other carrier, garbage, wrong PDU type, ov
   const big = await new Promise<{ status: number; sent: number }>((resolve, reject) => {
     let sent = 0;
     import('node:http').then(({ request }) => {
-      const req = request(`${mm1Url}/`, { method: 'POST', headers: { 'content-type': 'application/vnd.wap.mms-message', 'x-msisdn': A } }, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, sent });
-        req.destroy();
-      });
+      const req = request(
+        `${mm1Url}/`,
+        { method: 'POST', headers: { 'content-type': 'application/vnd.wap.mms-message', 'x-msisdn': A } },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, sent });
+          req.destroy();
+        },
+      );
       req.on('error', () => resolve({ status: -1, sent }));
       const chunk = Buffer.alloc(16 * 1024, 0x41);
       const pump = (): void => {
@@ -227,7 +298,11 @@ t.test('refusals: unknown subscriber, other carrier, garbage, wrong PDU type, ov
   const gone = await b.retrieve(`${PUBLIC}/r/${real}`);
   t.equal(gone.pdu?.retrieveStatus, 'Error-permanent-message-not-found', 'a valid token for a message that is gone');
   t.equal((await httpRequest(`${mm1Url}/m/${real}`)).status, 404, 'a retrieval token is not a web-view token');
-  t.equal((await b.post({ messageType: 'm-acknowledge-ind', transactionId: 'made-up', mmsVersion: '1.2' })).status, 404, 'acknowledgement of an unknown transaction');
+  t.equal(
+    (await b.post({ messageType: 'm-acknowledge-ind', transactionId: 'made-up', mmsVersion: '1.2' })).status,
+    404,
+    'acknowledgement of an unknown transaction',
+  );
 });
 
 t.test('a copy is retrievable only by its recipient', async (t) => {
@@ -252,7 +327,11 @@ t.test('unretrieved: re-notified, then expired; the originator hears Expired', a
   t.equal(d!.status, 'Expired');
   t.same(await gw.store.queue.states(messageId), ['expired']);
   t.equal(b.pushes(smsc).filter((p) => p.messageType === 'm-notification-ind').length, 2, 'no more than maxPushes notifications');
-  t.equal((await b.retrieve(ns[0]!.contentLocation)).pdu?.retrieveStatus, 'Error-permanent-message-not-found', 'expired: removed for the handset');
+  t.equal(
+    (await b.retrieve(ns[0]!.contentLocation)).pdu?.retrieveStatus,
+    'Error-permanent-message-not-found',
+    'expired: removed for the handset',
+  );
 });
 
 t.test('SMS fallback: not retrieved in time, and push refused by the SMSC; the link opens the web view', async (t) => {
@@ -268,11 +347,17 @@ t.test('SMS fallback: not retrieved in time, and push refused by the SMSC; the l
   const text = (to: string) => () => smsc.submits.find((s) => s.destinationAddr === to.slice(1) && s.dataCoding !== 0x04 && s.status === 0);
   const toC = await until('the fallback SMS to C (push refused)', text(C), 5000);
   t.match(toC.text, /^Holiday http:\/\/mmsc\.operator\.test\/mms\/m\/\S+$/, 'subject and web-view link');
-  t.ok(b.pushes(smsc).some((p) => p.messageType === 'm-notification-ind'), 'B was notified first');
+  t.ok(
+    b.pushes(smsc).some((p) => p.messageType === 'm-notification-ind'),
+    'B was notified first',
+  );
   const toB = await until('the fallback SMS to B (not retrieved in time)', text(B), 6000);
   t.equal(toB.text, toC.text, 'the same link for every recipient');
   await until('both delivered', async () => (await gw.store.queue.states(messageId))?.every((s) => s === 'delivered'));
-  t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_mm1_fallbacks_total'), /trigger="push-failed",result="delivered"[^\n]* 1/);
+  t.match(
+    await gw.metrics.registry.getSingleMetricAsString('mmsc_mm1_fallbacks_total'),
+    /trigger="push-failed",result="delivered"[^\n]* 1/,
+  );
   t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_mm1_fallbacks_total'), /trigger="timeout",result="delivered"[^\n]* 1/);
 
   const path = new URL(toC.text.split(' ').pop()!).pathname;
@@ -297,12 +382,19 @@ t.test('SMS fallback: not retrieved in time, and push refused by the SMSC; the l
 t.test('adaptation: a part handsets do not take is left out of the notification size and the retrieval', async (t) => {
   const { smsc, a, b } = await setup(t);
   const req = sendReq([B]);
-  req.parts = [...req.parts!, { contentType: { mediaType: 'application/x-game' }, contentLocation: 'game.bin', data: Buffer.alloc(500, 1) }];
+  req.parts = [
+    ...req.parts!,
+    { contentType: { mediaType: 'application/x-game' }, contentLocation: 'game.bin', data: Buffer.alloc(500, 1) },
+  ];
   await a.post(req);
   const [n] = await until('the notification', pushed(b, smsc, 'm-notification-ind'));
   t.equal(n!.messageSize, SMIL.length + IMAGE.length + TEXT.length, 'the size of what B will get');
   const conf = (await b.retrieve(n!.contentLocation)).pdu!;
-  t.same(conf.parts?.map((p) => p.contentType.mediaType), ['application/smil', 'image/jpeg', 'text/plain'], 'the game is not sent');
+  t.same(
+    conf.parts?.map((p) => p.contentType.mediaType),
+    ['application/smil', 'image/jpeg', 'text/plain'],
+    'the game is not sent',
+  );
 });
 
 t.test('hostile input: mutated m-send-req PDUs never crash the listener nor get a 5xx', async (t) => {
@@ -315,11 +407,19 @@ t.test('hostile input: mutated m-send-req PDUs never crash the listener nor get 
     const m = Buffer.from(good);
     const kind = rnd(3);
     if (kind === 0) for (let k = 0; k < 1 + rnd(8); k++) m[rnd(m.length)] = rnd(256);
-    const body = kind === 1 ? m.subarray(0, rnd(m.length)) : kind === 2 ? Buffer.concat([m.subarray(0, rnd(200)), Buffer.from(Array.from({ length: rnd(64) }, () => rnd(256)))]) : m;
+    const body =
+      kind === 1
+        ? m.subarray(0, rnd(m.length))
+        : kind === 2
+          ? Buffer.concat([m.subarray(0, rnd(200)), Buffer.from(Array.from({ length: rnd(64) }, () => rnd(256)))])
+          : m;
     const r = await a.post(body).catch((e: Error) => ({ status: -1, body: Buffer.from(e.message) }));
     statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
   }
-  t.notOk([...statuses.keys()].some((s) => s < 0 || s >= 500), `statuses: ${JSON.stringify([...statuses])}`);
+  t.notOk(
+    [...statuses.keys()].some((s) => s < 0 || s >= 500),
+    `statuses: ${JSON.stringify([...statuses])}`,
+  );
   t.equal((await httpRequest(`${mm1Url}/r/x`)).status, 404, 'still answering');
   t.notMatch(await gw.metrics.registry.getSingleMetricAsString('mmsc_mm1_requests_total'), /status="500"/);
 });
@@ -334,10 +434,12 @@ t.test('push over PAP: the notification goes to the PPG (multipart/related, PAP 
       seen.push({ type: req.headers['content-type'] ?? '', body: Buffer.concat(chunks) });
       const id = /push-id="([^"]+)"/.exec(Buffer.concat(chunks).toString('latin1'))?.[1] ?? '';
       const code = refuse ? 2002 : 1001;
-      res.writeHead(202, { 'content-type': 'application/xml' }).end(
-        `<?xml version="1.0"?><!DOCTYPE pap PUBLIC "-//WAPFORUM//DTD PAP 2.0//EN" "http://www.wapforum.org/DTD/pap_2.0.dtd">` +
-          `<pap><push-response push-id="${id}"><response-result code="${code}" desc="x"/></push-response></pap>`,
-      );
+      res
+        .writeHead(202, { 'content-type': 'application/xml' })
+        .end(
+          `<?xml version="1.0"?><!DOCTYPE pap PUBLIC "-//WAPFORUM//DTD PAP 2.0//EN" "http://www.wapforum.org/DTD/pap_2.0.dtd">` +
+            `<pap><push-response push-id="${id}"><response-result code="${code}" desc="x"/></push-response></pap>`,
+        );
     });
   });
   ppg.listen(0, '127.0.0.1');
@@ -347,14 +449,24 @@ t.test('push over PAP: the notification goes to the PPG (multipart/related, PAP 
   const sent = await a.post(sendReq([B]));
   const messageId = sent.pdu?.messageId as string;
   const req = await until('the PAP request', () => seen[0]);
-  const root = await parseMultipart((async function* () { yield req.body; })(), parseContentType(req.type));
+  const root = await parseMultipart(
+    (async function* () {
+      yield req.body;
+    })(),
+    parseContentType(req.type),
+  );
   const [control, content] = root.parts!;
   t.match(control!.body!.toString('utf8'), /address-value="WAPPUSH=\+15550000002\/TYPE=PLMN"/, "B's address in the control entity");
   const n = decodePdu(content!.body!);
   t.equal(n.messageType, 'm-notification-ind');
-  t.equal(n.contentLocation && typeof n.contentLocation === 'string' && gw.tokens.open(n.contentLocation.split('/r/')[1]!)?.messageId, messageId, "the PDU names B's copy");
+  t.equal(
+    n.contentLocation && typeof n.contentLocation === 'string' && gw.tokens.open(n.contentLocation.split('/r/')[1]!)?.messageId,
+    messageId,
+    "the PDU names B's copy",
+  );
   // The PPG has the request before the gateway has its answer: wait for the count rather than read it at once.
-  const accepted = async () => /result="accepted"[^\n]* 1/.test(await gw.metrics.registry.getSingleMetricAsString('mmsc_pap_requests_total'));
+  const accepted = async () =>
+    /result="accepted"[^\n]* 1/.test(await gw.metrics.registry.getSingleMetricAsString('mmsc_pap_requests_total'));
   t.ok(await until('the accepted push counted', accepted), 'the accepted push is counted');
 
   refuse = true;
@@ -372,17 +484,24 @@ t.test('a handset message to a VASP short code goes out as MM7 DeliverReq', asyn
     req.on('end', () => {
       deliverReqs.push(Buffer.concat(chunks).toString('latin1'));
       const ns = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
-      res.writeHead(200, { 'content-type': 'text/xml' }).end(
-        `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${ns}">x</TransactionID></e:Header>` +
-          `<e:Body><DeliverRsp xmlns="${ns}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode></Status></DeliverRsp></e:Body></e:Envelope>`,
-      );
+      res
+        .writeHead(200, { 'content-type': 'text/xml' })
+        .end(
+          `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${ns}">x</TransactionID></e:Header>` +
+            `<e:Body><DeliverRsp xmlns="${ns}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode></Status></DeliverRsp></e:Body></e:Envelope>`,
+        );
     });
   });
   vasp.listen(0, '127.0.0.1');
   await once(vasp, 'listening');
   t.teardown(() => new Promise<void>((r) => vasp.close(() => r())));
   const url = `http://127.0.0.1:${(vasp.address() as AddressInfo).port}/mm7`;
-  const { gw, a } = await setup(t, {}, {}, { mm7: { port: 0, vasps: [{ id: 'quiz', username: 'quiz', password: 'pw-q', senders: ['7777'], url }] } });
+  const { gw, a } = await setup(
+    t,
+    {},
+    {},
+    { mm7: { port: 0, vasps: [{ id: 'quiz', username: 'quiz', password: 'pw-q', senders: ['7777'], url }] } },
+  );
   const req = sendReq([], { to: ['7777/TYPE=PLMN'], subject: 'Answer B' });
   const sent = await a.post(req);
   t.equal(sent.pdu?.responseStatus, 'Ok');
@@ -399,7 +518,9 @@ t.test('a handset message to a VASP short code goes out as MM7 DeliverReq', asyn
 t.test('recipients per m-send-req are capped: over mm1.maxRecipients, Error-permanent-service-denied, nothing stored', async (t) => {
   const { gw, a } = await setup(t, { maxRecipients: 3 });
   const four = ['+15550000011', '+15550000012', '+15550000013', '+15550000014'];
-  const over = await a.post(sendReq(four.slice(0, 2), { transactionId: 'tx-cap', cc: [`${four[2]}/TYPE=PLMN`], bcc: [`${four[3]}/TYPE=PLMN`] }));
+  const over = await a.post(
+    sendReq(four.slice(0, 2), { transactionId: 'tx-cap', cc: [`${four[2]}/TYPE=PLMN`], bcc: [`${four[3]}/TYPE=PLMN`] }),
+  );
   t.equal(over.status, 200);
   t.equal(over.pdu?.responseStatus, 'Error-permanent-service-denied', 'To + Cc + Bcc = 4 > 3: refused for good');
   t.equal(over.pdu?.transactionId, 'tx-cap');
@@ -408,10 +529,14 @@ t.test('recipients per m-send-req are capped: over mm1.maxRecipients, Error-perm
   const old = await a.post({ ...sendReq(four, { transactionId: 'tx-cap-10' }), mmsVersion: '1.0' });
   t.equal(old.pdu?.responseStatus, 'Error-service-denied', 'MMS 1.0: its generic code');
   t.same(await gw.store.queue.stats(), { waiting: 0, leased: 0, dead: 0 }, 'nothing was stored');
-  t.equal((await a.post(sendReq(four.slice(0, 3), { transactionId: 'tx-cap-ok' }))).pdu?.responseStatus, 'Ok', 'three recipients: accepted');
+  t.equal(
+    (await a.post(sendReq(four.slice(0, 3), { transactionId: 'tx-cap-ok' }))).pdu?.responseStatus,
+    'Ok',
+    'three recipients: accepted',
+  );
 });
 
-t.test('each recipient costs one token of the subscriber\'s submission budget: a 10-recipient m-send-req takes 10', async (t) => {
+t.test("each recipient costs one token of the subscriber's submission budget: a 10-recipient m-send-req takes 10", async (t) => {
   // 1 token per 100 s, 12 at once: after a message to 10, two tokens are left.
   const { a } = await setup(t, { submitRate: 0.01, submitBurst: 12, maxRecipients: 12 });
   const to = (n: number, from = 20) => Array.from({ length: n }, (_, i) => `+155500000${from + i}`);
@@ -420,39 +545,54 @@ t.test('each recipient costs one token of the subscriber\'s submission budget: a
   statuses.push((await a.post(sendReq(to(3), { transactionId: 'tx-fan-3' }))).pdu?.responseStatus);
   statuses.push((await a.post(sendReq(to(2), { transactionId: 'tx-fan-2' }))).pdu?.responseStatus);
   statuses.push((await a.post(sendReq(to(1), { transactionId: 'tx-fan-1' }))).pdu?.responseStatus);
-  t.same(statuses, ['Ok', 'Error-transient-failure', 'Ok', 'Error-transient-failure'], '10 of 12 tokens, then 3 do not fit, 2 do, and none is left');
+  t.same(
+    statuses,
+    ['Ok', 'Error-transient-failure', 'Ok', 'Error-transient-failure'],
+    '10 of 12 tokens, then 3 do not fit, 2 do, and none is left',
+  );
 });
 
-t.test('a full embedded store: Error-transient-network-problem, as for a full Redis; Ok again once its messages are delivered', async (t) => {
-  // No Redis: the embedded store, holding at most 2 messages.
-  const { smsc, gw, a, b } = await setup(t, {}, {}, { redis: {}, queue: { retryBaseMs: 50, retryMaxMs: 200, memoryMaxMessages: 2 } });
-  t.equal(gw.store.backend, 'memory');
-  t.equal((await a.post(sendReq([B], { transactionId: 'tx-full-1' }))).pdu?.responseStatus, 'Ok');
-  t.equal((await a.post(sendReq([B], { transactionId: 'tx-full-2' }))).pdu?.responseStatus, 'Ok');
-  const full = await a.post(sendReq([B], { transactionId: 'tx-full-3' }));
-  t.equal(full.status, 200);
-  t.equal(full.pdu?.responseStatus, 'Error-transient-network-problem', 'the third: a transient refusal (the handset retries)');
-  t.equal(full.pdu?.transactionId, 'tx-full-3');
-  t.equal(full.pdu?.messageId, undefined, 'no Message-ID');
-  const old = await a.post({ ...sendReq([B], { transactionId: 'tx-full-4' }), mmsVersion: '1.0' });
-  t.equal(old.pdu?.responseStatus, 'Error-network-problem', 'MMS 1.0: the code 1.0 handsets retry on');
-  t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_store_usage'), /resource="messages"[^\n]* 2/, 'the fill level is exported');
+t.test(
+  'a full embedded store: Error-transient-network-problem, as for a full Redis; Ok again once its messages are delivered',
+  async (t) => {
+    // No Redis: the embedded store, holding at most 2 messages.
+    const { smsc, gw, a, b } = await setup(t, {}, {}, { redis: {}, queue: { retryBaseMs: 50, retryMaxMs: 200, memoryMaxMessages: 2 } });
+    t.equal(gw.store.backend, 'memory');
+    t.equal((await a.post(sendReq([B], { transactionId: 'tx-full-1' }))).pdu?.responseStatus, 'Ok');
+    t.equal((await a.post(sendReq([B], { transactionId: 'tx-full-2' }))).pdu?.responseStatus, 'Ok');
+    const full = await a.post(sendReq([B], { transactionId: 'tx-full-3' }));
+    t.equal(full.status, 200);
+    t.equal(full.pdu?.responseStatus, 'Error-transient-network-problem', 'the third: a transient refusal (the handset retries)');
+    t.equal(full.pdu?.transactionId, 'tx-full-3');
+    t.equal(full.pdu?.messageId, undefined, 'no Message-ID');
+    const old = await a.post({ ...sendReq([B], { transactionId: 'tx-full-4' }), mmsVersion: '1.0' });
+    t.equal(old.pdu?.responseStatus, 'Error-network-problem', 'MMS 1.0: the code 1.0 handsets retry on');
+    t.match(
+      await gw.metrics.registry.getSingleMetricAsString('mmsc_store_usage'),
+      /resource="messages"[^\n]* 2/,
+      'the fill level is exported',
+    );
 
-  // B retrieves and acknowledges both: delivered, reported to A; then the store has room again.
-  const ns = await until('both notifications pushed to B', pushed(b, smsc, 'm-notification-ind', 2));
-  for (const n of ns) {
-    const conf = (await b.retrieve(n.contentLocation)).pdu!;
-    t.equal((await b.post({ messageType: 'm-acknowledge-ind', transactionId: conf.transactionId!, mmsVersion: '1.2' })).status, 204, 'acknowledged while full');
-  }
-  await until('both delivery reports pushed to A', pushed(a, smsc, 'm-delivery-ind', 2));
-  await until('nothing left to deliver', async () => {
-    const s = await gw.store.queue.stats();
-    return s.waiting === 0 && s.leased === 0;
-  });
-  t.equal((await a.post(sendReq([B], { transactionId: 'tx-full-5' }))).pdu?.responseStatus, 'Ok', 'accepted again');
-});
+    // B retrieves and acknowledges both: delivered, reported to A; then the store has room again.
+    const ns = await until('both notifications pushed to B', pushed(b, smsc, 'm-notification-ind', 2));
+    for (const n of ns) {
+      const conf = (await b.retrieve(n.contentLocation)).pdu!;
+      t.equal(
+        (await b.post({ messageType: 'm-acknowledge-ind', transactionId: conf.transactionId!, mmsVersion: '1.2' })).status,
+        204,
+        'acknowledged while full',
+      );
+    }
+    await until('both delivery reports pushed to A', pushed(a, smsc, 'm-delivery-ind', 2));
+    await until('nothing left to deliver', async () => {
+      const s = await gw.store.queue.stats();
+      return s.waiting === 0 && s.leased === 0;
+    });
+    t.equal((await a.post(sendReq([B], { transactionId: 'tx-full-5' }))).pdu?.responseStatus, 'Ok', 'accepted again');
+  },
+);
 
-t.test("a subscriber over its submission limit gets Error-transient-failure; another subscriber is not held back", async (t) => {
+t.test('a subscriber over its submission limit gets Error-transient-failure; another subscriber is not held back', async (t) => {
   const { a, b } = await setup(t, { submitRate: 0.01, submitBurst: 3, submitMaxInFlight: 2, maxRecipients: 3 });
   const statuses: unknown[] = [];
   for (let i = 0; i < 5; i++) statuses.push((await a.post(sendReq([B], { transactionId: `tx-flood-${i}` }))).pdu?.responseStatus);

@@ -47,18 +47,22 @@ const DOCTYPE = '<!DOCTYPE pap PUBLIC "-//WAPFORUM//DTD PAP 1.0//EN" "http://www
 function pushResponse(code: number, desc: string, status = 202): Answer {
   return (res, seen) => {
     const pushId = /push-id="([^"]*)"/.exec(seen.body.toString('latin1'))?.[1] ?? 'unknown';
-    res.writeHead(status, { 'content-type': 'application/xml' }).end(
-      `<?xml version="1.0"?>${DOCTYPE}<pap><push-response push-id="${pushId}" sender-name="test PPG" reply-time="2031-01-02T03:04:05Z" ` +
-        `sender-address="/wappush"><response-result code ="${code}" desc="${desc}"></response-result></push-response></pap>`,
-    );
+    res
+      .writeHead(status, { 'content-type': 'application/xml' })
+      .end(
+        `<?xml version="1.0"?>${DOCTYPE}<pap><push-response push-id="${pushId}" sender-name="test PPG" reply-time="2031-01-02T03:04:05Z" ` +
+          `sender-address="/wappush"><response-result code ="${code}" desc="${desc}"></response-result></push-response></pap>`,
+      );
   };
 }
 
 function badMessage(code: number, status = 202): Answer {
   return (res) =>
-    res.writeHead(status, { 'content-type': 'application/xml' }).end(
-      `<?xml version="1.0"?>${DOCTYPE}<pap><badmessage-response code="${code}" desc="Bad Request" bad-message-fragment="&lt;pap&gt;"/></pap>`,
-    );
+    res
+      .writeHead(status, { 'content-type': 'application/xml' })
+      .end(
+        `<?xml version="1.0"?>${DOCTYPE}<pap><badmessage-response code="${code}" desc="Bad Request" bad-message-fragment="&lt;pap&gt;"/></pap>`,
+      );
 }
 
 const log = pino({ level: 'silent' });
@@ -101,10 +105,19 @@ t.test('1001: accepted, and the request is a PAP push submission', async (t) => 
   t.equal(req.headers['user-agent'], undefined, 'no User-Agent for a PPG to copy into the push');
   t.equal(Number(req.headers['content-length']), req.body.length);
 
-  const root = await parseMultipart((async function* () { yield req.body; })(), ct);
+  const root = await parseMultipart(
+    (async function* () {
+      yield req.body;
+    })(),
+    ct,
+  );
   const [control, content] = root.parts as MimeEntity[];
   t.equal(control!.contentType.type, 'application/xml');
-  const pm = (xml.parse(control!.body!.toString('utf8')) as { pap: { 'push-message': Record<string, string> & { address: Record<string, string>; 'quality-of-service': Record<string, string> } } }).pap['push-message'];
+  const pm = (
+    xml.parse(control!.body!.toString('utf8')) as {
+      pap: { 'push-message': Record<string, string> & { address: Record<string, string>; 'quality-of-service': Record<string, string> } };
+    }
+  ).pap['push-message'];
   t.equal(pm['push-id'], r.pushId, 'push-id in the control entity is the one returned');
   t.equal(pm['deliver-before-timestamp'], '2031-06-07T08:09:10Z');
   t.equal(pm.address['address-value'], 'WAPPUSH=+15551234567/TYPE=PLMN@ppg.example.net');
@@ -124,7 +137,9 @@ t.test('a given push-id is used (retries reuse it); 1000 is accepted too', async
 
 t.test('a push-response for another push-id is still an acceptance (refusing would make the caller push twice)', async (t) => {
   const p = await ppg(t, (res) =>
-    res.writeHead(202).end(`<pap><push-response push-id="someone-else"><response-result code="1001" desc="Accepted"/></push-response></pap>`),
+    res
+      .writeHead(202)
+      .end(`<pap><push-response push-id="someone-else"><response-result code="1001" desc="Accepted"/></push-response></pap>`),
   );
   const { s, results } = sender(p.url);
   const r = await s.send('+15551234567', MMS, { pushId: 'mine' });
@@ -146,7 +161,11 @@ t.test('PAP refusals: REJECTED, transient per §9.13', async (t) => {
     const p = await ppg(t, pushResponse(code, `refused ${code}`));
     const { s, results } = sender(p.url);
     const e = await failure(s.send('+15551234567', MMS));
-    t.match(e, { name: 'PapSendError', code: 'REJECTED', transient, papCode: code }, `${code}: REJECTED, ${transient ? 'transient' : 'permanent'}`);
+    t.match(
+      e,
+      { name: 'PapSendError', code: 'REJECTED', transient, papCode: code },
+      `${code}: REJECTED, ${transient ? 'transient' : 'permanent'}`,
+    );
     t.match(e.message, new RegExp(`${code} .*refused ${code}`));
     t.same(results, ['rejected']);
   }
@@ -163,7 +182,13 @@ t.test('badmessage-response: REJECTED permanent, whatever the HTTP status', asyn
 });
 
 t.test('HTTP errors without a PAP document: HTTP_STATUS', async (t) => {
-  for (const [status, transient] of [[500, true], [503, true], [429, true], [401, false], [404, false]] as const) {
+  for (const [status, transient] of [
+    [500, true],
+    [503, true],
+    [429, true],
+    [401, false],
+    [404, false],
+  ] as const) {
     const p = await ppg(t, (res) => res.writeHead(status, { 'content-type': 'text/plain' }).end('nope'));
     const { s, results } = sender(p.url);
     const e = await failure(s.send('+15551234567', MMS));

@@ -8,7 +8,11 @@ t.test('round trip: retrieval, view and transaction ids, compact and text messag
   for (const id of [newMessageId(), newMessageId(0), 'peer-assigned/id with spaces', '0abc-0123456789abcdef']) {
     for (const i of [0, 1, 127, 128, 5000]) {
       t.same(tokens.open(tokens.retrieval(id, i)), { kind: 'retrieve', messageId: id, recipientIndex: i }, `retrieval ${id} ${i}`);
-      t.same(tokens.openTransaction(tokens.transaction(id, i)), { kind: 'retrieve', messageId: id, recipientIndex: i }, `transaction ${id} ${i}`);
+      t.same(
+        tokens.openTransaction(tokens.transaction(id, i)),
+        { kind: 'retrieve', messageId: id, recipientIndex: i },
+        `transaction ${id} ${i}`,
+      );
     }
     t.same(tokens.open(tokens.view(id)), { kind: 'view', messageId: id }, `view ${id}`);
   }

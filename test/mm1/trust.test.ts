@@ -38,7 +38,11 @@ async function setup(t: Test, mm1: Record<string, unknown> = {}, smscOptions: Pa
     ops: { port: 0 },
     mm7: { enabled: false },
     mm1: { port: 0, publicUrl: PUBLIC, tokenSecret: 'test-secret-0123456789', localPrefixes: ['+1555'], ...mm1 },
-    smpp: { smscs: [{ id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', sourceAddr: '6000', enquireLinkMs: 5000 }] },
+    smpp: {
+      smscs: [
+        { id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', sourceAddr: '6000', enquireLinkMs: 5000 },
+      ],
+    },
   });
   const gw = new Gateway(config, log);
   const listeners = await gw.start();
@@ -109,7 +113,8 @@ t.test('CidrList: IPv4 and IPv6 blocks, single addresses, IPv4-mapped IPv6 sourc
 });
 
 t.test('NumberPlan.subscriber: the header in each format, and why it names no subscriber', async (t) => {
-  const plan = (msisdnFormat: MsisdnFormat) => new NumberPlan({ localPrefixes: ['+1555', '+4477'], defaultCountryCode: '44', msisdnFormat });
+  const plan = (msisdnFormat: MsisdnFormat) =>
+    new NumberPlan({ localPrefixes: ['+1555', '+4477'], defaultCountryCode: '44', msisdnFormat });
   const rows: Array<[MsisdnFormat, string | undefined, string]> = [
     ['e164', '+15551234567', '+15551234567'],
     ['e164', ' +1 555 123 4567 ', '+15551234567'],
@@ -138,50 +143,63 @@ t.test('NumberPlan.subscriber: the header in each format, and why it names no su
   t.match('detail' in r ? r.detail : '', /no "\+".*international/, 'the reason points at the format');
 });
 
-t.test('a subscriber header from an untrusted source is refused: retrieval, m-send-req, acknowledgement; trusted, each works', async (t) => {
-  const { smsc, gw, mm1Url, refusals } = await setup(t, { trustedProxies: [`${GATEWAY}/32`] });
-  const b = new Handset(B, mm1Url);
+t.test(
+  'a subscriber header from an untrusted source is refused: retrieval, m-send-req, acknowledgement; trusted, each works',
+  async (t) => {
+    const { smsc, gw, mm1Url, refusals } = await setup(t, { trustedProxies: [`${GATEWAY}/32`] });
+    const b = new Handset(B, mm1Url);
 
-  const sent = await mm1(`${mm1Url}/`, { pdu: sendReq([B]), msisdn: A, from: GATEWAY });
-  t.equal(sent.pdu?.responseStatus, 'Ok', 'through the trusted gateway: accepted');
-  const messageId = sent.pdu?.messageId as string;
-  const [n] = await until('the notification to B', () => {
-    const found = b.pushes(smsc).filter((p): p is Extract<MmsPdu, { messageType: 'm-notification-ind' }> => p.messageType === 'm-notification-ind');
-    return found.length > 0 ? found : undefined;
-  });
-  const retrievePath = `${mm1Url}${new URL(n!.contentLocation).pathname.slice(new URL(PUBLIC).pathname.length)}`;
-  const ack: MmsPdu = { messageType: 'm-acknowledge-ind', transactionId: n!.transactionId, mmsVersion: '1.2' };
+    const sent = await mm1(`${mm1Url}/`, { pdu: sendReq([B]), msisdn: A, from: GATEWAY });
+    t.equal(sent.pdu?.responseStatus, 'Ok', 'through the trusted gateway: accepted');
+    const messageId = sent.pdu?.messageId as string;
+    const [n] = await until('the notification to B', () => {
+      const found = b
+        .pushes(smsc)
+        .filter((p): p is Extract<MmsPdu, { messageType: 'm-notification-ind' }> => p.messageType === 'm-notification-ind');
+      return found.length > 0 ? found : undefined;
+    });
+    const retrievePath = `${mm1Url}${new URL(n!.contentLocation).pathname.slice(new URL(PUBLIC).pathname.length)}`;
+    const ack: MmsPdu = { messageType: 'm-acknowledge-ind', transactionId: n!.transactionId, mmsVersion: '1.2' };
 
-  // The same requests from 127.0.0.1, naming the right subscribers: a spoofer who can reach the port.
-  const spoofGet = await mm1(retrievePath, { msisdn: B });
-  t.equal(spoofGet.status, 403, 'retrieval refused');
-  t.equal(spoofGet.pdu?.retrieveStatus, 'Error-permanent-service-denied');
-  t.equal(spoofGet.pdu?.parts, undefined, 'no content');
-  const spoofSend = await mm1(`${mm1Url}/`, { pdu: sendReq([B]), msisdn: A });
-  t.equal(spoofSend.status, 403, 'm-send-req refused');
-  t.equal(spoofSend.pdu?.responseStatus, 'Error-service-denied');
-  const spoofAck = await mm1(`${mm1Url}/`, { pdu: ack, msisdn: B });
-  t.equal(spoofAck.status, 403, 'acknowledgement refused');
-  t.same(await gw.store.queue.states(messageId), ['retrying'], 'the copy still waits for its recipient');
-  t.equal((await mm1(`${mm1Url}/r/garbage`, { msisdn: B })).status, 403, 'an untrusted source learns nothing, not even whether a token is valid');
+    // The same requests from 127.0.0.1, naming the right subscribers: a spoofer who can reach the port.
+    const spoofGet = await mm1(retrievePath, { msisdn: B });
+    t.equal(spoofGet.status, 403, 'retrieval refused');
+    t.equal(spoofGet.pdu?.retrieveStatus, 'Error-permanent-service-denied');
+    t.equal(spoofGet.pdu?.parts, undefined, 'no content');
+    const spoofSend = await mm1(`${mm1Url}/`, { pdu: sendReq([B]), msisdn: A });
+    t.equal(spoofSend.status, 403, 'm-send-req refused');
+    t.equal(spoofSend.pdu?.responseStatus, 'Error-service-denied');
+    const spoofAck = await mm1(`${mm1Url}/`, { pdu: ack, msisdn: B });
+    t.equal(spoofAck.status, 403, 'acknowledgement refused');
+    t.same(await gw.store.queue.states(messageId), ['retrying'], 'the copy still waits for its recipient');
+    t.equal(
+      (await mm1(`${mm1Url}/r/garbage`, { msisdn: B })).status,
+      403,
+      'an untrusted source learns nothing, not even whether a token is valid',
+    );
 
-  const logged = refusals();
-  t.equal(logged.length, 1, 'the first refusal logged; the next ones from the source within the minute only counted');
-  t.match(logged[0], { level: 40, reason: 'untrusted-source', from: '127.0.0.1', header: 'x-msisdn' });
-  t.notOk(JSON.stringify(logged).includes(B.slice(1)), "the header's value is not logged");
+    const logged = refusals();
+    t.equal(logged.length, 1, 'the first refusal logged; the next ones from the source within the minute only counted');
+    t.match(logged[0], { level: 40, reason: 'untrusted-source', from: '127.0.0.1', header: 'x-msisdn' });
+    t.notOk(JSON.stringify(logged).includes(B.slice(1)), "the header's value is not logged");
 
-  const got = await mm1(retrievePath, { msisdn: B, from: GATEWAY });
-  t.equal(got.status, 200, 'retrieval through the gateway');
-  t.equal(got.pdu?.messageId, messageId);
-  t.equal((await mm1(`${mm1Url}/`, { pdu: ack, msisdn: B, from: GATEWAY })).status, 204, 'acknowledgement through the gateway');
-  t.same(await gw.store.queue.states(messageId), ['delivered']);
-});
+    const got = await mm1(retrievePath, { msisdn: B, from: GATEWAY });
+    t.equal(got.status, 200, 'retrieval through the gateway');
+    t.equal(got.pdu?.messageId, messageId);
+    t.equal((await mm1(`${mm1Url}/`, { pdu: ack, msisdn: B, from: GATEWAY })).status, 204, 'acknowledgement through the gateway');
+    t.same(await gw.store.queue.states(messageId), ['delivered']);
+  },
+);
 
 t.test('a scanner from an untrusted source: every request refused 403 and counted, one warn line per source a minute', async (t) => {
   const { gw, mm1Url, refusals } = await setup(t, { trustedProxies: [`${GATEWAY}/32`] });
   const statuses: number[] = [];
   for (let i = 0; i < 50; i++) statuses.push((await mm1(`${mm1Url}/`, {})).status);
-  t.same(statuses, Array.from({ length: 50 }, () => 403), '50 requests, 50 refusals');
+  t.same(
+    statuses,
+    Array.from({ length: 50 }, () => 403),
+    '50 requests, 50 refusals',
+  );
   const metric = await gw.metrics.registry.getSingleMetricAsString('mmsc_mm1_requests_total');
   t.match(metric, /pdu="http",status="403"[^\n]* 50$/m, 'each one counted');
   t.equal(refusals().length, 1, 'one warn line');
@@ -235,18 +253,28 @@ t.test('the web view on its own listener: the SMS link points at it, it needs no
     { statusFor: (s) => (s.destinationAddr === C.slice(1) && s.dataCoding === 0x04 ? 0x0b : 0) },
   );
   const webUrl = `http://127.0.0.1:${webPort}`;
-  t.same(listeners.find((l) => l.iface === 'web'), { iface: 'web', address: webUrl }, 'a listener line of its own');
+  t.same(
+    listeners.find((l) => l.iface === 'web'),
+    { iface: 'web', address: webUrl },
+    'a listener line of its own',
+  );
   const sent = await mm1(`${mm1Url}/`, { pdu: sendReq([B, C]), msisdn: A, from: GATEWAY });
   t.equal(sent.pdu?.responseStatus, 'Ok');
 
   const b = new Handset(B, mm1Url);
   const [n] = await until('the notification to B', () => {
-    const found = b.pushes(smsc).filter((p): p is Extract<MmsPdu, { messageType: 'm-notification-ind' }> => p.messageType === 'm-notification-ind');
+    const found = b
+      .pushes(smsc)
+      .filter((p): p is Extract<MmsPdu, { messageType: 'm-notification-ind' }> => p.messageType === 'm-notification-ind');
     return found.length > 0 ? found : undefined;
   });
   t.ok(n!.contentLocation.startsWith(`http://127.0.0.1:${mm1Port}/r/`), `Content-Location on the configured port (${n!.contentLocation})`);
 
-  const sms = await until('the fallback SMS to C', () => smsc.submits.find((s) => s.destinationAddr === C.slice(1) && s.dataCoding !== 0x04 && s.status === 0), 5000);
+  const sms = await until(
+    'the fallback SMS to C',
+    () => smsc.submits.find((s) => s.destinationAddr === C.slice(1) && s.dataCoding !== 0x04 && s.status === 0),
+    5000,
+  );
   const link = sms.text.split(' ').pop()!;
   t.ok(link.startsWith(`${webUrl}/m/`), `the link points at the web-view listener (${link})`);
 
@@ -284,7 +312,11 @@ t.test("mm1.msisdnFormat international reads '15551234567'; otherwise each 403 l
   const token = e164.gw.tokens.retrieval('some-message', 0);
   t.equal((await mm1(`${e164.mm1Url}/r/${token}`, { msisdn: B.slice(1) })).status, 403, 'retrieval too');
   // A client's own header that the gateway passed on beside its own: neither is believed.
-  const twice = await httpRequest(`${e164.mm1Url}/`, { method: 'POST', headers: { 'content-type': MMS, 'x-msisdn': [A, B] }, body: encodePdu(sendReq([B])) });
+  const twice = await httpRequest(`${e164.mm1Url}/`, {
+    method: 'POST',
+    headers: { 'content-type': MMS, 'x-msisdn': [A, B] },
+    body: encodePdu(sendReq([B])),
+  });
   t.equal(twice.status, 403, 'the header twice');
   t.match(e164.refusals(), [
     { level: 30, reason: 'unparseable', detail: /no "\+"/, from: '127.0.0.1', header: 'x-msisdn' },

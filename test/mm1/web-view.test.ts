@@ -31,7 +31,8 @@ function decode(s: string): string {
 function parse(html: string): El {
   const root: El = { tag: '#root', attrs: {}, children: [] };
   let cur = root;
-  const re = /<!--[\s\S]*?-->|<!doctype[^>]*>|<\/([a-z0-9]+)\s*>|<([a-z0-9]+)((?:\s+[^\s=>/]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)*)\s*\/?>|([^<]+)/giy;
+  const re =
+    /<!--[\s\S]*?-->|<!doctype[^>]*>|<\/([a-z0-9]+)\s*>|<([a-z0-9]+)((?:\s+[^\s=>/]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)*)\s*\/?>|([^<]+)/giy;
   let m: RegExpExecArray | null;
   let pos = 0;
   while (pos < html.length) {
@@ -87,7 +88,14 @@ const EVIL = `<script>alert(1)</script> "quoted" 'single' & more`;
 const href = (i: number): string => `/m/tok"en&x=<${i}>/part/${i}`;
 
 function model(over: Partial<ViewModel> = {}): ViewModel {
-  return { subject: 'Holiday', from: '+15551234567', sentAt: new Date('2024-05-01T12:34:56Z'), parts: [], mediaHref: (i) => `/m/abc/${i}`, ...over };
+  return {
+    subject: 'Holiday',
+    from: '+15551234567',
+    sentAt: new Date('2024-05-01T12:34:56Z'),
+    parts: [],
+    mediaHref: (i) => `/m/abc/${i}`,
+    ...over,
+  };
 }
 
 /** No script element, no event handler attribute, no javascript: URL anywhere in the tree. */
@@ -96,9 +104,17 @@ function assertInert(tt: Test, html: string): El {
   const doc = parse(html);
   tt.same(byTag(doc, 'script'), [], 'no <script> element');
   const handlers = all(doc, (e) => Object.keys(e.attrs).some((a) => a.startsWith('on')));
-  tt.same(handlers.map((e) => e.tag), [], 'no on* attributes');
+  tt.same(
+    handlers.map((e) => e.tag),
+    [],
+    'no on* attributes',
+  );
   const jsUrls = all(doc, (e) => Object.values(e.attrs).some((v) => /^\s*javascript:/i.test(v)));
-  tt.same(jsUrls.map((e) => e.tag), [], 'no javascript: URLs');
+  tt.same(
+    jsUrls.map((e) => e.tag),
+    [],
+    'no javascript: URLs',
+  );
   return doc;
 }
 
@@ -108,8 +124,14 @@ t.test('document basics', async (t) => {
   t.ok(html.startsWith('<!doctype html>'), 'doctype');
   t.equal(one(doc, 'html').attrs.lang, 'en', '<html lang>');
   const metas = byTag(doc, 'meta');
-  t.ok(metas.some((m) => m.attrs.charset === 'utf-8'), 'charset');
-  t.ok(metas.some((m) => m.attrs.name === 'viewport' && m.attrs.content === 'width=device-width, initial-scale=1'), 'viewport');
+  t.ok(
+    metas.some((m) => m.attrs.charset === 'utf-8'),
+    'charset',
+  );
+  t.ok(
+    metas.some((m) => m.attrs.name === 'viewport' && m.attrs.content === 'width=device-width, initial-scale=1'),
+    'viewport',
+  );
   t.equal(textOf(one(doc, 'h1')), 'Holiday', 'subject is the <h1>');
   t.equal(textOf(one(doc, 'title')), 'Holiday');
   const meta = all(doc, (e) => e.attrs.class === 'meta')[0];
@@ -117,7 +139,11 @@ t.test('document basics', async (t) => {
   t.equal(one(doc, 'time').attrs.datetime, '2024-05-01T12:34:56.000Z');
   t.equal(textOf(one(renderDoc({ subject: undefined }), 'h1')), 'Multimedia message', 'no subject');
   t.equal(textOf(one(renderDoc({ subject: '  ' }), 'h1')), 'Multimedia message', 'blank subject');
-  t.same(all(renderDoc({ from: undefined }), (e) => e.attrs.class === 'from'), [], 'no from: no From');
+  t.same(
+    all(renderDoc({ from: undefined }), (e) => e.attrs.class === 'from'),
+    [],
+    'no from: no From',
+  );
   t.equal(byTag(renderDoc({ sentAt: new Date(NaN) }), 'time').length, 0, 'invalid date left out');
 });
 
@@ -126,7 +152,11 @@ function renderDoc(over: Partial<ViewModel>): El {
 }
 
 t.test('CSP', async (t) => {
-  const d = Object.fromEntries(WEB_VIEW_CSP.split(';').map((s) => s.trim().split(/\s+/)).map(([k, ...v]) => [k, v.join(' ')]));
+  const d = Object.fromEntries(
+    WEB_VIEW_CSP.split(';')
+      .map((s) => s.trim().split(/\s+/))
+      .map(([k, ...v]) => [k, v.join(' ')]),
+  );
   t.equal(d['default-src'], "'none'");
   t.equal(d['img-src'], "'self'");
   t.equal(d['media-src'], "'self'");
@@ -136,7 +166,11 @@ t.test('CSP', async (t) => {
   const style = textOf(one(parse(renderWebView(model())), 'style'));
   t.equal(d['style-src'], `'sha256-${createHash('sha256').update(style).digest('base64')}'`, 'hash matches the <style>');
   t.equal(textOf(one(parse(renderViewError('expired')), 'style')), style, 'error pages use the same sheet');
-  t.same(all(parse(renderWebView(model({ parts: everyKind }))), (e) => 'style' in e.attrs), [], 'no style attributes');
+  t.same(
+    all(parse(renderWebView(model({ parts: everyKind }))), (e) => 'style' in e.attrs),
+    [],
+    'no style attributes',
+  );
 });
 
 const everyKind: ViewPart[] = [
@@ -155,8 +189,15 @@ t.test('part kinds, order, SMIL skipped', async (t) => {
   const html = renderWebView(model({ parts: everyKind }));
   const doc = assertInert(t, html);
   const ps = parts(doc);
-  t.same(ps.map((p) => p.attrs['data-part']), ['1', '2', '3', '4', '5', '6', '7', '8'], 'SMIL left out, order kept');
-  t.same(ps.map((p) => p.attrs['data-kind']), ['text', 'image', 'audio', 'video', 'file', 'file', 'file', 'image']);
+  t.same(
+    ps.map((p) => p.attrs['data-part']),
+    ['1', '2', '3', '4', '5', '6', '7', '8'],
+    'SMIL left out, order kept',
+  );
+  t.same(
+    ps.map((p) => p.attrs['data-kind']),
+    ['text', 'image', 'audio', 'video', 'file', 'file', 'file', 'image'],
+  );
   t.notOk(html.includes('smil'), 'nothing of the SMIL part in the page');
 
   const [text, image, audio, video, vcard, pdf, wbmp, png] = ps;
@@ -227,7 +268,10 @@ t.test('error pages', async (t) => {
     const html = renderViewError(status);
     const doc = assertInert(t, html);
     t.equal(one(doc, 'html').attrs.lang, 'en');
-    t.ok(byTag(doc, 'meta').some((m) => m.attrs.name === 'viewport'), 'viewport');
+    t.ok(
+      byTag(doc, 'meta').some((m) => m.attrs.name === 'viewport'),
+      'viewport',
+    );
     t.equal(all(doc, (e) => e.attrs['data-error'] === status).length, 1, status);
   }
   t.match(textOf(one(parse(renderViewError('expired')), 'h1')), /expired/i);

@@ -22,7 +22,17 @@ import { until } from '../helpers/until.js';
 const MB = 1024 * 1024;
 
 const vasp = (id: string, v: Partial<VaspConfig> = {}): VaspConfig =>
-  VaspSchema.parse({ id, username: id, password: `pw-${id}`, senders: ['12345'], maxMessageBytes: 5 * MB, rate: 1000, burst: 1000, maxInFlight: 100, ...v });
+  VaspSchema.parse({
+    id,
+    username: id,
+    password: `pw-${id}`,
+    senders: ['12345'],
+    maxMessageBytes: 5 * MB,
+    rate: 1000,
+    burst: 1000,
+    maxInFlight: 100,
+    ...v,
+  });
 
 const VASPS = [vasp('pair', { maxInFlight: 2 }), vasp('wide')];
 
@@ -38,7 +48,14 @@ async function start(t: Test, extra: Record<string, unknown> = {}, queue?: Queue
   const store = createMemoryStore();
   const q = queue ?? store.queue;
   const metrics = new Metrics();
-  const server = new Mm7Server({ config, queue: q, throttle: store.throttle, router: new StaticRouter(), metrics, log: pino({ level: 'silent' }) });
+  const server = new Mm7Server({
+    config,
+    queue: q,
+    throttle: store.throttle,
+    router: new StaticRouter(),
+    metrics,
+    log: pino({ level: 'silent' }),
+  });
   const url = await server.listen('127.0.0.1', 0);
   t.teardown(() => server.close());
   return { url, queue: q, metrics };
@@ -99,12 +116,20 @@ const statusOf = (xml: string) => /<(?:[\w-]+:)?StatusCode>(\d+)</.exec(xml)?.[1
 const textOf = (xml: string) => /<(?:[\w-]+:)?StatusText>([^<]*)</.exec(xml)?.[1] ?? '';
 
 const small = (user: string, o: { contentFirst?: boolean } = {}) =>
-  mm7SubmitReq({ vasp: user, shortCode: '12345', to: ['15551230001'], parts: [{ type: 'text/plain', name: 'a.txt', body: Buffer.from('hello') }], ...o });
+  mm7SubmitReq({
+    vasp: user,
+    shortCode: '12345',
+    to: ['15551230001'],
+    parts: [{ type: 'text/plain', name: 'a.txt', body: Buffer.from('hello') }],
+    ...o,
+  });
 
 /** A REST submission as multipart/form-data. */
 function restForm(): { contentType: string; body: Buffer } {
   const b = 'form-boundary-77';
-  const body = Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="to"\r\n\r\n+15551230001\r\n--${b}\r\nContent-Disposition: form-data; name="text"\r\n\r\nhi\r\n--${b}--\r\n`);
+  const body = Buffer.from(
+    `--${b}\r\nContent-Disposition: form-data; name="to"\r\n\r\n+15551230001\r\n--${b}\r\nContent-Disposition: form-data; name="text"\r\n\r\nhi\r\n--${b}--\r\n`,
+  );
   return { contentType: `multipart/form-data; boundary=${b}`, body };
 }
 
@@ -147,7 +172,13 @@ t.test("over the VASP's maxInFlight, MM7 and REST requests are refused before th
 t.test('the listener caps the body bytes in flight: declared lengths reserved up front, chunked bodies as they arrive', async (t) => {
   const { url, metrics } = await start(t, { maxInFlightBodyBytes: 100_000 });
   const bytes = () => gauge(metrics, 'mmsc_mm7_in_flight_body_bytes');
-  const filler = (n: number) => mm7SubmitReq({ vasp: 'wide', shortCode: '12345', to: ['15551230001'], parts: [{ type: 'application/octet-stream', name: 'f.bin', body: Buffer.alloc(n, 0x61) }] });
+  const filler = (n: number) =>
+    mm7SubmitReq({
+      vasp: 'wide',
+      shortCode: '12345',
+      to: ['15551230001'],
+      parts: [{ type: 'application/octet-stream', name: 'f.bin', body: Buffer.alloc(n, 0x61) }],
+    });
   const big = filler(80_000);
   const a = open(url, '/mm7', 'wide', big.contentType, big.body, 10);
   await until('80 KB reserved', async () => (await bytes()) === big.body.length);
@@ -159,7 +190,10 @@ t.test('the listener caps the body bytes in flight: declared lengths reserved up
   t.match(textOf(b.body), /maxInFlightBodyBytes/, 'the StatusText names the limit');
   t.equal(b.headers.connection, 'close');
   const form = restForm();
-  const padded = Buffer.concat([Buffer.from(`--x\r\nContent-Disposition: form-data; name="pad"\r\n\r\n${'p'.repeat(30_000)}\r\n`), form.body]);
+  const padded = Buffer.concat([
+    Buffer.from(`--x\r\nContent-Disposition: form-data; name="pad"\r\n\r\n${'p'.repeat(30_000)}\r\n`),
+    form.body,
+  ]);
   const r = await open(url, '/v1/messages', 'wide', form.contentType, padded, 0).answer;
   t.equal(r.status, 503, 'REST: 503');
   t.equal(r.headers['retry-after'], '1');
@@ -183,7 +217,12 @@ t.test('the listener caps the body bytes in flight: declared lengths reserved up
 
 t.test('one request alone is admitted even when it is larger than the budget', async (t) => {
   const { url } = await start(t, { maxInFlightBodyBytes: 10_000 });
-  const req = mm7SubmitReq({ vasp: 'wide', shortCode: '12345', to: ['15551230001'], parts: [{ type: 'application/octet-stream', name: 'f.bin', body: Buffer.alloc(50_000, 0x61) }] });
+  const req = mm7SubmitReq({
+    vasp: 'wide',
+    shortCode: '12345',
+    to: ['15551230001'],
+    parts: [{ type: 'application/octet-stream', name: 'f.bin', body: Buffer.alloc(50_000, 0x61) }],
+  });
   const o = open(url, '/mm7', 'wide', req.contentType, req.body, 0);
   o.finish();
   t.equal(statusOf((await o.answer).body), '1000');
@@ -213,14 +252,24 @@ t.test('content sent before the SOAP part is staged in the store as it arrives, 
   };
 
   const jpeg = picture();
-  const { contentType, body } = mm7SubmitReq({ vasp: 'wide', shortCode: '12345', to: ['15551230001'], parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }], contentFirst: true });
+  const { contentType, body } = mm7SubmitReq({
+    vasp: 'wide',
+    shortCode: '12345',
+    to: ['15551230001'],
+    parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }],
+    contentFirst: true,
+  });
   t.ok(body.indexOf('<SubmitReq') > jpeg.length, 'the SOAP part comes after the picture');
   const o = open(url, '/mm7', 'wide', contentType, body, 2 * MB);
   // 2 MB of the picture sent, the envelope not yet: it is in Redis already.
-  const seen = await until('content staged before the SOAP part arrived', async () => {
-    const keys = await contentKeys();
-    return keys.length === 1 && keys[0]!.bytes >= MB ? keys[0] : undefined;
-  }, 5_000);
+  const seen = await until(
+    'content staged before the SOAP part arrived',
+    async () => {
+      const keys = await contentKeys();
+      return keys.length === 1 && keys[0]!.bytes >= MB ? keys[0] : undefined;
+    },
+    5_000,
+  );
   t.ok(seen.bytes < jpeg.length, `${seen.bytes} bytes in the store before the request ended`);
   o.finish();
   const xml = (await o.answer).body;
@@ -233,11 +282,21 @@ t.test('content sent before the SOAP part is staged in the store as it arrives, 
   t.equal((await store.queue.message(id!))?.parts[0]?.contentType, 'image/jpeg');
 
   // A refused content-first submission leaves nothing behind (2001: a sender the VASP may not use).
-  const refused = mm7SubmitReq({ vasp: 'wide', shortCode: '999', to: ['15551230001'], parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }], contentFirst: true });
+  const refused = mm7SubmitReq({
+    vasp: 'wide',
+    shortCode: '999',
+    to: ['15551230001'],
+    parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }],
+    contentFirst: true,
+  });
   const r = open(url, '/mm7', 'wide', refused.contentType, refused.body, 0);
   r.finish();
   t.equal(statusOf((await r.answer).body), '2001');
-  t.strictSame((await contentKeys()).filter((k) => !k.key.endsWith(`:c:${id}`)), [], 'its stage is deleted');
+  t.strictSame(
+    (await contentKeys()).filter((k) => !k.key.endsWith(`:c:${id}`)),
+    [],
+    'its stage is deleted',
+  );
 });
 
 t.test('small content before the SOAP part is read as before; a large one only as the whole of a SubmitReq', async (t) => {
@@ -251,7 +310,12 @@ t.test('small content before the SOAP part is read as before; a large one only a
   t.equal((await queue.content(id))?.[0]?.toString(), 'hello', 'with its content');
 
   const jpeg = picture(600 * 1024);
-  const replace = mm7ReplaceReq({ vasp: 'wide', messageId: id, parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }], contentFirst: true });
+  const replace = mm7ReplaceReq({
+    vasp: 'wide',
+    messageId: id,
+    parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }],
+    contentFirst: true,
+  });
   const r = open(url, '/mm7', 'wide', replace.contentType, replace.body, 0);
   r.finish();
   const answer = (await r.answer).body;
@@ -283,7 +347,11 @@ t.test('a stage the accepted message did not take is discarded when the request 
   const id = /<(?:\w+:)?MessageID>([^<]+)</.exec(answer)![1]!;
   t.equal((await queue.content(id))?.[0]?.toString(), 'hello', 'from the part before the SOAP part');
   // The stage's TTL is minutes (the request timeout): until then it would hold its 1 MB of the store.
-  const bytes = await until('the unused stage let go', () => ((queue as MemoryQueue).usage().bytes < 256 * 1024 ? (queue as MemoryQueue).usage().bytes : undefined), 3_000);
+  const bytes = await until(
+    'the unused stage let go',
+    () => ((queue as MemoryQueue).usage().bytes < 256 * 1024 ? (queue as MemoryQueue).usage().bytes : undefined),
+    3_000,
+  );
   t.ok(bytes < 256 * 1024, `the store holds the small message only (${bytes} bytes)`);
 });
 
@@ -308,7 +376,12 @@ t.test('an attribute bomb is refused 4004 by the pre-scan, whatever the envelope
   const answer = (await sent.answer).body;
   t.equal(statusOf(answer), '4004', 'single part: 4004 Validation error');
   t.match(textOf(answer), /attributes/, 'for its attributes');
-  const multipart = mm7SubmitReq({ vasp: 'wide', shortCode: '12345', to: ['15551230001'], parts: [{ type: 'text/plain', name: 'a.txt', body: Buffer.from('x') }] });
+  const multipart = mm7SubmitReq({
+    vasp: 'wide',
+    shortCode: '12345',
+    to: ['15551230001'],
+    parts: [{ type: 'text/plain', name: 'a.txt', body: Buffer.from('x') }],
+  });
   const inBody = Buffer.from(multipart.body.toString('latin1').replace('<SubmitReq xmlns', `<SubmitReq ${attrs(116_221)} xmlns`), 'latin1');
   const m = open(wide.url, '/mm7', 'wide', multipart.contentType, inBody, 0);
   m.finish();

@@ -44,12 +44,14 @@ async function vaspServer(t: Test, namespace: string, answer: (kind: string) => 
       const code = answer(parsed.kind);
       const rsp = parsed.kind.replace(/Req$/, 'Rsp');
       const tid = parsed.transactionId;
-      res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' }).end(
-        `<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header>` +
-          `<TransactionID xmlns="${namespace}" soap:mustUnderstand="1">${tid}</TransactionID></soap:Header><soap:Body>` +
-          `<${rsp} xmlns="${namespace}"><MM7Version>${parsed.mm7Version}</MM7Version><Status><StatusCode>${code}</StatusCode>` +
-          `<StatusText>answer ${code}</StatusText></Status></${rsp}></soap:Body></soap:Envelope>`,
-      );
+      res
+        .writeHead(200, { 'content-type': 'text/xml; charset=utf-8' })
+        .end(
+          `<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header>` +
+            `<TransactionID xmlns="${namespace}" soap:mustUnderstand="1">${tid}</TransactionID></soap:Header><soap:Body>` +
+            `<${rsp} xmlns="${namespace}"><MM7Version>${parsed.mm7Version}</MM7Version><Status><StatusCode>${code}</StatusCode>` +
+            `<StatusText>answer ${code}</StatusText></Status></${rsp}></soap:Body></soap:Envelope>`,
+        );
     });
   });
   server.listen(0, '127.0.0.1');
@@ -61,7 +63,9 @@ async function vaspServer(t: Test, namespace: string, answer: (kind: string) => 
 /** The SOAP part: the whole body, or the multipart/related part named by `start` (split by hand). */
 function soapOf(body: Buffer, contentType: string): string {
   if (!contentType.startsWith('multipart/')) return body.toString('utf8');
-  return partsOf(body, contentType).find((p) => /content-type:\s*text\/xml/i.test(p.head))!.body.toString('utf8');
+  return partsOf(body, contentType)
+    .find((p) => /content-type:\s*text\/xml/i.test(p.head))!
+    .body.toString('utf8');
 }
 
 function partsOf(body: Buffer, contentType: string): { head: string; body: Buffer }[] {
@@ -79,7 +83,9 @@ function partsOf(body: Buffer, contentType: string): { head: string; body: Buffe
 
 /** The body element, its namespace (resolved from its prefix), MM7Version, TransactionID and child texts. */
 function readEnvelope(xml: string) {
-  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, processEntities: false }).parse(xml) as Record<string, any>;
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, processEntities: false }).parse(
+    xml,
+  ) as Record<string, any>;
   const envKey = Object.keys(doc).find((k) => k.endsWith('Envelope'))!;
   const env = doc[envKey];
   const nsOf = (el: Record<string, any>, name: string, inherited: Record<string, string>) => {
@@ -105,7 +111,12 @@ function readEnvelope(xml: string) {
   const tidEl = tidKey ? header[tidKey] : undefined;
   const transactionId = typeof tidEl === 'object' ? String(tidEl['#text']) : String(tidEl ?? '');
   const tidNamespace = tidKey && typeof tidEl === 'object' ? nsOf(tidEl, tidKey, envScope) : '';
-  const local = (o: Record<string, any>) => Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith('@')).map(([k, v]) => [k.split(':').pop()!, v]));
+  const local = (o: Record<string, any>) =>
+    Object.fromEntries(
+      Object.entries(o)
+        .filter(([k]) => !k.startsWith('@'))
+        .map(([k, v]) => [k.split(':').pop()!, v]),
+    );
   const fields = local(op);
   return { kind, namespace, tidNamespace, transactionId, mm7Version: String(fields.MM7Version ?? ''), fields };
 }
@@ -114,7 +125,8 @@ function readEnvelope(xml: string) {
 function address(v: unknown): Record<string, string> {
   const o = v as Record<string, any>;
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(o)) if (!k.startsWith('@')) out[k.split(':').pop()!] = typeof val === 'object' ? String(val['#text']) : String(val);
+  for (const [k, val] of Object.entries(o))
+    if (!k.startsWith('@')) out[k.split(':').pop()!] = typeof val === 'object' ? String(val['#text']) : String(val);
   return out;
 }
 
@@ -152,7 +164,17 @@ async function gateway(t: Test, vasps: Record<string, unknown>[], extra: Record<
 }
 
 function vasp(id: string, extra: Record<string, unknown>) {
-  return { id, username: id, password: `pw-${id}`, rate: 1000, burst: 1000, maxInFlight: 100, deliveryRate: 1000, deliveryBurst: 1000, ...extra };
+  return {
+    id,
+    username: id,
+    password: `pw-${id}`,
+    rate: 1000,
+    burst: 1000,
+    maxInFlight: 100,
+    deliveryRate: 1000,
+    deliveryBurst: 1000,
+    ...extra,
+  };
 }
 
 function submitReq(ns: string, version: string, vaspId: string, shortCode: string, numbers: string[]): string {
@@ -169,11 +191,21 @@ function submitReq(ns: string, version: string, vaspId: string, shortCode: strin
 
 function post(url: string, body: string, user: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', authorization: `Basic ${Buffer.from(`${user}:pw-${user}`).toString('base64')}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'text/xml; charset=utf-8',
+          authorization: `Basic ${Buffer.from(`${user}:pw-${user}`).toString('base64')}`,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -260,12 +292,17 @@ t.test('DeliverReq: a message to a VASP short code arrives with its content as a
   t.ok(content, 'the content part is multipart/mixed');
   const inner = partsOf(content.body, /content-type:\s*([^\r\n]+)/i.exec(content.head)![1]!);
   t.equal(inner.length, 2);
-  const decode = (p: { head: string; body: Buffer }) => (/base64/i.test(p.head) ? Buffer.from(p.body.toString('latin1'), 'base64') : p.body);
+  const decode = (p: { head: string; body: Buffer }) =>
+    /base64/i.test(p.head) ? Buffer.from(p.body.toString('latin1'), 'base64') : p.body;
   t.equal(decode(inner[0]!).toString(), 'YES 42');
   t.ok(decode(inner[1]!).equals(jpeg), 'the JPEG arrives byte for byte');
   t.match(inner[1]!.head, /content-id:\s*<img1>/i);
   const href = (s.fields.Content as Record<string, string>)['@href'];
-  t.match(content.head, new RegExp(`content-id:\\s*<${href!.replace(/^cid:/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}>`, 'i'), 'Content href names the content part');
+  t.match(
+    content.head,
+    new RegExp(`content-id:\\s*<${href!.replace(/^cid:/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}>`, 'i'),
+    'Content href names the content part',
+  );
   t.same(await waitStates(gw, message.id, ['delivered']), ['delivered']);
 });
 
@@ -326,7 +363,11 @@ t.test('REST: delivery events are POSTed as JSON to the callbackUrl; a 404 callb
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      events.push({ ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>), contentType: req.headers['content-type'], path: req.url });
+      events.push({
+        ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>),
+        contentType: req.headers['content-type'],
+        path: req.url,
+      });
       res.writeHead(answer).end();
     });
   });
@@ -341,14 +382,24 @@ t.test('REST: delivery events are POSTed as JSON to the callbackUrl; a 404 callb
     for (const n of to) form.append('to', n);
     form.append('text', 'hello');
     form.append('callbackUrl', cbUrl);
-    const r = await fetch(`${mm7}/v1/messages`, { method: 'POST', body: form, headers: { authorization: `Basic ${Buffer.from('rest:pw-rest').toString('base64')}` } });
+    const r = await fetch(`${mm7}/v1/messages`, {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Basic ${Buffer.from('rest:pw-rest').toString('base64')}` },
+    });
     t.equal(r.status, 202);
     return ((await r.json()) as { messageId: string }).messageId;
   };
   const id = await send(['+15550000001', '+15550000002']);
   await until('two events', () => events.length >= 2);
   const byRecipient = new Map(events.map((e) => [e.recipient, e]));
-  t.match(byRecipient.get('+15550000001'), { event: 'delivery-report', messageId: id, state: 'delivered', contentType: 'application/json', path: '/events' });
+  t.match(byRecipient.get('+15550000001'), {
+    event: 'delivery-report',
+    messageId: id,
+    state: 'delivered',
+    contentType: 'application/json',
+    path: '/events',
+  });
   t.match(byRecipient.get('+15550000002'), { messageId: id, state: 'rejected', detail: 'handset refused the message' });
   t.not(events[0]!.eventId, events[1]!.eventId, 'each event has its own id');
   t.ok(!Number.isNaN(Date.parse(String(events[0]!.at))), 'at is a date');
@@ -388,7 +439,11 @@ t.test('REST: callbacks to loopback in any form reach loopback when outbound.all
     form.append('to', '+15550000001');
     form.append('text', 'hello');
     form.append('callbackUrl', `http://${host}:${port}/cb/${i}`);
-    const r = await fetch(`${mm7}/v1/messages`, { method: 'POST', body: form, headers: { authorization: `Basic ${Buffer.from('loop:pw-loop').toString('base64')}` } });
+    const r = await fetch(`${mm7}/v1/messages`, {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Basic ${Buffer.from('loop:pw-loop').toString('base64')}` },
+    });
     t.equal(r.status, 202, `${host}: accepted`);
     ids.set(`/cb/${i}`, ((await r.json()) as { messageId: string }).messageId);
   }
@@ -396,7 +451,10 @@ t.test('REST: callbacks to loopback in any form reach loopback when outbound.all
   t.strictSame(events.map((e) => e.path).sort(), forms.map((_, i) => `/cb/${i}`).sort(), 'each callback arrived once');
   for (const e of events) t.equal(e.messageId, ids.get(e.path), `${e.path}: the event of its message`);
   t.equal(events.find((e) => e.path === '/cb/4')?.local, '::1', '[::1] over IPv6');
-  t.ok(events.filter((e) => e.path !== '/cb/4' && e.path !== '/cb/6').every((e) => e.local === '127.0.0.1'), 'the IPv4 forms to 127.0.0.1');
+  t.ok(
+    events.filter((e) => e.path !== '/cb/4' && e.path !== '/cb/6').every((e) => e.local === '127.0.0.1'),
+    'the IPv4 forms to 127.0.0.1',
+  );
 });
 
 t.test('a message that expires before any attempt: the VASP still gets DeliveryReportReq Expired', async (t) => {

@@ -32,8 +32,16 @@ function count(body: Buffer, sizes: (i: number) => number): number {
 t.test('counts the parts in one chunk, a byte at a time and in every two-way split', async (t) => {
   for (const [what, text, want] of bodies) {
     const body = Buffer.from(text, 'latin1');
-    t.equal(count(body, () => body.length), want, `${what}: one chunk`);
-    t.equal(count(body, () => 1), want, `${what}: byte by byte`);
+    t.equal(
+      count(body, () => body.length),
+      want,
+      `${what}: one chunk`,
+    );
+    t.equal(
+      count(body, () => 1),
+      want,
+      `${what}: byte by byte`,
+    );
     let splits = 0;
     for (let cut = 1; cut < body.length; cut++) if (count(body, (i) => (i === 0 ? cut : body.length)) === want) splits++;
     t.equal(splits, body.length - 1, `${what}: every split point`);

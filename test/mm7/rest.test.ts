@@ -31,7 +31,13 @@ const VASPS: VaspConfig[] = [
   // Content limit far over any body limit of the tests: only the body limit can stop its uploads.
   vasp({ id: 'fenced', username: 'fenced', password: 'pw-fenced', senders: ['12345'], callbackUrlPrefixes: ['https://cb.acme.example/'] }),
   vasp({ id: 'big', username: 'big', password: 'pw-big', senders: ['12345'], maxMessageBytes: 256 * 1024 * 1024 }),
-  vasp({ id: 'vasp2', username: 'vasp2', password: 'pw-vasp2', senders: ['12345'], callbackUrlPrefixes: ['http://vasp2.example', 'https://cb.vasp2.example/events'] }),
+  vasp({
+    id: 'vasp2',
+    username: 'vasp2',
+    password: 'pw-vasp2',
+    senders: ['12345'],
+    callbackUrlPrefixes: ['http://vasp2.example', 'https://cb.vasp2.example/events'],
+  }),
 ];
 
 interface Started {
@@ -48,13 +54,24 @@ async function start(
   log: Logger = pino({ level: 'silent' }),
   guard?: OutboundGuard,
 ): Promise<Started> {
-  const config = ConfigSchema.parse({ mm7: { port: 0, vasps: VASPS, defaultExpiryMs: DEFAULT_EXPIRY, maxExpiryMs: MAX_EXPIRY, ...extra } }).mm7;
+  const config = ConfigSchema.parse({
+    mm7: { port: 0, vasps: VASPS, defaultExpiryMs: DEFAULT_EXPIRY, maxExpiryMs: MAX_EXPIRY, ...extra },
+  }).mm7;
   const clock = { now: NOW };
   const now = () => clock.now;
   const store = createMemoryStore({ now });
   const queue = wrap(store.queue);
   const metrics = new Metrics();
-  const server = new Mm7Server({ config, queue, throttle: store.throttle, router: new StaticRouter(), metrics, log, now, ...(guard ? { guard } : {}) });
+  const server = new Mm7Server({
+    config,
+    queue,
+    throttle: store.throttle,
+    router: new StaticRouter(),
+    metrics,
+    log,
+    now,
+    ...(guard ? { guard } : {}),
+  });
   const url = await server.listen('127.0.0.1', 0);
   t.teardown(() => server.close());
   return { url, queue: store.queue, metrics, clock };
@@ -69,11 +86,19 @@ interface Answer {
 }
 
 /** fetch with a VASP's credentials; the JSON body parsed (or {} when there is none). */
-async function call(url: string, path: string, init: { user?: string | null; method?: string; body?: FormData | string; type?: string } = {}): Promise<Answer> {
+async function call(
+  url: string,
+  path: string,
+  init: { user?: string | null; method?: string; body?: FormData | string; type?: string } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (init.user !== null) headers.authorization = basic(init.user ?? 'acme');
   if (init.type) headers['content-type'] = init.type;
-  const r = await fetch(url.replace(/\/$/, '') + path, { method: init.method ?? (init.body ? 'POST' : 'GET'), headers, body: init.body ?? null });
+  const r = await fetch(url.replace(/\/$/, '') + path, {
+    method: init.method ?? (init.body ? 'POST' : 'GET'),
+    headers,
+    body: init.body ?? null,
+  });
   const text = await r.text();
   let body: Record<string, unknown> = {};
   if (r.headers.get('content-type')?.startsWith('application/json')) body = JSON.parse(text) as Record<string, unknown>;
@@ -91,7 +116,8 @@ function form(entries: Array<[string, string | FileSpec]>): FormData {
   return f;
 }
 
-const submit = (s: Started, entries: Array<[string, string | FileSpec]>, user = 'acme') => call(s.url, '/v1/messages', { user, body: form(entries) });
+const submit = (s: Started, entries: Array<[string, string | FileSpec]>, user = 'acme') =>
+  call(s.url, '/v1/messages', { user, body: form(entries) });
 
 /** The error document every refusal carries. */
 function isError(t: Test, a: Answer, status: number, code: string, what: string): void {
@@ -201,7 +227,12 @@ t.test('a text-only message with the default sender and an expiry', async (t) =>
   t.equal(m?.subject, undefined, 'an empty subject is none');
   t.equal(m?.expiresAt, NOW + 3600_000, 'expiry in seconds');
 
-  const capped = await submit(s, [['to', '+16175550100'], ['text', 'x'], ['expiry', String(100 * 86_400)], ['from', 'news@acme.example']]);
+  const capped = await submit(s, [
+    ['to', '+16175550100'],
+    ['text', 'x'],
+    ['expiry', String(100 * 86_400)],
+    ['from', 'news@acme.example'],
+  ]);
   t.equal(capped.status, 202);
   const c = await s.queue.message(capped.body.messageId as string);
   t.equal(c?.expiresAt, NOW + MAX_EXPIRY, 'an expiry over the maximum is capped');
@@ -227,7 +258,10 @@ t.test('a SMIL presentation is multipart.related, started by the SMIL part', asy
     'the text first, then the files in order',
   );
   const ids = m!.parts.map((p) => p.contentId);
-  t.ok(ids.every((i) => typeof i === 'string' && /^<[^<>]+>$/.test(i)), 'every part has a Content-ID');
+  t.ok(
+    ids.every((i) => typeof i === 'string' && /^<[^<>]+>$/.test(i)),
+    'every part has a Content-ID',
+  );
   t.equal(new Set(ids).size, ids.length, 'distinct Content-IDs');
   const smilPart = m!.parts.find((p) => p.contentType === 'application/smil')!;
   t.equal(m?.contentTypeParams?.type, 'application/smil');
@@ -243,8 +277,20 @@ t.test('a SMIL presentation is multipart.related, started by the SMIL part', asy
 t.test('refusals of the request itself: 415, 400, 403, 404, 405, 401', async (t) => {
   const s = await start(t);
   const text: Array<[string, string]> = [['text', 'hi']];
-  isError(t, await call(s.url, '/v1/messages', { body: '{"to":"+16175550100"}', type: 'application/json' }), 415, 'UNSUPPORTED_MEDIA_TYPE', 'JSON body');
-  isError(t, await call(s.url, '/v1/messages', { body: 'to=%2B16175550100', type: 'application/x-www-form-urlencoded' }), 415, 'UNSUPPORTED_MEDIA_TYPE', 'url-encoded form');
+  isError(
+    t,
+    await call(s.url, '/v1/messages', { body: '{"to":"+16175550100"}', type: 'application/json' }),
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+    'JSON body',
+  );
+  isError(
+    t,
+    await call(s.url, '/v1/messages', { body: 'to=%2B16175550100', type: 'application/x-www-form-urlencoded' }),
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+    'url-encoded form',
+  );
   for (const bad of ['12', 'abc', '+123', 'bob@', '']) {
     isError(t, await submit(s, [['to', '+16175550100'], ['to', bad], ...text]), 400, 'BAD_REQUEST', `to ${JSON.stringify(bad)}`);
   }
@@ -252,11 +298,26 @@ t.test('refusals of the request itself: 415, 400, 403, 404, 405, 401', async (t)
   for (const bad of ['ftp://cp.example/x', 'not a url', '/relative/path', 'javascript:alert(1)']) {
     isError(t, await submit(s, [['to', '+16175550100'], ['callbackUrl', bad], ...text]), 400, 'BAD_REQUEST', `callbackUrl ${bad}`);
   }
-  isError(t, await submit(s, [['to', '+16175550100'], ['subject', 'nothing else']]), 400, 'BAD_REQUEST', 'no content');
+  isError(
+    t,
+    await submit(s, [
+      ['to', '+16175550100'],
+      ['subject', 'nothing else'],
+    ]),
+    400,
+    'BAD_REQUEST',
+    'no content',
+  );
   for (const bad of ['0', '-5', '1.5', 'soon']) {
     isError(t, await submit(s, [['to', '+16175550100'], ['expiry', bad], ...text]), 400, 'BAD_REQUEST', `expiry ${bad}`);
   }
-  isError(t, await submit(s, [['to', '+16175550100'], ['callbackURL', 'https://cp.example/'], ...text]), 400, 'BAD_REQUEST', 'a misspelt field');
+  isError(
+    t,
+    await submit(s, [['to', '+16175550100'], ['callbackURL', 'https://cp.example/'], ...text]),
+    400,
+    'BAD_REQUEST',
+    'a misspelt field',
+  );
   isError(t, await submit(s, [['to', '+16175550100'], ['from', '12345'], ['from', '12345'], ...text]), 400, 'BAD_REQUEST', 'from twice');
   const sender = await submit(s, [['to', '+16175550100'], ['from', '99999'], ...text]);
   isError(t, sender, 403, 'FORBIDDEN', 'a sender not allowed');
@@ -277,7 +338,10 @@ t.test('refusals of the request itself: 415, 400, 403, 404, 405, 401', async (t)
   t.equal(a.headers.get('allow'), 'GET');
 
   // A body left unread closes the connection; a request without one keeps it.
-  const unread = await raw(s.url, '/v1/messages', '{"to":"+16175550100"}', { 'content-type': 'application/json', authorization: basic('acme') });
+  const unread = await raw(s.url, '/v1/messages', '{"to":"+16175550100"}', {
+    'content-type': 'application/json',
+    authorization: basic('acme'),
+  });
   t.equal(unread.status, 415);
   t.equal(unread.headers.connection, 'close', 'the unread JSON body: Connection: close');
   const bodyless = await raw(s.url, '/v1/nothing', '', { authorization: basic('acme') }, 'GET');
@@ -297,8 +361,16 @@ t.test('malformed multipart bodies: 400, and the server lives on', async (t) => 
   const cases: Array<[string, string, string]> = [
     ['no boundary', 'multipart/form-data', '--x\r\nContent-Disposition: form-data; name="to"\r\n\r\n+16175550100\r\n--x--\r\n'],
     ['never closed', 'multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="to"\r\n\r\n+16175550100'],
-    ['a broken part header', 'multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="to"\r\nno colon in this line\r\n\r\n+16175550100\r\n--x--\r\n'],
-    ['a file cut short', 'multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="to"\r\n\r\n+16175550100\r\n--x\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\nContent-Type: image/png\r\n\r\nabcdef'],
+    [
+      'a broken part header',
+      'multipart/form-data; boundary=x',
+      '--x\r\nContent-Disposition: form-data; name="to"\r\nno colon in this line\r\n\r\n+16175550100\r\n--x--\r\n',
+    ],
+    [
+      'a file cut short',
+      'multipart/form-data; boundary=x',
+      '--x\r\nContent-Disposition: form-data; name="to"\r\n\r\n+16175550100\r\n--x\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\nContent-Type: image/png\r\n\r\nabcdef',
+    ],
     ['empty body', 'multipart/form-data; boundary=x', ''],
   ];
   for (const [what, type, body] of cases) {
@@ -307,7 +379,8 @@ t.test('malformed multipart bodies: 400, and the server lives on', async (t) => 
     t.equal((JSON.parse(r.body) as { error: { code: string } }).error.code, 'BAD_REQUEST', `${what}: BAD_REQUEST`);
   }
   // The same framing, well-formed, is accepted: the refusals above are about the framing alone.
-  const good = '--x\r\nContent-Disposition: form-data; name="to"\r\n\r\n+16175550100\r\n--x\r\nContent-Disposition: form-data; name="f"; filename="a.png"\r\nContent-Type: image/png\r\n\r\nabcdef\r\n--x--\r\n';
+  const good =
+    '--x\r\nContent-Disposition: form-data; name="to"\r\n\r\n+16175550100\r\n--x\r\nContent-Disposition: form-data; name="f"; filename="a.png"\r\nContent-Type: image/png\r\n\r\nabcdef\r\n--x--\r\n';
   const r = await raw(s.url, '/v1/messages', good, { 'content-type': 'multipart/form-data; boundary=x', ...auth });
   t.equal(r.status, 202, 'the well-formed body is accepted');
   const m = await s.queue.message((JSON.parse(r.body) as { messageId: string }).messageId);
@@ -315,51 +388,67 @@ t.test('malformed multipart bodies: 400, and the server lives on', async (t) => 
   t.equal(m?.parts[0]?.contentType, 'image/png');
 });
 
-t.test('a boundary given twice, in RFC 2231 form or empty is refused: 400 with the reason; one plain boundary is read as busboy reads it', async (t) => {
-  const s = await start(t);
-  const auth = { authorization: basic('acme') };
-  const to = (b: string) => `--${b}\r\nContent-Disposition: form-data; name="to"\r\n\r\n+16175550100\r\n`;
-  const text = (b: string) => `--${b}\r\nContent-Disposition: form-data; name="text"\r\n\r\nhi\r\n`;
-  // A part busboy drops without a word (no Content-Disposition): the form must not be accepted without it.
-  const dropped = (b: string) => `--${b}\r\nContent-Type: image/png\r\n\r\nPNG\r\n`;
-  const good = (b: string) => to(b) + text(b) + `--${b}--\r\n`;
-  const cases: Array<[string, string, string, RegExp]> = [
-    // busboy reads "A" (the first plain boundary=); an RFC 2231 reader reads "B".
-    ['boundary= and boundary*=, a part dropped', `multipart/form-data; boundary=A; boundary*=utf-8''B`, to('A') + text('A') + dropped('A') + '--A--\r\n', /RFC 2231/],
-    ['boundary= and boundary*=', `multipart/form-data; boundary=A; boundary*=utf-8''B`, good('A'), /RFC 2231/],
-    ['boundary*= first', `multipart/form-data; Boundary*=utf-8''B; boundary=A`, good('A'), /RFC 2231/],
-    // busboy reads no boundary at all; an RFC 2231 reader reads "AB".
-    ['continuations', 'multipart/form-data; boundary*0=A; boundary*1=B', good('AB'), /RFC 2231/],
-    ['a plain boundary and continuations', 'multipart/form-data; boundary=A; boundary*0*=B; boundary*1=C', good('A'), /RFC 2231/],
-    // The first one wins for busboy; another reader may take the last.
-    ['boundary twice, a part dropped', 'multipart/form-data; boundary=A; boundary=B', to('A') + text('A') + dropped('A') + '--A--\r\n', /2 times/],
-    ['boundary twice, the same', 'multipart/form-data; boundary="A"; BOUNDARY=A', good('A'), /2 times/],
-    // busboy delimits on "CRLF--" alone (RFC 2046 §5.1.1 wants 1 to 70 characters).
-    ['an empty boundary, a part dropped', 'multipart/form-data; boundary=""', to('') + text('') + dropped('') + '----\r\n', /empty/],
-  ];
-  for (const [what, type, body, why] of cases) {
-    const r = await raw(s.url, '/v1/messages', body, { 'content-type': type, ...auth });
-    t.equal(r.status, 400, `${what}: 400`);
-    const err = (JSON.parse(r.body) as { error?: { code: string; message: string } }).error;
-    t.equal(err?.code, 'BAD_REQUEST', `${what}: BAD_REQUEST`);
-    t.match(err?.message, /boundary/, `${what}: says it is the boundary (${err?.message})`);
-    t.match(err?.message, why, `${what}: says why`);
-  }
-  t.equal((await s.queue.stats()).waiting, 0, 'nothing was queued');
-  // One plain boundary, quoted or not, among other parameters (one of which quotes "boundary*="), is read.
-  const fine: Array<[string, string]> = [
-    ['multipart/form-data; boundary=A', 'A'],
-    ['multipart/form-data; charset=utf-8; boundary="a b:c"', 'a b:c'],
-    ['multipart/form-data; note="x; boundary*=utf-8\'\'B"; boundary=A', 'A'],
-  ];
-  for (const [type, b] of fine) {
-    const r = await raw(s.url, '/v1/messages', good(b), { 'content-type': type, ...auth });
-    t.equal(r.status, 202, `${type}: 202`);
-  }
-  // And a part dropped under a plain boundary is still noticed.
-  const r = await raw(s.url, '/v1/messages', to('A') + text('A') + dropped('A') + '--A--\r\n', { 'content-type': 'multipart/form-data; boundary=A', ...auth });
-  t.equal(r.status, 400, 'a dropped part under a plain boundary: 400');
-});
+t.test(
+  'a boundary given twice, in RFC 2231 form or empty is refused: 400 with the reason; one plain boundary is read as busboy reads it',
+  async (t) => {
+    const s = await start(t);
+    const auth = { authorization: basic('acme') };
+    const to = (b: string) => `--${b}\r\nContent-Disposition: form-data; name="to"\r\n\r\n+16175550100\r\n`;
+    const text = (b: string) => `--${b}\r\nContent-Disposition: form-data; name="text"\r\n\r\nhi\r\n`;
+    // A part busboy drops without a word (no Content-Disposition): the form must not be accepted without it.
+    const dropped = (b: string) => `--${b}\r\nContent-Type: image/png\r\n\r\nPNG\r\n`;
+    const good = (b: string) => to(b) + text(b) + `--${b}--\r\n`;
+    const cases: Array<[string, string, string, RegExp]> = [
+      // busboy reads "A" (the first plain boundary=); an RFC 2231 reader reads "B".
+      [
+        'boundary= and boundary*=, a part dropped',
+        `multipart/form-data; boundary=A; boundary*=utf-8''B`,
+        to('A') + text('A') + dropped('A') + '--A--\r\n',
+        /RFC 2231/,
+      ],
+      ['boundary= and boundary*=', `multipart/form-data; boundary=A; boundary*=utf-8''B`, good('A'), /RFC 2231/],
+      ['boundary*= first', `multipart/form-data; Boundary*=utf-8''B; boundary=A`, good('A'), /RFC 2231/],
+      // busboy reads no boundary at all; an RFC 2231 reader reads "AB".
+      ['continuations', 'multipart/form-data; boundary*0=A; boundary*1=B', good('AB'), /RFC 2231/],
+      ['a plain boundary and continuations', 'multipart/form-data; boundary=A; boundary*0*=B; boundary*1=C', good('A'), /RFC 2231/],
+      // The first one wins for busboy; another reader may take the last.
+      [
+        'boundary twice, a part dropped',
+        'multipart/form-data; boundary=A; boundary=B',
+        to('A') + text('A') + dropped('A') + '--A--\r\n',
+        /2 times/,
+      ],
+      ['boundary twice, the same', 'multipart/form-data; boundary="A"; BOUNDARY=A', good('A'), /2 times/],
+      // busboy delimits on "CRLF--" alone (RFC 2046 §5.1.1 wants 1 to 70 characters).
+      ['an empty boundary, a part dropped', 'multipart/form-data; boundary=""', to('') + text('') + dropped('') + '----\r\n', /empty/],
+    ];
+    for (const [what, type, body, why] of cases) {
+      const r = await raw(s.url, '/v1/messages', body, { 'content-type': type, ...auth });
+      t.equal(r.status, 400, `${what}: 400`);
+      const err = (JSON.parse(r.body) as { error?: { code: string; message: string } }).error;
+      t.equal(err?.code, 'BAD_REQUEST', `${what}: BAD_REQUEST`);
+      t.match(err?.message, /boundary/, `${what}: says it is the boundary (${err?.message})`);
+      t.match(err?.message, why, `${what}: says why`);
+    }
+    t.equal((await s.queue.stats()).waiting, 0, 'nothing was queued');
+    // One plain boundary, quoted or not, among other parameters (one of which quotes "boundary*="), is read.
+    const fine: Array<[string, string]> = [
+      ['multipart/form-data; boundary=A', 'A'],
+      ['multipart/form-data; charset=utf-8; boundary="a b:c"', 'a b:c'],
+      ['multipart/form-data; note="x; boundary*=utf-8\'\'B"; boundary=A', 'A'],
+    ];
+    for (const [type, b] of fine) {
+      const r = await raw(s.url, '/v1/messages', good(b), { 'content-type': type, ...auth });
+      t.equal(r.status, 202, `${type}: 202`);
+    }
+    // And a part dropped under a plain boundary is still noticed.
+    const r = await raw(s.url, '/v1/messages', to('A') + text('A') + dropped('A') + '--A--\r\n', {
+      'content-type': 'multipart/form-data; boundary=A',
+      ...auth,
+    });
+    t.equal(r.status, 400, 'a dropped part under a plain boundary: 400');
+  },
+);
 
 t.test('size limits: the VASP content limit and the form limits answer 413', async (t) => {
   const s = await start(t);
@@ -378,16 +467,26 @@ t.test('size limits: the VASP content limit and the form limits answer 413', asy
   t.equal(a.status, 202, '20 files are allowed');
   a = await submit(s, [...Array.from({ length: 51 }, (): [string, string] => ['to', '+16175550100'])]);
   isError(t, a, 413, 'TOO_LARGE', '51 fields');
-  a = await submit(s, [['to', '+16175550100'], ['text', 'x'], ['subject', 'y'.repeat(8 * 1024 + 1)]]);
+  a = await submit(s, [
+    ['to', '+16175550100'],
+    ['text', 'x'],
+    ['subject', 'y'.repeat(8 * 1024 + 1)],
+  ]);
   isError(t, a, 413, 'TOO_LARGE', 'a field over 8 KiB');
-  a = await submit(s, [['to', '+16175550100'], ['text', 'x'], ['subject', 'y'.repeat(8 * 1024)]]);
+  a = await submit(s, [
+    ['to', '+16175550100'],
+    ['text', 'x'],
+    ['subject', 'y'.repeat(8 * 1024)],
+  ]);
   t.equal(a.status, 202, 'a field of 8 KiB is allowed');
 });
 
 t.test('a body far over maxBodyBytes is cut off: 413, Connection: close, no hang', async (t) => {
   const s = await start(t, { maxBodyBytes: 64 * 1024 });
   const u = new URL(s.url);
-  const head = Buffer.from('--x\r\nContent-Disposition: form-data; name="to"\r\n\r\n+16175550100\r\n--x\r\nContent-Disposition: form-data; name="f"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n');
+  const head = Buffer.from(
+    '--x\r\nContent-Disposition: form-data; name="to"\r\n\r\n+16175550100\r\n--x\r\nContent-Disposition: form-data; name="f"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n',
+  );
   const chunk = Buffer.alloc(64 * 1024, 1);
   const total = 32 * 1024 * 1024; // 512 times the limit
 
@@ -395,39 +494,41 @@ t.test('a body far over maxBodyBytes is cut off: 413, Connection: close, no hang
     const what = declared ? 'declared Content-Length' : 'chunked';
     const headers: Record<string, string | number> = { 'content-type': 'multipart/form-data; boundary=x', authorization: basic('big') };
     if (declared) headers['content-length'] = head.length + total;
-    const outcome = await new Promise<{ status?: number; connection?: string; body: string; written: number; closed: boolean }>((resolve) => {
-      const req = request({ host: u.hostname, port: u.port, path: '/v1/messages', method: 'POST', headers });
-      let written = 0;
-      let stop = false;
-      let answer: { status?: number; connection?: string; body: string } = { body: '' };
-      const timer = setTimeout(() => finish(false), 15_000);
-      const finish = (closed: boolean) => {
-        clearTimeout(timer);
-        stop = true;
-        req.destroy();
-        resolve({ ...answer, written, closed });
-      };
-      req.on('response', (res) => {
-        answer = { status: res.statusCode, connection: res.headers.connection, body: '' };
-        stop = true;
-        res.on('data', (d: Buffer) => (answer.body += d.toString()));
-        res.on('end', () => {
-          const sock = req.socket;
-          if (!sock || sock.destroyed) finish(true);
-          else sock.once('close', () => finish(true));
+    const outcome = await new Promise<{ status?: number; connection?: string; body: string; written: number; closed: boolean }>(
+      (resolve) => {
+        const req = request({ host: u.hostname, port: u.port, path: '/v1/messages', method: 'POST', headers });
+        let written = 0;
+        let stop = false;
+        let answer: { status?: number; connection?: string; body: string } = { body: '' };
+        const timer = setTimeout(() => finish(false), 15_000);
+        const finish = (closed: boolean) => {
+          clearTimeout(timer);
+          stop = true;
+          req.destroy();
+          resolve({ ...answer, written, closed });
+        };
+        req.on('response', (res) => {
+          answer = { status: res.statusCode, connection: res.headers.connection, body: '' };
+          stop = true;
+          res.on('data', (d: Buffer) => (answer.body += d.toString()));
+          res.on('end', () => {
+            const sock = req.socket;
+            if (!sock || sock.destroyed) finish(true);
+            else sock.once('close', () => finish(true));
+          });
         });
-      });
-      req.on('error', () => (answer.status !== undefined ? finish(true) : undefined));
-      req.write(head);
-      const pump = () => {
-        while (!stop && written < total) {
-          written += chunk.length;
-          if (!req.write(chunk)) return void req.once('drain', pump);
-        }
-        if (!stop) req.end();
-      };
-      pump();
-    });
+        req.on('error', () => (answer.status !== undefined ? finish(true) : undefined));
+        req.write(head);
+        const pump = () => {
+          while (!stop && written < total) {
+            written += chunk.length;
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
+          if (!stop) req.end();
+        };
+        pump();
+      },
+    );
     t.equal(outcome.status, 413, `${what}: 413`);
     t.equal(outcome.connection, 'close', `${what}: Connection: close`);
     t.equal((JSON.parse(outcome.body || '{}') as { error?: { code: string } }).error?.code, 'TOO_LARGE', `${what}: TOO_LARGE`);
@@ -436,7 +537,14 @@ t.test('a body far over maxBodyBytes is cut off: 413, Connection: close, no hang
     t.comment(`${what}: ${outcome.written} bytes written`);
   }
   t.equal((await s.queue.stats()).waiting, 0, 'nothing was queued');
-  const after = await submit(s, [['to', '+16175550100'], ['text', 'still here']], 'big');
+  const after = await submit(
+    s,
+    [
+      ['to', '+16175550100'],
+      ['text', 'still here'],
+    ],
+    'big',
+  );
   t.equal(after.status, 202, 'the server still takes requests');
 });
 
@@ -459,24 +567,39 @@ t.test('a client that goes away mid-upload leaves nothing behind', async (t) => 
   t.equal(gone.length, 1, 'the request was settled (not left waiting for a body that never comes)');
   t.equal(gone[0]?.vasp, 'acme');
   t.equal((await s.queue.stats()).waiting, 0, 'nothing was queued');
-  const after = await submit(s, [['to', '+16175550100'], ['text', 'still here']]);
+  const after = await submit(s, [
+    ['to', '+16175550100'],
+    ['text', 'still here'],
+  ]);
   t.equal(after.status, 202, 'the server still takes requests');
 });
 
 t.test('recipients per submission are capped by mm7.maxRecipients (shared with MM7): 400 with the reason over it', async (t) => {
   const s = await start(t, { maxRecipients: 2 });
-  const over = await submit(s, [['to', '+16175550100'], ['to', '+16175550101'], ['to', '+16175550102'], ['text', 'hi']]);
+  const over = await submit(s, [
+    ['to', '+16175550100'],
+    ['to', '+16175550101'],
+    ['to', '+16175550102'],
+    ['text', 'hi'],
+  ]);
   isError(t, over, 400, 'BAD_REQUEST', 'three recipients');
   t.match((over.body.error as { message: string }).message, /3 recipients: more than the 2 allowed/, 'the reason names the limit');
   t.equal((await s.queue.stats()).waiting, 0, 'nothing queued');
-  const two = await submit(s, [['to', '+16175550100'], ['to', '+16175550101'], ['text', 'hi']]);
+  const two = await submit(s, [
+    ['to', '+16175550100'],
+    ['to', '+16175550101'],
+    ['text', 'hi'],
+  ]);
   t.equal(two.status, 202, 'two: accepted');
   t.equal(two.body.recipients, 2);
 });
 
 t.test('throttled: 429 with Retry-After', async (t) => {
   const s = await start(t);
-  const entries: Array<[string, string]> = [['to', '+16175550100'], ['text', 'hi']];
+  const entries: Array<[string, string]> = [
+    ['to', '+16175550100'],
+    ['text', 'hi'],
+  ];
   const first = await submit(s, entries, 'slow');
   t.equal(first.status, 202, 'the first of a burst of 1');
   const second = await submit(s, entries, 'slow');
@@ -490,7 +613,10 @@ t.test('throttled: 429 with Retry-After', async (t) => {
 t.test('a store that cannot take the message or answer: 503', async (t) => {
   const down = () => Promise.reject(new Error('ECONNREFUSED'));
   const s = await start(t, {}, (q) => Object.assign(Object.create(q) as Queue, { enqueue: down, message: down }));
-  const a = await submit(s, [['to', '+16175550100'], ['text', 'hi']]);
+  const a = await submit(s, [
+    ['to', '+16175550100'],
+    ['text', 'hi'],
+  ]);
   isError(t, a, 503, 'UNAVAILABLE', 'enqueue failing');
   t.equal(a.body.messageId, undefined, 'no Message-ID');
   isError(t, await call(s.url, '/v1/messages/anything'), 503, 'UNAVAILABLE', 'status lookup failing');
@@ -518,7 +644,10 @@ t.test('a store that fails while an upload is streamed into it: 503, and the sta
       },
     }),
   );
-  const a = await submit(s, [['to', '+16175550100'], ['f', { type: 'image/png', name: 'a.png', bytes: randomBytes(5000) }]]);
+  const a = await submit(s, [
+    ['to', '+16175550100'],
+    ['f', { type: 'image/png', name: 'a.png', bytes: randomBytes(5000) }],
+  ]);
   isError(t, a, 503, 'UNAVAILABLE', 'stage write failing');
   t.equal(discarded, 1, 'the stage was discarded');
   t.equal((await s.queue.stats()).waiting, 0, 'nothing was queued');
@@ -527,11 +656,21 @@ t.test('a store that fails while an upload is streamed into it: 503, and the sta
 t.test('a full embedded store: 503, as for a full Redis, also while a file streams in; 202 again once drained', async (t) => {
   const config = ConfigSchema.parse({ mm7: { port: 0, vasps: VASPS } }).mm7;
   const store = createMemoryStore({ limits: { maxMessages: 2, maxBytes: 1024 * 1024 } });
-  const server = new Mm7Server({ config, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics: new Metrics(), log: pino({ level: 'silent' }) });
+  const server = new Mm7Server({
+    config,
+    queue: store.queue,
+    throttle: store.throttle,
+    router: new StaticRouter(),
+    metrics: new Metrics(),
+    log: pino({ level: 'silent' }),
+  });
   const url = await server.listen('127.0.0.1', 0);
   t.teardown(() => server.close());
   const s: Started = { url, queue: store.queue, metrics: new Metrics(), clock: { now: NOW } };
-  const text = (n: number): Array<[string, string]> => [['to', '+16175550100'], ['text', `hello ${n}`]];
+  const text = (n: number): Array<[string, string]> => [
+    ['to', '+16175550100'],
+    ['text', `hello ${n}`],
+  ];
   t.equal((await submit(s, text(1))).status, 202);
   t.equal((await submit(s, text(2))).status, 202);
   const full = await submit(s, text(3));
@@ -543,10 +682,30 @@ t.test('a full embedded store: 503, as for a full Redis, also while a file strea
   t.equal((await submit(s, text(4))).status, 202, 'accepted again once the two are delivered');
 
   // 1 MiB of bytes: a 2 MB file cannot be staged (it is refused while it streams, not after).
-  const big = await submit(s, [['to', '+16175550100'], ['f', { type: 'image/png', name: 'a.png', bytes: randomBytes(2 * 1024 * 1024) }]], 'big');
+  const big = await submit(
+    s,
+    [
+      ['to', '+16175550100'],
+      ['f', { type: 'image/png', name: 'a.png', bytes: randomBytes(2 * 1024 * 1024) }],
+    ],
+    'big',
+  );
   isError(t, big, 503, 'UNAVAILABLE', 'a file over the room left');
   t.ok(store.queue.usage().bytes < 512 * 1024, `what it staged was let go (${store.queue.usage().bytes} bytes held)`);
-  t.equal((await submit(s, [['to', '+16175550100'], ['f', { type: 'image/png', name: 'b.png', bytes: randomBytes(100 * 1024) }]], 'big')).status, 202, 'a file that fits is accepted');
+  t.equal(
+    (
+      await submit(
+        s,
+        [
+          ['to', '+16175550100'],
+          ['f', { type: 'image/png', name: 'b.png', bytes: randomBytes(100 * 1024) }],
+        ],
+        'big',
+      )
+    ).status,
+    202,
+    'a file that fits is accepted',
+  );
 });
 
 interface View {
@@ -555,14 +714,31 @@ interface View {
   subject?: string;
   submittedAt: string;
   expiresAt: string;
-  recipients: Array<{ address: string; kind: string; state: string; events: Array<{ at: string; state: string; attempt: number; detail?: string }> }>;
+  recipients: Array<{
+    address: string;
+    kind: string;
+    state: string;
+    events: Array<{ at: string; state: string; attempt: number; detail?: string }>;
+  }>;
 }
 
-const asJson = (events: StateEvent[]) => events.map((e) => ({ at: new Date(e.at).toISOString(), state: e.state, attempt: e.attempt, ...(e.detail === undefined ? {} : { detail: e.detail }) }));
+const asJson = (events: StateEvent[]) =>
+  events.map((e) => ({
+    at: new Date(e.at).toISOString(),
+    state: e.state,
+    attempt: e.attempt,
+    ...(e.detail === undefined ? {} : { detail: e.detail }),
+  }));
 
 t.test('GET /v1/messages/:id: per-recipient states and events', async (t) => {
   const s = await start(t);
-  const a = await submit(s, [['to', '+16175550100'], ['to', 'bob@example.com'], ['subject', 'status please'], ['text', 'hi'], ['callbackUrl', 'http://cp.example/cb']]);
+  const a = await submit(s, [
+    ['to', '+16175550100'],
+    ['to', 'bob@example.com'],
+    ['subject', 'status please'],
+    ['text', 'hi'],
+    ['callbackUrl', 'http://cp.example/cb'],
+  ]);
   const id = a.body.messageId as string;
   let g = await call(s.url, a.headers.get('location')!);
   t.equal(g.status, 200, 'the Location answers');
@@ -593,7 +769,10 @@ t.test('GET /v1/messages/:id: per-recipient states and events', async (t) => {
 
   g = await call(s.url, `/v1/messages/${encodeURIComponent(id)}`);
   v = g.body as unknown as View;
-  t.strictSame(v.recipients.map((r) => r.state), ['delivered', 'retrying']);
+  t.strictSame(
+    v.recipients.map((r) => r.state),
+    ['delivered', 'retrying'],
+  );
   const last = (i: number) => v.recipients[i]!.events.at(-1);
   t.strictSame(last(0), { at: new Date(NOW + 2_000).toISOString(), state: 'delivered', attempt: 1, detail: 'handset ack' });
   t.strictSame(last(1), { at: new Date(NOW + 3_000).toISOString(), state: 'retrying', attempt: 1, detail: 'mailbox busy' });
@@ -607,7 +786,10 @@ t.test('GET /v1/messages/:id: per-recipient states and events', async (t) => {
 
 t.test("another VASP's message is not found; an MM7 submission is readable by its VASP", async (t) => {
   const s = await start(t);
-  const a = await submit(s, [['to', '+16175550100'], ['text', 'mine']]);
+  const a = await submit(s, [
+    ['to', '+16175550100'],
+    ['text', 'mine'],
+  ]);
   const id = a.body.messageId as string;
   const theirs = await call(s.url, `/v1/messages/${id}`, { user: 'other' });
   isError(t, theirs, 404, 'NOT_FOUND', "another VASP's message");
@@ -629,24 +811,55 @@ t.test("another VASP's message is not found; an MM7 submission is readable by it
   t.equal(g.status, 200, 'its VASP reads it over REST');
   const v = g.body as unknown as View;
   t.equal(v.subject, 'by SOAP');
-  t.strictSame(v.recipients.map((x) => [x.address, x.state]), [['+16172383232', 'queued']]);
+  t.strictSame(
+    v.recipients.map((x) => [x.address, x.state]),
+    [['+16172383232', 'queued']],
+  );
   isError(t, await call(s.url, `/v1/messages/${mm7Id}`, { user: 'other' }), 404, 'NOT_FOUND', "another VASP's MM7 message");
 });
 
-t.test('callbackUrl outside the allowed prefixes of the account: 400 with the reason (the gateway would POST from inside the network)', async (t) => {
-  const s = await start(t);
-  const inside = await submit(s, [['to', '+16175550100'], ['text', 'hi'], ['callbackUrl', 'http://127.0.0.1:9464/metrics']], 'fenced');
-  isError(t, inside, 400, 'BAD_REQUEST', 'a callback into the operator network');
-  t.match((inside.body.error as { message: string }).message, /callbackUrl refused: .*not under an allowed prefix/);
-  const ok = await submit(s, [['to', '+16175550100'], ['text', 'hi'], ['callbackUrl', 'https://cb.acme.example/events?k=1']], 'fenced');
-  t.equal(ok.status, 202, 'a callback under an allowed prefix');
-  const m = await s.queue.message(String(ok.body.messageId));
-  t.equal(m?.origin.callbackUrl, 'https://cb.acme.example/events?k=1');
-});
+t.test(
+  'callbackUrl outside the allowed prefixes of the account: 400 with the reason (the gateway would POST from inside the network)',
+  async (t) => {
+    const s = await start(t);
+    const inside = await submit(
+      s,
+      [
+        ['to', '+16175550100'],
+        ['text', 'hi'],
+        ['callbackUrl', 'http://127.0.0.1:9464/metrics'],
+      ],
+      'fenced',
+    );
+    isError(t, inside, 400, 'BAD_REQUEST', 'a callback into the operator network');
+    t.match((inside.body.error as { message: string }).message, /callbackUrl refused: .*not under an allowed prefix/);
+    const ok = await submit(
+      s,
+      [
+        ['to', '+16175550100'],
+        ['text', 'hi'],
+        ['callbackUrl', 'https://cb.acme.example/events?k=1'],
+      ],
+      'fenced',
+    );
+    t.equal(ok.status, 202, 'a callback under an allowed prefix');
+    const m = await s.queue.message(String(ok.body.messageId));
+    t.equal(m?.origin.callbackUrl, 'https://cb.acme.example/events?k=1');
+  },
+);
 
 t.test('callbackUrlPrefixes are compared as parsed URLs: user info and look-alike hosts are refused', async (t) => {
   const s = await start(t);
-  const cb = async (url: string) => submit(s, [['to', '+16175550100'], ['text', 'hi'], ['callbackUrl', url]], 'vasp2');
+  const cb = async (url: string) =>
+    submit(
+      s,
+      [
+        ['to', '+16175550100'],
+        ['text', 'hi'],
+        ['callbackUrl', url],
+      ],
+      'vasp2',
+    );
   const refused: Array<[string, RegExp]> = [
     // Both passed the old string-prefix match of http://vasp2.example.
     ['http://vasp2.example@127.0.0.1:26199/', /user info/],
@@ -661,19 +874,36 @@ t.test('callbackUrlPrefixes are compared as parsed URLs: user info and look-alik
     isError(t, a, 400, 'BAD_REQUEST', url);
     t.match((a.body.error as { message: string }).message, why, `${url}: the reason`);
   }
-  for (const url of ['http://vasp2.example/', 'http://VASP2.example:80/mms?x=1', 'https://cb.vasp2.example/events', 'https://cb.vasp2.example/events/7']) {
+  for (const url of [
+    'http://vasp2.example/',
+    'http://VASP2.example:80/mms?x=1',
+    'https://cb.vasp2.example/events',
+    'https://cb.vasp2.example/events/7',
+  ]) {
     t.equal((await cb(url)).status, 202, `${url}: accepted`);
   }
   t.equal((await s.queue.stats()).waiting, 4, 'only the accepted ones were queued');
 });
 
 /** Loopback in the forms a client may write it; each must reach 127.0.0.1 or ::1 if it is ever connected to. */
-const LOOPBACK_FORMS = ['http://127.0.0.1:9/cb', 'http://127.1:9/cb', 'http://2130706433:9/cb', 'http://0x7f000001:9/cb', 'http://[::1]:9/cb', 'http://[::ffff:127.0.0.1]:9/cb', 'http://localhost:9/cb'];
+const LOOPBACK_FORMS = [
+  'http://127.0.0.1:9/cb',
+  'http://127.1:9/cb',
+  'http://2130706433:9/cb',
+  'http://0x7f000001:9/cb',
+  'http://[::1]:9/cb',
+  'http://[::ffff:127.0.0.1]:9/cb',
+  'http://localhost:9/cb',
+];
 
 t.test('a callbackUrl to loopback, in any form, is refused at submission by default: 400 with the reason', async (t) => {
   const s = await start(t);
   for (const url of LOOPBACK_FORMS) {
-    const a = await submit(s, [['to', '+16175550100'], ['text', 'hi'], ['callbackUrl', url]]);
+    const a = await submit(s, [
+      ['to', '+16175550100'],
+      ['text', 'hi'],
+      ['callbackUrl', url],
+    ]);
     isError(t, a, 400, 'BAD_REQUEST', url);
     t.match((a.body.error as { message: string }).message, /^callbackUrl refused: .*loopback/, `${url}: says loopback`);
   }
@@ -683,10 +913,18 @@ t.test('a callbackUrl to loopback, in any form, is refused at submission by defa
 t.test('outbound.allow admits loopback callbacks when the operator says so', async (t) => {
   const s = await start(t, {}, undefined, undefined, new OutboundGuard({ allow: ['127.0.0.0/8', '::1/128'] }));
   for (const url of LOOPBACK_FORMS) {
-    const a = await submit(s, [['to', '+16175550100'], ['text', 'hi'], ['callbackUrl', url]]);
+    const a = await submit(s, [
+      ['to', '+16175550100'],
+      ['text', 'hi'],
+      ['callbackUrl', url],
+    ]);
     t.equal(a.status, 202, `${url}: accepted`);
     t.equal((await s.queue.message(String(a.body.messageId)))?.origin.callbackUrl, url, `${url}: kept as given`);
   }
-  const other = await submit(s, [['to', '+16175550100'], ['text', 'hi'], ['callbackUrl', 'http://[::2]:9/cb']]);
+  const other = await submit(s, [
+    ['to', '+16175550100'],
+    ['text', 'hi'],
+    ['callbackUrl', 'http://[::2]:9/cb'],
+  ]);
   isError(t, other, 400, 'BAD_REQUEST', 'an address outside the allowed ranges');
 });

@@ -46,7 +46,14 @@ async function setup(t: Test) {
   const prefix = testPrefix();
   const store = createRedisStore({ redis, prefix });
   const config = ConfigSchema.parse({ mm7: { port: 0, maxBodyBytes: 8 * MB, vasps: [vasp('big', 5 * MB), vasp('tight', 1 * MB)] } }).mm7;
-  const server = new Mm7Server({ config, queue: store.queue, throttle: store.throttle, router: new StaticRouter(), metrics: new Metrics(), log: pino({ level: 'silent' }) });
+  const server = new Mm7Server({
+    config,
+    queue: store.queue,
+    throttle: store.throttle,
+    router: new StaticRouter(),
+    metrics: new Metrics(),
+    log: pino({ level: 'silent' }),
+  });
   const url = await server.listen('127.0.0.1', 0);
   t.teardown(async () => {
     await server.close();
@@ -66,11 +73,15 @@ async function setup(t: Test) {
 function postInHalves(url: string, user: string, body: Buffer, contentType: string, first: number) {
   let req!: ClientRequest;
   const answer = new Promise<string>((resolve, reject) => {
-    req = request(url, { method: 'POST', auth: `${user}:pw-${user}`, headers: { 'content-type': contentType, 'content-length': String(body.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    });
+    req = request(
+      url,
+      { method: 'POST', auth: `${user}:pw-${user}`, headers: { 'content-type': contentType, 'content-length': String(body.length) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      },
+    );
     req.on('error', reject);
   });
   req.write(body.subarray(0, first));
@@ -85,7 +96,12 @@ const statusOf = (xml: string) => /<(?:\w+:)?StatusCode>(\d+)</.exec(xml)?.[1];
 t.test('a 3 MB attachment is in the store before the request has ended, and is the message content after', async (t) => {
   const { url, queue, contentKeys, redis } = await setup(t);
   const jpeg = picture();
-  const { contentType, body } = mm7SubmitReq({ vasp: 'big', shortCode: '111122', to: ['15551230001'], parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }] });
+  const { contentType, body } = mm7SubmitReq({
+    vasp: 'big',
+    shortCode: '111122',
+    to: ['15551230001'],
+    parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }],
+  });
   const rest = postInHalves(url, 'big', body, contentType, 2 * MB);
   // Half of the picture has been sent: it must already be in Redis, under the message's content key.
   const seen = await until('staged content in Redis', async () => {
@@ -111,7 +127,12 @@ t.test('a submission refused after its content was streamed leaves nothing in th
   const { url, contentKeys } = await setup(t);
   const jpeg = picture();
   // Short code 999 is not one of the VASP's senders: 2001, decided once the whole request is read.
-  const { contentType, body } = mm7SubmitReq({ vasp: 'big', shortCode: '999', to: ['15551230001'], parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }] });
+  const { contentType, body } = mm7SubmitReq({
+    vasp: 'big',
+    shortCode: '999',
+    to: ['15551230001'],
+    parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }],
+  });
   const rest = postInHalves(url, 'big', body, contentType, 2 * MB);
   await until('staged content in Redis', async () => (await contentKeys()).some((k) => k.bytes >= MB));
   t.equal(statusOf(await rest()), '2001', 'sender not allowed');
@@ -121,7 +142,12 @@ t.test('a submission refused after its content was streamed leaves nothing in th
 t.test("content over the VASP's message size is not written past the limit, and is refused 2004", async (t) => {
   const { url, contentKeys } = await setup(t);
   const jpeg = picture();
-  const { contentType, body } = mm7SubmitReq({ vasp: 'tight', shortCode: '111122', to: ['15551230001'], parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }] });
+  const { contentType, body } = mm7SubmitReq({
+    vasp: 'tight',
+    shortCode: '111122',
+    to: ['15551230001'],
+    parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }],
+  });
   const rest = postInHalves(url, 'tight', body, contentType, 2 * MB);
   // With 2 MB sent against a 1 MB limit, the stage holds at most the limit (written in whole slices).
   await new Promise((r) => setTimeout(r, 300));
@@ -132,7 +158,12 @@ t.test("content over the VASP's message size is not written past the limit, and 
 
 t.test("a ReplaceReq's new content is staged beside the message while it arrives, and replaces it once accepted", async (t) => {
   const { url, queue, contentKeys, redis } = await setup(t);
-  const small = mm7SubmitReq({ vasp: 'big', shortCode: '111122', to: ['15551230001'], parts: [{ type: 'text/plain', name: 'a.txt', body: Buffer.from('first') }] });
+  const small = mm7SubmitReq({
+    vasp: 'big',
+    shortCode: '111122',
+    to: ['15551230001'],
+    parts: [{ type: 'text/plain', name: 'a.txt', body: Buffer.from('first') }],
+  });
   const submitted = await postInHalves(url, 'big', small.body, small.contentType, 10)();
   const id = /<(?:\w+:)?MessageID>([^<]+)</.exec(submitted)?.[1];
   t.ok(id, 'submitted');
@@ -142,7 +173,9 @@ t.test("a ReplaceReq's new content is staged beside the message while it arrives
   const jpeg = picture();
   const { contentType, body } = mm7ReplaceReq({ vasp: 'big', messageId: id!, parts: [{ type: 'image/jpeg', name: 'p.jpg', body: jpeg }] });
   const rest = postInHalves(url, 'big', body, contentType, 2 * MB);
-  const staged = await until('staged replacement in Redis', async () => (await contentKeys()).find((k) => k.key.includes(':next:') && k.bytes >= MB));
+  const staged = await until('staged replacement in Redis', async () =>
+    (await contentKeys()).find((k) => k.key.includes(':next:') && k.bytes >= MB),
+  );
   t.ok(staged.bytes < jpeg.length, `the store held ${staged.bytes} bytes of the replacement before the request ended`);
   t.equal((await queue.content(id!))?.[0]?.toString(), 'first', 'the message keeps its content meanwhile');
   t.equal(statusOf(await rest()), '1000', 'replaced');
@@ -158,16 +191,27 @@ t.test("a ReplaceReq's new content is staged beside the message while it arrives
   const refused = postInHalves(url, 'big', other.body, other.contentType, 2 * MB);
   await until('staged replacement in Redis', async () => (await contentKeys()).some((k) => k.key.includes(':next:') && k.bytes >= MB));
   t.equal(statusOf(await refused()), '2005', 'no such message');
-  t.same((await contentKeys()).map((k) => k.key), [keys[0]!.key], 'the refused replacement left nothing');
+  t.same(
+    (await contentKeys()).map((k) => k.key),
+    [keys[0]!.key],
+    'the refused replacement left nothing',
+  );
 });
 
 /** multipart/form-data by hand (so that it can be written in halves): fields, then files, in this order. */
 function formData(fields: Array<[string, string]>, files: Array<{ name: string; type: string; filename: string; body: Buffer }>) {
   const boundary = 'form-boundary-41c7e2';
   const chunks: Buffer[] = [];
-  for (const [name, value] of fields) chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  for (const [name, value] of fields)
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
   for (const f of files) {
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\nContent-Type: ${f.type}\r\n\r\n`), f.body, Buffer.from('\r\n'));
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\nContent-Type: ${f.type}\r\n\r\n`,
+      ),
+      f.body,
+      Buffer.from('\r\n'),
+    );
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { contentType: `multipart/form-data; boundary=${boundary}`, body: Buffer.concat(chunks) };
@@ -177,11 +221,17 @@ function formData(fields: Array<[string, string]>, files: Array<{ name: string; 
 function restInHalves(url: string, user: string, body: Buffer, contentType: string, first: number) {
   let req!: ClientRequest;
   const answer = new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
-    req = request(new URL('/v1/messages', url), { method: 'POST', auth: `${user}:pw-${user}`, headers: { 'content-type': contentType, 'content-length': String(body.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }));
-    });
+    req = request(
+      new URL('/v1/messages', url),
+      { method: 'POST', auth: `${user}:pw-${user}`, headers: { 'content-type': contentType, 'content-length': String(body.length) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }),
+        );
+      },
+    );
     req.on('error', reject);
   });
   req.write(body.subarray(0, first));
@@ -194,7 +244,13 @@ function restInHalves(url: string, user: string, body: Buffer, contentType: stri
 t.test('REST: a 3 MB upload is in the store before the request has ended; small files in one chunk keep their order', async (t) => {
   const { url, queue, contentKeys } = await setup(t);
   const jpeg = picture();
-  const big = formData([['to', '+15551230001'], ['text', 'look']], [{ name: 'f', type: 'image/jpeg', filename: 'p.jpg', body: jpeg }]);
+  const big = formData(
+    [
+      ['to', '+15551230001'],
+      ['text', 'look'],
+    ],
+    [{ name: 'f', type: 'image/jpeg', filename: 'p.jpg', body: jpeg }],
+  );
   const rest = restInHalves(url, 'big', big.body, big.contentType, 2 * MB);
   const seen = await until('staged upload in Redis', async () => (await contentKeys()).find((k) => k.bytes >= MB));
   t.ok(seen.bytes < jpeg.length, `the store held ${seen.bytes} bytes before the request ended`);
@@ -204,12 +260,21 @@ t.test('REST: a 3 MB upload is in the store before the request has ended; small 
   t.ok(seen.key.endsWith(`:c:${id}`), 'the staged key is the message content key');
   const m = await queue.message(id);
   const content = await queue.content(id);
-  t.strictSame(m?.parts.map((p) => p.contentType), ['text/plain', 'image/jpeg'], 'the text first');
+  t.strictSame(
+    m?.parts.map((p) => p.contentType),
+    ['text/plain', 'image/jpeg'],
+    'the text first',
+  );
   t.equal(content?.[m!.parts[0]!.index]?.toString(), 'look');
   t.ok(content?.[m!.parts[1]!.index]?.equals(jpeg), 'the picture, byte for byte');
 
   // Three files in one small body: busboy announces each before the last one's bytes are out.
-  const files = ['one', 'two', 'three'].map((n, i) => ({ name: `f${i}`, type: 'text/plain', filename: `${n}.txt`, body: Buffer.from(n.repeat(10 + i)) }));
+  const files = ['one', 'two', 'three'].map((n, i) => ({
+    name: `f${i}`,
+    type: 'text/plain',
+    filename: `${n}.txt`,
+    body: Buffer.from(n.repeat(10 + i)),
+  }));
   const small = formData([['to', '+15551230001']], files);
   const b = await restInHalves(url, 'big', small.body, small.contentType, small.body.length)();
   t.equal(b.status, 202);

@@ -21,7 +21,16 @@ import { until } from '../helpers/until.js';
 
 const NS = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
 const silent = pino({ level: 'silent' });
-const VASPS = ['alpha', 'beta'].map((id) => ({ id, username: id, password: `pw-${id}`, senders: ['7050'], maxMessageBytes: 1024 * 1024, rate: 1000, burst: 1000, maxInFlight: 100 }));
+const VASPS = ['alpha', 'beta'].map((id) => ({
+  id,
+  username: id,
+  password: `pw-${id}`,
+  senders: ['7050'],
+  maxMessageBytes: 1024 * 1024,
+  rate: 1000,
+  burst: 1000,
+  maxInFlight: 100,
+}));
 
 interface Store {
   queue: Queue;
@@ -57,7 +66,9 @@ function submitReq(o: SubmitOptions): { contentType: string; body: Buffer } {
   const boundary = `outer-${v}-9a2e`;
   const soap = Buffer.from(`--${boundary}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-ID: <soap>\r\n\r\n${xml}\r\n`);
   const content = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Type: ${o.leaves ? `multipart/mixed; boundary="inner-${v}"` : 'image/jpeg'}\r\nContent-ID: <${cid}>\r\nContent-Transfer-Encoding: binary\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Type: ${o.leaves ? `multipart/mixed; boundary="inner-${v}"` : 'image/jpeg'}\r\nContent-ID: <${cid}>\r\nContent-Transfer-Encoding: binary\r\n\r\n`,
+    ),
     o.leaves ? multipartOf(o.leaves, `inner-${v}`) : o.content,
     Buffer.from('\r\n'),
   ]);
@@ -67,7 +78,12 @@ function submitReq(o: SubmitOptions): { contentType: string; body: Buffer } {
 
 function multipartOf(leaves: Buffer[], boundary: string): Buffer {
   const chunks: Buffer[] = [];
-  for (const [i, leaf] of leaves.entries()) chunks.push(Buffer.from(`--${boundary}\r\nContent-Type: application/octet-stream\r\nContent-Location: p${i}.bin\r\n\r\n`), leaf, Buffer.from('\r\n'));
+  for (const [i, leaf] of leaves.entries())
+    chunks.push(
+      Buffer.from(`--${boundary}\r\nContent-Type: application/octet-stream\r\nContent-Location: p${i}.bin\r\n\r\n`),
+      leaf,
+      Buffer.from('\r\n'),
+    );
   chunks.push(Buffer.from(`--${boundary}--`));
   return Buffer.concat(chunks);
 }
@@ -105,7 +121,12 @@ async function accepted(url: string, o: SubmitOptions): Promise<string> {
   return a.messageId;
 }
 
-async function server(t: Test, store: Store, mm7: Partial<Config['mm7']> = {}, now?: () => number): Promise<{ url: string; close(): Promise<void> }> {
+async function server(
+  t: Test,
+  store: Store,
+  mm7: Partial<Config['mm7']> = {},
+  now?: () => number,
+): Promise<{ url: string; close(): Promise<void> }> {
   const config = ConfigSchema.parse({ mm7: { port: 0, vasps: VASPS, ...mm7 } }).mm7;
   const options = { config, ...store, router: new StaticRouter(), metrics: new Metrics(), log: silent };
   const s = new Mm7Server(now ? { ...options, now } : options);
@@ -154,7 +175,10 @@ function memoryBackend(t: Test, clock?: { now: number }): Store {
 
 const picture = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
 
-for (const [name, backend] of [['memory', memoryBackend], ['redis', redisBackend]] as const) {
+for (const [name, backend] of [
+  ['memory', memoryBackend],
+  ['redis', redisBackend],
+] as const) {
   t.test(`${name}: a SubmitReq sent twice with one TransactionID is one message with one MessageID`, async (t) => {
     const store = backend(t);
     const { url } = await server(t, store);
@@ -191,21 +215,26 @@ for (const [name, backend] of [['memory', memoryBackend], ['redis', redisBackend
     t.equal(await accepted(url, { tx: 'tx-1', vasp: 'beta' }), b, "beta's own retry is still recognised");
   });
 
-  t.test(`${name}: a SubmitReq refused (not stored) gives its TransactionID back: its retry is a first request, content-first staged too`, async (t) => {
-    const store = backend(t);
-    // One submission a second: the second request within the second is refused 4006 (nothing stored).
-    // (Raw VASP entries: server() parses them with the schema, which fills the defaults.)
-    const { url } = await server(t, store, { vasps: VASPS.map((v) => ({ ...v, rate: 1, burst: 1 })) as unknown as Config['mm7']['vasps'] });
-    for (const [i, extra] of [{}, { content: picture(400_000, 9), contentFirst: true }].entries()) {
-      await new Promise((r) => setTimeout(r, 1100));
-      await accepted(url, { tx: `tx-token-${i}` }); // takes the second's one token
-      const refused = await post(url, { tx: `tx-refused-${i}`, ...extra });
-      t.equal(refused!.code, 4006, 'over the rate: refused, not stored');
-      await new Promise((r) => setTimeout(r, 1100));
-      const id = await accepted(url, { tx: `tx-refused-${i}`, ...extra });
-      t.ok((await store.queue.content(id))?.length === (extra.content ? 1 : 0), 'the retry is stored, with its content');
-    }
-  });
+  t.test(
+    `${name}: a SubmitReq refused (not stored) gives its TransactionID back: its retry is a first request, content-first staged too`,
+    async (t) => {
+      const store = backend(t);
+      // One submission a second: the second request within the second is refused 4006 (nothing stored).
+      // (Raw VASP entries: server() parses them with the schema, which fills the defaults.)
+      const { url } = await server(t, store, {
+        vasps: VASPS.map((v) => ({ ...v, rate: 1, burst: 1 })) as unknown as Config['mm7']['vasps'],
+      });
+      for (const [i, extra] of [{}, { content: picture(400_000, 9), contentFirst: true }].entries()) {
+        await new Promise((r) => setTimeout(r, 1100));
+        await accepted(url, { tx: `tx-token-${i}` }); // takes the second's one token
+        const refused = await post(url, { tx: `tx-refused-${i}`, ...extra });
+        t.equal(refused!.code, 4006, 'over the rate: refused, not stored');
+        await new Promise((r) => setTimeout(r, 1100));
+        const id = await accepted(url, { tx: `tx-refused-${i}`, ...extra });
+        t.ok((await store.queue.content(id))?.length === (extra.content ? 1 : 0), 'the retry is stored, with its content');
+      }
+    },
+  );
 
   t.test(`${name}: copies arriving at once are one message`, async (t) => {
     const store = backend(t);
@@ -215,7 +244,10 @@ for (const [name, backend] of [['memory', memoryBackend], ['redis', redisBackend
     // A copy that finds the first still receiving its content may be told to retry (3001); none is a second message.
     const ok = answers.filter((a) => a!.code === 1000);
     t.ok(ok.length >= 1, 'at least one accepted');
-    t.ok(answers.every((a) => a!.code === 1000 || a!.code === 3001), `1000 or 3001: ${answers.map((a) => a!.code).join(',')}`);
+    t.ok(
+      answers.every((a) => a!.code === 1000 || a!.code === 3001),
+      `1000 or 3001: ${answers.map((a) => a!.code).join(',')}`,
+    );
     t.equal(new Set(ok.map((a) => a!.messageId)).size, 1, 'one MessageID');
     const id = ok[0]!.messageId!;
     t.equal(await accepted(url, { tx: 'tx-race', content }), id, 'a later retry: the same MessageID');
@@ -301,21 +333,28 @@ t.test('redis: the shapes a gateway crash leaves', async (t) => {
     t.equal(await messages(store.queue), before + 1, 'one message');
   });
 
-  t.test('record written, the gateway died before the enqueue; the retry sends 400 KB before its envelope: 3001, no message under another id', async (t) => {
-    const store = redisStore(t, prefix);
-    const before = await messages(store.queue);
-    const content = picture(400_000, 8);
-    // The fingerprint names who sends to whom, what about: the SOAP-only form of the request has the same.
-    const req = parseMm7(submitReq({ tx: 'tx-claimed-early' }).body) as SubmitReq;
-    await store.idempotency.claim('mm7-submit:alpha', 'tx-claimed-early', `0-recorded-early ${fingerprint(req)}`, 60_000);
-    const { url } = await server(t, store);
-    // Its content was staged under an id of its own before the TransactionID could be read.
-    const answer = await post(url, { tx: 'tx-claimed-early', content, contentFirst: true });
-    t.equal(answer!.code, 3001, 'retry later');
-    t.equal(await messages(store.queue), before, 'no second message under another id');
-    t.equal(await accepted(url, { tx: 'tx-claimed-early', content }), '0-recorded-early', 'sent SOAP first, it is stored under the recorded MessageID');
-    t.ok((await store.queue.content('0-recorded-early'))?.[0]?.equals(content), 'with its content whole');
-  });
+  t.test(
+    'record written, the gateway died before the enqueue; the retry sends 400 KB before its envelope: 3001, no message under another id',
+    async (t) => {
+      const store = redisStore(t, prefix);
+      const before = await messages(store.queue);
+      const content = picture(400_000, 8);
+      // The fingerprint names who sends to whom, what about: the SOAP-only form of the request has the same.
+      const req = parseMm7(submitReq({ tx: 'tx-claimed-early' }).body) as SubmitReq;
+      await store.idempotency.claim('mm7-submit:alpha', 'tx-claimed-early', `0-recorded-early ${fingerprint(req)}`, 60_000);
+      const { url } = await server(t, store);
+      // Its content was staged under an id of its own before the TransactionID could be read.
+      const answer = await post(url, { tx: 'tx-claimed-early', content, contentFirst: true });
+      t.equal(answer!.code, 3001, 'retry later');
+      t.equal(await messages(store.queue), before, 'no second message under another id');
+      t.equal(
+        await accepted(url, { tx: 'tx-claimed-early', content }),
+        '0-recorded-early',
+        'sent SOAP first, it is stored under the recorded MessageID',
+      );
+      t.ok((await store.queue.content('0-recorded-early'))?.[0]?.equals(content), 'with its content whole');
+    },
+  );
 
   t.test('record written, the gateway died while the content arrived: no second message', async (t) => {
     const store = redisStore(t, prefix);

@@ -105,7 +105,10 @@ t.test('the fixture message encodes, and decodes to what it says', async (t) => 
   const back = mmsc(['pdu', 'decode', '--data', join(dir, 'fx.mms')]);
   const j = JSON.parse(String(back.stdout)) as { to: string[]; parts: Array<{ name: string; dataBase64: string }> };
   t.strictSame(j.to, ['+15551234567/TYPE=PLMN', 'friend@example.com']);
-  t.strictSame(j.parts.map((p) => p.name), ['slide.smil', 'hello.txt']);
+  t.strictSame(
+    j.parts.map((p) => p.name),
+    ['slide.smil', 'hello.txt'],
+  );
   t.equal(Buffer.from(j.parts[1]!.dataBase64, 'base64').toString(), readFileSync(join(ROOT, 'fixtures', 'pdu', 'hello.txt'), 'utf8'));
 });
 
@@ -165,7 +168,10 @@ t.test('pdu decode --push: the segments of a push as an SMSC receives them, a ba
   const r = mmsc(['pdu', 'decode', '--push', ...files]);
   t.equal(r.status, 0, String(r.stderr));
   t.strictSame(JSON.parse(String(r.stdout)), expected);
-  t.match(String(r.stderr), /^push: WDP ports 2948<-9200, 2 segments \(reference 42\), TID 0x07, Content-Type application\/vnd\.wap\.mms-message, X-Wap-Application-Id x-wap-application:mms\.ua/);
+  t.match(
+    String(r.stderr),
+    /^push: WDP ports 2948<-9200, 2 segments \(reference 42\), TID 0x07, Content-Type application\/vnd\.wap\.mms-message, X-Wap-Application-Id x-wap-application:mms\.ua/,
+  );
 
   writeFileSync(join(dir, 'push.wsp'), push.wsp);
   const bare = mmsc(['pdu', 'decode', '--push', join(dir, 'push.wsp')]);
@@ -189,8 +195,14 @@ t.test('pdu decode --push reads the segments Kannel 1.4.5 submitted to an SMSC (
   // shared/vectors/push/kannel-ppg-capture (SOURCES.md): Kannel's PPG pushing an m-notification-ind over SMPP as
   // two concatenated submit_sm. Expected values: the capture's tshark 4.0.17 decode (.tshark.txt, frames 18 and 20).
   const dir = join(VECTORS, 'push', 'kannel-ppg-capture');
-  const submits = submitSms(readFileSync(join(dir, 'kannel-ppg-smpp-mms-notification.pcapng'))).filter((s) => s.destination === '4912345678');
-  t.same(submits.map((s) => s.frame), [18, 20], 'the first push: frames 18 and 20');
+  const submits = submitSms(readFileSync(join(dir, 'kannel-ppg-smpp-mms-notification.pcapng'))).filter(
+    (s) => s.destination === '4912345678',
+  );
+  t.same(
+    submits.map((s) => s.frame),
+    [18, 20],
+    'the first push: frames 18 and 20',
+  );
   // tshark prints frame 20's short message whole ("Message bytes: ..."): the capture is read right.
   const tshark = readFileSync(join(dir, 'kannel-ppg-smpp-mms-notification.pcapng.tshark.txt'), 'utf8');
   t.ok(tshark.includes(`Message bytes: ${submits[1]!.shortMessage.toString('hex')}\n`), "frame 20's octets as tshark shows them");
@@ -208,7 +220,10 @@ t.test('pdu decode --push reads the segments Kannel 1.4.5 submitted to an SMSC (
     contentLocation: 'http://mmsc11:10021/mmsc/1_1?wLJeT7THu',
   });
   // tshark: ports 2948 <- 9200, reference 0, 2 parts; WSP Transaction ID 0x00, X-Wap-Application-Id mms.ua.
-  t.match(String(r.stderr), /^push: WDP ports 2948<-9200, 2 segments \(reference 0\), TID 0x00, Content-Type application\/vnd\.wap\.mms-message, X-Wap-Application-Id x-wap-application:mms\.ua/);
+  t.match(
+    String(r.stderr),
+    /^push: WDP ports 2948<-9200, 2 segments \(reference 0\), TID 0x00, Content-Type application\/vnd\.wap\.mms-message, X-Wap-Application-Id x-wap-application:mms\.ua/,
+  );
 });
 
 function get(url: string): Promise<{ status: number; body: string }> {
@@ -224,8 +239,14 @@ function get(url: string): Promise<{ status: number; body: string }> {
 }
 
 /** Start `mmsc serve` with env, wait for its listener line, return the ops URL and the stderr so far. */
-async function serve(t: Test, env: NodeJS.ProcessEnv): Promise<{ url: string; stdout: () => string; stderr: () => string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [MMSC_BIN, 'serve'], { cwd: ROOT, env: { ...process.env, MMSC_OPS_PORT: '0', MMSC_MM7_PORT: '0', MMSC_MM1_PORT: '0', ...env } });
+async function serve(
+  t: Test,
+  env: NodeJS.ProcessEnv,
+): Promise<{ url: string; stdout: () => string; stderr: () => string; stop: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, [MMSC_BIN, 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, MMSC_OPS_PORT: '0', MMSC_MM7_PORT: '0', MMSC_MM1_PORT: '0', ...env },
+  });
   t.teardown(() => child.kill('SIGKILL'));
   let err = '';
   let out = '';
@@ -247,8 +268,8 @@ async function serve(t: Test, env: NodeJS.ProcessEnv): Promise<{ url: string; st
 t.test('serve prints one line per listener, serves metrics and health, stops on SIGTERM', async (t) => {
   const s = await serve(t, { REDIS_URL: '' });
   t.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-  t.match(s.stdout(), /^mm7   listening on http:\/\/127\.0\.0\.1:\d+\n/m, 'the MM7 listener has its line');
-  t.match(s.stdout(), /^mm1   listening on http:\/\/127\.0\.0\.1:\d+\n/m, 'the MM1 listener has its line');
+  t.match(s.stdout(), /^mm7 {3}listening on http:\/\/127\.0\.0\.1:\d+\n/m, 'the MM7 listener has its line');
+  t.match(s.stdout(), /^mm1 {3}listening on http:\/\/127\.0\.0\.1:\d+\n/m, 'the MM1 listener has its line');
   t.equal((await get(`${s.url}/healthz`)).status, 200);
   t.equal((await get(`${s.url}/readyz`)).status, 200);
   t.equal((await get(`${s.url}/nope`)).status, 404);
@@ -261,9 +282,9 @@ t.test('serve prints one line per listener, serves metrics and health, stops on 
 
 t.test('serve with mm1.webViewPort: the web view has its own listener line, and its requests are counted', async (t) => {
   const s = await serve(t, { REDIS_URL: '', MMSC_MM1_WEB_VIEW_PORT: '0' });
-  const web = /^web   listening on (http:\/\/127\.0\.0\.1:\d+)\n/m.exec(s.stdout());
+  const web = /^web {3}listening on (http:\/\/127\.0\.0\.1:\d+)\n/m.exec(s.stdout());
   t.ok(web, `the web-view listener has its line (${s.stdout()})`);
-  t.match(s.stdout(), /^mm1   listening on http:\/\/127\.0\.0\.1:\d+\n/m, 'beside the MM1 listener');
+  t.match(s.stdout(), /^mm1 {3}listening on http:\/\/127\.0\.0\.1:\d+\n/m, 'beside the MM1 listener');
   t.equal((await get(`${web![1]}/m/not-a-token`)).status, 404, 'an unknown link');
   t.match((await get(`${s.url}/metrics`)).body, /mmsc_web_view_requests_total\{kind="page",code="404",service="mmsc"\} 1/);
   t.equal(await s.stop(), 0);
@@ -314,9 +335,18 @@ t.test('serve with Redis unreachable at start: not ready, then ready once Redis 
 t.test('serve warns about an MMSC_* variable that sets nothing, with the name it most resembles', async (t) => {
   const s = await serve(t, { REDIS_URL: '', MMSC_MM1_MAXPUSHES: '2' });
   t.equal(await s.stop(), 0);
-  const warned = s.stderr().split('\n').filter((l) => l.includes('MMSC_MM1_MAXPUSHES')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const warned = s
+    .stderr()
+    .split('\n')
+    .filter((l) => l.includes('MMSC_MM1_MAXPUSHES'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   t.equal(warned.length, 1, 'once');
-  t.match(warned[0], { level: 40, env: 'MMSC_MM1_MAXPUSHES', didYouMean: 'MMSC_MM1_MAX_PUSHES', msg: /unknown environment variable MMSC_MM1_MAXPUSHES ignored: did you mean MMSC_MM1_MAX_PUSHES\?/ });
+  t.match(warned[0], {
+    level: 40,
+    env: 'MMSC_MM1_MAXPUSHES',
+    didYouMean: 'MMSC_MM1_MAX_PUSHES',
+    msg: /unknown environment variable MMSC_MM1_MAXPUSHES ignored: did you mean MMSC_MM1_MAX_PUSHES\?/,
+  });
 });
 
 t.test('a bad config fails at start naming the key', async (t) => {
@@ -338,7 +368,10 @@ t.test('config reference prints the configuration table; --readme rewrites the g
   t.match(out, /^\| `queue\.maxAttempts` \| `MMSC_QUEUE_MAX_ATTEMPTS` \| `10` \| /m);
   t.match(out, /^\| `smpp\.smscs\[\]\.systemId` \| required \| /m);
   const file = join(mkdtempSync(join(tmpdir(), 'mmsc-ref-')), 'README.md');
-  writeFileSync(file, 'before\n<!-- config-reference:begin (generated by `npm run readme:config`; do not edit) -->\nstale\n<!-- config-reference:end -->\nafter\n');
+  writeFileSync(
+    file,
+    'before\n<!-- config-reference:begin (generated by `npm run readme:config`; do not edit) -->\nstale\n<!-- config-reference:end -->\nafter\n',
+  );
   t.equal(mmsc(['config', 'reference', '--readme', file]).status, 0);
   const written = readFileSync(file, 'utf8');
   t.ok(written.startsWith('before\n<!-- config-reference:begin'));

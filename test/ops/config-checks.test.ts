@@ -25,7 +25,10 @@ function error(o: { env?: Record<string, string>; file?: object }): string {
 const vasp = (senders: string[]) => [{ id: 'v1', username: 'u', password: 'p', senders }];
 
 t.test('redis.url must be redis:// or rediss://', async (t) => {
-  t.match(error({ env: { REDIS_URL: 'http://127.0.0.1:6379' } }), /redis\.url: a redis:\/\/ or rediss:\/\/ \(TLS\) URL \(from env REDIS_URL\)/);
+  t.match(
+    error({ env: { REDIS_URL: 'http://127.0.0.1:6379' } }),
+    /redis\.url: a redis:\/\/ or rediss:\/\/ \(TLS\) URL \(from env REDIS_URL\)/,
+  );
   t.match(error({ file: { redis: { url: 'localhost:6379' } } }), /redis\.url: .* \(from file FILE\)/);
   t.equal(loadConfig({ env: { REDIS_URL: 'redis://127.0.0.1:6379/2' } }).redis.url, 'redis://127.0.0.1:6379/2');
   t.equal(loadConfig({ env: { REDIS_URL: 'rediss://user:pw@redis.example:6380' } }).redis.url, 'rediss://user:pw@redis.example:6380');
@@ -36,13 +39,24 @@ t.test('a VASP sender must be a short code, a number or an e-mail address, as su
     error({ env: { MMSC_MM7_VASPS: JSON.stringify(vasp(['1'])) } }),
     /mm7\.vasps\.0\.senders\.0: neither a short code \(3-8 digits\) nor an address: .* \(from env MMSC_MM7_VASPS\)/,
   );
-  t.match(error({ file: { mm7: { vasps: vasp(['12345', 'MMSC']) } } }), /mm7\.vasps\.0\.senders\.1: neither a short code .*letter.* \(from file FILE\)/);
+  t.match(
+    error({ file: { mm7: { vasps: vasp(['12345', 'MMSC']) } } }),
+    /mm7\.vasps\.0\.senders\.1: neither a short code .*letter.* \(from file FILE\)/,
+  );
   const ok = loadConfig({ env: { MMSC_MM7_VASPS: JSON.stringify(vasp(['12345', '+15551234567', '15551234567', 'news@vasp.example'])) } });
   t.same(ok.mm7.vasps[0]?.senders, ['12345', '+15551234567', '15551234567', 'news@vasp.example']);
 });
 
 t.test('unknown MMSC_* variables are found, with the name they most resemble', async (t) => {
-  const found = unknownEnvVars({ MMSC_OPS_PROT: '1', MMSC_MM1_MAXPUSHES: '2', MMSC_WHATEVER_THIS_IS: 'x', MMSC_OPS_PORT: '1', MMSC_CONFIG: 'c.json', REDIS_URL: 'redis://x', PATH: '/bin' });
+  const found = unknownEnvVars({
+    MMSC_OPS_PROT: '1',
+    MMSC_MM1_MAXPUSHES: '2',
+    MMSC_WHATEVER_THIS_IS: 'x',
+    MMSC_OPS_PORT: '1',
+    MMSC_CONFIG: 'c.json',
+    REDIS_URL: 'redis://x',
+    PATH: '/bin',
+  });
   t.same(found, [
     { name: 'MMSC_MM1_MAXPUSHES', suggestion: 'MMSC_MM1_MAX_PUSHES' },
     { name: 'MMSC_OPS_PROT', suggestion: 'MMSC_OPS_PORT' },
@@ -53,12 +67,22 @@ t.test('unknown MMSC_* variables are found, with the name they most resemble', a
 
 t.test('a check across keys names each key involved and where it came from', async (t) => {
   const push = error({ env: { MMSC_MM1_MAX_PUSHES: '10' } });
-  t.match(push, /mm1\.maxPushes: must be below queue\.maxAttempts \(10\) \(mm1\.maxPushes from env MMSC_MM1_MAX_PUSHES, queue\.maxAttempts from default\)/);
+  t.match(
+    push,
+    /mm1\.maxPushes: must be below queue\.maxAttempts \(10\) \(mm1\.maxPushes from env MMSC_MM1_MAX_PUSHES, queue\.maxAttempts from default\)/,
+  );
   t.notMatch(push, /from defaults/);
   t.match(
     error({ file: { queue: { maxAttempts: 3 } } }),
     /mm1\.maxPushes: must be below queue\.maxAttempts \(3\) \(mm1\.maxPushes from default, queue\.maxAttempts from file FILE\)/,
   );
-  t.match(error({ env: { MMSC_MM1_PUSH: 'pap' } }), /mm1\.papUrl: required when mm1\.push is pap \(mm1\.papUrl from default, mm1\.push from env MMSC_MM1_PUSH\)/);
-  t.match(error({ file: { mm7: { vasps: [{ id: 'v1', password: 'p', senders: ['12345'] }] } } }), /mm7\.vasps\.0\.username: .* \(from file FILE\)/, 'a field missing from an object the file gave');
+  t.match(
+    error({ env: { MMSC_MM1_PUSH: 'pap' } }),
+    /mm1\.papUrl: required when mm1\.push is pap \(mm1\.papUrl from default, mm1\.push from env MMSC_MM1_PUSH\)/,
+  );
+  t.match(
+    error({ file: { mm7: { vasps: [{ id: 'v1', password: 'p', senders: ['12345'] }] } } }),
+    /mm7\.vasps\.0\.username: .* \(from file FILE\)/,
+    'a field missing from an object the file gave',
+  );
 });

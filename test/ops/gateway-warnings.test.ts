@@ -7,14 +7,18 @@ import { captureLog, LEVEL } from '../helpers/log-capture.js';
 
 async function startLog(config: Record<string, unknown>) {
   const cap = captureLog('debug');
-  const gw = new Gateway(ConfigSchema.parse({ ops: { port: 0 }, mm7: { enabled: false }, ...config, mm1: { port: 0, ...(config.mm1 as object) } }), cap.log);
+  const gw = new Gateway(
+    ConfigSchema.parse({ ops: { port: 0 }, mm7: { enabled: false }, ...config, mm1: { port: 0, ...(config.mm1 as object) } }),
+    cap.log,
+  );
   await gw.start();
   await gw.whenReady();
   await gw.stop();
   return cap.lines;
 }
 
-const pushWarnings = (lines: { level: number; msg: string }[]) => lines.filter((l) => l.level === LEVEL.warn && /WAP push|SMSC serves/.test(l.msg));
+const pushWarnings = (lines: { level: number; msg: string }[]) =>
+  lines.filter((l) => l.level === LEVEL.warn && /WAP push|SMSC serves/.test(l.msg));
 
 t.test('no SMSC and no PPG while MM1 notifies local subscribers: one warning at start', async (t) => {
   const warned = pushWarnings(await startLog({ mm1: { localPrefixes: ['+1555'] } }));

@@ -32,11 +32,16 @@ t.test('every protocols/* folder is named in the README layout, and exported unl
       t.equal(entry, undefined, `protocols/${name} is internal`);
       t.match(layout, new RegExp(`${name}/ \\([^)]*internal`), `README says protocols/${name} is internal`);
     } else {
-      t.strictSame(entry, { types: `./dist/protocols/${name}/index.d.ts`, default: `./dist/protocols/${name}/index.js` }, `protocols/${name} exported`);
+      t.strictSame(
+        entry,
+        { types: `./dist/protocols/${name}/index.d.ts`, default: `./dist/protocols/${name}/index.js` },
+        `protocols/${name} exported`,
+      );
     }
   }
   // Nothing exported that is not there.
-  for (const key of Object.keys(pkg.exports)) if (key.startsWith('./protocols/')) t.ok(folders.includes(key.slice('./protocols/'.length)), key);
+  for (const key of Object.keys(pkg.exports))
+    if (key.startsWith('./protocols/')) t.ok(folders.includes(key.slice('./protocols/'.length)), key);
 });
 
 t.test('each export loads by its package name', async (t) => {

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import t from 'tap';
 import { ROOT, VECTORS } from '../helpers/paths.js';
 
-const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter((f) => f !== '');
+const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' })
+  .split('\0')
+  .filter((f) => f !== '');
 
 t.test('no tracked file points outside the repository for vectors or tools', async (t) => {
   t.ok(tracked.length > 100, 'git lists the project files');
@@ -21,10 +23,17 @@ t.test('no tracked file points outside the repository for vectors or tools', asy
 
 t.test('the vendored vectors and tools are in the repository, with their sources', async (t) => {
   for (const f of ['SOURCES.md', 'pdu/mmsd', 'pdu/mms-engine', 'mm7/instantcom-mm7', 'push/kannel-ppg-capture']) {
-    t.ok(tracked.some((p) => p.startsWith(`conformance/vectors/${f}`)), `conformance/vectors/${f} is tracked`);
+    t.ok(
+      tracked.some((p) => p.startsWith(`conformance/vectors/${f}`)),
+      `conformance/vectors/${f} is tracked`,
+    );
   }
-  for (const f of ['mms2pcap.py', 'smpp_push_pcap.py']) t.ok(tracked.includes(`conformance/tools/${f}`), `conformance/tools/${f} is tracked`);
+  for (const f of ['mms2pcap.py', 'smpp_push_pcap.py'])
+    t.ok(tracked.includes(`conformance/tools/${f}`), `conformance/tools/${f} is tracked`);
   t.match(readFileSync(join(VECTORS, 'SOURCES.md'), 'utf8'), /## Licences/, 'SOURCES.md has a note per upstream licence');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { files: string[] };
-  t.notOk(pkg.files.some((f) => f.startsWith('conformance')), 'the vectors stay out of the npm package');
+  t.notOk(
+    pkg.files.some((f) => f.startsWith('conformance')),
+    'the vectors stay out of the npm package',
+  );
 });

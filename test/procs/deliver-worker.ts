@@ -24,7 +24,14 @@ const receiver = new URL(env.RECEIVER!);
 function post(id: string, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: receiver.hostname, port: receiver.port, path: receiver.pathname, method: 'POST', agent, headers: { 'x-message-id': id, 'content-length': body.length } },
+      {
+        host: receiver.hostname,
+        port: receiver.port,
+        path: receiver.pathname,
+        method: 'POST',
+        agent,
+        headers: { 'x-message-id': id, 'content-length': body.length },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));

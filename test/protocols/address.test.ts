@@ -2,13 +2,7 @@
 // Expected values are written by hand from the spec rules.
 import t from 'tap';
 import type { Test } from 'tap';
-import {
-  AddressError,
-  formatAddress,
-  isE164,
-  normaliseE164,
-  parseAddress,
-} from '../../protocols/address/index.js';
+import { AddressError, formatAddress, isE164, normaliseE164, parseAddress } from '../../protocols/address/index.js';
 import type { AddressErrorCode, MmsAddress } from '../../protocols/address/index.js';
 
 function expectError(tt: Test, fn: () => unknown, code: AddressErrorCode, input?: string): void {

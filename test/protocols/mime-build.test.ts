@@ -15,7 +15,13 @@ t.test('exact bytes', async (t) => {
     { type: 'text/xml', start: '<soap>' },
     [
       { contentType: 'text/xml; charset=utf-8', contentId: 'soap', body: Buffer.from('<a>é</a>') },
-      { contentType: { type: 'image/gif', params: {} }, contentId: '<img>', contentLocation: 'i.gif', body: Buffer.from([0, 1, 2, 0xff]), headers: [{ name: 'X-Note', value: 'hi' }] },
+      {
+        contentType: { type: 'image/gif', params: {} },
+        contentId: '<img>',
+        contentLocation: 'i.gif',
+        body: Buffer.from([0, 1, 2, 0xff]),
+        headers: [{ name: 'X-Note', value: 'hi' }],
+      },
     ],
     boundaries,
   );
@@ -40,7 +46,11 @@ t.test('round trip: text, binary, nested multipart', async (t) => {
     'multipart/related',
     { type: 'text/xml', start: '<soap@x>' },
     [
-      { contentType: 'text/xml; charset=utf-8', contentId: 'soap@x', body: Buffer.from('<?xml version="1.0"?>\n<Envelope>\n</Envelope>\n') },
+      {
+        contentType: 'text/xml; charset=utf-8',
+        contentId: 'soap@x',
+        body: Buffer.from('<?xml version="1.0"?>\n<Envelope>\n</Envelope>\n'),
+      },
       {
         contentType: 'multipart/related',
         contentId: 'content@x',
@@ -76,7 +86,13 @@ t.test('round trip: text, binary, nested multipart', async (t) => {
   const bin = findPart(root, 'bin.png');
   t.equal(bin?.transferEncoding, 'base64');
   t.ok(bin?.body?.equals(binary), 'binary part byte-exact');
-  t.ok(out.body.toString('latin1').split('\r\n').every((l) => l.length <= 998), 'no line over 998');
+  t.ok(
+    out.body
+      .toString('latin1')
+      .split('\r\n')
+      .every((l) => l.length <= 998),
+    'no line over 998',
+  );
   t.equal(findPart(root, 'cid:long')?.transferEncoding, 'base64', '999-byte line: base64');
   t.ok(findPart(root, 'cid:long')?.body?.equals(longLine));
   t.equal(findPart(root, 'cid:nul')?.transferEncoding, 'base64', 'NUL: base64');
@@ -93,16 +109,40 @@ t.test('refuses what it cannot write', async (t) => {
   t.throws(() => buildMultipart('multipart/mixed', {}, [part], () => ''), RangeError, 'empty boundary');
   t.throws(() => buildMultipart('multipart/mixed', {}, [part], () => 'x'.repeat(71)), RangeError, 'boundary over 70');
   t.throws(() => buildMultipart('multipart/mixed', {}, [part], () => 'ends '), RangeError, 'boundary ending in a space');
-  t.throws(() => buildMultipart('multipart/mixed', {}, [{ ...part, body: Buffer.from('a\r\n--abc\r\n') }], () => 'abc'), RangeError, 'boundary inside a part');
-  t.throws(() => buildMultipart('multipart/mixed', {}, [{ ...part, contentId: 'a\r\nX: y' }], boundaries), RangeError, 'line break in Content-ID');
-  t.throws(() => buildMultipart('multipart/mixed', {}, [{ ...part, headers: [{ name: 'Content-Type', value: 'x/y' }] }], boundaries), RangeError, 'own field in headers');
   t.throws(
-    () => buildMultipart('multipart/mixed', {}, [{ contentType: 'multipart/mixed', multipart: { type: 'multipart/related', params: {}, parts: [part] } }], boundaries),
+    () => buildMultipart('multipart/mixed', {}, [{ ...part, body: Buffer.from('a\r\n--abc\r\n') }], () => 'abc'),
+    RangeError,
+    'boundary inside a part',
+  );
+  t.throws(
+    () => buildMultipart('multipart/mixed', {}, [{ ...part, contentId: 'a\r\nX: y' }], boundaries),
+    RangeError,
+    'line break in Content-ID',
+  );
+  t.throws(
+    () => buildMultipart('multipart/mixed', {}, [{ ...part, headers: [{ name: 'Content-Type', value: 'x/y' }] }], boundaries),
+    RangeError,
+    'own field in headers',
+  );
+  t.throws(
+    () =>
+      buildMultipart(
+        'multipart/mixed',
+        {},
+        [{ contentType: 'multipart/mixed', multipart: { type: 'multipart/related', params: {}, parts: [part] } }],
+        boundaries,
+      ),
     RangeError,
     'nested type mismatch',
   );
   t.throws(
-    () => buildMultipart('multipart/mixed', {}, [{ contentType: 'multipart/mixed', multipart: { type: 'multipart/mixed', params: {}, parts: [part] } }], () => 'same'),
+    () =>
+      buildMultipart(
+        'multipart/mixed',
+        {},
+        [{ contentType: 'multipart/mixed', multipart: { type: 'multipart/mixed', params: {}, parts: [part] } }],
+        () => 'same',
+      ),
     RangeError,
     'nested boundary equal to the outer one',
   );

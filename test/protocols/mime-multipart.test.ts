@@ -63,7 +63,11 @@ t.test('liberal: the forms RFC 2046 allows and the ones senders use anyway', asy
     'preamble (with a look-alike line) and epilogue (with a delimiter-like line) ignored',
   );
   t.same(bodies(await parse('--b\r\n\r\none\r\n--b--')), ['one'], 'no CRLF after the close delimiter');
-  t.same(bodies(await parse('--b\r\n\r\none\r\n--bb\r\n--b-x\r\n--b--\r\n')), ['one\r\n--bb\r\n--b-x'], 'lines that only start like a delimiter are body');
+  t.same(
+    bodies(await parse('--b\r\n\r\none\r\n--bb\r\n--b-x\r\n--b--\r\n')),
+    ['one\r\n--bb\r\n--b-x'],
+    'lines that only start like a delimiter are body',
+  );
   t.same(bodies(await parse('--b\r\n\r\n\r\n--b\r\n\r\n--b--\r\n')), ['', ''], 'empty bodies, with and without the line');
   t.same(bodies(await parse('--b\r\n\r\nline1\r\n\r\n--b--\r\n')), ['line1\r\n'], 'only the last line break belongs to the delimiter');
   t.same(bodies(await parse('--b\r\n\r\na\rb\r\r\n--b--\r\n')), ['a\rb\r'], 'bare CRs are data');
@@ -89,7 +93,11 @@ t.test('liberal: the forms RFC 2046 allows and the ones senders use anyway', asy
   t.equal(digest.parts?.[0]?.contentType.type, 'message/rfc822', 'RFC 2046 §5.1.5 default in a digest');
   t.equal(digest.parts?.[0]?.body?.toString(), 'From: x\r\n\r\nhi', 'message/rfc822 is kept as bytes');
   const bad = await parse('--b\r\nContent-Type: text/plain; charset="unterminated\r\n\r\nx\r\n--b--\r\n');
-  t.same(bad.parts?.[0]?.contentType, { type: 'text/plain', params: { charset: 'us-ascii' } }, 'invalid part Content-Type: the default (RFC 2045 §5.2)');
+  t.same(
+    bad.parts?.[0]?.contentType,
+    { type: 'text/plain', params: { charset: 'us-ascii' } },
+    'invalid part Content-Type: the default (RFC 2045 §5.2)',
+  );
   const given = await parseMultipart(once('--b\r\n\r\nx\r\n--b--'), { type: 'multipart/related', params: { boundary: 'b', start: '<x>' } });
   t.same(given.contentType, { type: 'multipart/related', params: { boundary: 'b', start: '<x>' } }, 'parsed ContentType accepted');
 });
@@ -108,7 +116,9 @@ t.test('transfer encodings', async (t) => {
   await expectMimeError(t, parse('--b\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nx\r\n--b--\r\n'), 'BAD_ENCODING', 'unknown encoding');
   await expectMimeError(
     t,
-    parse('--b\r\nContent-Type: multipart/mixed; boundary=c\r\nContent-Transfer-Encoding: base64\r\n\r\n--c\r\n\r\nx\r\n--c--\r\n--b--\r\n'),
+    parse(
+      '--b\r\nContent-Type: multipart/mixed; boundary=c\r\nContent-Transfer-Encoding: base64\r\n\r\n--c\r\n\r\nx\r\n--c--\r\n--b--\r\n',
+    ),
     'BAD_ENCODING',
     'base64 multipart (RFC 2045 §6.4)',
   );
@@ -136,13 +146,28 @@ t.test('structure errors', async (t) => {
     'MALFORMED',
     'inner multipart never closed (its last part swallows the outer close)',
   );
-  await expectMimeError(t, parse('--b\r\nContent-Type: multipart/mixed; boundary=c\r\n--b--\r\n'), 'MALFORMED', 'multipart part without a body');
-  await expectMimeError(t, parse('--b\r\nContent-Type: multipart/mixed\r\n\r\nx\r\n--b--\r\n'), 'NO_BOUNDARY', 'nested multipart without boundary');
+  await expectMimeError(
+    t,
+    parse('--b\r\nContent-Type: multipart/mixed; boundary=c\r\n--b--\r\n'),
+    'MALFORMED',
+    'multipart part without a body',
+  );
+  await expectMimeError(
+    t,
+    parse('--b\r\nContent-Type: multipart/mixed\r\n\r\nx\r\n--b--\r\n'),
+    'NO_BOUNDARY',
+    'nested multipart without boundary',
+  );
   await expectMimeError(t, parse('--b--', 'multipart/related'), 'NO_BOUNDARY', 'root without boundary');
   await expectMimeError(t, parse('--b--', 'multipart/related; boundary=""'), 'NO_BOUNDARY', 'empty boundary');
   await expectMimeError(t, parse('x', 'text/xml'), 'BAD_CONTENT_TYPE', 'not multipart');
   await expectMimeError(t, parse('x', 'multipart'), 'BAD_CONTENT_TYPE', 'no subtype');
-  await expectMimeError(t, parse('x', 'multipart/mixed; boundary="' + 'x'.repeat(1000) + '"'), 'BAD_CONTENT_TYPE', 'boundary of 1000 characters');
+  await expectMimeError(
+    t,
+    parse('x', 'multipart/mixed; boundary="' + 'x'.repeat(1000) + '"'),
+    'BAD_CONTENT_TYPE',
+    'boundary of 1000 characters',
+  );
 });
 
 t.test('truncated at every offset: only MimeError MALFORMED, success only once the close delimiter is complete', async (t) => {
@@ -231,9 +256,22 @@ t.test('limits', async (t) => {
   t.equal(line.pulled(), 2, 'stopped in the first 64 KiB of the line');
   const header = 'X-H: v\r\n';
   await expectMimeError(t, parse(`--b\r\n${header.repeat(101)}\r\nx\r\n--b--\r\n`), 'HEADER_TOO_LARGE', '101 header lines');
-  t.equal((await parse(`--b\r\n${header.repeat(100)}\r\nx\r\n--b--\r\n`)).parts?.[0]?.headers.getAll('x-h').length, 100, '100 lines are fine');
-  await expectMimeError(t, parse(`--b\r\nX: ${'a'.repeat(100)}\r\n\r\nx\r\n--b--\r\n`, undefined, { maxHeaderBytes: 100 }), 'HEADER_TOO_LARGE', 'block over maxHeaderBytes');
-  t.equal((await parse(`--b\r\nX: ${'a'.repeat(95)}\r\n\r\nx\r\n--b--\r\n`, undefined, { maxHeaderBytes: 100 })).parts?.length, 1, '100-byte block with maxHeaderBytes 100');
+  t.equal(
+    (await parse(`--b\r\n${header.repeat(100)}\r\nx\r\n--b--\r\n`)).parts?.[0]?.headers.getAll('x-h').length,
+    100,
+    '100 lines are fine',
+  );
+  await expectMimeError(
+    t,
+    parse(`--b\r\nX: ${'a'.repeat(100)}\r\n\r\nx\r\n--b--\r\n`, undefined, { maxHeaderBytes: 100 }),
+    'HEADER_TOO_LARGE',
+    'block over maxHeaderBytes',
+  );
+  t.equal(
+    (await parse(`--b\r\nX: ${'a'.repeat(95)}\r\n\r\nx\r\n--b--\r\n`, undefined, { maxHeaderBytes: 100 })).parts?.length,
+    1,
+    '100-byte block with maxHeaderBytes 100',
+  );
 
   // Over maxBytes: stop reading at once, leave the rest of the iterable unread.
   const big = counted((i) => (i === 0 ? Buffer.from('--b\r\n\r\n') : i < 100 ? Buffer.alloc(1024, 0x78) : undefined));
@@ -247,7 +285,15 @@ t.test('limits', async (t) => {
 
   // A long body line without line breaks, fed in small chunks, is not held as a pending line.
   const blob = Buffer.alloc(1 << 20, 0x41);
-  const long = counted((i) => (i === 0 ? Buffer.from('--b\r\n\r\n') : i <= 1024 ? blob.subarray((i - 1) * 1024, i * 1024) : i === 1025 ? Buffer.from('\r\n--b--') : undefined));
+  const long = counted((i) =>
+    i === 0
+      ? Buffer.from('--b\r\n\r\n')
+      : i <= 1024
+        ? blob.subarray((i - 1) * 1024, i * 1024)
+        : i === 1025
+          ? Buffer.from('\r\n--b--')
+          : undefined,
+  );
   const r = await parseMultipart(long.iter, 'multipart/mixed; boundary=b');
   t.equal(r.parts?.[0]?.body?.length, 1 << 20);
   t.ok(r.parts?.[0]?.body?.equals(blob));
@@ -282,7 +328,10 @@ t.test('leaf sinks get the decoded bodies as they arrive, whatever the chunking 
       drain: async () => void drains++,
     });
     t.equal(root.parts?.[0]?.body?.toString(), '<x/>', `chunks of ${size}: the kept part has its body`);
-    t.ok(Buffer.concat(got['image/png'] ?? []).equals(Buffer.concat([raw, Buffer.from('|END')])), `chunks of ${size}: base64 decoded in pieces, then end`);
+    t.ok(
+      Buffer.concat(got['image/png'] ?? []).equals(Buffer.concat([raw, Buffer.from('|END')])),
+      `chunks of ${size}: base64 decoded in pieces, then end`,
+    );
     t.equal(Buffer.concat(got['text/plain'] ?? []).toString('utf8'), 'café au lait|END', `chunks of ${size}: quoted-printable`);
     t.equal(root.parts?.[1]?.body, undefined, 'a streamed leaf keeps no body');
     t.equal(root.parts?.[1]?.streamedBytes, raw.length, 'but its size');
@@ -300,7 +349,8 @@ t.test('bodies are the same whatever the chunking: delimiter look-alikes, bare C
   // Binary bytes drawn mostly from the bytes that matter to a delimiter scan, so that "\n--b" prefixes,
   // "\r\n--bx" and lines of "-" occur often; none completes a delimiter line of "b" or "c" (checked below).
   const alphabet = [0x0a, 0x0d, 0x2d, 0x62, 0x63, 0x20, 0x09, 0x00, 0xff, 0x78];
-  const binary = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => alphabet[Math.floor(rnd() * alphabet.length)] as number));
+  const binary = (n: number): Buffer =>
+    Buffer.from(Array.from({ length: n }, () => alphabet[Math.floor(rnd() * alphabet.length)] as number));
   const isDelimiterLine = (line: string, b: string): boolean => new RegExp(`^--${b}(--)?[ \\t]*\\r?$`).test(line);
   const safe = (buf: Buffer): Buffer => {
     // Rewrites lines that would be delimiters: "--b" becomes "-xb" (the body must not contain its boundary).
@@ -339,7 +389,8 @@ t.test('bodies are the same whatever the chunking: delimiter look-alikes, bare C
   t.same(shape(await parse(body)), expected, 'one chunk');
   let mismatches = 0;
   for (const size of [1, 2, 3, 5, 8, 13, 64, 100, 511, 512, 4096]) {
-    if (!t.same(shape(await parseMultipart(chunks(body, size), 'multipart/mixed; boundary=b')), expected, `chunks of ${size}`)) mismatches++;
+    if (!t.same(shape(await parseMultipart(chunks(body, size), 'multipart/mixed; boundary=b')), expected, `chunks of ${size}`))
+      mismatches++;
   }
   for (let run = 0; run < 50; run++) {
     const cuts: Buffer[] = [];
@@ -348,7 +399,14 @@ t.test('bodies are the same whatever the chunking: delimiter look-alikes, bare C
       cuts.push(body.subarray(at, at + n));
       at += n;
     }
-    const got = shape(await parseMultipart((async function* () { yield* cuts; })(), 'multipart/mixed; boundary=b'));
+    const got = shape(
+      await parseMultipart(
+        (async function* () {
+          yield* cuts;
+        })(),
+        'multipart/mixed; boundary=b',
+      ),
+    );
     if (!t.same(got, expected, `random chunking ${run}`)) mismatches++;
   }
   t.equal(mismatches, 0);
@@ -360,7 +418,10 @@ t.test('piece decoders give what decoding the whole gives, wherever the pieces a
   // Bytes that matter to quoted-printable: "=", hex digits, white space, line breaks, and others.
   const alphabet = [0x3d, 0x41, 0x66, 0x33, 0x20, 0x09, 0x0d, 0x0a, 0x78, 0xc3, 0x2b, 0x2f];
   const inputs: Buffer[] = [];
-  for (let i = 0; i < 60; i++) inputs.push(Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 400) }, () => alphabet[Math.floor(rnd() * alphabet.length)] as number)));
+  for (let i = 0; i < 60; i++)
+    inputs.push(
+      Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 400) }, () => alphabet[Math.floor(rnd() * alphabet.length)] as number)),
+    );
   // One line longer than the decoder's carry (64 KiB) with "=XX" and white space all along: cut inside the line.
   inputs.push(Buffer.from('ab=C3=A9 \t='.repeat(9000) + 'end'));
   let mismatches = 0;

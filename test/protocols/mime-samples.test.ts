@@ -39,7 +39,10 @@ async function* chunks(buf: Buffer, sizes: () => number): AsyncGenerator<Buffer>
   }
 }
 const whole = (buf: Buffer) => chunks(buf, () => buf.length);
-const md5 = (b: Buffer | undefined): string => createHash('md5').update(b ?? Buffer.alloc(0)).digest('hex');
+const md5 = (b: Buffer | undefined): string =>
+  createHash('md5')
+    .update(b ?? Buffer.alloc(0))
+    .digest('hex');
 const text = (e: MimeEntity | undefined): string => e?.body?.toString('utf8') ?? '<no body>';
 
 interface Sample {
@@ -253,7 +256,14 @@ t.test('chunking: one byte at a time and random chunk sizes give the same tree',
   const rnd = prng(0x6d696d65);
   for (const s of samples()) {
     const expected = await parseMultipart(whole(s.body), s.contentType);
-    t.same(await parseMultipart(chunks(s.body, () => 1), s.contentType), expected, `${s.file}: 1-byte chunks`);
+    t.same(
+      await parseMultipart(
+        chunks(s.body, () => 1),
+        s.contentType,
+      ),
+      expected,
+      `${s.file}: 1-byte chunks`,
+    );
     for (let run = 0; run < 3; run++) {
       const max = [7, 300, 70000][run] as number;
       const got = await parseMultipart(

@@ -8,7 +8,10 @@ import type { Mm7ErrorCode, Mm7Limits, SubmitReq } from '../../protocols/mm7/ind
 const REL6 = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
 const ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
 
-function envelope(body: string, header = `<mm7:TransactionID xmlns:mm7="${REL6}" env:mustUnderstand="1">tid-1</mm7:TransactionID>`): string {
+function envelope(
+  body: string,
+  header = `<mm7:TransactionID xmlns:mm7="${REL6}" env:mustUnderstand="1">tid-1</mm7:TransactionID>`,
+): string {
   return `<?xml version="1.0"?><env:Envelope xmlns:env="${ENV}"><env:Header>${header}</env:Header><env:Body>${body}</env:Body></env:Envelope>`;
 }
 
@@ -157,17 +160,35 @@ t.test('XML, but not a SOAP envelope', async (t) => {
 });
 
 t.test('unknown operation -> 4003, with the TransactionID and namespace it could read', async (t) => {
-  const e = refused(t, envelope(`<FrobnicateReq xmlns="${REL6}"><MM7Version>6.8.0</MM7Version></FrobnicateReq>`), 'UNKNOWN_OPERATION', 4003);
+  const e = refused(
+    t,
+    envelope(`<FrobnicateReq xmlns="${REL6}"><MM7Version>6.8.0</MM7Version></FrobnicateReq>`),
+    'UNKNOWN_OPERATION',
+    4003,
+  );
   t.equal(e?.transactionId, 'tid-1');
   t.equal(e?.namespace, REL6);
   t.equal(e?.operation, 'FrobnicateReq');
 });
 
 t.test('missing TransactionID, MM7Version, Recipients', async (t) => {
-  const noTid = refused(t, envelope(`<SubmitReq xmlns="${REL6}"><MM7Version>6.8.0</MM7Version>${RECIPIENTS}</SubmitReq>`, ''), 'MISSING_ELEMENT', 4004);
+  const noTid = refused(
+    t,
+    envelope(`<SubmitReq xmlns="${REL6}"><MM7Version>6.8.0</MM7Version>${RECIPIENTS}</SubmitReq>`, ''),
+    'MISSING_ELEMENT',
+    4004,
+  );
   t.match(noTid?.detail, /TransactionID/);
   t.equal(noTid?.namespace, REL6, 'the namespace is still known');
-  refused(t, envelope(`<SubmitReq xmlns="${REL6}"><MM7Version>6.8.0</MM7Version>${RECIPIENTS}</SubmitReq>`, `<TransactionID xmlns="${REL6}">  </TransactionID>`), 'MISSING_ELEMENT', 4004);
+  refused(
+    t,
+    envelope(
+      `<SubmitReq xmlns="${REL6}"><MM7Version>6.8.0</MM7Version>${RECIPIENTS}</SubmitReq>`,
+      `<TransactionID xmlns="${REL6}">  </TransactionID>`,
+    ),
+    'MISSING_ELEMENT',
+    4004,
+  );
   const noVersion = refused(t, envelope(`<SubmitReq xmlns="${REL6}">${RECIPIENTS}</SubmitReq>`), 'MISSING_ELEMENT', 4004);
   t.match(noVersion?.detail, /MM7Version/);
   t.equal(noVersion?.transactionId, 'tid-1');
@@ -176,12 +197,26 @@ t.test('missing TransactionID, MM7Version, Recipients', async (t) => {
   t.equal(noRecipients?.transactionId, 'tid-1');
   t.equal(noRecipients?.mm7Version, '6.8.0');
   t.match(refused(t, submit('<Recipients><To/></Recipients>'), 'MISSING_ELEMENT', 4004)?.detail, /Recipients/);
-  t.match(refused(t, envelope(`<CancelReq xmlns="${REL6}"><MM7Version>6.8.0</MM7Version><MessageID/></CancelReq>`), 'MISSING_ELEMENT', 4004)?.detail, /MessageID/);
   t.match(
-    refused(t, envelope(`<DeliveryReportReq xmlns="${REL6}"><MM7Version>6.8.0</MM7Version><MessageID>1</MessageID><Recipient><Number>1</Number></Recipient><Date>2020-01-01T00:00:00Z</Date><MMStatus>Retrieved</MMStatus></DeliveryReportReq>`), 'MISSING_ELEMENT', 4004)?.detail,
+    refused(t, envelope(`<CancelReq xmlns="${REL6}"><MM7Version>6.8.0</MM7Version><MessageID/></CancelReq>`), 'MISSING_ELEMENT', 4004)
+      ?.detail,
+    /MessageID/,
+  );
+  t.match(
+    refused(
+      t,
+      envelope(
+        `<DeliveryReportReq xmlns="${REL6}"><MM7Version>6.8.0</MM7Version><MessageID>1</MessageID><Recipient><Number>1</Number></Recipient><Date>2020-01-01T00:00:00Z</Date><MMStatus>Retrieved</MMStatus></DeliveryReportReq>`,
+      ),
+      'MISSING_ELEMENT',
+      4004,
+    )?.detail,
     /Sender/,
   );
-  t.match(refused(t, envelope(`<SubmitRsp xmlns="${REL6}"><MM7Version>6.8.0</MM7Version></SubmitRsp>`), 'MISSING_ELEMENT', 4004)?.detail, /Status/);
+  t.match(
+    refused(t, envelope(`<SubmitRsp xmlns="${REL6}"><MM7Version>6.8.0</MM7Version></SubmitRsp>`), 'MISSING_ELEMENT', 4004)?.detail,
+    /Status/,
+  );
 });
 
 t.test('bad values -> 2007', async (t) => {
@@ -201,7 +236,12 @@ t.test('bad values -> 2007', async (t) => {
   refused(t, submit('<Recipients><To><Number addressCoding="rot13">1</Number></To></Recipients>'), 'BAD_VALUE', 2007);
   refused(t, submit('<Recipients><To><Number displayOnly="maybe">1</Number></To></Recipients>'), 'BAD_VALUE', 2007);
   refused(t, submit('<Recipients><To><Number> </Number></To></Recipients>'), 'BAD_VALUE', 2007);
-  refused(t, envelope(`<SubmitRsp xmlns="${REL6}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>OK</StatusCode></Status></SubmitRsp>`), 'BAD_VALUE', 2007);
+  refused(
+    t,
+    envelope(`<SubmitRsp xmlns="${REL6}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>OK</StatusCode></Status></SubmitRsp>`),
+    'BAD_VALUE',
+    2007,
+  );
 });
 
 t.test('unsupported versions -> 4002', async (t) => {
@@ -210,9 +250,22 @@ t.test('unsupported versions -> 4002', async (t) => {
   t.equal(v?.transactionId, 'tid-1');
   refused(t, submit(RECIPIENTS, '4.1.0'), 'UNSUPPORTED_VERSION', 4002);
   refused(t, submit(RECIPIENTS, 'six'), 'UNSUPPORTED_VERSION', 4002);
-  refused(t, envelope(`<SubmitReq xmlns="urn:example:not-mm7"><MM7Version>6.8.0</MM7Version>${RECIPIENTS}</SubmitReq>`), 'UNSUPPORTED_VERSION', 4002);
+  refused(
+    t,
+    envelope(`<SubmitReq xmlns="urn:example:not-mm7"><MM7Version>6.8.0</MM7Version>${RECIPIENTS}</SubmitReq>`),
+    'UNSUPPORTED_VERSION',
+    4002,
+  );
   const rel7 = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-7-MM7-1-0';
-  refused(t, envelope(`<SubmitReq xmlns="${rel7}"><MM7Version>6.8.0</MM7Version>${RECIPIENTS}</SubmitReq>`, `<TransactionID xmlns="${rel7}">t</TransactionID>`), 'UNSUPPORTED_VERSION', 4002);
+  refused(
+    t,
+    envelope(
+      `<SubmitReq xmlns="${rel7}"><MM7Version>6.8.0</MM7Version>${RECIPIENTS}</SubmitReq>`,
+      `<TransactionID xmlns="${rel7}">t</TransactionID>`,
+    ),
+    'UNSUPPORTED_VERSION',
+    4002,
+  );
 });
 
 t.test('drift that is accepted', async (t) => {
@@ -257,9 +310,14 @@ t.test('TransactionID without namespace or mustUnderstand; no namespace anywhere
 });
 
 t.test('an encoding other than UTF-8, from its XML declaration', async (t) => {
-  const doc = submit(`${RECIPIENTS}<Subject>caf\u00e9</Subject>`).replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="ISO-8859-1"?>');
+  const doc = submit(`${RECIPIENTS}<Subject>caf\u00e9</Subject>`).replace(
+    '<?xml version="1.0"?>',
+    '<?xml version="1.0" encoding="ISO-8859-1"?>',
+  );
   const m = parseMm7(Buffer.from(doc, 'latin1')) as SubmitReq;
   t.equal(m.subject, 'caf\u00e9');
-  const bom = parseMm7(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(submit(`${RECIPIENTS}<Subject>\u2603</Subject>`))])) as SubmitReq;
+  const bom = parseMm7(
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(submit(`${RECIPIENTS}<Subject>\u2603</Subject>`))]),
+  ) as SubmitReq;
   t.equal(bom.subject, '\u2603', 'UTF-8 with a BOM');
 });

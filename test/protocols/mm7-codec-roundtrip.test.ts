@@ -131,8 +131,21 @@ function all(c: Mm7Common): Mm7Message[] {
 }
 
 const KINDS = [
-  'SubmitReq', 'CancelReq', 'ReplaceReq', 'DeliverReq', 'DeliveryReportReq', 'ReadReplyReq', 'SubmitRsp', 'CancelRsp',
-  'ReplaceRsp', 'DeliverRsp', 'DeliveryReportRsp', 'ReadReplyRsp', 'RSErrorRsp', 'VASPErrorRsp', 'Fault',
+  'SubmitReq',
+  'CancelReq',
+  'ReplaceReq',
+  'DeliverReq',
+  'DeliveryReportReq',
+  'ReadReplyReq',
+  'SubmitRsp',
+  'CancelRsp',
+  'ReplaceRsp',
+  'DeliverRsp',
+  'DeliveryReportRsp',
+  'ReadReplyRsp',
+  'RSErrorRsp',
+  'VASPErrorRsp',
+  'Fault',
 ];
 
 for (const [label, common] of [
@@ -164,8 +177,12 @@ t.test('exact envelope: SubmitRsp', async (t) => {
     xml,
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
       '<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/">' +
-      '<env:Header><mm7:TransactionID xmlns:mm7="' + REL6 + '" env:mustUnderstand="1">T1</mm7:TransactionID></env:Header>' +
-      '<env:Body><SubmitRsp xmlns="' + REL6 + '"><MM7Version>6.8.0</MM7Version>' +
+      '<env:Header><mm7:TransactionID xmlns:mm7="' +
+      REL6 +
+      '" env:mustUnderstand="1">T1</mm7:TransactionID></env:Header>' +
+      '<env:Body><SubmitRsp xmlns="' +
+      REL6 +
+      '"><MM7Version>6.8.0</MM7Version>' +
       '<Status><StatusCode>1000</StatusCode><StatusText>Success</StatusText></Status>' +
       '<MessageID>M1</MessageID></SubmitRsp></env:Body></env:Envelope>',
   );
@@ -190,8 +207,12 @@ t.test('exact envelope: SubmitReq in schema sequence order, escaped text and att
     xml,
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
       '<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/">' +
-      '<env:Header><mm7:TransactionID xmlns:mm7="' + REL5 + '" env:mustUnderstand="1">a&lt;b</mm7:TransactionID></env:Header>' +
-      '<env:Body><SubmitReq xmlns="' + REL5 + '"><MM7Version>5.3.0</MM7Version>' +
+      '<env:Header><mm7:TransactionID xmlns:mm7="' +
+      REL5 +
+      '" env:mustUnderstand="1">a&lt;b</mm7:TransactionID></env:Header>' +
+      '<env:Body><SubmitReq xmlns="' +
+      REL5 +
+      '"><MM7Version>5.3.0</MM7Version>' +
       '<SenderIdentification><VASPID>V</VASPID></SenderIdentification>' +
       '<Recipients><To><Number>1</Number></To><Bcc><RFC2822Address displayOnly="true">b@c</RFC2822Address></Bcc></Recipients>' +
       '<MessageClass>Personal</MessageClass><ExpiryDate>P2D</ExpiryDate><DeliveryReport>false</DeliveryReport>' +
@@ -216,7 +237,9 @@ t.test('exact envelope: Fault with RSErrorRsp detail; no Header without a Transa
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
       '<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Body><env:Fault>' +
       '<faultcode>env:Client</faultcode><faultstring>Client error</faultstring>' +
-      '<detail><RSErrorRsp xmlns="' + REL6 + '"><MM7Version>6.8.0</MM7Version>' +
+      '<detail><RSErrorRsp xmlns="' +
+      REL6 +
+      '"><MM7Version>6.8.0</MM7Version>' +
       '<Status><StatusCode>4004</StatusCode><StatusText>Validation error</StatusText></Status></RSErrorRsp></detail>' +
       '</env:Fault></env:Body></env:Envelope>',
   );
@@ -238,7 +261,7 @@ t.test('an odd namespace and version are answered in, exactly as received', asyn
   t.ok(xml.includes(`<mm7:TransactionID xmlns:mm7="${odd}"`));
 });
 
-t.test('errorFault answers a parse error in the sender\'s namespace, version and TransactionID', async (t) => {
+t.test("errorFault answers a parse error in the sender's namespace, version and TransactionID", async (t) => {
   const req =
     '<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header>' +
     `<TransactionID xmlns="${REL5}">t-42</TransactionID></e:Header><e:Body>` +
@@ -297,15 +320,32 @@ t.test('buildMm7 refuses what it cannot send', async (t) => {
 t.test('every status code of TS 23.140 §8.7 (Rel-6 table) goes out and comes back with its name', async (t) => {
   // Copied by hand from the spec's status code table (StatusCode, StatusText as the spec names them).
   const spec: Array<[number, string]> = [
-    [1000, 'Success'], [1100, 'Partial success'],
-    [2000, 'Client error'], [2001, 'Operation restricted'], [2002, 'Address Error'], [2003, 'Address Not Found'],
-    [2004, 'Multimedia content refused'], [2005, 'Message ID Not found'], [2006, 'LinkedID not found'],
-    [2007, 'Message format corrupt'], [2008, 'Application ID not found'], [2009, 'Reply Application ID not found'],
-    [3000, 'Server Error'], [3001, 'Not Possible'], [3002, 'Message rejected'], [3003, 'Multiple addresses not supported'],
+    [1000, 'Success'],
+    [1100, 'Partial success'],
+    [2000, 'Client error'],
+    [2001, 'Operation restricted'],
+    [2002, 'Address Error'],
+    [2003, 'Address Not Found'],
+    [2004, 'Multimedia content refused'],
+    [2005, 'Message ID Not found'],
+    [2006, 'LinkedID not found'],
+    [2007, 'Message format corrupt'],
+    [2008, 'Application ID not found'],
+    [2009, 'Reply Application ID not found'],
+    [3000, 'Server Error'],
+    [3001, 'Not Possible'],
+    [3002, 'Message rejected'],
+    [3003, 'Multiple addresses not supported'],
     [3004, 'Application Addressing not supported'],
-    [4000, 'General service error'], [4001, 'Improper identification'], [4002, 'Unsupported version'],
-    [4003, 'Unsupported operation'], [4004, 'Validation error'], [4005, 'Service error'], [4006, 'Service unavailable'],
-    [4007, 'Service denied'], [4008, 'Application denied'],
+    [4000, 'General service error'],
+    [4001, 'Improper identification'],
+    [4002, 'Unsupported version'],
+    [4003, 'Unsupported operation'],
+    [4004, 'Validation error'],
+    [4005, 'Service error'],
+    [4006, 'Service unavailable'],
+    [4007, 'Service denied'],
+    [4008, 'Application denied'],
   ];
   for (const [code, name] of spec) {
     t.ok(isMm7StatusCode(code), `${code} is known`);

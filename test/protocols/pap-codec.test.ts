@@ -45,7 +45,9 @@ async function readBack(msg: PapPushMessage, content: PapContent = CONTENT) {
   const root = await parseMultipart(once(req.body), req.contentType);
   const parts = root.parts as MimeEntity[];
   const controlText = parts[0]!.body!.toString('utf8');
-  const doc = xml.parse(controlText) as { pap: { 'push-message': Record<string, unknown> & { address: Record<string, string>; 'quality-of-service'?: Record<string, string> } } };
+  const doc = xml.parse(controlText) as {
+    pap: { 'push-message': Record<string, unknown> & { address: Record<string, string>; 'quality-of-service'?: Record<string, string> } };
+  };
   return { req, root, parts, controlText, pm: doc.pap['push-message'] };
 }
 
@@ -147,23 +149,42 @@ t.test('parse: other real-looking answers', async (t) => {
   const pap2 =
     '<?xml version="1.0"?>\n<!DOCTYPE pap PUBLIC "-//WAPFORUM//DTD PAP 2.0//EN" "http://www.wapforum.org/DTD/pap_2.0.dtd"\n' +
     '  [<?wap-pap-ver supported-versions="2.0,1.*"?>]>\n';
-  t.throws(() => parsePapResponse(pap2 + '<pap/>'), { code: 'DOCTYPE' }, 'an internal subset is refused even when it only holds the version PI');
-  const plain = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE pap PUBLIC "-//WAPFORUM//DTD PAP 2.0//EN" "http://www.wapforum.org/DTD/pap_2.0.dtd">\n';
+  t.throws(
+    () => parsePapResponse(pap2 + '<pap/>'),
+    { code: 'DOCTYPE' },
+    'an internal subset is refused even when it only holds the version PI',
+  );
+  const plain =
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE pap PUBLIC "-//WAPFORUM//DTD PAP 2.0//EN" "http://www.wapforum.org/DTD/pap_2.0.dtd">\n';
   const ok = parsePapResponse(
     plain +
       '<pap product-name="Some PPG">\n  <push-response push-id="p&amp;1" sender-address="http://ppg.example.net/pap" reply-time="2031-13-01T00:00:00Z">\n' +
       '    <response-result code="1000" desc="OK"/>\n  </push-response>\n</pap>\n',
   );
-  t.same(ok, { kind: 'push-response', pushId: 'p&1', code: 1000, description: 'OK', senderAddress: 'http://ppg.example.net/pap' }, 'a bad reply-time is dropped, not fatal');
-  const refused = parsePapResponse(plain + '<pap><push-response push-id="p2"><response-result code="2002" desc="Address Error"/></push-response></pap>');
+  t.same(
+    ok,
+    { kind: 'push-response', pushId: 'p&1', code: 1000, description: 'OK', senderAddress: 'http://ppg.example.net/pap' },
+    'a bad reply-time is dropped, not fatal',
+  );
+  const refused = parsePapResponse(
+    plain + '<pap><push-response push-id="p2"><response-result code="2002" desc="Address Error"/></push-response></pap>',
+  );
   t.match(refused, { kind: 'push-response', code: 2002, description: 'Address Error' });
   const bad = parsePapResponse(
     plain + '<pap><badmessage-response code="2000" desc="Bad Request" bad-message-fragment="&lt;pap&gt;&lt;push-message&#10;"/></pap>',
   );
   t.same(bad, { kind: 'badmessage-response', code: 2000, description: 'Bad Request', badMessageFragment: '<pap><push-message\n' });
-  const latin1 = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><pap><badmessage-response code="2000" desc="'), Buffer.from([0x47, 0xfc, 0x6c]), Buffer.from('"/></pap>')]);
+  const latin1 = Buffer.concat([
+    Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><pap><badmessage-response code="2000" desc="'),
+    Buffer.from([0x47, 0xfc, 0x6c]),
+    Buffer.from('"/></pap>'),
+  ]);
   t.match(parsePapResponse(latin1), { description: 'Gül' }, 'declared encoding honoured');
-  t.match(parsePapResponse('<pap><push-response push-id="x"><response-result code="1999"/></push-response></pap>'), { code: 1999 }, 'unlisted code of a known class');
+  t.match(
+    parsePapResponse('<pap><push-response push-id="x"><response-result code="1999"/></push-response></pap>'),
+    { code: 1999 },
+    'unlisted code of a known class',
+  );
 });
 
 function refuses(t: Test, input: string | Buffer, code: PapErrorCode, what: string): void {
@@ -171,7 +192,10 @@ function refuses(t: Test, input: string | Buffer, code: PapErrorCode, what: stri
     parsePapResponse(input);
     t.fail(`${what}: parsed`);
   } catch (e) {
-    t.ok(e instanceof PapError && e.code === code, `${what}: PapError ${code}${e instanceof PapError ? ` (got ${e.code})` : ` (got ${String(e)})`}`);
+    t.ok(
+      e instanceof PapError && e.code === code,
+      `${what}: PapError ${code}${e instanceof PapError ? ` (got ${e.code})` : ` (got ${String(e)})`}`,
+    );
   }
 }
 
@@ -182,7 +206,12 @@ t.test('parse: hostile and malformed answers are PapErrors', async (t) => {
   refuses(t, Buffer.from([0x3c, 0x70, 0x61, 0x70, 0x3e, 0xc3, 0x28, 0x3c, 0x2f, 0x70, 0x61, 0x70, 0x3e]), 'NOT_XML', 'invalid UTF-8');
   refuses(t, '<html><body>502 Bad Gateway</body></html>', 'NOT_PAP', 'an HTML error page');
   refuses(t, '<pap/>', 'NOT_PAP', 'empty pap');
-  refuses(t, '<pap><push-response push-id="a"><response-result code="1001"/></push-response><push-response push-id="b"><response-result code="1001"/></push-response></pap>', 'NOT_PAP', 'two answers');
+  refuses(
+    t,
+    '<pap><push-response push-id="a"><response-result code="1001"/></push-response><push-response push-id="b"><response-result code="1001"/></push-response></pap>',
+    'NOT_PAP',
+    'two answers',
+  );
   refuses(t, '<pap><cancel-response/></pap>', 'UNEXPECTED_RESPONSE', 'another operation');
   refuses(t, '<pap><push-response><response-result code="1001"/></push-response></pap>', 'MISSING_FIELD', 'no push-id');
   refuses(t, '<pap><push-response push-id="a"/></pap>', 'MISSING_FIELD', 'no response-result');
@@ -192,10 +221,20 @@ t.test('parse: hostile and malformed answers are PapErrors', async (t) => {
   refuses(t, '<pap><badmessage-response code="6000"/></pap>', 'BAD_CODE', 'code 6000');
   refuses(t, '<pap><badmessage-response code="1e3"/></pap>', 'BAD_CODE', 'code 1e3');
   refuses(t, '<pap><__proto__ push-id="a"/></pap>', 'UNEXPECTED_RESPONSE', '__proto__ element');
-  refuses(t, '<pap><push-response __proto__="x" constructor="y"><response-result code="1001"/></push-response></pap>', 'MISSING_FIELD', '__proto__ attributes');
+  refuses(
+    t,
+    '<pap><push-response __proto__="x" constructor="y"><response-result code="1001"/></push-response></pap>',
+    'MISSING_FIELD',
+    '__proto__ attributes',
+  );
   refuses(t, '<pap><push-response push-id="&xxe;"><response-result code="1001"/></push-response></pap>', 'NOT_XML', 'undeclared entity');
   refuses(t, '<pap><push-response push-id="&#0;"><response-result code="1001"/></push-response></pap>', 'NOT_XML', 'reference to NUL');
-  refuses(t, '<pap><push-response push-id="a" push-id="b"><response-result code="1001"/></push-response></pap>', 'NOT_XML', 'repeated attribute');
+  refuses(
+    t,
+    '<pap><push-response push-id="a" push-id="b"><response-result code="1001"/></push-response></pap>',
+    'NOT_XML',
+    'repeated attribute',
+  );
   refuses(t, '<pap><push-response push-id="a"><response-result code="1001"/></pap>', 'NOT_XML', 'unclosed element');
 
   const laughs =
@@ -252,8 +291,17 @@ t.test('code table (§9.13)', async (t) => {
   t.ok(isPapSuccess(1001) && !isPapSuccess(2000) && !isPapSuccess(42));
   for (const c of [2000, 2001, 2002, 2007, 3001, 3006]) t.equal(by.get(c)!.transient, false, `${c} ${by.get(c)!.name}: permanent`);
   for (const c of [3000, 3009, 3010, 4000, 4001]) t.equal(by.get(c)!.transient, true, `${c} ${by.get(c)!.name}: transient`);
-  t.ok(PAP_CODES.every((c) => c.spec === 'WAP-247-PAP-20010429 §9.13'), 'every row cites the spec');
-  t.ok(PAP_CODES.every((c) => String(c.code)[0] === { success: '1', 'client-error': '2', 'server-error': '3', 'service-failure': '4', 'client-aborted': '5' }[c.class]));
+  t.ok(
+    PAP_CODES.every((c) => c.spec === 'WAP-247-PAP-20010429 §9.13'),
+    'every row cites the spec',
+  );
+  t.ok(
+    PAP_CODES.every(
+      (c) =>
+        String(c.code)[0] ===
+        { success: '1', 'client-error': '2', 'server-error': '3', 'service-failure': '4', 'client-aborted': '5' }[c.class],
+    ),
+  );
   t.match(papCodeInfo(2999), { code: 2999, class: 'client-error', transient: false }, 'unknown code: its class x000 row');
   t.match(papCodeInfo(4321), { code: 4321, class: 'service-failure', transient: true });
   t.match(papCodeInfo(5028), { class: 'client-aborted' });

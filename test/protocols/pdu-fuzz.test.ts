@@ -247,12 +247,14 @@ t.test(`fuzz decodePdu/encodePdu, seed 0x${SEED.toString(16)}, ${ITERATIONS} ite
 
   // A hang inside the codec is synchronous: run batches under a vm timeout, which interrupts the running code
   // wherever it is, and report the iteration that was running.
-  const context = vm.createContext({ runBatch: (from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      runOne(i);
-      done++;
-    }
-  } });
+  const context = vm.createContext({
+    runBatch: (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        runOne(i);
+        done++;
+      }
+    },
+  });
   const started = Date.now();
   for (let from = first; from < last; from += BATCH) {
     const to = Math.min(last, from + BATCH);

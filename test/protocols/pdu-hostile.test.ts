@@ -201,7 +201,9 @@ t.test('10^6 real tiny entries in a ~3 MB body', async (t) => {
   if (gc) {
     const heap = after.heapUsed - before.heapUsed;
     const external = after.arrayBuffers - before.arrayBuffers;
-    t.comment(`heap growth ${(heap / 1e6).toFixed(1)} MB = ${(heap / input.length).toFixed(1)}x the input, ${(heap / N).toFixed(0)} B/entry`);
+    t.comment(
+      `heap growth ${(heap / 1e6).toFixed(1)} MB = ${(heap / input.length).toFixed(1)}x the input, ${(heap / N).toFixed(0)} B/entry`,
+    );
     t.comment(`arrayBuffers growth ${(external / 1e6).toFixed(2)} MB`);
     // One JS object per entry cannot cost less than tens of octets while an entry is 3 octets, so "a small
     // multiple" is taken as at most 100x the input (300 B per 3-octet entry): it catches per-entry copies,

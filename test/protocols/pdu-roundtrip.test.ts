@@ -840,7 +840,11 @@ t.test('re-encoding keeps what was decoded', async (t) => {
   }
   roundTrips(t, emptyLocation, 'empty Content-Location');
   // A plain empty Response-Text in M-Delete.conf: refusing it is fine, writing 93 00 that then fails is not.
-  roundTrips(t, { messageType: 'm-delete-conf', transactionId: 'T', mmsVersion: '1.3', responseText: '' }, 'empty Response-Text in m-delete-conf');
+  roundTrips(
+    t,
+    { messageType: 'm-delete-conf', transactionId: 'T', mmsVersion: '1.3', responseText: '' },
+    'empty Response-Text in m-delete-conf',
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------------

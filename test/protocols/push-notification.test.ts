@@ -118,13 +118,20 @@ t.test('the one-SMS boundary: 133 octets of push stay whole, 134 are compacted',
   const at = buildMmsPush({ ...BASE, subject: 'x'.repeat(n) }, { concatRef: 0 });
   t.equal(at.wsp.length, 133);
   t.same(at.dropped, []);
-  t.same(at.segments.map((s) => s.shortMessage.length), [140]);
+  t.same(
+    at.segments.map((s) => s.shortMessage.length),
+    [140],
+  );
   const over = buildMmsPush({ ...BASE, subject: 'x'.repeat(n + 1) }, { concatRef: 0 });
   t.same(over.dropped, ['subject']);
   t.equal(over.segments.length, 1);
   const kept = buildMmsPush({ ...BASE, subject: 'x'.repeat(n + 1) }, { concatRef: 0x33, compact: false });
   t.same(kept.dropped, []);
-  t.same(kept.segments.map((s) => s.shortMessage.length), [140, 18], '134 octets whole: 128 + 6 behind 12-octet UDHs');
+  t.same(
+    kept.segments.map((s) => s.shortMessage.length),
+    [140, 18],
+    '134 octets whole: 128 + 6 behind 12-octet UDHs',
+  );
   t.same(kept.segments[1]!.udh, hex('0B 05 04 0B 84 23 F0 00 03 33 02 02'));
   t.same(parseMmsPush(kept.segments.map((s) => s.shortMessage).reverse()).notification.subject, 'x'.repeat(n + 1));
 });
@@ -134,9 +141,16 @@ t.test('compact true drops what is present even when it would fit; false never d
   t.same(c.dropped, ['subject', 'from']);
   const onlyFrom = { ...BASE, subject: undefined } as unknown as NotificationInd;
   t.same(buildMmsPush(onlyFrom, { concatRef: 0, compact: true }).dropped, ['from'], 'absent fields are not reported');
-  const extra: NotificationInd = { ...BASE, extraHeaders: [{ name: 'X-Operator', value: 'demo' }], recommendedRetrievalModeText: 'Tap to fetch' };
+  const extra: NotificationInd = {
+    ...BASE,
+    extraHeaders: [{ name: 'X-Operator', value: 'demo' }],
+    recommendedRetrievalModeText: 'Tap to fetch',
+  };
   t.same(buildMmsPush(extra, { concatRef: 0, compact: true }).dropped, ['extraHeaders', 'recommendedRetrievalModeText', 'subject', 'from']);
-  t.same(COMPACT_DROPS.map(([k]) => k), ['extraHeaders', 'recommendedRetrievalModeText', 'subject', 'from']);
+  t.same(
+    COMPACT_DROPS.map(([k]) => k),
+    ['extraHeaders', 'recommendedRetrievalModeText', 'subject', 'from'],
+  );
   const long = { ...BASE, subject: 'y'.repeat(200) };
   const f = buildMmsPush(long, { concatRef: 5, compact: false });
   t.same(f.dropped, []);
@@ -153,7 +167,12 @@ t.test('when even the compact form needs several SMS', async (t) => {
   const e = expectPushError(t, () => buildMmsPush(longUrl, { concatRef: 0x10, maxSegments: 1 }), 'DOES_NOT_FIT', 'maxSegments 1');
   t.match(e?.message ?? '', /notification without subject, from: a \d+-octet push needs 2 segments, more than the 1 allowed/);
   t.ok(e?.cause instanceof PushError);
-  const w = expectPushError(t, () => buildMmsPush({ ...BASE, subject: 'z'.repeat(100) }, { concatRef: 0, compact: false, maxSegments: 1 }), 'DOES_NOT_FIT', 'compact false');
+  const w = expectPushError(
+    t,
+    () => buildMmsPush({ ...BASE, subject: 'z'.repeat(100) }, { concatRef: 0, compact: false, maxSegments: 1 }),
+    'DOES_NOT_FIT',
+    'compact false',
+  );
   t.match(w?.message ?? '', /notification whole: a \d+-octet push needs 2 segments, more than the 1 allowed/);
   t.equal(buildMmsPush(longUrl, { concatRef: 0x10, maxSegments: 2 }).segments.length, 2);
 });
@@ -162,7 +181,12 @@ t.test('what cannot be built', async (t) => {
   const noLocation = { ...SMALL, contentLocation: undefined } as unknown as NotificationInd;
   const e = expectPushError(t, () => buildMmsPush(noLocation, { concatRef: 0 }), 'ENCODE_INVALID', 'no Content-Location');
   t.ok(e?.cause instanceof PduError, 'the PduError is the cause');
-  const sendConf = { messageType: 'm-send-conf', transactionId: 'x', mmsVersion: '1.2', responseStatus: 'Ok' } as unknown as NotificationInd;
+  const sendConf = {
+    messageType: 'm-send-conf',
+    transactionId: 'x',
+    mmsVersion: '1.2',
+    responseStatus: 'Ok',
+  } as unknown as NotificationInd;
   expectPushError(t, () => buildMmsPush(sendConf, { concatRef: 0 }), 'ENCODE_INVALID', 'another message type');
   expectPushError(t, () => buildMmsPush(SMALL, { concatRef: 0, tid: 256 }), 'ENCODE_INVALID', 'TID 256');
   expectPushError(t, () => buildMmsPush(SMALL, { concatRef: 300 }), 'ENCODE_INVALID', 'concatRef 300');
@@ -174,19 +198,76 @@ t.test('parseMmsPush: pushes that are not MMS notifications', async (t) => {
   const ud = (wsp: Buffer): Buffer[] => segmentPush(wsp, { concatRef: 0 }).map((s) => s.shortMessage);
   const mms = buildMmsPush(SMALL, { concatRef: 0 }).mms;
   // Service Indication content type.
-  expectPushError(t, () => parseMmsPush(ud(buildWspPush({ tid: 0, contentType: { mediaType: 'application/vnd.wap.sic' }, applicationId: 1, data: mms }))), 'BAD_NOTIFICATION', 'SI content type');
-  expectPushError(t, () => parseMmsPush(ud(buildWspPush({ tid: 0, contentType: { mediaType: 'application/vnd.wap.mms-message' }, applicationId: 2, data: mms }))), 'BAD_NOTIFICATION', 'application id wml.ua');
   expectPushError(
     t,
-    () => parseMmsPush(ud(buildWspPush({ tid: 0, contentType: { mediaType: 'application/vnd.wap.mms-message' }, applicationId: 'x-wap-application:wml.ua', data: mms }))),
+    () => parseMmsPush(ud(buildWspPush({ tid: 0, contentType: { mediaType: 'application/vnd.wap.sic' }, applicationId: 1, data: mms }))),
+    'BAD_NOTIFICATION',
+    'SI content type',
+  );
+  expectPushError(
+    t,
+    () =>
+      parseMmsPush(
+        ud(buildWspPush({ tid: 0, contentType: { mediaType: 'application/vnd.wap.mms-message' }, applicationId: 2, data: mms })),
+      ),
+    'BAD_NOTIFICATION',
+    'application id wml.ua',
+  );
+  expectPushError(
+    t,
+    () =>
+      parseMmsPush(
+        ud(
+          buildWspPush({
+            tid: 0,
+            contentType: { mediaType: 'application/vnd.wap.mms-message' },
+            applicationId: 'x-wap-application:wml.ua',
+            data: mms,
+          }),
+        ),
+      ),
     'BAD_NOTIFICATION',
     'application id URI wml.ua',
   );
-  const e = expectPushError(t, () => parseMmsPush(ud(buildWspPush({ tid: 0, contentType: { mediaType: 'application/vnd.wap.mms-message' }, applicationId: 4, data: hex('01 02 03') }))), 'BAD_NOTIFICATION', 'not a PDU');
+  const e = expectPushError(
+    t,
+    () =>
+      parseMmsPush(
+        ud(
+          buildWspPush({ tid: 0, contentType: { mediaType: 'application/vnd.wap.mms-message' }, applicationId: 4, data: hex('01 02 03') }),
+        ),
+      ),
+    'BAD_NOTIFICATION',
+    'not a PDU',
+  );
   t.ok(e?.cause instanceof PduError);
-  expectPushError(t, () => parseMmsPush(ud(buildWspPush({ tid: 0, contentType: { mediaType: 'application/vnd.wap.mms-message' }, applicationId: 4, data: hex(`8C 81 98 ${ascii('x')} 00 8D 92 92 80`) }))), 'BAD_NOTIFICATION', 'm-send-conf');
+  expectPushError(
+    t,
+    () =>
+      parseMmsPush(
+        ud(
+          buildWspPush({
+            tid: 0,
+            contentType: { mediaType: 'application/vnd.wap.mms-message' },
+            applicationId: 4,
+            data: hex(`8C 81 98 ${ascii('x')} 00 8D 92 92 80`),
+          }),
+        ),
+      ),
+    'BAD_NOTIFICATION',
+    'm-send-conf',
+  );
   // Accepted: the application id as its URI (any case), or absent; the content type as text.
-  const uri = parseMmsPush(ud(buildWspPush({ tid: 0, contentType: { mediaType: 'application/vnd.wap.mms-message' }, applicationId: 'X-WAP-Application:mms.ua', data: mms })));
+  const uri = parseMmsPush(
+    ud(
+      buildWspPush({
+        tid: 0,
+        contentType: { mediaType: 'application/vnd.wap.mms-message' },
+        applicationId: 'X-WAP-Application:mms.ua',
+        data: mms,
+      }),
+    ),
+  );
   t.same(uri.notification, SMALL);
   t.same(parseMmsPush(ud(Buffer.concat([hex(`00 06 20 ${ascii('application/vnd.wap.mms-message')} 00`), mms]))).notification, SMALL);
   expectPushError(t, () => parseMmsPush(ud(hex('00 07 01 BE'))), 'NOT_A_PUSH', 'ConfirmedPush');
@@ -217,10 +298,15 @@ t.test('fuzz: random notifications build, fit the limits, and parse back to what
     const push = buildMmsPush(n, { concatRef: i & 0xff, tid: i & 0xff, compact });
     const count = push.segments.length;
     if (push.segments.some((s) => s.shortMessage.length > 140)) t.fail(`case ${i}: a short message over 140 octets`);
-    if (compact === 'auto' && push.dropped.length > 0 && buildMmsPush(n, { concatRef: 0, compact: false }).segments.length === 1) t.fail(`case ${i}: dropped though it fit`);
+    if (compact === 'auto' && push.dropped.length > 0 && buildMmsPush(n, { concatRef: 0, compact: false }).segments.length === 1)
+      t.fail(`case ${i}: dropped though it fit`);
     if (compact === false && push.dropped.length > 0) t.fail(`case ${i}: compact false dropped fields`);
     const back = parseMmsPush(push.segments.map((s) => s.shortMessage).reverse());
-    if (JSON.stringify(back.notification) !== JSON.stringify(push.notification) || back.push.tid !== (i & 0xff) || (count > 1) !== (back.concat !== undefined)) {
+    if (
+      JSON.stringify(back.notification) !== JSON.stringify(push.notification) ||
+      back.push.tid !== (i & 0xff) ||
+      count > 1 !== (back.concat !== undefined)
+    ) {
       t.fail(`case ${i}: ${JSON.stringify(push.notification)} came back as ${JSON.stringify(back.notification)}`);
       return;
     }

@@ -57,7 +57,10 @@ t.test('one segment: 06 05 04 0B 84 23 F0 then the push, up to 140 octets', asyn
   t.equal(full[0]!.shortMessage.length, 140, 'exactly 140 octets of user data');
 
   const empty = segmentPush(Buffer.alloc(0), { concatRef: 0 });
-  t.same(empty.map((x) => x.shortMessage), [hex('06 05 04 0B 84 23 F0')]);
+  t.same(
+    empty.map((x) => x.shortMessage),
+    [hex('06 05 04 0B 84 23 F0')],
+  );
 });
 
 t.test('several segments: 0B 05 04 0B 84 23 F0 00 03 ref n k, 128 octets each', async (t) => {
@@ -66,24 +69,39 @@ t.test('several segments: 0B 05 04 0B 84 23 F0 00 03 ref n k, 128 octets each', 
   t.equal(two.length, 2, '134 octets: two segments');
   t.same(two[0]!.udh, hex('0B 05 04 0B 84 23 F0 00 03 A7 02 01'));
   t.same(two[1]!.udh, hex('0B 05 04 0B 84 23 F0 00 03 A7 02 02'));
-  t.same(two.map((s) => s.payload.length), [128, 6]);
-  t.same(two.map((s) => s.shortMessage.length), [140, 18]);
+  t.same(
+    two.map((s) => s.payload.length),
+    [128, 6],
+  );
+  t.same(
+    two.map((s) => s.shortMessage.length),
+    [140, 18],
+  );
   t.same(two[1]!.shortMessage, hex('0B 05 04 0B 84 23 F0 00 03 A7 02 02 80 81 82 83 84 85'));
   t.same(Buffer.concat(two.map((s) => s.payload)), pdu);
   t.ok(two.every((s) => s.esmClass === 0x40 && s.dataCoding === 0x04));
 
-  t.same(segmentPush(octets(256), { concatRef: 1 }).map((s) => s.payload.length), [128, 128]);
+  t.same(
+    segmentPush(octets(256), { concatRef: 1 }).map((s) => s.payload.length),
+    [128, 128],
+  );
   const three = segmentPush(octets(257), { concatRef: 0xff });
-  t.same(three.map((s) => s.udh), [
-    hex('0B 05 04 0B 84 23 F0 00 03 FF 03 01'),
-    hex('0B 05 04 0B 84 23 F0 00 03 FF 03 02'),
-    hex('0B 05 04 0B 84 23 F0 00 03 FF 03 03'),
-  ]);
-  t.same(three.map((s) => s.payload.length), [128, 128, 1]);
+  t.same(
+    three.map((s) => s.udh),
+    [hex('0B 05 04 0B 84 23 F0 00 03 FF 03 01'), hex('0B 05 04 0B 84 23 F0 00 03 FF 03 02'), hex('0B 05 04 0B 84 23 F0 00 03 FF 03 03')],
+  );
+  t.same(
+    three.map((s) => s.payload.length),
+    [128, 128, 1],
+  );
 
   for (let n = 0; n <= 1200; n++) {
     const segs = segmentPush(octets(n), { concatRef: n & 0xff });
-    if (segs.length !== pushSegmentCount(n) || segs.some((s) => s.shortMessage.length > 140) || !Buffer.concat(segs.map((s) => s.payload)).equals(octets(n))) {
+    if (
+      segs.length !== pushSegmentCount(n) ||
+      segs.some((s) => s.shortMessage.length > 140) ||
+      !Buffer.concat(segs.map((s) => s.payload)).equals(octets(n))
+    ) {
       t.fail(`${n} octets`);
       return;
     }
@@ -98,8 +116,10 @@ t.test('limits and bad options', async (t) => {
   t.equal(segmentPush(octets(133), { concatRef: 0, maxSegments: 1 }).length, 1);
   t.equal(segmentPush(octets(256), { concatRef: 0, maxSegments: 2 }).length, 2);
   expectPushError(t, () => segmentPush(octets(257), { concatRef: 0, maxSegments: 2 }), 'DOES_NOT_FIT', '3 segments, 2 allowed');
-  for (const ref of [-1, 256, 1.5, NaN]) expectPushError(t, () => segmentPush(octets(1), { concatRef: ref }), 'ENCODE_INVALID', `concatRef ${ref}`);
-  for (const max of [0, 256, 2.5]) expectPushError(t, () => segmentPush(octets(1), { concatRef: 0, maxSegments: max }), 'ENCODE_INVALID', `maxSegments ${max}`);
+  for (const ref of [-1, 256, 1.5, NaN])
+    expectPushError(t, () => segmentPush(octets(1), { concatRef: ref }), 'ENCODE_INVALID', `concatRef ${ref}`);
+  for (const max of [0, 256, 2.5])
+    expectPushError(t, () => segmentPush(octets(1), { concatRef: 0, maxSegments: max }), 'ENCODE_INVALID', `maxSegments ${max}`);
 });
 
 t.test('reassembly: ordered by sequence number whatever the arrival order', async (t) => {
@@ -143,7 +163,12 @@ t.test('reassembly: what does not add up', async (t) => {
   expectPushError(t, () => reassemblePush([segs[0]!, single]), 'SEGMENT_MISMATCH', 'concatenated then not');
   expectPushError(t, () => reassemblePush([single, segs[0]!]), 'SEGMENT_MISMATCH', 'not then concatenated');
   // total 2 in the first, 3 in the second.
-  expectPushError(t, () => reassemblePush([hex('0B 05 04 0B 84 23 F0 00 03 01 02 01 AA'), hex('0B 05 04 0B 84 23 F0 00 03 01 03 02 BB')]), 'SEGMENT_MISMATCH', 'totals differ');
+  expectPushError(
+    t,
+    () => reassemblePush([hex('0B 05 04 0B 84 23 F0 00 03 01 02 01 AA'), hex('0B 05 04 0B 84 23 F0 00 03 01 03 02 BB')]),
+    'SEGMENT_MISMATCH',
+    'totals differ',
+  );
   expectPushError(t, () => reassemblePush([hex('0B 05 04 0B 84 23 F0 00 03 01 02 00 AA')]), 'SEGMENT_MISMATCH', 'sequence 0');
   expectPushError(t, () => reassemblePush([hex('0B 05 04 0B 84 23 F0 00 03 01 02 03 AA')]), 'SEGMENT_MISMATCH', 'sequence 3 of 2');
   expectPushError(

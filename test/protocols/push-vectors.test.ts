@@ -65,8 +65,16 @@ t.test('Kannel PPG capture, push 1 (frames 18 and 20): submit_sm, UDH, WSP push,
   t.equal(second.smLength, 33, 'Message length: 33');
   t.same(first.tlvs.get(0x0426), hex('01'), 'more_messages_to_send (0x0426): More messages -default- (1)');
   t.equal(second.tlvs.size, 0);
-  t.same(second.shortMessage, hex('0b05040b8423f00003000202312f6d6d73632f315f313f774c4a65543754487500'), 'Message bytes (frame 20, shown whole)');
-  t.same(first.shortMessage.subarray(0, 36), hex('0b05040b8423f000030002010006356170706c69636174696f6e2f766e642e7761702e6d'), 'Message bytes (frame 18, as far as shown)');
+  t.same(
+    second.shortMessage,
+    hex('0b05040b8423f00003000202312f6d6d73632f315f313f774c4a65543754487500'),
+    'Message bytes (frame 20, shown whole)',
+  );
+  t.same(
+    first.shortMessage.subarray(0, 36),
+    hex('0b05040b8423f000030002010006356170706c69636174696f6e2f766e642e7761702e6d'),
+    'Message bytes (frame 18, as far as shown)',
+  );
 
   // "User Data Header Length: 11", ports 2948 <- 9200, "Message identifier: 0", "Message parts: 2", "part number: 1|2".
   const udh1 = decodeUdh(first.shortMessage);

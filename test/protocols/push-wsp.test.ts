@@ -42,7 +42,10 @@ t.test('build: the smallest MMS push, byte for byte', async (t) => {
     buildWspPush({ tid: 0, contentType: { mediaType: MMS }, applicationId: 'x-wap-application:mms.ua', data: Buffer.alloc(0) }),
     hex(`00 06 1B BE AF ${ascii('x-wap-application:mms.ua')} 00`),
   );
-  t.same(buildWspPush({ tid: 0, contentType: { mediaType: MMS }, applicationId: 0x9000, data: Buffer.alloc(0) }), hex('00 06 05 BE AF 02 90 00'));
+  t.same(
+    buildWspPush({ tid: 0, contentType: { mediaType: MMS }, applicationId: 0x9000, data: Buffer.alloc(0) }),
+    hex('00 06 05 BE AF 02 90 00'),
+  );
   // A content type with a parameter takes the general form: Value-length 02, BE, 81 EA (charset=utf-8).
   t.same(
     buildWspPush({ tid: 2, contentType: { mediaType: MMS, params: { charset: 'utf-8' } }, applicationId: 4, data: Buffer.alloc(0) }),
@@ -83,9 +86,21 @@ t.test('build: models that cannot be encoded', async (t) => {
   expectPushError(t, () => buildWspPush({ ...base, applicationId: -4 }), 'ENCODE_INVALID', -1, 'negative application id');
   expectPushError(t, () => buildWspPush({ ...base, applicationId: '' }), 'ENCODE_INVALID', -1, 'empty application id');
   expectPushError(t, () => buildWspPush({ ...base, applicationId: 'a\0b' }), 'ENCODE_INVALID', -1, 'NUL in application id');
-  expectPushError(t, () => buildWspPush({ ...base, headers: [{ code: 0x80, value: hex('80') }] }), 'ENCODE_INVALID', -1, 'header code 0x80');
+  expectPushError(
+    t,
+    () => buildWspPush({ ...base, headers: [{ code: 0x80, value: hex('80') }] }),
+    'ENCODE_INVALID',
+    -1,
+    'header code 0x80',
+  );
   expectPushError(t, () => buildWspPush({ ...base, headers: [{ name: '', value: 'x' }] }), 'ENCODE_INVALID', -1, 'empty header name');
-  expectPushError(t, () => buildWspPush({ ...base, headers: [{ name: '\x01x', value: 'x' }] }), 'ENCODE_INVALID', -1, 'header name starting with 0x01');
+  expectPushError(
+    t,
+    () => buildWspPush({ ...base, headers: [{ name: '\x01x', value: 'x' }] }),
+    'ENCODE_INVALID',
+    -1,
+    'header name starting with 0x01',
+  );
   expectPushError(t, () => buildWspPush({ ...base, data: 'text' as unknown as Buffer }), 'ENCODE_INVALID', -1, 'data not a Buffer');
 });
 

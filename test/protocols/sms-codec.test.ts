@@ -51,13 +51,42 @@ t.test('UCS-2 / UTF-16BE', async (t) => {
 
 t.test('data_coding table (SMPP v3.4 §5.2.19, GSM groups per TS 23.038 §4)', async (t) => {
   const expected: Array<[number, string | undefined]> = [
-    [0x00, 'smsc-default'], [0x01, 'ascii'], [0x02, 'binary'], [0x03, 'latin1'], [0x04, 'binary'],
-    [0x05, undefined], [0x06, undefined], [0x07, undefined], [0x08, 'ucs2'], [0x09, undefined], [0x0a, undefined],
-    [0x0b, undefined], [0x0c, undefined], [0x0d, undefined], [0x0e, undefined], [0x0f, undefined],
-    [0x10, undefined], [0x18, undefined], [0xbf, undefined],
-    [0xc0, 'gsm7'], [0xcf, 'gsm7'], [0xd0, 'gsm7'], [0xd8, 'gsm7'], [0xe0, undefined], [0xe8, undefined],
-    [0xf0, 'gsm7'], [0xf1, 'gsm7'], [0xf3, 'gsm7'], [0xf4, 'binary'], [0xf5, 'binary'], [0xf7, 'binary'], [0xfb, 'gsm7'],
-    [0x100, undefined], [-1, undefined], [1.5, undefined], [Number.NaN, undefined],
+    [0x00, 'smsc-default'],
+    [0x01, 'ascii'],
+    [0x02, 'binary'],
+    [0x03, 'latin1'],
+    [0x04, 'binary'],
+    [0x05, undefined],
+    [0x06, undefined],
+    [0x07, undefined],
+    [0x08, 'ucs2'],
+    [0x09, undefined],
+    [0x0a, undefined],
+    [0x0b, undefined],
+    [0x0c, undefined],
+    [0x0d, undefined],
+    [0x0e, undefined],
+    [0x0f, undefined],
+    [0x10, undefined],
+    [0x18, undefined],
+    [0xbf, undefined],
+    [0xc0, 'gsm7'],
+    [0xcf, 'gsm7'],
+    [0xd0, 'gsm7'],
+    [0xd8, 'gsm7'],
+    [0xe0, undefined],
+    [0xe8, undefined],
+    [0xf0, 'gsm7'],
+    [0xf1, 'gsm7'],
+    [0xf3, 'gsm7'],
+    [0xf4, 'binary'],
+    [0xf5, 'binary'],
+    [0xf7, 'binary'],
+    [0xfb, 'gsm7'],
+    [0x100, undefined],
+    [-1, undefined],
+    [1.5, undefined],
+    [Number.NaN, undefined],
   ];
   for (const [dc, alphabet] of expected) t.equal(alphabetOf(dc), alphabet, `data_coding ${dc}`);
 });
@@ -90,7 +119,13 @@ t.test('decode data_coding 0x00 packed', async (t) => {
 });
 
 t.test('decode data_coding 0x08 (UCS-2)', async (t) => {
-  t.same(decode('00 48 00 E9 20 AC', { dataCoding: 0x08, udhi: false }), { dataCoding: 8, alphabet: 'ucs2', udh: [], kind: 'text', text: 'Hé€' });
+  t.same(decode('00 48 00 E9 20 AC', { dataCoding: 0x08, udhi: false }), {
+    dataCoding: 8,
+    alphabet: 'ucs2',
+    udh: [],
+    kind: 'text',
+    text: 'Hé€',
+  });
   const u = decode('06 08 04 12 34 03 02 04 16 D8 3D DE 00', { dataCoding: 0x08, udhi: true });
   t.equal(text(u), 'Ж😀');
   t.same(u.concat, { ref: 0x1234, total: 3, seq: 2, refBits: 16 });
@@ -99,7 +134,13 @@ t.test('decode data_coding 0x08 (UCS-2)', async (t) => {
 });
 
 t.test('decode data_coding 0x03 (Latin-1) and 0x01 (IA5)', async (t) => {
-  t.same(decode('48 E9 FF', { dataCoding: 0x03, udhi: false }), { dataCoding: 3, alphabet: 'latin1', udh: [], kind: 'text', text: 'Hé\u00ff' });
+  t.same(decode('48 E9 FF', { dataCoding: 0x03, udhi: false }), {
+    dataCoding: 3,
+    alphabet: 'latin1',
+    udh: [],
+    kind: 'text',
+    text: 'Hé\u00ff',
+  });
   const u = decode('05 00 03 01 02 02 A9 20 32 30 32 34', { dataCoding: 0x03, udhi: true });
   t.equal(text(u), '© 2024');
   t.same(u.concat, { ref: 1, total: 2, seq: 2, refBits: 8 });

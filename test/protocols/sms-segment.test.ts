@@ -51,7 +51,10 @@ t.test('GSM 7-bit boundaries: 160 = 1 segment, 161 = 153 + 8', async (t) => {
 
   const three = segmentText('a'.repeat(153 * 3), { reference: 0xa7 });
   t.same(sizes(three), [153, 153, 153]);
-  t.same(three.segments.map((s) => s.udh), [hex('05 00 03 A7 03 01'), hex('05 00 03 A7 03 02'), hex('05 00 03 A7 03 03')]);
+  t.same(
+    three.segments.map((s) => s.udh),
+    [hex('05 00 03 A7 03 01'), hex('05 00 03 A7 03 02'), hex('05 00 03 A7 03 03')],
+  );
 
   t.same(sizes(segmentText('€'.repeat(80), { reference: 1 })), [160], '80 euros = 160 septets = 1 segment');
   t.same(sizes(segmentText('€'.repeat(80) + 'a', { reference: 1 })), [152, 9], '161 septets: the pair at 153/154 moves');
@@ -164,11 +167,7 @@ t.test('limits and bad options', async (t) => {
 });
 
 t.test('segments decode and join back to the text', async (t) => {
-  const texts = [
-    'x'.repeat(150) + '{[€]}'.repeat(20) + '\f\\',
-    ('Привет 😀 ' + 'ж'.repeat(60)).repeat(4),
-    'a'.repeat(459),
-  ];
+  const texts = ['x'.repeat(150) + '{[€]}'.repeat(20) + '\f\\', ('Привет 😀 ' + 'ж'.repeat(60)).repeat(4), 'a'.repeat(459)];
   for (const text of texts) {
     for (const refBits of [8, 16] as const) {
       for (const gsm7Packing of ['unpacked', 'packed'] as const) {

@@ -64,7 +64,11 @@ t.test('uintvar (WAP-230 §8.1.2)', async (t) => {
     const r = reader(bytes);
     t.equal(r.uintvar(), value, `read ${why}`);
     t.equal(r.pos, hex(bytes).length, `read ${value}: consumed ${hex(bytes).length} octets`);
-    t.equal(written((w) => w.uintvar(value)), bytes.replace(/ /g, ''), `write ${value}`);
+    t.equal(
+      written((w) => w.uintvar(value)),
+      bytes.replace(/ /g, ''),
+      `write ${value}`,
+    );
   }
   // Not at the start of the buffer: an unrelated octet first.
   const r = reader('aa 81 00 ee', 1);
@@ -93,9 +97,18 @@ t.test('Short-integer (WAP-230 §8.4.2.1)', async (t) => {
   t.equal(reader('80').shortInteger(), 0, '0x80 -> 0');
   t.equal(reader('85').shortInteger(), 5, '0x85 -> 5');
   t.equal(reader('ff').shortInteger(), 127, '0xFF -> 127');
-  t.equal(written((w) => w.shortInteger(0)), '80');
-  t.equal(written((w) => w.shortInteger(5)), '85');
-  t.equal(written((w) => w.shortInteger(127)), 'ff');
+  t.equal(
+    written((w) => w.shortInteger(0)),
+    '80',
+  );
+  t.equal(
+    written((w) => w.shortInteger(5)),
+    '85',
+  );
+  t.equal(
+    written((w) => w.shortInteger(127)),
+    'ff',
+  );
   expectPduError(t, () => reader('7f').shortInteger(), 'BAD_VALUE', 0, '0x7F has no high bit');
   expectPduError(t, () => reader('aa 05', 1).shortInteger(), 'BAD_VALUE', 1, 'offset of the bad octet');
   expectPduError(t, () => reader('').shortInteger(), 'TRUNCATED', 0, 'empty');
@@ -117,7 +130,11 @@ t.test('Long-integer (WAP-230 §8.4.2.1)', async (t) => {
     const r = reader(bytes);
     t.equal(r.longInteger(), value, `read ${value} (${why})`);
     t.equal(r.pos, hex(bytes).length, `read ${value}: consumed the length octet and the value`);
-    t.equal(written((w) => w.longInteger(value)), bytes.replace(/ /g, ''), `write ${value} in minimal octets`);
+    t.equal(
+      written((w) => w.longInteger(value)),
+      bytes.replace(/ /g, ''),
+      `write ${value} in minimal octets`,
+    );
   }
   t.equal(reader('03 00 00 01').longInteger(), 1, 'leading zero octets are still a valid Multi-octet-integer');
 
@@ -143,10 +160,26 @@ t.test('Integer-Value (WAP-230 §8.4.2.3)', async (t) => {
   t.equal(reader('01 80').integerValue(), 128, 'long form 01 80');
   t.equal(reader('02 01 00').integerValue(), 256, 'long form 02 01 00');
   t.equal(reader('01 05').integerValue(), 5, 'a small value in the long form is accepted');
-  t.equal(written((w) => w.integerValue(0)), '80', 'write 0 as Short-integer');
-  t.equal(written((w) => w.integerValue(127)), 'ff', 'write 127 as Short-integer');
-  t.equal(written((w) => w.integerValue(128)), '0180', 'write 128 as Long-integer');
-  t.equal(written((w) => w.integerValue(0x10000)), '03010000', 'write 65536 as Long-integer');
+  t.equal(
+    written((w) => w.integerValue(0)),
+    '80',
+    'write 0 as Short-integer',
+  );
+  t.equal(
+    written((w) => w.integerValue(127)),
+    'ff',
+    'write 127 as Short-integer',
+  );
+  t.equal(
+    written((w) => w.integerValue(128)),
+    '0180',
+    'write 128 as Long-integer',
+  );
+  t.equal(
+    written((w) => w.integerValue(0x10000)),
+    '03010000',
+    'write 65536 as Long-integer',
+  );
   expectPduError(t, () => reader('00').integerValue(), 'BAD_VALUE', 0, 'zero-length long form');
   expectPduError(t, () => reader('').integerValue(), 'TRUNCATED', 0, 'empty');
 });
@@ -156,8 +189,15 @@ t.test('Date-value (WAP-230 §8.4.2.3)', async (t) => {
   // 2003-01-01: 33 years incl. 8 leap days = 12053 days * 86400 = 1041379200 = 0x3E122F80.
   t.equal(reader('04 3e 12 2f 80').date().toISOString(), '2003-01-01T00:00:00.000Z');
   t.equal(reader('01 00').date().toISOString(), '1970-01-01T00:00:00.000Z');
-  t.equal(written((w) => w.date(new Date('2003-01-01T00:00:00Z'))), '043e122f80');
-  t.equal(written((w) => w.date(new Date(1500))), '0101', 'milliseconds are dropped (1.5 s -> 1)');
+  t.equal(
+    written((w) => w.date(new Date('2003-01-01T00:00:00Z'))),
+    '043e122f80',
+  );
+  t.equal(
+    written((w) => w.date(new Date(1500))),
+    '0101',
+    'milliseconds are dropped (1.5 s -> 1)',
+  );
   expectPduError(t, () => new Writer().date(new Date(Number.NaN)), 'ENCODE_INVALID', -1, 'invalid Date');
   expectPduError(t, () => new Writer().date(new Date(-1000)), 'ENCODE_INVALID', -1, 'before 1970');
 });
@@ -186,12 +226,32 @@ t.test('Value-length (WAP-230 §8.4.2.2)', async (t) => {
   expectPduError(t, () => reader('20 aa').valueLength(), 'BAD_VALUE', 0, '0x20 is not a Value-length');
 
   // Writer.withLength: one octet up to 30, else 31 + uintvar, the value moved right.
-  t.equal(written((w) => w.withLength(() => undefined)), '00', 'empty value');
-  t.equal(written((w) => w.withLength(() => w.bytes(hex('aabbcc')))), '03aabbcc', '3 octets');
-  t.equal(written((w) => w.withLength(() => w.bytes(hex(ASCII_30)))), '1e' + ASCII_30, '30 octets: Short-length');
-  t.equal(written((w) => w.withLength(() => w.bytes(hex('61'.repeat(31))))), '1f1f' + '61'.repeat(31), '31 octets: 1F 1F');
+  t.equal(
+    written((w) => w.withLength(() => undefined)),
+    '00',
+    'empty value',
+  );
+  t.equal(
+    written((w) => w.withLength(() => w.bytes(hex('aabbcc')))),
+    '03aabbcc',
+    '3 octets',
+  );
+  t.equal(
+    written((w) => w.withLength(() => w.bytes(hex(ASCII_30)))),
+    '1e' + ASCII_30,
+    '30 octets: Short-length',
+  );
+  t.equal(
+    written((w) => w.withLength(() => w.bytes(hex('61'.repeat(31))))),
+    '1f1f' + '61'.repeat(31),
+    '31 octets: 1F 1F',
+  );
   // 200 = 1*128 + 72 -> uintvar 81 48
-  t.equal(written((w) => w.withLength(() => w.bytes(hex('62'.repeat(200))))), '1f8148' + '62'.repeat(200), '200 octets: 1F 81 48');
+  t.equal(
+    written((w) => w.withLength(() => w.bytes(hex('62'.repeat(200))))),
+    '1f8148' + '62'.repeat(200),
+    '200 octets: 1F 81 48',
+  );
   t.equal(
     written((w) => {
       w.byte(0xee);
@@ -210,7 +270,11 @@ t.test('Reader.bytes, Reader.within, Reader.skipValue', async (t) => {
   expectPduError(t, () => r.bytes(2), 'LENGTH_OVERFLOW', 2, 'bytes past the end');
 
   r = reader('aa bb cc dd');
-  t.equal(r.within(2, (rr) => rr.byte()), 0xaa, 'within returns what fn returns');
+  t.equal(
+    r.within(2, (rr) => rr.byte()),
+    0xaa,
+    'within returns what fn returns',
+  );
   t.equal(r.pos, 2, 'continues after the confined bytes whatever fn consumed');
   t.equal(r.end, 4, 'end restored');
   r = reader('aa bb cc dd');
@@ -265,10 +329,24 @@ t.test('Text-string and Quoted-string (WAP-230 §8.4.2.1)', async (t) => {
   t.equal(r.textString(), 'é', 'Quote stripped');
   t.equal(r.pos, 4);
   t.equal(reader('c3 a9 00').textString(), 'é', 'a missing Quote is tolerated on input');
-  t.equal(written((w) => w.textString('abc')), '61626300');
-  t.equal(written((w) => w.textString('')), '00');
-  t.equal(written((w) => w.textString('é')), '7fc3a900', 'Quote written before a first octet >= 128');
-  t.equal(written((w) => w.textString('aé')), '61c3a900', 'no Quote when only a later octet is >= 128');
+  t.equal(
+    written((w) => w.textString('abc')),
+    '61626300',
+  );
+  t.equal(
+    written((w) => w.textString('')),
+    '00',
+  );
+  t.equal(
+    written((w) => w.textString('é')),
+    '7fc3a900',
+    'Quote written before a first octet >= 128',
+  );
+  t.equal(
+    written((w) => w.textString('aé')),
+    '61c3a900',
+    'no Quote when only a later octet is >= 128',
+  );
   expectPduError(t, () => reader('61 62 63').textString(), 'TRUNCATED', 0, 'missing NUL');
   expectPduError(t, () => reader('7f 61 62').textString(), 'TRUNCATED', 1, 'missing NUL after a Quote');
   expectPduError(t, () => new Writer().textString('a\0b'), 'ENCODE_INVALID', -1, 'NUL inside the text');
@@ -278,7 +356,10 @@ t.test('Text-string and Quoted-string (WAP-230 §8.4.2.1)', async (t) => {
   t.equal(r.quotedString(), 'ab');
   t.equal(r.pos, 4);
   t.equal(reader('22 00').quotedString(), '', 'empty quoted string');
-  t.equal(written((w) => w.quotedString('ab')), '22616200');
+  t.equal(
+    written((w) => w.quotedString('ab')),
+    '22616200',
+  );
   expectPduError(t, () => reader('22 61 62').quotedString(), 'TRUNCATED', 1, 'quoted string without NUL');
 });
 
@@ -307,7 +388,11 @@ t.test('Encoded-string-value (WAP-230 §8.4.2.1, MMS_ENC §7.2.9)', async (t) =>
     const r = reader(bytes + ' ee');
     t.strictSame(readEncodedString(r), model, `read ${why}`);
     t.equal(r.pos, hex(bytes).length, `read ${why}: stops before the next octet`);
-    t.equal(written((w) => writeEncodedString(w, model)), bytes.replace(/ /g, ''), `write ${why}`);
+    t.equal(
+      written((w) => writeEncodedString(w, model)),
+      bytes.replace(/ /g, ''),
+      `write ${why}`,
+    );
   }
 
   // An unknown MIBenum (2000 = 0x07D0 -> 02 07 D0): kept as a number with the raw octets; re-encodes identically.
@@ -320,7 +405,11 @@ t.test('Encoded-string-value (WAP-230 §8.4.2.1, MMS_ENC §7.2.9)', async (t) =>
     t.ok(Buffer.isBuffer(v.raw), 'raw octets kept');
     t.equal(v.raw?.subarray(0, 2).toString('hex'), '4142', 'raw starts with the text octets');
   }
-  t.equal(written((w) => writeEncodedString(w, v)), unknown.replace(/ /g, ''), 'unknown charset re-encodes to the same octets');
+  t.equal(
+    written((w) => writeEncodedString(w, v)),
+    unknown.replace(/ /g, ''),
+    'unknown charset re-encodes to the same octets',
+  );
 
   // Charset we cannot encode to, without raw bytes.
   expectPduError(t, () => writeEncodedString(new Writer(), { charset: 'shift_jis', text: 'x' }), 'BAD_CHARSET', -1, 'encode to shift_jis');
@@ -376,7 +465,11 @@ t.test('Content-type-value (WAP-230 §8.4.2.24)', async (t) => {
     const r = reader(bytes + ' ee');
     t.strictSame(readContentType(r), model, `read ${why}`);
     t.equal(r.pos, hex(bytes).length, `read ${why}: consumed exactly the value`);
-    t.equal(written((w) => writeContentType(w, model)), bytes.replace(/ /g, ''), `write ${why}`);
+    t.equal(
+      written((w) => writeContentType(w, model)),
+      bytes.replace(/ /g, ''),
+      `write ${why}`,
+    );
   }
   // An unknown well-known parameter (0x04 is unassigned in Table 38).
   expectPduError(t, () => readContentType(reader('02 83 84')), 'BAD_VALUE', 2, 'unassigned parameter 0x04');
@@ -401,7 +494,11 @@ t.test('Multipart (WAP-230 §8.5)', async (t) => {
   const r = new Reader(bytes);
   t.strictSame(readMultipart(r), parts, 'read the two entries');
   t.equal(r.pos, bytes.length, 'consumed the whole multipart');
-  t.equal(written((w) => writeMultipart(w, parts)), bytes.toString('hex'), 'write gives the same octets');
+  t.equal(
+    written((w) => writeMultipart(w, parts)),
+    bytes.toString('hex'),
+    'write gives the same octets',
+  );
 
   // Entry data are zero-copy views of the input.
   const decoded = readMultipart(new Reader(bytes));
@@ -418,7 +515,11 @@ t.test('Multipart (WAP-230 §8.5)', async (t) => {
     },
   ];
   t.strictSame(readMultipart(new Reader(withDisposition)), dparts, 'read Content-Disposition');
-  t.equal(written((w) => writeMultipart(w, dparts)), withDisposition.toString('hex'), 'write Content-Disposition');
+  t.equal(
+    written((w) => writeMultipart(w, dparts)),
+    withDisposition.toString('hex'),
+    'write Content-Disposition',
+  );
 
   expectPduError(t, () => readMultipart(new Reader(bytes), { maxParts: 1, maxDepth: 8 }), 'TOO_MANY_PARTS', 0, 'maxParts 1');
   // HeadersLen 0: an entry must at least have its content type.

@@ -38,7 +38,12 @@ interface Setup {
   metrics: Metrics;
 }
 
-async function setup(t: Test, smscOptions: Partial<SmscOptions> = {}, clientOptions: Partial<SmppClientOptions> = {}, start = true): Promise<Setup> {
+async function setup(
+  t: Test,
+  smscOptions: Partial<SmscOptions> = {},
+  clientOptions: Partial<SmppClientOptions> = {},
+  start = true,
+): Promise<Setup> {
   const smsc = await startSmsc({ systemId: 'mmsc', password: 'secret', ...smscOptions });
   const metrics = new Metrics();
   const client = new SmppClient({
@@ -204,7 +209,11 @@ for (const form of ['text', 'tlv', 'both'] as const) {
     await until(() => receipts.length >= 3 && smsc.deliveries.every((d) => d.status !== undefined), 'receipts');
     t.same(receipts.map((r) => r.messageId).sort(), results.map((r) => r.messageId).sort());
     t.ok(receipts.every((r) => r.state === 'DELIVRD'));
-    t.same(smsc.deliveries.map((d) => d.status), [0, 0, 0], 'each answered deliver_sm_resp 0');
+    t.same(
+      smsc.deliveries.map((d) => d.status),
+      [0, 0, 0],
+      'each answered deliver_sm_resp 0',
+    );
     t.equal(mos.length, 0);
     const r = receipts[0]!;
     t.equal(r.raw.esmClass, 0x04);
@@ -222,7 +231,9 @@ for (const form of ['text', 'tlv', 'both'] as const) {
 }
 
 t.test('receipt text is read liberally and kept as written', async (t) => {
-  const f = receiptFields('ID:0A1B2C sub:1 DLVRD:1 Submit Date:2401011200 Done_Date:2401011201 Stat:delivrd Err:0 Text:hello stat:FAKE id:x');
+  const f = receiptFields(
+    'ID:0A1B2C sub:1 DLVRD:1 Submit Date:2401011200 Done_Date:2401011201 Stat:delivrd Err:0 Text:hello stat:FAKE id:x',
+  );
   t.same(f, {
     id: '0A1B2C',
     sub: '1',
@@ -251,7 +262,11 @@ t.test('receipt text is read liberally and kept as written', async (t) => {
   t.match(parseReceipt(d('id:zzz stat:DELIVRD', { receiptedMessageId: ' abc ' })), { messageId: 'abc' }, 'the TLV wins, trimmed');
   t.match(parseReceipt(d('id:1 stat:DELIVRD', { messageState: 5 })), { state: 'UNDELIV' }, 'message_state TLV wins');
   t.match(parseReceipt(d('id:42')), { messageId: '42', state: 'UNKNOWN' });
-  t.match(parseReceipt(d('', { messagePayload: Buffer.from('id:77 stat:ACCEPTD') })), { messageId: '77', state: 'ACCEPTD' }, 'from message_payload');
+  t.match(
+    parseReceipt(d('', { messagePayload: Buffer.from('id:77 stat:ACCEPTD') })),
+    { messageId: '77', state: 'ACCEPTD' },
+    'from message_payload',
+  );
   const ucs2 = Buffer.from('id:99 stat:REJECTD', 'utf16le').swap16();
   t.match(parseReceipt(d('', { shortMessage: ucs2, dataCoding: 0x08 })), { messageId: '99', state: 'REJECTD' }, 'UCS2 text');
 });
@@ -285,12 +300,22 @@ t.test("MO deliver_sm: 'mo' with the octets untouched, answered 0", async (t) =>
   t.equal(await smsc.sendMo({ sourceAddr: '491701234567', destinationAddr: '12345', octets: long, payload: true }), 0);
   t.equal(mos.length, 3);
   t.same(mos[0]!.shortMessage, octets);
-  t.match(mos[0], { sourceAddr: '491701234567', sourceAddrTon: 1, sourceAddrNpi: 1, destinationAddr: '12345', esmClass: 0, dataCoding: 0x04 });
+  t.match(mos[0], {
+    sourceAddr: '491701234567',
+    sourceAddrTon: 1,
+    sourceAddrNpi: 1,
+    destinationAddr: '12345',
+    esmClass: 0,
+    dataCoding: 0x04,
+  });
   t.same(mos[1]!.shortMessage, udh, 'UDH and latin1 text as sent');
   t.equal(mos[1]!.esmClass, 0x40);
   t.equal(mos[2]!.shortMessage.length, 0);
   t.same(mos[2]!.messagePayload, long);
-  t.same(smsc.deliveries.map((d) => d.kind), ['mo', 'mo', 'mo']);
+  t.same(
+    smsc.deliveries.map((d) => d.kind),
+    ['mo', 'mo', 'mo'],
+  );
 });
 
 t.test("a throwing 'mo' listener: deliver_sm answered ESME_RX_T_APPN, the link stays", async (t) => {
@@ -329,7 +354,10 @@ t.test('wrong password: never bound, retries with a growing backoff', async (t) 
   client.on('bound', () => bound++);
   client.start();
   await until(() => smsc.binds.length >= 6, 'six bind attempts');
-  t.ok(smsc.binds.every((b) => b.status === 0x0e), 'all refused ESME_RINVPASWD');
+  t.ok(
+    smsc.binds.every((b) => b.status === 0x0e),
+    'all refused ESME_RINVPASWD',
+  );
   t.equal(bound, 0);
   t.equal(client.bound, false);
   const refused = await settle(client.submit(sm('x')));
@@ -370,7 +398,10 @@ t.test('a submit_sm without answer rejects TIMEOUT; the link stays up', async (t
 t.test('the connection drops with submits in the window: LINK_DOWN, then the client binds again', async (t) => {
   const { smsc, client } = await setup(t, { ackDelayMs: 20, dropAfter: 3 }, { window: 5 });
   const outcomes = await Promise.all(Array.from({ length: 5 }, (_, i) => settle(client.submit(sm(`d-${i}`)))));
-  t.ok(outcomes.every((o) => o instanceof SmppError && o.code === 'LINK_DOWN' && o.sent), 'all five in the window: LINK_DOWN, sent');
+  t.ok(
+    outcomes.every((o) => o instanceof SmppError && o.code === 'LINK_DOWN' && o.sent),
+    'all five in the window: LINK_DOWN, sent',
+  );
   t.equal(smsc.accepted, 0);
   await until(() => client.bound, 'bound again');
   t.ok((await client.submit(sm('after drop'))).messageId);
@@ -399,10 +430,16 @@ t.test('SMSC restart mid-run: reconnects; a caller retrying LINK_DOWN gets every
   const results = await all;
 
   t.ok(bounds >= 1, 'bound again by itself');
-  t.ok(linkDowns.some((e) => e.sent), 'submits in the window when the link dropped: LINK_DOWN');
+  t.ok(
+    linkDowns.some((e) => e.sent),
+    'submits in the window when the link dropped: LINK_DOWN',
+  );
   const byText = smsc.acceptedByText();
   t.equal(byText.size, 300);
-  t.ok([...byText.values()].every((n) => n === 1), 'every message at the SMSC exactly once');
+  t.ok(
+    [...byText.values()].every((n) => n === 1),
+    'every message at the SMSC exactly once',
+  );
   const accepted = smsc.submits.filter((s) => s.messageId !== undefined);
   t.equal(accepted.length, 300);
   const resolvedIds = new Map(results.map((r) => [r.messageId, r.text]));
@@ -419,8 +456,14 @@ t.test('close(): drains the window, unbinds, refuses later submits', async (t) =
   await until(() => smsc.outstanding === 2, 'two in the window');
   await client.close();
   const outcomes = await Promise.all(pending);
-  t.ok(outcomes.slice(0, 2).every((o) => !(o instanceof SmppError) && o.messageId), 'the window was answered');
-  t.ok(outcomes.slice(2).every((o) => o instanceof SmppError && o.code === 'CLOSED' && !o.sent), 'the queued ones: CLOSED, not sent');
+  t.ok(
+    outcomes.slice(0, 2).every((o) => !(o instanceof SmppError) && o.messageId),
+    'the window was answered',
+  );
+  t.ok(
+    outcomes.slice(2).every((o) => o instanceof SmppError && o.code === 'CLOSED' && !o.sent),
+    'the queued ones: CLOSED, not sent',
+  );
   t.equal(smsc.unbinds, 1, 'the SMSC saw unbind');
   t.equal(client.bound, false);
   t.match(await settle(client.submit(sm('late'))), { code: 'CLOSED' });
@@ -455,7 +498,10 @@ t.test('framing: PDUs cut anywhere or coalesced read the same; a bad command_len
   };
   const stream = Buffer.concat([pdu(1, Buffer.from('a1\0')), pdu(2, Buffer.alloc(0)), pdu(3, Buffer.alloc(300, 7))]);
   const whole = new PduReader().push(stream);
-  t.same(whole.map((p) => p.readUInt32BE(12)), [1, 2, 3]);
+  t.same(
+    whole.map((p) => p.readUInt32BE(12)),
+    [1, 2, 3],
+  );
   const reader = new PduReader();
   const bytewise = [...stream].flatMap((b) => reader.push(Buffer.from([b])));
   t.same(Buffer.concat(bytewise), stream, 'byte by byte');

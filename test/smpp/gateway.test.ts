@@ -37,10 +37,12 @@ async function setup(t: Test, store: Record<string, unknown> = {}) {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       deliverReqs.push(Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(200, { 'content-type': 'text/xml' }).end(
-        `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${NS}">x</TransactionID></e:Header>` +
-          `<e:Body><DeliverRsp xmlns="${NS}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode></Status></DeliverRsp></e:Body></e:Envelope>`,
-      );
+      res
+        .writeHead(200, { 'content-type': 'text/xml' })
+        .end(
+          `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${NS}">x</TransactionID></e:Header>` +
+            `<e:Body><DeliverRsp xmlns="${NS}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode></Status></DeliverRsp></e:Body></e:Envelope>`,
+        );
     });
   });
   vaspHttp.listen(0, '127.0.0.1');
@@ -55,13 +57,22 @@ async function setup(t: Test, store: Record<string, unknown> = {}) {
       port: 0,
       vasps: [
         {
-          id: 'shop', username: 'shop', password: 'pw-shop', senders: ['7050'], rate: 1000, burst: 1000,
-          url: `http://127.0.0.1:${(vaspHttp.address() as AddressInfo).port}/mm7`, deliveryRate: 1000, deliveryBurst: 1000,
+          id: 'shop',
+          username: 'shop',
+          password: 'pw-shop',
+          senders: ['7050'],
+          rate: 1000,
+          burst: 1000,
+          url: `http://127.0.0.1:${(vaspHttp.address() as AddressInfo).port}/mm7`,
+          deliveryRate: 1000,
+          deliveryBurst: 1000,
         },
       ],
     },
     smpp: {
-      smscs: [{ id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', sourceAddr: '7050', enquireLinkMs: 5000 }],
+      smscs: [
+        { id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', sourceAddr: '7050', enquireLinkMs: 5000 },
+      ],
       viewUrl: 'https://mms.example/v/{token}',
     },
     mm1: {
@@ -76,13 +87,20 @@ async function setup(t: Test, store: Record<string, unknown> = {}) {
   t.teardown(() => gw.stop());
   await until('bound to the SMSC', () => gw.smpp!.clients[0]!.bound);
   const mm7 = listeners.find((l) => l.iface === 'mm7')!.address;
-  t.ok(listeners.some((l) => l.iface === 'smpp' && l.address.includes(`:${smsc.port}`)), 'an smpp line names the SMSC');
+  t.ok(
+    listeners.some((l) => l.iface === 'smpp' && l.address.includes(`:${smsc.port}`)),
+    'an smpp line names the SMSC',
+  );
   const submit = async (to: string, subject: string): Promise<string> => {
     const xml =
       `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${NS}">t</TransactionID></e:Header><e:Body>` +
       `<SubmitReq xmlns="${NS}"><MM7Version>6.8.0</MM7Version><SenderIdentification><VASPID>shop</VASPID><SenderAddress><ShortCode>7050</ShortCode></SenderAddress></SenderIdentification>` +
       `<Recipients><To><Number>${to}</Number></To></Recipients><Subject>${subject}</Subject></SubmitReq></e:Body></e:Envelope>`;
-    const r = await fetch(mm7, { method: 'POST', body: xml, headers: { 'content-type': 'text/xml', authorization: `Basic ${Buffer.from('shop:pw-shop').toString('base64')}` } });
+    const r = await fetch(mm7, {
+      method: 'POST',
+      body: xml,
+      headers: { 'content-type': 'text/xml', authorization: `Basic ${Buffer.from('shop:pw-shop').toString('base64')}` },
+    });
     const id = /<(?:\w+:)?MessageID>([^<]+)</.exec(await r.text())?.[1];
     if (!id) throw new Error('not accepted');
     return id;
@@ -143,14 +161,21 @@ t.test('text-only subscriber: the SMS fallback with the link, its receipt noted 
 
 t.test('MO text to a VASP short code goes to the VASP as DeliverReq; to nowhere it is dropped and counted', async (t) => {
   const { smsc, gw, deliverReqs } = await setup(t);
-  await smsc.sendMo({ sourceAddr: '15550000004', destinationAddr: '7050', octets: Buffer.from([0x00, 0x56, 0x00, 0x4f, 0x00, 0x54, 0x00, 0x45, 0x00, 0x20, 0x00, 0x33]), dataCoding: 0x08 });
+  await smsc.sendMo({
+    sourceAddr: '15550000004',
+    destinationAddr: '7050',
+    octets: Buffer.from([0x00, 0x56, 0x00, 0x4f, 0x00, 0x54, 0x00, 0x45, 0x00, 0x20, 0x00, 0x33]),
+    dataCoding: 0x08,
+  });
   const req = await until('the DeliverReq', () => deliverReqs[0]);
   t.match(req, /DeliverReq/);
   t.match(req, /<(\w+:)?Number>\+15550000004</, 'from the subscriber');
   t.match(req, /<(\w+:)?ShortCode>7050</, 'to the short code');
   t.match(req, /VOTE 3/, 'the UCS-2 text, decoded, as the content');
   await smsc.sendMo({ sourceAddr: '15550000004', destinationAddr: '9999', octets: Buffer.from('hello') });
-  await until('counted as unrouted', async () => /outcome="unrouted"[^\n]* 1/.test(await gw.metrics.registry.getSingleMetricAsString('mmsc_smpp_mo_total')));
+  await until('counted as unrouted', async () =>
+    /outcome="unrouted"[^\n]* 1/.test(await gw.metrics.registry.getSingleMetricAsString('mmsc_smpp_mo_total')),
+  );
   t.equal(deliverReqs.length, 1, 'nothing else reached the VASP');
 });
 
@@ -161,9 +186,19 @@ t.test('an MO the store cannot take is answered ESME_RX_T_APPN (the SMSC sends i
   const now = Date.now();
   await gw.store.queue.enqueue(
     {
-      id: 'filler', originator: { address: '7050', type: 'shortcode' }, recipients: [{ address: '+15550000009', type: 'plmn', kind: 'to' }],
-      contentType: 'text/plain', parts: [{ index: 0, contentType: 'text/plain', size: 1 }], expiresAt: now + 7 * 86_400_000, earliestDeliveryAt: now + 86_400_000,
-      deliveryReport: false, readReport: false, priority: 'normal', messageClass: 'personal', origin: { iface: 'mm7', peer: 'shop' }, receivedAt: now,
+      id: 'filler',
+      originator: { address: '7050', type: 'shortcode' },
+      recipients: [{ address: '+15550000009', type: 'plmn', kind: 'to' }],
+      contentType: 'text/plain',
+      parts: [{ index: 0, contentType: 'text/plain', size: 1 }],
+      expiresAt: now + 7 * 86_400_000,
+      earliestDeliveryAt: now + 86_400_000,
+      deliveryReport: false,
+      readReport: false,
+      priority: 'normal',
+      messageClass: 'personal',
+      origin: { iface: 'mm7', peer: 'shop' },
+      receivedAt: now,
     },
     [Buffer.from('x')],
     ['mm1-standin'],
@@ -187,9 +222,17 @@ t.test('an MO our own handling fails on (not the store) is acknowledged and coun
     if (m.origin.iface === 'smpp' && m.recipients[0]?.address === '7051') throw new TypeError('a bug in a resolver');
     return undefined;
   });
-  t.equal(await smsc.sendMo({ sourceAddr: '15550000004', destinationAddr: '7051', octets: Buffer.from('hello') }), 0, 'answered ESME_ROK: a redelivery would fail the same way');
+  t.equal(
+    await smsc.sendMo({ sourceAddr: '15550000004', destinationAddr: '7051', octets: Buffer.from('hello') }),
+    0,
+    'answered ESME_ROK: a redelivery would fail the same way',
+  );
   t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_smpp_mo_total'), /outcome="failed"[^\n]* 1/, 'counted as failed');
-  t.equal(await smsc.sendMo({ sourceAddr: '15550000004', destinationAddr: '7050', octets: Buffer.from('VOTE 5') }), 0, 'the next MO is taken');
+  t.equal(
+    await smsc.sendMo({ sourceAddr: '15550000004', destinationAddr: '7050', octets: Buffer.from('VOTE 5') }),
+    0,
+    'the next MO is taken',
+  );
   t.match(await until('the DeliverReq', () => deliverReqs[0]), /VOTE 5/);
 });
 
@@ -211,7 +254,11 @@ t.test('WAP push of an MMS notification over SMPP: binary, UDHI, WDP ports, fits
   const s = await until('the push at the SMSC', () => smsc.submits.find((x) => x.destinationAddr === '15550000005'));
   t.equal(s.dataCoding, 0x04, 'data_coding 8-bit binary');
   t.equal(s.esmClass & 0x40, 0x40, 'esm_class UDHI');
-  t.same(s.udh?.map((ie) => [...ie]), [[0x05, 0x04, 0x0b, 0x84, 0x23, 0xf0]], 'UDH: 16-bit ports 2948 <- 9200, one segment');
+  t.same(
+    s.udh?.map((ie) => [...ie]),
+    [[0x05, 0x04, 0x0b, 0x84, 0x23, 0xf0]],
+    'UDH: 16-bit ports 2948 <- 9200, one segment',
+  );
   const octets = s.octets!;
   t.equal(octets[1], 0x06, 'WSP PDU type Push (after the TID)');
   t.same([...octets.subarray(3, 6)], [0xbe, 0xaf, 0x84], 'application/vnd.wap.mms-message, X-Wap-Application-Id mms.ua');

@@ -8,7 +8,16 @@ import { testPrefix } from '../helpers/redis.js';
 import { RedisServer, startCluster } from '../helpers/redis-server.js';
 
 const gateway = (url: string) =>
-  new Gateway(ConfigSchema.parse({ redis: { url }, queue: { prefix: testPrefix() }, ops: { port: 0 }, mm1: { enabled: false }, mm7: { enabled: false } }), pino({ level: 'silent' }));
+  new Gateway(
+    ConfigSchema.parse({
+      redis: { url },
+      queue: { prefix: testPrefix() },
+      ops: { port: 0 },
+      mm1: { enabled: false },
+      mm7: { enabled: false },
+    }),
+    pino({ level: 'silent' }),
+  );
 
 for (const [appendonly, durable] of [
   ['no', 'false'],
@@ -18,7 +27,11 @@ for (const [appendonly, durable] of [
     const redis = await RedisServer.start(['--save', '', '--appendonly', appendonly]);
     t.teardown(() => redis.stop('SIGKILL'));
     const gw = gateway(redis.url);
-    t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_store_info'), /mmsc_store_info\{backend="redis",durable="unknown",service="mmsc"\} 1/, 'unknown before it connects');
+    t.match(
+      await gw.metrics.registry.getSingleMetricAsString('mmsc_store_info'),
+      /mmsc_store_info\{backend="redis",durable="unknown",service="mmsc"\} 1/,
+      'unknown before it connects',
+    );
     await gw.start();
     t.teardown(() => gw.stop());
     await gw.whenReady();
@@ -33,13 +46,22 @@ t.test('Redis Cluster: ready through the same fail-fast client; durable="false" 
   const cluster = await startCluster(); // three masters, appendonly no
   t.teardown(() => cluster.stop());
   const gw = new Gateway(
-    ConfigSchema.parse({ redis: { cluster: cluster.nodes.map((n) => `${n.host}:${n.port}`) }, queue: { prefix: testPrefix(), shards: 4 }, ops: { port: 0 }, mm1: { enabled: false }, mm7: { enabled: false } }),
+    ConfigSchema.parse({
+      redis: { cluster: cluster.nodes.map((n) => `${n.host}:${n.port}`) },
+      queue: { prefix: testPrefix(), shards: 4 },
+      ops: { port: 0 },
+      mm1: { enabled: false },
+      mm7: { enabled: false },
+    }),
     pino({ level: 'silent' }),
   );
   await gw.start();
   t.teardown(() => gw.stop());
   await gw.whenReady();
   t.ok(gw.store.available(), 'available');
-  t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_store_info'), /mmsc_store_info\{backend="redis-cluster",durable="false",service="mmsc"\} 1/);
+  t.match(
+    await gw.metrics.registry.getSingleMetricAsString('mmsc_store_info'),
+    /mmsc_store_info\{backend="redis-cluster",durable="false",service="mmsc"\} 1/,
+  );
   t.same(await gw.store.queue.stats(), { waiting: 0, leased: 0, dead: 0 }, 'commands go through');
 });

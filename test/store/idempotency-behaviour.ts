@@ -19,17 +19,29 @@ export function idempotencySuite(t: Test, name: string, make: () => Promise<Idem
     t.test('the first claim records; a second gets the first value', async (t) => {
       t.strictSame(await store.claim('mm7-submit:A', 'tx-1', 'id-1 p', 60_000), { value: 'id-1 p', first: true });
       t.strictSame(await store.claim('mm7-submit:A', 'tx-1', 'id-2 p', 60_000), { value: 'id-1 p', first: false });
-      t.strictSame(await store.claim('mm7-submit:A', 'tx-1', 'id-3 q', 60_000), { value: 'id-1 p', first: false }, 'whatever the later value');
+      t.strictSame(
+        await store.claim('mm7-submit:A', 'tx-1', 'id-3 q', 60_000),
+        { value: 'id-1 p', first: false },
+        'whatever the later value',
+      );
     });
 
     t.test('release drops a record only while it holds the releasing value', async (t) => {
       await store.claim('mm7-submit:A', 'tx-rel', 'id-1 p', 60_000);
       await store.release('mm7-submit:A', 'tx-rel', 'id-2 p');
-      t.strictSame(await store.claim('mm7-submit:A', 'tx-rel', 'id-3 p', 60_000), { value: 'id-1 p', first: false }, "another claim's value: kept");
+      t.strictSame(
+        await store.claim('mm7-submit:A', 'tx-rel', 'id-3 p', 60_000),
+        { value: 'id-1 p', first: false },
+        "another claim's value: kept",
+      );
       await store.release('mm7-submit:B', 'tx-rel', 'id-1 p');
       t.equal((await store.claim('mm7-submit:A', 'tx-rel', 'id-3 p', 60_000)).value, 'id-1 p', 'another scope: kept');
       await store.release('mm7-submit:A', 'tx-rel', 'id-1 p');
-      t.strictSame(await store.claim('mm7-submit:A', 'tx-rel', 'id-4 p', 60_000), { value: 'id-4 p', first: true }, 'its own value: dropped, the next claim is first');
+      t.strictSame(
+        await store.claim('mm7-submit:A', 'tx-rel', 'id-4 p', 60_000),
+        { value: 'id-4 p', first: true },
+        'its own value: dropped, the next claim is first',
+      );
       await store.release('mm7-submit:A', 'tx-none', 'x');
       t.strictSame(await store.claim('mm7-submit:A', 'tx-none', 'y', 60_000), { value: 'y', first: true }, 'releasing nothing is harmless');
     });
@@ -44,7 +56,12 @@ export function idempotencySuite(t: Test, name: string, make: () => Promise<Idem
     t.test('keys of any form: long, braces, spaces, a leading #, non-ASCII', async (t) => {
       const long = 'k'.repeat(5000);
       const keys = [long, `${long}x`, '{tag}', 'a}b{c', 'with space', '#hash', 'Ω-ключ', '1'];
-      for (const [i, k] of keys.entries()) t.strictSame(await store.claim('mm7-submit:A', k, `v${i}`, 60_000), { value: `v${i}`, first: true }, JSON.stringify(k).slice(0, 20));
+      for (const [i, k] of keys.entries())
+        t.strictSame(
+          await store.claim('mm7-submit:A', k, `v${i}`, 60_000),
+          { value: `v${i}`, first: true },
+          JSON.stringify(k).slice(0, 20),
+        );
       for (const [i, k] of keys.entries()) t.equal((await store.claim('mm7-submit:A', k, 'later', 60_000)).value, `v${i}`);
     });
 

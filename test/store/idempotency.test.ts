@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import t from 'tap';
 import { createMemoryStore, MemoryIdempotency } from '../../src/store/memory/index.js';
-import { RedisContentStage } from '../../src/store/redis/content-stage.js';
+import type { RedisContentStage } from '../../src/store/redis/content-stage.js';
 import { createRedisStore, KeySpace } from '../../src/store/redis/index.js';
 import { idempotencySuite } from './idempotency-behaviour.js';
 import { makeMessage } from './queue-behaviour.js';
@@ -105,7 +105,9 @@ t.test('redis: a second stage of a stored message, discarded, leaves the message
   const sealed = await a.seal();
   await sealed.last?.();
   // ... and the second copy's enqueue comes first: the message is stored on the first copy's content.
-  const message = makeMessage('m-1', ['+15550000002'], { parts: [{ index: 0, contentType: 'application/octet-stream', size: big.length }] });
+  const message = makeMessage('m-1', ['+15550000002'], {
+    parts: [{ index: 0, contentType: 'application/octet-stream', size: big.length }],
+  });
   await store.queue.enqueue(message, b, ['peer']);
   // The first copy's script then fails (say Redis dropped the connection): its request discards its stage.
   await a.discard();
@@ -135,8 +137,14 @@ t.test('redis: a message whose content comes whole is refused while another copy
   const a = store.queue.stage('m-3', 60_000);
   a.part().write(big);
   await a.drain();
-  const message = makeMessage('m-3', ['+15550000002'], { parts: [{ index: 0, contentType: 'application/octet-stream', size: big.length }] });
-  await t.rejects(store.queue.enqueue(message, [big], ['peer']), { name: 'ContentMissingError' }, 'B is told to retry: not stored on half of A');
+  const message = makeMessage('m-3', ['+15550000002'], {
+    parts: [{ index: 0, contentType: 'application/octet-stream', size: big.length }],
+  });
+  await t.rejects(
+    store.queue.enqueue(message, [big], ['peer']),
+    { name: 'ContentMissingError' },
+    'B is told to retry: not stored on half of A',
+  );
   t.equal(await store.queue.message('m-3'), undefined, 'nothing stored');
   // A finishes: stored whole; B's retry is then a re-submission of a stored message.
   await store.queue.enqueue(message, a, ['peer']);

@@ -4,7 +4,16 @@
 import type { Test } from 'tap';
 import type { CoreMessage } from '../../src/core/message.js';
 import { LeaseLostError, THROTTLE_HORIZON_MS } from '../../src/store/types.js';
-import type { CorrelationStore, FinalEvent, LeasedJob, Queue, QueueOptions, SubscriberStore, Throttle, ThrottleGrant } from '../../src/store/types.js';
+import type {
+  CorrelationStore,
+  FinalEvent,
+  LeasedJob,
+  Queue,
+  QueueOptions,
+  SubscriberStore,
+  Throttle,
+  ThrottleGrant,
+} from '../../src/store/types.js';
 
 export interface StoreUnderTest {
   queue: Queue;
@@ -91,7 +100,10 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     const stored = await queue.message('m1');
     t.strictSame(stored, makeMessage('m1', ['+15550000002', '+15550000003']));
     const bytes = await queue.content('m1');
-    t.strictSame(bytes?.map((b) => b.toString('hex')), ['68656c6c6f', '00017fff']);
+    t.strictSame(
+      bytes?.map((b) => b.toString('hex')),
+      ['68656c6c6f', '00017fff'],
+    );
     t.strictSame(await queue.states('m1'), ['queued', 'queued']);
 
     const jobs = (await queue.take(10)).sort((a, b) => a.recipientIndex - b.recipientIndex);
@@ -168,10 +180,18 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     await dropped.drain();
     await dropped.discard();
     await dropped.discard(); // twice is harmless
-    await t.rejects(queue.enqueue(makeMessage('s2', ['+15550000002']), dropped, ['mm4:carrier']), /discarded/, 'a discarded stage cannot be enqueued');
+    await t.rejects(
+      queue.enqueue(makeMessage('s2', ['+15550000002']), dropped, ['mm4:carrier']),
+      /discarded/,
+      'a discarded stage cannot be enqueued',
+    );
     t.equal(await queue.content('s2'), undefined, 'nothing of it is stored');
     t.equal(await queue.message('s2'), undefined);
-    await t.rejects(queue.enqueue(makeMessage('s3', ['+15550000002']), queue.stage('s4', MIN), ['mm4:carrier']), /another store or message/, "another message's stage is refused");
+    await t.rejects(
+      queue.enqueue(makeMessage('s3', ['+15550000002']), queue.stage('s4', MIN), ['mm4:carrier']),
+      /another store or message/,
+      "another message's stage is refused",
+    );
   });
 
   t.test(`${name}: a stage for a stored message (a streamed re-submission) leaves its content alone, enqueued or discarded`, async (t) => {
@@ -189,7 +209,11 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
         await stage.drain();
         await stage.discard();
       }
-      t.strictSame((await queue.content('r1'))?.map((b) => b.toString('hex')), stored, `the stored content, after a stage for it was ${end}`);
+      t.strictSame(
+        (await queue.content('r1'))?.map((b) => b.toString('hex')),
+        stored,
+        `the stored content, after a stage for it was ${end}`,
+      );
     }
     // A small stage goes out whole with the enqueue; discarded after that (an edge's error path), it deletes nothing either.
     const small = queue.stage('r1', MIN);
@@ -198,7 +222,11 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     sp.end();
     await queue.enqueue(makeMessage('r1', ['+15550000002']), small, ['mm4:carrier']);
     await small.discard();
-    t.strictSame((await queue.content('r1'))?.map((b) => b.toString('hex')), stored, 'the stored content, after a small stage for it was enqueued and discarded');
+    t.strictSame(
+      (await queue.content('r1'))?.map((b) => b.toString('hex')),
+      stored,
+      'the stored content, after a small stage for it was enqueued and discarded',
+    );
     t.equal((await queue.take(10)).length, 1, 'still one job');
   });
 
@@ -208,7 +236,7 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     const a = stage.part();
     a.write(Buffer.from('aa'));
     const b = stage.part(); // ends part 0
-    t.throws(() => a.write(Buffer.from('late')), /after it ended/, "a write to the previous part throws, rather than landing in the next");
+    t.throws(() => a.write(Buffer.from('late')), /after it ended/, 'a write to the previous part throws, rather than landing in the next');
     a.end(); // a late end of part 0 must not end part 1
     b.write(Buffer.from('bb'));
     b.end();
@@ -219,7 +247,10 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
       { index: 1, contentType: 'text/plain', size: 2 },
     ];
     await queue.enqueue(msg, stage, ['mm4:carrier']);
-    t.strictSame((await queue.content('w1'))?.map((p) => p.toString()), ['aa', 'bb']);
+    t.strictSame(
+      (await queue.content('w1'))?.map((p) => p.toString()),
+      ['aa', 'bb'],
+    );
   });
 
   t.test(`${name}: a stage of every size around a store slice (64 KiB) comes back whole`, async (t) => {
@@ -280,12 +311,25 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     await queue.enqueue(makeMessage('past', ['+1555000003'], { earliestDeliveryAt: T0 - 5000 }), content(), ['P']);
     await queue.enqueue(makeMessage('mike', ['+1555000004']), content(), ['P']);
     const twelve = Array.from({ length: 12 }, (_, i) => `+1555100${String(i).padStart(4, '0')}`);
-    await queue.enqueue(makeMessage('multi', twelve), content(), Array.from({ length: 12 }, () => 'P'));
+    await queue.enqueue(
+      makeMessage('multi', twelve),
+      content(),
+      Array.from({ length: 12 }, () => 'P'),
+    );
 
     t.strictSame(ids(await queue.take(5, 5)), ['past/0', 'zulu/0', 'alpha/0', 'mike/0', 'multi/0']);
     t.strictSame(ids(await queue.take(100, 100)), [
-      'multi/1', 'multi/2', 'multi/3', 'multi/4', 'multi/5', 'multi/6',
-      'multi/7', 'multi/8', 'multi/9', 'multi/10', 'multi/11',
+      'multi/1',
+      'multi/2',
+      'multi/3',
+      'multi/4',
+      'multi/5',
+      'multi/6',
+      'multi/7',
+      'multi/8',
+      'multi/9',
+      'multi/10',
+      'multi/11',
     ]);
   });
 
@@ -457,13 +501,19 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     t.equal(await queue.complete('cn', 0, 'delivered', 'acknowledged, Report-Allowed No', { report: false }), 'completed');
     t.equal(await queue.complete('cn', 1, 'delivered', 'acknowledged', { report: true }), 'completed');
     t.strictSame(await queue.states('cn'), ['delivered', 'delivered'], 'both end delivered');
-    t.strictSame(await queue.history('cn', 0), [
-      { at: T0, state: 'queued', attempt: 0 },
-      { at: T0 + 1000, state: 'delivered', attempt: 0, detail: 'acknowledged, Report-Allowed No' },
-    ], 'the history records the end as usual');
-    t.strictSame(finals(await queue.finalEvents(10)), [
-      { messageId: 'cn', recipientIndex: 1, state: 'delivered', attempt: 0, detail: 'acknowledged' },
-    ], 'only the recipient that allows reports has a final event');
+    t.strictSame(
+      await queue.history('cn', 0),
+      [
+        { at: T0, state: 'queued', attempt: 0 },
+        { at: T0 + 1000, state: 'delivered', attempt: 0, detail: 'acknowledged, Report-Allowed No' },
+      ],
+      'the history records the end as usual',
+    );
+    t.strictSame(
+      finals(await queue.finalEvents(10)),
+      [{ messageId: 'cn', recipientIndex: 1, state: 'delivered', attempt: 0, detail: 'acknowledged' }],
+      'only the recipient that allows reports has a final event',
+    );
   });
 
   t.test(`${name}: complete ends a retrying or deferred recipient; it is never handed out again`, async (t) => {
@@ -484,7 +534,12 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
       { at: T0, state: 'retrying', attempt: 1, detail: 'busy' },
       { at: T0 + 1000, state: 'delivered', attempt: 1, detail: 'retrieved by the handset' },
     ]);
-    t.strictSame((await queue.history('cr', 1)).at(-1), { at: T0 + 1000, state: 'rejected', attempt: 0, detail: 'rejected by the handset' });
+    t.strictSame((await queue.history('cr', 1)).at(-1), {
+      at: T0 + 1000,
+      state: 'rejected',
+      attempt: 0,
+      detail: 'rejected by the handset',
+    });
     t.strictSame(await queue.stats(), { waiting: 0, leased: 0, dead: 0 });
 
     clock.now = T0 + 5000; // both were due again now
@@ -559,7 +614,10 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     const replaced = makeMessage('r', ['+1555000001', '+1555000002'], { subject: 'new subject', earliestDeliveryAt: T0 + 2 * MIN });
     t.equal(await queue.replace(replaced, [Buffer.from('bye')]), 'replaced');
     t.strictSame(await queue.message('r'), replaced);
-    t.strictSame((await queue.content('r'))?.map((b) => b.toString()), ['bye']);
+    t.strictSame(
+      (await queue.content('r'))?.map((b) => b.toString()),
+      ['bye'],
+    );
     clock.now = T0 + MIN;
     t.strictSame(await queue.take(10), [], 'not due at the old time any more');
     clock.now = T0 + 2 * MIN;
@@ -573,7 +631,11 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     t.equal(await queue.replace(makeMessage('nope', ['+1555000001'])), 'unknown');
     await queue.enqueue(makeMessage('keep', ['+1555000001']), content(), ['P']);
     t.equal(await queue.replace(makeMessage('keep', ['+1555000001'], { subject: 'only the model' })), 'replaced');
-    t.strictSame((await queue.content('keep'))?.map((b) => b.toString('hex')), ['68656c6c6f', '00017fff'], 'content kept when none is given');
+    t.strictSame(
+      (await queue.content('keep'))?.map((b) => b.toString('hex')),
+      ['68656c6c6f', '00017fff'],
+      'content kept when none is given',
+    );
     t.equal((await queue.message('keep'))?.subject, 'only the model');
   });
 
@@ -593,15 +655,31 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     const p1 = stage.part();
     p1.write(Buffer.from('caption'));
     p1.end();
-    t.strictSame((await queue.content('rs'))?.map((b) => b.toString('hex')), ['68656c6c6f', '00017fff'], 'the old content until replace');
+    t.strictSame(
+      (await queue.content('rs'))?.map((b) => b.toString('hex')),
+      ['68656c6c6f', '00017fff'],
+      'the old content until replace',
+    );
     const replaced = makeMessage('rs', ['+1555000001'], { subject: 'streamed' });
     replaced.parts = [
       { index: 0, contentType: 'image/jpeg', size: big.length },
       { index: 1, contentType: 'text/plain', size: 7 },
     ];
-    await t.rejects(queue.enqueue(makeMessage('rs2', ['+1555000001']), stage, ['P']), /another store or message/, 'a replacement stage is not a new message');
-    await t.rejects(queue.replace(replaced, queue.stage('rs', MIN)), /another store or message/, "a new message's stage is not a replacement");
-    await t.rejects(queue.replace(makeMessage('other', ['+1555000001']), stage), /another store or message/, "another message's stage is refused");
+    await t.rejects(
+      queue.enqueue(makeMessage('rs2', ['+1555000001']), stage, ['P']),
+      /another store or message/,
+      'a replacement stage is not a new message',
+    );
+    await t.rejects(
+      queue.replace(replaced, queue.stage('rs', MIN)),
+      /another store or message/,
+      "a new message's stage is not a replacement",
+    );
+    await t.rejects(
+      queue.replace(makeMessage('other', ['+1555000001']), stage),
+      /another store or message/,
+      "another message's stage is refused",
+    );
     t.equal(await queue.replace(replaced, stage), 'replaced');
     const stored = await queue.content('rs');
     t.equal(stored?.length, 2, 'two parts');
@@ -654,7 +732,11 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     clock.now = T0 + 12_000;
     await new Promise((r) => setTimeout(r, 1_100));
     const again = await queue.finalEvents(10);
-    t.strictSame(again.map((e) => [e.messageId, e.recipientIndex, e.state]), [['f1', 1, 'expired']], 'the unacknowledged event again');
+    t.strictSame(
+      again.map((e) => [e.messageId, e.recipientIndex, e.state]),
+      [['f1', 1, 'expired']],
+      'the unacknowledged event again',
+    );
     await queue.ackFinal(again.map((e) => e.id));
     clock.now = T0 + 14_000;
     await new Promise((r) => setTimeout(r, 1_100));
@@ -803,7 +885,10 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     t.equal(await queue.message('r3'), undefined, 'one recipient: message gone');
     t.equal(await queue.content('r3'), undefined, 'one recipient: content gone');
     t.strictSame(await queue.states('r2'), ['delivered', 'delivering'], 'a message with a pending recipient stays');
-    t.strictSame((await queue.content('r2'))?.map((b) => b.toString('hex')), ['68656c6c6f', '00017fff']);
+    t.strictSame(
+      (await queue.content('r2'))?.map((b) => b.toString('hex')),
+      ['68656c6c6f', '00017fff'],
+    );
 
     await queue.ack(r2last, 'delivered'); // r2 terminal at T0 + RETENTION
     clock.now = T0 + 2 * RETENTION - 1;
@@ -837,7 +922,10 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     const back = await queue.take(200, 200);
     t.equal(back.length, 100, "all of A's jobs come back");
     t.strictSame(perPeerCounts(back), { A: 100 });
-    t.ok(back.every((j) => j.attempt === 1), 'the deferred job too is at attempt 1');
+    t.ok(
+      back.every((j) => j.attempt === 1),
+      'the deferred job too is at attempt 1',
+    );
   });
 
   t.test(`${name}: defer gives the attempt back`, async (t) => {
@@ -909,16 +997,32 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     // TAT starts at T0. Deliveries 1-3 go at once (TAT - τ <= now); 4 at T0+100; 5 at T0+200; 6 would be at
     // T0+300, past the horizon: refused. TAT is then T0+500; the next goes at T0+300, which is within
     // the horizon from T0+50 on.
-    t.strictSame(await grant(throttle.acquire('P', leases('a', 8, LATER), limits)), { granted: 5, retryAfterMs: 50, waitMs: [0, 0, 0, 100, 200] });
+    t.strictSame(await grant(throttle.acquire('P', leases('a', 8, LATER), limits)), {
+      granted: 5,
+      retryAfterMs: 50,
+      waitMs: [0, 0, 0, 100, 200],
+    });
     clock.now = T0 + 49; // T0+300 is 251 ms away
     t.strictSame(await grant(throttle.acquire('P', leases('b', 1, LATER), limits)), { granted: 0, retryAfterMs: 1, waitMs: [] });
     clock.now = T0 + 50; // exactly 250 ms away: granted, to be sent in 250 ms
     t.strictSame(await grant(throttle.acquire('P', leases('c', 1, LATER), limits)), { granted: 1, retryAfterMs: 0, waitMs: [250] });
     // Idle long enough (TAT T0+600 is in the past): the bucket is full again, 3 at once, then one per 100 ms.
     clock.now = T0 + 10_000;
-    t.strictSame(await grant(throttle.acquire('P', leases('d', 4, LATER), limits)), { granted: 4, retryAfterMs: 0, waitMs: [0, 0, 0, 100] });
-    t.strictSame(await grant(throttle.acquire('Q', leases('e', 2, LATER), limits)), { granted: 2, retryAfterMs: 0, waitMs: [0, 0] }, 'each peer has its own bucket');
-    t.strictSame(await grant(throttle.acquire('P', [], limits)), { granted: 0, retryAfterMs: 0, waitMs: [] }, 'nothing asked, nothing to wait for');
+    t.strictSame(await grant(throttle.acquire('P', leases('d', 4, LATER), limits)), {
+      granted: 4,
+      retryAfterMs: 0,
+      waitMs: [0, 0, 0, 100],
+    });
+    t.strictSame(
+      await grant(throttle.acquire('Q', leases('e', 2, LATER), limits)),
+      { granted: 2, retryAfterMs: 0, waitMs: [0, 0] },
+      'each peer has its own bucket',
+    );
+    t.strictSame(
+      await grant(throttle.acquire('P', [], limits)),
+      { granted: 0, retryAfterMs: 0, waitMs: [] },
+      'nothing asked, nothing to wait for',
+    );
   });
 
   t.test(`${name}: throttle: a delivery of cost k takes k tokens at once, or waits until the bucket holds them`, async (t) => {
@@ -927,23 +1031,58 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     // A full bucket: cost 10 goes at once (TAT T0 + 900 - 900 <= now) and moves TAT to T0+1000. One token
     // more conforms at TAT - τ = T0+100 (TAT -> T0+1100); then cost 3 would go at T0+1100 + 200 - 900 =
     // T0+400, past the horizon: refused, to be retried when 250 ms away (at T0+150). One slot each.
-    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'k10', leaseUntil: LATER, cost: 10 }], limits)), { granted: 1, retryAfterMs: 0, waitMs: [0] });
+    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'k10', leaseUntil: LATER, cost: 10 }], limits)), {
+      granted: 1,
+      retryAfterMs: 0,
+      waitMs: [0],
+    });
     t.strictSame(
-      await grant(throttle.acquire('P', [{ lease: 'k1', leaseUntil: LATER }, { lease: 'k3', leaseUntil: LATER, cost: 3 }], limits)),
+      await grant(
+        throttle.acquire(
+          'P',
+          [
+            { lease: 'k1', leaseUntil: LATER },
+            { lease: 'k3', leaseUntil: LATER, cost: 3 },
+          ],
+          limits,
+        ),
+      ),
       { granted: 1, retryAfterMs: 150, waitMs: [100] },
     );
     clock.now = T0 + 150;
-    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'k3', leaseUntil: LATER, cost: 3 }], limits)), { granted: 1, retryAfterMs: 0, waitMs: [250] }, 'granted once 250 ms away');
+    t.strictSame(
+      await grant(throttle.acquire('P', [{ lease: 'k3', leaseUntil: LATER, cost: 3 }], limits)),
+      { granted: 1, retryAfterMs: 0, waitMs: [250] },
+      'granted once 250 ms away',
+    );
     // TAT T0+1400. Cost 2 at T0+1400 + 100 - 900 = T0+600: 450 ms from now, refused; cost 1 would fit at
     // T0+500, but deliveries are granted in order: it is not reached.
     t.strictSame(
-      await grant(throttle.acquire('P', [{ lease: 'k2', leaseUntil: LATER, cost: 2 }, { lease: 'k1b', leaseUntil: LATER }], limits)),
+      await grant(
+        throttle.acquire(
+          'P',
+          [
+            { lease: 'k2', leaseUntil: LATER, cost: 2 },
+            { lease: 'k1b', leaseUntil: LATER },
+          ],
+          limits,
+        ),
+      ),
       { granted: 0, retryAfterMs: 200, waitMs: [] },
     );
     // Idle: a full bucket again, and 10 tokens at once take it whole: the next single one waits an interval.
     clock.now = T0 + 60_000;
     t.strictSame(
-      await grant(throttle.acquire('Q', [{ lease: 'q10', leaseUntil: LATER, cost: 10 }, { lease: 'q1', leaseUntil: LATER }], limits)),
+      await grant(
+        throttle.acquire(
+          'Q',
+          [
+            { lease: 'q10', leaseUntil: LATER, cost: 10 },
+            { lease: 'q1', leaseUntil: LATER },
+          ],
+          limits,
+        ),
+      ),
       { granted: 2, retryAfterMs: 0, waitMs: [0, 100] },
     );
   });
@@ -952,20 +1091,57 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     const { throttle, clock } = await setup(t);
     const limits = { rate: 1000, burst: 1000, maxInFlight: 2 }; // the schedule never limits here
     t.strictSame(
-      await grant(throttle.acquire('P', [{ lease: 'a', leaseUntil: T0 + 1000 }, { lease: 'b', leaseUntil: T0 + 3000 }], limits)),
+      await grant(
+        throttle.acquire(
+          'P',
+          [
+            { lease: 'a', leaseUntil: T0 + 1000 },
+            { lease: 'b', leaseUntil: T0 + 3000 },
+          ],
+          limits,
+        ),
+      ),
       { granted: 2, retryAfterMs: 0, waitMs: [0, 0] },
     );
-    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'c', leaseUntil: T0 + 5000 }], limits)), { granted: 0, retryAfterMs: 20, waitMs: [] }, 'cap reached: the 20 ms pause');
+    t.strictSame(
+      await grant(throttle.acquire('P', [{ lease: 'c', leaseUntil: T0 + 5000 }], limits)),
+      { granted: 0, retryAfterMs: 20, waitMs: [] },
+      'cap reached: the 20 ms pause',
+    );
     await throttle.release('P', 'a');
-    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'c', leaseUntil: T0 + 5000 }], limits)), { granted: 1, retryAfterMs: 0, waitMs: [0] }, 'the released slot is reused');
-    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'd', leaseUntil: T0 + 9000 }], limits)), { granted: 0, retryAfterMs: 20, waitMs: [] });
+    t.strictSame(
+      await grant(throttle.acquire('P', [{ lease: 'c', leaseUntil: T0 + 5000 }], limits)),
+      { granted: 1, retryAfterMs: 0, waitMs: [0] },
+      'the released slot is reused',
+    );
+    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'd', leaseUntil: T0 + 9000 }], limits)), {
+      granted: 0,
+      retryAfterMs: 20,
+      waitMs: [],
+    });
     await throttle.release('P', 'nobody'); // an unknown lease frees nothing
-    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'd', leaseUntil: T0 + 9000 }], limits)), { granted: 0, retryAfterMs: 20, waitMs: [] });
+    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'd', leaseUntil: T0 + 9000 }], limits)), {
+      granted: 0,
+      retryAfterMs: 20,
+      waitMs: [],
+    });
     clock.now = T0 + 3000; // b's lease is held up to and including its leaseUntil
-    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'd', leaseUntil: T0 + 9000 }], limits)), { granted: 0, retryAfterMs: 20, waitMs: [] });
+    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'd', leaseUntil: T0 + 9000 }], limits)), {
+      granted: 0,
+      retryAfterMs: 20,
+      waitMs: [],
+    });
     clock.now = T0 + 3001; // b's lease ended without a release (its worker died): the slot frees itself
-    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'd', leaseUntil: T0 + 9000 }], limits)), { granted: 1, retryAfterMs: 0, waitMs: [0] });
-    t.strictSame(await grant(throttle.acquire('Q', leases('q', 3, T0 + 9000), limits)), { granted: 2, retryAfterMs: 20, waitMs: [0, 0] }, 'each peer has its own slots');
+    t.strictSame(await grant(throttle.acquire('P', [{ lease: 'd', leaseUntil: T0 + 9000 }], limits)), {
+      granted: 1,
+      retryAfterMs: 0,
+      waitMs: [0],
+    });
+    t.strictSame(
+      await grant(throttle.acquire('Q', leases('q', 3, T0 + 9000), limits)),
+      { granted: 2, retryAfterMs: 20, waitMs: [0, 0] },
+      'each peer has its own slots',
+    );
   });
 
   t.test(`${name}: throttle: acquires and releases made at once are granted in call order, each slot freed`, async (t) => {
@@ -973,15 +1149,33 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     const limits = { rate: 1000, burst: 1000, maxInFlight: 3 };
     // Issued together (one turn of the event loop): a backend may send them as one batch.
     const [a, b, c] = await Promise.all([
-      throttle.acquire('P', [{ lease: 'a1', leaseUntil: T0 + 9000 }, { lease: 'a2', leaseUntil: T0 + 9000 }], limits),
-      throttle.acquire('P', [{ lease: 'b1', leaseUntil: T0 + 9000 }, { lease: 'b2', leaseUntil: T0 + 9000 }], limits),
+      throttle.acquire(
+        'P',
+        [
+          { lease: 'a1', leaseUntil: T0 + 9000 },
+          { lease: 'a2', leaseUntil: T0 + 9000 },
+        ],
+        limits,
+      ),
+      throttle.acquire(
+        'P',
+        [
+          { lease: 'b1', leaseUntil: T0 + 9000 },
+          { lease: 'b2', leaseUntil: T0 + 9000 },
+        ],
+        limits,
+      ),
       throttle.acquire('P', [{ lease: 'c1', leaseUntil: T0 + 9000 }], limits),
     ]);
     t.strictSame(await grant(Promise.resolve(a!)), { granted: 2, retryAfterMs: 0, waitMs: [0, 0] }, 'the first call: both');
     t.strictSame(await grant(Promise.resolve(b!)), { granted: 1, retryAfterMs: 20, waitMs: [0] }, 'the second: the last free slot');
     t.strictSame(await grant(Promise.resolve(c!)), { granted: 0, retryAfterMs: 20, waitMs: [] }, 'the third: none');
     await Promise.all([throttle.release('P', 'a1'), throttle.release('P', 'a2'), throttle.release('P', 'b1')]);
-    t.strictSame(await grant(throttle.acquire('P', leases('d', 4, T0 + 9000), limits)), { granted: 3, retryAfterMs: 20, waitMs: [0, 0, 0] }, 'all three slots freed');
+    t.strictSame(
+      await grant(throttle.acquire('P', leases('d', 4, T0 + 9000), limits)),
+      { granted: 3, retryAfterMs: 20, waitMs: [0, 0, 0] },
+      'all three slots freed',
+    );
   });
 
   t.test(`${name}: throttle: only granted deliveries hold a slot`, async (t) => {
@@ -994,6 +1188,10 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     clock.now = T0 + 750;
     // The refused delivery took no slot, so the second slot is free for this one.
     t.strictSame(await grant(throttle.acquire('P', leases('z', 1, LATER), limits)), { granted: 1, retryAfterMs: 0, waitMs: [250] });
-    t.strictSame(await grant(throttle.acquire('P', leases('w', 1, LATER), limits)), { granted: 0, retryAfterMs: 20, waitMs: [] }, 'now both slots are held');
+    t.strictSame(
+      await grant(throttle.acquire('P', leases('w', 1, LATER), limits)),
+      { granted: 0, retryAfterMs: 20, waitMs: [] },
+      'now both slots are held',
+    );
   });
 }

@@ -8,7 +8,7 @@ import { delimiter, join } from 'node:path';
 import { Cluster, type Redis } from 'ioredis';
 import t from 'tap';
 import type { Test } from 'tap';
-import { RedisContentStage } from '../../src/store/redis/content-stage.js';
+import type { RedisContentStage } from '../../src/store/redis/content-stage.js';
 import { createRedisStore } from '../../src/store/redis/index.js';
 import { ShardLayoutError } from '../../src/store/redis/queue.js';
 import type { LeasedJob, ThrottleGrant } from '../../src/store/types.js';
@@ -122,7 +122,10 @@ async function main(): Promise<void> {
   }
 
   /** take(max) until a take comes back empty (every shard visited, nothing due), acking nothing. */
-  async function drain(queue: { take(max: number): Promise<LeasedJob[]> }, max = 32): Promise<{ jobs: LeasedJob[]; calls: number; biggest: number }> {
+  async function drain(
+    queue: { take(max: number): Promise<LeasedJob[]> },
+    max = 32,
+  ): Promise<{ jobs: LeasedJob[]; calls: number; biggest: number }> {
     const jobs: LeasedJob[] = [];
     let calls = 0;
     let biggest = 0;
@@ -147,12 +150,24 @@ async function main(): Promise<void> {
     const expectedPeers = new Map<string, string[]>();
     for (let i = 0; i < 300; i++) {
       const n = i % 10 === 0 ? 3 : i % 10 === 5 ? 2 : 1;
-      expectedPeers.set(`ms-${String(i).padStart(3, '0')}`, Array.from({ length: n }, (_, r) => PEERS[(i + r) % 4]));
+      expectedPeers.set(
+        `ms-${String(i).padStart(3, '0')}`,
+        Array.from({ length: n }, (_, r) => PEERS[(i + r) % 4]),
+      );
     }
     const entries = [...expectedPeers];
     for (let i = 0; i < entries.length; i += 50) {
       await Promise.all(
-        entries.slice(i, i + 50).map(([id, peers]) => queue.enqueue(makeMessage(id, peers.map((_, r) => `+1555000${r}`)), [Buffer.from('hello'), Buffer.from([0, 1, 0x7f, 0xff])], peers)),
+        entries.slice(i, i + 50).map(([id, peers]) =>
+          queue.enqueue(
+            makeMessage(
+              id,
+              peers.map((_, r) => `+1555000${r}`),
+            ),
+            [Buffer.from('hello'), Buffer.from([0, 1, 0x7f, 0xff])],
+            peers,
+          ),
+        ),
       );
     }
     t.strictSame(await queue.stats(), { waiting: 390, leased: 0, dead: 0 }, 'stats add up the 16 shards');
@@ -188,7 +203,8 @@ async function main(): Promise<void> {
       t.ok(messages > 0, `master :${portOf(node)} holds ${messages} of the 300 messages (${keys.length} keys)`);
       t.ok(dbsize >= keys.length && dbsize > 0, `master :${portOf(node)} DBSIZE ${dbsize} counts them`);
       // Every shard on this master has its hash slot in this master's ranges.
-      for (const tag of tags) t.equal(await ownerOf(`{${tag}}`, ranges), portOf(node), `shard ${tag} lives on :${portOf(node)}, the owner of its slot`);
+      for (const tag of tags)
+        t.equal(await ownerOf(`{${tag}}`, ranges), portOf(node), `shard ${tag} lives on :${portOf(node)}, the owner of its slot`);
       tagsByMaster.push([...tags]);
     }
     t.strictSame(other, [`${prefix}:shards`], 'the only key outside a shard is the layout record');
@@ -221,7 +237,8 @@ async function main(): Promise<void> {
         if (seen.has(key)) wrong.push(`${key} handed out twice`);
         seen.add(key);
         const peer = expectedPeers.get(job.messageId)?.[job.recipientIndex];
-        if (job.peer !== peer || job.attempt !== 1) wrong.push(`${key}: peer ${job.peer} attempt ${job.attempt}, expected ${peer} attempt 1`);
+        if (job.peer !== peer || job.attempt !== 1)
+          wrong.push(`${key}: peer ${job.peer} attempt ${job.attempt}, expected ${peer} attempt 1`);
       }
       await Promise.all(jobs.map((job) => queue.ack(job, 'delivered')));
     }
@@ -245,7 +262,11 @@ async function main(): Promise<void> {
     const { prefix, queue } = multiShard(t, clock);
     // 160 messages for X, so that X has jobs in every shard (checked below, not assumed).
     for (let i = 0; i < 160; i += 40) {
-      await Promise.all(Array.from({ length: 40 }, (_, k) => queue.enqueue(makeMessage(`x${String(i + k).padStart(3, '0')}`, ['+1555000001']), [Buffer.from('x')], ['X'])));
+      await Promise.all(
+        Array.from({ length: 40 }, (_, k) =>
+          queue.enqueue(makeMessage(`x${String(i + k).padStart(3, '0')}`, ['+1555000001']), [Buffer.from('x')], ['X']),
+        ),
+      );
     }
     const readySets: string[] = [];
     for (const node of masters) readySets.push(...(await keysOn(node, `${prefix}:{s*}:r:X`)));
@@ -257,14 +278,24 @@ async function main(): Promise<void> {
     clock.now = T0 + 5;
     await queue.defer(first[0], T0 + 10_000); // X is throttled for 10 s
     // More jobs for X after the defer (their shards must hide them too), and 40 for Y.
-    await Promise.all(Array.from({ length: 40 }, (_, k) => queue.enqueue(makeMessage(`x${160 + k}`, ['+1555000001']), [Buffer.from('x')], ['X'])));
-    await Promise.all(Array.from({ length: 40 }, (_, k) => queue.enqueue(makeMessage(`y${String(k).padStart(2, '0')}`, ['+1555000002']), [Buffer.from('y')], ['Y'])));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, k) => queue.enqueue(makeMessage(`x${160 + k}`, ['+1555000001']), [Buffer.from('x')], ['X'])),
+    );
+    await Promise.all(
+      Array.from({ length: 40 }, (_, k) =>
+        queue.enqueue(makeMessage(`y${String(k).padStart(2, '0')}`, ['+1555000002']), [Buffer.from('y')], ['Y']),
+      ),
+    );
 
     const hidden: string[] = [];
     for (const node of masters) {
       for (const key of await keysOn(node, `${prefix}:{s*}:hide`)) hidden.push(`${key}=${await node.hget(key, 'X')}`);
     }
-    t.strictSame(hidden.sort(), SHARD_NAMES.map((s) => `${prefix}:{${s}}:hide=${T0 + 10_000}`).sort(), 'X is hidden until T0+10000 in all 16 shards');
+    t.strictSame(
+      hidden.sort(),
+      SHARD_NAMES.map((s) => `${prefix}:{${s}}:hide=${T0 + 10_000}`).sort(),
+      'X is hidden until T0+10000 in all 16 shards',
+    );
 
     const before = await drain(queue);
     t.ok(before.biggest <= 32, `no take gave more than 32 (${before.biggest})`);
@@ -285,9 +316,15 @@ async function main(): Promise<void> {
     const after = await drain(queue, 64);
     t.ok(after.calls >= 4, `200 jobs at 64 a take need at least 4 takes (${after.calls})`);
     t.equal(after.jobs.length, 200, "all of X's jobs come back at T0+10000");
-    t.ok(after.jobs.every((j) => j.peer === 'X' && j.attempt === 1), 'all X, all at attempt 1 (the deferred one too)');
+    t.ok(
+      after.jobs.every((j) => j.peer === 'X' && j.attempt === 1),
+      'all X, all at attempt 1 (the deferred one too)',
+    );
     t.equal(new Set(after.jobs.map((j) => j.messageId)).size, 200, 'each once');
-    t.ok(after.jobs.some((j) => j.messageId === first[0].messageId), 'the deferred job is among them');
+    t.ok(
+      after.jobs.some((j) => j.messageId === first[0].messageId),
+      'the deferred job is among them',
+    );
   });
 
   t.test('cluster: the throttle works for peers whose keys live on different masters', async (t) => {
@@ -312,7 +349,8 @@ async function main(): Promise<void> {
       const r = await p;
       return { granted: r.granted, retryAfterMs: r.retryAfterMs, waitMs: r.waitMs };
     };
-    const leases = (tag: string, n: number, leaseUntil: number) => Array.from({ length: n }, (_, i) => ({ lease: `${tag}${i}`, leaseUntil }));
+    const leases = (tag: string, n: number, leaseUntil: number) =>
+      Array.from({ length: n }, (_, i) => ({ lease: `${tag}${i}`, leaseUntil }));
     const LATER = T0 + 3600_000;
 
     // Rate: 4/s, burst 1 -> interval 250 ms, tolerance 0, horizon 250 ms. Each step on the three peers in
@@ -330,7 +368,11 @@ async function main(): Promise<void> {
     for (const [at, n, expected, what] of steps) {
       clock.now = at;
       for (const peer of ratePeers.values()) {
-        t.strictSame(await grant(throttle.acquire(peer, leases(`l${at - T0}-`, n, LATER), rate)), expected, `${peer} at T0+${at - T0}: ${what}`);
+        t.strictSame(
+          await grant(throttle.acquire(peer, leases(`l${at - T0}-`, n, LATER), rate)),
+          expected,
+          `${peer} at T0+${at - T0}: ${what}`,
+        );
       }
     }
 
@@ -339,17 +381,41 @@ async function main(): Promise<void> {
     for (const peer of capPeers.values()) {
       clock.now = T0;
       // TAT T0: 1st at T0, 2nd at max(T0, T0+50-50) = T0, 3rd at T0+50; the cap stops the 4th and 5th.
-      t.strictSame(await grant(throttle.acquire(peer, leases('a', 5, T0 + 1000), cap)), { granted: 3, retryAfterMs: 20, waitMs: [0, 0, 50] }, `${peer}: three slots`);
+      t.strictSame(
+        await grant(throttle.acquire(peer, leases('a', 5, T0 + 1000), cap)),
+        { granted: 3, retryAfterMs: 20, waitMs: [0, 0, 50] },
+        `${peer}: three slots`,
+      );
       await throttle.release(peer, 'a0');
       // TAT T0+150: the next goes at T0+100.
-      t.strictSame(await grant(throttle.acquire(peer, [{ lease: 'm', leaseUntil: T0 + 5000 }], cap)), { granted: 1, retryAfterMs: 0, waitMs: [100] }, `${peer}: the released slot is reused`);
-      t.strictSame(await grant(throttle.acquire(peer, [{ lease: 'n', leaseUntil: T0 + 5000 }], cap)), { granted: 0, retryAfterMs: 20, waitMs: [] }, `${peer}: all three held`);
+      t.strictSame(
+        await grant(throttle.acquire(peer, [{ lease: 'm', leaseUntil: T0 + 5000 }], cap)),
+        { granted: 1, retryAfterMs: 0, waitMs: [100] },
+        `${peer}: the released slot is reused`,
+      );
+      t.strictSame(
+        await grant(throttle.acquire(peer, [{ lease: 'n', leaseUntil: T0 + 5000 }], cap)),
+        { granted: 0, retryAfterMs: 20, waitMs: [] },
+        `${peer}: all three held`,
+      );
       await throttle.release(peer, 'nobody');
-      t.strictSame(await grant(throttle.acquire(peer, [{ lease: 'n', leaseUntil: T0 + 5000 }], cap)), { granted: 0, retryAfterMs: 20, waitMs: [] }, `${peer}: an unknown lease frees nothing`);
+      t.strictSame(
+        await grant(throttle.acquire(peer, [{ lease: 'n', leaseUntil: T0 + 5000 }], cap)),
+        { granted: 0, retryAfterMs: 20, waitMs: [] },
+        `${peer}: an unknown lease frees nothing`,
+      );
       clock.now = T0 + 1000; // a1 and a2 are held up to and including their lease end
-      t.strictSame(await grant(throttle.acquire(peer, [{ lease: 'n', leaseUntil: T0 + 5000 }], cap)), { granted: 0, retryAfterMs: 20, waitMs: [] }, `${peer}: leases held to their end`);
+      t.strictSame(
+        await grant(throttle.acquire(peer, [{ lease: 'n', leaseUntil: T0 + 5000 }], cap)),
+        { granted: 0, retryAfterMs: 20, waitMs: [] },
+        `${peer}: leases held to their end`,
+      );
       clock.now = T0 + 1001; // a1 and a2 ended without a release: two free slots, the bucket is full again
-      t.strictSame(await grant(throttle.acquire(peer, leases('p', 3, T0 + 5000), cap)), { granted: 2, retryAfterMs: 20, waitMs: [0, 0] }, `${peer}: ended leases free their slots`);
+      t.strictSame(
+        await grant(throttle.acquire(peer, leases('p', 3, T0 + 5000), cap)),
+        { granted: 2, retryAfterMs: 20, waitMs: [0, 0] },
+        `${peer}: ended leases free their slots`,
+      );
     }
 
     // Where the throttle keys are: each peer's bucket and slots on the master that owns its slot, nowhere else.
@@ -362,7 +428,11 @@ async function main(): Promise<void> {
       expected.set(`${prefix}:{t:${peer}}:b`, [port]);
       expected.set(`${prefix}:{t:${peer}}:f`, [port]);
     }
-    t.strictSame(Object.fromEntries([...found].sort()), Object.fromEntries([...expected].sort()), 'bucket and slots of each peer on its own master');
+    t.strictSame(
+      Object.fromEntries([...found].sort()),
+      Object.fromEntries([...expected].sort()),
+      'bucket and slots of each peer on its own master',
+    );
   });
 
   t.test('cluster: a store with another shard count on the same prefix is refused', async (t) => {
@@ -372,7 +442,11 @@ async function main(): Promise<void> {
     t.equal(await client.get(`${prefix}:shards`), '16:2', 'the layout is recorded: shard count and layout version');
     const four = createRedisStore({ redis: client, prefix, shards: 4, now: () => clock.now });
     await t.rejects(four.queue.take(10), ShardLayoutError, 'take refused');
-    await t.rejects(four.queue.enqueue(makeMessage('layout-2', ['+1555000001']), [Buffer.from('x')], ['P']), { name: 'ShardLayoutError', code: 'SHARD_LAYOUT' }, 'enqueue refused');
+    await t.rejects(
+      four.queue.enqueue(makeMessage('layout-2', ['+1555000001']), [Buffer.from('x')], ['P']),
+      { name: 'ShardLayoutError', code: 'SHARD_LAYOUT' },
+      'enqueue refused',
+    );
     const one = createRedisStore({ redis: client, prefix, now: () => clock.now }); // the default, 1 shard
     await t.rejects(one.queue.take(10), { code: 'SHARD_LAYOUT', message: /has 16 shards in Redis, this instance is configured with 1/ });
     const stored: string[] = [];
@@ -380,7 +454,11 @@ async function main(): Promise<void> {
     t.strictSame(stored, [], 'the refused enqueue stored nothing');
     const same = createRedisStore({ redis: client, prefix, shards: 16, now: () => clock.now });
     const jobs = await same.queue.take(10);
-    t.strictSame(jobs.map((j) => j.messageId), ['layout-1'], 'an instance with the same layout works');
+    t.strictSame(
+      jobs.map((j) => j.messageId),
+      ['layout-1'],
+      'an instance with the same layout works',
+    );
   });
 
   // --- 3. Idempotency records (one key, one slot each) and the content stage a second copy discards. ---
@@ -408,7 +486,11 @@ async function main(): Promise<void> {
         await s.drain();
       }
       await (await first.seal()).last?.();
-      await queue.enqueue(makeMessage(id, ['+1555000001'], { parts: [{ index: 0, contentType: 'application/octet-stream', size: 70_000 }] }), second, ['P']);
+      await queue.enqueue(
+        makeMessage(id, ['+1555000001'], { parts: [{ index: 0, contentType: 'application/octet-stream', size: 70_000 }] }),
+        second,
+        ['P'],
+      );
       await first.discard(); // its script reads the message key in the content key's slot
       t.equal((await queue.content(id))?.[0]?.length, 70_000, `${id}: content kept`);
     }

@@ -15,7 +15,9 @@ t.test(`crash safety: ${MESSAGES} messages, ${KILLS} SIGKILLs (seed ${SEED.toStr
 
   for (let i = 0; i < MESSAGES; i += 500) {
     await Promise.all(
-      Array.from({ length: Math.min(500, MESSAGES - i) }, (_, k) => queue.enqueue(textMessage(`crash-${i + k}`, 1), [Buffer.from(`payload ${i + k}`)], ['receiver'])),
+      Array.from({ length: Math.min(500, MESSAGES - i) }, (_, k) =>
+        queue.enqueue(textMessage(`crash-${i + k}`, 1), [Buffer.from(`payload ${i + k}`)], ['receiver']),
+      ),
     );
   }
   t.equal((await queue.stats()).waiting, MESSAGES, 'all queued');

@@ -37,7 +37,11 @@ t.test('at its message limit the store refuses new messages, keeps the accepted 
   for (let i = 0; i < 5; i++) await queue.enqueue(makeMessage(`m${i}`, ['+15550000002'], noReport), [Buffer.from(`body ${i}`)], ['P']);
   const refused = queue.enqueue(makeMessage('m5', ['+15550000002'], noReport), [Buffer.from('body 5')], ['P']);
   await t.rejects(refused, { ...FULL, limit: 'messages' }, 'the sixth is refused: full');
-  await t.rejects(queue.enqueue(makeMessage('m5', ['+15550000002'], noReport), [Buffer.from('body 5')], ['P']), StoreFullError, 'and again, while nothing is delivered');
+  await t.rejects(
+    queue.enqueue(makeMessage('m5', ['+15550000002'], noReport), [Buffer.from('body 5')], ['P']),
+    StoreFullError,
+    'and again, while nothing is delivered',
+  );
   t.equal(await queue.message('m5'), undefined, 'nothing of it is stored');
   await queue.enqueue(makeMessage('m0', ['+15550000002'], noReport), [Buffer.from('body 0')], ['P']);
   t.pass('a re-submission of a stored message id is still answered (it takes no room)');
@@ -95,7 +99,11 @@ t.test('more recipients and parts cost more', async (t) => {
   await queue.enqueue(makeMessage('r10', ten), [Buffer.from('x')], Array(10).fill('P') as string[]);
   const withTen = queue.usage().bytes - one;
   t.ok(withTen - one >= 9 * 256, `nine more recipients add at least 256 bytes each (${withTen - one})`);
-  await queue.enqueue(makeMessage('p5', ['+15550000002']), Array.from({ length: 5 }, () => Buffer.from('x')), ['P']);
+  await queue.enqueue(
+    makeMessage('p5', ['+15550000002']),
+    Array.from({ length: 5 }, () => Buffer.from('x')),
+    ['P'],
+  );
   const withFive = queue.usage().bytes - one - withTen;
   t.ok(withFive - one >= 4 * 128, `four more parts add at least 128 bytes each (${withFive - one})`);
 });
@@ -123,7 +131,11 @@ t.test('content staged for a request still arriving counts; a stage over the roo
   msg.parts = [{ index: 0, contentType: 'image/jpeg', size: 640 * 1024 }];
   await queue.enqueue(msg, first, ['P']);
   t.equal((await queue.content('s1'))?.[0]?.length, 640 * 1024, 'the first is stored whole');
-  await t.rejects(queue.enqueue(makeMessage('big', ['+15550000002']), [Buffer.alloc(512 * 1024)], ['P']), StoreFullError, 'a whole message that does not fit is refused');
+  await t.rejects(
+    queue.enqueue(makeMessage('big', ['+15550000002']), [Buffer.alloc(512 * 1024)], ['P']),
+    StoreFullError,
+    'a whole message that does not fit is refused',
+  );
 
   const third = queue.stage('s3', MIN);
   const w3 = third.part();
@@ -170,7 +182,11 @@ t.test('a finished message waits for its delivery report before it makes room; t
   await queue.enqueue(makeMessage('d0', ['+15550000002']), [Buffer.from('a')], ['P']);
   await queue.enqueue(makeMessage('d1', ['+15550000002']), [Buffer.from('b')], ['P']);
   t.same((await drain(queue, clock)).sort(), ['d0', 'd1']);
-  await t.rejects(queue.enqueue(makeMessage('d2', ['+15550000002']), [Buffer.from('c')], ['P']), StoreFullError, 'finished, but its report is not queued yet: still full');
+  await t.rejects(
+    queue.enqueue(makeMessage('d2', ['+15550000002']), [Buffer.from('c')], ['P']),
+    StoreFullError,
+    'finished, but its report is not queued yet: still full',
+  );
 
   const events = await queue.finalEvents(10);
   t.equal(events.length, 2, 'two final events to report');

@@ -51,7 +51,10 @@ t.test('memory: 10,000 messages over 10 peers drain in FIFO order per peer', asy
   t.equal(taken, N);
   t.strictSame(await queue.stats(), { waiting: 0, leased: 0, dead: 0 });
   // peer3 got messages 3, 13, 23, ... 9993, in that order.
-  t.strictSame(order.get('peer3'), Array.from({ length: 1000 }, (_, k) => 10 * k + 3));
+  t.strictSame(
+    order.get('peer3'),
+    Array.from({ length: 1000 }, (_, k) => 10 * k + 3),
+  );
   t.equal(order.size, 10);
   // Generous bound: a quadratic scan of 10,000 jobs per take would take far longer.
   t.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);

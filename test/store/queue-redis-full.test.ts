@@ -30,7 +30,10 @@ t.test('a full Redis refuses new messages, loses none it accepted, and lets work
     }
   }
   t.ok(accepted.length > 50, `accepted ${accepted.length} messages of 64 KB before the limit`);
-  t.ok([...errors].some((e) => e.startsWith('OOM')), `then refused with Redis' OOM error (${[...errors].join('; ')})`);
+  t.ok(
+    [...errors].some((e) => e.startsWith('OOM')),
+    `then refused with Redis' OOM error (${[...errors].join('; ')})`,
+  );
   // Memory hovers at the limit (Redis' own buffers grow and shrink), so a later attempt may fit: each is
   // refused with OOM or accepted, and an accepted one must be whole like the rest.
   let refused = 0;
@@ -93,7 +96,12 @@ t.test('a full Redis refuses new messages, loses none it accepted, and lets work
   }
   t.ok(resumedAfter >= 0, `accepting again once drained (after ${resumedAfter} ms)`);
   const info = await redis.info('memory');
-  t.comment(info.split('\r\n').filter((l) => /^used_memory(_human)?:/.test(l)).join(', '));
+  t.comment(
+    info
+      .split('\r\n')
+      .filter((l) => /^used_memory(_human)?:/.test(l))
+      .join(', '),
+  );
   await queue.close();
 });
 

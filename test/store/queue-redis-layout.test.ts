@@ -28,7 +28,11 @@ t.test('instances with another shard count are refused', async (t) => {
   await t.rejects(other.queue.enqueue(textMessage('layout-2', 1), [Buffer.from('x')], ['p']), { code: 'SHARD_LAYOUT' }, 'enqueue refused');
   const same = createRedisStore({ redis, prefix, shards: 4 });
   const jobs = await same.queue.take(10);
-  t.strictSame(jobs.map((j) => j.messageId), ['layout-1'], 'an instance with the same layout works');
+  t.strictSame(
+    jobs.map((j) => j.messageId),
+    ['layout-1'],
+    'an instance with the same layout works',
+  );
 });
 
 // A queue written by a build that reads its keys otherwise (another layout version) is refused too: layout 1
@@ -36,11 +40,22 @@ t.test('instances with another shard count are refused', async (t) => {
 // misread the other's jobs as due now or in the far future.
 t.test('a queue of another key layout version is refused', async (t) => {
   const { redis, prefix } = await freshPrefix(t);
-  for (const [record, version] of [['4', '1'], ['4:3', '3']] as const) {
+  for (const [record, version] of [
+    ['4', '1'],
+    ['4:3', '3'],
+  ] as const) {
     await redis.set(`${prefix}:shards`, record);
     const store = createRedisStore({ redis, prefix, shards: 4 });
-    await t.rejects(store.queue.take(10), { code: 'SHARD_LAYOUT', message: new RegExp(`written with key layout ${version}, this instance uses layout 2`) }, `record ${record}: take refused`);
-    await t.rejects(store.queue.enqueue(textMessage(`layout-${version}`, 1), [Buffer.from('x')], ['p']), ShardLayoutError, `record ${record}: enqueue refused`);
+    await t.rejects(
+      store.queue.take(10),
+      { code: 'SHARD_LAYOUT', message: new RegExp(`written with key layout ${version}, this instance uses layout 2`) },
+      `record ${record}: take refused`,
+    );
+    await t.rejects(
+      store.queue.enqueue(textMessage(`layout-${version}`, 1), [Buffer.from('x')], ['p']),
+      ShardLayoutError,
+      `record ${record}: enqueue refused`,
+    );
     t.strictSame(await redis.keys(`${prefix}:*layout-${version}*`), [], 'the refused enqueue stored nothing');
   }
   await redis.del(`${prefix}:shards`);

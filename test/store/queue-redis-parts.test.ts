@@ -17,7 +17,10 @@ t.test('content frame: parts come back as they went in', async (t) => {
     const data = parts.reduce((s, p) => s + p.length, 0);
     t.equal(frame.length, 4 * (parts.length + 1) + data);
     parts.forEach((p, i) => t.equal(frame.readUInt32BE(data + 4 * i), p.length, `length of part ${i}`));
-    t.strictSame(decodeParts(frame)?.map((b) => [...b]), parts.map((b) => [...b]));
+    t.strictSame(
+      decodeParts(frame)?.map((b) => [...b]),
+      parts.map((b) => [...b]),
+    );
   }
 });
 
@@ -53,7 +56,10 @@ t.test('content write: the bytes are those ioredis writes for SET key <frame> PX
     const rest = ours.toWritable(socket);
     t.ok(Buffer.concat([...written, rest]).equals(Buffer.from(reference)), `same bytes through the socket for ${JSON.stringify(key)}`);
     const nonEmpty = parts.filter((p) => p.length > 0);
-    t.ok(nonEmpty.every((p) => written.includes(p)), 'each part written as the very buffer given (not a copy)');
+    t.ok(
+      nonEmpty.every((p) => written.includes(p)),
+      'each part written as the very buffer given (not a copy)',
+    );
   }
 });
 
@@ -65,7 +71,15 @@ t.test('batcher: calls of one tick go in one run per group, results in order', a
   }, 3);
   const results = await Promise.all([b.add('a', 1), b.add('b', 2), b.add('a', 3), b.add('a', 4), b.add('a', 5)]);
   t.strictSame(results, [10, 20, 30, 40, 50]);
-  t.strictSame(runs, [['a', [1, 3, 4]], ['a', [5]], ['b', [2]]], 'grouped, and chunks of at most 3');
+  t.strictSame(
+    runs,
+    [
+      ['a', [1, 3, 4]],
+      ['a', [5]],
+      ['b', [2]],
+    ],
+    'grouped, and chunks of at most 3',
+  );
   t.equal(await b.add('a', 7), 70, 'a later tick is a new batch');
   t.equal(runs.length, 4);
 });
@@ -73,10 +87,15 @@ t.test('batcher: calls of one tick go in one run per group, results in order', a
 t.test('batcher: a run carries at most maxWeight of items; a heavier item goes alone', async (t) => {
   const runs: number[][] = [];
   // Items weigh their own value (a message's jobs), at most 10 a run.
-  const b = new Batcher<number, number>(async (_group, items) => {
-    runs.push(items);
-    return items;
-  }, 100, (x) => x, 10);
+  const b = new Batcher<number, number>(
+    async (_group, items) => {
+      runs.push(items);
+      return items;
+    },
+    100,
+    (x) => x,
+    10,
+  );
   await Promise.all([4, 5, 2, 30, 1, 9, 1].map((x) => b.add('g', x)));
   t.strictSame(runs, [[4, 5], [2], [30], [1, 9], [1]], 'in call order, each run at most 10 unless one item alone is more');
 });

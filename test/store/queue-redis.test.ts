@@ -107,7 +107,10 @@ t.test('redis: the enqueues of one turn go to Redis as one script run; each mess
     store.queue.enqueue(makeMessage('b1', ['+15550000002'], live), [Buffer.from('again')], ['mm4:a']),
     store.queue.enqueue(makeMessage('nan', ['+15550000002'], { expiresAt: Number.NaN }), [Buffer.from('x')], ['mm4:a']),
   ]);
-  t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'rejected']);
+  t.same(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'rejected'],
+  );
   t.type((results[4] as PromiseRejectedResult).reason, RangeError, 'a time that is not a number is refused before it reaches the batch');
   const refusal = (results[1] as PromiseRejectedResult).reason as ContentMissingError;
   t.ok(refusal instanceof ContentMissingError, 'a typed refusal');
@@ -125,10 +128,7 @@ t.test('redis: the enqueues of one turn go to Redis as one script run; each mess
   t.same((await store.queue.content('b2'))?.map(String), ['two']);
   // Jobs of one batch keep their enqueue order within a peer, and the peers' schedules hold them.
   const jobs = await store.queue.take(10, 10);
-  t.same(
-    jobs.map((j) => `${j.peer} ${j.messageId}/${j.recipientIndex}`).sort(),
-    ['mm4:a b1/0', 'mm4:a b2/1', 'mm4:b b2/0'],
-  );
+  t.same(jobs.map((j) => `${j.peer} ${j.messageId}/${j.recipientIndex}`).sort(), ['mm4:a b1/0', 'mm4:a b2/1', 'mm4:b b2/0']);
   t.same(
     jobs.filter((j) => j.peer === 'mm4:a').map((j) => j.messageId),
     ['b1', 'b2'],
@@ -155,7 +155,10 @@ t.test('redis: entries of a settled job left in the leases and the expiry index 
   await store.queue.enqueue(makeMessage('done', ['+15550000002'], live), [Buffer.from('x')], ['mm4:a']);
   await store.queue.enqueue(makeMessage('held', ['+15550000003'], live), [Buffer.from('y')], ['mm4:a']);
   const jobs = await store.queue.take(10, 10);
-  t.same(jobs.map((j) => j.messageId), ['done', 'held']);
+  t.same(
+    jobs.map((j) => j.messageId),
+    ['done', 'held'],
+  );
   await store.queue.ack(jobs[0]!, 'delivered');
   const [leased] = await keysMatching(redis, `*${prefix}*leased`);
   t.ok(leased, 'the leases key');
@@ -168,9 +171,17 @@ t.test('redis: entries of a settled job left in the leases and the expiry index 
 
   clock.now += 1001; // both leases ended (a lease is held through its last ms)
   const again = await store.queue.take(10, 10);
-  t.same(again.map((j) => `${j.messageId}/${j.attempt}`), ['held/2'], 'the job still being delivered is reclaimed and handed out again');
+  t.same(
+    again.map((j) => `${j.messageId}/${j.attempt}`),
+    ['held/2'],
+    'the job still being delivered is reclaimed and handed out again',
+  );
   t.same(await store.queue.states('done'), ['delivered'], 'the delivered job stays delivered');
-  t.same((await store.queue.history('done', 0)).map((h) => h.state), ['queued', 'delivering', 'delivered'], 'and its history has no reclaim');
+  t.same(
+    (await store.queue.history('done', 0)).map((h) => h.state),
+    ['queued', 'delivering', 'delivered'],
+    'and its history has no reclaim',
+  );
   t.same(await redis.zrange(leased as string, '0', '-1'), ['held/0'], 'its entry is gone from the leases');
   t.equal(await redis.zscore(exp as string, 'done'), null, 'and from the expiry index');
   t.ok(await redis.zscore(exp as string, 'held'), 'where the message still pending stays');

@@ -15,10 +15,23 @@ t.test(`two processes share a peer limited to ${RATE}/s`, async (t) => {
   // More than the window can take, so that both workers always have work.
   const total = Math.ceil((RATE * WINDOW_MS) / 1000) * 2;
   for (let i = 0; i < total; i += 500) {
-    await Promise.all(Array.from({ length: Math.min(500, total - i) }, (_, k) => queue.enqueue(textMessage(`thr-${i + k}`, 1), [Buffer.from('x')], ['limited'])));
+    await Promise.all(
+      Array.from({ length: Math.min(500, total - i) }, (_, k) =>
+        queue.enqueue(textMessage(`thr-${i + k}`, 1), [Buffer.from('x')], ['limited']),
+      ),
+    );
   }
 
-  const env = { REDIS_URL: url, PREFIX: prefix, RECEIVER: receiver.url, PEER: 'limited', RATE: String(RATE), BURST: String(BURST), MAX_IN_FLIGHT: '50', CONCURRENCY: '32' };
+  const env = {
+    REDIS_URL: url,
+    PREFIX: prefix,
+    RECEIVER: receiver.url,
+    PEER: 'limited',
+    RATE: String(RATE),
+    BURST: String(BURST),
+    MAX_IN_FLIGHT: '50',
+    CONCURRENCY: '32',
+  };
   const workers = await Promise.all([startWorker(env), startWorker(env)]);
   // Measure from the first delivery for WINDOW_MS (the initial burst included, as a peer would see it).
   while (receiver.arrivals.length === 0) await sleep(10);
@@ -35,7 +48,10 @@ t.test(`two processes share a peer limited to ${RATE}/s`, async (t) => {
   t.equal(receiver.duplicates, 0, 'no duplicates without crashes');
   // Per-second buckets stay within the limit (+5 %, for arrival jitter) plus the burst: no bunching that a
   // 5 s average would hide.
-  const perSecond = Array.from({ length: WINDOW_MS / 1000 }, (_, s) => receiver.arrivals.filter((a) => a - t0 >= s * 1000 && a - t0 < (s + 1) * 1000).length);
+  const perSecond = Array.from(
+    { length: WINDOW_MS / 1000 },
+    (_, s) => receiver.arrivals.filter((a) => a - t0 >= s * 1000 && a - t0 < (s + 1) * 1000).length,
+  );
   t.comment(`per second: ${perSecond.join(', ')}`);
   for (const [s, n] of perSecond.entries()) t.ok(n <= RATE * 1.05 + BURST, `second ${s}: ${n} <= ${RATE * 1.05 + BURST}`);
 });

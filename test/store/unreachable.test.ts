@@ -50,9 +50,18 @@ async function restSubmit(mm7: string): Promise<{ status: number; ms: number; bo
 }
 
 async function mm7Submit(mm7: string): Promise<{ code: string | undefined; ms: number }> {
-  const req = mm7SubmitReq({ vasp: 'shop', shortCode: '7050', to: ['+15551230001'], parts: [{ type: 'text/plain', name: 't.txt', body: Buffer.from('hello') }] });
+  const req = mm7SubmitReq({
+    vasp: 'shop',
+    shortCode: '7050',
+    to: ['+15551230001'],
+    parts: [{ type: 'text/plain', name: 't.txt', body: Buffer.from('hello') }],
+  });
   const t0 = performance.now();
-  const r = await fetch(mm7, { method: 'POST', body: new Uint8Array(req.body), headers: { 'content-type': req.contentType, authorization: AUTH } });
+  const r = await fetch(mm7, {
+    method: 'POST',
+    body: new Uint8Array(req.body),
+    headers: { 'content-type': req.contentType, authorization: AUTH },
+  });
   const xml = await r.text();
   return { code: /<(?:\w+:)?StatusCode>(\d+)</.exec(xml)?.[1], ms: performance.now() - t0 };
 }
@@ -81,38 +90,57 @@ t.test('Redis port with no listener: REST 503, MM7 3001 and MM1 transient at onc
     contentType: { mediaType: 'application/vnd.wap.multipart.mixed' },
     parts: [{ contentType: { mediaType: 'text/plain', params: { charset: 'utf-8' } }, data: Buffer.from('hello') }],
   });
-  t.match(sent.pdu && 'responseStatus' in sent.pdu ? sent.pdu.responseStatus : '', /^Error-transient-/, 'MM1 m-send-req: a transient Response-Status');
+  t.match(
+    sent.pdu && 'responseStatus' in sent.pdu ? sent.pdu.responseStatus : '',
+    /^Error-transient-/,
+    'MM1 m-send-req: a transient Response-Status',
+  );
   t.equal((await fetch(`${ops}/readyz`)).status, 503, 'not ready');
   t.ok(said(cap.lines, /Redis unreachable/), 'the logs say Redis unreachable');
-  t.same(cap.lines.filter((l) => CLIENT_INTERNALS.test(JSON.stringify(l))).map((l) => l.msg), [], 'no ioredis internals in the logs');
+  t.same(
+    cap.lines.filter((l) => CLIENT_INTERNALS.test(JSON.stringify(l))).map((l) => l.msg),
+    [],
+    'no ioredis internals in the logs',
+  );
   t.same(await gw.store.queue.stats().catch((e: Error) => e.name), 'StoreUnavailableError', 'the store throws its typed error');
 });
 
-t.test('Redis gone after the gateway was ready: MO deliver_sm answered ESME_RX_T_APPN, REST 503, /readyz 503; back once Redis is', async (t) => {
-  const redis = await RedisServer.start(['--save', '', '--appendonly', 'no']);
-  t.teardown(() => redis.stop('SIGKILL'));
-  const smsc = await startSmsc({ systemId: 'mmsc', password: 'secret' });
-  t.teardown(() => smsc.stop());
-  const { gw, cap, mm7, ops } = await start(t, redis.url, {
-    smpp: { smscs: [{ id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', enquireLinkMs: 5000 }] },
-  });
-  await gw.whenReady();
-  await until('bound to the SMSC', () => gw.smpp!.clients[0]!.bound);
-  t.equal((await fetch(`${ops}/readyz`)).status, 200, 'ready with Redis');
-  t.equal(await smsc.sendMo({ sourceAddr: '15550000004', destinationAddr: '7050', octets: Buffer.from('hello') }), 0, 'an MO taken while Redis is up');
+t.test(
+  'Redis gone after the gateway was ready: MO deliver_sm answered ESME_RX_T_APPN, REST 503, /readyz 503; back once Redis is',
+  async (t) => {
+    const redis = await RedisServer.start(['--save', '', '--appendonly', 'no']);
+    t.teardown(() => redis.stop('SIGKILL'));
+    const smsc = await startSmsc({ systemId: 'mmsc', password: 'secret' });
+    t.teardown(() => smsc.stop());
+    const { gw, cap, mm7, ops } = await start(t, redis.url, {
+      smpp: { smscs: [{ id: 'sim', host: '127.0.0.1', port: smsc.port, systemId: 'mmsc', password: 'secret', enquireLinkMs: 5000 }] },
+    });
+    await gw.whenReady();
+    await until('bound to the SMSC', () => gw.smpp!.clients[0]!.bound);
+    t.equal((await fetch(`${ops}/readyz`)).status, 200, 'ready with Redis');
+    t.equal(
+      await smsc.sendMo({ sourceAddr: '15550000004', destinationAddr: '7050', octets: Buffer.from('hello') }),
+      0,
+      'an MO taken while Redis is up',
+    );
 
-  const before = cap.lines.length;
-  await redis.stop('SIGKILL');
-  await until('the client sees Redis gone (a warning)', () => cap.lines.slice(before).some((l) => l.level >= 40));
-  t.equal(await smsc.sendMo({ sourceAddr: '15550000004', destinationAddr: '7050', octets: Buffer.from('hello again') }), 0x64, 'MO refused ESME_RX_T_APPN: the SMSC delivers it again later');
-  const rest = await restSubmit(mm7);
-  t.equal(rest.status, 503, 'REST 503');
-  t.ok(rest.ms < 2000, `REST answered in ${Math.round(rest.ms)} ms`);
-  t.equal((await fetch(`${ops}/readyz`)).status, 503, '/readyz 503 while the store is away');
+    const before = cap.lines.length;
+    await redis.stop('SIGKILL');
+    await until('the client sees Redis gone (a warning)', () => cap.lines.slice(before).some((l) => l.level >= 40));
+    t.equal(
+      await smsc.sendMo({ sourceAddr: '15550000004', destinationAddr: '7050', octets: Buffer.from('hello again') }),
+      0x64,
+      'MO refused ESME_RX_T_APPN: the SMSC delivers it again later',
+    );
+    const rest = await restSubmit(mm7);
+    t.equal(rest.status, 503, 'REST 503');
+    t.ok(rest.ms < 2000, `REST answered in ${Math.round(rest.ms)} ms`);
+    t.equal((await fetch(`${ops}/readyz`)).status, 503, '/readyz 503 while the store is away');
 
-  await redis.start();
-  await until('ready again', async () => (await fetch(`${ops}/readyz`)).status === 200, 15_000);
-  t.equal((await restSubmit(mm7)).status, 202, 'REST accepted again');
-  t.ok(said(cap.lines, /Redis unreachable/), 'the logs say Redis unreachable');
-  t.notOk(said(cap.lines, CLIENT_INTERNALS), 'no ioredis internals in the logs');
-});
+    await redis.start();
+    await until('ready again', async () => (await fetch(`${ops}/readyz`)).status === 200, 15_000);
+    t.equal((await restSubmit(mm7)).status, 202, 'REST accepted again');
+    t.ok(said(cap.lines, /Redis unreachable/), 'the logs say Redis unreachable');
+    t.notOk(said(cap.lines, CLIENT_INTERNALS), 'no ioredis internals in the logs');
+  },
+);

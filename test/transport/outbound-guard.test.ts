@@ -259,7 +259,11 @@ t.test('outbound.allow opens ranges; a metadata service only by its own address'
   // All of IPv6 allowed: an address that carries an IPv4 one still reaches that one, which must pass too.
   const allV6 = new OutboundGuard({ allow: ['::/0'], resolve: noLookup });
   t.equal(verdict(allV6, 'http://[fd12::1]/'), 'ok', '::/0 opens IPv6 unique-local');
-  t.match(verdict(allV6, 'http://[64:ff9b::a9fe:a9fe]/'), ['address', /NAT64.*metadata/], '::/0 does not open the metadata service through NAT64');
+  t.match(
+    verdict(allV6, 'http://[64:ff9b::a9fe:a9fe]/'),
+    ['address', /NAT64.*metadata/],
+    '::/0 does not open the metadata service through NAT64',
+  );
   t.match(verdict(allV6, 'http://[2002:a00:1::1]/'), ['address', /6to4.*private/], 'nor 10.0.0.1 through 6to4');
   t.match(verdict(allV6, 'http://[::ffff:10.0.0.1]/'), ['address', /IPv4-mapped.*private/], 'nor through an IPv4-mapped address');
   t.equal(verdict(allV6, 'http://[64:ff9b::808:808]/'), 'ok', 'NAT64 to a public IPv4 address: allowed');
@@ -296,7 +300,9 @@ t.test('pin: a name is resolved once, every answer checked, and the lookup answe
   const pinned = await guard.pin('https://localhost/cb');
   t.strictSame(pinned.addresses, publicAnswers, 'every answer pinned');
   const lookup = (name: string, options: { all?: boolean; family?: number }) =>
-    new Promise<unknown>((resolve) => pinned.lookup(name, options, (err, address, family) => resolve(err ? err.message : options.all ? address : [address, family])));
+    new Promise<unknown>((resolve) =>
+      pinned.lookup(name, options, (err, address, family) => resolve(err ? err.message : options.all ? address : [address, family])),
+    );
   t.strictSame(await lookup('localhost', { all: true }), publicAnswers, 'the lookup answers the pinned addresses (all)');
   t.strictSame(await lookup('localhost', {}), ['93.184.215.14', 4], 'the first one');
   t.strictSame(await lookup('localhost', { family: 6 }), ['2606:2800:21f:cb07:6820:80da:af6b:8b2c', 6], 'by family');
@@ -304,8 +310,19 @@ t.test('pin: a name is resolved once, every answer checked, and the lookup answe
   t.strictSame(dns.asked, ['localhost'], 'one resolution; the lookup did not resolve again');
 
   const refused: Array<[ResolvedAddress[], RegExp, string]> = [
-    [[{ address: '93.184.215.14', family: 4 }, { address: '10.0.0.1', family: 4 }], /localhost resolves to 10\.0\.0\.1 is private/, 'one forbidden answer refuses the name'],
-    [[{ address: '::ffff:169.254.169.254', family: 6 }], /IPv4-mapped: 169\.254\.169\.254 is a cloud metadata/, 'a mapped answer is judged as IPv4'],
+    [
+      [
+        { address: '93.184.215.14', family: 4 },
+        { address: '10.0.0.1', family: 4 },
+      ],
+      /localhost resolves to 10\.0\.0\.1 is private/,
+      'one forbidden answer refuses the name',
+    ],
+    [
+      [{ address: '::ffff:169.254.169.254', family: 6 }],
+      /IPv4-mapped: 169\.254\.169\.254 is a cloud metadata/,
+      'a mapped answer is judged as IPv4',
+    ],
     [[{ address: '127.0.0.2', family: 4 }], /127\.0\.0\.2 is loopback/, 'a loopback answer outside the allowed /32'],
     [[{ address: 'fe80::1', family: 6 }], /link-local/, 'a link-local answer'],
     [[{ address: '64:ff9b::a00:1', family: 6 }], /NAT64: 10\.0\.0\.1 is private/, 'a NAT64 answer carrying a private address'],
@@ -315,7 +332,11 @@ t.test('pin: a name is resolved once, every answer checked, and the lookup answe
     await t.rejects(guard.pin('http://localhost/'), { name: 'OutboundRefusal', kind: 'address', message: why }, what);
   }
   dns.answer = Object.assign(new Error('getaddrinfo ENOTFOUND localhost'), { code: 'ENOTFOUND' });
-  await t.rejects(guard.pin('http://localhost/'), { code: 'ENOTFOUND' }, 'a name that does not resolve: the lookup error (transient), not a refusal');
+  await t.rejects(
+    guard.pin('http://localhost/'),
+    { code: 'ENOTFOUND' },
+    'a name that does not resolve: the lookup error (transient), not a refusal',
+  );
   dns.answer = [];
   await t.rejects(guard.pin('http://localhost/'), { code: 'ENOTFOUND' }, 'no answer at all: the same');
 
@@ -324,7 +345,11 @@ t.test('pin: a name is resolved once, every answer checked, and the lookup answe
   const literal = await guard.pin('http://[2606:4700:4700::1111]:8080/');
   t.strictSame(literal.addresses, [{ address: '2606:4700:4700::1111', family: 6 }], 'a literal address is its own pin');
   t.strictSame(dns.asked, [], 'literal addresses are not looked up');
-  await t.rejects(new OutboundGuard({ resolve: dns.resolve }).pin('http://localhost/'), { kind: 'address', message: /loopback/ }, 'by default localhost is refused before any lookup');
+  await t.rejects(
+    new OutboundGuard({ resolve: dns.resolve }).pin('http://localhost/'),
+    { kind: 'address', message: /loopback/ },
+    'by default localhost is refused before any lookup',
+  );
   t.strictSame(dns.asked, []);
 });
 
@@ -336,7 +361,12 @@ interface Peer {
 }
 
 /** An HTTP server on one loopback address; `handle` answers (default 200). */
-async function peer(t: Test, host: string, port = 0, handle?: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<Peer> {
+async function peer(
+  t: Test,
+  host: string,
+  port = 0,
+  handle?: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+): Promise<Peer> {
   const p: Peer = { server: undefined as unknown as Server, port: 0, connections: 0, requests: [] };
   p.server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -375,7 +405,11 @@ t.test('DNS rebinding: the name is resolved once and the connection goes to the 
   t.equal(trap.connections, 0, 'nothing connected to 127.0.0.2');
 
   // The next request resolves again, is answered 127.0.0.2 (not allowed): refused, never connected.
-  await t.rejects(httpPost(`http://localhost:${real.port}/cb`, {}, body, { ...POST, guard }), { name: 'HttpPostError', code: 'REFUSED', message: /127\.0\.0\.2 is loopback/ });
+  await t.rejects(httpPost(`http://localhost:${real.port}/cb`, {}, body, { ...POST, guard }), {
+    name: 'HttpPostError',
+    code: 'REFUSED',
+    message: /127\.0\.0\.2 is loopback/,
+  });
   t.equal(calls, 2);
   t.equal(trap.connections, 0, 'the rebound answer was not connected to');
   t.equal(real.requests.length, 1);
@@ -385,11 +419,22 @@ t.test('a keep-alive socket opened for one answer is not reused for another', as
   const real = await peer(t, '127.0.0.1');
   const other = await peer(t, '127.0.0.2', real.port);
   let calls = 0;
-  const guard = new OutboundGuard({ allow: ['127.0.0.0/8'], resolve: async () => [{ address: ++calls === 1 ? '127.0.0.1' : '127.0.0.2', family: 4 }] });
+  const guard = new OutboundGuard({
+    allow: ['127.0.0.0/8'],
+    resolve: async () => [{ address: ++calls === 1 ? '127.0.0.1' : '127.0.0.2', family: 4 }],
+  });
   t.equal((await httpPost(`http://localhost:${real.port}/a`, {}, body, { ...POST, guard })).status, 200);
   t.equal((await httpPost(`http://localhost:${real.port}/b`, {}, body, { ...POST, guard })).status, 200);
-  t.strictSame(real.requests.map((r) => r.url), ['/a'], 'the first answer got the first request');
-  t.strictSame(other.requests.map((r) => r.url), ['/b'], 'the second answer the second, over its own connection');
+  t.strictSame(
+    real.requests.map((r) => r.url),
+    ['/a'],
+    'the first answer got the first request',
+  );
+  t.strictSame(
+    other.requests.map((r) => r.url),
+    ['/b'],
+    'the second answer the second, over its own connection',
+  );
 });
 
 t.test('redirects: 307/308 followed within the hop limit, each checked and pinned like the first', async (t) => {
@@ -432,11 +477,19 @@ t.test('redirects: 307/308 followed within the hop limit, each checked and pinne
 
   answer = '127.0.0.2'; // what localhost resolves to from now on
   for (const path of ['/cb/trap', '/cb/trap-mapped', '/cb/trap-name']) {
-    await t.rejects(httpPost(`${base}${path}`, {}, body, o), { code: 'REFUSED', message: /^redirect to .* refused: .*127\.0\.0\.2/ }, `${path}: a redirect to a forbidden address is refused`);
+    await t.rejects(
+      httpPost(`${base}${path}`, {}, body, o),
+      { code: 'REFUSED', message: /^redirect to .* refused: .*127\.0\.0\.2/ },
+      `${path}: a redirect to a forbidden address is refused`,
+    );
   }
   t.equal(trap.connections, 0, 'nothing ever connected to the forbidden address');
 
-  await t.rejects(httpPost(`${base}/cb/outside`, {}, body, { ...o, prefixes: [`${base}/cb`] }), { code: 'REFUSED', message: /not under an allowed prefix/ }, 'a redirect out of the prefixes is refused');
+  await t.rejects(
+    httpPost(`${base}/cb/outside`, {}, body, { ...o, prefixes: [`${base}/cb`] }),
+    { code: 'REFUSED', message: /not under an allowed prefix/ },
+    'a redirect out of the prefixes is refused',
+  );
 
   const before = real.requests.length;
   a = await httpPost(`${base}/cb/loop`, {}, body, o);
@@ -451,7 +504,10 @@ t.test('redirects: 307/308 followed within the hop limit, each checked and pinne
 t.test('a guarded URL with user info is refused, not turned into credentials', async (t) => {
   const real = await peer(t, '127.0.0.1');
   const guard = new OutboundGuard({ allow: ['127.0.0.1/32'], resolve: noLookup });
-  await t.rejects(httpPost(`http://vasp2.example@127.0.0.1:${real.port}/`, {}, body, { ...POST, guard }), { code: 'REFUSED', message: /user info/ });
+  await t.rejects(httpPost(`http://vasp2.example@127.0.0.1:${real.port}/`, {}, body, { ...POST, guard }), {
+    code: 'REFUSED',
+    message: /user info/,
+  });
   t.equal(real.connections, 0);
 });
 
@@ -470,48 +526,88 @@ function report(callbackUrl: string): CoreMessage {
     priority: 'normal',
     messageClass: 'personal',
     origin: { iface: 'mm1', peer: 'reports' },
-    report: { kind: 'delivery', messageId: 'm-1', recipientIndex: 0, to: { iface: 'rest', peer: 'acme', callbackUrl }, status: 'delivered', at: now },
+    report: {
+      kind: 'delivery',
+      messageId: 'm-1',
+      recipientIndex: 0,
+      to: { iface: 'rest', peer: 'acme', callbackUrl },
+      status: 'delivered',
+      at: now,
+    },
     receivedAt: now,
   };
 }
 
-t.test('CallbackRoute: a name that resolves to a forbidden address at delivery is a permanent refusal, logged, never connected to', async (t) => {
-  const real = await peer(t, '127.0.0.1');
-  const trap = await peer(t, '127.0.0.2', real.port);
-  const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
-  const metrics = new Metrics();
-  let answer = '127.0.0.2';
-  const guard = new OutboundGuard({ allow: ['127.0.0.1/32'], resolve: async () => [{ address: answer, family: 4 }] });
-  const vasp = VaspSchema.parse({ id: 'acme', username: 'acme', password: 'pw', senders: ['12345'] });
-  const route = new CallbackRoute(vasp, { config: ConfigSchema.parse({}).mm7, metrics, log, guard });
-  const delivery = (url: string) => ({ message: report(url), recipientIndex: 0, attempt: 1, content: async () => [] });
+t.test(
+  'CallbackRoute: a name that resolves to a forbidden address at delivery is a permanent refusal, logged, never connected to',
+  async (t) => {
+    const real = await peer(t, '127.0.0.1');
+    const trap = await peer(t, '127.0.0.2', real.port);
+    const lines: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+    const metrics = new Metrics();
+    let answer = '127.0.0.2';
+    const guard = new OutboundGuard({ allow: ['127.0.0.1/32'], resolve: async () => [{ address: answer, family: 4 }] });
+    const vasp = VaspSchema.parse({ id: 'acme', username: 'acme', password: 'pw', senders: ['12345'] });
+    const route = new CallbackRoute(vasp, { config: ConfigSchema.parse({}).mm7, metrics, log, guard });
+    const delivery = (url: string) => ({ message: report(url), recipientIndex: 0, attempt: 1, content: async () => [] });
 
-  // localhost passes at submission (127.0.0.1 is allowed); at delivery it answers 127.0.0.2.
-  t.equal(verdict(guard, `http://localhost:${real.port}/cb`), 'ok');
-  const refused = await route.send(delivery(`http://localhost:${real.port}/cb`));
-  t.match(refused, { status: 'rejected', detail: /callback URL refused: localhost resolves to 127\.0\.0\.2 is loopback/ }, 'rejected (permanent), with the reason');
-  t.equal(trap.connections, 0, 'never connected');
-  t.match(lines.find((l) => l.msg === 'callback URL refused by the outbound guard'), { level: 40, vasp: 'acme', messageId: 'm-1', detail: /127\.0\.0\.2/ }, 'a warning says why');
-  t.match(await metrics.registry.metrics(), /mmsc_mm7_outbound_requests_total\{operation="callback",status="refused",service="mmsc"\} 1/);
+    // localhost passes at submission (127.0.0.1 is allowed); at delivery it answers 127.0.0.2.
+    t.equal(verdict(guard, `http://localhost:${real.port}/cb`), 'ok');
+    const refused = await route.send(delivery(`http://localhost:${real.port}/cb`));
+    t.match(
+      refused,
+      { status: 'rejected', detail: /callback URL refused: localhost resolves to 127\.0\.0\.2 is loopback/ },
+      'rejected (permanent), with the reason',
+    );
+    t.equal(trap.connections, 0, 'never connected');
+    t.match(
+      lines.find((l) => l.msg === 'callback URL refused by the outbound guard'),
+      { level: 40, vasp: 'acme', messageId: 'm-1', detail: /127\.0\.0\.2/ },
+      'a warning says why',
+    );
+    t.match(await metrics.registry.metrics(), /mmsc_mm7_outbound_requests_total\{operation="callback",status="refused",service="mmsc"\} 1/);
 
-  answer = '127.0.0.1';
-  t.match(await route.send(delivery(`http://localhost:${real.port}/cb`)), { status: 'delivered' }, 'the same URL while it resolves to an allowed address');
-  t.equal(real.requests[0]?.local, '127.0.0.1');
-  t.match(JSON.parse(real.requests[0]!.body), { event: 'delivery-report', messageId: 'm-1', state: 'delivered' });
-  t.match(await route.send(delivery(`http://127.0.0.2:${real.port}/cb`)), { status: 'rejected', detail: /127\.0\.0\.2 is loopback/ }, 'a literal refused at delivery too');
-  t.equal(trap.connections, 0);
-});
+    answer = '127.0.0.1';
+    t.match(
+      await route.send(delivery(`http://localhost:${real.port}/cb`)),
+      { status: 'delivered' },
+      'the same URL while it resolves to an allowed address',
+    );
+    t.equal(real.requests[0]?.local, '127.0.0.1');
+    t.match(JSON.parse(real.requests[0]!.body), { event: 'delivery-report', messageId: 'm-1', state: 'delivered' });
+    t.match(
+      await route.send(delivery(`http://127.0.0.2:${real.port}/cb`)),
+      { status: 'rejected', detail: /127\.0\.0\.2 is loopback/ },
+      'a literal refused at delivery too',
+    );
+    t.equal(trap.connections, 0);
+  },
+);
 
 t.test('CallbackRoute: the account prefixes hold at delivery too (config may have changed since the submission)', async (t) => {
   const real = await peer(t, '127.0.0.1');
   const guard = new OutboundGuard({ allow: ['127.0.0.1/32'], resolve: noLookup });
-  const vasp = VaspSchema.parse({ id: 'acme', username: 'acme', password: 'pw', senders: ['12345'], callbackUrlPrefixes: [`http://127.0.0.1:${real.port}/events`] });
-  const route = new CallbackRoute(vasp, { config: ConfigSchema.parse({}).mm7, metrics: new Metrics(), log: pino({ level: 'silent' }), guard });
+  const vasp = VaspSchema.parse({
+    id: 'acme',
+    username: 'acme',
+    password: 'pw',
+    senders: ['12345'],
+    callbackUrlPrefixes: [`http://127.0.0.1:${real.port}/events`],
+  });
+  const route = new CallbackRoute(vasp, {
+    config: ConfigSchema.parse({}).mm7,
+    metrics: new Metrics(),
+    log: pino({ level: 'silent' }),
+    guard,
+  });
   const send = (url: string) => route.send({ message: report(url), recipientIndex: 0, attempt: 1, content: async () => [] });
   t.match(await send(`http://127.0.0.1:${real.port}/events/1`), { status: 'delivered' });
   t.match(await send(`http://127.0.0.1:${real.port}/eventsX`), { status: 'rejected', detail: /not under an allowed prefix/ });
-  t.strictSame(real.requests.map((r) => r.url), ['/events/1']);
+  t.strictSame(
+    real.requests.map((r) => r.url),
+    ['/events/1'],
+  );
 });
 
 t.test('HttpPostError codes: a lookup that fails is transient (TRANSPORT), a refusal permanent (REFUSED)', async (t) => {
@@ -522,20 +618,45 @@ t.test('HttpPostError codes: a lookup that fails is transient (TRANSPORT), a ref
   t.ok(err instanceof HttpPostError);
   t.match(err, { code: 'TRANSPORT', message: /localhost not resolved: getaddrinfo EAI_AGAIN/ });
   const slow = new OutboundGuard({ allow: ['127.0.0.1/32'], resolve: () => new Promise<ResolvedAddress[]>(() => undefined) });
-  await t.rejects(httpPost(`http://localhost:${closed.port}/x`, {}, body, { ...POST, timeoutMs: 50, guard: slow }), { code: 'TIMEOUT' }, 'the deadline covers the lookup');
+  await t.rejects(
+    httpPost(`http://localhost:${closed.port}/x`, {}, body, { ...POST, timeoutMs: 50, guard: slow }),
+    { code: 'TIMEOUT' },
+    'the deadline covers the lookup',
+  );
   t.equal(closed.connections, 0);
 });
 
 t.test('config: outbound.allow and callbackUrlPrefixes are validated at start, naming the key', async (t) => {
   const { loadConfig } = await import('../../src/ops/config.js');
   t.strictSame(loadConfig({ env: {} }).outbound, { allow: [] }, 'default: nothing allowed beyond public unicast');
-  t.strictSame(loadConfig({ env: { MMSC_OUTBOUND_ALLOW: '127.0.0.0/8, ::1/128' } }).outbound.allow, ['127.0.0.0/8', '::1/128'], 'a comma-separated list in the environment');
+  t.strictSame(
+    loadConfig({ env: { MMSC_OUTBOUND_ALLOW: '127.0.0.0/8, ::1/128' } }).outbound.allow,
+    ['127.0.0.0/8', '::1/128'],
+    'a comma-separated list in the environment',
+  );
   const dir = t.testdir({ 'c.json': JSON.stringify({ outbound: { allow: ['10.0.0.0/8', '10.1.2.3/24'] } }) });
-  t.throws(() => loadConfig({ file: `${dir}/c.json`, env: {} }), { name: 'ConfigError', message: /outbound\.allow\.1: "10\.1\.2\.3\/24" has host bits set \(did you mean 10\.1\.2\.0\/24\?\)/ });
-  t.throws(() => loadConfig({ env: { MMSC_OUTBOUND_ALLOW: 'localhost' } }), { name: 'ConfigError', message: /outbound\.allow\.0: "localhost" is not an IPv4 or IPv6 address or CIDR range/ });
-  const vasps = (prefix: string) => JSON.stringify([{ id: 'a', username: 'a', password: 'p', senders: ['12345'], callbackUrlPrefixes: [prefix] }]);
-  for (const bad of ['http://user@vasp.example/', 'http://vasp.example/?k=1', 'http://vasp.example/#x', 'ftp://vasp.example/', 'not a url']) {
-    t.throws(() => loadConfig({ env: { MMSC_MM7_VASPS: vasps(bad) } }), { message: /mm7\.vasps\.0\.callbackUrlPrefixes\.0: an http\(s\) URL without user info, query or fragment/ }, `prefix ${bad}`);
+  t.throws(() => loadConfig({ file: `${dir}/c.json`, env: {} }), {
+    name: 'ConfigError',
+    message: /outbound\.allow\.1: "10\.1\.2\.3\/24" has host bits set \(did you mean 10\.1\.2\.0\/24\?\)/,
+  });
+  t.throws(() => loadConfig({ env: { MMSC_OUTBOUND_ALLOW: 'localhost' } }), {
+    name: 'ConfigError',
+    message: /outbound\.allow\.0: "localhost" is not an IPv4 or IPv6 address or CIDR range/,
+  });
+  const vasps = (prefix: string) =>
+    JSON.stringify([{ id: 'a', username: 'a', password: 'p', senders: ['12345'], callbackUrlPrefixes: [prefix] }]);
+  for (const bad of [
+    'http://user@vasp.example/',
+    'http://vasp.example/?k=1',
+    'http://vasp.example/#x',
+    'ftp://vasp.example/',
+    'not a url',
+  ]) {
+    t.throws(
+      () => loadConfig({ env: { MMSC_MM7_VASPS: vasps(bad) } }),
+      { message: /mm7\.vasps\.0\.callbackUrlPrefixes\.0: an http\(s\) URL without user info, query or fragment/ },
+      `prefix ${bad}`,
+    );
   }
 });
 
@@ -544,13 +665,26 @@ t.test('a callbackUrlPrefixes entry at a refused address is warned about at star
   const { StaticRouter } = await import('../../src/core/static-router.js');
   const lines: Array<Record<string, unknown>> = [];
   const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
-  const vasps = [{ id: 'inside', username: 'i', password: 'p', senders: ['12345'], callbackUrlPrefixes: ['http://10.1.2.3/cb', 'https://cb.vasp.example/'] }];
+  const vasps = [
+    {
+      id: 'inside',
+      username: 'i',
+      password: 'p',
+      senders: ['12345'],
+      callbackUrlPrefixes: ['http://10.1.2.3/cb', 'https://cb.vasp.example/'],
+    },
+  ];
   const config = ConfigSchema.parse({ mm7: { vasps } }).mm7;
   addVaspRoutes(new StaticRouter(), { config, metrics: new Metrics(), log, guard: new OutboundGuard({ resolve: noLookup }) });
   const warned = lines.filter((l) => l.level === 40);
   t.equal(warned.length, 1, 'one warning: the public prefix is fine');
   t.match(warned[0], { vasp: 'inside', prefix: 'http://10.1.2.3/cb', detail: /private/, msg: /outbound\.allow/ });
   lines.length = 0;
-  addVaspRoutes(new StaticRouter(), { config, metrics: new Metrics(), log, guard: new OutboundGuard({ allow: ['10.1.2.0/24'], resolve: noLookup }) });
+  addVaspRoutes(new StaticRouter(), {
+    config,
+    metrics: new Metrics(),
+    log,
+    guard: new OutboundGuard({ allow: ['10.1.2.0/24'], resolve: noLookup }),
+  });
   t.equal(lines.filter((l) => l.level === 40).length, 0, 'none once outbound.allow opens it');
 });

@@ -1,4 +1,4 @@
-import { StoreFullError, type ContentStage, type StagePurpose } from '../types.js';
+import type { StoreFullError, ContentStage, StagePurpose } from '../types.js';
 import { packParts } from './limits.js';
 
 /** The store's byte budget as a stage sees it: room for more staged bytes, or why not. */

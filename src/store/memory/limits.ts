@@ -29,7 +29,8 @@ const EVENT_BYTES = 128;
 
 /** The estimated bytes of a stored message: its model, its jobs and its content. */
 export function messageBytes(message: CoreMessage, content: readonly Buffer[]): number {
-  let bytes = MESSAGE_BYTES + RECIPIENT_BYTES * message.recipients.length + PART_BYTES * content.length + 2 * JSON.stringify(message).length;
+  let bytes =
+    MESSAGE_BYTES + RECIPIENT_BYTES * message.recipients.length + PART_BYTES * content.length + 2 * JSON.stringify(message).length;
   for (const part of content) bytes += part.length;
   return bytes;
 }

@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { TERMINAL_STATES } from '../../core/message.js';
 import type { CoreMessage, RecipientState, StateEvent } from '../../core/message.js';
 import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, StoreFullError } from '../types.js';
-import type { ContentStage, DeadLetter, FinalEvent, LeasedJob, Queue, QueueOptions, QueueStats, StagePurpose, StoreUsage } from '../types.js';
+import type {
+  ContentStage,
+  DeadLetter,
+  FinalEvent,
+  LeasedJob,
+  Queue,
+  QueueOptions,
+  QueueStats,
+  StagePurpose,
+  StoreUsage,
+} from '../types.js';
 import { MemoryContentStage, type StageLedger } from './content-stage.js';
 import { DEFAULT_MEMORY_LIMITS, eventBytes, messageBytes, packParts, type MemoryLimits } from './limits.js';
 
@@ -167,7 +177,8 @@ export class MemoryQueue implements Queue {
   constructor(options: Partial<QueueOptions> & { limits?: Partial<MemoryLimits> } = {}) {
     const { limits, ...queueOptions } = options;
     // Undefined fields (e.g. from an optional config value) keep their defaults instead of erasing them.
-    const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+    const defined = <T extends object>(o: T): Partial<T> =>
+      Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
     this.options = { ...DEFAULT_QUEUE_OPTIONS, ...defined(queueOptions) };
     this.limits = { ...DEFAULT_MEMORY_LIMITS, ...defined(limits ?? {}) };
   }
@@ -178,7 +189,12 @@ export class MemoryQueue implements Queue {
 
   /** What the store holds against its limits (metrics). */
   usage(): StoreUsage {
-    return { messages: this.messages.size, bytes: this.usedBytes + this.stagedBytes, maxMessages: this.limits.maxMessages, maxBytes: this.limits.maxBytes };
+    return {
+      messages: this.messages.size,
+      bytes: this.usedBytes + this.stagedBytes,
+      maxMessages: this.limits.maxMessages,
+      maxBytes: this.limits.maxBytes,
+    };
   }
 
   /** The parts of a stage of this queue made for `messageId` and `purpose`; throws for any other. */
@@ -341,7 +357,10 @@ export class MemoryQueue implements Queue {
 
   async replace(message: CoreMessage, content?: readonly Buffer[] | ContentStage): Promise<'replaced' | 'too-late' | 'unknown'> {
     const now = this.begin();
-    const parts = content === undefined || Array.isArray(content) ? (content as readonly Buffer[] | undefined) : this.staged(content as ContentStage, message.id, 'replacement');
+    const parts =
+      content === undefined || Array.isArray(content)
+        ? (content as readonly Buffer[] | undefined)
+        : this.staged(content as ContentStage, message.id, 'replacement');
     const msg = this.messages.get(message.id);
     if (!msg) return 'unknown';
     if (msg.jobs.some((j) => j.state === 'delivering' || j.state === 'delivered') || msg.pending === 0) return 'too-late';
@@ -435,7 +454,10 @@ export class MemoryQueue implements Queue {
   async deadLetters(limit = 100): Promise<DeadLetter[]> {
     this.begin();
     const n = Math.max(0, Math.min(limit, this.dead.length));
-    return this.dead.slice(this.dead.length - n).reverse().map((d) => ({ ...d }));
+    return this.dead
+      .slice(this.dead.length - n)
+      .reverse()
+      .map((d) => ({ ...d }));
   }
 
   async stats(): Promise<QueueStats> {
@@ -494,7 +516,8 @@ export class MemoryQueue implements Queue {
    * Finished messages kept for their retention are let go first, oldest first, while that helps.
    */
   private admit(bytes: number, countMessage = true): void {
-    const fits = () => (!countMessage || this.messages.size < this.limits.maxMessages) && this.usedBytes + this.stagedBytes + bytes <= this.limits.maxBytes;
+    const fits = () =>
+      (!countMessage || this.messages.size < this.limits.maxMessages) && this.usedBytes + this.stagedBytes + bytes <= this.limits.maxBytes;
     if (fits()) return;
     this.reclaim(fits);
     if (fits()) return;

@@ -21,7 +21,10 @@ export class RedisIdempotency implements IdempotencyStore {
   }
 
   async claim(scope: string, key: string, value: string, ttlMs: number): Promise<IdempotencyClaim> {
-    const [recorded, v] = (await this.claimScript([this.keys.idempotency(scope, key)], [value, Math.max(1, Math.round(ttlMs))])) as [number, string];
+    const [recorded, v] = (await this.claimScript([this.keys.idempotency(scope, key)], [value, Math.max(1, Math.round(ttlMs))])) as [
+      number,
+      string,
+    ];
     return { value: String(v), first: Number(recorded) === 1 };
   }
 

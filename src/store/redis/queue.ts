@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { jobId, parseJobId, type CoreMessage, type RecipientState, type StateEvent } from '../../core/message.js';
-import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, type ContentStage, type DeadLetter, type FinalEvent, type LeasedJob, type Queue, type QueueOptions, type QueueStats, type StagePurpose } from '../types.js';
+import {
+  DEFAULT_QUEUE_OPTIONS,
+  LeaseLostError,
+  type ContentStage,
+  type DeadLetter,
+  type FinalEvent,
+  type LeasedJob,
+  type Queue,
+  type QueueOptions,
+  type QueueStats,
+  type StagePurpose,
+} from '../types.js';
 import { Batcher } from './batcher.js';
 import { decodeParts, encodeParts, frameLength } from './content-frame.js';
 import { RedisContentStage } from './content-stage.js';
@@ -128,7 +139,12 @@ export class RedisQueue implements Queue {
     this.completeScript = script(redis, 'mmscComplete');
     this.writes = new WriteCoalescer(redis);
     this.settles = new Batcher((p, ops) => this.settleBatch(p, ops), PIPELINED_BATCH);
-    this.enqueues = new Batcher((p, items) => this.enqueueBatch(p, items), PIPELINED_BATCH, (item) => item.jobs, ENQUEUE_BATCH_JOBS);
+    this.enqueues = new Batcher(
+      (p, items) => this.enqueueBatch(p, items),
+      PIPELINED_BATCH,
+      (item) => item.jobs,
+      ENQUEUE_BATCH_JOBS,
+    );
     // MGET: every content key of a shard is in the shard's slot, so one MGET reads a batch, on Cluster too.
     this.reads = new Batcher((p, ids) => {
       this.writes.hold();
@@ -154,7 +170,9 @@ export class RedisQueue implements Queue {
       if (stored !== record) {
         const [shards, version = '1'] = stored.split(':');
         if (Number(shards) !== this.keys.shards) {
-          throw new ShardLayoutError(`queue ${this.keys.prefix} has ${shards} shards in Redis, this instance is configured with ${this.keys.shards}`);
+          throw new ShardLayoutError(
+            `queue ${this.keys.prefix} has ${shards} shards in Redis, this instance is configured with ${this.keys.shards}`,
+          );
         }
         throw new ShardLayoutError(
           `queue ${this.keys.prefix} was written with key layout ${version}, this instance uses layout ${LAYOUT_VERSION}: drain it with the build that wrote it, or use another prefix`,
@@ -184,7 +202,12 @@ export class RedisQueue implements Queue {
   /** The stage given to enqueue or replace, checked: of this queue, for this message and purpose. */
   private ownStage(content: ContentStage, messageId: string, purpose: StagePurpose): RedisContentStage {
     const contentKey = this.keys.content(messageId);
-    if (!(content instanceof RedisContentStage) || content.messageId !== messageId || content.purpose !== purpose || !content.key.startsWith(contentKey)) {
+    if (
+      !(content instanceof RedisContentStage) ||
+      content.messageId !== messageId ||
+      content.purpose !== purpose ||
+      !content.key.startsWith(contentKey)
+    ) {
       throw new Error(`message ${messageId}: content stage of another store or message`);
     }
     return content;
@@ -200,7 +223,8 @@ export class RedisQueue implements Queue {
     // not a number is refused here: in the batch, it would make the script refuse its neighbours too.
     const ms = (t: number) => Math.max(0, Math.round(t));
     const due = ms(message.earliestDeliveryAt ?? now);
-    if (!Number.isFinite(message.expiresAt) || !Number.isFinite(due)) throw new RangeError(`message ${message.id}: expiresAt and earliestDeliveryAt must be times in ms`);
+    if (!Number.isFinite(message.expiresAt) || !Number.isFinite(due))
+      throw new RangeError(`message ${message.id}: expiresAt and earliestDeliveryAt must be times in ms`);
     const ttl = Math.max(1, message.expiresAt - now) + this.opts.retentionMs + SAFETY_TTL_MS;
     const contentKey = this.keys.content(message.id);
     // The content goes in a plain SET sent just before the script on the same connection (it arrives first),
@@ -221,7 +245,13 @@ export class RedisQueue implements Queue {
     // goes out first, on the same connection.
     const dr = message.deliveryReport || message.readReport ? 1 : 0;
     const item: EnqueueItem = {
-      args: [message.id, JSON.stringify(message), `${ms(message.expiresAt)} ${due} ${ms(ttl)} ${dr} ${how} ${how === 1 ? frameLength(content as readonly Buffer[]) : (sealed?.size ?? 0)}`, peers.length, ...peers],
+      args: [
+        message.id,
+        JSON.stringify(message),
+        `${ms(message.expiresAt)} ${due} ${ms(ttl)} ${dr} ${how} ${how === 1 ? frameLength(content as readonly Buffer[]) : (sealed?.size ?? 0)}`,
+        peers.length,
+        ...peers,
+      ],
       jobs: peers.length,
     };
     const [, result] = await Promise.all([written, this.enqueues.add(p, item)]);
@@ -330,7 +360,14 @@ export class RedisQueue implements Queue {
   async cancel(messageId: string, detail: string): Promise<{ cancelled: number; inProgress: number } | undefined> {
     this.check();
     const p = this.keys.shard(this.keys.shardOf(messageId));
-    const r = (await this.cancelScript(this.shardKeys(p), [p, messageId, this.opts.now(), oneLine(detail), this.opts.retentionMs, EVENTS_MAX])) as number | [number, number];
+    const r = (await this.cancelScript(this.shardKeys(p), [
+      p,
+      messageId,
+      this.opts.now(),
+      oneLine(detail),
+      this.opts.retentionMs,
+      EVENTS_MAX,
+    ])) as number | [number, number];
     if (!Array.isArray(r)) return undefined;
     return { cancelled: r[0], inProgress: r[1] };
   }
@@ -339,7 +376,8 @@ export class RedisQueue implements Queue {
     this.check();
     const p = this.keys.shard(this.keys.shardOf(message.id));
     const contentKey = this.keys.content(message.id);
-    const stage = content === undefined || Array.isArray(content) ? undefined : this.ownStage(content as ContentStage, message.id, 'replacement');
+    const stage =
+      content === undefined || Array.isArray(content) ? undefined : this.ownStage(content as ContentStage, message.id, 'replacement');
     const parts = stage ? undefined : (content as readonly Buffer[] | undefined);
     // As in enqueue: the stage's last slice goes out in the same write as the script, which checks its size.
     const sealed = stage ? await stage.seal() : undefined;
@@ -377,7 +415,17 @@ export class RedisQueue implements Queue {
     // Only a whole index names a recipient field (s<i>); anything else is no recipient, without a round trip.
     if (!Number.isInteger(recipientIndex) || recipientIndex < 0) return 'unknown';
     const p = this.keys.shard(this.keys.shardOf(messageId));
-    const args: ScriptArg[] = [p, messageId, recipientIndex, state, oneLine(detail), this.opts.now(), this.opts.retentionMs, EVENTS_MAX, options.report === false ? 0 : 1];
+    const args: ScriptArg[] = [
+      p,
+      messageId,
+      recipientIndex,
+      state,
+      oneLine(detail),
+      this.opts.now(),
+      this.opts.retentionMs,
+      EVENTS_MAX,
+      options.report === false ? 0 : 1,
+    ];
     return (await this.completeScript(this.shardKeys(p), args)) as 'completed' | 'already-final' | 'unknown';
   }
 
@@ -406,19 +454,35 @@ export class RedisQueue implements Queue {
       const key = `${this.keys.shard(n)}ev`;
       const count = max - out.length;
       // First what a crashed consumer left unacknowledged for longer than a lease, then new entries.
-      const claimed = (await this.redis.xautoclaim(key, REPORT_GROUP, this.consumer, this.opts.leaseMs, '0-0', 'COUNT', count)) as [string, StreamEntry[]];
+      const claimed = (await this.redis.xautoclaim(key, REPORT_GROUP, this.consumer, this.opts.leaseMs, '0-0', 'COUNT', count)) as [
+        string,
+        StreamEntry[],
+      ];
       let entries: StreamEntry[] = claimed[1].filter((e) => Array.isArray(e[1]));
       if (entries.length < count) {
-        const fresh = (await this.redis.xreadgroup('GROUP', REPORT_GROUP, this.consumer, 'COUNT', count - entries.length, 'STREAMS', key, '>')) as
-          | Array<[string, StreamEntry[]]>
-          | null;
+        const fresh = (await this.redis.xreadgroup(
+          'GROUP',
+          REPORT_GROUP,
+          this.consumer,
+          'COUNT',
+          count - entries.length,
+          'STREAMS',
+          key,
+          '>',
+        )) as Array<[string, StreamEntry[]]> | null;
         entries = entries.concat(fresh?.[0]?.[1] ?? []);
       }
       for (const [id, fields] of entries) {
         const f = new Map<string, string>();
         for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
         const { messageId, recipientIndex } = parseJobId(f.get('job') ?? '/0');
-        const event: FinalEvent = { id: `${n}:${id}`, messageId, recipientIndex, state: (f.get('state') ?? 'failed') as RecipientState, attempt: Number(f.get('attempt') ?? 0) };
+        const event: FinalEvent = {
+          id: `${n}:${id}`,
+          messageId,
+          recipientIndex,
+          state: (f.get('state') ?? 'failed') as RecipientState,
+          attempt: Number(f.get('attempt') ?? 0),
+        };
         const detail = f.get('detail');
         if (detail) event.detail = detail;
         out.push(event);
@@ -515,5 +579,4 @@ export class RedisQueue implements Queue {
   async close(): Promise<void> {
     this.closed = true;
   }
-
 }
