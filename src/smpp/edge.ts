@@ -20,6 +20,7 @@ export const KEYWORD_REPLY_PEER = 'keywords';
 export function isKeywordReply(m: CoreMessage): boolean {
   return m.origin.iface === 'smpp' && m.origin.peer === KEYWORD_REPLY_PEER;
 }
+
 /** A receipt whose submit is not known yet is looked up this many more times, this far apart. */
 const RECEIPT_LOOKUPS = 4;
 const RECEIPT_LOOKUP_PAUSE_MS = 250;
