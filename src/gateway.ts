@@ -1,21 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { StaticRouter } from './core/static-router.js';
+import { subscriberPolicy } from './core/subscriber-policy.js';
 import { NotifyRoute } from './mm1/notify-route.js';
 import { NumberPlan } from './mm1/numbers.js';
-import { PapSender } from './mm1/pap-sender.js';
-import { PapPusher, SmppPusher, type WapPusher } from './mm1/pusher.js';
 import { Mm1ReportRoute } from './mm1/report-route.js';
-import { addMm1Routes } from './mm1/routes.js';
+import { mm1Routes } from './mm1/routes.js';
 import { Mm1Server } from './mm1/server.js';
-import { Tokens } from './mm1/tokens.js';
+import type { Tokens } from './mm1/tokens.js';
 import { WebViewServer } from './mm1/web-view-server.js';
+import { createPusher, mm1Tokens, viewLinkFor, warnNoPushBearer } from './mm1/wiring.js';
 import { ReportPump } from './core/report-pump.js';
 import { ReportGenerator } from './core/reports.js';
-import { addVaspRoutes } from './mm7/routes.js';
+import { vaspRoutes } from './mm7/routes.js';
 import { Mm7Server } from './mm7/server.js';
-import type { Route } from './core/router.js';
-import { KEYWORD_REPLY_PEER, SmppEdge } from './smpp/edge.js';
-import type { LeasedJob } from './store/types.js';
+import { type EdgeRoutes, routeTable } from './routes.js';
+import { isKeywordReply, SmppEdge } from './smpp/edge.js';
+import { smppRoutes } from './smpp/routes.js';
 import { WorkerPool } from './core/worker-pool.js';
 import type { Config } from './ops/config.js';
 import type { Logger } from './ops/logger.js';
@@ -33,13 +32,15 @@ export interface Listener {
 }
 
 /**
- * Composition root: builds everything from the config, starts it, stops it in reverse order. Today: the
- * store (Redis or embedded), the delivery workers, the ops listener and the MM7 listener; the other edges
- * and their routes join as their issues land.
+ * Composition root: builds everything from the config, wires it, starts it, stops it in reverse order: the
+ * store (Redis or embedded), the delivery workers with the subscriber policy, the ops listener, the edges
+ * (MM1 and its web view, MM7 and REST, SMPP), and the route table of their entries (src/routes.ts). It holds
+ * no policy: what to decide belongs to core or to an edge.
  */
 export class Gateway {
   readonly metrics = new Metrics();
   readonly store: Store;
+  /** The route table (src/routes.ts), filled once the edges are built; tests append stand-ins after it. */
   readonly router = new StaticRouter();
   readonly workers: WorkerPool;
   private readonly reportPump: ReportPump;
@@ -72,26 +73,20 @@ export class Gateway {
       log: log.child({ component: 'workers' }),
       concurrency: config.queue.concurrency,
       retry: { baseMs: config.queue.retryBaseMs, factor: 2, maxMs: config.queue.retryMaxMs, jitter: 0.2 },
-      resolve: (job, route) => this.resolve(job, route),
+      resolve: subscriberPolicy({
+        subscribers: this.store.subscribers,
+        textRoute: (address) => this.smpp?.textRoute(address),
+        exempt: isKeywordReply,
+      }),
     });
     this.workers.on('outcome', (o) => {
       this.metrics.queueOutcomes.inc({ state: o.state });
       if (o.state !== 'retrying' && o.state !== 'deferred') this.reportPump.notify();
     });
     this.reportPump = new ReportPump({ queue: this.store.queue, reports, log: log.child({ component: 'reports' }) });
-    if (config.mm1.tokenSecret === undefined) {
-      log.warn(
-        { key: 'mm1.tokenSecret' },
-        'no token secret configured: retrieval and web-view links die with this process and are not valid on other instances',
-      );
-    }
-    this.tokens = new Tokens(config.mm1.tokenSecret ?? randomBytes(32));
-    const viewLink = (messageId: string): string => {
-      const token = this.tokens.view(messageId);
-      return config.smpp.viewUrl !== undefined
-        ? config.smpp.viewUrl.replace('{token}', token)
-        : `${config.mm1.webViewPublicUrl}/m/${token}`;
-    };
+    this.tokens = mm1Tokens(config.mm1, log);
+    const viewLink = viewLinkFor(config, this.tokens);
+    const routes: EdgeRoutes = {};
     if (config.smpp.smscs.length > 0) {
       this.smpp = new SmppEdge({
         config: config.smpp,
@@ -104,24 +99,13 @@ export class Gateway {
         viewLink,
         storeAvailable: () => this.store.available(),
       });
+      routes.smpp = smppRoutes(this.smpp);
     }
     if (config.mm1.enabled) {
       warnNoPushBearer(config, log);
       const plan = new NumberPlan(config.mm1);
       const mm1Log = log.child({ iface: 'mm1' });
-      const pusher: WapPusher =
-        config.mm1.push === 'pap'
-          ? new PapPusher(
-              new PapSender(
-                {
-                  url: config.mm1.papUrl!,
-                  timeoutMs: config.mm1.papTimeoutMs,
-                  ...(config.mm1.papAddressDomain !== undefined ? { addressDomain: config.mm1.papAddressDomain } : {}),
-                },
-                { log: mm1Log, onResult: (result) => this.metrics.papRequests.inc({ result }) },
-              ),
-            )
-          : new SmppPusher(this.smpp);
+      const pusher = createPusher(config.mm1, { smpp: this.smpp, metrics: this.metrics, log: mm1Log });
       const notify = new NotifyRoute({
         config: config.mm1,
         tokens: this.tokens,
@@ -130,7 +114,7 @@ export class Gateway {
         metrics: this.metrics,
         log: mm1Log.child({ direction: 'out' }),
       });
-      addMm1Routes(this.router, { plan, notify, reports: new Mm1ReportRoute({ config: config.mm1, pusher, metrics: this.metrics }) });
+      routes.mm1 = mm1Routes({ plan, notify, reports: new Mm1ReportRoute({ config: config.mm1, pusher, metrics: this.metrics }) });
       this.mm1 = new Mm1Server({
         config: config.mm1,
         queue: this.store.queue,
@@ -156,7 +140,7 @@ export class Gateway {
     if (config.mm7.enabled) {
       // Requests to URLs clients choose (REST callbacks) go through it: no SSRF from inside the network.
       const guard = new OutboundGuard({ allow: config.outbound.allow });
-      addVaspRoutes(this.router, { config: config.mm7, metrics: this.metrics, log: log.child({ iface: 'mm7', direction: 'out' }), guard });
+      routes.mm7 = vaspRoutes({ config: config.mm7, metrics: this.metrics, log: log.child({ iface: 'mm7', direction: 'out' }), guard });
       this.mm7 = new Mm7Server({
         config: config.mm7,
         queue: this.store.queue,
@@ -168,20 +152,8 @@ export class Gateway {
         idempotency: this.store.idempotency,
       });
     }
-  }
-
-  /**
-   * Subscriber flags decide last: nothing goes to a subscriber who opted out (STOP), except the
-   * confirmation of it; a text-only subscriber gets the SMS fallback instead of the router's route.
-   */
-  private async resolve(job: LeasedJob, route: Route | undefined): Promise<Route | { refuse: string } | undefined> {
-    const m = job.message;
-    const r = m.recipients[job.recipientIndex];
-    if (m.report || !r || r.type !== 'plmn' || (m.origin.iface === 'smpp' && m.origin.peer === KEYWORD_REPLY_PEER)) return route;
-    const flags = await this.store.subscribers.get(r.address);
-    if (flags.optedOut) return { refuse: 'recipient opted out (STOP)' };
-    if (flags.textOnly) return this.smpp?.textRoute(r.address) ?? route;
-    return route;
+    // The edges route only once they run (requests, MO texts, workers): the table is complete by then.
+    this.router.append(routeTable(routes));
   }
 
   async start(): Promise<Listener[]> {
@@ -273,33 +245,5 @@ export class Gateway {
     await this.store.close();
     await this.ops.close();
     this.log.info('stopped');
-  }
-}
-
-/**
- * Local subscribers are notified by WAP push (mm1.push): over SMPP that needs an SMSC serving their numbers.
- * Without one every message to them is refused ("no SMSC serves ..."); say it once at start, naming the
- * keys, rather than only in each message's history. (push = pap always has its PPG: mm1.papUrl is required.)
- */
-function warnNoPushBearer(config: Config, log: Logger): void {
-  if (config.mm1.push !== 'smpp') return;
-  const smscs = config.smpp.smscs;
-  if (smscs.length === 0) {
-    log.warn(
-      { keys: ['mm1.push', 'smpp.smscs', 'mm1.papUrl'], localPrefixes: config.mm1.localPrefixes },
-      'no WAP push bearer: mm1.push is smpp but smpp.smscs is empty (and no PPG: mm1.papUrl); messages to local subscribers will be refused, not notified',
-    );
-    return;
-  }
-  // A local range no SMSC's prefixes touch (an SMSC with prefixes [] serves every number).
-  const related = (a: string, b: string): boolean => a.startsWith(b) || b.startsWith(a);
-  const unserved = config.mm1.localPrefixes.filter(
-    (p) => !smscs.some((s) => s.prefixes.length === 0 || s.prefixes.some((q) => related(p, q))),
-  );
-  if (unserved.length > 0) {
-    log.warn(
-      { keys: ['mm1.localPrefixes', 'smpp.smscs'], unserved },
-      'no SMSC serves these local ranges: their subscribers cannot be notified by WAP push',
-    );
   }
 }

@@ -4,28 +4,74 @@ import type { Route, Router } from './router.js';
 type Resolver = (message: CoreMessage, recipientIndex: number) => Route | undefined;
 
 /**
+ * One line of a route table: a name (for the table's listing and its tests) and the recipients it takes.
+ * An edge returns its entries (mm1Routes, vaspRoutes, smppRoutes); the composition root lists them in
+ * precedence order (src/routes.ts).
+ */
+export interface RouteEntry {
+  readonly name: string;
+  /** The route for this recipient, or undefined: not this entry's, the next one is asked. */
+  route(message: CoreMessage, recipientIndex: number): Route | undefined;
+}
+
+/** An entry with a fixed route, taking the recipients `matches` accepts. */
+export function routeWhen(name: string, matches: (message: CoreMessage, recipientIndex: number) => boolean, route: Route): RouteEntry {
+  return { name, route: (m, i) => (matches(m, i) ? route : undefined) };
+}
+
+/** An entry that picks among several routes itself (e.g. an SMSC by destination prefix). */
+export function routeBy(name: string, resolve: Resolver): RouteEntry {
+  return { name, route: resolve };
+}
+
+/**
  * A router over a list of entries, first match wins: fixed routes chosen by a predicate, and resolvers that
- * pick among several routes themselves (e.g. an SMSC by destination prefix). The interface issues (MM1,
- * MM4, MM7, SMPP) add theirs; with none, every recipient is refused as unroutable (a delivery report says so)
- * rather than kept forever.
+ * pick among several routes themselves (e.g. an SMSC by destination prefix). The gateway builds it from its
+ * route table (src/routes.ts); with no entries, every recipient is refused as unroutable (a delivery report
+ * says so) rather than kept forever. Entries appended later (add, addResolver: tests' stand-ins) come after.
  */
 export class StaticRouter implements Router {
-  private readonly entries: Resolver[] = [];
+  private readonly entries: RouteEntry[];
 
-  add(matches: (message: CoreMessage, recipientIndex: number) => boolean, route: Route): this {
-    this.entries.push((m, i) => (matches(m, i) ? route : undefined));
+  constructor(entries: Iterable<RouteEntry> = []) {
+    this.entries = [...entries];
+  }
+
+  /** Entries after the ones there (the gateway's route table, once its edges are built). */
+  append(entries: Iterable<RouteEntry>): this {
+    this.entries.push(...entries);
     return this;
   }
 
-  addResolver(resolve: Resolver): this {
-    this.entries.push(resolve);
+  add(matches: (message: CoreMessage, recipientIndex: number) => boolean, route: Route, name = `fixed ${route.peer}`): this {
+    this.entries.push(routeWhen(name, matches, route));
     return this;
+  }
+
+  addResolver(resolve: Resolver, name = 'resolver'): this {
+    this.entries.push(routeBy(name, resolve));
+    return this;
+  }
+
+  /** The entries' names, in the order they are consulted. */
+  names(): string[] {
+    return this.entries.map((e) => e.name);
   }
 
   route(message: CoreMessage, recipientIndex: number): Route | undefined {
-    for (const resolve of this.entries) {
-      const r = resolve(message, recipientIndex);
-      if (r) return r;
+    // On every delivery attempt: no allocation (match() below says which entry, for tests and tools).
+    for (const entry of this.entries) {
+      const route = entry.route(message, recipientIndex);
+      if (route) return route;
+    }
+    return undefined;
+  }
+
+  /** The entry that routes this recipient (the first that answers) and its route; undefined when none does. */
+  match(message: CoreMessage, recipientIndex: number): { entry: string; route: Route } | undefined {
+    for (const entry of this.entries) {
+      const route = entry.route(message, recipientIndex);
+      if (route) return { entry: entry.name, route };
     }
     return undefined;
   }

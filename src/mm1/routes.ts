@@ -1,18 +1,24 @@
-import type { StaticRouter } from '../core/static-router.js';
+import { type RouteEntry, routeWhen } from '../core/static-router.js';
 import type { Mm1ReportRoute } from './report-route.js';
 import type { NotifyRoute } from './notify-route.js';
 import type { NumberPlan } from './numbers.js';
 
 /**
- * The routes toward handsets, added to the gateway's router:
+ * The routes toward handsets, for the gateway's route table (src/routes.ts):
  * - reports on messages a handset sent -> m-delivery-ind / m-read-orig-ind pushed to it;
  * - messages to a local subscriber (any origin but SMPP: an MO text to a phone number is SMS business,
  *   not MMS) -> notification push, retrieval over MM1.
  */
-export function addMm1Routes(router: StaticRouter, o: { plan: NumberPlan; notify: NotifyRoute; reports: Mm1ReportRoute }): void {
-  router.add((m) => m.report?.to.iface === 'mm1', o.reports);
-  router.add((m, i) => {
-    const r = m.recipients[i];
-    return m.report === undefined && m.origin.iface !== 'smpp' && r?.type === 'plmn' && o.plan.isLocal(r.address);
-  }, o.notify);
+export function mm1Routes(o: { plan: NumberPlan; notify: NotifyRoute; reports: Mm1ReportRoute }): RouteEntry[] {
+  return [
+    routeWhen('mm1 reports to handsets', (m) => m.report?.to.iface === 'mm1', o.reports),
+    routeWhen(
+      'mm1 local subscribers',
+      (m, i) => {
+        const r = m.recipients[i];
+        return m.report === undefined && m.origin.iface !== 'smpp' && r?.type === 'plmn' && o.plan.isLocal(r.address);
+      },
+      o.notify,
+    ),
+  ];
 }

@@ -2,8 +2,7 @@ import { isShortCode, normaliseE164 } from '../../protocols/address/index.js';
 import { decodeShortMessage, SmsError } from '../../protocols/sms/index.js';
 import { newMessageId } from '../core/message-id.js';
 import { parseJobId, type CoreMessage, type Party } from '../core/message.js';
-import type { Route } from '../core/router.js';
-import type { StaticRouter } from '../core/static-router.js';
+import type { Route, Router } from '../core/router.js';
 import type { Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -16,6 +15,12 @@ import { TextSmsRoute } from './text-route.js';
 
 /** Origin peer of the texts the gateway writes itself (keyword confirmations): never refused by an opt-out. */
 export const KEYWORD_REPLY_PEER = 'keywords';
+
+/** A text the gateway wrote itself (a STOP/START confirmation): sent by SMS whatever the subscriber's flags. */
+export function isKeywordReply(m: CoreMessage): boolean {
+  return m.origin.iface === 'smpp' && m.origin.peer === KEYWORD_REPLY_PEER;
+}
+
 /** A receipt whose submit is not known yet is looked up this many more times, this far apart. */
 const RECEIPT_LOOKUPS = 4;
 const RECEIPT_LOOKUP_PAUSE_MS = 250;
@@ -27,7 +32,8 @@ export interface SmppEdgeOptions {
   queue: Queue;
   subscribers: SubscriberStore;
   correlations: CorrelationStore;
-  router: StaticRouter;
+  /** The gateway's route table, for MO texts (whose destination may be a VASP's short code). */
+  router: Router;
   metrics: Metrics;
   log: Logger;
   /** The web-view link of a message, for the text fallback. */
@@ -87,10 +93,6 @@ export class SmppEdge {
         push: new PushSender(smsc, client, { correlations: o.correlations, log }),
       });
     }
-    // The texts the gateway writes itself (confirmations) go out by SMS, through the SMSC for the address.
-    o.router.addResolver((m, i) =>
-      m.origin.iface === 'smpp' && m.origin.peer === KEYWORD_REPLY_PEER ? this.textRoute(m.recipients[i]?.address ?? '') : undefined,
-    );
   }
 
   /** Listener lines: one per SMSC. */

@@ -1,11 +1,12 @@
 // The route table (src/core/static-router.ts, contract in src/core/router.ts) on its own: entries are
-// consulted in the order they were added, fixed routes (add) and resolvers (addResolver) alike, and the
-// first that answers wins; a resolver that answers undefined passes to the next entry; with no entry
-// answering the recipient has no route (undefined: the worker pool ends it `rejected`, "no route").
+// consulted in the order they were given (the constructor's list, then append, add and addResolver), fixed
+// routes and resolvers alike, and the first that answers wins; a resolver that answers undefined passes to
+// the next entry; with no entry answering the recipient has no route (undefined: the worker pool ends it
+// `rejected`, "no route"). Entries have names: the table lists them, and says which one routed.
 import t from 'tap';
 import type { CoreMessage } from '../../src/core/message.js';
 import type { Delivery, DeliveryResult, Route, Router } from '../../src/core/router.js';
-import { StaticRouter } from '../../src/core/static-router.js';
+import { routeBy, routeWhen, StaticRouter } from '../../src/core/static-router.js';
 import { textMessage } from '../helpers/messages.js';
 
 /** A route that only has a name: the router never sends (a fake of the Route port). */
@@ -105,4 +106,42 @@ t.test('entries added later still count, after the earlier ones', async (t) => {
     vasp,
     'the first entry still wins what it matches',
   );
+});
+
+t.test('a table given to the constructor: its order is the precedence, its names are listed in that order', async (t) => {
+  const all = () => true;
+  const router = new StaticRouter([
+    routeWhen('reports', (m) => m.report !== undefined, local),
+    routeBy('short codes', (m, i) => (to(m, i) === '7050' ? vasp : undefined)),
+    routeWhen('everything else', all, smsc),
+  ]);
+  t.same(router.names(), ['reports', 'short codes', 'everything else']);
+  const m = textMessage('m1', 2, Date.now(), {
+    recipients: [
+      { address: '7050', type: 'shortcode', kind: 'to' },
+      { address: '+15551000001', type: 'plmn', kind: 'to' },
+    ],
+  });
+  t.equal(router.route(m, 0), vasp, 'the short code: the second entry, before the catch-all');
+  t.equal(router.route(m, 1), smsc, 'the number: only the catch-all takes it');
+  t.same(router.match(m, 0), { entry: 'short codes', route: vasp }, 'match says which entry routed');
+  t.same(router.match(m, 1), { entry: 'everything else', route: smsc });
+  t.equal(new StaticRouter([routeWhen('never', () => false, vasp)]).match(m, 0), undefined, 'no entry answers: no match');
+  const reversed = new StaticRouter([routeWhen('everything else', all, smsc), routeBy('short codes', () => vasp)]);
+  t.equal(reversed.route(m, 0), smsc, 'the same entries the other way round: the catch-all wins');
+});
+
+t.test('append, add and addResolver come after the entries there, in the order called', async (t) => {
+  const all = () => true;
+  const router = new StaticRouter([routeWhen('first', (m) => m.report !== undefined, vasp)])
+    .add((_m, i) => i === 1, smsc, 'second')
+    .append([routeWhen('third', (_m, i) => i === 2, local)])
+    .addResolver(() => vasp);
+  t.same(router.names(), ['first', 'second', 'third', 'resolver'], 'addResolver without a name: "resolver"');
+  t.same(new StaticRouter().add(all, smsc).names(), ['fixed smsc:a'], 'add without a name: named for its peer');
+  const m = textMessage('m1', 4);
+  t.equal(router.route(m, 1), smsc);
+  t.equal(router.route(m, 2), local);
+  t.same(router.match(m, 3), { entry: 'resolver', route: vasp }, 'the last entry takes what nothing before does');
+  t.same(router.match(m, 1), { entry: 'second', route: smsc }, 'an earlier entry keeps what it matches');
 });

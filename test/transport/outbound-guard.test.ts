@@ -661,8 +661,7 @@ t.test('config: outbound.allow and callbackUrlPrefixes are validated at start, n
 });
 
 t.test('a callbackUrlPrefixes entry at a refused address is warned about at start', async (t) => {
-  const { addVaspRoutes } = await import('../../src/mm7/routes.js');
-  const { StaticRouter } = await import('../../src/core/static-router.js');
+  const { vaspRoutes } = await import('../../src/mm7/routes.js');
   const lines: Array<Record<string, unknown>> = [];
   const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
   const vasps = [
@@ -675,12 +674,12 @@ t.test('a callbackUrlPrefixes entry at a refused address is warned about at star
     },
   ];
   const config = ConfigSchema.parse({ mm7: { vasps } }).mm7;
-  addVaspRoutes(new StaticRouter(), { config, metrics: new Metrics(), log, guard: new OutboundGuard({ resolve: noLookup }) });
+  vaspRoutes({ config, metrics: new Metrics(), log, guard: new OutboundGuard({ resolve: noLookup }) });
   const warned = lines.filter((l) => l.level === 40);
   t.equal(warned.length, 1, 'one warning: the public prefix is fine');
   t.match(warned[0], { vasp: 'inside', prefix: 'http://10.1.2.3/cb', detail: /private/, msg: /outbound\.allow/ });
   lines.length = 0;
-  addVaspRoutes(new StaticRouter(), {
+  vaspRoutes({
     config,
     metrics: new Metrics(),
     log,
