@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { CoreMessage } from '../../src/core/message.js';
 import { MemoryQueue } from '../../src/store/memory/queue.js';
 import { StoreFullError } from '../../src/store/types.js';
+import { textMessage } from '../../test/helpers/messages.js';
 import { fmt } from './measure.js';
 
 interface Shape {
@@ -31,15 +32,9 @@ const SHAPES: Shape[] = [
   { name: '5 x 100 B parts, 1 recipient', count: 20_000, bytes: 100, recipients: 1, parts: 5 },
 ];
 
+/** The tests' text message to `s.recipients`, with a SMIL-related body of `s.parts` pictures and a report asked. */
 function message(id: string, s: Shape, now: number): CoreMessage {
-  return {
-    id,
-    originator: { address: '+15550000001', type: 'plmn' },
-    recipients: Array.from({ length: s.recipients }, (_, i) => ({
-      address: `+1555100${String(i).padStart(4, '0')}`,
-      type: 'plmn',
-      kind: 'to',
-    })),
+  return textMessage(id, s.recipients, now, {
     subject: 'hello there',
     contentType: 'application/vnd.wap.multipart.related',
     contentTypeParams: { type: 'application/smil', start: '<s>' },
@@ -49,14 +44,8 @@ function message(id: string, s: Shape, now: number): CoreMessage {
       contentLocation: `p${i}.jpg`,
       size: s.bytes,
     })),
-    expiresAt: now + 86_400_000,
     deliveryReport: true,
-    readReport: false,
-    priority: 'normal',
-    messageClass: 'personal',
-    origin: { iface: 'mm7', peer: 'vasp-test' },
-    receivedAt: now,
-  };
+  });
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -14,28 +14,20 @@ import { Redis } from 'ioredis';
 import type { CoreMessage } from '../../src/core/message.js';
 import { createRedisStore } from '../../src/store/redis/index.js';
 import type { LeasedJob } from '../../src/store/types.js';
+import { textMessage } from '../../test/helpers/messages.js';
 
 /** 10 KB of content in one part: a typical small MMS (a text and a thumbnail). */
 export const CONTENT = randomBytes(10 * 1024);
 /** Recipients are spread over a few peers, so that one take (max 32, 8 per peer by default) fills up. */
 export const PEERS = 8;
 
-/** A minimal one-recipient message (bench code does not import the test helpers). */
+/** A minimal one-recipient message: the tests' text message carrying CONTENT as a picture. */
 export function benchMessage(id: string, now = Date.now()): CoreMessage {
-  return {
-    id,
-    originator: { address: '+15550000001', type: 'plmn' },
-    recipients: [{ address: '+15551000000', type: 'plmn', kind: 'to' }],
+  return textMessage(id, 1, now, {
     contentType: 'application/vnd.wap.multipart.mixed',
     parts: [{ index: 0, contentType: 'image/jpeg', size: CONTENT.length }],
-    expiresAt: now + 24 * 3600_000,
-    deliveryReport: false,
-    readReport: false,
-    priority: 'normal',
-    messageClass: 'personal',
     origin: { iface: 'mm7', peer: 'vasp-bench' },
-    receivedAt: now,
-  };
+  });
 }
 
 /** What the cycle uses of a queue: the gateway's Redis queue, or bench/lib/queue-floor.ts' bare one. */

@@ -1,15 +1,12 @@
 /**
- * A private redis-server for the benchmarks (bench/queue.ts, bench/mm7.ts, bench/mm1.ts): nobody else's
+ * A private redis-server for the benchmarks (bench/queue.ts, bench/mm7.ts, bench/mm1.ts, ...): nobody else's
  * traffic in the figures, and the persistence settings we choose (none by default: `--save '' --appendonly no`).
- * It runs on a free loopback port with its own directory, dies with the bench process, and `stop()` removes the
- * directory.
+ * It is the tests' RedisServer (test/helpers/redis-server.ts): a free loopback port, its own directory, dead with
+ * the bench process; `stop()` here also removes the directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { freePort } from '../../test/helpers/free-port.js';
+import { onPath, RedisServer as Server } from '../../test/helpers/redis-server.js';
+
+export { onPath };
 
 export interface RedisServer {
   url: string;
@@ -18,67 +15,17 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Whether `command` is an executable on PATH. */
-export function onPath(command: string): boolean {
-  return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, command)));
-}
-
 /**
  * Start redis-server with `extra` arguments after the defaults; resolves once it answers PING. With `cpu`,
  * it runs pinned to that CPU (taskset, which execs it: the pid is redis-server's). With `wrapper`, it runs
  * under that command (e.g. valgrind, whose process is redis-server's too), and may take a minute to start.
  */
 export async function startRedis(extra: readonly string[] = [], cpu?: number, wrapper: readonly string[] = []): Promise<RedisServer> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'mmsc-bench-redis-'));
-  const serverArgs = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-    '--logfile',
-    join(dir, 'redis.log'),
-    ...extra,
-  ];
-  const command = [...(cpu === undefined ? [] : ['taskset', '-c', String(cpu)]), ...wrapper, 'redis-server', ...serverArgs];
-  const child: ChildProcess = spawn(command[0]!, command.slice(1), { stdio: 'ignore' });
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill); // never outlive the bench
-  const url = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  const deadline = Date.now() + (wrapper.length > 0 ? 60_000 : 10_000);
-  for (;;) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch {
-      probe.disconnect();
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server did not start on port ${port}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  probe.disconnect();
-  return {
-    url,
-    pid: child.pid,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await gone;
-      }
-      process.removeListener('exit', kill);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const server = await Server.start(['--save', '', '--appendonly', 'no', ...extra], {
+    launcher: [...(cpu === undefined ? [] : ['taskset', '-c', String(cpu)]), ...wrapper],
+    startTimeoutMs: wrapper.length > 0 ? 60_000 : 10_000,
+  });
+  return { url: server.url, pid: server.pid, stop: () => server.discard() };
 }
 
 /**

@@ -1,10 +1,26 @@
+// Shared by the tests and the benchmarks (bench/lib/redis-server.ts starts its private servers with it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
+
+/** Whether `command` is an executable on PATH (redis-server; for the benchmarks also taskset, valgrind). */
+export function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, command)));
+}
+
+export interface RedisServerOptions {
+  /**
+   * A command redis-server runs under, which must exec it or trace it in its own process so that `pid` stays
+   * redis-server's: `['taskset', '-c', '1']` to pin it to a CPU, `['valgrind', '--tool=callgrind', ...]`.
+   */
+  launcher?: readonly string[];
+  /** How long start() waits for PING (default 15 s; a server under valgrind wants a minute). */
+  startTimeoutMs?: number;
+}
 
 async function pings(port: number): Promise<boolean> {
   const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -30,13 +46,14 @@ export class RedisServer {
   constructor(
     readonly port: number,
     private readonly args: readonly string[] = [],
+    private readonly options: RedisServerOptions = {},
   ) {
     // The data directory outlives stop() (a restart reloads its AOF), not the test process.
     process.once('exit', () => rmSync(this.dir, { recursive: true, force: true }));
   }
 
-  static async start(args: readonly string[] = []): Promise<RedisServer> {
-    const s = new RedisServer(await freePort(), args);
+  static async start(args: readonly string[] = [], options: RedisServerOptions = {}): Promise<RedisServer> {
+    const s = new RedisServer(await freePort(), args, options);
     await s.start();
     return s;
   }
@@ -45,11 +62,17 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** The redis-server process id while it runs (for /proc accounting or a profiler). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async start(): Promise<void> {
     const log = join(this.dir, 'redis.log');
+    const [command, ...launcherArgs] = [...(this.options.launcher ?? []), 'redis-server'];
     const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--logfile', log, ...this.args],
+      command!,
+      [...launcherArgs, '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--logfile', log, ...this.args],
       { stdio: 'ignore' },
     );
     this.child = child;
@@ -58,7 +81,7 @@ export class RedisServer {
     child.once('error', (err) => (failed = err.message));
     child.unref();
     process.once('exit', () => child.kill('SIGKILL'));
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + (this.options.startTimeoutMs ?? 15_000);
     while (Date.now() < deadline && !failed) {
       if (await pings(this.port)) return;
       await new Promise((r) => setTimeout(r, 50));
@@ -77,6 +100,12 @@ export class RedisServer {
     child.ref();
     child.kill(signal);
     await gone;
+  }
+
+  /** Stop the server for good and delete its data directory now rather than at exit (no restart after this). */
+  async discard(signal: 'SIGKILL' | 'SIGTERM' = 'SIGTERM'): Promise<void> {
+    await this.stop(signal);
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

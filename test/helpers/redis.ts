@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { Redis } from 'ioredis';
 import tap from 'tap';
 import type { Test } from 'tap';
-import { RedisServer } from './redis-server.js';
+import { onPath, RedisServer } from './redis-server.js';
 
 /**
  * A Redis for the tests: REDIS_URL when set (CI sets it), else a throw-away redis-server started on a free
@@ -50,10 +48,6 @@ export async function dropKeys(url: string, prefix: string): Promise<void> {
 
 /** One server per test process, shared by every caller. */
 let started: Promise<string> | undefined;
-
-function onPath(cmd: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, cmd)));
-}
 
 async function startServer(): Promise<string> {
   const server = await RedisServer.start(['--save', '', '--appendonly', 'no']);

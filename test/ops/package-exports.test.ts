@@ -1,6 +1,8 @@
 // The codecs as a library: every protocols/* folder the README names is exported by package.json and loads
 // through that export (as `import ... from 'mmsc-gateway/protocols/<name>'`, the package referring to itself),
 // and a git or packed install builds dist (the prepare script). Needs `npm run build` (npm test does it).
+// protocols/ is also a package of its own (mmsc-protocols, an npm workspace) exporting the same codecs and
+// depending on what they import and nothing else; codec-install.test.ts packs and installs it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -11,14 +13,17 @@ interface PackageJson {
   exports: Record<string, { types: string; default: string } | string>;
   scripts: Record<string, string>;
   files: string[];
+  workspaces?: string[];
+  dependencies?: Record<string, string>;
 }
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
+const codecs = JSON.parse(readFileSync(join(ROOT, 'protocols', 'package.json'), 'utf8')) as PackageJson;
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 /** protocols/ folders shared by the codecs, not a codec of their own: named in the README as internal, not exported. */
 const INTERNAL = new Set(['xml']);
 const folders = readdirSync(join(ROOT, 'protocols'), { withFileTypes: true })
-  .filter((d) => d.isDirectory())
+  .filter((d) => d.isDirectory() && d.name !== 'dist' && d.name !== 'node_modules') // not build output, not the workspace's installs
   .map((d) => d.name)
   .sort();
 const layout = readme.slice(readme.indexOf('\n## Layout\n'));
@@ -57,4 +62,47 @@ t.test('each export loads by its package name', async (t) => {
 t.test('a git or packed install builds dist (prepare), and the package carries it', async (t) => {
   t.match(pkg.scripts.prepare, /\bnpm run build\b/);
   t.ok(pkg.files.includes('dist/src') && pkg.files.includes('dist/protocols') && pkg.files.includes('bin'));
+});
+
+t.test('protocols/ is a workspace package exporting the same codecs', async (t) => {
+  t.strictSame(pkg.workspaces, ['protocols']);
+  t.ok(readme.includes(`from '${codecs.name}/mms'`), 'the README shows the codec package');
+  const fromRoot = Object.keys(pkg.exports)
+    .filter((k) => k.startsWith('./protocols/'))
+    .map((k) => `./${k.slice('./protocols/'.length)}`);
+  t.strictSame(
+    Object.keys(codecs.exports)
+      .filter((k) => k !== './package.json')
+      .sort(),
+    fromRoot.sort(),
+    'the codec package exports what the gateway exports under protocols/',
+  );
+  for (const key of fromRoot)
+    t.strictSame(
+      codecs.exports[key],
+      { types: `./dist/${key.slice(2)}/index.d.ts`, default: `./dist/${key.slice(2)}/index.js` },
+      `${codecs.name}/${key.slice(2)}`,
+    );
+  t.match(codecs.scripts.prepare, /\bnpm run build\b/);
+  t.ok(codecs.files.includes('dist'));
+});
+
+t.test("the codec package depends on what protocols/ imports, at the gateway's ranges, and on nothing else", async (t) => {
+  const imported = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const d of readdirSync(dir, { withFileTypes: true })) {
+      if (d.isDirectory() && d.name !== 'dist' && d.name !== 'node_modules') walk(join(dir, d.name));
+      else if (d.isFile() && d.name.endsWith('.ts') && !d.name.endsWith('.d.ts'))
+        for (const m of readFileSync(join(dir, d.name), 'utf8').matchAll(/^\s*(?:import|export)\b[^'";]*?from\s+'([^'.][^']*)'/gm)) {
+          const spec = m[1]!;
+          if (spec.startsWith('node:')) continue;
+          imported.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+        }
+    }
+  };
+  walk(join(ROOT, 'protocols'));
+  t.ok(imported.has('fast-xml-parser'), 'the XML reader is seen');
+  t.strictSame(Object.keys(codecs.dependencies ?? {}).sort(), [...imported].sort());
+  for (const [name, range] of Object.entries(codecs.dependencies ?? {}))
+    t.equal(range, pkg.dependencies?.[name], `${name}: the same range as the gateway's`);
 });
