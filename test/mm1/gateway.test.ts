@@ -122,7 +122,7 @@ t.test('A sends to B: notification pushed, B retrieves and acknowledges, A gets 
   t.equal(conf.parts?.[1]?.contentLocation, 'pic.jpg', 'Content-Location kept');
   t.same(conf.contentType?.params, { type: 'application/smil', start: '<smil>' }, 'multipart/related parameters kept');
   t.equal((await b.retrieve(n!.contentLocation)).pdu?.messageId, messageId, 'a second retrieval before the acknowledgement works');
-  t.same(await gw.store.queue.states(messageId), ['retrying'], 'the job waits for the acknowledgement');
+  t.same(await gw.store.queue.states(messageId), ['notified'], 'the job waits for the acknowledgement');
 
   const ack = await b.post({ messageType: 'm-acknowledge-ind', transactionId: conf.transactionId!, mmsVersion: '1.2' });
   t.equal(ack.status, 204);
