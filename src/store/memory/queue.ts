@@ -36,7 +36,7 @@ import { DEFAULT_MEMORY_LIMITS, eventBytes, messageBytes, packParts, type Memory
  * Redis store's take script writes the same).
  */
 function expiredDetail(job: { state: RecipientState; notifications: number }): string {
-  return job.state === 'notified' ? `expired before retrieval (notified ${job.notifications} times)` : 'expired before delivery';
+  return job.state === 'notified' ? `expired before retrieval (notifications: ${job.notifications})` : 'expired before delivery';
 }
 
 /** Dead letters kept (the oldest go first), as the Redis store keeps them. */

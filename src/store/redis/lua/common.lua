@@ -48,7 +48,7 @@ end
 -- What the expiry sweep records on a job it ends (state and notification count as read from the hash): a
 -- notified recipient did not fetch the message. The memory store writes the same (expiredDetail).
 local function expired_detail(state, notifications)
-  if state == 'notified' then return 'expired before retrieval (notified ' .. (notifications or '0') .. ' times)' end
+  if state == 'notified' then return 'expired before retrieval (notifications: ' .. (notifications or '0') .. ')' end
   return 'expired before delivery'
 end
 
