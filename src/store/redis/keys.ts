@@ -9,8 +9,8 @@ import { crc32 } from 'node:zlib';
  *   {sN}:m:<id>        hash   message JSON, recipient count, pending count (only when the count is
  *                             not 1), report flag, and per recipient i: p<i> peer, s<i> state, a<i> attempt, l<i> lease token
  *                             (absent or empty: not leased; its end is the job's score in {sN}:leased),
- *                             e<i> last error, w<i> notifications (absent: none), h<i> history (lines "at|state|attempt|detail", oldest
- *                             first). The expiry is the message's score in {sN}:exp; max attempts are
+ *                             e<i> last error, w<i> notifications (absent: none), h<i> history (lines
+ *                             "at|state|attempt|detail", oldest first). The expiry is the message's score in {sN}:exp; max attempts are
  *                             the queue's setting.
  *   {sN}:c:<id>        string the parts, framed (content-frame.ts); written with a short TTL, which the
  *                      enqueue script turns into the message's

@@ -6,8 +6,9 @@
   still pending (field 'pending', only when n is not 1: the one recipient of a message is pending until
   its job ends) and, per recipient i, fields p<i> (peer),
   s<i> (state), a<i> (attempt), l<i> (lease token; absent or empty when not leased), e<i> (last error),
-  w<i> (notifications: times settled 'wait'; absent: none) and h<i> (its history: lines "at|state|attempt|detail\n", oldest first): one key and one TTL per message,
-  however many recipients. Its content is one string P:{sN}:c:<id> that the client writes (content-frame.ts).
+  w<i> (notifications: times settled 'wait'; absent: none) and h<i> (its history: lines
+  "at|state|attempt|detail\n", oldest first): one key and one TTL per message, however many recipients.
+  Its content is one string P:{sN}:c:<id> that the client writes (content-frame.ts).
   Every redis.call costs about a microsecond: the scripts read a job's fields with one HMGET and write them
   with one HSET.
 ]]
