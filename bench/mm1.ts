@@ -21,7 +21,7 @@
  *
  * Phase 2, retrievals: `--messages` (2,000) m-send-req of 100 KB of content each (SMIL + text + JPEG =
  * 102,400 bytes), each to its own recipient, are sent first (node:http, 32 at a time); once every copy has
- * been notified (the SMSC has the pushes and every job is 'retrying', waiting for the acknowledgement), the
+ * been notified (the SMSC has the pushes and every job is 'notified', waiting for the acknowledgement), the
  * retrieval URLs are computed with Tokens and the gateway's secret, and autocannon GETs them round-robin
  * from 64 connections with the recipient's x-msisdn. A retrieval does not end the job (only an
  * m-acknowledge-ind does), so every URL can be fetched again and again. A sample of answers is decoded in
@@ -515,11 +515,11 @@ async function retrievePhase(env: Env, smsc: Smsc, messages: number): Promise<Fi
       }
       for (;;) {
         const states = await Promise.all(ids.map((id) => queue.states(id)));
-        const notRetrying = states.filter((s) => s?.[0] !== 'retrying').length;
-        if (notRetrying === 0) break;
+        const notNotified = states.filter((s) => s?.[0] !== 'notified').length;
+        if (notNotified === 0) break;
         if (Date.now() > deadline)
           throw new Error(
-            `${notRetrying} of ${messages} jobs not waiting for retrieval: ${JSON.stringify(states.find((s) => s?.[0] !== 'retrying'))}`,
+            `${notNotified} of ${messages} jobs not waiting for retrieval: ${JSON.stringify(states.find((s) => s?.[0] !== 'notified'))}`,
           );
         await sleep(200);
       }
@@ -527,7 +527,7 @@ async function retrievePhase(env: Env, smsc: Smsc, messages: number): Promise<Fi
       store.disconnect();
     }
     console.log(
-      `  set-up: ${fmt(messages)} m-send-req accepted in ${fmt(sentS, 1)} s, all notified (${fmt(smsc.accepted - accepted0)} pushes at the SMSC, every job 'retrying') ` +
+      `  set-up: ${fmt(messages)} m-send-req accepted in ${fmt(sentS, 1)} s, all notified (${fmt(smsc.accepted - accepted0)} pushes at the SMSC, every job 'notified') ` +
         `after ${fmt((performance.now() - t0) / 1000, 1)} s; ${fmt(await storedMessages(env.admin, prefix))} messages in the store`,
     );
 

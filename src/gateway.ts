@@ -81,7 +81,7 @@ export class Gateway {
     });
     this.workers.on('outcome', (o) => {
       this.metrics.queueOutcomes.inc({ state: o.state });
-      if (o.state !== 'retrying' && o.state !== 'deferred') this.reportPump.notify();
+      if (o.state !== 'retrying' && o.state !== 'notified' && o.state !== 'deferred') this.reportPump.notify();
     });
     this.reportPump = new ReportPump({ queue: this.store.queue, reports, log: log.child({ component: 'reports' }) });
     this.tokens = mm1Tokens(config.mm1, log);

@@ -100,7 +100,17 @@ export class FloorQueue implements CycleQueue {
     const jobs: LeasedJob[] = [];
     for (let k = 0; k < flat.length; k += 2) {
       const message = JSON.parse(flat[k + 1]!) as CoreMessage;
-      jobs.push({ messageId: flat[k]!, recipientIndex: 0, peer: '', attempt: 1, maxAttempts: 1, lease: '', leaseUntil: until, message });
+      jobs.push({
+        messageId: flat[k]!,
+        recipientIndex: 0,
+        peer: '',
+        attempt: 1,
+        notifications: 0,
+        maxAttempts: 1,
+        lease: '',
+        leaseUntil: until,
+        message,
+      });
     }
     return jobs;
   }

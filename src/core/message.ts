@@ -106,12 +106,17 @@ export interface ServiceInfo {
   replyCharging?: { size?: number; deadline?: string };
 }
 
-/** Per-recipient states. The last five are terminal; `cancelled` = withdrawn by the sender (MM7 CancelReq). */
+/**
+ * Per-recipient states. The last five are terminal; `cancelled` = withdrawn by the sender (MM7 CancelReq);
+ * `notified` = the recipient was told of the message (an MM1 notification pushed) and is to fetch it: a
+ * wait, not a retry.
+ */
 export type RecipientState =
   | 'queued'
   | 'delivering'
   | 'retrying'
   | 'deferred'
+  | 'notified'
   | 'delivered'
   | 'rejected'
   | 'failed'

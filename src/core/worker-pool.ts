@@ -31,7 +31,7 @@ export interface WorkerPoolOptions {
 /** The outcome of one delivery attempt, for metrics and (later) delivery reports. */
 export interface Outcome {
   job: LeasedJob;
-  state: 'delivered' | 'rejected' | 'failed' | 'retrying' | 'expired' | 'deferred';
+  state: 'delivered' | 'rejected' | 'failed' | 'retrying' | 'notified' | 'expired' | 'deferred';
   detail?: string;
 }
 
@@ -189,6 +189,7 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
         message: job.message,
         recipientIndex: job.recipientIndex,
         attempt: job.attempt,
+        notifications: job.notifications,
         content: async () => {
           const c = await this.o.queue.content(job.messageId);
           if (!c) throw new Error(`content of ${job.messageId} is gone`);
@@ -223,6 +224,12 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
           );
         }
         this.emit('outcome', { job, state, detail: result.error });
+      } else if (result.status === 'waiting') {
+        // Told, not failed: no attempt used; unless a time to look again is given, nothing until expiry.
+        const delay = result.retryAfterMs ?? Math.max(0, job.message.expiresAt - this.o.now());
+        const detail = result.detail ?? 'awaiting retrieval';
+        const state = await this.o.queue.wait(job, detail, delay);
+        this.emit('outcome', { job, state, detail });
       } else {
         await this.o.queue.ack(job, result.status, result.detail);
         const outcome: Outcome = { job, state: result.status };

@@ -23,13 +23,14 @@ export interface NotifyRouteOptions {
 
 /**
  * Delivery to a local handset (OMA-TS-MMS_CTR §6.1): push an m-notification-ind whose Content-Location
- * carries the recipient's retrieval token, then wait. The job stays open (a retry due at the next check)
- * until the handset retrieves and acknowledges it (the MM1 server ends it with queue.complete), and at each
- * check it is re-notified, up to maxPushes notifications. A message not retrieved within fallbackAfterMs,
+ * carries the recipient's retrieval token, then wait: the result is `waiting`, and the job stays `notified`
+ * until the handset retrieves and acknowledges it (the MM1 server ends it with queue.complete). Every
+ * renotifyMs it is notified again, up to maxPushes notifications: pushes that reached the bearer, counted by
+ * the queue (Delivery.notifications); a push the bearer could not take (SMSC or PPG down) is a `retry` and
+ * uses an attempt (queue.maxAttempts), not a notification. A message not retrieved within fallbackAfterMs,
  * or whose push the bearer refuses for good, goes as a text SMS with a web-view link when the fallback is
- * configured (fallbackAfterMs > 0) and an SMSC serves the recipient; one never retrieved ends `expired` at its expiry (the store's sweep), and its originator's
- * report says so. Attempts count bearer tries: a push that failed for a while uses some of the
- * notifications.
+ * configured (fallbackAfterMs > 0) and an SMSC serves the recipient; one never retrieved ends `expired` at
+ * its expiry (the store's sweep), and its originator's report says so.
  */
 export class NotifyRoute implements Route {
   readonly peer = NOTIFY_PEER;
@@ -53,12 +54,19 @@ export class NotifyRoute implements Route {
       const text = this.o.textRoute(to.address);
       if (text) return this.fallback(d, text, 'timeout', `not retrieved within ${Math.round(this.o.config.fallbackAfterMs / 1000)} s`);
     }
-    // The next look at this job: a re-notification, the fallback, or (just before) expiry.
-    const wait = (from: number): number =>
-      Math.max(1, Math.min(from + this.o.config.renotifyMs, fallbackAt ?? Infinity, m.expiresAt - 1) - now);
-    if (d.attempt > this.o.config.maxPushes) {
-      return { status: 'retry', error: `notified ${this.o.config.maxPushes} times; awaiting retrieval`, retryAfterMs: wait(now) };
-    }
+    const waiting = (notifications: number, detail: string): DeliveryResult => {
+      // The next look at this job: a re-notification while some are left, the fallback when an SMSC can send
+      // it; neither: none (the store ends the job at its expiry, the handset may fetch it until then).
+      const renotifyAt = notifications < this.o.config.maxPushes ? now + this.o.config.renotifyMs : Infinity;
+      const fallback = fallbackAt !== undefined && fallbackAt > now && this.o.textRoute(to.address) ? fallbackAt : Infinity;
+      const at = Math.min(renotifyAt, fallback);
+      return at === Infinity ? { status: 'waiting', detail } : { status: 'waiting', detail, retryAfterMs: Math.max(1, at - now) };
+    };
+    // Looked at again after the last notification (its fallback time came, but no SMSC serves it now; a
+    // ReplaceReq moved it): nothing to send, wait on. (This wait counts as a notification too.)
+    const told = d.notifications ?? 0;
+    if (told >= this.o.config.maxPushes) return waiting(told, `notified ${told} times; awaiting retrieval`);
+    const nth = told + 1;
     const token = this.o.tokens.retrieval(m.id, d.recipientIndex);
     const notification = notificationFor(m, plan, {
       transactionId: this.o.tokens.transaction(m.id, d.recipientIndex),
@@ -75,14 +83,14 @@ export class NotifyRoute implements Route {
     } catch (err) {
       if (!(err instanceof PushFailure)) throw err;
       this.o.metrics.mm1Pushes.inc({ pdu: 'm-notification-ind', result: err.transient ? 'transient' : 'permanent' });
-      if (err.transient) return { status: 'retry', error: `notification not pushed: ${err.message}` };
+      if (err.transient) return { status: 'retry', error: `notification ${nth} not pushed: ${err.message}` };
       const text = fallbackAt !== undefined ? this.o.textRoute(to.address) : undefined;
       if (text) return this.fallback(d, text, 'push-failed', `push refused: ${err.message}`);
       return { status: 'rejected', detail: `notification cannot be pushed: ${err.message}` };
     }
     this.o.metrics.mm1Pushes.inc({ pdu: 'm-notification-ind', result: 'sent' });
     const adapted = plan.removed.length > 0 ? `; adapted: ${plan.removed.join('; ')}` : '';
-    return { status: 'retry', error: `notification ${d.attempt} ${sent}; awaiting retrieval${adapted}`, retryAfterMs: wait(now) };
+    return waiting(nth, `notification ${nth} ${sent}; awaiting retrieval${adapted}`);
   }
 
   private async fallback(d: Delivery, text: Route, trigger: 'timeout' | 'push-failed', why: string): Promise<DeliveryResult> {
@@ -91,6 +99,7 @@ export class NotifyRoute implements Route {
     this.o.log.info({ messageId: d.message.id, recipient: d.recipientIndex, trigger, why, result: r.status }, 'SMS fallback');
     if (r.status === 'delivered') return { status: 'delivered', detail: `SMS fallback (${why}): ${r.detail ?? 'sent'}` };
     if (r.status === 'rejected') return { status: 'rejected', detail: `SMS fallback (${why}) refused: ${r.detail}` };
+    if (r.status === 'waiting') return r; // a text route does not wait; passed on should one ever
     return {
       status: 'retry',
       error: `SMS fallback (${why}) not sent: ${r.error}`,

@@ -382,7 +382,9 @@ export const ConfigSchema = z
           .int()
           .min(1)
           .default(3)
-          .describe('notifications sent for one unretrieved message (the first and re-notifications); must be below queue.maxAttempts'),
+          .describe(
+            'notifications sent for one unretrieved message (the first and re-notifications); a push the bearer could not take is retried and not counted',
+          ),
         renotifyMs: z.coerce.number().int().min(1000).default(3_600_000).describe('time between notifications of an unretrieved message'),
         fallbackAfterMs: z.coerce
           .number()
@@ -541,14 +543,7 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
   })
-  .strict()
-  .superRefine((c, ctx) => {
-    // Each notification (and each wait between them) is a delivery attempt: the last one must not be the
-    // job's last attempt, or an unretrieved message would be dead-lettered instead of waiting for expiry.
-    if (c.mm1.enabled && c.mm1.maxPushes >= c.queue.maxAttempts) {
-      ctx.addIssue({ code: 'custom', path: ['mm1', 'maxPushes'], message: `must be below queue.maxAttempts (${c.queue.maxAttempts})` });
-    }
-  });
+  .strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type VaspConfig = z.infer<typeof VaspSchema>;
@@ -677,7 +672,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
       if (i.code === 'unrecognized_keys') {
         return i.keys.map((k) => `${path ? `${path}.` : ''}${k}: unknown key (from ${sourceOf(path ? `${path}.${k}` : k)})`);
       }
-      // A check across keys names the others in its message ("must be below queue.maxAttempts"): say
+      // A check across keys names the others in its message ("required when mm1.push is pap"): say
       // where each of them came from, so that the one to change can be found.
       const others = [...new Set(i.message.match(KEY_MENTION) ?? [])].filter((k) => k !== path && KNOWN_KEYS.has(k));
       if (others.length === 0) return [`${path || '(root)'}: ${i.message} (from ${sourceOf(path)})`];

@@ -15,7 +15,10 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** Settled delivery attempts by resulting state (delivered, rejected, failed, retrying, expired, deferred). */
+  /**
+   * Settled delivery attempts by resulting state (delivered, rejected, failed, retrying, notified, expired,
+   * deferred); `notified`: an MM1 notification pushed, the job waiting for the handset to fetch it.
+   */
   readonly queueOutcomes = new Counter({
     name: 'mmsc_queue_outcomes_total',
     help: 'Delivery attempts settled by the workers of this instance, by resulting recipient state',

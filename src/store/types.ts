@@ -55,6 +55,16 @@ export interface Queue {
   retry(job: LeasedJob, error: string, delayMs: number): Promise<'retrying' | 'failed' | 'expired'>;
 
   /**
+   * The recipient was told of the message and is to fetch it (DeliveryResult `waiting`: an MM1 notification
+   * pushed): the job waits in state `notified`, the take's attempt given back (telling is not a failed
+   * attempt, so waiting never dead-letters) and its `notifications` count one more. It is due again after
+   * `delayMs` (a re-notification), or not before its message's expiry, which ends it `expired` then, as any
+   * job not leased (the recipient may still fetch it until that moment). Ended from outside by complete.
+   * 'expired' when the message expired already: ended now, with `detail`.
+   */
+  wait(job: LeasedJob, detail: string, delayMs: number): Promise<'notified' | 'expired'>;
+
+  /**
    * Give a job back without using an attempt, because its peer is throttled: the job is due again at
    * `until` (epoch ms), and the peer's jobs are not handed out by this store before `until`, so that
    * workers spend no round trips on it meanwhile (no head-of-line blocking of other peers).
@@ -186,6 +196,8 @@ export interface LeasedJob {
   peer: string;
   /** 1 on the first take. */
   attempt: number;
+  /** Times the job was settled `wait` (notifications sent): 0 until the first. */
+  notifications: number;
   maxAttempts: number;
   /** Fencing token of this lease. */
   lease: string;

@@ -59,6 +59,7 @@ function store(options: { maxAttempts?: number } = {}) {
     retries: [] as { messageId: string; recipientIndex: number; attempt: number; error: string; delayMs: number }[],
     acks: [] as { messageId: string; recipientIndex: number; state: string; detail?: string }[],
     defers: [] as { messageId: string; until: number }[],
+    waits: [] as { messageId: string; recipientIndex: number; detail: string; delayMs: number }[],
   };
   const take = queue.take.bind(queue);
   const retry = queue.retry.bind(queue);
@@ -74,6 +75,10 @@ function store(options: { maxAttempts?: number } = {}) {
     ack(job, state, detail)
   );
   queue.defer = (job, at) => (calls.defers.push({ messageId: job.messageId, until: at }), defer(job, at));
+  const wait = queue.wait.bind(queue);
+  queue.wait = (job, detail, delayMs) => (
+    calls.waits.push({ messageId: job.messageId, recipientIndex: job.recipientIndex, detail, delayMs }), wait(job, detail, delayMs)
+  );
   return { clock, queue, throttle: s.throttle, calls };
 }
 
@@ -298,6 +303,69 @@ t.test('the last attempt dead-letters the job and says so in one warning', async
   await new Promise((r) => setTimeout(r, 30));
   t.equal(route.deliveries.length, n, 'no attempt after the last');
 });
+
+t.test(
+  'a waiting result: notified, no attempt used, looked at again after retryAfterMs; a failed retry uses no notification',
+  async (t) => {
+    const { clock, queue, throttle, calls } = store({ maxAttempts: 2 });
+    const answers: DeliveryResult[] = [
+      { status: 'waiting', detail: 'notification 1 pushed', retryAfterMs: 5_000 },
+      { status: 'retry', error: 'SMSC down' },
+      { status: 'waiting', detail: 'notification 2 pushed', retryAfterMs: 5_000 },
+      { status: 'waiting', detail: 'notified 2 times' },
+    ];
+    const route = new FakeRoute('mm1:notify', () => answers.shift() ?? { status: 'rejected', detail: 'one delivery too many' });
+    const { outcomes } = pool(t, {
+      queue,
+      throttle,
+      router: new StaticRouter().add(() => true, route),
+      retry: NO_JITTER,
+      now: () => clock.now,
+    });
+    const m = textMessage('m1', 1, T0, { deliveryReport: true });
+    await queue.enqueue(m, [Buffer.from('x')], [route.peer]);
+
+    await until('the first outcome', () => outcomes.length === 1);
+    t.match(outcomes[0], { state: 'notified', detail: 'notification 1 pushed' });
+    t.equal((await queue.states('m1'))?.[0], 'notified', 'notified, not retrying');
+    t.same(calls.waits, [{ messageId: 'm1', recipientIndex: 0, detail: 'notification 1 pushed', delayMs: 5_000 }]);
+    t.same(calls.retries, [], 'no retry');
+    clock.now += 5_000;
+    await until('the failed re-notification', () => outcomes.length === 2);
+    t.match(outcomes[1], { state: 'retrying', detail: 'SMSC down' });
+    t.equal(calls.retries[0]?.delayMs, 1_000, "the policy's first delay: the wait used no attempt");
+    clock.now += 1_000;
+    await until('the second notification', () => outcomes.length === 3);
+    t.match(outcomes[2], { state: 'notified', detail: 'notification 2 pushed' });
+    clock.now += 5_000;
+    await until('the last look', () => outcomes.length === 4);
+    t.match(outcomes[3], { state: 'notified', detail: 'notified 2 times' });
+    t.same(
+      route.deliveries.map((d) => [d.attempt, d.notifications]),
+      [
+        [1, 0],
+        [1, 1],
+        [2, 1],
+        [2, 2],
+      ],
+      'attempts count the failure only; notifications the waits',
+    );
+    t.equal(calls.waits[2]?.delayMs, m.expiresAt - clock.now, 'no retryAfterMs: not before the expiry');
+    t.same(await queue.deadLetters(), [], 'attempt 2 of 2 waited: not dead-lettered');
+
+    clock.now = m.expiresAt - 1;
+    const takes = calls.takes.length;
+    await until('more polls', () => calls.takes.length >= takes + 3);
+    t.equal(route.deliveries.length, 4, 'not looked at again before the expiry');
+    t.equal((await queue.states('m1'))?.[0], 'notified');
+    clock.now = m.expiresAt;
+    await until('expired', async () => (await queue.states('m1'))?.[0] === 'expired');
+    t.match(await queue.finalEvents(10), [
+      { messageId: 'm1', recipientIndex: 0, state: 'expired', detail: 'expired before retrieval (notifications: 3)' },
+    ]);
+    t.equal(route.deliveries.length, 4);
+  },
+);
 
 t.test('never more than `concurrency` deliveries in flight', async (t) => {
   const { clock, queue, throttle, calls } = store();

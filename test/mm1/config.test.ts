@@ -13,13 +13,14 @@ const fails = (env: Record<string, string>, key: RegExp) => {
 t.test('MM1 configuration is validated at start, naming the key', async () => {
   fails({ MMSC_MM1_PUSH: 'pap' }, /mm1\.papUrl: required when mm1\.push is pap/);
   fails({ MMSC_MM1_TOKEN_SECRET: 'short' }, /mm1\.tokenSecret: .*\(from env MMSC_MM1_TOKEN_SECRET\)/);
-  fails({ MMSC_MM1_MAX_PUSHES: '10' }, /mm1\.maxPushes: must be below queue\.maxAttempts \(10\)/);
   fails({ MMSC_MM1_PUBLIC_URL: 'http://mms.example/' }, /mm1\.publicUrl: an http\(s\) URL without a trailing slash/);
   fails({ MMSC_MM1_LOCAL_PREFIXES: '["44"]' }, /mm1\.localPrefixes\.0: a \+E\.164 prefix/);
   fails({ MMSC_SMPP_VIEW_URL: 'http://x/{id}' }, /smpp\.viewUrl: must contain \{token\}/);
   // A message to mm1.maxRecipients takes that many tokens at once: more than the burst would never go.
   fails({ MMSC_MM1_SUBMIT_BURST: '5' }, /mm1\.maxRecipients: must not exceed mm1\.submitBurst \(5\)/);
   t.equal(loadConfig({ env: { MMSC_MM1_SUBMIT_BURST: '5', MMSC_MM1_MAX_RECIPIENTS: '5' } }).mm1.maxRecipients, 5, 'within the burst: fine');
+  // Notifications use no delivery attempts (a push that reached the bearer settles `waiting`): any count goes.
+  t.equal(loadConfig({ env: { MMSC_MM1_MAX_PUSHES: '10' } }).mm1.maxPushes, 10, 'mm1.maxPushes need not be below queue.maxAttempts');
   t.equal(
     loadConfig({ env: { MMSC_MM1_SUBMIT_BURST: '5', MMSC_MM1_SUBMIT_RATE: '0' } }).mm1.maxRecipients,
     20,

@@ -10,8 +10,9 @@ import { decodePdu, encodePdu, type MmsPdu, type SendReq } from '../../protocols
 import { Gateway } from '../../src/gateway.js';
 import { ConfigSchema } from '../../src/ops/config.js';
 import { Handset, httpRequest } from '../helpers/handset.js';
+import { mm7SubmitReq } from '../helpers/mm7-request.js';
 import { redisUrl, testPrefix } from '../helpers/redis.js';
-import { startSmsc, type Smsc, type SmscOptions } from '../helpers/smsc.js';
+import { startSmsc, type Smsc, type SmscOptions, type SubmitRecord } from '../helpers/smsc.js';
 import { until } from '../helpers/until.js';
 
 const A = '+15550000001';
@@ -48,7 +49,7 @@ async function setup(
   t.teardown(() => gw.stop());
   await until('bound to the SMSC', () => gw.smpp!.clients[0]!.bound);
   const mm1Url = listeners.find((l) => l.iface === 'mm1')!.address;
-  return { smsc, gw, mm1Url, a: new Handset(A, mm1Url), b: new Handset(B, mm1Url) };
+  return { smsc, gw, mm1Url, listeners, a: new Handset(A, mm1Url), b: new Handset(B, mm1Url) };
 }
 
 function sendReq(to: string[], extra: Partial<SendReq> = {}): SendReq {
@@ -122,7 +123,7 @@ t.test('A sends to B: notification pushed, B retrieves and acknowledges, A gets 
   t.equal(conf.parts?.[1]?.contentLocation, 'pic.jpg', 'Content-Location kept');
   t.same(conf.contentType?.params, { type: 'application/smil', start: '<smil>' }, 'multipart/related parameters kept');
   t.equal((await b.retrieve(n!.contentLocation)).pdu?.messageId, messageId, 'a second retrieval before the acknowledgement works');
-  t.same(await gw.store.queue.states(messageId), ['retrying'], 'the job waits for the acknowledgement');
+  t.same(await gw.store.queue.states(messageId), ['notified'], 'the job waits for the acknowledgement');
 
   const ack = await b.post({ messageType: 'm-acknowledge-ind', transactionId: conf.transactionId!, mmsVersion: '1.2' });
   t.equal(ack.status, 204);
@@ -332,6 +333,61 @@ t.test('unretrieved: re-notified, then expired; the originator hears Expired', a
     'Error-permanent-message-not-found',
     'expired: removed for the handset',
   );
+});
+
+t.test('a push the SMSC cannot take is retried without using a notification: maxPushes of them reach the SMSC', async (t) => {
+  // The SMSC answers the first two pushes to B with ESME_RSYSERR (transient: an SMSC in trouble), then takes them.
+  let tries = 0;
+  const isPush = (s: SubmitRecord) => s.destinationAddr === B.slice(1) && s.dataCoding === 0x04;
+  const { smsc, gw, a, b } = await setup(
+    t,
+    { renotifyMs: 1000, maxPushes: 3 },
+    { statusFor: (s) => (isPush(s) && ++tries <= 2 ? 0x08 : 0) },
+  );
+  const sent = await a.post(sendReq([B], { deliveryReport: 'No' }));
+  const messageId = sent.pdu?.messageId as string;
+  const taken = () => b.pushes({ submits: smsc.submits.filter((s) => s.status === 0) } as Smsc);
+  await until('three notifications taken by the SMSC', () => taken().length >= 3 || undefined, 6000);
+  await new Promise((r) => setTimeout(r, 1500)); // a renotifyMs more: no fourth
+  t.equal(tries, 5, 'five pushes: two refused, three taken');
+  t.equal(taken().filter((p) => p.messageType === 'm-notification-ind').length, 3, 'maxPushes notifications, the refused ones not counted');
+  t.same(await gw.store.queue.states(messageId), ['notified']);
+  const history = await gw.store.queue.history(messageId, 0);
+  t.same(
+    history.filter((e) => e.state === 'retrying' || e.state === 'notified').map((e) => e.detail?.replace(/ (pushed|not pushed).*/, ' $1')),
+    ['notification 1 not pushed', 'notification 1 not pushed', 'notification 1 pushed', 'notification 2 pushed', 'notification 3 pushed'],
+    'the history says which notification each try was',
+  );
+});
+
+t.test('a VASP reads a notified recipient as notified (REST status and metrics, not retrying); its fetch ends it delivered', async (t) => {
+  const vasp = { id: 'shop', username: 'shop', password: 'pw-shop', senders: ['7050'] };
+  const { smsc, gw, listeners, b } = await setup(t, {}, {}, { mm7: { port: 0, vasps: [vasp] } });
+  const mm7 = listeners.find((l) => l.iface === 'mm7')!.address;
+  const auth = { authorization: `Basic ${Buffer.from('shop:pw-shop').toString('base64')}` };
+  const req = mm7SubmitReq({ vasp: 'shop', shortCode: '7050', to: [B], parts: [{ type: 'text/plain', name: 't.txt', body: TEXT }] });
+  const submitted = await httpRequest(mm7, { method: 'POST', body: req.body, headers: { 'content-type': req.contentType, ...auth } });
+  const messageId = /<(?:\w+:)?MessageID>([^<]+)</.exec(submitted.body.toString('utf8'))?.[1];
+  t.ok(messageId, 'accepted');
+  const status = async () => {
+    const r = await httpRequest(`${mm7}/v1/messages/${encodeURIComponent(messageId!)}`, { headers: auth });
+    return JSON.parse(r.body.toString('utf8')) as {
+      recipients: Array<{ state: string; events: Array<{ state: string; detail?: string }> }>;
+    };
+  };
+  const [n] = await until('the notification pushed to B', pushed(b, smsc, 'm-notification-ind'));
+  const waiting = await until('the push settled', async () =>
+    (await status()).recipients[0]?.state !== 'delivering' ? status() : undefined,
+  );
+  t.equal(waiting.recipients[0]?.state, 'notified', 'REST: notified');
+  t.match(waiting.recipients[0]?.events.at(-1), { state: 'notified', detail: /^notification 1 pushed over SMPP/ });
+  const outcomes = await gw.metrics.registry.getSingleMetricAsString('mmsc_queue_outcomes_total');
+  t.match(outcomes, /state="notified"[^\n]* 1/, 'metrics: notified');
+  t.notMatch(outcomes, /state="retrying"/, 'not retrying');
+
+  const conf = (await b.retrieve(n!.contentLocation)).pdu!;
+  t.equal((await b.post({ messageType: 'm-acknowledge-ind', transactionId: conf.transactionId!, mmsVersion: '1.2' })).status, 204);
+  t.equal((await status()).recipients[0]?.state, 'delivered', 'the fetch ended it delivered');
 });
 
 t.test('SMS fallback: not retrieved in time, and push refused by the SMSC; the link opens the web view', async (t) => {

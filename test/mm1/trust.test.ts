@@ -171,7 +171,7 @@ t.test(
     t.equal(spoofSend.pdu?.responseStatus, 'Error-service-denied');
     const spoofAck = await mm1(`${mm1Url}/`, { pdu: ack, msisdn: B });
     t.equal(spoofAck.status, 403, 'acknowledgement refused');
-    t.same(await gw.store.queue.states(messageId), ['retrying'], 'the copy still waits for its recipient');
+    t.same(await gw.store.queue.states(messageId), ['notified'], 'the copy still waits for its recipient');
     t.equal(
       (await mm1(`${mm1Url}/r/garbage`, { msisdn: B })).status,
       403,

@@ -66,15 +66,15 @@ t.test('unknown MMSC_* variables are found, with the name they most resemble', a
 });
 
 t.test('a check across keys names each key involved and where it came from', async (t) => {
-  const push = error({ env: { MMSC_MM1_MAX_PUSHES: '10' } });
+  const burst = error({ env: { MMSC_MM1_SUBMIT_BURST: '5' } });
   t.match(
-    push,
-    /mm1\.maxPushes: must be below queue\.maxAttempts \(10\) \(mm1\.maxPushes from env MMSC_MM1_MAX_PUSHES, queue\.maxAttempts from default\)/,
+    burst,
+    /mm1\.maxRecipients: must not exceed mm1\.submitBurst \(5\): .* \(mm1\.maxRecipients from default, mm1\.submitBurst from env MMSC_MM1_SUBMIT_BURST\)/,
   );
-  t.notMatch(push, /from defaults/);
+  t.notMatch(burst, /from defaults/);
   t.match(
-    error({ file: { queue: { maxAttempts: 3 } } }),
-    /mm1\.maxPushes: must be below queue\.maxAttempts \(3\) \(mm1\.maxPushes from default, queue\.maxAttempts from file FILE\)/,
+    error({ file: { mm1: { maxRecipients: 500 } } }),
+    /mm1\.maxRecipients: must not exceed mm1\.submitBurst \(\d+\): .* \(mm1\.maxRecipients from file FILE, mm1\.submitBurst from default\)/,
   );
   t.match(
     error({ env: { MMSC_MM1_PUSH: 'pap' } }),

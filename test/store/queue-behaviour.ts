@@ -950,6 +950,85 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     ]);
   });
 
+  t.test(`${name}: wait: the job is notified, its attempt given back and its notifications counted; never dead-lettered`, async (t) => {
+    const { queue, clock } = await setup(t, { maxAttempts: 2 });
+    await queue.enqueue(makeMessage('w', ['+1555000001']), content(), ['P']);
+    const [j1] = await queue.take(1);
+    t.match(j1, { attempt: 1, notifications: 0 });
+    clock.now = T0 + 100;
+    t.equal(await queue.wait(j1, 'notification 1 pushed', 5000), 'notified');
+    t.strictSame(await queue.states('w'), ['notified'], 'notified, not retrying');
+    t.strictSame(await queue.stats(), { waiting: 1, leased: 0, dead: 0 });
+    await t.rejects(queue.ack(j1, 'delivered'), LEASE_LOST, 'wait gives the lease up');
+
+    clock.now = T0 + 5099; // due at T0 + 100 + 5000
+    t.strictSame(await queue.take(10), [], 'not due 1 ms before the delay ends');
+    clock.now = T0 + 5100;
+    const [j2] = await queue.take(10);
+    t.match(j2, { attempt: 1, notifications: 1 }, 'the wait used no attempt; one notification');
+    t.equal(await queue.retry(j2, 'SMSC down', 1000), 'retrying', 'a failed re-notification is a retry');
+    clock.now = T0 + 6100;
+    const [j3] = await queue.take(10);
+    t.match(j3, { attempt: 2, notifications: 1 }, 'the failure used an attempt, not a notification');
+    t.equal(await queue.wait(j3, 'notification 2 pushed', 5000), 'notified', 'at maxAttempts: a wait still does not fail');
+    clock.now = T0 + 11_100;
+    const [j4] = await queue.take(10);
+    t.match(j4, { attempt: 2, notifications: 2 });
+    t.equal(await queue.wait(j4, 'notified 2 times', 60_000), 'notified');
+    t.strictSame(await queue.deadLetters(), []);
+
+    clock.now = T0 + 12_000;
+    t.equal(await queue.complete('w', 0, 'delivered', 'retrieved'), 'completed', 'the recipient fetched it');
+    t.strictSame(await queue.states('w'), ['delivered']);
+    t.strictSame(await queue.history('w', 0), [
+      { at: T0, state: 'queued', attempt: 0 },
+      { at: T0, state: 'delivering', attempt: 1 },
+      { at: T0 + 100, state: 'notified', attempt: 0, detail: 'notification 1 pushed' },
+      { at: T0 + 5100, state: 'delivering', attempt: 1 },
+      { at: T0 + 5100, state: 'retrying', attempt: 1, detail: 'SMSC down' },
+      { at: T0 + 6100, state: 'delivering', attempt: 2 },
+      { at: T0 + 6100, state: 'notified', attempt: 1, detail: 'notification 2 pushed' },
+      { at: T0 + 11_100, state: 'delivering', attempt: 2 },
+      { at: T0 + 11_100, state: 'notified', attempt: 1, detail: 'notified 2 times' },
+      { at: T0 + 12_000, state: 'delivered', attempt: 1, detail: 'retrieved' },
+    ]);
+    clock.now = T0 + 100_000;
+    t.strictSame(await queue.take(10), [], 'never handed out again');
+    t.match(await queue.finalEvents(10), [{ messageId: 'w', recipientIndex: 0, state: 'delivered', detail: 'retrieved' }]);
+  });
+
+  t.test(`${name}: a notified job stays open until its expiry, then ends expired; a wait after the expiry ends it`, async (t) => {
+    const { queue, clock } = await setup(t);
+    await queue.enqueue(makeMessage('wx', ['+1555000001'], { expiresAt: T0 + 10_000 }), content(), ['P']);
+    const [j] = await queue.take(1);
+    clock.now = T0 + 100;
+    t.equal(await queue.wait(j, 'notification 1 pushed', 60_000), 'notified', 'a delay past the expiry does not end it early');
+    clock.now = T0 + 9_999;
+    t.strictSame(await queue.take(10), [], 'not handed out again before the expiry');
+    t.strictSame(await queue.states('wx'), ['notified'], 'the recipient may still fetch it');
+    clock.now = T0 + 10_000;
+    t.strictSame(await queue.take(10), [], 'at the expiry: not handed out');
+    t.strictSame(await queue.states('wx'), ['expired']);
+    t.strictSame((await queue.history('wx', 0)).at(-1), {
+      at: T0 + 10_000,
+      state: 'expired',
+      attempt: 0,
+      detail: 'expired before retrieval (notifications: 1)',
+    });
+    t.match(await queue.finalEvents(10), [
+      { messageId: 'wx', recipientIndex: 0, state: 'expired', detail: 'expired before retrieval (notifications: 1)' },
+    ]);
+    t.equal(await queue.complete('wx', 0, 'delivered', 'too late'), 'already-final');
+
+    // A push that ends after the expiry (the lease still held): the wait ends the job at once.
+    await queue.enqueue(makeMessage('wy', ['+1555000001'], { expiresAt: T0 + 20_000 }), content(), ['P']);
+    const [k] = await queue.take(1);
+    clock.now = T0 + 20_000;
+    t.equal(await queue.wait(k, 'notification 1 pushed', 1000), 'expired');
+    t.strictSame((await queue.history('wy', 0)).at(-1), { at: T0 + 20_000, state: 'expired', attempt: 1, detail: 'notification 1 pushed' });
+    t.strictSame(await queue.deadLetters(), [], 'expiry is not a dead letter');
+  });
+
   t.test(`${name}: stats count waiting, leased and dead jobs`, async (t) => {
     const { queue } = await setup(t, { maxAttempts: 1 });
     t.strictSame(await queue.stats(), { waiting: 0, leased: 0, dead: 0 });

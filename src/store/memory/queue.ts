@@ -31,6 +31,14 @@ import { DEFAULT_MEMORY_LIMITS, eventBytes, messageBytes, packParts, type Memory
  * would keep those messages from ever being let go.
  */
 
+/**
+ * What the expiry sweep records on a job it ends: a notified recipient did not fetch the message (the
+ * Redis store's take script writes the same).
+ */
+function expiredDetail(job: { state: RecipientState; notifications: number }): string {
+  return job.state === 'notified' ? `expired before retrieval (notifications: ${job.notifications})` : 'expired before delivery';
+}
+
 /** Dead letters kept (the oldest go first), as the Redis store keeps them. */
 const DEAD_LETTER_CAP = 10_000;
 
@@ -93,6 +101,8 @@ interface JobRecord {
   readonly seq: number;
   state: RecipientState;
   attempt: number;
+  /** Times settled `wait` (notifications sent). */
+  notifications: number;
   due: number;
   /** The current lease token; kept after the lease ran out until the job is taken again or settled. */
   lease: string | undefined;
@@ -239,6 +249,7 @@ export class MemoryQueue implements Queue {
         seq: this.seq++,
         state: 'queued',
         attempt: 0,
+        notifications: 0,
         due,
         lease: undefined,
         leaseUntil: 0,
@@ -322,6 +333,24 @@ export class MemoryQueue implements Queue {
     rec.due = now + delay;
     this.schedule(rec);
     return 'retrying';
+  }
+
+  async wait(job: LeasedJob, detail: string, delayMs: number): Promise<'notified' | 'expired'> {
+    const now = this.begin();
+    const rec = this.held(job);
+    const expiresAt = rec.msg.message.expiresAt;
+    if (now >= expiresAt) {
+      this.finish(rec, now, 'expired', detail);
+      return 'expired';
+    }
+    this.release(rec);
+    rec.attempt -= 1; // the take's increment is given back: telling the recipient is not a failed attempt
+    rec.notifications += 1;
+    this.record(rec, now, 'notified', detail);
+    // Not past the expiry: the job is in the heap until then, when the expiry sweep ends it.
+    rec.due = Math.min(now + Math.max(0, delayMs), expiresAt);
+    this.schedule(rec);
+    return 'notified';
   }
 
   async defer(job: LeasedJob, until: number): Promise<void> {
@@ -606,6 +635,7 @@ export class MemoryQueue implements Queue {
       recipientIndex: job.index,
       peer: job.peer,
       attempt: job.attempt,
+      notifications: job.notifications,
       maxAttempts: this.options.maxAttempts,
       lease: job.lease,
       leaseUntil: job.leaseUntil,
@@ -638,7 +668,7 @@ export class MemoryQueue implements Queue {
     }
     for (const msg of this.expiring) {
       for (const job of msg.jobs) {
-        if (!TERMINAL_STATES.has(job.state) && !this.isLeased(job, now)) this.finish(job, now, 'expired', 'expired before delivery');
+        if (!TERMINAL_STATES.has(job.state) && !this.isLeased(job, now)) this.finish(job, now, 'expired', expiredDetail(job));
       }
       if (msg.pending === 0) this.expiring.delete(msg);
     }

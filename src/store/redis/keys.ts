@@ -9,12 +9,12 @@ import { crc32 } from 'node:zlib';
  *   {sN}:m:<id>        hash   message JSON, recipient count, pending count (only when the count is
  *                             not 1), report flag, and per recipient i: p<i> peer, s<i> state, a<i> attempt, l<i> lease token
  *                             (absent or empty: not leased; its end is the job's score in {sN}:leased),
- *                             e<i> last error, h<i> history (lines "at|state|attempt|detail", oldest
- *                             first). The expiry is the message's score in {sN}:exp; max attempts are
+ *                             e<i> last error, w<i> notifications (absent: none), h<i> history (lines
+ *                             "at|state|attempt|detail", oldest first). The expiry is the message's score in {sN}:exp; max attempts are
  *                             the queue's setting.
  *   {sN}:c:<id>        string the parts, framed (content-frame.ts); written with a short TTL, which the
  *                      enqueue script turns into the message's
- *   {sN}:r:<peer>      zset   the peer's jobs by due time (ready, retrying, deferred, delayed), scored
+ *   {sN}:r:<peer>      zset   the peer's jobs by due time (ready, retrying, notified, deferred, delayed), scored
  *                             due ms * 1024 + a tie-break that keeps enqueue order within a millisecond
  *   {sN}:peers         zset   peer -> when it next has a visible due job (hidden peers: their hide time),
  *                             scored as the ready sets (ms * 1024)

@@ -22,7 +22,7 @@ import { script, type ScriptArg, type ScriptCall } from './scripts.js';
 import { WriteCoalescer } from './write-coalescer.js';
 
 /** One operation of the settle script (see lua/settle-3.lua): op, job, lease token, two op arguments. */
-type SettleOp = [op: 'ack' | 'retry' | 'defer' | 'extend', job: string, lease: string, x: string | number, y: string | number];
+type SettleOp = [op: 'ack' | 'retry' | 'wait' | 'defer' | 'extend', job: string, lease: string, x: string | number, y: string | number];
 
 /**
  * Instances sharing a key prefix disagree on the number of shards (a configuration error), or the queue in
@@ -297,11 +297,14 @@ export class RedisQueue implements Queue {
         const json = String(flat[k + 3]);
         let message = messages.get(ref.messageId);
         if (json !== '' || !message) messages.set(ref.messageId, (message = JSON.parse(json) as CoreMessage));
+        // "<attempt>" or, for a job that waited before, "<attempt>:<notifications>" (see take-3.lua).
+        const [attempt, notifications = '0'] = String(flat[k + 2]).split(':');
         out.push({
           messageId: ref.messageId,
           recipientIndex: ref.recipientIndex,
           peer: String(flat[k + 1]),
-          attempt: Number(flat[k + 2]),
+          attempt: Number(attempt),
+          notifications: Number(notifications),
           maxAttempts: this.opts.maxAttempts,
           lease: tokens + job,
           leaseUntil,
@@ -340,6 +343,10 @@ export class RedisQueue implements Queue {
 
   async retry(job: LeasedJob, error: string, delayMs: number): Promise<'retrying' | 'failed' | 'expired'> {
     return (await this.settle(job, 'retry', oneLine(error), Math.max(0, Math.round(delayMs)))) as 'retrying' | 'failed' | 'expired';
+  }
+
+  async wait(job: LeasedJob, detail: string, delayMs: number): Promise<'notified' | 'expired'> {
+    return (await this.settle(job, 'wait', oneLine(detail), Math.max(0, Math.round(delayMs)))) as 'notified' | 'expired';
   }
 
   async defer(job: LeasedJob, until: number): Promise<void> {

@@ -5,9 +5,10 @@
   A message is one hash P:{sN}:m:<id> with the message JSON, its recipient count n, the count of recipients
   still pending (field 'pending', only when n is not 1: the one recipient of a message is pending until
   its job ends) and, per recipient i, fields p<i> (peer),
-  s<i> (state), a<i> (attempt), l<i> (lease token; absent or empty when not leased), e<i> (last error) and
-  h<i> (its history: lines "at|state|attempt|detail\n", oldest first): one key and one TTL per message,
-  however many recipients. Its content is one string P:{sN}:c:<id> that the client writes (content-frame.ts).
+  s<i> (state), a<i> (attempt), l<i> (lease token; absent or empty when not leased), e<i> (last error),
+  w<i> (notifications: times settled 'wait'; absent: none) and h<i> (its history: lines
+  "at|state|attempt|detail\n", oldest first): one key and one TTL per message, however many recipients.
+  Its content is one string P:{sN}:c:<id> that the client writes (content-frame.ts).
   Every redis.call costs about a microsecond: the scripts read a job's fields with one HMGET and write them
   with one HSET.
 ]]
@@ -39,10 +40,17 @@ end
 
 -- A recipient's field names in its message hash ('s0', 'p0', ...): recipient 0's (most messages have one)
 -- are constants, the others' concatenated (a concatenation costs Lua ~0.4k instructions).
-local FIELDS_0 = { a = 'a0', e = 'e0', h = 'h0', l = 'l0', p = 'p0', s = 's0' }
+local FIELDS_0 = { a = 'a0', e = 'e0', h = 'h0', l = 'l0', p = 'p0', s = 's0', w = 'w0' }
 local function fields_of(i)
   if i == '0' then return FIELDS_0 end
-  return { a = 'a' .. i, e = 'e' .. i, h = 'h' .. i, l = 'l' .. i, p = 'p' .. i, s = 's' .. i }
+  return { a = 'a' .. i, e = 'e' .. i, h = 'h' .. i, l = 'l' .. i, p = 'p' .. i, s = 's' .. i, w = 'w' .. i }
+end
+
+-- What the expiry sweep records on a job it ends (state and notification count as read from the hash): a
+-- notified recipient did not fetch the message. The memory store writes the same (expiredDetail).
+local function expired_detail(state, notifications)
+  if state == 'notified' then return 'expired before retrieval (notifications: ' .. (notifications or '0') .. ')' end
+  return 'expired before delivery'
 end
 
 -- A job's history `h` (nil: none yet) with one line appended, in one concatenation (the client keeps

@@ -8,6 +8,7 @@
   then 5 arguments per operation: op, job, lease token, x, y:
     ack    x state, y detail          -> 'ok'
     retry  x error, y delay ms        -> 'retrying' | 'failed' | 'expired'
+    wait   x detail, y delay ms       -> 'notified' | 'expired'
     defer  x until                    -> 'ok'
     extend x lease end                -> 'ok'
   Returns one result per operation, in order: the above, or -1 when the lease is not held.
@@ -85,6 +86,23 @@ local function settle(op, job, lease, x, y)
     redis.call('ZADD', p .. 'r:' .. peer, due_score(now + delay, redis.call('INCR', p .. 'seq')), job)
     reschedule(p, schedule, peer)
     return 'retrying'
+  end
+
+  if op == 'wait' then
+    -- The recipient was told (MM1: notification pushed) and fetches the message itself: no failed attempt
+    -- (the take's increment is given back, as for defer), one notification more. The job stays open until
+    -- its message's expiry, when the take's sweep ends it: due no later than that.
+    if now >= exp then
+      finish(p, expindex, id, i, nowS, 'expired', attempt, x, h, dr, pending, retention, evmax, done)
+      return 'expired'
+    end
+    local due = now + tonumber(y)
+    if due > exp then due = exp end
+    redis.call('HINCRBY', mk, f.w, '1')
+    redis.call('HSET', mk, f.s, 'notified', f.l, '', f.a, attempt - 1, f.h, history(h, nowS, 'notified', attempt - 1, x))
+    redis.call('ZADD', p .. 'r:' .. peer, due_score(due, redis.call('INCR', p .. 'seq')), job)
+    reschedule(p, schedule, peer)
+    return 'notified'
   end
 
   if op == 'defer' then

@@ -8,6 +8,7 @@
   Returns a flat array: the lease tokens' prefix and the lease end (once: the same for every job of a take;
   a job's lease token is the prefix followed by the job), then job, peer, attempt, message JSON (4 per job;
   the JSON is '' when an earlier job of this reply has the same message). No due job: an empty array.
+  The attempt is "<attempt>:<notifications>" for a job settled 'wait' before (w<i>; most jobs never are).
   (Fields a take's jobs share go once: each field of a reply costs Redis and the client alike.)
 ]]
 local p, nowS, max, perPeer, leaseMs = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -41,12 +42,12 @@ for _, id in ipairs(expired) do
   -- does that once for every message with no job left open.
   local open, completed = false, {}
   for i = 0, n - 1 do
-    local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i, 'h' .. i, 'dr', 'pending')
+    local st = redis.call('HMGET', mk, 's' .. i, 'p' .. i, 'a' .. i, 'l' .. i, 'h' .. i, 'dr', 'pending', 'w' .. i)
     if st[1] and not TERMINAL[st[1]] then
       if (st[4] or '') == '' then
         redis.call('ZREM', p .. 'r:' .. st[2], id .. '/' .. i)
         reschedule(p, KEYS[1], st[2])
-        finish(p, KEYS[3], id, i, nowS, 'expired', tonumber(st[3]), 'expired before delivery', st[5], st[6], st[7], retention, evmax, completed)
+        finish(p, KEYS[3], id, i, nowS, 'expired', tonumber(st[3]), expired_detail(st[1], st[8]), st[5], st[6], st[7], retention, evmax, completed)
       else
         open = true
       end
@@ -111,14 +112,14 @@ for k, peer in ipairs(peers) do
     local job = head[x]
     local id, i = split_job(job)
     local mk, f = p .. 'm:' .. id, fields_of(i)
-    local m = redis.call('HMGET', mk, f.a, seen[id] and 'n' or 'json', f.h)
+    local m = redis.call('HMGET', mk, f.a, seen[id] and 'n' or 'json', f.h, f.w)
     if m[1] then
       local attempt = NEXT_ATTEMPT[m[1]] or int(tonumber(m[1]) + 1)
       local lease = tokens .. job
       redis.call('HSET', mk, f.a, attempt, f.l, lease, f.s, 'delivering', f.h, history(m[3], nowS, 'delivering', attempt))
       leases[nl + 1], leases[nl + 2] = untilS, job
       nl = nl + 2
-      out[no + 1], out[no + 2], out[no + 3], out[no + 4] = job, peer, attempt, seen[id] and '' or m[2]
+      out[no + 1], out[no + 2], out[no + 3], out[no + 4] = job, peer, m[4] and (attempt .. ':' .. m[4]) or attempt, seen[id] and '' or m[2]
       no = no + 4
       seen[id] = true
     end
