@@ -131,7 +131,7 @@ export const REFUSALS = {
     mm7: 2002,
     mm1: { v10: 'Error-sending-address-unresolved', v11: 'Error-permanent-sending-address-unresolved' },
     http: 400,
-    smtp: { reply: 453, enhanced: '5.1.3' },
+    smtp: { reply: 553, enhanced: '5.1.3' },
     esme: 0x0000000b, // ESME_RINVDSTADR
   },
   /**

@@ -91,5 +91,5 @@ export async function replace(
   if (r === 'unknown') throw new Refusal('message-not-found', `no message ${req.messageId} of VASP ${vasp.id}`);
   if (r === 'too-late')
     throw new Refusal('too-late', `message ${req.messageId} cannot be replaced: it is delivered, being delivered, or ended`);
-  return { code: 1000, text: 'Success', sanitised };
+  return { code: MM7_CODE.SUCCESS, text: 'Success', sanitised };
 }
