@@ -187,6 +187,8 @@ const RULES: [string, RegExp][] = [
   ['an HTTP status type', new RegExp(`:\\s*${HTTP}\\s*\\|`)],
   ['a status number alone as an argument', new RegExp(`^\\s*(?:${MM7}|${HTTP})\\s*,?\\s*$`)],
   ['an HTTP status in a table', new RegExp(`^\\s*[A-Z][A-Z_]*:\\s*${HTTP}\\s*,`)],
+  // 1000 and 1100 left out: milliseconds.
+  ['a status number in a constant', new RegExp(`=\\s*(?:200\\d|300\\d|400\\d|${HTTP})\\s*;`)],
 ];
 /** Checked on the line as written (a metrics label, an MM1 Response-Status chosen by hand). */
 const RAW_RULES: [string, RegExp][] = [
@@ -251,6 +253,8 @@ t.test('the scan finds the literals the edges used to write', async (t) => {
     '  TOO_LARGE: 413,',
     '    res.statusCode = 503;',
     "    const conf = { messageType: 'm-send-conf', responseStatus: 'Error-permanent-service-denied' };",
+    'const SERVICE_UNAVAILABLE = 4006;',
+    'let status = 503;',
   ];
   for (const line of before) t.equal(literalsIn(line).length > 0, true, `found: ${line.trim()}`);
   const fine = [
