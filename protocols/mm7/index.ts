@@ -2,7 +2,7 @@
 export { parseMm7 } from './parse.js';
 export { buildMm7, errorFault } from './build.js';
 export { Mm7Error, ERROR_STATUS, type Mm7ErrorCode, type Mm7ErrorContext } from './errors.js';
-export { MM7_STATUS, statusText, isMm7StatusCode, isSuccess, type Mm7StatusCode } from './status.js';
+export { MM7_STATUS, MM7_CODE, statusText, isMm7StatusCode, isSuccess, type Mm7StatusCode } from './status.js';
 export {
   MM7_SCHEMAS,
   MM7_SCHEMA_BASE,

@@ -34,6 +34,16 @@ export const MM7_STATUS = [
 
 export type Mm7StatusCode = (typeof MM7_STATUS)[number][0];
 
+/**
+ * The table's codes a response needs that are not refusals, by name (a refusal's code is its entry's in
+ * the gateway's refusal catalogue): success, and the server error a Fault without a status stands for.
+ */
+export const MM7_CODE = {
+  SUCCESS: 1000,
+  PARTIAL_SUCCESS: 1100,
+  SERVER_ERROR: 3000,
+} as const satisfies Record<string, Mm7StatusCode>;
+
 const TEXT = new Map<number, string>(MM7_STATUS);
 
 /** True when `code` is one of the table's codes. */

@@ -4,6 +4,7 @@ import { MMS_CONTENT_TYPE } from '../../protocols/push/notification.js';
 import { APPLICATION_ID_MMS_UA, applicationIdName } from '../../protocols/push/tables.js';
 import { HttpPostError, httpPost } from '../ops/http-post.js';
 import type { Logger } from '../ops/logger.js';
+import { isHttpRetryable, isHttpSuccess } from '../transport/http-status.js';
 
 export interface PapSenderConfig {
   /** The PPG's PAP endpoint, e.g. http://user:pass@ppg.example.net:8080/wappush (user info -> Basic auth). */
@@ -123,14 +124,14 @@ export class PapSender {
    * a PAP document (a badmessage-response), which then says more than the status does.
    */
   private read(answer: { status: number; body: Buffer }): PapResponse {
-    const is2xx = answer.status >= 200 && answer.status < 300;
+    const is2xx = isHttpSuccess(answer.status);
     try {
       return parsePapResponse(answer.body);
     } catch (e) {
       if (!(e instanceof PapError)) throw e;
       if (!is2xx) {
         // 5xx, 408, 429: the PPG or something before it is in trouble now; other 4xx: our request or credentials.
-        const transient = answer.status >= 500 || answer.status === 408 || answer.status === 429;
+        const transient = isHttpRetryable(answer.status);
         throw new PapSendError('HTTP_STATUS', `PPG answered HTTP ${answer.status}`, transient, undefined, { cause: e });
       }
       throw new PapSendError(

@@ -12,7 +12,7 @@ import type { ContentRef, CoreMessage, MessageClass, Priority, Recipient } from 
 import { sanitiseMessage } from '../core/sanitise.js';
 import type { Mm1Config } from '../ops/config.js';
 import type { NumberPlan } from './numbers.js';
-import { Mm1Refusal } from './statuses.js';
+import { Refusal } from '../core/refusals.js';
 
 export interface SendContext {
   /** The subscriber the request came from (the WAP gateway's header): the originator, whatever From says. */
@@ -34,18 +34,18 @@ const PRIORITIES: Record<string, Priority> = { low: 'low', normal: 'normal', hig
 /**
  * The recipients an m-send-req addresses (To, Cc and Bcc, OMA-TS-MMS_ENC §6.1.1), checked against the
  * operator's limit per message before anything else is done with it: the count is also what the message
- * costs from the subscriber's submission budget. Throws Mm1Refusal over `max`.
+ * costs from the subscriber's submission budget. Throws a Refusal over `max`.
  */
 export function recipientCount(req: SendReq, max: number): number {
   const n = (req.to?.length ?? 0) + (req.cc?.length ?? 0) + (req.bcc?.length ?? 0);
-  if (n > max) throw new Mm1Refusal('too-many-recipients', `${n} recipients: more than the ${max} allowed in one message`);
+  if (n > max) throw new Refusal('too-many-recipients', `${n} recipients: more than the ${max} allowed in one message`);
   return n;
 }
 
 /**
  * m-send-req (OMA-TS-MMS_ENC §6.1.1) -> the core message and its parts. The originator is the subscriber
  * the operator's gateway named, not the PDU's From (which is usually Insert-address-token, and cannot be
- * trusted when it is not: §6.1.1 lets the MMSC insert or check it). Throws Mm1Refusal.
+ * trusted when it is not: §6.1.1 lets the MMSC insert or check it). Throws a Refusal.
  */
 export function toCoreMessage(req: SendReq, ctx: SendContext): { message: CoreMessage; content: Buffer[]; sanitised: string[] } {
   const recipients: Recipient[] = [];
@@ -55,12 +55,12 @@ export function toCoreMessage(req: SendReq, ctx: SendContext): { message: CoreMe
       try {
         recipients.push({ ...ctx.plan.party(text), kind });
       } catch (err) {
-        if (err instanceof AddressError) throw new Mm1Refusal('address-unresolved', `recipient ${text}: ${err.message}`);
+        if (err instanceof AddressError) throw new Refusal('address-error', `recipient ${text}: ${err.message}`);
         throw err;
       }
     }
   }
-  if (recipients.length === 0) throw new Mm1Refusal('address-unresolved', 'no To, Cc or Bcc recipient');
+  if (recipients.length === 0) throw new Refusal('address-error', 'no To, Cc or Bcc recipient');
 
   const leaves: Part[] = [];
   const type = mediaTypeOf(req.contentType);
@@ -76,15 +76,12 @@ export function toCoreMessage(req: SendReq, ctx: SendContext): { message: CoreMe
   });
   const size = parts.reduce((s, p) => s + p.size, 0);
   if (size > ctx.config.maxMessageBytes) {
-    throw new Mm1Refusal(
-      'content-not-accepted',
-      `message content of ${size} bytes is over the limit of ${ctx.config.maxMessageBytes} bytes`,
-    );
+    throw new Refusal('message-too-large', `message content of ${size} bytes is over the limit of ${ctx.config.maxMessageBytes} bytes`);
   }
 
   const now = ctx.now;
   const expiresAt = Math.min(timeOf(req.expiry, now) ?? now + ctx.config.defaultExpiryMs, now + ctx.config.maxExpiryMs);
-  if (expiresAt <= now) throw new Mm1Refusal('content-not-accepted', 'X-Mms-Expiry is in the past');
+  if (expiresAt <= now) throw new Refusal('expired', 'X-Mms-Expiry is in the past');
   const message: CoreMessage = {
     id: ctx.messageId,
     originator: { address: ctx.sender, type: 'plmn' },

@@ -2,9 +2,11 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { decodePdu, encodePdu, PduError, type MmsPdu, type RetrieveStatus, type SendConf } from '../../protocols/mms/index.js';
 import { TERMINAL_STATES, type CoreMessage } from '../core/message.js';
 import { newMessageId } from '../core/message-id.js';
+import { REFUSALS, Refusal } from '../core/refusals.js';
 import { withThrottleSlot } from '../core/throttle-slot.js';
 import type { ReportGenerator } from '../core/reports.js';
 import type { Router } from '../core/router.js';
+import { HTTP_STATUS } from '../transport/http-status.js';
 import { CidrList } from '../transport/ip-ranges.js';
 import type { Mm1Config } from '../ops/config.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
@@ -16,11 +18,18 @@ import type { NumberPlan, SubscriberResult } from './numbers.js';
 import { MMS_VERSION, retrieveConfFor } from './pdus.js';
 import { RefusalLog } from './refusal-log.js';
 import { recipientCount, toCoreMessage } from './send-req.js';
-import { Mm1Refusal, responseStatus, type Refusal } from './statuses.js';
+import { responseStatus } from './statuses.js';
 import type { Tokens } from './tokens.js';
 import { WebView } from './web-view-handler.js';
 
 export const MMS_MEDIA_TYPE = 'application/vnd.wap.mms-message';
+
+/**
+ * Refusals answered by status alone or in an m-retrieve-conf (its Retrieve-Status, §6.3, is another table than
+ * the catalogue's Response-Status): their HTTP status is the entry's.
+ */
+const UNKNOWN_SUBSCRIBER = REFUSALS['improper-identification'];
+const MESSAGE_GONE = REFUSALS['message-not-found'];
 
 /** A refusal of an untrusted source is logged at most once per source in this window (RefusalLog). */
 const UNTRUSTED_LOG_WINDOW_MS = 60_000;
@@ -83,7 +92,7 @@ export class Mm1Server {
         headersTimeoutMs: o.config.headersTimeoutMs,
         log: o.log,
         what: 'mm1',
-        failed: (res) => this.plain(res, 500, 'internal error', 'http'),
+        failed: (res) => this.plain(res, HTTP_STATUS.INTERNAL_SERVER_ERROR, 'internal error', 'http'),
       },
       (req, res) => this.handle(req, res),
     );
@@ -100,7 +109,8 @@ export class Mm1Server {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = requestPath(req, this.basePath);
     if (this.webView && path.startsWith('/m/')) {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return this.plain(res, 405, 'GET only', 'view', { allow: 'GET, HEAD' });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return this.plain(res, HTTP_STATUS.METHOD_NOT_ALLOWED, 'GET only', 'view', { allow: 'GET, HEAD' });
       return this.webView.handle(path.slice(3), req, res);
     }
     const who = this.identify(req);
@@ -108,32 +118,25 @@ export class Mm1Server {
       // Not through the operator's gateway: its header may be anyone's, so nothing is opened or read.
       this.logRefusal(req, who);
       if (req.method === 'GET' && path.startsWith('/r/'))
-        return this.retrieveError(res, 403, 'Error-permanent-service-denied', 'unknown subscriber');
-      if (req.method === 'POST') return this.conf(res, 403, '', 'service-denied', undefined, 'unknown subscriber', 'http', true);
-      return this.plain(res, 403, 'forbidden', 'http', {}, true);
+        return this.retrieveError(res, UNKNOWN_SUBSCRIBER.http, 'Error-permanent-service-denied', 'unknown subscriber');
+      if (req.method === 'POST') return this.refuseRequest(res, new Refusal('improper-identification', 'unknown subscriber'), 'http');
+      return this.plain(res, UNKNOWN_SUBSCRIBER.http, 'forbidden', 'http', {}, true);
     }
     if (req.method === 'GET' && path.startsWith('/r/')) return this.retrieve(path.slice(3), who, req, res);
-    if (req.method !== 'POST') return this.plain(res, req.method === 'GET' ? 404 : 405, 'not found', 'http');
+    if (req.method !== 'POST')
+      return this.plain(res, req.method === 'GET' ? HTTP_STATUS.NOT_FOUND : HTTP_STATUS.METHOD_NOT_ALLOWED, 'not found', 'http');
     if ('refused' in who) {
       // Refused before reading: an unknown subscriber sends nothing into the store.
       this.logRefusal(req, who);
-      return this.conf(res, 403, '', 'service-denied', undefined, 'unknown subscriber', 'http', true);
+      return this.refuseRequest(res, new Refusal('improper-identification', 'unknown subscriber'), 'http');
     }
     const subscriber = who.subscriber;
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== MMS_MEDIA_TYPE) return this.plain(res, 415, `Content-Type must be ${MMS_MEDIA_TYPE}`, 'http', {}, true);
+    if (type !== MMS_MEDIA_TYPE)
+      return this.plain(res, REFUSALS['unsupported-media-type'].http, `Content-Type must be ${MMS_MEDIA_TYPE}`, 'http', {}, true);
     const body = await this.readBody(req);
     if (body === undefined) {
-      return this.conf(
-        res,
-        413,
-        '',
-        'content-not-accepted',
-        undefined,
-        `request body over ${this.o.config.maxBodyBytes} bytes`,
-        'unparsed',
-        true,
-      );
+      return this.refuseRequest(res, new Refusal('message-too-large', `request body over ${this.o.config.maxBodyBytes} bytes`), 'unparsed');
     }
     let pdu: MmsPdu;
     try {
@@ -141,15 +144,8 @@ export class Mm1Server {
     } catch (err) {
       if (!(err instanceof PduError)) throw err;
       this.o.log.info({ subscriber, code: err.code, detail: err.message }, 'mm1 PDU refused');
-      return this.conf(
-        res,
-        400,
-        salvageTransactionId(body),
-        'format-corrupt',
-        salvageVersion(body),
-        `malformed PDU: ${err.message}`,
-        'unparsed',
-      );
+      const refusal = new Refusal('format-corrupt', `malformed PDU: ${err.message}`);
+      return this.refuseRequest(res, refusal, 'unparsed', salvageTransactionId(body), salvageVersion(body), false);
     }
     switch (pdu.messageType) {
       case 'm-send-req':
@@ -162,15 +158,8 @@ export class Mm1Server {
         return this.readRec(pdu.messageId, pdu.readStatus, subscriber, res);
       default: {
         const tid = 'transactionId' in pdu && typeof pdu.transactionId === 'string' ? pdu.transactionId : '';
-        return this.conf(
-          res,
-          400,
-          tid,
-          'unsupported-message',
-          pdu.mmsVersion,
-          `${pdu.messageType} is not a PDU a handset sends to this MMSC`,
-          pdu.messageType,
-        );
+        const refusal = new Refusal('unsupported-operation', `${pdu.messageType} is not a PDU a handset sends to this MMSC`);
+        return this.refuseRequest(res, refusal, pdu.messageType, tid, pdu.mmsVersion, false);
       }
     }
   }
@@ -184,9 +173,9 @@ export class Mm1Server {
     try {
       recipients = recipientCount(pdu, maxRecipients);
     } catch (err) {
-      if (!(err instanceof Mm1Refusal)) throw err;
-      log.info({ reason: err.reason, detail: err.message }, 'm-send-req refused');
-      return this.conf(res, 200, pdu.transactionId, err.reason, pdu.mmsVersion, err.message, 'm-send-req');
+      if (!(err instanceof Refusal)) throw err;
+      log.info({ reason: err.code, detail: err.message }, 'm-send-req refused');
+      return this.refuseSend(res, pdu, err);
     }
     if (rate === 0) return this.store(pdu, sender, res, log);
     // The subscriber's submission limit (token bucket and in-flight cap, as for a VASP), held across instances.
@@ -202,27 +191,11 @@ export class Mm1Server {
     );
     if (r.kind === 'unavailable') {
       log.error({ err: r.error }, 'm-send-req: submission limit unavailable');
-      this.conf(
-        res,
-        200,
-        pdu.transactionId,
-        'network-problem',
-        pdu.mmsVersion,
-        'the message could not be stored; retry later',
-        'm-send-req',
-      );
+      this.refuseSend(res, pdu, new Refusal('store-unavailable'));
     } else if (r.kind === 'throttled') {
       const seconds = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
       log.info({ retryAfterMs: r.retryAfterMs }, 'm-send-req refused: over the submission limit');
-      this.conf(
-        res,
-        200,
-        pdu.transactionId,
-        'throttled',
-        pdu.mmsVersion,
-        `too many messages from this subscriber; retry in ${seconds} s`,
-        'm-send-req',
-      );
+      this.refuseSend(res, pdu, new Refusal('throttled', `too many messages from this subscriber; retry in ${seconds} s`, r.retryAfterMs));
     }
   }
 
@@ -240,9 +213,9 @@ export class Mm1Server {
     try {
       ({ message, content, sanitised } = toCoreMessage(pdu, { sender, messageId: id, now, config: this.o.config, plan: this.o.plan }));
     } catch (err) {
-      if (!(err instanceof Mm1Refusal)) throw err;
-      log.info({ reason: err.reason, detail: err.message }, 'm-send-req refused');
-      return this.conf(res, 200, pdu.transactionId, err.reason, pdu.mmsVersion, err.message, 'm-send-req');
+      if (!(err instanceof Refusal)) throw err;
+      log.info({ reason: err.code, detail: err.message }, 'm-send-req refused');
+      return this.refuseSend(res, pdu, err);
     }
     const peers: string[] = [];
     for (let i = 0; i < message.recipients.length; i++) {
@@ -252,15 +225,7 @@ export class Mm1Server {
         const r = message.recipients[i]!;
         this.o.metrics.mm1Unroutable.inc({ type: r.type });
         log.info({ recipientType: r.type }, 'm-send-req refused: a recipient has no route');
-        return this.conf(
-          res,
-          200,
-          pdu.transactionId,
-          'address-unresolved',
-          pdu.mmsVersion,
-          `recipient ${r.address} cannot be reached from this MMSC`,
-          'm-send-req',
-        );
+        return this.refuseSend(res, pdu, new Refusal('unroutable', `recipient ${r.address} cannot be reached from this MMSC`));
       }
       peers.push(route.peer);
     }
@@ -268,15 +233,7 @@ export class Mm1Server {
       await this.o.queue.enqueue(message, content, peers);
     } catch (err) {
       log.error({ err, messageId: id }, 'm-send-req could not be queued');
-      return this.conf(
-        res,
-        200,
-        pdu.transactionId,
-        'network-problem',
-        pdu.mmsVersion,
-        'the message could not be stored; retry later',
-        'm-send-req',
-      );
+      return this.refuseSend(res, pdu, new Refusal('store-unavailable'));
     }
     log.info({ messageId: id, recipients: message.recipients.length, ...(sanitised.length ? { sanitised } : {}) }, 'm-send-req accepted');
     const conf: SendConf = {
@@ -286,17 +243,17 @@ export class Mm1Server {
       responseStatus: 'Ok',
       messageId: id,
     };
-    this.pdu(res, 200, encodePdu(conf), 'm-send-req', 'Ok');
+    this.pdu(res, HTTP_STATUS.OK, encodePdu(conf), 'm-send-req', 'Ok');
   }
 
   // -- retrieval and its acknowledgements -------------------------------------------------------------------
 
   private async retrieve(token: string, who: SubscriberResult, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = this.o.tokens.open(token);
-    if (target?.kind !== 'retrieve') return this.plain(res, 404, 'no such message', 'retrieve');
+    if (target?.kind !== 'retrieve') return this.plain(res, HTTP_STATUS.NOT_FOUND, 'no such message', 'retrieve');
     if ('refused' in who) {
       this.logRefusal(req, who);
-      return this.retrieveError(res, 403, 'Error-permanent-service-denied', 'unknown subscriber');
+      return this.retrieveError(res, UNKNOWN_SUBSCRIBER.http, 'Error-permanent-service-denied', 'unknown subscriber');
     }
     const subscriber = who.subscriber;
     const { messageId, recipientIndex } = target;
@@ -312,29 +269,34 @@ export class Mm1Server {
       ]);
     } catch (err) {
       this.o.log.error({ err, messageId }, 'retrieval: store unavailable');
-      return this.retrieveError(res, 503, 'Error-transient-network-problem', 'the message cannot be fetched now; retry later');
+      return this.retrieveError(
+        res,
+        REFUSALS['store-unavailable'].http,
+        'Error-transient-network-problem',
+        'the message cannot be fetched now; retry later',
+      );
     }
     const state = states?.[recipientIndex];
     if (!message || !content || state === undefined)
-      return this.retrieveError(res, 404, 'Error-permanent-message-not-found', 'the message is no longer available');
+      return this.retrieveError(res, MESSAGE_GONE.http, 'Error-permanent-message-not-found', 'the message is no longer available');
     if (message.recipients[recipientIndex]?.address !== subscriber) {
       this.o.log.warn({ messageId, subscriber }, 'retrieval by a subscriber who is not the recipient');
-      return this.retrieveError(res, 403, 'Error-permanent-service-denied', 'this message is for another subscriber');
+      return this.retrieveError(res, HTTP_STATUS.FORBIDDEN, 'Error-permanent-service-denied', 'this message is for another subscriber');
     }
     // Acknowledged (or ended otherwise) or expired: the copy is gone for the handset (§6.3 Retrieve-Status).
     if (TERMINAL_STATES.has(state) || message.expiresAt <= this.now()) {
       return this.retrieveError(
         res,
-        404,
+        MESSAGE_GONE.http,
         'Error-permanent-message-not-found',
         state === 'expired' || message.expiresAt <= this.now() ? 'the message expired' : 'the message was already retrieved',
       );
     }
     const plan = adaptFor(message, this.o.config);
-    if ('refuse' in plan) return this.retrieveError(res, 200, 'Error-permanent-content-unsupported', plan.refuse);
+    if ('refuse' in plan) return this.retrieveError(res, HTTP_STATUS.OK, 'Error-permanent-content-unsupported', plan.refuse);
     this.pdu(
       res,
-      200,
+      HTTP_STATUS.OK,
       encodePdu(retrieveConfFor(message, plan, content, this.o.tokens.transaction(messageId, recipientIndex))),
       'retrieve',
       'Ok',
@@ -406,18 +368,18 @@ export class Mm1Server {
   ): Promise<{ messageId: string; recipientIndex: number } | undefined> {
     const target = this.o.tokens.openTransaction(transactionId);
     if (!target) {
-      this.plain(res, 404, 'unknown transaction', pdu);
+      this.plain(res, HTTP_STATUS.NOT_FOUND, 'unknown transaction', pdu);
       return undefined;
     }
     const message = await this.o.queue.message(target.messageId);
     if (!message) {
-      this.plain(res, 404, 'the message is no longer available', pdu);
+      this.plain(res, MESSAGE_GONE.http, 'the message is no longer available', pdu);
       return undefined;
     }
     // The Transaction-ID carries no MAC: only the recipient the operator's gateway names may answer for it.
     if (message.recipients[target.recipientIndex]?.address !== subscriber) {
       this.o.log.warn({ messageId: target.messageId, subscriber, pdu }, 'answer for a copy of another subscriber refused');
-      this.plain(res, 403, 'this message is for another subscriber', pdu);
+      this.plain(res, HTTP_STATUS.FORBIDDEN, 'this message is for another subscriber', pdu);
       return undefined;
     }
     return target;
@@ -453,7 +415,7 @@ export class Mm1Server {
     const index = original.recipients.findIndex((r) => r.address === subscriber);
     if (index < 0) {
       this.o.log.info({ messageId, subscriber }, 'read report from a subscriber who is not a recipient refused');
-      return this.plain(res, 403, 'only a recipient can send a read report', 'm-read-rec-ind');
+      return this.plain(res, HTTP_STATUS.FORBIDDEN, 'only a recipient can send a read report', 'm-read-rec-ind');
     }
     const sent = await this.o.reports.read(original, index, readStatus === 'Deleted-without-being-read' ? 'deleted' : 'read');
     this.o.log.info({ messageId, recipient: index, sent }, 'read report');
@@ -500,23 +462,45 @@ export class Mm1Server {
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
   }
 
+  /**
+   * A refusal of an m-send-req the PDU was read of: an m-send-conf with HTTP 200 (OMA-TS-MMS_CTR §7: the
+   * status travels in the PDU), in the version the handset spoke.
+   */
+  private refuseSend(res: ServerResponse, pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>, refusal: Refusal): void {
+    this.conf(res, HTTP_STATUS.OK, pdu.transactionId, refusal, pdu.mmsVersion, 'm-send-req');
+  }
+
+  /**
+   * A refusal of a request before (or without) a PDU to answer: the entry's HTTP status, and an m-send-conf
+   * the handset can show (in 1.0 form when the version could not be read). `close`: the body was not read.
+   */
+  private refuseRequest(
+    res: ServerResponse,
+    refusal: Refusal,
+    label: string,
+    transactionId = '',
+    version: string | undefined = undefined,
+    close = true,
+  ): void {
+    this.conf(res, refusal.entry.http, transactionId, refusal, version, label, close);
+  }
+
   private conf(
     res: ServerResponse,
     code: number,
     transactionId: string,
-    reason: Refusal,
+    refusal: Refusal,
     version: string | undefined,
-    text: string,
     label: string,
     close = false,
   ): void {
-    const status = responseStatus(reason, version);
+    const status = responseStatus(refusal.code, version);
     const conf: SendConf = {
       messageType: 'm-send-conf',
       transactionId,
       mmsVersion: MMS_VERSION,
       responseStatus: status,
-      responseText: text,
+      responseText: refusal.message,
     };
     this.pdu(res, code, encodePdu(conf), label, status, close);
   }
@@ -534,8 +518,8 @@ export class Mm1Server {
   }
 
   private empty(res: ServerResponse, label: string): void {
-    this.o.metrics.mm1Requests.inc({ pdu: label, status: '204' });
-    res.writeHead(204).end();
+    this.o.metrics.mm1Requests.inc({ pdu: label, status: String(HTTP_STATUS.NO_CONTENT) });
+    res.writeHead(HTTP_STATUS.NO_CONTENT).end();
   }
 
   private plain(res: ServerResponse, code: number, text: string, label: string, headers: Record<string, string> = {}, close = false): void {

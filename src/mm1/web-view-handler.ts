@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContentRef, CoreMessage } from '../core/message.js';
+import { REFUSALS } from '../core/refusals.js';
+import { HTTP_STATUS } from '../transport/http-status.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue } from '../store/types.js';
@@ -20,27 +22,29 @@ export class WebView {
     const [token = '', index, extra] = rest.split('/');
     // Tokens are base64url: nothing in them needs percent-decoding, and a malformed escape is just a bad link.
     const target = this.o.tokens.open(token);
-    if (target?.kind !== 'view' || extra !== undefined) return this.error(res, 404, 'not-found', index === undefined ? 'page' : 'media');
+    if (target?.kind !== 'view' || extra !== undefined)
+      return this.error(res, HTTP_STATUS.NOT_FOUND, 'not-found', index === undefined ? 'page' : 'media');
     let message: CoreMessage | undefined;
     let content: Buffer[] | undefined;
     try {
       [message, content] = await Promise.all([this.o.queue.message(target.messageId), this.o.queue.content(target.messageId)]);
     } catch (err) {
       this.o.log.error({ err, messageId: target.messageId }, 'web view: store unavailable');
-      this.o.metrics.webViews.inc({ kind: index === undefined ? 'page' : 'media', code: '503' });
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '30' }).end('temporarily unavailable\n');
+      const { http } = REFUSALS['store-unavailable'];
+      this.o.metrics.webViews.inc({ kind: index === undefined ? 'page' : 'media', code: String(http) });
+      res.writeHead(http, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '30' }).end('temporarily unavailable\n');
       return;
     }
-    if (!message || !content) return this.error(res, 404, 'not-found', index === undefined ? 'page' : 'media');
-    if (message.expiresAt <= this.o.now()) return this.error(res, 410, 'expired', index === undefined ? 'page' : 'media');
+    if (!message || !content) return this.error(res, HTTP_STATUS.NOT_FOUND, 'not-found', index === undefined ? 'page' : 'media');
+    if (message.expiresAt <= this.o.now()) return this.error(res, HTTP_STATUS.GONE, 'expired', index === undefined ? 'page' : 'media');
     const head = req.method === 'HEAD';
 
     if (index !== undefined) {
       const ref = /^\d{1,4}$/.test(index) ? message.parts.find((p) => p.index === Number(index)) : undefined;
       const bytes = ref ? content[ref.index] : undefined;
-      if (!ref || !bytes) return this.error(res, 404, 'not-found', 'media');
-      this.o.metrics.webViews.inc({ kind: 'media', code: '200' });
-      res.writeHead(200, {
+      if (!ref || !bytes) return this.error(res, HTTP_STATUS.NOT_FOUND, 'not-found', 'media');
+      this.o.metrics.webViews.inc({ kind: 'media', code: String(HTTP_STATUS.OK) });
+      res.writeHead(HTTP_STATUS.OK, {
         'content-type': ref.contentType.startsWith('text/') ? `${ref.contentType}; charset=utf-8` : ref.contentType,
         'content-length': ref.contentType.startsWith('text/') ? Buffer.byteLength(textOf(ref, bytes)) : bytes.length,
         // Shown in the page: inline; anything else (HTML, vCard, ...) only as a download.
@@ -66,9 +70,9 @@ export class WebView {
       ...(message.subject !== undefined ? { subject: message.subject } : {}),
       from: message.originator.address,
     });
-    this.o.metrics.webViews.inc({ kind: 'page', code: '200' });
+    this.o.metrics.webViews.inc({ kind: 'page', code: String(HTTP_STATUS.OK) });
     const body = Buffer.from(html, 'utf8');
-    res.writeHead(200, {
+    res.writeHead(HTTP_STATUS.OK, {
       'content-type': 'text/html; charset=utf-8',
       'content-length': body.length,
       'content-security-policy': WEB_VIEW_CSP,
@@ -79,7 +83,12 @@ export class WebView {
     res.end(head ? undefined : body);
   }
 
-  private error(res: ServerResponse, code: 404 | 410, status: 'not-found' | 'expired', kind: 'page' | 'media'): void {
+  private error(
+    res: ServerResponse,
+    code: typeof HTTP_STATUS.NOT_FOUND | typeof HTTP_STATUS.GONE,
+    status: 'not-found' | 'expired',
+    kind: 'page' | 'media',
+  ): void {
     this.o.metrics.webViews.inc({ kind, code: String(code) });
     const body = Buffer.from(renderViewError(status), 'utf8');
     res

@@ -4,6 +4,7 @@ import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue } from '../store/types.js';
+import { HTTP_STATUS } from '../transport/http-status.js';
 import { basePathOf, requestPath } from './server.js';
 import type { Tokens } from './tokens.js';
 import { WebView } from './web-view-handler.js';
@@ -28,7 +29,7 @@ export class WebViewServer {
         headersTimeoutMs: o.config.headersTimeoutMs,
         log: o.log,
         what: 'web view',
-        failed: (res) => this.plain(res, 500, 'internal error'),
+        failed: (res) => this.plain(res, HTTP_STATUS.INTERNAL_SERVER_ERROR, 'internal error'),
       },
       (req, res) => this.handle(req, res),
     );
@@ -44,8 +45,9 @@ export class WebViewServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = requestPath(req, this.basePath);
-    if (!path.startsWith('/m/')) return this.plain(res, 404, 'not found');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return this.plain(res, 405, 'GET only', { allow: 'GET, HEAD' });
+    if (!path.startsWith('/m/')) return this.plain(res, HTTP_STATUS.NOT_FOUND, 'not found');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return this.plain(res, HTTP_STATUS.METHOD_NOT_ALLOWED, 'GET only', { allow: 'GET, HEAD' });
     return this.view.handle(path.slice(3), req, res);
   }
 

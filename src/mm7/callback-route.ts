@@ -4,6 +4,7 @@ import { httpPost, HttpPostError } from '../ops/http-post.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { OutboundGuard } from '../transport/outbound-guard.js';
+import { isHttpRetryable, isHttpSuccess } from '../transport/http-status.js';
 
 /** Queue/throttle peer id of the REST callbacks of a VASP. */
 export function callbackPeer(vaspId: string): string {
@@ -84,8 +85,8 @@ export class CallbackRoute implements Route {
       return { status: 'retry', error: `callback not reached: ${err.message}` };
     }
     this.o.metrics.outboundRequests.inc({ operation: 'callback', status: String(status) });
-    if (status >= 200 && status < 300) return { status: 'delivered', detail: `callback answered HTTP ${status}` };
-    if (status === 408 || status === 429 || status >= 500) return { status: 'retry', error: `callback answered HTTP ${status}` };
+    if (isHttpSuccess(status)) return { status: 'delivered', detail: `callback answered HTTP ${status}` };
+    if (isHttpRetryable(status)) return { status: 'retry', error: `callback answered HTTP ${status}` };
     log.info({ http: status }, 'callback refused');
     return { status: 'rejected', detail: `callback answered HTTP ${status}` };
   }

@@ -1,23 +1,23 @@
 import type { MimeEntity } from '../../protocols/mime/index.js';
-import type { CancelReq, ReplaceReq } from '../../protocols/mm7/index.js';
+import { MM7_CODE, type CancelReq, type Mm7StatusCode, type ReplaceReq } from '../../protocols/mm7/index.js';
 import type { CoreMessage } from '../core/message.js';
+import { Refusal } from '../core/refusals.js';
 import { sanitiseMessage } from '../core/sanitise.js';
 import type { VaspConfig } from '../ops/config.js';
 import type { ContentStage, Queue } from '../store/types.js';
 import { contentOf, when } from './submit.js';
-import { Mm7Refusal } from './refusal.js';
 
 export interface Answer {
-  code: number;
+  code: Mm7StatusCode;
   text: string;
   /** What core/sanitise.ts changed in replacement content (for the log). */
   sanitised?: string[];
 }
 
-/** The VASP's own message, or 2005 (§8.7.4: Message ID Not found); another VASP's message is not found either. */
+/** The VASP's own message, or message-not-found (§8.7.4 2005); another VASP's message is not found either. */
 async function ownMessage(queue: Queue, vasp: VaspConfig, req: CancelReq | ReplaceReq): Promise<CoreMessage> {
   if (req.vaspId !== undefined && req.vaspId !== vasp.id) {
-    throw new Mm7Refusal(4001, `VASPID ${req.vaspId} does not match the authenticated VASP ${vasp.id}`);
+    throw new Refusal('improper-identification', `VASPID ${req.vaspId} does not match the authenticated VASP ${vasp.id}`);
   }
   const message = await queue.message(req.messageId);
   if (
@@ -26,30 +26,30 @@ async function ownMessage(queue: Queue, vasp: VaspConfig, req: CancelReq | Repla
     (message.origin.iface !== 'mm7' && message.origin.iface !== 'rest') ||
     message.report
   ) {
-    throw new Mm7Refusal(2005, `no message ${req.messageId} of VASP ${vasp.id}`);
+    throw new Refusal('message-not-found', `no message ${req.messageId} of VASP ${vasp.id}`);
   }
   return message;
 }
 
 /**
- * CancelReq (TS 23.140 §8.7.3): recipients not yet delivered end `cancelled`. 3001 (Not possible: "a cancel
- * ... on a message that is no longer available for cancel") when nothing could be cancelled.
+ * CancelReq (TS 23.140 §8.7.3): recipients not yet delivered end `cancelled`. Refused too-late (3001 Not
+ * possible: "a cancel ... on a message that is no longer available for cancel") when nothing could be cancelled.
  */
 export async function cancel(queue: Queue, vasp: VaspConfig, req: CancelReq): Promise<Answer> {
   await ownMessage(queue, vasp, req);
   const r = await queue.cancel(req.messageId, `cancelled by VASP ${vasp.id}`);
-  if (!r) throw new Mm7Refusal(2005, `no message ${req.messageId} of VASP ${vasp.id}`);
+  if (!r) throw new Refusal('message-not-found', `no message ${req.messageId} of VASP ${vasp.id}`);
   if (r.cancelled === 0) {
     const why = r.inProgress > 0 ? 'its recipients are being delivered now' : 'every recipient has it already, or it ended';
-    return { code: 3001, text: `message ${req.messageId} cannot be cancelled: ${why}` };
+    throw new Refusal('too-late', `message ${req.messageId} cannot be cancelled: ${why}`);
   }
   const rest = r.inProgress > 0 ? `; ${r.inProgress} being delivered now could not be` : '';
-  return { code: 1000, text: `cancelled for ${r.cancelled} recipient(s)${rest}` };
+  return { code: MM7_CODE.SUCCESS, text: `cancelled for ${r.cancelled} recipient(s)${rest}` };
 }
 
 /**
  * ReplaceReq (TS 23.140 §8.7.4): new content and service data for a message nobody has received yet. The
- * recipients, sender and expiry stay those of the original. 3001 once it is delivered (or being delivered).
+ * recipients, sender and expiry stay those of the original. Refused too-late once it is delivered (or being delivered).
  */
 export async function replace(
   queue: Queue,
@@ -77,7 +77,7 @@ export async function replace(
   const earliest = when(req.earliestDeliveryTime, now);
   if (earliest !== undefined) {
     if (earliest >= next.expiresAt)
-      throw new Mm7Refusal(4004, `EarliestDeliveryTime ${req.earliestDeliveryTime?.text} is after the message expires`);
+      throw new Refusal('validation-error', `EarliestDeliveryTime ${req.earliestDeliveryTime?.text} is after the message expires`);
     next.earliestDeliveryAt = earliest;
   }
   const service = { ...next.service };
@@ -88,8 +88,8 @@ export async function replace(
   if (req.content?.allowAdaptations !== undefined) service.allowAdaptations = req.content.allowAdaptations;
   if (Object.keys(service).length > 0) next.service = service;
   const r = await queue.replace(next, content);
-  if (r === 'unknown') throw new Mm7Refusal(2005, `no message ${req.messageId} of VASP ${vasp.id}`);
+  if (r === 'unknown') throw new Refusal('message-not-found', `no message ${req.messageId} of VASP ${vasp.id}`);
   if (r === 'too-late')
-    return { code: 3001, text: `message ${req.messageId} cannot be replaced: it is delivered, being delivered, or ended` };
-  return { code: 1000, text: 'Success', sanitised };
+    throw new Refusal('too-late', `message ${req.messageId} cannot be replaced: it is delivered, being delivered, or ended`);
+  return { code: MM7_CODE.SUCCESS, text: 'Success', sanitised };
 }

@@ -4,7 +4,7 @@ import type { Router } from '../core/router.js';
 import type { VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Queue, Throttle } from '../store/types.js';
-import { Mm7Refusal } from './refusal.js';
+import { Refusal } from '../core/refusals.js';
 import type { Submission } from './submit.js';
 
 /** Peer id of a recipient without a route yet: the worker pool ends its job `rejected` (no route). */
@@ -12,8 +12,8 @@ export const UNROUTED = 'unrouted';
 
 export type IntakeResult =
   | { ok: true; messageId: string; recipients: number }
-  /** retryAfterMs: with 4006, when the VASP's throttle could take the next submission. */
-  | { ok: false; status: number; text: string; retryAfterMs?: number };
+  /** refusal.retryAfterMs: when throttled, when the VASP's throttle could take the next submission. */
+  | { ok: false; refusal: Refusal };
 
 export interface IntakeOptions {
   queue: Queue;
@@ -28,8 +28,8 @@ export interface IntakeOptions {
 /**
  * What every VASP-facing edge (MM7 SubmitReq, REST POST /v1/messages) does with a submission: take a slot
  * of the VASP's inbound throttle (rate, burst, concurrency shared by all instances), build the message,
- * route each recipient to its peer, enqueue, and say so only once it is stored. Refusals come back as MM7
- * status codes (the REST API maps them to HTTP).
+ * route each recipient to its peer, enqueue, and say so only once it is stored. Refusals come back as
+ * catalogue codes (each edge answers the entry's status).
  */
 export class Intake {
   private readonly now: () => number;
@@ -39,7 +39,7 @@ export class Intake {
   }
 
   /**
-   * `build` turns the request into a message with the given id and clock; it may throw Mm7Refusal.
+   * `build` turns the request into a message with the given id and clock; it may throw a Refusal.
    * `messageId`: the id the edge chose already (it streamed the content into a stage under it).
    */
   async submit(vasp: VaspConfig, build: (messageId: string, now: number) => Submission, messageId?: string): Promise<IntakeResult> {
@@ -51,15 +51,11 @@ export class Intake {
     if (r.kind === 'unavailable') {
       // The store is unreachable: nothing can be queued either; the VASP retries.
       log.error({ err: r.error }, 'inbound throttle unavailable');
-      return { ok: false, status: 3001, text: 'the message could not be stored; retry later' };
+      return { ok: false, refusal: new Refusal('store-unavailable') };
     }
     if (r.kind === 'throttled') {
-      return {
-        ok: false,
-        status: 4006,
-        text: `throughput limit of VASP ${vasp.id} reached: retry in ${r.retryAfterMs} ms`,
-        retryAfterMs: r.retryAfterMs,
-      };
+      const text = `throughput limit of VASP ${vasp.id} reached: retry in ${r.retryAfterMs} ms`;
+      return { ok: false, refusal: new Refusal('throttled', text, r.retryAfterMs) };
     }
     return r.value;
   }
@@ -76,17 +72,17 @@ export class Intake {
     try {
       sub = build(id, now);
     } catch (err) {
-      if (!(err instanceof Mm7Refusal)) throw err;
-      log.info({ status: err.status, detail: err.message }, 'submission refused');
-      return { ok: false, status: err.status, text: err.message };
+      if (!(err instanceof Refusal)) throw err;
+      log.info({ code: err.code, detail: err.message }, 'submission refused');
+      return { ok: false, refusal: err };
     }
     const peers = sub.message.recipients.map((_, i) => this.o.router.route(sub.message, i)?.peer ?? UNROUTED);
     try {
       await this.o.queue.enqueue(sub.message, sub.content, peers);
     } catch (err) {
-      // Not stored, so not accepted: the VASP retries (3001 Not possible is a server-side, transient refusal).
+      // Not stored, so not accepted: the VASP retries (a transient refusal).
       log.error({ err, messageId: id }, 'submission could not be queued');
-      return { ok: false, status: 3001, text: 'the message could not be stored; retry later' };
+      return { ok: false, refusal: new Refusal('store-unavailable') };
     }
     log.info(
       {

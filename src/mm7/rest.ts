@@ -9,11 +9,12 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { OutboundRefusal, type OutboundGuard } from '../transport/outbound-guard.js';
 import { newMessageId } from '../core/message-id.js';
+import { Refusal, type RefusalCode } from '../core/refusals.js';
+import { HTTP_STATUS } from '../transport/http-status.js';
 import type { ContentStage, Queue } from '../store/types.js';
 import type { AdmissionRefusal, BodyTicket } from './admission.js';
 import { FormPartCounter } from './form-parts.js';
 import type { Intake, IntakeResult } from './intake.js';
-import { Mm7Refusal } from './refusal.js';
 import { toParty, tooManyRecipients, type Submission } from './submit.js';
 
 export interface RestApiOptions {
@@ -28,19 +29,35 @@ export interface RestApiOptions {
 
 /** The REST API's error answers: short code -> HTTP status (the body carries both). */
 export const REST_ERRORS = {
-  BAD_REQUEST: 400,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  THROTTLED: 429,
-  INTERNAL: 500,
-  UNAVAILABLE: 503,
+  BAD_REQUEST: HTTP_STATUS.BAD_REQUEST,
+  FORBIDDEN: HTTP_STATUS.FORBIDDEN,
+  NOT_FOUND: HTTP_STATUS.NOT_FOUND,
+  METHOD_NOT_ALLOWED: HTTP_STATUS.METHOD_NOT_ALLOWED,
+  CONFLICT: HTTP_STATUS.CONFLICT,
+  TOO_LARGE: HTTP_STATUS.CONTENT_TOO_LARGE,
+  UNSUPPORTED_MEDIA_TYPE: HTTP_STATUS.UNSUPPORTED_MEDIA_TYPE,
+  THROTTLED: HTTP_STATUS.TOO_MANY_REQUESTS,
+  INTERNAL: HTTP_STATUS.INTERNAL_SERVER_ERROR,
+  UNAVAILABLE: HTTP_STATUS.SERVICE_UNAVAILABLE,
 } as const;
 export type RestErrorCode = keyof typeof REST_ERRORS;
 
-/** A request the REST API refuses: answered `{ error: { status, code, message } }` with `status`. */
+const CODE_OF_STATUS: ReadonlyMap<number, RestErrorCode> = new Map(
+  (Object.entries(REST_ERRORS) as [RestErrorCode, number][]).map(([code, status]) => [status, code]),
+);
+
+/** The short code the error body names for an HTTP status (a refusal's is its catalogue entry's `http`). */
+export function restErrorCode(status: number): RestErrorCode {
+  const code = CODE_OF_STATUS.get(status);
+  if (code === undefined) throw new RangeError(`no REST error code for HTTP ${status}`);
+  return code;
+}
+
+/**
+ * A request the REST API refuses: answered `{ error: { status, code, message } }` with `status`. A refusal
+ * of the catalogue (`refused`) is answered with its entry's HTTP status; the others are the API's own
+ * (no such path or method, our own failure).
+ */
 export class RestError extends Error {
   override readonly name = 'RestError';
   readonly status: number;
@@ -55,24 +72,22 @@ export class RestError extends Error {
 }
 
 /**
- * MM7 status codes (3GPP TS 23.140 §8.7.4) the intake answers with -> the REST error. Codes not listed:
- * other client errors (2xxx) are BAD_REQUEST, anything from 3000 on (server side, or a refusal the VASP
- * cannot fix by changing the request) UNAVAILABLE.
+ * The REST answer to a refusal: the entry's HTTP status; with Retry-After (RFC 9110 §10.2.3, whole seconds,
+ * rounded up) when the refusal says when to try again, and always when throttled.
  */
-const FROM_MM7: Readonly<Record<number, RestErrorCode>> = {
-  2001: 'FORBIDDEN', // Operation restricted (sender not allowed)
-  4001: 'FORBIDDEN', // Improper identification
-  2002: 'BAD_REQUEST', // Address error
-  2007: 'BAD_REQUEST', // Message format corrupt
-  4004: 'BAD_REQUEST', // Validation error
-  2004: 'TOO_LARGE', // Message size limit exceeded
-  4006: 'THROTTLED', // Service denied (throughput limit)
-  3003: 'BAD_REQUEST', // Multiple addresses not supported (more than mm7.maxRecipients): the request must change
-  3001: 'UNAVAILABLE', // Not possible (store unreachable)
-};
+export function refused(refusal: Refusal): RestError {
+  const retryAfterMs = refusal.retryAfterMs ?? (refusal.code === 'throttled' ? RETRY_SOON_MS : undefined);
+  const headers: Record<string, string> =
+    retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } : {};
+  return new RestError(restErrorCode(refusal.entry.http), refusal.message, headers);
+}
 
-function fromMm7(status: number): RestErrorCode {
-  return FROM_MM7[status] ?? (status >= 3000 ? 'UNAVAILABLE' : 'BAD_REQUEST');
+/** Retry-After of a transient refusal that has no wait of its own to give: one second. */
+const RETRY_SOON_MS = 1_000;
+
+/** A refusal of the catalogue as a REST error (see `refused`). */
+function refusal(code: RefusalCode, message?: string, retryAfterMs?: number): RestError {
+  return refused(new Refusal(code, message, retryAfterMs));
 }
 
 /** Per-request form limits beside config.maxBodyBytes and the VASP's maxMessageBytes. */
@@ -122,13 +137,13 @@ export class RestApi {
    * body budget): refused before its body is read, 429 for the account's own limit, 503 for the listener's.
    */
   busy(req: IncomingMessage, res: ServerResponse, vasp: VaspConfig, why: AdmissionRefusal): void {
-    const code = why.reason === 'vasp-in-flight' ? 'THROTTLED' : 'UNAVAILABLE';
-    this.refuse(req, res, operationOf((req.url ?? '/').split('?')[0]!), vasp, new RestError(code, why.text, { 'retry-after': '1' }));
+    const code = why.reason === 'vasp-in-flight' ? 'throttled' : 'overloaded';
+    this.refuse(req, res, operationOf((req.url ?? '/').split('?')[0]!), vasp, refusal(code, why.text, RETRY_SOON_MS));
   }
 
   private async submit(req: IncomingMessage, res: ServerResponse, vasp: VaspConfig, ticket: BodyTicket | undefined): Promise<void> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'multipart/form-data') throw new RestError('UNSUPPORTED_MEDIA_TYPE', 'POST /v1/messages takes multipart/form-data');
+    if (type !== 'multipart/form-data') throw refusal('unsupported-media-type', 'POST /v1/messages takes multipart/form-data');
     // Files go to the store as they arrive (a stage under the id the message will have), never whole in memory.
     const messageId = newMessageId();
     const stage = this.o.queue.stage(messageId, 2 * this.o.config.requestTimeoutMs + 60_000);
@@ -150,15 +165,10 @@ export class RestApi {
   }
 
   private answerSubmit(res: ServerResponse, result: IntakeResult): void {
-    if (!result.ok) {
-      const code = fromMm7(result.status);
-      // Retry-After is in whole seconds (RFC 9110 §10.2.3): the throttle's wait, rounded up.
-      const headers: Record<string, string> =
-        code === 'THROTTLED' ? { 'retry-after': String(Math.max(1, Math.ceil((result.retryAfterMs ?? 1000) / 1000))) } : {};
-      throw new RestError(code, result.text, headers);
-    }
+    // Throttled: Retry-After is the throttle's wait (see `refused`).
+    if (!result.ok) throw refused(result.refusal);
     const location = `/v1/messages/${encodeURIComponent(result.messageId)}`;
-    this.json(res, 'submit', 202, { messageId: result.messageId, recipients: result.recipients }, { location });
+    this.json(res, 'submit', HTTP_STATUS.ACCEPTED, { messageId: result.messageId, recipients: result.recipients }, { location });
   }
 
   private async status(res: ServerResponse, vasp: VaspConfig, encodedId: string): Promise<void> {
@@ -166,15 +176,15 @@ export class RestApi {
     try {
       id = decodeURIComponent(encodedId);
     } catch {
-      throw new RestError('BAD_REQUEST', 'the message id is not valid percent-encoding');
+      throw refusal('validation-error', 'the message id is not valid percent-encoding');
     }
     const view = await this.view(id, vasp).catch((err: unknown) => {
       this.o.log.error({ err, messageId: id }, 'message status unavailable');
-      throw new RestError('UNAVAILABLE', 'the message store is unavailable; retry later');
+      throw refusal('store-unavailable', 'the message store is unavailable; retry later');
     });
     // Another VASP's message is answered exactly like an unknown one: ids are not secrets to guess at.
-    if (!view) throw new RestError('NOT_FOUND', `no message ${id} submitted by this account`);
-    this.json(res, 'status', 200, view);
+    if (!view) throw refusal('message-not-found', `no message ${id} submitted by this account`);
+    this.json(res, 'status', HTTP_STATUS.OK, view);
   }
 
   /** The status document of a message the VASP submitted, or undefined. */
@@ -210,7 +220,8 @@ export class RestApi {
       this.o.log.debug({ vasp: vasp.id, operation, detail: err.message }, 'rest client went away');
       return;
     }
-    if (err.status < 500) this.o.log.info({ vasp: vasp.id, operation, status: err.status, detail: err.message }, 'rest request refused');
+    if (err.status < HTTP_STATUS.INTERNAL_SERVER_ERROR)
+      this.o.log.info({ vasp: vasp.id, operation, status: err.status, detail: err.message }, 'rest request refused');
     else if (err.cause !== undefined)
       this.o.log.error({ vasp: vasp.id, operation, status: err.status, err: err.cause }, 'rest request failed');
     const headers = { ...err.headers };
@@ -280,7 +291,7 @@ function readForm(
   return new Promise<Form>((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > maxBodyBytes)
-      return reject(new RestError('TOO_LARGE', `request of ${declared} bytes is over the limit of ${maxBodyBytes} bytes`));
+      return reject(refusal('message-too-large', `request of ${declared} bytes is over the limit of ${maxBodyBytes} bytes`));
     let boundary: string;
     try {
       boundary = formBoundary(req.headers['content-type'] ?? '');
@@ -303,7 +314,7 @@ function readForm(
         },
       });
     } catch (err) {
-      return reject(new RestError('BAD_REQUEST', `malformed multipart request: ${(err as Error).message}`));
+      return reject(refusal('format-corrupt', `malformed multipart request: ${(err as Error).message}`));
     }
     const form: Form = { fields: [], files: [] };
     const counter = new FormPartCounter(boundary);
@@ -320,15 +331,13 @@ function readForm(
       setImmediate(() => parser.destroy());
       reject(err);
     };
-    const tooLarge = (what: string) => settle(new RestError('TOO_LARGE', what));
+    const tooLarge = (what: string) => settle(refusal('message-too-large', what));
     const onData = (chunk: Buffer) => {
       bodyBytes += chunk.length;
       if (bodyBytes > maxBodyBytes) return tooLarge(`request body is over the limit of ${maxBodyBytes} bytes`);
       // A chunked body is admitted as it grows (server.ts): over the listener's budget, the rest is not read.
       if (ticket && !ticket.take(chunk.length)) {
-        return settle(
-          new RestError('UNAVAILABLE', 'the listener is receiving too many request bodies at once: retry later', { 'retry-after': '1' }),
-        );
+        return settle(refusal('overloaded', 'the listener is receiving too many request bodies at once: retry later', RETRY_SOON_MS));
       }
       counter.push(chunk);
       const parserFull = !parser.write(chunk);
@@ -342,9 +351,9 @@ function readForm(
       );
     };
     const storeFailed = (err: unknown) => {
-      const refusal = new RestError('UNAVAILABLE', 'the message could not be stored; retry later');
-      refusal.cause = err; // logged by the caller's refusal path
-      return refusal;
+      const failure = refusal('store-unavailable');
+      failure.cause = err; // logged by the caller's refusal path
+      return failure;
     };
     // A throw in a stream's listener would reach whichever emit() ran it (busboy, a socket): it settles instead.
     const guarded =
@@ -359,7 +368,7 @@ function readForm(
         }
       };
     const onEnd = () => parser.end();
-    const onClose = () => req.complete || settle(new RestError('BAD_REQUEST', 'the client went away before the end of the request'));
+    const onClose = () => req.complete || settle(refusal('format-corrupt', 'the client went away before the end of the request'));
 
     parser.on('field', (name: string | undefined, value, info) => {
       // Content-Disposition without a name (RFC 7578 §4.2 requires one).
@@ -393,12 +402,12 @@ function readForm(
         guarded(() => settled || files.end(slot)),
       );
       stream.on('limit', () => tooLarge(`a file is over the limit of ${maxContentBytes} bytes for this account`));
-      stream.on('error', (e: Error) => settle(new RestError('BAD_REQUEST', `malformed multipart request: ${e.message}`)));
+      stream.on('error', (e: Error) => settle(refusal('format-corrupt', `malformed multipart request: ${e.message}`)));
     });
     parser.on('filesLimit', () => tooLarge(`more than ${FORM_LIMITS.files} files`));
     parser.on('fieldsLimit', () => tooLarge(`more than ${FORM_LIMITS.fields} fields`));
     parser.on('partsLimit', () => tooLarge(`more than ${FORM_LIMITS.parts} parts`));
-    parser.on('error', (e: unknown) => settle(new RestError('BAD_REQUEST', `malformed multipart request: ${(e as Error).message}`)));
+    parser.on('error', (e: unknown) => settle(refusal('format-corrupt', `malformed multipart request: ${(e as Error).message}`)));
     parser.on('close', () => {
       const read = form.fields.length + form.files.length;
       if (counter.parts > read) {
@@ -417,7 +426,7 @@ function readForm(
 
 /** A form part the API cannot read: the submission is refused with why. */
 function unreadable(why: string): RestError {
-  return new RestError('BAD_REQUEST', `malformed multipart request: ${why}`);
+  return refusal('format-corrupt', `malformed multipart request: ${why}`);
 }
 
 /**
@@ -438,14 +447,14 @@ function formBoundary(contentType: string): string {
   }
   const given = params.filter((p) => p.name === 'boundary' || p.name.startsWith('boundary*'));
   if (given.some((p) => p.name !== 'boundary')) {
-    throw new RestError(
-      'BAD_REQUEST',
+    throw refusal(
+      'format-corrupt',
       'the multipart boundary is given in RFC 2231 form (boundary*=...): give it as one plain boundary= parameter',
     );
   }
-  if (given.length > 1) throw new RestError('BAD_REQUEST', `the multipart boundary is given ${given.length} times: give it once`);
+  if (given.length > 1) throw refusal('format-corrupt', `the multipart boundary is given ${given.length} times: give it once`);
   const boundary = given[0];
-  if (boundary?.value === '') throw new RestError('BAD_REQUEST', 'the multipart boundary is empty');
+  if (boundary?.value === '') throw refusal('format-corrupt', 'the multipart boundary is empty');
   return boundary?.value ?? '';
 }
 
@@ -503,7 +512,7 @@ interface RestContext {
 
 /**
  * The form -> the core message and its parts, checked as an MM7 SubmitReq is (same sender, address and size
- * rules): throws Mm7Refusal, which the intake answers and the API maps to HTTP. Empty optional fields count
+ * rules): throws a Refusal, which the intake answers and the API answers with its entry's HTTP status. Empty optional fields count
  * as absent, as HTML forms send every input.
  */
 function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Submission {
@@ -512,15 +521,16 @@ function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Su
   const to: string[] = [];
   for (const { name, value } of form.fields) {
     // An unknown field is most likely a misspelt one (callbackURL): refusing it beats losing its reports.
-    if (!FIELDS.has(name)) throw new Mm7Refusal(4004, `unknown field ${name.slice(0, 40)}`);
+    if (!FIELDS.has(name)) throw new Refusal('validation-error', `unknown field ${name.slice(0, 40)}`);
     if (name === 'to') to.push(value);
-    else if (one.has(name)) throw new Mm7Refusal(4004, `field ${name} given twice`);
+    else if (one.has(name)) throw new Refusal('validation-error', `field ${name} given twice`);
     else if (value !== '') one.set(name, value);
   }
 
   const sender = one.get('from') ?? vasp.senders[0]!;
-  if (!vasp.senders.includes(sender)) throw new Mm7Refusal(2001, `sender address ${sender} is not allowed for VASP ${vasp.id}`);
-  if (to.length === 0) throw new Mm7Refusal(2002, 'at least one "to" recipient is required');
+  if (!vasp.senders.includes(sender))
+    throw new Refusal('sender-not-allowed', `sender address ${sender} is not allowed for VASP ${vasp.id}`);
+  if (to.length === 0) throw new Refusal('address-error', 'at least one "to" recipient is required');
   if (to.length > ctx.maxRecipients) throw tooManyRecipients(to.length, ctx.maxRecipients);
   const recipients: Recipient[] = to.map((a) => ({ ...partyOf(a), kind: 'to' }));
 
@@ -528,7 +538,7 @@ function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Su
   if (callbackUrl !== undefined) checkCallbackUrl(callbackUrl, ctx);
   const expiry = one.get('expiry');
   if (expiry !== undefined && !/^[1-9]\d*$/.test(expiry))
-    throw new Mm7Refusal(4004, `expiry ${expiry} is not a positive number of seconds`);
+    throw new Refusal('validation-error', `expiry ${expiry} is not a positive number of seconds`);
   const lifetime = expiry !== undefined ? Number(expiry) * 1000 : ctx.defaultExpiryMs;
 
   // The files are the stage's parts 0..n-1 (in order of arrival); the text, known only once the form is read,
@@ -546,10 +556,13 @@ function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Su
     out.write(bytes);
     out.end();
   }
-  if (parts.length === 0) throw new Mm7Refusal(4004, 'no content: give a text field or at least one file');
+  if (parts.length === 0) throw new Refusal('validation-error', 'no content: give a text field or at least one file');
   const size = parts.reduce((s, p) => s + p.size, 0);
   if (size > vasp.maxMessageBytes) {
-    throw new Mm7Refusal(2004, `message content of ${size} bytes is over the limit of ${vasp.maxMessageBytes} bytes for VASP ${vasp.id}`);
+    throw new Refusal(
+      'message-too-large',
+      `message content of ${size} bytes is over the limit of ${vasp.maxMessageBytes} bytes for VASP ${vasp.id}`,
+    );
   }
 
   const message: CoreMessage = {
@@ -587,7 +600,7 @@ function partyOf(text: string): Party {
 }
 
 /**
- * The gateway POSTs to a callbackUrl from inside the operator's network: refused here (400, with the
+ * The gateway POSTs to a callbackUrl from inside the operator's network: refused here (validation-error, with the
  * reason) when its form, scheme, user info, the account's callbackUrlPrefixes or a literal address say
  * no. A host name is resolved and checked when the callback is sent (its answers may change meanwhile).
  */
@@ -596,6 +609,6 @@ function checkCallbackUrl(url: string, ctx: RestContext): void {
     ctx.guard.checkUrl(url, ctx.vasp.callbackUrlPrefixes);
   } catch (err) {
     if (!(err instanceof OutboundRefusal)) throw err;
-    throw new Mm7Refusal(4004, `callbackUrl refused: ${err.message}`);
+    throw new Refusal('validation-error', `callbackUrl refused: ${err.message}`);
   }
 }

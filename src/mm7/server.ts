@@ -8,19 +8,30 @@ import {
   type ContentType,
   type MimeEntity,
 } from '../../protocols/mime/index.js';
-import { buildMm7, DEFAULT_LIMITS, Mm7Error, namespaceFor, parseMm7, type Mm7Limits, type Mm7Message } from '../../protocols/mm7/index.js';
+import {
+  buildMm7,
+  DEFAULT_LIMITS,
+  MM7_CODE,
+  Mm7Error,
+  namespaceFor,
+  parseMm7,
+  type Mm7Limits,
+  type Mm7Message,
+  type Mm7StatusCode,
+} from '../../protocols/mm7/index.js';
 import type { Router } from '../core/router.js';
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { OutboundGuard } from '../transport/outbound-guard.js';
 import { newMessageId } from '../core/message-id.js';
+import { REFUSALS, Refusal, type RefusalCode } from '../core/refusals.js';
+import { HTTP_STATUS } from '../transport/http-status.js';
 import type { IdempotencyStore, Queue, Throttle } from '../store/types.js';
 import { Admission, type AdmissionRefusal, type BodyTicket } from './admission.js';
 import { cancel, replace, type Answer } from './cancel-replace.js';
 import { ContentStreamer } from './content-streamer.js';
 import { Intake, type IntakeOptions } from './intake.js';
-import { Mm7Refusal } from './refusal.js';
 import { RestApi } from './rest.js';
 import { toSubmission, type SubmitContext } from './submit.js';
 import { SubmitRetries, type SubmitClaim } from './submit-retry.js';
@@ -86,7 +97,7 @@ export class Mm7Server {
         headersTimeoutMs: o.config.headersTimeoutMs,
         log: o.log,
         what: 'mm7',
-        failed: (res) => this.plain(res, 500, 'internal error', 'http'),
+        failed: (res) => this.plain(res, HTTP_STATUS.INTERNAL_SERVER_ERROR, 'internal error', 'http'),
       },
       (req, res) => this.handle(req, res),
     );
@@ -110,15 +121,21 @@ export class Mm7Server {
     const body = Buffer.from(buildMm7(msg), 'utf8');
     const headers: Record<string, string | number> = { 'content-type': 'text/xml; charset=utf-8', 'content-length': body.length };
     if (close) headers.connection = 'close';
-    res.writeHead(200, headers).end(body);
+    res.writeHead(HTTP_STATUS.OK, headers).end(body);
     // Whatever the parser left unread is discarded, not buffered (bounded by the request timeout).
     res.req.resume();
+  }
+
+  /** A request refused before its envelope was read: an RSErrorRsp in the namespace `ns`, with the entry's code. */
+  private refuse(res: ServerResponse, ns: Namespace, refusal: Refusal, close = false): void {
+    return this.soap(res, errorRsp(ns, '', refusal.entry.mm7, refusal.message), 'unparsed', refusal.entry.mm7, close);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // The REST API (/v1/...) shares the listener, the VASP accounts and the intake with MM7.
     const rest = (req.url ?? '/').startsWith('/v1/');
-    if (!rest && req.method !== 'POST') return this.plain(res, 405, 'MM7 takes POST only', 'http', { allow: 'POST' });
+    if (!rest && req.method !== 'POST')
+      return this.plain(res, HTTP_STATUS.METHOD_NOT_ALLOWED, 'MM7 takes POST only', 'http', { allow: 'POST' });
     const auth = this.vasps.authenticate(req);
     if (!auth.ok) {
       this.o.log.info({ reason: auth.reason, from: req.socket.remoteAddress }, 'mm7 request refused');
@@ -127,7 +144,7 @@ export class Mm7Server {
         auth.status,
         auth.reason,
         rest ? 'rest' : 'http',
-        auth.status === 401 ? { 'www-authenticate': 'Basic realm="MM7"' } : {},
+        auth.status === HTTP_STATUS.UNAUTHORIZED ? { 'www-authenticate': 'Basic realm="MM7"' } : {},
       );
     }
     const vasp = auth.vasp;
@@ -136,8 +153,8 @@ export class Mm7Server {
     const declared = contentLength(req);
     if (!rest && declared !== undefined && declared > maxBody) {
       // Answered before reading: the connection is closed after the answer (the body is not drained).
-      const msg = errorRsp(namespaceFor(vasp.version), '', 2004, `request of ${declared} bytes is over the limit of ${maxBody} bytes`);
-      return this.soap(res, msg, 'unparsed', 2004, true);
+      const refusal = new Refusal('message-too-large', `request of ${declared} bytes is over the limit of ${maxBody} bytes`);
+      return this.refuse(res, namespaceFor(vasp.version), refusal, true);
     }
     // The account's concurrency and the listener's body budget, before a byte of the body is read.
     const admitted = this.admission.admit(vasp, declared === undefined ? undefined : Math.min(declared, maxBody));
@@ -152,13 +169,13 @@ export class Mm7Server {
 
   /**
    * A request over an admission limit: answered at once and transiently, without reading its body (the
-   * connection is closed). MM7: 4006 Service Unavailable (TS 23.140 §8.7.4, the status the VASP's throughput
-   * limit already answers with: the VASP retries later); REST: 429 for the account's own limit, 503 for the listener's.
+   * connection is closed): throttled for the account's own limit, overloaded for the listener's (both MM7 4006
+   * Service unavailable, TS 23.140 §8.7.4: the VASP retries later; REST 429 and 503).
    */
   private busy(req: IncomingMessage, res: ServerResponse, vasp: VaspConfig, rest: boolean, why: AdmissionRefusal): void {
     this.o.log.info({ vasp: vasp.id, reason: why.reason, detail: why.text }, 'mm7 request refused before its body was read');
     if (rest) return this.rest.busy(req, res, vasp, why);
-    return this.soap(res, errorRsp(namespaceFor(vasp.version), '', 4006, why.text), 'unparsed', 4006, true);
+    return this.refuse(res, namespaceFor(vasp.version), new Refusal(admissionRefusal(why), why.text), true);
   }
 
   /** An admitted MM7 request. */
@@ -167,10 +184,10 @@ export class Mm7Server {
     try {
       type = parseContentType(req.headers['content-type'] ?? '');
     } catch {
-      return this.plain(res, 415, 'Content-Type must be text/xml or multipart/related (SOAP with attachments)', 'http');
+      return this.plain(res, UNSUPPORTED_TYPE, 'Content-Type must be text/xml or multipart/related (SOAP with attachments)', 'http');
     }
     const soapTypes = ['text/xml', 'application/soap+xml', 'multipart/related', 'multipart/mixed'];
-    if (!soapTypes.includes(type.type)) return this.plain(res, 415, `Content-Type ${type.type} is not SOAP`, 'http');
+    if (!soapTypes.includes(type.type)) return this.plain(res, UNSUPPORTED_TYPE, `Content-Type ${type.type} is not SOAP`, 'http');
     // The VASP's configured version answers when the request's own cannot be read.
     const fallback = namespaceFor(vasp.version);
     // A body that is the SOAP envelope alone is bounded by the envelope's limit.
@@ -178,13 +195,8 @@ export class Mm7Server {
     const maxBytes = single ? Math.min(this.o.config.maxBodyBytes, this.xml.maxBytes) : this.o.config.maxBodyBytes;
     const declared = contentLength(req);
     if (single && declared !== undefined && declared > maxBytes) {
-      return this.soap(
-        res,
-        errorRsp(fallback, '', 4004, `SOAP envelope of ${declared} bytes is over the limit of ${maxBytes} bytes`),
-        'unparsed',
-        4004,
-        true,
-      );
+      const refusal = new Refusal('validation-error', `SOAP envelope of ${declared} bytes is over the limit of ${maxBytes} bytes`);
+      return this.refuse(res, fallback, refusal, true);
     }
 
     // 1. The MIME envelope (bounded while streaming) and the SOAP part. A SubmitReq's content is streamed
@@ -226,7 +238,7 @@ export class Mm7Server {
     res: ServerResponse,
     vasp: VaspConfig,
     type: ContentType,
-    fallback: { namespace: string; mm7Version: string },
+    fallback: Namespace,
     limits: { maxBytes: number },
     streamer: ContentStreamer,
     ticket: BodyTicket,
@@ -253,7 +265,7 @@ export class Mm7Server {
       if (err instanceof OverBudget) {
         const why = this.admission.refusal();
         log.info({ reason: why.reason, bytes }, 'mm7 request refused while its body arrived');
-        return this.soap(res, errorRsp(fallback, '', 4006, why.text), 'unparsed', 4006, true);
+        return this.refuse(res, fallback, new Refusal(admissionRefusal(why), why.text), true);
       }
       if (streamer.refusal) {
         // Decided while streaming (the SOAP part over its limit): the rest of the body is not read.
@@ -269,34 +281,30 @@ export class Mm7Server {
       if (streamer.failed(err)) {
         // The store failed while the content was being written: nothing is accepted; the VASP retries.
         log.error({ err }, 'mm7 content could not be stored');
-        return this.soap(res, errorRsp(fallback, '', 3001, 'the message could not be stored; retry later'), 'unparsed', 3001, true);
+        return this.refuse(res, fallback, new Refusal('store-unavailable'), true);
       }
       if (!(err instanceof MimeError)) throw err;
       const tooLarge = err.code === 'TOO_LARGE';
       if (tooLarge && !type.type.startsWith('multipart/') && limits.maxBytes < this.o.config.maxBodyBytes) {
         // A single-part body is the envelope: over the envelope's limit, not the body's.
-        return this.soap(res, errorRsp(fallback, '', 4004, `SOAP envelope over ${limits.maxBytes} bytes`), 'unparsed', 4004, true);
+        return this.refuse(res, fallback, new Refusal('validation-error', `SOAP envelope over ${limits.maxBytes} bytes`), true);
       }
       log.info({ code: err.code, bytes }, 'mm7 request body refused');
-      return this.soap(
+      const code: RefusalCode = tooLarge ? 'message-too-large' : 'format-corrupt';
+      return this.refuse(
         res,
-        errorRsp(fallback, '', tooLarge ? 2004 : 2007, `${tooLarge ? 'request too large' : 'malformed MIME body'}: ${err.message}`),
-        'unparsed',
-        tooLarge ? 2004 : 2007,
+        fallback,
+        new Refusal(code, `${tooLarge ? 'request too large' : 'malformed MIME body'}: ${err.message}`),
         tooLarge,
       );
     }
-    if (!soapPart?.body) return this.soap(res, errorRsp(fallback, '', 2007, 'no SOAP envelope in the request'), 'unparsed', 2007);
+    if (!soapPart?.body) return this.refuse(res, fallback, new Refusal('format-corrupt', 'no SOAP envelope in the request'));
     // startPart falls back to the first part when `start` names none (liberal: some VASPs get the id wrong);
     // that part must then still be XML, or the SOAP part is missing.
     if (root && !XML_TYPES.has(soapPart.contentType.type)) {
       const start = root.contentType.params['start'] ?? '(none)';
-      return this.soap(
-        res,
-        errorRsp(fallback, '', 2007, `no SOAP envelope: start ${start} names no XML part (found ${soapPart.contentType.type})`),
-        'unparsed',
-        2007,
-      );
+      const why = `no SOAP envelope: start ${start} names no XML part (found ${soapPart.contentType.type})`;
+      return this.refuse(res, fallback, new Refusal('format-corrupt', why));
     }
 
     // 2. The SOAP envelope.
@@ -314,7 +322,10 @@ export class Mm7Server {
     // 3. The operation.
     const reply = { transactionId: msg.transactionId, namespace: msg.namespace, mm7Version: msg.mm7Version };
     const misplaced = streamer.misplaced(msg, root);
-    if (misplaced) return this.soap(res, errorRsp(reply, msg.transactionId, 2007, misplaced), msg.kind, 2007);
+    if (misplaced) {
+      const { mm7 } = REFUSALS['format-corrupt'];
+      return this.soap(res, errorRsp(reply, msg.transactionId, mm7, misplaced), msg.kind, mm7);
+    }
     if (msg.kind === 'CancelReq' || msg.kind === 'ReplaceReq') {
       const kind = msg.kind === 'CancelReq' ? 'CancelRsp' : 'ReplaceRsp';
       let answer: Answer;
@@ -323,14 +334,16 @@ export class Mm7Server {
           msg.kind === 'CancelReq'
             ? await cancel(this.o.queue, vasp, msg)
             : await replace(this.o.queue, vasp, msg, root, (this.o.now ?? Date.now)(), streamer.stageFor(msg, root));
-        if (msg.kind === 'ReplaceReq' && answer.code === 1000) streamer.accepted = true;
+        if (msg.kind === 'ReplaceReq' && answer.code === MM7_CODE.SUCCESS) streamer.accepted = true;
       } catch (err) {
-        if (err instanceof Mm7Refusal) answer = { code: err.status, text: err.message };
+        let refusal: Refusal;
+        if (err instanceof Refusal) refusal = err;
         else {
           // The store is unreachable: a transient server-side refusal; the VASP retries.
           log.error({ err }, `mm7 ${msg.kind} failed`);
-          answer = { code: 3001, text: 'the request could not be carried out now; retry later' };
+          refusal = new Refusal('store-unavailable', 'the request could not be carried out now; retry later');
         }
+        answer = { code: refusal.entry.mm7, text: refusal.message };
       }
       log.info(
         { messageId: msg.messageId, status: answer.code, ...(answer.sanitised?.length ? { sanitised: answer.sanitised } : {}) },
@@ -340,11 +353,12 @@ export class Mm7Server {
     }
     if (msg.kind !== 'SubmitReq') {
       // DeliverReq, DeliveryReportReq, ReadReplyReq go from the MMSC to a VASP, not back; responses are not requests.
+      const { mm7 } = REFUSALS['unsupported-operation'];
       return this.soap(
         res,
-        errorRsp(reply, msg.transactionId, 4003, `${msg.kind} is not an operation a VASP sends to this MMSC`),
+        errorRsp(reply, msg.transactionId, mm7, `${msg.kind} is not an operation a VASP sends to this MMSC`),
         msg.kind,
-        4003,
+        mm7,
       );
     }
     const stage = streamer.stageFor(msg, root);
@@ -359,35 +373,24 @@ export class Mm7Server {
           { messageId: claim.messageId, transactionId: msg.transactionId },
           'mm7 SubmitReq retried: answered with the first MessageID',
         );
-        return this.soap(
-          res,
-          { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: claim.messageId },
-          'SubmitReq',
-          1000,
-        );
+        return this.submitRsp(res, reply, { code: MM7_CODE.SUCCESS, text: 'Success' }, claim.messageId);
       }
       if (claim.retry && stage && stage.messageId !== claim.messageId) {
         // Content sent before the envelope was staged under an id of its own, before the TransactionID could
         // be read; the first copy of this request is not stored (yet): it cannot be stored again under its id.
         log.info(
           { messageId: claim.messageId, transactionId: msg.transactionId },
-          'mm7 SubmitReq retried while its first copy is not stored: 3001',
+          'mm7 SubmitReq retried while its first copy is not stored: refused, store-unavailable',
         );
-        return this.soap(
+        return this.submitRefused(
           res,
-          { kind: 'SubmitRsp', ...reply, status: { code: 3001, text: 'the first copy of this request is not stored yet; retry later' } },
-          'SubmitReq',
-          3001,
+          reply,
+          new Refusal('store-unavailable', 'the first copy of this request is not stored yet; retry later'),
         );
       }
     } catch (err) {
       log.error({ err }, 'mm7 SubmitReq: its TransactionID could not be checked');
-      return this.soap(
-        res,
-        { kind: 'SubmitRsp', ...reply, status: { code: 3001, text: 'the message could not be stored; retry later' } },
-        'SubmitReq',
-        3001,
-      );
+      return this.submitRefused(res, reply, new Refusal('store-unavailable'));
     }
     if (claim.retry)
       log.info(
@@ -405,28 +408,39 @@ export class Mm7Server {
       claim.messageId,
     );
     if (result.ok) streamer.accepted = true;
-    if (!result.ok)
-      return this.soap(
-        res,
-        { kind: 'SubmitRsp', ...reply, status: { code: result.status, text: result.text } },
-        'SubmitReq',
-        result.status,
-      );
+    if (!result.ok) return this.submitRefused(res, reply, result.refusal);
     log.debug({ messageId: result.messageId, bytes }, 'mm7 SubmitReq accepted');
-    return this.soap(
-      res,
-      { kind: 'SubmitRsp', ...reply, status: { code: 1000, text: 'Success' }, messageId: result.messageId },
-      'SubmitReq',
-      1000,
-    );
+    return this.submitRsp(res, reply, { code: MM7_CODE.SUCCESS, text: 'Success' }, result.messageId);
   }
+
+  private submitRefused(res: ServerResponse, reply: Reply, refusal: Refusal): void {
+    return this.submitRsp(res, reply, { code: refusal.entry.mm7, text: refusal.message });
+  }
+
+  private submitRsp(res: ServerResponse, reply: Reply, status: { code: Mm7StatusCode; text: string }, messageId?: string): void {
+    const rsp: Mm7Message = { kind: 'SubmitRsp', ...reply, status, ...(messageId !== undefined ? { messageId } : {}) };
+    return this.soap(res, rsp, 'SubmitReq', status.code);
+  }
+}
+
+/** The namespace and version an answer is written in. */
+type Namespace = { namespace: string; mm7Version: string };
+/** What a SubmitRsp repeats of its request. */
+type Reply = Namespace & { transactionId: string };
+
+/** A request that is not SOAP at all is answered at the HTTP level (see Mm7Server). */
+const UNSUPPORTED_TYPE = REFUSALS['unsupported-media-type'].http;
+
+/** The refusal of a request over an admission limit: the account's own (throttled) or the listener's. */
+function admissionRefusal(why: AdmissionRefusal): RefusalCode {
+  return why.reason === 'vasp-in-flight' ? 'throttled' : 'overloaded';
 }
 
 /** Media types a SOAP 1.1 envelope travels as (text/xml; application/xml and SOAP 1.2's from confused stacks). */
 const XML_TYPES = new Set(['text/xml', 'application/xml', 'application/soap+xml']);
 
 /** An RSErrorRsp in the given namespace (§8.7.x: the MMSC's answer to a request it could not process). */
-function errorRsp(ns: { namespace: string; mm7Version: string }, transactionId: string, code: number, text: string): Mm7Message {
+function errorRsp(ns: Namespace, transactionId: string, code: Mm7StatusCode, text: string): Mm7Message {
   return { kind: 'RSErrorRsp', transactionId, namespace: ns.namespace, mm7Version: ns.mm7Version, status: { code, text } };
 }
 

@@ -6,7 +6,7 @@ import { partyOf } from '../core/party.js';
 import { sanitiseMessage } from '../core/sanitise.js';
 import type { ContentStage } from '../store/types.js';
 import type { VaspConfig } from '../ops/config.js';
-import { Mm7Refusal } from './refusal.js';
+import { Refusal } from '../core/refusals.js';
 
 /** What the MM7 edge stores for one SubmitReq. */
 export interface Submission {
@@ -29,13 +29,9 @@ export interface SubmitContext {
   stage?: ContentStage;
 }
 
-/**
- * More recipients than mm7.maxRecipients: TS 23.140 §8.7.4 3003 "Multiple addresses not supported", whose
- * remedy (send the operation again as several with fewer recipients) is the VASP's; nothing else in the
- * request is at fault, so neither 2002 Address Error nor 4004 Validation error.
- */
-export function tooManyRecipients(n: number, max: number): Mm7Refusal {
-  return new Mm7Refusal(3003, `${n} recipients: more than the ${max} allowed in one submission; split them over several`);
+/** More recipients than mm7.maxRecipients (the catalogue's too-many-recipients says why MM7 3003). */
+export function tooManyRecipients(n: number, max: number): Refusal {
+  return new Refusal('too-many-recipients', `${n} recipients: more than the ${max} allowed in one submission; split them over several`);
 }
 
 /** MIME multipart types and their MMS (WSP) equivalents, which the MM1 side sends to handsets. */
@@ -46,17 +42,18 @@ const MMS_MULTIPART: Record<string, string> = {
 };
 
 /**
- * SubmitReq (3GPP TS 23.140 §8.7.1) + the request's MIME tree -> the core message and its parts. Throws
- * Mm7Refusal with the status the VASP is answered with.
+ * SubmitReq (3GPP TS 23.140 §8.7.1) + the request's MIME tree -> the core message and its parts. Throws a
+ * Refusal, whose catalogue entry has the status the VASP is answered with.
  */
 export function toSubmission(req: SubmitReq, root: MimeEntity | undefined, ctx: SubmitContext): Submission {
   const { vasp, now } = ctx;
   // §8.7.1: VASPID identifies the VASP; it must be the one the credentials belong to.
   if (req.vaspId !== undefined && req.vaspId !== vasp.id) {
-    throw new Mm7Refusal(4001, `VASPID ${req.vaspId} does not match the authenticated VASP ${vasp.id}`);
+    throw new Refusal('improper-identification', `VASPID ${req.vaspId} does not match the authenticated VASP ${vasp.id}`);
   }
   const sender = req.senderAddress?.value ?? vasp.senders[0]!;
-  if (!vasp.senders.includes(sender)) throw new Mm7Refusal(2001, `sender address ${sender} is not allowed for VASP ${vasp.id}`);
+  if (!vasp.senders.includes(sender))
+    throw new Refusal('sender-not-allowed', `sender address ${sender} is not allowed for VASP ${vasp.id}`);
   const originator: Party = isShortCode(sender)
     ? { address: sender, type: 'shortcode' }
     : toParty({ kind: req.senderAddress?.kind ?? 'number', value: sender });
@@ -68,13 +65,13 @@ export function toSubmission(req: SubmitReq, root: MimeEntity | undefined, ctx: 
       recipients.push({ ...toParty(a), kind });
     }
   }
-  if (recipients.length === 0) throw new Mm7Refusal(2002, 'no recipient to deliver to (all are displayOnly, or none given)');
+  if (recipients.length === 0) throw new Refusal('address-error', 'no recipient to deliver to (all are displayOnly, or none given)');
   if (recipients.length > ctx.maxRecipients) throw tooManyRecipients(recipients.length, ctx.maxRecipients);
 
   const { contentType, contentTypeParams, parts, content } = contentOf(req.content, root, vasp, ctx.stage);
 
   const expiresAt = when(req.expiryDate, now) ?? now + ctx.defaultExpiryMs;
-  if (expiresAt <= now) throw new Mm7Refusal(4004, `ExpiryDate ${req.expiryDate?.text} is in the past`);
+  if (expiresAt <= now) throw new Refusal('expired', `ExpiryDate ${req.expiryDate?.text} is in the past`);
   const earliest = when(req.earliestDeliveryTime, now);
 
   const message: CoreMessage = {
@@ -123,8 +120,8 @@ export interface ContentOf {
 
 /**
  * The part the Content href names (cid: or Content-Location) in the request's MIME tree, flattened to its
- * leaves; no Content = an empty text/plain message. Refusals: 2007 for an href that names nothing, 2004
- * over the VASP's size limit.
+ * leaves; no Content = an empty text/plain message. Refusals: format-corrupt for an href that names nothing,
+ * message-too-large over the VASP's size limit.
  */
 export function contentOf(ref: Mm7Content | undefined, root: MimeEntity | undefined, vasp: VaspConfig, stage?: ContentStage): ContentOf {
   let contentType = 'text/plain';
@@ -132,7 +129,7 @@ export function contentOf(ref: Mm7Content | undefined, root: MimeEntity | undefi
   const leaves: MimeEntity[] = [];
   if (ref) {
     const top = root ? findPart(root, ref.href) : undefined;
-    if (!top) throw new Mm7Refusal(2007, `Content href ${ref.href} names no attachment of the request`);
+    if (!top) throw new Refusal('format-corrupt', `Content href ${ref.href} names no attachment of the request`);
     if (top.parts) {
       contentType = MMS_MULTIPART[top.contentType.type] ?? 'application/vnd.wap.multipart.mixed';
       const { boundary: _b, ...rest } = top.contentType.params;
@@ -146,7 +143,10 @@ export function contentOf(ref: Mm7Content | undefined, root: MimeEntity | undefi
   const sizeOf = (p: MimeEntity) => p.body?.length ?? p.streamedBytes ?? 0;
   const size = leaves.reduce((s, p) => s + sizeOf(p), 0);
   if (size > vasp.maxMessageBytes) {
-    throw new Mm7Refusal(2004, `message content of ${size} bytes is over the limit of ${vasp.maxMessageBytes} bytes for VASP ${vasp.id}`);
+    throw new Refusal(
+      'message-too-large',
+      `message content of ${size} bytes is over the limit of ${vasp.maxMessageBytes} bytes for VASP ${vasp.id}`,
+    );
   }
   const parts: ContentRef[] = leaves.map((p, index) => {
     const r: ContentRef = { index, contentType: p.contentType.type, size: sizeOf(p) };
@@ -160,7 +160,7 @@ export function contentOf(ref: Mm7Content | undefined, root: MimeEntity | undefi
   const streamed = leaves.filter((p) => p.streamedBytes !== undefined).length;
   if (streamed > 0) {
     if (!stage || streamed !== leaves.length)
-      throw new Mm7Refusal(2007, `Content href ${ref?.href ?? ''} is ambiguous (more than one part answers to it)`);
+      throw new Refusal('format-corrupt', `Content href ${ref?.href ?? ''} is ambiguous (more than one part answers to it)`);
     return { contentType, contentTypeParams, parts, content: stage };
   }
   return { contentType, contentTypeParams, parts, content: leaves.map((p) => p.body ?? Buffer.alloc(0)) };
@@ -176,7 +176,7 @@ export function when(t: { text: string; epochMs?: number; relativeSeconds?: numb
   if (!t) return undefined;
   if (t.relativeSeconds !== undefined) return now + t.relativeSeconds * 1000;
   if (t.epochMs !== undefined) return t.epochMs;
-  throw new Mm7Refusal(4004, `time ${t.text} is neither a dateTime nor a duration`);
+  throw new Refusal('validation-error', `time ${t.text} is neither a dateTime nor a duration`);
 }
 
 /**
@@ -187,6 +187,6 @@ export function toParty(a: Pick<Mm7Address, 'kind' | 'value'>): Party {
   try {
     return partyOf(a.kind, a.value);
   } catch (err) {
-    throw new Mm7Refusal(2002, `address ${a.value} is not valid: ${(err as Error).message}`);
+    throw new Refusal('address-error', `address ${a.value} is not valid: ${(err as Error).message}`);
   }
 }

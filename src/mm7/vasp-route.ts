@@ -1,5 +1,5 @@
 import { MimeError, parseContentType, parseMultipart, startPart } from '../../protocols/mime/index.js';
-import { Mm7Error, namespaceFor, parseMm7, statusText, type Mm7Message } from '../../protocols/mm7/index.js';
+import { MM7_CODE, Mm7Error, namespaceFor, parseMm7, statusText, type Mm7Message } from '../../protocols/mm7/index.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { Config, VaspConfig } from '../ops/config.js';
 import { type HttpAnswer, HttpPostError, httpPost } from '../ops/http-post.js';
@@ -74,7 +74,8 @@ export class VaspRoute implements Route {
       return { status: 'retry', error: `VASP ${this.vasp.id} answered HTTP ${answer.status} without a readable MM7 response` };
     }
     // §8.7.4: 1000 Success, 1100 Partial success (some recipients of a multi-recipient request).
-    if (status.code === 1000 || status.code === 1100) return { status: 'delivered', detail: `VASP answered ${status.code}` };
+    if (status.code === MM7_CODE.SUCCESS || status.code === MM7_CODE.PARTIAL_SUCCESS)
+      return { status: 'delivered', detail: `VASP answered ${status.code}` };
     log.info({ status: status.code, text: status.text }, 'VASP refused');
     return { status: 'retry', error: `VASP ${this.vasp.id} answered ${status.code} ${status.text ?? statusText(status.code)}`.trim() };
   }
@@ -100,7 +101,7 @@ async function readStatus(body: Buffer, contentType: string): Promise<{ code: nu
     if (err instanceof Mm7Error) return undefined;
     throw err;
   }
-  if (msg.kind === 'Fault') return msg.detail ? statusOf(msg.detail.status) : { code: 3000, text: msg.faultString };
+  if (msg.kind === 'Fault') return msg.detail ? statusOf(msg.detail.status) : { code: MM7_CODE.SERVER_ERROR, text: msg.faultString };
   if ('status' in msg) return statusOf(msg.status);
   return undefined;
 }

@@ -1,8 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { VaspConfig } from '../ops/config.js';
+import { HTTP_STATUS } from '../transport/http-status.js';
 
-export type Authentication = { ok: true; vasp: VaspConfig } | { ok: false; status: 401 | 403; reason: string };
+/** 401: no (valid) credentials, answered with a challenge; 403: credentials of an account not allowed from there. */
+type AuthStatus = typeof HTTP_STATUS.UNAUTHORIZED | typeof HTTP_STATUS.FORBIDDEN;
+
+export type Authentication = { ok: true; vasp: VaspConfig } | { ok: false; status: AuthStatus; reason: string };
 
 /** Constant-time comparison of two secrets of any length (the length itself is not hidden). */
 function same(a: string, b: string): boolean {
@@ -33,10 +37,10 @@ export class VaspDirectory {
   authenticate(req: IncomingMessage): Authentication {
     const header = req.headers.authorization ?? '';
     const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-    if (!m) return { ok: false, status: 401, reason: 'HTTP Basic credentials required' };
+    if (!m) return { ok: false, status: HTTP_STATUS.UNAUTHORIZED, reason: 'HTTP Basic credentials required' };
     const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) return { ok: false, status: 401, reason: 'malformed Basic credentials' };
+    if (colon < 0) return { ok: false, status: HTTP_STATUS.UNAUTHORIZED, reason: 'malformed Basic credentials' };
     const user = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     let found: VaspConfig | undefined;
@@ -44,10 +48,10 @@ export class VaspDirectory {
       const match = same(v.username, user) && same(v.password, password);
       if (match && !found) found = v;
     }
-    if (!found) return { ok: false, status: 401, reason: 'unknown user name or wrong password' };
+    if (!found) return { ok: false, status: HTTP_STATUS.UNAUTHORIZED, reason: 'unknown user name or wrong password' };
     const ip = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     if (found.allowIps && !found.allowIps.includes(ip))
-      return { ok: false, status: 403, reason: `source address ${ip} not allowed for VASP ${found.id}` };
+      return { ok: false, status: HTTP_STATUS.FORBIDDEN, reason: `source address ${ip} not allowed for VASP ${found.id}` };
     return { ok: true, vasp: found };
   }
 }

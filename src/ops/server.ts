@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { listenHttp } from './http-listen.js';
+import { HTTP_STATUS } from '../transport/http-status.js';
 
 const ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
 
@@ -22,20 +23,23 @@ export class OpsServer {
         this.metrics.opsRequests.inc({ route, code: String(code) });
         res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(body) }).end(body);
       };
-      if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'text/plain', 'method not allowed\n');
-      if (path === '/healthz') return reply(200, 'text/plain', 'ok\n');
-      if (path === '/readyz') return this.ready() ? reply(200, 'text/plain', 'ready\n') : reply(503, 'text/plain', 'starting\n');
+      if (req.method !== 'GET' && req.method !== 'HEAD') return reply(HTTP_STATUS.METHOD_NOT_ALLOWED, 'text/plain', 'method not allowed\n');
+      if (path === '/healthz') return reply(HTTP_STATUS.OK, 'text/plain', 'ok\n');
+      if (path === '/readyz')
+        return this.ready()
+          ? reply(HTTP_STATUS.OK, 'text/plain', 'ready\n')
+          : reply(HTTP_STATUS.SERVICE_UNAVAILABLE, 'text/plain', 'starting\n');
       if (path === '/metrics') {
         this.metrics.registry.metrics().then(
-          (text) => reply(200, this.metrics.registry.contentType, text),
+          (text) => reply(HTTP_STATUS.OK, this.metrics.registry.contentType, text),
           (err: unknown) => {
             this.log.error({ err }, 'metrics collection failed');
-            reply(500, 'text/plain', 'metrics failed\n');
+            reply(HTTP_STATUS.INTERNAL_SERVER_ERROR, 'text/plain', 'metrics failed\n');
           },
         );
         return;
       }
-      reply(404, 'text/plain', 'not found\n');
+      reply(HTTP_STATUS.NOT_FOUND, 'text/plain', 'not found\n');
     });
     this.server.requestTimeout = 10_000;
     this.server.headersTimeout = 5_000;

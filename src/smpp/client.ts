@@ -28,6 +28,7 @@ import {
 import { DEFAULTS, type Resolved, type SmppClientOptions } from './options.js';
 import { Session, type SessionHost } from './session.js';
 import { StoreUnavailableError } from '../store/types.js';
+import { Refusal } from '../core/refusals.js';
 import { ESME_STATUS, SmppError, THROTTLE_STATUSES, statusHex, statusName } from './errors.js';
 
 export { SmppError, type SmppErrorCode } from './errors.js';
@@ -276,8 +277,13 @@ export class SmppClient extends EventEmitter<{ bound: []; unbound: [reason: stri
           return this.o.onMo(d).then(
             () => ESME_STATUS.ESME_ROK,
             (err: unknown) => {
-              this.log.warn({ err }, 'MO not taken: deliver_sm answered ESME_RX_T_APPN (the SMSC delivers it again)');
-              return ESME_STATUS.ESME_RX_T_APPN;
+              // A refusal is answered its catalogue entry's status; anything else as a temporary error.
+              const status = err instanceof Refusal && err.entry.esme !== undefined ? err.entry.esme : ESME_STATUS.ESME_RX_T_APPN;
+              this.log.warn(
+                { err, status: statusHex(status) },
+                'MO not taken: deliver_sm refused (a temporary error: the SMSC delivers it again)',
+              );
+              return status;
             },
           );
         }

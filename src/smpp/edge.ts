@@ -2,6 +2,7 @@ import { isShortCode, normaliseE164 } from '../../protocols/address/index.js';
 import { decodeShortMessage, SmsError } from '../../protocols/sms/index.js';
 import { newMessageId } from '../core/message-id.js';
 import { parseJobId, type CoreMessage, type Party } from '../core/message.js';
+import { Refusal } from '../core/refusals.js';
 import type { Route, Router } from '../core/router.js';
 import type { Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
@@ -74,7 +75,11 @@ export class SmppEdge {
         // read, so that a STOP is not lost either) is answered ESME_RX_T_APPN and the SMSC delivers it
         // again, as the other edges answer "try later".
         onMo: async (m) => {
-          storeUp();
+          try {
+            storeUp();
+          } catch (err) {
+            throw notStored(err);
+          }
           await this.mo(smsc.id, m);
         },
       });
@@ -204,11 +209,12 @@ export class SmppEdge {
       await this.o.queue.enqueue(message, [Buffer.from(text, 'utf8')], [route.peer]);
       this.o.metrics.smppMo.inc({ outcome: 'routed' });
     } catch (err) {
-      // Not stored (the store is full or cannot be reached): the deliver_sm is answered ESME_RX_T_APPN, and
-      // the SMSC delivers it again later. (An opt-out already recorded is recorded again: no harm.)
+      // Not stored (the store is full or cannot be reached): the deliver_sm is answered store-unavailable's
+      // status (ESME_RX_T_APPN), and the SMSC delivers it again later. (An opt-out already recorded is
+      // recorded again: no harm.)
       this.o.metrics.smppMo.inc({ outcome: 'retry' });
       log.warn({ err, from: from.address }, 'MO not stored; the SMSC is asked to deliver it again');
-      throw err;
+      throw notStored(err);
     }
   }
 
@@ -222,6 +228,13 @@ export class SmppEdge {
     }
     await this.o.queue.enqueue(message, [Buffer.from(text, 'utf8')], [route.peer]);
   }
+}
+
+/** A store failure as the MO's refusal: the SMSC is answered its entry's ESME status and delivers the MO again. */
+function notStored(err: unknown): Refusal {
+  const refusal = new Refusal('store-unavailable', err instanceof Error ? err.message : String(err));
+  refusal.cause = err;
+  return refusal;
 }
 
 function textMessage(from: Party, to: Party, text: string, origin: CoreMessage['origin']): CoreMessage {

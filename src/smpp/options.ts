@@ -26,9 +26,10 @@ export interface SmppClientOptions {
   queueLimit?: number;
   /**
    * Takes an MO deliver_sm before it is answered: the deliver_sm_resp waits for the promise, ESME_ROK once it
-   * resolves, ESME_RX_T_APPN when it rejects, so that the SMSC delivers the MO again later (SMPP 3.4 §5.1.3:
-   * a temporary application error) instead of it being lost when the gateway cannot store it. 'mo'
-   * listeners are told as well.
+   * resolves; when it rejects, the rejection's status if it is a Refusal with one (src/core/refusals.ts: the
+   * store's refusal is ESME_RX_T_APPN), else ESME_RX_T_APPN, so that the SMSC delivers the MO again later
+   * (SMPP 3.4 §5.1.3: a temporary application error) instead of it being lost when the gateway cannot store
+   * it. 'mo' listeners are told as well.
    */
   onMo?: (d: DeliverSm) => Promise<void>;
   log: Logger;

@@ -28,7 +28,17 @@ const BOTH = '+15551000002';
 const PLAIN = '+15551000003';
 
 function job(message: CoreMessage, recipientIndex = 0): LeasedJob {
-  return { messageId: message.id, recipientIndex, peer: 'x', attempt: 1, maxAttempts: 3, notifications: 0, lease: 'l', leaseUntil: 0, message };
+  return {
+    messageId: message.id,
+    recipientIndex,
+    peer: 'x',
+    attempt: 1,
+    maxAttempts: 3,
+    notifications: 0,
+    lease: 'l',
+    leaseUntil: 0,
+    message,
+  };
 }
 
 /** A message to one recipient. */
