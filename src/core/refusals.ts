@@ -52,6 +52,20 @@ export const REFUSALS = {
     smtp: { reply: 451, enhanced: '4.7.0' },
     esme: 0x00000058, // ESME_RTHROTTLED
   },
+  // No route reaches a recipient, and the edge refuses the submission rather than accept it and report the
+  // recipient rejected (core/intake.ts, UnroutablePolicy 'refuse'; today MM1 and SMPP MO). Permanent: the
+  // same request fails the same way. MM7 2003 Address Not Found (TS 23.140 §8.7.4: well formed, but not
+  // reachable from this MMSC); MM1 sending-address-unresolved (OMA-TS-MMS_ENC §7.3.48); SMTP 5.4.4 Unable
+  // to route (RFC 3463 §3.5); SMPP ESME_RINVDSTADR.
+  'recipient-unroutable': {
+    summary: 'a recipient cannot be reached from this MMSC',
+    transient: false,
+    mm7: 2003,
+    mm1: { v10: 'Error-sending-address-unresolved', v11: 'Error-permanent-sending-address-unresolved' },
+    http: 400,
+    smtp: { reply: 550, enhanced: '5.4.4' },
+    esme: 0x0000000b, // ESME_RINVDSTADR
+  },
 } as const satisfies Record<string, RefusalEntry>;
 
 export type RefusalCode = keyof typeof REFUSALS;

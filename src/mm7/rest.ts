@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import busboy from 'busboy';
 import { isShortCode } from '../../protocols/address/index.js';
 import { contentTypeParams, MimeError, type ContentTypeParam } from '../../protocols/mime/index.js';
-import type { ContentRef, CoreMessage, Party, Recipient, RecipientState } from '../core/message.js';
+import type { IntakeResult, Intake } from '../core/intake.js';
+import type { ContentRef, Party, Recipient, RecipientState } from '../core/message.js';
+import { buildMessage, MULTIPART_MIXED } from '../core/message-builder.js';
 import { sanitiseMessage } from '../core/sanitise.js';
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
@@ -12,9 +14,9 @@ import { newMessageId } from '../core/message-id.js';
 import type { ContentStage, Queue } from '../store/types.js';
 import type { AdmissionRefusal, BodyTicket } from './admission.js';
 import { FormPartCounter } from './form-parts.js';
-import type { Intake, IntakeResult } from './intake.js';
 import { Mm7Refusal } from './refusal.js';
 import { toParty, tooManyRecipients, type Submission } from './submit.js';
+import { vaspIntake } from './vasps.js';
 
 export interface RestApiOptions {
   config: Config['mm7'];
@@ -136,12 +138,19 @@ export class RestApi {
     try {
       const form = await readForm(req, this.o.config.maxBodyBytes, vasp.maxMessageBytes, stage, ticket);
       const { defaultExpiryMs, maxExpiryMs, maxRecipients } = this.o.config;
-      const result = await this.o.intake.submit(
-        vasp,
-        (id, now) =>
-          toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, maxRecipients, guard: this.o.guard }),
-        messageId,
-      );
+      const result = await this.o.intake
+        .submit({
+          ...vaspIntake(vasp),
+          messageId,
+          build: (id, now) =>
+            toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, maxRecipients, guard: this.o.guard }),
+        })
+        .catch((err: unknown) => {
+          // The form itself is refused (toRestSubmission's checks), within the VASP's slot: nothing was stored.
+          if (!(err instanceof Mm7Refusal)) throw err;
+          this.o.log.info({ vasp: vasp.id, status: err.status, detail: err.message }, 'submission refused');
+          throw new RestError(fromMm7(err.status), err.message);
+        });
       accepted = result.ok;
       this.answerSubmit(res, result);
     } finally {
@@ -151,11 +160,12 @@ export class RestApi {
 
   private answerSubmit(res: ServerResponse, result: IntakeResult): void {
     if (!result.ok) {
-      const code = fromMm7(result.status);
+      const { refusal } = result;
+      const code = fromMm7(refusal.entry.mm7);
       // Retry-After is in whole seconds (RFC 9110 §10.2.3): the throttle's wait, rounded up.
       const headers: Record<string, string> =
-        code === 'THROTTLED' ? { 'retry-after': String(Math.max(1, Math.ceil((result.retryAfterMs ?? 1000) / 1000))) } : {};
-      throw new RestError(code, result.text, headers);
+        code === 'THROTTLED' ? { 'retry-after': String(Math.max(1, Math.ceil((refusal.retryAfterMs ?? 1000) / 1000))) } : {};
+      throw new RestError(code, refusal.message, headers);
     }
     const location = `/v1/messages/${encodeURIComponent(result.messageId)}`;
     this.json(res, 'submit', 202, { messageId: result.messageId, recipients: result.recipients }, { location });
@@ -529,7 +539,6 @@ function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Su
   const expiry = one.get('expiry');
   if (expiry !== undefined && !/^[1-9]\d*$/.test(expiry))
     throw new Mm7Refusal(4004, `expiry ${expiry} is not a positive number of seconds`);
-  const lifetime = expiry !== undefined ? Number(expiry) * 1000 : ctx.defaultExpiryMs;
 
   // The files are the stage's parts 0..n-1 (in order of arrival); the text, known only once the form is read,
   // is written after them, but listed first: parts are presented in list order, each read by its index.
@@ -552,29 +561,25 @@ function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Su
     throw new Mm7Refusal(2004, `message content of ${size} bytes is over the limit of ${vasp.maxMessageBytes} bytes for VASP ${vasp.id}`);
   }
 
-  const message: CoreMessage = {
+  const smil = parts.find((p) => p.contentType === 'application/smil');
+  // A presentation: the SMIL part is the root and names the others by Content-ID or Content-Location.
+  if (smil) parts.forEach((p) => (p.contentId = `<part${p.index}>`));
+  const message = buildMessage({
     id: ctx.messageId,
+    now,
     originator: partyOf(sender),
     recipients,
-    contentType: 'application/vnd.wap.multipart.mixed',
-    parts,
-    expiresAt: now + Math.min(lifetime, ctx.maxExpiryMs),
-    deliveryReport: callbackUrl !== undefined,
-    readReport: false,
-    priority: 'normal',
-    messageClass: 'personal',
     origin: callbackUrl !== undefined ? { iface: 'rest', peer: vasp.id, callbackUrl } : { iface: 'rest', peer: vasp.id },
-    receivedAt: now,
-  };
-  const smil = parts.find((p) => p.contentType === 'application/smil');
-  if (smil) {
-    // A presentation: the SMIL part is the root and names the others by Content-ID or Content-Location.
-    parts.forEach((p) => (p.contentId = `<part${p.index}>`));
-    message.contentType = 'application/vnd.wap.multipart.related';
-    message.contentTypeParams = { type: 'application/smil', start: smil.contentId! };
-  }
-  const subject = one.get('subject');
-  if (subject !== undefined) message.subject = subject;
+    // A form is a list of parts whatever their number (one file is still an attachment).
+    contentType: smil ? 'application/vnd.wap.multipart.related' : MULTIPART_MIXED,
+    contentTypeParams: smil ? { type: 'application/smil', start: smil.contentId! } : undefined,
+    parts,
+    subject: one.get('subject'),
+    expiresAt: expiry !== undefined ? now + Number(expiry) * 1000 : undefined,
+    lifetime: { defaultMs: ctx.defaultExpiryMs, maxMs: ctx.maxExpiryMs },
+    // The callback is where the delivery events go: asking for one asks for them.
+    deliveryReport: callbackUrl !== undefined,
+  });
   return { message, content: stage, sanitised: sanitiseMessage(message) };
 }
 

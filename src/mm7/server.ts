@@ -9,6 +9,7 @@ import {
   type MimeEntity,
 } from '../../protocols/mime/index.js';
 import { buildMm7, DEFAULT_LIMITS, Mm7Error, namespaceFor, parseMm7, type Mm7Limits, type Mm7Message } from '../../protocols/mm7/index.js';
+import { Intake, type IntakeOptions, type IntakeResult } from '../core/intake.js';
 import type { Router } from '../core/router.js';
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
@@ -19,12 +20,11 @@ import type { IdempotencyStore, Queue, Throttle } from '../store/types.js';
 import { Admission, type AdmissionRefusal, type BodyTicket } from './admission.js';
 import { cancel, replace, type Answer } from './cancel-replace.js';
 import { ContentStreamer } from './content-streamer.js';
-import { Intake, type IntakeOptions } from './intake.js';
 import { Mm7Refusal } from './refusal.js';
 import { RestApi } from './rest.js';
 import { toSubmission, type SubmitContext } from './submit.js';
 import { SubmitRetries, type SubmitClaim } from './submit-retry.js';
-import { VaspDirectory } from './vasps.js';
+import { VaspDirectory, vaspIntake } from './vasps.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
 
 export interface Mm7ServerOptions {
@@ -394,24 +394,29 @@ export class Mm7Server {
         { messageId: claim.messageId, transactionId: msg.transactionId },
         'mm7 SubmitReq retried before the first was stored: stored under its MessageID',
       );
-    const result = await this.intake.submit(
-      vasp,
-      (messageId, now) => {
-        const { defaultExpiryMs, maxExpiryMs, maxRecipients } = this.o.config;
-        const ctx: SubmitContext = { vasp, messageId, now, defaultExpiryMs, maxExpiryMs, maxRecipients };
-        if (stage) ctx.stage = stage;
-        return toSubmission(msg, root, ctx);
-      },
-      claim.messageId,
-    );
-    if (result.ok) streamer.accepted = true;
-    if (!result.ok)
-      return this.soap(
-        res,
-        { kind: 'SubmitRsp', ...reply, status: { code: result.status, text: result.text } },
-        'SubmitReq',
-        result.status,
-      );
+    let result: IntakeResult;
+    try {
+      result = await this.intake.submit({
+        ...vaspIntake(vasp),
+        messageId: claim.messageId,
+        build: (messageId, now) => {
+          const { defaultExpiryMs, maxExpiryMs, maxRecipients } = this.o.config;
+          const ctx: SubmitContext = { vasp, messageId, now, defaultExpiryMs, maxExpiryMs, maxRecipients };
+          if (stage) ctx.stage = stage;
+          return toSubmission(msg, root, ctx);
+        },
+      });
+    } catch (err) {
+      // The request itself is refused (toSubmission's checks), within the VASP's slot: nothing was stored.
+      if (!(err instanceof Mm7Refusal)) throw err;
+      log.info({ status: err.status, detail: err.message }, 'submission refused');
+      return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code: err.status, text: err.message } }, 'SubmitReq', err.status);
+    }
+    if (!result.ok) {
+      const code = result.refusal.entry.mm7;
+      return this.soap(res, { kind: 'SubmitRsp', ...reply, status: { code, text: result.refusal.message } }, 'SubmitReq', code);
+    }
+    streamer.accepted = true;
     log.debug({ messageId: result.messageId, bytes }, 'mm7 SubmitReq accepted');
     return this.soap(
       res,

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { SubmitRequest } from '../core/intake.js';
 import type { VaspConfig } from '../ops/config.js';
 
 export type Authentication = { ok: true; vasp: VaspConfig } | { ok: false; status: 401 | 403; reason: string };
@@ -50,4 +51,17 @@ export class VaspDirectory {
       return { ok: false, status: 403, reason: `source address ${ip} not allowed for VASP ${found.id}` };
     return { ok: true, vasp: found };
   }
+}
+
+/**
+ * What a VASP's submissions (MM7 SubmitReq and REST POST /v1/messages alike) take to core intake: the
+ * account's one inbound budget, and a recipient no route reaches is accepted and reported rejected (the VASP
+ * learns it per recipient, in its delivery report, as for any other failed delivery).
+ */
+export function vaspIntake(vasp: VaspConfig): Pick<SubmitRequest, 'from' | 'limits' | 'unroutable'> {
+  return {
+    from: { kind: 'vasp', id: vasp.id },
+    limits: { rate: vasp.rate, burst: vasp.burst, maxInFlight: vasp.maxInFlight },
+    unroutable: 'enqueue-rejected',
+  };
 }
