@@ -1,4 +1,5 @@
 import type { ResponseStatus } from '../../protocols/mms/index.js';
+import type { Mm1Statuses } from '../core/refusals.js';
 
 /** Why a handset's request is refused; each maps to an X-Mms-Response-Status (OMA-TS-MMS_ENC §7.3.48). */
 export type Refusal =
@@ -37,9 +38,18 @@ const BY_VERSION: Record<Refusal, readonly [ResponseStatus, ResponseStatus]> = {
 };
 
 export function responseStatus(reason: Refusal, mmsVersion: string | undefined): ResponseStatus {
+  return BY_VERSION[reason][modern(mmsVersion) ? 1 : 0];
+}
+
+/** A catalogue refusal's Response-Status (core/refusals.ts, the entry's `mm1`), in the version the handset spoke. */
+export function catalogueStatus(statuses: Mm1Statuses, mmsVersion: string | undefined): ResponseStatus {
+  return (modern(mmsVersion) ? statuses.v11 : statuses.v10) as ResponseStatus;
+}
+
+/** MMS 1.1 or later: the version with transient and permanent codes. */
+function modern(mmsVersion: string | undefined): boolean {
   const m = mmsVersion === undefined ? undefined : /^(\d+)\.(\d+)/.exec(mmsVersion);
-  const modern = m !== null && m !== undefined && (Number(m[1]) > 1 || Number(m[2]) >= 1);
-  return BY_VERSION[reason][modern ? 1 : 0];
+  return m !== null && m !== undefined && (Number(m[1]) > 1 || Number(m[2]) >= 1);
 }
 
 /** A handset request the MMSC refuses, with the reason its answer carries. */
