@@ -65,10 +65,8 @@ export interface Submission {
 
 export interface SubmitRequest {
   from: InboundPeer;
-  /** The sender's inbound limits (rate, burst, in-flight cap); undefined: not throttled. */
-  limits?: PeerLimits | undefined;
-  /** Tokens the submission takes from the sender's bucket at once (a handset's: one per recipient). */
-  cost?: number;
+  /** The sender's inbound limit; undefined: not throttled. */
+  throttle?: InboundThrottle | undefined;
   unroutable: UnroutablePolicy;
   /** The id the edge chose already (it streamed the content into a stage under it); default: a new one. */
   messageId?: string | undefined;
@@ -77,6 +75,15 @@ export interface SubmitRequest {
    * Refusal (answered as such); any other error is rethrown by `submit`.
    */
   build(messageId: string, now: number): Submission;
+}
+
+export interface InboundThrottle {
+  /** Rate, burst and in-flight cap, shared by every instance. */
+  limits: PeerLimits;
+  /** Tokens the submission takes from the sender's bucket at once (a handset's: one per recipient). */
+  cost?: number;
+  /** How long the submission may hold its in-flight slot (the edge's request timeout). */
+  slotMs: number;
 }
 
 export type IntakeResult =
@@ -89,8 +96,6 @@ export interface IntakeOptions {
   throttle: Throttle;
   router: Router;
   log: Logger;
-  /** How long a submission may hold its in-flight slot (the edge's request timeout). */
-  slotMs: number;
   now?: () => number;
 }
 
@@ -110,9 +115,10 @@ export class Intake {
   async submit(req: SubmitRequest): Promise<IntakeResult> {
     const { from } = req;
     const log = this.o.log.child({ [from.kind]: from.id });
-    if (!req.limits) return this.store(req, log);
-    const leaseUntil = this.now() + this.o.slotMs;
-    const r = await withThrottleSlot(this.o.throttle, throttleKey(from), req.limits, leaseUntil, () => this.store(req, log), req.cost);
+    const limit = req.throttle;
+    if (!limit) return this.store(req, log);
+    const leaseUntil = this.now() + limit.slotMs;
+    const r = await withThrottleSlot(this.o.throttle, throttleKey(from), limit.limits, leaseUntil, () => this.store(req, log), limit.cost);
     if (r.kind === 'unavailable') {
       // The store is unreachable: nothing can be queued either; the sender retries.
       log.error({ err: r.error }, 'inbound throttle unavailable');

@@ -77,7 +77,6 @@ export class Mm1Server {
       throttle: o.throttle,
       router: o.router,
       log: o.log,
-      slotMs: o.config.requestTimeoutMs,
       now: this.now,
     });
     this.basePath = basePathOf(o.config.publicUrl);
@@ -189,7 +188,7 @@ export class Mm1Server {
 
   private async send(pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>, sender: string, res: ServerResponse): Promise<void> {
     const log = this.o.log.child({ subscriber: sender });
-    const { submitRate: rate, submitBurst: burst, submitMaxInFlight: maxInFlight, maxRecipients } = this.o.config;
+    const { submitRate: rate, submitBurst: burst, submitMaxInFlight: maxInFlight, requestTimeoutMs, maxRecipients } = this.o.config;
     const refuse = (reason: Refusal | Mm1Statuses, text: string) =>
       this.conf(res, 200, pdu.transactionId, reason, pdu.mmsVersion, text, 'm-send-req');
     let result: IntakeResult;
@@ -200,8 +199,8 @@ export class Mm1Server {
         // The subscriber's submission limit (token bucket and in-flight cap, as for a VASP), held across
         // instances; a rate of 0: none. A message costs one token per recipient, so that a handset fans out
         // no faster than its rate.
-        limits: rate === 0 ? undefined : { rate, burst, maxInFlight },
-        cost: Math.max(1, recipients),
+        throttle:
+          rate === 0 ? undefined : { limits: { rate, burst, maxInFlight }, cost: Math.max(1, recipients), slotMs: requestTimeoutMs },
         // No MM4 yet: another carrier's subscriber cannot be reached, and the sender must know it now.
         unroutable: 'refuse',
         build: (messageId, now) => toCoreMessage(pdu, { sender, messageId, now, config: this.o.config, plan: this.o.plan }),

@@ -140,7 +140,7 @@ export class RestApi {
       const { defaultExpiryMs, maxExpiryMs, maxRecipients } = this.o.config;
       const result = await this.o.intake
         .submit({
-          ...vaspIntake(vasp),
+          ...vaspIntake(vasp, this.o.config.requestTimeoutMs),
           messageId,
           build: (id, now) =>
             toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, maxRecipients, guard: this.o.guard }),

@@ -69,7 +69,7 @@ export class Mm7Server {
     });
     const { maxEnvelopeBytes: maxBytes, maxElements, maxAttributes, maxXmlTokens: maxTokens } = o.config;
     this.xml = { ...DEFAULT_LIMITS, maxBytes, maxElements, maxAttributes, maxTokens };
-    const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log, slotMs: o.config.requestTimeoutMs };
+    const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log };
     if (o.now) intake.now = o.now;
     this.intake = new Intake(intake);
     this.rest = new RestApi({
@@ -397,7 +397,7 @@ export class Mm7Server {
     let result: IntakeResult;
     try {
       result = await this.intake.submit({
-        ...vaspIntake(vasp),
+        ...vaspIntake(vasp, this.o.config.requestTimeoutMs),
         messageId: claim.messageId,
         build: (messageId, now) => {
           const { defaultExpiryMs, maxExpiryMs, maxRecipients } = this.o.config;

@@ -55,13 +55,13 @@ export class VaspDirectory {
 
 /**
  * What a VASP's submissions (MM7 SubmitReq and REST POST /v1/messages alike) take to core intake: the
- * account's one inbound budget, and a recipient no route reaches is accepted and reported rejected (the VASP
+ * account's one inbound budget (a slot held at most `slotMs`, the request timeout), and a recipient no route reaches is accepted and reported rejected (the VASP
  * learns it per recipient, in its delivery report, as for any other failed delivery).
  */
-export function vaspIntake(vasp: VaspConfig): Pick<SubmitRequest, 'from' | 'limits' | 'unroutable'> {
+export function vaspIntake(vasp: VaspConfig, slotMs: number): Pick<SubmitRequest, 'from' | 'throttle' | 'unroutable'> {
   return {
     from: { kind: 'vasp', id: vasp.id },
-    limits: { rate: vasp.rate, burst: vasp.burst, maxInFlight: vasp.maxInFlight },
+    throttle: { limits: { rate: vasp.rate, burst: vasp.burst, maxInFlight: vasp.maxInFlight }, slotMs },
     unroutable: 'enqueue-rejected',
   };
 }
