@@ -195,8 +195,8 @@ export class SmppEdge {
       }
     }
     // Any other text is a message to its destination address, accepted as every edge accepts one (not
-    // throttled: the SMSC paces its MOs); one no route reaches is dropped, not refused: an SMSC cannot tell
-    // the sender, and would only deliver it again.
+    // throttled: the SMSC paces its MOs). One no route reaches is refused by the intake and acknowledged
+    // here, dropped: an SMSC cannot tell the sender, and an error status would only bring it again.
     const dest: Party = { address: to, type: isShortCode(to) ? 'shortcode' : 'plmn' };
     let result: IntakeResult;
     try {
