@@ -91,6 +91,7 @@ export class Gateway {
       this.smpp = new SmppEdge({
         config: config.smpp,
         queue: this.store.queue,
+        throttle: this.store.throttle,
         subscribers: this.store.subscribers,
         correlations: this.store.correlations,
         router: this.router,

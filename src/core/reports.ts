@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Queue } from '../store/types.js';
 import type { CoreMessage, ReportInfo } from './message.js';
+import { buildMessage } from './message-builder.js';
 import type { Router } from './router.js';
 
 /** How long a report is tried before it is given up (dead-lettered as expired). */
@@ -62,23 +63,18 @@ function reportMessage(
   const report: ReportInfo = { kind, messageId: original.id, recipientIndex, to: original.origin, status, at };
   if (detail !== undefined) report.detail = detail;
   if (original.service) report.service = original.service;
-  const message: CoreMessage = {
+  return buildMessage({
     id: reportMessageId(original.id, recipientIndex, kind),
+    now: at,
     originator: { address: recipient.address, type: recipient.type },
     recipients: [{ ...original.originator, kind: 'to' }],
-    contentType: 'text/plain',
-    parts: [],
-    expiresAt: at + REPORT_EXPIRY_MS,
-    deliveryReport: false,
-    readReport: false,
-    priority: 'normal',
-    messageClass: 'auto',
     origin: original.origin,
+    parts: [],
+    subject: original.subject,
+    lifetime: { defaultMs: REPORT_EXPIRY_MS },
+    messageClass: 'auto',
     report,
-    receivedAt: at,
-  };
-  if (original.subject !== undefined) message.subject = original.subject;
-  return message;
+  });
 }
 
 /**

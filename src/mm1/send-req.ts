@@ -9,6 +9,7 @@ import {
   type TimeValue,
 } from '../../protocols/mms/index.js';
 import type { ContentRef, CoreMessage, MessageClass, Priority, Recipient } from '../core/message.js';
+import { buildMessage } from '../core/message-builder.js';
 import { sanitiseMessage } from '../core/sanitise.js';
 import type { Mm1Config } from '../ops/config.js';
 import type { NumberPlan } from './numbers.js';
@@ -80,29 +81,30 @@ export function toCoreMessage(req: SendReq, ctx: SendContext): { message: CoreMe
   }
 
   const now = ctx.now;
-  const expiresAt = Math.min(timeOf(req.expiry, now) ?? now + ctx.config.defaultExpiryMs, now + ctx.config.maxExpiryMs);
+  const lifetime = { defaultMs: ctx.config.defaultExpiryMs, maxMs: ctx.config.maxExpiryMs };
+  const expiresAt = Math.min(timeOf(req.expiry, now) ?? now + lifetime.defaultMs, now + lifetime.maxMs);
   if (expiresAt <= now) throw new Refusal('expired', 'X-Mms-Expiry is in the past');
-  const message: CoreMessage = {
+  const earliest = timeOf(req.deliveryTime, now);
+  const message = buildMessage({
     id: ctx.messageId,
+    now,
     originator: { address: ctx.sender, type: 'plmn' },
     recipients,
+    origin: { iface: 'mm1', peer: ctx.sender },
+    // A multipart keeps its own type and parameters; a single body is its one part.
     contentType: req.parts ? type : parts[0]!.contentType,
+    contentTypeParams: req.parts ? plainParams(req.contentType) : undefined,
     parts,
+    subject: req.subject !== undefined ? textOf(req.subject) : undefined,
     expiresAt,
+    lifetime,
+    // Not after the message expires (a deferral past it could never be delivered).
+    earliestDeliveryAt: earliest !== undefined ? Math.min(earliest, expiresAt) : undefined,
     deliveryReport: req.deliveryReport === 'Yes',
     readReport: req.readReport === 'Yes',
-    priority: typeof req.priority === 'string' ? (PRIORITIES[req.priority.toLowerCase()] ?? 'normal') : 'normal',
-    messageClass: typeof req.messageClass === 'string' ? (CLASSES[req.messageClass.toLowerCase()] ?? 'personal') : 'personal',
-    origin: { iface: 'mm1', peer: ctx.sender },
-    receivedAt: now,
-  };
-  if (req.parts) {
-    const params = plainParams(req.contentType);
-    if (params) message.contentTypeParams = params;
-  }
-  if (req.subject !== undefined) message.subject = textOf(req.subject);
-  const earliest = timeOf(req.deliveryTime, now);
-  if (earliest !== undefined && earliest > now) message.earliestDeliveryAt = Math.min(earliest, expiresAt);
+    priority: typeof req.priority === 'string' ? PRIORITIES[req.priority.toLowerCase()] : undefined,
+    messageClass: typeof req.messageClass === 'string' ? CLASSES[req.messageClass.toLowerCase()] : undefined,
+  });
   // Names and types as the handset wrote them may not go out again in every form (core/sanitise.ts).
   return { message, content: leaves.map((p) => p.data), sanitised: sanitiseMessage(message) };
 }

@@ -1,9 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { decodePdu, encodePdu, PduError, type MmsPdu, type RetrieveStatus, type SendConf } from '../../protocols/mms/index.js';
+import { Intake, type IntakeResult } from '../core/intake.js';
 import { TERMINAL_STATES, type CoreMessage } from '../core/message.js';
-import { newMessageId } from '../core/message-id.js';
 import { REFUSALS, Refusal } from '../core/refusals.js';
-import { withThrottleSlot } from '../core/throttle-slot.js';
 import type { ReportGenerator } from '../core/reports.js';
 import type { Router } from '../core/router.js';
 import { HTTP_STATUS } from '../transport/http-status.js';
@@ -76,9 +75,18 @@ export class Mm1Server {
   private readonly basePath: string;
   /** Untrusted sources' refusals: a warn line per source per minute, so that a scanner cannot flood the log. */
   private readonly untrustedLog: RefusalLog;
+  /** How an m-send-req is accepted (core/intake.ts): the subscriber's limit, routed, stored, then answered. */
+  private readonly intake: Intake;
 
   constructor(private readonly o: Mm1ServerOptions) {
     this.now = o.now ?? Date.now;
+    this.intake = new Intake({
+      queue: o.queue,
+      throttle: o.throttle,
+      router: o.router,
+      log: o.log,
+      now: this.now,
+    });
     this.basePath = basePathOf(o.config.publicUrl);
     this.trusted = new CidrList(o.config.trustedProxies);
     this.untrustedLog = new RefusalLog({ windowMs: UNTRUSTED_LOG_WINDOW_MS, maxSources: UNTRUSTED_LOG_SOURCES, now: this.now });
@@ -169,79 +177,35 @@ export class Mm1Server {
   private async send(pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>, sender: string, res: ServerResponse): Promise<void> {
     const log = this.o.log.child({ subscriber: sender });
     const { submitRate: rate, submitBurst: burst, submitMaxInFlight: maxInFlight, requestTimeoutMs, maxRecipients } = this.o.config;
-    let recipients: number;
+    let result: IntakeResult;
     try {
-      recipients = recipientCount(pdu, maxRecipients);
-    } catch (err) {
-      if (!(err instanceof Refusal)) throw err;
-      log.info({ reason: err.code, detail: err.message }, 'm-send-req refused');
-      return this.refuseSend(res, pdu, err);
-    }
-    if (rate === 0) return this.store(pdu, sender, res, log);
-    // The subscriber's submission limit (token bucket and in-flight cap, as for a VASP), held across instances.
-    // A message costs one token per recipient, so that a handset fans out no faster than its rate.
-    const leaseUntil = this.now() + requestTimeoutMs;
-    const r = await withThrottleSlot(
-      this.o.throttle,
-      `mm1-sub:${sender}`,
-      { rate, burst, maxInFlight },
-      leaseUntil,
-      () => this.store(pdu, sender, res, log),
-      Math.max(1, recipients),
-    );
-    if (r.kind === 'unavailable') {
-      log.error({ err: r.error }, 'm-send-req: submission limit unavailable');
-      this.refuseSend(res, pdu, new Refusal('store-unavailable'));
-    } else if (r.kind === 'throttled') {
-      const seconds = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
-      log.info({ retryAfterMs: r.retryAfterMs }, 'm-send-req refused: over the submission limit');
-      this.refuseSend(res, pdu, new Refusal('throttled', `too many messages from this subscriber; retry in ${seconds} s`, r.retryAfterMs));
-    }
-  }
-
-  private async store(
-    pdu: Extract<MmsPdu, { messageType: 'm-send-req' }>,
-    sender: string,
-    res: ServerResponse,
-    log: Logger,
-  ): Promise<void> {
-    const now = this.now();
-    const id = newMessageId(now);
-    let message: CoreMessage;
-    let content: Buffer[];
-    let sanitised: string[];
-    try {
-      ({ message, content, sanitised } = toCoreMessage(pdu, { sender, messageId: id, now, config: this.o.config, plan: this.o.plan }));
-    } catch (err) {
-      if (!(err instanceof Refusal)) throw err;
-      log.info({ reason: err.code, detail: err.message }, 'm-send-req refused');
-      return this.refuseSend(res, pdu, err);
-    }
-    const peers: string[] = [];
-    for (let i = 0; i < message.recipients.length; i++) {
-      const route = this.o.router.route(message, i);
-      if (!route) {
+      const recipients = recipientCount(pdu, maxRecipients);
+      result = await this.intake.submit({
+        from: { kind: 'subscriber', id: sender },
+        // The subscriber's submission limit (token bucket and in-flight cap, as for a VASP), held across
+        // instances; a rate of 0: none. A message costs one token per recipient, so that a handset fans out
+        // no faster than its rate.
+        throttle:
+          rate === 0 ? undefined : { limits: { rate, burst, maxInFlight }, cost: Math.max(1, recipients), slotMs: requestTimeoutMs },
         // No MM4 yet: another carrier's subscriber cannot be reached, and the sender must know it now.
-        const r = message.recipients[i]!;
-        this.o.metrics.mm1Unroutable.inc({ type: r.type });
-        log.info({ recipientType: r.type }, 'm-send-req refused: a recipient has no route');
-        return this.refuseSend(res, pdu, new Refusal('unroutable', `recipient ${r.address} cannot be reached from this MMSC`));
-      }
-      peers.push(route.peer);
-    }
-    try {
-      await this.o.queue.enqueue(message, content, peers);
+        unroutable: 'refuse',
+        build: (messageId, now) => toCoreMessage(pdu, { sender, messageId, now, config: this.o.config, plan: this.o.plan }),
+      });
     } catch (err) {
-      log.error({ err, messageId: id }, 'm-send-req could not be queued');
-      return this.refuseSend(res, pdu, new Refusal('store-unavailable'));
+      if (!(err instanceof Refusal)) throw err;
+      log.info({ reason: err.code, detail: err.message }, 'm-send-req refused');
+      return this.refuseSend(res, pdu, err);
     }
-    log.info({ messageId: id, recipients: message.recipients.length, ...(sanitised.length ? { sanitised } : {}) }, 'm-send-req accepted');
+    if (!result.ok) {
+      if (result.recipient) this.o.metrics.mm1Unroutable.inc({ type: result.recipient.type });
+      return this.refuseSend(res, pdu, result.refusal);
+    }
     const conf: SendConf = {
       messageType: 'm-send-conf',
       transactionId: pdu.transactionId,
       mmsVersion: MMS_VERSION,
       responseStatus: 'Ok',
-      messageId: id,
+      messageId: result.messageId,
     };
     this.pdu(res, HTTP_STATUS.OK, encodePdu(conf), 'm-send-req', 'Ok');
   }

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import busboy from 'busboy';
 import { isShortCode } from '../../protocols/address/index.js';
 import { contentTypeParams, MimeError, type ContentTypeParam } from '../../protocols/mime/index.js';
-import type { ContentRef, CoreMessage, Party, Recipient, RecipientState } from '../core/message.js';
+import type { ContentRef, Party, Recipient, RecipientState } from '../core/message.js';
+import { buildMessage, MULTIPART_MIXED } from '../core/message-builder.js';
 import { sanitiseMessage } from '../core/sanitise.js';
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
@@ -14,8 +15,9 @@ import { HTTP_STATUS } from '../transport/http-status.js';
 import type { ContentStage, Queue } from '../store/types.js';
 import type { AdmissionRefusal, BodyTicket } from './admission.js';
 import { FormPartCounter } from './form-parts.js';
-import type { Intake, IntakeResult } from './intake.js';
+import type { Intake, IntakeResult } from '../core/intake.js';
 import { toParty, tooManyRecipients, type Submission } from './submit.js';
+import { vaspIntake } from './vasps.js';
 
 export interface RestApiOptions {
   config: Config['mm7'];
@@ -151,12 +153,13 @@ export class RestApi {
     try {
       const form = await readForm(req, this.o.config.maxBodyBytes, vasp.maxMessageBytes, stage, ticket);
       const { defaultExpiryMs, maxExpiryMs, maxRecipients } = this.o.config;
-      const result = await this.o.intake.submit(
-        vasp,
-        (id, now) =>
-          toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, maxRecipients, guard: this.o.guard }),
+      // toRestSubmission's checks refuse the form itself (a Refusal, returned by the intake): nothing is stored.
+      const result = await this.o.intake.submit({
+        ...vaspIntake(vasp, this.o.config.requestTimeoutMs),
         messageId,
-      );
+        build: (id, now) =>
+          toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, maxRecipients, guard: this.o.guard }),
+      });
       accepted = result.ok;
       this.answerSubmit(res, result);
     } finally {
@@ -539,7 +542,6 @@ function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Su
   const expiry = one.get('expiry');
   if (expiry !== undefined && !/^[1-9]\d*$/.test(expiry))
     throw new Refusal('validation-error', `expiry ${expiry} is not a positive number of seconds`);
-  const lifetime = expiry !== undefined ? Number(expiry) * 1000 : ctx.defaultExpiryMs;
 
   // The files are the stage's parts 0..n-1 (in order of arrival); the text, known only once the form is read,
   // is written after them, but listed first: parts are presented in list order, each read by its index.
@@ -565,29 +567,25 @@ function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Su
     );
   }
 
-  const message: CoreMessage = {
+  const smil = parts.find((p) => p.contentType === 'application/smil');
+  // A presentation: the SMIL part is the root and names the others by Content-ID or Content-Location.
+  if (smil) parts.forEach((p) => (p.contentId = `<part${p.index}>`));
+  const message = buildMessage({
     id: ctx.messageId,
+    now,
     originator: partyOf(sender),
     recipients,
-    contentType: 'application/vnd.wap.multipart.mixed',
-    parts,
-    expiresAt: now + Math.min(lifetime, ctx.maxExpiryMs),
-    deliveryReport: callbackUrl !== undefined,
-    readReport: false,
-    priority: 'normal',
-    messageClass: 'personal',
     origin: callbackUrl !== undefined ? { iface: 'rest', peer: vasp.id, callbackUrl } : { iface: 'rest', peer: vasp.id },
-    receivedAt: now,
-  };
-  const smil = parts.find((p) => p.contentType === 'application/smil');
-  if (smil) {
-    // A presentation: the SMIL part is the root and names the others by Content-ID or Content-Location.
-    parts.forEach((p) => (p.contentId = `<part${p.index}>`));
-    message.contentType = 'application/vnd.wap.multipart.related';
-    message.contentTypeParams = { type: 'application/smil', start: smil.contentId! };
-  }
-  const subject = one.get('subject');
-  if (subject !== undefined) message.subject = subject;
+    // A form is a list of parts whatever their number (one file is still an attachment).
+    contentType: smil ? 'application/vnd.wap.multipart.related' : MULTIPART_MIXED,
+    contentTypeParams: smil ? { type: 'application/smil', start: smil.contentId! } : undefined,
+    parts,
+    subject: one.get('subject'),
+    expiresAt: expiry !== undefined ? now + Number(expiry) * 1000 : undefined,
+    lifetime: { defaultMs: ctx.defaultExpiryMs, maxMs: ctx.maxExpiryMs },
+    // The callback is where the delivery events go: asking for one asks for them.
+    deliveryReport: callbackUrl !== undefined,
+  });
   return { message, content: stage, sanitised: sanitiseMessage(message) };
 }
 

@@ -19,6 +19,7 @@ import {
   type Mm7Message,
   type Mm7StatusCode,
 } from '../../protocols/mm7/index.js';
+import { Intake, type IntakeOptions } from '../core/intake.js';
 import type { Router } from '../core/router.js';
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
@@ -31,11 +32,10 @@ import type { IdempotencyStore, Queue, Throttle } from '../store/types.js';
 import { Admission, type AdmissionRefusal, type BodyTicket } from './admission.js';
 import { cancel, replace, type Answer } from './cancel-replace.js';
 import { ContentStreamer } from './content-streamer.js';
-import { Intake, type IntakeOptions } from './intake.js';
 import { RestApi } from './rest.js';
 import { toSubmission, type SubmitContext } from './submit.js';
 import { SubmitRetries, type SubmitClaim } from './submit-retry.js';
-import { VaspDirectory } from './vasps.js';
+import { VaspDirectory, vaspIntake } from './vasps.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
 
 export interface Mm7ServerOptions {
@@ -80,7 +80,7 @@ export class Mm7Server {
     });
     const { maxEnvelopeBytes: maxBytes, maxElements, maxAttributes, maxXmlTokens: maxTokens } = o.config;
     this.xml = { ...DEFAULT_LIMITS, maxBytes, maxElements, maxAttributes, maxTokens };
-    const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log, slotMs: o.config.requestTimeoutMs };
+    const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log };
     if (o.now) intake.now = o.now;
     this.intake = new Intake(intake);
     this.rest = new RestApi({
@@ -397,18 +397,19 @@ export class Mm7Server {
         { messageId: claim.messageId, transactionId: msg.transactionId },
         'mm7 SubmitReq retried before the first was stored: stored under its MessageID',
       );
-    const result = await this.intake.submit(
-      vasp,
-      (messageId, now) => {
+    const result = await this.intake.submit({
+      ...vaspIntake(vasp, this.o.config.requestTimeoutMs),
+      messageId: claim.messageId,
+      // toSubmission's checks refuse the request itself (a Refusal), within the VASP's slot: nothing is stored.
+      build: (messageId, now) => {
         const { defaultExpiryMs, maxExpiryMs, maxRecipients } = this.o.config;
         const ctx: SubmitContext = { vasp, messageId, now, defaultExpiryMs, maxExpiryMs, maxRecipients };
         if (stage) ctx.stage = stage;
         return toSubmission(msg, root, ctx);
       },
-      claim.messageId,
-    );
-    if (result.ok) streamer.accepted = true;
+    });
     if (!result.ok) return this.submitRefused(res, reply, result.refusal);
+    streamer.accepted = true;
     log.debug({ messageId: result.messageId, bytes }, 'mm7 SubmitReq accepted');
     return this.submitRsp(res, reply, { code: MM7_CODE.SUCCESS, text: 'Success' }, result.messageId);
   }

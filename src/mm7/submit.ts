@@ -1,21 +1,17 @@
 import { isShortCode } from '../../protocols/address/index.js';
 import { findPart, type MimeEntity } from '../../protocols/mime/index.js';
 import type { Mm7Address, Mm7Content, SubmitReq } from '../../protocols/mm7/index.js';
-import type { ContentRef, CoreMessage, MessageClass, Party, Priority, Recipient } from '../core/message.js';
+import type { Submission } from '../core/intake.js';
+import type { ContentRef, MessageClass, Party, Priority, Recipient } from '../core/message.js';
+import { buildMessage } from '../core/message-builder.js';
 import { partyOf } from '../core/party.js';
 import { sanitiseMessage } from '../core/sanitise.js';
 import type { ContentStage } from '../store/types.js';
 import type { VaspConfig } from '../ops/config.js';
 import { Refusal } from '../core/refusals.js';
 
-/** What the MM7 edge stores for one SubmitReq. */
-export interface Submission {
-  message: CoreMessage;
-  /** The parts, or the stage they were streamed into while the request arrived (server.ts). */
-  content: Buffer[] | ContentStage;
-  /** What core/sanitise.ts changed to make the message deliverable (logged by the intake). */
-  sanitised?: string[];
-}
+/** What the MM7 edge stores for one SubmitReq (core intake's submission). */
+export type { Submission };
 
 export interface SubmitContext {
   vasp: VaspConfig;
@@ -70,43 +66,42 @@ export function toSubmission(req: SubmitReq, root: MimeEntity | undefined, ctx: 
 
   const { contentType, contentTypeParams, parts, content } = contentOf(req.content, root, vasp, ctx.stage);
 
-  const expiresAt = when(req.expiryDate, now) ?? now + ctx.defaultExpiryMs;
-  if (expiresAt <= now) throw new Refusal('expired', `ExpiryDate ${req.expiryDate?.text} is in the past`);
-  const earliest = when(req.earliestDeliveryTime, now);
-
-  const message: CoreMessage = {
+  const expiresAt = when(req.expiryDate, now);
+  if (expiresAt !== undefined && expiresAt <= now) throw new Refusal('expired', `ExpiryDate ${req.expiryDate?.text} is in the past`);
+  const message = buildMessage({
     id: ctx.messageId,
+    now,
     originator,
     recipients,
-    contentType,
-    parts,
-    expiresAt: Math.min(expiresAt, now + ctx.maxExpiryMs),
-    deliveryReport: req.deliveryReport ?? false,
-    readReport: req.readReply ?? false,
-    priority: (req.priority?.toLowerCase() ?? 'normal') as Priority,
-    messageClass: (req.messageClass?.toLowerCase() ?? 'personal') as MessageClass,
     origin: { iface: 'mm7', peer: vasp.id },
-    receivedAt: now,
-  };
-  if (contentTypeParams) message.contentTypeParams = contentTypeParams;
-  if (req.subject !== undefined) message.subject = req.subject;
-  if (earliest !== undefined && earliest > now) message.earliestDeliveryAt = earliest;
-  const service: NonNullable<CoreMessage['service']> = {};
-  if (req.vasId !== undefined) service.vasId = req.vasId;
-  if (req.serviceCode !== undefined) service.serviceCode = req.serviceCode;
-  if (req.linkedId !== undefined) service.linkedId = req.linkedId;
-  if (req.chargedParty !== undefined) service.chargedParty = req.chargedParty;
-  if (req.chargedPartyId !== undefined) service.chargedPartyId = req.chargedPartyId;
-  if (req.contentClass !== undefined) service.contentClass = req.contentClass;
-  if (req.drmContent !== undefined) service.drmContent = req.drmContent;
-  if (req.distributionIndicator !== undefined) service.distributionIndicator = req.distributionIndicator;
-  if (req.content?.allowAdaptations !== undefined) service.allowAdaptations = req.content.allowAdaptations;
-  if (req.replyCharging) {
-    service.replyCharging = {};
-    if (req.replyCharging.replyChargingSize !== undefined) service.replyCharging.size = req.replyCharging.replyChargingSize;
-    if (req.replyCharging.replyDeadline !== undefined) service.replyCharging.deadline = req.replyCharging.replyDeadline.text;
-  }
-  if (Object.keys(service).length > 0) message.service = service;
+    contentType,
+    contentTypeParams,
+    parts,
+    subject: req.subject,
+    expiresAt,
+    lifetime: { defaultMs: ctx.defaultExpiryMs, maxMs: ctx.maxExpiryMs },
+    earliestDeliveryAt: when(req.earliestDeliveryTime, now),
+    deliveryReport: req.deliveryReport,
+    readReport: req.readReply,
+    priority: req.priority?.toLowerCase() as Priority | undefined,
+    messageClass: req.messageClass?.toLowerCase() as MessageClass | undefined,
+    // Kept for charging records and the VASP's reports (§8.7.1); none of it changes delivery.
+    service: {
+      vasId: req.vasId,
+      serviceCode: req.serviceCode,
+      linkedId: req.linkedId,
+      chargedParty: req.chargedParty,
+      chargedPartyId: req.chargedPartyId,
+      contentClass: req.contentClass,
+      drmContent: req.drmContent,
+      distributionIndicator: req.distributionIndicator,
+      allowAdaptations: req.content?.allowAdaptations,
+      replyCharging: req.replyCharging && {
+        ...(req.replyCharging.replyChargingSize !== undefined ? { size: req.replyCharging.replyChargingSize } : {}),
+        ...(req.replyCharging.replyDeadline !== undefined ? { deadline: req.replyCharging.replyDeadline.text } : {}),
+      },
+    },
+  });
   return { message, content, sanitised: sanitiseMessage(message) };
 }
 

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { SubmitRequest } from '../core/intake.js';
 import type { VaspConfig } from '../ops/config.js';
 import { HTTP_STATUS } from '../transport/http-status.js';
 
@@ -54,4 +55,17 @@ export class VaspDirectory {
       return { ok: false, status: HTTP_STATUS.FORBIDDEN, reason: `source address ${ip} not allowed for VASP ${found.id}` };
     return { ok: true, vasp: found };
   }
+}
+
+/**
+ * What a VASP's submissions (MM7 SubmitReq and REST POST /v1/messages alike) take to core intake: the
+ * account's one inbound budget (a slot held at most `slotMs`, the request timeout), and a recipient no route reaches is accepted and reported rejected (the VASP
+ * learns it per recipient, in its delivery report, as for any other failed delivery).
+ */
+export function vaspIntake(vasp: VaspConfig, slotMs: number): Pick<SubmitRequest, 'from' | 'throttle' | 'unroutable'> {
+  return {
+    from: { kind: 'vasp', id: vasp.id },
+    throttle: { limits: { rate: vasp.rate, burst: vasp.burst, maxInFlight: vasp.maxInFlight }, slotMs },
+    unroutable: 'enqueue-rejected',
+  };
 }

@@ -1,13 +1,14 @@
 import { isShortCode, normaliseE164 } from '../../protocols/address/index.js';
 import { decodeShortMessage, SmsError } from '../../protocols/sms/index.js';
-import { newMessageId } from '../core/message-id.js';
+import { Intake, type IntakeResult } from '../core/intake.js';
 import { parseJobId, type CoreMessage, type Party } from '../core/message.js';
+import { buildMessage, textPart } from '../core/message-builder.js';
 import { Refusal } from '../core/refusals.js';
 import type { Route, Router } from '../core/router.js';
 import type { Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import { StoreUnavailableError, type CorrelationStore, type Queue, type SubscriberStore } from '../store/types.js';
+import { StoreUnavailableError, type CorrelationStore, type Queue, type SubscriberStore, type Throttle } from '../store/types.js';
 import { SmppClient, type DeliverSm, type Receipt } from './client.js';
 import { keywordOf } from './keywords.js';
 import { PushSender } from './push-sender.js';
@@ -31,6 +32,8 @@ const SMS_EXPIRY_MS = 86_400_000;
 export interface SmppEdgeOptions {
   config: Config['smpp'];
   queue: Queue;
+  /** The inbound throttles core intake holds (MO texts take none today). */
+  throttle: Throttle;
   subscribers: SubscriberStore;
   correlations: CorrelationStore;
   /** The gateway's route table, for MO texts (whose destination may be a VASP's short code). */
@@ -52,8 +55,11 @@ export interface SmppEdgeOptions {
 export class SmppEdge {
   readonly clients: SmppClient[] = [];
   private readonly routes: { prefixes: string[]; route: TextSmsRoute; push: PushSender }[] = [];
+  /** How an MO text is accepted (core/intake.ts): routed, stored, and only then answered ESME_ROK. */
+  private readonly intake: Intake;
 
   constructor(private readonly o: SmppEdgeOptions) {
+    this.intake = new Intake({ queue: o.queue, throttle: o.throttle, router: o.router, log: o.log });
     const storeUp = (): void => {
       if (o.storeAvailable && !o.storeAvailable()) throw new StoreUnavailableError();
     };
@@ -175,24 +181,14 @@ export class SmppEdge {
     const to = d.destinationAddr.trim();
     let from: Party;
     let keyword: ReturnType<typeof keywordOf>;
-    let message: CoreMessage | undefined;
-    let route: Route | undefined;
     try {
       from = subscriberOf(d.sourceAddr, d.sourceAddrTon);
       keyword = keywordOf(text, this.o.config.stopKeywords, this.o.config.startKeywords);
-      if (!keyword) {
-        message = textMessage(from, { address: to, type: isShortCode(to) ? 'shortcode' : 'plmn' }, text, { iface: 'smpp', peer: smscId });
-        route = this.o.router.route(message, 0);
-      }
     } catch (err) {
-      // A fault in our own handling, not the store's: a redelivery would fail the same way, for ever.
-      this.o.metrics.smppMo.inc({ outcome: 'failed' });
-      log.error({ err }, 'MO could not be handled; acknowledged and dropped');
-      return;
+      return this.moFailed(err, log);
     }
-    // Only the store's refusals (full, unreachable) are answered ESME_RX_T_APPN, below.
-    try {
-      if (keyword) {
+    if (keyword) {
+      try {
         await this.o.subscribers.setOptedOut(from.address, keyword === 'stop');
         this.o.metrics.smppMo.inc({ outcome: keyword });
         log.info({ subscriber: from.address, keyword }, keyword === 'stop' ? 'subscriber opted out' : 'subscriber opted back in');
@@ -200,22 +196,56 @@ export class SmppEdge {
         if (reply !== '')
           await this.enqueueText({ address: to, type: isShortCode(to) ? 'shortcode' : 'other' }, from, reply, KEYWORD_REPLY_PEER);
         return;
+      } catch (err) {
+        // Not stored (the store is full or cannot be reached): the deliver_sm is answered ESME_RX_T_APPN, and
+        // the SMSC delivers it again later. (An opt-out already recorded is recorded again: no harm.)
+        return this.moNotStored(err, from, log);
       }
-      if (!message || !route) {
-        this.o.metrics.smppMo.inc({ outcome: 'unrouted' });
-        log.info({ to }, 'MO text to an address with no route; dropped');
-        return;
-      }
-      await this.o.queue.enqueue(message, [Buffer.from(text, 'utf8')], [route.peer]);
-      this.o.metrics.smppMo.inc({ outcome: 'routed' });
-    } catch (err) {
-      // Not stored (the store is full or cannot be reached): the deliver_sm is answered store-unavailable's
-      // status (ESME_RX_T_APPN), and the SMSC delivers it again later. (An opt-out already recorded is
-      // recorded again: no harm.)
-      this.o.metrics.smppMo.inc({ outcome: 'retry' });
-      log.warn({ err, from: from.address }, 'MO not stored; the SMSC is asked to deliver it again');
-      throw notStored(err);
     }
+    // Any other text is a message to its destination address, accepted as every edge accepts one (not
+    // throttled: the SMSC paces its MOs). One no route reaches is refused by the intake and acknowledged
+    // here, dropped: an SMSC cannot tell the sender, and an error status would only bring it again.
+    const dest: Party = { address: to, type: isShortCode(to) ? 'shortcode' : 'plmn' };
+    let result: IntakeResult;
+    try {
+      result = await this.intake.submit({
+        from: { kind: 'smsc', id: smscId },
+        unroutable: 'refuse',
+        build: (id, now) => ({
+          message: textMessage(from, dest, text, { iface: 'smpp', peer: smscId }, id, now),
+          content: [Buffer.from(text, 'utf8')],
+        }),
+      });
+    } catch (err) {
+      return this.moFailed(err, log);
+    }
+    if (result.ok) {
+      this.o.metrics.smppMo.inc({ outcome: 'routed' });
+      return;
+    }
+    if (result.refusal.code === 'unroutable') {
+      this.o.metrics.smppMo.inc({ outcome: 'unrouted' });
+      log.info({ to }, 'MO text to an address with no route; dropped');
+      return;
+    }
+    // Only the store's refusals (full, unreachable) are answered ESME_RX_T_APPN.
+    return this.moNotStored(result.refusal, from, log);
+  }
+
+  /** A fault in our own handling, not the store's: a redelivery would fail the same way, for ever. */
+  private moFailed(err: unknown, log: Logger): void {
+    this.o.metrics.smppMo.inc({ outcome: 'failed' });
+    log.error({ err }, 'MO could not be handled; acknowledged and dropped');
+  }
+
+  /**
+   * Not stored: thrown as a Refusal, so that the deliver_sm is answered its entry's ESME status
+   * (store-unavailable: ESME_RX_T_APPN) and the SMSC delivers it again later.
+   */
+  private moNotStored(err: unknown, from: Party, log: Logger): never {
+    this.o.metrics.smppMo.inc({ outcome: 'retry' });
+    log.warn({ err, from: from.address }, 'MO not stored; the SMSC is asked to deliver it again');
+    throw err instanceof Refusal ? err : notStored(err);
   }
 
   /** A text the gateway sends itself, through the queue like any message (retried, throttled). */
@@ -237,22 +267,17 @@ function notStored(err: unknown): Refusal {
   return refusal;
 }
 
-function textMessage(from: Party, to: Party, text: string, origin: CoreMessage['origin']): CoreMessage {
-  const now = Date.now();
-  return {
-    id: newMessageId(now),
+/** A short message's text as a message (an MO, or a text the gateway writes): one UTF-8 part, kept a day. */
+function textMessage(from: Party, to: Party, text: string, origin: CoreMessage['origin'], id?: string, now = Date.now()): CoreMessage {
+  return buildMessage({
+    id,
+    now,
     originator: from,
     recipients: [{ ...to, kind: 'to' }],
-    contentType: 'text/plain',
-    parts: [{ index: 0, contentType: 'text/plain', params: { charset: 'utf-8' }, size: Buffer.byteLength(text) }],
-    expiresAt: now + SMS_EXPIRY_MS,
-    deliveryReport: false,
-    readReport: false,
-    priority: 'normal',
-    messageClass: 'personal',
     origin,
-    receivedAt: now,
-  };
+    parts: [textPart(text)],
+    lifetime: { defaultMs: SMS_EXPIRY_MS },
+  });
 }
 
 /** An MO source address as a subscriber: TON 1 (international) or a '+' gives +E.164; else kept as sent. */
