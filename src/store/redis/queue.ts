@@ -19,7 +19,7 @@ import { RedisContentStage } from './content-stage.js';
 import { setFrame } from './frame-set.js';
 import type { KeySpace } from './keys.js';
 import { script, type ScriptArg, type ScriptCall } from './scripts.js';
-import { WriteCoalescer } from './write-coalescer.js';
+import { coalescerFor, type WriteCoalescer } from './write-coalescer.js';
 
 /** One operation of the settle script (see lua/settle-3.lua): op, job, lease token, two op arguments. */
 type SettleOp = [op: 'ack' | 'retry' | 'defer' | 'extend', job: string, lease: string, x: string | number, y: string | number];
@@ -137,7 +137,7 @@ export class RedisQueue implements Queue {
     this.replaceScript = script(redis, 'mmscReplace');
     this.noteScript = script(redis, 'mmscNote');
     this.completeScript = script(redis, 'mmscComplete');
-    this.writes = new WriteCoalescer(redis);
+    this.writes = coalescerFor(redis);
     this.settles = new Batcher((p, ops) => this.settleBatch(p, ops), PIPELINED_BATCH);
     this.enqueues = new Batcher(
       (p, items) => this.enqueueBatch(p, items),
