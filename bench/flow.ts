@@ -50,9 +50,10 @@ import { ConfigSchema } from '../src/ops/config.js';
 import { startSmsc } from '../test/helpers/smsc.js';
 import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './lib/child.js';
 import { HandsetFleet, httpExchange, VaspReceiver, type DeliveryReport } from './lib/flow-peers.js';
-import { ProcCpuMeter, procCpuUs } from './lib/proc-cpu.js';
+import { ProcCpuMeter, procCpuUs, procIo, type ProcIo } from './lib/proc-cpu.js';
 import { redisSetRate } from './lib/redis-benchmark.js';
 import {
+  commandsPer,
   fmt,
   idleShare,
   machineCpu,
@@ -406,8 +407,17 @@ async function main(): Promise<void> {
     );
 
     let redis0 = await redisSnapshot(admin);
+    let redis1 = redis0;
     let machine0 = machineCpu();
     let redisCost = redisDelta(redis0, redis0);
+    const ioPids = new Map([
+      ['gateway', server.pid],
+      ['redis-server', rPid],
+      ['load side', process.pid],
+    ]);
+    const ioRead = () => new Map([...ioPids].map(([name, pid]) => [name, procIo(pid)]));
+    let io0 = ioRead();
+    let io1 = io0;
     let machineMs = 0;
     let cpu = new Map<string, number>();
     let stats: ProcessStats | undefined;
@@ -421,14 +431,17 @@ async function main(): Promise<void> {
         window,
         async onMark() {
           meter.mark();
+          io0 = ioRead();
           machine0 = machineCpu();
           [redis0] = await Promise.all([redisSnapshot(admin), activeServer.mark()]);
         },
         async onEnd() {
           cpu = meter.read();
+          io1 = ioRead();
           machineMs = machineCpu().busyMs - machine0.busyMs;
-          const [redis1, s] = await Promise.all([redisSnapshot(admin), activeServer.read()]);
-          redisCost = redisDelta(redis0, redis1);
+          const [r1, s] = await Promise.all([redisSnapshot(admin), activeServer.read()]);
+          redis1 = r1;
+          redisCost = redisDelta(redis0, r1);
           stats = s;
         },
       },
@@ -456,6 +469,13 @@ async function main(): Promise<void> {
     );
     if (stats) console.log(`  gateway: event loop busy ${fmt(100 * stats.elu)}% of the measured run, RSS ${fmt(stats.rssMb)} MB`);
     console.log(`  Redis commands by server time: ${redisCost.commands}`);
+    console.log(`  Redis commands per transaction: ${commandsPer(redis0, redis1, n)}`);
+    const ioPer = (name: string, field: keyof ProcIo) => fmt((io1.get(name)![field] - io0.get(name)![field]) / Math.max(1, n), 1);
+    console.log(
+      `  I/O per transaction (write(2)-family calls / bytes, read(2)-family calls / bytes): ${[...ioPids.keys()]
+        .map((name) => `${name} ${ioPer(name, 'syscw')} / ${ioPer(name, 'wchar')} B, ${ioPer(name, 'syscr')} / ${ioPer(name, 'rchar')} B`)
+        .join('; ')}`,
+    );
     console.log(
       `  whole run: ${fmt(r.submitted)} SubmitReq sent (${fmt(r.refused)} refused), ${fmt(f.notifications)} notifications at the SMSC (${fmt(f.segments)} submit_sm), ` +
         `${fmt(f.retrieved)} retrieved, ${fmt(f.acknowledged)} acknowledged, ${fmt(flow.done)} reports for a transaction, ${fmt(r.strayReports)} stray; ${fmt(f.errors)} handset errors; ` +

@@ -123,6 +123,16 @@ export interface RedisCost {
   commands: string;
 }
 
+/** Every command called between two snapshots (INFO left out), as "name calls/n" per unit of work, most calls first. */
+export function commandsPer(a: RedisSnapshot, b: RedisSnapshot, n: number): string {
+  return [...b.cmds.keys()]
+    .map((name) => ({ name, ...commandDelta(a, b, name) }))
+    .filter((c) => c.calls > 0 && c.name !== 'info')
+    .sort((x, y) => y.calls - x.calls)
+    .map((c) => `${c.name} ${fmt(c.calls / Math.max(1, n), 2)}`)
+    .join(', ');
+}
+
 /** redis-server CPU and the commands with the most server time between two snapshots. */
 export function redisDelta(a: RedisSnapshot, b: RedisSnapshot): RedisCost {
   const cmds = [...b.cmds.keys()]

@@ -36,3 +36,24 @@ export class ProcCpuMeter {
     return new Map([...this.pids].map(([name, pid]) => [name, (pid === undefined ? NaN : procCpuUs(pid)) - (this.start.get(name) ?? NaN)]));
   }
 }
+
+/** I/O of a process so far (/proc/<pid>/io): write(2)-family calls and bytes, read(2)-family calls and bytes (sockets included). */
+export interface ProcIo {
+  syscw: number;
+  wchar: number;
+  syscr: number;
+  rchar: number;
+}
+
+/** /proc/<pid>/io of process `pid`; NaN fields when it cannot be read. */
+export function procIo(pid: number | undefined): ProcIo {
+  const io: ProcIo = { syscw: NaN, wchar: NaN, syscr: NaN, rchar: NaN };
+  if (pid === undefined) return io;
+  try {
+    for (const m of readFileSync(`/proc/${pid}/io`, 'utf8').matchAll(/^(syscw|wchar|syscr|rchar): (\d+)$/gm))
+      io[m[1] as keyof ProcIo] = Number(m[2]);
+  } catch {
+    // not Linux, gone, another user's, or another host
+  }
+  return io;
+}

@@ -6,7 +6,7 @@ import { Command } from 'ioredis';
 import t from 'tap';
 import { Batcher } from '../../src/store/redis/batcher.js';
 import { decodeParts, encodeParts } from '../../src/store/redis/content-frame.js';
-import { FrameSetCommand } from '../../src/store/redis/frame-set.js';
+import { FrameSetCommand, SliceCommand } from '../../src/store/redis/frame-set.js';
 
 t.test('content frame: parts come back as they went in', async (t) => {
   const cases: Buffer[][] = [[], [Buffer.alloc(0)], [Buffer.from('hello')], [Buffer.from('a'), Buffer.alloc(0), Buffer.from([0, 1, 0xff])]];
@@ -60,6 +60,30 @@ t.test('content write: the bytes are those ioredis writes for SET key <frame> PX
       nonEmpty.every((p) => written.includes(p)),
       'each part written as the very buffer given (not a copy)',
     );
+  }
+});
+
+t.test('stage slice write: the bytes are those ioredis writes for SET key <slice> PX ms NX and APPEND key <slice>', async (t) => {
+  const cases: Array<[string, Buffer, number | undefined]> = [
+    ['mmsc:{s0}:c:m-1', Buffer.alloc(65_536, 0xa5), 600_000],
+    ['mmsc:{s0}:c:m-1', Buffer.from([0, 13, 10, 255]), undefined],
+    ['mmsc:{s3}:c:\u00e9t\u00e9:next:x', Buffer.alloc(0), 1],
+    ['k', Buffer.alloc(0), undefined],
+  ];
+  for (const [key, bytes, px] of cases) {
+    const reference = new Command(
+      px === undefined ? 'append' : 'set',
+      px === undefined ? [key, bytes] : [key, bytes, 'PX', String(px), 'NX'],
+    ).toWritable({});
+    const ours = new SliceCommand(key, bytes, px === undefined ? [] : ['PX', String(px), 'NX']);
+    t.ok(Buffer.from(reference).equals(ours.toWritable()), `same bytes for ${ours.name} ${JSON.stringify(key)}`);
+    t.equal(ours.args[0], key, 'the key is where Cluster routing looks for it');
+    const socket = new Socket();
+    const written: Buffer[] = [];
+    socket.write = ((chunk: Buffer) => written.push(chunk) > 0) as typeof socket.write;
+    const rest = ours.toWritable(socket);
+    t.ok(Buffer.concat([...written, rest]).equals(Buffer.from(reference)), `same bytes through the socket for ${ours.name}`);
+    if (bytes.length > 0) t.ok(written.includes(bytes), 'the slice written as the very buffer given (not a copy)');
   }
 });
 

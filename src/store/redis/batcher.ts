@@ -1,3 +1,5 @@
+import { inFlush } from './write-coalescer.js';
+
 interface Call<I, R> {
   item: I;
   resolve: (r: R) => void;
@@ -34,7 +36,7 @@ export class Batcher<I, R> {
       list.push({ item, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => inFlush(() => this.flush()));
       }
     });
   }

@@ -1,6 +1,7 @@
 import { Cluster, Redis, type ClusterNode, type Command } from 'ioredis';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../types.js';
+import { coalescerFor } from './write-coalescer.js';
 
 /*
  * The gateway's Redis connection, failing fast while Redis is away.
@@ -47,10 +48,14 @@ function isConnectionLoss(err: Error, status: string): boolean {
   return err.name === 'MaxRetriesPerRequestError' || (err.message === CONNECTION_CLOSED && status !== 'end');
 }
 
-/** Create it with lazyConnect and connect() explicitly (createRedisClient does): until then it is 'wait'. */
+/**
+ * Create it with lazyConnect and connect() explicitly (createRedisClient does): until then it is 'wait'.
+ * Every command goes out with the others of its turn of the event loop, in one write (write-coalescer.ts).
+ */
 export class FailFastRedis extends Redis {
   override sendCommand(command: Command, stream?: Stream): unknown {
     if (refused(this, command)) return command.promise;
+    if (this.status === 'ready') coalescerFor(this).hold();
     return super.sendCommand(command, stream);
   }
 }
@@ -59,6 +64,7 @@ export class FailFastCluster extends Cluster {
   override sendCommand(command: Command, stream?: Stream, node?: unknown): unknown {
     // Cluster's own readiness check (CLUSTER INFO) runs before it is ready.
     if (command.name !== 'cluster' && refused(this, command)) return command.promise;
+    if (this.status === 'ready') coalescerFor(this).hold();
     return super.sendCommand(command, stream, node);
   }
 }

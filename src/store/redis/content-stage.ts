@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { ContentStage, StagePurpose } from '../types.js';
 import { frameTrailer } from './content-frame.js';
+import { writeSlice } from './frame-set.js';
 import { script } from './scripts.js';
 
 /**
@@ -106,11 +107,9 @@ export class RedisContentStage implements ContentStage {
    * the first await, so that seal's caller can place it just before its script.
    */
   private async put(data: Buffer, first: boolean): Promise<void> {
-    if (!first) {
-      await this.redis.append(this.key, data);
-      return;
-    }
-    this.foreign = (await this.redis.set(this.key, data, 'PX', this.ttlMs, 'NX')) === null;
+    // The slice is referenced, not copied, until Redis answers (frame-set.ts): nothing writes into it again.
+    const r = await writeSlice(this.redis, this.key, data, first, this.ttlMs);
+    if (first) this.foreign = r === null;
   }
 
   drain(): Promise<void> {

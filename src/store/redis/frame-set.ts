@@ -56,3 +56,52 @@ export class FrameSetCommand extends Command {
     return Buffer.concat([this.head, ...this.parts, this.end]);
   }
 }
+
+/**
+ * `SET key <bytes> PX ms NX` (first: true) or `APPEND key <bytes>`: a content stage's slice (content-stage.ts),
+ * written to the socket as it is, as setFrame writes a frame's parts: through `redis.set(key, bytes, ...)`
+ * ioredis copied each slice (up to 64 KB) into a command buffer of its own first. The same bytes on the wire.
+ */
+export function writeSlice(
+  redis: Redis | Cluster,
+  key: string,
+  bytes: Buffer,
+  first: boolean,
+  pxMs: number,
+): Promise<'OK' | number | null> {
+  return redis.sendCommand(new SliceCommand(key, bytes, first ? ['PX', String(Math.round(pxMs)), 'NX'] : [])) as Promise<
+    'OK' | number | null
+  >;
+}
+
+export class SliceCommand extends Command {
+  private readonly head: Buffer;
+  private readonly end: Buffer;
+
+  constructor(
+    key: string,
+    private readonly bytes: Buffer,
+    /** The arguments after the value: none for APPEND, else SET's. */
+    after: readonly string[],
+  ) {
+    const name = after.length === 0 ? 'append' : 'set';
+    super(name, [key, '', ...after], { replyEncoding: 'utf8' });
+    this.head = Buffer.from(
+      `*${3 + after.length}\r\n$${name.length}\r\n${name}\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n$${bytes.length}\r\n`,
+      'utf8',
+    );
+    let tail = '\r\n';
+    for (const a of after) tail += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+    this.end = Buffer.from(tail, 'utf8');
+  }
+
+  /** With the socket (as ioredis sends it): head and bytes written to it, the rest returned. Else the whole command. */
+  override toWritable(socket?: unknown): Buffer {
+    if (socket instanceof Socket) {
+      socket.write(this.head);
+      if (this.bytes.length > 0) socket.write(this.bytes);
+      return this.end;
+    }
+    return Buffer.concat([this.head, this.bytes, this.end]);
+  }
+}

@@ -19,7 +19,7 @@ import { RedisContentStage } from './content-stage.js';
 import { setFrame } from './frame-set.js';
 import type { KeySpace } from './keys.js';
 import { script, type ScriptArg, type ScriptCall } from './scripts.js';
-import { WriteCoalescer } from './write-coalescer.js';
+import { coalescerFor, type WriteCoalescer } from './write-coalescer.js';
 
 /** One operation of the settle script (see lua/settle-3.lua): op, job, lease token, two op arguments. */
 type SettleOp = [op: 'ack' | 'retry' | 'wait' | 'defer' | 'extend', job: string, lease: string, x: string | number, y: string | number];
@@ -91,6 +91,9 @@ const PENDING_CONTENT_TTL_MS = 10 * 60_000;
  */
 const LAYOUT_VERSION = 2;
 
+/** The state fields states() reads with the recipient count: those of messages of up to 4 recipients. */
+const STATE_FIELDS = ['s0', 's1', 's2', 's3'];
+
 /** Content and metadata never outlive their expiry by more than this, even if no worker ever runs. */
 const SAFETY_TTL_MS = 3_600_000;
 
@@ -137,7 +140,7 @@ export class RedisQueue implements Queue {
     this.replaceScript = script(redis, 'mmscReplace');
     this.noteScript = script(redis, 'mmscNote');
     this.completeScript = script(redis, 'mmscComplete');
-    this.writes = new WriteCoalescer(redis);
+    this.writes = coalescerFor(redis);
     this.settles = new Batcher((p, ops) => this.settleBatch(p, ops), PIPELINED_BATCH);
     this.enqueues = new Batcher(
       (p, items) => this.enqueueBatch(p, items),
@@ -544,10 +547,16 @@ export class RedisQueue implements Queue {
   async states(messageId: string): Promise<RecipientState[] | undefined> {
     this.check();
     const key = `${this.keys.shard(this.keys.shardOf(messageId))}m:${messageId}`;
-    const n = await this.redis.hget(key, 'n');
-    if (n === null) return undefined;
-    if (Number(n) === 0) return [];
-    const states = await this.redis.hmget(key, ...Array.from({ length: Number(n) }, (_, i) => `s${i}`));
+    // The count and the first recipients' states in one read (most messages have one recipient, a retrieval
+    // reads this for each); the rest, if any, in a second.
+    const [n, ...first] = await this.redis.hmget(key, 'n', ...STATE_FIELDS);
+    if (n === null || n === undefined) return undefined;
+    const count = Number(n);
+    const states = first.slice(0, count);
+    if (count > STATE_FIELDS.length)
+      states.push(
+        ...(await this.redis.hmget(key, ...Array.from({ length: count - STATE_FIELDS.length }, (_, i) => `s${i + STATE_FIELDS.length}`))),
+      );
     return states.map((s) => (s ?? 'expired') as RecipientState);
   }
 
