@@ -15,7 +15,7 @@ import { addVaspRoutes } from './mm7/routes.js';
 import { Mm7Server } from './mm7/server.js';
 import type { Route } from './core/router.js';
 import { KEYWORD_REPLY_PEER, SmppEdge } from './smpp/edge.js';
-import type { LeasedJob } from './store/types.js';
+import type { LeasedJob } from './core/ports.js';
 import { WorkerPool } from './core/worker-pool.js';
 import type { Config } from './ops/config.js';
 import type { Logger } from './ops/logger.js';

@@ -10,7 +10,7 @@ import type { Mm1Config } from '../ops/config.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { Queue, Throttle } from '../store/types.js';
+import type { Queue, Throttle } from '../core/ports.js';
 import { adaptFor } from './adapt.js';
 import type { NumberPlan, SubscriberResult } from './numbers.js';
 import { MMS_VERSION, retrieveConfFor } from './pdus.js';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContentRef, CoreMessage } from '../core/message.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { Queue } from '../store/types.js';
+import type { Queue } from '../core/ports.js';
 import type { Tokens } from './tokens.js';
 import { WEB_VIEW_CSP, renderViewError, renderWebView, type ViewPart } from './web-view.js';
 

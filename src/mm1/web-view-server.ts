@@ -3,7 +3,7 @@ import type { Mm1Config } from '../ops/config.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { Queue } from '../store/types.js';
+import type { Queue } from '../core/ports.js';
 import { basePathOf, requestPath } from './server.js';
 import type { Tokens } from './tokens.js';
 import { WebView } from './web-view-handler.js';

@@ -3,7 +3,7 @@ import type { CancelReq, ReplaceReq } from '../../protocols/mm7/index.js';
 import type { CoreMessage } from '../core/message.js';
 import { sanitiseMessage } from '../core/sanitise.js';
 import type { VaspConfig } from '../ops/config.js';
-import type { ContentStage, Queue } from '../store/types.js';
+import type { ContentStage, Queue } from '../core/ports.js';
 import { contentOf, when } from './submit.js';
 import { Mm7Refusal } from './refusal.js';
 

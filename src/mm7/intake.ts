@@ -3,7 +3,7 @@ import { withThrottleSlot } from '../core/throttle-slot.js';
 import type { Router } from '../core/router.js';
 import type { VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
-import type { Queue, Throttle } from '../store/types.js';
+import type { Queue, Throttle } from '../core/ports.js';
 import { Mm7Refusal } from './refusal.js';
 import type { Submission } from './submit.js';
 

@@ -9,7 +9,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { OutboundRefusal, type OutboundGuard } from '../transport/outbound-guard.js';
 import { newMessageId } from '../core/message-id.js';
-import type { ContentStage, Queue } from '../store/types.js';
+import type { ContentStage, Queue } from '../core/ports.js';
 import type { AdmissionRefusal, BodyTicket } from './admission.js';
 import { FormPartCounter } from './form-parts.js';
 import type { Intake, IntakeResult } from './intake.js';

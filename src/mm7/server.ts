@@ -15,7 +15,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { OutboundGuard } from '../transport/outbound-guard.js';
 import { newMessageId } from '../core/message-id.js';
-import type { IdempotencyStore, Queue, Throttle } from '../store/types.js';
+import type { IdempotencyStore, Queue, Throttle } from '../core/ports.js';
 import { Admission, type AdmissionRefusal, type BodyTicket } from './admission.js';
 import { cancel, replace, type Answer } from './cancel-replace.js';
 import { ContentStreamer } from './content-streamer.js';

@@ -4,7 +4,7 @@ import type { Mm7Address, Mm7Content, SubmitReq } from '../../protocols/mm7/inde
 import type { ContentRef, CoreMessage, MessageClass, Party, Priority, Recipient } from '../core/message.js';
 import { partyOf } from '../core/party.js';
 import { sanitiseMessage } from '../core/sanitise.js';
-import type { ContentStage } from '../store/types.js';
+import type { ContentStage } from '../core/ports.js';
 import type { VaspConfig } from '../ops/config.js';
 import { Mm7Refusal } from './refusal.js';
 

@@ -7,7 +7,7 @@ import type { StaticRouter } from '../core/static-router.js';
 import type { Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import { StoreUnavailableError, type CorrelationStore, type Queue, type SubscriberStore } from '../store/types.js';
+import { StoreUnavailableError, type CorrelationStore, type Queue, type SubscriberStore } from '../core/ports.js';
 import { SmppClient, type DeliverSm, type Receipt } from './client.js';
 import { keywordOf } from './keywords.js';
 import { PushSender } from './push-sender.js';

@@ -12,7 +12,7 @@ import {
   type StoreUsage,
   type SubscriberStore,
   type Throttle,
-} from './types.js';
+} from '../core/ports.js';
 
 export interface Store {
   queue: Queue;

@@ -3,7 +3,7 @@
 // clock; nothing is computed by the code under test.
 import type { Test } from 'tap';
 import type { CoreMessage } from '../../src/core/message.js';
-import { LeaseLostError, THROTTLE_HORIZON_MS } from '../../src/store/types.js';
+import { LeaseLostError, THROTTLE_HORIZON_MS } from '../../src/core/ports.js';
 import type {
   CorrelationStore,
   FinalEvent,
@@ -13,7 +13,7 @@ import type {
   SubscriberStore,
   Throttle,
   ThrottleGrant,
-} from '../../src/store/types.js';
+} from '../../src/core/ports.js';
 
 export interface StoreUnderTest {
   queue: Queue;

@@ -1,4 +1,4 @@
-import type { CorrelationStore, IdempotencyStore, QueueOptions, SubscriberStore, Throttle } from '../types.js';
+import type { CorrelationStore, IdempotencyStore, QueueOptions, SubscriberStore, Throttle } from '../../core/ports.js';
 import { MemoryCorrelations } from './correlations.js';
 import { MemoryIdempotency } from './idempotency.js';
 import type { MemoryLimits } from './limits.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TERMINAL_STATES } from '../../core/message.js';
 import type { CoreMessage, RecipientState, StateEvent } from '../../core/message.js';
-import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, StoreFullError } from '../types.js';
+import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, StoreFullError } from '../../core/ports.js';
 import type {
   ContentStage,
   DeadLetter,
@@ -12,7 +12,7 @@ import type {
   QueueStats,
   StagePurpose,
   StoreUsage,
-} from '../types.js';
+} from '../../core/ports.js';
 import { MemoryContentStage, type StageLedger } from './content-stage.js';
 import { DEFAULT_MEMORY_LIMITS, eventBytes, messageBytes, packParts, type MemoryLimits } from './limits.js';
 

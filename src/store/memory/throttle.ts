@@ -1,5 +1,5 @@
-import { THROTTLE_HORIZON_MS } from '../types.js';
-import type { PeerLimits, Throttle, ThrottleGrant, ThrottleLease } from '../types.js';
+import { THROTTLE_HORIZON_MS } from '../../core/ports.js';
+import type { PeerLimits, Throttle, ThrottleGrant, ThrottleLease } from '../../core/ports.js';
 
 /** retryAfterMs when the in-flight cap refused a delivery: slots free up as deliveries end (types.ts). */
 const CAP_RETRY_MS = 20;

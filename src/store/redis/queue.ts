@@ -12,7 +12,7 @@ import {
   type QueueOptions,
   type QueueStats,
   type StagePurpose,
-} from '../types.js';
+} from '../../core/ports.js';
 import { Batcher } from './batcher.js';
 import { decodeParts, encodeParts, frameLength } from './content-frame.js';
 import { RedisContentStage } from './content-stage.js';

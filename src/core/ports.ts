@@ -1,4 +1,4 @@
-import type { CoreMessage, RecipientState, StateEvent } from '../core/message.js';
+import type { CoreMessage, RecipientState, StateEvent } from './message.js';
 
 /**
  * The store-and-forward queue: messages with their content, and one delivery job per recipient, each
