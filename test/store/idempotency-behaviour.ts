@@ -1,4 +1,4 @@
-// The IdempotencyStore contract (src/store/types.ts), run against every backend: test/store/idempotency.test.ts
+// The IdempotencyStore contract (src/core/ports.ts), run against every backend: test/store/idempotency.test.ts
 // (memory, Redis) and test/store/queue-cluster.test.ts (Redis Cluster).
 import type { Test } from 'tap';
 import type { IdempotencyStore } from '../../src/core/ports.js';

@@ -5,7 +5,7 @@ import type { PeerLimits, Throttle, ThrottleGrant, ThrottleLease } from '../../c
 const CAP_RETRY_MS = 20;
 
 /**
- * The embedded per-peer throttle (contract in src/store/types.ts), the same algorithm as the Redis one:
+ * The embedded per-peer throttle (contract in src/core/ports.ts), the same algorithm as the Redis one:
  * a token bucket in its GCRA form (virtual scheduling, ITU-T I.371). The peer's theoretical arrival time
  * TAT advances by one emission interval (1000 / rate ms) per delivery, and a delivery may go at
  * max(now, TAT - (burst - 1) * interval): a full bucket lets `burst` go at once, then one per interval.
