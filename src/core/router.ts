@@ -1,7 +1,4 @@
 import type { PeerLimits } from './ports.js';
-import type { StoreOptions } from '../store/index.js';
-import type { Config } from '../ops/config.js';
-export type ScratchViolation = [StoreOptions, Config];
 import type { CoreMessage } from './message.js';
 
 /** What a worker hands to an outbound edge for one recipient. */
