@@ -7,7 +7,7 @@ import type { ReportGenerator } from '../core/reports.js';
 import type { Router } from '../core/router.js';
 import { CidrList } from '../transport/ip-ranges.js';
 import type { Mm1Config } from '../ops/config.js';
-import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
+import { closeHttp, createEdgeServer, listenHttp } from '../transport/http-listen.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue, Throttle } from '../core/ports.js';

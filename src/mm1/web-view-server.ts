@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Mm1Config } from '../ops/config.js';
-import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
+import { closeHttp, createEdgeServer, listenHttp } from '../transport/http-listen.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue } from '../core/ports.js';

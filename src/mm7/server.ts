@@ -25,7 +25,7 @@ import { RestApi } from './rest.js';
 import { toSubmission, type SubmitContext } from './submit.js';
 import { SubmitRetries, type SubmitClaim } from './submit-retry.js';
 import { VaspDirectory } from './vasps.js';
-import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
+import { closeHttp, createEdgeServer, listenHttp } from '../transport/http-listen.js';
 
 export interface Mm7ServerOptions {
   config: Config['mm7'];

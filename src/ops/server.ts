@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import { listenHttp } from './http-listen.js';
+import { listenHttp } from '../transport/http-listen.js';
 
 const ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
 
