@@ -21,10 +21,10 @@ import { cancel, replace, type Answer } from './cancel-replace.js';
 import { ContentStreamer } from './content-streamer.js';
 import { Intake, type IntakeOptions } from './intake.js';
 import { Mm7Refusal } from './refusal.js';
-import { RestApi } from './rest.js';
+import { RestApi } from '../rest/api.js';
 import { toSubmission, type SubmitContext } from './submit.js';
 import { SubmitRetries, type SubmitClaim } from './submit-retry.js';
-import { VaspDirectory } from './vasps.js';
+import { VaspDirectory } from '../vasp/accounts.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../transport/http-listen.js';
 
 export interface Mm7ServerOptions {

@@ -10,11 +10,11 @@ import type { Metrics } from '../ops/metrics.js';
 import { OutboundRefusal, type OutboundGuard } from '../transport/outbound-guard.js';
 import { newMessageId } from '../core/message-id.js';
 import type { ContentStage, Queue } from '../core/ports.js';
-import type { AdmissionRefusal, BodyTicket } from './admission.js';
-import { FormPartCounter } from './form-parts.js';
-import type { Intake, IntakeResult } from './intake.js';
-import { Mm7Refusal } from './refusal.js';
-import { toParty, tooManyRecipients, type Submission } from './submit.js';
+import type { AdmissionRefusal, BodyTicket } from '../mm7/admission.js';
+import { FormPartCounter } from '../mm7/form-parts.js';
+import type { Intake, IntakeResult } from '../mm7/intake.js';
+import { Mm7Refusal } from '../mm7/refusal.js';
+import { toParty, tooManyRecipients, type Submission } from '../mm7/submit.js';
 
 export interface RestApiOptions {
   config: Config['mm7'];
