@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import { listenHttp } from '../transport/http-listen.js';
+import { closeHttp, listenHttp } from '../transport/http-listen.js';
 
 const ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
 
@@ -46,9 +46,6 @@ export class OpsServer {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeIdleConnections();
-    });
+    return closeHttp(this.server);
   }
 }
