@@ -11,7 +11,7 @@ import { OutboundRefusal, type OutboundGuard } from '../transport/outbound-guard
 import { newMessageId } from '../core/message-id.js';
 import type { ContentStage, Queue } from '../core/ports.js';
 import type { AdmissionRefusal, BodyTicket } from '../mm7/admission.js';
-import { FormPartCounter } from '../mm7/form-parts.js';
+import { FormPartCounter } from './form-parts.js';
 import type { Intake, IntakeResult } from '../mm7/intake.js';
 import { Mm7Refusal } from '../mm7/refusal.js';
 import { toParty, tooManyRecipients, type Submission } from '../mm7/submit.js';
