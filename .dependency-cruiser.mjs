@@ -7,6 +7,9 @@
  *                protocols/ and packages only
  *   src/store/   implements core's ports: imports core, nothing else of src/; only the composition root
  *                (src/gateway.ts) builds it
+ *   src/transport/  HTTP listen/post, the outbound guard: imports nothing else of src/
+ *   src/ops/     config, metrics, logs, the ops listener: imports core and transport, no edge
+ *   src/gateway.ts  the composition root: imported by src/cli.ts only
  *   no cycles anywhere in src/ and protocols/
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -56,6 +59,27 @@ export default {
       to: { path: '^src/store/' },
     },
     {
+      name: 'transport-only-to-itself',
+      comment: 'HTTP listen/post and the outbound guard are plumbing every edge and ops share: they know none of them.',
+      severity: 'error',
+      from: { path: '^src/transport/' },
+      to: { path: '^src/', pathNot: '^src/transport/' },
+    },
+    {
+      name: 'ops-not-to-edges',
+      comment: 'Config, metrics, logs and the ops listener serve every edge; they import core and transport, never an edge.',
+      severity: 'error',
+      from: { path: '^src/ops/' },
+      to: { path: '^src/', pathNot: '^src/(ops|core|transport|store)/' },
+    },
+    {
+      name: 'composition-root-not-imported',
+      comment: 'src/gateway.ts wires everything; only the command line (src/cli.ts) starts it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/cli\\.ts$' },
+      to: { path: '^src/(gateway|cli)\\.ts$' },
+    },
+    {
       name: 'no-circular',
       comment: 'No import cycles: each module can be understood (and loaded) after the ones it imports.',
       severity: 'error',
@@ -71,6 +95,8 @@ export default {
     },
   ],
   options: {
+    // Build output (protocols/dist when protocols/ is built as a package of its own): not source.
+    exclude: { path: '(^|/)dist/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     doNotFollow: { path: 'node_modules' },
