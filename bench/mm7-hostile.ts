@@ -153,7 +153,7 @@ async function startServer(
     mm1: { port: 0 },
   });
   const log = pino({ level: 'silent' });
-  const store = createStore(config, log);
+  const store = createStore({ redis: config.redis, queue: config.queue }, log);
   await store.ready();
   const server = new Mm7Server({
     config: config.mm7,

@@ -264,7 +264,7 @@ async function startLocalServer(o: ServerOptions): Promise<LocalServer> {
   });
   const log =
     o.logLevel === 'silent' ? pino({ level: 'silent' }) : pino({ level: o.logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
-  const store = createStore(config, log);
+  const store = createStore({ redis: config.redis, queue: config.queue }, log);
   await store.ready();
   const server = new Mm7Server({
     config: config.mm7,

@@ -26,7 +26,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createRedisStore } from '../src/store/redis/index.js';
-import type { LeasedJob } from '../src/store/types.js';
+import type { LeasedJob } from '../src/core/ports.js';
 import { commandDelta, fmt, idleShare, median, pct, redisSnapshot, type CommandStat, type RedisSnapshot } from './lib/measure.js';
 import { FloorQueue } from './lib/queue-floor.js';
 import {

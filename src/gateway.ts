@@ -61,7 +61,7 @@ export class Gateway {
     private readonly log: Logger,
   ) {
     this.ops = new OpsServer(this.metrics, log.child({ iface: 'ops' }));
-    this.store = createStore(config, log.child({ component: 'store' }));
+    this.store = createStore({ redis: config.redis, queue: config.queue }, log.child({ component: 'store' }));
     this.setStoreInfo();
     this.metrics.queueStats = () => this.store.queue.stats();
     this.metrics.storeUsage = this.store.usage;

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CoreMessage } from '../../src/core/message.js';
 import { MemoryQueue } from '../../src/store/memory/queue.js';
-import { StoreFullError } from '../../src/store/types.js';
+import { StoreFullError } from '../../src/core/ports.js';
 import { textMessage } from '../../test/helpers/messages.js';
 import { fmt } from './measure.js';
 

@@ -18,7 +18,7 @@ import type { Redis } from 'ioredis';
 import type { CoreMessage } from '../../src/core/message.js';
 import { Batcher } from '../../src/store/redis/batcher.js';
 import { WriteCoalescer } from '../../src/store/redis/write-coalescer.js';
-import type { LeasedJob } from '../../src/store/types.js';
+import type { LeasedJob } from '../../src/core/ports.js';
 import type { CycleQueue } from './queue-worker.js';
 
 const ENQUEUE = `

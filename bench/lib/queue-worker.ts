@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { CoreMessage } from '../../src/core/message.js';
 import { createRedisStore } from '../../src/store/redis/index.js';
-import type { LeasedJob } from '../../src/store/types.js';
+import type { LeasedJob } from '../../src/core/ports.js';
 import { textMessage } from '../../test/helpers/messages.js';
 
 /** 10 KB of content in one part: a typical small MMS (a text and a thumbnail). */

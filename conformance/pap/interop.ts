@@ -22,7 +22,7 @@ import { encodePdu, mediaTypeOf, type NotificationInd } from '../../protocols/mm
 import { buildPapRequest, parsePapResponse } from '../../protocols/pap/index.js';
 import { MMS_CONTENT_TYPE, parseMmsPush } from '../../protocols/push/index.js';
 import { PapSendError, PapSender } from '../../src/mm1/pap-sender.js';
-import { httpPost } from '../../src/ops/http-post.js';
+import { httpPost } from '../../src/transport/http-post.js';
 import { compareWithTshark, formatDiff, haveTshark, parseTshark } from '../pdu/tshark.js';
 
 const PPG_URL = process.env.PPG_URL ?? 'http://127.0.0.1:8080/wappush';

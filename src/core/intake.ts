@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ContentStage, PeerLimits, Queue, Throttle } from '../store/types.js';
+import type { ContentStage, PeerLimits, Queue, Throttle } from './ports.js';
 import type { CoreMessage, Recipient } from './message.js';
 import { newMessageId } from './message-id.js';
 import { Refusal } from './refusals.js';

@@ -1,6 +1,6 @@
 import { PollLoop } from './poll-loop.js';
 import type { Logger } from 'pino';
-import type { Queue } from '../store/types.js';
+import type { Queue } from './ports.js';
 import type { FinalState, ReportGenerator } from './reports.js';
 
 const REPORTED: ReadonlySet<string> = new Set<FinalState>(['delivered', 'rejected', 'failed', 'expired']);

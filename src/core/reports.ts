@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Queue } from '../store/types.js';
+import type { Queue } from './ports.js';
 import type { CoreMessage, ReportInfo } from './message.js';
 import { buildMessage } from './message-builder.js';
 import type { Router } from './router.js';

@@ -1,4 +1,4 @@
-import type { PeerLimits } from '../store/types.js';
+import type { PeerLimits } from './ports.js';
 import type { CoreMessage } from './message.js';
 
 /** What a worker hands to an outbound edge for one recipient. */

@@ -1,4 +1,4 @@
-import type { LeasedJob, SubscriberStore } from '../store/types.js';
+import type { LeasedJob, SubscriberStore } from './ports.js';
 import type { CoreMessage } from './message.js';
 import type { Route } from './router.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PeerLimits, Throttle, ThrottleGrant } from '../store/types.js';
+import type { PeerLimits, Throttle, ThrottleGrant } from './ports.js';
 
 /** What came of running work in one slot of a peer's throttle. */
 export type SlotResult<T> =

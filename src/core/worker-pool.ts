@@ -1,7 +1,7 @@
 import { PollLoop } from './poll-loop.js';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { LeaseLostError, type LeasedJob, type Queue, type Throttle, type ThrottleGrant } from '../store/types.js';
+import { LeaseLostError, type LeasedJob, type Queue, type Throttle, type ThrottleGrant } from './ports.js';
 import type { DeliveryResult, Route, Router } from './router.js';
 import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from './retry-policy.js';
 

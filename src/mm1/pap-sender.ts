@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PapError, buildPapRequest, isPapSuccess, papCodeInfo, parsePapResponse, type PapResponse } from '../../protocols/pap/index.js';
 import { MMS_CONTENT_TYPE } from '../../protocols/push/notification.js';
 import { APPLICATION_ID_MMS_UA, applicationIdName } from '../../protocols/push/tables.js';
-import { HttpPostError, httpPost } from '../ops/http-post.js';
+import { HttpPostError, httpPost } from '../transport/http-post.js';
 import type { Logger } from '../ops/logger.js';
 import { isHttpRetryable, isHttpSuccess } from '../transport/http-status.js';
 

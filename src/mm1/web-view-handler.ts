@@ -4,7 +4,7 @@ import { REFUSALS } from '../core/refusals.js';
 import { HTTP_STATUS } from '../transport/http-status.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { Queue } from '../store/types.js';
+import type { Queue } from '../core/ports.js';
 import type { Tokens } from './tokens.js';
 import { WEB_VIEW_CSP, renderViewError, renderWebView, type ViewPart } from './web-view.js';
 

@@ -1,9 +1,9 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Mm1Config } from '../ops/config.js';
-import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
+import { closeHttp, createEdgeServer, listenHttp } from '../transport/http-listen.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { Queue } from '../store/types.js';
+import type { Queue } from '../core/ports.js';
 import { HTTP_STATUS } from '../transport/http-status.js';
 import { basePathOf, requestPath } from './server.js';
 import type { Tokens } from './tokens.js';

@@ -1,6 +1,6 @@
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { Config, VaspConfig } from '../ops/config.js';
-import { httpPost, HttpPostError } from '../ops/http-post.js';
+import { httpPost, HttpPostError } from '../transport/http-post.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { OutboundGuard } from '../transport/outbound-guard.js';

@@ -4,7 +4,7 @@ import type { CoreMessage } from '../core/message.js';
 import { Refusal } from '../core/refusals.js';
 import { sanitiseMessage } from '../core/sanitise.js';
 import type { VaspConfig } from '../ops/config.js';
-import type { ContentStage, Queue } from '../store/types.js';
+import type { ContentStage, Queue } from '../core/ports.js';
 import { contentOf, when } from './submit.js';
 
 export interface Answer {

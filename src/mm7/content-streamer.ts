@@ -1,7 +1,7 @@
 import { findPart, hrefMatch, stripAngles, type MimeEntity, type PartSink, type StreamOptions } from '../../protocols/mime/index.js';
 import { Mm7Error, parseMm7, type Mm7Limits, type Mm7Message, type ReplaceReq, type SubmitReq } from '../../protocols/mm7/index.js';
 import type { VaspConfig } from '../ops/config.js';
-import type { ContentStage, Queue } from '../store/types.js';
+import type { ContentStage, Queue } from '../core/ports.js';
 import { HeldStage } from './held-stage.js';
 import type { SubmitClaim, SubmitRetries } from './submit-retry.js';
 

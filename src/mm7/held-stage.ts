@@ -1,4 +1,4 @@
-import type { ContentStage, StagePurpose } from '../store/types.js';
+import type { ContentStage, StagePurpose } from '../core/ports.js';
 
 /**
  * A content stage whose real stage is not known yet (its Message-ID is still being claimed: SubmitRetries):

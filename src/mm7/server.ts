@@ -28,15 +28,15 @@ import { OutboundGuard } from '../transport/outbound-guard.js';
 import { newMessageId } from '../core/message-id.js';
 import { REFUSALS, Refusal, type RefusalCode } from '../core/refusals.js';
 import { HTTP_STATUS } from '../transport/http-status.js';
-import type { IdempotencyStore, Queue, Throttle } from '../store/types.js';
+import type { IdempotencyStore, Queue, Throttle } from '../core/ports.js';
 import { Admission, type AdmissionRefusal, type BodyTicket } from './admission.js';
 import { cancel, replace, type Answer } from './cancel-replace.js';
 import { ContentStreamer } from './content-streamer.js';
-import { RestApi } from './rest.js';
+import { RestApi } from '../rest/api.js';
 import { toSubmission, type SubmitContext } from './submit.js';
 import { SubmitRetries, type SubmitClaim } from './submit-retry.js';
-import { VaspDirectory, vaspIntake } from './vasps.js';
-import { closeHttp, createEdgeServer, listenHttp } from '../ops/http-listen.js';
+import { VaspDirectory, vaspIntake } from '../vasp/accounts.js';
+import { closeHttp, createEdgeServer, listenHttp } from '../transport/http-listen.js';
 
 export interface Mm7ServerOptions {
   config: Config['mm7'];

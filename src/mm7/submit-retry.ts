@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Mm7Address, SubmitReq } from '../../protocols/mm7/index.js';
-import type { IdempotencyStore } from '../store/types.js';
+import type { IdempotencyStore } from '../core/ports.js';
 
 /** What a SubmitReq is stored under: a new Message-ID, or the one of the request it repeats. */
 export interface SubmitClaim {

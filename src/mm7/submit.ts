@@ -6,7 +6,7 @@ import type { ContentRef, MessageClass, Party, Priority, Recipient } from '../co
 import { buildMessage } from '../core/message-builder.js';
 import { partyOf } from '../core/party.js';
 import { sanitiseMessage } from '../core/sanitise.js';
-import type { ContentStage } from '../store/types.js';
+import type { ContentStage } from '../core/ports.js';
 import type { VaspConfig } from '../ops/config.js';
 import { Refusal } from '../core/refusals.js';
 

@@ -2,7 +2,7 @@ import { MimeError, parseContentType, parseMultipart, startPart } from '../../pr
 import { MM7_CODE, Mm7Error, namespaceFor, parseMm7, statusText, type Mm7Message } from '../../protocols/mm7/index.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { Config, VaspConfig } from '../ops/config.js';
-import { type HttpAnswer, HttpPostError, httpPost } from '../ops/http-post.js';
+import { type HttpAnswer, HttpPostError, httpPost } from '../transport/http-post.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { deliverRequest, reportRequest, transactionIdFor, type OutboundContext, type OutboundRequest } from './outbound.js';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { QueueStats, StoreUsage } from '../store/types.js';
+import type { QueueStats, StoreUsage } from '../core/ports.js';
 
 /**
  * The one metrics module: every metric the gateway exports is declared here, with bounded label values

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import { listenHttp } from './http-listen.js';
 import { HTTP_STATUS } from '../transport/http-status.js';
+import { closeHttp, listenHttp } from '../transport/http-listen.js';
 
 const ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
 
@@ -50,9 +50,6 @@ export class OpsServer {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeIdleConnections();
-    });
+    return closeHttp(this.server);
   }
 }

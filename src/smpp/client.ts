@@ -27,7 +27,7 @@ import {
 } from '../../protocols/smpp/index.js';
 import { DEFAULTS, type Resolved, type SmppClientOptions } from './options.js';
 import { Session, type SessionHost } from './session.js';
-import { StoreUnavailableError } from '../store/types.js';
+import { StoreUnavailableError } from '../core/ports.js';
 import { Refusal } from '../core/refusals.js';
 import { ESME_STATUS, SmppError, THROTTLE_STATUSES, statusHex, statusName } from './errors.js';
 

@@ -8,7 +8,7 @@ import type { Route, Router } from '../core/router.js';
 import type { Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import { StoreUnavailableError, type CorrelationStore, type Queue, type SubscriberStore, type Throttle } from '../store/types.js';
+import { StoreUnavailableError, type CorrelationStore, type Queue, type SubscriberStore, type Throttle } from '../core/ports.js';
 import { SmppClient, type DeliverSm, type Receipt } from './client.js';
 import { keywordOf } from './keywords.js';
 import { PushSender } from './push-sender.js';

@@ -3,7 +3,7 @@ import type { NotificationInd } from '../../protocols/mms/index.js';
 import { buildMmsPush, buildWspPush, mmsWspPush, segmentPush, type CompactField, type PushSegment } from '../../protocols/push/index.js';
 import type { SmscConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
-import type { CorrelationStore } from '../store/types.js';
+import type { CorrelationStore } from '../core/ports.js';
 import { submitAddresses } from './addressing.js';
 import type { SmppClient } from './client.js';
 import { rememberSubmits, type ReceiptJob } from './receipts.js';

@@ -1,6 +1,6 @@
 import { jobId } from '../core/message.js';
 import type { Logger } from '../ops/logger.js';
-import type { CorrelationStore } from '../store/types.js';
+import type { CorrelationStore } from '../core/ports.js';
 
 /** Correlations for receipts outlive the message a little: receipts can come late. */
 const RECEIPT_GRACE_MS = 3_600_000;

@@ -2,7 +2,7 @@ import { segmentText, userData } from '../../protocols/sms/index.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { SmscConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
-import type { CorrelationStore } from '../store/types.js';
+import type { CorrelationStore } from '../core/ports.js';
 import { submitAddresses } from './addressing.js';
 import { SmppError, type SmppClient, type SubmitSm } from './client.js';
 import { jobReference } from './reference.js';

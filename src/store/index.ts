@@ -1,8 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Config } from '../ops/config.js';
 import { createMemoryStore } from './memory/index.js';
-import { aofEnabled, createRedisClient, isUp } from './redis/client.js';
+import { aofEnabled, createRedisClient, isUp, type RedisClientConfig } from './redis/client.js';
 import { createRedisStore } from './redis/index.js';
 import {
   StoreUnavailableError,
@@ -12,7 +11,28 @@ import {
   type StoreUsage,
   type SubscriberStore,
   type Throttle,
-} from './types.js';
+} from '../core/ports.js';
+
+/**
+ * What createStore needs, and no more: where Redis is (neither url nor cluster: the embedded store) and the
+ * queue's settings. The composition root (gateway.ts) fills it from the config's `redis` and `queue` sections,
+ * whose key names it keeps (the log lines name them).
+ */
+export interface StoreOptions {
+  redis: RedisClientConfig;
+  queue: {
+    /** Key prefix shared by the instances of one deployment (Redis). */
+    prefix: string;
+    /** Queue shards (Redis). */
+    shards: number;
+    leaseMs: number;
+    maxAttempts: number;
+    retentionMs: number;
+    /** The embedded store's limits. */
+    memoryMaxMessages: number;
+    memoryMaxBytes: number;
+  };
+}
 
 export interface Store {
   queue: Queue;
@@ -72,10 +92,10 @@ async function checkDurability(client: Redis | Cluster, log: Logger): Promise<vo
 }
 
 /**
- * The store the config asks for: Redis Cluster (redis.cluster), Redis (redis.url), or the embedded
+ * The store the options ask for: Redis Cluster (redis.cluster), Redis (redis.url), or the embedded
  * in-process store, which is not durable and says so loudly at start.
  */
-export function createStore(config: Config, log: Logger): Store {
+export function createStore(config: StoreOptions, log: Logger): Store {
   const q = config.queue;
   const options = { prefix: q.prefix, shards: q.shards, leaseMs: q.leaseMs, maxAttempts: q.maxAttempts, retentionMs: q.retentionMs };
   if (config.redis.cluster || config.redis.url) {

@@ -9,7 +9,7 @@ import { buildMessage, textPart } from '../../src/core/message-builder.js';
 import { Refusal } from '../../src/core/refusals.js';
 import type { Route, Router } from '../../src/core/router.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
-import type { PeerLimits, Queue, Throttle, ThrottleLease } from '../../src/store/types.js';
+import type { PeerLimits, Queue, Throttle, ThrottleLease } from '../../src/core/ports.js';
 
 const log = pino({ level: 'silent' });
 

@@ -29,7 +29,7 @@ import type { ReceiptJob } from '../../src/smpp/receipts.js';
 import { TextSmsRoute } from '../../src/smpp/text-route.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
 import { OutboundGuard } from '../../src/transport/outbound-guard.js';
-import type { LeasedJob, Queue } from '../../src/store/types.js';
+import type { LeasedJob, Queue } from '../../src/core/ports.js';
 import { startSmsc, type SubmitRecord } from '../helpers/smsc.js';
 
 const T0 = 1_700_000_000_000;

@@ -8,7 +8,7 @@ import type { CoreMessage } from '../../src/core/message.js';
 import type { Delivery, DeliveryResult, Route } from '../../src/core/router.js';
 import { subscriberPolicy } from '../../src/core/subscriber-policy.js';
 import { MemorySubscribers } from '../../src/store/memory/subscribers.js';
-import type { LeasedJob, SubscriberFlags, SubscriberStore } from '../../src/store/types.js';
+import type { LeasedJob, SubscriberFlags, SubscriberStore } from '../../src/core/ports.js';
 import { textMessage } from '../helpers/messages.js';
 
 function named(peer: string): Route {

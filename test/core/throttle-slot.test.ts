@@ -3,7 +3,7 @@
 import t from 'tap';
 import { withThrottleSlot } from '../../src/core/throttle-slot.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
-import type { Throttle } from '../../src/store/types.js';
+import type { Throttle } from '../../src/core/ports.js';
 
 const limits = { rate: 1000, burst: 1000, maxInFlight: 1 };
 const until = () => Date.now() + 60_000;

@@ -8,7 +8,7 @@ import type { Delivery, DeliveryResult, Route } from '../../src/core/router.js';
 import { StaticRouter } from '../../src/core/static-router.js';
 import { WorkerPool, type Outcome, type WorkerPoolOptions } from '../../src/core/worker-pool.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
-import type { LeasedJob, PeerLimits, Throttle, ThrottleGrant, ThrottleLease } from '../../src/store/types.js';
+import type { LeasedJob, PeerLimits, Throttle, ThrottleGrant, ThrottleLease } from '../../src/core/ports.js';
 import { captureLog, LEVEL } from '../helpers/log-capture.js';
 import { textMessage } from '../helpers/messages.js';
 import { until } from '../helpers/until.js';

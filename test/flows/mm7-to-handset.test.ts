@@ -107,7 +107,7 @@ async function slice(t: Test) {
   t.match(out, /^smpp\s+binding to smpp:\/\/127\.0\.0\.1:\d+/m, 'and the SMSC');
   await until('bound to the SMSC', () => smsc.binds.length > 0);
   const config = ConfigSchema.parse({ redis: { url: redis }, queue: { prefix } });
-  const store = createStore(config, pino({ level: 'silent' }));
+  const store = createStore({ redis: config.redis, queue: config.queue }, pino({ level: 'silent' }));
   await store.ready();
   t.teardown(() => store.close());
 

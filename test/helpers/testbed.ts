@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Test } from 'tap';
 import { createRedisStore } from '../../src/store/redis/index.js';
-import type { Queue } from '../../src/store/types.js';
+import type { Queue } from '../../src/core/ports.js';
 import { Receiver } from './receiver.js';
 import { redisUrl, testPrefix } from './redis.js';
 

@@ -13,7 +13,7 @@ import { ConfigSchema, VaspSchema, type VaspConfig } from '../../src/ops/config.
 import { Metrics } from '../../src/ops/metrics.js';
 import { createMemoryStore, type MemoryQueue } from '../../src/store/memory/index.js';
 import { createRedisStore } from '../../src/store/redis/index.js';
-import type { Queue } from '../../src/store/types.js';
+import type { Queue } from '../../src/core/ports.js';
 import { MM7_NS, mm7ReplaceReq, mm7SubmitReq } from '../helpers/mm7-request.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { redisUrl, testPrefix } from '../helpers/redis.js';

@@ -15,7 +15,7 @@ import { ConfigSchema, type Config } from '../../src/ops/config.js';
 import { Metrics } from '../../src/ops/metrics.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
 import { createRedisStore } from '../../src/store/redis/index.js';
-import type { IdempotencyStore, Queue, Throttle } from '../../src/store/types.js';
+import type { IdempotencyStore, Queue, Throttle } from '../../src/core/ports.js';
 import { dropKeys as dropKeysAt, redisUrl, testPrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
 

@@ -1,7 +1,7 @@
-// The IdempotencyStore contract (src/store/types.ts), run against every backend: test/store/idempotency.test.ts
+// The IdempotencyStore contract (src/core/ports.ts), run against every backend: test/store/idempotency.test.ts
 // (memory, Redis) and test/store/queue-cluster.test.ts (Redis Cluster).
 import type { Test } from 'tap';
-import type { IdempotencyStore } from '../../src/store/types.js';
+import type { IdempotencyStore } from '../../src/core/ports.js';
 
 export interface IdempotencyFixture {
   store: IdempotencyStore;

@@ -1,19 +1,11 @@
-// The behaviour every Queue/Throttle backend must show (src/store/types.ts), run against each backend by
+// The behaviour every Queue/Throttle backend must show (src/core/ports.ts), run against each backend by
 // test/store/queue-<backend>.test.ts. Every expected value is written out by hand from the contract and a fake
 // clock; nothing is computed by the code under test.
 import type { Test } from 'tap';
 import type { CoreMessage } from '../../src/core/message.js';
-import { LeaseLostError, THROTTLE_HORIZON_MS } from '../../src/store/types.js';
-import type {
-  CorrelationStore,
-  FinalEvent,
-  LeasedJob,
-  Queue,
-  QueueOptions,
-  SubscriberStore,
-  Throttle,
-  ThrottleGrant,
-} from '../../src/store/types.js';
+import { LeaseLostError, THROTTLE_HORIZON_MS } from '../../src/core/ports.js';
+import type { QueueOptions } from '../../src/store/options.js';
+import type { CorrelationStore, FinalEvent, LeasedJob, Queue, SubscriberStore, Throttle, ThrottleGrant } from '../../src/core/ports.js';
 
 export interface StoreUnderTest {
   queue: Queue;

@@ -11,7 +11,7 @@ import type { Test } from 'tap';
 import type { RedisContentStage } from '../../src/store/redis/content-stage.js';
 import { createRedisStore } from '../../src/store/redis/index.js';
 import { ShardLayoutError } from '../../src/store/redis/queue.js';
-import type { LeasedJob, ThrottleGrant } from '../../src/store/types.js';
+import type { LeasedJob, ThrottleGrant } from '../../src/core/ports.js';
 import { idempotencySuite } from './idempotency-behaviour.js';
 import { makeMessage, queueSuite, T0 } from './queue-behaviour.js';
 import { startCluster } from '../helpers/redis-server.js';

@@ -5,7 +5,7 @@
 // A fake clock; expected counts and bounds are written out from the limits each test sets.
 import t, { type Test } from 'tap';
 import { createMemoryStore } from '../../src/store/memory/index.js';
-import { StoreFullError, type Queue } from '../../src/store/types.js';
+import { StoreFullError, type Queue } from '../../src/core/ports.js';
 import { T0, makeMessage } from './queue-behaviour.js';
 
 const MIN = 60_000;

@@ -10,7 +10,7 @@ import t, { type Test } from 'tap';
 import type { CoreMessage } from '../../src/core/message.js';
 import { CallbackRoute } from '../../src/mm7/callback-route.js';
 import { ConfigSchema, VaspSchema } from '../../src/ops/config.js';
-import { HttpPostError, httpPost, type HttpPostOptions } from '../../src/ops/http-post.js';
+import { HttpPostError, httpPost, type HttpPostOptions } from '../../src/transport/http-post.js';
 import { Metrics } from '../../src/ops/metrics.js';
 import { OutboundGuard, OutboundRefusal, type ResolvedAddress, type Resolver } from '../../src/transport/outbound-guard.js';
 

@@ -1,4 +1,4 @@
-import type { StoreFullError, ContentStage, StagePurpose } from '../types.js';
+import type { StoreFullError, ContentStage, StagePurpose } from '../../core/ports.js';
 import { packParts } from './limits.js';
 
 /** The store's byte budget as a stage sees it: room for more staged bytes, or why not. */

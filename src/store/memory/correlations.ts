@@ -1,4 +1,4 @@
-import type { CorrelationStore } from '../types.js';
+import type { CorrelationStore } from '../../core/ports.js';
 
 /** Correlations in this process; expired entries are dropped when read or when the map is swept. */
 export class MemoryCorrelations implements CorrelationStore {

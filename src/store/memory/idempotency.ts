@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { IdempotencyClaim, IdempotencyStore } from '../types.js';
+import type { IdempotencyClaim, IdempotencyStore } from '../../core/ports.js';
 
 /** Records kept at most, by default: a few hundred bytes each (a long key is kept as its hash). */
 export const MEMORY_IDEMPOTENCY_MAX = 100_000;

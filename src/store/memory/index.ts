@@ -1,4 +1,5 @@
-import type { CorrelationStore, IdempotencyStore, QueueOptions, SubscriberStore, Throttle } from '../types.js';
+import type { CorrelationStore, IdempotencyStore, SubscriberStore, Throttle } from '../../core/ports.js';
+import type { QueueOptions } from '../options.js';
 import { MemoryCorrelations } from './correlations.js';
 import { MemoryIdempotency } from './idempotency.js';
 import type { MemoryLimits } from './limits.js';

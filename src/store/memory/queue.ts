@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { TERMINAL_STATES } from '../../core/message.js';
 import type { CoreMessage, RecipientState, StateEvent } from '../../core/message.js';
-import { DEFAULT_QUEUE_OPTIONS, LeaseLostError, StoreFullError } from '../types.js';
-import type {
-  ContentStage,
-  DeadLetter,
-  FinalEvent,
-  LeasedJob,
-  Queue,
-  QueueOptions,
-  QueueStats,
-  StagePurpose,
-  StoreUsage,
-} from '../types.js';
+import { LeaseLostError, StoreFullError } from '../../core/ports.js';
+import { DEFAULT_QUEUE_OPTIONS, type QueueOptions } from '../options.js';
+import type { ContentStage, DeadLetter, FinalEvent, LeasedJob, Queue, QueueStats, StagePurpose, StoreUsage } from '../../core/ports.js';
 import { MemoryContentStage, type StageLedger } from './content-stage.js';
 import { DEFAULT_MEMORY_LIMITS, eventBytes, messageBytes, packParts, type MemoryLimits } from './limits.js';
 
 /**
- * The embedded queue: the semantics of src/store/types.ts in one process, not durable. Every structure is
+ * The embedded queue: the semantics of src/core/ports.ts in one process, not durable. Every structure is
  * indexed so that take/ack/retry cost O(log n) whatever the backlog: a binary heap of due jobs per peer,
  * a heap of leases by end time, a heap of messages by expiry and one by removal time. Heap entries are
  * invalidated lazily (a generation number per job) instead of being searched for and removed.

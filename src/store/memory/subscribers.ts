@@ -1,4 +1,4 @@
-import type { SubscriberFlags, SubscriberStore } from '../types.js';
+import type { SubscriberFlags, SubscriberStore } from '../../core/ports.js';
 
 /** Subscriber flags in this process only (the embedded store: gone with the process). */
 export class MemorySubscribers implements SubscriberStore {

@@ -1,11 +1,11 @@
-import { THROTTLE_HORIZON_MS } from '../types.js';
-import type { PeerLimits, Throttle, ThrottleGrant, ThrottleLease } from '../types.js';
+import { THROTTLE_HORIZON_MS } from '../../core/ports.js';
+import type { PeerLimits, Throttle, ThrottleGrant, ThrottleLease } from '../../core/ports.js';
 
 /** retryAfterMs when the in-flight cap refused a delivery: slots free up as deliveries end (types.ts). */
 const CAP_RETRY_MS = 20;
 
 /**
- * The embedded per-peer throttle (contract in src/store/types.ts), the same algorithm as the Redis one:
+ * The embedded per-peer throttle (contract in src/core/ports.ts), the same algorithm as the Redis one:
  * a token bucket in its GCRA form (virtual scheduling, ITU-T I.371). The peer's theoretical arrival time
  * TAT advances by one emission interval (1000 / rate ms) per delivery, and a delivery may go at
  * max(now, TAT - (burst - 1) * interval): a full bucket lets `burst` go at once, then one per interval.

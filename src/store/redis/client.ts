@@ -1,6 +1,6 @@
 import { Cluster, Redis, type ClusterNode, type Command } from 'ioredis';
 import type { Logger } from 'pino';
-import { StoreUnavailableError } from '../types.js';
+import { StoreUnavailableError } from '../../core/ports.js';
 import { coalescerFor } from './write-coalescer.js';
 
 /*

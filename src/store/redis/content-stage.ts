@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { ContentStage, StagePurpose } from '../types.js';
+import type { ContentStage, StagePurpose } from '../../core/ports.js';
 import { frameTrailer } from './content-frame.js';
 import { writeSlice } from './frame-set.js';
 import { script } from './scripts.js';

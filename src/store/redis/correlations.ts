@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { CorrelationStore } from '../types.js';
+import type { CorrelationStore } from '../../core/ports.js';
 
 /** Correlations as plain keys `<prefix>:cor:<key>` with a TTL (SET PX). */
 export class RedisCorrelations implements CorrelationStore {

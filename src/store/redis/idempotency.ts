@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { IdempotencyClaim, IdempotencyStore } from '../types.js';
+import type { IdempotencyClaim, IdempotencyStore } from '../../core/ports.js';
 import type { KeySpace } from './keys.js';
 import { script, type ScriptCall } from './scripts.js';
 

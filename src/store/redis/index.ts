@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { CorrelationStore, IdempotencyStore, Queue, QueueOptions, SubscriberStore, Throttle } from '../types.js';
+import type { CorrelationStore, IdempotencyStore, Queue, SubscriberStore, Throttle } from '../../core/ports.js';
+import type { QueueOptions } from '../options.js';
 import { RedisCorrelations } from './correlations.js';
 import { RedisIdempotency } from './idempotency.js';
 import { KeySpace } from './keys.js';

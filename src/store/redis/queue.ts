@@ -2,17 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { jobId, parseJobId, type CoreMessage, type RecipientState, type StateEvent } from '../../core/message.js';
 import {
-  DEFAULT_QUEUE_OPTIONS,
   LeaseLostError,
   type ContentStage,
   type DeadLetter,
   type FinalEvent,
   type LeasedJob,
   type Queue,
-  type QueueOptions,
   type QueueStats,
   type StagePurpose,
-} from '../types.js';
+} from '../../core/ports.js';
+import { DEFAULT_QUEUE_OPTIONS, type QueueOptions } from '../options.js';
 import { Batcher } from './batcher.js';
 import { decodeParts, encodeParts, frameLength } from './content-frame.js';
 import { RedisContentStage } from './content-stage.js';

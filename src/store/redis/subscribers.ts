@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { SubscriberFlags, SubscriberStore } from '../types.js';
+import type { SubscriberFlags, SubscriberStore } from '../../core/ports.js';
 
 /**
  * Subscriber flags in Redis: one small hash per flagged subscriber, `<prefix>:sub:<address>` with fields

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { THROTTLE_HORIZON_MS, type PeerLimits, type Throttle, type ThrottleGrant, type ThrottleLease } from '../types.js';
+import { THROTTLE_HORIZON_MS, type PeerLimits, type Throttle, type ThrottleGrant, type ThrottleLease } from '../../core/ports.js';
 import { Batcher } from './batcher.js';
 import type { KeySpace } from './keys.js';
 import { script, type ScriptCall } from './scripts.js';

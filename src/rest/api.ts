@@ -12,12 +12,12 @@ import { OutboundRefusal, type OutboundGuard } from '../transport/outbound-guard
 import { newMessageId } from '../core/message-id.js';
 import { Refusal, type RefusalCode } from '../core/refusals.js';
 import { HTTP_STATUS } from '../transport/http-status.js';
-import type { ContentStage, Queue } from '../store/types.js';
-import type { AdmissionRefusal, BodyTicket } from './admission.js';
+import type { ContentStage, Queue } from '../core/ports.js';
+import type { AdmissionRefusal, BodyTicket } from '../mm7/admission.js';
 import { FormPartCounter } from './form-parts.js';
 import type { Intake, IntakeResult } from '../core/intake.js';
-import { toParty, tooManyRecipients, type Submission } from './submit.js';
-import { vaspIntake } from './vasps.js';
+import { toParty, tooManyRecipients, type Submission } from '../mm7/submit.js';
+import { vaspIntake } from '../vasp/accounts.js';
 
 export interface RestApiOptions {
   config: Config['mm7'];

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from './logger.js';
+import type { Logger } from 'pino';
 
 /** Start an HTTP server on host:port (port 0: any free one); resolves with its URL, rejects if it cannot bind. */
 export async function listenHttp(server: Server, host: string, port: number): Promise<string> {

@@ -10,7 +10,7 @@ import { Mm7Server } from '../../src/mm7/server.js';
 import { ConfigSchema, VaspSchema, type VaspConfig } from '../../src/ops/config.js';
 import { Metrics } from '../../src/ops/metrics.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
-import type { Queue } from '../../src/store/types.js';
+import type { Queue } from '../../src/core/ports.js';
 import { OutboundGuard } from '../../src/transport/outbound-guard.js';
 
 const NOW = Date.UTC(2030, 0, 15, 12, 0, 0);

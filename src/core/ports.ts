@@ -1,4 +1,4 @@
-import type { CoreMessage, RecipientState, StateEvent } from '../core/message.js';
+import type { CoreMessage, RecipientState, StateEvent } from './message.js';
 
 /**
  * The store-and-forward queue: messages with their content, and one delivery job per recipient, each
@@ -258,20 +258,6 @@ export interface StoreUsage {
   maxBytes: number;
 }
 
-export interface QueueOptions {
-  /** How long a take leases a job (default 60 s). */
-  leaseMs: number;
-  /** Attempts per job before it is dead-lettered (default 10). */
-  maxAttempts: number;
-  /** How long message, content and history are kept once every recipient is terminal (default 1 day). */
-  retentionMs: number;
-  /**
-   * Clock for the queue's decisions: due times, leases, expiry (default Date.now; tests inject one).
-   * Retention is the store's own: Redis expires keys by the server's clock.
-   */
-  now: () => number;
-}
-
 /** Per-peer limits: a token bucket (rate per second, burst) and a cap on deliveries in flight. */
 export interface PeerLimits {
   rate: number;
@@ -357,10 +343,3 @@ export class StoreUnavailableError extends Error {
     super(message);
   }
 }
-
-export const DEFAULT_QUEUE_OPTIONS: QueueOptions = {
-  leaseMs: 60_000,
-  maxAttempts: 10,
-  retentionMs: 24 * 3600_000,
-  now: Date.now,
-};

@@ -1,8 +1,8 @@
-// mm7/form-parts.ts: counting form parts as busboy delimits them, whatever the chunking. The expected counts
+// rest/form-parts.ts: counting form parts as busboy delimits them, whatever the chunking. The expected counts
 // are those of the hand-written bodies; the last test checks them against busboy itself.
 import busboy from 'busboy';
 import t from 'tap';
-import { FormPartCounter } from '../../src/mm7/form-parts.js';
+import { FormPartCounter } from '../../src/rest/form-parts.js';
 import { prng } from '../helpers/prng.js';
 
 const B = 'bnd-7Q';

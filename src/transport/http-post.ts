@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { OutboundRefusal, type OutboundGuard } from '../transport/outbound-guard.js';
+import { OutboundRefusal, type OutboundGuard } from './outbound-guard.js';
 
 export interface HttpAnswer {
   status: number;
