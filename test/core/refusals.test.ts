@@ -8,7 +8,7 @@ import { isMm7StatusCode, statusText } from '../../protocols/mm7/index.js';
 import { RESPONSE_STATUS, type ResponseStatus } from '../../protocols/mms/index.js';
 import { REFUSALS, Refusal, type RefusalCode, type RefusalEntry } from '../../src/core/refusals.js';
 import { responseStatus } from '../../src/mm1/statuses.js';
-import { restErrorCode } from '../../src/rest/api.js';
+import { restErrorCode } from '../../src/rest/errors.js';
 import { ESME_STATUS, statusName } from '../../src/smpp/errors.js';
 import { ROOT } from '../helpers/paths.js';
 
