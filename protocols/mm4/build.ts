@@ -38,7 +38,8 @@ function expiry(e: Mm4Expiry): string {
 }
 
 /** The write order. Names are spelled as in the §8.4 tables. */
-export const FIELDS: ReadonlyArray<{ name: string; get: Get }> = [
+/** `folds`: the value may hold our own folding (CRLF SP), from formatAddressList or encodeSubject. */
+export const FIELDS: ReadonlyArray<{ name: string; get: Get; folds?: true }> = [
   { name: 'X-Mms-3GPP-MMS-Version', get: (m) => m.mmsVersion },
   { name: 'X-Mms-Message-Type', get: (m) => m.type },
   { name: 'X-Mms-Transaction-ID', get: (m) => m.transactionId },
@@ -58,11 +59,15 @@ export const FIELDS: ReadonlyArray<{ name: string; get: Get }> = [
   { name: 'Sender', get: (m) => m.sender },
   // §8.4.2.1/§8.4.3.1: a report's From is the MM's recipient, its To the MM's originator.
   { name: 'From', get: (m) => fromOf(m) },
-  { name: 'To', get: (m) => toOf(m) },
-  { name: 'Cc', get: (m) => (m.type === 'MM4_forward.REQ' && m.cc.length > 0 ? formatAddressList(m.cc, 2) : undefined) },
+  { name: 'To', get: (m) => toOf(m), folds: true },
+  { name: 'Cc', get: (m) => (m.type === 'MM4_forward.REQ' && m.cc.length > 0 ? formatAddressList(m.cc, 2) : undefined), folds: true },
   { name: 'Date', get: (m) => (m.date === undefined ? undefined : formatDate(m.date)) },
   { name: 'Message-ID', get: (m) => (m.rfc822MessageId === undefined ? undefined : `<${m.rfc822MessageId}>`) },
-  { name: 'Subject', get: (m) => (m.type === 'MM4_forward.REQ' && m.subject !== undefined ? encodeSubject(m.subject) : undefined) },
+  {
+    name: 'Subject',
+    get: (m) => (m.type === 'MM4_forward.REQ' && m.subject !== undefined ? encodeSubject(m.subject) : undefined),
+    folds: true,
+  },
 ];
 
 function fromOf(m: Mm4Message): string | undefined {
@@ -93,9 +98,10 @@ export function buildMm4(msg: Mm4Message, options: BuildOptions = {}): Buffer {
   for (const f of FIELDS) {
     const v = fieldValue(f, msg);
     if (v === undefined) continue;
-    // Only our own folding (CRLF + space, from encodeSubject and formatAddressList) may break a line: any other
-    // CR, LF or NUL in a value would end the field and let the value write fields of its own.
-    if (/[\0\r\n]/.test(v.replace(/\r\n /g, ''))) throw new Mm4Error('BUILD_INVALID', `${f.name} contains a line break or NUL`);
+    // Only our own folding (CRLF SP, from encodeSubject and formatAddressList) may break a line: any other CR,
+    // LF or NUL in a value (folded-looking ones included) would end the field or write one of the caller's.
+    if (/[\0\r\n]/.test(f.folds ? v.replace(/\r\n /g, '') : v))
+      throw new Mm4Error('BUILD_INVALID', `${f.name} contains a line break or NUL`);
     if (v.length > 998 && !v.includes('\r\n')) throw new Mm4Error('BUILD_INVALID', `${f.name} is over 998 characters`);
     lines.push(`${f.name}: ${v}`);
   }
