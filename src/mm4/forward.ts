@@ -61,7 +61,6 @@ export interface ForwardContext {
   ackRequest: boolean;
   /** Fresh per attempt: it names this request/response pair (§8.4.1.1/§8.4.1.2), which a RES echoes. */
   transactionId: string;
-  now: number;
 }
 
 /**

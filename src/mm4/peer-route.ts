@@ -94,7 +94,6 @@ export class Mm4PeerRoute implements Route {
         originatorSystem: p.originatorSystem,
         ackRequest: p.ackRequest,
         transactionId,
-        now: this.now(),
       });
       bytes = buildMm4(req);
     } catch (err) {
