@@ -1,0 +1,172 @@
+// Forwards to one MM4 peer (TS 23.140 §8.4.1: MM4_forward.REQ over SMTP, RFC 5321) through a pooled
+// nodemailer transport. The MIME is exactly ours (buildMm4, sent `raw`); the SMTP envelope is set explicitly.
+import { isIP } from 'node:net';
+import { createTransport, type Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { Mm4Error, buildMm4, formatMm4Address } from '../../protocols/mm4/index.js';
+import { newMessageId } from '../core/message-id.js';
+import type { Delivery, DeliveryResult, Route } from '../core/router.js';
+import type { Logger } from '../ops/logger.js';
+import { forwardRequest, mm4Address } from './forward.js';
+import { type Mm4PeerOutbound, mm4Peer, peerLimits } from './peer-options.js';
+
+export interface Mm4RouteDeps {
+  /** Our MMS domain (originator addresses, Message-IDs) and the name we give in EHLO. */
+  ownDomain: string;
+  log: Logger;
+  now?: () => number;
+}
+
+/** What an SMTP failure means for the job: RFC 5321 §4.2.1, 4yz transient, 5yz permanent. */
+export type SmtpOutcome = { status: 'retry'; error: string } | { status: 'rejected'; detail: string };
+
+/** The shape of nodemailer's errors (SMTPConnection.SMTPError): only what we read. */
+interface SmtpErrorLike {
+  message?: string;
+  code?: string;
+  response?: string;
+  responseCode?: number;
+  command?: string;
+}
+
+/**
+ * An SMTP client error as a delivery outcome. A 5yz reply to MAIL, RCPT or DATA refuses this message for good
+ * (rejected, the reply in the detail). Retried: 4yz replies, connection failures and timeouts (no reply at
+ * all), and AUTH or TLS failures, which are about the link, not the message (the operator fixes them; the
+ * queue dead-letters the job if nobody does). A peer's SIZE (RFC 1870) below the message is permanent.
+ */
+export function smtpOutcome(peer: string, err: unknown): SmtpOutcome {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as SmtpErrorLike;
+  const reply = e.response?.trim();
+  const what = `${e.code ?? 'ERROR'}${e.command ? ` at ${e.command}` : ''}`;
+  if (e.code === 'EAUTH' || e.code === 'ETLS')
+    return { status: 'retry', error: `MM4 peer ${peer}: ${what}: ${reply ?? e.message ?? ''}`.trim() };
+  if (e.responseCode !== undefined && e.responseCode >= 500 && e.responseCode < 600)
+    return { status: 'rejected', detail: `MM4 peer ${peer} refused the forward: ${reply}` };
+  if (e.responseCode !== undefined && e.responseCode >= 400 && e.responseCode < 500)
+    return { status: 'retry', error: `MM4 peer ${peer} deferred the forward: ${reply}` };
+  if (e.code === 'EMESSAGE' && /size/i.test(e.message ?? '')) return { status: 'rejected', detail: `MM4 peer ${peer}: ${e.message}` };
+  return { status: 'retry', error: `MM4 peer ${peer} not reached: ${what}: ${reply ?? e.message ?? String(err)}` };
+}
+
+/**
+ * Everything the MMSC forwards to one peer carrier over MM4: each recipient's copy as its own
+ * MM4_forward.REQ, throttled as one peer (`mm4:<id>`). Connections go only to the host and port of the
+ * peer's configuration: an operator's setting, never an address a client chose, so the outbound guard for
+ * client-supplied URLs (src/transport/outbound-guard.ts) does not apply, as for an SMSC.
+ */
+export class Mm4PeerRoute implements Route {
+  readonly peer: string;
+  readonly limits: Route['limits'];
+  private readonly transport: Transporter<SMTPPool.SentMessageInfo>;
+  private readonly now: () => number;
+
+  constructor(
+    readonly options: Mm4PeerOutbound,
+    private readonly deps: Mm4RouteDeps,
+  ) {
+    this.peer = mm4Peer(options.id);
+    this.limits = peerLimits(options);
+    this.now = deps.now ?? Date.now;
+    this.transport = createTransport(transportOptions(options, deps.ownDomain));
+  }
+
+  async send(d: Delivery): Promise<DeliveryResult> {
+    const p = this.options;
+    const recipient = d.message.recipients[d.recipientIndex];
+    if (!recipient) return { status: 'rejected', detail: `no recipient ${d.recipientIndex}` };
+    // §8.4.1.2: with X-Mms-Ack-Request the peer answers with MM4_forward.RES. A job back here after `waiting`
+    // had no RES (a RES ends the job from outside) within resTimeoutMs: the peer's policy says what it means.
+    if (p.ackRequest && (d.notifications ?? 0) > 0 && p.onMissingRes === 'delivered')
+      return { status: 'delivered', detail: `accepted by MM4 peer ${p.id}; no MM4_forward.RES within ${p.resTimeoutMs} ms` };
+
+    // Over the peer's cap: refused before fetching or connecting (adaptation to fit is another issue's).
+    const declared = d.message.parts.reduce((n, ref) => n + ref.size, 0);
+    if (declared > p.maxMessageBytes) return tooLarge(p, declared);
+    const content = d.message.parts.length > 0 ? await d.content() : [];
+    const transactionId = newMessageId(this.now());
+    let bytes: Buffer;
+    try {
+      const req = forwardRequest(d.message, d.recipientIndex, content, {
+        ownDomain: this.deps.ownDomain,
+        peerDomain: p.domain,
+        form: p.envelopeForm,
+        originatorSystem: p.originatorSystem,
+        ackRequest: p.ackRequest,
+        transactionId,
+      });
+      bytes = buildMm4(req);
+    } catch (err) {
+      // A value that cannot be written (an address, a header with a line break): the same on every attempt.
+      if (err instanceof Mm4Error) return { status: 'rejected', detail: `MM4 forward not built: ${err.message}` };
+      throw err;
+    }
+    if (bytes.length > p.maxMessageBytes) return tooLarge(p, bytes.length);
+
+    const envelope = {
+      from: formatMm4Address(mm4Address(d.message.originator, this.deps.ownDomain, p.envelopeForm)),
+      to: [formatMm4Address(mm4Address(recipient, p.domain, p.envelopeForm))],
+    };
+    const log = this.deps.log.child({ peer: p.id, messageId: d.message.id, recipientIndex: d.recipientIndex, transactionId });
+    try {
+      const info = await this.transport.sendMail({ envelope, raw: bytes });
+      log.info({ response: info.response, bytes: bytes.length }, 'MM4 forward accepted');
+      if (!p.ackRequest) return { status: 'delivered', detail: `accepted by MM4 peer ${p.id}: ${info.response}` };
+      // Kept open until the RES (or resTimeoutMs, then onMissingRes): `waiting` uses no attempt.
+      return { status: 'waiting', detail: 'forwarded; awaiting MM4_forward.RES', retryAfterMs: p.resTimeoutMs };
+    } catch (err) {
+      const outcome = smtpOutcome(p.id, err);
+      log.info({ code: (err as SmtpErrorLike).code, outcome: outcome.status }, 'MM4 forward not accepted');
+      return outcome;
+    }
+  }
+
+  /** Closes the pool's connections (on shutdown). */
+  close(): void {
+    this.transport.close();
+  }
+}
+
+function tooLarge(p: Mm4PeerOutbound, size: number): DeliveryResult {
+  return { status: 'rejected', detail: `message of ${size} bytes is over MM4 peer ${p.id}'s ${p.maxMessageBytes}-byte limit` };
+}
+
+/** nodemailer's pool options for a peer: its host only, our EHLO name, the TLS mode, the timeouts. */
+export function transportOptions(p: Mm4PeerOutbound, ownDomain: string): SMTPPool.Options {
+  const o: SMTPPool.Options = {
+    pool: true,
+    host: p.host,
+    port: p.port,
+    name: ownDomain,
+    maxConnections: p.maxConnections,
+    connectionTimeout: p.timeouts.connectMs,
+    greetingTimeout: p.timeouts.greetingMs,
+    socketTimeout: p.timeouts.socketMs,
+    logger: false,
+    debug: false,
+  };
+  const tls: NonNullable<SMTPPool.Options['tls']> = {};
+  if (isIP(p.host) === 0) tls.servername = p.host; // RFC 6066 §3: SNI names a host, never an address
+  if (p.ca !== undefined) tls.ca = p.ca;
+  switch (p.tls) {
+    case 'implicit':
+      o.secure = true;
+      break;
+    case 'starttls-required':
+      o.secure = false;
+      o.requireTLS = true;
+      break;
+    case 'opportunistic':
+      // RFC 7435: encrypt when offered, without insisting on a certificate we can verify.
+      o.secure = false;
+      tls.rejectUnauthorized = false;
+      break;
+    case 'none':
+      o.secure = false;
+      o.ignoreTLS = true;
+      break;
+  }
+  o.tls = tls;
+  if (p.auth) o.auth = { user: p.auth.user, pass: p.auth.pass };
+  return o;
+}

@@ -1,0 +1,39 @@
+import type { CoreMessage } from '../core/message.js';
+import { type RouteEntry, routeBy } from '../core/static-router.js';
+import type { Mm4PeerOutbound } from './peer-options.js';
+import { Mm4PeerRoute, type Mm4RouteDeps } from './peer-route.js';
+
+/** A route-table line for one MM4 peer, with its route (the composition root closes its pool on shutdown). */
+export interface Mm4RouteEntry extends RouteEntry {
+  readonly peerRoute: Mm4PeerRoute;
+}
+
+/**
+ * The routes toward peer carriers, for the gateway's route table (src/routes.ts): a message (not a report)
+ * to a +E.164 number goes to the peer with the longest prefix matching it (`+3161` beats `+316`), whatever
+ * the order of `peers`; of two peers listing the same prefix, the first listed. One entry per peer, named
+ * `mm4 <id>`; each answers only for the numbers whose longest match is its own.
+ */
+export function mm4Routes(peers: readonly Mm4PeerOutbound[], deps: Mm4RouteDeps): Mm4RouteEntry[] {
+  const table = prefixTable(peers);
+  return peers.map((p, i) => {
+    const peerRoute = new Mm4PeerRoute(p, deps);
+    const entry = routeBy(`mm4 ${p.id}`, (m: CoreMessage, r: number) => (peerFor(table, m, r) === i ? peerRoute : undefined));
+    return { ...entry, peerRoute };
+  });
+}
+
+/** (prefix, index of its peer), longest prefix first. */
+function prefixTable(peers: readonly Mm4PeerOutbound[]): Array<{ prefix: string; peer: number }> {
+  const rows = peers.flatMap((p, peer) => p.prefixes.map((prefix) => ({ prefix, peer })));
+  // Stable sort: among equal lengths the order of `peers` (and of each peer's prefixes) stays.
+  return rows.sort((a, b) => b.prefix.length - a.prefix.length);
+}
+
+function peerFor(table: ReadonlyArray<{ prefix: string; peer: number }>, m: CoreMessage, r: number): number | undefined {
+  if (m.report !== undefined) return undefined;
+  const rcpt = m.recipients[r];
+  if (rcpt?.type !== 'plmn') return undefined;
+  for (const row of table) if (rcpt.address.startsWith(row.prefix)) return row.peer;
+  return undefined;
+}
