@@ -279,3 +279,17 @@ t.test('config: a peer identified by nothing, and mm4 enabled without domains, f
   t.same(bad({ peers: [{ id: 'x', allow: ['10.0.0.0/33'] }] }), ['mm4.peers.0.allow.0']);
   t.same(bad({ peers: [{ id: 'x', authUser: 'u' }] }), ['mm4.peers.0.authPassword']);
 });
+
+t.test('a peer that stalls mid-DATA is cut after mm4.dataTimeoutMs, and nothing is queued', async (t) => {
+  const { port, queue } = await start(t, { dataTimeoutMs: 300 });
+  const raw = await session(t, port);
+  await raw.send('EHLO peer.example');
+  await raw.send('MAIL FROM:<+15559998888/TYPE=PLMN@mms.mnc002.mcc001.gprs>');
+  await raw.send(`RCPT TO:<${LOCAL}/TYPE=PLMN@${DOMAIN}>`);
+  t.match(await raw.send('DATA'), /^354/);
+  raw.write(forwardReq().slice(0, 100));
+  const started = Date.now();
+  await raw.closed;
+  t.ok(Date.now() - started < 5000, 'closed by the DATA timeout, not the idle one');
+  t.equal((await queue.stats()).waiting, 0);
+});
