@@ -7,7 +7,7 @@ import { Mm4Error, buildMm4, formatMm4Address } from '../../protocols/mm4/index.
 import { newMessageId } from '../core/message-id.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { Logger } from '../ops/logger.js';
-import { forwardRequest, mm4Address } from './forward.js';
+import { forwardRequest, mm4Address } from './outbound-forward.js';
 import { type Mm4PeerOutbound, mm4Peer, peerLimits } from './peer-options.js';
 
 export interface Mm4RouteDeps {

@@ -150,6 +150,46 @@ export const SmscSchema = z
   })
   .strict();
 
+/** A CIDR range or single address (checked by parseCidr; the error says why not). */
+const cidrEntry = z.string().refine((v) => typeof parseCidr(v) !== 'string', { error: (i) => String(parseCidr(String(i.input))) });
+
+/**
+ * One MM4 peer carrier (or interconnect hub), 3GPP TS 23.140 §8.4. These are the fields of its inbound side
+ * (what it may send us); the outbound side (SMTP target, TLS mode, ...) adds its fields to this same object.
+ * A peer is recognised by its source address (`allow`) and/or its SMTP AUTH identity (`authUser`); with
+ * both, both must match.
+ */
+export const Mm4PeerSchema = z
+  .object({
+    id: z
+      .string()
+      .min(1)
+      .regex(/^[^{}\s]+$/, 'no braces or spaces')
+      .describe('peer name: in logs, metrics and its inbound throttle key (mm4-in:<id>)'),
+    allow: z
+      .array(cidrEntry)
+      .default([])
+      .describe('source address ranges (CIDR, or single addresses) the peer connects from; [] = any address, then authUser is required'),
+    authUser: z.string().min(1).optional().describe('SMTP AUTH (PLAIN/LOGIN) user name the peer must log in with; unset = no AUTH'),
+    authPassword: z.string().min(1).optional().describe('SMTP AUTH password (with authUser)'),
+    rate: z.coerce
+      .number()
+      .positive()
+      .default(100)
+      .describe('MM4 messages per second accepted from this peer (token bucket, all instances)'),
+    burst: z.coerce.number().int().min(1).default(100).describe('token bucket burst for its messages'),
+    maxInFlight: z.coerce.number().int().min(1).default(32).describe("the peer's messages being stored at once (all instances)"),
+    maxConnections: z.coerce.number().int().min(1).default(16).describe('SMTP sessions the peer may hold open at once on this instance'),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if ((v.authUser === undefined) !== (v.authPassword === undefined))
+      ctx.addIssue({ code: 'custom', path: ['authPassword'], message: 'authUser and authPassword go together' });
+    // Default deny: a peer that neither address nor AUTH identifies would let anyone in.
+    if (v.allow.length === 0 && v.authUser === undefined)
+      ctx.addIssue({ code: 'custom', path: ['allow'], message: 'a peer needs allow ranges, authUser, or both' });
+  });
+
 /** A public URL of a listener (MM1, web view), as handsets or browsers reach it. */
 const publicUrl = z
   .string()
@@ -504,6 +544,76 @@ export const ConfigSchema = z
         };
       })
       .prefault({}),
+    mm4: z
+      .object({
+        enabled: flag.default(false).describe('run the MM4 (inter-carrier SMTP) listener'),
+        host: z.string().min(1).default('127.0.0.1').describe('address the MM4 listener binds'),
+        port: z.coerce.number().int().min(0).max(65535).default(2525).describe('MM4 listener port (0 = any free port)'),
+        domains: z
+          .array(
+            z
+              .string()
+              .min(1)
+              .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'a domain name, e.g. mms.mnc001.mcc001.gprs')
+              .transform((d) => d.toLowerCase()),
+          )
+          .default([])
+          .describe('our own MMS domains (e.g. mms.mnc001.mcc001.gprs): RCPT TO in any other domain is refused (no relay)'),
+        maxMessageBytes: z.coerce
+          .number()
+          .int()
+          .min(1024)
+          .default(2 * 1024 * 1024)
+          .describe(
+            'largest MM4 message (the whole SMTP DATA), announced as SIZE and enforced at MAIL FROM and while DATA streams: above the 1 MB many carriers send, with room for base64 (+37 %)',
+          ),
+        maxRecipients: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(100)
+          .describe('RCPT TO accepted in one SMTP transaction; more are answered 452'),
+        idleTimeoutMs: z.coerce
+          .number()
+          .int()
+          .min(100)
+          .default(60_000)
+          .describe('an SMTP session with no command (or no DATA bytes) for this long is closed'),
+        dataTimeoutMs: z.coerce
+          .number()
+          .int()
+          .min(100)
+          .default(120_000)
+          .describe('DATA must be received whole within this time (a peer stalling mid-DATA is cut off)'),
+        maxConnections: z.coerce.number().int().min(1).default(256).describe('SMTP sessions open at once on this instance, all peers'),
+        defaultExpiryMs: z.coerce
+          .number()
+          .int()
+          .min(60_000)
+          .default(7 * 86_400_000)
+          .describe('expiry of a forwarded message without X-Mms-Expiry'),
+        maxExpiryMs: z.coerce
+          .number()
+          .int()
+          .min(60_000)
+          .default(30 * 86_400_000)
+          .describe('longest expiry a peer may ask for'),
+        peers: z
+          .array(Mm4PeerSchema)
+          .default([])
+          .describe('peer carriers allowed to send us MM4 (fields below); none = every connection refused'),
+      })
+      .strict()
+      .superRefine((v, ctx) => {
+        const seen = new Set<string>();
+        v.peers.forEach((p, i) => {
+          if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['peers', i, 'id'], message: `peer id ${p.id} appears twice` });
+          seen.add(p.id);
+        });
+        if (v.enabled && v.domains.length === 0)
+          ctx.addIssue({ code: 'custom', path: ['domains'], message: 'required when mm4.enabled is true (our own MMS domains)' });
+      })
+      .prefault({}),
     outbound: z
       .object({
         allow: z
@@ -548,6 +658,8 @@ export const ConfigSchema = z
 export type Config = z.infer<typeof ConfigSchema>;
 export type VaspConfig = z.infer<typeof VaspSchema>;
 export type SmscConfig = z.infer<typeof SmscSchema>;
+export type Mm4Config = Config['mm4'];
+export type Mm4PeerConfig = z.infer<typeof Mm4PeerSchema>;
 export type Mm1Config = Config['mm1'];
 
 export class ConfigError extends Error {
@@ -606,7 +718,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** A config key named in an error message, e.g. "queue.maxAttempts". */
-const KEY_MENTION = /\b(?:ops|log|redis|queue|mm7|mm1|smpp)\.[A-Za-z]+\b/g;
+const KEY_MENTION = /\b(?:ops|log|redis|queue|mm7|mm1|mm4|smpp)\.[A-Za-z]+\b/g;
 const KNOWN_KEYS = new Set([...envKeys().values()].map((k) => k.join('.')));
 
 /** Whether a parsed JSON value has something at `path` (object keys and array indexes). */
@@ -620,8 +732,16 @@ function has(value: unknown, path: readonly string[]): boolean {
 }
 
 /** Keys whose environment value is a comma-separated list, or JSON. */
-const LIST_KEYS = new Set(['redis.cluster', 'mm1.trustedProxies', 'outbound.allow']);
-const JSON_KEYS = new Set(['mm7.vasps', 'smpp.smscs', 'smpp.stopKeywords', 'smpp.startKeywords', 'mm1.localPrefixes', 'mm1.contentTypes']);
+const LIST_KEYS = new Set(['redis.cluster', 'mm1.trustedProxies', 'outbound.allow', 'mm4.domains']);
+const JSON_KEYS = new Set([
+  'mm7.vasps',
+  'mm4.peers',
+  'smpp.smscs',
+  'smpp.stopKeywords',
+  'smpp.startKeywords',
+  'mm1.localPrefixes',
+  'mm1.contentTypes',
+]);
 
 /** How the environment variable of a key (section.key) is written: a comma-separated list, JSON, or as is (undefined). */
 export function envForm(key: string): 'list' | 'json' | undefined {

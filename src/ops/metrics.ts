@@ -77,6 +77,36 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * MM4 SMTP sessions (src/mm4/server.ts) by peer (a configured peer id, or `unknown`) and how they began:
+   * `accepted`, `refused` (no peer allowed from that address), `over-cap` (the peer's connection cap).
+   */
+  readonly mm4Sessions = new Counter({
+    name: 'mmsc_mm4_sessions_total',
+    help: 'MM4 SMTP sessions opened to this instance, by peer and result (accepted, refused, over-cap)',
+    labelNames: ['peer', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  /** MM4 SMTP commands answered by our hooks (AUTH, MAIL, RCPT, DATA), by reply code. */
+  readonly mm4Commands = new Counter({
+    name: 'mmsc_mm4_commands_total',
+    help: 'MM4 SMTP commands answered, by command (AUTH, MAIL, RCPT, DATA) and SMTP reply code',
+    labelNames: ['command', 'reply'] as const,
+    registers: [this.registry],
+  });
+
+  /**
+   * MM4 messages received (the DATA of a transaction), by peer, MM4 message type (`unparsed` when it could
+   * not be read) and result: `accepted`, or the refusal code of core/refusals.ts.
+   */
+  readonly mm4Messages = new Counter({
+    name: 'mmsc_mm4_messages_total',
+    help: 'MM4 messages received, by peer, MM4 message type and result (accepted or the refusal code)',
+    labelNames: ['peer', 'type', 'result'] as const,
+    registers: [this.registry],
+  });
+
   /** SMPP PDUs by SMSC connection, command (submit_sm, deliver_sm, enquire_link, bind_*...), direction and command_status. */
   readonly smppPdus = new Counter({
     name: 'mmsc_smpp_pdus_total',
