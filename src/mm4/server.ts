@@ -18,6 +18,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { forwardSubmission } from './inbound-forward.js';
 import { PeerDirectory } from './peers.js';
+import { SMTP_REPLY } from '../transport/smtp-status.js';
 
 export interface Mm4ServerOptions {
   config: Mm4Config;
@@ -34,7 +35,11 @@ export interface Mm4ServerOptions {
  * 550 and X.7.1 Delivery not authorized (RFC 3463 §3.8). Not a refusal of the catalogue (yet): no other edge
  * has recipients in another domain to refuse.
  */
-const RELAY_DENIED = { reply: 550, enhanced: '5.7.1', text: 'relay denied: not a domain of this MMS Relay/Server' } as const;
+const RELAY_DENIED = {
+  reply: SMTP_REPLY.MAILBOX_UNAVAILABLE,
+  enhanced: '5.7.1',
+  text: 'relay denied: not a domain of this MMS Relay/Server',
+} as const;
 
 /** What the listener knows of one SMTP session (by session id). */
 interface SessionState {
@@ -137,7 +142,7 @@ export class Mm4Server {
       return smtpError(new Refusal('improper-identification', 'no MM4 peer is allowed from this address'), 554);
     }
     if (arrival.kind === 'peer') {
-      if (!this.peers.open(arrival.peer)) return this.overCap(arrival.peer, 421);
+      if (!this.peers.open(arrival.peer)) return this.overCap(arrival.peer, SMTP_REPLY.SERVICE_NOT_AVAILABLE);
       this.sessions.set(session.id, { peer: arrival.peer });
       this.o.metrics.mm4Sessions.inc({ peer: arrival.peer.id, result: 'accepted' });
       return undefined;
@@ -159,12 +164,12 @@ export class Mm4Server {
     if (!peer || !state || state.peer) {
       this.o.log.info({ session: session.id, from: session.remoteAddress }, 'mm4 AUTH failed');
       this.o.metrics.mm4Commands.inc({ command: 'AUTH', reply: '535' });
-      return { responseCode: 535, message: '5.7.8 authentication credentials invalid' };
+      return { responseCode: SMTP_REPLY.AUTH_CREDENTIALS_INVALID, message: '5.7.8 authentication credentials invalid' };
     }
     if (!this.peers.open(peer)) {
       this.o.metrics.mm4Commands.inc({ command: 'AUTH', reply: '454' });
-      const e = this.overCap(peer, 454);
-      return { responseCode: 454, message: e.message };
+      const e = this.overCap(peer, SMTP_REPLY.TEMPORARY_AUTH_FAILURE);
+      return { responseCode: SMTP_REPLY.TEMPORARY_AUTH_FAILURE, message: e.message };
     }
     state.peer = peer;
     this.o.metrics.mm4Sessions.inc({ peer: peer.id, result: 'accepted' });
