@@ -5,6 +5,7 @@ import { NumberPlan } from './mm1/numbers.js';
 import { Mm1ReportRoute } from './mm1/report-route.js';
 import { mm1Routes } from './mm1/routes.js';
 import { Mm1Server } from './mm1/server.js';
+import { Mm4Server } from './mm4/server.js';
 import type { Tokens } from './mm1/tokens.js';
 import { WebViewServer } from './mm1/web-view-server.js';
 import { createPusher, mm1Tokens, viewLinkFor, warnNoPushBearer } from './mm1/wiring.js';
@@ -47,6 +48,8 @@ export class Gateway {
   private readonly ops: OpsServer;
   private readonly mm7: Mm7Server | undefined;
   private readonly mm1: Mm1Server | undefined;
+  /** Peer carriers' MM4 over SMTP (inbound; mm4.enabled). */
+  private readonly mm4: Mm4Server | undefined;
   /** The web view on its own listener (mm1.webViewPort), else undefined (the MM1 listener serves it). */
   private readonly webView: WebViewServer | undefined;
   /** Retrieval and web-view tokens (shared by every instance through mm1.tokenSecret). */
@@ -138,6 +141,16 @@ export class Gateway {
         log: log.child({ iface: 'web' }),
       });
     }
+    if (config.mm4.enabled) {
+      this.mm4 = new Mm4Server({
+        config: config.mm4,
+        queue: this.store.queue,
+        throttle: this.store.throttle,
+        router: this.router,
+        metrics: this.metrics,
+        log: log.child({ iface: 'mm4' }),
+      });
+    }
     if (config.mm7.enabled) {
       // Requests to URLs clients choose (REST callbacks) go through it: no SSRF from inside the network.
       const guard = new OutboundGuard({ allow: config.outbound.allow });
@@ -185,6 +198,11 @@ export class Gateway {
       const mm7 = await this.mm7.listen(this.config.mm7.host, this.config.mm7.port);
       this.listeners.push({ iface: 'mm7', address: mm7 });
       this.log.info({ iface: 'mm7', address: mm7, vasps: this.config.mm7.vasps.length }, 'listening');
+    }
+    if (this.mm4) {
+      const mm4 = await this.mm4.listen(this.config.mm4.host, this.config.mm4.port);
+      this.listeners.push({ iface: 'mm4', address: mm4 });
+      this.log.info({ iface: 'mm4', address: mm4, peers: this.config.mm4.peers.length, domains: this.config.mm4.domains }, 'listening');
     }
     if (this.smpp) {
       for (const address of this.smpp.addresses) {
@@ -239,6 +257,7 @@ export class Gateway {
     this.ops.ready = () => false;
     await this.mm7?.close();
     await this.mm1?.close();
+    await this.mm4?.close();
     await this.webView?.close();
     await this.workers.stop();
     await this.reportPump.stop();
