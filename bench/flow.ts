@@ -44,8 +44,6 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { Gateway } from '../src/gateway.js';
 import { ConfigSchema } from '../src/ops/config.js';
 import { startSmsc } from '../test/helpers/smsc.js';
 import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './lib/child.js';
@@ -68,6 +66,7 @@ import {
 import { benchJpeg, submitReq, VASP } from './mm7.js';
 import { deletePrefix } from './lib/queue-worker.js';
 import { benchRedis } from './lib/redis-server.js';
+import { startBenchGateway } from './lib/bench-gateway.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -144,15 +143,7 @@ async function serverChild(): Promise<void> {
     logLevel: stringArg('log') ?? 'silent',
     profileDir: stringArg('profile-dir'),
   };
-  const log =
-    o.logLevel === 'silent' ? pino({ level: 'silent' }) : pino({ level: o.logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
-  const gw = new Gateway(gatewayConfig(o), log);
-  const listeners = await gw.start();
-  await gw.whenReady();
-  for (let i = 0; !gw.smpp?.clients[0]?.bound; i++) {
-    if (i > 500) throw new Error('the gateway did not bind to the SMSC simulator');
-    await sleep(10);
-  }
+  const { gw, listeners } = await startBenchGateway(gatewayConfig(o), o.logLevel);
   const at = (iface: string) => listeners.find((l) => l.iface === iface)!.address;
   const meter = processMeter(o.profileDir ? { dir: o.profileDir, name: 'flow-gateway' } : undefined);
   serveOverIpc<ProcessStats>({

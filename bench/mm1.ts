@@ -54,9 +54,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { decodePdu, encodePdu, type MmsPdu, type SendReq } from '../protocols/mms/index.js';
-import { Gateway } from '../src/gateway.js';
+import type { Gateway } from '../src/gateway.js';
 import { Tokens } from '../src/mm1/tokens.js';
 import { ConfigSchema } from '../src/ops/config.js';
 import { createRedisStore } from '../src/store/redis/index.js';
@@ -80,6 +79,7 @@ import { benchJpeg } from './mm7.js';
 import { httpExchange } from './lib/flow-peers.js';
 import { deletePrefix } from './lib/queue-worker.js';
 import { benchRedis } from './lib/redis-server.js';
+import { startBenchGateway } from './lib/bench-gateway.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -190,15 +190,7 @@ async function serverChild(): Promise<void> {
     logLevel: stringArg('log') ?? 'silent',
     profileDir: stringArg('profile-dir'),
   };
-  const log =
-    o.logLevel === 'silent' ? pino({ level: 'silent' }) : pino({ level: o.logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
-  const gw = new Gateway(gatewayConfig(o), log);
-  const listeners = await gw.start();
-  await gw.whenReady();
-  for (let i = 0; !gw.smpp?.clients[0]?.bound; i++) {
-    if (i > 500) throw new Error('the gateway did not bind to the SMSC simulator');
-    await sleep(10);
-  }
+  const { gw, listeners } = await startBenchGateway(gatewayConfig(o), o.logLevel);
   const url = listeners.find((l) => l.iface === 'mm1')!.address;
 
   const meter = processMeter(o.profileDir ? { dir: o.profileDir, name: 'mm1-server' } : undefined);
