@@ -35,14 +35,11 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { prng } from '../test/helpers/prng.js';
 import { forkBenchChild, forkMeasuredServer, serveOverIpc, type MeasuredServer } from './lib/child.js';
-import { StaticRouter } from '../src/core/static-router.js';
-import { Mm7Server } from '../src/mm7/server.js';
 import { ConfigSchema, VaspSchema } from '../src/ops/config.js';
-import { Metrics } from '../src/ops/metrics.js';
-import { createStore } from '../src/store/index.js';
 import { fmt, idleShare } from './lib/measure.js';
 import { deletePrefix } from './lib/queue-worker.js';
 import { benchRedis } from './lib/redis-server.js';
+import { startMm7Server } from './lib/mm7-server.js';
 
 const args = process.argv.slice(2);
 const stringArg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -153,17 +150,7 @@ async function startServer(
     mm1: { port: 0 },
   });
   const log = pino({ level: 'silent' });
-  const store = createStore({ redis: config.redis, queue: config.queue }, log);
-  await store.ready();
-  const server = new Mm7Server({
-    config: config.mm7,
-    queue: store.queue,
-    throttle: store.throttle,
-    router: new StaticRouter(),
-    metrics: new Metrics(),
-    log,
-  });
-  const url = await server.listen('127.0.0.1', 0);
+  const { store, server, url } = await startMm7Server(config, log);
 
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();

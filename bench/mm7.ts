@@ -36,11 +36,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { StaticRouter } from '../src/core/static-router.js';
-import { Mm7Server } from '../src/mm7/server.js';
 import { ConfigSchema, VaspSchema, type VaspConfig } from '../src/ops/config.js';
-import { Metrics } from '../src/ops/metrics.js';
-import { createStore } from '../src/store/index.js';
 import {
   fmt,
   idleShare,
@@ -57,6 +53,7 @@ import {
 } from './lib/measure.js';
 import { deletePrefix } from './lib/queue-worker.js';
 import { benchRedis } from './lib/redis-server.js';
+import { startMm7Server } from './lib/mm7-server.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -264,17 +261,7 @@ async function startLocalServer(o: ServerOptions): Promise<LocalServer> {
   });
   const log =
     o.logLevel === 'silent' ? pino({ level: 'silent' }) : pino({ level: o.logLevel }, pino.destination({ dest: '/dev/null', sync: false }));
-  const store = createStore({ redis: config.redis, queue: config.queue }, log);
-  await store.ready();
-  const server = new Mm7Server({
-    config: config.mm7,
-    queue: store.queue,
-    throttle: store.throttle,
-    router: new StaticRouter(),
-    metrics: new Metrics(),
-    log,
-  });
-  const url = await server.listen('127.0.0.1', 0);
+  const { store, server, url } = await startMm7Server(config, log);
   const meter = processMeter(o.profileDir ? { dir: o.profileDir, name: 'mm7-server' } : undefined);
   return {
     url,
