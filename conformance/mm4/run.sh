@@ -134,11 +134,10 @@ swaks_check 'MM4_read_reply_report.REQ to the original sender: taken' 0 '^250 2\
   "${sys_from[@]}" "${to_local[@]}" --data "@$HAND/mm4-read-reply-report-req.eml"
 swaks_check 'MM4_read_reply_report.RES to our originator system: taken' 0 '^250 2\.6\.0 MM4_read_reply_report\.RES received$' \
   "${sys_from[@]}" "${to_system[@]}" --data "@$HAND/mm4-read-reply-report-res.eml"
-# The public sample (mmsgw's MM4_forward.REQ) is read whole, then refused for its originator: From is
-# '+12345/TYPE=PLMN', 5 digits, which is no E.164 number (the core's rule: at least 7), and From outranks the
-# envelope. 553 (a permanent address error), not 554 (malformed): the message itself was understood.
-swaks_check 'public sample (mmsgw MM4_forward.REQ, From +12345): refused for its originator, not as malformed' 26 \
-  '^553 5\.1\.3 originator: ' --from "mms_events@mmsgw.local.example" "${to_local[@]}" --data "@$SAMPLE"
+# The public sample (mmsgw's MM4_forward.REQ): its From is '+12345/TYPE=PLMN', 5 digits, no E.164 number
+# (at least 7): read liberally as the sending network's short code (src/mm4/inbound-forward.ts), and queued.
+swaks_check 'public sample (mmsgw MM4_forward.REQ, From +12345 read as a short code): queued' 0 \
+  '^250 2\.6\.0 queued as ' --from "mms_events@mmsgw.local.example" "${to_local[@]}" --data "@$SAMPLE"
 
 swaks_check 'relay attempt (RCPT TO in another carrier'"'"'s domain): refused at RCPT' 24 '^550 5\.7\.1 relay denied' \
   "${fwd_from[@]}" --to "+15550001111/TYPE=PLMN@mms.mnc003.mcc001.gprs" --data "@$HAND/mm4-forward-req.eml"
@@ -169,9 +168,9 @@ count() { # count TYPE RESULT -> the counter's value for peer carrier-b, or 0
     /^mmsc_mm4_messages_total\{/ && index($0, t) && index($0, r) && index($0, "peer=\"carrier-b\"") { v += $NF }
     END { print v + 0 }'
 }
-for expect in 'MM4_forward.REQ accepted 1' 'MM4_forward.RES accepted 1' 'MM4_delivery_report.REQ accepted 1' \
+for expect in 'MM4_forward.REQ accepted 2' 'MM4_forward.RES accepted 1' 'MM4_delivery_report.REQ accepted 1' \
   'MM4_delivery_report.RES accepted 1' 'MM4_read_reply_report.REQ accepted 1' 'MM4_read_reply_report.RES accepted 1' \
-  'MM4_forward.REQ address-error 1' 'unparsed message-too-large 1' 'unparsed format-corrupt 1'; do
+  'unparsed message-too-large 1' 'unparsed format-corrupt 1'; do
   read -r type result want <<<"$expect"
   got=$(count "$type" "$result")
   if [ "$got" = "$want" ]; then ok "metric mmsc_mm4_messages_total{type=$type,result=$result} = $got"; else bad "metric mmsc_mm4_messages_total{type=$type,result=$result} = $got, want $want"; fi
