@@ -119,7 +119,10 @@ to_system=(--to "system-user@$DOMAIN") # where a peer sends the RES to our reque
 swaks_check 'MM4_forward.REQ (hand-written, text + image) to a local subscriber: queued' 0 '^250 2\.6\.0 queued as [^ ]+$' \
   "${fwd_from[@]}" "${to_local[@]}" --data "@$HAND/mm4-forward-req.eml"
 queued_id=${last_reply##* }
-if grep -q "\"messageId\":\"$queued_id\".*mm4 forward accepted" "$work/mmsc.log"; then
+# pino writes asynchronously: the line may follow the 250 by a moment.
+logged() { grep -q "\"messageId\":\"$queued_id\".*mm4 forward accepted" "$work/mmsc.log"; }
+for _ in $(seq 50); do logged && break; sleep 0.1; done
+if logged; then
   ok "the gateway logged the forward accepted as message $queued_id (peer carrier-b)"
 else
   bad "no 'mm4 forward accepted' log line for message $queued_id"
