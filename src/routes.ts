@@ -5,6 +5,8 @@ export interface EdgeRoutes {
   smpp?: RouteEntry[];
   mm1?: RouteEntry[];
   mm7?: RouteEntry[];
+  /** MM3: reports to e-mail senders, then e-mail recipients (src/mm3/routes.ts). */
+  mm3?: RouteEntry[];
 }
 
 /**
@@ -20,9 +22,11 @@ export interface EdgeRoutes {
  * 3. MM7: per VASP in the order of mm7.vasps, REST callbacks, MM7 reports, then its short codes (of two
  *    VASPs claiming one short code, the first listed gets its messages).
  *
- * The next edges (MM4 peers, MM3 e-mail) come after these: a carrier's number range or a domain is what
- * nothing above claims. Subscriber flags are not here: they decide after the table (core/subscriber-policy).
+ * 4. MM3: reports on messages that came in by e-mail, then e-mail recipients (an address with "@" that
+ *    nothing above claims: a VASP's e-mail sender is MM7's).
+ *
+ * The next edges (MM4 peers) come after these: a carrier's number range is what nothing above claims. Subscriber flags are not here: they decide after the table (core/subscriber-policy).
  */
 export function routeTable(edges: EdgeRoutes): RouteEntry[] {
-  return [...(edges.smpp ?? []), ...(edges.mm1 ?? []), ...(edges.mm7 ?? [])];
+  return [...(edges.smpp ?? []), ...(edges.mm1 ?? []), ...(edges.mm7 ?? []), ...(edges.mm3 ?? [])];
 }
