@@ -96,3 +96,17 @@ t.test('mm3.enabled without mm3.domain fails the config, naming the key', async 
   t.notOk(r.success);
   t.match(r.error?.issues[0], { path: ['mm3', 'domain'], message: /required when mm3.enabled/ });
 });
+
+t.test("the route table lists MM3's entries after MM7's", async (t) => {
+  const config = ConfigSchema.parse({
+    ops: { port: 0 },
+    mm1: { enabled: true, port: 0, localPrefixes: ['+1555'], tokenSecret: 'x'.repeat(32) },
+    mm7: { port: 0, vasps: [{ id: 'v', username: 'v', password: 'pw-v', senders: ['7050'], url: 'http://127.0.0.1:1/v' }] },
+    mm3: { enabled: true, port: 0, domain: DOMAIN, relays: ['127.0.0.1/32'], relayTls: 'none' },
+  });
+  const gw = new Gateway(config, pino({ level: 'silent' }));
+  t.teardown(() => gw.stop());
+  const names = gw.router.names();
+  t.same(names.slice(-2), ['mm3 reports to e-mail senders', 'mm3 e-mail recipients']);
+  t.ok(names.indexOf('mm7 v: short codes') < names.indexOf('mm3 reports to e-mail senders'));
+});
