@@ -5,6 +5,7 @@ import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMT
 import { Mm4Error } from '../../protocols/mm4/index.js';
 import { Intake, type IntakeOptions } from '../core/intake.js';
 import type { Party } from '../core/message.js';
+import { buildMessage } from '../core/message-builder.js';
 import type { Queue, Throttle } from '../core/ports.js';
 import { Refusal } from '../core/refusals.js';
 import type { Router } from '../core/router.js';
@@ -47,7 +48,8 @@ interface SessionState {
 /**
  * The MM3 listener:
  * - default deny: only the relays of mm3.relays (CIDR) may connect; anything else is refused at the greeting;
- * - RCPT TO only `+N@<mm3.domain>` (no relay, ever; no mailboxes but subscribers);
+ * - RCPT TO only `+N@<mm3.domain>` (no relay, ever; no mailboxes but subscribers), and only numbers the
+ *   route table reaches;
  * - SIZE (RFC 1870) announced, checked at MAIL FROM and while DATA streams (held in memory, bounded by
  *   mm3.maxMessageBytes);
  * - DSN (RFC 3461) parameters read: NOTIFY=SUCCESS asks for the delivery report;
@@ -151,9 +153,28 @@ export class Mm3Server {
       this.o.log.info({ session: session.id, problem: r.problem }, 'mm3 RCPT refused');
       return withCode(new Error(`${refused.enhanced} ${refused.text}`), refused.reply);
     }
+    // A subscriber no route reaches is refused here, recipient by recipient (the others of the transaction
+    // still go), rather than failing the whole mail at DATA (RFC 5321 §3.3: RCPT is where a mailbox is refused).
+    if (!this.routable(r.party)) {
+      this.o.log.info({ session: session.id }, 'mm3 RCPT refused: no route to the subscriber');
+      return smtpError(new Refusal('unroutable', `recipient ${r.party.address} cannot be reached from this MMSC`));
+    }
     state.recipients.push(r.party);
     if (dsnNotify(address).includes('SUCCESS')) state.dsnSuccess = true;
     return undefined;
+  }
+
+  /** Whether the route table has a route to `party` for a mail (the same question intake asks at DATA). */
+  private routable(party: Party): boolean {
+    const probe = buildMessage({
+      now: 0,
+      originator: { address: 'probe@invalid', type: 'email' },
+      recipients: [{ ...party, kind: 'to' }],
+      origin: { iface: 'mm3', peer: 'relay' },
+      parts: [],
+      lifetime: { defaultMs: 1 },
+    });
+    return this.o.router.route(probe, 0) !== undefined;
   }
 
   /** Reads DATA (bounded), reads the mail and hands it on; resolves to the 250 text or the refusal to answer. */
