@@ -48,6 +48,8 @@ export interface VaspRequest {
   /** MMStatus of a DeliveryReportReq, or of a ReadReplyReq. */
   status: string | undefined;
   recipient: string | undefined;
+  /** Date.now() when it arrived. */
+  at: number;
 }
 
 export interface CarrierOptions {
@@ -246,6 +248,7 @@ async function vaspReceiver(into: VaspRequest[]): Promise<Server> {
         messageId: /<(?:\w+:)?MessageID>([^<]+)</.exec(xml)?.[1],
         status: /<(?:\w+:)?MMStatus>([^<]+)</.exec(xml)?.[1],
         recipient: /<(?:\w+:)?Recipient>\s*<(?:\w+:)?Number>([^<]+)</.exec(xml)?.[1],
+        at: Date.now(),
       });
       const rsp = kind.replace(/Req$/, 'Rsp');
       res
