@@ -17,7 +17,11 @@ export interface Cut {
   received: number;
   /** after-accept: the server's reply to the end of DATA, which the client never got. */
   reply?: string;
+  /** The first bytes of the cut message (its header section, as far as HEAD_BYTES go), latin1. */
+  head: string;
 }
+
+const HEAD_BYTES = 8192;
 
 type Armed = { kind: 'mid-data' | 'after-accept'; action: () => Promise<void>; resolve: (c: Cut) => void; reject: (e: unknown) => void };
 
@@ -93,6 +97,7 @@ export class SmtpRelay {
     /** The client sent the end of a body and waits for the server's verdict on it. */
     let awaitingVerdict = false;
     let bodyBytes = 0;
+    let head = '';
     server.on('data', (b: Buffer) => {
       const cut = this.cut;
       if (awaitingVerdict && cut?.kind === 'after-accept' && b[0] === 0x32 /* '2' */) {
@@ -101,7 +106,7 @@ export class SmtpRelay {
         const reply = b.toString('latin1').split('\r\n')[0] ?? '';
         cut
           .action()
-          .then(() => cut.resolve({ relayed: bodyBytes, received: bodyBytes, reply }), cut.reject)
+          .then(() => cut.resolve({ relayed: bodyBytes, received: bodyBytes, reply, head }), cut.reject)
           .finally(end);
         return;
       }
@@ -120,10 +125,12 @@ export class SmtpRelay {
           inData = true;
           carry = '\r\n';
           bodyBytes = 0;
+          head = '';
         }
         return;
       }
       const seen = carry + b.toString('latin1');
+      if (head.length < HEAD_BYTES) head += b.subarray(0, HEAD_BYTES - head.length).toString('latin1');
       const cut = this.cut;
       const half = b.subarray(0, b.length >> 1);
       if (cut?.kind === 'mid-data' && half.length > 0 && !(carry + half.toString('latin1')).includes(END_OF_DATA)) {
@@ -132,7 +139,7 @@ export class SmtpRelay {
         server.write(half, () => {
           cut
             .action()
-            .then(() => cut.resolve({ relayed: bodyBytes + half.length, received: bodyBytes + b.length }), cut.reject)
+            .then(() => cut.resolve({ relayed: bodyBytes + half.length, received: bodyBytes + b.length, head }), cut.reject)
             .finally(end);
         });
         return;
