@@ -61,6 +61,9 @@ export interface CarrierOptions {
   out?: Record<string, unknown>;
 }
 
+/** A cold `mmsc serve` (modules, Redis, listeners, SMPP bind) on two cores shared with other test runs. */
+const STARTUP_MS = 90_000;
+
 const VASP = { id: 'vasp', username: 'vasp', password: 'pw-vasp', shortCode: '7070' } as const;
 const SMSC_LOGIN = { systemId: 'mmsc', password: 'secret' } as const;
 
@@ -188,14 +191,15 @@ export class Carrier {
       this.stderr += b.toString();
       this.log += b.toString();
     });
-    const why = (e: Error) => new Error(`${this.plan.id}: ${e.message}; exit ${child.exitCode}; stderr: ${this.stderr.slice(-2000)}`);
+    const why = (e: Error) =>
+      new Error(`${this.plan.id}: ${e.message}; exit ${child.exitCode}; stdout: ${this.stdout}; stderr: ${this.stderr.slice(-2000)}`);
     const listening = (iface: string) => () =>
       child.exitCode === null
         ? new RegExp(`^${iface}\\s+listening on (\\S+)$`, 'm').exec(this.stdout)?.[1]
         : Promise.reject(new Error('exited'));
-    await until(`${this.plan.id}'s mm4 listener`, listening('mm4'), 30_000).catch((e: Error) => Promise.reject(why(e)));
-    this.mm7Url = await until(`${this.plan.id}'s mm7 listener`, listening('mm7'), 30_000).catch((e: Error) => Promise.reject(why(e)));
-    await until(`${this.plan.id} bound to its SMSC`, () => this.smsc.binds.length > binds, 30_000).catch((e: Error) =>
+    await until(`${this.plan.id}'s mm4 listener`, listening('mm4'), STARTUP_MS).catch((e: Error) => Promise.reject(why(e)));
+    this.mm7Url = await until(`${this.plan.id}'s mm7 listener`, listening('mm7'), STARTUP_MS).catch((e: Error) => Promise.reject(why(e)));
+    await until(`${this.plan.id} bound to its SMSC`, () => this.smsc.binds.length > binds, STARTUP_MS).catch((e: Error) =>
       Promise.reject(why(e)),
     );
   }
