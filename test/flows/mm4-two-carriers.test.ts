@@ -88,8 +88,9 @@ t.test('two carriers on loopback: VASP of A -> handset of B, handset of B -> han
   let fromVasp: string | undefined;
   let fromBob: string | undefined;
   let atAlice: RetrieveConf | undefined;
-  /** When B's handset acknowledged the VASP's message; the SMSC simulator's submits of A before A's handset acknowledged. */
+  /** When B's handset acknowledged the VASP's message (Date.now()). */
   let bobAckedAt = Number.POSITIVE_INFINITY;
+  /** How many submits B's SMSC simulator had when A's handset acknowledged B's message. */
   let beforeAliceAcked = Number.POSITIVE_INFINITY;
 
   await t.test('a VASP of A submits over MM7 to a subscriber of B: B pushes, the handset retrieves and acknowledges', async (t) => {
