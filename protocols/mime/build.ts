@@ -1,6 +1,6 @@
 // Serialising a multipart body for outbound requests (MM7 client, later MM4). Pure: the caller supplies
 // the boundaries, so the output is a function of the input.
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { ContentType } from './content-type.js';
 import { formatContentType, parseContentType } from './content-type.js';
 import type { OutboundMultipart, OutboundPart } from './model.js';
@@ -81,7 +81,7 @@ function leaf(part: OutboundPart): { bytes: Buffer; eightBit: boolean } {
     head.push(`${h.name}: ${fieldValue(h.value, h.name)}`);
   }
   const body = asText ? part.body : Buffer.from(base64Lines(part.body));
-  return { bytes: Buffer.concat([Buffer.from(head.join(CRLF) + CRLF + CRLF), body]), eightBit: asText && part.body.some((c) => c >= 0x80) };
+  return { bytes: Buffer.concat([Buffer.from(head.join(CRLF) + CRLF + CRLF), body]), eightBit: asText && !isAscii(part.body) };
 }
 
 function ctOf(ct: ContentType | string): ContentType {
