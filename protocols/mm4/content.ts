@@ -1,6 +1,6 @@
 // The MM's MIME tree (the body of MM4_forward.REQ, §8.4.1.1 "Content") to and from protocols/mime.
 import { isAscii, isUtf8 } from 'node:buffer';
-import { MimeError, buildMultipart, formatContentType, parseMultipart, parseSinglePart } from '../mime/index.js';
+import { MimeError, base64Lines, buildMultipart, formatContentType, parseMultipart, parseSinglePart } from '../mime/index.js';
 import type { ContentType, MimeEntity, MimeHeader, MimeHeaders, OutboundMultipart, OutboundPart } from '../mime/index.js';
 import { Mm4Error } from './errors.js';
 import type { Mm4Content, Mm4Multipart, Mm4Part } from './model.js';
@@ -67,10 +67,7 @@ function singlePart(p: Mm4Part): { fields: MimeHeader[]; body: Buffer } {
   if (p.contentId !== undefined) fields.push({ name: 'Content-ID', value: `<${p.contentId}>` });
   if (p.contentLocation !== undefined) fields.push({ name: 'Content-Location', value: p.contentLocation });
   for (const h of p.headers ?? []) fields.push(h);
-  const b64 = p.body.toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < b64.length; i += 76) lines.push(b64.slice(i, i + 76));
-  return { fields, body: asText ? p.body : Buffer.from(lines.join('\r\n')) };
+  return { fields, body: asText ? p.body : base64Lines(p.body) };
 }
 
 /** Reads the body whose top-level fields are `headers` into the MM's tree. */

@@ -3,6 +3,7 @@
 // alphabet, base64url's "-" and "_", "=" inside) decodes as the lenient rules say. Expected bytes are the
 // random input itself, encoded by Node's encoder in 76-character lines, or written by hand.
 import t from 'tap';
+import { base64Lines } from '../../protocols/mime/build.js';
 import { decodeBase64, pieceDecoder } from '../../protocols/mime/transfer-encoding.js';
 import { prng } from '../helpers/prng.js';
 
@@ -65,4 +66,12 @@ t.test('"=" ends a quantum and decoding resumes after it (concatenated encodings
   const long = Buffer.from('B'.repeat(99));
   t.same(decodeBase64(Buffer.from(`${long.toString('base64')}Q=`)), long);
   t.same(decodeBase64(Buffer.from(`${long.toString('base64')}Q`)), long);
+});
+
+t.test('base64Lines: 76-character lines joined by CRLF, no line break after the last (RFC 2045 §6.8)', async (t) => {
+  for (const n of [0, 1, 56, 57, 58, 114, 1000, 51_200]) {
+    const bytes = Buffer.from(Array.from({ length: n }, (_, i) => (i * 131) & 0xff));
+    const expected = (bytes.toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+    t.equal(base64Lines(bytes).toString('latin1'), expected, `${n} bytes`);
+  }
 });
