@@ -1,6 +1,6 @@
 // The MM's MIME tree (the body of MM4_forward.REQ, §8.4.1.1 "Content") to and from protocols/mime.
 import { isAscii, isUtf8 } from 'node:buffer';
-import { MimeError, base64Lines, buildMultipart, formatContentType, parseMultipart, parseSinglePart } from '../mime/index.js';
+import { MimeError, base64Lines, buildMultipartChunks, formatContentType, parseMultipart, parseSinglePart } from '../mime/index.js';
 import type { ContentType, MimeEntity, MimeHeader, MimeHeaders, OutboundMultipart, OutboundPart } from '../mime/index.js';
 import { Mm4Error } from './errors.js';
 import type { Mm4Content, Mm4Multipart, Mm4Part } from './model.js';
@@ -9,19 +9,23 @@ const OWN = new Set(['content-type', 'content-transfer-encoding', 'content-id', 
 
 export const isMultipart = (c: Mm4Content): c is Mm4Multipart => 'parts' in c;
 
-/** Top-level fields and body of the content: Content-Type, and Content-Transfer-Encoding when not 7bit. */
-export function buildContent(content: Mm4Content, boundary: (depth: number) => string): { fields: MimeHeader[]; body: Buffer } {
+/**
+ * Top-level fields and body of the content: Content-Type, and Content-Transfer-Encoding when not 7bit. The body
+ * is in pieces (buildMultipartChunks), which buildMm4 copies once, after the header block.
+ */
+export function buildContent(content: Mm4Content, boundary: (depth: number) => string): { fields: MimeHeader[]; body: Buffer[] } {
   try {
     if (isMultipart(content)) {
       const { type, params } = content.contentType;
-      const built = buildMultipart(type, params, content.parts.map(outbound), boundary);
+      const built = buildMultipartChunks(type, params, content.parts.map(outbound), boundary);
       const fields = [{ name: 'Content-Type', value: built.contentType }];
       // RFC 2045 §6.4: a multipart holding an 8bit part is 8bit itself.
       // isAscii is native: a per-byte callback over a 70 KB body was a tenth of a forward's CPU (bench/mm4.ts).
-      if (!isAscii(built.body)) fields.push({ name: 'Content-Transfer-Encoding', value: '8bit' });
-      return { fields, body: built.body };
+      if (!built.chunks.every((c) => isAscii(c))) fields.push({ name: 'Content-Transfer-Encoding', value: '8bit' });
+      return { fields, body: built.chunks };
     }
-    return singlePart(content);
+    const single = singlePart(content);
+    return { fields: single.fields, body: [single.body] };
   } catch (e) {
     if (e instanceof RangeError || e instanceof MimeError) throw new Mm4Error('BUILD_INVALID', `content: ${e.message}`, { cause: e });
     throw e;
