@@ -1,6 +1,6 @@
 // Serialising a multipart body for outbound requests (MM7 client, later MM4). Pure: the caller supplies
 // the boundaries, so the output is a function of the input.
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { ContentType } from './content-type.js';
 import { formatContentType, parseContentType } from './content-type.js';
 import type { OutboundMultipart, OutboundPart } from './model.js';
@@ -28,7 +28,29 @@ export function buildMultipart(
   parts: Entry[],
   boundary: (depth: number) => string,
 ): { contentType: string; body: Buffer } {
-  return serialise(type, params, parts, boundary, 0);
+  const { contentType, chunks } = serialise(type, params, parts, boundary, 0);
+  return { contentType, body: Buffer.concat(chunks) };
+}
+
+/** buildMultipart's body as the pieces it is made of, for a caller that writes them after bytes of its own (MM4). */
+export function buildMultipartChunks(
+  type: string,
+  params: Record<string, string>,
+  parts: Entry[],
+  boundary: (depth: number) => string,
+): { contentType: string; chunks: Buffer[] } {
+  const { contentType, chunks } = serialise(type, params, parts, boundary, 0);
+  return { contentType, chunks };
+}
+
+/**
+ * What serialise and its parts produce: the bytes as pieces, joined once by buildMultipart (a 50 KB picture
+ * was copied into a new buffer at every level: leaf, multipart, nested multipart). Every piece boundary has CR
+ * or LF on one side, so a boundary (which has neither) cannot straddle two pieces: each is searched alone.
+ */
+interface Built {
+  chunks: Buffer[];
+  eightBit: boolean;
 }
 
 function serialise(
@@ -37,7 +59,7 @@ function serialise(
   parts: Entry[],
   boundary: (depth: number) => string,
   depth: number,
-): { contentType: string; body: Buffer; eightBit: boolean } {
+): Built & { contentType: string } {
   if (!type.toLowerCase().startsWith('multipart/')) throw new RangeError(`${type} is not multipart/*`);
   if (parts.length === 0) throw new RangeError('a multipart needs at least one part (RFC 2046 §5.1.1)');
   const b = boundary(depth);
@@ -45,19 +67,19 @@ function serialise(
   const rest = Object.fromEntries(Object.entries(params).filter(([k]) => k.toLowerCase() !== 'boundary'));
   const contentType = formatContentType({ type, params: { boundary: b, ...rest } });
   const dash = Buffer.from(`--${b}`);
-  const out: Buffer[] = [];
+  const chunks: Buffer[] = [];
   let eightBit = false;
   for (const entry of parts) {
     const part = 'multipart' in entry ? nested(entry, boundary, depth) : leaf(entry);
     eightBit ||= part.eightBit;
-    if (part.bytes.includes(dash)) throw new RangeError(`boundary "${b}" occurs inside a part`);
-    out.push(Buffer.from(`--${b}${CRLF}`), part.bytes, Buffer.from(CRLF));
+    if (part.chunks.some((c) => c.includes(dash))) throw new RangeError(`boundary "${b}" occurs inside a part`);
+    chunks.push(Buffer.from(`--${b}${CRLF}`), ...part.chunks, Buffer.from(CRLF));
   }
-  out.push(Buffer.from(`--${b}--${CRLF}`));
-  return { contentType, body: Buffer.concat(out), eightBit };
+  chunks.push(Buffer.from(`--${b}--${CRLF}`));
+  return { contentType, chunks, eightBit };
 }
 
-function nested(entry: OutboundMultipart, boundary: (depth: number) => string, depth: number): { bytes: Buffer; eightBit: boolean } {
+function nested(entry: OutboundMultipart, boundary: (depth: number) => string, depth: number): Built {
   const declared = ctOf(entry.contentType).type;
   const { type, params, parts } = entry.multipart;
   if (declared !== type.toLowerCase()) throw new RangeError(`nested part declared ${declared} but is ${type}`);
@@ -66,10 +88,10 @@ function nested(entry: OutboundMultipart, boundary: (depth: number) => string, d
   // RFC 2045 §6.4: a multipart is 7bit, 8bit or binary; say 8bit when a part inside is.
   if (inner.eightBit) head.push('Content-Transfer-Encoding: 8bit');
   if (entry.contentId !== undefined) head.push(`Content-ID: <${bare(entry.contentId, 'Content-ID')}>`);
-  return { bytes: Buffer.concat([Buffer.from(head.join(CRLF) + CRLF + CRLF), inner.body]), eightBit: inner.eightBit };
+  return { chunks: [Buffer.from(head.join(CRLF) + CRLF + CRLF), ...inner.chunks], eightBit: inner.eightBit };
 }
 
-function leaf(part: OutboundPart): { bytes: Buffer; eightBit: boolean } {
+function leaf(part: OutboundPart): Built {
   const ct = ctOf(part.contentType);
   const asText = isTextual(ct.type) && sendable8bit(part.body);
   const head = [`Content-Type: ${formatContentType(ct)}`, `Content-Transfer-Encoding: ${asText ? '8bit' : 'base64'}`];
@@ -80,8 +102,8 @@ function leaf(part: OutboundPart): { bytes: Buffer; eightBit: boolean } {
     if (OWN_FIELDS.has(h.name.toLowerCase())) throw new RangeError(`${h.name} is written by buildMultipart; set it on the part`);
     head.push(`${h.name}: ${fieldValue(h.value, h.name)}`);
   }
-  const body = asText ? part.body : Buffer.from(base64Lines(part.body));
-  return { bytes: Buffer.concat([Buffer.from(head.join(CRLF) + CRLF + CRLF), body]), eightBit: asText && part.body.some((c) => c >= 0x80) };
+  const body = asText ? part.body : base64Lines(part.body);
+  return { chunks: [Buffer.from(head.join(CRLF) + CRLF + CRLF), body], eightBit: asText && !isAscii(part.body) };
 }
 
 function ctOf(ct: ContentType | string): ContentType {
@@ -106,11 +128,25 @@ function sendable8bit(body: Buffer): boolean {
   }
 }
 
-function base64Lines(body: Buffer): string {
-  const s = body.toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < s.length; i += 76) lines.push(s.slice(i, i + 76));
-  return lines.join(CRLF);
+/**
+ * `body` in base64 (RFC 2045 §6.8), in lines of 76 characters separated by CRLF, as bytes: encoded once
+ * natively into the one output buffer, then the lines moved apart in place (a string per line, joined and
+ * encoded again, cost a forward's build several times this, most of it garbage).
+ */
+export function base64Lines(body: Buffer): Buffer {
+  const text = body.toString('base64');
+  const lines = Math.ceil(text.length / 76);
+  const out = Buffer.allocUnsafe(text.length + 2 * Math.max(0, lines - 1));
+  out.write(text, 0, 'latin1');
+  // Last line first, each moved to its place (at or after where it is): nothing is overwritten before it moves.
+  for (let k = lines - 1; k > 0; k--) {
+    const from = 76 * k;
+    const to = from + 2 * k;
+    out.copyWithin(to, from, Math.min(from + 76, text.length));
+    out[to - 2] = 0x0d;
+    out[to - 1] = 0x0a;
+  }
+  return out;
 }
 
 function fieldValue(v: string, name: string): string {

@@ -10,4 +10,4 @@ export { DEFAULT_MIME_LIMITS } from './model.js';
 export type { MimeEntity, MimeLimits, OutboundPart, OutboundMultipart, PartSink, StreamOptions } from './model.js';
 export { parseMultipart, parseSinglePart } from './multipart.js';
 export { startPart, findPart, hrefMatch, stripAngles } from './find.js';
-export { buildMultipart } from './build.js';
+export { base64Lines, buildMultipart, buildMultipartChunks } from './build.js';

@@ -13,17 +13,60 @@ export function decodeTransfer(raw: Buffer, encoding: string): Buffer {
 const B64 = new Int8Array(256).fill(-1);
 for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) B64[c.charCodeAt(0)] = i;
 
+/** Outside the alphabet, line breaks and "=": such a piece takes the lenient loop (Node reads "-" and "_" as base64url). */
+const NOT_PLAIN = /[^A-Za-z0-9+/\r\n=]/;
+/** What may follow the first "=" for the platform's decoder to read the piece as the loop would: "=" or "==", line breaks. */
+const PADDING_ONLY = /^(?:=[\r\n]*){1,2}$/;
+
+/** Occurrences of `c` in `text` from `from` on. */
+function count(text: string, c: string, from: number): number {
+  let n = 0;
+  for (let i = text.indexOf(c, from); i >= 0; i = text.indexOf(c, i + 1)) n++;
+  return n;
+}
+
 /**
  * RFC 2045 §6.8, leniently: characters outside the alphabet are ignored (as §6.8 tells decoders to),
  * "=" ends a quantum and decoding resumes after it (concatenated encodings), and a lone trailing
  * character, which holds less than a byte, is dropped. Never fails. Fed piece by piece, it carries the
  * partial quantum from one piece to the next.
+ *
+ * Speed: a plain piece (the alphabet in lines, padding only at its end: what every encoder writes) is decoded
+ * by Buffer.from(…, 'base64'), which skips line breaks (native, >10x the loop), whole quanta only; the
+ * characters finishing a quantum the last piece began, and those of an unfinished last quantum, go through the
+ * loop, which carries its state. Padding ends the quantum as the loop's reset does: Node decodes an unpadded
+ * remainder of 2 or 3 characters to the same 1 or 2 bytes, and 1 to none.
  */
 class Base64Decoder {
   private acc = 0;
   private bits = 0;
 
   push(raw: Uint8Array): Buffer {
+    if (raw.length < 64) return this.loop(raw);
+    const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+    if (NOT_PLAIN.test(text)) return this.loop(raw);
+    const eq = text.indexOf('=');
+    if (eq >= 0 && !PADDING_ONLY.test(text.slice(eq))) return this.loop(raw);
+    // Finish the quantum carried from the last piece in the loop (bits 6, 4, 2: 3, 2, 1 characters to go).
+    let start = 0;
+    for (let need = this.bits / 2; need > 0; start++) {
+      if (start >= text.length || text[start] === '=') return this.loop(raw);
+      if (text[start] !== '\r' && text[start] !== '\n') need--;
+    }
+    const first = start > 0 ? this.loop(raw.subarray(0, start)) : undefined;
+    // Without padding, an unfinished last quantum is left to the loop (it carries it to the next piece).
+    let end = text.length;
+    if (eq < 0) {
+      let extra = (end - start - count(text, '\n', start) - count(text, '\r', start)) % 4;
+      while (extra > 0) if (text[--end] !== '\r' && text[end] !== '\n') extra--;
+    }
+    const out: Buffer[] = [Buffer.from(start > 0 || end < text.length ? text.slice(start, end) : text, 'base64')];
+    if (end < text.length) out.push(this.loop(raw.subarray(end)));
+    if (first !== undefined) out.unshift(first);
+    return out.length === 1 ? out[0]! : Buffer.concat(out);
+  }
+
+  private loop(raw: Uint8Array): Buffer {
     const out = Buffer.allocUnsafe(Math.floor((raw.length * 3) / 4) + 3);
     let n = 0;
     let { acc, bits } = this;

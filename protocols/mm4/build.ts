@@ -108,7 +108,7 @@ export function buildMm4(msg: Mm4Message, options: BuildOptions = {}): Buffer {
   if (msg.type !== 'MM4_forward.REQ') return Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8');
   const { fields, body } = contentOf(msg, options);
   lines.push('MIME-Version: 1.0', ...fields.map((h) => `${h.name}: ${h.value}`));
-  return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'utf8'), body]);
+  return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'utf8'), ...body]);
 }
 
 function fieldValue(f: { name: string; get: Get }, msg: Mm4Message): string | undefined {
