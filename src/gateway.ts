@@ -149,6 +149,7 @@ export class Gateway {
         router: this.router,
         metrics: this.metrics,
         log: log.child({ iface: 'mm4' }),
+        idempotency: this.store.idempotency,
       });
     }
     if (config.mm7.enabled) {

@@ -1,4 +1,5 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import {
   SMTPServer,
   type SMTPServerAddress,
@@ -10,15 +11,18 @@ import {
 } from 'smtp-server';
 import { Mm4Error, type Mm4ForwardReq, type Mm4Message, parseMm4Address, parseMm4 } from '../../protocols/mm4/index.js';
 import { Intake, type IntakeOptions } from '../core/intake.js';
-import type { Queue, Throttle } from '../core/ports.js';
+import { newMessageId } from '../core/message-id.js';
+import type { IdempotencyStore, Queue, Throttle } from '../core/ports.js';
 import { Refusal } from '../core/refusals.js';
 import type { Router } from '../core/router.js';
 import type { Mm4Config, Mm4PeerConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { type ForwardClaim, ForwardDuplicates } from './duplicates.js';
 import { forwardSubmission } from './inbound-forward.js';
 import { PeerDirectory } from './peers.js';
 import { SMTP_REPLY } from '../transport/smtp-status.js';
+import { loadListenerTls, type Mm4ListenerTls } from './tls.js';
 
 export interface Mm4ServerOptions {
   config: Mm4Config;
@@ -27,6 +31,8 @@ export interface Mm4ServerOptions {
   router: Router;
   metrics: Metrics;
   log: Logger;
+  /** Records of forwards received (shared by every instance): a repeated X-Mms-Message-ID is not stored twice. */
+  idempotency?: IdempotencyStore;
   now?: () => number;
 }
 
@@ -45,6 +51,8 @@ const RELAY_DENIED = {
 interface SessionState {
   /** Undefined until the source address or AUTH names the peer. */
   peer: Mm4PeerConfig | undefined;
+  /** How the peer was named: by AUTH, it is forgotten at STARTTLS (RFC 3207 §4.2). */
+  by?: 'address' | 'auth';
 }
 
 /**
@@ -68,10 +76,23 @@ export class Mm4Server {
   private readonly intake: Intake;
   private readonly sessions = new Map<string, SessionState>();
   private readonly domains: ReadonlySet<string>;
+  private readonly tls: Mm4ListenerTls;
+  /** The commands no session may use (STARTTLS without TLS, AUTH when no peer uses it). */
+  private readonly disabled: readonly string[];
+  /** AUTH is held back until STARTTLS (mm4.tlsMode starttls, unless mm4.tlsAllowInsecureAuth). */
+  private readonly authAfterTls: boolean;
+  /** Undefined: repeats are not recognised (no store given, or mm4.duplicateWindowMs 0). */
+  private readonly duplicates: ForwardDuplicates | undefined;
 
   constructor(private readonly o: Mm4ServerOptions) {
     const c = o.config;
     this.peers = new PeerDirectory(c.peers);
+    // Read now: a certificate or key that cannot be read fails the start, naming its key (ConfigError).
+    this.tls = loadListenerTls(c);
+    this.disabled = [...(this.tls.mode === 'starttls' ? [] : ['STARTTLS']), ...(this.peers.anyAuth ? [] : ['AUTH'])];
+    this.authAfterTls = this.tls.mode === 'starttls' && this.peers.anyAuth && !c.tlsAllowInsecureAuth;
+    this.duplicates =
+      o.idempotency && c.duplicateWindowMs > 0 ? new ForwardDuplicates({ store: o.idempotency, windowMs: c.duplicateWindowMs }) : undefined;
     this.domains = new Set(c.domains.map((d) => d.toLowerCase()));
     const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log };
     if (o.now) intake.now = o.now;
@@ -84,11 +105,14 @@ export class Mm4Server {
       // library's own code table would prefix another (550 -> 5.1.1) to every one of them.
       hideENHANCEDSTATUSCODES: true,
       hideDSN: true,
-      // No TLS in this slice: STARTTLS is not offered, and AUTH is taken on the plain connection (GRX/IPX
-      // links are private; TLS comes with the next slice).
-      disabledCommands: this.peers.anyAuth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+      // STARTTLS (RFC 3207) only with mm4.tlsMode starttls; implicit TLS (RFC 8314 §3.3) from the first byte.
+      ...(this.tls.mode === 'none' ? {} : { key: this.tls.key, cert: this.tls.cert }),
+      secure: this.tls.mode === 'implicit',
+      disabledCommands: [...this.disabled],
       authMethods: ['PLAIN', 'LOGIN'],
       authOptional: true,
+      // AUTH before TLS is kept from each session (not offered in EHLO) by connect() itself, when it must be;
+      // with no TLS configured at all, AUTH is taken on the plain connection (a private GRX/IPX link).
       allowInsecureAuth: true,
       disableReverseLookup: true,
       logger: false,
@@ -96,6 +120,10 @@ export class Mm4Server {
       socketTimeout: c.idleTimeoutMs,
       closeTimeout: 1000,
       onConnect: (session, cb) => cb(this.connect(session)),
+      onSecure: (socket, session, cb) => {
+        this.secured(socket, session);
+        cb();
+      },
       onAuth: (auth, session, cb) => cb(null, this.auth(auth, session)),
       onMailFrom: (address, session, cb) => cb(this.mailFrom(address, session)),
       onRcptTo: (address, session, cb) => cb(this.rcptTo(address, session)),
@@ -141,14 +169,34 @@ export class Mm4Server {
       // At the greeting only 554 refuses (RFC 5321 §3.1, §4.3.2); the enhanced code is the catalogue's.
       return smtpError(new Refusal('improper-identification', 'no MM4 peer is allowed from this address'), 554);
     }
+    // RFC 4954 §4 and RFC 3207 §4: the password goes only over TLS; AUTH is offered once STARTTLS is done.
+    if (this.authAfterTls && !session.secure) session.disabledCommands = [...this.disabled, 'AUTH'];
     if (arrival.kind === 'peer') {
       if (!this.peers.open(arrival.peer)) return this.overCap(arrival.peer, SMTP_REPLY.SERVICE_NOT_AVAILABLE);
-      this.sessions.set(session.id, { peer: arrival.peer });
+      this.sessions.set(session.id, { peer: arrival.peer, by: 'address' });
       this.o.metrics.mm4Sessions.inc({ peer: arrival.peer.id, result: 'accepted' });
       return undefined;
     }
     this.sessions.set(session.id, { peer: undefined });
     return undefined;
+  }
+
+  /**
+   * The TLS handshake is done (after STARTTLS, or at once with implicit TLS): AUTH may now be offered, and
+   * what a log-in before STARTTLS established is forgotten (RFC 3207 §4.2: the server discards knowledge
+   * obtained from the client before it).
+   */
+  private secured(socket: Socket | TLSSocket, session: SMTPServerSession): void {
+    session.disabledCommands = [...this.disabled];
+    const state = this.sessions.get(session.id);
+    if (state?.by === 'auth' && state.peer) {
+      this.peers.close(state.peer);
+      state.peer = undefined;
+      delete state.by;
+    }
+    const protocol = ('getProtocol' in socket ? socket.getProtocol() : null) ?? 'unknown';
+    this.o.metrics.mm4Tls.inc({ peer: state?.peer?.id ?? 'unknown', mode: this.tls.mode, protocol });
+    this.o.log.debug({ session: session.id, peer: state?.peer?.id, protocol }, 'mm4 session secured with TLS');
   }
 
   /** Over the peer's session cap: 421 closes at the greeting (RFC 5321 §3.8), 454 answers an AUTH (RFC 4954 §6). */
@@ -172,6 +220,7 @@ export class Mm4Server {
       return { responseCode: SMTP_REPLY.TEMPORARY_AUTH_FAILURE, message: e.message };
     }
     state.peer = peer;
+    state.by = 'auth';
     this.o.metrics.mm4Sessions.inc({ peer: peer.id, result: 'accepted' });
     this.o.metrics.mm4Commands.inc({ command: 'AUTH', reply: '235' });
     return { user: peer.id };
@@ -272,15 +321,36 @@ export class Mm4Server {
 
   private async forward(req: Mm4ForwardReq, peer: Mm4PeerConfig, rcptTo: string[], log: Logger): Promise<string | SMTPServerError> {
     const c = this.o.config;
+    const type = req.type;
+    let claim: ForwardClaim | undefined;
+    try {
+      claim = await this.claim(req, peer, rcptTo);
+      if (claim?.repeat && (await this.o.queue.message(claim.messageId))) {
+        log.info({ messageId: claim.messageId, mm4MessageId: req.messageId }, 'mm4 forward repeated: answered with the first message id');
+        this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'duplicate' });
+        this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
+        return `2.6.0 queued as ${claim.messageId}`;
+      }
+    } catch (err) {
+      log.error({ err }, 'mm4 forward: its X-Mms-Message-ID could not be checked');
+      this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'store-unavailable' });
+      return this.answer('DATA', new Refusal('store-unavailable'));
+    }
+    // A repeat whose first copy is not stored (yet: in progress elsewhere, or it failed) is stored under the
+    // first copy's id: the queue stores an id once.
+    if (claim?.repeat)
+      log.info({ messageId: claim.messageId, mm4MessageId: req.messageId }, 'mm4 forward repeated before the first was stored');
     const r = await this.intake.submit({
       from: { kind: 'carrier', id: peer.id },
+      messageId: claim?.messageId,
       throttle: { limits: { rate: peer.rate, burst: peer.burst, maxInFlight: peer.maxInFlight }, slotMs: c.dataTimeoutMs },
       unroutable: 'refuse',
       build: (id, now) =>
         forwardSubmission(req, { peer: peer.id, rcptTo, lifetime: { defaultMs: c.defaultExpiryMs, maxMs: c.maxExpiryMs } }, id, now),
     });
-    const type = req.type;
     if (!r.ok) {
+      if (claim && this.duplicates)
+        await this.duplicates.release(claim).catch((err: unknown) => log.warn({ err }, 'mm4 forward: its record could not be released'));
       this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: r.refusal.code });
       return this.answer('DATA', r.refusal);
     }
@@ -288,6 +358,11 @@ export class Mm4Server {
     this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'accepted' });
     this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
     return `2.6.0 queued as ${r.messageId}`;
+  }
+
+  /** The id to store a forward under, recorded against its X-Mms-Message-ID; undefined when repeats are not recognised. */
+  private claim(req: Mm4ForwardReq, peer: Mm4PeerConfig, rcptTo: readonly string[]): Promise<ForwardClaim> | undefined {
+    return this.duplicates?.claim(peer.id, req, rcptTo, newMessageId((this.o.now ?? Date.now)()));
   }
 
   /** Closes a session that stalls (mid-DATA): the peer sees the connection drop and retries later. */
