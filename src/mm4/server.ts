@@ -161,6 +161,7 @@ export class Mm4Server {
 
   /** A new session: a peer's by its address, a log-in to come, or refused (default deny). */
   private connect(session: SMTPServerSession): SMTPServerError | undefined {
+    this.ownSizeCheck(session);
     const arrival = this.peers.arrival(session.remoteAddress);
     const log = this.o.log.child({ session: session.id, from: session.remoteAddress });
     if (arrival.kind === 'unknown') {
@@ -199,6 +200,24 @@ export class Mm4Server {
     this.o.log.debug({ session: session.id, peer: state?.peer?.id, protocol }, 'mm4 session secured with TLS');
   }
 
+  /**
+   * smtp-server checks MAIL FROM's SIZE against the limit it announces itself, before onMailFrom, and answers
+   * 552 without an enhanced code (its table is off: ours come from the catalogue). That one check is let
+   * through to mailFrom, which answers with the catalogue's 552 5.3.4 and counts it; the library's other
+   * parameter checks (BODY, SMTPUTF8, ...) stay. A library version without this method fails the MAIL FROM
+   * SIZE test (test/mm4/hostile.test.ts).
+   */
+  private ownSizeCheck(session: SMTPServerSession): void {
+    for (const conn of this.server.connections) {
+      if (conn.id !== session.id) continue;
+      const check = conn._validateMailParams.bind(conn);
+      conn._validateMailParams = (parsed) => {
+        const e = check(parsed);
+        return e?.enhancedCode === 'MESSAGE_TOO_BIG' ? null : e;
+      };
+    }
+  }
+
   /** Over the peer's session cap: 421 closes at the greeting (RFC 5321 §3.8), 454 answers an AUTH (RFC 4954 §6). */
   private overCap(peer: Mm4PeerConfig, reply: number): SMTPServerError {
     this.o.log.info({ peer: peer.id, maxConnections: peer.maxConnections }, 'mm4 session refused: over the peer connection cap');
@@ -232,8 +251,8 @@ export class Mm4Server {
       this.o.log.info({ session: session.id, from: session.remoteAddress }, 'mm4 MAIL refused: the peer has not logged in');
       return this.answer('MAIL', new Refusal('improper-identification', 'log in (AUTH) first: this address is for peers that do'));
     }
-    // RFC 1870 §6.1: smtp-server refuses a SIZE over the announced limit itself (552) before this hook;
-    // this is the same check with the catalogue's text, should the library's ever be switched off.
+    // RFC 1870 §6.1: a declared SIZE over the announced limit is refused at once, 552 and (RFC 3463 §3.4)
+    // 5.3.4 Message too big for system, the catalogue's message-too-large (see ownSizeCheck).
     const size = address.args ? address.args.SIZE : undefined;
     if (typeof size === 'string' && Number(size) > this.o.config.maxMessageBytes) {
       return this.answer('MAIL', new Refusal('message-too-large', `${size} bytes is over the limit of ${this.o.config.maxMessageBytes}`));

@@ -72,11 +72,17 @@ t.test('RCPT TO in a domain not ours is refused 550 5.7.1 (no relay); ours is ta
   t.match(await raw.send(`RCPT TO:<${LOCAL}/TYPE=PLMN@${DOMAIN.toUpperCase()}>`), /^250 /, 'domains compare without case');
 });
 
-t.test('SIZE over the limit is refused at MAIL FROM with 552', async (t) => {
-  const { port } = await start(t);
+t.test('SIZE over the limit is refused at MAIL FROM with 552 5.3.4 (RFC 1870 §6.1, RFC 3463 §3.4), counted', async (t) => {
+  const { port, metrics } = await start(t);
   const raw = await session(t, port);
   await raw.send('EHLO peer.example');
-  t.match(await raw.send('MAIL FROM:<+15559998888/TYPE=PLMN@mms.mnc002.mcc001.gprs> SIZE=5000'), /^552 /);
+  t.match(await raw.send('MAIL FROM:<+15559998888/TYPE=PLMN@mms.mnc002.mcc001.gprs> SIZE=5000'), /^552 5\.3\.4 /);
+  t.match(await metrics.registry.metrics(), /mmsc_mm4_commands_total\{command="MAIL",reply="552",service="mmsc"\} 1/);
+  t.match(
+    await raw.send('MAIL FROM:<+15559998888/TYPE=PLMN@mms.mnc002.mcc001.gprs> BODY=9BIT'),
+    /^501 /,
+    "the library's other checks stay",
+  );
   t.match(await raw.send('MAIL FROM:<+15559998888/TYPE=PLMN@mms.mnc002.mcc001.gprs> SIZE=4000'), /^250 /);
 });
 
