@@ -62,6 +62,13 @@ export class RawSmtp {
     });
   }
 
+  /** The next `n` replies (pipelined commands, RFC 2920), in order. */
+  async replies(n: number): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) out.push(await this.reply());
+    return out;
+  }
+
   send(line: string): Promise<string> {
     const r = this.reply();
     this.socket.write(`${line}\r\n`);
@@ -70,6 +77,11 @@ export class RawSmtp {
 
   write(bytes: string | Buffer): boolean {
     return this.socket.write(bytes);
+  }
+
+  /** Resolves once the socket's write buffer has drained (after a write that returned false). */
+  drained(): Promise<void> {
+    return new Promise((resolve) => this.socket.once('drain', () => resolve()));
   }
 
   /** STARTTLS (RFC 3207): the command, then the handshake on the same socket, trusting `ca`. Resolves to the 220. */
