@@ -18,6 +18,7 @@ import type { Router } from '../core/router.js';
 import type { Mm4Config, Mm4PeerConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { DataBudget, type DataHold } from './data-budget.js';
 import { type ForwardClaim, ForwardDuplicates } from './duplicates.js';
 import { forwardSubmission } from './inbound-forward.js';
 import { PeerDirectory } from './peers.js';
@@ -83,6 +84,7 @@ export class Mm4Server {
   private readonly authAfterTls: boolean;
   /** Undefined: repeats are not recognised (no store given, or mm4.duplicateWindowMs 0). */
   private readonly duplicates: ForwardDuplicates | undefined;
+  private readonly budget: DataBudget;
 
   constructor(private readonly o: Mm4ServerOptions) {
     const c = o.config;
@@ -91,6 +93,7 @@ export class Mm4Server {
     this.tls = loadListenerTls(c);
     this.disabled = [...(this.tls.mode === 'starttls' ? [] : ['STARTTLS']), ...(this.peers.anyAuth ? [] : ['AUTH'])];
     this.authAfterTls = this.tls.mode === 'starttls' && this.peers.anyAuth && !c.tlsAllowInsecureAuth;
+    this.budget = new DataBudget(c.maxInFlightDataBytes, (bytes) => o.metrics.mm4DataBytes.set(bytes));
     this.duplicates =
       o.idempotency && c.duplicateWindowMs > 0 ? new ForwardDuplicates({ store: o.idempotency, windowMs: c.duplicateWindowMs }) : undefined;
     this.domains = new Set(c.domains.map((d) => d.toLowerCase()));
@@ -283,18 +286,40 @@ export class Mm4Server {
     return undefined;
   }
 
-  /** Reads DATA (bounded), parses it and hands it on; resolves to the 250 text or the refusal to answer. */
+  /**
+   * Reads DATA, holding at most mm4.maxMessageBytes of it and only while the listener's budget
+   * (mm4.maxInFlightDataBytes) allows; then parses it and hands it on. Resolves to the 250 text or the refusal.
+   */
   private async data(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string | SMTPServerError> {
+    const hold = this.budget.open();
+    try {
+      return await this.readAndHandle(stream, session, hold);
+    } finally {
+      hold.release();
+    }
+  }
+
+  private async readAndHandle(stream: SMTPServerDataStream, session: SMTPServerSession, hold: DataHold): Promise<string | SMTPServerError> {
     const peer = this.sessions.get(session.id)?.peer;
     const max = this.o.config.maxMessageBytes;
-    const chunks: Buffer[] = [];
-    let held = 0;
+    let chunks: Buffer[] = [];
+    let received = 0;
+    let busy = false;
+    let dropping = false;
     const read = new Promise<void>((resolve, reject) => {
       stream.on('data', (c: Buffer) => {
-        // Past the limit nothing more is held; the rest is read and dropped, and DATA answered 552
-        // (RFC 1870 §6.3) once the peer ends it.
-        if (held + c.length <= max) chunks.push(c);
-        held += c.length;
+        received += c.length;
+        if (dropping) return;
+        // Past the limit, or past the listener's budget, nothing more is held and what was is let go: the
+        // rest is read and dropped, and DATA answered (552, RFC 1870 §6.3; or busy) once the peer ends it.
+        if (received > max || !hold.take(c.length)) {
+          busy = received <= max;
+          dropping = true;
+          chunks = [];
+          hold.release();
+          return;
+        }
+        chunks.push(c);
       });
       stream.once('end', resolve);
       stream.once('error', reject);
@@ -307,10 +332,18 @@ export class Mm4Server {
     }
     if (!peer) return this.answer('DATA', new Refusal('improper-identification'));
     const log = this.o.log.child({ peer: peer.id, session: session.id });
-    if (stream.sizeExceeded || held > max) {
-      log.info({ bytes: held, limit: max }, 'mm4 message refused: over the size limit');
+    if (stream.sizeExceeded || received > max) {
+      log.info({ bytes: received, limit: max }, 'mm4 message refused: over the size limit');
       this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: 'message-too-large' });
       return this.answer('DATA', new Refusal('message-too-large', `message over the limit of ${max} bytes`));
+    }
+    if (busy) {
+      log.warn(
+        { bytes: received, held: this.budget.bytes, limit: this.budget.maxBytes },
+        'mm4 message refused: over mm4.maxInFlightDataBytes',
+      );
+      this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: 'overloaded' });
+      return this.answer('DATA', new Refusal('overloaded', 'the listener is receiving too much at once: retry later'));
     }
     const envelope = {
       ...(session.envelope.mailFrom ? { mailFrom: session.envelope.mailFrom.address } : {}),
@@ -318,7 +351,9 @@ export class Mm4Server {
     };
     let msg: Mm4Message;
     try {
-      msg = await parseMm4(Buffer.concat(chunks), { envelope, limits: { maxBytes: max } });
+      const whole = Buffer.concat(chunks);
+      chunks = []; // one copy held while it is parsed, not two
+      msg = await parseMm4(whole, { envelope, limits: { maxBytes: max } });
     } catch (err) {
       if (!(err instanceof Mm4Error)) throw err;
       log.info({ code: err.code, detail: err.detail }, 'mm4 message refused: malformed');

@@ -615,6 +615,14 @@ export const ConfigSchema = z
         tlsAllowInsecureAuth: flag
           .default(false)
           .describe('with mm4.tlsMode starttls: offer SMTP AUTH before STARTTLS too (the password in clear: private links only)'),
+        maxInFlightDataBytes: z.coerce
+          .number()
+          .int()
+          .min(1024)
+          .default(64 * 1024 * 1024)
+          .describe(
+            'DATA bytes the MM4 listener holds at once, all sessions (each holds up to mm4.maxMessageBytes until parsed); over it a transaction is answered 421 4.3.2 and the peer retries',
+          ),
         duplicateWindowMs: z.coerce
           .number()
           .int()

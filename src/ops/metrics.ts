@@ -119,6 +119,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** DATA bytes the MM4 listener holds (messages being received), against mm4.maxInFlightDataBytes. */
+  readonly mm4DataBytes = new Gauge({
+    name: 'mmsc_mm4_in_flight_data_bytes',
+    help: 'DATA bytes held by the MM4 listener for messages being received, against mm4.maxInFlightDataBytes',
+    registers: [this.registry],
+  });
+
   /** SMPP PDUs by SMSC connection, command (submit_sm, deliver_sm, enquire_link, bind_*...), direction and command_status. */
   readonly smppPdus = new Counter({
     name: 'mmsc_smpp_pdus_total',

@@ -5,6 +5,7 @@
 import t, { type Test } from 'tap';
 import { DOMAIN, forwardReq, LOCAL, PEER_FROM, startMm4, transaction } from '../helpers/mm4-listener.js';
 import { RawSmtp } from '../helpers/smtp-raw.js';
+import { until } from '../helpers/until.js';
 
 async function session(t: Test, port: number, localAddress?: string): Promise<RawSmtp> {
   const { raw, greeting } = await RawSmtp.open(port, localAddress ? { localAddress } : {});
@@ -160,3 +161,30 @@ t.test('10,000 RCPT TO pipelined: 452 4.5.3 after mm4.maxRecipients, the session
   t.equal((await queue.message(id!))?.recipients.length, 100);
   t.match(await raw.send('NOOP'), /^250 /);
 });
+
+t.test(
+  "the listener's DATA budget (mm4.maxInFlightDataBytes): a transaction over it answered 421 4.3.2, the one holding it goes on",
+  async (t) => {
+    const { port, queue, metrics } = await startMm4(t, { maxInFlightDataBytes: 1024, maxMessageBytes: 4096 });
+    const heldBytes = async () => Number(/mmsc_mm4_in_flight_data_bytes\{[^}]*\} (\d+)/.exec(await metrics.registry.metrics())?.[1]);
+    const a = await session(t, port);
+    await a.send('EHLO peer.example');
+    await a.send(`MAIL FROM:<${PEER_FROM}>`);
+    await a.send(`RCPT TO:<${LOCAL}/TYPE=PLMN@${DOMAIN}>`);
+    t.match(await a.send('DATA'), /^354/);
+    const big = `${forwardReq({ body: `${'y'.repeat(58)}\r\n`.repeat(25) })}\r\n.\r\n`;
+    a.write(big.slice(0, 900));
+    await until('A holds its first bytes', async () => (await heldBytes()) >= 700);
+
+    const b = await session(t, port);
+    t.match(await transaction(b, forwardReq({ messageId: 'msg-b@mms.mnc002.mcc001.gprs' })), /^421 4\.3\.2 /, 'B: busy, retry later');
+    await b.closed;
+    const answer = a.reply();
+    a.write(big.slice(900));
+    t.match(await answer, /^250 /, 'A, alone over the budget, is taken whole');
+    t.equal(await heldBytes(), 0, 'nothing held once answered');
+    const retry = await session(t, port);
+    t.match(await transaction(retry, forwardReq({ messageId: 'msg-b@mms.mnc002.mcc001.gprs' })), /^250 /, "B's retry is taken");
+    t.equal((await queue.stats()).waiting, 2);
+  },
+);
