@@ -19,6 +19,7 @@ import type { Mm4Config, Mm4PeerConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { DataBudget, type DataHold } from './data-budget.js';
+import { type DataRead, readData } from './data-reader.js';
 import { type ForwardClaim, ForwardDuplicates } from './duplicates.js';
 import { forwardSubmission } from './inbound-forward.js';
 import { PeerDirectory } from './peers.js';
@@ -57,19 +58,26 @@ interface SessionState {
 }
 
 /**
- * The MM4 listener (3GPP TS 23.140 §8.4: MMS between MMS Relay/Servers over SMTP), on smtp-server. The
- * first slice of issue 22's inbound side:
- * - EHLO with SIZE (RFC 1870, the limit announced, checked at MAIL FROM and while DATA streams) and
- *   8BITMIME (RFC 6152); AUTH PLAIN/LOGIN (RFC 4954) offered only when a peer uses it;
+ * The MM4 listener (3GPP TS 23.140 §8.4: MMS between MMS Relay/Servers over SMTP), on smtp-server. Issue
+ * 22's inbound side:
+ * - EHLO with SIZE (RFC 1870, the limit announced; over it 552 5.3.4 at MAIL FROM SIZE= and at the end of
+ *   DATA) and 8BITMIME (RFC 6152); AUTH PLAIN/LOGIN (RFC 4954) offered only when a peer uses it;
+ * - TLS (mm4.tlsMode): STARTTLS (RFC 3207) or implicit TLS (RFC 8314), certificate and key read at start;
+ *   with STARTTLS, AUTH only once TLS is up (unless mm4.tlsAllowInsecureAuth) and a log-in from before it
+ *   forgotten (RFC 3207 §4.2);
  * - default deny: a session is a configured peer's, by source address (CIDR) and/or AUTH identity, or it is
  *   refused; each peer has a connection cap on this instance;
- * - RCPT TO only in our own MMS domains (no relay, ever);
+ * - RCPT TO only in our own MMS domains (no relay, ever), at most mm4.maxRecipients (then 452 4.5.3);
+ * - DATA within mm4.dataTimeoutMs, else the session is cut; memory bounded: a transaction holds at most
+ *   mm4.maxMessageBytes (more is dropped as it arrives) and the listener mm4.maxInFlightDataBytes in all
+ *   (over it 421 4.3.2, the peer retries);
  * - MM4_forward.REQ goes through the core intake (the peer's throttle; an unroutable recipient refuses the
- *   whole message) and is answered 250 only once it is stored; refusals with the catalogue's SMTP reply and
- *   enhanced status code.
- * Not yet (next slices): STARTTLS/implicit TLS, MM4_forward.RES when X-Mms-Ack-Request asks for it,
- * recognising a repeated X-Mms-Message-ID, delivery and read reports (accepted and logged only), streaming
- * DATA into the content store (it is held in memory, bounded by mm4.maxMessageBytes).
+ *   whole message) and is answered 250 only once it is stored; a repeat from the same peer (same
+ *   X-Mms-Message-ID and recipients, any instance) is answered 250 with the first message's id and not
+ *   stored again (ForwardDuplicates); refusals with the catalogue's SMTP reply and enhanced status code.
+ * Not yet (next slices): MM4_forward.RES when X-Mms-Ack-Request asks for it, delivery and read reports
+ * (accepted and logged only), and DATA parsed as it streams with its parts written into a content stage
+ * (Queue.stage): today the message is held (bounded, as above) and parsed once whole.
  */
 export class Mm4Server {
   private readonly server: SMTPServer;
@@ -302,42 +310,22 @@ export class Mm4Server {
   private async readAndHandle(stream: SMTPServerDataStream, session: SMTPServerSession, hold: DataHold): Promise<string | SMTPServerError> {
     const peer = this.sessions.get(session.id)?.peer;
     const max = this.o.config.maxMessageBytes;
-    let chunks: Buffer[] = [];
-    let received = 0;
-    let busy = false;
-    let dropping = false;
-    const read = new Promise<void>((resolve, reject) => {
-      stream.on('data', (c: Buffer) => {
-        received += c.length;
-        if (dropping) return;
-        // Past the limit, or past the listener's budget, nothing more is held and what was is let go: the
-        // rest is read and dropped, and DATA answered (552, RFC 1870 §6.3; or busy) once the peer ends it.
-        if (received > max || !hold.take(c.length)) {
-          busy = received <= max;
-          dropping = true;
-          chunks = [];
-          hold.release();
-          return;
-        }
-        chunks.push(c);
-      });
-      stream.once('end', resolve);
-      stream.once('error', reject);
-    });
     const timer = setTimeout(() => this.cut(session, 'DATA not received within mm4.dataTimeoutMs'), this.o.config.dataTimeoutMs);
+    let read: DataRead;
     try {
-      await read;
+      read = await readData(stream, max, hold);
     } finally {
       clearTimeout(timer);
     }
+    const { received } = read;
     if (!peer) return this.answer('DATA', new Refusal('improper-identification'));
     const log = this.o.log.child({ peer: peer.id, session: session.id });
-    if (stream.sizeExceeded || received > max) {
+    if (read.kind === 'too-large') {
       log.info({ bytes: received, limit: max }, 'mm4 message refused: over the size limit');
       this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: 'message-too-large' });
       return this.answer('DATA', new Refusal('message-too-large', `message over the limit of ${max} bytes`));
     }
-    if (busy) {
+    if (read.kind === 'busy') {
       log.warn(
         { bytes: received, held: this.budget.bytes, limit: this.budget.maxBytes },
         'mm4 message refused: over mm4.maxInFlightDataBytes',
@@ -351,9 +339,7 @@ export class Mm4Server {
     };
     let msg: Mm4Message;
     try {
-      const whole = Buffer.concat(chunks);
-      chunks = []; // one copy held while it is parsed, not two
-      msg = await parseMm4(whole, { envelope, limits: { maxBytes: max } });
+      msg = await parseMm4(read.bytes, { envelope, limits: { maxBytes: max } });
     } catch (err) {
       if (!(err instanceof Mm4Error)) throw err;
       log.info({ code: err.code, detail: err.detail }, 'mm4 message refused: malformed');
