@@ -160,6 +160,7 @@ export class Gateway {
         router: this.router,
         metrics: this.metrics,
         log: log.child({ iface: 'mm4' }),
+        idempotency: this.store.idempotency,
       });
     }
     const ownDomain = config.mm4.domains[0];

@@ -1,4 +1,5 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import {
   SMTPServer,
   type SMTPServerAddress,
@@ -10,15 +11,20 @@ import {
 } from 'smtp-server';
 import { type Mm4Address, Mm4Error, type Mm4ForwardReq, type Mm4Message, parseMm4Address, parseMm4 } from '../../protocols/mm4/index.js';
 import { Intake, type IntakeOptions } from '../core/intake.js';
-import type { Queue, Throttle } from '../core/ports.js';
+import { newMessageId } from '../core/message-id.js';
+import type { IdempotencyStore, Queue, Throttle } from '../core/ports.js';
 import { Refusal } from '../core/refusals.js';
 import type { Router } from '../core/router.js';
 import type { Mm4Config, Mm4PeerConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { DataBudget, type DataHold } from './data-budget.js';
+import { type DataRead, readData } from './data-reader.js';
+import { type ForwardClaim, ForwardDuplicates } from './duplicates.js';
 import { forwardSubmission } from './inbound-forward.js';
 import { PeerDirectory } from './peers.js';
 import { SMTP_REPLY } from '../transport/smtp-status.js';
+import { loadListenerTls, type Mm4ListenerTls } from './tls.js';
 
 export interface Mm4ServerOptions {
   config: Mm4Config;
@@ -27,6 +33,8 @@ export interface Mm4ServerOptions {
   router: Router;
   metrics: Metrics;
   log: Logger;
+  /** Records of forwards received (shared by every instance): a repeated X-Mms-Message-ID is not stored twice. */
+  idempotency?: IdempotencyStore;
   now?: () => number;
 }
 
@@ -45,22 +53,31 @@ const RELAY_DENIED = {
 interface SessionState {
   /** Undefined until the source address or AUTH names the peer. */
   peer: Mm4PeerConfig | undefined;
+  /** How the peer was named: by AUTH, it is forgotten at STARTTLS (RFC 3207 §4.2). */
+  by?: 'address' | 'auth';
 }
 
 /**
- * The MM4 listener (3GPP TS 23.140 §8.4: MMS between MMS Relay/Servers over SMTP), on smtp-server. The
- * first slice of issue 22's inbound side:
- * - EHLO with SIZE (RFC 1870, the limit announced, checked at MAIL FROM and while DATA streams) and
- *   8BITMIME (RFC 6152); AUTH PLAIN/LOGIN (RFC 4954) offered only when a peer uses it;
+ * The MM4 listener (3GPP TS 23.140 §8.4: MMS between MMS Relay/Servers over SMTP), on smtp-server. Issue
+ * 22's inbound side:
+ * - EHLO with SIZE (RFC 1870, the limit announced; over it 552 5.3.4 at MAIL FROM SIZE= and at the end of
+ *   DATA) and 8BITMIME (RFC 6152); AUTH PLAIN/LOGIN (RFC 4954) offered only when a peer uses it;
+ * - TLS (mm4.tlsMode): STARTTLS (RFC 3207) or implicit TLS (RFC 8314), certificate and key read at start;
+ *   with STARTTLS, AUTH only once TLS is up (unless mm4.tlsAllowInsecureAuth) and a log-in from before it
+ *   forgotten (RFC 3207 §4.2);
  * - default deny: a session is a configured peer's, by source address (CIDR) and/or AUTH identity, or it is
  *   refused; each peer has a connection cap on this instance;
- * - RCPT TO only in our own MMS domains (no relay, ever);
+ * - RCPT TO only in our own MMS domains (no relay, ever), at most mm4.maxRecipients (then 452 4.5.3);
+ * - DATA within mm4.dataTimeoutMs, else the session is cut; memory bounded: a transaction holds at most
+ *   mm4.maxMessageBytes (more is dropped as it arrives) and the listener mm4.maxInFlightDataBytes in all
+ *   (over it 421 4.3.2, the peer retries);
  * - MM4_forward.REQ goes through the core intake (the peer's throttle; an unroutable recipient refuses the
- *   whole message) and is answered 250 only once it is stored; refusals with the catalogue's SMTP reply and
- *   enhanced status code.
- * Not yet (next slices): STARTTLS/implicit TLS, MM4_forward.RES when X-Mms-Ack-Request asks for it,
- * recognising a repeated X-Mms-Message-ID, delivery and read reports (accepted and logged only), streaming
- * DATA into the content store (it is held in memory, bounded by mm4.maxMessageBytes).
+ *   whole message) and is answered 250 only once it is stored; a repeat from the same peer (same
+ *   X-Mms-Message-ID and recipients, any instance) is answered 250 with the first message's id and not
+ *   stored again (ForwardDuplicates); refusals with the catalogue's SMTP reply and enhanced status code.
+ * Not yet (next slices): MM4_forward.RES when X-Mms-Ack-Request asks for it, delivery and read reports
+ * (accepted and logged only), and DATA parsed as it streams with its parts written into a content stage
+ * (Queue.stage): today the message is held (bounded, as above) and parsed once whole.
  */
 export class Mm4Server {
   private readonly server: SMTPServer;
@@ -68,10 +85,25 @@ export class Mm4Server {
   private readonly intake: Intake;
   private readonly sessions = new Map<string, SessionState>();
   private readonly domains: ReadonlySet<string>;
+  private readonly tls: Mm4ListenerTls;
+  /** The commands no session may use (STARTTLS without TLS, AUTH when no peer uses it). */
+  private readonly disabled: readonly string[];
+  /** AUTH is held back until STARTTLS (mm4.tlsMode starttls, unless mm4.tlsAllowInsecureAuth). */
+  private readonly authAfterTls: boolean;
+  /** Undefined: repeats are not recognised (no store given, or mm4.duplicateWindowMs 0). */
+  private readonly duplicates: ForwardDuplicates | undefined;
+  private readonly budget: DataBudget;
 
   constructor(private readonly o: Mm4ServerOptions) {
     const c = o.config;
     this.peers = new PeerDirectory(c.peers);
+    // Read now: a certificate or key that cannot be read fails the start, naming its key (ConfigError).
+    this.tls = loadListenerTls(c);
+    this.disabled = [...(this.tls.mode === 'starttls' ? [] : ['STARTTLS']), ...(this.peers.anyAuth ? [] : ['AUTH'])];
+    this.authAfterTls = this.tls.mode === 'starttls' && this.peers.anyAuth && !c.tlsAllowInsecureAuth;
+    this.budget = new DataBudget(c.maxInFlightDataBytes, (bytes) => o.metrics.mm4DataBytes.set(bytes));
+    this.duplicates =
+      o.idempotency && c.duplicateWindowMs > 0 ? new ForwardDuplicates({ store: o.idempotency, windowMs: c.duplicateWindowMs }) : undefined;
     this.domains = new Set(c.domains.map((d) => d.toLowerCase()));
     const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log };
     if (o.now) intake.now = o.now;
@@ -84,11 +116,14 @@ export class Mm4Server {
       // library's own code table would prefix another (550 -> 5.1.1) to every one of them.
       hideENHANCEDSTATUSCODES: true,
       hideDSN: true,
-      // No TLS in this slice: STARTTLS is not offered, and AUTH is taken on the plain connection (GRX/IPX
-      // links are private; TLS comes with the next slice).
-      disabledCommands: this.peers.anyAuth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+      // STARTTLS (RFC 3207) only with mm4.tlsMode starttls; implicit TLS (RFC 8314 §3.3) from the first byte.
+      ...(this.tls.mode === 'none' ? {} : { key: this.tls.key, cert: this.tls.cert }),
+      secure: this.tls.mode === 'implicit',
+      disabledCommands: [...this.disabled],
       authMethods: ['PLAIN', 'LOGIN'],
       authOptional: true,
+      // AUTH before TLS is kept from each session (not offered in EHLO) by connect() itself, when it must be;
+      // with no TLS configured at all, AUTH is taken on the plain connection (a private GRX/IPX link).
       allowInsecureAuth: true,
       disableReverseLookup: true,
       logger: false,
@@ -96,6 +131,10 @@ export class Mm4Server {
       socketTimeout: c.idleTimeoutMs,
       closeTimeout: 1000,
       onConnect: (session, cb) => cb(this.connect(session)),
+      onSecure: (socket, session, cb) => {
+        this.secured(socket, session);
+        cb();
+      },
       onAuth: (auth, session, cb) => cb(null, this.auth(auth, session)),
       onMailFrom: (address, session, cb) => cb(this.mailFrom(address, session)),
       onRcptTo: (address, session, cb) => cb(this.rcptTo(address, session)),
@@ -133,6 +172,7 @@ export class Mm4Server {
 
   /** A new session: a peer's by its address, a log-in to come, or refused (default deny). */
   private connect(session: SMTPServerSession): SMTPServerError | undefined {
+    this.ownSizeCheck(session);
     const arrival = this.peers.arrival(session.remoteAddress);
     const log = this.o.log.child({ session: session.id, from: session.remoteAddress });
     if (arrival.kind === 'unknown') {
@@ -141,14 +181,52 @@ export class Mm4Server {
       // At the greeting only 554 refuses (RFC 5321 §3.1, §4.3.2); the enhanced code is the catalogue's.
       return smtpError(new Refusal('improper-identification', 'no MM4 peer is allowed from this address'), 554);
     }
+    // RFC 4954 §4 and RFC 3207 §4: the password goes only over TLS; AUTH is offered once STARTTLS is done.
+    if (this.authAfterTls && !session.secure) session.disabledCommands = [...this.disabled, 'AUTH'];
     if (arrival.kind === 'peer') {
       if (!this.peers.open(arrival.peer)) return this.overCap(arrival.peer, SMTP_REPLY.SERVICE_NOT_AVAILABLE);
-      this.sessions.set(session.id, { peer: arrival.peer });
+      this.sessions.set(session.id, { peer: arrival.peer, by: 'address' });
       this.o.metrics.mm4Sessions.inc({ peer: arrival.peer.id, result: 'accepted' });
       return undefined;
     }
     this.sessions.set(session.id, { peer: undefined });
     return undefined;
+  }
+
+  /**
+   * The TLS handshake is done (after STARTTLS, or at once with implicit TLS): AUTH may now be offered, and
+   * what a log-in before STARTTLS established is forgotten (RFC 3207 §4.2: the server discards knowledge
+   * obtained from the client before it).
+   */
+  private secured(socket: Socket | TLSSocket, session: SMTPServerSession): void {
+    session.disabledCommands = [...this.disabled];
+    const state = this.sessions.get(session.id);
+    if (state?.by === 'auth' && state.peer) {
+      this.peers.close(state.peer);
+      state.peer = undefined;
+      delete state.by;
+    }
+    const protocol = ('getProtocol' in socket ? socket.getProtocol() : null) ?? 'unknown';
+    this.o.metrics.mm4Tls.inc({ peer: state?.peer?.id ?? 'unknown', mode: this.tls.mode, protocol });
+    this.o.log.debug({ session: session.id, peer: state?.peer?.id, protocol }, 'mm4 session secured with TLS');
+  }
+
+  /**
+   * smtp-server checks MAIL FROM's SIZE against the limit it announces itself, before onMailFrom, and answers
+   * 552 without an enhanced code (its table is off: ours come from the catalogue). That one check is let
+   * through to mailFrom, which answers with the catalogue's 552 5.3.4 and counts it; the library's other
+   * parameter checks (BODY, SMTPUTF8, ...) stay. A library version without this method fails the MAIL FROM
+   * SIZE test (test/mm4/hostile.test.ts).
+   */
+  private ownSizeCheck(session: SMTPServerSession): void {
+    for (const conn of this.server.connections) {
+      if (conn.id !== session.id) continue;
+      const check = conn._validateMailParams.bind(conn);
+      conn._validateMailParams = (parsed) => {
+        const e = check(parsed);
+        return e?.enhancedCode === 'MESSAGE_TOO_BIG' ? null : e;
+      };
+    }
   }
 
   /** Over the peer's session cap: 421 closes at the greeting (RFC 5321 §3.8), 454 answers an AUTH (RFC 4954 §6). */
@@ -172,6 +250,7 @@ export class Mm4Server {
       return { responseCode: SMTP_REPLY.TEMPORARY_AUTH_FAILURE, message: e.message };
     }
     state.peer = peer;
+    state.by = 'auth';
     this.o.metrics.mm4Sessions.inc({ peer: peer.id, result: 'accepted' });
     this.o.metrics.mm4Commands.inc({ command: 'AUTH', reply: '235' });
     return { user: peer.id };
@@ -183,8 +262,8 @@ export class Mm4Server {
       this.o.log.info({ session: session.id, from: session.remoteAddress }, 'mm4 MAIL refused: the peer has not logged in');
       return this.answer('MAIL', new Refusal('improper-identification', 'log in (AUTH) first: this address is for peers that do'));
     }
-    // RFC 1870 §6.1: smtp-server refuses a SIZE over the announced limit itself (552) before this hook;
-    // this is the same check with the catalogue's text, should the library's ever be switched off.
+    // RFC 1870 §6.1: a declared SIZE over the announced limit is refused at once, 552 and (RFC 3463 §3.4)
+    // 5.3.4 Message too big for system, the catalogue's message-too-large (see ownSizeCheck).
     const size = address.args ? address.args.SIZE : undefined;
     if (typeof size === 'string' && Number(size) > this.o.config.maxMessageBytes) {
       return this.answer('MAIL', new Refusal('message-too-large', `${size} bytes is over the limit of ${this.o.config.maxMessageBytes}`));
@@ -215,34 +294,44 @@ export class Mm4Server {
     return undefined;
   }
 
-  /** Reads DATA (bounded), parses it and hands it on; resolves to the 250 text or the refusal to answer. */
+  /**
+   * Reads DATA, holding at most mm4.maxMessageBytes of it and only while the listener's budget
+   * (mm4.maxInFlightDataBytes) allows; then parses it and hands it on. Resolves to the 250 text or the refusal.
+   */
   private async data(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string | SMTPServerError> {
+    const hold = this.budget.open();
+    try {
+      return await this.readAndHandle(stream, session, hold);
+    } finally {
+      hold.release();
+    }
+  }
+
+  private async readAndHandle(stream: SMTPServerDataStream, session: SMTPServerSession, hold: DataHold): Promise<string | SMTPServerError> {
     const peer = this.sessions.get(session.id)?.peer;
     const max = this.o.config.maxMessageBytes;
-    const chunks: Buffer[] = [];
-    let held = 0;
-    const read = new Promise<void>((resolve, reject) => {
-      stream.on('data', (c: Buffer) => {
-        // Past the limit nothing more is held; the rest is read and dropped, and DATA answered 552
-        // (RFC 1870 §6.3) once the peer ends it.
-        if (held + c.length <= max) chunks.push(c);
-        held += c.length;
-      });
-      stream.once('end', resolve);
-      stream.once('error', reject);
-    });
     const timer = setTimeout(() => this.cut(session, 'DATA not received within mm4.dataTimeoutMs'), this.o.config.dataTimeoutMs);
+    let read: DataRead;
     try {
-      await read;
+      read = await readData(stream, max, hold);
     } finally {
       clearTimeout(timer);
     }
+    const { received } = read;
     if (!peer) return this.answer('DATA', new Refusal('improper-identification'));
     const log = this.o.log.child({ peer: peer.id, session: session.id });
-    if (stream.sizeExceeded || held > max) {
-      log.info({ bytes: held, limit: max }, 'mm4 message refused: over the size limit');
+    if (read.kind === 'too-large') {
+      log.info({ bytes: received, limit: max }, 'mm4 message refused: over the size limit');
       this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: 'message-too-large' });
       return this.answer('DATA', new Refusal('message-too-large', `message over the limit of ${max} bytes`));
+    }
+    if (read.kind === 'busy') {
+      log.warn(
+        { bytes: received, held: this.budget.bytes, limit: this.budget.maxBytes },
+        'mm4 message refused: over mm4.maxInFlightDataBytes',
+      );
+      this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: 'overloaded' });
+      return this.answer('DATA', new Refusal('overloaded', 'the listener is receiving too much at once: retry later'));
     }
     const envelope = {
       ...(session.envelope.mailFrom ? { mailFrom: session.envelope.mailFrom.address } : {}),
@@ -250,7 +339,7 @@ export class Mm4Server {
     };
     let msg: Mm4Message;
     try {
-      msg = await parseMm4(Buffer.concat(chunks), { envelope, limits: { maxBytes: max } });
+      msg = await parseMm4(read.bytes, { envelope, limits: { maxBytes: max } });
     } catch (err) {
       if (!(err instanceof Mm4Error)) throw err;
       log.info({ code: err.code, detail: err.detail }, 'mm4 message refused: malformed');
@@ -272,15 +361,36 @@ export class Mm4Server {
 
   private async forward(req: Mm4ForwardReq, peer: Mm4PeerConfig, rcptTo: string[], log: Logger): Promise<string | SMTPServerError> {
     const c = this.o.config;
+    const type = req.type;
+    let claim: ForwardClaim | undefined;
+    try {
+      claim = await this.claim(req, peer, rcptTo);
+      if (claim?.repeat && (await this.o.queue.message(claim.messageId))) {
+        log.info({ messageId: claim.messageId, mm4MessageId: req.messageId }, 'mm4 forward repeated: answered with the first message id');
+        this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'duplicate' });
+        this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
+        return `2.6.0 queued as ${claim.messageId}`;
+      }
+    } catch (err) {
+      log.error({ err }, 'mm4 forward: its X-Mms-Message-ID could not be checked');
+      this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'store-unavailable' });
+      return this.answer('DATA', new Refusal('store-unavailable'));
+    }
+    // A repeat whose first copy is not stored (yet: in progress elsewhere, or it failed) is stored under the
+    // first copy's id: the queue stores an id once.
+    if (claim?.repeat)
+      log.info({ messageId: claim.messageId, mm4MessageId: req.messageId }, 'mm4 forward repeated before the first was stored');
     const r = await this.intake.submit({
       from: { kind: 'carrier', id: peer.id },
+      messageId: claim?.messageId,
       throttle: { limits: { rate: peer.rate, burst: peer.burst, maxInFlight: peer.maxInFlight }, slotMs: c.dataTimeoutMs },
       unroutable: 'refuse',
       build: (id, now) =>
         forwardSubmission(req, { peer: peer.id, rcptTo, lifetime: { defaultMs: c.defaultExpiryMs, maxMs: c.maxExpiryMs } }, id, now),
     });
-    const type = req.type;
     if (!r.ok) {
+      if (claim && this.duplicates)
+        await this.duplicates.release(claim).catch((err: unknown) => log.warn({ err }, 'mm4 forward: its record could not be released'));
       this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: r.refusal.code });
       return this.answer('DATA', r.refusal);
     }
@@ -288,6 +398,11 @@ export class Mm4Server {
     this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'accepted' });
     this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
     return `2.6.0 queued as ${r.messageId}`;
+  }
+
+  /** The id to store a forward under, recorded against its X-Mms-Message-ID; undefined when repeats are not recognised. */
+  private claim(req: Mm4ForwardReq, peer: Mm4PeerConfig, rcptTo: readonly string[]): Promise<ForwardClaim> | undefined {
+    return this.duplicates?.claim(peer.id, req, rcptTo, newMessageId((this.o.now ?? Date.now)()));
   }
 
   /** Closes a session that stalls (mid-DATA): the peer sees the connection drop and retries later. */

@@ -581,9 +581,41 @@ export const ConfigSchema = z
           .describe(
             'peer carriers: who may send us MM4 and how we send to them (fields below); none = every connection refused, nothing sent',
           ),
+        tlsMode: z
+          .enum(['none', 'starttls', 'implicit'])
+          .default('none')
+          .describe('TLS of the listener: none = cleartext only; starttls = offered (RFC 3207); implicit = from the first byte (RFC 8314)'),
+        tlsCertFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('PEM certificate (chain) file of the listener, read at start: required unless mm4.tlsMode is none'),
+        tlsKeyFile: z.string().min(1).optional().describe('PEM private key file of mm4.tlsCertFile, read at start'),
+        tlsAllowInsecureAuth: flag
+          .default(false)
+          .describe('with mm4.tlsMode starttls: offer SMTP AUTH before STARTTLS too (the password in clear: private links only)'),
+        maxInFlightDataBytes: z.coerce
+          .number()
+          .int()
+          .min(1024)
+          .default(64 * 1024 * 1024)
+          .describe(
+            'DATA bytes the MM4 listener holds at once, all sessions (each holds up to mm4.maxMessageBytes until parsed); over it a transaction is answered 421 4.3.2 and the peer retries',
+          ),
+        duplicateWindowMs: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .default(86_400_000)
+          .describe(
+            "a peer's MM4_forward.REQ repeating an X-Mms-Message-ID (same recipients) it sent within this time is answered 250 with the first message's id, not stored twice (0 = off; keep it below queue.retentionMs)",
+          ),
       })
       .strict()
       .superRefine((v, ctx) => {
+        if (v.tlsMode !== 'none')
+          for (const key of ['tlsCertFile', 'tlsKeyFile'] as const)
+            if (v[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `required when mm4.tlsMode is ${v.tlsMode}` });
         const seen = new Set<string>();
         v.peers.forEach((p, i) => {
           if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['peers', i, 'id'], message: `peer id ${p.id} appears twice` });

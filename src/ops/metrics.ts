@@ -98,7 +98,8 @@ export class Metrics {
 
   /**
    * MM4 messages received (the DATA of a transaction), by peer, MM4 message type (`unparsed` when it could
-   * not be read) and result: `accepted`, or the refusal code of core/refusals.ts.
+   * not be read) and result: `accepted`, `duplicate` (a repeated X-Mms-Message-ID answered without storing
+   * it again), or the refusal code of core/refusals.ts.
    */
   readonly mm4Messages = new Counter({
     name: 'mmsc_mm4_messages_total',
@@ -124,6 +125,24 @@ export class Metrics {
     name: 'mmsc_mm3_sessions_total',
     help: 'MM3 (e-mail) SMTP sessions opened to this instance, by result (accepted, refused)',
     labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  /**
+   * MM4 SMTP sessions that went over TLS (the handshake done), by peer (`unknown` until AUTH names it), how
+   * (`starttls` RFC 3207, `implicit` RFC 8314) and the protocol version negotiated (TLSv1.2, TLSv1.3).
+   */
+  readonly mm4Tls = new Counter({
+    name: 'mmsc_mm4_tls_sessions_total',
+    help: 'MM4 SMTP sessions secured with TLS, by peer, mode (starttls, implicit) and TLS protocol version',
+    labelNames: ['peer', 'mode', 'protocol'] as const,
+    registers: [this.registry],
+  });
+
+  /** DATA bytes the MM4 listener holds (messages being received), against mm4.maxInFlightDataBytes. */
+  readonly mm4DataBytes = new Gauge({
+    name: 'mmsc_mm4_in_flight_data_bytes',
+    help: 'DATA bytes held by the MM4 listener for messages being received, against mm4.maxInFlightDataBytes',
     registers: [this.registry],
   });
 

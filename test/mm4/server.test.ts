@@ -2,132 +2,11 @@
 // subscriber is queued and answered 250; default deny, no relay, SIZE at MAIL FROM and during DATA, a store
 // that is down, a malformed message. nodemailer is the peer where it can be (the happy path); a raw socket
 // where the exact replies to single commands matter.
-import { connect, type Socket } from 'node:net';
 import { createTransport } from 'nodemailer';
-import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import type { Route } from '../../src/core/router.js';
-import { StaticRouter } from '../../src/core/static-router.js';
-import { Mm4Server } from '../../src/mm4/server.js';
+import { DOMAIN, forwardReq, LOCAL, type Mm4Input, startMm4 as start, transaction } from '../helpers/mm4-listener.js';
 import { ConfigSchema } from '../../src/ops/config.js';
-import { Metrics } from '../../src/ops/metrics.js';
-import { createMemoryStore } from '../../src/store/memory/index.js';
-
-const DOMAIN = 'mms.mnc001.mcc001.gprs';
-const LOCAL = '+15550001111';
-
-/** A route for our subscribers (+1555...): never used to deliver here, only to route. */
-const local: Route = {
-  peer: 'mm1',
-  limits: { rate: 100, burst: 100, maxInFlight: 10 },
-  send: () => Promise.reject(new Error('not delivered in this test')),
-};
-
-type Mm4Input = Record<string, unknown>;
-
-async function start(t: Test, mm4: Mm4Input = {}, opts: { enqueueFails?: boolean } = {}) {
-  const config = ConfigSchema.parse({
-    mm4: {
-      enabled: true,
-      port: 0,
-      domains: [DOMAIN],
-      maxMessageBytes: 4096,
-      peers: [
-        { id: 'carrier-b', allow: ['127.0.0.1/32', '::1/128'], rate: 1000, burst: 1000 },
-        { id: 'far-away', allow: ['192.0.2.0/24'] },
-      ],
-      ...mm4,
-    },
-  }).mm4;
-  const store = createMemoryStore();
-  const queue = opts.enqueueFails
-    ? Object.assign(Object.create(store.queue) as typeof store.queue, {
-        enqueue: () => Promise.reject(new Error('store down')),
-      })
-    : store.queue;
-  const metrics = new Metrics();
-  const router = new StaticRouter().add((m, i) => m.recipients[i]!.address.startsWith('+1555'), local, 'local');
-  const server = new Mm4Server({ config, queue, throttle: store.throttle, router, metrics, log: pino({ level: 'silent' }) });
-  const url = new URL(await server.listen('127.0.0.1', 0));
-  t.teardown(() => server.close());
-  return { port: Number(url.port), queue: store.queue, metrics };
-}
-
-function forwardReq(opts: { to?: string; body?: string; messageId?: string } = {}): string {
-  const to = opts.to ?? `${LOCAL}/TYPE=PLMN@${DOMAIN}`;
-  return [
-    'X-Mms-3GPP-MMS-Version: 6.10.0',
-    'X-Mms-Message-Type: MM4_forward.REQ',
-    'X-Mms-Transaction-ID: "tx-0001@mms.mnc002.mcc001.gprs"',
-    `X-Mms-Message-ID: "${opts.messageId ?? 'msg-0001@mms.mnc002.mcc001.gprs'}"`,
-    'X-Mms-Originator-System: system-user@mms.mnc002.mcc001.gprs',
-    'X-Mms-Ack-Request: No',
-    'From: +15559998888/TYPE=PLMN@mms.mnc002.mcc001.gprs',
-    `To: ${to}`,
-    'Subject: hello',
-    'Date: Sun, 06 Dec 2026 12:00:00 +0000',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    opts.body ?? 'Hi there',
-    '',
-  ].join('\r\n');
-}
-
-/** A line-by-line SMTP client: each call sends one command and resolves to the whole reply. */
-class Raw {
-  private buf = '';
-  private waiting: ((reply: string) => void) | undefined;
-  readonly closed: Promise<void>;
-
-  private constructor(private readonly socket: Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => {
-      this.buf += d;
-      this.flush();
-    });
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
-    socket.on('error', () => undefined);
-  }
-
-  static async open(port: number): Promise<{ raw: Raw; greeting: string }> {
-    const socket = connect(port, '127.0.0.1');
-    const raw = new Raw(socket);
-    return { raw, greeting: await raw.reply() };
-  }
-
-  private flush(): void {
-    // A reply ends with a line "ddd text" (RFC 5321 §4.2.1: "ddd-" continues it).
-    const m = /(^|\r\n)\d{3} [^\r\n]*\r\n/.exec(this.buf);
-    if (!m || !this.waiting) return;
-    const end = m.index + m[0].length;
-    const reply = this.buf.slice(0, end);
-    this.buf = this.buf.slice(end);
-    const w = this.waiting;
-    this.waiting = undefined;
-    w(reply.trimEnd());
-  }
-
-  reply(): Promise<string> {
-    return new Promise((resolve) => {
-      this.waiting = resolve;
-      this.flush();
-    });
-  }
-
-  send(line: string): Promise<string> {
-    const r = this.reply();
-    this.socket.write(`${line}\r\n`);
-    return r;
-  }
-
-  write(bytes: string): void {
-    this.socket.write(bytes);
-  }
-
-  end(): void {
-    this.socket.destroy();
-  }
-}
+import { RawSmtp as Raw } from '../helpers/smtp-raw.js';
 
 async function session(t: Test, port: number): Promise<Raw> {
   const { raw, greeting } = await Raw.open(port);
@@ -203,25 +82,19 @@ t.test('RCPT TO a mailbox of our domain (where a peer sends MM4_forward.RES and 
   t.match(await raw.send(`RCPT TO:<system-user@x.${DOMAIN}>`), /^550 5\.7\.1 /, 'a subdomain is another domain');
 });
 
-t.test('SIZE over the limit is refused at MAIL FROM with 552', async (t) => {
-  const { port } = await start(t);
+t.test('SIZE over the limit is refused at MAIL FROM with 552 5.3.4 (RFC 1870 §6.1, RFC 3463 §3.4), counted', async (t) => {
+  const { port, metrics } = await start(t);
   const raw = await session(t, port);
   await raw.send('EHLO peer.example');
-  t.match(await raw.send('MAIL FROM:<+15559998888/TYPE=PLMN@mms.mnc002.mcc001.gprs> SIZE=5000'), /^552 /);
+  t.match(await raw.send('MAIL FROM:<+15559998888/TYPE=PLMN@mms.mnc002.mcc001.gprs> SIZE=5000'), /^552 5\.3\.4 /);
+  t.match(await metrics.registry.metrics(), /mmsc_mm4_commands_total\{command="MAIL",reply="552",service="mmsc"\} 1/);
+  t.match(
+    await raw.send('MAIL FROM:<+15559998888/TYPE=PLMN@mms.mnc002.mcc001.gprs> BODY=9BIT'),
+    /^501 /,
+    "the library's other checks stay",
+  );
   t.match(await raw.send('MAIL FROM:<+15559998888/TYPE=PLMN@mms.mnc002.mcc001.gprs> SIZE=4000'), /^250 /);
 });
-
-async function transaction(raw: Raw, data: string): Promise<string> {
-  await raw.send('EHLO peer.example');
-  await raw.send('MAIL FROM:<+15559998888/TYPE=PLMN@mms.mnc002.mcc001.gprs>');
-  await raw.send(`RCPT TO:<${LOCAL}/TYPE=PLMN@${DOMAIN}>`);
-  const go = await raw.send('DATA');
-  if (!go.startsWith('354')) return go;
-  // RFC 5321 §4.5.2: a line starting with "." gets another.
-  const r = raw.reply();
-  raw.write(`${data.replace(/^\./gm, '..')}\r\n.\r\n`);
-  return r;
-}
 
 t.test('DATA over the limit (no SIZE declared) is answered 552 5.3.4, nothing queued', async (t) => {
   const { port, queue } = await start(t);

@@ -3,7 +3,7 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import { Mm4Error, buildMm4, parseMm4 } from '../../protocols/mm4/index.js';
-import type { Mm4ErrorCode, Mm4ForwardRes, Mm4Limits } from '../../protocols/mm4/index.js';
+import type { Mm4ErrorCode, Mm4ForwardReq, Mm4ForwardRes, Mm4Limits } from '../../protocols/mm4/index.js';
 
 const HEAD = [
   'X-Mms-3GPP-MMS-Version: 6.10.0',
@@ -104,4 +104,44 @@ t.test('buildMm4: CR/LF in a value cannot inject a header field', async (t) => {
     { name: 'Mm4Error', code: 'BUILD_INVALID' },
     'domain',
   );
+});
+
+t.test('buildMm4 forward.REQ: CR/LF in the subject is encoded (RFC 2047), in any other value refused', async (t) => {
+  const base: Mm4ForwardReq = {
+    type: 'MM4_forward.REQ',
+    mmsVersion: '6.10.0',
+    transactionId: 'tx',
+    messageId: 'm-1@a.example',
+    originatorSystem: 'system-user@a.example',
+    from: { address: { kind: 'plmn', number: '+15551230001' }, domain: 'a.example' },
+    to: [{ address: { kind: 'plmn', number: '+15551230002' }, domain: 'b.example' }],
+    cc: [],
+    content: { contentType: { type: 'text/plain', params: {} }, body: Buffer.from('hi') },
+  };
+  const names = (b: Buffer) =>
+    b
+      .toString('latin1')
+      .split('\r\n\r\n')[0]!
+      .split('\r\n')
+      .filter((l) => !/^[ \t]/.test(l))
+      .map((l) => l.slice(0, l.indexOf(':')));
+  const clean = names(buildMm4({ ...base, subject: 'plain' }));
+  for (const evil of ['x\r\nBcc: victim@example.org', 'x\r\n \r\nX-Evil: 1', 'x\nX-Evil: 1', 'x\r\n\r\nbody?']) {
+    const built = buildMm4({ ...base, subject: evil });
+    t.same(names(built), clean, `subject ${JSON.stringify(evil)}: no field added`);
+    const back = await parseMm4(built);
+    t.equal(back.type === 'MM4_forward.REQ' ? back.subject : undefined, evil, 'and it reads back as sent');
+  }
+  const refusedWith = (over: Partial<Mm4ForwardReq>, what: string) =>
+    t.throws(() => buildMm4({ ...base, ...over }), { name: 'Mm4Error', code: 'BUILD_INVALID' }, what);
+  const evil = 'x@a.example\r\nBcc: victim@example.org';
+  refusedWith({ messageId: evil }, 'X-Mms-Message-ID');
+  refusedWith({ originatorSystem: evil }, 'X-Mms-Originator-System');
+  refusedWith({ sender: evil }, 'Sender');
+  refusedWith({ rfc822MessageId: evil }, 'Message-ID');
+  refusedWith({ mmsVersion: '6.10.0\r\nX-Evil: 1' }, 'X-Mms-3GPP-MMS-Version');
+  refusedWith({ from: { address: { kind: 'email', address: evil } } }, 'From, an e-mail address');
+  refusedWith({ to: [{ address: { kind: 'email', address: evil } }] }, 'To, an e-mail address');
+  refusedWith({ cc: [{ address: { kind: 'plmn', number: '+1555\r\nX-Evil: 1' }, domain: 'b.example' }] }, 'Cc, a number');
+  refusedWith({ to: [{ address: { kind: 'plmn', number: '+15551230002' }, domain: 'b.example\r\n X-Folded: 1' }] }, 'To, a folded domain');
 });
