@@ -1,4 +1,5 @@
 import type { CoreMessage } from '../core/message.js';
+import { HOME_NETWORK } from '../core/portability.js';
 import { type RouteEntry, routeBy } from '../core/static-router.js';
 import type { Mm4PeerOutbound } from './peer-options.js';
 import { Mm4PeerRoute, type Mm4RouteDeps } from './peer-route.js';
@@ -12,13 +13,19 @@ export interface Mm4RouteEntry extends RouteEntry {
  * The routes toward peer carriers, for the gateway's route table (src/routes.ts): a message (not a report)
  * to a +E.164 number goes to the peer with the longest prefix matching it (`+3161` beats `+316`), whatever
  * the order of `peers`; of two peers listing the same prefix, the first listed. One entry per peer, named
- * `mm4 <id>`; each answers only for the numbers whose longest match is its own.
+ * `mm4 <id>`; each answers only for the numbers whose longest match is its own. Number portability comes
+ * first (Recipient.network, recorded when the message entered): a number ported to a peer goes to that
+ * peer whatever its prefix; one ported to us ('home') to no peer; a network no peer here has, by prefix.
  */
 export function mm4Routes(peers: readonly Mm4PeerOutbound[], deps: Mm4RouteDeps): Mm4RouteEntry[] {
   const table = prefixTable(peers);
+  const byId = new Map<string, number>();
+  peers.forEach((p, i) => {
+    if (!byId.has(p.id)) byId.set(p.id, i);
+  });
   return peers.map((p, i) => {
     const peerRoute = new Mm4PeerRoute(p, deps);
-    const entry = routeBy(`mm4 ${p.id}`, (m: CoreMessage, r: number) => (peerFor(table, m, r) === i ? peerRoute : undefined));
+    const entry = routeBy(`mm4 ${p.id}`, (m: CoreMessage, r: number) => (peerFor(table, byId, m, r) === i ? peerRoute : undefined));
     return { ...entry, peerRoute };
   });
 }
@@ -30,10 +37,18 @@ function prefixTable(peers: readonly Mm4PeerOutbound[]): Array<{ prefix: string;
   return rows.sort((a, b) => b.prefix.length - a.prefix.length);
 }
 
-function peerFor(table: ReadonlyArray<{ prefix: string; peer: number }>, m: CoreMessage, r: number): number | undefined {
+function peerFor(
+  table: ReadonlyArray<{ prefix: string; peer: number }>,
+  byId: ReadonlyMap<string, number>,
+  m: CoreMessage,
+  r: number,
+): number | undefined {
   if (m.report !== undefined) return undefined;
   const rcpt = m.recipients[r];
   if (rcpt?.type !== 'plmn') return undefined;
+  if (rcpt.network === HOME_NETWORK) return undefined;
+  const ported = rcpt.network === undefined ? undefined : byId.get(rcpt.network);
+  if (ported !== undefined) return ported;
   for (const row of table) if (rcpt.address.startsWith(row.prefix)) return row.peer;
   return undefined;
 }

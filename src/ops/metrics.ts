@@ -241,6 +241,17 @@ export class Metrics {
     },
   });
 
+  /**
+   * Number portability lookups (core/portability.ts) by outcome: cached, ported, none (not ported), and the
+   * ones that fell back to the prefixes: error (a source failed), unknown-network, timeout.
+   */
+  readonly portabilityLookups = new Counter({
+    name: 'mmsc_portability_lookups_total',
+    help: 'Number portability lookups, by outcome (cached, ported, none, error, unknown-network, timeout)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     this.registry.setDefaultLabels({ service: 'mmsc' });
     collectDefaultMetrics({ register: this.registry, prefix: 'mmsc_' });
