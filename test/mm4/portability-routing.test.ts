@@ -1,0 +1,146 @@
+// Number portability through intake and the route table (issue 22, "Routing"): the gateway built from a
+// configuration with a file table and the store's table (portability.file, portability.redis), its MM1
+// routes, and MM4 peer routes (mm4Routes) after them. A number ported in from a peer's range goes to MM1, one
+// ported out of ours or between peers to the peer that serves it now, whatever the prefixes say; numbers
+// nobody ported follow the prefixes. The jobs' peers in the queue say where each recipient went.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import t, { type Test } from 'tap';
+import { Intake } from '../../src/core/intake.js';
+import { buildMessage, textPart } from '../../src/core/message-builder.js';
+import { Gateway } from '../../src/gateway.js';
+import { MM4_PEER_DEFAULTS, type Mm4PeerOutbound } from '../../src/mm4/peer-options.js';
+import { mm4Routes } from '../../src/mm4/routes.js';
+import { ConfigError, ConfigSchema } from '../../src/ops/config.js';
+
+const log = pino({ level: 'silent' });
+const OWN = 'mms.mnc001.mcc234.gprs';
+
+const PORTED_IN = '+31699999999'; // carrier-b's range, now ours (file)
+const PORTED_OUT = '+447700900123'; // our range, now carrier-b's (the store's table)
+const PORTED_BETWEEN = '+31612345678'; // carrier-b's range, now carrier-c's (file)
+const PLAIN_PEER = '+31655555555'; // carrier-c's range, not ported
+const PLAIN_LOCAL = '+447700900999'; // ours, not ported
+
+function peer(id: string, prefixes: string[]): Mm4PeerOutbound {
+  return {
+    ...MM4_PEER_DEFAULTS,
+    id,
+    prefixes,
+    domain: `mms.${id}.example`,
+    host: '127.0.0.1',
+    port: 1,
+    originatorSystem: `system-user@${OWN}`,
+  };
+}
+
+function gateway(t: Test, portability: Record<string, unknown>): Gateway {
+  const config = ConfigSchema.parse({
+    ops: { port: 0 },
+    mm1: { enabled: true, port: 0, localPrefixes: ['+4477'], tokenSecret: 'x'.repeat(32), push: 'pap', papUrl: 'http://127.0.0.1:1/pap' },
+    mm7: { enabled: false },
+    mm4: {
+      domains: [OWN],
+      peers: [
+        { id: 'carrier-b', allow: ['127.0.0.1/32'] },
+        { id: 'carrier-c', allow: ['127.0.0.1/32'] },
+      ],
+    },
+    portability,
+  });
+  const gw = new Gateway(config, log);
+  // The gateway does not build MM4 outbound routes yet: they come after its table, as src/routes.ts says.
+  const entries = mm4Routes([peer('carrier-b', ['+316']), peer('carrier-c', ['+3165'])], { ownDomain: OWN, log });
+  gw.router.append(entries);
+  t.teardown(async () => {
+    for (const e of entries) e.peerRoute.close();
+    await gw.store.close();
+  });
+  return gw;
+}
+
+function tableFile(text: string, name = 'ported.csv'): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'mmsc-np-')), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+t.test('ported in goes to MM1, ported out and between peers to the peer serving the number now', async (t) => {
+  const file = tableFile(`number,network\n${PORTED_IN},home\n${PORTED_BETWEEN},carrier-c\n`);
+  const gw = gateway(t, { file, redis: true });
+  await gw.store.porting.set(PORTED_OUT, 'carrier-b');
+  const intake = new Intake({ queue: gw.store.queue, throttle: gw.store.throttle, router: gw.router, log });
+  const numbers = [PORTED_IN, PORTED_OUT, PORTED_BETWEEN, PLAIN_PEER, PLAIN_LOCAL];
+  const r = await intake.submit({
+    from: { kind: 'vasp', id: 'shop' },
+    unroutable: 'refuse',
+    build: (id, now) => ({
+      message: buildMessage({
+        id,
+        now,
+        originator: { address: '12345', type: 'shortcode' },
+        recipients: numbers.map((address) => ({ address, type: 'plmn', kind: 'to' })),
+        origin: { iface: 'mm7', peer: 'shop' },
+        parts: [textPart('hello')],
+        lifetime: { defaultMs: 3_600_000 },
+      }),
+      content: [Buffer.from('hello')],
+    }),
+  });
+  t.match(r, { ok: true, recipients: 5 });
+  if (!r.ok) return;
+  const stored = await gw.store.queue.message(r.messageId);
+  t.strictSame(
+    stored?.recipients.map((x) => x.network),
+    ['home', 'carrier-b', 'carrier-c', undefined, undefined],
+    'the answers are kept with the message',
+  );
+  const jobs = await gw.store.queue.take(10);
+  const peers = new Map(jobs.map((j) => [numbers[j.recipientIndex], j.peer]));
+  t.equal(peers.get(PORTED_IN), 'mm1:notify', 'ported in: the handset, over MM1');
+  t.equal(peers.get(PORTED_OUT), 'mm4:carrier-b', 'ported out: the peer, not MM1');
+  t.equal(peers.get(PORTED_BETWEEN), 'mm4:carrier-c', 'ported between peers: the new one, not the longest prefix');
+  t.equal(peers.get(PLAIN_PEER), 'mm4:carrier-c', 'not ported: by prefix');
+  t.equal(peers.get(PLAIN_LOCAL), 'mm1:notify', 'not ported, ours: MM1');
+  // A worker routes each attempt again from the stored message: the same entries answer.
+  t.match(gw.router.match(stored!, 0), { entry: 'mm1 local subscribers' });
+  t.match(gw.router.match(stored!, 1), { entry: 'mm4 carrier-b' });
+  t.match(gw.router.match(stored!, 2), { entry: 'mm4 carrier-c' });
+});
+
+t.test('without portability configured, the prefixes alone decide', async (t) => {
+  const gw = gateway(t, {});
+  await gw.store.porting.set(PORTED_OUT, 'carrier-b');
+  const intake = new Intake({ queue: gw.store.queue, throttle: gw.store.throttle, router: gw.router, log });
+  const r = await intake.submit({
+    from: { kind: 'vasp', id: 'shop' },
+    unroutable: 'refuse',
+    build: (id, now) => ({
+      message: buildMessage({
+        id,
+        now,
+        originator: { address: '12345', type: 'shortcode' },
+        recipients: [PORTED_IN, PORTED_OUT].map((address) => ({ address, type: 'plmn', kind: 'to' })),
+        origin: { iface: 'mm7', peer: 'shop' },
+        parts: [textPart('hello')],
+        lifetime: { defaultMs: 3_600_000 },
+      }),
+      content: [Buffer.from('hello')],
+    }),
+  });
+  t.match(r, { ok: true });
+  const jobs = await gw.store.queue.take(10);
+  t.strictSame(jobs.map((j) => j.peer).sort(), ['mm1:notify', 'mm4:carrier-b']);
+  t.equal(jobs.find((j) => j.recipientIndex === 0)?.peer, 'mm4:carrier-b', 'carrier-b by prefix');
+});
+
+t.test('a bad table file fails the start naming portability.file', async (t) => {
+  t.throws(() => gateway(t, { file: tableFile(`${PORTED_IN},carrier-x\n`) }), {
+    name: 'ConfigError',
+    message: /^portability\.file: .*ported\.csv: \+31699999999 names network carrier-x, which is neither home nor an mm4\.peers id/,
+  });
+  t.throws(() => gateway(t, { file: tableFile('{"+316": "home"', 'ported.json') }), /^portability\.file: .*ported\.json: not JSON/);
+  t.throws(() => gateway(t, { file: '/nonexistent/ported.csv' }), ConfigError);
+});
