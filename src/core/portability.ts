@@ -81,6 +81,9 @@ export interface CachedPortabilityOptions {
   now?: () => number;
 }
 
+/** Warnings of the lookup are written at most once in this interval (see CachedPortability.warn). */
+const WARN_INTERVAL_MS = 10_000;
+
 interface Entry {
   answer: PortingAnswer | undefined;
   expiresAt: number;
@@ -97,6 +100,8 @@ export class CachedPortability implements NumberPortability {
   private readonly cache = new Map<string, Entry>();
   private readonly pending = new Map<string, Promise<PortingAnswer | undefined>>();
   private readonly now: () => number;
+  private lastWarnAt = Number.NEGATIVE_INFINITY;
+  private unlogged = 0;
 
   constructor(private readonly o: CachedPortabilityOptions) {
     this.now = o.now ?? Date.now;
@@ -126,11 +131,26 @@ export class CachedPortability implements NumberPortability {
       const r = await Promise.race([trip, late]);
       if (r !== 'timeout') return r;
       this.o.observe?.('timeout');
-      this.o.log.warn({ timeoutMs: this.o.timeoutMs }, 'number portability: no answer in time; routing by prefix');
+      this.warn({ timeoutMs: this.o.timeoutMs }, 'number portability: no answer in time; routing by prefix');
       return undefined;
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * A warning, at most one a WARN_INTERVAL_MS with the count of those left out: a dead DNS server under load
+   * would otherwise write one line per message (the metric counts every one).
+   */
+  private warn(fields: Record<string, unknown>, msg: string): void {
+    const now = this.now();
+    if (now - this.lastWarnAt < WARN_INTERVAL_MS) {
+      this.unlogged++;
+      return;
+    }
+    this.o.log.warn(this.unlogged > 0 ? { ...fields, unlogged: this.unlogged } : fields, msg);
+    this.lastWarnAt = now;
+    this.unlogged = 0;
   }
 
   private cached(e164: string): Entry | undefined {
@@ -164,17 +184,14 @@ export class CachedPortability implements NumberPortability {
       } catch (err) {
         failed = true;
         this.o.observe?.('error');
-        this.o.log.warn({ err: (err as Error).message, source: i }, 'number portability: a source failed; asking the next');
+        this.warn({ err: (err as Error).message, source: i }, 'number portability: a source failed; asking the next');
         continue;
       }
       if (!answer) continue;
       if (!this.o.known(answer.network)) {
         failed = true;
         this.o.observe?.('unknown-network');
-        this.o.log.warn(
-          { network: answer.network, source: answer.source },
-          'number portability: answer names a network routing does not know',
-        );
+        this.warn({ network: answer.network, source: answer.source }, 'number portability: answer names a network routing does not know');
         continue;
       }
       this.o.observe?.('ported');

@@ -15,6 +15,7 @@ import {
   recordNetworks,
 } from '../../src/core/portability.js';
 import { parsePortingTable } from '../../src/core/portability-file.js';
+import { LEVEL, captureLog } from '../helpers/log-capture.js';
 import { textMessage } from '../helpers/messages.js';
 import { until } from '../helpers/until.js';
 
@@ -96,6 +97,18 @@ t.test('a failing source is logged and skipped; what follows a failure is not ke
   t.strictSame(down.calls, [A, B, A, B], 'asked again each time: nothing was cached');
   t.equal(p.size, 0);
   t.strictSame(outcomes, ['error', 'ported', 'error', 'error', 'ported', 'error']);
+});
+
+t.test('a source failing under load: one warning per 10 s, with the count left out; every failure counted', async (t) => {
+  const capture = captureLog('warn');
+  const { p, outcomes, advance } = cached([source({}, { fail: true })], { log: capture.log });
+  for (let i = 0; i < 50; i++) await p.lookup(A);
+  t.equal(outcomes.length, 50, 'the metric sees each');
+  t.equal(capture.lines.filter((l) => l.level === LEVEL.warn).length, 1, 'one line');
+  advance(10_000);
+  await p.lookup(A);
+  t.equal(capture.lines.length, 2);
+  t.match(capture.lines[1], { msg: /a source failed/, err: 'down', unlogged: 49 });
 });
 
 t.test('an answer naming a network routing does not know is not used', async (t) => {
