@@ -5,7 +5,10 @@ import { NumberPlan } from './mm1/numbers.js';
 import { Mm1ReportRoute } from './mm1/report-route.js';
 import { mm1Routes } from './mm1/routes.js';
 import { Mm1Server } from './mm1/server.js';
+import { peerOutbound } from './mm4/peer-options.js';
+import { type Mm4RouteEntry, mm4Routes } from './mm4/routes.js';
 import { Mm4Server } from './mm4/server.js';
+import { readFileSync } from 'node:fs';
 import type { Tokens } from './mm1/tokens.js';
 import { WebViewServer } from './mm1/web-view-server.js';
 import { createPusher, mm1Tokens, viewLinkFor, warnNoPushBearer } from './mm1/wiring.js';
@@ -52,6 +55,8 @@ export class Gateway {
   private readonly mm1: Mm1Server | undefined;
   /** Peer carriers' MM4 over SMTP (inbound; mm4.enabled). */
   private readonly mm4: Mm4Server | undefined;
+  /** Routes to peer carriers (mm4.peers[].out), whose SMTP pools close on stop. */
+  private readonly mm4Out: Mm4RouteEntry[] = [];
   /** The web view on its own listener (mm1.webViewPort), else undefined (the MM1 listener serves it). */
   private readonly webView: WebViewServer | undefined;
   /** Retrieval and web-view tokens (shared by every instance through mm1.tokenSecret). */
@@ -162,6 +167,13 @@ export class Gateway {
         log: log.child({ iface: 'mm4' }),
       });
     }
+    const ownDomain = config.mm4.domains[0];
+    const outbound =
+      ownDomain === undefined ? [] : config.mm4.peers.flatMap((p) => peerOutbound(p, ownDomain, (f) => readFileSync(f, 'utf8')) ?? []);
+    if (ownDomain !== undefined && outbound.length > 0) {
+      this.mm4Out = mm4Routes(outbound, { ownDomain, log: log.child({ iface: 'mm4', direction: 'out' }) });
+      routes.mm4 = this.mm4Out;
+    }
     if (config.mm7.enabled) {
       // Requests to URLs clients choose (REST callbacks) go through it: no SSRF from inside the network.
       const guard = new OutboundGuard({ allow: config.outbound.allow });
@@ -271,6 +283,7 @@ export class Gateway {
     await this.mm4?.close();
     await this.webView?.close();
     await this.workers.stop();
+    for (const r of this.mm4Out) r.peerRoute.close();
     await this.reportPump.stop();
     await this.smpp?.close();
     await this.store.close();

@@ -5,6 +5,7 @@ export interface EdgeRoutes {
   smpp?: RouteEntry[];
   mm1?: RouteEntry[];
   mm7?: RouteEntry[];
+  mm4?: RouteEntry[];
 }
 
 /**
@@ -20,9 +21,12 @@ export interface EdgeRoutes {
  * 3. MM7: per VASP in the order of mm7.vasps, REST callbacks, MM7 reports, then its short codes (of two
  *    VASPs claiming one short code, the first listed gets its messages).
  *
- * The next edges (MM4 peers, MM3 e-mail) come after these: a carrier's number range or a domain is what
- * nothing above claims. Subscriber flags are not here: they decide after the table (core/subscriber-policy).
+ * 4. MM4: peer carriers by the longest prefix of their number ranges (mm4.peers[].prefixes): a carrier's
+ *    range is what nothing above claims (a number of ours or a VASP's short code stays ours).
+ *
+ * MM3 (e-mail) comes after these. Subscriber flags are not here: they decide after the table
+ * (core/subscriber-policy).
  */
 export function routeTable(edges: EdgeRoutes): RouteEntry[] {
-  return [...(edges.smpp ?? []), ...(edges.mm1 ?? []), ...(edges.mm7 ?? [])];
+  return [...(edges.smpp ?? []), ...(edges.mm1 ?? []), ...(edges.mm7 ?? []), ...(edges.mm4 ?? [])];
 }

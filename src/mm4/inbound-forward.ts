@@ -28,7 +28,7 @@ export function forwardSubmission(req: Mm4ForwardReq, ctx: ForwardContext, messa
     return { ...party(a.address, 'recipient'), kind: cc.has(key(a.address)) ? 'cc' : 'to' };
   });
   if (recipients.length === 0) throw new Refusal('address-error', 'no recipient');
-  const originator = party(req.from.address, 'originator');
+  const originator = originatorParty(req.from.address);
 
   const leaves: Mm4Part[] = [];
   flatten(req.content, leaves);
@@ -84,6 +84,20 @@ function party(a: MmsAddress, what: string): Party {
     throw new Refusal('address-error', `${what}: ${(err as Error).message}`);
   }
   throw new Refusal('address-error', `${what}: an address of type ${a.kind} is not taken over MM4`);
+}
+
+/**
+ * The originator, read liberally: a "+" number too short for E.164 (`+12345/TYPE=PLMN`, as some VASP-facing
+ * MMSCs write a short-code sender) is the sending network's short code, not a reason to bounce a whole
+ * message a peer already accepted from its own client. Recipients stay strict: they are ours to deliver.
+ */
+function originatorParty(a: MmsAddress): Party {
+  if (a.kind === 'plmn') {
+    // 3 to 6 digits: a short code (3GPP short codes), and fewer than any E.164 number has (7).
+    const digits = a.number.replace(/^\+/, '');
+    if (/^\d{3,6}$/.test(digits)) return { address: digits, type: 'shortcode' };
+  }
+  return party(a, 'originator');
 }
 
 /** Compares addresses whatever their domain and display name. */

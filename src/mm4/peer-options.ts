@@ -1,7 +1,8 @@
 // What the MM4 edge needs to know about one peer carrier (or interconnect hub) to forward MMs to it
 // (TS 23.140 §8.4: MM4 is SMTP between MMS Relay/Servers). A plain type of its own: the config schema
-// (src/ops/config.ts, `mm4` section) maps onto it, the route code never sees zod.
+// (src/ops/config-mm4.ts, `mm4.peers[].out`) maps onto it (peerOutbound), the route code never sees zod.
 import type { PeerLimits } from '../core/ports.js';
+import type { Mm4PeerConfig } from '../ops/config.js';
 
 /**
  * How the SMTP session to the peer is protected:
@@ -89,4 +90,39 @@ export function peerLimits(p: Mm4PeerOutbound): PeerLimits {
 /** Queue/throttle peer id of forwards to an MM4 peer. */
 export function mm4Peer(peerId: string): string {
   return `mm4:${peerId}`;
+}
+
+/** The X-Mms-Originator-System we give by default (§8.4.1.1): the system user of our first MMS domain. */
+export function defaultOriginatorSystem(ownDomain: string): string {
+  return `system-user@${ownDomain}`;
+}
+
+/**
+ * A configured peer's outbound side (mm4.peers[].out) as the route needs it, or undefined for a peer we do
+ * not send to. `ca` is the PEM text of out.caFile (read here, at start: the schema checked it exists).
+ */
+export function peerOutbound(peer: Mm4PeerConfig, ownDomain: string, readFile: (path: string) => string): Mm4PeerOutbound | undefined {
+  const o = peer.out;
+  if (o === undefined || peer.domain === undefined) return undefined;
+  const out: Mm4PeerOutbound = {
+    id: peer.id,
+    prefixes: peer.prefixes,
+    domain: peer.domain,
+    host: o.host,
+    port: o.port,
+    tls: o.tls,
+    envelopeForm: o.envelopeForm,
+    originatorSystem: o.originatorSystem ?? defaultOriginatorSystem(ownDomain),
+    ackRequest: o.ackRequest,
+    resTimeoutMs: o.resTimeoutMs,
+    onMissingRes: o.onMissingRes,
+    maxMessageBytes: o.maxMessageBytes,
+    rate: o.rate,
+    burst: o.burst,
+    maxConnections: o.maxConnections,
+    timeouts: { connectMs: o.connectTimeoutMs, greetingMs: o.greetingTimeoutMs, socketMs: o.socketTimeoutMs },
+  };
+  if (o.caFile !== undefined) out.ca = readFile(o.caFile);
+  if (o.authUser !== undefined && o.authPassword !== undefined) out.auth = { user: o.authUser, pass: o.authPassword };
+  return out;
 }

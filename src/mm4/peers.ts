@@ -27,7 +27,10 @@ export class PeerDirectory {
   private readonly sessions = new Map<string, number>();
 
   constructor(peers: readonly Mm4PeerConfig[]) {
-    this.peers = peers.map((config) => ({ config, ranges: config.allow.length > 0 ? new CidrList(config.allow) : undefined }));
+    // A peer we only send to (no allow ranges, no AUTH identity) can never be the one a session is from.
+    this.peers = peers
+      .filter((config) => config.allow.length > 0 || config.authUser !== undefined)
+      .map((config) => ({ config, ranges: config.allow.length > 0 ? new CidrList(config.allow) : undefined }));
   }
 
   /** Whether any peer uses AUTH (the listener offers it only then). */

@@ -8,7 +8,7 @@ import {
   type SMTPServerError,
   type SMTPServerSession,
 } from 'smtp-server';
-import { Mm4Error, type Mm4ForwardReq, type Mm4Message, parseMm4Address, parseMm4 } from '../../protocols/mm4/index.js';
+import { type Mm4Address, Mm4Error, type Mm4ForwardReq, type Mm4Message, parseMm4Address, parseMm4 } from '../../protocols/mm4/index.js';
 import { Intake, type IntakeOptions } from '../core/intake.js';
 import type { Queue, Throttle } from '../core/ports.js';
 import { Refusal } from '../core/refusals.js';
@@ -202,7 +202,7 @@ export class Mm4Server {
     }
     let domain: string | undefined;
     try {
-      domain = parseMm4Address(address.address, 'RCPT TO').domain?.toLowerCase();
+      domain = domainOf(parseMm4Address(address.address, 'RCPT TO'));
     } catch {
       return this.answer('RCPT', new Refusal('address-error', 'not an MMS address'));
     }
@@ -308,6 +308,17 @@ export class Mm4Server {
     this.o.metrics.mm4Commands.inc({ command, reply: String(e.responseCode) });
     return e;
   }
+}
+
+/**
+ * The domain of a RCPT TO, in lower case. A mailbox such as the X-Mms-Originator-System we send
+ * (`system-user@<our domain>`, where a peer addresses MM4_forward.RES and reports, §8.4.1.2) parses as e-mail,
+ * whose domain is inside the address rather than beside it.
+ */
+function domainOf(a: Mm4Address): string | undefined {
+  if (a.domain !== undefined) return a.domain.toLowerCase();
+  if (a.address.kind !== 'email') return undefined;
+  return a.address.address.slice(a.address.address.lastIndexOf('@') + 1).toLowerCase();
 }
 
 /** The catalogue entry's reply (or `reply`, where the protocol allows only some codes) and enhanced code first in the text. */

@@ -117,8 +117,13 @@ export function configReference(): string {
       if (entry === undefined) continue;
       nested.push('', `Each entry of ${code(path)} (a JSON object in the file, or in ${code(env[0]!)}):`, '');
       nested.push(row(['field', 'default', 'description']), row(['---', '---', '---']));
-      for (const [field, fs] of Object.entries(shapeOf(entry)))
+      for (const [field, fs] of Object.entries(shapeOf(entry))) {
         nested.push(row([code(`${path}[].${field}`), defaultOf(field, fs), describe(fs)]));
+        // A field that is an object of its own (mm4.peers[].out): its fields follow it, by their full path.
+        if (base(fs) instanceof z.ZodObject)
+          for (const [sub, ss] of Object.entries(shapeOf(fs)))
+            nested.push(row([code(`${path}[].${field}.${sub}`), defaultOf(sub, ss), describe(ss)]));
+      }
     }
   }
   return [...main, ...nested].join('\n');

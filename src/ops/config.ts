@@ -5,6 +5,9 @@ import { isShortCode } from '../../protocols/address/index.js';
 import { namespaceFor } from '../../protocols/mm7/index.js';
 import { parseCidr } from '../transport/ip-ranges.js';
 import { partyOf } from '../core/party.js';
+import { Mm4PeerSchema, type Mm4PeerConfig } from './config-mm4.js';
+
+export { Mm4PeerSchema, type Mm4PeerConfig };
 
 /**
  * The gateway's one configuration: a typed schema with the default and a one-line explanation beside each
@@ -149,46 +152,6 @@ export const SmscSchema = z
     messagePayload: flag.default(false).describe('send long text in one message_payload TLV instead of concatenated segments'),
   })
   .strict();
-
-/** A CIDR range or single address (checked by parseCidr; the error says why not). */
-const cidrEntry = z.string().refine((v) => typeof parseCidr(v) !== 'string', { error: (i) => String(parseCidr(String(i.input))) });
-
-/**
- * One MM4 peer carrier (or interconnect hub), 3GPP TS 23.140 §8.4. These are the fields of its inbound side
- * (what it may send us); the outbound side (SMTP target, TLS mode, ...) adds its fields to this same object.
- * A peer is recognised by its source address (`allow`) and/or its SMTP AUTH identity (`authUser`); with
- * both, both must match.
- */
-export const Mm4PeerSchema = z
-  .object({
-    id: z
-      .string()
-      .min(1)
-      .regex(/^[^{}\s]+$/, 'no braces or spaces')
-      .describe('peer name: in logs, metrics and its inbound throttle key (mm4-in:<id>)'),
-    allow: z
-      .array(cidrEntry)
-      .default([])
-      .describe('source address ranges (CIDR, or single addresses) the peer connects from; [] = any address, then authUser is required'),
-    authUser: z.string().min(1).optional().describe('SMTP AUTH (PLAIN/LOGIN) user name the peer must log in with; unset = no AUTH'),
-    authPassword: z.string().min(1).optional().describe('SMTP AUTH password (with authUser)'),
-    rate: z.coerce
-      .number()
-      .positive()
-      .default(100)
-      .describe('MM4 messages per second accepted from this peer (token bucket, all instances)'),
-    burst: z.coerce.number().int().min(1).default(100).describe('token bucket burst for its messages'),
-    maxInFlight: z.coerce.number().int().min(1).default(32).describe("the peer's messages being stored at once (all instances)"),
-    maxConnections: z.coerce.number().int().min(1).default(16).describe('SMTP sessions the peer may hold open at once on this instance'),
-  })
-  .strict()
-  .superRefine((v, ctx) => {
-    if ((v.authUser === undefined) !== (v.authPassword === undefined))
-      ctx.addIssue({ code: 'custom', path: ['authPassword'], message: 'authUser and authPassword go together' });
-    // Default deny: a peer that neither address nor AUTH identifies would let anyone in.
-    if (v.allow.length === 0 && v.authUser === undefined)
-      ctx.addIssue({ code: 'custom', path: ['allow'], message: 'a peer needs allow ranges, authUser, or both' });
-  });
 
 /** A public URL of a listener (MM1, web view), as handsets or browsers reach it. */
 const publicUrl = z
@@ -601,7 +564,9 @@ export const ConfigSchema = z
         peers: z
           .array(Mm4PeerSchema)
           .default([])
-          .describe('peer carriers allowed to send us MM4 (fields below); none = every connection refused'),
+          .describe(
+            'peer carriers: who may send us MM4 and how we send to them (fields below); none = every connection refused, nothing sent',
+          ),
       })
       .strict()
       .superRefine((v, ctx) => {
@@ -612,6 +577,9 @@ export const ConfigSchema = z
         });
         if (v.enabled && v.domains.length === 0)
           ctx.addIssue({ code: 'custom', path: ['domains'], message: 'required when mm4.enabled is true (our own MMS domains)' });
+        // Forwards go out from our first domain (originator addresses, Message-IDs, EHLO).
+        if (!v.enabled && v.domains.length === 0 && v.peers.some((p) => p.out !== undefined))
+          ctx.addIssue({ code: 'custom', path: ['domains'], message: 'required when a peer has out (our own MMS domains)' });
       })
       .prefault({}),
     outbound: z
@@ -701,7 +669,6 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type VaspConfig = z.infer<typeof VaspSchema>;
 export type SmscConfig = z.infer<typeof SmscSchema>;
 export type Mm4Config = Config['mm4'];
-export type Mm4PeerConfig = z.infer<typeof Mm4PeerSchema>;
 export type Mm1Config = Config['mm1'];
 export type PortabilityConfig = Config['portability'];
 

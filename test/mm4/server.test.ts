@@ -193,6 +193,16 @@ t.test('RCPT TO in a domain not ours is refused 550 5.7.1 (no relay); ours is ta
   t.match(await raw.send(`RCPT TO:<${LOCAL}/TYPE=PLMN@${DOMAIN.toUpperCase()}>`), /^250 /, 'domains compare without case');
 });
 
+t.test('RCPT TO a mailbox of our domain (where a peer sends MM4_forward.RES and reports) is taken; one elsewhere is not', async (t) => {
+  const { port } = await start(t);
+  const raw = await session(t, port);
+  await raw.send('EHLO peer.example');
+  t.match(await raw.send('MAIL FROM:<system-user@mms.mnc002.mcc001.gprs>'), /^250 /);
+  t.match(await raw.send(`RCPT TO:<system-user@${DOMAIN}>`), /^250 /, 'the X-Mms-Originator-System mailbox we send');
+  t.match(await raw.send(`RCPT TO:<PostMaster@${DOMAIN.toUpperCase()}>`), /^250 /, 'any case');
+  t.match(await raw.send(`RCPT TO:<system-user@x.${DOMAIN}>`), /^550 5\.7\.1 /, 'a subdomain is another domain');
+});
+
 t.test('SIZE over the limit is refused at MAIL FROM with 552', async (t) => {
   const { port } = await start(t);
   const raw = await session(t, port);
