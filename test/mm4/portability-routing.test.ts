@@ -1,8 +1,8 @@
 // Number portability through intake and the route table (issue 22, "Routing"): the gateway built from a
-// configuration with a file table and the store's table (portability.file, portability.redis), its MM1
-// routes, and MM4 peer routes (mm4Routes) after them. A number ported in from a peer's range goes to MM1, one
-// ported out of ours or between peers to the peer that serves it now, whatever the prefixes say; numbers
-// nobody ported follow the prefixes. The jobs' peers in the queue say where each recipient went.
+// configuration with a file table, the store's table and ENUM (a DNS server on loopback), its MM1 routes and
+// its MM4 peer routes (mm4.peers with prefixes and out). A number ported in from a peer's range goes to MM1,
+// one ported out of ours or between peers to the peer that serves it now, whatever the prefixes say;
+// numbers nobody ported follow the prefixes. The jobs' peers in the queue say where each recipient went.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +11,8 @@ import t, { type Test } from 'tap';
 import { Intake } from '../../src/core/intake.js';
 import { buildMessage, textPart } from '../../src/core/message-builder.js';
 import { Gateway } from '../../src/gateway.js';
-import { MM4_PEER_DEFAULTS, type Mm4PeerOutbound } from '../../src/mm4/peer-options.js';
-import { mm4Routes } from '../../src/mm4/routes.js';
 import { ConfigError, ConfigSchema } from '../../src/ops/config.js';
+import { dnsServer } from '../helpers/dns-server.js';
 
 const log = pino({ level: 'silent' });
 const OWN = 'mms.mnc001.mcc234.gprs';
@@ -23,18 +22,17 @@ const PORTED_OUT = '+447700900123'; // our range, now carrier-b's (the store's t
 const PORTED_BETWEEN = '+31612345678'; // carrier-b's range, now carrier-c's (file)
 const PLAIN_PEER = '+31655555555'; // carrier-c's range, not ported
 const PLAIN_LOCAL = '+447700900999'; // ours, not ported
+const PORTED_ENUM = '+31633333333'; // carrier-b's range, carrier-c's by ENUM
+const C_DOMAIN = 'mms.mnc003.mcc204.gprs';
 
-function peer(id: string, prefixes: string[]): Mm4PeerOutbound {
-  return {
-    ...MM4_PEER_DEFAULTS,
-    id,
-    prefixes,
-    domain: `mms.${id}.example`,
-    host: '127.0.0.1',
-    port: 1,
-    originatorSystem: `system-user@${OWN}`,
-  };
-}
+/** A peer that is never reached here (nothing is delivered: the gateway is not started). */
+const peer = (id: string, domain: string, prefixes: string[]) => ({
+  id,
+  allow: ['127.0.0.1/32'],
+  domain,
+  prefixes,
+  out: { host: '127.0.0.1', port: 1, tls: 'none' },
+});
 
 function gateway(t: Test, portability: Record<string, unknown>): Gateway {
   const config = ConfigSchema.parse({
@@ -43,21 +41,12 @@ function gateway(t: Test, portability: Record<string, unknown>): Gateway {
     mm7: { enabled: false },
     mm4: {
       domains: [OWN],
-      peers: [
-        { id: 'carrier-b', allow: ['127.0.0.1/32'] },
-        { id: 'carrier-c', allow: ['127.0.0.1/32'] },
-      ],
+      peers: [peer('carrier-b', 'mms.mnc002.mcc204.gprs', ['+316']), peer('carrier-c', C_DOMAIN, ['+3165'])],
     },
     portability,
   });
   const gw = new Gateway(config, log);
-  // The gateway does not build MM4 outbound routes yet: they come after its table, as src/routes.ts says.
-  const entries = mm4Routes([peer('carrier-b', ['+316']), peer('carrier-c', ['+3165'])], { ownDomain: OWN, log });
-  gw.router.append(entries);
-  t.teardown(async () => {
-    for (const e of entries) e.peerRoute.close();
-    await gw.store.close();
-  });
+  t.teardown(() => gw.store.close());
   return gw;
 }
 
@@ -69,10 +58,15 @@ function tableFile(text: string, name = 'ported.csv'): string {
 
 t.test('ported in goes to MM1, ported out and between peers to the peer serving the number now', async (t) => {
   const file = tableFile(`number,network\n${PORTED_IN},home\n${PORTED_BETWEEN},carrier-c\n`);
-  const gw = gateway(t, { file, redis: true });
+  const dns = await dnsServer(t, (q) =>
+    q.name === '3.3.3.3.3.3.3.3.6.1.3.e164enum.net'
+      ? { records: [{ order: 10, preference: 10, flags: 'u', service: 'E2U+mms:mailto', regexp: `!^(.*)$!mailto:\\1@${C_DOMAIN}!` }] }
+      : { rcode: 3 },
+  );
+  const gw = gateway(t, { file, redis: true, enumEnabled: true, enumApex: 'e164enum.net', enumServers: [dns.address] });
   await gw.store.porting.set(PORTED_OUT, 'carrier-b');
   const intake = new Intake({ queue: gw.store.queue, throttle: gw.store.throttle, router: gw.router, log });
-  const numbers = [PORTED_IN, PORTED_OUT, PORTED_BETWEEN, PLAIN_PEER, PLAIN_LOCAL];
+  const numbers = [PORTED_IN, PORTED_OUT, PORTED_BETWEEN, PLAIN_PEER, PLAIN_LOCAL, PORTED_ENUM];
   const r = await intake.submit({
     from: { kind: 'vasp', id: 'shop' },
     unroutable: 'refuse',
@@ -89,12 +83,12 @@ t.test('ported in goes to MM1, ported out and between peers to the peer serving 
       content: [Buffer.from('hello')],
     }),
   });
-  t.match(r, { ok: true, recipients: 5 });
+  t.match(r, { ok: true, recipients: 6 });
   if (!r.ok) return;
   const stored = await gw.store.queue.message(r.messageId);
   t.strictSame(
     stored?.recipients.map((x) => x.network),
-    ['home', 'carrier-b', 'carrier-c', undefined, undefined],
+    ['home', 'carrier-b', 'carrier-c', undefined, undefined, 'carrier-c'],
     'the answers are kept with the message',
   );
   const jobs = await gw.store.queue.take(10);
@@ -104,6 +98,7 @@ t.test('ported in goes to MM1, ported out and between peers to the peer serving 
   t.equal(peers.get(PORTED_BETWEEN), 'mm4:carrier-c', 'ported between peers: the new one, not the longest prefix');
   t.equal(peers.get(PLAIN_PEER), 'mm4:carrier-c', 'not ported: by prefix');
   t.equal(peers.get(PLAIN_LOCAL), 'mm1:notify', 'not ported, ours: MM1');
+  t.equal(peers.get(PORTED_ENUM), 'mm4:carrier-c', 'ENUM: the peer whose MMS domain the NAPTR record names');
   // A worker routes each attempt again from the stored message: the same entries answer.
   t.match(gw.router.match(stored!, 0), { entry: 'mm1 local subscribers' });
   t.match(gw.router.match(stored!, 1), { entry: 'mm4 carrier-b' });
