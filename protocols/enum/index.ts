@@ -114,7 +114,11 @@ export function applyRegexp(regexp: string, aus: string): string {
   return substitute(repl, m);
 }
 
-/** Splits on `delim` where it is not escaped by a backslash; the escape of the delimiter is removed. */
+/**
+ * Splits on `delim` where it is not escaped by a backslash; the escape of the delimiter is removed, so that
+ * the ERE reads the bare character with its ERE meaning (RFC 3402 says only that it must be escaped; with
+ * the usual "!" delimiter the question never arises).
+ */
 function splitUnescaped(text: string, delim: string): string[] {
   const out: string[] = [];
   let cur = '';
