@@ -16,16 +16,16 @@ export interface Mm4RouteEntry extends RouteEntry {
  * `mm4 <id>`; each answers only for the numbers whose longest match is its own. Number portability comes
  * first (Recipient.network, recorded when the message entered): a number ported to a peer goes to that
  * peer whatever its prefix; one ported to us ('home') to no peer; a network no peer here has, by prefix.
+ * A forward a peer sent us never goes back to that peer: when its portability data and ours disagree (it
+ * says the number is ours, we say it is its), the recipient has no route and the peer's forward is refused,
+ * instead of the two MMSCs passing it back and forth.
  */
 export function mm4Routes(peers: readonly Mm4PeerOutbound[], deps: Mm4RouteDeps): Mm4RouteEntry[] {
   const table = prefixTable(peers);
-  const byId = new Map<string, number>();
-  peers.forEach((p, i) => {
-    if (!byId.has(p.id)) byId.set(p.id, i);
-  });
+  const ids = peers.map((p) => p.id);
   return peers.map((p, i) => {
     const peerRoute = new Mm4PeerRoute(p, deps);
-    const entry = routeBy(`mm4 ${p.id}`, (m: CoreMessage, r: number) => (peerFor(table, byId, m, r) === i ? peerRoute : undefined));
+    const entry = routeBy(`mm4 ${p.id}`, (m: CoreMessage, r: number) => (peerFor(table, ids, m, r) === i ? peerRoute : undefined));
     return { ...entry, peerRoute };
   });
 }
@@ -37,18 +37,19 @@ function prefixTable(peers: readonly Mm4PeerOutbound[]): Array<{ prefix: string;
   return rows.sort((a, b) => b.prefix.length - a.prefix.length);
 }
 
+/** The index of the peer recipient r goes to, if any. */
 function peerFor(
   table: ReadonlyArray<{ prefix: string; peer: number }>,
-  byId: ReadonlyMap<string, number>,
+  ids: readonly string[],
   m: CoreMessage,
   r: number,
 ): number | undefined {
   if (m.report !== undefined) return undefined;
   const rcpt = m.recipients[r];
-  if (rcpt?.type !== 'plmn') return undefined;
-  if (rcpt.network === HOME_NETWORK) return undefined;
-  const ported = rcpt.network === undefined ? undefined : byId.get(rcpt.network);
-  if (ported !== undefined) return ported;
-  for (const row of table) if (rcpt.address.startsWith(row.prefix)) return row.peer;
-  return undefined;
+  if (rcpt?.type !== 'plmn' || rcpt.network === HOME_NETWORK) return undefined;
+  // Ported to a peer we have: that one (the first listed with its id); else the longest prefix.
+  const ported = rcpt.network === undefined ? -1 : ids.indexOf(rcpt.network);
+  const peer = ported >= 0 ? ported : table.find((row) => rcpt.address.startsWith(row.prefix))?.peer;
+  if (peer !== undefined && m.origin.iface === 'mm4' && ids[peer] === m.origin.peer) return undefined;
+  return peer;
 }

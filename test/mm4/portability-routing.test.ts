@@ -12,6 +12,7 @@ import { Intake } from '../../src/core/intake.js';
 import { buildMessage, textPart } from '../../src/core/message-builder.js';
 import { Gateway } from '../../src/gateway.js';
 import { ConfigError, ConfigSchema } from '../../src/ops/config.js';
+import { textMessage } from '../helpers/messages.js';
 import { dnsServer } from '../helpers/dns-server.js';
 
 const log = pino({ level: 'silent' });
@@ -103,6 +104,26 @@ t.test('ported in goes to MM1, ported out and between peers to the peer serving 
   t.match(gw.router.match(stored!, 0), { entry: 'mm1 local subscribers' });
   t.match(gw.router.match(stored!, 1), { entry: 'mm4 carrier-b' });
   t.match(gw.router.match(stored!, 2), { entry: 'mm4 carrier-c' });
+});
+
+t.test('a forward a peer sent us never goes back to that peer (its portability data and ours disagree)', async (t) => {
+  const gw = gateway(t, {});
+  const from = (peer: string, address: string, network?: string) =>
+    textMessage('m', 1, Date.now(), {
+      origin: { iface: 'mm4', peer },
+      recipients: [{ address, type: 'plmn', kind: 'to', ...(network ? { network } : {}) }],
+    });
+  t.equal(gw.router.route(from('carrier-b', PORTED_OUT, 'carrier-b'), 0), undefined, 'B says it is ours, we say B: refused, no loop');
+  t.equal(gw.router.route(from('carrier-c', PLAIN_PEER), 0), undefined, 'by prefix too');
+  t.equal(gw.router.route(from('carrier-c', PORTED_OUT, 'carrier-b'), 0)?.peer, 'mm4:carrier-b', 'from another peer: forwarded on');
+  t.equal(
+    gw.router.route(
+      textMessage('m', 1, Date.now(), { recipients: [{ address: PORTED_OUT, type: 'plmn', kind: 'to', network: 'carrier-b' }] }),
+      0,
+    )?.peer,
+    'mm4:carrier-b',
+    'from a VASP: to the peer',
+  );
 });
 
 t.test('without portability configured, the prefixes alone decide', async (t) => {
