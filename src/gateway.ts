@@ -143,6 +143,7 @@ export class Gateway {
         reports,
         tokens: this.tokens,
         plan,
+        portability,
         metrics: this.metrics,
         log: mm1Log,
         onFinal: () => this.reportPump.notify(),
