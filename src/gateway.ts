@@ -7,6 +7,9 @@ import { mm1Routes } from './mm1/routes.js';
 import { Mm1Server } from './mm1/server.js';
 import { peerOutbound } from './mm4/peer-options.js';
 import { type Mm4RouteEntry, mm4Routes } from './mm4/routes.js';
+import { Mm3RelayRoute } from './mm3/relay-route.js';
+import { mm3Routes } from './mm3/routes.js';
+import { Mm3Server } from './mm3/server.js';
 import { Mm4Server } from './mm4/server.js';
 import { readFileSync } from 'node:fs';
 import type { Tokens } from './mm1/tokens.js';
@@ -30,7 +33,7 @@ import { createStore, type Store } from './store/index.js';
 import { OutboundGuard } from './transport/outbound-guard.js';
 
 /** Interfaces the gateway can listen on; one line is printed per listener. */
-export type InterfaceName = 'mm1' | 'web' | 'mm7' | 'mm4' | 'smpp' | 'ops';
+export type InterfaceName = 'mm1' | 'web' | 'mm7' | 'mm4' | 'mm3' | 'smpp' | 'ops';
 
 export interface Listener {
   iface: InterfaceName;
@@ -57,6 +60,9 @@ export class Gateway {
   private readonly mm4: Mm4Server | undefined;
   /** Routes to peer carriers (mm4.peers[].out), whose SMTP pools close on stop. */
   private readonly mm4Out: Mm4RouteEntry[] = [];
+  /** E-mail over SMTP (mm3.enabled): the inbound listener and the route to the mail relay. */
+  private readonly mm3: Mm3Server | undefined;
+  private readonly mm3Relay: Mm3RelayRoute | undefined;
   /** The web view on its own listener (mm1.webViewPort), else undefined (the MM1 listener serves it). */
   private readonly webView: WebViewServer | undefined;
   /** Retrieval and web-view tokens (shared by every instance through mm1.tokenSecret). */
@@ -190,6 +196,19 @@ export class Gateway {
         idempotency: this.store.idempotency,
       });
     }
+    if (config.mm3.enabled) {
+      const mm3Log = log.child({ iface: 'mm3' });
+      this.mm3Relay = new Mm3RelayRoute(config.mm3, { metrics: this.metrics, log: mm3Log.child({ direction: 'out' }) });
+      routes.mm3 = mm3Routes(this.mm3Relay);
+      this.mm3 = new Mm3Server({
+        config: config.mm3,
+        queue: this.store.queue,
+        throttle: this.store.throttle,
+        router: this.router,
+        metrics: this.metrics,
+        log: mm3Log,
+      });
+    }
     // The edges route only once they run (requests, MO texts, workers): the table is complete by then.
     this.router.append(routeTable(routes));
   }
@@ -227,6 +246,11 @@ export class Gateway {
       const mm4 = await this.mm4.listen(this.config.mm4.host, this.config.mm4.port);
       this.listeners.push({ iface: 'mm4', address: mm4 });
       this.log.info({ iface: 'mm4', address: mm4, peers: this.config.mm4.peers.length, domains: this.config.mm4.domains }, 'listening');
+    }
+    if (this.mm3) {
+      const mm3 = await this.mm3.listen(this.config.mm3.host, this.config.mm3.port);
+      this.listeners.push({ iface: 'mm3', address: mm3 });
+      this.log.info({ iface: 'mm3', address: mm3, domain: this.config.mm3.domain, relays: this.config.mm3.relays }, 'listening');
     }
     if (this.smpp) {
       for (const address of this.smpp.addresses) {
@@ -282,11 +306,13 @@ export class Gateway {
     await this.mm7?.close();
     await this.mm1?.close();
     await this.mm4?.close();
+    await this.mm3?.close();
     await this.webView?.close();
     await this.workers.stop();
     for (const r of this.mm4Out) r.peerRoute.close();
     await this.reportPump.stop();
     await this.smpp?.close();
+    this.mm3Relay?.close();
     await this.store.close();
     await this.ops.close();
     this.log.info('stopped');

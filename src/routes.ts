@@ -6,6 +6,8 @@ export interface EdgeRoutes {
   mm1?: RouteEntry[];
   mm7?: RouteEntry[];
   mm4?: RouteEntry[];
+  /** MM3: reports to e-mail senders, then e-mail recipients (src/mm3/routes.ts). */
+  mm3?: RouteEntry[];
 }
 
 /**
@@ -20,13 +22,13 @@ export interface EdgeRoutes {
  *    ranges is a handset's, even when a VASP lists it among its senders.
  * 3. MM7: per VASP in the order of mm7.vasps, REST callbacks, MM7 reports, then its short codes (of two
  *    VASPs claiming one short code, the first listed gets its messages).
- *
  * 4. MM4: peer carriers by the longest prefix of their number ranges (mm4.peers[].prefixes): a carrier's
  *    range is what nothing above claims (a number of ours or a VASP's short code stays ours).
+ * 5. MM3: reports on messages that came in by e-mail, then e-mail recipients (an address with "@" that
+ *    nothing above claims: a VASP's e-mail sender is MM7's).
  *
- * MM3 (e-mail) comes after these. Subscriber flags are not here: they decide after the table
- * (core/subscriber-policy).
+ * Subscriber flags are not here: they decide after the table (core/subscriber-policy).
  */
 export function routeTable(edges: EdgeRoutes): RouteEntry[] {
-  return [...(edges.smpp ?? []), ...(edges.mm1 ?? []), ...(edges.mm7 ?? []), ...(edges.mm4 ?? [])];
+  return [...(edges.smpp ?? []), ...(edges.mm1 ?? []), ...(edges.mm7 ?? []), ...(edges.mm4 ?? []), ...(edges.mm3 ?? [])];
 }

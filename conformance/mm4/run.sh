@@ -215,8 +215,8 @@ relayhost =
 alias_maps =
 alias_database =
 biff = no
-# The peer's MMS domain, delivered to one Maildir (the local part '+N/TYPE=PLMN' is no Unix user).
-virtual_mailbox_domains = $PEER_DOMAIN
+# The peer's MMS domain (MM4) and an e-mail domain (MM3), delivered to one Maildir (the local part '+N/TYPE=PLMN' is no Unix user).
+virtual_mailbox_domains = $PEER_DOMAIN example.org
 virtual_mailbox_base = $work/mail
 virtual_mailbox_maps = static:inbox/
 virtual_uid_maps = static:$(id -u postfix)
@@ -249,5 +249,7 @@ MM4_PORT=$TLS_PORT swaks_check 'Postfix refuses MAIL before STARTTLS (swaks in c
 status=0
 SETUP_PASSED=$passed SETUP_FAILED=$failed TLS_PORT=$TLS_PORT PLAIN_PORT=$PLAIN_PORT CA_FILE="$pf/cert.pem" \
   MAILDIR="$work/mail/inbox" MAILLOG="$work/maillog" node dist/conformance/mm4/outbound.js || status=1
+# 3. MM3: an MM to an e-mail address through our relay route into Postfix's mailbox, read by Python's email.
+TLS_PORT=$TLS_PORT MAILDIR="$work/mail/inbox" node dist/conformance/mm4/mm3-mailbox.js || status=1
 if [ "$status" -ne 0 ]; then echo '--- Postfix maillog (tail)'; tail -20 "$work/maillog" || true; fi
 exit "$status"

@@ -36,6 +36,8 @@ const INBOUND = {
   smsc: { prefix: 'smpp-in', throttled: (id: string, ms: number) => `throughput limit of SMSC ${id} reached: retry in ${ms} ms` },
   /** A peer carrier's MM4 forwards. */
   carrier: { prefix: 'mm4-in', throttled: (id: string, ms: number) => `throughput limit of MM4 peer ${id} reached: retry in ${ms} ms` },
+  /** Internet mail handed over by the operator's mail relays (MM3): one budget for all of it. */
+  mailRelay: { prefix: 'mm3-in', throttled: (_id: string, ms: number) => `inbound e-mail limit reached: retry in ${ms} ms` },
 } as const satisfies Record<string, { prefix: string; throttled: (id: string, retryAfterMs: number) => string }>;
 
 export type InboundKind = keyof typeof INBOUND;

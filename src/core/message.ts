@@ -5,7 +5,7 @@
  */
 
 /** Interfaces a message can arrive on or leave by. */
-export type InterfaceName = 'mm1' | 'mm4' | 'mm7' | 'smpp' | 'rest';
+export type InterfaceName = 'mm1' | 'mm3' | 'mm4' | 'mm7' | 'smpp' | 'rest';
 
 /** Address kinds, as protocols/address parses them. */
 export type AddressType = 'plmn' | 'shortcode' | 'email' | 'ipv4' | 'ipv6' | 'other';

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
@@ -152,6 +153,19 @@ export const SmscSchema = z
     messagePayload: flag.default(false).describe('send long text in one message_payload TLV instead of concatenated segments'),
   })
   .strict();
+
+/** A CIDR range or single address (checked by parseCidr; the error says why not). */
+const cidrEntry = z.string().refine((v) => typeof parseCidr(v) !== 'string', { error: (i) => String(parseCidr(String(i.input))) });
+
+/** Why a DKIM key file cannot sign (unreadable, not a private key), or undefined when it can. */
+function privateKeyProblem(file: string): string | undefined {
+  try {
+    createPrivateKey(readFileSync(file));
+    return undefined;
+  } catch (e) {
+    return `not a readable PEM private key: ${(e as Error).message}`;
+  }
+}
 
 /** A public URL of a listener (MM1, web view), as handsets or browsers reach it. */
 const publicUrl = z
@@ -582,6 +596,93 @@ export const ConfigSchema = z
           ctx.addIssue({ code: 'custom', path: ['domains'], message: 'required when a peer has out (our own MMS domains)' });
       })
       .prefault({}),
+    mm3: z
+      .object({
+        enabled: flag
+          .default(false)
+          .describe('run MM3 (e-mail, 3GPP TS 23.140 §8.3): the inbound listener and the route of e-mail recipients'),
+        domain: z
+          .string()
+          .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'a domain name, e.g. mms.example.net')
+          .transform((d) => d.toLowerCase())
+          .optional()
+          .describe('our MMS domain in e-mail: subscribers are +N@domain (short codes code@domain); required when mm3.enabled'),
+        host: z.string().min(1).default('127.0.0.1').describe('address the MM3 (e-mail) listener binds'),
+        port: z.coerce.number().int().min(0).max(65535).default(2526).describe('MM3 listener port (0 = any free port)'),
+        relays: z
+          .array(cidrEntry)
+          .default([])
+          .describe('mail relays (CIDR, or single addresses) allowed to hand us e-mail for subscribers; [] = every connection refused'),
+        maxMessageBytes: z.coerce
+          .number()
+          .int()
+          .min(1024)
+          .default(2 * 1024 * 1024)
+          .describe(
+            'largest e-mail either way: inbound announced as SIZE and enforced at MAIL FROM and while DATA streams; outbound, a bigger one is rejected without connecting',
+          ),
+        maxRecipients: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .default(100)
+          .describe('RCPT TO accepted in one inbound SMTP transaction; more are answered 452'),
+        idleTimeoutMs: z.coerce.number().int().min(100).default(60_000).describe('an inbound SMTP session idle for this long is closed'),
+        dataTimeoutMs: z.coerce.number().int().min(100).default(120_000).describe('inbound DATA must be received whole within this time'),
+        maxConnections: z.coerce.number().int().min(1).default(64).describe('inbound SMTP sessions open at once on this instance'),
+        inboundRate: z.coerce
+          .number()
+          .positive()
+          .default(50)
+          .describe('e-mails per second taken in from all relays (token bucket, all instances)'),
+        inboundBurst: z.coerce.number().int().min(1).default(100).describe('token bucket burst for inbound e-mail'),
+        defaultExpiryMs: z.coerce
+          .number()
+          .int()
+          .min(60_000)
+          .default(7 * 86_400_000)
+          .describe('expiry of an MMS made from an inbound e-mail (e-mail has no expiry of its own)'),
+        relayHost: z.string().min(1).default('127.0.0.1').describe('SMTP relay (smart host) outbound e-mail goes through'),
+        relayPort: z.coerce.number().int().min(1).max(65535).default(25).describe('SMTP relay port'),
+        relayTls: z
+          .enum(['starttls-required', 'opportunistic', 'implicit', 'none'])
+          .default('starttls-required')
+          .describe(
+            'TLS to the relay: STARTTLS required and verified, opportunistic (unverified STARTTLS when offered), implicit TLS, or none',
+          ),
+        relayUser: z.string().min(1).optional().describe('SMTP AUTH user at the relay; unset = no AUTH'),
+        relayPassword: z.string().min(1).optional().describe('SMTP AUTH password at the relay (with mm3.relayUser)'),
+        relayMaxConnections: z.coerce.number().int().min(1).default(4).describe('concurrent SMTP connections to the relay (pool size)'),
+        relayRate: z.coerce.number().positive().default(20).describe('e-mails per second sent to the relay (shared throttle)'),
+        relayBurst: z.coerce.number().int().min(1).default(40).describe('token bucket burst towards the relay'),
+        dkimDomain: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('DKIM signing domain (d=); with mm3.dkimSelector and mm3.dkimKeyFile; unset = not signed'),
+        dkimSelector: z.string().min(1).optional().describe('DKIM selector (s=): the key is published at <selector>._domainkey.<domain>'),
+        dkimKeyFile: z
+          .string()
+          .min(1)
+          .refine((f) => privateKeyProblem(f) === undefined, { error: (i) => String(privateKeyProblem(String(i.input))) })
+          .optional()
+          .describe('path of the PEM private key that signs outbound e-mail (DKIM, RFC 6376)'),
+      })
+      .strict()
+      .superRefine((v, ctx) => {
+        if (v.enabled && v.domain === undefined)
+          ctx.addIssue({ code: 'custom', path: ['domain'], message: 'required when mm3.enabled is true (our MMS domain in e-mail)' });
+        if ((v.relayUser === undefined) !== (v.relayPassword === undefined))
+          ctx.addIssue({ code: 'custom', path: ['relayPassword'], message: 'mm3.relayUser and mm3.relayPassword go together' });
+        const dkim = [v.dkimDomain, v.dkimSelector, v.dkimKeyFile].filter((x) => x !== undefined).length;
+        if (dkim !== 0 && dkim !== 3)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['dkimKeyFile'],
+            message: 'mm3.dkimDomain, mm3.dkimSelector and mm3.dkimKeyFile go together',
+          });
+      })
+      .prefault({}),
     outbound: z
       .object({
         allow: z
@@ -670,6 +771,7 @@ export type VaspConfig = z.infer<typeof VaspSchema>;
 export type SmscConfig = z.infer<typeof SmscSchema>;
 export type Mm4Config = Config['mm4'];
 export type Mm1Config = Config['mm1'];
+export type Mm3Config = Config['mm3'];
 export type PortabilityConfig = Config['portability'];
 
 export class ConfigError extends Error {
@@ -728,7 +830,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** A config key named in an error message, e.g. "queue.maxAttempts". */
-const KEY_MENTION = /\b(?:ops|log|redis|queue|mm7|mm1|mm4|smpp|portability)\.[A-Za-z]+\b/g;
+const KEY_MENTION = /\b(?:ops|log|redis|queue|mm7|mm1|mm3|mm4|smpp|portability)\.[A-Za-z]+\b/g;
 const KNOWN_KEYS = new Set([...envKeys().values()].map((k) => k.join('.')));
 
 /** Whether a parsed JSON value has something at `path` (object keys and array indexes). */
@@ -742,7 +844,14 @@ function has(value: unknown, path: readonly string[]): boolean {
 }
 
 /** Keys whose environment value is a comma-separated list, or JSON. */
-const LIST_KEYS = new Set(['redis.cluster', 'mm1.trustedProxies', 'outbound.allow', 'mm4.domains', 'portability.enumServers']);
+const LIST_KEYS = new Set([
+  'redis.cluster',
+  'mm1.trustedProxies',
+  'outbound.allow',
+  'mm4.domains',
+  'mm3.relays',
+  'portability.enumServers',
+]);
 const JSON_KEYS = new Set([
   'mm7.vasps',
   'mm4.peers',

@@ -107,6 +107,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * MM3 e-mail (src/mm3) by direction (`in` from the mail relays, `out` to the relay), kind (`message` or
+   * `report`) and result: in, `accepted` or the refusal code of core/refusals.ts; out, the delivery outcome
+   * (`delivered`, `retry`, `rejected`).
+   */
+  readonly mm3Messages = new Counter({
+    name: 'mmsc_mm3_messages_total',
+    help: 'MM3 e-mails received (in) and sent (out), by kind (message, report) and result',
+    labelNames: ['direction', 'kind', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  /** MM3 SMTP sessions opened to this instance: `accepted`, or `refused` (not from an allowed relay). */
+  readonly mm3Sessions = new Counter({
+    name: 'mmsc_mm3_sessions_total',
+    help: 'MM3 (e-mail) SMTP sessions opened to this instance, by result (accepted, refused)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   /** SMPP PDUs by SMSC connection, command (submit_sm, deliver_sm, enquire_link, bind_*...), direction and command_status. */
   readonly smppPdus = new Counter({
     name: 'mmsc_smpp_pdus_total',

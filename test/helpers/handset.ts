@@ -66,7 +66,7 @@ export class Handset {
   }
 
   /** The MMS PDUs pushed to this handset so far (WAP push over SMPP, reassembled by concatenation reference). */
-  pushes(smsc: Smsc): MmsPdu[] {
+  pushes(smsc: Pick<Smsc, 'submits'>): MmsPdu[] {
     const dest = this.msisdn.replace(/^\+/, '');
     const mine = smsc.submits.filter((s) => s.destinationAddr === dest && s.udh !== undefined && s.octets !== undefined);
     const groups = new Map<string, Buffer[]>();
