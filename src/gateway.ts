@@ -27,6 +27,8 @@ import type { Config } from './ops/config.js';
 import type { Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
 import { OpsServer } from './ops/server.js';
+import { buildPortability } from './ops/portability.js';
+import { recordNetworks } from './core/portability.js';
 import { createStore, type Store } from './store/index.js';
 import { OutboundGuard } from './transport/outbound-guard.js';
 
@@ -98,6 +100,15 @@ export class Gateway {
       if (o.state !== 'retrying' && o.state !== 'notified' && o.state !== 'deferred') this.reportPump.notify();
     });
     this.reportPump = new ReportPump({ queue: this.store.queue, reports, log: log.child({ component: 'reports' }) });
+    // Number portability (docs/portability.md): looked up at intake, before the route table's prefixes.
+    const portability = buildPortability(config.portability, {
+      table: this.store.porting,
+      homeDomains: config.mm4.domains,
+      peers: config.mm4.peers,
+      metrics: this.metrics,
+      log: log.child({ component: 'portability' }),
+    });
+    if (portability) this.router.prepareWith(recordNetworks(portability));
     this.tokens = mm1Tokens(config.mm1, log);
     const viewLink = viewLinkFor(config, this.tokens);
     const routes: EdgeRoutes = {};
@@ -138,6 +149,7 @@ export class Gateway {
         reports,
         tokens: this.tokens,
         plan,
+        portability,
         metrics: this.metrics,
         log: mm1Log,
         onFinal: () => this.reportPump.notify(),

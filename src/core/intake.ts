@@ -146,7 +146,8 @@ export class Intake {
       log.info({ refusal: err.code, detail: err.message }, 'submission refused');
       return { ok: false, refusal: err };
     }
-    const { message } = sub;
+    // The portability lookup (number -> network) before routing; it records the answer on the recipients.
+    const message = this.o.router.prepare ? await this.o.router.prepare(sub.message) : sub.message;
     const peers: string[] = [];
     for (let i = 0; i < message.recipients.length; i++) {
       const peer = this.o.router.route(message, i)?.peer;

@@ -18,6 +18,12 @@ export interface Party {
 
 export interface Recipient extends Party {
   kind: 'to' | 'cc' | 'bcc';
+  /**
+   * The network serving this number after porting, as the portability lookup answered when the message
+   * entered (core/portability.ts): 'home' (ours) or a peer carrier's id. Unset: not ported, or not looked
+   * up; the routes then go by prefixes. Kept with the message, so that every delivery attempt routes alike.
+   */
+  network?: string;
 }
 
 /** A stored body part: the bytes live in the content store under (messageId, index). */

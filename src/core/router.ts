@@ -37,4 +37,10 @@ export interface Route {
 /** Recipient -> route (MM1 local, MM4 carrier, MM7 VASP, SMS fallback); undefined when none exists. */
 export interface Router {
   route(message: CoreMessage, recipientIndex: number): Route | undefined;
+  /**
+   * Before a new message is routed (intake): looks up what routing needs beyond the address (the number
+   * portability lookup) and returns the message with it recorded (Recipient.network). Absent: nothing to
+   * look up. Never throws; bounded in time by the lookup's own timeout.
+   */
+  prepare?(message: CoreMessage): Promise<CoreMessage>;
 }

@@ -32,6 +32,7 @@ export function routeBy(name: string, resolve: Resolver): RouteEntry {
  */
 export class StaticRouter implements Router {
   private readonly entries: RouteEntry[];
+  private preparer: ((message: CoreMessage) => Promise<CoreMessage>) | undefined;
 
   constructor(entries: Iterable<RouteEntry> = []) {
     this.entries = [...entries];
@@ -51,6 +52,16 @@ export class StaticRouter implements Router {
   addResolver(resolve: Resolver, name = 'resolver'): this {
     this.entries.push(routeBy(name, resolve));
     return this;
+  }
+
+  /** The step new messages take before routing (Router.prepare): the number portability lookup. */
+  prepareWith(step: (message: CoreMessage) => Promise<CoreMessage>): this {
+    this.preparer = step;
+    return this;
+  }
+
+  async prepare(message: CoreMessage): Promise<CoreMessage> {
+    return this.preparer ? this.preparer(message) : message;
   }
 
   /** The entries' names, in the order they are consulted. */

@@ -11,7 +11,8 @@ export type MsisdnFormat = 'e164' | 'international' | 'national';
 /** Why a request names no subscriber: for the log line of its 403. */
 export type SubscriberRefusal = 'missing' | 'untrusted-source' | 'unparseable' | 'not-local';
 
-export type SubscriberResult = { subscriber: string } | { refused: SubscriberRefusal; detail: string };
+/** `e164`: with 'not-local', the number the header named (a ported-in subscriber's, perhaps: see Mm1Server). */
+export type SubscriberResult = { subscriber: string } | { refused: SubscriberRefusal; detail: string; e164?: string };
 
 /** Longer than any number with separators: refused before parsing. */
 const MAX_HEADER_CHARS = 40;
@@ -68,7 +69,7 @@ export class NumberPlan {
     }
     return this.isLocal(e164)
       ? { subscriber: e164 }
-      : { refused: 'not-local', detail: 'not a number of this operator (mm1.localPrefixes)' };
+      : { refused: 'not-local', detail: 'not a number of this operator (mm1.localPrefixes)', e164 };
   }
 
   /** An address field of an MMS PDU -> a party; throws AddressError when it is none. */

@@ -1,3 +1,4 @@
+import { HOME_NETWORK, type NumberPortability } from '../core/portability.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { decodePdu, encodePdu, PduError, type MmsPdu, type RetrieveStatus, type SendConf } from '../../protocols/mms/index.js';
 import { Intake, type IntakeResult } from '../core/intake.js';
@@ -44,6 +45,8 @@ export interface Mm1ServerOptions {
   reports: ReportGenerator;
   tokens: Tokens;
   plan: NumberPlan;
+  /** Number portability (docs/portability.md): a number outside mm1.localPrefixes ported to us is ours too. */
+  portability?: NumberPortability | undefined;
   metrics: Metrics;
   log: Logger;
   /** Called when a request ended a recipient (the report pump then looks for final events at once). */
@@ -121,7 +124,7 @@ export class Mm1Server {
         return this.plain(res, HTTP_STATUS.METHOD_NOT_ALLOWED, 'GET only', 'view', { allow: 'GET, HEAD' });
       return this.webView.handle(path.slice(3), req, res);
     }
-    const who = this.identify(req);
+    const who = await this.identify(req);
     if ('refused' in who && who.refused === 'untrusted-source') {
       // Not through the operator's gateway: its header may be anyone's, so nothing is opened or read.
       this.logRefusal(req, who);
@@ -389,11 +392,18 @@ export class Mm1Server {
   // -- plumbing ----------------------------------------------------------------------------------------------
 
   /** The subscriber the request comes from: the header, when the source is one of the operator's gateways. */
-  private identify(req: IncomingMessage): SubscriberResult {
+  private async identify(req: IncomingMessage): Promise<SubscriberResult> {
     if (!this.trusted.has(req.socket.remoteAddress))
       return { refused: 'untrusted-source', detail: 'the source is not in mm1.trustedProxies' };
     const raw = req.headers[this.o.config.msisdnHeader.toLowerCase()];
-    return this.o.plan.subscriber(Array.isArray(raw) ? raw.join(', ') : raw);
+    const who = this.o.plan.subscriber(Array.isArray(raw) ? raw.join(', ') : raw);
+    // Ported in from another carrier's range: ours although mm1.localPrefixes do not say so (the lookup is
+    // cached and bounded in time; a failure leaves the prefixes' answer).
+    if ('refused' in who && who.refused === 'not-local' && who.e164 !== undefined && this.o.portability) {
+      const answer = await this.o.portability.lookup(who.e164).catch(() => undefined);
+      if (answer?.network === HOME_NETWORK) return { subscriber: who.e164 };
+    }
+    return who;
   }
 
   /**

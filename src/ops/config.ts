@@ -726,6 +726,48 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    // Flat keys (enumApex, not enum.apex): each is a key of the reference table and an environment variable.
+    portability: z
+      .object({
+        file: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'static table of ported numbers, loaded at start: CSV (number,network per line) or JSON ({"+N": network}) by its extension; network = home or an mm4.peers id; unset = none',
+          ),
+        redis: flag
+          .default(false)
+          .describe("also look numbers up in the store's table: the Redis hash <queue.prefix>:np (HGET, shared by the instances)"),
+        enumEnabled: flag
+          .default(false)
+          .describe('also look numbers up in ENUM (RFC 6116 NAPTR, mms enumservice RFC 4355), after the tables'),
+        enumApex: z
+          .string()
+          .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'a domain name, e.g. e164enum.net')
+          .default('e164.arpa')
+          .describe('ENUM tree the numbers are looked up under (carriers: usually a private one, e.g. e164enum.net)'),
+        enumServers: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('DNS servers for ENUM (host or host:port, [v6]:port); [] = the system resolvers'),
+        timeoutMs: z.coerce
+          .number()
+          .int()
+          .min(10)
+          .default(500)
+          .describe('longest a new message waits for its lookups (all sources); then its numbers are routed by prefix'),
+        cacheTtlMs: z.coerce.number().int().min(0).default(3_600_000).describe('how long an answer (number -> network) is kept'),
+        negativeTtlMs: z.coerce.number().int().min(0).default(300_000).describe('how long "not ported" is kept'),
+        maxEntries: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .default(100_000)
+          .describe('numbers kept in the cache at most (least recently used dropped)'),
+      })
+      .strict()
+      .prefault({}),
     smpp: z
       .object({
         smscs: z.array(SmscSchema).default([]).describe('SMSC connections (fields below); none = no SMPP'),
@@ -762,6 +804,7 @@ export type SmscConfig = z.infer<typeof SmscSchema>;
 export type Mm4Config = Config['mm4'];
 export type Mm1Config = Config['mm1'];
 export type Mm3Config = Config['mm3'];
+export type PortabilityConfig = Config['portability'];
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -819,7 +862,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** A config key named in an error message, e.g. "queue.maxAttempts". */
-const KEY_MENTION = /\b(?:ops|log|redis|queue|mm7|mm1|mm3|mm4|smpp)\.[A-Za-z]+\b/g;
+const KEY_MENTION = /\b(?:ops|log|redis|queue|mm7|mm1|mm3|mm4|smpp|portability)\.[A-Za-z]+\b/g;
 const KNOWN_KEYS = new Set([...envKeys().values()].map((k) => k.join('.')));
 
 /** Whether a parsed JSON value has something at `path` (object keys and array indexes). */
@@ -833,7 +876,14 @@ function has(value: unknown, path: readonly string[]): boolean {
 }
 
 /** Keys whose environment value is a comma-separated list, or JSON. */
-const LIST_KEYS = new Set(['redis.cluster', 'mm1.trustedProxies', 'outbound.allow', 'mm4.domains', 'mm3.relays']);
+const LIST_KEYS = new Set([
+  'redis.cluster',
+  'mm1.trustedProxies',
+  'outbound.allow',
+  'mm4.domains',
+  'mm3.relays',
+  'portability.enumServers',
+]);
 const JSON_KEYS = new Set([
   'mm7.vasps',
   'mm4.peers',

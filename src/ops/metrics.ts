@@ -280,6 +280,19 @@ export class Metrics {
     },
   });
 
+  /**
+   * Number portability lookups (core/portability.ts) by outcome: cached, ported, none (not ported), and the
+   * ones that fell back to the prefixes: error (a source failed), unknown-network, timeout. Counted per
+   * event: a lookup whose first source failed counts `error` and what the next said; one that timed out
+   * counts `timeout` and, later, what its sources said (the answer the cache keeps).
+   */
+  readonly portabilityLookups = new Counter({
+    name: 'mmsc_portability_lookups_total',
+    help: 'Number portability lookups, by outcome (cached, ported, none, error, unknown-network, timeout)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     this.registry.setDefaultLabels({ service: 'mmsc' });
     collectDefaultMetrics({ register: this.registry, prefix: 'mmsc_' });

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createMemoryStore } from './memory/index.js';
 import { aofEnabled, createRedisClient, isUp, type RedisClientConfig } from './redis/client.js';
 import { createRedisStore } from './redis/index.js';
+import type { PortingTable } from '../core/portability.js';
 import {
   StoreUnavailableError,
   type CorrelationStore,
@@ -40,6 +41,8 @@ export interface Store {
   subscribers: SubscriberStore;
   correlations: CorrelationStore;
   idempotency: IdempotencyStore;
+  /** Ported numbers (portability.redis): a hash shared by the instances, or this process's table. */
+  porting: PortingTable;
   backend: 'memory' | 'redis' | 'redis-cluster';
   /**
    * Whether an accepted message survives a crash of the store: never for the embedded store; for Redis what

@@ -4,6 +4,8 @@ import { MemoryCorrelations } from './correlations.js';
 import { MemoryIdempotency } from './idempotency.js';
 import type { MemoryLimits } from './limits.js';
 import { MemorySubscribers } from './subscribers.js';
+import { MemoryPortingTable } from './porting.js';
+import type { PortingTable } from '../../core/portability.js';
 import { MemoryQueue } from './queue.js';
 import { MemoryThrottle } from './throttle.js';
 
@@ -19,6 +21,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
   subscribers: SubscriberStore;
   correlations: CorrelationStore;
   idempotency: IdempotencyStore;
+  porting: PortingTable;
   backend: 'memory';
   durable: false;
 } {
@@ -29,6 +32,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
     subscribers: new MemorySubscribers(),
     correlations: new MemoryCorrelations(options.now),
     idempotency: new MemoryIdempotency(options.now),
+    porting: new MemoryPortingTable(),
     backend: 'memory',
     durable: false,
   };

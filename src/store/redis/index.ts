@@ -6,6 +6,8 @@ import { RedisIdempotency } from './idempotency.js';
 import { KeySpace } from './keys.js';
 import { RedisQueue } from './queue.js';
 import { RedisSubscribers } from './subscribers.js';
+import { RedisPortingTable } from './porting.js';
+import type { PortingTable } from '../../core/portability.js';
 import { RedisThrottle } from './throttle.js';
 
 export interface RedisStoreOptions extends Partial<QueueOptions> {
@@ -27,6 +29,7 @@ export function createRedisStore(options: RedisStoreOptions): {
   subscribers: SubscriberStore;
   correlations: CorrelationStore;
   idempotency: IdempotencyStore;
+  porting: PortingTable;
   backend: 'redis';
 } {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
@@ -38,6 +41,7 @@ export function createRedisStore(options: RedisStoreOptions): {
     subscribers: new RedisSubscribers(options.redis, options.prefix),
     correlations: new RedisCorrelations(options.redis, options.prefix),
     idempotency: new RedisIdempotency(options.redis, keys),
+    porting: new RedisPortingTable(options.redis, options.prefix),
     backend: 'redis',
   };
 }
