@@ -52,7 +52,7 @@ export const Mm4PeerOutSchema = z
       .optional()
       .describe('X-Mms-Originator-System we send (where the peer sends RES and reports); default system-user@<our first MMS domain>'),
     ackRequest: z.boolean().default(false).describe('ask the peer for MM4_forward.RES (X-Mms-Ack-Request: Yes)'),
-    resTimeoutMs: ms(500, 600_000, 'how long to wait for MM4_forward.RES when ackRequest is on'),
+    resTimeoutMs: ms(100, 600_000, 'how long to wait for MM4_forward.RES when ackRequest is on'),
     onMissingRes: z
       .enum(['delivered', 'resend'])
       .default('delivered')
