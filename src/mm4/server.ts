@@ -17,6 +17,7 @@ import type { Mm4Config, Mm4PeerConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { forwardSubmission } from './inbound-forward.js';
+import type { Mm4InboundReports } from './inbound-reports.js';
 import { PeerDirectory } from './peers.js';
 import { SMTP_REPLY } from '../transport/smtp-status.js';
 
@@ -27,6 +28,8 @@ export interface Mm4ServerOptions {
   router: Router;
   metrics: Metrics;
   log: Logger;
+  /** RES and reports about our forwards, and the RES we owe for forwards (src/mm4/inbound-reports.ts). */
+  reports?: Mm4InboundReports;
   now?: () => number;
 }
 
@@ -260,12 +263,13 @@ export class Mm4Server {
       return this.answer('DATA', refusal);
     }
     if (msg.type !== 'MM4_forward.REQ') {
-      // Next slice: reports update the recipient's state, and RES close forwards we sent. Until then they are
-      // taken (a 5xx would make the peer bounce them to its postmaster) and logged.
-      log.info({ type: msg.type, transactionId: msg.transactionId }, 'mm4 message accepted, not yet processed');
+      // RES and reports about our forwards (src/mm4/inbound-reports.ts); without that handler, taken (a 5xx
+      // would make the peer bounce them to its postmaster) and logged.
+      const text = this.o.reports ? await this.o.reports.handle(msg, peer, log) : `2.6.0 ${msg.type} received`;
+      if (!this.o.reports) log.info({ type: msg.type, transactionId: msg.transactionId }, 'mm4 message accepted, not processed');
       this.o.metrics.mm4Messages.inc({ peer: peer.id, type: msg.type, result: 'accepted' });
       this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
-      return `2.6.0 ${msg.type} received`;
+      return text;
     }
     return this.forward(msg, peer, envelope.rcptTo, log);
   }
@@ -285,6 +289,7 @@ export class Mm4Server {
       return this.answer('DATA', r.refusal);
     }
     log.info({ messageId: r.messageId, mm4MessageId: req.messageId, recipients: r.recipients }, 'mm4 forward accepted');
+    await this.o.reports?.forwardStored(req, peer, r.messageId, log);
     this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'accepted' });
     this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
     return `2.6.0 queued as ${r.messageId}`;
