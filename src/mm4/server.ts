@@ -205,7 +205,11 @@ export class Mm4Server {
     }
     let domain: string | undefined;
     try {
-      domain = parseMm4Address(address.address, 'RCPT TO').domain?.toLowerCase();
+      const a = parseMm4Address(address.address, 'RCPT TO');
+      // A mailbox (our X-Mms-Originator-System, where peers send RES and reports: §8.4.1.2) is in its domain too.
+      domain = (
+        a.domain ?? (a.address.kind === 'email' ? a.address.address.slice(a.address.address.lastIndexOf('@') + 1) : undefined)
+      )?.toLowerCase();
     } catch {
       return this.answer('RCPT', new Refusal('address-error', 'not an MMS address'));
     }
