@@ -26,6 +26,9 @@ export const midKey = (peer: string, messageId: string): string => `mm4:mid:${pe
 /** Set by an MM4_forward.RES with a transient error: the forward is sent again instead of the missing-RES policy. */
 export const resendKey = (messageId: string, recipientIndex: number): string => `mm4:resend:${jobId(messageId, recipientIndex)}`;
 
+/** Set by an MM4_forward.RES Ok for a forward whose delivery report is awaited: the job waits for it, not resent. */
+export const resOkKey = (messageId: string, recipientIndex: number): string => `mm4:resok:${jobId(messageId, recipientIndex)}`;
+
 /** How long a forward's correlations live: the message's lifetime and a grace, bounded. */
 export function correlationTtl(expiresAt: number, now: number): number {
   return Math.min(MAX_TTL_MS, Math.max(0, expiresAt - now) + GRACE_MS);

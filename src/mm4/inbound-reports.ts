@@ -22,7 +22,7 @@ import type { Router } from '../core/router.js';
 import type { Mm4PeerConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import { type ForwardRef, findForward, midKey, resendKey, txKey } from './correlation.js';
+import { correlationTtl, type ForwardRef, findForward, midKey, resOkKey, resendKey, txKey } from './correlation.js';
 import { queueResponse } from './responses.js';
 
 /**
@@ -118,7 +118,16 @@ export class Mm4InboundReports {
     }
     if (ref.sentAt > 0) this.o.metrics.mm4ResLatency.observe({ peer }, Math.max(0, this.now() - ref.sentAt) / 1000);
     const text = res.statusText === undefined ? res.requestStatus : `${res.requestStatus} (${res.statusText})`;
-    if (res.requestStatus === 'Ok') return this.end(ref, 'delivered', `MM4_forward.RES from ${peer}: ${text}`, peer, res.type, l);
+    if (res.requestStatus === 'Ok') {
+      // §8.4.2.1: the originator asked for a delivery report: the peer's report ends the recipient, not this.
+      const original = await this.o.queue.message(ref.messageId);
+      if (original?.deliveryReport) {
+        await this.o.correlations.put(resOkKey(ref.messageId, ref.recipientIndex), '1', correlationTtl(original.expiresAt, this.now()));
+        await this.o.queue.note(ref.messageId, ref.recipientIndex, `MM4_forward.RES from ${peer}: ${text}; awaiting its delivery report`);
+        return this.count(peer, res.type, 'noted');
+      }
+      return this.end(ref, 'delivered', `MM4_forward.RES from ${peer}: ${text}`, peer, res.type, l);
+    }
     if (TRANSIENT_RES.has(res.requestStatus)) {
       await this.o.correlations.put(resendKey(ref.messageId, ref.recipientIndex), res.requestStatus, 86_400_000);
       await this.o.queue.note(ref.messageId, ref.recipientIndex, `MM4_forward.RES from ${peer}: ${text}; forwarded again`);

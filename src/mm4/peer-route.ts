@@ -9,7 +9,7 @@ import type { CorrelationStore } from '../core/ports.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import { correlationTtl, rememberForward, resendKey } from './correlation.js';
+import { correlationTtl, rememberForward, resOkKey, resendKey } from './correlation.js';
 import { forwardMessageId, forwardRequest, mm4Address } from './outbound-forward.js';
 import { ackResponse, reportRequest } from './outbound-reports.js';
 import { type Mm4PeerOutbound, mm4Peer, peerLimits } from './peer-options.js';
@@ -93,11 +93,20 @@ export class Mm4PeerRoute implements Route {
     const p = this.options;
     const recipient = d.message.recipients[d.recipientIndex];
     if (!recipient) return { status: 'rejected', detail: `no recipient ${d.recipientIndex}` };
+    // §8.4.2.1: when the originator asked for a delivery report, the peer sends MM4_delivery_report.REQ once
+    // the recipient retrieved (or refused...) the MM: the recipient is not `delivered` before that (a RES Ok,
+    // or the SMTP 250, only says the peer took the forward), else the originator would hear "Retrieved" at once.
+    const awaitingReport = d.message.deliveryReport;
     // §8.4.1.2: with X-Mms-Ack-Request the peer answers with MM4_forward.RES. A job back here after `waiting`
-    // had no RES (a RES ends the job from outside) within resTimeoutMs: the peer's policy says what it means,
-    // unless a RES with a transient error asked for the forward again (src/mm4/inbound-reports.ts).
-    if (p.ackRequest && (d.notifications ?? 0) > 0 && p.onMissingRes === 'delivered' && !(await this.resendAsked(d)))
-      return { status: 'delivered', detail: `accepted by MM4 peer ${p.id}; no MM4_forward.RES within ${p.resTimeoutMs} ms` };
+    // had no RES that ended it within resTimeoutMs: a RES with a transient error asked for the forward again
+    // (src/mm4/inbound-reports.ts); else the peer's policy says what a missing RES means, and a RES Ok that
+    // came leaves the job waiting for the delivery report until the message expires.
+    if (p.ackRequest && (d.notifications ?? 0) > 0 && !(await this.flagged(resendKey(d.message.id, d.recipientIndex), true))) {
+      if (awaitingReport && (p.onMissingRes === 'delivered' || (await this.flagged(resOkKey(d.message.id, d.recipientIndex)))))
+        return { status: 'waiting', detail: `forwarded to MM4 peer ${p.id}; awaiting its MM4_delivery_report.REQ` };
+      if (p.onMissingRes === 'delivered')
+        return { status: 'delivered', detail: `accepted by MM4 peer ${p.id}; no MM4_forward.RES within ${p.resTimeoutMs} ms` };
+    }
 
     // Over the peer's cap: refused before fetching or connecting (adaptation to fit is another issue's).
     const declared = d.message.parts.reduce((n, ref) => n + ref.size, 0);
@@ -142,6 +151,7 @@ export class Mm4PeerRoute implements Route {
     try {
       const info = await this.transport.sendMail({ envelope, raw: bytes });
       log.info({ response: info.response, bytes: bytes.length }, 'MM4 forward accepted');
+      if (!p.ackRequest && awaitingReport) return { status: 'waiting', detail: 'forwarded; awaiting MM4_delivery_report.REQ' };
       if (!p.ackRequest) return { status: 'delivered', detail: `accepted by MM4 peer ${p.id}: ${info.response}` };
       // Kept open until the RES (or resTimeoutMs, then onMissingRes): `waiting` uses no attempt.
       return { status: 'waiting', detail: 'forwarded; awaiting MM4_forward.RES', retryAfterMs: p.resTimeoutMs };
@@ -152,11 +162,19 @@ export class Mm4PeerRoute implements Route {
     }
   }
 
-  /** A RES with a transient error (Error-network-problem) asked for this forward again. */
-  private async resendAsked(d: Delivery): Promise<boolean> {
-    if (!this.deps.correlations) return false;
+  /**
+   * A mark the inbound side left for this job (src/mm4/correlation.ts: resendKey, resOkKey). `consume`: it is
+   * acted on once (a transient RES asks for one more forward, not one on every later look); the store has no
+   * delete, so it is overwritten to expire at once.
+   */
+  private async flagged(key: string, consume = false): Promise<boolean> {
+    const store = this.deps.correlations;
+    if (!store) return false;
     try {
-      return (await this.deps.correlations.get(resendKey(d.message.id, d.recipientIndex))) !== undefined;
+      const v = await store.get(key);
+      const found = v !== undefined && v !== ''; // '' is a consumed mark in its last millisecond
+      if (found && consume) await store.put(key, '', 1);
+      return found;
     } catch {
       return false;
     }
