@@ -137,13 +137,17 @@ async function setup(t: Test, backend: Backend, out: Record<string, unknown> = {
   await gw.whenReady();
   t.teardown(() => gw.stop());
   const url = (iface: string) => listeners.find((l) => l.iface === iface)!.address;
-  const mailer = createTransport({ host: '127.0.0.1', port: Number(new URL(url('mm4')).port), secure: false, ignoreTLS: true });
-  t.teardown(() => mailer.close());
-  /** Carrier B sends us one MM4 message (header lines; a body for a forward). */
-  const send = async (lines: string[], to = `system-user@${OWN}`): Promise<string> => {
-    const info = await mailer.sendMail({ envelope: { from: B_SYSTEM, to: [to] }, raw: `${lines.join('\r\n')}\r\n` });
-    return info.response;
+  /** Carrier B sends one MM4 message (header lines; a body for a forward) to the MM4 listener at `mm4`. */
+  const sendTo = async (mm4: string, lines: string[], to = `system-user@${OWN}`): Promise<string> => {
+    const mailer = createTransport({ host: '127.0.0.1', port: Number(new URL(mm4).port), secure: false, ignoreTLS: true });
+    try {
+      const info = await mailer.sendMail({ envelope: { from: B_SYSTEM, to: [to] }, raw: `${lines.join('\r\n')}\r\n` });
+      return info.response;
+    } finally {
+      mailer.close();
+    }
   };
+  const send = (lines: string[], to?: string): Promise<string> => sendTo(url('mm4'), lines, to);
   /** Shop's SubmitReq; resolves to our Message-ID. */
   const submit = async (to: string[], o: { deliveryReport?: boolean; readReply?: boolean } = {}): Promise<string> => {
     const req = mm7SubmitReq({ vasp: 'shop', shortCode: '7050', to, parts: [{ type: 'text/plain', name: 't.txt', body: TEXT }], ...o });
@@ -174,7 +178,7 @@ async function setup(t: Test, backend: Backend, out: Record<string, unknown> = {
       const s = await states(id);
       return JSON.stringify(s) === JSON.stringify(want) ? s : undefined;
     });
-  return { gw, sink, vasp, send, submit, forwards, states, stateIs, mm1: url('mm1') };
+  return { gw, config, sink, vasp, send, sendTo, submit, forwards, states, stateIs, mm1: url('mm1') };
 }
 
 const head = (type: string, tx: string, extra: string[] = []) => [
@@ -369,3 +373,18 @@ for (const backend of ['memory', 'redis'] as const) {
     t.match(read.msg, { messageId: mid, readStatus: 'Read' });
   });
 }
+
+t.test('redis: a RES that reaches another instance of the gateway closes the forward the first one sent', async (t) => {
+  const { config, sendTo, submit, forwards, stateIs } = await setup(t, 'redis');
+  const id = await submit(['+16660000021', '+16660000022']);
+  const fw = await forwards(id, 2);
+  await stateIs(id, ['notified', 'notified']);
+  // A second instance on the same Redis prefix, with listeners of its own.
+  const other = new Gateway(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
+  const listeners = await other.start();
+  await other.whenReady();
+  t.teardown(() => other.stop());
+  const mm4 = listeners.find((l) => l.iface === 'mm4')!.address;
+  t.match(await sendTo(mm4, head('MM4_forward.RES', fw.get(1)!.transactionId, ['X-Mms-Request-Status-Code: Ok'])), /^250 /);
+  t.same(await stateIs(id, ['notified', 'delivered']), ['notified', 'delivered'], 'closed by the RES the other instance received');
+});
