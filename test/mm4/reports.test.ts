@@ -215,6 +215,11 @@ for (const backend of ['memory', 'redis'] as const) {
 
     t.match(await send(head('MM4_forward.RES', 'no-such-tx@b', ['X-Mms-Request-Status-Code: Ok'])), /^250 /, 'a late RES: 250 anyway');
     t.same(await states(id), ['rejected', 'delivered'], 'and it changes nothing');
+    await t.rejects(
+      send(head('MM4_forward.RES', fw.get(1)!.transactionId, ['X-Mms-Request-Status-Code: Ok']), 'system-user@mms.elsewhere.example'),
+      { message: /550 5\.7\.1 relay denied/ },
+      'a mailbox in a domain not ours is still relaying',
+    );
 
     const metrics = await gw.metrics.registry.getSingleMetricAsString('mmsc_mm4_res_latency_seconds');
     t.match(metrics, /mmsc_mm4_res_latency_seconds_count\{[^}]*peer="carrier-b"[^}]*\} 2$/m, 'two RES latencies observed');
@@ -350,6 +355,11 @@ for (const backend of ['memory', 'redis'] as const) {
     t.ok(res.bytes.includes(Buffer.from(`\r\nX-Mms-Message-ID: ${mid}\r\n`)), 'Message-ID echoed');
     t.match(res.msg, { requestStatus: 'Ok' });
     t.same(res.rcptTo, [B_SYSTEM]);
+    t.match(
+      await gw.metrics.registry.getSingleMetricAsString('mmsc_mm4_sent_total'),
+      /type="MM4_forward.RES",result="delivered"[^}]*\} 1$/m,
+      'the RES counted as sent',
+    );
 
     // The handset retrieves it (as the MM1 server ends it) and reads it.
     t.equal(await gw.store.queue.complete(id, 0, 'delivered', 'retrieved (test)'), 'completed');
