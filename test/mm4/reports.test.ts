@@ -196,6 +196,11 @@ for (const backend of ['memory', 'redis'] as const) {
     const fw = await forwards(id, 2);
     await stateIs(id, ['notified', 'notified']);
     t.not(fw.get(0)!.transactionId, fw.get(1)!.transactionId, 'one Transaction-ID per forward');
+    t.same(
+      gw.router.names().filter((n) => n.startsWith('mm4')),
+      ['mm4 reports', 'mm4 responses', 'mm4 carrier-b'],
+      'the route table: reports and RES to a peer, then its forwards',
+    );
 
     // The second recipient's RES first, its Transaction-ID bracketed (bareId correlates the forms).
     const r1 = await send(head('MM4_forward.RES', `<${fw.get(1)!.transactionId}>`, ['X-Mms-Request-Status-Code: Ok']));
