@@ -61,8 +61,8 @@ interface SessionState {
  * - MM4_forward.REQ goes through the core intake (the peer's throttle; an unroutable recipient refuses the
  *   whole message) and is answered 250 only once it is stored; refusals with the catalogue's SMTP reply and
  *   enhanced status code.
- * Not yet (next slices): STARTTLS/implicit TLS, MM4_forward.RES when X-Mms-Ack-Request asks for it,
- * recognising a repeated X-Mms-Message-ID, delivery and read reports (accepted and logged only), streaming
+ * - RES and reports about our forwards, and the RES a stored forward asks for: src/mm4/inbound-reports.ts.
+ * Not yet (next slices): STARTTLS/implicit TLS, recognising a repeated X-Mms-Message-ID, streaming
  * DATA into the content store (it is held in memory, bounded by mm4.maxMessageBytes).
  */
 export class Mm4Server {
