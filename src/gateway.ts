@@ -6,10 +6,11 @@ import { Mm1ReportRoute } from './mm1/report-route.js';
 import { mm1Routes } from './mm1/routes.js';
 import { Mm1Server } from './mm1/server.js';
 import { peerOutbound } from './mm4/peer-options.js';
-import { type Mm4RouteEntry, mm4Routes } from './mm4/routes.js';
 import { Mm3RelayRoute } from './mm3/relay-route.js';
 import { mm3Routes } from './mm3/routes.js';
 import { Mm3Server } from './mm3/server.js';
+import { type Mm4RouteEntry, mm4ReplyRoutes, mm4Routes } from './mm4/routes.js';
+import { Mm4InboundReports } from './mm4/inbound-reports.js';
 import { Mm4Server } from './mm4/server.js';
 import { readFileSync } from 'node:fs';
 import type { Tokens } from './mm1/tokens.js';
@@ -173,14 +174,31 @@ export class Gateway {
         metrics: this.metrics,
         log: log.child({ iface: 'mm4' }),
         idempotency: this.store.idempotency,
+        reports: new Mm4InboundReports({
+          queue: this.store.queue,
+          correlations: this.store.correlations,
+          reports,
+          router: this.router,
+          metrics: this.metrics,
+          log: log.child({ iface: 'mm4' }),
+          ownDomain: config.mm4.domains[0] ?? 'mmsc',
+          onFinal: () => this.reportPump.notify(),
+        }),
       });
     }
     const ownDomain = config.mm4.domains[0];
     const outbound =
       ownDomain === undefined ? [] : config.mm4.peers.flatMap((p) => peerOutbound(p, ownDomain, (f) => readFileSync(f, 'utf8')) ?? []);
     if (ownDomain !== undefined && outbound.length > 0) {
-      this.mm4Out = mm4Routes(outbound, { ownDomain, log: log.child({ iface: 'mm4', direction: 'out' }) });
-      routes.mm4 = this.mm4Out;
+      const deps = {
+        ownDomain,
+        log: log.child({ iface: 'mm4', direction: 'out' }),
+        correlations: this.store.correlations,
+        metrics: this.metrics,
+      };
+      this.mm4Out = mm4Routes(outbound, deps);
+      // Reports and RES to a peer first, then forwards by prefix.
+      routes.mm4 = [...mm4ReplyRoutes(this.mm4Out), ...this.mm4Out];
     }
     if (config.mm7.enabled) {
       // Requests to URLs clients choose (REST callbacks) go through it: no SSRF from inside the network.

@@ -6,7 +6,18 @@
  * nothing (undefined, a deferral not in the future, empty service data) are left out, so that stored
  * messages carry only what was given.
  */
-import type { ContentRef, CoreMessage, MessageClass, Origin, Party, Priority, Recipient, ReportInfo, ServiceInfo } from './message.js';
+import type {
+  AckInfo,
+  ContentRef,
+  CoreMessage,
+  MessageClass,
+  Origin,
+  Party,
+  Priority,
+  Recipient,
+  ReportInfo,
+  ServiceInfo,
+} from './message.js';
 import { newMessageId } from './message-id.js';
 
 /** The media type of a message of several parts when the edge names none (OMA-TS-MMS_ENC §7.3.11). */
@@ -52,6 +63,7 @@ export interface MessageInit {
   /** Kept only with what is set (undefined entries dropped; none at all: no `service`). */
   service?: ServiceInfo | undefined;
   report?: ReportInfo | undefined;
+  ack?: AckInfo | undefined;
 }
 
 /** The core message for `init`, with the defaults filled in. */
@@ -78,6 +90,7 @@ export function buildMessage(init: MessageInit): CoreMessage {
   const service = init.service && definedOnly(init.service);
   if (service && Object.keys(service).length > 0) message.service = service;
   if (init.report !== undefined) message.report = init.report;
+  if (init.ack !== undefined) message.ack = init.ack;
   return message;
 }
 

@@ -63,6 +63,8 @@ export interface CoreMessage {
   service?: ServiceInfo;
   /** Set on report messages only (see ReportInfo). */
   report?: ReportInfo;
+  /** Set on acknowledgements only (see AckInfo). */
+  ack?: AckInfo;
   receivedAt: number;
 }
 
@@ -74,6 +76,31 @@ export interface Origin {
   iface: InterfaceName;
   peer: string;
   callbackUrl?: string;
+  /**
+   * The id the peer gave the message, as written (MM4: its X-Mms-Message-ID, TS 23.140 §8.4.1.1), so that a
+   * report on it names it in the peer's own terms (§8.4.2.1, §8.4.3.1).
+   */
+  messageRef?: string;
+}
+
+/**
+ * An answer the gateway owes a peer for one of its requests (MM4: MM4_forward.RES when the forward asked for
+ * one, TS 23.140 §8.4.1.2; the RES of a report, §8.4.2.2, §8.4.3.2), queued as a message with no parts so
+ * that it is retried, throttled and survives a crash like any other. Its one recipient is the mailbox it
+ * goes to (MM4: the X-Mms-Originator-System of the request).
+ */
+export interface AckInfo {
+  /** The peer the request came from: the answer goes back by that interface and peer. */
+  to: Origin;
+  /** What is answered, e.g. 'MM4_forward.RES'. */
+  type: string;
+  /** The request's transaction id exactly as written: echoed byte for byte. */
+  transactionId: string;
+  /** The request's message id as written, when it had one. */
+  messageRef?: string;
+  /** 'Ok', or the error status of the protocol (MM4 X-Mms-Request-Status-Code). */
+  status: string;
+  statusText?: string;
 }
 
 /**

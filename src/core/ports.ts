@@ -100,11 +100,13 @@ export interface Queue {
    * had already ended (nothing changes), 'unknown' for an unknown message or recipient index.
    * `report: false`: the recipient does not allow a delivery report (MM1 X-Mms-Report-Allowed: No), so no
    * final event is emitted for it even if the message asked for reports; its history records the end as usual.
+   * `expired` and `failed`: a peer carrier's delivery report says so (MM4 X-Mms-MM-Status-Code Expired,
+   * Unreachable: TS 23.140 §8.4.2.1).
    */
   complete(
     messageId: string,
     recipientIndex: number,
-    state: 'delivered' | 'rejected',
+    state: CompleteState,
     detail: string,
     options?: { report?: boolean },
   ): Promise<'completed' | 'already-final' | 'unknown'>;
@@ -131,6 +133,10 @@ export interface Queue {
 
   close(): Promise<void>;
 }
+
+/** The final states a recipient can be ended in from outside (Queue.complete). */
+export type CompleteState = 'delivered' | 'rejected' | 'expired' | 'failed';
+export const COMPLETE_STATES: ReadonlySet<string> = new Set<CompleteState>(['delivered', 'rejected', 'expired', 'failed']);
 
 /**
  * What the gateway knows about a subscriber besides routing, shared by every instance: opted out (the

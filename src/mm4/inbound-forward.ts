@@ -51,7 +51,8 @@ export function forwardSubmission(req: Mm4ForwardReq, ctx: ForwardContext, messa
     now,
     originator,
     recipients,
-    origin: { iface: 'mm4', peer: ctx.peer },
+    // The peer's X-Mms-Message-ID as written: our reports on this MM name it so (§8.4.2.1, §8.4.3.1).
+    origin: { iface: 'mm4', peer: ctx.peer, messageRef: req.messageId },
     contentType: multipart ? req.content.contentType.type : parts[0]?.contentType,
     contentTypeParams: multipart && Object.keys(rootParams).length > 0 ? rootParams : undefined,
     parts,

@@ -55,7 +55,8 @@ export interface Mm4PeerOutbound {
   /**
    * When no RES came within resTimeoutMs: 'delivered' (the peer's SMTP server accepted it; the RES is a
    * courtesy many peers never send) or 'resend' (forward it again: same X-Mms-Message-ID, so the peer can
-   * drop the copy, new Transaction-ID). Either way a later RES or report still counts.
+   * drop the copy, new Transaction-ID). Either way a later RES or report still counts. When the originator
+   * asked for a delivery report, 'delivered' (or a RES Ok) means: wait for the peer's report (docs/mm4.md).
    */
   onMissingRes: 'delivered' | 'resend';
   /** Largest forward, headers included, the peer takes (1 MB at many carriers, 5 MB at hubs). */

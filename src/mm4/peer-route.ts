@@ -3,17 +3,28 @@
 import { isIP } from 'node:net';
 import { createTransport, type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import { Mm4Error, buildMm4, formatMm4Address } from '../../protocols/mm4/index.js';
+import { Mm4Error, type Mm4Message, buildMm4, formatMm4Address, originatorSystemOf } from '../../protocols/mm4/index.js';
 import { newMessageId } from '../core/message-id.js';
+import type { CorrelationStore } from '../core/ports.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { Logger } from '../ops/logger.js';
-import { forwardRequest, mm4Address } from './outbound-forward.js';
+import type { Metrics } from '../ops/metrics.js';
+import { correlationTtl, rememberForward, resOkKey, resendKey } from './correlation.js';
+import { forwardMessageId, forwardRequest, mm4Address } from './outbound-forward.js';
+import { ackResponse, reportRequest } from './outbound-reports.js';
 import { type Mm4PeerOutbound, mm4Peer, peerLimits } from './peer-options.js';
 
 export interface Mm4RouteDeps {
   /** Our MMS domain (originator addresses, Message-IDs) and the name we give in EHLO. */
   ownDomain: string;
   log: Logger;
+  /**
+   * Where each forward's Transaction-ID and X-Mms-Message-ID are recorded (src/mm4/correlation.ts), so that
+   * the RES and reports that come back close the right recipient on any instance. Without it (tests of the
+   * SMTP side only) nothing is recorded.
+   */
+  correlations?: CorrelationStore;
+  metrics?: Metrics;
   now?: () => number;
 }
 
@@ -72,13 +83,30 @@ export class Mm4PeerRoute implements Route {
   }
 
   async send(d: Delivery): Promise<DeliveryResult> {
+    const type = d.message.ack ? d.message.ack.type : d.message.report ? reportType(d.message.report.kind) : 'MM4_forward.REQ';
+    const result = d.message.ack || d.message.report ? await this.reply(d) : await this.forward(d);
+    this.deps.metrics?.mm4Sent.inc({ peer: this.options.id, type, result: result.status });
+    return result;
+  }
+
+  private async forward(d: Delivery): Promise<DeliveryResult> {
     const p = this.options;
     const recipient = d.message.recipients[d.recipientIndex];
     if (!recipient) return { status: 'rejected', detail: `no recipient ${d.recipientIndex}` };
+    // §8.4.2.1: when the originator asked for a delivery report, the peer sends MM4_delivery_report.REQ once
+    // the recipient retrieved (or refused...) the MM: the recipient is not `delivered` before that (a RES Ok,
+    // or the SMTP 250, only says the peer took the forward), else the originator would hear "Retrieved" at once.
+    const awaitingReport = d.message.deliveryReport;
     // §8.4.1.2: with X-Mms-Ack-Request the peer answers with MM4_forward.RES. A job back here after `waiting`
-    // had no RES (a RES ends the job from outside) within resTimeoutMs: the peer's policy says what it means.
-    if (p.ackRequest && (d.notifications ?? 0) > 0 && p.onMissingRes === 'delivered')
-      return { status: 'delivered', detail: `accepted by MM4 peer ${p.id}; no MM4_forward.RES within ${p.resTimeoutMs} ms` };
+    // had no RES that ended it within resTimeoutMs: a RES with a transient error asked for the forward again
+    // (src/mm4/inbound-reports.ts); else the peer's policy says what a missing RES means, and a RES Ok that
+    // came leaves the job waiting for the delivery report until the message expires.
+    if (p.ackRequest && (d.notifications ?? 0) > 0 && !(await this.flagged(resendKey(d.message.id, d.recipientIndex), true))) {
+      if (awaitingReport && (p.onMissingRes === 'delivered' || (await this.flagged(resOkKey(d.message.id, d.recipientIndex)))))
+        return { status: 'waiting', detail: `forwarded to MM4 peer ${p.id}; awaiting its MM4_delivery_report.REQ` };
+      if (p.onMissingRes === 'delivered')
+        return { status: 'delivered', detail: `accepted by MM4 peer ${p.id}; no MM4_forward.RES within ${p.resTimeoutMs} ms` };
+    }
 
     // Over the peer's cap: refused before fetching or connecting (adaptation to fit is another issue's).
     const declared = d.message.parts.reduce((n, ref) => n + ref.size, 0);
@@ -108,9 +136,22 @@ export class Mm4PeerRoute implements Route {
       to: [formatMm4Address(mm4Address(recipient, p.domain, p.envelopeForm))],
     };
     const log = this.deps.log.child({ peer: p.id, messageId: d.message.id, recipientIndex: d.recipientIndex, transactionId });
+    if (this.deps.correlations) {
+      const now = this.now();
+      const ids = { transactionId, messageId: forwardMessageId(d.message.id, d.recipientIndex, this.deps.ownDomain) };
+      const ref = { messageId: d.message.id, recipientIndex: d.recipientIndex, sentAt: now };
+      try {
+        await rememberForward(this.deps.correlations, p.id, ids, ref, correlationTtl(d.message.expiresAt, now));
+      } catch (err) {
+        // Sent without it, the RES and reports could not find the job: not sent now, tried again.
+        log.warn({ err }, 'MM4 forward correlation not stored; forward deferred');
+        return { status: 'retry', error: `MM4 forward correlation not stored: ${(err as Error).message}` };
+      }
+    }
     try {
       const info = await this.transport.sendMail({ envelope, raw: bytes });
       log.info({ response: info.response, bytes: bytes.length }, 'MM4 forward accepted');
+      if (!p.ackRequest && awaitingReport) return { status: 'waiting', detail: 'forwarded; awaiting MM4_delivery_report.REQ' };
       if (!p.ackRequest) return { status: 'delivered', detail: `accepted by MM4 peer ${p.id}: ${info.response}` };
       // Kept open until the RES (or resTimeoutMs, then onMissingRes): `waiting` uses no attempt.
       return { status: 'waiting', detail: 'forwarded; awaiting MM4_forward.RES', retryAfterMs: p.resTimeoutMs };
@@ -121,10 +162,85 @@ export class Mm4PeerRoute implements Route {
     }
   }
 
+  /**
+   * A mark the inbound side left for this job (src/mm4/correlation.ts: resendKey, resOkKey). `consume`: it is
+   * acted on once (a transient RES asks for one more forward, not one on every later look); the store has no
+   * delete, so it is overwritten to expire at once.
+   */
+  private async flagged(key: string, consume = false): Promise<boolean> {
+    const store = this.deps.correlations;
+    if (!store) return false;
+    try {
+      const v = await store.get(key);
+      const found = v !== undefined && v !== ''; // '' is a consumed mark in its last millisecond
+      if (found && consume) await store.put(key, '', 1);
+      return found;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * A report on an MM the peer forwarded to us, or a RES we owe it: one short MM4 message through the same
+   * pool. SMTP 250 ends it (we ask no RES of a report); 4yz and connection trouble retry, 5yz rejects.
+   * Envelope: from our originator system; to the MM's originator at the peer (a report, §8.4.2.1) or the
+   * mailbox the request's X-Mms-Originator-System named (a RES, §8.4.1.2).
+   */
+  private async reply(d: Delivery): Promise<DeliveryResult> {
+    const p = this.options;
+    const m = d.message;
+    const rcpt = m.recipients[0];
+    if (!rcpt) return { status: 'rejected', detail: 'no recipient' };
+    let msg: Mm4Message;
+    let to: string;
+    try {
+      if (m.ack) {
+        msg = ackResponse(m, this.now());
+        to = rcpt.address;
+      } else {
+        const ctx = {
+          ownDomain: this.deps.ownDomain,
+          peerDomain: p.domain,
+          form: p.envelopeForm,
+          originatorSystem: p.originatorSystem,
+          now: this.now(),
+        };
+        msg = reportRequest(m, ctx);
+        to = formatMm4Address(mm4Address(rcpt, p.domain, p.envelopeForm));
+      }
+    } catch (err) {
+      if (err instanceof Mm4Error || err instanceof RangeError)
+        return { status: 'rejected', detail: `MM4 ${m.ack ? 'RES' : 'report'} not built: ${err.message}` };
+      throw err;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = buildMm4(msg);
+    } catch (err) {
+      if (err instanceof Mm4Error) return { status: 'rejected', detail: `${msg.type} not built: ${err.message}` };
+      throw err;
+    }
+    const from = originatorSystemOf(p.originatorSystem)?.mailbox ?? p.originatorSystem;
+    const log = this.deps.log.child({ peer: p.id, messageId: m.id, type: msg.type, transactionId: msg.transactionId });
+    try {
+      const info = await this.transport.sendMail({ envelope: { from, to: [to] }, raw: bytes });
+      log.info({ response: info.response }, `${msg.type} accepted`);
+      return { status: 'delivered', detail: `${msg.type} accepted by MM4 peer ${p.id}: ${info.response}` };
+    } catch (err) {
+      const outcome = smtpOutcome(p.id, err);
+      log.info({ code: (err as SmtpErrorLike).code, outcome: outcome.status }, `${msg.type} not accepted`);
+      return outcome;
+    }
+  }
+
   /** Closes the pool's connections (on shutdown). */
   close(): void {
     this.transport.close();
   }
+}
+
+function reportType(kind: 'delivery' | 'read'): string {
+  return kind === 'read' ? 'MM4_read_reply_report.REQ' : 'MM4_delivery_report.REQ';
 }
 
 function tooLarge(p: Mm4PeerOutbound, size: number): DeliveryResult {

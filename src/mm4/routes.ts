@@ -30,6 +30,20 @@ export function mm4Routes(peers: readonly Mm4PeerOutbound[], deps: Mm4RouteDeps)
   });
 }
 
+/**
+ * The routes of what we send a peer besides forwards, before the peers' own entries: reports on messages
+ * that peer forwarded to us (`m.report.to` is its origin) and the RES we owe it (`m.ack.to`), each through
+ * that peer's route (its pool, throttle and `out` settings). A peer without `out` has no route here: its
+ * reports and RES are not queued (logged where they are made).
+ */
+export function mm4ReplyRoutes(entries: readonly Mm4RouteEntry[]): RouteEntry[] {
+  const byPeer = new Map(entries.map((e) => [e.peerRoute.options.id, e.peerRoute]));
+  return [
+    routeBy('mm4 reports', (m) => (m.report?.to.iface === 'mm4' ? byPeer.get(m.report.to.peer) : undefined)),
+    routeBy('mm4 responses', (m) => (m.ack?.to.iface === 'mm4' ? byPeer.get(m.ack.to.peer) : undefined)),
+  ];
+}
+
 /** (prefix, index of its peer), longest prefix first. */
 function prefixTable(peers: readonly Mm4PeerOutbound[]): Array<{ prefix: string; peer: number }> {
   const rows = peers.flatMap((p, peer) => p.prefixes.map((prefix) => ({ prefix, peer })));
@@ -44,7 +58,7 @@ function peerFor(
   m: CoreMessage,
   r: number,
 ): number | undefined {
-  if (m.report !== undefined) return undefined;
+  if (m.report !== undefined || m.ack !== undefined) return undefined;
   const rcpt = m.recipients[r];
   if (rcpt?.type !== 'plmn' || rcpt.network === HOME_NETWORK) return undefined;
   // Ported to a peer we have: that one (the first listed with its id); else the longest prefix.

@@ -22,6 +22,7 @@ import { DataBudget, type DataHold } from './data-budget.js';
 import { type DataRead, readData } from './data-reader.js';
 import { type ForwardClaim, ForwardDuplicates } from './duplicates.js';
 import { forwardSubmission } from './inbound-forward.js';
+import type { Mm4InboundReports } from './inbound-reports.js';
 import { PeerDirectory } from './peers.js';
 import { SMTP_REPLY } from '../transport/smtp-status.js';
 import { loadListenerTls, type Mm4ListenerTls } from './tls.js';
@@ -35,6 +36,8 @@ export interface Mm4ServerOptions {
   log: Logger;
   /** Records of forwards received (shared by every instance): a repeated X-Mms-Message-ID is not stored twice. */
   idempotency?: IdempotencyStore;
+  /** RES and reports about our forwards, and the RES we owe for forwards (src/mm4/inbound-reports.ts). */
+  reports?: Mm4InboundReports;
   now?: () => number;
 }
 
@@ -75,9 +78,9 @@ interface SessionState {
  *   whole message) and is answered 250 only once it is stored; a repeat from the same peer (same
  *   X-Mms-Message-ID and recipients, any instance) is answered 250 with the first message's id and not
  *   stored again (ForwardDuplicates); refusals with the catalogue's SMTP reply and enhanced status code.
- * Not yet (next slices): MM4_forward.RES when X-Mms-Ack-Request asks for it, delivery and read reports
- * (accepted and logged only), and DATA parsed as it streams with its parts written into a content stage
- * (Queue.stage): today the message is held (bounded, as above) and parsed once whole.
+ * - RES and reports about our forwards, and the RES a stored forward asks for: src/mm4/inbound-reports.ts.
+ * Not yet: DATA parsed as it streams with its parts written into a content stage (Queue.stage): today the
+ * message is held (bounded, as above) and parsed once whole.
  */
 export class Mm4Server {
   private readonly server: SMTPServer;
@@ -349,12 +352,13 @@ export class Mm4Server {
       return this.answer('DATA', refusal);
     }
     if (msg.type !== 'MM4_forward.REQ') {
-      // Next slice: reports update the recipient's state, and RES close forwards we sent. Until then they are
-      // taken (a 5xx would make the peer bounce them to its postmaster) and logged.
-      log.info({ type: msg.type, transactionId: msg.transactionId }, 'mm4 message accepted, not yet processed');
+      // RES and reports about our forwards (src/mm4/inbound-reports.ts); without that handler, taken (a 5xx
+      // would make the peer bounce them to its postmaster) and logged.
+      const text = this.o.reports ? await this.o.reports.handle(msg, peer, log) : `2.6.0 ${msg.type} received`;
+      if (!this.o.reports) log.info({ type: msg.type, transactionId: msg.transactionId }, 'mm4 message accepted, not processed');
       this.o.metrics.mm4Messages.inc({ peer: peer.id, type: msg.type, result: 'accepted' });
       this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
-      return `2.6.0 ${msg.type} received`;
+      return text;
     }
     return this.forward(msg, peer, envelope.rcptTo, log);
   }
@@ -367,6 +371,8 @@ export class Mm4Server {
       claim = await this.claim(req, peer, rcptTo);
       if (claim?.repeat && (await this.o.queue.message(claim.messageId))) {
         log.info({ messageId: claim.messageId, mm4MessageId: req.messageId }, 'mm4 forward repeated: answered with the first message id');
+        // Acknowledged again: a repeat with its own Transaction-ID gets its own MM4_forward.RES (§8.4.1.2).
+        await this.o.reports?.forwardStored(req, peer, claim.messageId, log);
         this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'duplicate' });
         this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
         return `2.6.0 queued as ${claim.messageId}`;
@@ -395,6 +401,7 @@ export class Mm4Server {
       return this.answer('DATA', r.refusal);
     }
     log.info({ messageId: r.messageId, mm4MessageId: req.messageId, recipients: r.recipients }, 'mm4 forward accepted');
+    await this.o.reports?.forwardStored(req, peer, r.messageId, log);
     this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'accepted' });
     this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
     return `2.6.0 queued as ${r.messageId}`;

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueStats, StoreUsage } from '../core/ports.js';
 
 /**
@@ -129,6 +129,18 @@ export class Metrics {
   });
 
   /**
+   * Seconds from a forward's SMTP hand-over to the peer's MM4_forward.RES (TS 23.140 §8.4.1.2), by peer: how
+   * long forwards stay `notified` waiting for it. A RES nobody was waiting for is not observed.
+   */
+  readonly mm4ResLatency = new Histogram({
+    name: 'mmsc_mm4_res_latency_seconds',
+    help: 'Time from sending MM4_forward.REQ to receiving its MM4_forward.RES, by peer',
+    labelNames: ['peer'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [this.registry],
+  });
+
+  /**
    * MM4 SMTP sessions that went over TLS (the handshake done), by peer (`unknown` until AUTH names it), how
    * (`starttls` RFC 3207, `implicit` RFC 8314) and the protocol version negotiated (TLSv1.2, TLSv1.3).
    */
@@ -143,6 +155,27 @@ export class Metrics {
   readonly mm4DataBytes = new Gauge({
     name: 'mmsc_mm4_in_flight_data_bytes',
     help: 'DATA bytes held by the MM4 listener for messages being received, against mm4.maxInFlightDataBytes',
+    registers: [this.registry],
+  });
+
+  /**
+   * MM4 answers and reports received about our forwards (RES, delivery and read reports), by peer, MM4
+   * message type and what they did: the state they ended the recipient in (delivered, rejected, expired,
+   * failed), `read`/`deleted`, `noted` (history only: Deferred, Indeterminate...), `transient` (a RES error to
+   * send again), `already-final`, or `unknown` (no forward of ours matches).
+   */
+  readonly mm4Correlated = new Counter({
+    name: 'mmsc_mm4_correlated_total',
+    help: 'MM4 RES and reports received about our forwards, by peer, MM4 message type and effect',
+    labelNames: ['peer', 'type', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  /** MM4 messages sent (forwards, RES, reports), by peer, MM4 message type and outcome (delivered, waiting, retry, rejected). */
+  readonly mm4Sent = new Counter({
+    name: 'mmsc_mm4_sent_total',
+    help: 'MM4 messages sent to peers, by peer, MM4 message type and outcome (delivered, waiting, retry, rejected)',
+    labelNames: ['peer', 'type', 'result'] as const,
     registers: [this.registry],
   });
 

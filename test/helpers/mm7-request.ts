@@ -14,6 +14,7 @@ export interface SubmitOptions {
   to: string[];
   subject?: string;
   deliveryReport?: boolean;
+  readReply?: boolean;
   /** xs:dateTime or duration (e.g. PT3S). */
   expiry?: string;
   parts: Mm7Part[];
@@ -28,6 +29,7 @@ export function mm7SubmitReq(o: SubmitOptions): { contentType: string; body: Buf
     `<SubmitReq xmlns="${MM7_NS}"><MM7Version>6.8.0</MM7Version><SenderIdentification><VASPID>${o.vasp}</VASPID><SenderAddress><ShortCode>${o.shortCode}</ShortCode></SenderAddress></SenderIdentification>` +
     `<Recipients><To>${o.to.map((n) => `<Number>${n}</Number>`).join('')}</To></Recipients>` +
     (o.deliveryReport ? '<DeliveryReport>true</DeliveryReport>' : '') +
+    (o.readReply ? '<ReadReply>true</ReadReply>' : '') +
     (o.expiry ? `<ExpiryDate>${o.expiry}</ExpiryDate>` : '') +
     (o.subject !== undefined ? `<Subject>${esc(o.subject)}</Subject>` : '') +
     `<Content href="cid:content"/></SubmitReq></e:Body></e:Envelope>`;

@@ -508,6 +508,24 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     );
   });
 
+  t.test(`${name}: complete ends a recipient expired or failed (an MM4 peer's delivery report), with its final event`, async (t) => {
+    const { queue, clock } = await setup(t);
+    await queue.enqueue(makeMessage('cx', ['+1555000001', '+1555000002']), content(), ['P', 'P']);
+    clock.now = T0 + 1000;
+    t.equal(await queue.complete('cx', 0, 'expired', 'MM4 Expired'), 'completed');
+    t.equal(await queue.complete('cx', 1, 'failed', 'MM4 Unreachable'), 'completed');
+    t.strictSame(await queue.states('cx'), ['expired', 'failed']);
+    t.strictSame(
+      finals(await queue.finalEvents(10)).sort((a, b) => a.recipientIndex - b.recipientIndex),
+      [
+        { messageId: 'cx', recipientIndex: 0, state: 'expired', attempt: 0, detail: 'MM4 Expired' },
+        { messageId: 'cx', recipientIndex: 1, state: 'failed', attempt: 0, detail: 'MM4 Unreachable' },
+      ],
+      'each reported as it ended',
+    );
+    await t.rejects(queue.complete('cx', 0, 'cancelled' as 'expired', 'x'), /bad state/, 'not any state');
+  });
+
   t.test(`${name}: complete ends a retrying or deferred recipient; it is never handed out again`, async (t) => {
     const { queue, clock } = await setup(t);
     await queue.enqueue(makeMessage('cr', ['+1555000001', '+1555000002']), content(), ['P', 'Q']);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TERMINAL_STATES } from '../../core/message.js';
 import type { CoreMessage, RecipientState, StateEvent } from '../../core/message.js';
-import { LeaseLostError, StoreFullError } from '../../core/ports.js';
+import { COMPLETE_STATES, type CompleteState, LeaseLostError, StoreFullError } from '../../core/ports.js';
 import { DEFAULT_QUEUE_OPTIONS, type QueueOptions } from '../options.js';
 import type { ContentStage, DeadLetter, FinalEvent, LeasedJob, Queue, QueueStats, StagePurpose, StoreUsage } from '../../core/ports.js';
 import { MemoryContentStage, type StageLedger } from './content-stage.js';
@@ -413,12 +413,12 @@ export class MemoryQueue implements Queue {
   async complete(
     messageId: string,
     recipientIndex: number,
-    state: 'delivered' | 'rejected',
+    state: CompleteState,
     detail: string,
     options: { report?: boolean } = {},
   ): Promise<'completed' | 'already-final' | 'unknown'> {
     const now = this.begin();
-    if (state !== 'delivered' && state !== 'rejected') throw new Error(`complete: bad state ${String(state)}`);
+    if (!COMPLETE_STATES.has(state)) throw new Error(`complete: bad state ${String(state)}`);
     const job = this.messages.get(messageId)?.jobs[recipientIndex];
     if (!job) return 'unknown';
     if (TERMINAL_STATES.has(job.state)) return 'already-final';

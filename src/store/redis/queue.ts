@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { jobId, parseJobId, type CoreMessage, type RecipientState, type StateEvent } from '../../core/message.js';
 import {
+  COMPLETE_STATES,
+  type CompleteState,
   LeaseLostError,
   type ContentStage,
   type DeadLetter,
@@ -415,12 +417,12 @@ export class RedisQueue implements Queue {
   async complete(
     messageId: string,
     recipientIndex: number,
-    state: 'delivered' | 'rejected',
+    state: CompleteState,
     detail: string,
     options: { report?: boolean } = {},
   ): Promise<'completed' | 'already-final' | 'unknown'> {
     this.check();
-    if (state !== 'delivered' && state !== 'rejected') throw new Error(`complete: bad state ${String(state)}`);
+    if (!COMPLETE_STATES.has(state)) throw new Error(`complete: bad state ${String(state)}`);
     // Only a whole index names a recipient field (s<i>); anything else is no recipient, without a round trip.
     if (!Number.isInteger(recipientIndex) || recipientIndex < 0) return 'unknown';
     const p = this.keys.shard(this.keys.shardOf(messageId));

@@ -4,13 +4,13 @@
   worker still holding the job fails settle's lease check (-1: LeaseLostError).
   KEYS[1] peer schedule P:{sN}:peers   KEYS[2] leases P:{sN}:leased   KEYS[3] expiry index P:{sN}:exp
   ARGV[1] shard key prefix   ARGV[2] message id   ARGV[3] recipient index   ARGV[4] state (delivered |
-  rejected)   ARGV[5] detail   ARGV[6] now   ARGV[7] retention ms   ARGV[8] events stream max length
+  rejected | expired | failed)   ARGV[5] detail   ARGV[6] now   ARGV[7] retention ms   ARGV[8] events stream max length
   ARGV[9] 0: the recipient allows no delivery report (no final event, whatever the message asked), else 1
   Returns 'completed', 'already-final' (nothing changed) or 'unknown' (no such message or recipient).
 ]]
 local p, id, i, state, detail = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local now, retention, evmax = tonumber(ARGV[6]), ARGV[7], ARGV[8]
-if state ~= 'delivered' and state ~= 'rejected' then return redis.error_reply('complete: bad state ' .. state) end
+if state ~= 'delivered' and state ~= 'rejected' and state ~= 'expired' and state ~= 'failed' then return redis.error_reply('complete: bad state ' .. state) end
 local st = redis.call('HMGET', p .. 'm:' .. id, 's' .. i, 'p' .. i, 'a' .. i, 'h' .. i, 'dr', 'pending')
 if not st[1] then return 'unknown' end
 if TERMINAL[st[1]] then return 'already-final' end
