@@ -4,11 +4,8 @@
 // loopback. A VASP of carrier A reaches a handset of carrier B, a handset of B reaches one of A, with the
 // content intact; then B is SIGKILLed twice during a burst of forwards (once mid-DATA, once after it stored a
 // message but before A heard the 250) and restarted on the same config and Redis prefix: A retries, and
-// every message A accepted from its VASP is retrieved by B's handsets.
-//
-// Not yet in the gateway, so `todo` subtests here (run, reported, not failing the suite): MM4 delivery and
-// read reports between the carriers (branch h-reports), and recognising a repeated X-Mms-Message-ID at the
-// receiving MMSC, without which the message A sends again after the lost 250 is delivered twice (h-inbound).
+// every message A accepted from its VASP is retrieved by B's handsets, none twice (B recognises the repeated
+// X-Mms-Message-ID). Delivery and read reports go back between the carriers over MM4.
 import t, { type Test } from 'tap';
 import type { MmsPdu, RetrieveConf, SendReq } from '../../protocols/mms/index.js';
 import { Carrier, planCarrier } from '../helpers/carrier.js';
@@ -18,7 +15,7 @@ import type { Smsc } from '../helpers/smsc.js';
 import { SmtpRelay } from '../helpers/smtp-relay.js';
 import { until } from '../helpers/until.js';
 
-// Four process starts (and two restarts), a 30-message burst and the todo subtests' waits: more than the
+// Four process starts (and two restarts), a 30-message burst and the reports' waits: more than the
 // suite's default per-file timeout when the machine is loaded.
 t.setTimeout(300_000);
 
@@ -26,9 +23,8 @@ const A_DOMAIN = 'mms.mnc001.mcc001.gprs';
 const B_DOMAIN = 'mms.mnc002.mcc001.gprs';
 /** Generous: two gateways, two SMSC simulators and Redis on two shared cores. */
 const SLOW = 60_000;
-/** How long a todo subtest waits for what is not built yet, so that it does not stall the suite. */
-const TODO_WAIT = 15_000;
-const REPORTS_TODO = 'needs MM4 delivery and read reports between carriers (branch h-reports)';
+/** How long a report between the carriers may take (two queues, two SMTP hops, a push). */
+const REPORT_WAIT = SLOW;
 
 const TEXT = 'See you at the gate ☀';
 const IMAGE = Buffer.from(Array.from({ length: 40_000 }, (_, i) => (i * 31 + 7) & 0xff));
@@ -158,11 +154,11 @@ t.test('two carriers on loopback: VASP of A -> handset of B, handset of B -> han
     t.pass("B's copy for A: delivered");
   });
 
-  await t.test("A's VASP gets DeliveryReportReq Retrieved about B's subscriber", { todo: REPORTS_TODO }, async (t) => {
+  await t.test("A's VASP gets DeliveryReportReq Retrieved about B's subscriber", async (t) => {
     const reports = () => a.vaspRequests.filter((x) => x.kind === 'DeliveryReportReq' && x.messageId === fromVasp);
     // B's SMTP 250 for the forward says B has the message, not that the handset retrieved it (TS 23.140
     // §8.4.2: MM4_delivery_report.REQ carries that): no report may come before the acknowledgement.
-    const r = await until('the DeliveryReportReq at A', () => reports().find((x) => x.at >= bobAckedAt), TODO_WAIT);
+    const r = await until('the DeliveryReportReq at A', () => reports().find((x) => x.at >= bobAckedAt), REPORT_WAIT);
     t.equal(r.status, 'Retrieved');
     t.equal(r.recipient, bob.msisdn, 'about the subscriber of B');
     t.same(
@@ -172,8 +168,8 @@ t.test('two carriers on loopback: VASP of A -> handset of B, handset of B -> han
     );
   });
 
-  await t.test("B's handset gets m-delivery-ind Retrieved about A's subscriber", { todo: REPORTS_TODO }, async (t) => {
-    const d = await until('the m-delivery-ind at B', () => pushedAfter(bob, b.smsc, 'm-delivery-ind', beforeAliceAcked)[0], TODO_WAIT);
+  await t.test("B's handset gets m-delivery-ind Retrieved about A's subscriber", async (t) => {
+    const d = await until('the m-delivery-ind at B', () => pushedAfter(bob, b.smsc, 'm-delivery-ind', beforeAliceAcked)[0], REPORT_WAIT);
     t.equal(d.messageId, fromBob);
     t.equal(d.status, 'Retrieved');
     t.same(d.to, [`${alice.msisdn}/TYPE=PLMN`], 'about the subscriber of A');
@@ -181,7 +177,7 @@ t.test('two carriers on loopback: VASP of A -> handset of B, handset of B -> han
     t.same(early, [], "none before A's handset acknowledged (A's SMTP 250 is no retrieval)");
   });
 
-  await t.test('read reply A -> B: A reads the message from B, B gets m-read-orig-ind', { todo: REPORTS_TODO }, async (t) => {
+  await t.test('read reply A -> B: A reads the message from B, B gets m-read-orig-ind', async (t) => {
     const rr = await alice.post({
       messageType: 'm-read-rec-ind',
       mmsVersion: '1.2',
@@ -191,13 +187,13 @@ t.test('two carriers on loopback: VASP of A -> handset of B, handset of B -> han
       readStatus: 'Read',
     });
     t.equal(rr.status, 204, "accepted at A's MM1");
-    const ro = await firstPushed(bob, b.smsc, 'm-read-orig-ind', TODO_WAIT);
+    const ro = await firstPushed(bob, b.smsc, 'm-read-orig-ind', REPORT_WAIT);
     t.equal(ro.messageId, fromBob, 'about the message B sent');
     t.equal(ro.readStatus, 'Read');
     t.equal(ro.from, `${alice.msisdn}/TYPE=PLMN`, 'from the reader at A');
   });
 
-  await t.test('read reply B -> A: B reads a message from A, A gets m-read-orig-ind', { todo: REPORTS_TODO }, async (t) => {
+  await t.test('read reply B -> A: B reads a message from A, A gets m-read-orig-ind', async (t) => {
     const sent = await alice.post(sendReq(bob.msisdn, { transactionId: 'tx-rr', subject: 'Read me', readReport: 'Yes' }));
     t.match(sent.pdu, { messageType: 'm-send-conf', responseStatus: 'Ok' });
     const id = (sent.pdu as { messageId?: string }).messageId;
@@ -215,7 +211,7 @@ t.test('two carriers on loopback: VASP of A -> handset of B, handset of B -> han
       readStatus: 'Read',
     });
     t.equal(rr.status, 204, "accepted at B's MM1");
-    const ro = await firstPushed(alice, a.smsc, 'm-read-orig-ind', TODO_WAIT);
+    const ro = await firstPushed(alice, a.smsc, 'm-read-orig-ind', REPORT_WAIT);
     t.equal(ro.messageId, id, 'about the message A sent');
     t.equal(ro.readStatus, 'Read');
     t.equal(ro.from, `${bob.msisdn}/TYPE=PLMN`, 'from the reader at B');
