@@ -190,11 +190,15 @@ export class Gateway {
     const outbound =
       ownDomain === undefined ? [] : config.mm4.peers.flatMap((p) => peerOutbound(p, ownDomain, (f) => readFileSync(f, 'utf8')) ?? []);
     if (ownDomain !== undefined && outbound.length > 0) {
+      const { dkimDomain, dkimSelector, dkimKeyFile } = config.mm4;
       const deps = {
         ownDomain,
         log: log.child({ iface: 'mm4', direction: 'out' }),
         correlations: this.store.correlations,
         metrics: this.metrics,
+        ...(dkimDomain && dkimSelector && dkimKeyFile
+          ? { dkim: { domainName: dkimDomain, keySelector: dkimSelector, privateKey: readFileSync(dkimKeyFile, 'utf8') } }
+          : {}),
       };
       this.mm4Out = mm4Routes(outbound, deps);
       // Reports and RES to a peer first, then forwards by prefix.

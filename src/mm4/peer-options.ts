@@ -37,8 +37,13 @@ export interface Mm4PeerOutbound {
   prefixes: readonly string[];
   /** Its MMS domain, the part after "@" of its subscribers' addresses, e.g. 'mms.mnc002.mcc001.gprs'. */
   domain: string;
-  /** The SMTP server the forwards go to (static: no MX lookup in this version). */
+  /** The SMTP server the forwards go to (a smart host or the peer's relay), unless `mx`. */
   host: string;
+  /**
+   * Look the host up as the MX of `domain` instead (RFC 5321 §5.1); off by default: GRX/IPX domains such as
+   * mms.mnc001.mcc310.gprs are in no public DNS, so a peer asks for it.
+   */
+  mx?: boolean;
   port: number;
   tls: Mm4TlsMode;
   /** PEM CA bundle that signs the peer's certificate, when it is not in Node's default store. */
@@ -109,7 +114,7 @@ export function peerOutbound(peer: Mm4PeerConfig, ownDomain: string, readFile: (
     id: peer.id,
     prefixes: peer.prefixes,
     domain: peer.domain,
-    host: o.host,
+    host: o.host ?? peer.domain, // with out.mx the MX of the domain is used instead
     port: o.port,
     tls: o.tls,
     envelopeForm: o.envelopeForm,
@@ -123,6 +128,7 @@ export function peerOutbound(peer: Mm4PeerConfig, ownDomain: string, readFile: (
     maxConnections: o.maxConnections,
     timeouts: { connectMs: o.connectTimeoutMs, greetingMs: o.greetingTimeoutMs, socketMs: o.socketTimeoutMs },
   };
+  if (o.mx) out.mx = true;
   if (o.caFile !== undefined) out.ca = readFile(o.caFile);
   if (o.authUser !== undefined && o.authPassword !== undefined) out.auth = { user: o.authUser, pass: o.authPassword };
   return out;

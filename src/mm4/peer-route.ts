@@ -1,8 +1,5 @@
 // Forwards to one MM4 peer (TS 23.140 §8.4.1: MM4_forward.REQ over SMTP, RFC 5321) through a pooled
 // nodemailer transport. The MIME is exactly ours (buildMm4, sent `raw`); the SMTP envelope is set explicitly.
-import { isIP } from 'node:net';
-import { createTransport, type Transporter } from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { Mm4Error, type Mm4Message, buildMm4, formatMm4Address, originatorSystemOf } from '../../protocols/mm4/index.js';
 import { newMessageId } from '../core/message-id.js';
 import type { CorrelationStore } from '../core/ports.js';
@@ -13,6 +10,9 @@ import { correlationTtl, rememberForward, resOkKey, resendKey } from './correlat
 import { forwardMessageId, forwardRequest, mm4Address } from './outbound-forward.js';
 import { ackResponse, reportRequest } from './outbound-reports.js';
 import { type Mm4PeerOutbound, mm4Peer, peerLimits } from './peer-options.js';
+import { type DkimKey, PeerTransport, type PeerTransportOptions } from './peer-transport.js';
+
+export { transportOptions } from './peer-transport.js';
 
 export interface Mm4RouteDeps {
   /** Our MMS domain (originator addresses, Message-IDs) and the name we give in EHLO. */
@@ -25,6 +25,10 @@ export interface Mm4RouteDeps {
    */
   correlations?: CorrelationStore;
   metrics?: Metrics;
+  /** Signs what is sent (mm4.dkim*), when configured. */
+  dkim?: DkimKey;
+  /** MX lookup for peers with out.mx (tests give their own); default node:dns. */
+  resolveMx?: PeerTransportOptions['resolveMx'];
   now?: () => number;
 }
 
@@ -69,7 +73,7 @@ export function smtpOutcome(peer: string, err: unknown): SmtpOutcome {
 export class Mm4PeerRoute implements Route {
   readonly peer: string;
   readonly limits: Route['limits'];
-  private readonly transport: Transporter<SMTPPool.SentMessageInfo>;
+  private readonly transport: PeerTransport;
   private readonly now: () => number;
 
   constructor(
@@ -79,7 +83,11 @@ export class Mm4PeerRoute implements Route {
     this.peer = mm4Peer(options.id);
     this.limits = peerLimits(options);
     this.now = deps.now ?? Date.now;
-    this.transport = createTransport(transportOptions(options, deps.ownDomain));
+    const t: PeerTransportOptions = { ownDomain: deps.ownDomain };
+    if (deps.dkim) t.dkim = deps.dkim;
+    if (deps.resolveMx) t.resolveMx = deps.resolveMx;
+    if (deps.now) t.now = deps.now;
+    this.transport = new PeerTransport(options, t);
   }
 
   async send(d: Delivery): Promise<DeliveryResult> {
@@ -149,7 +157,7 @@ export class Mm4PeerRoute implements Route {
       }
     }
     try {
-      const info = await this.transport.sendMail({ envelope, raw: bytes });
+      const info = await (await this.transport.pool()).sendMail({ envelope, raw: bytes });
       log.info({ response: info.response, bytes: bytes.length }, 'MM4 forward accepted');
       if (!p.ackRequest && awaitingReport) return { status: 'waiting', detail: 'forwarded; awaiting MM4_delivery_report.REQ' };
       if (!p.ackRequest) return { status: 'delivered', detail: `accepted by MM4 peer ${p.id}: ${info.response}` };
@@ -223,7 +231,7 @@ export class Mm4PeerRoute implements Route {
     const from = originatorSystemOf(p.originatorSystem)?.mailbox ?? p.originatorSystem;
     const log = this.deps.log.child({ peer: p.id, messageId: m.id, type: msg.type, transactionId: msg.transactionId });
     try {
-      const info = await this.transport.sendMail({ envelope: { from, to: [to] }, raw: bytes });
+      const info = await (await this.transport.pool()).sendMail({ envelope: { from, to: [to] }, raw: bytes });
       log.info({ response: info.response }, `${msg.type} accepted`);
       return { status: 'delivered', detail: `${msg.type} accepted by MM4 peer ${p.id}: ${info.response}` };
     } catch (err) {
@@ -233,7 +241,7 @@ export class Mm4PeerRoute implements Route {
     }
   }
 
-  /** Closes the pool's connections (on shutdown). */
+  /** Closes the pools' connections (on shutdown). */
   close(): void {
     this.transport.close();
   }
@@ -245,44 +253,4 @@ function reportType(kind: 'delivery' | 'read'): string {
 
 function tooLarge(p: Mm4PeerOutbound, size: number): DeliveryResult {
   return { status: 'rejected', detail: `message of ${size} bytes is over MM4 peer ${p.id}'s ${p.maxMessageBytes}-byte limit` };
-}
-
-/** nodemailer's pool options for a peer: its host only, our EHLO name, the TLS mode, the timeouts. */
-export function transportOptions(p: Mm4PeerOutbound, ownDomain: string): SMTPPool.Options {
-  const o: SMTPPool.Options = {
-    pool: true,
-    host: p.host,
-    port: p.port,
-    name: ownDomain,
-    maxConnections: p.maxConnections,
-    connectionTimeout: p.timeouts.connectMs,
-    greetingTimeout: p.timeouts.greetingMs,
-    socketTimeout: p.timeouts.socketMs,
-    logger: false,
-    debug: false,
-  };
-  const tls: NonNullable<SMTPPool.Options['tls']> = {};
-  if (isIP(p.host) === 0) tls.servername = p.host; // RFC 6066 §3: SNI names a host, never an address
-  if (p.ca !== undefined) tls.ca = p.ca;
-  switch (p.tls) {
-    case 'implicit':
-      o.secure = true;
-      break;
-    case 'starttls-required':
-      o.secure = false;
-      o.requireTLS = true;
-      break;
-    case 'opportunistic':
-      // RFC 7435: encrypt when offered, without insisting on a certificate we can verify.
-      o.secure = false;
-      tls.rejectUnauthorized = false;
-      break;
-    case 'none':
-      o.secure = false;
-      o.ignoreTLS = true;
-      break;
-  }
-  o.tls = tls;
-  if (p.auth) o.auth = { user: p.auth.user, pass: p.auth.pass };
-  return o;
 }

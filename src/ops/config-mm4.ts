@@ -15,6 +15,18 @@ export const mmsDomain = z
   .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'a domain name, e.g. mms.mnc001.mcc001.gprs')
   .transform((d) => d.toLowerCase());
 
+/** A boolean from JSON, or true/false/1/0 from the environment (as config.ts's flag). */
+const flagOf = (dflt: boolean) =>
+  z
+    .preprocess(
+      (v) =>
+        typeof v === 'string'
+          ? (({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[v.toLowerCase()] ?? v)
+          : v,
+      z.boolean(),
+    )
+    .default(dflt);
+
 const ms = (min: number, dflt: number, what: string) => z.coerce.number().int().min(min).default(dflt).describe(what);
 
 /**
@@ -26,8 +38,10 @@ export const Mm4PeerOutSchema = z
     host: z
       .string()
       .min(1)
-      .describe("the peer's SMTP server (smart host or its MM4 relay; no MX lookup: GRX/IPX names are not in public DNS)"),
+      .optional()
+      .describe("the peer's SMTP server (smart host or its MM4 relay); required unless out.mx (GRX/IPX names are not in public DNS)"),
     port: z.coerce.number().int().min(1).max(65535).default(25).describe("the peer's SMTP port"),
+    mx: flagOf(false).describe("take the SMTP server from the MX records of the peer's domain instead of host (only for domains in DNS)"),
     tls: z
       .enum(['starttls-required', 'opportunistic', 'implicit', 'none'])
       .default('starttls-required')
@@ -74,6 +88,7 @@ export const Mm4PeerOutSchema = z
   .superRefine((v, ctx) => {
     if ((v.authUser === undefined) !== (v.authPassword === undefined))
       ctx.addIssue({ code: 'custom', path: ['authPassword'], message: 'authUser and authPassword go together' });
+    if (v.host === undefined && !v.mx) ctx.addIssue({ code: 'custom', path: ['host'], message: 'required unless mx is true' });
   });
 
 /**

@@ -610,9 +610,32 @@ export const ConfigSchema = z
           .describe(
             "a peer's MM4_forward.REQ repeating an X-Mms-Message-ID (same recipients) it sent within this time is answered 250 with the first message's id, not stored twice (0 = off; keep it below queue.retentionMs)",
           ),
+        dkimDomain: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('DKIM signing domain (d=) of what we send to MM4 peers; with mm4.dkimSelector and mm4.dkimKeyFile; unset = not signed'),
+        dkimSelector: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('DKIM selector (s=) of MM4: the key is published at <selector>._domainkey.<domain>'),
+        dkimKeyFile: z
+          .string()
+          .min(1)
+          .refine((f) => privateKeyProblem(f) === undefined, { error: (i) => String(privateKeyProblem(String(i.input))) })
+          .optional()
+          .describe('path of the PEM private key that signs MM4 messages to peers (DKIM, RFC 6376)'),
       })
       .strict()
       .superRefine((v, ctx) => {
+        const dkim = [v.dkimDomain, v.dkimSelector, v.dkimKeyFile].filter((x) => x !== undefined).length;
+        if (dkim !== 0 && dkim !== 3)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['dkimKeyFile'],
+            message: 'mm4.dkimDomain, mm4.dkimSelector and mm4.dkimKeyFile go together',
+          });
         if (v.tlsMode !== 'none')
           for (const key of ['tlsCertFile', 'tlsKeyFile'] as const)
             if (v[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `required when mm4.tlsMode is ${v.tlsMode}` });

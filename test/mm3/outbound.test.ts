@@ -2,7 +2,7 @@
 // smtp-server sink on loopback). What it received is read back with protocols/mm4's header and MIME reader:
 // From +N@domain, Subject, Message-ID, the text inline, media as named attachments, no SMIL; no header
 // injection; DKIM-Signature verified with node:crypto against the public key; 4xx retried, 5xx rejected.
-import { createHash, generateKeyPairSync, type KeyObject, verify } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import type { Delivery } from '../../src/core/router.js';
 import { Mm3RelayRoute } from '../../src/mm3/relay-route.js';
 import { ConfigSchema } from '../../src/ops/config.js';
 import { Metrics } from '../../src/ops/metrics.js';
+import { verifyDkim } from '../helpers/dkim.js';
 import { freePort } from '../helpers/free-port.js';
 import { textMessage } from '../helpers/messages.js';
 import { readBack, sink } from './sink.js';
@@ -122,58 +123,6 @@ t.test('CR/LF in the subject or a part name cannot write a header field', async 
   const { headers } = await readBack(relay.received[0]!.bytes);
   t.equal(headers.getAll('Subject').length, 1);
 });
-
-/** Verifies a DKIM-Signature (RFC 6376, c=relaxed/relaxed, a=rsa-sha256) of `raw` with `key`; returns the tags. */
-function verifyDkim(raw: Buffer, key: KeyObject): Record<string, string> {
-  const text = raw.toString('latin1');
-  const split = text.indexOf('\r\n\r\n');
-  const head = text.slice(0, split + 2);
-  const body = text.slice(split + 4);
-  // Header fields, unfolded later (continuation lines kept with their field).
-  const fields = head.split(/\r\n(?![ \t])/).filter((f) => f !== '');
-  const sigField = fields.find((f) => /^dkim-signature:/i.test(f));
-  if (!sigField) throw new Error('no DKIM-Signature');
-  const sigValue = sigField.slice(sigField.indexOf(':') + 1);
-  const tags = Object.fromEntries(
-    sigValue
-      .replace(/\s+/g, '')
-      .split(';')
-      .filter((x) => x !== '')
-      .map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]),
-  ) as Record<string, string>;
-  if (tags.c !== 'relaxed/relaxed' || tags.a !== 'rsa-sha256') throw new Error(`unexpected c=${tags.c} a=${tags.a}`);
-  // §3.4.4 relaxed body: WSP runs to one SP, no WSP at line ends, no empty lines at the end.
-  let lines = body.split('\r\n').map((l) => l.replace(/[ \t]+/g, ' ').replace(/ $/, ''));
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines = lines.slice(0, -1);
-  const canonBody = lines.length === 0 ? '' : `${lines.join('\r\n')}\r\n`;
-  const bh = createHash('sha256').update(canonBody, 'latin1').digest('base64');
-  if (bh !== tags.bh) throw new Error('body hash mismatch');
-  // §3.4.2 relaxed header: lower-case name, unfolded, WSP runs to one SP, trimmed; the last instances first.
-  const relaxed = (f: string): string => {
-    const i = f.indexOf(':');
-    return `${f.slice(0, i).trim().toLowerCase()}:${f
-      .slice(i + 1)
-      .replace(/\r\n/g, '')
-      .replace(/[ \t]+/g, ' ')
-      .trim()}`;
-  };
-  const pool = fields.filter((f) => f !== sigField);
-  let data = '';
-  for (const name of tags.h!.split(':')) {
-    for (let i = pool.length - 1; i >= 0; i--) {
-      if (pool[i]!.slice(0, pool[i]!.indexOf(':')).trim().toLowerCase() === name.toLowerCase()) {
-        data += `${relaxed(pool[i]!)}\r\n`;
-        pool.splice(i, 1);
-        break;
-      }
-    }
-  }
-  data += relaxed(sigField)
-    .replace(/b=[^;]*$/, 'b=')
-    .replace(/(;\s*b=)[^;]*(;|$)/, '$1$2');
-  if (!verify('sha256', Buffer.from(data, 'latin1'), key, Buffer.from(tags.b!, 'base64'))) throw new Error('signature does not verify');
-  return tags;
-}
 
 t.test('with a DKIM key configured the mail is signed, and the signature verifies with the public key', async (t) => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
