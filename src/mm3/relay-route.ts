@@ -1,7 +1,6 @@
 // MM3 outbound (3GPP TS 23.140 §8.3): MMs to e-mail recipients, and reports to e-mail senders, through the
 // operator's mail relay (smart host) over a pooled nodemailer transport, DKIM-signed when a key is configured.
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { createTransport, type Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
@@ -10,6 +9,7 @@ import type { Mm3Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { smtpFailure } from '../transport/smtp-outcome.js';
+import { applySmtpTls } from '../transport/smtp-tls.js';
 import { type Composed, messageMail, reportMail } from './compose.js';
 
 /** Queue/throttle peer of everything sent to the relay. */
@@ -105,27 +105,7 @@ export function relayTransportOptions(c: Mm3Config): SMTPPool.Options {
     debug: false,
   };
   if (c.domain !== undefined) o.name = c.domain;
-  const tls: NonNullable<SMTPPool.Options['tls']> = {};
-  if (isIP(c.relayHost) === 0) tls.servername = c.relayHost; // RFC 6066 §3: SNI names a host, never an address
-  switch (c.relayTls) {
-    case 'implicit':
-      o.secure = true;
-      break;
-    case 'starttls-required':
-      o.secure = false;
-      o.requireTLS = true;
-      break;
-    case 'opportunistic':
-      // RFC 7435: encrypt when offered, without insisting on a certificate we can verify.
-      o.secure = false;
-      tls.rejectUnauthorized = false;
-      break;
-    case 'none':
-      o.secure = false;
-      o.ignoreTLS = true;
-      break;
-  }
-  o.tls = tls;
+  applySmtpTls(o, c.relayTls, c.relayHost);
   if (c.relayUser !== undefined && c.relayPassword !== undefined) o.auth = { user: c.relayUser, pass: c.relayPassword };
   if (c.dkimDomain !== undefined && c.dkimSelector !== undefined && c.dkimKeyFile !== undefined) {
     // RFC 6376: nodemailer signs the whole message as written (relaxed/relaxed, rsa-sha256).

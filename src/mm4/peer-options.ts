@@ -2,17 +2,11 @@
 // (TS 23.140 §8.4: MM4 is SMTP between MMS Relay/Servers). A plain type of its own: the config schema
 // (src/ops/config-mm4.ts, `mm4.peers[].out`) maps onto it (peerOutbound), the route code never sees zod.
 import type { PeerLimits } from '../core/ports.js';
+import type { SmtpTlsMode } from '../transport/smtp-tls.js';
 import type { Mm4PeerConfig } from '../ops/config.js';
 
-/**
- * How the SMTP session to the peer is protected:
- * - 'starttls-required': STARTTLS (RFC 3207) or no session; the certificate is verified;
- * - 'opportunistic': STARTTLS when the peer offers it, without verifying its certificate (RFC 7435:
- *   unauthenticated encryption beats cleartext; GRX/IPX peers often use private CAs), cleartext otherwise;
- * - 'implicit': TLS from the first byte (RFC 8314 §3.3), certificate verified;
- * - 'none': cleartext, STARTTLS not attempted even when offered.
- */
-export type Mm4TlsMode = 'starttls-required' | 'opportunistic' | 'implicit' | 'none';
+/** How the SMTP session to the peer is protected (src/transport/smtp-tls.ts). */
+export type Mm4TlsMode = SmtpTlsMode;
 
 /**
  * How a number is written in the SMTP envelope and in To/From (§8.4.4): 'plmn' `+N/TYPE=PLMN@domain`

@@ -9,6 +9,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { correlationTtl, rememberForward, resOkKey, resendKey } from './correlation.js';
 import { forwardMessageId, forwardRequest, mm4Address } from './outbound-forward.js';
 import { ackResponse, reportRequest } from './outbound-reports.js';
+import { type SmtpOutcome, smtpFailure } from '../transport/smtp-outcome.js';
 import { type Mm4PeerOutbound, mm4Peer, peerLimits } from './peer-options.js';
 import { type DkimKey, PeerTransport, type PeerTransportOptions } from './peer-transport.js';
 
@@ -32,36 +33,9 @@ export interface Mm4RouteDeps {
   now?: () => number;
 }
 
-/** What an SMTP failure means for the job: RFC 5321 §4.2.1, 4yz transient, 5yz permanent. */
-export type SmtpOutcome = { status: 'retry'; error: string } | { status: 'rejected'; detail: string };
-
-/** The shape of nodemailer's errors (SMTPConnection.SMTPError): only what we read. */
-interface SmtpErrorLike {
-  message?: string;
-  code?: string;
-  response?: string;
-  responseCode?: number;
-  command?: string;
-}
-
-/**
- * An SMTP client error as a delivery outcome. A 5yz reply to MAIL, RCPT or DATA refuses this message for good
- * (rejected, the reply in the detail). Retried: 4yz replies, connection failures and timeouts (no reply at
- * all), and AUTH or TLS failures, which are about the link, not the message (the operator fixes them; the
- * queue dead-letters the job if nobody does). A peer's SIZE (RFC 1870) below the message is permanent.
- */
+/** What an SMTP failure means for a forward (RFC 5321 §4.2.1): src/transport/smtp-outcome.ts, worded for a peer. */
 export function smtpOutcome(peer: string, err: unknown): SmtpOutcome {
-  const e = (typeof err === 'object' && err !== null ? err : {}) as SmtpErrorLike;
-  const reply = e.response?.trim();
-  const what = `${e.code ?? 'ERROR'}${e.command ? ` at ${e.command}` : ''}`;
-  if (e.code === 'EAUTH' || e.code === 'ETLS')
-    return { status: 'retry', error: `MM4 peer ${peer}: ${what}: ${reply ?? e.message ?? ''}`.trim() };
-  if (e.responseCode !== undefined && e.responseCode >= 500 && e.responseCode < 600)
-    return { status: 'rejected', detail: `MM4 peer ${peer} refused the forward: ${reply}` };
-  if (e.responseCode !== undefined && e.responseCode >= 400 && e.responseCode < 500)
-    return { status: 'retry', error: `MM4 peer ${peer} deferred the forward: ${reply}` };
-  if (e.code === 'EMESSAGE' && /size/i.test(e.message ?? '')) return { status: 'rejected', detail: `MM4 peer ${peer}: ${e.message}` };
-  return { status: 'retry', error: `MM4 peer ${peer} not reached: ${what}: ${reply ?? e.message ?? String(err)}` };
+  return smtpFailure(`MM4 peer ${peer}`, err, 'the forward');
 }
 
 /**
@@ -165,7 +139,7 @@ export class Mm4PeerRoute implements Route {
       return { status: 'waiting', detail: 'forwarded; awaiting MM4_forward.RES', retryAfterMs: p.resTimeoutMs };
     } catch (err) {
       const outcome = smtpOutcome(p.id, err);
-      log.info({ code: (err as SmtpErrorLike).code, outcome: outcome.status }, 'MM4 forward not accepted');
+      log.info({ code: (err as { code?: string }).code, outcome: outcome.status }, 'MM4 forward not accepted');
       return outcome;
     }
   }
@@ -236,7 +210,7 @@ export class Mm4PeerRoute implements Route {
       return { status: 'delivered', detail: `${msg.type} accepted by MM4 peer ${p.id}: ${info.response}` };
     } catch (err) {
       const outcome = smtpOutcome(p.id, err);
-      log.info({ code: (err as SmtpErrorLike).code, outcome: outcome.status }, `${msg.type} not accepted`);
+      log.info({ code: (err as { code?: string }).code, outcome: outcome.status }, `${msg.type} not accepted`);
       return outcome;
     }
   }

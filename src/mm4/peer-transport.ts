@@ -3,9 +3,9 @@
 // configured. Split from peer-route.ts, which decides what to send; this decides where and how.
 import type { MxRecord } from 'node:dns';
 import { Resolver } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { createTransport, type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { applySmtpTls } from '../transport/smtp-tls.js';
 import type { Mm4PeerOutbound } from './peer-options.js';
 
 /** What nodemailer signs with (RFC 6376): our signing domain (d=), selector (s=) and the PEM private key. */
@@ -127,28 +127,7 @@ export function transportOptions(p: Mm4PeerOutbound, ownDomain: string, host = p
     logger: false,
     debug: false,
   };
-  const tls: NonNullable<SMTPPool.Options['tls']> = {};
-  if (isIP(host) === 0) tls.servername = host; // RFC 6066 §3: SNI names a host, never an address
-  if (p.ca !== undefined) tls.ca = p.ca;
-  switch (p.tls) {
-    case 'implicit':
-      o.secure = true;
-      break;
-    case 'starttls-required':
-      o.secure = false;
-      o.requireTLS = true;
-      break;
-    case 'opportunistic':
-      // RFC 7435: encrypt when offered, without insisting on a certificate we can verify.
-      o.secure = false;
-      tls.rejectUnauthorized = false;
-      break;
-    case 'none':
-      o.secure = false;
-      o.ignoreTLS = true;
-      break;
-  }
-  o.tls = tls;
+  applySmtpTls(o, p.tls, host, p.ca);
   if (p.auth) o.auth = { user: p.auth.user, pass: p.auth.pass };
   // nodemailer signs whatever it sends, `raw` messages included (RFC 6376, relaxed/relaxed); besides its
   // RFC 5322 fields, the MM4 ones that say what the message is and whose (TS 23.140 §8.4).
