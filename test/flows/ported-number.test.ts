@@ -2,15 +2,14 @@
 // started with the store's porting table on (portability.redis; the embedded store's table here), two peer
 // MMSCs' SMTP servers on loopback. The ported number's forward reaches C, not B (whose range it is in); the
 // number nobody ported still goes to B; both end delivered.
-import type { Readable } from 'node:stream';
 import { pino } from 'pino';
-import { SMTPServer } from 'smtp-server';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { type Mm4ForwardReq, parseMm4 } from '../../protocols/mm4/index.js';
 import { Gateway } from '../../src/gateway.js';
 import { ConfigSchema } from '../../src/ops/config.js';
 import { httpRequest } from '../helpers/handset.js';
 import { mm7SubmitReq } from '../helpers/mm7-request.js';
+import { smtpSink } from '../helpers/smtp-sink.js';
 import { until } from '../helpers/until.js';
 
 const OWN = 'mms.mnc001.mcc001.gprs';
@@ -19,35 +18,9 @@ const C_DOMAIN = 'mms.mnc003.mcc001.gprs';
 const PORTED = '+16660000005'; // B's range, C's subscriber now
 const NOT_PORTED = '+16660000006';
 
-interface Sink {
-  port: number;
-  received: Array<{ rcptTo: string[]; bytes: Buffer }>;
-}
-
-async function sink(t: Test): Promise<Sink> {
-  const s: Sink = { port: 0, received: [] };
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData: (stream: Readable, session, cb) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        s.received.push({ rcptTo: session.envelope.rcptTo.map((r) => r.address), bytes: Buffer.concat(chunks) });
-        cb(null);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  s.port = (server.server.address() as { port: number }).port;
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return s;
-}
-
 t.test('a ported number is forwarded to the carrier serving it now, not to the owner of its range', async (t) => {
-  const b = await sink(t);
-  const c = await sink(t);
+  const b = await smtpSink(t);
+  const c = await smtpSink(t);
   const out = (port: number) => ({ host: '127.0.0.1', port, tls: 'none', connectTimeoutMs: 2000, greetingTimeoutMs: 2000 });
   const config = ConfigSchema.parse({
     ops: { port: 0 },

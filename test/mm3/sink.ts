@@ -1,59 +1,13 @@
-// Test helpers of the MM3 tests: an SMTP sink (smtp-server on loopback) standing for the mail relay, a
+// Test helpers of the MM3 tests: the SMTP sink standing for the mail relay (helpers/smtp-sink.ts), a
 // line-by-line raw SMTP client, and a reader of received mail (protocols/mm4's header-block and MIME reader).
 import { connect, type Socket } from 'node:net';
-import type { Readable } from 'node:stream';
-import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 import type { Test } from 'tap';
 import type { MimeHeaders } from '../../protocols/mime/index.js';
 import { DEFAULT_MM4_LIMITS, type Mm4Content } from '../../protocols/mm4/index.js';
 import { parseContent } from '../../protocols/mm4/content.js';
 import { splitMessage } from '../../protocols/mm4/header-block.js';
 
-export interface Received {
-  mailFrom: string;
-  rcptTo: string[];
-  bytes: Buffer;
-}
-
-export interface Sink {
-  port: number;
-  received: Received[];
-}
-
-/** A relay that records each transaction; `rcpt`/`data` may answer [code, text] instead. */
-export async function sink(
-  t: Test,
-  o: { rcpt?: () => [number, string] | undefined; data?: () => [number, string] | undefined } = {},
-): Promise<Sink> {
-  const s: Sink = { port: 0, received: [] };
-  const fail = (r: [number, string] | undefined): Error | null => (r ? Object.assign(new Error(r[1]), { responseCode: r[0] }) : null);
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onRcptTo: (_a: SMTPServerAddress, _s, cb) => cb(fail(o.rcpt?.())),
-    onData: (stream: Readable, session, cb) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const err = fail(o.data?.());
-        if (!err) {
-          const env = session.envelope;
-          s.received.push({
-            mailFrom: env.mailFrom === false ? '' : env.mailFrom.address,
-            rcptTo: env.rcptTo.map((r) => r.address),
-            bytes: Buffer.concat(chunks),
-          });
-        }
-        cb(err);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  s.port = (server.server.address() as { port: number }).port;
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return s;
-}
+export { smtpSink as sink, type Received, type Sink } from '../helpers/smtp-sink.js';
 
 /** A received mail read back: its header fields and its MIME tree. */
 export async function readBack(bytes: Buffer): Promise<{ headers: MimeHeaders; content: Mm4Content }> {

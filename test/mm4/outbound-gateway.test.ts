@@ -1,15 +1,14 @@
 // The route table learns MM4 peers (issue 22, Routing): a handset's m-send-req to another carrier's
 // subscriber and a VASP's MM7 SubmitReq to one go out over MM4, to the peer's SMTP server (here a real
 // smtp-server on loopback standing in for the peer MMSC), with the peer chosen by the longest prefix.
-import type { Readable } from 'node:stream';
 import { pino } from 'pino';
-import { SMTPServer } from 'smtp-server';
 import t, { type Test } from 'tap';
 import { type Mm4Content, type Mm4ForwardReq, bareId, parseMm4 } from '../../protocols/mm4/index.js';
 import { Gateway } from '../../src/gateway.js';
 import { ConfigSchema } from '../../src/ops/config.js';
 import { Handset, httpRequest } from '../helpers/handset.js';
 import { mm7SubmitReq } from '../helpers/mm7-request.js';
+import { type Sink, smtpSink } from '../helpers/smtp-sink.js';
 import { until } from '../helpers/until.js';
 
 const OWN = 'mms.mnc001.mcc001.gprs';
@@ -18,36 +17,9 @@ const C_DOMAIN = 'mms.mnc003.mcc001.gprs';
 const A = '+15550000001';
 const TEXT = Buffer.from('Hello across networks');
 
-interface Sink {
-  port: number;
-  received: Array<{ rcptTo: string[]; bytes: Buffer }>;
-}
-
-/** A peer MMSC's SMTP server that stores what it is sent. */
-async function sink(t: Test): Promise<Sink> {
-  const s: Sink = { port: 0, received: [] };
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData: (stream: Readable, session, cb) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        s.received.push({ rcptTo: session.envelope.rcptTo.map((r) => r.address), bytes: Buffer.concat(chunks) });
-        cb(null);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  s.port = (server.server.address() as { port: number }).port;
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return s;
-}
-
 async function setup(t: Test) {
-  const b = await sink(t);
-  const c = await sink(t);
+  const b = await smtpSink(t);
+  const c = await smtpSink(t);
   const out = (port: number) => ({ host: '127.0.0.1', port, tls: 'none', connectTimeoutMs: 2000, greetingTimeoutMs: 2000 });
   const config = ConfigSchema.parse({
     ops: { port: 0 },

@@ -4,9 +4,7 @@
 // is a retry. DKIM (mm4.dkim*): the forward as the peer receives it verifies against the public key.
 import { generateKeyPairSync } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
-import type { Readable } from 'node:stream';
 import { pino } from 'pino';
-import { SMTPServer } from 'smtp-server';
 import t, { type Test } from 'tap';
 import { ConfigSchema } from '../../src/ops/config.js';
 import { MM4_PEER_DEFAULTS, type Mm4PeerOutbound } from '../../src/mm4/peer-options.js';
@@ -15,36 +13,12 @@ import { verifyDkim } from '../helpers/dkim.js';
 import { type DnsReply, dnsServer, encodeName, header } from '../helpers/dns-server.js';
 import { freePort } from '../helpers/free-port.js';
 import { textMessage } from '../helpers/messages.js';
+import { smtpSink } from '../helpers/smtp-sink.js';
 
 const OWN = 'mms.mnc001.mcc001.gprs';
 const PEER_DOMAIN = 'mms.peer.test';
 const log = pino({ level: 'silent' });
 const TEXT = Buffer.from('hello over MM4');
-
-interface Sink {
-  received: Buffer[];
-}
-
-/** A peer SMTP server on `host:port` that keeps what it is sent. */
-async function sink(t: Test, host: string, port: number): Promise<Sink> {
-  const s: Sink = { received: [] };
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData: (stream: Readable, _session, cb) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        s.received.push(Buffer.concat(chunks));
-        cb(null);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return s;
-}
 
 /** An MX answer (RFC 1035 §3.3.9: preference, exchange) for the question, each exchange a name. */
 function mxReply(records: Array<{ preference: number; exchange: string }>): DnsReply {
@@ -109,8 +83,8 @@ async function resolverAt(
 
 t.test('out.mx: the forward goes to the most preferred exchange of the peer domain', async (t) => {
   const port = await freePort();
-  const preferred = await sink(t, '127.0.0.2', port);
-  const other = await sink(t, '127.0.0.1', port);
+  const preferred = await smtpSink(t, { host: '127.0.0.2', port });
+  const other = await smtpSink(t, { host: '127.0.0.1', port });
   const dns = await dnsServer(t, (q) =>
     q.name === PEER_DOMAIN && q.type === 15
       ? mxReply([
@@ -134,7 +108,7 @@ t.test('out.mx: the forward goes to the most preferred exchange of the peer doma
 
 t.test('without out.mx no DNS is asked: the configured host gets the forward', async (t) => {
   const port = await freePort();
-  const s = await sink(t, '127.0.0.1', port);
+  const s = await smtpSink(t, { host: '127.0.0.1', port });
   let asked = 0;
   const r = route(t, peer(port), {
     resolveMx: async () => {
@@ -149,7 +123,7 @@ t.test('without out.mx no DNS is asked: the configured host gets the forward', a
 
 t.test('no usable MX (NXDOMAIN, a null MX): retried, nothing sent', async (t) => {
   const port = await freePort();
-  const s = await sink(t, '127.0.0.1', port);
+  const s = await smtpSink(t, { host: '127.0.0.1', port });
   const nx = await resolverAt(t, () => ({ rcode: 3 }));
   t.match(await route(t, peer(port, { mx: true }), { resolveMx: nx.resolveMx }).send(delivery()), {
     status: 'retry',
@@ -167,14 +141,14 @@ t.test('no usable MX (NXDOMAIN, a null MX): retried, nothing sent', async (t) =>
 t.test('mm4.dkim*: what the peer receives carries a DKIM-Signature that verifies', async (t) => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const port = await freePort();
-  const s = await sink(t, '127.0.0.1', port);
+  const s = await smtpSink(t, { host: '127.0.0.1', port });
   const dkim = { domainName: OWN, keySelector: 'mm4', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
   t.match(await route(t, peer(port), { dkim }).send(delivery()), { status: 'delivered' });
-  const tags = verifyDkim(s.received[0]!, publicKey);
+  const tags = verifyDkim(s.received[0]!.bytes, publicKey);
   t.equal(tags.d, OWN);
   t.equal(tags.s, 'mm4');
   t.match(tags.h, /x-mms-message-id/i, 'the MM4 fields are signed too');
-  const tampered = Buffer.from(s.received[0]!.toString('latin1').replace('hello over MM4', 'hello over MM5'), 'latin1');
+  const tampered = Buffer.from(s.received[0]!.bytes.toString('latin1').replace('hello over MM4', 'hello over MM5'), 'latin1');
   t.throws(() => verifyDkim(tampered, publicKey), /body hash mismatch/);
 });
 
