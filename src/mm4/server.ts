@@ -9,7 +9,15 @@ import {
   type SMTPServerError,
   type SMTPServerSession,
 } from 'smtp-server';
-import { type Mm4Address, Mm4Error, type Mm4ForwardReq, type Mm4Message, parseMm4Address, parseMm4 } from '../../protocols/mm4/index.js';
+import {
+  type Mm4Address,
+  Mm4Error,
+  type Mm4ForwardHead,
+  type Mm4ForwardReq,
+  type Mm4Message,
+  parseMm4Address,
+  parseMm4,
+} from '../../protocols/mm4/index.js';
 import { Intake, type IntakeOptions } from '../core/intake.js';
 import { newMessageId } from '../core/message-id.js';
 import type { IdempotencyStore, Queue, Throttle } from '../core/ports.js';
@@ -19,8 +27,9 @@ import type { Mm4Config, Mm4PeerConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { DataBudget, type DataHold } from './data-budget.js';
-import { type DataRead, readData } from './data-reader.js';
+import { DataSource, DataStopped } from './data-reader.js';
 import { type ForwardClaim, ForwardDuplicates } from './duplicates.js';
+import { ForwardStage } from './forward-stage.js';
 import { forwardSubmission } from './inbound-forward.js';
 import type { Mm4InboundReports } from './inbound-reports.js';
 import { PeerDirectory } from './peers.js';
@@ -46,6 +55,9 @@ export interface Mm4ServerOptions {
  * 550 and X.7.1 Delivery not authorized (RFC 3463 §3.8). Not a refusal of the catalogue (yet): no other edge
  * has recipients in another domain to refuse.
  */
+/** How long a forward's stage outlives mm4.dataTimeoutMs if this process dies before it is enqueued or discarded. */
+const STAGE_GRACE_MS = 5 * 60_000;
+
 const RELAY_DENIED = {
   reply: SMTP_REPLY.MAILBOX_UNAVAILABLE,
   enhanced: '5.7.1',
@@ -71,7 +83,7 @@ interface SessionState {
  * - default deny: a session is a configured peer's, by source address (CIDR) and/or AUTH identity, or it is
  *   refused; each peer has a connection cap on this instance;
  * - RCPT TO only in our own MMS domains (no relay, ever), at most mm4.maxRecipients (then 452 4.5.3);
- * - DATA within mm4.dataTimeoutMs, else the session is cut; memory bounded: a transaction holds at most
+ * - DATA within mm4.dataTimeoutMs, else the session is cut; bounded: a transaction counts at most
  *   mm4.maxMessageBytes (more is dropped as it arrives) and the listener mm4.maxInFlightDataBytes in all
  *   (over it 421 4.3.2, the peer retries);
  * - MM4_forward.REQ goes through the core intake (the peer's throttle; an unroutable recipient refuses the
@@ -79,8 +91,11 @@ interface SessionState {
  *   X-Mms-Message-ID and recipients, any instance) is answered 250 with the first message's id and not
  *   stored again (ForwardDuplicates); refusals with the catalogue's SMTP reply and enhanced status code.
  * - RES and reports about our forwards, and the RES a stored forward asks for: src/mm4/inbound-reports.ts.
- * Not yet: DATA parsed as it streams with its parts written into a content stage (Queue.stage): today the
- * message is held (bounded, as above) and parsed once whole.
+ * - DATA is parsed as it arrives (DataSource): the header block (within 64 KiB), then a forward's multipart
+ *   body through protocols/mime's streaming parser, each decoded leaf written into a content stage
+ *   (Queue.stage, ForwardStage) that the intake enqueues as the message's content; the listener holds only
+ *   slices. The stage is discarded on any refusal, error, timeout or cut session. A single-part forward's body
+ *   (a text) and RES/reports are small and read whole.
  */
 export class Mm4Server {
   private readonly server: SMTPServer;
@@ -298,8 +313,9 @@ export class Mm4Server {
   }
 
   /**
-   * Reads DATA, holding at most mm4.maxMessageBytes of it and only while the listener's budget
-   * (mm4.maxInFlightDataBytes) allows; then parses it and hands it on. Resolves to the 250 text or the refusal.
+   * Reads DATA as it arrives, counting at most mm4.maxMessageBytes of it and only while the listener's budget
+   * (mm4.maxInFlightDataBytes) allows: the header block is parsed, and a forward's parts go to a content stage
+   * as they are decoded (ForwardStage). Resolves to the 250 text or the refusal.
    */
   private async data(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string | SMTPServerError> {
     const hold = this.budget.open();
@@ -313,74 +329,128 @@ export class Mm4Server {
   private async readAndHandle(stream: SMTPServerDataStream, session: SMTPServerSession, hold: DataHold): Promise<string | SMTPServerError> {
     const peer = this.sessions.get(session.id)?.peer;
     const max = this.o.config.maxMessageBytes;
-    const timer = setTimeout(() => this.cut(session, 'DATA not received within mm4.dataTimeoutMs'), this.o.config.dataTimeoutMs);
-    let read: DataRead;
+    const data = new DataSource(stream, max, hold);
+    const timer = setTimeout(() => {
+      data.abort();
+      this.cut(session, 'DATA not received within mm4.dataTimeoutMs');
+    }, this.o.config.dataTimeoutMs);
+    let staged: ForwardStage | undefined;
     try {
-      read = await readData(stream, max, hold);
+      if (!peer) {
+        await data.drain();
+        return this.answer('DATA', new Refusal('improper-identification'));
+      }
+      const log = this.o.log.child({ peer: peer.id, session: session.id });
+      const envelope = {
+        ...(session.envelope.mailFrom ? { mailFrom: session.envelope.mailFrom.address } : {}),
+        rcptTo: session.envelope.rcptTo.map((r) => r.address),
+      };
+      let msg: Mm4Message | undefined;
+      let failure: unknown;
+      try {
+        msg = await parseMm4(data.chunks(), {
+          envelope,
+          limits: { maxBytes: max },
+          content: async (head) => {
+            staged = await this.stageFor(head, peer, envelope.rcptTo);
+            return staged.options;
+          },
+        });
+      } catch (err) {
+        failure = err;
+      }
+      // The rest of DATA (after a stop, or what the parser left unread) is read and dropped.
+      await data.drain();
+      const outcome = data.outcome();
+      if (outcome === 'too-large') {
+        log.info({ bytes: data.received, limit: max }, 'mm4 message refused: over the size limit');
+        this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: 'message-too-large' });
+        return this.answer('DATA', new Refusal('message-too-large', `message over the limit of ${max} bytes`));
+      }
+      if (outcome === 'busy') {
+        log.warn(
+          { bytes: data.received, held: this.budget.bytes, limit: this.budget.maxBytes },
+          'mm4 message refused: over mm4.maxInFlightDataBytes',
+        );
+        this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: 'overloaded' });
+        return this.answer('DATA', new Refusal('overloaded', 'the listener is receiving too much at once: retry later'));
+      }
+      if (failure !== undefined || !msg) {
+        if (!(failure instanceof Mm4Error)) throw failure; // the store failed while the parts streamed into it
+        log.info({ code: failure.code, detail: failure.detail }, 'mm4 message refused: malformed');
+        const refusal =
+          failure.code === 'TOO_LARGE'
+            ? new Refusal('message-too-large')
+            : new Refusal('format-corrupt', `malformed MM4 message: ${failure.code}`);
+        this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: refusal.code });
+        return this.answer('DATA', refusal);
+      }
+      if (msg.type !== 'MM4_forward.REQ') {
+        // RES and reports about our forwards (src/mm4/inbound-reports.ts); without that handler, taken (a 5xx
+        // would make the peer bounce them to its postmaster) and logged.
+        const text = this.o.reports ? await this.o.reports.handle(msg, peer, log) : `2.6.0 ${msg.type} received`;
+        if (!this.o.reports) log.info({ type: msg.type, transactionId: msg.transactionId }, 'mm4 message accepted, not processed');
+        this.o.metrics.mm4Messages.inc({ peer: peer.id, type: msg.type, result: 'accepted' });
+        this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
+        return text;
+      }
+      if (!staged) throw new Error('mm4 forward parsed without its stage');
+      return await this.forward(msg, staged, peer, envelope.rcptTo, log);
+    } catch (err) {
+      if (!(err instanceof DataStopped)) throw err;
+      // Cut mid-DATA (the timer above): nobody reads this answer; the peer retries the whole message.
+      return this.answer('DATA', new Refusal('overloaded', 'DATA not received in time'));
     } finally {
       clearTimeout(timer);
+      if (staged) await this.unstage(staged, session);
     }
-    const { received } = read;
-    if (!peer) return this.answer('DATA', new Refusal('improper-identification'));
-    const log = this.o.log.child({ peer: peer.id, session: session.id });
-    if (read.kind === 'too-large') {
-      log.info({ bytes: received, limit: max }, 'mm4 message refused: over the size limit');
-      this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: 'message-too-large' });
-      return this.answer('DATA', new Refusal('message-too-large', `message over the limit of ${max} bytes`));
-    }
-    if (read.kind === 'busy') {
-      log.warn(
-        { bytes: received, held: this.budget.bytes, limit: this.budget.maxBytes },
-        'mm4 message refused: over mm4.maxInFlightDataBytes',
-      );
-      this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: 'overloaded' });
-      return this.answer('DATA', new Refusal('overloaded', 'the listener is receiving too much at once: retry later'));
-    }
-    const envelope = {
-      ...(session.envelope.mailFrom ? { mailFrom: session.envelope.mailFrom.address } : {}),
-      rcptTo: session.envelope.rcptTo.map((r) => r.address),
-    };
-    let msg: Mm4Message;
-    try {
-      msg = await parseMm4(read.bytes, { envelope, limits: { maxBytes: max } });
-    } catch (err) {
-      if (!(err instanceof Mm4Error)) throw err;
-      log.info({ code: err.code, detail: err.detail }, 'mm4 message refused: malformed');
-      const refusal =
-        err.code === 'TOO_LARGE' ? new Refusal('message-too-large') : new Refusal('format-corrupt', `malformed MM4 message: ${err.code}`);
-      this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: refusal.code });
-      return this.answer('DATA', refusal);
-    }
-    if (msg.type !== 'MM4_forward.REQ') {
-      // RES and reports about our forwards (src/mm4/inbound-reports.ts); without that handler, taken (a 5xx
-      // would make the peer bounce them to its postmaster) and logged.
-      const text = this.o.reports ? await this.o.reports.handle(msg, peer, log) : `2.6.0 ${msg.type} received`;
-      if (!this.o.reports) log.info({ type: msg.type, transactionId: msg.transactionId }, 'mm4 message accepted, not processed');
-      this.o.metrics.mm4Messages.inc({ peer: peer.id, type: msg.type, result: 'accepted' });
-      this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
-      return text;
-    }
-    return this.forward(msg, peer, envelope.rcptTo, log);
   }
 
-  private async forward(req: Mm4ForwardReq, peer: Mm4PeerConfig, rcptTo: string[], log: Logger): Promise<string | SMTPServerError> {
-    const c = this.o.config;
-    const type = req.type;
+  /**
+   * Once a forward's header fields are read: the id it is to be stored under (claimed against its
+   * X-Mms-Message-ID), and where its parts go: a stage under that id, or nowhere for a repeat whose first copy
+   * is stored (answered with that copy's id) or when the claim could not be checked.
+   */
+  private async stageFor(head: Mm4ForwardHead, peer: Mm4PeerConfig, rcptTo: readonly string[]): Promise<ForwardStage> {
     let claim: ForwardClaim | undefined;
     try {
-      claim = await this.claim(req, peer, rcptTo);
-      if (claim?.repeat && (await this.o.queue.message(claim.messageId))) {
-        log.info({ messageId: claim.messageId, mm4MessageId: req.messageId }, 'mm4 forward repeated: answered with the first message id');
-        // Acknowledged again: a repeat with its own Transaction-ID gets its own MM4_forward.RES (§8.4.1.2).
-        await this.o.reports?.forwardStored(req, peer, claim.messageId, log);
-        this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'duplicate' });
-        this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
-        return `2.6.0 queued as ${claim.messageId}`;
-      }
+      claim = await this.claim(head, peer, rcptTo);
+      if (claim?.repeat && (await this.o.queue.message(claim.messageId))) return ForwardStage.repeat(claim);
     } catch (err) {
-      log.error({ err }, 'mm4 forward: its X-Mms-Message-ID could not be checked');
+      return ForwardStage.failed(err);
+    }
+    const id = claim?.messageId ?? newMessageId((this.o.now ?? Date.now)());
+    return ForwardStage.staged(this.o.queue.stage(id, this.o.config.dataTimeoutMs + STAGE_GRACE_MS), claim);
+  }
+
+  private async forward(
+    req: Mm4ForwardReq,
+    staged: ForwardStage,
+    peer: Mm4PeerConfig,
+    rcptTo: string[],
+    log: Logger,
+  ): Promise<string | SMTPServerError> {
+    const c = this.o.config;
+    const type = req.type;
+    const claim = staged.claim;
+    if (staged.kind === 'failed') {
+      log.error({ err: staged.error }, 'mm4 forward: its X-Mms-Message-ID could not be checked');
       this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'store-unavailable' });
       return this.answer('DATA', new Refusal('store-unavailable'));
+    }
+    if (staged.kind === 'repeat') {
+      log.info({ messageId: staged.messageId, mm4MessageId: req.messageId }, 'mm4 forward repeated: answered with the first message id');
+      try {
+        // Acknowledged again: a repeat with its own Transaction-ID gets its own MM4_forward.RES (§8.4.1.2).
+        await this.o.reports?.forwardStored(req, peer, staged.messageId, log);
+      } catch (err) {
+        log.error({ err }, 'mm4 forward: its X-Mms-Message-ID could not be checked');
+        this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'store-unavailable' });
+        return this.answer('DATA', new Refusal('store-unavailable'));
+      }
+      this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'duplicate' });
+      this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
+      return `2.6.0 queued as ${staged.messageId}`;
     }
     // A repeat whose first copy is not stored (yet: in progress elsewhere, or it failed) is stored under the
     // first copy's id: the queue stores an id once.
@@ -388,18 +458,22 @@ export class Mm4Server {
       log.info({ messageId: claim.messageId, mm4MessageId: req.messageId }, 'mm4 forward repeated before the first was stored');
     const r = await this.intake.submit({
       from: { kind: 'carrier', id: peer.id },
-      messageId: claim?.messageId,
+      messageId: staged.messageId,
       throttle: { limits: { rate: peer.rate, burst: peer.burst, maxInFlight: peer.maxInFlight }, slotMs: c.dataTimeoutMs },
       unroutable: 'refuse',
-      build: (id, now) =>
-        forwardSubmission(req, { peer: peer.id, rcptTo, lifetime: { defaultMs: c.defaultExpiryMs, maxMs: c.maxExpiryMs } }, id, now),
+      build: (id, now) => {
+        const ctx = { peer: peer.id, rcptTo, lifetime: { defaultMs: c.defaultExpiryMs, maxMs: c.maxExpiryMs } };
+        const sub = forwardSubmission(req, ctx, id, now, staged.stage);
+        staged.taken = sub.content === staged.stage;
+        return sub;
+      },
     });
     if (!r.ok) {
-      if (claim && this.duplicates)
-        await this.duplicates.release(claim).catch((err: unknown) => log.warn({ err }, 'mm4 forward: its record could not be released'));
+      staged.taken = false; // the finally of readAndHandle discards the stage and releases the claim
       this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: r.refusal.code });
       return this.answer('DATA', r.refusal);
     }
+    staged.stored = true;
     log.info({ messageId: r.messageId, mm4MessageId: req.messageId, recipients: r.recipients }, 'mm4 forward accepted');
     await this.o.reports?.forwardStored(req, peer, r.messageId, log);
     this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'accepted' });
@@ -407,8 +481,23 @@ export class Mm4Server {
     return `2.6.0 queued as ${r.messageId}`;
   }
 
+  /**
+   * A forward answered: its stage is dropped unless the queue took it, and when it was not stored (refused,
+   * malformed, over a limit, cut, store error) its X-Mms-Message-ID is released, so that a retry is taken as new.
+   */
+  private async unstage(staged: ForwardStage, session: SMTPServerSession): Promise<void> {
+    if (staged.kind !== 'stage') return;
+    const log = this.o.log.child({ session: session.id });
+    // Stored from the parts' bodies (a single-part body is not streamed): the stage was not used.
+    await staged.discard().catch((err: unknown) => log.warn({ err }, 'mm4 forward: its stage could not be discarded'));
+    if (!staged.stored && staged.claim && this.duplicates)
+      await this.duplicates
+        .release(staged.claim)
+        .catch((err: unknown) => log.warn({ err }, 'mm4 forward: its record could not be released'));
+  }
+
   /** The id to store a forward under, recorded against its X-Mms-Message-ID; undefined when repeats are not recognised. */
-  private claim(req: Mm4ForwardReq, peer: Mm4PeerConfig, rcptTo: readonly string[]): Promise<ForwardClaim> | undefined {
+  private claim(req: Mm4ForwardHead, peer: Mm4PeerConfig, rcptTo: readonly string[]): Promise<ForwardClaim> | undefined {
     return this.duplicates?.claim(peer.id, req, rcptTo, newMessageId((this.o.now ?? Date.now)()));
   }
 
