@@ -376,7 +376,12 @@ export class Mm4Server {
         return this.answer('DATA', new Refusal('overloaded', 'the listener is receiving too much at once: retry later'));
       }
       if (failure !== undefined || !msg) {
-        if (!(failure instanceof Mm4Error)) throw failure; // the store failed while the parts streamed into it
+        if (!(failure instanceof Mm4Error)) {
+          // The store failed (or is full) while the parts streamed into it: not stored, the peer retries.
+          log.error({ err: failure }, 'mm4 forward: its parts could not be staged');
+          this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'MM4_forward.REQ', result: 'store-unavailable' });
+          return this.answer('DATA', new Refusal('store-unavailable'));
+        }
         log.info({ code: failure.code, detail: failure.detail }, 'mm4 message refused: malformed');
         const refusal =
           failure.code === 'TOO_LARGE'

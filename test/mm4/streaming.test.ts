@@ -166,6 +166,18 @@ t.test('memory store: a refused forward and a cut one give back the bytes they s
   t.pass('cut: nothing left');
 });
 
+t.test('a full embedded store while the parts stream in: 4xx (the peer retries), and what was staged is let go', async (t) => {
+  const store = createMemoryStore({ limits: { maxBytes: MB } });
+  const { port, metrics } = await startMm4(t, { maxMessageBytes: 8 * MB }, { store });
+  t.match(await sendForward(t, port, forwardData(picture(2 * MB), { messageId: 'full-1@peer' })), /^4\d\d /, 'refused, transient');
+  t.equal(store.queue.usage().bytes, 0, 'nothing of it is held');
+  t.match(
+    await metrics.registry.metrics(),
+    /mmsc_mm4_messages_total\{peer="carrier-b",type="MM4_forward.REQ",result="store-unavailable",service="mmsc"\} 1/,
+  );
+  t.ok(queuedAs(await sendForward(t, port, forwardData(picture(100 * 1024), { messageId: 'full-2@peer' }))), 'a small one fits');
+});
+
 t.test('a 6 MiB forward against an 8 MiB limit: the listener holds slices, not the message', async (t) => {
   const { store, contentKeys } = await redisStore(t);
   const { port, queue } = await startMm4(t, { maxMessageBytes: 8 * MB, maxInFlightDataBytes: 16 * MB }, { store });
