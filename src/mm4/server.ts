@@ -9,17 +9,8 @@ import {
   type SMTPServerError,
   type SMTPServerSession,
 } from 'smtp-server';
-import {
-  type Mm4Address,
-  Mm4Error,
-  type Mm4ForwardHead,
-  type Mm4ForwardReq,
-  type Mm4Message,
-  parseMm4Address,
-  parseMm4,
-} from '../../protocols/mm4/index.js';
+import { type Mm4Address, Mm4Error, type Mm4Message, parseMm4Address, parseMm4 } from '../../protocols/mm4/index.js';
 import { Intake, type IntakeOptions } from '../core/intake.js';
-import { newMessageId } from '../core/message-id.js';
 import type { IdempotencyStore, Queue, Throttle } from '../core/ports.js';
 import { Refusal } from '../core/refusals.js';
 import type { Router } from '../core/router.js';
@@ -28,9 +19,9 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { DataBudget, type DataHold } from './data-budget.js';
 import { DataSource, DataStopped } from './data-reader.js';
-import { type ForwardClaim, ForwardDuplicates } from './duplicates.js';
-import { ForwardStage } from './forward-stage.js';
-import { forwardSubmission } from './inbound-forward.js';
+import { ForwardDuplicates } from './duplicates.js';
+import { ForwardReceiver } from './forward-receiver.js';
+import type { ForwardStage } from './forward-stage.js';
 import type { Mm4InboundReports } from './inbound-reports.js';
 import { PeerDirectory } from './peers.js';
 import { SMTP_REPLY } from '../transport/smtp-status.js';
@@ -55,9 +46,6 @@ export interface Mm4ServerOptions {
  * 550 and X.7.1 Delivery not authorized (RFC 3463 §3.8). Not a refusal of the catalogue (yet): no other edge
  * has recipients in another domain to refuse.
  */
-/** How long a forward's stage outlives mm4.dataTimeoutMs if this process dies before it is enqueued or discarded. */
-const STAGE_GRACE_MS = 5 * 60_000;
-
 const RELAY_DENIED = {
   reply: SMTP_REPLY.MAILBOX_UNAVAILABLE,
   enhanced: '5.7.1',
@@ -100,7 +88,7 @@ interface SessionState {
 export class Mm4Server {
   private readonly server: SMTPServer;
   private readonly peers: PeerDirectory;
-  private readonly intake: Intake;
+  private readonly forwards: ForwardReceiver;
   private readonly sessions = new Map<string, SessionState>();
   private readonly domains: ReadonlySet<string>;
   private readonly tls: Mm4ListenerTls;
@@ -108,8 +96,6 @@ export class Mm4Server {
   private readonly disabled: readonly string[];
   /** AUTH is held back until STARTTLS (mm4.tlsMode starttls, unless mm4.tlsAllowInsecureAuth). */
   private readonly authAfterTls: boolean;
-  /** Undefined: repeats are not recognised (no store given, or mm4.duplicateWindowMs 0). */
-  private readonly duplicates: ForwardDuplicates | undefined;
   private readonly budget: DataBudget;
 
   constructor(private readonly o: Mm4ServerOptions) {
@@ -120,12 +106,23 @@ export class Mm4Server {
     this.disabled = [...(this.tls.mode === 'starttls' ? [] : ['STARTTLS']), ...(this.peers.anyAuth ? [] : ['AUTH'])];
     this.authAfterTls = this.tls.mode === 'starttls' && this.peers.anyAuth && !c.tlsAllowInsecureAuth;
     this.budget = new DataBudget(c.maxInFlightDataBytes, (bytes) => o.metrics.mm4DataBytes.set(bytes));
-    this.duplicates =
-      o.idempotency && c.duplicateWindowMs > 0 ? new ForwardDuplicates({ store: o.idempotency, windowMs: c.duplicateWindowMs }) : undefined;
     this.domains = new Set(c.domains.map((d) => d.toLowerCase()));
     const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log };
     if (o.now) intake.now = o.now;
-    this.intake = new Intake(intake);
+    this.forwards = new ForwardReceiver({
+      config: c,
+      queue: o.queue,
+      intake: new Intake(intake),
+      metrics: o.metrics,
+      // Undefined: repeats are not recognised (no store given, or mm4.duplicateWindowMs 0).
+      duplicates:
+        o.idempotency && c.duplicateWindowMs > 0
+          ? new ForwardDuplicates({ store: o.idempotency, windowMs: c.duplicateWindowMs })
+          : undefined,
+      reports: o.reports,
+      now: o.now,
+      answer: (command, refusal) => this.answer(command, refusal),
+    });
     this.server = new SMTPServer({
       name: c.domains[0] ?? 'mmsc',
       banner: 'MM4 (3GPP TS 23.140) MMS Relay/Server',
@@ -352,7 +349,7 @@ export class Mm4Server {
           envelope,
           limits: { maxBytes: max },
           content: async (head) => {
-            staged = await this.stageFor(head, peer, envelope.rcptTo);
+            staged = await this.forwards.stageFor(head, peer, envelope.rcptTo);
             return staged.options;
           },
         });
@@ -400,110 +397,15 @@ export class Mm4Server {
         return text;
       }
       if (!staged) throw new Error('mm4 forward parsed without its stage');
-      return await this.forward(msg, staged, peer, envelope.rcptTo, log);
+      return await this.forwards.forward(msg, staged, peer, envelope.rcptTo, log);
     } catch (err) {
       if (!(err instanceof DataStopped)) throw err;
       // Cut mid-DATA (the timer above): nobody reads this answer; the peer retries the whole message.
       return this.answer('DATA', new Refusal('overloaded', 'DATA not received in time'));
     } finally {
       clearTimeout(timer);
-      if (staged) await this.unstage(staged, session);
+      if (staged) await this.forwards.unstage(staged, this.o.log.child({ session: session.id }));
     }
-  }
-
-  /**
-   * Once a forward's header fields are read: the id it is to be stored under (claimed against its
-   * X-Mms-Message-ID), and where its parts go: a stage under that id, or nowhere for a repeat whose first copy
-   * is stored (answered with that copy's id) or when the claim could not be checked.
-   */
-  private async stageFor(head: Mm4ForwardHead, peer: Mm4PeerConfig, rcptTo: readonly string[]): Promise<ForwardStage> {
-    let claim: ForwardClaim | undefined;
-    try {
-      claim = await this.claim(head, peer, rcptTo);
-      if (claim?.repeat && (await this.o.queue.message(claim.messageId))) return ForwardStage.repeat(claim);
-    } catch (err) {
-      return ForwardStage.failed(err);
-    }
-    const id = claim?.messageId ?? newMessageId((this.o.now ?? Date.now)());
-    return ForwardStage.staged(this.o.queue.stage(id, this.o.config.dataTimeoutMs + STAGE_GRACE_MS), claim);
-  }
-
-  private async forward(
-    req: Mm4ForwardReq,
-    staged: ForwardStage,
-    peer: Mm4PeerConfig,
-    rcptTo: string[],
-    log: Logger,
-  ): Promise<string | SMTPServerError> {
-    const c = this.o.config;
-    const type = req.type;
-    const claim = staged.claim;
-    if (staged.kind === 'failed') {
-      log.error({ err: staged.error }, 'mm4 forward: its X-Mms-Message-ID could not be checked');
-      this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'store-unavailable' });
-      return this.answer('DATA', new Refusal('store-unavailable'));
-    }
-    if (staged.kind === 'repeat') {
-      log.info({ messageId: staged.messageId, mm4MessageId: req.messageId }, 'mm4 forward repeated: answered with the first message id');
-      try {
-        // Acknowledged again: a repeat with its own Transaction-ID gets its own MM4_forward.RES (§8.4.1.2).
-        await this.o.reports?.forwardStored(req, peer, staged.messageId, log);
-      } catch (err) {
-        log.error({ err }, 'mm4 forward: its X-Mms-Message-ID could not be checked');
-        this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'store-unavailable' });
-        return this.answer('DATA', new Refusal('store-unavailable'));
-      }
-      this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'duplicate' });
-      this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
-      return `2.6.0 queued as ${staged.messageId}`;
-    }
-    // A repeat whose first copy is not stored (yet: in progress elsewhere, or it failed) is stored under the
-    // first copy's id: the queue stores an id once.
-    if (claim?.repeat)
-      log.info({ messageId: claim.messageId, mm4MessageId: req.messageId }, 'mm4 forward repeated before the first was stored');
-    const r = await this.intake.submit({
-      from: { kind: 'carrier', id: peer.id },
-      messageId: staged.messageId,
-      throttle: { limits: { rate: peer.rate, burst: peer.burst, maxInFlight: peer.maxInFlight }, slotMs: c.dataTimeoutMs },
-      unroutable: 'refuse',
-      build: (id, now) => {
-        const ctx = { peer: peer.id, rcptTo, lifetime: { defaultMs: c.defaultExpiryMs, maxMs: c.maxExpiryMs } };
-        const sub = forwardSubmission(req, ctx, id, now, staged.stage);
-        staged.taken = sub.content === staged.stage;
-        return sub;
-      },
-    });
-    if (!r.ok) {
-      staged.taken = false; // the finally of readAndHandle discards the stage and releases the claim
-      this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: r.refusal.code });
-      return this.answer('DATA', r.refusal);
-    }
-    staged.stored = true;
-    log.info({ messageId: r.messageId, mm4MessageId: req.messageId, recipients: r.recipients }, 'mm4 forward accepted');
-    await this.o.reports?.forwardStored(req, peer, r.messageId, log);
-    this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'accepted' });
-    this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
-    return `2.6.0 queued as ${r.messageId}`;
-  }
-
-  /**
-   * A forward answered: its stage is dropped unless the queue took it, and when it was not stored (refused,
-   * malformed, over a limit, cut, store error) its X-Mms-Message-ID is released, so that a retry is taken as new.
-   */
-  private async unstage(staged: ForwardStage, session: SMTPServerSession): Promise<void> {
-    if (staged.kind !== 'stage') return;
-    const log = this.o.log.child({ session: session.id });
-    // Stored from the parts' bodies (a single-part body is not streamed): the stage was not used.
-    await staged.discard().catch((err: unknown) => log.warn({ err }, 'mm4 forward: its stage could not be discarded'));
-    if (!staged.stored && staged.claim && this.duplicates)
-      await this.duplicates
-        .release(staged.claim)
-        .catch((err: unknown) => log.warn({ err }, 'mm4 forward: its record could not be released'));
-  }
-
-  /** The id to store a forward under, recorded against its X-Mms-Message-ID; undefined when repeats are not recognised. */
-  private claim(req: Mm4ForwardHead, peer: Mm4PeerConfig, rcptTo: readonly string[]): Promise<ForwardClaim> | undefined {
-    return this.duplicates?.claim(peer.id, req, rcptTo, newMessageId((this.o.now ?? Date.now)()));
   }
 
   /** Closes a session that stalls (mid-DATA): the peer sees the connection drop and retries later. */
