@@ -1,7 +1,7 @@
 // The MM's MIME tree (the body of MM4_forward.REQ, §8.4.1.1 "Content") to and from protocols/mime.
 import { isAscii, isUtf8 } from 'node:buffer';
 import { MimeError, base64Lines, buildMultipartChunks, formatContentType, parseMultipart, parseSinglePart } from '../mime/index.js';
-import type { ContentType, MimeEntity, MimeHeader, MimeHeaders, OutboundMultipart, OutboundPart } from '../mime/index.js';
+import type { ContentType, MimeEntity, MimeHeader, MimeHeaders, OutboundMultipart, OutboundPart, StreamOptions } from '../mime/index.js';
 import { Mm4Error } from './errors.js';
 import type { Mm4Content, Mm4Multipart, Mm4Part } from './model.js';
 
@@ -74,17 +74,28 @@ function singlePart(p: Mm4Part): { fields: MimeHeader[]; body: Buffer } {
   return { fields, body: asText ? p.body : base64Lines(p.body) };
 }
 
-/** Reads the body whose top-level fields are `headers` into the MM's tree. */
-export async function parseContent(headers: MimeHeaders, body: Buffer, maxBytes: number): Promise<Mm4Content> {
+/**
+ * Reads the body whose top-level fields are `headers` into the MM's tree. With `stream`, the leaves of a
+ * multipart body go to its sinks as they arrive (protocols/mime StreamOptions) and keep only their size; a
+ * single-part body is read whole (within maxBytes).
+ */
+export async function parseContent(
+  headers: MimeHeaders,
+  body: Buffer | AsyncIterable<Buffer>,
+  maxBytes: number,
+  stream?: StreamOptions,
+): Promise<Mm4Content> {
   const ct = headers.get('content-type') ?? 'text/plain; charset=us-ascii'; // RFC 2045 §5.2 default
   const cte = headers.get('content-transfer-encoding') ?? '7bit';
   try {
-    const once = (async function* () {
-      yield body;
-    })();
+    const source = Buffer.isBuffer(body)
+      ? (async function* () {
+          yield body;
+        })()
+      : body;
     const root = /^\s*multipart\//i.test(ct)
-      ? await parseMultipart(once, ct, { maxBytes })
-      : await parseSinglePart(once, ct, cte, { maxBytes });
+      ? await parseMultipart(source, ct, { maxBytes }, stream)
+      : await parseSinglePart(source, ct, cte, { maxBytes });
     if (root.parts !== undefined && /^(base64|quoted-printable)$/i.test(cte.trim())) {
       throw new MimeError('BAD_ENCODING', `multipart body with Content-Transfer-Encoding ${cte} (RFC 2045 §6.4)`);
     }
@@ -106,6 +117,7 @@ function fromEntity(e: MimeEntity): Mm4Content {
     return m;
   }
   const p: Mm4Part = { contentType, body: e.body ?? Buffer.alloc(0) };
+  if (e.streamedBytes !== undefined) p.streamedBytes = e.streamedBytes;
   if (e.contentId !== undefined) p.contentId = e.contentId;
   if (e.contentLocation !== undefined) p.contentLocation = e.contentLocation;
   const extra = e.headers.entries().filter((h) => !OWN.has(h.name.toLowerCase()));

@@ -56,3 +56,46 @@ export function splitMessage(bytes: Buffer, limits: Mm4Limits): { headers: MimeH
 function done(fields: Array<{ name: string; value: string }>): MimeHeaders {
   return new MimeHeaders(fields.map((f) => ({ name: f.name, value: f.value.trim() })));
 }
+
+/**
+ * The header block of a message that arrives in chunks: read (at most limits.maxHeaderBytes of it, as
+ * splitMessage) until its blank line, then the body as what is left of the chunk and the rest of `source`,
+ * not read yet. The body iterable is read once; the caller's iterator is left open when it is not read to its end.
+ */
+export async function readHeaderBlock(
+  source: AsyncIterable<Uint8Array>,
+  limits: Mm4Limits,
+): Promise<{ headers: MimeHeaders; body: AsyncIterable<Buffer> }> {
+  const it = source[Symbol.asyncIterator]();
+  let acc = Buffer.alloc(0);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return { headers: splitMessage(acc, limits).headers, body: rest(Buffer.alloc(0), undefined) };
+    acc = acc.length === 0 ? Buffer.from(r.value) : Buffer.concat([acc, r.value]);
+    const end = blankLineEnd(acc);
+    if (end >= 0) return { headers: splitMessage(acc.subarray(0, end), limits).headers, body: rest(acc.subarray(end), it) };
+    // No blank line within the limit: splitMessage throws HEADER_TOO_LARGE at the line that crosses it.
+    if (acc.length > limits.maxHeaderBytes) splitMessage(acc, limits);
+  }
+}
+
+/** The offset just after the blank line that ends the header block (CRLF or bare LF), or -1 when not there yet. */
+function blankLineEnd(b: Buffer): number {
+  let pos = 0;
+  for (;;) {
+    const lf = b.indexOf(0x0a, pos);
+    if (lf < 0) return -1;
+    if (lf === pos || (lf === pos + 1 && b[pos] === 0x0d)) return lf + 1;
+    pos = lf + 1;
+  }
+}
+
+async function* rest(first: Buffer, it: AsyncIterator<Uint8Array> | undefined): AsyncIterable<Buffer> {
+  if (first.length > 0) yield first;
+  if (!it) return;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return;
+    yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+  }
+}

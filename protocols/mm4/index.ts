@@ -1,5 +1,5 @@
 /** MM4 (3GPP TS 23.140 §8.4, MMS between MMS Relay/Servers over SMTP): typed model, parser, builder. No I/O. */
-export { parseMm4, type ParseOptions } from './parse.js';
+export { parseMm4, type Mm4ForwardHead, type ParseOptions } from './parse.js';
 export { buildMm4, FIELDS, type BuildOptions } from './build.js';
 export { Mm4Error, type Mm4ErrorCode } from './errors.js';
 export { bareId, originatorSystemOf, parseDate, formatDate, encodeSubject, decodeSubject, type Mm4OriginatorSystem } from './fields.js';

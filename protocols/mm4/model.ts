@@ -27,7 +27,10 @@ export interface Mm4Part {
   contentLocation?: string;
   /** Fields other than Content-Type/-Transfer-Encoding/-ID/-Location (e.g. Content-Disposition), as written. */
   headers?: MimeHeader[];
+  /** Empty when the part was streamed out of the parser (ParseOptions.content): then streamedBytes is its size. */
   body: Buffer;
+  /** Decoded size of a part whose body went to a PartSink instead of `body`. */
+  streamedBytes?: number;
 }
 
 /** A multipart/* node of the MM's MIME tree (its boundary is chosen when it is built). */

@@ -9,14 +9,14 @@
 //   else Sender, else the SMTP envelope the caller passes;
 // - no Date and no Message-ID at all; any version string.
 // Work is bounded: the header block by limits.maxHeaderBytes/maxHeaders, the body by protocols/mime's limits.
-import type { MimeHeaders } from '../mime/index.js';
+import type { MimeHeaders, StreamOptions } from '../mime/index.js';
 import { parseAddressList, parseMm4Address } from './addresses.js';
 import { parseContent } from './content.js';
 import { Mm4Error } from './errors.js';
 import { bareId, decodeSubject, parseDate } from './fields.js';
-import { splitMessage } from './header-block.js';
+import { readHeaderBlock, splitMessage } from './header-block.js';
 import { DEFAULT_MM4_LIMITS } from './model.js';
-import type { Mm4Address, Mm4Common, Mm4Envelope, Mm4Expiry, Mm4Limits, Mm4Message, Mm4UnreadValue } from './model.js';
+import type { Mm4Address, Mm4Common, Mm4Envelope, Mm4Expiry, Mm4ForwardReq, Mm4Limits, Mm4Message, Mm4UnreadValue } from './model.js';
 import {
   MESSAGE_CLASSES,
   MM4_MESSAGE_TYPES,
@@ -32,14 +32,33 @@ export interface ParseOptions {
   /** The SMTP envelope (MAIL FROM, RCPT TO) of the transaction: used when the header fields name no address. */
   envelope?: Mm4Envelope;
   limits?: Partial<Mm4Limits>;
+  /**
+   * For an MM4_forward.REQ, once its header fields are read and before its body is: how to stream the body's
+   * leaves (protocols/mime StreamOptions; e.g. into a store). Its errors pass through parseMm4 unchanged.
+   */
+  content?: (head: Mm4ForwardHead) => Promise<StreamOptions | undefined>;
 }
 
-/** Reads an MM4 message. Throws Mm4Error for anything it cannot read; never anything else for any input. */
-export async function parseMm4(bytes: Uint8Array, options: ParseOptions = {}): Promise<Mm4Message> {
+/** An MM4_forward.REQ as far as its header fields tell, before its body is read. */
+export type Mm4ForwardHead = Omit<Mm4ForwardReq, 'content' | 'unread'>;
+
+/**
+ * Reads an MM4 message, whole or as it arrives (`bytes` an async iterable: the header block is read within
+ * limits.maxHeaderBytes, a forward's body through protocols/mime's streaming parser, and the body of any other
+ * type is left unread). Throws Mm4Error for anything it cannot read; errors of the iterable itself and of
+ * `options.content` pass through unchanged.
+ */
+export async function parseMm4(bytes: Uint8Array | AsyncIterable<Uint8Array>, options: ParseOptions = {}): Promise<Mm4Message> {
   const limits = { ...DEFAULT_MM4_LIMITS, ...options.limits };
-  if (bytes.length > limits.maxBytes) throw new Mm4Error('TOO_LARGE', `message over ${limits.maxBytes} bytes`);
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { headers, body } = splitMessage(buf, limits);
+  let headers: MimeHeaders;
+  let body: Buffer | AsyncIterable<Buffer>;
+  if (bytes instanceof Uint8Array) {
+    if (bytes.length > limits.maxBytes) throw new Mm4Error('TOO_LARGE', `message over ${limits.maxBytes} bytes`);
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    ({ headers, body } = splitMessage(buf, limits));
+  } else {
+    ({ headers, body } = await readHeaderBlock(bytes, limits));
+  }
   const r = new Reader(headers);
   const typeText = r.get('X-Mms-Message-Type');
   if (typeText === undefined) throw new Mm4Error('MISSING_FIELD', 'X-Mms-Message-Type');
@@ -58,8 +77,7 @@ export async function parseMm4(bytes: Uint8Array, options: ParseOptions = {}): P
       if (to.length + cc.length > max) throw new Mm4Error('BAD_ADDRESS', `more than ${max} recipients`);
       const from = r.originator(['From', 'X-Mms-Sender-Address', 'Sender'], env.mailFrom);
       if (!from) throw new Mm4Error('MISSING_FIELD', 'no originator in From, X-Mms-Sender-Address, Sender or the envelope');
-      const content = await parseContent(headers, body, limits.maxBytes);
-      return r.finish({
+      const head: Mm4ForwardHead = {
         ...common,
         type,
         messageId: r.required('X-Mms-Message-ID'),
@@ -74,8 +92,10 @@ export async function parseMm4(bytes: Uint8Array, options: ParseOptions = {}): P
         ...opt('messageClass', r.token('X-Mms-Message-Class', MESSAGE_CLASSES)),
         ...opt('priority', r.token('X-Mms-Priority', PRIORITIES)),
         ...opt('senderVisibility', r.token('X-Mms-Sender-Visibility', SENDER_VISIBILITIES)),
-        content,
-      });
+      };
+      const stream = options.content ? await options.content(head) : undefined;
+      const content = await parseContent(headers, body, limits.maxBytes, stream);
+      return r.finish({ ...head, content });
     }
     case 'MM4_delivery_report.REQ': {
       const raw = r.get('X-Mms-MM-Status-Code') ?? r.get('X-Mms-Status');

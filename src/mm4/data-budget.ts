@@ -1,8 +1,8 @@
 /**
  * The DATA bytes the MM4 listener holds at once, all sessions together (mm4.maxInFlightDataBytes): each
- * session holds at most mm4.maxMessageBytes of its message while it arrives (it is parsed whole once the
- * peer ends DATA), so without this the listener's memory would be maxConnections times that. A transaction
- * whose next bytes do not fit holds nothing more; it is answered as the listener being busy (the catalogue's
+ * session counts at most mm4.maxMessageBytes of its message while it arrives (held in memory, or on its way
+ * to the store's content stage), so without this the listener could take in maxConnections times that at
+ * once. A transaction whose next bytes do not fit holds nothing more; it is answered as the listener being busy (the catalogue's
  * `overloaded`, 421 4.3.2: the peer retries later, RFC 5321 §4.5.4.1). A session alone on the listener always
  * fits, so a budget below the message limit cannot starve the largest messages.
  */

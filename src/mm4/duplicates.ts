@@ -26,7 +26,7 @@ export interface ForwardClaim {
 export class ForwardDuplicates {
   constructor(private readonly o: { store: IdempotencyStore; windowMs: number }) {}
 
-  async claim(peerId: string, req: Mm4ForwardReq, rcptTo: readonly string[], candidate: string): Promise<ForwardClaim> {
+  async claim(peerId: string, req: Pick<Mm4ForwardReq, 'messageId'>, rcptTo: readonly string[], candidate: string): Promise<ForwardClaim> {
     if (req.messageId === '') return { messageId: candidate, repeat: false };
     const record = { scope: `mm4-forward:${peerId}`, key: `${req.messageId} ${recipientsPrint(rcptTo)}`, value: candidate };
     const r = await this.o.store.claim(record.scope, record.key, record.value, this.o.windowMs);

@@ -1,6 +1,7 @@
 import type { MmsAddress } from '../../protocols/address/index.js';
 import { type Mm4Address, type Mm4Content, type Mm4ForwardReq, type Mm4Part, parseMm4Address } from '../../protocols/mm4/index.js';
 import type { Submission } from '../core/intake.js';
+import type { ContentStage } from '../core/ports.js';
 import type { ContentRef, MessageClass, Party, Priority, Recipient } from '../core/message.js';
 import { buildMessage, type Lifetime } from '../core/message-builder.js';
 import { partyOf } from '../core/party.js';
@@ -20,8 +21,16 @@ export interface ForwardContext {
  * envelope's (RFC 5321 §2.3.1: the envelope, not the header fields, says whom this server delivers to; the
  * To/Cc of an MM sent to several networks also name other carriers' subscribers, §8.4.1 leaves those to
  * their own relays); a recipient that is also in Cc keeps that kind. Throws a Refusal.
+ * `stage`: where the parts streamed out of the parser went (their bodies are empty, their sizes in
+ * streamedBytes); it is the content when any part was streamed, else the parts' bodies are.
  */
-export function forwardSubmission(req: Mm4ForwardReq, ctx: ForwardContext, messageId: string, now: number): Submission {
+export function forwardSubmission(
+  req: Mm4ForwardReq,
+  ctx: ForwardContext,
+  messageId: string,
+  now: number,
+  stage?: ContentStage,
+): Submission {
   const cc = new Set(req.cc.map((a) => key(a.address)));
   const recipients: Recipient[] = ctx.rcptTo.map((rcpt) => {
     const a = readAddress(rcpt, 'RCPT TO');
@@ -33,7 +42,7 @@ export function forwardSubmission(req: Mm4ForwardReq, ctx: ForwardContext, messa
   const leaves: Mm4Part[] = [];
   flatten(req.content, leaves);
   const parts: ContentRef[] = leaves.map((p, index) => {
-    const ref: ContentRef = { index, contentType: p.contentType.type, size: p.body.length };
+    const ref: ContentRef = { index, contentType: p.contentType.type, size: p.streamedBytes ?? p.body.length };
     if (Object.keys(p.contentType.params).length > 0) ref.params = { ...p.contentType.params };
     if (p.contentId !== undefined) ref.contentId = p.contentId;
     if (p.contentLocation !== undefined) ref.contentLocation = p.contentLocation;
@@ -64,7 +73,10 @@ export function forwardSubmission(req: Mm4ForwardReq, ctx: ForwardContext, messa
     priority: req.priority === undefined ? undefined : (req.priority.toLowerCase() as Priority),
     messageClass: req.messageClass === undefined ? undefined : (req.messageClass.toLowerCase() as MessageClass),
   });
-  return { message, content: leaves.map((p) => p.body), sanitised: sanitiseMessage(message) };
+  const streamed = leaves.some((p) => p.streamedBytes !== undefined);
+  if (streamed && !stage) throw new Error('forwardSubmission: parts were streamed but no stage was given');
+  const content = streamed && stage ? stage : leaves.map((p) => p.body);
+  return { message, content, sanitised: sanitiseMessage(message) };
 }
 
 function readAddress(text: string, field: string): Mm4Address {

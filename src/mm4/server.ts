@@ -9,9 +9,8 @@ import {
   type SMTPServerError,
   type SMTPServerSession,
 } from 'smtp-server';
-import { type Mm4Address, Mm4Error, type Mm4ForwardReq, type Mm4Message, parseMm4Address, parseMm4 } from '../../protocols/mm4/index.js';
+import { type Mm4Address, Mm4Error, type Mm4Message, parseMm4Address, parseMm4 } from '../../protocols/mm4/index.js';
 import { Intake, type IntakeOptions } from '../core/intake.js';
-import { newMessageId } from '../core/message-id.js';
 import type { IdempotencyStore, Queue, Throttle } from '../core/ports.js';
 import { Refusal } from '../core/refusals.js';
 import type { Router } from '../core/router.js';
@@ -19,9 +18,10 @@ import type { Mm4Config, Mm4PeerConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { DataBudget, type DataHold } from './data-budget.js';
-import { type DataRead, readData } from './data-reader.js';
-import { type ForwardClaim, ForwardDuplicates } from './duplicates.js';
-import { forwardSubmission } from './inbound-forward.js';
+import { DataSource, DataStopped } from './data-reader.js';
+import { ForwardDuplicates } from './duplicates.js';
+import { ForwardReceiver } from './forward-receiver.js';
+import type { ForwardStage } from './forward-stage.js';
 import type { Mm4InboundReports } from './inbound-reports.js';
 import { PeerDirectory } from './peers.js';
 import { SMTP_REPLY } from '../transport/smtp-status.js';
@@ -71,7 +71,7 @@ interface SessionState {
  * - default deny: a session is a configured peer's, by source address (CIDR) and/or AUTH identity, or it is
  *   refused; each peer has a connection cap on this instance;
  * - RCPT TO only in our own MMS domains (no relay, ever), at most mm4.maxRecipients (then 452 4.5.3);
- * - DATA within mm4.dataTimeoutMs, else the session is cut; memory bounded: a transaction holds at most
+ * - DATA within mm4.dataTimeoutMs, else the session is cut; bounded: a transaction counts at most
  *   mm4.maxMessageBytes (more is dropped as it arrives) and the listener mm4.maxInFlightDataBytes in all
  *   (over it 421 4.3.2, the peer retries);
  * - MM4_forward.REQ goes through the core intake (the peer's throttle; an unroutable recipient refuses the
@@ -79,13 +79,16 @@ interface SessionState {
  *   X-Mms-Message-ID and recipients, any instance) is answered 250 with the first message's id and not
  *   stored again (ForwardDuplicates); refusals with the catalogue's SMTP reply and enhanced status code.
  * - RES and reports about our forwards, and the RES a stored forward asks for: src/mm4/inbound-reports.ts.
- * Not yet: DATA parsed as it streams with its parts written into a content stage (Queue.stage): today the
- * message is held (bounded, as above) and parsed once whole.
+ * - DATA is parsed as it arrives (DataSource): the header block (within 64 KiB), then a forward's multipart
+ *   body through protocols/mime's streaming parser, each decoded leaf written into a content stage
+ *   (Queue.stage, ForwardStage) that the intake enqueues as the message's content; the listener holds only
+ *   slices. The stage is discarded on any refusal, error, timeout or cut session. A single-part forward's body
+ *   (a text) and RES/reports are small and read whole.
  */
 export class Mm4Server {
   private readonly server: SMTPServer;
   private readonly peers: PeerDirectory;
-  private readonly intake: Intake;
+  private readonly forwards: ForwardReceiver;
   private readonly sessions = new Map<string, SessionState>();
   private readonly domains: ReadonlySet<string>;
   private readonly tls: Mm4ListenerTls;
@@ -93,8 +96,6 @@ export class Mm4Server {
   private readonly disabled: readonly string[];
   /** AUTH is held back until STARTTLS (mm4.tlsMode starttls, unless mm4.tlsAllowInsecureAuth). */
   private readonly authAfterTls: boolean;
-  /** Undefined: repeats are not recognised (no store given, or mm4.duplicateWindowMs 0). */
-  private readonly duplicates: ForwardDuplicates | undefined;
   private readonly budget: DataBudget;
 
   constructor(private readonly o: Mm4ServerOptions) {
@@ -105,12 +106,23 @@ export class Mm4Server {
     this.disabled = [...(this.tls.mode === 'starttls' ? [] : ['STARTTLS']), ...(this.peers.anyAuth ? [] : ['AUTH'])];
     this.authAfterTls = this.tls.mode === 'starttls' && this.peers.anyAuth && !c.tlsAllowInsecureAuth;
     this.budget = new DataBudget(c.maxInFlightDataBytes, (bytes) => o.metrics.mm4DataBytes.set(bytes));
-    this.duplicates =
-      o.idempotency && c.duplicateWindowMs > 0 ? new ForwardDuplicates({ store: o.idempotency, windowMs: c.duplicateWindowMs }) : undefined;
     this.domains = new Set(c.domains.map((d) => d.toLowerCase()));
     const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log };
     if (o.now) intake.now = o.now;
-    this.intake = new Intake(intake);
+    this.forwards = new ForwardReceiver({
+      config: c,
+      queue: o.queue,
+      intake: new Intake(intake),
+      metrics: o.metrics,
+      // Undefined: repeats are not recognised (no store given, or mm4.duplicateWindowMs 0).
+      duplicates:
+        o.idempotency && c.duplicateWindowMs > 0
+          ? new ForwardDuplicates({ store: o.idempotency, windowMs: c.duplicateWindowMs })
+          : undefined,
+      reports: o.reports,
+      now: o.now,
+      answer: (command, refusal) => this.answer(command, refusal),
+    });
     this.server = new SMTPServer({
       name: c.domains[0] ?? 'mmsc',
       banner: 'MM4 (3GPP TS 23.140) MMS Relay/Server',
@@ -298,8 +310,9 @@ export class Mm4Server {
   }
 
   /**
-   * Reads DATA, holding at most mm4.maxMessageBytes of it and only while the listener's budget
-   * (mm4.maxInFlightDataBytes) allows; then parses it and hands it on. Resolves to the 250 text or the refusal.
+   * Reads DATA as it arrives, counting at most mm4.maxMessageBytes of it and only while the listener's budget
+   * (mm4.maxInFlightDataBytes) allows: the header block is parsed, and a forward's parts go to a content stage
+   * as they are decoded (ForwardStage). Resolves to the 250 text or the refusal.
    */
   private async data(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string | SMTPServerError> {
     const hold = this.budget.open();
@@ -313,103 +326,86 @@ export class Mm4Server {
   private async readAndHandle(stream: SMTPServerDataStream, session: SMTPServerSession, hold: DataHold): Promise<string | SMTPServerError> {
     const peer = this.sessions.get(session.id)?.peer;
     const max = this.o.config.maxMessageBytes;
-    const timer = setTimeout(() => this.cut(session, 'DATA not received within mm4.dataTimeoutMs'), this.o.config.dataTimeoutMs);
-    let read: DataRead;
+    const data = new DataSource(stream, max, hold);
+    const timer = setTimeout(() => {
+      data.abort();
+      this.cut(session, 'DATA not received within mm4.dataTimeoutMs');
+    }, this.o.config.dataTimeoutMs);
+    let staged: ForwardStage | undefined;
     try {
-      read = await readData(stream, max, hold);
+      if (!peer) {
+        await data.drain();
+        return this.answer('DATA', new Refusal('improper-identification'));
+      }
+      const log = this.o.log.child({ peer: peer.id, session: session.id });
+      const envelope = {
+        ...(session.envelope.mailFrom ? { mailFrom: session.envelope.mailFrom.address } : {}),
+        rcptTo: session.envelope.rcptTo.map((r) => r.address),
+      };
+      let msg: Mm4Message | undefined;
+      let failure: unknown;
+      try {
+        msg = await parseMm4(data.chunks(), {
+          envelope,
+          limits: { maxBytes: max },
+          content: async (head) => {
+            staged = await this.forwards.stageFor(head, peer, envelope.rcptTo);
+            return staged.options;
+          },
+        });
+      } catch (err) {
+        failure = err;
+      }
+      // The rest of DATA (after a stop, or what the parser left unread) is read and dropped.
+      await data.drain();
+      const outcome = data.outcome();
+      if (outcome === 'too-large') {
+        log.info({ bytes: data.received, limit: max }, 'mm4 message refused: over the size limit');
+        this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: 'message-too-large' });
+        return this.answer('DATA', new Refusal('message-too-large', `message over the limit of ${max} bytes`));
+      }
+      if (outcome === 'busy') {
+        log.warn(
+          { bytes: data.received, held: this.budget.bytes, limit: this.budget.maxBytes },
+          'mm4 message refused: over mm4.maxInFlightDataBytes',
+        );
+        this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: 'overloaded' });
+        return this.answer('DATA', new Refusal('overloaded', 'the listener is receiving too much at once: retry later'));
+      }
+      if (failure !== undefined || !msg) {
+        if (!(failure instanceof Mm4Error)) {
+          // The store failed (or is full) while the parts streamed into it: not stored, the peer retries.
+          log.error({ err: failure }, 'mm4 forward: its parts could not be staged');
+          this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'MM4_forward.REQ', result: 'store-unavailable' });
+          return this.answer('DATA', new Refusal('store-unavailable'));
+        }
+        log.info({ code: failure.code, detail: failure.detail }, 'mm4 message refused: malformed');
+        const refusal =
+          failure.code === 'TOO_LARGE'
+            ? new Refusal('message-too-large')
+            : new Refusal('format-corrupt', `malformed MM4 message: ${failure.code}`);
+        this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: refusal.code });
+        return this.answer('DATA', refusal);
+      }
+      if (msg.type !== 'MM4_forward.REQ') {
+        // RES and reports about our forwards (src/mm4/inbound-reports.ts); without that handler, taken (a 5xx
+        // would make the peer bounce them to its postmaster) and logged.
+        const text = this.o.reports ? await this.o.reports.handle(msg, peer, log) : `2.6.0 ${msg.type} received`;
+        if (!this.o.reports) log.info({ type: msg.type, transactionId: msg.transactionId }, 'mm4 message accepted, not processed');
+        this.o.metrics.mm4Messages.inc({ peer: peer.id, type: msg.type, result: 'accepted' });
+        this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
+        return text;
+      }
+      if (!staged) throw new Error('mm4 forward parsed without its stage');
+      return await this.forwards.forward(msg, staged, peer, envelope.rcptTo, log);
+    } catch (err) {
+      if (!(err instanceof DataStopped)) throw err;
+      // Cut mid-DATA (the timer above): nobody reads this answer; the peer retries the whole message.
+      return this.answer('DATA', new Refusal('overloaded', 'DATA not received in time'));
     } finally {
       clearTimeout(timer);
+      if (staged) await this.forwards.unstage(staged, this.o.log.child({ session: session.id }));
     }
-    const { received } = read;
-    if (!peer) return this.answer('DATA', new Refusal('improper-identification'));
-    const log = this.o.log.child({ peer: peer.id, session: session.id });
-    if (read.kind === 'too-large') {
-      log.info({ bytes: received, limit: max }, 'mm4 message refused: over the size limit');
-      this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: 'message-too-large' });
-      return this.answer('DATA', new Refusal('message-too-large', `message over the limit of ${max} bytes`));
-    }
-    if (read.kind === 'busy') {
-      log.warn(
-        { bytes: received, held: this.budget.bytes, limit: this.budget.maxBytes },
-        'mm4 message refused: over mm4.maxInFlightDataBytes',
-      );
-      this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: 'overloaded' });
-      return this.answer('DATA', new Refusal('overloaded', 'the listener is receiving too much at once: retry later'));
-    }
-    const envelope = {
-      ...(session.envelope.mailFrom ? { mailFrom: session.envelope.mailFrom.address } : {}),
-      rcptTo: session.envelope.rcptTo.map((r) => r.address),
-    };
-    let msg: Mm4Message;
-    try {
-      msg = await parseMm4(read.bytes, { envelope, limits: { maxBytes: max } });
-    } catch (err) {
-      if (!(err instanceof Mm4Error)) throw err;
-      log.info({ code: err.code, detail: err.detail }, 'mm4 message refused: malformed');
-      const refusal =
-        err.code === 'TOO_LARGE' ? new Refusal('message-too-large') : new Refusal('format-corrupt', `malformed MM4 message: ${err.code}`);
-      this.o.metrics.mm4Messages.inc({ peer: peer.id, type: 'unparsed', result: refusal.code });
-      return this.answer('DATA', refusal);
-    }
-    if (msg.type !== 'MM4_forward.REQ') {
-      // RES and reports about our forwards (src/mm4/inbound-reports.ts); without that handler, taken (a 5xx
-      // would make the peer bounce them to its postmaster) and logged.
-      const text = this.o.reports ? await this.o.reports.handle(msg, peer, log) : `2.6.0 ${msg.type} received`;
-      if (!this.o.reports) log.info({ type: msg.type, transactionId: msg.transactionId }, 'mm4 message accepted, not processed');
-      this.o.metrics.mm4Messages.inc({ peer: peer.id, type: msg.type, result: 'accepted' });
-      this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
-      return text;
-    }
-    return this.forward(msg, peer, envelope.rcptTo, log);
-  }
-
-  private async forward(req: Mm4ForwardReq, peer: Mm4PeerConfig, rcptTo: string[], log: Logger): Promise<string | SMTPServerError> {
-    const c = this.o.config;
-    const type = req.type;
-    let claim: ForwardClaim | undefined;
-    try {
-      claim = await this.claim(req, peer, rcptTo);
-      if (claim?.repeat && (await this.o.queue.message(claim.messageId))) {
-        log.info({ messageId: claim.messageId, mm4MessageId: req.messageId }, 'mm4 forward repeated: answered with the first message id');
-        // Acknowledged again: a repeat with its own Transaction-ID gets its own MM4_forward.RES (§8.4.1.2).
-        await this.o.reports?.forwardStored(req, peer, claim.messageId, log);
-        this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'duplicate' });
-        this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
-        return `2.6.0 queued as ${claim.messageId}`;
-      }
-    } catch (err) {
-      log.error({ err }, 'mm4 forward: its X-Mms-Message-ID could not be checked');
-      this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'store-unavailable' });
-      return this.answer('DATA', new Refusal('store-unavailable'));
-    }
-    // A repeat whose first copy is not stored (yet: in progress elsewhere, or it failed) is stored under the
-    // first copy's id: the queue stores an id once.
-    if (claim?.repeat)
-      log.info({ messageId: claim.messageId, mm4MessageId: req.messageId }, 'mm4 forward repeated before the first was stored');
-    const r = await this.intake.submit({
-      from: { kind: 'carrier', id: peer.id },
-      messageId: claim?.messageId,
-      throttle: { limits: { rate: peer.rate, burst: peer.burst, maxInFlight: peer.maxInFlight }, slotMs: c.dataTimeoutMs },
-      unroutable: 'refuse',
-      build: (id, now) =>
-        forwardSubmission(req, { peer: peer.id, rcptTo, lifetime: { defaultMs: c.defaultExpiryMs, maxMs: c.maxExpiryMs } }, id, now),
-    });
-    if (!r.ok) {
-      if (claim && this.duplicates)
-        await this.duplicates.release(claim).catch((err: unknown) => log.warn({ err }, 'mm4 forward: its record could not be released'));
-      this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: r.refusal.code });
-      return this.answer('DATA', r.refusal);
-    }
-    log.info({ messageId: r.messageId, mm4MessageId: req.messageId, recipients: r.recipients }, 'mm4 forward accepted');
-    await this.o.reports?.forwardStored(req, peer, r.messageId, log);
-    this.o.metrics.mm4Messages.inc({ peer: peer.id, type, result: 'accepted' });
-    this.o.metrics.mm4Commands.inc({ command: 'DATA', reply: '250' });
-    return `2.6.0 queued as ${r.messageId}`;
-  }
-
-  /** The id to store a forward under, recorded against its X-Mms-Message-ID; undefined when repeats are not recognised. */
-  private claim(req: Mm4ForwardReq, peer: Mm4PeerConfig, rcptTo: readonly string[]): Promise<ForwardClaim> | undefined {
-    return this.duplicates?.claim(peer.id, req, rcptTo, newMessageId((this.o.now ?? Date.now)()));
   }
 
   /** Closes a session that stalls (mid-DATA): the peer sees the connection drop and retries later. */
