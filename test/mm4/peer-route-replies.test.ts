@@ -1,13 +1,6 @@
-// Mm4PeerRoute's side of correlation and reports (issue 22, Outbound): each forward attempt records its
-// Transaction-ID and X-Mms-Message-ID in the correlation store (or is not sent), a forward whose originator
-// asked for a delivery report waits for it instead of being delivered by the peer's 250 or RES, the marks
-// the inbound side leaves (resend, RES Ok) decide a job's next look, and reports and RES queued for the peer
-// go out as MM4 messages. The peer is a real smtp-server on loopback.
-import type { Readable } from 'node:stream';
 import { pino } from 'pino';
-import { SMTPServer } from 'smtp-server';
 import t, { type Test } from 'tap';
-import { type Mm4Message, bareId, parseMm4 } from '../../protocols/mm4/index.js';
+import { bareId } from '../../protocols/mm4/index.js';
 import type { CoreMessage } from '../../src/core/message.js';
 import type { CorrelationStore } from '../../src/core/ports.js';
 import type { Delivery } from '../../src/core/router.js';
@@ -16,36 +9,11 @@ import { MM4_PEER_DEFAULTS, type Mm4PeerOutbound } from '../../src/mm4/peer-opti
 import { Mm4PeerRoute } from '../../src/mm4/peer-route.js';
 import { MemoryCorrelations } from '../../src/store/memory/correlations.js';
 import { textMessage } from '../helpers/messages.js';
+import { mm4Sink } from '../helpers/smtp-sink.js';
 
 const OWN = 'mms.mnc001.mcc001.gprs';
 const PEER_DOMAIN = 'mms.mnc002.mcc001.gprs';
 const log = pino({ level: 'silent' });
-
-async function sink(t: Test): Promise<{ port: number; got: Array<{ rcptTo: string[]; bytes: Buffer; msg: Mm4Message }> }> {
-  const got: Array<{ rcptTo: string[]; bytes: Buffer; msg: Mm4Message }> = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData: (stream: Readable, session, cb) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const bytes = Buffer.concat(chunks);
-        parseMm4(bytes).then(
-          (msg) => {
-            got.push({ rcptTo: session.envelope.rcptTo.map((r) => r.address), bytes, msg });
-            cb(null);
-          },
-          (err: Error) => cb(err),
-        );
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.server.address() as { port: number }).port, got };
-}
 
 function route(t: Test, port: number, over: Partial<Mm4PeerOutbound> = {}, correlations: CorrelationStore = new MemoryCorrelations()) {
   const options: Mm4PeerOutbound = {
@@ -79,7 +47,7 @@ const mm = (over: Partial<CoreMessage> = {}) =>
   });
 
 t.test('each forward records its Transaction-ID and X-Mms-Message-ID, by peer, for the recipient it carries', async (t) => {
-  const peer = await sink(t);
+  const peer = await mm4Sink(t);
   const { r, correlations } = route(t, peer.port);
   t.match(await r.send(delivery(mm(), 1)), { status: 'delivered' });
   const fw = peer.got[0]!.msg;
@@ -90,7 +58,7 @@ t.test('each forward records its Transaction-ID and X-Mms-Message-ID, by peer, f
 });
 
 t.test('a correlation that cannot be stored: the forward is not sent, and is tried again', async (t) => {
-  const peer = await sink(t);
+  const peer = await mm4Sink(t);
   const broken: CorrelationStore = {
     put: async () => {
       throw new Error('Redis unreachable');
@@ -103,7 +71,7 @@ t.test('a correlation that cannot be stored: the forward is not sent, and is tri
 });
 
 t.test('a delivery report asked: the 250 leaves the job waiting for it, without and with an ack request', async (t) => {
-  const peer = await sink(t);
+  const peer = await mm4Sink(t);
   const plain = route(t, peer.port).r;
   t.match(await plain.send(delivery(mm({ deliveryReport: true }), 0)), { status: 'waiting', detail: /awaiting MM4_delivery_report/ });
   t.match(await plain.send(delivery(mm(), 0)), { status: 'delivered' }, 'none asked: delivered at the 250');
@@ -118,7 +86,7 @@ t.test('a delivery report asked: the 250 leaves the job waiting for it, without 
 });
 
 t.test('policy resend: a RES Ok seen keeps the job waiting for the report; without one the forward goes again', async (t) => {
-  const peer = await sink(t);
+  const peer = await mm4Sink(t);
   const { r, correlations } = route(t, peer.port, { ackRequest: true, onMissingRes: 'resend' });
   const m = mm({ deliveryReport: true });
   await correlations.put(resOkKey('msg-1', 0), '1', 60_000);
@@ -129,7 +97,7 @@ t.test('policy resend: a RES Ok seen keeps the job waiting for the report; witho
 });
 
 t.test('a transient RES mark has the forward sent again once', async (t) => {
-  const peer = await sink(t);
+  const peer = await mm4Sink(t);
   const { r, correlations } = route(t, peer.port, { ackRequest: true, onMissingRes: 'delivered' });
   await correlations.put(resendKey('msg-1', 0), 'Error-network-problem', 60_000);
   t.match(await r.send(delivery(mm(), 0, 1)), { status: 'waiting' }, 'sent again, awaiting its RES');
@@ -140,7 +108,7 @@ t.test('a transient RES mark has the forward sent again once', async (t) => {
 });
 
 t.test('a report and a RES queued for the peer go out as MM4 messages', async (t) => {
-  const peer = await sink(t);
+  const peer = await mm4Sink(t);
   const { r } = route(t, peer.port);
   const base = textMessage('rep-1', 1, Date.now(), {
     originator: { address: '+15550001234', type: 'plmn' },

@@ -1,91 +1,21 @@
-// MM4 responses and reports, both ways (issue 22: Inbound RES/reports, Outbound correlation), through a whole
-// Gateway on the memory store: a peer carrier is a real smtp-server on loopback (it receives our forwards,
-// RES and reports) and a nodemailer client (it sends us its RES, reports and forwards); a VASP is an HTTP
-// server answering MM7 requests. What the peer and the VASP receive is read back from the wire.
-import { once } from 'node:events';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Readable } from 'node:stream';
 import { createTransport } from 'nodemailer';
 import { pino } from 'pino';
-import { SMTPServer } from 'smtp-server';
 import t, { type Test } from 'tap';
-import { type Mm4ForwardReq, type Mm4Message, bareId, parseMm4 } from '../../protocols/mm4/index.js';
+import { type Mm4ForwardReq, bareId } from '../../protocols/mm4/index.js';
 import { Gateway } from '../../src/gateway.js';
 import { ConfigSchema } from '../../src/ops/config.js';
 import { Handset, httpRequest } from '../helpers/handset.js';
 import { mm7SubmitReq } from '../helpers/mm7-request.js';
 import { dropKeys, redisUrl, testPrefix } from '../helpers/redis.js';
+import { mm4Sink } from '../helpers/smtp-sink.js';
 import { until } from '../helpers/until.js';
+import { vaspServer } from '../helpers/vasp-server.js';
 
 const OWN = 'mms.mnc001.mcc001.gprs';
 const B_DOMAIN = 'mms.mnc002.mcc001.gprs';
 const B_SYSTEM = `system-user@${B_DOMAIN}`;
 const LOCAL = '+15550001234';
 const TEXT = Buffer.from('Hello across networks');
-
-interface Sent {
-  rcptTo: string[];
-  bytes: Buffer;
-  msg: Mm4Message;
-}
-
-/** Carrier B's SMTP server: every message it is sent, parsed. */
-async function peerSink(t: Test): Promise<{ port: number; got: Sent[] }> {
-  const got: Sent[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData: (stream: Readable, session, cb) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const bytes = Buffer.concat(chunks);
-        parseMm4(bytes).then(
-          (msg) => {
-            got.push({ rcptTo: session.envelope.rcptTo.map((r) => r.address), bytes, msg });
-            cb(null);
-          },
-          (err: Error) => cb(err),
-        );
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.server.address() as AddressInfo).port, got };
-}
-
-/** VASP "shop": records each MM7 request's kind and body, answers 1000 in the request's namespace. */
-async function vaspServer(t: Test): Promise<{ url: string; seen: Array<{ kind: string; body: string }> }> {
-  const seen: Array<{ kind: string; body: string }> = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const m = /<(?:\w+:)?(\w+Req)\b[^>]*xmlns="([^"]+)"/.exec(body);
-      const kind = m?.[1] ?? 'unknown';
-      const ns = m?.[2] ?? '';
-      const tid = /TransactionID[^>]*>([^<]*)</.exec(body)?.[1] ?? '';
-      seen.push({ kind, body });
-      const rsp = kind.replace(/Req$/, 'Rsp');
-      res
-        .writeHead(200, { 'content-type': 'text/xml; charset=utf-8' })
-        .end(
-          `<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header>` +
-            `<TransactionID xmlns="${ns}" soap:mustUnderstand="1">${tid}</TransactionID></soap:Header><soap:Body>` +
-            `<${rsp} xmlns="${ns}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode>` +
-            `<StatusText>ok</StatusText></Status></${rsp}></soap:Body></soap:Envelope>`,
-        );
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mm7`, seen };
-}
 
 /** The store of each test: the embedded one, or Redis (the correlations shared by every instance) with a prefix of its own. */
 type Backend = 'memory' | 'redis';
@@ -99,7 +29,7 @@ async function storeConfig(t: Test, backend: Backend): Promise<Record<string, un
 }
 
 async function setup(t: Test, backend: Backend, out: Record<string, unknown> = {}) {
-  const sink = await peerSink(t);
+  const sink = await mm4Sink(t);
   const vasp = await vaspServer(t);
   const store = await storeConfig(t, backend);
   const config = ConfigSchema.parse({

@@ -1,13 +1,3 @@
-// Issue 22's acceptance, in one process: two carriers, each a whole Gateway with its own config, MMS domain,
-// number range, embedded store, SMSC simulator (the WAP push bearer) and MM4 listener, peers of each other
-// over loopback SMTP with X-Mms-Ack-Request. A VASP of A submits over MM7 to a subscriber of B; B pushes, the
-// handset retrieves and acknowledges; MM4_delivery_report.REQ goes back to A and A's VASP gets
-// DeliveryReportReq Retrieved; the handset's read report reaches the VASP as ReadReplyReq. Then a handset of
-// B sends to a handset of A: A's handset retrieves and reads, and B's handset gets m-delivery-ind and
-// m-read-orig-ind. (Another test runs the same with two `mmsc serve` processes.)
-import { once } from 'node:events';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import type { MmsPdu, SendReq } from '../../protocols/mms/index.js';
@@ -18,42 +8,13 @@ import { Handset, httpRequest } from '../helpers/handset.js';
 import { mm7SubmitReq } from '../helpers/mm7-request.js';
 import { type Smsc, startSmsc } from '../helpers/smsc.js';
 import { until } from '../helpers/until.js';
+import { vaspServer } from '../helpers/vasp-server.js';
 
 const A_DOMAIN = 'mms.mnc001.mcc001.gprs';
 const B_DOMAIN = 'mms.mnc002.mcc001.gprs';
 const A_PHONE = '+15550000001';
 const B_PHONE = '+16660000002';
 const TEXT = Buffer.from('Hello across networks');
-
-/** VASP "shop" of carrier A: records each MM7 request, answers 1000 in the request's namespace. */
-async function vaspServer(t: Test): Promise<{ url: string; seen: Array<{ kind: string; body: string }> }> {
-  const seen: Array<{ kind: string; body: string }> = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const m = /<(?:\w+:)?(\w+Req)\b[^>]*xmlns="([^"]+)"/.exec(body);
-      const kind = m?.[1] ?? 'unknown';
-      const ns = m?.[2] ?? '';
-      const tid = /TransactionID[^>]*>([^<]*)</.exec(body)?.[1] ?? '';
-      seen.push({ kind, body });
-      const rsp = kind.replace(/Req$/, 'Rsp');
-      res
-        .writeHead(200, { 'content-type': 'text/xml; charset=utf-8' })
-        .end(
-          `<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header>` +
-            `<TransactionID xmlns="${ns}" soap:mustUnderstand="1">${tid}</TransactionID></soap:Header><soap:Body>` +
-            `<${rsp} xmlns="${ns}"><MM7Version>6.8.0</MM7Version><Status><StatusCode>1000</StatusCode>` +
-            `<StatusText>ok</StatusText></Status></${rsp}></soap:Body></soap:Envelope>`,
-        );
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mm7`, seen };
-}
 
 interface Carrier {
   gw: Gateway;
