@@ -1,7 +1,7 @@
 // MM3 inbound listener (3GPP TS 23.140 §8.3): Internet mail for subscribers, handed over by the operator's
 // mail relays, on smtp-server.
-import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerError, type SMTPServerSession } from 'smtp-server';
 import { Mm4Error } from '../../protocols/mm4/index.js';
 import { Intake, type IntakeOptions } from '../core/intake.js';
 import type { Party } from '../core/message.js';
@@ -13,6 +13,7 @@ import type { Mm3Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { CidrList } from '../transport/ip-ranges.js';
+import { closeSmtp, listenSmtp, smtpReplyError } from '../transport/smtp-listener.js';
 import { SMTP_REPLY } from '../transport/smtp-status.js';
 import { subscriberOf } from './addresses.js';
 import { mailSubmission, readMail } from './inbound-mail.js';
@@ -104,21 +105,13 @@ export class Mm3Server {
   }
 
   /** Listens; resolves to `smtp://host:port`. */
-  async listen(host: string, port: number): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.server.off('error', reject);
-        resolve();
-      });
-    });
-    const a = this.server.server.address() as AddressInfo;
-    return `smtp://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  listen(host: string, port: number): Promise<string> {
+    return listenSmtp(this.server, host, port);
   }
 
   /** Stops listening; sessions still open are closed after smtp-server's closeTimeout (1 s). */
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeSmtp(this.server);
   }
 
   private connect(session: SMTPServerSession): Error | undefined {
@@ -151,7 +144,7 @@ export class Mm3Server {
     if ('problem' in r) {
       const refused = RCPT_REFUSED[r.problem];
       this.o.log.info({ session: session.id, problem: r.problem }, 'mm3 RCPT refused');
-      return withCode(new Error(`${refused.enhanced} ${refused.text}`), refused.reply);
+      return smtpReplyError(`${refused.enhanced} ${refused.text}`, refused.reply);
     }
     // A subscriber no route reaches is refused here, recipient by recipient (the others of the transaction
     // still go), rather than failing the whole mail at DATA (RFC 5321 §3.3: RCPT is where a mailbox is refused).
@@ -259,12 +252,7 @@ function dsnNotify(address: SMTPServerAddress): readonly string[] {
 }
 
 /** The catalogue entry's reply (or `reply`, where the protocol allows only some codes) and enhanced code first in the text. */
-function smtpError(refusal: Refusal, reply?: number): Error {
+function smtpError(refusal: Refusal, reply?: number): SMTPServerError {
   const { smtp } = refusal.entry;
-  return withCode(new Error(`${smtp.enhanced} ${refusal.message}`), reply ?? smtp.reply);
-}
-
-function withCode(e: Error, code: number): Error {
-  (e as Error & { responseCode: number }).responseCode = code;
-  return e;
+  return smtpReplyError(`${smtp.enhanced} ${refusal.message}`, reply ?? smtp.reply);
 }

@@ -1,4 +1,4 @@
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import {
   SMTPServer,
@@ -24,6 +24,7 @@ import { ForwardReceiver } from './forward-receiver.js';
 import type { ForwardStage } from './forward-stage.js';
 import type { Mm4InboundReports } from './inbound-reports.js';
 import { PeerDirectory } from './peers.js';
+import { closeSmtp, listenSmtp, smtpReplyError } from '../transport/smtp-listener.js';
 import { SMTP_REPLY } from '../transport/smtp-status.js';
 import { loadListenerTls, type Mm4ListenerTls } from './tls.js';
 
@@ -168,21 +169,13 @@ export class Mm4Server {
   }
 
   /** Listens; resolves to `smtp://host:port`. */
-  async listen(host: string, port: number): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.server.off('error', reject);
-        resolve();
-      });
-    });
-    const a = this.server.server.address() as AddressInfo;
-    return `smtp://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  listen(host: string, port: number): Promise<string> {
+    return listenSmtp(this.server, host, port);
   }
 
   /** Stops listening; sessions still open are closed after smtp-server's closeTimeout (1 s). */
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return closeSmtp(this.server);
   }
 
   /** A new session: a peer's by its address, a log-in to come, or refused (default deny). */
@@ -303,7 +296,7 @@ export class Mm4Server {
     if (domain === undefined || !this.domains.has(domain)) {
       this.o.log.info({ session: session.id, peer: this.sessions.get(session.id)?.peer?.id, domain }, 'mm4 RCPT refused: relay denied');
       this.o.metrics.mm4Commands.inc({ command: 'RCPT', reply: String(RELAY_DENIED.reply) });
-      return withCode(new Error(`${RELAY_DENIED.enhanced} ${RELAY_DENIED.text}`), RELAY_DENIED.reply);
+      return smtpReplyError(`${RELAY_DENIED.enhanced} ${RELAY_DENIED.text}`, RELAY_DENIED.reply);
     }
     this.o.metrics.mm4Commands.inc({ command: 'RCPT', reply: '250' });
     return undefined;
@@ -442,10 +435,5 @@ function domainOf(a: Mm4Address): string | undefined {
 /** The catalogue entry's reply (or `reply`, where the protocol allows only some codes) and enhanced code first in the text. */
 function smtpError(refusal: Refusal, reply?: number): SMTPServerError {
   const { smtp } = refusal.entry;
-  return withCode(new Error(`${smtp.enhanced} ${refusal.message}`), reply ?? smtp.reply);
-}
-
-function withCode(e: Error, code: number): SMTPServerError {
-  (e as SMTPServerError).responseCode = code;
-  return e;
+  return smtpReplyError(`${smtp.enhanced} ${refusal.message}`, reply ?? smtp.reply);
 }
