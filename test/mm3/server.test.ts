@@ -11,7 +11,7 @@ import { Mm3Server } from '../../src/mm3/server.js';
 import { ConfigSchema } from '../../src/ops/config.js';
 import { Metrics } from '../../src/ops/metrics.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
-import { RawSmtp } from './sink.js';
+import { rawSession } from './sink.js';
 
 const DOMAIN = 'mms.example.net';
 const LOCAL = '+15550001111';
@@ -78,7 +78,7 @@ t.test('an e-mail from an allowed relay becomes an MMS to the subscriber, queued
 
 t.test('an HTML-only e-mail keeps its HTML as the part; NOTIFY=SUCCESS asks for a delivery report', async (t) => {
   const { port, queue } = await start(t);
-  const { raw } = await RawSmtp.open(t, port);
+  const { raw } = await rawSession(t, port);
   await raw.send('EHLO relay.example');
   t.match(await raw.send('MAIL FROM:<bob@example.org>'), /^250 /);
   t.match(await raw.send(`RCPT TO:<${LOCAL}@${DOMAIN}> NOTIFY=SUCCESS,FAILURE`), /^250 /);
@@ -100,18 +100,18 @@ t.test('an HTML-only e-mail keeps its HTML as the part; NOTIFY=SUCCESS asks for 
 
 t.test('a source address that is no allowed relay is refused at the greeting (127.0.0.2, loopback)', async (t) => {
   const { port, metrics } = await start(t);
-  const { raw, greeting } = await RawSmtp.open(t, port, '127.0.0.2');
+  const { raw, greeting } = await rawSession(t, port, '127.0.0.2');
   t.match(greeting, /^554 5\.7\.1 /);
   await raw.closed;
   t.match(await metrics.registry.metrics(), /mmsc_mm3_sessions_total\{result="refused",service="mmsc"\} 1/);
   const none = await start(t, { relays: [] });
-  const { greeting: g2 } = await RawSmtp.open(t, none.port);
+  const { greeting: g2 } = await rawSession(t, none.port);
   t.match(g2, /^554 /, 'no relays configured: nobody (default deny)');
 });
 
 t.test('RCPT TO: another domain is relay denied, a non-number mailbox refused, a number of ours taken', async (t) => {
   const { port } = await start(t);
-  const { raw } = await RawSmtp.open(t, port);
+  const { raw } = await rawSession(t, port);
   await raw.send('EHLO relay.example');
   t.match(await raw.send('MAIL FROM:<ann@example.org>'), /^250 /);
   t.match(await raw.send(`RCPT TO:<${LOCAL}@other.example>`), /^550 5\.7\.1 relay denied/);
@@ -123,7 +123,7 @@ t.test('RCPT TO: another domain is relay denied, a non-number mailbox refused, a
 
 t.test("a subscriber no route reaches is refused at RCPT, 550 5.4.4 (the catalogue's unroutable); the others still go", async (t) => {
   const { port, queue } = await start(t);
-  const { raw } = await RawSmtp.open(t, port);
+  const { raw } = await rawSession(t, port);
   await raw.send('EHLO relay.example');
   await raw.send('MAIL FROM:<ann@example.org>');
   t.match(await raw.send(`RCPT TO:<+19990001111@${DOMAIN}>`), /^550 5\.4\.4 recipient \+19990001111 cannot be reached/);
@@ -141,7 +141,7 @@ t.test("a subscriber no route reaches is refused at RCPT, 550 5.4.4 (the catalog
 
 t.test('SIZE over the limit is refused at MAIL FROM, and a bigger DATA with 552', async (t) => {
   const { port, queue, metrics } = await start(t);
-  const { raw } = await RawSmtp.open(t, port);
+  const { raw } = await rawSession(t, port);
   const ehlo = await raw.send('EHLO relay.example');
   t.match(ehlo, /250[- ]SIZE 8192\r?$/m);
   t.match(await raw.send('MAIL FROM:<ann@example.org> SIZE=9000'), /^552 /);
@@ -161,7 +161,7 @@ t.test('SIZE over the limit is refused at MAIL FROM, and a bigger DATA with 552'
 
 t.test('malformed MIME is answered 554, not a crash', async (t) => {
   const { port } = await start(t);
-  const { raw } = await RawSmtp.open(t, port);
+  const { raw } = await rawSession(t, port);
   await raw.send('EHLO relay.example');
   await raw.send('MAIL FROM:<ann@example.org>');
   await raw.send(`RCPT TO:<${LOCAL}@${DOMAIN}>`);
