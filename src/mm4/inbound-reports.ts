@@ -153,14 +153,7 @@ export class Mm4InboundReports {
       l.info({ mm4MessageId: req.messageId }, 'mm4 delivery report about no forward we know: taken');
       this.count(peer.id, req.type, 'unknown');
     }
-    if (req.ackRequest === true)
-      await this.respond(
-        ref?.messageId ?? 'mm4',
-        req,
-        peer,
-        { type: 'MM4_delivery_report.RES', status: 'Ok', messageRef: req.messageId },
-        log,
-      );
+    await this.acknowledge(req, ref, peer, 'MM4_delivery_report.RES', log);
   }
 
   private async readReport(req: Mm4ReadReplyReportReq, peer: Mm4PeerConfig, log: Logger): Promise<void> {
@@ -177,14 +170,19 @@ export class Mm4InboundReports {
       l.info({ mm4MessageId: req.messageId }, 'mm4 read report about no message we know: taken');
       this.count(peer.id, req.type, 'unknown');
     }
-    if (req.ackRequest === true)
-      await this.respond(
-        ref?.messageId ?? 'mm4',
-        req,
-        peer,
-        { type: 'MM4_read_reply_report.RES', status: 'Ok', messageRef: req.messageId },
-        log,
-      );
+    await this.acknowledge(req, ref, peer, 'MM4_read_reply_report.RES', log);
+  }
+
+  /** The RES a report asks for (X-Mms-Ack-Request: Yes, §8.4.2.2/§8.4.3.2): Ok, whether or not we knew its MM. */
+  private async acknowledge(
+    req: Mm4DeliveryReportReq | Mm4ReadReplyReportReq,
+    ref: ForwardRef | undefined,
+    peer: Mm4PeerConfig,
+    type: 'MM4_delivery_report.RES' | 'MM4_read_reply_report.RES',
+    log: Logger,
+  ): Promise<void> {
+    if (req.ackRequest !== true) return;
+    await this.respond(ref?.messageId ?? 'mm4', req, peer, { type, status: 'Ok', messageRef: req.messageId }, log);
   }
 
   /**
