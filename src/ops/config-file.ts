@@ -134,8 +134,11 @@ export function readConfigFile(file: string): ConfigFile {
   }
   if (data === null || data === undefined) data = {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new Error('expected a mapping of sections (ops, mm7, ...) at the top');
+  // A YAML section whose keys are all commented out (`redis:` and nothing under it) is empty, not null.
+  const sections = data as Record<string, unknown>;
+  if (format === 'yaml') for (const [k, v] of Object.entries(sections)) if (v === null) sections[k] = {};
   return {
-    data: data as Record<string, unknown>,
+    data: sections,
     format,
     lineOf(path) {
       if (doc.errors.length > 0) return undefined;

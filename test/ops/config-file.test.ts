@@ -139,3 +139,12 @@ t.test('readConfigFile reports its format and lines of nested values', async (t)
   t.equal(r.lineOf(['mm7', 'vasps', '0', 'senders', '0']), 11);
   t.equal(r.lineOf(['nope', 'x']), 2, 'nothing there: the first key');
 });
+
+t.test('a YAML section with every key commented out is empty, not null', async (t) => {
+  t.equal(
+    loadConfig({ file: write('empty-section.yaml', 'redis:\n  # url: redis://127.0.0.1:6379\nops:\n  port: 1\n'), env: {} }).redis.url,
+    undefined,
+  );
+  // In JSON, null is written on purpose: refused.
+  t.match(error(write('null-section.json', '{"redis": null}')), /redis: .*null/);
+});

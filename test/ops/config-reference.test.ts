@@ -28,6 +28,11 @@ t.test("the README's configuration table is the generated one (npm run readme:co
   t.ok(section.includes(BEGIN_MARK) && section.includes(END_MARK));
 });
 
+t.test("docs/configuration.md's reference is the generated one too (npm run readme:config rewrites it)", async (t) => {
+  const doc = readFileSync(join(ROOT, 'docs', 'configuration.md'), 'utf8');
+  t.equal(referenceIn(doc), reference, 'docs/configuration.md is out of step with the schema: run npm run readme:config');
+});
+
 t.test('rows name the key, its environment variable and form, the default and the meaning', async (t) => {
   t.strictSame(cells('ops.port'), ['`ops.port`', '`MMSC_OPS_PORT`', '`9464`', 'ops listener port (0 = any free port)']);
   t.strictSame(cells('redis.url').slice(0, 3), ['`redis.url`', '`MMSC_REDIS_URL` or `REDIS_URL`', 'unset']);
