@@ -42,7 +42,7 @@ const COMMANDS = new Set(['check', 'print', 'example']);
 
 /** Whether `mmsc config <argv>` is for configCli (the rest, `reference`, is cli.ts's). */
 export function isConfigCliCommand(argv: readonly string[]): boolean {
-  return COMMANDS.has(argv[0] ?? '') || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help';
+  return argv.length === 0 || COMMANDS.has(argv[0] ?? '') || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help';
 }
 
 const processIo: ConfigCliIo = {

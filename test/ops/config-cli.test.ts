@@ -1,5 +1,6 @@
 // `mmsc config check|print|example` and their --help (src/ops/config-cli.ts), run as functions with their
 // output captured: check's verdict and exit status, print's effective configuration with every secret hidden.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { configCli, isConfigCliCommand } from '../../src/ops/config-cli.js';
 import { configExample } from '../../src/ops/config-example.js';
 import { REDACTED, redactConfig } from '../../src/ops/config-redact.js';
 import { secret, verifiableSecret } from '../../src/ops/secret.js';
+import { MMSC_BIN, ROOT } from '../helpers/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mmsc-config-cli-'));
 function write(name: string, text: string): string {
@@ -170,4 +172,22 @@ t.test('example prints the generated example; --help for each command', async (t
   t.ok(isConfigCliCommand(['reference', '--help']));
   t.notOk(isConfigCliCommand(['reference']), 'reference stays in cli.ts');
   t.equal(run(['nonsense']).status, 1);
+});
+
+t.test('the real command (bin/mmsc -> dist/, built by npm test) dispatches to them', async (t) => {
+  const mmsc = (args: string[]) =>
+    spawnSync(process.execPath, [MMSC_BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH }, timeout: 30_000, encoding: 'utf8' });
+  const ok = mmsc(['config', 'check', 'deploy/mmsc.example.yaml']);
+  t.equal(ok.status, 0, ok.stderr);
+  t.equal(ok.stdout, 'deploy/mmsc.example.yaml: OK (with the environment)\n');
+  const bad = mmsc(['config', 'check', write('bin-bad.yaml', 'ops:\n  port: 70000\n')]);
+  t.equal(bad.status, 1);
+  t.match(bad.stderr, /ops\.port: .*bin-bad\.yaml:2\)/);
+  const json = mmsc(['config', 'print', '--json', '--config', SECRET_FILE]);
+  t.equal(json.status, 0, json.stderr);
+  t.match(JSON.parse(json.stdout), { mm7: { vasps: [{ password: REDACTED }] } });
+  const bare = mmsc(['config']);
+  t.equal(bare.status, 1);
+  t.match(bare.stderr, /^usage: mmsc config check\|print\|example\|reference/);
+  t.equal(mmsc(['config', 'reference', '--help']).status, 0);
 });
