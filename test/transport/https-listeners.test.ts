@@ -268,6 +268,9 @@ t.test("a key that is not the certificate's fails the start, naming the key", as
   const missing = startError({ ops: { port: 0, tls: { certFile: one.cert, keyFile: join(pki.dir, 'missing.key') } } });
   t.type(missing, ConfigError);
   t.match((missing as Error).message, /^ops\.tls\.keyFile: cannot read .*ENOENT/);
+  const mm1 = ConfigSchema.parse({ mm1: { port: 8081, tls: { certFile: one.cert, keyFile: one.key } } }).mm1;
+  t.equal(mm1.publicUrl, 'https://127.0.0.1:8081', 'with mm1.tls the default public URL is https');
+  t.equal(ConfigSchema.parse({ mm1: { port: 8081 } }).mm1.publicUrl, 'http://127.0.0.1:8081');
   const r = ConfigSchema.safeParse({ mm7: { tls: { certFile: one.cert, keyFile: one.key, clientCert: 'require' } } });
   t.equal(r.success, false);
   t.match(r.error?.issues[0], { path: ['mm7', 'tls', 'caFile'], message: /required when clientCert is require/ });
