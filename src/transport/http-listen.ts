@@ -38,7 +38,7 @@ export function createHttpServer(
 ): Server {
   if (tls === undefined) return createServer(options, handle);
   // https.Server is an http.Server over TLS sockets (the same request and timeout handling).
-  return createHttpsServer({ ...options, ...httpsOptions(tls) }, handle) as unknown as Server;
+  return createHttpsServer({ ...options, ...httpsOptions(tls) }, handle);
 }
 
 /**
