@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +10,8 @@ import { ConfigError, loadConfig, unknownEnvVars } from './ops/config.js';
 import { configReference, spliceReference } from './ops/config-reference.js';
 import { configCli, isConfigCliCommand } from './ops/config-cli.js';
 import { createLogger } from './ops/logger.js';
+import { hashSecret } from './ops/secret.js';
+import { reloadTlsOnSighup } from './ops/sighup.js';
 
 const USAGE = `usage:
   mmsc serve [--config FILE]          start every interface built so far
@@ -18,6 +21,8 @@ const USAGE = `usage:
                                       segment (UDH first), in order, or a bare WSP push; --hex: the input
                                       is hex text, one segment per line
   mmsc pdu encode FILE|- [-o FILE]    JSON -> binary MMS PDU (stdout unless -o)
+  mmsc secret hash                    an scrypt hash of the secret read from stdin (one line), for a
+                                      password or token key that is only checked (mm7.vasps[].password...)
   mmsc config reference [--readme FILE]
                                       every configuration key as a Markdown table (environment variable,
                                       default, description); --readme: rewrite the generated block of FILE
@@ -33,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'pdu') return pdu(rest);
     if (command === 'config' && isConfigCliCommand(rest)) return configCli(rest);
     if (command === 'config') return configCommand(rest);
+    if (command === 'secret') return await secretCommand(rest);
     if (command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);
       return 0;
@@ -138,7 +144,10 @@ async function serve(argv: string[]): Promise<number> {
   const listeners = await gateway.start();
   // The SMPP side is a client (ESME): its line names the SMSC it binds to rather than a local port.
   for (const l of listeners)
-    process.stdout.write(`${l.iface.padEnd(5)} ${l.iface === 'smpp' ? 'binding to' : 'listening on'} ${l.address}\n`);
+    process.stdout.write(
+      `${l.iface.padEnd(5)} ${l.iface === 'smpp' ? 'binding to' : 'listening on'} ${l.address}${l.note ? ` ${l.note}` : ''}\n`,
+    );
+  const stopReloading = reloadTlsOnSighup(gateway);
   await new Promise<void>((done) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'shutting down');
@@ -147,8 +156,26 @@ async function serve(argv: string[]): Promise<number> {
         done();
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => {
+      stopReloading();
+      stop('SIGTERM');
+    });
+    process.once('SIGINT', () => {
+      stopReloading();
+      stop('SIGINT');
+    });
   });
+  return 0;
+}
+
+/** `mmsc secret hash`: the secret from stdin (its one trailing newline dropped, as {file} secrets are read). */
+async function secretCommand(argv: string[]): Promise<number> {
+  if (argv.length !== 1 || argv[0] !== 'hash') {
+    process.stderr.write(`${USAGE}\n`);
+    return 1;
+  }
+  const value = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+  if (value === '') throw new Error('an empty secret on stdin');
+  process.stdout.write(`${await hashSecret(value, randomBytes(16))}\n`);
   return 0;
 }

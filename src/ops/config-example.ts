@@ -19,6 +19,7 @@ const EXAMPLES: Record<string, unknown> = {
   'mm7.vasps[].username': 'vasp-a',
   'mm7.vasps[].password': 'change-me',
   'mm7.vasps[].senders': ['12345'],
+  'mm7.vasps[].clientCert.subject': 'vasp-a.example',
   'smpp.smscs[].id': 'smsc-a',
   'smpp.smscs[].host': 'smsc.example.net',
   'smpp.smscs[].systemId': 'mmsc',

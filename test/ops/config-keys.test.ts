@@ -4,6 +4,7 @@
 // is taken from the file and, for section keys, from the environment, and a bad value is refused with an error
 // naming the key. The defaults come from the documented text, not from the schema, so that a default changed
 // in the code but not in the docs fails here. A key without a row fails too: a new key needs one line in ROWS.
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,35 @@ interface Row {
 const dir = mkdtempSync(join(tmpdir(), 'mmsc-config-keys-'));
 const KEY = join(dir, 'dkim.pem');
 writeFileSync(KEY, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+const CERT = join(dir, 'cert.pem');
+const CERT_KEY = join(dir, 'cert-key.pem');
+execFileSync(
+  'openssl',
+  [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-keyout',
+    CERT_KEY,
+    '-out',
+    CERT,
+  ],
+  { stdio: 'ignore' },
+);
+/** A listener's tls: its certificate and key; asking for client certificates without a CA file is refused. */
+const TLS_ROW: Row = {
+  good: { certFile: CERT, keyFile: CERT_KEY },
+  expect: { certFile: CERT, keyFile: CERT_KEY, clientCert: 'none' },
+  bad: { certFile: CERT, keyFile: CERT_KEY, clientCert: 'require' }, // client certificates need caFile
+};
 const DKIM4 = { mm4: { dkimDomain: 'example.net', dkimSelector: 's1', dkimKeyFile: KEY } };
 const DKIM3 = { mm3: { dkimDomain: 'example.net', dkimSelector: 's1', dkimKeyFile: KEY } };
 const VASP = { id: 'v', username: 'u', password: 'p', senders: ['12345'] };
@@ -48,12 +78,14 @@ const ARRAYS: Record<string, { entry: Obj; context?: Obj }> = {
 /** What an entry needs for the fields of an object inside it (mm4.peers[].out.*) to be tried. */
 const NESTED: Record<string, Obj> = {
   'mm4.peers[].out': { domain: 'mms.peer.example', out: { host: 'mms-in.peer.example' } },
+  'mm7.vasps[].clientCert': { clientCert: { fingerprint256: 'CD'.repeat(32) } },
 };
 
 // One line per key: keep it so, a new key is one more line.
 const ROWS: Record<string, Row> = {
   'ops.host': { good: '0.0.0.0', bad: '' },
   'ops.port': { good: 9000, bad: 70000 },
+  'ops.tls': TLS_ROW,
   'log.level': { good: 'debug', bad: 'loud' },
   'redis.url': { good: 'redis://127.0.0.1:6380/1', bad: 'http://127.0.0.1:6379' },
   'redis.cluster': { good: ['127.0.0.1:7000', '127.0.0.1:7001'], bad: ['nohost'] },
@@ -72,6 +104,8 @@ const ROWS: Record<string, Row> = {
   'mm7.port': { good: 8080, bad: -1 },
   'mm7.relayServerId': { good: 'relay-1', bad: '' },
   'mm7.maxBodyBytes': { good: 2048, bad: 100 },
+  'mm7.tls': TLS_ROW,
+  'mm7.trustedProxies': { good: ['10.0.0.0/8'], bad: ['10.0.0.0/33'] },
   'mm7.maxElements': { good: 100, bad: 1 },
   'mm7.maxAttributes': { good: 100, bad: 1 },
   'mm7.maxXmlTokens': { good: 1000, bad: 1 },
@@ -117,6 +151,8 @@ const ROWS: Record<string, Row> = {
   'mm1.maxExpiryMs': { good: 86_400_000, bad: 1000 },
   'mm1.webViewHost': { good: '0.0.0.0', bad: '' },
   'mm1.webViewPort': { good: 8191, bad: 65536 },
+  'mm1.tls': TLS_ROW,
+  'mm1.webViewTls': TLS_ROW,
   'mm1.webViewPublicUrl': { good: 'https://view.example.net', bad: 'ftp://view.example.net', unsetMeans: 'http://127.0.0.1:8190' },
   'mm4.enabled': { good: true, bad: 'on', with: { mm4: { domains: ['mms.example.net'] } } },
   'mm4.host': { good: '0.0.0.0', bad: '' },
@@ -181,7 +217,15 @@ const ROWS: Record<string, Row> = {
   'smpp.startReply': { good: 'Welcome back.', bad: 42 },
   'mm7.vasps[].id': { good: 'vasp-b', bad: 'a b' },
   'mm7.vasps[].username': { good: 'user-b', bad: '' },
-  'mm7.vasps[].password': { good: 'pw-b', bad: '' },
+  'mm7.vasps[].password': { good: 'pw-b', bad: '', defaultWith: { clientCert: { subject: 'vasp.example' } } },
+  'mm7.vasps[].clientCert': { good: { subject: 'vasp.example' }, bad: {} },
+  'mm7.vasps[].clientCert.subject': { good: 'vasp-b.example', bad: '' },
+  'mm7.vasps[].clientCert.fingerprint256': {
+    good: 'AB'.repeat(32),
+    bad: 'AB:CD',
+    with: { clientCert: { subject: 'vasp.example' } },
+    defaultWith: { clientCert: { subject: 'vasp.example' } },
+  },
   'mm7.vasps[].allowIps': { good: ['192.0.2.1'], bad: [''] },
   'mm7.vasps[].senders': { good: ['+15551234567'], bad: ['MMSC'] },
   'mm7.vasps[].maxMessageBytes': { good: 1024, bad: 0 },
@@ -361,7 +405,13 @@ for (const [key, cell] of documented) {
       checkValue(t, getIn(fromFile.config, [section, name]), expected, 'taken from the file');
       t.notOk(dflt.kind === 'value' && isDocumented(expected, dflt.text, envForm(key)), 'the good value is not the default');
       const form = envForm(key);
-      const envValue = Array.isArray(row.good) ? (form === 'list' ? row.good.join(',') : JSON.stringify(row.good)) : String(row.good);
+      const envValue = Array.isArray(row.good)
+        ? form === 'list'
+          ? row.good.join(',')
+          : JSON.stringify(row.good)
+        : typeof row.good === 'object'
+          ? JSON.stringify(row.good)
+          : String(row.good);
       const fromEnv = load(merge(row.with), { [envName.get(key)!]: envValue });
       t.equal(fromEnv.error, undefined, `the good value loads from ${envName.get(key)}`);
       checkValue(t, getIn(fromEnv.config, [section, name]), expected, 'taken from the environment');
