@@ -382,7 +382,7 @@ t.test('a VASP reads a notified recipient as notified (REST status and metrics, 
   t.equal(waiting.recipients[0]?.state, 'notified', 'REST: notified');
   t.match(waiting.recipients[0]?.events.at(-1), { state: 'notified', detail: /^notification 1 pushed over SMPP/ });
   const outcomes = await gw.metrics.registry.getSingleMetricAsString('mmsc_queue_outcomes_total');
-  t.match(outcomes, /state="notified"[^\n]* 1/, 'metrics: notified');
+  t.match(outcomes, /peer="mm1:notify",state="notified"[^\n]* 1/, 'metrics: notified, per peer');
   t.notMatch(outcomes, /state="retrying"/, 'not retrying');
 
   const conf = (await b.retrieve(n!.contentLocation)).pdu!;
@@ -624,8 +624,8 @@ t.test(
     const old = await a.post({ ...sendReq([B], { transactionId: 'tx-full-4' }), mmsVersion: '1.0' });
     t.equal(old.pdu?.responseStatus, 'Error-network-problem', 'MMS 1.0: the code 1.0 handsets retry on');
     t.match(
-      await gw.metrics.registry.getSingleMetricAsString('mmsc_store_usage'),
-      /resource="messages"[^\n]* 2/,
+      await gw.metrics.registry.getSingleMetricAsString('mmsc_store_messages'),
+      /mmsc_store_messages\{[^\n]*\} 2/,
       'the fill level is exported',
     );
 
