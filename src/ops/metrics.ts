@@ -342,5 +342,10 @@ export class Metrics {
   constructor() {
     this.registry.setDefaultLabels({ service: 'mmsc' });
     collectDefaultMetrics({ register: this.registry, prefix: 'mmsc_' });
+    // prom-client's totals of these are gauges named `_total`, a suffix Prometheus keeps for counters
+    // (promtool check metrics warns); the per-type gauges beside them stay: sum() of one is its total.
+    for (const total of ['mmsc_nodejs_active_handles_total', 'mmsc_nodejs_active_requests_total', 'mmsc_nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(total);
+    }
   }
 }
