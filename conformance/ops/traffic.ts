@@ -161,6 +161,14 @@ try {
     check(Number(re.exec(metrics)?.[1]) >= 1, `end-to-end latency observed: ${iface} -> delivered`);
   }
   check(
+    /mmsc_origin_final_states_total\{interface="mm7",origin="shop",state="delivered"[^}]*\} 1/.test(metrics),
+    'per-VASP final states: shop over MM7',
+  );
+  check(
+    /mmsc_origin_final_states_total\{interface="mm1",origin="subscriber",state="delivered"[^}]*\} 1/.test(metrics),
+    'per-sender final states: a handset as subscriber',
+  );
+  check(
     /mmsc_queue_outcomes_total\{peer="mm1:notify",state="notified"[^}]*\} [1-9]/.test(metrics),
     'per-peer outcomes: mm1:notify notified',
   );

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { CoreMessage, Origin } from '../core/message.js';
 
 /**
  * One peer's share of the queue, as the store reports it at scrape time (Queue.peerStats): jobs waiting (due,
@@ -33,6 +34,14 @@ const THROTTLE_WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
  * a peer id from the configuration (vasp:x, smsc:x, mm4:x, mm7-in:x...), a bounded set.
  */
 const PER_SUBSCRIBER_PREFIXES = ['mm1-sub:'];
+
+/**
+ * The sender of a message as a label: a handset's origin peer is its phone number, so every handset counts as
+ * `subscriber`; the others are ids from the configuration (VASP, MM4 peer, SMSC, `relay` for MM3).
+ */
+export function originLabel(origin: Origin): string {
+  return origin.iface === 'mm1' ? 'subscriber' : origin.peer;
+}
 
 export function throttleLabel(key: string): string {
   const prefix = PER_SUBSCRIBER_PREFIXES.find((p) => key.startsWith(p));
@@ -78,6 +87,7 @@ export class FlowMetrics {
   readonly deadLettersAdded: Counter<'peer'>;
   readonly reportsPendingGauge: Gauge;
   readonly endToEnd: Histogram<'interface' | 'state'>;
+  readonly originOutcomes: Counter<'interface' | 'origin' | 'state'>;
   readonly throttleWait: Histogram<'peer'>;
   readonly throttleDeferred: Counter<'peer'>;
   readonly storeDurableGauge: Gauge<'backend'>;
@@ -141,6 +151,12 @@ export class FlowMetrics {
       buckets: END_TO_END_BUCKETS,
       registers,
     });
+    this.originOutcomes = new Counter({
+      name: 'mmsc_origin_final_states_total',
+      help: 'Recipients that reached a final state, by the interface and the sender the message came from (VASP, MM4 peer or SMSC id; subscriber for handsets) and that state',
+      labelNames: ['interface', 'origin', 'state'] as const,
+      registers,
+    });
     this.throttleWait = new Histogram({
       name: 'mmsc_throttle_wait_seconds',
       help: 'Time a granted delivery or submission waits for its slot in the peer throttle, by throttle key (peer)',
@@ -173,9 +189,16 @@ export class FlowMetrics {
     });
   }
 
-  /** A final state reached: observed in the end-to-end histogram (`receivedAt`: when the message entered). */
-  final(iface: string, state: string, receivedAt: number, now = Date.now()): void {
-    this.endToEnd.observe({ interface: iface, state }, Math.max(0, now - receivedAt) / 1000);
+  /**
+   * A recipient of `message` reached its final state `state`: the end-to-end histogram (from `receivedAt`)
+   * and the per-sender count. Reports and acknowledgements the gateway generates itself are not counted:
+   * the figure is about what senders submitted.
+   */
+  final(message: CoreMessage, state: string, now = Date.now()): void {
+    if (message.report || message.ack) return;
+    const iface = message.origin.iface;
+    this.endToEnd.observe({ interface: iface, state }, Math.max(0, now - message.receivedAt) / 1000);
+    this.originOutcomes.inc({ interface: iface, origin: originLabel(message.origin), state });
   }
 
   private peers(): Promise<PeerQueueStats[] | undefined> {

@@ -12,7 +12,7 @@ import { type FlowMetrics, throttleLabel } from './metrics-flow.js';
  * and cancellations; they are in the store's history (admin trace) but not in the end-to-end histogram.
  */
 export function observeQueue(queue: Queue, flow: FlowMetrics, now: () => number = Date.now): Queue {
-  const final = (message: CoreMessage, state: string): void => flow.final(message.origin.iface, state, message.receivedAt, now());
+  const final = (message: CoreMessage, state: string): void => flow.final(message, state, now());
   const observed: Partial<Queue> = {
     ack: async (job, state, detail) => {
       await queue.ack(job, state, detail);
@@ -36,7 +36,7 @@ export function observeQueue(queue: Queue, flow: FlowMetrics, now: () => number 
       if (r === 'completed') {
         const at = now();
         void queue.message(messageId).then(
-          (m) => m && flow.final(m.origin.iface, state, m.receivedAt, at),
+          (m) => m && flow.final(m, state, at),
           () => undefined,
         );
       }

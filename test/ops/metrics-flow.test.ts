@@ -2,6 +2,7 @@ import t from 'tap';
 import { Metrics } from '../../src/ops/metrics.js';
 import { throttleLabel } from '../../src/ops/metrics-flow.js';
 import { ObservedThrottle, observeQueue } from '../../src/ops/observe-store.js';
+import { receiptStateLabel } from '../../src/smpp/edge.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
 import { textMessage } from '../helpers/messages.js';
 
@@ -105,7 +106,40 @@ t.test('final states through the observed queue: end-to-end latency by interface
   t.equal(bucket('mm1', 'delivered', '+Inf'), 1, 'MM1: ended by complete');
   t.equal(sample(text, 'mmsc_queue_dead_letters_added_total', 'peer="vasp:b"'), 1);
   t.match(text, /mmsc_queue_dead_letters\{service="mmsc"\} 1/);
-  t.notMatch(text, /interface="\+/, 'the origin peer (a phone number) is no label');
+  t.equal(sample(text, 'mmsc_origin_final_states_total', 'interface="rest",origin="vasp-a",state="delivered"'), 1, 'per sender: the VASP');
+  t.equal(sample(text, 'mmsc_origin_final_states_total', 'interface="mm7",origin="vasp-test",state="failed"'), 1);
+  t.equal(
+    sample(text, 'mmsc_origin_final_states_total', 'interface="mm1",origin="subscriber",state="delivered"'),
+    1,
+    'a handset: subscriber',
+  );
+  t.notMatch(text, /15550000001/, 'the origin peer of a handset (a phone number) is no label value');
+  await store.queue.close();
+});
+
+t.test('reports and acknowledgements the gateway makes are not counted as submissions', async (t) => {
+  const m = new Metrics();
+  const store = createMemoryStore();
+  const queue = observeQueue(store.queue, m.flow);
+  const now = Date.now();
+  const report = textMessage('r-1', 1, now, {
+    report: {
+      kind: 'delivery',
+      messageId: 'm-1',
+      recipientIndex: 0,
+      to: { iface: 'mm7', peer: 'vasp-test' },
+      status: 'delivered',
+      at: now,
+    },
+  });
+  await queue.enqueue(report, [Buffer.from('x')], ['vasp:b']);
+  const [job] = await queue.take(10);
+  await queue.ack(job!, 'delivered');
+  await queue.enqueue(textMessage('m-2', 1, now), [Buffer.from('y')], ['vasp:b']);
+  const [real] = await queue.take(10);
+  await queue.ack(real!, 'delivered');
+  const text = await m.registry.metrics();
+  t.equal(sample(text, 'mmsc_message_end_to_end_duration_seconds_count', 'interface="mm7",state="delivered"'), 1, 'only the message');
   await store.queue.close();
 });
 
@@ -155,4 +189,11 @@ t.test('embedded-store gauges: one metric per unit, only with a store that has l
   t.match(text, /mmsc_store_bytes\{service="mmsc"\} 300/);
   t.match(text, /mmsc_store_max_messages\{service="mmsc"\} 10/);
   t.match(text, /mmsc_store_max_bytes\{service="mmsc"\} 1000/);
+});
+
+t.test('SMSC receipt states: the SMPP 3.4 Appendix B set, anything else OTHER', async (t) => {
+  t.equal(receiptStateLabel('DELIVRD'), 'DELIVRD');
+  t.equal(receiptStateLabel('undeliv'), 'UNDELIV');
+  t.equal(receiptStateLabel('+15551234567'), 'OTHER', 'free text never becomes a label value');
+  t.equal(receiptStateLabel('DELIVRD2'), 'OTHER');
 });
