@@ -2,22 +2,16 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CoreMessage, Origin } from '../core/message.js';
 
 /**
- * One peer's share of the queue, as the store reports it at scrape time (Queue.peerStats): jobs waiting (due,
- * delayed, retrying, notified) and leased to a worker, and the age of its oldest waiting job (now minus the
- * time it became due); undefined when nothing waits.
+ * One peer's share of the queue as the store reports it at scrape time, shaped as Queue.peerStats answers
+ * (so that the gateway passes it as is): jobs waiting (due, scheduled later, notified) and being delivered
+ * (a live lease), and how long its earliest due job has been due (ms; 0 or undefined when none is due).
  */
-export interface PeerQueueStats {
+export interface PeerQueueFigures {
   peer: string;
   waiting: number;
   leased: number;
-  oldestAgeMs: number | undefined;
+  oldestDueMs: number | undefined;
 }
-
-/**
- * Where a final state came from, reduced to the labels these metrics allow: the interface a message came in
- * by (core/message.ts InterfaceName, a fixed set) and the state it ended in.
- */
-export const FINAL_STATES = ['delivered', 'rejected', 'failed', 'expired', 'cancelled'] as const;
 
 /**
  * Seconds from submission to a recipient's final state. MMS to handsets that are off take hours (the message
@@ -57,7 +51,7 @@ export function throttleLabel(key: string): string {
  */
 export class FlowMetrics {
   /** Per-peer queue figures (Queue.peerStats); unset: the per-peer gauges are not exported. */
-  peerStats: (() => Promise<PeerQueueStats[]>) | undefined;
+  peerStats: (() => Promise<PeerQueueFigures[]>) | undefined;
   /** The number of dead letters (Queue.stats().dead). */
   deadLetterCount: (() => Promise<number>) | undefined;
   private pendingReports: (() => Promise<number>) | undefined;
@@ -79,7 +73,7 @@ export class FlowMetrics {
   storeDurable: (() => { backend: string; durable: boolean | undefined }) | undefined;
 
   /** One per-peer read per scrape, shared by the two gauges it feeds. */
-  private peerRead: Promise<PeerQueueStats[] | undefined> | undefined;
+  private peerRead: Promise<PeerQueueFigures[] | undefined> | undefined;
 
   readonly queueJobs: Gauge<'peer' | 'state'>;
   readonly oldestJobAge: Gauge<'peer'>;
@@ -117,7 +111,7 @@ export class FlowMetrics {
       collect: async () => {
         const stats = await this.peers();
         this.oldestJobAge.reset();
-        for (const s of stats ?? []) this.oldestJobAge.set({ peer: s.peer }, s.oldestAgeMs === undefined ? 0 : s.oldestAgeMs / 1000);
+        for (const s of stats ?? []) this.oldestJobAge.set({ peer: s.peer }, s.oldestDueMs === undefined ? 0 : s.oldestDueMs / 1000);
       },
     });
     this.deadLetters = new Gauge({
@@ -201,7 +195,7 @@ export class FlowMetrics {
     this.originOutcomes.inc({ interface: iface, origin: originLabel(message.origin), state });
   }
 
-  private peers(): Promise<PeerQueueStats[] | undefined> {
+  private peers(): Promise<PeerQueueFigures[] | undefined> {
     // Both gauges' collect functions are called in the same tick of one scrape: the first starts the read,
     // the second shares it; it is forgotten once settled, so the next scrape reads again.
     if (!this.peerRead) {

@@ -24,8 +24,8 @@ t.test('per-peer queue depth and oldest-job age come from the injected per-peer 
   m.flow.peerStats = async () => {
     reads++;
     return [
-      { peer: 'smsc:a', waiting: 7, leased: 2, oldestAgeMs: 90_500 },
-      { peer: 'vasp:b', waiting: 0, leased: 1, oldestAgeMs: undefined },
+      { peer: 'smsc:a', waiting: 7, leased: 2, oldestDueMs: 90_500 },
+      { peer: 'vasp:b', waiting: 0, leased: 1, oldestDueMs: undefined },
     ];
   };
   const text = await m.registry.metrics();
@@ -37,7 +37,7 @@ t.test('per-peer queue depth and oldest-job age come from the injected per-peer 
   t.equal(reads, 1, 'one read of the store per scrape for both gauges');
 
   // A peer gone from the store is gone from the scrape (no stale series).
-  m.flow.peerStats = async () => [{ peer: 'vasp:b', waiting: 3, leased: 0, oldestAgeMs: 1000 }];
+  m.flow.peerStats = async () => [{ peer: 'vasp:b', waiting: 3, leased: 0, oldestDueMs: 1000 }];
   const next = await m.registry.metrics();
   t.equal(sample(next, 'mmsc_queue_jobs', 'peer="smsc:a"'), undefined);
   t.equal(sample(next, 'mmsc_queue_jobs', 'peer="vasp:b",state="waiting"'), 3);
