@@ -87,7 +87,14 @@ export class FlowMetrics {
   readonly storeDurableGauge: Gauge<'backend'>;
   readonly collectErrors: Counter<'source'>;
 
-  constructor(private readonly registry: Registry) {
+  /**
+   * @param readTimeoutMs how long a scrape-time store read may take before its metric is left out of the
+   *   scrape (counted in mmsc_metrics_collect_errors_total).
+   */
+  constructor(
+    private readonly registry: Registry,
+    private readonly readTimeoutMs = 3000,
+  ) {
     const registers = [registry];
     this.queueJobs = new Gauge({
       name: 'mmsc_queue_jobs',
@@ -212,11 +219,19 @@ export class FlowMetrics {
    */
   private async read<T>(source: string, fn: (() => Promise<T>) | undefined): Promise<T | undefined> {
     if (!fn) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    // A store that answers slowly must not hold the scrape past Prometheus' scrape timeout (10 s by default):
+    // that too would read as the instance being down.
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timeout')), this.readTimeoutMs);
+    });
     try {
-      return await fn();
+      return await Promise.race([fn(), late]);
     } catch {
       this.collectErrors.inc({ source });
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

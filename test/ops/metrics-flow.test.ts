@@ -1,6 +1,7 @@
 import t from 'tap';
 import { Metrics } from '../../src/ops/metrics.js';
-import { throttleLabel } from '../../src/ops/metrics-flow.js';
+import { Registry } from 'prom-client';
+import { FlowMetrics, throttleLabel } from '../../src/ops/metrics-flow.js';
 import { ObservedThrottle, observeQueue } from '../../src/ops/observe-store.js';
 import { receiptStateLabel } from '../../src/smpp/edge.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
@@ -196,4 +197,17 @@ t.test('SMSC receipt states: the SMPP 3.4 Appendix B set, anything else OTHER', 
   t.equal(receiptStateLabel('undeliv'), 'UNDELIV');
   t.equal(receiptStateLabel('+15551234567'), 'OTHER', 'free text never becomes a label value');
   t.equal(receiptStateLabel('DELIVRD2'), 'OTHER');
+});
+
+t.test('a store read that hangs is given up after the read timeout: the scrape still answers', async (t) => {
+  const registry = new Registry();
+  const flow = new FlowMetrics(registry, 50);
+  flow.peerStats = () => new Promise(() => undefined);
+  flow.deadLetterCount = async () => 2;
+  const started = Date.now();
+  const text = await registry.metrics();
+  t.ok(Date.now() - started < 2000, 'answered without the hung read');
+  t.equal(sample(text, 'mmsc_queue_jobs', 'peer='), undefined);
+  t.match(text, /mmsc_queue_dead_letters 2/, 'the other reads are in');
+  t.ok((sample(await registry.metrics(), 'mmsc_metrics_collect_errors_total', 'source="peer-stats"') ?? 0) >= 1, 'counted');
 });
