@@ -29,6 +29,7 @@ import type { Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
 import { OpsServer } from './ops/server.js';
 import { opsExposure } from './ops/exposure.js';
+import { ObservedThrottle, observeQueue } from './ops/observe-store.js';
 import { buildPortability } from './ops/portability.js';
 import { recordNetworks } from './core/portability.js';
 import { createStore, type Store } from './store/index.js';
@@ -86,6 +87,10 @@ export class Gateway {
       config.ops.tls ? { key: 'ops.tls', config: config.ops.tls } : undefined,
     );
     this.store = createStore({ redis: config.redis, queue: config.queue }, log.child({ component: 'store' }));
+    // Seen by the metrics (final states, dead letters, throttle waits) before any edge or worker takes them.
+    this.store.queue = observeQueue(this.store.queue, this.metrics.flow);
+    this.store.throttle = new ObservedThrottle(this.store.throttle, this.metrics.flow);
+    this.metrics.flow.storeDurable = () => ({ backend: this.store.backend, durable: this.store.durable });
     this.setStoreInfo();
     this.metrics.queueStats = () => this.store.queue.stats();
     this.metrics.storeUsage = this.store.usage;
@@ -104,7 +109,7 @@ export class Gateway {
       }),
     });
     this.workers.on('outcome', (o) => {
-      this.metrics.queueOutcomes.inc({ state: o.state });
+      this.metrics.queueOutcomes.inc({ peer: o.job.peer, state: o.state });
       if (o.state !== 'retrying' && o.state !== 'notified' && o.state !== 'deferred') this.reportPump.notify();
     });
     this.reportPump = new ReportPump({ queue: this.store.queue, reports, log: log.child({ component: 'reports' }) });

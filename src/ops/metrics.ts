@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueStats, StoreUsage } from '../core/ports.js';
+import { FlowMetrics } from './metrics-flow.js';
 
 /**
  * The one metrics module: every metric the gateway exports is declared here, with bounded label values
@@ -21,8 +22,8 @@ export class Metrics {
    */
   readonly queueOutcomes = new Counter({
     name: 'mmsc_queue_outcomes_total',
-    help: 'Delivery attempts settled by the workers of this instance, by resulting recipient state',
-    labelNames: ['state'] as const,
+    help: 'Delivery attempts settled by the workers of this instance, by peer (route peer id from the configuration) and resulting recipient state',
+    labelNames: ['peer', 'state'] as const,
     registers: [this.registry],
   });
 
@@ -267,51 +268,37 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** Set by the gateway: where the queue gauges read their values at scrape time. */
-  queueStats: (() => Promise<QueueStats>) | undefined;
+  private usage: (() => StoreUsage) | undefined;
 
-  readonly queueJobs = new Gauge({
-    name: 'mmsc_queue_jobs',
-    help: 'Delivery jobs in the store, by status (waiting includes retries and deferred ones), at scrape time',
-    labelNames: ['status'] as const,
-    registers: [this.registry],
-    collect: async () => {
-      if (!this.queueStats) return;
-      const s = await this.queueStats();
-      this.queueJobs.set({ status: 'waiting' }, s.waiting);
-      this.queueJobs.set({ status: 'leased' }, s.leased);
-      this.queueJobs.set({ status: 'dead' }, s.dead);
-    },
-  });
+  /**
+   * Set by the gateway when the store has limits of its own (the embedded store): its gauges are registered
+   * then, so that a gateway on Redis exports none (a gauge without labels would read 0).
+   */
+  set storeUsage(usage: (() => StoreUsage) | undefined) {
+    this.usage = usage;
+    if (!usage) return;
+    for (const [name, gauge] of this.storeGauges) if (!this.registry.getSingleMetric(name)) this.registry.registerMetric(gauge);
+  }
 
-  /** Set by the gateway when the store has limits of its own (the embedded store). */
-  storeUsage: (() => StoreUsage) | undefined;
+  get storeUsage(): (() => StoreUsage) | undefined {
+    return this.usage;
+  }
 
-  readonly storeUsed = new Gauge({
-    name: 'mmsc_store_usage',
-    help: 'What the embedded store holds against its limits, by resource (messages; bytes, estimated), at scrape time',
-    labelNames: ['resource'] as const,
-    registers: [this.registry],
-    collect: () => {
-      const u = this.storeUsage?.();
-      if (!u) return;
-      this.storeUsed.set({ resource: 'messages' }, u.messages);
-      this.storeUsed.set({ resource: 'bytes' }, u.bytes);
-    },
-  });
+  private readonly storeGauges = new Map<string, Gauge>();
 
-  readonly storeLimit = new Gauge({
-    name: 'mmsc_store_limit',
-    help: "The embedded store's limits (queue.memoryMaxMessages, queue.memoryMaxBytes), by resource; new messages over them are refused",
-    labelNames: ['resource'] as const,
-    registers: [this.registry],
-    collect: () => {
-      const u = this.storeUsage?.();
-      if (!u) return;
-      this.storeLimit.set({ resource: 'messages' }, u.maxMessages);
-      this.storeLimit.set({ resource: 'bytes' }, u.maxBytes);
-    },
-  });
+  /** What the embedded store holds (messages; bytes, estimated) and its limits: one metric per unit. */
+  readonly storeMessages = this.storeGauge('mmsc_store_messages', 'Messages the embedded store holds, at scrape time', (u) => u.messages);
+  readonly storeBytes = this.storeGauge('mmsc_store_bytes', 'Bytes the embedded store holds (estimated), at scrape time', (u) => u.bytes);
+  readonly storeMaxMessages = this.storeGauge(
+    'mmsc_store_max_messages',
+    'The embedded store limit queue.memoryMaxMessages: new messages over it are refused',
+    (u) => u.maxMessages,
+  );
+  readonly storeMaxBytes = this.storeGauge(
+    'mmsc_store_max_bytes',
+    'The embedded store limit queue.memoryMaxBytes: new messages over it are refused',
+    (u) => u.maxBytes,
+  );
 
   /**
    * Number portability lookups (core/portability.ts) by outcome: cached, ported, none (not ported), and the
@@ -326,8 +313,39 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Per-peer queue depth and oldest-job age, dead letters, end-to-end latency, throttle waits, durability
+   * (ops/metrics-flow.ts). `queueStats` feeds its dead-letter gauge.
+   */
+  readonly flow = new FlowMetrics(this.registry);
+
+  /** Set by the gateway: where the dead-letter gauge reads its value at scrape time. */
+  set queueStats(stats: (() => Promise<QueueStats>) | undefined) {
+    this.flow.deadLetterCount = stats && (async () => (await stats()).dead);
+  }
+
+  /** A gauge of the embedded store, read at scrape time; absent with Redis (no storeUsage). */
+  private storeGauge(name: string, help: string, pick: (u: StoreUsage) => number): Gauge {
+    const gauge: Gauge = new Gauge({
+      name,
+      help,
+      registers: [],
+      collect: () => {
+        const u = this.usage?.();
+        if (u) gauge.set(pick(u));
+      },
+    });
+    this.storeGauges.set(name, gauge);
+    return gauge;
+  }
+
   constructor() {
     this.registry.setDefaultLabels({ service: 'mmsc' });
     collectDefaultMetrics({ register: this.registry, prefix: 'mmsc_' });
+    // prom-client's totals of these are gauges named `_total`, a suffix Prometheus keeps for counters
+    // (promtool check metrics warns); the per-type gauges beside them stay: sum() of one is its total.
+    for (const total of ['mmsc_nodejs_active_handles_total', 'mmsc_nodejs_active_requests_total', 'mmsc_nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(total);
+    }
   }
 }

@@ -147,7 +147,7 @@ export class SmppEdge {
         await new Promise((resolve) => setTimeout(resolve, RECEIPT_LOOKUP_PAUSE_MS));
         job = await this.o.correlations.get(receiptKey(smscId, r.messageId));
       }
-      this.o.metrics.smppReceipts.inc({ state: String(r.state).toUpperCase().slice(0, 8), matched: String(job !== undefined) });
+      this.o.metrics.smppReceipts.inc({ state: receiptStateLabel(r.state), matched: String(job !== undefined) });
       if (!job) {
         log.info({ state: r.state }, 'receipt for no message of ours (or one past its retention)');
         return;
@@ -289,4 +289,24 @@ function subscriberOf(addr: string, ton: number): Party {
     // fall through: kept as sent
   }
   return { address: a, type: 'other' };
+}
+
+/**
+ * The receipt states of SMPP 3.4 Appendix B (`stat:` of the receipt text): anything else an SMSC writes
+ * there is counted `OTHER`, so that a label value never comes from free text.
+ */
+const RECEIPT_STATES: ReadonlySet<string> = new Set([
+  'DELIVRD',
+  'EXPIRED',
+  'DELETED',
+  'UNDELIV',
+  'ACCEPTD',
+  'UNKNOWN',
+  'REJECTD',
+  'ENROUTE',
+]);
+
+export function receiptStateLabel(state: string): string {
+  const s = String(state).toUpperCase();
+  return RECEIPT_STATES.has(s) ? s : 'OTHER';
 }

@@ -382,12 +382,24 @@ t.test('a VASP reads a notified recipient as notified (REST status and metrics, 
   t.equal(waiting.recipients[0]?.state, 'notified', 'REST: notified');
   t.match(waiting.recipients[0]?.events.at(-1), { state: 'notified', detail: /^notification 1 pushed over SMPP/ });
   const outcomes = await gw.metrics.registry.getSingleMetricAsString('mmsc_queue_outcomes_total');
-  t.match(outcomes, /state="notified"[^\n]* 1/, 'metrics: notified');
+  t.match(outcomes, /peer="mm1:notify",state="notified"[^\n]* 1/, 'metrics: notified, per peer');
   t.notMatch(outcomes, /state="retrying"/, 'not retrying');
 
   const conf = (await b.retrieve(n!.contentLocation)).pdu!;
   t.equal((await b.post({ messageType: 'm-acknowledge-ind', transactionId: conf.transactionId!, mmsVersion: '1.2' })).status, 204);
   t.equal((await status()).recipients[0]?.state, 'delivered', 'the fetch ended it delivered');
+  // The handset's fetch ended it (Queue.complete, outside the workers): seen by the end-to-end metrics too.
+  const e2e = await until('the end-to-end latency observed', async () => {
+    const text = await gw.metrics.registry.getSingleMetricAsString('mmsc_message_end_to_end_duration_seconds');
+    return /_count\{[^}]*interface="mm7",state="delivered"[^}]*\} 1/.test(text) ? text : undefined;
+  });
+  const inf = e2e.split('\n').find((l) => l.includes('_bucket{') && l.includes('le="+Inf"') && l.includes('interface="mm7"'));
+  t.match(inf, /state="delivered"[^}]*\} 1$/, 'one MM7 message delivered');
+  t.match(
+    await gw.metrics.registry.getSingleMetricAsString('mmsc_origin_final_states_total'),
+    /\{interface="mm7",origin="shop",state="delivered"[^}]*\} 1/,
+    'counted for the VASP that sent it',
+  );
 });
 
 t.test('SMS fallback: not retrieved in time, and push refused by the SMSC; the link opens the web view', async (t) => {
@@ -624,8 +636,8 @@ t.test(
     const old = await a.post({ ...sendReq([B], { transactionId: 'tx-full-4' }), mmsVersion: '1.0' });
     t.equal(old.pdu?.responseStatus, 'Error-network-problem', 'MMS 1.0: the code 1.0 handsets retry on');
     t.match(
-      await gw.metrics.registry.getSingleMetricAsString('mmsc_store_usage'),
-      /resource="messages"[^\n]* 2/,
+      await gw.metrics.registry.getSingleMetricAsString('mmsc_store_messages'),
+      /mmsc_store_messages\{[^\n]*\} 2/,
       'the fill level is exported',
     );
 

@@ -293,6 +293,7 @@ t.test('serve with mm1.webViewPort: the web view has its own listener line, and 
 t.test('serve without Redis: the embedded store, logged as not durable', async (t) => {
   const s = await serve(t, { REDIS_URL: '' });
   t.match((await get(`${s.url}/metrics`)).body, /mmsc_store_info\{backend="memory",durable="false",service="mmsc"\} 1/);
+  t.match((await get(`${s.url}/metrics`)).body, /mmsc_store_durable\{backend="memory",service="mmsc"\} 0/);
   t.equal(await s.stop(), 0);
   t.match(s.stderr(), /"durable":false.*NOT DURABLE/);
 });
@@ -309,7 +310,9 @@ t.test('serve with REDIS_URL: the Redis store, ready once connected', async (t) 
   const aof = /^aof_enabled:(\d)/m.exec(await redis.info('persistence'))?.[1];
   await redis.quit();
   t.match(metrics, new RegExp(`mmsc_store_info\\{backend="redis",durable="${aof === '1'}",service="mmsc"\\} 1`));
-  t.match(metrics, /mmsc_queue_jobs\{status="waiting",service="mmsc"\} 0/);
+  t.match(metrics, /mmsc_queue_dead_letters\{service="mmsc"\} \d+/);
+  t.match(metrics, new RegExp(`mmsc_store_durable\\{backend="redis",service="mmsc"\\} ${aof === '1' ? 1 : 0}`));
+  t.notMatch(metrics, /mmsc_store_messages/, 'no embedded-store gauges on Redis');
   t.equal(await s.stop(), 0);
   t.match(s.stderr(), /"backend":"redis","shards":1,"prefix":"mmsc-test-/);
 });

@@ -32,6 +32,7 @@ for (const [appendonly, durable] of [
       /mmsc_store_info\{backend="redis",durable="unknown",service="mmsc"\} 1/,
       'unknown before it connects',
     );
+    t.notMatch(await gw.metrics.registry.metrics(), /mmsc_store_durable\{/, 'mmsc_store_durable: absent while unknown (no false alert)');
     await gw.start();
     t.teardown(() => gw.stop());
     await gw.whenReady();
@@ -39,6 +40,11 @@ for (const [appendonly, durable] of [
     t.match(info, new RegExp(`mmsc_store_info\\{backend="redis",durable="${durable}",service="mmsc"\\} 1`));
     t.equal(info.match(/^mmsc_store_info\{/gm)?.length, 1, 'one series: the unknown one is gone');
     t.equal(gw.store.durable, durable === 'true');
+    t.match(
+      await gw.metrics.registry.metrics(),
+      new RegExp(`mmsc_store_durable\\{backend="redis",service="mmsc"\\} ${durable === 'true' ? 1 : 0}\n`),
+      'mmsc_store_durable: what the alert MmscRedisNotDurable reads',
+    );
   });
 }
 
