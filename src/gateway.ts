@@ -28,6 +28,7 @@ import type { Config } from './ops/config.js';
 import type { Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
 import { OpsServer } from './ops/server.js';
+import { logStates } from './ops/state-log.js';
 import { buildPortability } from './ops/portability.js';
 import { recordNetworks } from './core/portability.js';
 import { createStore, type Store } from './store/index.js';
@@ -78,7 +79,9 @@ export class Gateway {
     private readonly log: Logger,
   ) {
     this.ops = new OpsServer(this.metrics, log.child({ iface: 'ops' }));
-    this.store = createStore({ redis: config.redis, queue: config.queue }, log.child({ component: 'store' }));
+    this.store = logStates(createStore({ redis: config.redis, queue: config.queue }, log.child({ component: 'store' })), log, {
+      mask: config.log.maskNumbers,
+    });
     this.setStoreInfo();
     this.metrics.queueStats = () => this.store.queue.stats();
     this.metrics.storeUsage = this.store.usage;
