@@ -48,8 +48,11 @@ fi
 
 # 2. kustomize
 if command -v kubectl >/dev/null; then
-  if rendered=$(kubectl kustomize deploy/k8s 2>&1); then ok 'kubectl kustomize deploy/k8s'
-  else bad "kubectl kustomize deploy/k8s: $rendered"; rendered=''; fi
+  # The base is written for kustomize v2 (Debian's kubectl 1.20) as well as v5: newer ones warn on stderr.
+  kerr=$(mktemp)
+  if rendered=$(kubectl kustomize deploy/k8s 2>"$kerr"); then ok 'kubectl kustomize deploy/k8s'
+  else bad "kubectl kustomize deploy/k8s: $(cat "$kerr")"; rendered=''; fi
+  rm -f "$kerr"
   count "$(checks k8s <<<"$rendered")"
 else
   bad 'kubectl is not installed (apt-get install kubernetes-client)'
