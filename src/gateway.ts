@@ -1,3 +1,4 @@
+import { errorFields } from './core/log-error.js';
 import { StaticRouter } from './core/static-router.js';
 import { subscriberPolicy } from './core/subscriber-policy.js';
 import { NotifyRoute } from './mm1/notify-route.js';
@@ -310,7 +311,7 @@ export class Gateway {
         this.log.info({ backend: this.store.backend, durable: this.store.durable }, 'ready');
         return;
       } catch (err) {
-        this.log.warn({ err: (err as Error).message, attempt }, 'store not reachable; retrying');
+        this.log.warn({ err: errorFields(err), attempt }, 'store not reachable; retrying');
         await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
       }
     }

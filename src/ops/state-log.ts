@@ -1,6 +1,5 @@
 import type { CompleteState, ContentStage, LeasedJob, Queue } from '../core/ports.js';
 import type { CoreMessage } from '../core/message.js';
-import type { Store } from '../store/index.js';
 import type { Logger } from './logger.js';
 import { maskAddress } from './mask.js';
 
@@ -25,8 +24,11 @@ export function interfaceOf(peer: string): string {
   return prefix === 'callback' ? 'mm7' : prefix;
 }
 
-/** The store with its queue wrapped (every other member is the store's own: `durable` stays live). */
-export function logStates(store: Store, log: Logger, options: StateLogOptions): Store {
+/**
+ * The store with its queue wrapped (every other member is the store's own: `durable` stays live). Generic
+ * rather than typed by src/store: ops does not depend on the store (.dependency-cruiser.mjs).
+ */
+export function logStates<S extends { queue: Queue }>(store: S, log: Logger, options: StateLogOptions): S {
   const queue = logQueueStates(store.queue, log, options);
   return new Proxy(store, { get: (target, key) => (key === 'queue' ? queue : Reflect.get(target, key, target)) });
 }
