@@ -41,6 +41,13 @@ t.test('Dockerfile: every check passes, and each breakage is seen', async (t) =>
   t.ok(failing(checkDockerfile(single)).includes('Dockerfile: multi-stage (a build stage, then the runtime)'), 'one stage');
 });
 
+t.test('npm run serve and the image run the compiled gateway: nothing compiles at start', async (t) => {
+  const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+  t.equal(pkg.scripts.serve, 'node bin/mmsc serve');
+  t.match(read('bin/mmsc'), /import\('\.\.\/dist\/src\/cli\.js'\)/, 'bin/mmsc loads dist/');
+  t.notMatch(read('bin/mmsc'), /tsc|build\(|spawn|exec/, 'and builds nothing');
+});
+
 t.test('the gateway configurations shipped in deploy/ pass the schema; a bad value does not', async (t) => {
   for (const f of ['deploy/compose/mmsc.yaml', 'deploy/k8s/mmsc.yaml']) t.same(failing(checkConfig(read(f), f)), [], f);
   const bad = checkConfig(read('deploy/k8s/mmsc.yaml').replace('port: 8007', 'port: 80070'), 'k8s');

@@ -35,6 +35,9 @@ t.test('log.maskNumbers: every address field of every line masked; false: logged
   on.log.info({ to: B, recipients: [B], subscriber: B, from: '127.0.0.1', recipient: 0 }, 'x');
   t.notMatch(on.text(), '15550000002', 'no whole number, by default');
   t.match(on.lines[0], { to: '+1555*****02', recipients: ['+1555*****02'], subscriber: '+1555*****02', from: '127.0.0.1', recipient: 0 });
+  on.log.child({ subscriber: B }).info('y');
+  t.match(on.lines[1], { subscriber: '+1555*****02' }, "a child logger's bindings too");
+  t.notMatch(on.text(), '15550000002');
   const off = captureLog('info', loggerOptions(ConfigSchema.parse({ log: { maskNumbers: false } })));
   off.log.info({ to: B }, 'x');
   t.match(off.lines[0], { to: B });
