@@ -30,7 +30,14 @@ export function interfaceOf(peer: string): string {
  */
 export function logStates<S extends { queue: Queue }>(store: S, log: Logger, options: StateLogOptions): S {
   const queue = logQueueStates(store.queue, log, options);
-  return new Proxy(store, { get: (target, key) => (key === 'queue' ? queue : Reflect.get(target, key, target)) });
+  return new Proxy(store, {
+    get: (target, key) => {
+      if (key === 'queue') return queue;
+      const value: unknown = Reflect.get(target, key, target);
+      // Bound: a backend may be a class with private fields, which a call through the proxy could not reach.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /**
