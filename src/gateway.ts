@@ -1,3 +1,4 @@
+import { errorFields } from './core/log-error.js';
 import { StaticRouter } from './core/static-router.js';
 import { subscriberPolicy } from './core/subscriber-policy.js';
 import { NotifyRoute } from './mm1/notify-route.js';
@@ -30,6 +31,7 @@ import { Metrics } from './ops/metrics.js';
 import { OpsServer } from './ops/server.js';
 import { opsExposure } from './ops/exposure.js';
 import { ObservedThrottle, observeQueue } from './ops/observe-store.js';
+import { logStates } from './ops/state-log.js';
 import { buildPortability } from './ops/portability.js';
 import { recordNetworks } from './core/portability.js';
 import { createStore, type Store } from './store/index.js';
@@ -86,7 +88,9 @@ export class Gateway {
       log.child({ iface: 'ops' }),
       config.ops.tls ? { key: 'ops.tls', config: config.ops.tls } : undefined,
     );
-    this.store = createStore({ redis: config.redis, queue: config.queue }, log.child({ component: 'store' }));
+    this.store = logStates(createStore({ redis: config.redis, queue: config.queue }, log.child({ component: 'store' })), log, {
+      mask: config.log.maskNumbers,
+    });
     // Seen by the metrics (final states, dead letters, throttle waits) before any edge or worker takes them.
     this.store.queue = observeQueue(this.store.queue, this.metrics.flow);
     this.store.throttle = new ObservedThrottle(this.store.throttle, this.metrics.flow);
@@ -319,7 +323,7 @@ export class Gateway {
         this.log.info({ backend: this.store.backend, durable: this.store.durable }, 'ready');
         return;
       } catch (err) {
-        this.log.warn({ err: (err as Error).message, attempt }, 'store not reachable; retrying');
+        this.log.warn({ err: errorFields(err), attempt }, 'store not reachable; retrying');
         await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)));
       }
     }

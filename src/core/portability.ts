@@ -1,3 +1,4 @@
+import { errorFields } from './log-error.js';
 import type { Logger } from 'pino';
 import type { CoreMessage } from './message.js';
 
@@ -184,7 +185,7 @@ export class CachedPortability implements NumberPortability {
       } catch (err) {
         failed = true;
         this.o.observe?.('error');
-        this.warn({ err: (err as Error).message, source: i }, 'number portability: a source failed; asking the next');
+        this.warn({ err: errorFields(err), source: i }, 'number portability: a source failed; asking the next');
         continue;
       }
       if (!answer) continue;

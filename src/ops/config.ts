@@ -207,6 +207,9 @@ export const ConfigSchema = z
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+        maskNumbers: flag
+          .default(true)
+          .describe('mask subscriber numbers (+4479******12) and e-mail local parts in logs; false logs them whole'),
       })
       .strict()
       .prefault({}),

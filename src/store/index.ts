@@ -1,3 +1,4 @@
+import { errorFields } from '../core/log-error.js';
 import { Cluster, type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createMemoryStore } from './memory/index.js';
@@ -89,7 +90,7 @@ async function checkDurability(client: Redis | Cluster, log: Logger): Promise<vo
         );
       }
     } catch (err) {
-      log.warn({ err: (err as Error).message }, 'could not read the Redis durability settings (CONFIG GET): check appendonly by hand');
+      log.warn({ err: errorFields(err) }, 'could not read the Redis durability settings (CONFIG GET): check appendonly by hand');
     }
   }
 }

@@ -108,7 +108,7 @@ t.test('a source failing under load: one warning per 10 s, with the count left o
   advance(10_000);
   await p.lookup(A);
   t.equal(capture.lines.length, 2);
-  t.match(capture.lines[1], { msg: /a source failed/, err: 'down', unlogged: 49 });
+  t.match(capture.lines[1], { msg: /a source failed/, err: { type: 'Error', message: 'down' }, unlogged: 49 });
 });
 
 t.test('an answer naming a network routing does not know is not used', async (t) => {

@@ -87,6 +87,7 @@ const ROWS: Record<string, Row> = {
   'ops.port': { good: 9000, bad: 70000 },
   'ops.tls': TLS_ROW,
   'log.level': { good: 'debug', bad: 'loud' },
+  'log.maskNumbers': { good: false, bad: 'maybe' },
   'redis.url': { good: 'redis://127.0.0.1:6380/1', bad: 'http://127.0.0.1:6379' },
   'redis.cluster': { good: ['127.0.0.1:7000', '127.0.0.1:7001'], bad: ['nohost'] },
   'queue.prefix': { good: 'mmsc-b', bad: 'a b' },
