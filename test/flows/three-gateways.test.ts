@@ -25,22 +25,22 @@
 // Measuring the rate. The VASP offers OFFERED requests/s (2.5 x RATE) on a fixed schedule whatever the
 // answers, so that some instance always has a request waiting for the bucket. The bucket (GCRA, virtual
 // scheduling) starts full on the fresh key prefix: the first BURST requests at once, then one per 1/RATE s.
-// Over [t0, T] from the first grant t0, grants <= BURST + RATE x (T - t0) + 1, whoever asks, exactly; they
-// equal it while requests keep coming, less the tokens no one was there to take: a stall longer than
-// BURST/RATE + THROTTLE_HORIZON_MS (0.75 s here) in which no instance asked (a starved machine), and the
-// tokens the killed instance was granted for requests it never stored. So the rate is measured as
-// (accepted - BURST) / (T - t0), which cannot read high by more than one token and reads low only by tokens
-// lost, with:
-// - the time of an acceptance = the message's receivedAt in the store (the instant intake stored it, after
-//   the wait the throttle scheduled, on the one clock of this machine): it counts the killed instance's
-//   acceptances too, including those whose SubmitRsp was lost (their Message-IDs are learned on retry);
-// - the whole run: T = the last acceptance (the kill inside: its lost tokens are charged to the rate);
-// - three instances: T = KILL_GAP.before ahead of the kill;
-// - two instances: from KILL_GAP.after past the kill to the last acceptance, accepted / length (no burst to
-//   take off: the bucket is empty there while the load goes on; a stall just before could leave at most
-//   BURST tokens of credit, BURST/(RATE x length) of the figure).
-// Each within 5 % of RATE (the issue's tolerance). Load, kill and window lengths: ~5 s before the kill and
-// ~11 s after, so that a token at either edge is well under 1 %.
+// Over [t0, T] from the first grant t0, grants <= BURST + RATE x (T - t0) + 1, whoever asks; they equal it
+// while requests keep coming, less the tokens no one was there to take: a stall longer than BURST/RATE +
+// THROTTLE_HORIZON_MS (1.25 s here) in which no instance asked (a starved machine), and the tokens the
+// killed instance was granted for requests it never stored. The time of an acceptance is the message's
+// receivedAt in the store (the instant intake stored it, after the wait the throttle scheduled, on the one
+// clock of this machine): it counts the killed instance's acceptances too, including those whose SubmitRsp
+// was lost (their Message-IDs are learned on retry). Three figures, each within 5 % of RATE (the issue's
+// tolerance):
+// - the whole run, the kill inside (its lost tokens charged to the rate): (accepted - BURST) / (last
+//   acceptance - first), the bound above, which cannot read high by more than a token;
+// - three instances, before the kill, and two, after it (KILL_GAP around the kill left out): the slope of the
+//   acceptances counted against their times (least squares) within the window. A count at a window's edge
+//   would not do on a loaded machine: an acceptance is stored up to a few hundred ms after its token's
+//   time when its process waits for a CPU, and 0.3 s is 5 % of a 6 s window; that jitter moves points on
+//   either side of the line, not its slope. The windows start a second after the first grant (the burst,
+//   taken while the first requests arrive, is another slope) and are ~7 s and ~14 s long.
 import { pino } from 'pino';
 import t from 'tap';
 import { ConfigSchema } from '../../src/ops/config.js';
@@ -57,12 +57,12 @@ t.setTimeout(240_000);
 
 /** The submitting VASP's rate (submissions/s, all instances) and burst. */
 const RATE = 20;
-const BURST = 10;
+const BURST = 20;
 /** Requests per second the VASP offers, spread round robin over the three instances. */
 const OFFERED = 50;
-const LOAD_MS = 18_000;
+const LOAD_MS = 24_000;
 /** When the victim is killed (it must have a DeliverReq in progress then; waited for up to KILL_WAIT_MS more). */
-const KILL_AT_MS = 6_000;
+const KILL_AT_MS = 8_000;
 const KILL_WAIT_MS = 3_000;
 /** Left out of the rate's steady windows: the kill's neighbourhood (tokens granted to the victim, lost). */
 const KILL_GAP = { before: 500, after: 1_000 };
@@ -93,6 +93,19 @@ interface Accepted {
   messageId: string;
   /** Sent again after a connection failure. */
   retried: boolean;
+}
+
+/**
+ * Acceptances per second within [from, to]: the least-squares slope of the running count of `times` (sorted,
+ * ms) against time, over the points in the window.
+ */
+function slope(times: readonly number[], from: number, to: number): number {
+  const pts = times.flatMap((x, i) => (x >= from && x <= to ? [[x, i] as const] : []));
+  const mx = pts.reduce((s, [x]) => s + x, 0) / pts.length;
+  const my = pts.reduce((s, [, y]) => s + y, 0) / pts.length;
+  const cov = pts.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
+  const variance = pts.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return (cov / variance) * 1000;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -287,17 +300,6 @@ t.test('three gateways on one Redis under MM7 load, one SIGKILLed mid-run', asyn
   }
   t.same(wrong, [], "each copy is its request's message, with the first copy's identifiers");
   const twice = [...byTx.values()].filter((c) => c.length > 1);
-  if (process.env.DUMP) {
-    const { writeFileSync } = await import('node:fs');
-    const rec = await Promise.all(
-      accepted.map(async (a) => ({
-        ...a,
-        receivedAt: (await store.queue.message(a.messageId))?.receivedAt,
-        hist: await store.queue.history(a.messageId, 0),
-      })),
-    );
-    writeFileSync(process.env.DUMP, JSON.stringify({ start, killedAt, loadEnd, copies: sink.copies, accepted: rec }, null, 1));
-  }
   t.comment(
     `${twice.length} message(s) delivered more than once; e.g. ${twice
       .slice(0, 8)
@@ -318,22 +320,25 @@ t.test('three gateways on one Redis under MM7 load, one SIGKILLed mid-run', asyn
   t.equal(times.filter(Number.isNaN).length, 0, 'every accepted message is in the store');
   const t0 = times[0]!;
   const tLast = times[times.length - 1]!;
-  const count = (from: number, to: number) => times.filter((x) => x >= from && x <= to).length;
   const figures = [
-    { name: 'whole run, the kill inside', n: times.length - BURST, from: t0, to: tLast },
+    { name: 'whole run, the kill inside', rate: ((times.length - BURST) / (tLast - t0)) * 1000, from: t0, to: tLast },
     {
       name: 'three instances, before the kill',
-      n: count(t0, killedAt - KILL_GAP.before) - BURST,
-      from: t0,
+      rate: slope(times, t0 + 1000, killedAt - KILL_GAP.before),
+      from: t0 + 1000,
       to: killedAt - KILL_GAP.before,
     },
-    { name: 'two instances, after the kill', n: count(killedAt + KILL_GAP.after, tLast), from: killedAt + KILL_GAP.after, to: tLast },
+    {
+      name: 'two instances, after the kill',
+      rate: slope(times, killedAt + KILL_GAP.after, tLast),
+      from: killedAt + KILL_GAP.after,
+      to: tLast,
+    },
   ];
   for (const f of figures) {
-    const r = f.n / ((f.to - f.from) / 1000);
     t.ok(
-      Math.abs(r - RATE) <= RATE * TOLERANCE,
-      `${f.name}: ${r.toFixed(2)}/s (${f.n} over ${((f.to - f.from) / 1000).toFixed(2)} s), configured ${RATE}/s: ${(((r - RATE) / RATE) * 100).toFixed(1)} %`,
+      Math.abs(f.rate - RATE) <= RATE * TOLERANCE,
+      `${f.name}: ${f.rate.toFixed(2)}/s over ${((f.to - f.from) / 1000).toFixed(2)} s, configured ${RATE}/s: ${(((f.rate - RATE) / RATE) * 100).toFixed(1)} %`,
     );
   }
   const perSecond: number[] = [];
