@@ -54,7 +54,7 @@ import { dropKeys, redisUrl, testPrefix } from '../helpers/redis.js';
 import { ServeProcess } from '../helpers/serve-process.js';
 import { until } from '../helpers/until.js';
 
-// Three process starts, ~18 s of load, the drain: well under a minute on an idle machine, more when loaded.
+// Three process starts, a warm-up, 24 s of load, the drain: ~50 s on a loaded 2-core machine; room to spare.
 t.setTimeout(240_000);
 
 /** The submitting VASP's rate (submissions/s, all instances) and burst. */
