@@ -20,14 +20,18 @@ export interface SubmitOptions {
   parts: Mm7Part[];
   /** The content part before the SOAP part (`start` still names the SOAP part, RFC 2387 §3.2). */
   contentFirst?: boolean;
+  /** How the recipients are written: <Number> (default) or <ShortCode> (another VASP's). */
+  toKind?: 'Number' | 'ShortCode';
+  /** The SOAP header's TransactionID (default t-1): a VASP's retry of a request repeats it. */
+  transactionId?: string;
 }
 
 export function mm7SubmitReq(o: SubmitOptions): { contentType: string; body: Buffer } {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const xml =
-    `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${MM7_NS}">t-1</TransactionID></e:Header><e:Body>` +
+    `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${MM7_NS}">${o.transactionId ?? 't-1'}</TransactionID></e:Header><e:Body>` +
     `<SubmitReq xmlns="${MM7_NS}"><MM7Version>6.8.0</MM7Version><SenderIdentification><VASPID>${o.vasp}</VASPID><SenderAddress><ShortCode>${o.shortCode}</ShortCode></SenderAddress></SenderIdentification>` +
-    `<Recipients><To>${o.to.map((n) => `<Number>${n}</Number>`).join('')}</To></Recipients>` +
+    `<Recipients><To>${o.to.map((n) => `<${o.toKind ?? 'Number'}>${n}</${o.toKind ?? 'Number'}>`).join('')}</To></Recipients>` +
     (o.deliveryReport ? '<DeliveryReport>true</DeliveryReport>' : '') +
     (o.readReply ? '<ReadReply>true</ReadReply>' : '') +
     (o.expiry ? `<ExpiryDate>${o.expiry}</ExpiryDate>` : '') +
