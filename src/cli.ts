@@ -123,7 +123,8 @@ function configCommand(argv: string[]): number {
 
 async function serve(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } });
-  const config = loadConfig(values.config !== undefined ? { file: values.config } : {});
+  const source = values.config !== undefined ? { file: values.config } : {};
+  const config = loadConfig(source);
   const log = createLogger(config);
   for (const u of unknownEnvVars()) {
     const hint = u.suggestion !== undefined ? `: did you mean ${u.suggestion}?` : '';
@@ -132,7 +133,7 @@ async function serve(argv: string[]): Promise<number> {
       `unknown environment variable ${u.name} ignored${hint}`,
     );
   }
-  const gateway = new Gateway(config, log);
+  const gateway = new Gateway(config, log, { loadConfig: () => loadConfig(source) });
   const listeners = await gateway.start();
   // The SMPP side is a client (ESME): its line names the SMSC it binds to rather than a local port.
   for (const l of listeners)
@@ -146,6 +147,9 @@ async function serve(argv: string[]): Promise<number> {
       });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // SIGHUP: reload the config (src/ops/reload.ts); the gateway logs what changed, or why it was refused.
+    const hup = (): void => void gateway.reload().catch((err: unknown) => log.error({ err }, 'reload failed'));
+    process.on('SIGHUP', hup);
     process.once('SIGINT', () => stop('SIGINT'));
   });
   return 0;
