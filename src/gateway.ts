@@ -140,6 +140,8 @@ export class Gateway {
         storeAvailable: () => this.store.available(),
       });
       routes.smpp = smppRoutes(this.smpp);
+      const smpp = this.smpp;
+      this.onReload({ name: 'smsc connections', keys: ['smpp.smscs'], apply: (next) => smpp.reconfigure(next.smpp.smscs) });
     }
     if (config.mm1.enabled) {
       warnNoPushBearer(config, log);

@@ -111,7 +111,8 @@ function submit(url: string, user: string, shortCode: string): Promise<{ status:
 
 t.test('mmsc serve: SIGHUP after the config file changed applies VASP accounts, keeps the SMSC bind', async (t) => {
   const smsc = await startSmsc({ systemId: 'gw', password: 'pw' });
-  t.teardown(() => smsc.stop());
+  const added = await startSmsc({ systemId: 'gw', password: 'pw' });
+  t.teardown(() => Promise.all([smsc.stop(), added.stop()]));
   const dir = mkdtempSync(join(tmpdir(), 'mmsc-reload-'));
   const file = join(dir, 'mmsc.json');
   const smpp = { smscs: [{ id: 'smsc1', host: '127.0.0.1', port: smsc.port, systemId: 'gw', password: 'pw' }] };
@@ -133,12 +134,15 @@ t.test('mmsc serve: SIGHUP after the config file changed applies VASP accounts, 
   t.match(await submit(mm7, 'old', '3000'), { status: 200, code: '1000' }, 'before: old submits');
   t.match(await submit(mm7, 'new', '3000'), { status: 401 }, 'before: new is unknown');
 
+  smpp.smscs.push({ id: 'smsc2', host: '127.0.0.1', port: added.port, systemId: 'gw', password: 'pw' });
   write({ port: 1, vasps: [vasp('new')] });
   child.kill('SIGHUP');
   await until('the reload log line', () => /"msg":"reloaded/.test(err));
   const line = JSON.parse(err.split('\n').find((l) => l.includes('"msg":"reloaded'))!) as Record<string, unknown>;
   t.strictSame(line.restartRequired, ['mm7.port'], 'the listener port needs a restart, and says so');
-  t.strictSame(line.changed, ['mm7.port: changed', 'mm7.vasps[new]: added', 'mm7.vasps[old]: removed']);
+  t.strictSame(line.changed, ['mm7.port: changed', 'mm7.vasps[new]: added', 'mm7.vasps[old]: removed', 'smpp.smscs[smsc2]: added']);
+  t.strictSame(line.applied, ['smpp.smscs[smsc2]: added, binding', 'mm7.vasps: 1 accounts in force, and their routes']);
+  await until('the SMSC added is bound', () => added.binds.length === 1 && added.sessions === 1);
   t.match(await submit(mm7, 'new', '3000'), { status: 200, code: '1000' }, 'after: the VASP added submits');
   t.match(await submit(mm7, 'old', '3000'), { status: 401 }, 'after: the VASP removed is refused');
   t.equal(smsc.binds.length, 1, 'no new bind');
