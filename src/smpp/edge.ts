@@ -4,7 +4,7 @@ import { Intake, type IntakeResult } from '../core/intake.js';
 import { parseJobId, type CoreMessage, type Party } from '../core/message.js';
 import { buildMessage, textPart } from '../core/message-builder.js';
 import { Refusal } from '../core/refusals.js';
-import type { Route, Router } from '../core/router.js';
+import type { Router } from '../core/router.js';
 import type { Config, SmscConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
