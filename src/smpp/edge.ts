@@ -163,6 +163,11 @@ export class SmppEdge {
     return done;
   }
 
+  /** Whether this instance is bound to the SMSC `id` now (the admin API's peers); undefined for no such SMSC. */
+  bound(id: string): boolean | undefined {
+    return this.smscs.find((c) => c.smsc.id === id)?.client.bound;
+  }
+
   /** Listener lines: one per SMSC. */
   get addresses(): string[] {
     return this.smscs.map(({ smsc: s }) => `smpp://${s.host}:${s.port} (${s.id}, ${s.bindMode})`);
