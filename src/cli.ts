@@ -11,7 +11,6 @@ import { configReference, spliceReference } from './ops/config-reference.js';
 import { configCli, isConfigCliCommand } from './ops/config-cli.js';
 import { createLogger } from './ops/logger.js';
 import { hashSecret } from './ops/secret.js';
-import { reloadTlsOnSighup } from './ops/sighup.js';
 
 const USAGE = `usage:
   mmsc serve [--config FILE]          start every interface built so far
@@ -131,7 +130,8 @@ function configCommand(argv: string[]): number {
 
 async function serve(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } } });
-  const config = loadConfig(values.config !== undefined ? { file: values.config } : {});
+  const source = values.config !== undefined ? { file: values.config } : {};
+  const config = loadConfig(source);
   const log = createLogger(config);
   for (const u of unknownEnvVars()) {
     const hint = u.suggestion !== undefined ? `: did you mean ${u.suggestion}?` : '';
@@ -140,14 +140,13 @@ async function serve(argv: string[]): Promise<number> {
       `unknown environment variable ${u.name} ignored${hint}`,
     );
   }
-  const gateway = new Gateway(config, log);
+  const gateway = new Gateway(config, log, { loadConfig: () => loadConfig(source) });
   const listeners = await gateway.start();
   // The SMPP side is a client (ESME): its line names the SMSC it binds to rather than a local port.
   for (const l of listeners)
     process.stdout.write(
       `${l.iface.padEnd(5)} ${l.iface === 'smpp' ? 'binding to' : 'listening on'} ${l.address}${l.note ? ` ${l.note}` : ''}\n`,
     );
-  const stopReloading = reloadTlsOnSighup(gateway);
   await new Promise<void>((done) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'shutting down');
@@ -156,14 +155,11 @@ async function serve(argv: string[]): Promise<number> {
         done();
       });
     };
-    process.once('SIGTERM', () => {
-      stopReloading();
-      stop('SIGTERM');
-    });
-    process.once('SIGINT', () => {
-      stopReloading();
-      stop('SIGINT');
-    });
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    // SIGHUP: reload the config (src/ops/reload.ts); the gateway logs what changed, or why it was refused.
+    const hup = (): void => void gateway.reload().catch((err: unknown) => log.error({ err }, 'reload failed'));
+    process.on('SIGHUP', hup);
+    process.once('SIGINT', () => stop('SIGINT'));
   });
   return 0;
 }

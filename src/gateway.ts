@@ -35,6 +35,8 @@ import { logStates } from './ops/state-log.js';
 import { buildPortability } from './ops/portability.js';
 import { recordNetworks } from './core/portability.js';
 import { createStore, type Store } from './store/index.js';
+import type { RouteEntry } from './core/static-router.js';
+import { ConfigReloader, type Reloader, type ReloadReport } from './ops/reload.js';
 import { OutboundGuard } from './transport/outbound-guard.js';
 
 /** Interfaces the gateway can listen on; one line is printed per listener. */
@@ -78,11 +80,30 @@ export class Gateway {
   private listeners: Listener[] = [];
   private stopping = false;
   private connecting: Promise<void> | undefined;
+  /** Reload (src/ops/reload.ts): the config in force, and the reloaders that apply a new one live. */
+  readonly reloads: ConfigReloader;
+  /** Each edge's route entries, and the route table made of them (swapped whole by a reload). */
+  private edgeRoutes: EdgeRoutes = {};
+  private table: RouteEntry[] = [];
 
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
+    /** Where a reload reads the config again (`mmsc serve --config FILE`); unset: reload is refused. */
+    options: { loadConfig?: () => Config } = {},
   ) {
+    const noSource = (): Config => {
+      throw new Error('this gateway was not given a config source to reload from');
+    };
+    this.reloads = new ConfigReloader(config, options.loadConfig ?? noSource, log.child({ component: 'reload' }));
+    // Certificates are read again on every reload: a renewed file keeps its name (certbot, cert-manager).
+    this.onReload({
+      name: 'tls certificates',
+      keys: [],
+      always: true,
+      apply: () =>
+        this.reloadTls().map((r) => (r.error ? `${r.iface}: certificate kept (${r.error})` : `${r.iface}: certificate reloaded`)),
+    });
     this.ops = new OpsServer(
       this.metrics,
       log.child({ iface: 'ops' }),
@@ -143,6 +164,8 @@ export class Gateway {
         storeAvailable: () => this.store.available(),
       });
       routes.smpp = smppRoutes(this.smpp);
+      const smpp = this.smpp;
+      this.onReload({ name: 'smsc connections', keys: ['smpp.smscs'], apply: (next) => smpp.reconfigure(next.smpp.smscs) });
     }
     if (config.mm1.enabled) {
       warnNoPushBearer(config, log);
@@ -223,7 +246,8 @@ export class Gateway {
     if (config.mm7.enabled) {
       // Requests to URLs clients choose (REST callbacks) go through it: no SSRF from inside the network.
       const guard = new OutboundGuard({ allow: config.outbound.allow });
-      routes.mm7 = vaspRoutes({ config: config.mm7, metrics: this.metrics, log: log.child({ iface: 'mm7', direction: 'out' }), guard });
+      const vaspLog = log.child({ iface: 'mm7', direction: 'out' });
+      routes.mm7 = vaspRoutes({ config: config.mm7, metrics: this.metrics, log: vaspLog, guard });
       this.mm7 = new Mm7Server({
         config: config.mm7,
         queue: this.store.queue,
@@ -234,6 +258,7 @@ export class Gateway {
         guard,
         idempotency: this.store.idempotency,
       });
+      this.reloads.register(this.vaspReloader(this.mm7, guard));
     }
     if (config.mm3.enabled) {
       const mm3Log = log.child({ iface: 'mm3' });
@@ -249,7 +274,44 @@ export class Gateway {
       });
     }
     // The edges route only once they run (requests, MO texts, workers): the table is complete by then.
-    this.router.append(routeTable(routes));
+    this.edgeRoutes = routes;
+    this.table = routeTable(routes);
+    this.router.append(this.table);
+  }
+
+  /**
+   * Read the config again and apply what can change live (src/ops/reload.ts): SIGHUP and POST /admin/reload.
+   * Other helpers' reloaders (TLS certificates) plug in with onReload.
+   */
+  reload(): Promise<ReloadReport> {
+    return this.reloads.reload();
+  }
+
+  onReload(reloader: Reloader): void {
+    this.reloads.register(reloader);
+  }
+
+  /** mm7.vasps live: the accounts (credentials, allowIps, rates, limits) and the routes to VASPs (urls, short codes). */
+  private vaspReloader(mm7: Mm7Server, guard: OutboundGuard): Reloader {
+    return {
+      name: 'mm7 accounts',
+      keys: ['mm7.vasps'],
+      apply: (next) => {
+        const log = this.log.child({ iface: 'mm7', direction: 'out' });
+        const entries = vaspRoutes({ config: next.mm7, metrics: this.metrics, log, guard });
+        mm7.setVasps(next.mm7.vasps); // throws on a duplicate id: nothing changed then
+        this.swapRoutes({ ...this.edgeRoutes, mm7: entries });
+        return [`mm7.vasps: ${next.mm7.vasps.length} accounts in force, and their routes`];
+      },
+    };
+  }
+
+  /** A reload's new route entries, in place of the old table (entries tests appended after it stay). */
+  private swapRoutes(routes: EdgeRoutes): void {
+    const table = routeTable(routes);
+    this.router.replace(this.table, table);
+    this.edgeRoutes = routes;
+    this.table = table;
   }
 
   async start(): Promise<Listener[]> {

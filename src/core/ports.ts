@@ -131,6 +131,24 @@ export interface Queue {
   /** Counts for metrics and tests. */
   stats(): Promise<QueueStats>;
 
+  /**
+   * Per peer with jobs in the queue (waiting or leased): its counts and how long its first job has been
+   * due, for the admin API and the per-peer gauges. Cheap enough to scrape: its cost grows with the number
+   * of peers (O(log n) each) and of deliveries in flight, never with the backlog.
+   */
+  peerStats(): Promise<PeerQueueStats[]>;
+
+  /**
+   * Hold a peer, store-wide (every instance sharing the store): none of its jobs are handed out by take
+   * until releasePeer, none is lost or uses an attempt meanwhile (messages still expire). Deliveries in
+   * flight finish; peerStats counts them (`leased`) until they are settled. A second hold replaces the first.
+   */
+  holdPeer(peer: string, hold: PeerHold): Promise<void>;
+  /** End a hold: the peer's due jobs are handed out again at once. False when the peer was not held. */
+  releasePeer(peer: string): Promise<boolean>;
+  /** Every peer held now, as the store holds them (whichever instance held them). */
+  peerHolds(): Promise<Map<string, PeerHold>>;
+
   close(): Promise<void>;
 }
 
@@ -254,6 +272,27 @@ export interface QueueStats {
   /** Jobs leased to a worker now. */
   leased: number;
   dead: number;
+}
+
+/** One peer's part of the queue (Queue.peerStats). */
+export interface PeerQueueStats {
+  peer: string;
+  /** Jobs not being delivered: due, scheduled later (retries, deferred), or notified and waiting. */
+  waiting: number;
+  /** Jobs being delivered now (a live lease). */
+  leased: number;
+  /** How long the peer's earliest due job has been due (ms); 0 when none is due. */
+  oldestDueMs: number;
+}
+
+/**
+ * Why a peer is held (Queue.holdPeer): `paused` (an operator stopped deliveries to it) or `draining` (the
+ * same, asked in order to see the deliveries in flight finish); who asked (the admin token's name), when.
+ */
+export interface PeerHold {
+  mode: 'paused' | 'draining';
+  by: string;
+  at: number;
 }
 
 /** What a store with limits of its own (the embedded one) holds against them; bytes are estimated. */

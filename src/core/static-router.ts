@@ -44,6 +44,17 @@ export class StaticRouter implements Router {
     return this;
   }
 
+  /**
+   * Put `next` where the block `old` is (entries appended together, e.g. the gateway's route table), in
+   * place: a reload's new routes, consulted from the next routing on. An empty `old` is taken as the start.
+   */
+  replace(old: readonly RouteEntry[], next: readonly RouteEntry[]): this {
+    const at = old.length === 0 ? 0 : this.entries.indexOf(old[0]!);
+    if (at < 0) throw new Error('route entries to replace are not in this router');
+    this.entries.splice(at, old.length, ...next);
+    return this;
+  }
+
   add(matches: (message: CoreMessage, recipientIndex: number) => boolean, route: Route, name = `fixed ${route.peer}`): this {
     this.entries.push(routeWhen(name, matches, route));
     return this;

@@ -63,7 +63,7 @@ export interface Mm7ServerOptions {
  */
 export class Mm7Server {
   private readonly server: Server;
-  private readonly vasps: VaspDirectory;
+  private vasps: VaspDirectory;
   private readonly intake: Intake;
   private readonly rest: RestApi;
   private readonly retries: SubmitRetries | undefined;
@@ -103,6 +103,14 @@ export class Mm7Server {
       },
       (req, res) => this.handle(req, res),
     );
+  }
+
+  /**
+   * The VASP accounts from now on (a reload: credentials, allowed addresses, rates, limits); requests in
+   * progress finish under the account they were admitted with. Throws (nothing changed) on a duplicate id.
+   */
+  setVasps(vasps: readonly VaspConfig[]): void {
+    this.vasps = new VaspDirectory(vasps);
   }
 
   listen(host: string, port: number): Promise<string> {

@@ -4,8 +4,8 @@ import { Intake, type IntakeResult } from '../core/intake.js';
 import { parseJobId, type CoreMessage, type Party } from '../core/message.js';
 import { buildMessage, textPart } from '../core/message-builder.js';
 import { Refusal } from '../core/refusals.js';
-import type { Route, Router } from '../core/router.js';
-import type { Config } from '../ops/config.js';
+import type { Router } from '../core/router.js';
+import type { Config, SmscConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { StoreUnavailableError, type CorrelationStore, type Queue, type SubscriberStore, type Throttle } from '../core/ports.js';
@@ -28,6 +28,15 @@ const RECEIPT_LOOKUPS = 4;
 const RECEIPT_LOOKUP_PAUSE_MS = 250;
 /** How long an MO text or a confirmation is tried. */
 const SMS_EXPIRY_MS = 86_400_000;
+
+/** One SMSC connection of the edge: its config entry, client, text route and push sender. */
+interface Smsc {
+  smsc: SmscConfig;
+  client: SmppClient;
+  prefixes: string[];
+  route: TextSmsRoute;
+  push: PushSender;
+}
 
 export interface SmppEdgeOptions {
   config: Config['smpp'];
@@ -54,64 +63,118 @@ export interface SmppEdgeOptions {
  */
 export class SmppEdge {
   readonly clients: SmppClient[] = [];
-  private readonly routes: { prefixes: string[]; route: TextSmsRoute; push: PushSender }[] = [];
+  /** The SMSC connections in config order (reconfigure replaces the list). */
+  private smscs: Smsc[] = [];
+  private routes: readonly { prefixes: string[]; route: TextSmsRoute; push: PushSender }[] = [];
+  private started = false;
   /** How an MO text is accepted (core/intake.ts): routed, stored, and only then answered ESME_ROK. */
   private readonly intake: Intake;
 
   constructor(private readonly o: SmppEdgeOptions) {
     this.intake = new Intake({ queue: o.queue, throttle: o.throttle, router: o.router, log: o.log });
+    for (const smsc of o.config.smscs) this.smscs.push(this.connection(smsc));
+    this.sync();
+  }
+
+  /** One SMSC: its client, and its text route and push sender (not started). */
+  private connection(smsc: SmscConfig): Smsc {
+    const o = this.o;
     const storeUp = (): void => {
       if (o.storeAvailable && !o.storeAvailable()) throw new StoreUnavailableError();
     };
-    for (const smsc of o.config.smscs) {
-      const log = o.log.child({ smsc: smsc.id });
-      const client = new SmppClient({
-        id: smsc.id,
-        host: smsc.host,
-        port: smsc.port,
-        systemId: smsc.systemId,
-        password: smsc.password,
-        ...(smsc.systemType !== undefined ? { systemType: smsc.systemType } : {}),
-        bindMode: smsc.bindMode,
-        window: smsc.window,
-        enquireLinkMs: smsc.enquireLinkMs,
-        log,
-        metrics: o.metrics,
-        // An MO is answered once stored: one the store refuses (full, or unreachable: refused before it is
-        // read, so that a STOP is not lost either) is answered ESME_RX_T_APPN and the SMSC delivers it
-        // again, as the other edges answer "try later".
-        onMo: async (m) => {
-          try {
-            storeUp();
-          } catch (err) {
-            throw notStored(err);
-          }
-          await this.mo(smsc.id, m);
-        },
-      });
-      // A receipt is answered before its handler runs: while the store cannot be reached, the listener
-      // throws, so that the client answers ESME_RX_T_APPN and the SMSC delivers it again later (SMPP 3.4
-      // §5.1.3) instead of it being acknowledged and lost (an MO waits for onMo, above). The handler settles
-      // its own errors; the catch keeps an unexpected one from ending the process.
-      client.on(
-        'receipt',
-        (r) => (storeUp(), void this.receipt(smsc.id, r).catch((err: unknown) => log.error({ err }, 'receipt handler failed'))),
-      );
-      this.clients.push(client);
-      this.routes.push({
-        prefixes: smsc.prefixes,
-        route: new TextSmsRoute(smsc, client, o.correlations, { viewLink: o.viewLink, log }),
-        push: new PushSender(smsc, client, { correlations: o.correlations, log }),
-      });
+    const log = this.o.log.child({ smsc: smsc.id });
+    const client = new SmppClient({
+      id: smsc.id,
+      host: smsc.host,
+      port: smsc.port,
+      systemId: smsc.systemId,
+      password: smsc.password,
+      ...(smsc.systemType !== undefined ? { systemType: smsc.systemType } : {}),
+      bindMode: smsc.bindMode,
+      window: smsc.window,
+      enquireLinkMs: smsc.enquireLinkMs,
+      log,
+      metrics: this.o.metrics,
+      // An MO is answered once stored: one the store refuses (full, or unreachable: refused before it is
+      // read, so that a STOP is not lost either) is answered ESME_RX_T_APPN and the SMSC delivers it
+      // again, as the other edges answer "try later".
+      onMo: async (m) => {
+        try {
+          storeUp();
+        } catch (err) {
+          throw notStored(err);
+        }
+        await this.mo(smsc.id, m);
+      },
+    });
+    // A receipt is answered before its handler runs: while the store cannot be reached, the listener
+    // throws, so that the client answers ESME_RX_T_APPN and the SMSC delivers it again later (SMPP 3.4
+    // §5.1.3) instead of it being acknowledged and lost (an MO waits for onMo, above). The handler settles
+    // its own errors; the catch keeps an unexpected one from ending the process.
+    client.on(
+      'receipt',
+      (r) => (storeUp(), void this.receipt(smsc.id, r).catch((err: unknown) => log.error({ err }, 'receipt handler failed'))),
+    );
+    return {
+      smsc,
+      client,
+      prefixes: smsc.prefixes,
+      route: new TextSmsRoute(smsc, client, o.correlations, { viewLink: o.viewLink, log }),
+      push: new PushSender(smsc, client, { correlations: o.correlations, log }),
+    };
+  }
+
+  /** clients and routes as the SMSC list is now (config order). */
+  private sync(): void {
+    this.clients.length = 0;
+    this.clients.push(...this.smscs.map((c) => c.client));
+    this.routes = this.smscs;
+  }
+
+  /**
+   * A reload's SMSC list (smpp.smscs): connections added are bound, removed ones unbound and closed, changed
+   * ones (any field) replaced by a new connection; unchanged ones keep their binds. Returns what it did.
+   */
+  async reconfigure(smscs: readonly SmscConfig[]): Promise<string[]> {
+    const old = new Map(this.smscs.map((c) => [c.smsc.id, c]));
+    const next: Smsc[] = [];
+    const done: string[] = [];
+    const closing: Smsc[] = [];
+    for (const smsc of smscs) {
+      const had = old.get(smsc.id);
+      old.delete(smsc.id);
+      if (had && JSON.stringify(had.smsc) === JSON.stringify(smsc)) {
+        next.push(had);
+        continue;
+      }
+      const conn = this.connection(smsc);
+      if (this.started) conn.client.start();
+      next.push(conn);
+      if (had) closing.push(had);
+      done.push(`smpp.smscs[${smsc.id}]: ${had ? 'reconnected with its new settings' : 'added, binding'}`);
     }
+    for (const [id, gone] of old) {
+      closing.push(gone);
+      done.push(`smpp.smscs[${id}]: unbound and removed`);
+    }
+    this.smscs = next;
+    this.sync();
+    await Promise.all(closing.map((c) => c.client.close()));
+    return done;
+  }
+
+  /** Whether this instance is bound to the SMSC `id` now (the admin API's peers); undefined for no such SMSC. */
+  bound(id: string): boolean | undefined {
+    return this.smscs.find((c) => c.smsc.id === id)?.client.bound;
   }
 
   /** Listener lines: one per SMSC. */
   get addresses(): string[] {
-    return this.o.config.smscs.map((s) => `smpp://${s.host}:${s.port} (${s.id}, ${s.bindMode})`);
+    return this.smscs.map(({ smsc: s }) => `smpp://${s.host}:${s.port} (${s.id}, ${s.bindMode})`);
   }
 
   start(): void {
+    this.started = true;
     for (const c of this.clients) c.start();
   }
 

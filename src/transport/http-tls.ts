@@ -5,16 +5,31 @@ import { readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import { Server as HttpsServer } from 'node:https';
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
-import type { HttpTlsConfig } from '../ops/config-tls.js';
-import { ConfigError } from '../ops/config.js';
+
+/** What a listener's `tls` key holds (src/ops/config-tls.ts validates it; transport imports nothing of ops). */
+export interface HttpTlsFiles {
+  certFile: string;
+  keyFile: string;
+  caFile?: string | undefined;
+  clientCert: 'none' | 'request' | 'require';
+}
 
 /** A listener's TLS: the config and the key it sits under (e.g. `mm7.tls`), for error messages. */
 export interface ListenerTls {
   key: string;
-  config: HttpTlsConfig;
+  config: HttpTlsFiles;
 }
 
-/** The files' contents as a secure context takes them; a ConfigError naming the key when they do not make one. */
+/**
+ * Files named by a listener's tls that do not make a key and certificate: a configuration error, with the
+ * catalogue's code of every configuration error (CONFIG_INVALID, as ops' ConfigError), naming the key.
+ */
+export class TlsFilesError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+}
+
+/** The files' contents as a secure context takes them; a TlsFilesError naming the key when they do not make one. */
 export function secureContextOf(t: ListenerTls): SecureContextOptions {
   const c = t.config;
   const opts: SecureContextOptions = { cert: read(`${t.key}.certFile`, c.certFile), key: read(`${t.key}.keyFile`, c.keyFile) };
@@ -22,7 +37,7 @@ export function secureContextOf(t: ListenerTls): SecureContextOptions {
   try {
     createSecureContext(opts);
   } catch (e) {
-    throw new ConfigError(
+    throw new TlsFilesError(
       `${t.key}.keyFile: ${c.keyFile} and ${t.key}.certFile ${c.certFile}${c.caFile !== undefined ? ` (with ${t.key}.caFile ${c.caFile})` : ''} do not make a TLS key and certificate (${(e as Error).message})`,
     );
   }
@@ -44,7 +59,7 @@ export function httpsOptions(t: ListenerTls): SecureContextOptions & { requestCe
 
 /**
  * Reads the files again and serves them to new handshakes (tls.Server.setSecureContext): connections open
- * (keep-alive ones included) keep the session they have. Files that do not make a context throw (ConfigError)
+ * (keep-alive ones included) keep the session they have. Files that do not make a context throw (TlsFilesError)
  * and leave the one in use.
  */
 export function reloadHttpTls(server: HttpServer, t: ListenerTls): void {
@@ -66,6 +81,6 @@ function read(key: string, file: string): Buffer {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new ConfigError(`${key}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new TlsFilesError(`${key}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }

@@ -5,6 +5,7 @@ import type { Test } from 'tap';
 import type { CoreMessage } from '../../src/core/message.js';
 import { LeaseLostError, THROTTLE_HORIZON_MS } from '../../src/core/ports.js';
 import type { QueueOptions } from '../../src/store/options.js';
+import { peerSuite } from './peer-behaviour.js';
 import type { CorrelationStore, FinalEvent, LeasedJob, Queue, SubscriberStore, Throttle, ThrottleGrant } from '../../src/core/ports.js';
 
 export interface StoreUnderTest {
@@ -72,6 +73,9 @@ function idsOf(jobs: readonly LeasedJob[], peer: string): string[] {
 }
 
 export function queueSuite(t: Test, name: string, make: MakeStore): void {
+  // Per-peer stats and holds (admin API: pause, resume, drain), in a file of their own.
+  peerSuite(t, name, make);
+
   /** A fresh store on a fake clock starting at T0; `clock.now` moves only when a test moves it. */
   async function setup(tt: Test, opts: Partial<QueueOptions> = {}) {
     const clock = { now: T0 };

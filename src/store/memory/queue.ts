@@ -3,7 +3,18 @@ import { TERMINAL_STATES } from '../../core/message.js';
 import type { CoreMessage, RecipientState, StateEvent } from '../../core/message.js';
 import { COMPLETE_STATES, type CompleteState, LeaseLostError, StoreFullError } from '../../core/ports.js';
 import { DEFAULT_QUEUE_OPTIONS, type QueueOptions } from '../options.js';
-import type { ContentStage, DeadLetter, FinalEvent, LeasedJob, Queue, QueueStats, StagePurpose, StoreUsage } from '../../core/ports.js';
+import type {
+  ContentStage,
+  DeadLetter,
+  FinalEvent,
+  LeasedJob,
+  PeerHold,
+  PeerQueueStats,
+  Queue,
+  QueueStats,
+  StagePurpose,
+  StoreUsage,
+} from '../../core/ports.js';
 import { MemoryContentStage, type StageLedger } from './content-stage.js';
 import { DEFAULT_MEMORY_LIMITS, eventBytes, messageBytes, packParts, type MemoryLimits } from './limits.js';
 
@@ -150,6 +161,10 @@ export class MemoryQueue implements Queue {
   private readonly expiring = new Set<MessageRecord>();
   private readonly removals = new Heap<{ msg: MessageRecord; at: number }>((a, b) => a.at < b.at);
   private readonly dead: DeadLetter[] = [];
+  /** Per peer: its jobs not yet terminal, and those of them carrying a lease token (peerStats). */
+  private readonly peerJobs = new Map<string, { pending: number; leased: Set<JobRecord> }>();
+  /** Peers held (holdPeer): take skips them. */
+  private readonly holds = new Map<string, PeerHold>();
   /** Final events of messages that asked for a report, until acknowledged (see Queue.finalEvents). */
   private readonly finals = new Map<string, { event: FinalEvent; handedUntil: number; msg: MessageRecord }>();
   private finalSeq = 0;
@@ -249,6 +264,7 @@ export class MemoryQueue implements Queue {
       };
       this.addHistory(job, { at: now, state: 'queued', attempt: 0 });
       msg.jobs.push(job);
+      this.countPeerJob(peer, 1);
       this.schedule(job);
     });
     this.messages.set(message.id, msg);
@@ -265,7 +281,7 @@ export class MemoryQueue implements Queue {
 
     const names = [...this.peers.keys()];
     const start = names.length > 0 ? this.rotation++ % names.length : 0;
-    let active = [...names.slice(start), ...names.slice(0, start)].filter((p) => this.peers.get(p)!.hideUntil <= now);
+    let active = [...names.slice(start), ...names.slice(0, start)].filter((p) => this.peers.get(p)!.hideUntil <= now && !this.holds.has(p));
     const given = new Map<string, number>();
     // Round-robin, one job per peer per round, so that a small `max` is shared between peers.
     while (active.length > 0 && out.length < max) {
@@ -487,6 +503,34 @@ export class MemoryQueue implements Queue {
     return { waiting: this.pendingJobs - leased, leased, dead: this.dead.length };
   }
 
+  async peerStats(): Promise<PeerQueueStats[]> {
+    const now = this.begin();
+    const out: PeerQueueStats[] = [];
+    for (const [peer, jobs] of this.peerJobs) {
+      let leased = 0;
+      for (const job of jobs.leased) if (job.leaseUntil >= now) leased++;
+      const ready = this.peers.get(peer);
+      const first = ready && this.firstReady(ready);
+      out.push({ peer, waiting: jobs.pending - leased, leased, oldestDueMs: first && first.due <= now ? now - first.due : 0 });
+    }
+    return out;
+  }
+
+  async holdPeer(peer: string, hold: PeerHold): Promise<void> {
+    this.begin();
+    this.holds.set(peer, { ...hold });
+  }
+
+  async releasePeer(peer: string): Promise<boolean> {
+    this.begin();
+    return this.holds.delete(peer);
+  }
+
+  async peerHolds(): Promise<Map<string, PeerHold>> {
+    this.begin();
+    return new Map([...this.holds].map(([peer, hold]) => [peer, { ...hold }]));
+  }
+
   async close(): Promise<void> {
     // Idempotent; drops everything (the backend is not durable) so that a closed queue holds no memory.
     this.closed = true;
@@ -500,6 +544,8 @@ export class MemoryQueue implements Queue {
     this.dead.length = 0;
     this.pendingJobs = 0;
     this.finals.clear();
+    this.peerJobs.clear();
+    this.holds.clear();
     this.usedBytes = 0;
     this.stagedBytes = 0;
   }
@@ -598,6 +644,23 @@ export class MemoryQueue implements Queue {
     this.peerOf(job.peer).ready.push({ job, due: job.due, seq: job.seq, gen: job.gen });
   }
 
+  /** The peer's first job waiting (due or not), stale entries dropped on the way. */
+  private firstReady(peer: PeerRecord): ReadyEntry | undefined {
+    for (let top = peer.ready.peek(); top; top = peer.ready.peek()) {
+      if (top.gen === top.job.gen && !TERMINAL_STATES.has(top.job.state)) return top;
+      peer.ready.pop();
+    }
+    return undefined;
+  }
+
+  /** Counts a job in (1) or out (-1) of its peer's pending jobs; a peer with none left is forgotten. */
+  private countPeerJob(peer: string, delta: 1 | -1): void {
+    let jobs = this.peerJobs.get(peer);
+    if (!jobs) this.peerJobs.set(peer, (jobs = { pending: 0, leased: new Set() }));
+    jobs.pending += delta;
+    if (jobs.pending <= 0) this.peerJobs.delete(peer);
+  }
+
   /** The peer's first job due by `now`, skipping stale entries. */
   private popDue(peer: PeerRecord, now: number): JobRecord | undefined {
     for (let top = peer.ready.peek(); top; top = peer.ready.peek()) {
@@ -619,6 +682,7 @@ export class MemoryQueue implements Queue {
     job.leaseUntil = now + this.options.leaseMs;
     job.gen = ++this.gen;
     this.leased.add(job);
+    this.peerJobs.get(job.peer)?.leased.add(job);
     this.leaseEnds.push({ job, lease: job.lease, leaseUntil: job.leaseUntil });
     this.record(job, now, 'delivering');
     return {
@@ -669,6 +733,7 @@ export class MemoryQueue implements Queue {
     job.lease = undefined;
     job.leaseUntil = 0;
     this.leased.delete(job);
+    this.peerJobs.get(job.peer)?.leased.delete(job);
   }
 
   private record(job: JobRecord, now: number, state: RecipientState, detail?: string): void {
@@ -690,6 +755,7 @@ export class MemoryQueue implements Queue {
     }
     job.gen = ++this.gen;
     this.pendingJobs -= 1;
+    this.countPeerJob(job.peer, -1);
     const msg = job.msg;
     msg.pending -= 1;
     if (msg.pending === 0) {

@@ -18,7 +18,9 @@ import { crc32 } from 'node:zlib';
  *                             due ms * 1024 + a tie-break that keeps enqueue order within a millisecond
  *   {sN}:peers         zset   peer -> when it next has a visible due job (hidden peers: their hide time),
  *                             scored as the ready sets (ms * 1024)
- *   {sN}:hide          hash   peer -> hidden (throttled) until (ms)
+ *   {sN}:hide          hash   peer -> hidden (throttled) until (ms); a held peer (Queue.holdPeer) is hidden
+ *                             until HOLD_MARK_MS, far in the future (peer-holds.ts)
+ *   holds              hash   peer -> PeerHold JSON: the peers held, store-wide (peer-holds.ts)
  *   {sN}:leased        zset   job -> lease end (ms)
  *   {sN}:exp           zset   message id -> expiresAt (ms)
  *   {sN}:dead          list   dead letters (JSON), newest first, capped

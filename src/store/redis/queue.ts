@@ -9,6 +9,8 @@ import {
   type DeadLetter,
   type FinalEvent,
   type LeasedJob,
+  type PeerHold,
+  type PeerQueueStats,
   type Queue,
   type QueueStats,
   type StagePurpose,
@@ -19,6 +21,7 @@ import { decodeParts, encodeParts, frameLength } from './content-frame.js';
 import { RedisContentStage } from './content-stage.js';
 import { setFrame } from './frame-set.js';
 import type { KeySpace } from './keys.js';
+import { RedisPeerHolds } from './peer-holds.js';
 import { script, type ScriptArg, type ScriptCall } from './scripts.js';
 import { coalescerFor, type WriteCoalescer } from './write-coalescer.js';
 
@@ -126,6 +129,8 @@ export class RedisQueue implements Queue {
   private readonly enqueues: Batcher<EnqueueItem, number | string>;
   /** The commands of one turn go out in one socket write (write-coalescer.ts). */
   private readonly writes: WriteCoalescer;
+  /** Peer holds and per-peer stats (peer-holds.ts). */
+  private readonly holds: RedisPeerHolds;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -142,6 +147,7 @@ export class RedisQueue implements Queue {
     this.noteScript = script(redis, 'mmscNote');
     this.completeScript = script(redis, 'mmscComplete');
     this.writes = coalescerFor(redis);
+    this.holds = new RedisPeerHolds(redis, keys, () => this.opts.now());
     this.settles = new Batcher((p, ops) => this.settleBatch(p, ops), PIPELINED_BATCH);
     this.enqueues = new Batcher(
       (p, items) => this.enqueueBatch(p, items),
@@ -272,6 +278,7 @@ export class RedisQueue implements Queue {
   async take(max: number, perPeer = 8): Promise<LeasedJob[]> {
     this.check();
     if (!this.layoutChecked) await this.ensureLayout();
+    this.holds.maybeSync();
     const out: LeasedJob[] = [];
     // Visit shards round-robin from a rotating start, so that no shard starves the others.
     for (let i = 0; i < this.keys.shards && out.length < max; i++) {
@@ -590,6 +597,26 @@ export class RedisQueue implements Queue {
       for (const c of counts) waiting += c;
     }
     return { waiting, leased, dead };
+  }
+
+  peerStats(): Promise<PeerQueueStats[]> {
+    this.check();
+    return this.holds.peerStats();
+  }
+
+  holdPeer(peer: string, hold: PeerHold): Promise<void> {
+    this.check();
+    return this.holds.hold(peer, hold);
+  }
+
+  releasePeer(peer: string): Promise<boolean> {
+    this.check();
+    return this.holds.release(peer);
+  }
+
+  peerHolds(): Promise<Map<string, PeerHold>> {
+    this.check();
+    return this.holds.list();
   }
 
   /** Stops this queue object; the Redis connection belongs to the caller. */
