@@ -7,6 +7,7 @@ import { namespaceFor } from '../../protocols/mm7/index.js';
 import { parseCidr } from '../transport/ip-ranges.js';
 import { partyOf } from '../core/party.js';
 import { Mm4PeerSchema, type Mm4PeerConfig } from './config-mm4.js';
+import { adminTokens } from './config-admin.js';
 
 export { Mm4PeerSchema, type Mm4PeerConfig };
 
@@ -185,6 +186,7 @@ export const ConfigSchema = z
       .object({
         host: z.string().min(1).default('127.0.0.1').describe('address the ops listener (metrics, health) binds'),
         port: z.coerce.number().int().min(0).max(65535).default(9464).describe('ops listener port (0 = any free port)'),
+        tokens: adminTokens,
       })
       .strict()
       .prefault({}),

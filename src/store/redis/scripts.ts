@@ -18,6 +18,7 @@ const SCRIPTS = {
   mmscNote: { file: 'note-1.lua', common: true },
   mmscComplete: { file: 'complete-3.lua', common: true },
   mmscHide: { file: 'hide-2.lua', common: true },
+  mmscRequeue: { file: 'requeue-3.lua', common: true },
   mmscThrottleAcquire: { file: 'throttle-acquire-2.lua', common: false },
   mmscThrottleRelease: { file: 'throttle-release-1.lua', common: false },
   mmscClaim: { file: 'claim-1.lua', common: false },
