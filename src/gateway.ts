@@ -28,6 +28,7 @@ import type { Config } from './ops/config.js';
 import type { Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
 import { OpsServer } from './ops/server.js';
+import { coreAdminRoutes } from './ops/admin/index.js';
 import { buildPortability } from './ops/portability.js';
 import { recordNetworks } from './core/portability.js';
 import { createStore, type Store } from './store/index.js';
@@ -77,8 +78,9 @@ export class Gateway {
     private readonly config: Config,
     private readonly log: Logger,
   ) {
-    this.ops = new OpsServer(this.metrics, log.child({ iface: 'ops' }));
+    this.ops = new OpsServer(this.metrics, log.child({ iface: 'ops' }), { tokens: config.ops.tokens });
     this.store = createStore({ redis: config.redis, queue: config.queue }, log.child({ component: 'store' }));
+    this.ops.addRoutes(coreAdminRoutes({ queue: this.store.queue, startedAt: Date.now() }));
     this.setStoreInfo();
     this.metrics.queueStats = () => this.store.queue.stats();
     this.metrics.storeUsage = this.store.usage;
