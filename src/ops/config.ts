@@ -910,6 +910,7 @@ const LIST_KEYS = new Set([
   'portability.enumServers',
 ]);
 const JSON_KEYS = new Set([
+  'ops.tokens',
   'mm7.vasps',
   'mm4.peers',
   'smpp.smscs',
