@@ -107,3 +107,17 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+t.test('requeue of a dead letter whose message expired: 409, and the entry stays to be discarded', async (t) => {
+  const queue = await queueOf(t, 'memory', { maxAttempts: 1 });
+  const { client } = await adminServer(t, queue);
+  const now = Date.now();
+  await queue.enqueue(makeMessage('ex', ['+15550000002'], { receivedAt: now, expiresAt: now + 300 }), [Buffer.from('x')], ['smsc:a']);
+  const [job] = await queue.take(1, 1);
+  t.equal(await queue.retry(job!, 'down', 0), 'failed');
+  await new Promise((r) => setTimeout(r, 400));
+  const r = await client.call('operate', 'POST', '/admin/dead-letters/ex/0/requeue');
+  t.equal(r.status, 409);
+  t.strictSame(r.body, { messageId: 'ex', recipient: 0, outcome: 'expired' });
+  t.equal((await client.call('operate', 'DELETE', '/admin/dead-letters/ex/0')).status, 200);
+});

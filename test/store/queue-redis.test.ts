@@ -215,3 +215,29 @@ t.test('redis: a replacement stage is renamed over the content, which keeps the 
   await refused.discard();
   t.same(await keysOf('c:gone*'), [], 'a discarded replacement leaves no key');
 });
+
+t.test('redis: a requeued dead letter gets its message and content back their lifetime and its expiry entry', async (t) => {
+  // A message whose last recipient failed lives on for the retention only; requeued, it is pending again and
+  // must live until its expiry, or it would vanish under the job.
+  const redis = new Redis(url);
+  const prefix = testPrefix();
+  const store = createRedisStore({ redis, prefix, retentionMs: 5000, maxAttempts: 1 });
+  t.teardown(async () => {
+    await store.queue.close().catch(() => {});
+    await dropKeys(prefix);
+    await redis.quit().catch(() => {});
+  });
+  const expiresAt = Date.now() + 2 * 3600_000;
+  await store.queue.enqueue(makeMessage('rq', ['+15550000002'], { expiresAt }), [Buffer.from('x')], ['smsc:a']);
+  const [job] = await store.queue.take(1);
+  t.equal(await store.queue.retry(job!, 'down', 0), 'failed');
+  const [mk] = await keysMatching(redis, `*${prefix}*m:rq`);
+  const [ck] = await keysMatching(redis, `*${prefix}*c:rq`);
+  const exp = `${prefix}:{s0}:exp`; // emptied by the failure: the key is gone, SCAN would not find it
+  t.ok((await redis.pttl(mk!)) <= 5000, 'done: kept for the retention only');
+  t.equal(await redis.zscore(exp, 'rq'), null, 'and off the expiry index');
+  t.equal(await store.queue.requeueDead('rq', 0), 'requeued');
+  for (const key of [mk!, ck!]) t.ok((await redis.pttl(key)) > 2 * 3600_000, `${key.slice(prefix.length)} lives past its expiry again`);
+  t.equal(Number(await redis.zscore(exp, 'rq')), expiresAt, 'back on the expiry index');
+  t.same(await redis.lrange(`${prefix}:{s0}:dead`, 0, -1), [], 'the dead-letter entry is gone');
+});
