@@ -187,7 +187,7 @@ export function queueAdminSuite(t: Test, name: string, setup: Setup): void {
       'by originator: both recipients',
     );
     t.strictSame((await queue.search({ ...q, address: '+15550000004', limit: 10 })).hits, [], 'an address never seen');
-    // Entries older than the index lifetime (the retention by default) are trimmed at the next write.
+    // Entries older than the index lifetime (the retention by default) are found no more.
     clock.now = T0 + DAY + 10;
     await queue.enqueue(makeMessage('s7', ['+15550000002'], { receivedAt: clock.now }), parts(), ['p']);
     t.strictSame(

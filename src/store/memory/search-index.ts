@@ -53,7 +53,7 @@ export class MemorySearchIndex {
     const hits: MessageSearchPage['hits'] = [];
     // Newest first; ids of one millisecond in descending order, as the Redis index's reverse range gives them.
     const window = list
-      .filter((e) => e.at >= q.from && e.at <= q.to && after(e.at, e.id, position) && this.stored(e.id))
+      .filter((e) => e.at >= q.from && e.at >= now - this.lifetimeMs && e.at <= q.to && after(e.at, e.id, position) && this.stored(e.id))
       .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     for (const e of window.slice(0, q.limit)) hits.push({ messageId: e.id, at: e.at });
     const page: MessageSearchPage = { hits };

@@ -153,7 +153,7 @@ export class RedisQueue implements Queue {
     this.completeScript = script(redis, 'mmscComplete');
     this.writes = coalescerFor(redis);
     this.admin = new RedisQueueAdmin(redis, keys, this.opts.retentionMs + SAFETY_TTL_MS, () => this.opts.now());
-    this.index = new RedisSearchIndex(redis, keys, this.opts.searchIndexMs ?? this.opts.retentionMs);
+    this.index = new RedisSearchIndex(redis, keys, this.opts.searchIndexMs ?? this.opts.retentionMs, () => this.opts.now());
     this.settles = new Batcher((p, ops) => this.settleBatch(p, ops), PIPELINED_BATCH);
     this.enqueues = new Batcher(
       (p, items) => this.enqueueBatch(p, items),
