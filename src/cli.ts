@@ -7,6 +7,7 @@ import { unwrapPush } from './push-input.js';
 import { Gateway } from './gateway.js';
 import { ConfigError, loadConfig, unknownEnvVars } from './ops/config.js';
 import { configReference, spliceReference } from './ops/config-reference.js';
+import { configCli, isConfigCliCommand } from './ops/config-cli.js';
 import { createLogger } from './ops/logger.js';
 
 const USAGE = `usage:
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === 'serve') return await serve(rest);
     if (command === 'pdu') return pdu(rest);
+    if (command === 'config' && isConfigCliCommand(rest)) return configCli(rest);
     if (command === 'config') return configCommand(rest);
     if (command === '--help' || command === '-h' || command === 'help') {
       process.stdout.write(`${USAGE}\n`);

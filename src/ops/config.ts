@@ -8,13 +8,15 @@ import { parseCidr } from '../transport/ip-ranges.js';
 import { partyOf } from '../core/party.js';
 import { Mm4PeerSchema, type Mm4PeerConfig } from './config-mm4.js';
 import { adminTokens } from './config-admin.js';
+import { type ConfigFile, readConfigFile } from './config-file.js';
 
 export { Mm4PeerSchema, type Mm4PeerConfig };
 
 /**
  * The gateway's one configuration: a typed schema with the default and a one-line explanation beside each
- * key. Sources, later wins: defaults < JSON file (--config or MMSC_CONFIG) < environment (MMSC_<PATH>, e.g.
- * MMSC_OPS_PORT for ops.port; REDIS_URL for redis.url). A bad value fails at start naming the key.
+ * key. Sources, later wins: defaults < JSON or YAML file (--config or MMSC_CONFIG; src/ops/config-file.ts) <
+ * environment (MMSC_<PATH>, e.g. MMSC_OPS_PORT for ops.port; REDIS_URL for redis.url). A bad value fails at
+ * start naming the key (and its line in the file).
  * zod because it gives the static type, defaults and path-naming errors from one declaration, which a
  * hand-written validator would have to keep in step by hand as interfaces add their keys.
  */
@@ -929,13 +931,14 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
   const env = options.env ?? process.env;
   const file = options.file ?? env.MMSC_CONFIG;
   let raw: Record<string, Record<string, unknown>> = {};
+  let read: ConfigFile | undefined;
   if (file) {
     try {
-      raw = JSON.parse(readFileSync(file, 'utf8')) as typeof raw;
+      read = readConfigFile(file);
     } catch (e) {
       throw new ConfigError(`config file ${file}: ${(e as Error).message}`);
     }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file}: expected a JSON object`);
+    raw = read.data as typeof raw;
   }
   // What the file said, before the environment is laid over it: where a failing value came from.
   const fromFile = structuredClone(raw) as unknown;
@@ -961,7 +964,10 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
       const fromEnv = origin.get(segments.slice(0, 2).join('.'));
       if (fromEnv) return fromEnv;
       // The key itself, or a field missing from an object the file gave (a VASP, an SMSC).
-      if (file && (has(fromFile, segments) || (segments.length > 2 && has(fromFile, segments.slice(0, -1))))) return `file ${file}`;
+      if (file && (has(fromFile, segments) || (segments.length > 2 && has(fromFile, segments.slice(0, -1))))) {
+        const line = read?.lineOf(segments);
+        return `file ${file}${line !== undefined ? `:${line}` : ''}`;
+      }
       return 'default';
     };
     const lines = parsed.error.issues.flatMap((i) => {
