@@ -32,11 +32,15 @@ import { OpsServer } from './ops/server.js';
 import { opsExposure } from './ops/exposure.js';
 import { ObservedThrottle, observeQueue } from './ops/observe-store.js';
 import { logStates } from './ops/state-log.js';
+import { coreAdminRoutes } from './ops/admin/index.js';
 import { buildPortability } from './ops/portability.js';
 import { recordNetworks } from './core/portability.js';
 import { createStore, type Store } from './store/index.js';
 import type { RouteEntry } from './core/static-router.js';
 import { ConfigReloader, type Reloader, type ReloadReport } from './ops/reload.js';
+import { peerRoutes } from './ops/admin/peers.js';
+import { reloadRoutes } from './ops/admin/reload.js';
+import { configuredPeers } from './peer-directory.js';
 import { OutboundGuard } from './transport/outbound-guard.js';
 
 /** Interfaces the gateway can listen on; one line is printed per listener. */
@@ -108,6 +112,7 @@ export class Gateway {
       this.metrics,
       log.child({ iface: 'ops' }),
       config.ops.tls ? { key: 'ops.tls', config: config.ops.tls } : undefined,
+      { tokens: config.ops.tokens },
     );
     this.store = logStates(createStore({ redis: config.redis, queue: config.queue }, log.child({ component: 'store' })), log, {
       mask: config.log.maskNumbers,
@@ -116,6 +121,7 @@ export class Gateway {
     this.store.queue = observeQueue(this.store.queue, this.metrics.flow);
     this.store.throttle = new ObservedThrottle(this.store.throttle, this.metrics.flow);
     this.metrics.flow.storeDurable = () => ({ backend: this.store.backend, durable: this.store.durable });
+    this.ops.addRoutes(coreAdminRoutes({ queue: this.store.queue, startedAt: Date.now() }));
     this.setStoreInfo();
     this.metrics.queueStats = () => this.store.queue.stats();
     this.metrics.storeUsage = this.store.usage;
@@ -277,6 +283,20 @@ export class Gateway {
     this.edgeRoutes = routes;
     this.table = routeTable(routes);
     this.router.append(this.table);
+    // The admin API's peers and reload (the core routes, messages and dead letters, are added with the store).
+    this.ops.addRoutes(
+      peerRoutes({
+        queue: this.store.queue,
+        peers: () => configuredPeers(this.reloads.config),
+        link: (id) => {
+          const bound = id.startsWith('smpp:') ? this.smpp?.bound(id.slice('smpp:'.length)) : undefined;
+          return bound === undefined ? undefined : { bound };
+        },
+        log: log.child({ component: 'admin' }),
+      }),
+      reloadRoutes({ reload: () => this.reload() }),
+    );
+    this.metrics.flow.peerStats = () => this.store.queue.peerStats();
   }
 
   /**

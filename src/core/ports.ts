@@ -126,8 +126,32 @@ export interface Queue {
   history(messageId: string, recipientIndex: number): Promise<StateEvent[]>;
   /** Current state of every recipient of a message. */
   states(messageId: string): Promise<RecipientState[] | undefined>;
-  /** Dead letters (jobs that used their attempts), newest first. */
-  deadLetters(limit?: number): Promise<DeadLetter[]>;
+  /** Dead letters (jobs that used their attempts), newest first; `filter`: of one peer, with a reason. */
+  deadLetters(limit?: number, filter?: DeadLetterFilter): Promise<DeadLetter[]>;
+
+  // --- for the admin API (src/ops/admin/) ---
+
+  /** A message's whole state for an operator: per recipient its state, peer, attempt, last error, history. */
+  trace(messageId: string): Promise<MessageTrace | undefined>;
+  /** The dead letter of one recipient, if it is one. */
+  deadLetter(messageId: string, recipientIndex: number): Promise<DeadLetter | undefined>;
+  /**
+   * Give a dead letter another chance: its job is queued again, due now, with fresh attempts, and the entry
+   * leaves the dead letters, atomically. 'expired': its message expired (the entry stays, to be discarded);
+   * 'gone': the message is no longer stored, or the recipient is no longer failed (the entry is dropped);
+   * 'unknown': no such dead letter. A delivery report of the failure may have gone already: a later success
+   * sends another.
+   */
+  requeueDead(messageId: string, recipientIndex: number): Promise<RequeueOutcome>;
+  /** requeueDead for every dead letter of `peer`; counts by outcome. */
+  requeueDeadOfPeer(peer: string): Promise<Record<Exclude<RequeueOutcome, 'unknown'>, number>>;
+  /** Drop a dead letter (the recipient stays failed). False when there was none. */
+  discardDead(messageId: string, recipientIndex: number): Promise<boolean>;
+  /**
+   * Messages by recipient or originator address in a time window (receivedAt), newest first, a page at a
+   * time, from an index written at enqueue whose entries live QueueOptions.searchIndexMs.
+   */
+  search(query: MessageSearch): Promise<MessageSearchPage>;
   /** Counts for metrics and tests. */
   stats(): Promise<QueueStats>;
 
@@ -264,6 +288,52 @@ export interface DeadLetter {
   attempts: number;
   error: string;
   at: number;
+}
+
+/** Which dead letters deadLetters lists: of one peer, and/or whose error contains `reason` (any case). */
+export interface DeadLetterFilter {
+  peer?: string;
+  reason?: string;
+}
+
+export type RequeueOutcome = 'requeued' | 'expired' | 'gone' | 'unknown';
+
+/** One recipient's job as Queue.trace shows it. */
+export interface RecipientTrace {
+  index: number;
+  state: RecipientState;
+  peer: string;
+  /** Attempts used (the take counts one; wait and defer give theirs back). */
+  attempt: number;
+  notifications: number;
+  lastError?: string;
+  /** Leased to a worker now, until this time (epoch ms). */
+  leaseUntil?: number;
+  history: StateEvent[];
+}
+
+export interface MessageTrace {
+  message: CoreMessage;
+  recipients: RecipientTrace[];
+}
+
+export interface MessageSearch {
+  by: 'recipient' | 'originator';
+  address: string;
+  /** Window of receivedAt, epoch ms, both inclusive. */
+  from: number;
+  to: number;
+  /** Page size. */
+  limit: number;
+  /** The `next` of the previous page. */
+  cursor?: string;
+}
+
+export interface MessageSearchPage {
+  /** Newest first; a message may be gone from the store while its index entry lives on (callers check). */
+  hits: Array<{ messageId: string; at: number }>;
+  /** Present when there may be more: pass it back as `cursor`. */
+  next?: string;
 }
 
 export interface QueueStats {

@@ -15,6 +15,8 @@ import { base, entrySchema, humane, shapeOf } from './config-reference.js';
  * new one gets an example.
  */
 const EXAMPLES: Record<string, unknown> = {
+  'ops.tokens[].name': 'oncall',
+  'ops.tokens[].token': 'change-me-to-a-long-random-token',
   'mm7.vasps[].id': 'vasp-a',
   'mm7.vasps[].username': 'vasp-a',
   'mm7.vasps[].password': 'change-me',

@@ -7,6 +7,7 @@ import { namespaceFor } from '../../protocols/mm7/index.js';
 import { parseCidr } from '../transport/ip-ranges.js';
 import { partyOf } from '../core/party.js';
 import { Mm4PeerSchema, type Mm4PeerConfig } from './config-mm4.js';
+import { adminTokens } from './config-admin.js';
 import { type ConfigFile, readConfigFile } from './config-file.js';
 import { cidrEntry, httpTls, trustedProxies, VaspClientCertSchema } from './config-tls.js';
 import { secret, verifiableSecret } from './secret.js';
@@ -201,6 +202,7 @@ export const ConfigSchema = z
         host: z.string().min(1).default('127.0.0.1').describe('address the ops listener (metrics, health) binds'),
         port: z.coerce.number().int().min(0).max(65535).default(9464).describe('ops listener port (0 = any free port)'),
         tls: httpTls('ops'),
+        tokens: adminTokens,
       })
       .strict()
       .prefault({}),
@@ -937,6 +939,7 @@ const JSON_KEYS = new Set([
   'mm7.tls',
   'mm1.tls',
   'mm1.webViewTls',
+  'ops.tokens',
   'mm7.vasps',
   'mm7.tls',
   'mm1.tls',

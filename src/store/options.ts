@@ -10,6 +10,11 @@ export interface QueueOptions {
   /** How long message, content and history are kept once every recipient is terminal (default 1 day). */
   retentionMs: number;
   /**
+   * How long the search index (Queue.search: messages by recipient or originator) keeps an entry after the
+   * message's receivedAt (default: retentionMs). 0: no index is written.
+   */
+  searchIndexMs?: number;
+  /**
    * Clock for the queue's decisions: due times, leases, expiry (default Date.now; tests inject one).
    * Retention is the store's own: Redis expires keys by the server's clock.
    */

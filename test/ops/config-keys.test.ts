@@ -68,9 +68,11 @@ const DKIM3 = { mm3: { dkimDomain: 'example.net', dkimSelector: 's1', dkimKeyFil
 const VASP = { id: 'v', username: 'u', password: 'p', senders: ['12345'] };
 const SMSC = { id: 's', host: '127.0.0.1', systemId: 'sys' };
 const PEER = { id: 'p', allow: ['192.0.2.1'] };
+const TOKEN = { name: 'oncall', token: 'operate-token-0123456789' };
 
 /** The entry each array's fields are tried in, and what the rest of the config needs for it. */
 const ARRAYS: Record<string, { entry: Obj; context?: Obj }> = {
+  'ops.tokens': { entry: TOKEN },
   'mm7.vasps': { entry: VASP },
   'smpp.smscs': { entry: SMSC },
   'mm4.peers': { entry: PEER, context: { mm4: { domains: ['mms.example.net'] } } },
@@ -86,6 +88,10 @@ const ROWS: Record<string, Row> = {
   'ops.host': { good: '0.0.0.0', bad: '' },
   'ops.port': { good: 9000, bad: 70000 },
   'ops.tls': TLS_ROW,
+  'ops.tokens': { good: [TOKEN], expect: [{ name: 'oncall', role: 'read' }], bad: [{ name: 'oncall' }] },
+  'ops.tokens[].name': { good: 'grafana', bad: 'a b' },
+  'ops.tokens[].token': { good: 'another-token-0123456789', bad: 'short' },
+  'ops.tokens[].role': { good: 'operate', bad: 'admin' },
   'log.level': { good: 'debug', bad: 'loud' },
   'log.maskNumbers': { good: false, bad: 'maybe' },
   'redis.url': { good: 'redis://127.0.0.1:6380/1', bad: 'http://127.0.0.1:6379' },

@@ -7,6 +7,7 @@ import { LeaseLostError, THROTTLE_HORIZON_MS } from '../../src/core/ports.js';
 import type { QueueOptions } from '../../src/store/options.js';
 import { peerSuite } from './peer-behaviour.js';
 import type { CorrelationStore, FinalEvent, LeasedJob, Queue, SubscriberStore, Throttle, ThrottleGrant } from '../../src/core/ports.js';
+import { queueAdminSuite } from './queue-admin-behaviour.js';
 
 export interface StoreUnderTest {
   queue: Queue;
@@ -83,6 +84,8 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     tt.teardown(store.cleanup);
     return { queue: store.queue, throttle: store.throttle, subscribers: store.subscribers, correlations: store.correlations, clock };
   }
+
+  queueAdminSuite(t, name, setup);
 
   t.test(`${name}: enqueue stores a copy of message and content; ack ends each recipient`, async (t) => {
     const { queue, clock } = await setup(t);

@@ -215,3 +215,56 @@ t.test('redis: a replacement stage is renamed over the content, which keeps the 
   await refused.discard();
   t.same(await keysOf('c:gone*'), [], 'a discarded replacement leaves no key');
 });
+
+t.test('redis: a requeued dead letter gets its message and content back their lifetime and its expiry entry', async (t) => {
+  // A message whose last recipient failed lives on for the retention only; requeued, it is pending again and
+  // must live until its expiry, or it would vanish under the job.
+  const redis = new Redis(url);
+  const prefix = testPrefix();
+  const store = createRedisStore({ redis, prefix, retentionMs: 5000, maxAttempts: 1 });
+  t.teardown(async () => {
+    await store.queue.close().catch(() => {});
+    await dropKeys(prefix);
+    await redis.quit().catch(() => {});
+  });
+  const expiresAt = Date.now() + 2 * 3600_000;
+  await store.queue.enqueue(makeMessage('rq', ['+15550000002'], { expiresAt }), [Buffer.from('x')], ['smsc:a']);
+  const [job] = await store.queue.take(1);
+  t.equal(await store.queue.retry(job!, 'down', 0), 'failed');
+  const [mk] = await keysMatching(redis, `*${prefix}*m:rq`);
+  const [ck] = await keysMatching(redis, `*${prefix}*c:rq`);
+  const exp = `${prefix}:{s0}:exp`; // emptied by the failure: the key is gone, SCAN would not find it
+  t.ok((await redis.pttl(mk!)) <= 5000, 'done: kept for the retention only');
+  t.equal(await redis.zscore(exp, 'rq'), null, 'and off the expiry index');
+  t.equal(await store.queue.requeueDead('rq', 0), 'requeued');
+  for (const key of [mk!, ck!]) t.ok((await redis.pttl(key)) > 2 * 3600_000, `${key.slice(prefix.length)} lives past its expiry again`);
+  t.equal(Number(await redis.zscore(exp, 'rq')), expiresAt, 'back on the expiry index');
+  t.same(await redis.lrange(`${prefix}:{s0}:dead`, 0, -1), [], 'the dead-letter entry is gone');
+});
+
+t.test('redis: the search index of an address is trimmed past its lifetime and expires with it', async (t) => {
+  const redis = new Redis(url);
+  const prefix = testPrefix();
+  const clock = { now: 1_800_000_000_000 };
+  const store = createRedisStore({ redis, prefix, now: () => clock.now, searchIndexMs: 60_000 });
+  t.teardown(async () => {
+    await store.queue.close().catch(() => {});
+    await dropKeys(prefix);
+    await redis.quit().catch(() => {});
+  });
+  const send = async (id: string) =>
+    store.queue.enqueue(
+      makeMessage(id, ['+15550000002'], { receivedAt: clock.now, expiresAt: clock.now + 3600_000 }),
+      [Buffer.from('x')],
+      ['p'],
+    );
+  for (let i = 0; i < 20; i++) await send(`old${i}`);
+  const key = `${prefix}:{x:to:+15550000002}`;
+  t.equal(await redis.zcard(key), 20);
+  const ttl = await redis.pttl(key);
+  t.ok(ttl > 50_000 && ttl <= 60_000, `the key lives the index lifetime (${ttl} ms)`);
+  clock.now += 61_000;
+  for (let i = 0; i < 20; i++) await send(`new${i}`);
+  t.equal(await redis.zcard(key), 20, 'the entries past the lifetime were trimmed by a later write');
+  t.strictSame((await redis.zrange(key, '0', '-1')).sort(), Array.from({ length: 20 }, (_, i) => `new${i}`).sort());
+});

@@ -15,6 +15,9 @@ import type {
   StagePurpose,
   StoreUsage,
 } from '../../core/ports.js';
+import type { DeadLetterFilter, MessageSearch, MessageSearchPage, MessageTrace, RequeueOutcome } from '../../core/ports.js';
+import { deadMatches, REQUEUED_DETAIL } from '../dead-filter.js';
+import { MemorySearchIndex } from './search-index.js';
 import { MemoryContentStage, type StageLedger } from './content-stage.js';
 import { DEFAULT_MEMORY_LIMITS, eventBytes, messageBytes, packParts, type MemoryLimits } from './limits.js';
 
@@ -106,6 +109,8 @@ interface JobRecord {
   /** Times settled `wait` (notifications sent). */
   notifications: number;
   due: number;
+  /** The error of the last failed attempt (retry). */
+  lastError?: string;
   /** The current lease token; kept after the lease ran out until the job is taken again or settled. */
   lease: string | undefined;
   leaseUntil: number;
@@ -127,6 +132,8 @@ interface MessageRecord {
   unreported: number;
   /** Let go (retention ended, or room was needed): counted out of the store's usage. */
   removed: boolean;
+  /** When its retention ends (set when its last recipient ends; a removal entry before it is stale: requeued since). */
+  removeAt?: number;
 }
 
 interface ReadyEntry {
@@ -165,6 +172,7 @@ export class MemoryQueue implements Queue {
   private readonly peerJobs = new Map<string, { pending: number; leased: Set<JobRecord> }>();
   /** Peers held (holdPeer): take skips them. */
   private readonly holds = new Map<string, PeerHold>();
+  private readonly index: MemorySearchIndex;
   /** Final events of messages that asked for a report, until acknowledged (see Queue.finalEvents). */
   private readonly finals = new Map<string, { event: FinalEvent; handedUntil: number; msg: MessageRecord }>();
   private finalSeq = 0;
@@ -197,6 +205,7 @@ export class MemoryQueue implements Queue {
       Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
     this.options = { ...DEFAULT_QUEUE_OPTIONS, ...defined(queueOptions) };
     this.limits = { ...DEFAULT_MEMORY_LIMITS, ...defined(limits ?? {}) };
+    this.index = new MemorySearchIndex(this.options.searchIndexMs ?? this.options.retentionMs, (id) => this.messages.has(id));
   }
 
   stage(messageId: string, ttlMs: number, purpose: StagePurpose = 'message'): ContentStage {
@@ -268,6 +277,7 @@ export class MemoryQueue implements Queue {
       this.schedule(job);
     });
     this.messages.set(message.id, msg);
+    this.index.add(message, now);
     this.expiries.push({ id: message.id, at: message.expiresAt });
     this.pendingJobs += peers.length;
   }
@@ -317,6 +327,7 @@ export class MemoryQueue implements Queue {
   async retry(job: LeasedJob, error: string, delayMs: number): Promise<'retrying' | 'failed' | 'expired'> {
     const now = this.begin();
     const rec = this.held(job);
+    rec.lastError = error;
     const delay = Math.max(0, delayMs);
     if (now + delay >= rec.msg.message.expiresAt) {
       this.finish(rec, now, 'expired', error);
@@ -487,13 +498,83 @@ export class MemoryQueue implements Queue {
     return this.messages.get(messageId)?.jobs.map((j) => j.state);
   }
 
-  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+  async deadLetters(limit = 100, filter?: DeadLetterFilter): Promise<DeadLetter[]> {
     this.begin();
-    const n = Math.max(0, Math.min(limit, this.dead.length));
-    return this.dead
-      .slice(this.dead.length - n)
-      .reverse()
-      .map((d) => ({ ...d }));
+    const out: DeadLetter[] = [];
+    for (let i = this.dead.length - 1; i >= 0 && out.length < limit; i--) {
+      const d = this.dead[i]!;
+      if (deadMatches(d, filter)) out.push({ ...d });
+    }
+    return out;
+  }
+
+  async trace(messageId: string): Promise<MessageTrace | undefined> {
+    const now = this.begin();
+    const msg = this.messages.get(messageId);
+    if (!msg) return undefined;
+    return {
+      message: structuredClone(msg.message),
+      recipients: msg.jobs.map((j) => ({
+        index: j.index,
+        state: j.state,
+        peer: j.peer,
+        attempt: j.attempt,
+        notifications: j.notifications,
+        ...(j.lastError !== undefined ? { lastError: j.lastError } : {}),
+        ...(this.isLeased(j, now) ? { leaseUntil: j.leaseUntil } : {}),
+        history: j.history.map((e) => ({ ...e })),
+      })),
+    };
+  }
+
+  async deadLetter(messageId: string, recipientIndex: number): Promise<DeadLetter | undefined> {
+    this.begin();
+    const d = this.dead.find((x) => x.messageId === messageId && x.recipientIndex === recipientIndex);
+    return d && { ...d };
+  }
+
+  async requeueDead(messageId: string, recipientIndex: number): Promise<RequeueOutcome> {
+    const now = this.begin();
+    const d = this.dead.find((x) => x.messageId === messageId && x.recipientIndex === recipientIndex);
+    return d ? this.requeueOne(d, now) : 'unknown';
+  }
+
+  async requeueDeadOfPeer(peer: string): Promise<Record<Exclude<RequeueOutcome, 'unknown'>, number>> {
+    const now = this.begin();
+    const counts = { requeued: 0, expired: 0, gone: 0 };
+    for (const d of this.dead.filter((x) => x.peer === peer)) counts[this.requeueOne(d, now) as keyof typeof counts] += 1;
+    return counts;
+  }
+
+  async discardDead(messageId: string, recipientIndex: number): Promise<boolean> {
+    this.begin();
+    const i = this.dead.findIndex((x) => x.messageId === messageId && x.recipientIndex === recipientIndex);
+    if (i < 0) return false;
+    this.dead.splice(i, 1);
+    return true;
+  }
+
+  async search(query: MessageSearch): Promise<MessageSearchPage> {
+    const now = this.begin();
+    return this.index.search(query, now);
+  }
+
+  /** A dead letter's job queued again (see Queue.requeueDead); the entry goes unless the message expired. */
+  private requeueOne(d: DeadLetter, now: number): RequeueOutcome {
+    const msg = this.messages.get(d.messageId);
+    const job = msg?.jobs[d.recipientIndex];
+    if (msg && job?.state === 'failed' && msg.message.expiresAt <= now) return 'expired';
+    this.dead.splice(this.dead.indexOf(d), 1);
+    if (!msg || !job || job.state !== 'failed') return 'gone';
+    job.attempt = 0;
+    job.due = now;
+    this.record(job, now, 'queued', REQUEUED_DETAIL);
+    msg.pending += 1;
+    msg.removeAt = undefined;
+    this.pendingJobs += 1;
+    if (msg.pending === 1) this.expiries.push({ id: msg.message.id, at: msg.message.expiresAt });
+    this.schedule(job);
+    return 'requeued';
   }
 
   async stats(): Promise<QueueStats> {
@@ -542,6 +623,7 @@ export class MemoryQueue implements Queue {
     this.expiring.clear();
     this.removals.clear();
     this.dead.length = 0;
+    this.index.clear();
     this.pendingJobs = 0;
     this.finals.clear();
     this.peerJobs.clear();
@@ -563,9 +645,15 @@ export class MemoryQueue implements Queue {
     const now = this.options.now();
     for (let top = this.removals.peek(); top && top.at <= now; top = this.removals.peek()) {
       this.removals.pop();
+      if (this.stale(top)) continue;
       this.remove(top.msg);
     }
     return now;
+  }
+
+  /** A removal entry of a message requeued since (pending again, or ended again later: a later entry stands). */
+  private stale(entry: { msg: MessageRecord; at: number }): boolean {
+    return entry.msg.pending > 0 || (entry.msg.removeAt ?? 0) > entry.at;
   }
 
   /** Let a finished message go: out of the index and out of the store's usage. */
@@ -598,8 +686,9 @@ export class MemoryQueue implements Queue {
    */
   private reclaim(done: () => boolean): void {
     for (let top = this.removals.peek(); top && !done(); top = this.removals.peek()) {
-      if (!top.msg.removed && top.msg.unreported > 0) break;
+      if (!top.msg.removed && top.msg.unreported > 0 && !this.stale(top)) break;
       this.removals.pop();
+      if (this.stale(top)) continue;
       this.remove(top.msg);
     }
   }
@@ -760,7 +849,8 @@ export class MemoryQueue implements Queue {
     msg.pending -= 1;
     if (msg.pending === 0) {
       this.expiring.delete(msg);
-      this.removals.push({ msg, at: now + this.options.retentionMs });
+      msg.removeAt = now + this.options.retentionMs;
+      this.removals.push({ msg, at: msg.removeAt });
     }
   }
 

@@ -28,6 +28,9 @@ import { crc32 } from 'node:zlib';
  *   {sN}:seq           counter for lease tokens
  *   {t:<peer>}:b       hash   token bucket (tokens, ts)
  *   {t:<peer>}:f       zset   lease token -> lease end: deliveries in flight
+ *   {x:<to|from>:<address>} zset message id -> receivedAt (ms): the search index (Queue.search) of a recipient
+ *                             or originator address, written at enqueue; entries older than the index lifetime are
+ *                             trimmed at each write, and the key expires that long after its last write
  *   {i:<scope>:<key>}  string an idempotency record (IdempotencyStore), with its TTL; each record in a slot
  *                             of its own (one key per call), so that records spread over the cluster. A
  *                             client's key of more than 64 characters, or with braces, is '#' + its SHA-256.
@@ -64,6 +67,13 @@ export class KeySpace {
     const plain = key.length > 0 && key.length <= 64 && !/[{}#\s]/.test(key);
     const k = plain ? key : `#${createHash('sha256').update(key).digest('base64url')}`;
     return `${this.prefix}:{i:${scope.replace(/[{}]/g, '_')}:${k}}`;
+  }
+
+  /** The search index of an address as recipient ('to') or originator ('from'), `<prefix>:{x:<to|from>:<address>}`. */
+  searchIndex(direction: 'to' | 'from', address: string): string {
+    const plain = address.length <= 128 && !/[{}\s]/.test(address);
+    const a = plain ? address : `#${createHash('sha256').update(address).digest('base64url')}`;
+    return `${this.prefix}:{x:${direction}:${a}}`;
   }
 
   throttle(peer: string): { bucket: string; slots: string } {

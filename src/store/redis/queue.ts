@@ -7,14 +7,21 @@ import {
   LeaseLostError,
   type ContentStage,
   type DeadLetter,
+  type DeadLetterFilter,
   type FinalEvent,
   type LeasedJob,
   type PeerHold,
   type PeerQueueStats,
+  type MessageSearch,
+  type MessageSearchPage,
+  type MessageTrace,
   type Queue,
   type QueueStats,
+  type RequeueOutcome,
   type StagePurpose,
 } from '../../core/ports.js';
+import { RedisQueueAdmin } from './queue-admin.js';
+import { RedisSearchIndex } from './search-index.js';
 import { DEFAULT_QUEUE_OPTIONS, type QueueOptions } from '../options.js';
 import { Batcher } from './batcher.js';
 import { decodeParts, encodeParts, frameLength } from './content-frame.js';
@@ -131,6 +138,9 @@ export class RedisQueue implements Queue {
   private readonly writes: WriteCoalescer;
   /** Peer holds and per-peer stats (peer-holds.ts). */
   private readonly holds: RedisPeerHolds;
+  /** The admin API's reads and requeues (queue-admin.ts), and the search index written at enqueue. */
+  private readonly admin: RedisQueueAdmin;
+  private readonly index: RedisSearchIndex;
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -148,6 +158,8 @@ export class RedisQueue implements Queue {
     this.completeScript = script(redis, 'mmscComplete');
     this.writes = coalescerFor(redis);
     this.holds = new RedisPeerHolds(redis, keys, () => this.opts.now());
+    this.admin = new RedisQueueAdmin(redis, keys, this.opts.retentionMs + SAFETY_TTL_MS, () => this.opts.now());
+    this.index = new RedisSearchIndex(redis, keys, this.opts.searchIndexMs ?? this.opts.retentionMs, () => this.opts.now());
     this.settles = new Batcher((p, ops) => this.settleBatch(p, ops), PIPELINED_BATCH);
     this.enqueues = new Batcher(
       (p, items) => this.enqueueBatch(p, items),
@@ -264,7 +276,9 @@ export class RedisQueue implements Queue {
       ],
       jobs: peers.length,
     };
-    const [, result] = await Promise.all([written, this.enqueues.add(p, item)]);
+    // The search index goes in the same write; its failure does not undo a stored message (it is only unfindable).
+    const indexed = this.index.add(message, now).catch(() => undefined);
+    const [, result] = await Promise.all([written, this.enqueues.add(p, item), indexed]);
     if (result === 'missing' || result === 'incomplete') throw new ContentMissingError(message.id, result === 'incomplete');
   }
 
@@ -568,8 +582,9 @@ export class RedisQueue implements Queue {
     return states.map((s) => (s ?? 'expired') as RecipientState);
   }
 
-  async deadLetters(limit = 100): Promise<DeadLetter[]> {
+  async deadLetters(limit = 100, filter?: DeadLetterFilter): Promise<DeadLetter[]> {
     this.check();
+    if (filter) return this.admin.deadLetters(limit, filter);
     const all: DeadLetter[] = [];
     for (let n = 0; n < this.keys.shards; n++) {
       for (const s of await this.redis.lrange(`${this.keys.shard(n)}dead`, 0, limit - 1)) {
@@ -578,6 +593,36 @@ export class RedisQueue implements Queue {
       }
     }
     return all.sort((a, b) => b.at - a.at).slice(0, limit);
+  }
+
+  async trace(messageId: string): Promise<MessageTrace | undefined> {
+    this.check();
+    return this.admin.trace(messageId);
+  }
+
+  async deadLetter(messageId: string, recipientIndex: number): Promise<DeadLetter | undefined> {
+    this.check();
+    return this.admin.deadLetter(messageId, recipientIndex);
+  }
+
+  async requeueDead(messageId: string, recipientIndex: number): Promise<RequeueOutcome> {
+    this.check();
+    return this.admin.requeueDead(messageId, recipientIndex);
+  }
+
+  async requeueDeadOfPeer(peer: string): Promise<Record<Exclude<RequeueOutcome, 'unknown'>, number>> {
+    this.check();
+    return this.admin.requeueDeadOfPeer(peer);
+  }
+
+  async discardDead(messageId: string, recipientIndex: number): Promise<boolean> {
+    this.check();
+    return this.admin.discardDead(messageId, recipientIndex);
+  }
+
+  async search(query: MessageSearch): Promise<MessageSearchPage> {
+    this.check();
+    return this.index.search(query);
   }
 
   async stats(): Promise<QueueStats> {

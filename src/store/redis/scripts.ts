@@ -20,6 +20,7 @@ const SCRIPTS = {
   mmscHide: { file: 'hide-2.lua', common: true },
   mmscUnhide: { file: 'unhide-2.lua', common: true },
   mmscPeerStats: { file: 'peer-stats-2.lua', common: true },
+  mmscRequeue: { file: 'requeue-3.lua', common: true },
   mmscThrottleAcquire: { file: 'throttle-acquire-2.lua', common: false },
   mmscThrottleRelease: { file: 'throttle-release-1.lua', common: false },
   mmscClaim: { file: 'claim-1.lua', common: false },
