@@ -119,8 +119,8 @@ export class Handset {
   }
 }
 
-/** +E.164 -> the MMS address form (OMA-TS-MMS_ENC §8: number/TYPE=PLMN). */
-const plmn = (n: string) => (n.includes('/TYPE=') ? n : `${n}/TYPE=PLMN`);
+/** +E.164 -> the MMS address form (OMA-TS-MMS_ENC §8: number/TYPE=PLMN); an e-mail address is one already. */
+const plmn = (n: string) => (n.includes('/TYPE=') || n.includes('@') ? n : `${n}/TYPE=PLMN`);
 
 /**
  * The MMS PDUs in the WAP pushes (WAP-259 WDP over SMS: UDH port addressing, concatenated when long) among

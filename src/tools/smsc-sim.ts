@@ -25,12 +25,15 @@ import { type BindRecord, type DeliveryRecord, type MoOptions, recordOf, type Su
 export type { BindRecord, DeliveryRecord, MoOptions, SubmitRecord } from './smsc-records.js';
 
 export interface SmscOptions {
-  systemId: string;
-  password: string;
+  /** The bind's system_id and password; unset: any is accepted. */
+  systemId?: string;
+  password?: string;
   /** Listen port (default 0: any free one; restart() keeps the one chosen). */
   port?: number;
   /** Listen address (default 127.0.0.1: the simulator is for loopback use). */
   host?: string;
+  /** Called with each bind once answered. */
+  onBind?: (b: BindRecord) => void;
   /** Called with each submit_sm once answered (its status and, when accepted, its message id set). */
   onSubmit?: (s: SubmitRecord) => void;
   /** Wait this long before answering each submit_sm (default 0: answer at once). */
@@ -118,9 +121,9 @@ export class Smsc {
     const password = String(pdu.password);
     const status = conn.bound
       ? STATUS.RALYBND
-      : systemId !== this.o.systemId
+      : this.o.systemId !== undefined && systemId !== this.o.systemId
         ? STATUS.RINVSYSID
-        : password !== this.o.password
+        : this.o.password !== undefined && password !== this.o.password
           ? STATUS.RINVPASWD
           : STATUS.ROK;
     this.binds.push({
@@ -133,6 +136,7 @@ export class Smsc {
     });
     if (status === STATUS.ROK) conn.bound = pdu.command as Conn['bound'];
     conn.session.send(pdu.response({ command_status: status, system_id: 'SMSC-SIM' }));
+    this.o.onBind?.(this.binds[this.binds.length - 1]!);
   }
 
   submit(conn: Conn, pdu: smpp.PDU): void {
