@@ -83,7 +83,9 @@ export async function runDemo(o: DemoOptions, build: (config: Config, log: Logge
     });
     cleanups.push(() => smsc.stop());
 
-    const config = demoConfig(o.portBase, smsc.port, callbackUrl);
+    // MM1's port is in the Content-Location of every notification: known before the gateway starts.
+    const mm1Port = o.portBase === 0 ? await freePort() : o.portBase + 1;
+    const config = demoConfig(o.portBase, mm1Port, smsc.port, callbackUrl);
     const gateway = build(config, demoLogger(config, o.warn, event));
     const listeners = await gateway.start();
     cleanups.push(() => gateway.stop());
@@ -105,7 +107,7 @@ export async function runDemo(o: DemoOptions, build: (config: Config, log: Logge
   }
 }
 
-function demoConfig(base: number, smscPort: number, callbackUrl: string): Config {
+function demoConfig(base: number, mm1Port: number, smscPort: number, callbackUrl: string): Config {
   return ConfigSchema.parse({
     log: { level: 'info' },
     ops: { host: HOST, port: port(base, 2) },
@@ -124,7 +126,7 @@ function demoConfig(base: number, smscPort: number, callbackUrl: string): Config
         },
       ],
     },
-    mm1: { host: HOST, port: port(base, 1), tokenSecret: randomBytes(24).toString('hex'), renotifyMs: 60_000 },
+    mm1: { host: HOST, port: mm1Port, tokenSecret: randomBytes(24).toString('hex'), renotifyMs: 60_000 },
     mm3: { enabled: false },
     mm4: { enabled: false },
     smpp: {
@@ -255,4 +257,12 @@ async function bound(smsc: Smsc, timeoutMs = 10_000): Promise<void> {
     if (Date.now() > until) throw new Error('the gateway did not bind to the SMSC simulator');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A port free on the loopback address now (the system picks it). */
+async function freePort(): Promise<number> {
+  const server = await listen(createServer(), 0);
+  const p = (server.address() as AddressInfo).port;
+  await close(server);
+  return p;
 }
