@@ -11,8 +11,9 @@ const USAGE = `  mmsc handset --gateway URL --msisdn +NUMBER [--header x-msisdn]
       fetch URL [--ack] [--data]      GET a Content-Location, print the m-retrieve-conf as JSON (--data: with
                                       the parts' bytes as base64); --ack: acknowledge it (m-acknowledge-ind)
       ack TRANSACTION-ID              m-acknowledge-ind
-      send FILE|--text TEXT --to +NUMBER... [--subject S] [--type MEDIA-TYPE]
-                                      m-send-req; prints the m-send-conf
+      send FILE|--text TEXT --to +NUMBER... [--subject S] [--type MEDIA-TYPE] [--read-report]
+                                      m-send-req asking for a delivery report (--read-report: and a read
+                                      report); prints the m-send-conf
       read-report MESSAGE-ID --to +SENDER
                                       m-read-rec-ind (read) to the message's sender`;
 
@@ -59,6 +60,7 @@ export const handsetCommand: Command = {
         to: { type: 'string', multiple: true },
         subject: { type: 'string' },
         type: { type: 'string' },
+        'read-report': { type: 'boolean', default: false },
       },
     });
     if (values.gateway === undefined || !/^https?:\/\//.test(values.gateway))
@@ -92,7 +94,8 @@ export const handsetCommand: Command = {
               type: values.type ?? TYPES[extname(arg).toLowerCase()] ?? 'application/octet-stream',
               name: basename(arg),
             };
-      return answered(await handset.send(to, content, values.subject), 'm-send-req');
+      const o = { readReport: values['read-report'], ...(values.subject !== undefined ? { subject: values.subject } : {}) };
+      return answered(await handset.send(to, content, o), 'm-send-req');
     }
     if (action === 'read-report' && arg !== undefined) {
       if (to.length !== 1) return usageError(handsetCommand, 'read-report needs --to +SENDER (the sender of the message read)');

@@ -90,8 +90,12 @@ export class Handset {
     });
   }
 
-  /** m-send-req (§6.1.1) of one text or one file to `to`: the m-send-conf. */
-  send(to: string[], content: { text: string } | { data: Buffer; type: string; name: string }, subject?: string) {
+  /** m-send-req (§6.1.1) of one text or one file to `to`, asking for a delivery report (and a read report): the m-send-conf. */
+  send(
+    to: string[],
+    content: { text: string } | { data: Buffer; type: string; name: string },
+    o: { subject?: string; readReport?: boolean } = {},
+  ) {
     const part =
       'text' in content
         ? {
@@ -106,8 +110,9 @@ export class Handset {
       mmsVersion: '1.2',
       from: { insertAddress: true },
       to: to.map(plmn),
-      ...(subject !== undefined ? { subject } : {}),
+      ...(o.subject !== undefined ? { subject: o.subject } : {}),
       deliveryReport: 'Yes',
+      ...(o.readReport ? { readReport: 'Yes' as const } : {}),
       contentType: { mediaType: 'application/vnd.wap.multipart.mixed' },
       parts: [part],
     });
