@@ -37,6 +37,7 @@ export const smscSimCommand: Command = {
       ...(values['system-id'] !== undefined ? { systemId: values['system-id'] } : {}),
       ...(values.password !== undefined ? { password: values.password } : {}),
       ...(receipts !== undefined ? { receipts } : {}),
+      onDeliver: (d) => out(`deliver_sm ${d.kind}${d.messageId !== undefined ? ` for ${d.messageId}` : ''}: answered status ${d.status}`),
       onBind: (b) =>
         out(`${b.command} system_id=${b.systemId}: ${b.status === 0 ? 'bound' : `refused (status 0x${b.status.toString(16)})`}`),
       onSubmit: (s) => {

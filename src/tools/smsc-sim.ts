@@ -32,6 +32,8 @@ export interface SmscOptions {
   port?: number;
   /** Listen address (default 127.0.0.1: the simulator is for loopback use). */
   host?: string;
+  /** Called with each deliver_sm (receipt or MO) once the client answered it. */
+  onDeliver?: (d: DeliveryRecord) => void;
   /** Called with each bind once answered. */
   onBind?: (b: BindRecord) => void;
   /** Called with each submit_sm once answered (its status and, when accepted, its message id set). */
@@ -218,6 +220,7 @@ export class Smsc {
       conn.session.send(new smpp.PDU('deliver_sm', params), (resp) => {
         clearTimeout(timer);
         rec.status = resp.command_status;
+        this.o.onDeliver?.(rec);
         resolve(resp.command_status);
       });
     });

@@ -31,9 +31,8 @@ const sendReq = (to: string, transactionId: string): SendReq => ({
 
 t.test('a gateway binds to mmsc smsc-sim, which prints each push decoded and each SMS as text', async (t) => {
   const port = await freePort();
-  const sim = spawn(process.execPath, [MMSC_BIN, 'smsc-sim', '--port', String(port), '--system-id', 'mmsc', '--password', 'secret'], {
-    cwd: ROOT,
-  });
+  const args = ['smsc-sim', '--port', String(port), '--system-id', 'mmsc', '--password', 'secret', '--receipts', 'text'];
+  const sim = spawn(process.execPath, [MMSC_BIN, ...args], { cwd: ROOT });
   let out = '';
   sim.stdout.on('data', (c: Buffer) => (out += c.toString()));
   const exited = once(sim, 'exit');
@@ -58,8 +57,16 @@ t.test('a gateway binds to mmsc smsc-sim, which prints each push decoded and eac
 
   const sent = await new Handset(A, mm1).post(sendReq(B, 'tx-sim-1'));
   t.equal(sent.pdu?.responseStatus, 'Ok', 'A sent an MMS to B');
-  const line = await until('the push printed', () => new RegExp(`^submit_sm \\w+ push to \\${B}: (\\{.*\\})$`, 'm').exec(out)?.[1]);
-  const n = JSON.parse(line) as Record<string, unknown>;
+  const [, smscId, line] = await until(
+    'the push printed',
+    () => new RegExp(`^submit_sm (\\w+) push to \\${B}: (\\{.*\\})$`, 'm').exec(out) ?? undefined,
+  );
+  const status = await until(
+    'the receipt printed',
+    () => new RegExp(`^deliver_sm receipt for ${smscId}: answered status (\\d+)$`, 'm').exec(out)?.[1],
+  );
+  t.equal(status, '0', '--receipts: a delivery receipt for the push, taken by the gateway');
+  const n = JSON.parse(line!) as Record<string, unknown>;
   t.equal(n.messageType, 'm-notification-ind', 'decoded down to the MMS notification');
   t.equal(n.messageClass, 'Personal', 'with its fields: class');
   t.equal(typeof n.transactionId, 'string', 'transaction id');
