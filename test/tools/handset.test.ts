@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { Gateway } from '../../src/gateway.js';
 import { ConfigSchema } from '../../src/ops/config.js';
+import { mmscInProcess } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { Handset } from '../helpers/handset.js';
 import { MMSC_BIN, ROOT } from '../helpers/paths.js';
@@ -88,7 +89,13 @@ t.test('mmsc handset: send, fetch --ack, read-report against a gateway', async (
   t.equal(ro.from, `${B}/TYPE=PLMN`);
 });
 
+// In this process (main(), what bin/mmsc runs): the first test spawns the command already.
 t.test('mmsc handset: a text, ack by transaction id, usage errors, a stranger refused', async (t) => {
+  const handset = async (mm1: string, msisdn: string, ...args: string[]) => {
+    const r = await mmscInProcess(['handset', '--gateway', mm1, '--msisdn', msisdn, ...args]);
+    if (r.code !== 0) throw Object.assign(new Error(`exit ${r.code}`), r);
+    return r;
+  };
   const { smsc, mm1 } = await gateway(t);
   const sent = await handset(mm1, A, 'send', '--text', 'Lunch?', '--to', B);
   t.equal((JSON.parse(sent.stdout) as { responseStatus: string }).responseStatus, 'Ok', 'send --text');
