@@ -232,7 +232,7 @@ export function submitReq(i: number, jpeg: Buffer, now = new Date()): BenchReque
     headers: {
       'Content-Type': `multipart/related; boundary="${OUTER}"; type="text/xml"; start="<soap-start>"`,
       SOAPAction: '""',
-      Authorization: basic(VASP.username, VASP.password),
+      Authorization: basic(VASP.username, VASP.password!),
     },
     body,
   };

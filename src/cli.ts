@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -7,7 +8,10 @@ import { unwrapPush } from './push-input.js';
 import { Gateway } from './gateway.js';
 import { ConfigError, loadConfig, unknownEnvVars } from './ops/config.js';
 import { configReference, spliceReference } from './ops/config-reference.js';
+import { configCli, isConfigCliCommand } from './ops/config-cli.js';
 import { createLogger } from './ops/logger.js';
+import { hashSecret } from './ops/secret.js';
+import { reloadTlsOnSighup } from './ops/sighup.js';
 import type { Command } from './cli/command.js';
 import { demoCommand } from './cli/demo.js';
 import { handsetCommand } from './cli/handset.js';
@@ -23,8 +27,15 @@ const PDU: Pick<Command, 'usage'> = {
                                       is hex text, one segment per line
   mmsc pdu encode FILE|- [-o FILE]    JSON -> binary MMS PDU (stdout unless -o)`,
 };
-const CONFIG: Pick<Command, 'usage'> = {
-  usage: `  mmsc config reference [--readme FILE]
+const SECRET: Pick<Command, 'usage'> = {
+  usage: `  mmsc secret hash                    an scrypt hash of the secret read from stdin (one line), for a
+                                      password or token key that is only checked (mm7.vasps[].password...)`,
+};
+const CONFIG: Pick<Command, 'usage' | 'ownHelp'> = {
+  // config-cli.ts answers `mmsc config [COMMAND] --help` itself, one page per config command.
+  ownHelp: true,
+  usage: `  mmsc config check|print|example ...  see mmsc config --help
+  mmsc config reference [--readme FILE]
                                       every configuration key as a Markdown table (environment variable,
                                       default, description); --readme: rewrite the generated block of FILE`,
 };
@@ -33,7 +44,8 @@ const CONFIG: Pick<Command, 'usage'> = {
 const COMMANDS: Record<string, Command> = {
   serve: { ...SERVE, run: (argv) => serve(argv) },
   pdu: { ...PDU, run: (argv) => pdu(argv) },
-  config: { ...CONFIG, run: (argv) => configCommand(argv) },
+  config: { ...CONFIG, run: (argv) => (isConfigCliCommand(argv) ? configCli(argv) : configCommand(argv)) },
+  secret: { ...SECRET, run: (argv) => secretCommand(argv) },
   demo: demoCommand((config, log) => new Gateway(config, log)),
   'smsc-sim': smscSimCommand,
   handset: handsetCommand,
@@ -56,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     const entry = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (entry && rest.some((a) => HELP.has(a))) {
+    if (entry && !entry.ownHelp && rest.some((a) => HELP.has(a))) {
       process.stdout.write(`usage:\n${entry.usage}\n`);
       return 0;
     }
@@ -170,7 +182,10 @@ async function serve(argv: string[]): Promise<number> {
   const listeners = await gateway.start();
   // The SMPP side is a client (ESME): its line names the SMSC it binds to rather than a local port.
   for (const l of listeners)
-    process.stdout.write(`${l.iface.padEnd(5)} ${l.iface === 'smpp' ? 'binding to' : 'listening on'} ${l.address}\n`);
+    process.stdout.write(
+      `${l.iface.padEnd(5)} ${l.iface === 'smpp' ? 'binding to' : 'listening on'} ${l.address}${l.note ? ` ${l.note}` : ''}\n`,
+    );
+  const stopReloading = reloadTlsOnSighup(gateway);
   await new Promise<void>((done) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'shutting down');
@@ -179,8 +194,26 @@ async function serve(argv: string[]): Promise<number> {
         done();
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => {
+      stopReloading();
+      stop('SIGTERM');
+    });
+    process.once('SIGINT', () => {
+      stopReloading();
+      stop('SIGINT');
+    });
   });
+  return 0;
+}
+
+/** `mmsc secret hash`: the secret from stdin (its one trailing newline dropped, as {file} secrets are read). */
+async function secretCommand(argv: string[]): Promise<number> {
+  if (argv.length !== 1 || argv[0] !== 'hash') {
+    process.stderr.write(`${USAGE}\n`);
+    return 1;
+  }
+  const value = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+  if (value === '') throw new Error('an empty secret on stdin');
+  process.stdout.write(`${await hashSecret(value, randomBytes(16))}\n`);
   return 0;
 }

@@ -28,6 +28,7 @@ import type { Config } from './ops/config.js';
 import type { Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
 import { OpsServer } from './ops/server.js';
+import { opsExposure } from './ops/exposure.js';
 import { buildPortability } from './ops/portability.js';
 import { recordNetworks } from './core/portability.js';
 import { createStore, type Store } from './store/index.js';
@@ -39,6 +40,8 @@ export type InterfaceName = 'mm1' | 'web' | 'mm7' | 'mm4' | 'mm3' | 'smpp' | 'op
 export interface Listener {
   iface: InterfaceName;
   address: string;
+  /** Said after the address on the startup line, e.g. "(loopback only)". */
+  note?: string;
 }
 
 /**
@@ -77,7 +80,11 @@ export class Gateway {
     private readonly config: Config,
     private readonly log: Logger,
   ) {
-    this.ops = new OpsServer(this.metrics, log.child({ iface: 'ops' }));
+    this.ops = new OpsServer(
+      this.metrics,
+      log.child({ iface: 'ops' }),
+      config.ops.tls ? { key: 'ops.tls', config: config.ops.tls } : undefined,
+    );
     this.store = createStore({ redis: config.redis, queue: config.queue }, log.child({ component: 'store' }));
     this.setStoreInfo();
     this.metrics.queueStats = () => this.store.queue.stats();
@@ -239,7 +246,7 @@ export class Gateway {
   async start(): Promise<Listener[]> {
     // The ops listener comes first, so that health and metrics answer while the store connects.
     const address = await this.ops.listen(this.config.ops.host, this.config.ops.port);
-    this.listeners.push({ iface: 'ops', address });
+    this.listeners.push({ iface: 'ops', address, ...opsExposure(this.config.ops, this.log) });
     this.log.info({ iface: 'ops', address }, 'listening');
     if (this.mm1) {
       const mm1 = await this.mm1.listen(this.config.mm1.host, this.config.mm1.port);
@@ -320,6 +327,32 @@ export class Gateway {
       { backend: this.store.backend, durable: this.store.durable === undefined ? 'unknown' : String(this.store.durable) },
       1,
     );
+  }
+
+  /**
+   * Every HTTPS listener's certificate and key read again (SIGHUP): new handshakes get them, open connections
+   * keep theirs. A listener whose files do not make a key and certificate keeps the ones it has (logged).
+   */
+  reloadTls(): { iface: InterfaceName; error?: string }[] {
+    const done: { iface: InterfaceName; error?: string }[] = [];
+    const each: [InterfaceName, { reloadTls(): void } | undefined, unknown][] = [
+      ['ops', this.ops, this.config.ops.tls],
+      ['mm1', this.mm1, this.config.mm1.tls],
+      ['web', this.webView, this.config.mm1.webViewTls],
+      ['mm7', this.mm7, this.config.mm7.tls],
+    ];
+    for (const [iface, server, tls] of each) {
+      if (!server || tls === undefined) continue;
+      try {
+        server.reloadTls();
+        done.push({ iface });
+        this.log.info({ iface }, 'TLS certificate reloaded');
+      } catch (err) {
+        done.push({ iface, error: (err as Error).message });
+        this.log.error({ iface, err: (err as Error).message }, 'TLS certificate not reloaded: the previous one stays');
+      }
+    }
+    return done;
   }
 
   /** Graceful stop: not ready, edges stop accepting, workers finish or give back what they hold, store closed, ops last. */

@@ -5,6 +5,8 @@
 export interface Command {
   /** The usage lines, each starting `  mmsc <command>`. */
   usage: string;
+  /** The command answers --help itself (with more than `usage`); else the dispatcher prints `usage`. */
+  ownHelp?: boolean;
   /** Runs with the arguments after the command name; resolves with the exit code. */
   run(argv: string[]): Promise<number> | number;
 }

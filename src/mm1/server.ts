@@ -10,6 +10,7 @@ import { HTTP_STATUS } from '../transport/http-status.js';
 import { CidrList } from '../transport/ip-ranges.js';
 import type { Mm1Config } from '../ops/config.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../transport/http-listen.js';
+import { type ListenerTls, reloadHttpTls } from '../transport/http-tls.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue, Throttle } from '../core/ports.js';
@@ -103,6 +104,7 @@ export class Mm1Server {
         headersTimeoutMs: o.config.headersTimeoutMs,
         log: o.log,
         what: 'mm1',
+        tls: this.tls,
         failed: (res) => this.plain(res, HTTP_STATUS.INTERNAL_SERVER_ERROR, 'internal error', 'http'),
       },
       (req, res) => this.handle(req, res),
@@ -111,6 +113,15 @@ export class Mm1Server {
 
   listen(host: string, port: number): Promise<string> {
     return listenHttp(this.server, host, port);
+  }
+
+  /** mm1.tls's files read again for new connections (SIGHUP); a ConfigError leaves the ones in use. */
+  reloadTls(): void {
+    if (this.tls) reloadHttpTls(this.server, this.tls);
+  }
+
+  private get tls(): ListenerTls | undefined {
+    return this.o.config.tls ? { key: 'mm1.tls', config: this.o.config.tls } : undefined;
   }
 
   close(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Mm1Config } from '../ops/config.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../transport/http-listen.js';
+import { type ListenerTls, reloadHttpTls } from '../transport/http-tls.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue } from '../core/ports.js';
@@ -29,6 +30,7 @@ export class WebViewServer {
         headersTimeoutMs: o.config.headersTimeoutMs,
         log: o.log,
         what: 'web view',
+        tls: this.tls,
         failed: (res) => this.plain(res, HTTP_STATUS.INTERNAL_SERVER_ERROR, 'internal error'),
       },
       (req, res) => this.handle(req, res),
@@ -37,6 +39,15 @@ export class WebViewServer {
 
   listen(host: string, port: number): Promise<string> {
     return listenHttp(this.server, host, port);
+  }
+
+  /** mm1.webViewTls's files read again for new connections (SIGHUP); a ConfigError leaves the ones in use. */
+  reloadTls(): void {
+    if (this.tls) reloadHttpTls(this.server, this.tls);
+  }
+
+  private get tls(): ListenerTls | undefined {
+    return this.o.config.webViewTls ? { key: 'mm1.webViewTls', config: this.o.config.webViewTls } : undefined;
   }
 
   close(): Promise<void> {

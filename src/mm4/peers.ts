@@ -1,4 +1,4 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { matchSecret } from '../ops/secret.js';
 import type { Mm4PeerConfig } from '../ops/config.js';
 import { CidrList } from '../transport/ip-ranges.js';
 
@@ -25,12 +25,15 @@ export type Arrival =
 export class PeerDirectory {
   private readonly peers: Peer[];
   private readonly sessions = new Map<string, number>();
+  /** What an unknown user's password is checked against, so that the check costs the same. */
+  private readonly decoy: string;
 
   constructor(peers: readonly Mm4PeerConfig[]) {
     // A peer we only send to (no allow ranges, no AUTH identity) can never be the one a session is from.
     this.peers = peers
       .filter((config) => config.allow.length > 0 || config.authUser !== undefined)
       .map((config) => ({ config, ranges: config.allow.length > 0 ? new CidrList(config.allow) : undefined }));
+    this.decoy = peers.find((p) => p.authPassword !== undefined)?.authPassword ?? 'no such peer';
   }
 
   /** Whether any peer uses AUTH (the listener offers it only then). */
@@ -46,11 +49,14 @@ export class PeerDirectory {
     return reachable.some((p) => p.config.authUser !== undefined) ? { kind: 'auth' } : { kind: 'unknown' };
   }
 
-  /** The peer these AUTH credentials name, if they may be used from `address`. */
-  login(address: string | undefined, user: string, password: string): Mm4PeerConfig | undefined {
+  /**
+   * The peer these AUTH credentials name, if they may be used from `address`. The password may be stored as
+   * an scrypt hash (mm4.peers[].authPassword: matchSecret); one check is made whether the user exists or not.
+   */
+  async login(address: string | undefined, user: string, password: string): Promise<Mm4PeerConfig | undefined> {
     const p = this.peers.find((x) => x.config.authUser === user && (x.ranges === undefined || x.ranges.has(address)));
-    if (!p || p.config.authPassword === undefined) return undefined;
-    return same(password, p.config.authPassword) ? p.config : undefined;
+    const right = await matchSecret(p?.config.authPassword ?? this.decoy, password);
+    return p && p.config.authPassword !== undefined && right ? p.config : undefined;
   }
 
   /** Takes one of the peer's connection slots; false when it holds maxConnections already. */
@@ -66,10 +72,4 @@ export class PeerDirectory {
     if (n <= 0) this.sessions.delete(peer.id);
     else this.sessions.set(peer.id, n);
   }
-}
-
-/** Compares secrets in constant time (over their digests, so that the length does not show either). */
-function same(a: string, b: string): boolean {
-  const h = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-  return timingSafeEqual(h(a), h(b));
 }

@@ -151,7 +151,12 @@ export class Mm4Server {
         this.secured(socket, session);
         cb();
       },
-      onAuth: (auth, session, cb) => cb(null, this.auth(auth, session)),
+      onAuth: (auth, session, cb) => {
+        this.auth(auth, session).then(
+          (r) => cb(null, r),
+          (err: unknown) => cb(err as Error),
+        );
+      },
       onMailFrom: (address, session, cb) => cb(this.mailFrom(address, session)),
       onRcptTo: (address, session, cb) => cb(this.rcptTo(address, session)),
       onData: (stream, session, cb) => {
@@ -244,9 +249,10 @@ export class Mm4Server {
     return smtpError(new Refusal('throttled', `peer ${peer.id} holds ${peer.maxConnections} sessions already`), reply);
   }
 
-  private auth(auth: SMTPServerAuthentication, session: SMTPServerSession): SMTPServerAuthenticationResponse {
+  private async auth(auth: SMTPServerAuthentication, session: SMTPServerSession): Promise<SMTPServerAuthenticationResponse> {
+    const peer = await this.peers.login(session.remoteAddress, auth.username ?? '', auth.password ?? '');
+    // After the check (an scrypt hash is checked off the event loop): the session as it is now.
     const state = this.sessions.get(session.id);
-    const peer = this.peers.login(session.remoteAddress, auth.username ?? '', auth.password ?? '');
     if (!peer || !state || state.peer) {
       this.o.log.info({ session: session.id, from: session.remoteAddress }, 'mm4 AUTH failed');
       this.o.metrics.mm4Commands.inc({ command: 'AUTH', reply: '535' });

@@ -37,6 +37,7 @@ import { toSubmission, type SubmitContext } from './submit.js';
 import { SubmitRetries, type SubmitClaim } from './submit-retry.js';
 import { VaspDirectory, vaspIntake } from '../vasp/accounts.js';
 import { closeHttp, createEdgeServer, listenHttp } from '../transport/http-listen.js';
+import { type ListenerTls, reloadHttpTls } from '../transport/http-tls.js';
 
 export interface Mm7ServerOptions {
   config: Config['mm7'];
@@ -71,7 +72,7 @@ export class Mm7Server {
   private readonly xml: Required<Mm7Limits>;
 
   constructor(private readonly o: Mm7ServerOptions) {
-    this.vasps = new VaspDirectory(o.config.vasps);
+    this.vasps = new VaspDirectory(o.config.vasps, o.config.trustedProxies);
     if (o.idempotency && o.config.submitRetryWindowMs > 0)
       this.retries = new SubmitRetries({ store: o.idempotency, windowMs: o.config.submitRetryWindowMs });
     this.admission = new Admission(o.config.maxInFlightBodyBytes, (requests, bytes) => {
@@ -97,6 +98,7 @@ export class Mm7Server {
         headersTimeoutMs: o.config.headersTimeoutMs,
         log: o.log,
         what: 'mm7',
+        tls: this.tls,
         failed: (res) => this.plain(res, HTTP_STATUS.INTERNAL_SERVER_ERROR, 'internal error', 'http'),
       },
       (req, res) => this.handle(req, res),
@@ -105,6 +107,15 @@ export class Mm7Server {
 
   listen(host: string, port: number): Promise<string> {
     return listenHttp(this.server, host, port);
+  }
+
+  /** mm7.tls's files read again for new connections (SIGHUP); a ConfigError leaves the ones in use. */
+  reloadTls(): void {
+    if (this.tls) reloadHttpTls(this.server, this.tls);
+  }
+
+  private get tls(): ListenerTls | undefined {
+    return this.o.config.tls ? { key: 'mm7.tls', config: this.o.config.tls } : undefined;
   }
 
   close(): Promise<void> {
@@ -136,9 +147,9 @@ export class Mm7Server {
     const rest = (req.url ?? '/').startsWith('/v1/');
     if (!rest && req.method !== 'POST')
       return this.plain(res, HTTP_STATUS.METHOD_NOT_ALLOWED, 'MM7 takes POST only', 'http', { allow: 'POST' });
-    const auth = this.vasps.authenticate(req);
+    const auth = await this.vasps.authenticate(req);
     if (!auth.ok) {
-      this.o.log.info({ reason: auth.reason, from: req.socket.remoteAddress }, 'mm7 request refused');
+      this.o.log.info({ reason: auth.reason, from: auth.client }, 'mm7 request refused');
       return this.plain(
         res,
         auth.status,

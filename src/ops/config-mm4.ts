@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { parseCidr } from '../transport/ip-ranges.js';
+import { secret, verifiableSecret } from './secret.js';
 
 /** A CIDR range or single address (checked by parseCidr; the error says why not). */
 const cidrEntry = z.string().refine((v) => typeof parseCidr(v) !== 'string', { error: (i) => String(parseCidr(String(i.input))) });
@@ -55,7 +56,7 @@ export const Mm4PeerOutSchema = z
       .refine((f) => f === undefined || existsSync(f), 'no such file')
       .describe("PEM file of the CA that signs the peer's certificate, when not in Node's default store"),
     authUser: z.string().min(1).optional().describe('SMTP AUTH user we log in with, when the peer asks for it'),
-    authPassword: z.string().min(1).optional().describe('SMTP AUTH password (with out.authUser)'),
+    authPassword: secret(z.string().min(1)).optional().describe('SMTP AUTH password (with out.authUser); inline, {file} or {env}'),
     envelopeForm: z
       .enum(['plmn', 'plain'])
       .default('plmn')
@@ -113,7 +114,9 @@ export const Mm4PeerSchema = z
       .default([])
       .describe('source address ranges (CIDR, or single addresses) the peer connects from; [] = any address, then authUser is required'),
     authUser: z.string().min(1).optional().describe('SMTP AUTH (PLAIN/LOGIN) user name the peer must log in with; unset = no AUTH'),
-    authPassword: z.string().min(1).optional().describe('SMTP AUTH password (with authUser)'),
+    authPassword: verifiableSecret()
+      .optional()
+      .describe('SMTP AUTH password (with authUser): inline, {file}, {env}, or an scrypt hash (`mmsc secret hash`)'),
     rate: z.coerce
       .number()
       .positive()

@@ -7,13 +7,17 @@ import { namespaceFor } from '../../protocols/mm7/index.js';
 import { parseCidr } from '../transport/ip-ranges.js';
 import { partyOf } from '../core/party.js';
 import { Mm4PeerSchema, type Mm4PeerConfig } from './config-mm4.js';
+import { type ConfigFile, readConfigFile } from './config-file.js';
+import { cidrEntry, httpTls, trustedProxies, VaspClientCertSchema } from './config-tls.js';
+import { secret, verifiableSecret } from './secret.js';
 
 export { Mm4PeerSchema, type Mm4PeerConfig };
 
 /**
  * The gateway's one configuration: a typed schema with the default and a one-line explanation beside each
- * key. Sources, later wins: defaults < JSON file (--config or MMSC_CONFIG) < environment (MMSC_<PATH>, e.g.
- * MMSC_OPS_PORT for ops.port; REDIS_URL for redis.url). A bad value fails at start naming the key.
+ * key. Sources, later wins: defaults < JSON or YAML file (--config or MMSC_CONFIG; src/ops/config-file.ts) <
+ * environment (MMSC_<PATH>, e.g. MMSC_OPS_PORT for ops.port; REDIS_URL for redis.url). A bad value fails at
+ * start naming the key (and its line in the file).
  * zod because it gives the static type, defaults and path-naming errors from one declaration, which a
  * hand-written validator would have to keep in step by hand as interfaces add their keys.
  */
@@ -72,8 +76,18 @@ export const VaspSchema = z
       .regex(/^[^{}\s]+$/, 'no braces or spaces')
       .describe('VASPID; also the queue/throttle peer id of deliveries to this VASP'),
     username: z.string().min(1).describe('HTTP Basic user name'),
-    password: z.string().min(1).describe('HTTP Basic password'),
-    allowIps: z.array(z.string().min(1)).optional().describe('source addresses allowed (exact match); unset = any'),
+    password: verifiableSecret()
+      .optional()
+      .describe('HTTP Basic password: inline, {file}, {env}, or an scrypt hash (`mmsc secret hash`); unset = client certificate only'),
+    clientCert: VaspClientCertSchema.optional().describe(
+      'the client certificate that authenticates this VASP without Basic, on an MM7 listener whose tls.clientCert asks for one',
+    ),
+    allowIps: z
+      .array(cidrEntry)
+      .optional()
+      .describe(
+        'source addresses allowed (CIDR ranges or single addresses; the client X-Forwarded-For names when from mm7.trustedProxies); unset = any',
+      ),
     senders: z
       .array(
         z
@@ -120,7 +134,11 @@ export const VaspSchema = z
     deliveryBurst: z.coerce.number().int().min(1).default(20).describe('token bucket burst for requests to the VASP'),
     deliveryMaxInFlight: z.coerce.number().int().min(1).default(10).describe('requests to the VASP in progress at once (all instances)'),
   })
-  .strict();
+  .strict()
+  .refine((v) => v.password !== undefined || v.clientCert !== undefined, {
+    path: ['password'],
+    message: 'a VASP needs a password, a clientCert, or both',
+  });
 
 /** One SMSC connection (SMPP 3.4 ESME side). */
 export const SmscSchema = z
@@ -133,7 +151,7 @@ export const SmscSchema = z
     host: z.string().min(1).describe('SMSC address'),
     port: z.coerce.number().int().min(1).max(65535).default(2775).describe('SMSC port'),
     systemId: z.string().min(1).max(15).describe('bind system_id'),
-    password: z.string().max(8).default('').describe('bind password (SMPP 3.4: at most 8 characters)'),
+    password: secret(z.string().max(8)).default('').describe('bind password (SMPP 3.4: at most 8 characters); inline, {file} or {env}'),
     systemType: z.string().max(12).optional().describe('bind system_type'),
     bindMode: z
       .enum(['transceiver', 'transmitter+receiver'])
@@ -154,9 +172,6 @@ export const SmscSchema = z
   })
   .strict();
 
-/** A CIDR range or single address (checked by parseCidr; the error says why not). */
-const cidrEntry = z.string().refine((v) => typeof parseCidr(v) !== 'string', { error: (i) => String(parseCidr(String(i.input))) });
-
 /** Why a DKIM key file cannot sign (unreadable, not a private key), or undefined when it can. */
 function privateKeyProblem(file: string): string | undefined {
   try {
@@ -174,9 +189,9 @@ const publicUrl = z
   .regex(/^https?:\/\/[^/]+(\/.*[^/])?$/, 'an http(s) URL without a trailing slash');
 
 /** http://host:port of a listener as it binds; a wildcard bind is reached on its loopback address. */
-function listenerUrl(host: string, port: number): string {
+function listenerUrl(host: string, port: number, tls?: object): string {
   const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
-  return `http://${isIP(h) === 6 ? `[${h}]` : h}:${port}`;
+  return `${tls ? 'https' : 'http'}://${isIP(h) === 6 ? `[${h}]` : h}:${port}`;
 }
 
 export const ConfigSchema = z
@@ -185,6 +200,7 @@ export const ConfigSchema = z
       .object({
         host: z.string().min(1).default('127.0.0.1').describe('address the ops listener (metrics, health) binds'),
         port: z.coerce.number().int().min(0).max(65535).default(9464).describe('ops listener port (0 = any free port)'),
+        tls: httpTls('ops'),
       })
       .strict()
       .prefault({}),
@@ -254,6 +270,8 @@ export const ConfigSchema = z
         host: z.string().min(1).default('127.0.0.1').describe('address the MM7 listener binds'),
         port: z.coerce.number().int().min(0).max(65535).default(8007).describe('MM7 listener port (0 = any free port)'),
         relayServerId: z.string().min(1).default('mmsc').describe('MMSRelayServerID sent to VASPs'),
+        tls: httpTls('MM7/REST'),
+        trustedProxies: trustedProxies('MM7/REST'),
         maxBodyBytes: z.coerce
           .number()
           .int()
@@ -342,12 +360,10 @@ export const ConfigSchema = z
           .describe(
             'the MM1 listener as handsets reach it (through the WAP gateway): Content-Location links start with it; unset = http://<mm1.host>:<mm1.port>',
           ),
-        tokenSecret: z
-          .string()
-          .min(16)
+        tokenSecret: secret(z.string().min(16))
           .optional()
           .describe(
-            'secret for retrieval and web-view tokens, the same on every instance (>= 16 characters); unset = random per process (links die with it; warned at start)',
+            'inline, {file} or {env}: secret for retrieval and web-view tokens, the same on every instance (>= 16 characters); unset = random per process (links die with it; warned at start)',
           ),
         msisdnHeader: z
           .string()
@@ -479,6 +495,8 @@ export const ConfigSchema = z
           .default(30 * 86_400_000)
           .describe('longest expiry a handset may ask for'),
         webViewHost: z.string().min(1).default('127.0.0.1').describe('address the web-view listener binds, when webViewPort is set'),
+        tls: httpTls('MM1'),
+        webViewTls: httpTls('web-view'),
         webViewPort: z.coerce
           .number()
           .int()
@@ -513,11 +531,12 @@ export const ConfigSchema = z
       // After parsing, so that an unset publicUrl follows the host and port actually configured (a zod default
       // cannot see them); an explicit one wins.
       .transform((v) => {
-        const mm1Url = v.publicUrl ?? listenerUrl(v.host, v.port);
+        const mm1Url = v.publicUrl ?? listenerUrl(v.host, v.port, v.tls);
         return {
           ...v,
           publicUrl: mm1Url,
-          webViewPublicUrl: v.webViewPublicUrl ?? (v.webViewPort !== undefined ? listenerUrl(v.webViewHost, v.webViewPort) : mm1Url),
+          webViewPublicUrl:
+            v.webViewPublicUrl ?? (v.webViewPort !== undefined ? listenerUrl(v.webViewHost, v.webViewPort, v.webViewTls) : mm1Url),
         };
       })
       .prefault({}),
@@ -706,7 +725,9 @@ export const ConfigSchema = z
             'TLS to the relay: STARTTLS required and verified, opportunistic (unverified STARTTLS when offered), implicit TLS, or none',
           ),
         relayUser: z.string().min(1).optional().describe('SMTP AUTH user at the relay; unset = no AUTH'),
-        relayPassword: z.string().min(1).optional().describe('SMTP AUTH password at the relay (with mm3.relayUser)'),
+        relayPassword: secret(z.string().min(1))
+          .optional()
+          .describe('SMTP AUTH password at the relay (with mm3.relayUser); inline, {file} or {env}'),
         relayMaxConnections: z.coerce.number().int().min(1).default(4).describe('concurrent SMTP connections to the relay (pool size)'),
         relayRate: z.coerce.number().positive().default(20).describe('e-mails per second sent to the relay (shared throttle)'),
         relayBurst: z.coerce.number().int().min(1).default(40).describe('token bucket burst towards the relay'),
@@ -902,13 +923,22 @@ function has(value: unknown, path: readonly string[]): boolean {
 const LIST_KEYS = new Set([
   'redis.cluster',
   'mm1.trustedProxies',
+  'mm7.trustedProxies',
   'outbound.allow',
   'mm4.domains',
   'mm3.relays',
   'portability.enumServers',
 ]);
 const JSON_KEYS = new Set([
+  'ops.tls',
+  'mm7.tls',
+  'mm1.tls',
+  'mm1.webViewTls',
   'mm7.vasps',
+  'mm7.tls',
+  'mm1.tls',
+  'mm1.webViewTls',
+  'ops.tls',
   'mm4.peers',
   'smpp.smscs',
   'smpp.stopKeywords',
@@ -926,13 +956,14 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
   const env = options.env ?? process.env;
   const file = options.file ?? env.MMSC_CONFIG;
   let raw: Record<string, Record<string, unknown>> = {};
+  let read: ConfigFile | undefined;
   if (file) {
     try {
-      raw = JSON.parse(readFileSync(file, 'utf8')) as typeof raw;
+      read = readConfigFile(file);
     } catch (e) {
       throw new ConfigError(`config file ${file}: ${(e as Error).message}`);
     }
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file}: expected a JSON object`);
+    raw = read.data as typeof raw;
   }
   // What the file said, before the environment is laid over it: where a failing value came from.
   const fromFile = structuredClone(raw) as unknown;
@@ -958,7 +989,10 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } =
       const fromEnv = origin.get(segments.slice(0, 2).join('.'));
       if (fromEnv) return fromEnv;
       // The key itself, or a field missing from an object the file gave (a VASP, an SMSC).
-      if (file && (has(fromFile, segments) || (segments.length > 2 && has(fromFile, segments.slice(0, -1))))) return `file ${file}`;
+      if (file && (has(fromFile, segments) || (segments.length > 2 && has(fromFile, segments.slice(0, -1))))) {
+        const line = read?.lineOf(segments);
+        return `file ${file}${line !== undefined ? `:${line}` : ''}`;
+      }
       return 'default';
     };
     const lines = parsed.error.issues.flatMap((i) => {

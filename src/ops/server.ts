@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { HTTP_STATUS } from '../transport/http-status.js';
-import { closeHttp, listenHttp } from '../transport/http-listen.js';
+import { closeHttp, createHttpServer, listenHttp } from '../transport/http-listen.js';
+import { type ListenerTls, reloadHttpTls } from '../transport/http-tls.js';
 
 const ROUTES = new Set(['/metrics', '/healthz', '/readyz']);
 
@@ -15,8 +16,10 @@ export class OpsServer {
   constructor(
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    /** ops.tls: HTTPS (checked now: a ConfigError); unset: plain HTTP. */
+    private readonly tls?: ListenerTls,
   ) {
-    this.server = createServer((req, res) => {
+    this.server = createHttpServer(tls, {}, (req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
       const route = ROUTES.has(path) ? path : 'other';
       const reply = (code: number, type: string, body: string): void => {
@@ -47,6 +50,11 @@ export class OpsServer {
 
   listen(host: string, port: number): Promise<string> {
     return listenHttp(this.server, host, port);
+  }
+
+  /** ops.tls's files read again for new connections (SIGHUP); a ConfigError leaves the ones in use. */
+  reloadTls(): void {
+    if (this.tls) reloadHttpTls(this.server, this.tls);
   }
 
   close(): Promise<void> {

@@ -64,7 +64,7 @@ export interface Store {
 
 /**
  * Accepted messages are only as durable as Redis: warn when the server does not keep an append-only file
- * (see README, "Durability"). CONFIG may be disabled on managed Redis: then say that it could not be checked.
+ * (docs/queue.md, "Durability"). CONFIG may be disabled on managed Redis: then say that it could not be checked.
  */
 async function checkDurability(client: Redis | Cluster, log: Logger): Promise<void> {
   const servers = client instanceof Cluster ? client.nodes('master') : [client];
@@ -107,7 +107,7 @@ export function createStore(config: StoreOptions, log: Logger): Store {
     const backend = config.redis.cluster ? 'redis-cluster' : 'redis';
     log.info(
       { backend, shards: q.shards, prefix: q.prefix },
-      'queue: Redis store (durability as configured on the Redis server: see README)',
+      'queue: Redis store (durability as configured on the Redis server: see docs/queue.md)',
     );
     const s: Store = {
       ...store,

@@ -1,6 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { httpsOptions, type ListenerTls } from './http-tls.js';
 
 /** Start an HTTP server on host:port (port 0: any free one); resolves with its URL, rejects if it cannot bind. */
 export async function listenHttp(server: Server, host: string, port: number): Promise<string> {
@@ -12,7 +14,8 @@ export async function listenHttp(server: Server, host: string, port: number): Pr
     });
   });
   const a = server.address() as AddressInfo;
-  return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  const scheme = server instanceof HttpsServer ? 'https' : 'http';
+  return `${scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
 }
 
 export interface EdgeServerOptions {
@@ -23,6 +26,19 @@ export interface EdgeServerOptions {
   what: string;
   /** The answer to a request whose handler threw before answering (e.g. a plain 500). */
   failed: (res: ServerResponse) => void;
+  /** HTTPS with this certificate (src/transport/http-tls.ts); unset: plain HTTP. */
+  tls?: ListenerTls | undefined;
+}
+
+/** A plain HTTP server, or an HTTPS one when `tls` is given (its files read and checked now: ConfigError). */
+export function createHttpServer(
+  tls: ListenerTls | undefined,
+  options: ServerOptions,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): Server {
+  if (tls === undefined) return createServer(options, handle);
+  // https.Server is an http.Server over TLS sockets (the same request and timeout handling).
+  return createHttpsServer({ ...options, ...httpsOptions(tls) }, handle);
 }
 
 /**
@@ -31,7 +47,8 @@ export interface EdgeServerOptions {
  * connection already answering) instead of leaving the request hanging or ending the process.
  */
 export function createEdgeServer(o: EdgeServerOptions, handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Server {
-  return createServer(
+  return createHttpServer(
+    o.tls,
     {
       requestTimeout: o.requestTimeoutMs,
       headersTimeout: Math.min(o.headersTimeoutMs, o.requestTimeoutMs),

@@ -255,7 +255,7 @@ async function serve(
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       // The last listener (mm7) printed: every line is there.
-      const m = /^ops\s+listening on (http:\/\/\S+)\n/m.exec(out);
+      const m = /^ops\s+listening on (http:\/\/\S+) \(loopback only\)\n/m.exec(out);
       if (m && /^mm7 /m.test(out)) resolve(m[1]!);
     });
     child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));

@@ -29,7 +29,7 @@ t.test('redis.url must be redis:// or rediss://', async (t) => {
     error({ env: { REDIS_URL: 'http://127.0.0.1:6379' } }),
     /redis\.url: a redis:\/\/ or rediss:\/\/ \(TLS\) URL \(from env REDIS_URL\)/,
   );
-  t.match(error({ file: { redis: { url: 'localhost:6379' } } }), /redis\.url: .* \(from file FILE\)/);
+  t.match(error({ file: { redis: { url: 'localhost:6379' } } }), /redis\.url: .* \(from file FILE:1\)/);
   t.equal(loadConfig({ env: { REDIS_URL: 'redis://127.0.0.1:6379/2' } }).redis.url, 'redis://127.0.0.1:6379/2');
   t.equal(loadConfig({ env: { REDIS_URL: 'rediss://user:pw@redis.example:6380' } }).redis.url, 'rediss://user:pw@redis.example:6380');
 });
@@ -41,7 +41,7 @@ t.test('a VASP sender must be a short code, a number or an e-mail address, as su
   );
   t.match(
     error({ file: { mm7: { vasps: vasp(['12345', 'MMSC']) } } }),
-    /mm7\.vasps\.0\.senders\.1: neither a short code .*letter.* \(from file FILE\)/,
+    /mm7\.vasps\.0\.senders\.1: neither a short code .*letter.* \(from file FILE:1\)/,
   );
   const ok = loadConfig({ env: { MMSC_MM7_VASPS: JSON.stringify(vasp(['12345', '+15551234567', '15551234567', 'news@vasp.example'])) } });
   t.same(ok.mm7.vasps[0]?.senders, ['12345', '+15551234567', '15551234567', 'news@vasp.example']);
@@ -74,7 +74,7 @@ t.test('a check across keys names each key involved and where it came from', asy
   t.notMatch(burst, /from defaults/);
   t.match(
     error({ file: { mm1: { maxRecipients: 500 } } }),
-    /mm1\.maxRecipients: must not exceed mm1\.submitBurst \(\d+\): .* \(mm1\.maxRecipients from file FILE, mm1\.submitBurst from default\)/,
+    /mm1\.maxRecipients: must not exceed mm1\.submitBurst \(\d+\): .* \(mm1\.maxRecipients from file FILE:1, mm1\.submitBurst from default\)/,
   );
   t.match(
     error({ env: { MMSC_MM1_PUSH: 'pap' } }),
@@ -82,7 +82,7 @@ t.test('a check across keys names each key involved and where it came from', asy
   );
   t.match(
     error({ file: { mm7: { vasps: [{ id: 'v1', password: 'p', senders: ['12345'] }] } } }),
-    /mm7\.vasps\.0\.username: .* \(from file FILE\)/,
+    /mm7\.vasps\.0\.username: .* \(from file FILE:1\)/,
     'a field missing from an object the file gave',
   );
 });

@@ -1,4 +1,4 @@
-// The codecs as a library: every protocols/* folder the README names is exported by package.json and loads
+// The codecs as a library: every protocols/* folder docs/architecture.md names is exported by package.json and loads
 // through that export (as `import ... from 'mmsc-gateway/protocols/<name>'`, the package referring to itself),
 // and a git or packed install builds dist (the prepare script). Needs `npm run build` (npm test does it).
 // protocols/ is also a package of its own (mmsc-protocols, an npm workspace) exporting the same codecs and
@@ -19,23 +19,24 @@ interface PackageJson {
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as PackageJson;
 const codecs = JSON.parse(readFileSync(join(ROOT, 'protocols', 'package.json'), 'utf8')) as PackageJson;
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-/** protocols/ folders shared by the codecs, not a codec of their own: named in the README as internal, not exported. */
+const architecture = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
+const codecPage = readFileSync(join(ROOT, 'docs', 'codec.md'), 'utf8');
+/** protocols/ folders shared by the codecs, not a codec of their own: named in docs/architecture.md as internal, not exported. */
 const INTERNAL = new Set(['xml']);
 const folders = readdirSync(join(ROOT, 'protocols'), { withFileTypes: true })
   .filter((d) => d.isDirectory() && d.name !== 'dist' && d.name !== 'node_modules') // not build output, not the workspace's installs
   .map((d) => d.name)
   .sort();
-const layout = readme.slice(readme.indexOf('\n## Layout\n'));
+const layout = architecture.slice(architecture.indexOf('\n## Layout\n'));
 
-t.test('every protocols/* folder is named in the README layout, and exported unless internal', async (t) => {
+t.test('every protocols/* folder is named in the layout (docs/architecture.md), and exported unless internal', async (t) => {
   t.ok(folders.includes('smpp') && folders.includes('mms'));
   for (const name of folders) {
-    t.ok(layout.includes(`${name}/`), `README layout names protocols/${name}/`);
+    t.ok(layout.includes(`${name}/`), `docs/architecture.md's layout names protocols/${name}/`);
     const entry = pkg.exports[`./protocols/${name}`];
     if (INTERNAL.has(name)) {
       t.equal(entry, undefined, `protocols/${name} is internal`);
-      t.match(layout, new RegExp(`${name}/ \\([^)]*internal`), `README says protocols/${name} is internal`);
+      t.match(layout, new RegExp(`${name}/ \\([^)]*internal`), `docs/architecture.md says protocols/${name} is internal`);
     } else {
       t.strictSame(
         entry,
@@ -66,7 +67,7 @@ t.test('a git or packed install builds dist (prepare), and the package carries i
 
 t.test('protocols/ is a workspace package exporting the same codecs', async (t) => {
   t.strictSame(pkg.workspaces, ['protocols']);
-  t.ok(readme.includes(`from '${codecs.name}/mms'`), 'the README shows the codec package');
+  t.ok(codecPage.includes(`from '${codecs.name}/mms'`), 'docs/codec.md shows the codec package');
   const fromRoot = Object.keys(pkg.exports)
     .filter((k) => k.startsWith('./protocols/'))
     .map((k) => `./${k.slice('./protocols/'.length)}`);
