@@ -11,21 +11,54 @@ import { configReference, spliceReference } from './ops/config-reference.js';
 import { configCli, isConfigCliCommand } from './ops/config-cli.js';
 import { createLogger } from './ops/logger.js';
 import { hashSecret } from './ops/secret.js';
+import type { Command } from './cli/command.js';
+import { demoCommand } from './cli/demo.js';
+import { handsetCommand } from './cli/handset.js';
+import { smscSimCommand } from './cli/smsc-sim.js';
+import { packageVersion } from './cli/version.js';
 
-const USAGE = `usage:
-  mmsc serve [--config FILE]          start every interface built so far
-  mmsc pdu decode FILE|- [--data]     binary MMS PDU -> JSON (--data adds part data as base64)
+const SERVE: Pick<Command, 'usage'> = { usage: '  mmsc serve [--config FILE]          start every interface built so far' };
+const PDU: Pick<Command, 'usage'> = {
+  usage: `  mmsc pdu decode FILE|- [--data]     binary MMS PDU -> JSON (--data adds part data as base64)
   mmsc pdu decode --push [--hex] FILE...|-
                                       the same from what an SMSC receives: the short_message of each
                                       segment (UDH first), in order, or a bare WSP push; --hex: the input
                                       is hex text, one segment per line
-  mmsc pdu encode FILE|- [-o FILE]    JSON -> binary MMS PDU (stdout unless -o)
-  mmsc secret hash                    an scrypt hash of the secret read from stdin (one line), for a
-                                      password or token key that is only checked (mm7.vasps[].password...)
+  mmsc pdu encode FILE|- [-o FILE]    JSON -> binary MMS PDU (stdout unless -o)`,
+};
+const SECRET: Pick<Command, 'usage'> = {
+  usage: `  mmsc secret hash                    an scrypt hash of the secret read from stdin (one line), for a
+                                      password or token key that is only checked (mm7.vasps[].password...)`,
+};
+const CONFIG: Pick<Command, 'usage' | 'ownHelp'> = {
+  // config-cli.ts answers `mmsc config [COMMAND] --help` itself, one page per config command.
+  ownHelp: true,
+  usage: `  mmsc config check|print|example ...  see mmsc config --help
   mmsc config reference [--readme FILE]
                                       every configuration key as a Markdown table (environment variable,
-                                      default, description); --readme: rewrite the generated block of FILE
+                                      default, description); --readme: rewrite the generated block of FILE`,
+};
+
+/** Every command by name: `mmsc NAME ...` runs it, `mmsc NAME --help` prints its usage. */
+const COMMANDS: Record<string, Command> = {
+  serve: { ...SERVE, run: (argv) => serve(argv) },
+  pdu: { ...PDU, run: (argv) => pdu(argv) },
+  config: { ...CONFIG, run: (argv) => (isConfigCliCommand(argv) ? configCli(argv) : configCommand(argv)) },
+  secret: { ...SECRET, run: (argv) => secretCommand(argv) },
+  demo: demoCommand((config, log) => new Gateway(config, log)),
+  'smsc-sim': smscSimCommand,
+  handset: handsetCommand,
+};
+
+const USAGE = `usage:
+${Object.values(COMMANDS)
+  .map((c) => c.usage)
+  .join('\n')}
+  mmsc --version                      the package version
+  mmsc COMMAND --help                 the usage of one command
 exit codes: 0 ok, 1 usage or I/O error, 2 malformed input`;
+
+const HELP = new Set(['--help', '-h']);
 
 /** Exit status for malformed protocol input, distinct from usage errors. */
 const EXIT_MALFORMED = 2;
@@ -33,12 +66,17 @@ const EXIT_MALFORMED = 2;
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === 'serve') return await serve(rest);
-    if (command === 'pdu') return pdu(rest);
-    if (command === 'config' && isConfigCliCommand(rest)) return configCli(rest);
-    if (command === 'config') return configCommand(rest);
-    if (command === 'secret') return await secretCommand(rest);
-    if (command === '--help' || command === '-h' || command === 'help') {
+    const entry = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (entry && !entry.ownHelp && rest.some((a) => HELP.has(a))) {
+      process.stdout.write(`usage:\n${entry.usage}\n`);
+      return 0;
+    }
+    if (entry) return await entry.run(rest);
+    if (command === '--version' || command === '-V' || command === 'version') {
+      process.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    if (command !== undefined && (HELP.has(command) || command === 'help')) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
