@@ -297,6 +297,7 @@ export class Gateway {
       reloadRoutes({ reload: () => this.reload() }),
     );
     this.metrics.flow.peerStats = () => this.store.queue.peerStats();
+    this.metrics.flow.reportsPending = () => this.store.queue.reportsPending();
   }
 
   /**

@@ -161,6 +161,11 @@ export interface Queue {
    * of peers (O(log n) each) and of deliveries in flight, never with the backlog.
    */
   peerStats(): Promise<PeerQueueStats[]>;
+  /**
+   * Final events not yet acknowledged (finalEvents/ackFinal): delivery and read reports owed to originators
+   * that the report generator has not turned into messages yet. A backlog here means reports are late.
+   */
+  reportsPending(): Promise<number>;
 
   /**
    * Hold a peer, store-wide (every instance sharing the store): none of its jobs are handed out by take

@@ -720,6 +720,22 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     await none.discard();
   });
 
+  t.test(`${name}: reportsPending counts final events of reported messages until they are acknowledged`, async (t) => {
+    const { queue } = await setup(t);
+    t.equal(await queue.reportsPending(), 0, 'nothing owed on an empty store');
+    await queue.enqueue(makeMessage('rp', ['+1555000001', '+1555000002']), content(), ['P', 'P']);
+    await queue.enqueue(makeMessage('rq', ['+1555000001'], { deliveryReport: false }), content(), ['P']);
+    const jobs = await queue.take(10);
+    for (const job of jobs) await queue.ack(job, 'delivered');
+    t.equal(await queue.reportsPending(), 2, 'two recipients of the reported message; the other asked for none');
+    const handed = await queue.finalEvents(1);
+    t.equal(await queue.reportsPending(), 2, 'handed out but not acknowledged: still owed');
+    await queue.ackFinal(handed.map((e) => e.id));
+    t.equal(await queue.reportsPending(), 1);
+    await queue.ackFinal((await queue.finalEvents(10)).map((e) => e.id));
+    t.equal(await queue.reportsPending(), 0);
+  });
+
   t.test(`${name}: final events of reported messages, from workers and from expiry, until acknowledged`, async (t) => {
     const { queue, clock } = await setup(t, { leaseMs: 1000 });
     // makeMessage asks for a delivery report; 'quiet' does not.

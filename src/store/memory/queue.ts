@@ -584,6 +584,11 @@ export class MemoryQueue implements Queue {
     return { waiting: this.pendingJobs - leased, leased, dead: this.dead.length };
   }
 
+  async reportsPending(): Promise<number> {
+    this.begin();
+    return this.finals.size;
+  }
+
   async peerStats(): Promise<PeerQueueStats[]> {
     const now = this.begin();
     const out: PeerQueueStats[] = [];

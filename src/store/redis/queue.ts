@@ -644,6 +644,24 @@ export class RedisQueue implements Queue {
     return { waiting, leased, dead };
   }
 
+  async reportsPending(): Promise<number> {
+    this.check();
+    let n = 0;
+    for (let shard = 0; shard < this.keys.shards; shard++) {
+      const key = `${this.keys.shard(shard)}ev`;
+      // XINFO GROUPS (Redis 7): `lag` = entries not yet read by the group, `pending` = read, not acknowledged.
+      const groups = (await this.redis.xinfo('GROUPS', key).catch(() => [])) as unknown[][];
+      const group = groups.find((g) => g[g.indexOf('name') + 1] === REPORT_GROUP);
+      if (group === undefined) {
+        n += await this.redis.xlen(key); // no generator has read it yet: every entry is owed
+        continue;
+      }
+      const field = (name: string): number => Number(group[group.indexOf(name) + 1] ?? 0);
+      n += field('pending') + field('lag');
+    }
+    return n;
+  }
+
   peerStats(): Promise<PeerQueueStats[]> {
     this.check();
     return this.holds.peerStats();
