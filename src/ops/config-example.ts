@@ -22,6 +22,14 @@ const EXAMPLES: Record<string, unknown> = {
   'mm7.vasps[].password': 'change-me',
   'mm7.vasps[].senders': ['12345'],
   'mm7.vasps[].clientCert.subject': 'vasp-a.example',
+  'ops.tls.certFile': '/etc/mmsc/tls/ops.crt',
+  'ops.tls.keyFile': '/etc/mmsc/tls/ops.key',
+  'mm7.tls.certFile': '/etc/mmsc/tls/mm7.crt',
+  'mm7.tls.keyFile': '/etc/mmsc/tls/mm7.key',
+  'mm1.tls.certFile': '/etc/mmsc/tls/mm1.crt',
+  'mm1.tls.keyFile': '/etc/mmsc/tls/mm1.key',
+  'mm1.webViewTls.certFile': '/etc/mmsc/tls/web.crt',
+  'mm1.webViewTls.keyFile': '/etc/mmsc/tls/web.key',
   'smpp.smscs[].id': 'smsc-a',
   'smpp.smscs[].host': 'smsc.example.net',
   'smpp.smscs[].systemId': 'mmsc',
@@ -147,6 +155,8 @@ export function configExample(): string {
       out.push(...comment('  ', describe(ks, [`(env ${names}${written})`])));
       if (d.kind === 'value') out.push(keyLine('  ', key, d.value));
       else out.push(`  # ${key}:`);
+      // An object key (a listener's tls): its fields, commented, under it.
+      if (base(ks) instanceof z.ZodObject) out.push(...entryLines('  ', path, ks, 0));
       const entry = entrySchema(ks);
       if (entry !== undefined) {
         out.push(`  #   # an entry of ${key}:`);

@@ -113,6 +113,14 @@ export function configReference(): string {
       const written =
         form === 'json' ? ' (JSON)' : form === 'list' ? ' (comma-separated)' : base(s) instanceof z.ZodBoolean ? ' (true/false/1/0)' : '';
       main.push(row([code(path), `${env.map(code).join(' or ')}${written}`, defaultOf(key, s, form), describe(s)]));
+      // A key that is an object of its own (a listener's tls): its fields in a table of their own.
+      if (base(s) instanceof z.ZodObject) {
+        nested.push('', `The fields of ${code(path)} (an object in the file, or JSON in ${code(env[0]!)}):`, '');
+        nested.push(row(['field', 'default', 'description']), row(['---', '---', '---']));
+        for (const [field, fs] of Object.entries(shapeOf(s)))
+          nested.push(row([code(`${path}.${field}`), defaultOf(field, fs), describe(fs)]));
+        continue;
+      }
       const entry = entrySchema(s);
       if (entry === undefined) continue;
       nested.push('', `Each entry of ${code(path)} (a JSON object in the file, or in ${code(env[0]!)}):`, '');

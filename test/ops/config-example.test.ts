@@ -24,7 +24,13 @@ const referenceKeys = configReference()
 
 /** The example with its commented entries uncommented (and their keys' "[]" dropped). */
 function uncommented(text: string): string {
-  return text.replace(/^( *)(\w+): \[\]\n(?=\1# {3}# an entry of \2:)/gm, '$1$2:\n').replace(/^( *)# ( {2}.*)$/gm, '$1$2');
+  return (
+    text
+      .replace(/^( *)(\w+): \[\]\n(?=\1# {3}# an entry of \2:)/gm, '$1$2:\n')
+      // An object key (a listener's tls) commented out, its fields under it.
+      .replace(/^( *)# (\w+):\n(?=\1# {3})/gm, '$1$2:\n')
+      .replace(/^( *)# ( {2}.*)$/gm, '$1$2')
+  );
 }
 
 t.test('deploy/mmsc.example.yaml is the generated one (npm run readme:config rewrites it)', async (t) => {

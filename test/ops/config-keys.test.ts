@@ -77,6 +77,13 @@ const ARRAYS: Record<string, { entry: Obj; context?: Obj }> = {
   'smpp.smscs': { entry: SMSC },
   'mm4.peers': { entry: PEER, context: { mm4: { domains: ['mms.example.net'] } } },
 };
+/** The object a section key's fields (ops.tls.certFile) are tried in. */
+const OBJECTS: Record<string, Obj> = {
+  'ops.tls': { certFile: CERT, keyFile: CERT_KEY },
+  'mm7.tls': { certFile: CERT, keyFile: CERT_KEY },
+  'mm1.tls': { certFile: CERT, keyFile: CERT_KEY },
+  'mm1.webViewTls': { certFile: CERT, keyFile: CERT_KEY },
+};
 /** What an entry needs for the fields of an object inside it (mm4.peers[].out.*) to be tried. */
 const NESTED: Record<string, Obj> = {
   'mm4.peers[].out': { domain: 'mms.peer.example', out: { host: 'mms-in.peer.example' } },
@@ -88,6 +95,22 @@ const ROWS: Record<string, Row> = {
   'ops.host': { good: '0.0.0.0', bad: '' },
   'ops.port': { good: 9000, bad: 70000 },
   'ops.tls': TLS_ROW,
+  'ops.tls.certFile': { good: CERT, bad: '' },
+  'ops.tls.keyFile': { good: CERT_KEY, bad: '' },
+  'ops.tls.caFile': { good: CERT, bad: '' },
+  'ops.tls.clientCert': { good: 'request', bad: 'always', with: { caFile: CERT } },
+  'mm7.tls.certFile': { good: CERT, bad: '' },
+  'mm7.tls.keyFile': { good: CERT_KEY, bad: '' },
+  'mm7.tls.caFile': { good: CERT, bad: '' },
+  'mm7.tls.clientCert': { good: 'request', bad: 'always', with: { caFile: CERT } },
+  'mm1.tls.certFile': { good: CERT, bad: '' },
+  'mm1.tls.keyFile': { good: CERT_KEY, bad: '' },
+  'mm1.tls.caFile': { good: CERT, bad: '' },
+  'mm1.tls.clientCert': { good: 'request', bad: 'always', with: { caFile: CERT } },
+  'mm1.webViewTls.certFile': { good: CERT, bad: '' },
+  'mm1.webViewTls.keyFile': { good: CERT_KEY, bad: '' },
+  'mm1.webViewTls.caFile': { good: CERT, bad: '' },
+  'mm1.webViewTls.clientCert': { good: 'request', bad: 'always', with: { caFile: CERT } },
   'ops.tokens': { good: [TOKEN], expect: [{ name: 'oncall', role: 'read' }], bad: [{ name: 'oncall' }] },
   'ops.tokens[].name': { good: 'grafana', bad: 'a b' },
   'ops.tokens[].token': { good: 'another-token-0123456789', bad: 'short' },
@@ -392,7 +415,28 @@ for (const [key, cell] of documented) {
   if (row === undefined) continue; // failed above
   const dflt = parseDefault(cell);
   const entryAt = key.indexOf('[].');
-  if (entryAt < 0) {
+  if (entryAt < 0 && key.split('.').length === 3) {
+    // A field of a section key that is an object (ops.tls.certFile): tried inside the object OBJECTS gives.
+    const [section, name, field] = key.split('.') as [string, string, string];
+    t.test(key, async (t) => {
+      const object = OBJECTS[`${section}.${name}`];
+      if (object === undefined) return void t.fail(`${section}.${name}: no base object in OBJECTS`);
+      const config = (value: Obj) => ({ [section]: { [name]: value } });
+      const d = load(config(setIn(merge(object, row.defaultWith), [field], undefined)));
+      if (dflt.kind === 'required') t.ok(namesKey(d.error, key), `left out: refused naming ${key}: ${d.error}`);
+      else {
+        t.equal(d.error, undefined, 'loads without the field');
+        const actual = getIn(d.config, [section, name, field]);
+        if (dflt.kind === 'unset') t.strictSame(actual, row.unsetMeans, 'documented unset');
+        else t.ok(isDocumented(actual, dflt.text, 'json'), `documented default ${dflt.text}, loaded ${JSON.stringify(actual)}`);
+      }
+      const good = load(config(setIn(merge(object, row.with), [field], row.good)));
+      t.equal(good.error, undefined, 'the good value loads');
+      checkValue(t, getIn(good.config, [section, name, field]), row.expect ?? row.good, 'taken');
+      const bad = load(config(setIn(merge(object, row.with), [field], row.bad)));
+      t.ok(namesKey(bad.error, key), `${JSON.stringify(row.bad)} refused naming ${key}: ${bad.error}`);
+    });
+  } else if (entryAt < 0) {
     const [section, name] = key.split('.') as [string, string];
     t.test(key, async (t) => {
       // Default: the key left out.
