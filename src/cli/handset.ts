@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { type MmsPdu, pduToJson } from '../../protocols/mms/index.js';
 import { Handset } from '../tools/handset.js';
 import { type Command, usageError } from './command.js';
+import { HTTP_STATUS, isHttpSuccess } from '../transport/http-status.js';
 
 const USAGE = `  mmsc handset --gateway URL --msisdn +NUMBER [--header x-msisdn] ACTION
                                       a handset behind a WAP gateway (the subscriber in --header, as
@@ -36,7 +37,7 @@ const print = (pdu: MmsPdu, data = false) => process.stdout.write(`${JSON.string
 /** Exit 0 for an HTTP 2xx, else the answer on stderr and exit 1. */
 function answered(a: { status: number; body: Buffer; pdu?: MmsPdu }, what: string): number {
   if (a.pdu !== undefined) print(a.pdu);
-  if (a.status >= 200 && a.status < 300) {
+  if (isHttpSuccess(a.status)) {
     if (a.pdu === undefined) process.stdout.write(`${what}: HTTP ${a.status}\n`);
     return 0;
   }
@@ -73,7 +74,7 @@ export const handsetCommand: Command = {
     const to = values.to ?? [];
     if (action === 'fetch' && arg !== undefined) {
       const got = await handset.retrieve(arg);
-      if (got.pdu === undefined || got.status !== 200) return answered(got, 'fetch');
+      if (got.pdu === undefined || got.status !== HTTP_STATUS.OK) return answered(got, 'fetch');
       print(got.pdu, values.data);
       if (!values.ack) return 0;
       const tid = got.pdu.transactionId;

@@ -27,4 +27,4 @@ export function after(at: number, id: string, p: SearchPosition | undefined): bo
 }
 
 /** Most hits a page may ask for. */
-export const SEARCH_MAX_LIMIT = 500;
+export const SEARCH_MAX_LIMIT = 512;

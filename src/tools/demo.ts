@@ -19,6 +19,7 @@ import { demoPicture } from './picture.js';
 import { PushAssembler } from './push-assembler.js';
 import type { SubmitRecord } from './smsc-records.js';
 import { type Smsc, startSmsc } from './smsc-sim.js';
+import { HTTP_STATUS } from '../transport/http-status.js';
 
 /** The part of the gateway the demo drives (src/gateway.ts; passed in: only the command line builds it). */
 export interface DemoGateway {
@@ -112,7 +113,7 @@ function demoConfig(base: number, mm1Port: number, smscPort: number, callbackUrl
     log: { level: 'info' },
     ops: { host: HOST, port: port(base, 2) },
     // No redis.url: the embedded store (non-durable, in this process).
-    queue: { retryBaseMs: 200, retryMaxMs: 2000 },
+    queue: { retryBaseMs: 200, retryMaxMs: 2_000 },
     mm7: {
       host: HOST,
       port: port(base, 7),
@@ -177,7 +178,7 @@ async function arrived(assembler: PushAssembler, s: SubmitRecord, h: Hooks): Pro
     const handset = new Handset(a.to, h.mm1());
     const got = await handset.retrieve(pdu.contentLocation);
     const conf = got.pdu;
-    if (got.status !== 200 || conf?.messageType !== 'm-retrieve-conf')
+    if (got.status !== HTTP_STATUS.OK || conf?.messageType !== 'm-retrieve-conf')
       return h.event('fetch failed', `${a.to}: HTTP ${got.status} ${got.body.toString('utf8').slice(0, 200)}`);
     const parts = (conf.parts ?? []).map((p) => `${p.contentType.mediaType} (${p.data.length} bytes)`);
     h.event('fetched', `${conf.messageId} by ${a.to}: ${parts.join(', ')}`);
@@ -196,7 +197,7 @@ const about = (pdu: MmsPdu) => (pdu.messageId !== undefined ? ` about ${pdu.mess
 async function stateOf(mm7: string, messageId: string, recipient: string): Promise<string | undefined> {
   const auth = `Basic ${Buffer.from(`${DEMO_VASP.username}:${DEMO_VASP.password}`).toString('base64')}`;
   const a = await httpRequest(`${mm7}/v1/messages/${encodeURIComponent(messageId)}`, { headers: { authorization: auth } });
-  if (a.status !== 200) return undefined;
+  if (a.status !== HTTP_STATUS.OK) return undefined;
   const view = JSON.parse(a.body.toString('utf8')) as { recipients?: Array<{ address: string; state: string }> };
   return view.recipients?.find((r) => r.address === recipient)?.state ?? view.recipients?.[0]?.state;
 }
@@ -215,7 +216,7 @@ function callbackServer(event: (what: string, text: string) => void): Server {
       } catch {
         event('callback', `not JSON: ${text.slice(0, 200)}`);
       }
-      res.writeHead(204).end();
+      res.writeHead(HTTP_STATUS.NO_CONTENT).end();
     });
   });
 }

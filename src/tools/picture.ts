@@ -28,7 +28,7 @@ export function demoPicture(width = 96, height = 64): Buffer {
       const o = row + 1 + x * 3;
       const inDisc = (x - width / 2) ** 2 + (y - height / 2) ** 2 < r2;
       rows[o] = Math.round((255 * x) / (width - 1));
-      rows[o + 1] = inDisc ? 200 : 40;
+      rows[o + 1] = inDisc ? 0xc8 : 0x28; // green channel: bright in the disc, dark around it
       rows[o + 2] = Math.round((255 * y) / (height - 1));
     }
   }

@@ -269,7 +269,7 @@ export class Smsc {
       const timer = setTimeout(() => {
         conn.session.removeListener('pdu', listener);
         reject(new Error('SMSC simulator: no answer to the raw PDU'));
-      }, 2000);
+      }, 2_000);
       const listener = (pdu: smpp.PDU) => {
         if (pdu.sequence_number !== seq || !pdu.isResponse()) return;
         clearTimeout(timer);
@@ -337,7 +337,7 @@ export class Smsc {
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     const sockets = [...this.conns.values()].map((c) => c.session.socket);
     for (const c of this.conns.values()) this.kill(c, graceful);
-    const fallback = setTimeout(() => sockets.forEach((s) => s.destroy()), 1000);
+    const fallback = setTimeout(() => sockets.forEach((s) => s.destroy()), 1_000);
     await closed;
     clearTimeout(fallback);
   }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { PeerHold, PeerLimits, PeerQueueStats, Queue } from '../../core/ports.js';
 import type { AdminReply, AdminRequest, AdminRoute } from './types.js';
+import { HTTP_STATUS } from '../../transport/http-status.js';
 
 /**
  * The admin API's peers (docs/operations-peers.md): every peer with its live state, and pause, resume and
@@ -62,7 +63,7 @@ function stateOf(hold: PeerHold | undefined, inFlight: number): PeerState {
 }
 
 const notFound = (id: string): AdminReply => ({
-  status: 404,
+  status: HTTP_STATUS.NOT_FOUND,
   body: { error: 'PEER_UNKNOWN', message: `no peer ${id} in the configuration or the queue` },
 });
 
@@ -116,7 +117,7 @@ export function peerRoutes(deps: PeerRoutesDeps): AdminRoute[] {
         await deps.queue.holdPeer(id, { mode, by: req.caller.name, at: now() });
         const view = (await one(id))!;
         deps.log.info({ peer: id, by: req.caller.name, state: view.state, inFlight: view.queue.inFlight }, `peer ${mode}`);
-        return { status: 200, body: view };
+        return { status: HTTP_STATUS.OK, body: view };
       },
     };
   }
@@ -128,7 +129,7 @@ export function peerRoutes(deps: PeerRoutesDeps): AdminRoute[] {
       role: 'read',
       action: 'list peers',
       async handle() {
-        return { status: 200, body: { peers: await views() } };
+        return { status: HTTP_STATUS.OK, body: { peers: await views() } };
       },
     },
     {
@@ -139,7 +140,7 @@ export function peerRoutes(deps: PeerRoutesDeps): AdminRoute[] {
       async handle(req) {
         const id = req.params.id ?? '';
         const view = await one(id);
-        return view ? { status: 200, body: view } : notFound(id);
+        return view ? { status: HTTP_STATUS.OK, body: view } : notFound(id);
       },
     },
     holdRoute('paused', 'pause a peer'),
@@ -155,7 +156,7 @@ export function peerRoutes(deps: PeerRoutesDeps): AdminRoute[] {
         const wasHeld = await deps.queue.releasePeer(id);
         const view = (await one(id))!;
         deps.log.info({ peer: id, by: req.caller.name, wasHeld }, 'peer resumed');
-        return { status: 200, body: { ...view, wasHeld } };
+        return { status: HTTP_STATUS.OK, body: { ...view, wasHeld } };
       },
     },
   ];

@@ -1,5 +1,6 @@
 import type { ReloadReport } from '../reload.js';
 import type { AdminRoute } from './types.js';
+import { HTTP_STATUS } from '../../transport/http-status.js';
 
 /**
  * POST /admin/reload (operate): the same reload as SIGHUP (src/ops/reload.ts). 200 with what changed, what
@@ -15,7 +16,9 @@ export function reloadRoutes(deps: { reload: () => Promise<ReloadReport> }): Adm
       action: 'reload the configuration',
       async handle() {
         const report = await deps.reload();
-        return report.ok ? { status: 200, body: report } : { status: 422, body: { code: 'CONFIG_REFUSED', ...report } };
+        return report.ok
+          ? { status: HTTP_STATUS.OK, body: report }
+          : { status: HTTP_STATUS.UNPROCESSABLE_CONTENT, body: { code: 'CONFIG_REFUSED', ...report } };
       },
     },
   ];

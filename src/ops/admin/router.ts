@@ -108,7 +108,12 @@ export class AdminRouter {
       if (err instanceof AdminError) {
         this.audit(caller, route.action, method, path, err.status, err.code);
         // A body left unread (too large) would be read as the next request: close the connection.
-        return send(route.pattern, err.status, errorBody(err.code, err.message), err.status === 413 ? { connection: 'close' } : {});
+        return send(
+          route.pattern,
+          err.status,
+          errorBody(err.code, err.message),
+          err.status === HTTP_STATUS.CONTENT_TOO_LARGE ? { connection: 'close' } : {},
+        );
       }
       this.log.error({ err, admin: caller.name, action: route.action, target: path }, 'admin action failed');
       this.audit(caller, route.action, method, path, HTTP_STATUS.INTERNAL_SERVER_ERROR, 'INTERNAL');
