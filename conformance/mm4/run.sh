@@ -84,8 +84,8 @@ EOF
 env -u REDIS_URL node bin/mmsc serve --config "$work/mmsc.json" >"$work/mmsc.out" 2>"$work/mmsc.log" &
 gw_pid=$!
 for _ in $(seq 150); do grep -q '^mm4 ' "$work/mmsc.out" && grep -q '^ops ' "$work/mmsc.out" && break; ended "$gw_pid" && break; sleep 0.1; done
-mm4_url=$(sed -n 's/^mm4 *listening on //p' "$work/mmsc.out")
-ops_url=$(sed -n 's/^ops *listening on //p' "$work/mmsc.out")
+mm4_url=$(sed -n 's/^mm4 *listening on \([^ ]*\).*/\1/p' "$work/mmsc.out")
+ops_url=$(sed -n 's/^ops *listening on \([^ ]*\).*/\1/p' "$work/mmsc.out")
 [[ $mm4_url =~ ^smtp://127\.0\.0\.1:([0-9]+)$ ]] || { tail -20 "$work/mmsc.log"; fatal "mmsc serve printed no MM4 listener on 127.0.0.1 ($(tr '\n' ';' <"$work/mmsc.out"))"; }
 MM4_PORT=${BASH_REMATCH[1]}
 ok "mmsc serve: MM4 listener on $mm4_url, ops on $ops_url"

@@ -56,7 +56,7 @@ let out = '';
 let log = '';
 gw.stdout.on('data', (c: Buffer) => (out += c.toString()));
 gw.stderr.on('data', (c: Buffer) => (log += c.toString()));
-const listener = (iface: string) => new RegExp(`^${iface} +listening on (\\S+)$`, 'm').exec(out)?.[1];
+const listener = (iface: string) => new RegExp(`^${iface} +listening on (\\S+)(?: \\(.*\\))?$`, 'm').exec(out)?.[1];
 
 try {
   await until('the listener lines', () => (listener('ops') && listener('mm1') && listener('mm7') && listener('mm4') ? true : undefined));

@@ -195,7 +195,7 @@ export class Carrier {
       new Error(`${this.plan.id}: ${e.message}; exit ${child.exitCode}; stdout: ${this.stdout}; stderr: ${this.stderr.slice(-2000)}`);
     const listening = (iface: string) => () =>
       child.exitCode === null
-        ? new RegExp(`^${iface}\\s+listening on (\\S+)$`, 'm').exec(this.stdout)?.[1]
+        ? new RegExp(`^${iface}\\s+listening on (\\S+)(?: \\(.*\\))?$`, 'm').exec(this.stdout)?.[1]
         : Promise.reject(new Error('exited'));
     await until(`${this.plan.id}'s mm4 listener`, listening('mm4'), STARTUP_MS).catch((e: Error) => Promise.reject(why(e)));
     this.mm7Url = await until(`${this.plan.id}'s mm7 listener`, listening('mm7'), STARTUP_MS).catch((e: Error) => Promise.reject(why(e)));

@@ -29,7 +29,7 @@ export class ServeProcess {
     this.exited = once(child, 'exit');
     child.stdout.on('data', (b: Buffer) => {
       this.stdout += b.toString();
-      for (const m of this.stdout.matchAll(/^(\w+)\s+listening on (\S+)$/gm)) this.listeners.set(m[1]!, m[2]!);
+      for (const m of this.stdout.matchAll(/^(\w+)\s+listening on (\S+)(?: \(.*\))?$/gm)) this.listeners.set(m[1]!, m[2]!);
     });
     child.stderr.on('data', (b: Buffer) => (this.log += b.toString()));
   }
