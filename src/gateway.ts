@@ -441,7 +441,7 @@ export class Gateway {
         this.log.info({ iface }, 'TLS certificate reloaded');
       } catch (err) {
         done.push({ iface, error: (err as Error).message });
-        this.log.error({ iface, err: (err as Error).message }, 'TLS certificate not reloaded: the previous one stays');
+        this.log.error({ iface, err: errorFields(err) }, 'TLS certificate not reloaded: the previous one stays');
       }
     }
     return done;

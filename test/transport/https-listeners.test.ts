@@ -246,7 +246,7 @@ t.test('a reload (SIGHUP) serves a renewed certificate to new connections; an op
   copyFileSync(one.key, keyFile);
   t.match(gw.reloadTls(), [{ iface: 'ops', error: /ops\.tls\.keyFile/ }]);
   const error = lines.find((l) => l.level === LEVEL.error && l.msg.startsWith('TLS certificate not reloaded'));
-  t.match(error, { iface: 'ops', err: /ops\.tls\.keyFile/ });
+  t.match(error, { iface: 'ops', err: { message: /ops\.tls\.keyFile/, code: 'CONFIG_INVALID' } });
   t.equal((await fetchTls(url, { ca: pki.ca })).servedBy, 'second.test');
 });
 
