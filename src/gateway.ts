@@ -114,12 +114,12 @@ export class Gateway {
       config.ops.tls ? { key: 'ops.tls', config: config.ops.tls } : undefined,
       { tokens: config.ops.tokens },
     );
-    this.store = logStates(createStore({ redis: config.redis, queue: config.queue }, log.child({ component: 'store' })), log, {
-      mask: config.log.maskNumbers,
-    });
-    // Seen by the metrics (final states, dead letters, throttle waits) before any edge or worker takes them.
-    this.store.queue = observeQueue(this.store.queue, this.metrics.flow);
-    this.store.throttle = new ObservedThrottle(this.store.throttle, this.metrics.flow);
+    const store = createStore({ redis: config.redis, queue: config.queue }, log.child({ component: 'store' }));
+    // Seen by the metrics (final states, dead letters, throttle waits) before any edge or worker takes them,
+    // then logged (one line per state change). logStates answers `queue` from a proxy of its own: wrap first.
+    store.queue = observeQueue(store.queue, this.metrics.flow);
+    store.throttle = new ObservedThrottle(store.throttle, this.metrics.flow);
+    this.store = logStates(store, log, { mask: config.log.maskNumbers });
     this.metrics.flow.storeDurable = () => ({ backend: this.store.backend, durable: this.store.durable });
     this.ops.addRoutes(coreAdminRoutes({ queue: this.store.queue, startedAt: Date.now() }));
     this.setStoreInfo();

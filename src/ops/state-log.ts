@@ -37,6 +37,8 @@ export function logStates<S extends { queue: Queue }>(store: S, log: Logger, opt
       // Bound: a backend may be a class with private fields, which a call through the proxy could not reach.
       return typeof value === 'function' ? value.bind(target) : value;
     },
+    // The logged queue is fixed: an assignment would be lost silently (wrap the store's queue before logStates).
+    set: (target, key, value) => key !== 'queue' && Reflect.set(target, key, value),
   });
 }
 
