@@ -27,7 +27,8 @@ function openssl(dir: string, ...args: string[]): string {
   return execFileSync('openssl', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function selfSigned(dir: string, name: string, cn: string): { cert: string; key: string } {
+/** A self-signed certificate and its key (P-256), written to `dir` as <name>.crt and <name>.key. */
+export function selfSigned(dir: string, name: string, cn: string): { cert: string; key: string } {
   const key = join(dir, `${name}.key`);
   const cert = join(dir, `${name}.crt`);
   openssl(

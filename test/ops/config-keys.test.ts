@@ -4,7 +4,6 @@
 // is taken from the file and, for section keys, from the environment, and a bad value is refused with an error
 // naming the key. The defaults come from the documented text, not from the schema, so that a default changed
 // in the code but not in the docs fails here. A key without a row fails too: a new key needs one line in ROWS.
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { referenceIn } from '../../src/ops/config-reference.js';
 import { ConfigError, envForm, envKeys, loadConfig } from '../../src/ops/config.js';
+import { selfSigned } from '../helpers/certs.js';
 import { ROOT } from '../helpers/paths.js';
 
 type Obj = Record<string, unknown>;
@@ -34,29 +34,7 @@ interface Row {
 const dir = mkdtempSync(join(tmpdir(), 'mmsc-config-keys-'));
 const KEY = join(dir, 'dkim.pem');
 writeFileSync(KEY, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
-const CERT = join(dir, 'cert.pem');
-const CERT_KEY = join(dir, 'cert-key.pem');
-execFileSync(
-  'openssl',
-  [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=localhost',
-    '-keyout',
-    CERT_KEY,
-    '-out',
-    CERT,
-  ],
-  { stdio: 'ignore' },
-);
+const { cert: CERT, key: CERT_KEY } = selfSigned(dir, 'listener', 'localhost');
 /** A listener's tls: its certificate and key; asking for client certificates without a CA file is refused. */
 const TLS_ROW: Row = {
   good: { certFile: CERT, keyFile: CERT_KEY },
@@ -77,6 +55,16 @@ const ARRAYS: Record<string, { entry: Obj; context?: Obj }> = {
   'smpp.smscs': { entry: SMSC },
   'mm4.peers': { entry: PEER, context: { mm4: { domains: ['mms.example.net'] } } },
 };
+/** The rows of a listener's tls fields (the same schema on every listener). */
+function tlsFieldRows(key: string): Record<string, Row> {
+  return {
+    [`${key}.certFile`]: { good: CERT, bad: '' },
+    [`${key}.keyFile`]: { good: CERT_KEY, bad: '' },
+    [`${key}.caFile`]: { good: CERT, bad: '' },
+    [`${key}.clientCert`]: { good: 'request', bad: 'always', with: { caFile: CERT } },
+  };
+}
+
 /** The object a section key's fields (ops.tls.certFile) are tried in. */
 const OBJECTS: Record<string, Obj> = {
   'ops.tls': { certFile: CERT, keyFile: CERT_KEY },
@@ -95,22 +83,10 @@ const ROWS: Record<string, Row> = {
   'ops.host': { good: '0.0.0.0', bad: '' },
   'ops.port': { good: 9000, bad: 70000 },
   'ops.tls': TLS_ROW,
-  'ops.tls.certFile': { good: CERT, bad: '' },
-  'ops.tls.keyFile': { good: CERT_KEY, bad: '' },
-  'ops.tls.caFile': { good: CERT, bad: '' },
-  'ops.tls.clientCert': { good: 'request', bad: 'always', with: { caFile: CERT } },
-  'mm7.tls.certFile': { good: CERT, bad: '' },
-  'mm7.tls.keyFile': { good: CERT_KEY, bad: '' },
-  'mm7.tls.caFile': { good: CERT, bad: '' },
-  'mm7.tls.clientCert': { good: 'request', bad: 'always', with: { caFile: CERT } },
-  'mm1.tls.certFile': { good: CERT, bad: '' },
-  'mm1.tls.keyFile': { good: CERT_KEY, bad: '' },
-  'mm1.tls.caFile': { good: CERT, bad: '' },
-  'mm1.tls.clientCert': { good: 'request', bad: 'always', with: { caFile: CERT } },
-  'mm1.webViewTls.certFile': { good: CERT, bad: '' },
-  'mm1.webViewTls.keyFile': { good: CERT_KEY, bad: '' },
-  'mm1.webViewTls.caFile': { good: CERT, bad: '' },
-  'mm1.webViewTls.clientCert': { good: 'request', bad: 'always', with: { caFile: CERT } },
+  ...tlsFieldRows('ops.tls'),
+  ...tlsFieldRows('mm7.tls'),
+  ...tlsFieldRows('mm1.tls'),
+  ...tlsFieldRows('mm1.webViewTls'),
   'ops.tokens': { good: [TOKEN], expect: [{ name: 'oncall', role: 'read' }], bad: [{ name: 'oncall' }] },
   'ops.tokens[].name': { good: 'grafana', bad: 'a b' },
   'ops.tokens[].token': { good: 'another-token-0123456789', bad: 'short' },

@@ -20,7 +20,7 @@ import {
   type RequeueOutcome,
   type StagePurpose,
 } from '../../core/ports.js';
-import { RedisQueueAdmin } from './queue-admin.js';
+import { parseHistory, RedisQueueAdmin } from './queue-admin.js';
 import { RedisSearchIndex } from './search-index.js';
 import { DEFAULT_QUEUE_OPTIONS, type QueueOptions } from '../options.js';
 import { Batcher } from './batcher.js';
@@ -552,18 +552,7 @@ export class RedisQueue implements Queue {
   async history(messageId: string, recipientIndex: number): Promise<StateEvent[]> {
     this.check();
     const p = this.keys.shard(this.keys.shardOf(messageId));
-    const h = await this.redis.hget(`${p}m:${messageId}`, `h${recipientIndex}`);
-    const events: StateEvent[] = [];
-    // Lines "at|state|attempt|detail"; the detail may contain '|' (never a newline: see oneLine).
-    for (const line of (h ?? '').split('\n')) {
-      if (line === '') continue;
-      const [at, state, attempt] = line.split('|', 3);
-      const detail = line.slice(at!.length + state!.length + attempt!.length + 3);
-      const e: StateEvent = { at: Number(at), state: state as RecipientState, attempt: Number(attempt) };
-      if (detail !== '') e.detail = detail;
-      events.push(e);
-    }
-    return events;
+    return parseHistory(await this.redis.hget(`${p}m:${messageId}`, `h${recipientIndex}`));
   }
 
   async states(messageId: string): Promise<RecipientState[] | undefined> {
