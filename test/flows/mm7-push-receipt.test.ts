@@ -6,7 +6,7 @@ import { Gateway } from '../../src/gateway.js';
 import { ConfigSchema } from '../../src/ops/config.js';
 import { Handset } from '../helpers/handset.js';
 import { captureLog } from '../helpers/log-capture.js';
-import { mm7SubmitReq } from '../helpers/mm7-request.js';
+import { mm7SubmitReq, postSubmitReq } from '../helpers/mm7-request.js';
 import { redisUrl, testPrefix } from '../helpers/redis.js';
 import { startSmsc } from '../helpers/smsc.js';
 import { until } from '../helpers/until.js';
@@ -44,12 +44,7 @@ t.test('the receipt of a notification push is noted in the recipient history, no
     subject: 'Hi',
     parts: [{ type: 'text/plain', name: 't.txt', body: Buffer.from('hello') }],
   });
-  const r = await fetch(mm7, {
-    method: 'POST',
-    body: new Uint8Array(req.body),
-    headers: { 'content-type': req.contentType, authorization: `Basic ${Buffer.from('shop:pw-shop').toString('base64')}` },
-  });
-  const messageId = /<(?:\w+:)?MessageID>([^<]+)</.exec(await r.text())?.[1];
+  const messageId = await postSubmitReq(mm7, req, 'shop:pw-shop');
   t.ok(messageId, 'accepted');
 
   await until('the notification pushed to B', () => new Handset(B, mm1).pushes(smsc).some((p) => p.messageType === 'm-notification-ind'));

@@ -75,3 +75,17 @@ function withContent(xml: string, parts: Mm7Part[], contentFirst = false): { con
   const body = Buffer.concat([...(contentFirst ? [attachment, soap] : [soap, attachment]), Buffer.from(`--${outer}--\r\n`)]);
   return { contentType: `multipart/related; boundary="${outer}"; type="text/xml"; start="<soap>"`, body };
 }
+
+/** POST a SubmitReq to an MM7 listener with HTTP Basic `user:password`; the MessageID it answered, if any. */
+export async function postSubmitReq(
+  url: string,
+  req: { contentType: string; body: Buffer },
+  credentials: string,
+): Promise<string | undefined> {
+  const r = await fetch(url, {
+    method: 'POST',
+    body: new Uint8Array(req.body),
+    headers: { 'content-type': req.contentType, authorization: `Basic ${Buffer.from(credentials).toString('base64')}` },
+  });
+  return /<(?:\w+:)?MessageID>([^<]+)</.exec(await r.text())?.[1];
+}

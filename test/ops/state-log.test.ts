@@ -10,7 +10,7 @@ import { maskAddress, maskValue } from '../../src/ops/mask.js';
 import { interfaceOf } from '../../src/ops/state-log.js';
 import { Handset } from '../helpers/handset.js';
 import { captureLog, type LogLine } from '../helpers/log-capture.js';
-import { mm7SubmitReq } from '../helpers/mm7-request.js';
+import { mm7SubmitReq, postSubmitReq } from '../helpers/mm7-request.js';
 import { redisUrl, testPrefix } from '../helpers/redis.js';
 import { startSmsc } from '../helpers/smsc.js';
 import { until } from '../helpers/until.js';
@@ -82,12 +82,7 @@ t.test('a delivery: one state line per change, interface and peer named, no whol
     subject: 'Hi',
     parts: [{ type: 'text/plain', name: 't.txt', body: Buffer.from('hello') }],
   });
-  const r = await fetch(mm7, {
-    method: 'POST',
-    body: new Uint8Array(req.body),
-    headers: { 'content-type': req.contentType, authorization: `Basic ${Buffer.from('shop:pw-shop').toString('base64')}` },
-  });
-  const messageId = /<(?:\w+:)?MessageID>([^<]+)</.exec(await r.text())?.[1];
+  const messageId = await postSubmitReq(mm7, req, 'shop:pw-shop');
   t.ok(messageId, 'accepted');
 
   const b = new Handset(B, mm1);
