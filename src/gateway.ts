@@ -302,7 +302,7 @@ export class Gateway {
 
   /**
    * Read the config again and apply what can change live (src/ops/reload.ts): SIGHUP and POST /admin/reload.
-   * Other helpers' reloaders (TLS certificates) plug in with onReload.
+   * Other reloaders (the listeners' certificates) plug in with onReload.
    */
   reload(): Promise<ReloadReport> {
     return this.reloads.reload();
