@@ -1,9 +1,15 @@
+import { OpsServer } from '../../src/ops/server.js';
+import { Metrics } from '../../src/ops/metrics.js';
 import type { AdminReply, AdminRole, AdminRoute } from '../../src/ops/admin/types.js';
+import { captureLog } from './log-capture.js';
+
+/** The tokens adminCall presents, one per role; their names (`token-<role>`) are who an action is by. */
+const TOKENS = { read: 'token-read-0123456789abcdef', operate: 'token-operate-0123456789abcdef' } as const;
 
 /**
- * A stand-in for the admin router (ops listener) in tests of route sets: matches the method and pattern
- * (':name' segments are parameters, URL-decoded), refuses a read token on an operate route (403) as the
- * router does, 404 when nothing matches. Not the router: no HTTP, no bearer tokens.
+ * One call of a set of admin routes through the real admin router (an ops listener on a free loopback port,
+ * bearer tokens of both roles, the router's role check, JSON both ways), for tests of a route set: the
+ * listener lives for the one call.
  */
 export async function adminCall(
   routes: readonly AdminRoute[],
@@ -12,23 +18,20 @@ export async function adminCall(
   role: AdminRole = 'operate',
   body?: unknown,
 ): Promise<AdminReply> {
-  const u = new URL(url, 'http://admin.test');
-  const segments = u.pathname.split('/');
-  for (const route of routes) {
-    if (route.method !== method) continue;
-    const pattern = route.pattern.split('/');
-    if (pattern.length !== segments.length) continue;
-    const params: Record<string, string> = {};
-    const match = pattern.every((p, i) => {
-      if (p.startsWith(':')) {
-        params[p.slice(1)] = decodeURIComponent(segments[i]!);
-        return true;
-      }
-      return p === segments[i];
+  const ops = new OpsServer(new Metrics(), captureLog('error').log, undefined, {
+    tokens: (['read', 'operate'] as const).map((r) => ({ name: `token-${r}`, token: TOKENS[r], role: r })),
+  });
+  ops.addRoutes(routes);
+  const base = await ops.listen('127.0.0.1', 0);
+  try {
+    const r = await fetch(new URL(url, base), {
+      method,
+      headers: { authorization: `Bearer ${TOKENS[role]}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (!match) continue;
-    if (route.role === 'operate' && role !== 'operate') return { status: 403, body: { error: 'FORBIDDEN' } };
-    return route.handle({ method, params, query: u.searchParams, body, caller: { name: `token-${role}`, role } });
+    const text = await r.text();
+    return { status: r.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  } finally {
+    await ops.close();
   }
-  return { status: 404, body: { error: 'NOT_FOUND' } };
 }

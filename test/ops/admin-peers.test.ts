@@ -1,6 +1,6 @@
 // The admin API's peers (src/ops/admin/peers.ts): listing with live state, pause/resume/drain, both roles,
-// and holds across two instances on one Redis. Routes are called through a stand-in router
-// (test/helpers/admin-call.ts) and, once, through handle() directly.
+// and holds across two instances on one Redis. Routes are called through the real admin router
+// (test/helpers/admin-call.ts: an ops listener with bearer tokens of both roles) and, once, through handle() directly.
 import { Redis } from 'ioredis';
 import t from 'tap';
 import type { Queue } from '../../src/core/ports.js';
@@ -76,7 +76,7 @@ t.test('pause, drain and resume; a read token may look but not act; an unknown p
 
   t.equal((await adminCall(routes, 'POST', '/admin/peers/smpp:smsc1/pause', 'read')).status, 403, 'read role refused');
   t.strictSame([...(await queue.peerHolds())], [], 'and nothing held');
-  t.match(await adminCall(routes, 'POST', '/admin/peers/smpp:nope/pause'), { status: 404, body: { error: 'PEER_UNKNOWN' } });
+  t.match(await adminCall(routes, 'POST', '/admin/peers/smpp:nope/pause'), { status: 404, body: { error: { code: 'PEER_UNKNOWN' } } });
   t.match(await adminCall(routes, 'GET', '/admin/peers/smpp:nope', 'read'), { status: 404 });
 
   const paused = await adminCall(routes, 'POST', '/admin/peers/smpp%3Asmsc1/pause');

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { PeerHold, PeerLimits, PeerQueueStats, Queue } from '../../core/ports.js';
 import type { AdminReply, AdminRequest, AdminRoute } from './types.js';
 import { HTTP_STATUS } from '../../transport/http-status.js';
+import { errorBody } from './errors.js';
 
 /**
  * The admin API's peers (docs/operations-peers.md): every peer with its live state, and pause, resume and
@@ -64,7 +65,7 @@ function stateOf(hold: PeerHold | undefined, inFlight: number): PeerState {
 
 const notFound = (id: string): AdminReply => ({
   status: HTTP_STATUS.NOT_FOUND,
-  body: { error: 'PEER_UNKNOWN', message: `no peer ${id} in the configuration or the queue` },
+  body: errorBody('PEER_UNKNOWN', `no peer ${id} in the configuration or the queue`),
 });
 
 export function peerRoutes(deps: PeerRoutesDeps): AdminRoute[] {

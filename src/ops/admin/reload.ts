@@ -1,4 +1,5 @@
 import type { ReloadReport } from '../reload.js';
+import { errorBody } from './errors.js';
 import type { AdminRoute } from './types.js';
 import { HTTP_STATUS } from '../../transport/http-status.js';
 
@@ -18,7 +19,7 @@ export function reloadRoutes(deps: { reload: () => Promise<ReloadReport> }): Adm
         const report = await deps.reload();
         return report.ok
           ? { status: HTTP_STATUS.OK, body: report }
-          : { status: HTTP_STATUS.UNPROCESSABLE_CONTENT, body: { code: 'CONFIG_REFUSED', ...report } };
+          : { status: HTTP_STATUS.UNPROCESSABLE_CONTENT, body: errorBody('CONFIG_REFUSED', report.error) };
       },
     },
   ];
