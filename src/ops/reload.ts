@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { errorFields } from '../core/log-error.js';
 
 /**
  * Reload (SIGHUP, POST /admin/reload; docs/operations-peers.md "Reload"): the config is read again and
@@ -119,7 +120,7 @@ export class ConfigReloader {
     } catch (err) {
       // A ConfigError names the key and where the value came from (config.ts).
       const error = err instanceof Error ? err.message : String(err);
-      this.log.error({ err: error }, 'reload refused: the config in force is kept');
+      this.log.error({ err: errorFields(err) }, 'reload refused: the config in force is kept');
       return { ok: false, error };
     }
     const prev = this.current;
@@ -132,7 +133,10 @@ export class ConfigReloader {
         applied.push(...((await r.apply(next, prev)) ?? []));
       } catch (err) {
         const error = `${r.name}: ${err instanceof Error ? err.message : String(err)}`;
-        this.log.error({ err: error, applied }, 'reload failed part way: the config in force is kept for the rest');
+        this.log.error(
+          { err: errorFields(err), reloader: r.name, applied },
+          'reload failed part way: the config in force is kept for the rest',
+        );
         return { ok: false, error };
       }
     }

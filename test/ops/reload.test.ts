@@ -58,7 +58,7 @@ t.test('ConfigReloader: applies what reloaders claim, reports the rest restart r
   };
   t.strictSame(await reloader.reload(), { ok: false, error: 'mm7.vasps.0.password: Too small' });
   t.equal(reloader.config.mm7.vasps[0]?.id, 'new', 'refused: the config in force is kept');
-  t.match(lines.at(-1), { msg: 'reload refused: the config in force is kept', err: /mm7\.vasps/ });
+  t.match(lines.at(-1), { msg: 'reload refused: the config in force is kept', err: { message: /mm7\.vasps/ } });
 
   // A reloader that cannot apply: refused, the config in force kept.
   reloader.register({
@@ -153,6 +153,6 @@ t.test('mmsc serve: SIGHUP after the config file changed applies VASP accounts, 
   writeFileSync(file, JSON.stringify(base({ smpp, mm7: { port: 0, vasps: [{ ...vasp('new'), password: '' }] } })));
   child.kill('SIGHUP');
   await until('the refusal log line', () => /reload refused/.test(err));
-  t.match(err, /"err":"[^"]*mm7\.vasps[^"]*".*reload refused/, 'the error names the key');
+  t.match(err, /"err":{[^}]*"message":"[^"]*mm7\.vasps[^"]*"[^}]*}.*reload refused/, 'the error names the key');
   t.match(await submit(mm7, 'new', '3000'), { status: 200, code: '1000' }, 'the config in force is kept');
 });
