@@ -138,7 +138,7 @@ export class FlowMetrics {
     });
     this.reportsPendingGauge = new Gauge({
       name: 'mmsc_delivery_reports_pending',
-      help: 'Recipients notified or handed to a peer whose final state (a handset fetch, an MM4 report, an SMSC receipt) is still to come, at scrape time',
+      help: 'Delivery and read reports owed to originators and not yet sent on: final states of reported messages the report generator has not acknowledged, at scrape time',
       registers: [],
       collect: async () => {
         const n = await this.read('reports-pending', this.pendingReports);
