@@ -1,7 +1,7 @@
 // Certificates for TLS tests, made with the openssl CLI into a temporary directory: a CA, server
 // certificates for 127.0.0.1, and client certificates it signs (P-256 keys: fast to make).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
@@ -21,6 +21,11 @@ export interface Pki {
   server(name: string): CertFiles;
   /** A client certificate (extendedKeyUsage clientAuth) signed by the CA, or by a CA of its own when `foreign`. */
   client(cn: string, foreign?: boolean): CertFiles;
+  /**
+   * The files a listener is configured with (live.crt, live.key), holding `first`'s certificate and key;
+   * renew(c) copies another's over them, as a renewal (certbot) does before SIGHUP.
+   */
+  live(first: CertFiles): { certFile: string; keyFile: string; renew(c: Pick<CertFiles, 'cert' | 'key'>): void };
 }
 
 function openssl(dir: string, ...args: string[]): string {
@@ -108,6 +113,16 @@ export function makePki(t: Test): Pki {
     client: (cn, foreign = false) => {
       if (foreign) other ??= selfSigned(dir, 'other-ca', 'some other CA');
       return leaf(`client-${cn}${foreign ? '-foreign' : ''}`, cn, 'extendedKeyUsage=clientAuth', foreign ? other! : ca);
+    },
+    live: (first) => {
+      const certFile = join(dir, 'live.crt');
+      const keyFile = join(dir, 'live.key');
+      const renew = (c: Pick<CertFiles, 'cert' | 'key'>): void => {
+        copyFileSync(c.cert, certFile);
+        copyFileSync(c.key, keyFile);
+      };
+      renew(first);
+      return { certFile, keyFile, renew };
     },
   };
 }

@@ -2,7 +2,7 @@
 // HTTPS on the ops listener, whose startup line says https and loopback, and which serves a renewed
 // certificate after SIGHUP.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -45,10 +45,8 @@ t.test('mmsc serve: ops over HTTPS on loopback says so; SIGHUP serves the renewe
   const pki = makePki(t);
   const one = pki.server('first.test');
   const two = pki.server('second.test');
-  const certFile = join(pki.dir, 'live.crt');
-  const keyFile = join(pki.dir, 'live.key');
-  copyFileSync(one.cert, certFile);
-  copyFileSync(one.key, keyFile);
+  const live = pki.live(one);
+  const { certFile, keyFile } = live;
   const config = join(pki.dir, 'mmsc.json');
   writeFileSync(config, JSON.stringify({ ops: { port: 0, tls: { certFile, keyFile } }, mm1: { enabled: false }, mm7: { enabled: false } }));
   const child = spawn(process.execPath, [MMSC_BIN, 'serve', '--config', config], {
@@ -66,8 +64,7 @@ t.test('mmsc serve: ops over HTTPS on loopback says so; SIGHUP serves the renewe
     15_000,
   ).catch((e: Error) => Promise.reject(new Error(`${e.message}: ${out} ${err}`)));
   t.equal(await servedBy(`${url}/healthz`, pki.ca), 'first.test');
-  copyFileSync(two.cert, certFile);
-  copyFileSync(two.key, keyFile);
+  live.renew(two);
   child.kill('SIGHUP');
   t.equal(
     await until(

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import t, { type Test } from 'tap';
 import { Gateway } from '../../src/gateway.js';
-import { ConfigError, ConfigSchema } from '../../src/ops/config.js';
+import { ConfigSchema } from '../../src/ops/config.js';
 import { makePki, type Pki } from '../helpers/certs.js';
 import { captureLog, LEVEL } from '../helpers/log-capture.js';
 import { mm7SubmitReq } from '../helpers/mm7-request.js';
@@ -219,10 +219,8 @@ t.test('a reload (SIGHUP) serves a renewed certificate to new connections; an op
   const pki = makePki(t);
   const one = pki.server('first.test');
   const two = pki.server('second.test');
-  const certFile = join(pki.dir, 'live.crt');
-  const keyFile = join(pki.dir, 'live.key');
-  copyFileSync(one.cert, certFile);
-  copyFileSync(one.key, keyFile);
+  const live = pki.live(one);
+  const { certFile, keyFile } = live;
   const { gw, at, lines } = await gateway(t, pki, { ops: { port: 0, tls: { certFile, keyFile } } });
   const url = `${at('ops').address}/healthz`;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -230,8 +228,7 @@ t.test('a reload (SIGHUP) serves a renewed certificate to new connections; an op
   const before = await fetchTls(url, { ca: pki.ca, agent });
   t.equal(before.servedBy, 'first.test');
 
-  copyFileSync(two.cert, certFile);
-  copyFileSync(two.key, keyFile);
+  live.renew(two);
   const report = await gw.reload();
   t.match(JSON.stringify(report), /ops: certificate reloaded/);
   t.ok(lines.some((l) => l.msg === 'TLS certificate reloaded' && l.iface === 'ops'));
@@ -243,7 +240,7 @@ t.test('a reload (SIGHUP) serves a renewed certificate to new connections; an op
   t.match(fresh, { status: 200, servedBy: 'second.test' }, 'a new connection gets the renewed certificate');
 
   // A key that is not the certificate's: the reload is refused (logged), the renewed certificate stays.
-  copyFileSync(one.key, keyFile);
+  copyFileSync(one.key, keyFile); // the key alone: not the renewed certificate's
   t.match(gw.reloadTls(), [{ iface: 'ops', error: /ops\.tls\.keyFile/ }]);
   const error = lines.find((l) => l.level === LEVEL.error && l.msg.startsWith('TLS certificate not reloaded'));
   t.match(error, { iface: 'ops', err: { message: /ops\.tls\.keyFile/, code: 'CONFIG_INVALID' } });
