@@ -41,6 +41,7 @@ import { ConfigReloader, type Reloader, type ReloadReport } from './ops/reload.j
 import { peerRoutes } from './ops/admin/peers.js';
 import { reloadRoutes } from './ops/admin/reload.js';
 import { configuredPeers } from './peer-directory.js';
+import type { RestServices } from './rest/services.js';
 import { OutboundGuard } from './transport/outbound-guard.js';
 
 /** Interfaces the gateway can listen on; one line is printed per listener. */
@@ -263,6 +264,7 @@ export class Gateway {
         log: log.child({ iface: 'mm7' }),
         guard,
         idempotency: this.store.idempotency,
+        restServices: this.restServices(guard),
       });
       this.reloads.register(this.vaspReloader(this.mm7, guard));
     }
@@ -313,6 +315,14 @@ export class Gateway {
   }
 
   /** mm7.vasps live: the accounts (credentials, allowIps, rates, limits) and the routes to VASPs (urls, short codes). */
+  /** The sender's API's services (issue 24) for the REST API on the MM7 listener. */
+  private restServices(guard: OutboundGuard): RestServices {
+    void guard; // media fetches and webhooks go through it
+    const services: RestServices = { api: this.reloads.config.api, idempotency: this.store.idempotency };
+    // -- issue 24 services: one line each
+    return services;
+  }
+
   private vaspReloader(mm7: Mm7Server, guard: OutboundGuard): Reloader {
     return {
       name: 'mm7 accounts',

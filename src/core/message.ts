@@ -65,7 +65,30 @@ export interface CoreMessage {
   report?: ReportInfo;
   /** Set on acknowledgements only (see AckInfo). */
   ack?: AckInfo;
+  /** What a sender's API submission asked beyond delivery (issue 24; see SenderOptions). */
+  sender?: SenderOptions;
   receivedAt: number;
+}
+
+/** Traffic class of a sender's message: consent, frequency caps and quiet hours apply to marketing only. */
+export type TrafficClass = 'transactional' | 'marketing';
+
+/**
+ * What a sender's API (REST) submission asks beyond delivery, kept with the message so that every instance
+ * and every later step (events, consent, the SMS fallback) sees it. An MM7 submission has no such field: its
+ * MessageClass Advertisement counts as marketing (see trafficClassOf).
+ */
+export interface SenderOptions {
+  /** The sender's own reference, echoed in every event of the message (at most 128 characters). */
+  clientRef?: string;
+  trafficClass?: TrafficClass;
+  /** A handset that cannot take MMS gets an SMS instead: `text` (default: the subject) and the web-view link. */
+  fallback?: { sms: boolean; text?: string };
+}
+
+/** The traffic class of any message: the sender's when given, else marketing for MM7/MM1 advertisements. */
+export function trafficClassOf(m: CoreMessage): TrafficClass {
+  return m.sender?.trafficClass ?? (m.messageClass === 'advertisement' ? 'marketing' : 'transactional');
 }
 
 /**
@@ -76,6 +99,8 @@ export interface Origin {
   iface: InterfaceName;
   peer: string;
   callbackUrl?: string;
+  /** Where the events go when callbackUrl keeps failing (the sender's API: issue 24). */
+  failoverUrl?: string;
   /**
    * The id the peer gave the message, as written (MM4: its X-Mms-Message-ID, TS 23.140 §8.4.1.1), so that a
    * report on it names it in the peer's own terms (§8.4.2.1, §8.4.3.1).

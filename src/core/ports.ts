@@ -238,6 +238,8 @@ export interface IdempotencyClaim {
   first: boolean;
 }
 
+// -- issue 24 ports (consent registry, frequency counters, media store, API key activity): one block each, here
+
 export interface SubscriberFlags {
   optedOut: boolean;
   textOnly: boolean;

@@ -176,6 +176,32 @@ export const REFUSALS = {
     http: 403,
     smtp: { reply: 550, enhanced: '5.7.1' },
   },
+  /**
+   * A marketing message to a subscriber who has not opted in to this sender (issue 24, consent registry:
+   * explicit opt-in before marketing, as the TCPA and its equivalents require). MM7 4007 Service denied; HTTP
+   * 403; SMTP X.7.1. A transactional message is not refused for want of an opt-in (an opt-out still wins).
+   */
+  'consent-required': {
+    summary: 'the recipient has not opted in to marketing from this sender',
+    transient: false,
+    mm7: 4007,
+    mm1: { v10: 'Error-service-denied', v11: 'Error-permanent-service-denied' },
+    http: 403,
+    smtp: { reply: 550, enhanced: '5.7.1' },
+  },
+  /**
+   * A marketing message over the sender's frequency cap for this subscriber (per day or per week), where the
+   * sender's policy refuses rather than defers: MM7 4007 Service denied; HTTP 403; SMTP X.7.1. Permanent for
+   * this message (it is not tried again); a later message may pass once the window moves on.
+   */
+  'frequency-capped': {
+    summary: "the recipient has had the most marketing messages this sender's cap allows",
+    transient: false,
+    mm7: 4007,
+    mm1: { v10: 'Error-service-denied', v11: 'Error-permanent-service-denied' },
+    http: 403,
+    smtp: { reply: 550, enhanced: '5.7.1' },
+  },
 
   // -- permanent: what ------------------------------------------------------------------------------------------
 
@@ -283,6 +309,42 @@ export const REFUSALS = {
     mm1: { v10: 'Error-unspecified', v11: 'Error-permanent-failure' },
     http: 409,
     smtp: { reply: 550, enhanced: '5.0.0' },
+  },
+  /**
+   * Media the sender named by URL could not be fetched (404, no Content-Length, too big, too slow, refused by
+   * the outbound guard, ...): HTTP 422 with the URL and the reason; MM7 2004 Multimedia content refused.
+   */
+  'media-unavailable': {
+    summary: 'media named by URL could not be fetched',
+    transient: false,
+    mm7: 2004,
+    mm1: { v10: 'Error-content-not-accepted', v11: 'Error-permanent-content-not-accepted' },
+    http: 422,
+    smtp: { reply: 554, enhanced: '5.6.0' },
+  },
+  /**
+   * A part's bytes are not of the type it declares (sniffed from its magic numbers), or of a type not allowed:
+   * an executable named .jpg is never stored. MM7 2004; MM1 content-not-accepted; HTTP 422; SMTP X.6.1.
+   */
+  'content-type-mismatch': {
+    summary: 'a part is not of the media type it declares, or of one not allowed',
+    transient: false,
+    mm7: 2004,
+    mm1: { v10: 'Error-content-not-accepted', v11: 'Error-permanent-content-not-accepted' },
+    http: 422,
+    smtp: { reply: 554, enhanced: '5.6.1' },
+  },
+  /**
+   * The same Idempotency-Key from the same account with a different request (issue 24): HTTP 422, as the
+   * IETF draft on the Idempotency-Key header answers a reused key; the first request's answer stands.
+   */
+  'idempotency-conflict': {
+    summary: 'the Idempotency-Key was used before with a different request',
+    transient: false,
+    mm7: 4004,
+    mm1: { v10: 'Error-message-format-corrupt', v11: 'Error-permanent-message-format-corrupt' },
+    http: 422,
+    smtp: { reply: 554, enhanced: '5.6.0' },
   },
 } as const satisfies Record<string, RefusalEntry>;
 

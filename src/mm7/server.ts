@@ -33,6 +33,8 @@ import { Admission, type AdmissionRefusal, type BodyTicket } from './admission.j
 import { cancel, replace, type Answer } from './cancel-replace.js';
 import { ContentStreamer } from './content-streamer.js';
 import { RestApi } from '../rest/api.js';
+import type { RestAuth } from '../rest/route.js';
+import type { RestServices } from '../rest/services.js';
 import { toSubmission, type SubmitContext } from './submit.js';
 import { SubmitRetries, type SubmitClaim } from './submit-retry.js';
 import { VaspDirectory, vaspIntake } from '../vasp/accounts.js';
@@ -50,6 +52,8 @@ export interface Mm7ServerOptions {
   guard?: OutboundGuard;
   /** Where SubmitReq TransactionIDs are recorded, so that a VASP's retry is recognised (none: it is not). */
   idempotency?: IdempotencyStore;
+  /** The sender's API's services (src/rest/services.ts), for the REST API on this listener. */
+  restServices?: RestServices;
   now?: () => number;
 }
 
@@ -91,6 +95,7 @@ export class Mm7Server {
       metrics: o.metrics,
       log: o.log.child({ api: 'rest' }),
       guard: o.guard ?? new OutboundGuard(),
+      ...o.restServices,
     });
     this.server = createEdgeServer(
       {
@@ -110,7 +115,7 @@ export class Mm7Server {
    * progress finish under the account they were admitted with. Throws (nothing changed) on a duplicate id.
    */
   setVasps(vasps: readonly VaspConfig[]): void {
-    this.vasps = new VaspDirectory(vasps);
+    this.vasps = new VaspDirectory(vasps, this.o.config.trustedProxies);
   }
 
   listen(host: string, port: number): Promise<string> {
@@ -167,7 +172,10 @@ export class Mm7Server {
       );
     }
     const vasp = auth.vasp;
-    if (rest && req.method !== 'POST') return this.rest.handle(req, res, vasp); // no body to admit
+    const restAuth: RestAuth =
+      auth.key !== undefined ? { by: auth.by, scope: auth.scope, key: auth.key } : { by: auth.by, scope: auth.scope };
+    // No body to admit (GET, DELETE).
+    if (rest && req.method !== 'POST' && req.method !== 'PUT') return this.rest.handle(req, res, vasp, undefined, restAuth);
     const maxBody = this.o.config.maxBodyBytes;
     const declared = contentLength(req);
     if (!rest && declared !== undefined && declared > maxBody) {
@@ -179,7 +187,7 @@ export class Mm7Server {
     const admitted = this.admission.admit(vasp, declared === undefined ? undefined : Math.min(declared, maxBody));
     if (!admitted.ok) return this.busy(req, res, vasp, rest, admitted);
     try {
-      if (rest) return await this.rest.handle(req, res, vasp, admitted.ticket);
+      if (rest) return await this.rest.handle(req, res, vasp, admitted.ticket, restAuth);
       return await this.mm7(req, res, vasp, admitted.ticket);
     } finally {
       admitted.ticket.release();

@@ -22,6 +22,7 @@ const EXAMPLES: Record<string, unknown> = {
   'mm7.vasps[].password': 'change-me',
   'mm7.vasps[].senders': ['12345'],
   'mm7.vasps[].clientCert.subject': 'vasp-a.example',
+  'consent.senders[].sender': '12345',
   'ops.tls.certFile': '/etc/mmsc/tls/ops.crt',
   'ops.tls.keyFile': '/etc/mmsc/tls/ops.key',
   'mm7.tls.certFile': '/etc/mmsc/tls/mm7.crt',

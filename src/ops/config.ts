@@ -7,6 +7,8 @@ import { namespaceFor } from '../../protocols/mm7/index.js';
 import { parseCidr } from '../transport/ip-ranges.js';
 import { partyOf } from '../core/party.js';
 import { Mm4PeerSchema, type Mm4PeerConfig } from './config-mm4.js';
+import { ApiSchema } from './config-api.js';
+import { ConsentSchema } from './config-consent.js';
 import { adminTokens } from './config-admin.js';
 import { type ConfigFile, readConfigFile } from './config-file.js';
 import { cidrEntry, httpTls, trustedProxies, VaspClientCertSchema } from './config-tls.js';
@@ -134,6 +136,11 @@ export const VaspSchema = z
       .describe('requests per second sent to the VASP (deliveries, reports; all instances)'),
     deliveryBurst: z.coerce.number().int().min(1).default(20).describe('token bucket burst for requests to the VASP'),
     deliveryMaxInFlight: z.coerce.number().int().min(1).default(10).describe('requests to the VASP in progress at once (all instances)'),
+    // -- issue 24, the sender's API: each group's fields together, one group per concern
+    // -- API keys
+    // -- webhooks (signing secrets, failover URL)
+    // -- media by URL (allow-list)
+    // -- numbers (default region)
   })
   .strict()
   .refine((v) => v.password !== undefined || v.clientCert !== undefined, {
@@ -844,6 +851,8 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    api: ApiSchema.describe("the sender's API (REST): media by URL, idempotency, scheduling, webhooks"),
+    consent: ConsentSchema.describe('consent registry: keywords, opt-in, frequency caps and quiet hours per sender'),
   })
   .strict();
 
@@ -911,7 +920,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** A config key named in an error message, e.g. "queue.maxAttempts". */
-const KEY_MENTION = /\b(?:ops|log|redis|queue|mm7|mm1|mm3|mm4|smpp|portability)\.[A-Za-z]+\b/g;
+const KEY_MENTION = /\b(?:ops|log|redis|queue|mm7|mm1|mm3|mm4|smpp|portability|api|consent)\.[A-Za-z]+\b/g;
 const KNOWN_KEYS = new Set([...envKeys().values()].map((k) => k.join('.')));
 
 /** Whether a parsed JSON value has something at `path` (object keys and array indexes). */
@@ -951,6 +960,7 @@ const JSON_KEYS = new Set([
   'smpp.startKeywords',
   'mm1.localPrefixes',
   'mm1.contentTypes',
+  'consent.senders',
 ]);
 
 /** How the environment variable of a key (section.key) is written: a comma-separated list, JSON, or as is (undefined). */

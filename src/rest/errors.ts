@@ -8,6 +8,7 @@ export const REST_ERRORS = {
   NOT_FOUND: HTTP_STATUS.NOT_FOUND,
   METHOD_NOT_ALLOWED: HTTP_STATUS.METHOD_NOT_ALLOWED,
   CONFLICT: HTTP_STATUS.CONFLICT,
+  UNPROCESSABLE: HTTP_STATUS.UNPROCESSABLE_CONTENT,
   TOO_LARGE: HTTP_STATUS.CONTENT_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HTTP_STATUS.UNSUPPORTED_MEDIA_TYPE,
   THROTTLED: HTTP_STATUS.TOO_MANY_REQUESTS,
@@ -39,6 +40,8 @@ export class RestError extends Error {
     readonly code: RestErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** More members of the error object, beside status, code and message (e.g. `recipient`, `url`, `reason`). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.status = REST_ERRORS[code];
@@ -49,11 +52,12 @@ export class RestError extends Error {
  * The REST answer to a refusal: the entry's HTTP status; with Retry-After (RFC 9110 §10.2.3, whole seconds,
  * rounded up) when the refusal says when to try again, and always when throttled.
  */
-export function refused(refusal: Refusal): RestError {
+export function refused(refusal: Refusal, details: Record<string, unknown> = {}): RestError {
   const retryAfterMs = refusal.retryAfterMs ?? (refusal.code === 'throttled' ? RETRY_SOON_MS : undefined);
   const headers: Record<string, string> =
     retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } : {};
-  return new RestError(restErrorCode(refusal.entry.http), refusal.message, headers);
+  // `refusal`: the catalogue's code (docs/refusals.md), finer than the HTTP-level `code`.
+  return new RestError(restErrorCode(refusal.entry.http), refusal.message, headers, { refusal: refusal.code, ...details });
 }
 
 /** Retry-After of a transient refusal that has no wait of its own to give: one second. */

@@ -10,9 +10,15 @@ import { CidrList } from '../transport/ip-ranges.js';
 /** 401: no (valid) credentials, answered with a challenge; 403: credentials of an account not allowed from there. */
 type AuthStatus = typeof HTTP_STATUS.UNAUTHORIZED | typeof HTTP_STATUS.FORBIDDEN;
 
+/**
+ * What a credential may do (issue 24, "Accounts and keys"): `send` submits, uploads and cancels; `read` lists
+ * and looks; `full` both. HTTP Basic and client certificates authenticate the whole account: `full`.
+ */
+export type ApiScope = 'send' | 'read' | 'full';
+
 /** `client`: the address the request comes from (X-Forwarded-For when from mm7.trustedProxies), for the log. */
 export type Authentication =
-  | { ok: true; vasp: VaspConfig; by: 'certificate' | 'basic'; client: string }
+  | { ok: true; vasp: VaspConfig; by: 'certificate' | 'basic' | 'apikey'; scope: ApiScope; key?: string; client: string }
   | { ok: false; status: AuthStatus; reason: string; client: string };
 
 /** Compared against when the user name is unknown, so that the check costs the same either way. */
@@ -54,10 +60,11 @@ export class VaspDirectory {
     const byCert = this.byCertificate(req);
     const who = byCert ? { ok: true as const, vasp: byCert, by: 'certificate' as const } : await this.byBasic(req);
     if (!who.ok) return { ...who, client };
+    // -- issue 24: API keys (Bearer) authenticate here too, with their scope
     const allowed = this.allowed.get(who.vasp.id);
     if (allowed && !allowed.has(client))
       return { ok: false, status: HTTP_STATUS.FORBIDDEN, reason: `source address ${client} not allowed for VASP ${who.vasp.id}`, client };
-    return { ...who, client };
+    return { ...who, scope: 'full', client };
   }
 
   /** The VASP whose clientCert the connection's verified certificate matches (both fields when both are set). */

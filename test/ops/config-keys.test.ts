@@ -54,6 +54,7 @@ const ARRAYS: Record<string, { entry: Obj; context?: Obj }> = {
   'mm7.vasps': { entry: VASP },
   'smpp.smscs': { entry: SMSC },
   'mm4.peers': { entry: PEER, context: { mm4: { domains: ['mms.example.net'] } } },
+  'consent.senders': { entry: { sender: '12345' } },
 };
 /** The rows of a listener's tls fields (the same schema on every listener). */
 function tlsFieldRows(key: string): Record<string, Row> {
@@ -91,6 +92,9 @@ const ROWS: Record<string, Row> = {
   'ops.tokens[].name': { good: 'grafana', bad: 'a b' },
   'ops.tokens[].token': { good: 'another-token-0123456789', bad: 'short' },
   'ops.tokens[].role': { good: 'operate', bad: 'admin' },
+  'api.idempotencyWindowMs': { good: 3_600_000, bad: 1000 },
+  'consent.senders': { good: [{ sender: '12345' }], bad: [{}] },
+  'consent.senders[].sender': { good: '*', bad: '' },
   'log.level': { good: 'debug', bad: 'loud' },
   'log.maskNumbers': { good: false, bad: 'maybe' },
   'redis.url': { good: 'redis://127.0.0.1:6380/1', bad: 'http://127.0.0.1:6379' },

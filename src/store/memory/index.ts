@@ -22,6 +22,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
   correlations: CorrelationStore;
   idempotency: IdempotencyStore;
   porting: PortingTable;
+  // -- issue 24 stores (consent, frequency, media, API keys): one line each
   backend: 'memory';
   durable: false;
 } {
@@ -33,6 +34,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
     correlations: new MemoryCorrelations(options.now),
     idempotency: new MemoryIdempotency(options.now),
     porting: new MemoryPortingTable(),
+    // -- issue 24 stores (consent, frequency, media, API keys): one line each
     backend: 'memory',
     durable: false,
   };

@@ -30,6 +30,7 @@ export function createRedisStore(options: RedisStoreOptions): {
   correlations: CorrelationStore;
   idempotency: IdempotencyStore;
   porting: PortingTable;
+  // -- issue 24 stores (consent, frequency, media, API keys): one line each
   backend: 'redis';
 } {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
@@ -42,6 +43,7 @@ export function createRedisStore(options: RedisStoreOptions): {
     correlations: new RedisCorrelations(options.redis, options.prefix),
     idempotency: new RedisIdempotency(options.redis, keys),
     porting: new RedisPortingTable(options.redis, options.prefix),
+    // -- issue 24 stores (consent, frequency, media, API keys): one line each
     backend: 'redis',
   };
 }

@@ -1,0 +1,122 @@
+import { isShortCode } from '../../protocols/address/index.js';
+import type { ContentRef, Party, Recipient } from '../core/message.js';
+import { buildMessage, MULTIPART_MIXED } from '../core/message-builder.js';
+import { sanitiseMessage } from '../core/sanitise.js';
+import type { VaspConfig } from '../ops/config.js';
+import { OutboundRefusal, type OutboundGuard } from '../transport/outbound-guard.js';
+import { Refusal } from '../core/refusals.js';
+import type { ContentStage } from '../core/ports.js';
+import type { Form } from './form.js';
+import { toParty, tooManyRecipients, type Submission } from '../mm7/submit.js';
+
+/** The form fields a submission may carry; only `to` may repeat. */
+const FIELDS = new Set(['from', 'to', 'subject', 'text', 'callbackUrl', 'expiry']);
+
+/** What a submission is checked against: the account, the message's id and time, and the listener's limits. */
+export interface RestContext {
+  vasp: VaspConfig;
+  messageId: string;
+  now: number;
+  defaultExpiryMs: number;
+  maxExpiryMs: number;
+  guard: OutboundGuard;
+  maxRecipients: number;
+}
+
+/**
+ * The form -> the core message and its parts, checked as an MM7 SubmitReq is (same sender, address and size
+ * rules): throws a Refusal, which the intake answers and the API answers with its entry's HTTP status. Empty optional fields count
+ * as absent, as HTML forms send every input.
+ */
+export function toRestSubmission(form: Form, stage: ContentStage, ctx: RestContext): Submission {
+  const { vasp, now } = ctx;
+  const one = new Map<string, string>();
+  const to: string[] = [];
+  for (const { name, value } of form.fields) {
+    // An unknown field is most likely a misspelt one (callbackURL): refusing it beats losing its reports.
+    if (!FIELDS.has(name)) throw new Refusal('validation-error', `unknown field ${name.slice(0, 40)}`);
+    if (name === 'to') to.push(value);
+    else if (one.has(name)) throw new Refusal('validation-error', `field ${name} given twice`);
+    else if (value !== '') one.set(name, value);
+  }
+
+  const sender = one.get('from') ?? vasp.senders[0]!;
+  if (!vasp.senders.includes(sender))
+    throw new Refusal('sender-not-allowed', `sender address ${sender} is not allowed for VASP ${vasp.id}`);
+  if (to.length === 0) throw new Refusal('address-error', 'at least one "to" recipient is required');
+  if (to.length > ctx.maxRecipients) throw tooManyRecipients(to.length, ctx.maxRecipients);
+  const recipients: Recipient[] = to.map((a) => ({ ...partyOf(a), kind: 'to' }));
+
+  const callbackUrl = one.get('callbackUrl');
+  if (callbackUrl !== undefined) checkCallbackUrl(callbackUrl, ctx);
+  const expiry = one.get('expiry');
+  if (expiry !== undefined && !/^[1-9]\d*$/.test(expiry))
+    throw new Refusal('validation-error', `expiry ${expiry} is not a positive number of seconds`);
+
+  // The files are the stage's parts 0..n-1 (in order of arrival); the text, known only once the form is read,
+  // is written after them, but listed first: parts are presented in list order, each read by its index.
+  const parts: ContentRef[] = form.files.map((f, index) => {
+    const ref: ContentRef = { index, contentType: f.mimeType, size: f.size };
+    if (f.filename !== undefined && f.filename !== '') ref.contentLocation = f.filename;
+    return ref;
+  });
+  const text = one.get('text');
+  if (text !== undefined) {
+    const bytes = Buffer.from(text, 'utf8');
+    parts.unshift({ index: form.files.length, contentType: 'text/plain', params: { charset: 'utf-8' }, size: bytes.length });
+    const out = stage.part();
+    out.write(bytes);
+    out.end();
+  }
+  if (parts.length === 0) throw new Refusal('validation-error', 'no content: give a text field or at least one file');
+  const size = parts.reduce((s, p) => s + p.size, 0);
+  if (size > vasp.maxMessageBytes) {
+    throw new Refusal(
+      'message-too-large',
+      `message content of ${size} bytes is over the limit of ${vasp.maxMessageBytes} bytes for VASP ${vasp.id}`,
+    );
+  }
+
+  const smil = parts.find((p) => p.contentType === 'application/smil');
+  // A presentation: the SMIL part is the root and names the others by Content-ID or Content-Location.
+  if (smil) parts.forEach((p) => (p.contentId = `<part${p.index}>`));
+  const message = buildMessage({
+    id: ctx.messageId,
+    now,
+    originator: partyOf(sender),
+    recipients,
+    origin: callbackUrl !== undefined ? { iface: 'rest', peer: vasp.id, callbackUrl } : { iface: 'rest', peer: vasp.id },
+    // A form is a list of parts whatever their number (one file is still an attachment).
+    contentType: smil ? 'application/vnd.wap.multipart.related' : MULTIPART_MIXED,
+    contentTypeParams: smil ? { type: 'application/smil', start: smil.contentId! } : undefined,
+    parts,
+    subject: one.get('subject'),
+    expiresAt: expiry !== undefined ? now + Number(expiry) * 1000 : undefined,
+    lifetime: { defaultMs: ctx.defaultExpiryMs, maxMs: ctx.maxExpiryMs },
+    // The callback is where the delivery events go: asking for one asks for them.
+    deliveryReport: callbackUrl !== undefined,
+  });
+  return { message, content: stage, sanitised: sanitiseMessage(message) };
+}
+
+/** A recipient or sender as a provider writes it: an e-mail address, a short code, or a phone number. */
+export function partyOf(text: string): Party {
+  const s = text.trim();
+  if (s.includes('@')) return toParty({ kind: 'email', value: s });
+  if (isShortCode(s)) return toParty({ kind: 'shortCode', value: s });
+  return toParty({ kind: 'number', value: s });
+}
+
+/**
+ * The gateway POSTs to a callbackUrl from inside the operator's network: refused here (validation-error, with the
+ * reason) when its form, scheme, user info, the account's callbackUrlPrefixes or a literal address say
+ * no. A host name is resolved and checked when the callback is sent (its answers may change meanwhile).
+ */
+export function checkCallbackUrl(url: string, ctx: RestContext): void {
+  try {
+    ctx.guard.checkUrl(url, ctx.vasp.callbackUrlPrefixes);
+  } catch (err) {
+    if (!(err instanceof OutboundRefusal)) throw err;
+    throw new Refusal('validation-error', `callbackUrl refused: ${err.message}`);
+  }
+}
