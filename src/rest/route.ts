@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { VaspConfig } from '../ops/config.js';
 import type { BodyTicket } from '../mm7/admission.js';
 import type { ApiScope } from '../vasp/accounts.js';
@@ -23,6 +24,26 @@ export interface RestRequest {
   query: URLSearchParams;
   /** The listener's admission of the body (src/mm7/server.ts), counted as it is read; none for GET/DELETE. */
   ticket?: BodyTicket;
+  /**
+   * The body to read, when it is not `req` itself: an idempotent route's request with an Idempotency-Key is
+   * read through a hashing stream (the fingerprint of the raw bytes). A route reads `body ?? req`.
+   */
+  body?: Readable;
+  /** Set on an `idempotent` route's request that carries an Idempotency-Key (src/rest/idempotency.ts). */
+  idempotency?: IdempotentRun;
+}
+
+/**
+ * The Idempotency-Key of one request (issue 24): the route reads its whole body (through `body`), then claims
+ * the key for the message id it will store under, before it carries anything out.
+ * - `claim`: `{ first: true }` to go on; or the first request's answer to give instead (`replay`); a different
+ *   body under the same key throws the idempotency-conflict refusal (422); a first request still in progress
+ *   throws 409 (try again).
+ * - `release`: the request was not carried out (refused, failed): the key is free again for a retry.
+ */
+export interface IdempotentRun {
+  claim(messageId: string): Promise<{ first: true } | { first: false; replay: RestAnswer }>;
+  release(): Promise<void>;
 }
 
 /** A route's answer: JSON unless `raw` (then the bytes as they are, with `headers` naming their type). */
@@ -44,6 +65,8 @@ export interface RestRoute {
   path: string;
   operation: string;
   needs: 'send' | 'read' | 'none';
+  /** Takes an Idempotency-Key (POST /v1/messages): the dispatcher sets `body` and `idempotency` when one is sent. */
+  idempotent?: boolean;
   handle(r: RestRequest): Promise<RestAnswer>;
 }
 

@@ -1,5 +1,7 @@
 import type { Config } from '../ops/config.js';
 import type { IdempotencyStore, Queue } from '../core/ports.js';
+import type { SenderEvents } from '../core/sender-events.js';
+import type { MediaService } from './media/types.js';
 import type { Intake } from '../core/intake.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -15,6 +17,10 @@ export interface RestServices {
   api?: Config['api'];
   /** Idempotency-Key records, shared by every instance. */
   idempotency?: IdempotencyStore;
+  /** Sender events (webhooks): accepted, scheduled, queued ... (src/core/sender-events.ts). */
+  events?: SenderEvents;
+  /** Media by URL and uploads (src/rest/media/types.ts). */
+  media?: MediaService;
   // -- one line per service: keep this list additive
 }
 
