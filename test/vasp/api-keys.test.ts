@@ -149,6 +149,16 @@ t.test('a wrong key, the hash itself, near misses and malformed headers: 401 wit
   }
 });
 
+t.test('no keys configured anywhere: a Bearer is an unknown key (the comparison runs against a digest of its own)', async (t) => {
+  const dir = new VaspDirectory(mm7([{ id: 'a', username: 'a', password: 'pw' }]).vasps);
+  t.match(await dir.authenticate(req('127.0.0.1', bearer(KEY_FULL)), 'rest'), { ok: false, status: 401, challenge: /^Bearer / });
+  t.match(
+    await dir.authenticate(req('127.0.0.1', bearer(`sha256:${'x'.repeat(64)}`)), 'rest'),
+    { ok: false, status: 401 },
+    'nor the decoy',
+  );
+});
+
 t.test('API keys authenticate the REST API only: a Bearer on MM7 is 401 with the Basic challenge', async (t) => {
   const dir = new VaspDirectory(ACCOUNTS.vasps);
   const a = await dir.authenticate(req('127.0.0.1', bearer(KEY_FULL)), 'mm7');
