@@ -15,6 +15,7 @@ import type { Command } from './cli/command.js';
 import { demoCommand } from './cli/demo.js';
 import { handsetCommand } from './cli/handset.js';
 import { smscSimCommand } from './cli/smsc-sim.js';
+import { apikeyCommand } from './cli/apikey.js';
 import { packageVersion } from './cli/version.js';
 
 const SERVE: Pick<Command, 'usage'> = { usage: '  mmsc serve [--config FILE]          start every interface built so far' };
@@ -48,6 +49,7 @@ const COMMANDS: Record<string, Command> = {
   demo: demoCommand((config, log) => new Gateway(config, log)),
   'smsc-sim': smscSimCommand,
   handset: handsetCommand,
+  apikey: apikeyCommand,
 };
 
 const USAGE = `usage:

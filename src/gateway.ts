@@ -40,6 +40,8 @@ import type { RouteEntry } from './core/static-router.js';
 import { ConfigReloader, type Reloader, type ReloadReport } from './ops/reload.js';
 import { peerRoutes } from './ops/admin/peers.js';
 import { reloadRoutes } from './ops/admin/reload.js';
+import { apiKeyRoutes } from './ops/admin/api-keys.js';
+import { ApiKeyUsage } from './vasp/api-key-usage.js';
 import { configuredPeers } from './peer-directory.js';
 import type { RestServices } from './rest/services.js';
 import { OutboundGuard } from './transport/outbound-guard.js';
@@ -297,6 +299,8 @@ export class Gateway {
         log: log.child({ component: 'admin' }),
       }),
       reloadRoutes({ reload: () => this.reload() }),
+      // issue 24: each account's API keys and their last-used times
+      apiKeyRoutes({ vasps: () => this.reloads.config.mm7.vasps, activity: this.store.apiKeyActivity }),
     );
     this.metrics.flow.peerStats = () => this.store.queue.peerStats();
     this.metrics.flow.reportsPending = () => this.store.queue.reportsPending();
@@ -320,6 +324,11 @@ export class Gateway {
     void guard; // media fetches and webhooks go through it
     const services: RestServices = { api: this.reloads.config.api, idempotency: this.store.idempotency };
     // -- issue 24 services: one line each
+    services.apiKeyUsage = new ApiKeyUsage({
+      activity: this.store.apiKeyActivity,
+      log: this.log.child({ component: 'api-keys' }),
+      metrics: this.metrics,
+    });
     return services;
   }
 

@@ -240,6 +240,18 @@ export interface IdempotencyClaim {
 
 // -- issue 24 ports (consent registry, frequency counters, media store, API key activity): one block each, here
 
+/**
+ * When each API key of an account was last used (issue 24, "Accounts and keys"), shared by every instance so
+ * that the admin API shows the latest use whichever instance served it. Written at most once a minute per key
+ * per instance (src/vasp/api-key-usage.ts): a time to the minute, never a write per request.
+ */
+export interface ApiKeyActivity {
+  /** Record that key `name` of account `vasp` was used at `at` (ms since the epoch). */
+  touch(vasp: string, name: string, at: number): Promise<void>;
+  /** The recorded last-used times (ms) of the account's keys, by key name (a key never used: absent). */
+  lastUsed(vasp: string): Promise<Map<string, number>>;
+}
+
 export interface SubscriberFlags {
   optedOut: boolean;
   textOnly: boolean;

@@ -160,7 +160,7 @@ export class Mm7Server {
     const rest = (req.url ?? '/').startsWith('/v1/');
     if (!rest && req.method !== 'POST')
       return this.plain(res, HTTP_STATUS.METHOD_NOT_ALLOWED, 'MM7 takes POST only', 'http', { allow: 'POST' });
-    const auth = await this.vasps.authenticate(req);
+    const auth = await this.vasps.authenticate(req, rest ? 'rest' : 'mm7');
     if (!auth.ok) {
       this.o.log.info({ reason: auth.reason, from: auth.client }, 'mm7 request refused');
       return this.plain(
@@ -168,10 +168,12 @@ export class Mm7Server {
         auth.status,
         auth.reason,
         rest ? 'rest' : 'http',
-        auth.status === HTTP_STATUS.UNAUTHORIZED ? { 'www-authenticate': 'Basic realm="MM7"' } : {},
+        auth.status === HTTP_STATUS.UNAUTHORIZED ? { 'www-authenticate': auth.challenge ?? 'Basic realm="MM7"' } : {},
       );
     }
     const vasp = auth.vasp;
+    // -- issue 24: an API key's last-used time (at most a write a minute per key; never waited for)
+    if (auth.key !== undefined) this.o.restServices?.apiKeyUsage?.used(vasp.id, auth.key);
     const restAuth: RestAuth =
       auth.key !== undefined ? { by: auth.by, scope: auth.scope, key: auth.key } : { by: auth.by, scope: auth.scope };
     // No body to admit (GET, DELETE).

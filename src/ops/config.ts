@@ -12,6 +12,7 @@ import { ConsentSchema } from './config-consent.js';
 import { adminTokens } from './config-admin.js';
 import { type ConfigFile, readConfigFile } from './config-file.js';
 import { cidrEntry, httpTls, trustedProxies, VaspClientCertSchema } from './config-tls.js';
+import { apiKeysField } from './config-api-keys.js';
 import { secret, verifiableSecret } from './secret.js';
 
 export { Mm4PeerSchema, type Mm4PeerConfig };
@@ -138,14 +139,15 @@ export const VaspSchema = z
     deliveryMaxInFlight: z.coerce.number().int().min(1).default(10).describe('requests to the VASP in progress at once (all instances)'),
     // -- issue 24, the sender's API: each group's fields together, one group per concern
     // -- API keys
+    apiKeys: apiKeysField,
     // -- webhooks (signing secrets, failover URL)
     // -- media by URL (allow-list)
     // -- numbers (default region)
   })
   .strict()
-  .refine((v) => v.password !== undefined || v.clientCert !== undefined, {
+  .refine((v) => v.password !== undefined || v.clientCert !== undefined || (v.apiKeys?.length ?? 0) > 0, {
     path: ['password'],
-    message: 'a VASP needs a password, a clientCert, or both',
+    message: 'a VASP needs a password, a clientCert or an API key (apiKeys): at least one',
   });
 
 /** One SMSC connection (SMPP 3.4 ESME side). */

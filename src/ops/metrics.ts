@@ -67,6 +67,17 @@ export class Metrics {
   });
 
   /**
+   * REST requests authenticated by an API key (issue 24), by account and key name (both config names: bounded),
+   * so that a rotation can see when the old key is no longer used.
+   */
+  readonly apiKeyRequests = new Counter({
+    name: 'mmsc_rest_api_key_requests_total',
+    help: 'REST API requests authenticated by an API key, by VASP id and key name',
+    labelNames: ['vasp', 'key'] as const,
+    registers: [this.registry],
+  });
+
+  /**
    * Requests this MMSC sends to VASPs (DeliverReq, DeliveryReportReq, ReadReplyReq) and REST callbacks, by
    * operation and outcome: the MM7 status code answered, the HTTP code for a callback, or `error` when the
    * peer could not be reached or its answer not read.

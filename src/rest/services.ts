@@ -6,6 +6,7 @@ import type { Intake } from '../core/intake.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { OutboundGuard } from '../transport/outbound-guard.js';
+import type { ApiKeyRecorder } from '../vasp/api-key-usage.js';
 
 /**
  * What the sender's API (issue 24) needs beyond MM7's intake, passed by the composition root (gateway.ts)
@@ -22,6 +23,8 @@ export interface RestServices {
   /** Media by URL and uploads (src/rest/media/types.ts). */
   media?: MediaService;
   // -- one line per service: keep this list additive
+  /** API keys' last-used times, told by the MM7 listener as a key authenticates a request (src/vasp/api-key-usage.ts). */
+  apiKeyUsage?: ApiKeyRecorder;
 }
 
 /** What the REST API and its routes are built with: the MM7 listener's config and intake, and the services. */

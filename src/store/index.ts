@@ -5,6 +5,7 @@ import { createMemoryStore } from './memory/index.js';
 import { aofEnabled, createRedisClient, isUp, type RedisClientConfig } from './redis/client.js';
 import { createRedisStore } from './redis/index.js';
 import type { PortingTable } from '../core/portability.js';
+import type { ApiKeyActivity } from '../core/ports.js';
 import {
   StoreUnavailableError,
   type CorrelationStore,
@@ -45,6 +46,7 @@ export interface Store {
   /** Ported numbers (portability.redis): a hash shared by the instances, or this process's table. */
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each, each a port of core/ports.ts
+  apiKeyActivity: ApiKeyActivity;
   backend: 'memory' | 'redis' | 'redis-cluster';
   /**
    * Whether an accepted message survives a crash of the store: never for the embedded store; for Redis what

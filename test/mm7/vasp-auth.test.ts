@@ -60,7 +60,7 @@ t.test('a bad secret source or hash fails the config, naming the key', async (t)
   t.match(bad('scrypt$3$8$1$c2FsdA==$aGFzaA==').error?.issues[0], { message: /malformed scrypt hash/ });
   t.match(ConfigSchema.safeParse({ mm7: { vasps: [{ id: 'a', username: 'a', senders: ['7050'] }] } }).error?.issues[0], {
     path: ['mm7', 'vasps', 0, 'password'],
-    message: /a password, a clientCert, or both/,
+    message: /a password, a clientCert or an API key/,
   });
 });
 

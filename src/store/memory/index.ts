@@ -1,4 +1,6 @@
 import type { CorrelationStore, IdempotencyStore, SubscriberStore, Throttle } from '../../core/ports.js';
+import type { ApiKeyActivity } from '../../core/ports.js';
+import { MemoryApiKeyActivity } from './api-key-activity.js';
 import type { QueueOptions } from '../options.js';
 import { MemoryCorrelations } from './correlations.js';
 import { MemoryIdempotency } from './idempotency.js';
@@ -23,6 +25,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
   idempotency: IdempotencyStore;
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each
+  apiKeyActivity: ApiKeyActivity;
   backend: 'memory';
   durable: false;
 } {
@@ -35,6 +38,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
     idempotency: new MemoryIdempotency(options.now),
     porting: new MemoryPortingTable(),
     // -- issue 24 stores (consent, frequency, media, API keys): one line each
+    apiKeyActivity: new MemoryApiKeyActivity(),
     backend: 'memory',
     durable: false,
   };

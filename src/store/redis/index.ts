@@ -1,5 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { CorrelationStore, IdempotencyStore, Queue, SubscriberStore, Throttle } from '../../core/ports.js';
+import type { ApiKeyActivity } from '../../core/ports.js';
+import { RedisApiKeyActivity } from './api-key-activity.js';
 import type { QueueOptions } from '../options.js';
 import { RedisCorrelations } from './correlations.js';
 import { RedisIdempotency } from './idempotency.js';
@@ -31,6 +33,7 @@ export function createRedisStore(options: RedisStoreOptions): {
   idempotency: IdempotencyStore;
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each
+  apiKeyActivity: ApiKeyActivity;
   backend: 'redis';
 } {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
@@ -44,6 +47,7 @@ export function createRedisStore(options: RedisStoreOptions): {
     idempotency: new RedisIdempotency(options.redis, keys),
     porting: new RedisPortingTable(options.redis, options.prefix),
     // -- issue 24 stores (consent, frequency, media, API keys): one line each
+    apiKeyActivity: new RedisApiKeyActivity(options.redis, options.prefix),
     backend: 'redis',
   };
 }
