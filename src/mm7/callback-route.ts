@@ -80,14 +80,14 @@ export class CallbackRoute implements Route {
       }
       this.o.metrics.outboundRequests.inc({ operation: 'callback', status: 'error' });
       log.info({ code: err.code, detail: err.message, target }, 'callback not reached');
-      return this.retry(d, now, `${target} not reached: ${err.message}`);
+      return this.retryLater(d, now, `${target} not reached: ${err.message}`);
     }
     this.o.metrics.outboundRequests.inc({ operation: 'callback', status: String(status) });
     if (isHttpSuccess(status)) {
       this.o.metrics.webhookDeliveries.inc({ outcome: 'delivered' });
       return { status: 'delivered', detail: `${target} answered HTTP ${status}` };
     }
-    if (isHttpRetryable(status)) return this.retry(d, now, `${target} answered HTTP ${status}`);
+    if (isHttpRetryable(status)) return this.retryLater(d, now, `${target} answered HTTP ${status}`);
     this.o.metrics.webhookDeliveries.inc({ outcome: 'rejected' });
     log.info({ http: status, target }, 'callback refused');
     return { status: 'rejected', detail: `${target} answered HTTP ${status}` };
@@ -99,7 +99,8 @@ export class CallbackRoute implements Route {
     return d.message.origin.failoverUrl ?? this.vasp.webhookFailoverUrl;
   }
 
-  private retry(d: Delivery, now: number, error: string): DeliveryResult {
+  // Not named `retry`: the worker pool tells a route from a { retry } decision by that key.
+  private retryLater(d: Delivery, now: number, error: string): DeliveryResult {
     this.o.metrics.webhookDeliveries.inc({ outcome: 'retry' });
     if (d.maxAttempts === undefined) return { status: 'retry', error };
     const retryAfterMs = webhookRetryDelay({ attempt: d.attempt, maxAttempts: d.maxAttempts, now, expiresAt: d.message.expiresAt });

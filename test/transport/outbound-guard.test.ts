@@ -575,7 +575,7 @@ t.test(
       'the same URL while it resolves to an allowed address',
     );
     t.equal(real.requests[0]?.local, '127.0.0.1');
-    t.match(JSON.parse(real.requests[0]!.body), { event: 'delivery-report', messageId: 'm-1', state: 'delivered' });
+    t.match(JSON.parse(real.requests[0]!.body), { type: 'delivered', messageId: 'm-1', recipient: '+15550000001' });
     t.match(
       await route.send(delivery(`http://127.0.0.2:${real.port}/cb`)),
       { status: 'rejected', detail: /127\.0\.0\.2 is loopback/ },
