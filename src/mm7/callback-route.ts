@@ -50,7 +50,7 @@ export class CallbackRoute implements Route {
     if (!info || !primary || !event) return { status: 'rejected', detail: 'not a report with a callback URL' };
     const failover = this.failoverUrl(d);
     const url = failover ?? primary;
-    const target = failover ? 'failover URL' : 'callback';
+    const target = failover ? 'failover URL' : 'callback URL';
     const raw = Buffer.from(JSON.stringify(event));
     const now = (this.o.now ?? Date.now)();
     const headers: Record<string, string> = { 'content-type': 'application/json', [EVENT_ID_HEADER]: event.eventId };
