@@ -76,9 +76,9 @@ class HandsetStandIn implements Route {
   }
 }
 
-async function gateway(t: Test, account: Record<string, unknown> = {}) {
+async function gateway(t: Test, account: Record<string, unknown> = {}, backend: 'redis' | 'memory' = 'redis') {
   const config = ConfigSchema.parse({
-    redis: { url: await redisUrl(t) },
+    ...(backend === 'redis' ? { redis: { url: await redisUrl(t) } } : {}),
     // Ten attempts over a minute: the first retries come after the 1 s floor (the schedule's spread is tested
     // on its own below, as a function).
     queue: { prefix: testPrefix(), retryBaseMs: 30, retryMaxMs: 100, maxAttempts: 10 },
@@ -185,18 +185,19 @@ t.test(
   },
 );
 
-t.test('an event emitted twice is one message: one POST, one eventId', async (t) => {
-  const hooks = await receiver(t);
-  const gw = await gateway(t);
-  const m = restMessage(hooks.url);
-  await gw.events.emit(m, { type: 'accepted', recipientIndex: 0, at: m.receivedAt });
-  await gw.events.emit(m, { type: 'accepted', recipientIndex: 0, at: m.receivedAt + 5 });
-  gw.workers.notify();
-  await until('the event', () => hooks.got.length >= 1);
-  await new Promise((r) => setTimeout(r, 300));
-  t.equal(hooks.got.length, 1, 'posted once');
-  t.equal(hooks.got[0]!.body.eventId, eventMessageId(m.id, 0, 'accepted'));
-});
+for (const backend of ['redis', 'memory'] as const)
+  t.test(`an event emitted twice is one message: one POST, one eventId (${backend} store)`, async (t) => {
+    const hooks = await receiver(t);
+    const gw = await gateway(t, {}, backend);
+    const m = restMessage(hooks.url);
+    await gw.events.emit(m, { type: 'accepted', recipientIndex: 0, at: m.receivedAt });
+    await gw.events.emit(m, { type: 'accepted', recipientIndex: 0, at: m.receivedAt + 5 });
+    gw.workers.notify();
+    await until('the event', () => hooks.got.length >= 1);
+    await new Promise((r) => setTimeout(r, 300));
+    t.equal(hooks.got.length, 1, 'posted once');
+    t.equal(hooks.got[0]!.body.eventId, eventMessageId(m.id, 0, 'accepted'));
+  });
 
 t.test('failover: from the 3rd attempt on, events go to the failover URL (the message’s, else the account’s)', async (t) => {
   const primary = await receiver(t, () => 503);
@@ -251,4 +252,32 @@ t.test('notified: an MM1 push outcome (worker pool `notified`) becomes a notifie
   gw.workers.emit('outcome', { job: { ...job, message: { ...m, origin: { iface: 'mm7', peer: 'shop' } } }, state: 'notified' });
   await new Promise((r) => setTimeout(r, 300));
   t.equal(hooks.got.length, 1);
+});
+
+t.test('an account without webhookSecrets: unsigned events (Mmsc-Event-Id still), and a warning at start', async (t) => {
+  const hooks = await receiver(t);
+  const lines: Array<Record<string, unknown>> = [];
+  const config = ConfigSchema.parse({
+    queue: { prefix: testPrefix() },
+    ops: { port: 0 },
+    mm7: { port: 0, vasps: [{ id: 'shop', username: 'shop', password: 'pw-shop', senders: ['7040'] }] },
+    mm1: { enabled: false },
+    outbound: { allow: ['127.0.0.1/32'] },
+  });
+  const log = pino({ level: 'warn' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const gw = new Gateway(config, log);
+  await gw.start();
+  await gw.whenReady();
+  t.teardown(() => gw.stop());
+  t.match(
+    lines.find((l) => l.key === 'webhookSecrets'),
+    { level: 40, vasp: 'shop', msg: /unsigned/ },
+    'warned about the account',
+  );
+  const m = restMessage(hooks.url);
+  await gw.events.emit(m, { type: 'accepted', recipientIndex: 0, at: m.receivedAt });
+  gw.workers.notify();
+  await until('the event', () => hooks.got[0]);
+  t.equal(hooks.got[0]!.headers['mmsc-signature'], undefined, 'no signature');
+  t.equal(hooks.got[0]!.headers['mmsc-event-id'], eventMessageId(m.id, 0, 'accepted'));
 });
