@@ -45,6 +45,8 @@ import { ApiKeyUsage } from './vasp/api-key-usage.js';
 import { configuredPeers } from './peer-directory.js';
 import type { RestServices } from './rest/services.js';
 import { OutboundGuard } from './transport/outbound-guard.js';
+import { QueuedSenderEvents } from './rest/webhooks/events.js';
+import { outcomeEvents } from './core/sender-event-map.js';
 
 /** Interfaces the gateway can listen on; one line is printed per listener. */
 export type InterfaceName = 'mm1' | 'web' | 'mm7' | 'mm4' | 'mm3' | 'smpp' | 'ops';
@@ -69,6 +71,8 @@ export class Gateway {
   readonly router = new StaticRouter();
   readonly workers: WorkerPool;
   private readonly reportPump: ReportPump;
+  /** The sender's events (webhooks): src/rest/webhooks/events.ts. */
+  readonly events: QueuedSenderEvents;
   private readonly ops: OpsServer;
   private readonly mm7: Mm7Server | undefined;
   private readonly mm1: Mm1Server | undefined;
@@ -128,7 +132,21 @@ export class Gateway {
     this.setStoreInfo();
     this.metrics.queueStats = () => this.store.queue.stats();
     this.metrics.storeUsage = this.store.usage;
-    const reports = new ReportGenerator({ queue: this.store.queue, router: this.router, log: log.child({ component: 'reports' }) });
+    // The sender's events (webhooks, issue 24): queued to the REST callbacks, from the final events (the
+    // report generator), delivery outcomes (queued, notified: below) and the REST routes (accepted ...).
+    this.events = new QueuedSenderEvents({
+      queue: this.store.queue,
+      router: this.router,
+      metrics: this.metrics,
+      log: log.child({ component: 'events' }),
+      retryForMs: config.api.webhookRetryForMs,
+    });
+    const reports = new ReportGenerator({
+      queue: this.store.queue,
+      router: this.router,
+      log: log.child({ component: 'reports' }),
+      events: this.events,
+    });
     this.workers = new WorkerPool({
       queue: this.store.queue,
       throttle: this.store.throttle,
@@ -145,6 +163,13 @@ export class Gateway {
     this.workers.on('outcome', (o) => {
       this.metrics.queueOutcomes.inc({ peer: o.job.peer, state: o.state });
       if (o.state !== 'retrying' && o.state !== 'notified' && o.state !== 'deferred') this.reportPump.notify();
+    });
+    this.workers.on('outcome', (o) => {
+      for (const event of outcomeEvents(o, Date.now())) {
+        this.events.emit(o.job.message, event).catch((err: unknown) => {
+          log.warn({ err: errorFields(err), messageId: o.job.messageId, type: event.type }, 'sender event not queued');
+        });
+      }
     });
     this.reportPump = new ReportPump({ queue: this.store.queue, reports, log: log.child({ component: 'reports' }) });
     // Number portability (docs/portability.md): looked up at intake, before the route table's prefixes.
@@ -329,6 +354,7 @@ export class Gateway {
       log: this.log.child({ component: 'api-keys' }),
       metrics: this.metrics,
     });
+    services.events = this.events;
     return services;
   }
 

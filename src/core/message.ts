@@ -134,20 +134,39 @@ export interface AckInfo {
  * and `report` says what happened. The route of a report is chosen by `to`, the origin of the original.
  */
 export interface ReportInfo {
-  kind: 'delivery' | 'read';
+  /** `event`: a sender's API event (issue 24), POSTed as a webhook; its type and data are in `event`. */
+  kind: 'delivery' | 'read' | 'event';
   /** The Message-ID the report is about. */
   messageId: string;
   /** Index of the reported recipient in the original message. */
   recipientIndex: number;
   /** Where the original came from: the report goes back there. */
   to: Origin;
-  /** delivery: delivered | rejected | failed | expired (terminal queue states); read: read | deleted. */
+  /**
+   * delivery: delivered | rejected | failed | expired (terminal queue states); read: read | deleted; event: the
+   * nearest of these for views that show a status (a failure type's own, `read`, else `delivered`).
+   */
   status: 'delivered' | 'rejected' | 'failed' | 'expired' | 'read' | 'deleted';
+  /** kind `event` only: what happened. */
+  event?: ReportEvent;
   detail?: string;
   /** When it happened (epoch ms). */
   at: number;
   /** The original's service data a VASP expects back (LinkedID, application ids). */
   service?: ServiceInfo;
+}
+
+/**
+ * The data of a sender's event (src/core/sender-events.ts) carried in a queued event message. The types are
+ * the strings of SenderEventType and RefusalCode, not imported: that module imports this one.
+ */
+export interface ReportEvent {
+  /** A SenderEventType: accepted, delivered, read, ... */
+  type: string;
+  /** A RefusalCode, on failures. */
+  code?: string;
+  /** media-unavailable: the URL. */
+  url?: string;
 }
 
 /** What a VASP says about its service (3GPP TS 23.140 §8.7.1 SubmitReq); none of it changes delivery. */

@@ -6,6 +6,8 @@ export interface Delivery {
   message: CoreMessage;
   recipientIndex: number;
   attempt: number;
+  /** The attempts the job has in all (queue.maxAttempts): a route spreading its retries over a time needs it. */
+  maxAttempts?: number;
   /** How many times this job ended an attempt `waiting` before (MM1: notifications pushed so far); absent: 0. */
   notifications?: number;
   /** The message's parts, fetched from the store when the edge needs them. */

@@ -1,6 +1,10 @@
 import type { LeasedJob, SubscriberStore } from './ports.js';
 import type { CoreMessage } from './message.js';
 import type { Route } from './router.js';
+import { SMS_FALLBACK } from './sms-fallback.js';
+
+/** The refusal of a recipient who opted out (STOP); the sender's events map it to the catalogue's opted-out. */
+export const OPTED_OUT_DETAIL = 'recipient opted out (STOP)';
 
 /** What the policy makes of a recipient's route: the route to use, a refusal (the job ends rejected), or none. */
 export type RouteDecision = Route | { refuse: string } | undefined;
@@ -31,8 +35,25 @@ export function subscriberPolicy(o: SubscriberPolicyOptions): (job: LeasedJob, r
     const r = m.recipients[job.recipientIndex];
     if (m.report || !r || r.type !== 'plmn' || o.exempt?.(m)) return route;
     const flags = await o.subscribers.get(r.address);
-    if (flags.optedOut) return { refuse: 'recipient opted out (STOP)' };
-    if (flags.textOnly) return o.textRoute(r.address) ?? route;
+    if (flags.optedOut) return { refuse: OPTED_OUT_DETAIL };
+    if (flags.textOnly) {
+      const text = o.textRoute(r.address);
+      return text ? asSmsFallback(text) : route;
+    }
     return route;
+  };
+}
+
+/** The text route, its deliveries marked as the SMS fallback (SMS_FALLBACK) for the sender's events. */
+function asSmsFallback(text: Route): Route {
+  return {
+    peer: text.peer,
+    limits: text.limits,
+    send: async (d) => {
+      const r = await text.send(d);
+      return r.status === 'delivered'
+        ? { status: 'delivered', detail: `${SMS_FALLBACK} (text-only subscriber): ${r.detail ?? 'sent'}` }
+        : r;
+    },
   };
 }

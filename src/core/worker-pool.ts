@@ -5,6 +5,9 @@ import { LeaseLostError, type LeasedJob, type Queue, type Throttle, type Throttl
 import type { DeliveryResult, Route, Router } from './router.js';
 import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from './retry-policy.js';
 
+/** The refusal of a recipient no route serves; the sender's events map it to the catalogue's unroutable. */
+export const NO_ROUTE_DETAIL = 'no route to recipient';
+
 export interface WorkerPoolOptions {
   queue: Queue;
   throttle: Throttle;
@@ -128,7 +131,7 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
         return;
       }
       if (!route || 'refuse' in route) {
-        this.track(this.settle(job, { status: 'rejected', detail: route?.refuse ?? 'no route to recipient' }, undefined));
+        this.track(this.settle(job, { status: 'rejected', detail: route?.refuse ?? NO_ROUTE_DETAIL }, undefined));
         return;
       }
       const g = byPeer.get(route.peer) ?? { route, jobs: [] };
@@ -189,6 +192,7 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
         message: job.message,
         recipientIndex: job.recipientIndex,
         attempt: job.attempt,
+        maxAttempts: job.maxAttempts,
         notifications: job.notifications,
         content: async () => {
           const c = await this.o.queue.content(job.messageId);

@@ -1,4 +1,5 @@
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
+import { SMS_FALLBACK } from '../core/sms-fallback.js';
 import type { Mm1Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -97,12 +98,12 @@ export class NotifyRoute implements Route {
     const r = await text.send(d);
     this.o.metrics.mm1Fallbacks.inc({ trigger, result: r.status });
     this.o.log.info({ messageId: d.message.id, recipient: d.recipientIndex, trigger, why, result: r.status }, 'SMS fallback');
-    if (r.status === 'delivered') return { status: 'delivered', detail: `SMS fallback (${why}): ${r.detail ?? 'sent'}` };
-    if (r.status === 'rejected') return { status: 'rejected', detail: `SMS fallback (${why}) refused: ${r.detail}` };
+    if (r.status === 'delivered') return { status: 'delivered', detail: `${SMS_FALLBACK} (${why}): ${r.detail ?? 'sent'}` };
+    if (r.status === 'rejected') return { status: 'rejected', detail: `${SMS_FALLBACK} (${why}) refused: ${r.detail}` };
     if (r.status === 'waiting') return r; // a text route does not wait; passed on should one ever
     return {
       status: 'retry',
-      error: `SMS fallback (${why}) not sent: ${r.error}`,
+      error: `${SMS_FALLBACK} (${why}) not sent: ${r.error}`,
       ...(r.retryAfterMs !== undefined ? { retryAfterMs: r.retryAfterMs } : {}),
     };
   }

@@ -2,6 +2,7 @@
 // nodemailer transport. The MIME is exactly ours (buildMm4, sent `raw`); the SMTP envelope is set explicitly.
 import { Mm4Error, type Mm4Message, buildMm4, formatMm4Address, originatorSystemOf } from '../../protocols/mm4/index.js';
 import { newMessageId } from '../core/message-id.js';
+import type { ReportInfo } from '../core/message.js';
 import type { CorrelationStore } from '../core/ports.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { Logger } from '../ops/logger.js';
@@ -221,7 +222,8 @@ export class Mm4PeerRoute implements Route {
   }
 }
 
-function reportType(kind: 'delivery' | 'read'): string {
+function reportType(kind: ReportInfo['kind']): string {
+  // An event (the sender's API) never goes to a peer carrier: its route is the REST callback's.
   return kind === 'read' ? 'MM4_read_reply_report.REQ' : 'MM4_delivery_report.REQ';
 }
 

@@ -10,7 +10,7 @@ import { VaspRoute } from './vasp-route.js';
 /**
  * The routes toward VASPs, for the gateway's route table (src/routes.ts), in the order of mm7.vasps (of
  * two VASPs claiming one short code, the first listed gets its messages):
- * - reports on its REST submissions with a callbackUrl -> a JSON POST there;
+ * - the sender's events of its REST submissions with a callbackUrl -> a signed JSON POST there (webhooks);
  * - reports on messages a VASP submitted over MM7 -> DeliveryReportReq / ReadReplyReq to its URL;
  * - messages to one of its short codes (its `senders`) -> DeliverReq to its URL.
  * A VASP without a URL gets no MM7 requests (its reports are logged and dropped, messages to it refused).
@@ -19,6 +19,8 @@ export function vaspRoutes(o: { config: Config['mm7']; metrics: Metrics; log: Lo
   const entries: RouteEntry[] = [];
   for (const vasp of o.config.vasps) {
     warnUnreachablePrefixes(vasp, o);
+    if (vasp.webhookSecrets === undefined)
+      o.log.warn({ vasp: vasp.id, key: 'webhookSecrets' }, 'webhook events of this account are unsigned: set webhookSecrets to sign them');
     const callbacks = new CallbackRoute(vasp, o);
     entries.push(
       routeWhen(

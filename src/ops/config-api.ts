@@ -18,6 +18,11 @@ export const ApiSchema = z
     // -- media by URL
     // -- scheduling and listing
     // -- webhooks (events)
+    webhookRetryForMs: ms(
+      60_000,
+      86_400_000,
+      'a webhook event is retried this long after it happened (backoff spread over queue.maxAttempts), then dead-lettered as expired (docs/webhooks.md)',
+    ),
   })
   .strict()
   .prefault({});

@@ -141,6 +141,21 @@ export const VaspSchema = z
     // -- API keys
     apiKeys: apiKeysField,
     // -- webhooks (signing secrets, failover URL)
+    webhookSecrets: z
+      .array(secret(z.string().min(16)))
+      .min(1)
+      .max(2)
+      .optional()
+      .describe(
+        'secrets signing the webhook events (Mmsc-Signature, HMAC-SHA256), each inline, {file} or {env}, at least 16 characters; two while rotating (each signs); unset = events unsigned (warned at start)',
+      ),
+    webhookFailoverUrl: z
+      .string()
+      .url()
+      .optional()
+      .describe(
+        'where an event goes from its 3rd attempt on when the message gave no failoverUrl (its callbackUrl kept failing); checked by the outbound guard like a callbackUrl',
+      ),
     // -- media by URL (allow-list)
     // -- numbers (default region)
   })

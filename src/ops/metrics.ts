@@ -324,6 +324,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Sender's events (webhooks, issue 24) queued, by type (accepted, delivered, ...: SENDER_EVENT_TYPES). */
+  readonly webhookEvents = new Counter({
+    name: 'mmsc_webhook_events_total',
+    help: 'Sender events queued for webhooks, by type (accepted, queued, notified, delivered, read, failed, ...)',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  /**
+   * Webhook POST attempts by outcome: delivered (2xx), retry (408, 429, 5xx, not reached), rejected (another
+   * answer, or a URL the outbound guard refuses).
+   */
+  readonly webhookDeliveries = new Counter({
+    name: 'mmsc_webhook_deliveries_total',
+    help: 'Webhook POST attempts, by outcome (delivered, retry, rejected)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   /**
    * Per-peer queue depth and oldest-job age, dead letters, end-to-end latency, throttle waits, durability
    * (ops/metrics-flow.ts). `queueStats` feeds its dead-letter gauge.

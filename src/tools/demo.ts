@@ -124,6 +124,8 @@ function demoConfig(base: number, mm1Port: number, smscPort: number, callbackUrl
           password: DEMO_VASP.password,
           senders: [DEMO_VASP.shortCode],
           callbackUrlPrefixes: [new URL('/callback', callbackUrl).href],
+          // Its events are signed (docs/webhooks.md); the demo's callback does not check them.
+          webhookSecrets: [randomBytes(24).toString('hex')],
         },
       ],
     },
@@ -202,7 +204,7 @@ async function stateOf(mm7: string, messageId: string, recipient: string): Promi
   return view.recipients?.find((r) => r.address === recipient)?.state ?? view.recipients?.[0]?.state;
 }
 
-/** The VASP's side: REST callbacks (delivery reports) POSTed as JSON (src/mm7/callback-route.ts). */
+/** The VASP's side: REST callbacks (the sender's events, docs/webhooks.md) POSTed as JSON (src/mm7/callback-route.ts). */
 function callbackServer(event: (what: string, text: string) => void): Server {
   return createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -210,9 +212,12 @@ function callbackServer(event: (what: string, text: string) => void): Server {
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       try {
-        const r = JSON.parse(text) as { event?: string; messageId?: string; recipient?: string; state?: string; detail?: string };
-        const what = r.event === 'delivery-report' ? 'delivery report' : `callback ${r.event}`;
-        event(what, `${r.messageId} for ${r.recipient}: ${r.state} (at the demo callback${r.detail ? `; ${r.detail}` : ''})`);
+        const r = JSON.parse(text) as { type?: string; messageId?: string; recipient?: string; detail?: string };
+        const final = ['delivered', 'delivered_as_sms', 'rejected', 'failed', 'expired'].includes(r.type ?? '');
+        event(
+          final ? 'delivery report' : `event ${r.type}`,
+          `${r.messageId} for ${r.recipient}: ${r.type} (at the demo callback${r.detail ? `; ${r.detail}` : ''})`,
+        );
       } catch {
         event('callback', `not JSON: ${text.slice(0, 200)}`);
       }

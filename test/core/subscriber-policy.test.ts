@@ -7,6 +7,7 @@ import t from 'tap';
 import type { CoreMessage } from '../../src/core/message.js';
 import type { Delivery, DeliveryResult, Route } from '../../src/core/router.js';
 import { subscriberPolicy } from '../../src/core/subscriber-policy.js';
+import { SMS_FALLBACK } from '../../src/core/sms-fallback.js';
 import { MemorySubscribers } from '../../src/store/memory/subscribers.js';
 import type { LeasedJob, SubscriberFlags, SubscriberStore } from '../../src/core/ports.js';
 import { textMessage } from '../helpers/messages.js';
@@ -74,9 +75,18 @@ t.test('opted out: refused with the reason, whatever the table said (even no rou
 t.test('text-only: the SMS text route for its number, instead of the table’s', async (t) => {
   const { store } = await subscribers();
   const asked: string[] = [];
-  const resolve = subscriberPolicy({ subscribers: store, textRoute: (a) => (asked.push(a), sms) });
-  t.equal(await resolve(job(to(TEXT_ONLY)), table), sms);
-  t.equal(await resolve(job(to(TEXT_ONLY)), undefined), sms, 'also where the table has none');
+  // The text route's deliveries come back marked as the SMS fallback (the sender's events say delivered_as_sms).
+  const sent: Route = { ...sms, send: async () => ({ status: 'delivered', detail: 'accepted by SMSC sim as 7' }) };
+  const resolve = subscriberPolicy({ subscribers: store, textRoute: (a) => (asked.push(a), sent) });
+  const chosen = (await resolve(job(to(TEXT_ONLY)), table)) as Route;
+  t.equal(chosen.peer, sms.peer, 'the SMS route’s peer');
+  t.same(chosen.limits, sms.limits);
+  t.same(
+    await chosen.send({ message: to(TEXT_ONLY), recipientIndex: 0, attempt: 1, content: async () => [] }),
+    { status: 'delivered', detail: `${SMS_FALLBACK} (text-only subscriber): accepted by SMSC sim as 7` },
+    'marked as the SMS fallback',
+  );
+  t.equal(((await resolve(job(to(TEXT_ONLY)), undefined)) as Route).peer, sms.peer, 'also where the table has none');
   t.same(asked, [TEXT_ONLY, TEXT_ONLY], 'the text route asked for the recipient’s address');
   const noSmsc = subscriberPolicy({ subscribers: store, textRoute: () => undefined });
   t.equal(await noSmsc(job(to(TEXT_ONLY)), table), table, 'no SMSC serves it: the table’s route');
@@ -99,7 +109,7 @@ t.test('each recipient by its own flags', async (t) => {
     recipients: [OPTED_OUT, TEXT_ONLY, PLAIN].map((address) => ({ address, type: 'plmn' as const, kind: 'to' as const })),
   });
   t.same(await resolve(job(m, 0), table), { refuse: 'recipient opted out (STOP)' });
-  t.equal(await resolve(job(m, 1), table), sms);
+  t.equal(((await resolve(job(m, 1), table)) as Route).peer, sms.peer);
   t.equal(await resolve(job(m, 2), table), table);
 });
 

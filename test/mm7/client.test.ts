@@ -394,13 +394,12 @@ t.test('REST: delivery events are POSTed as JSON to the callbackUrl; a 404 callb
   await until('two events', () => events.length >= 2);
   const byRecipient = new Map(events.map((e) => [e.recipient, e]));
   t.match(byRecipient.get('+15550000001'), {
-    event: 'delivery-report',
+    type: 'delivered',
     messageId: id,
-    state: 'delivered',
     contentType: 'application/json',
     path: '/events',
   });
-  t.match(byRecipient.get('+15550000002'), { messageId: id, state: 'rejected', detail: 'handset refused the message' });
+  t.match(byRecipient.get('+15550000002'), { messageId: id, type: 'rejected', detail: 'handset refused the message' });
   t.not(events[0]!.eventId, events[1]!.eventId, 'each event has its own id');
   t.ok(!Number.isNaN(Date.parse(String(events[0]!.at))), 'at is a date');
 
