@@ -8,6 +8,7 @@ import type { PortingTable } from '../core/portability.js';
 import {
   StoreUnavailableError,
   type CorrelationStore,
+  type FrequencyStore,
   type IdempotencyStore,
   type Queue,
   type StoreUsage,
@@ -45,6 +46,8 @@ export interface Store {
   /** Ported numbers (portability.redis): a hash shared by the instances, or this process's table. */
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each, each a port of core/ports.ts
+  /** Marketing sends per (sender, subscriber), for the frequency caps (core/marketing-policy.ts). */
+  frequency: FrequencyStore;
   backend: 'memory' | 'redis' | 'redis-cluster';
   /**
    * Whether an accepted message survives a crash of the store: never for the embedded store; for Redis what

@@ -1,4 +1,4 @@
-import type { CorrelationStore, IdempotencyStore, SubscriberStore, Throttle } from '../../core/ports.js';
+import type { CorrelationStore, FrequencyStore, IdempotencyStore, SubscriberStore, Throttle } from '../../core/ports.js';
 import type { QueueOptions } from '../options.js';
 import { MemoryCorrelations } from './correlations.js';
 import { MemoryIdempotency } from './idempotency.js';
@@ -8,6 +8,7 @@ import { MemoryPortingTable } from './porting.js';
 import type { PortingTable } from '../../core/portability.js';
 import { MemoryQueue } from './queue.js';
 import { MemoryThrottle } from './throttle.js';
+import { MemoryFrequency } from './frequency.js';
 
 export { MemoryIdempotency } from './idempotency.js';
 export { MemoryQueue } from './queue.js';
@@ -23,6 +24,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
   idempotency: IdempotencyStore;
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each
+  frequency: FrequencyStore;
   backend: 'memory';
   durable: false;
 } {
@@ -35,6 +37,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
     idempotency: new MemoryIdempotency(options.now),
     porting: new MemoryPortingTable(),
     // -- issue 24 stores (consent, frequency, media, API keys): one line each
+    frequency: new MemoryFrequency(options.now),
     backend: 'memory',
     durable: false,
   };

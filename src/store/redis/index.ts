@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { CorrelationStore, IdempotencyStore, Queue, SubscriberStore, Throttle } from '../../core/ports.js';
+import type { CorrelationStore, FrequencyStore, IdempotencyStore, Queue, SubscriberStore, Throttle } from '../../core/ports.js';
 import type { QueueOptions } from '../options.js';
 import { RedisCorrelations } from './correlations.js';
 import { RedisIdempotency } from './idempotency.js';
@@ -9,6 +9,7 @@ import { RedisSubscribers } from './subscribers.js';
 import { RedisPortingTable } from './porting.js';
 import type { PortingTable } from '../../core/portability.js';
 import { RedisThrottle } from './throttle.js';
+import { RedisFrequency } from './frequency.js';
 
 export interface RedisStoreOptions extends Partial<QueueOptions> {
   /** A connected client: a single Redis, or a Cluster (every multi-key call stays in one slot). */
@@ -31,6 +32,7 @@ export function createRedisStore(options: RedisStoreOptions): {
   idempotency: IdempotencyStore;
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each
+  frequency: FrequencyStore;
   backend: 'redis';
 } {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
@@ -44,6 +46,7 @@ export function createRedisStore(options: RedisStoreOptions): {
     idempotency: new RedisIdempotency(options.redis, keys),
     porting: new RedisPortingTable(options.redis, options.prefix),
     // -- issue 24 stores (consent, frequency, media, API keys): one line each
+    frequency: new RedisFrequency(options.redis, options.prefix, options.now),
     backend: 'redis',
   };
 }
