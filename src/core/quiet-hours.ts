@@ -17,7 +17,8 @@ export interface QuietWindow {
   end: string;
 }
 
-const MINUTE = 60_000;
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
 const DAY = 24 * 60 * MINUTE;
 /** How far ahead a quiet time is searched: beyond it (zones whose windows together cover every hour) the answer is this. */
 export const QUIET_SEARCH_LIMIT_MS = 8 * DAY;
@@ -77,7 +78,7 @@ export function wallClock(at: number, zone: string): Wall {
 /** Local minus UTC at `at`, in ms (whole seconds). */
 function offsetAt(at: number, zone: string): number {
   const w = wallClock(at, zone);
-  const s = Math.floor(at / 1000) * 1000;
+  const s = Math.floor(at / SECOND) * SECOND;
   return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - s;
 }
 
@@ -104,8 +105,8 @@ function instantOfWall(target: number, zone: string, after: number): number {
   let lo = Math.min(...[...offsets].map((o) => target - o)) - DAY;
   let hi = Math.max(...[...offsets].map((o) => target - o)) + DAY;
   lo = Math.max(lo, after);
-  while (hi - lo > 1000) {
-    const mid = Math.floor((lo + hi) / 2000) * 1000;
+  while (hi - lo > SECOND) {
+    const mid = Math.floor((lo + hi) / 2 / SECOND) * SECOND;
     if (wallValue(mid, zone) >= target) hi = mid;
     else lo = mid;
   }
