@@ -5,7 +5,9 @@
 // York time (across the DST change of 2026-03-08), its peer going on (a transactional message to the same
 // number and peer is delivered meanwhile); a deferral past the expiry ends `expired`; over a daily cap the
 // job is deferred until the window frees up, or refused `frequency-capped`; transactional traffic is never
-// capped, deferred or counted; the sender's own rules before `*`; the metrics hook hears each decision.
+// capped, deferred or counted; the sender's own rules before `*`; the metrics hook hears each decision; counts
+// that cannot be read (Redis down) make a retry, never an uncounted send.
+import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
 import { pino } from 'pino';
 import { type MarketingRules, marketingPolicy, thenResolve } from '../../src/core/marketing-policy.js';
@@ -16,6 +18,9 @@ import { StaticRouter } from '../../src/core/static-router.js';
 import { subscriberPolicy } from '../../src/core/subscriber-policy.js';
 import { type Outcome, WorkerPool } from '../../src/core/worker-pool.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
+import { RedisFrequency } from '../../src/store/redis/frequency.js';
+import { freePort } from '../helpers/free-port.js';
+import { testPrefix } from '../helpers/redis.js';
 import { textMessage } from '../helpers/messages.js';
 import { until } from '../helpers/until.js';
 
@@ -225,4 +230,49 @@ t.test('an unknown zone: the fallback zone', async (t) => {
   t.match(await policy(job, route), { defer: Date.parse('2026-06-16T23:00:00Z') });
   const unknownRange = { ...job, message: { ...m, recipients: [{ address: '+999123456', type: 'plmn' as const, kind: 'to' as const }] } };
   t.match(await policy(unknownRange, route), { defer: Date.parse('2026-06-16T23:00:00Z') }, 'a number without zone data');
+});
+
+t.test('the counts cannot be read (Redis down): the job is retried, never sent uncounted', async (t) => {
+  // A Redis client on a loopback port where nothing listens: every call fails at once.
+  const port = await freePort();
+  const redis = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => {});
+  t.teardown(() => redis.disconnect());
+  const clock = { now: Date.parse('2026-06-16T16:00:00Z') };
+  const store = createMemoryStore({ now: () => clock.now });
+  const route = new DeliveringRoute();
+  const workers = new WorkerPool({
+    queue: store.queue,
+    throttle: store.throttle,
+    router: new StaticRouter().add(() => true, route),
+    log: silent,
+    minPollMs: 1,
+    maxPollMs: 5,
+    now: () => clock.now,
+    resolve: marketingPolicy({
+      rulesFor: () => ({ overCap: 'defer', maxPerDay: 5, fallbackTimeZone: 'UTC' }),
+      frequency: new RedisFrequency(redis, testPrefix()),
+      zones,
+      now: () => clock.now,
+    }),
+  });
+  const outcomes: Outcome[] = [];
+  workers.on('outcome', (o) => outcomes.push(o));
+  workers.start();
+  t.teardown(async () => {
+    await workers.stop(100);
+    await store.queue.close();
+  });
+  const m = textMessage('promo', 1, clock.now, { sender: { trafficClass: 'marketing' } });
+  await store.queue.enqueue(m, [Buffer.from('x')], [route.peer]);
+  const retry = await until('a retry', () => outcomes.find((o) => o.state === 'retrying'));
+  t.match(retry.detail, /^route not resolved: /);
+  t.same(route.delivered, [], 'not sent');
 });
