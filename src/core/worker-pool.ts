@@ -193,8 +193,9 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
     try {
       return await this.o.resolve(job, route);
     } catch (err) {
-      // The subscriber store is unreachable: an opt-out must hold, so nothing is sent; the job is retried.
-      this.o.log.warn({ err, messageId: job.messageId }, 'could not resolve the route (subscriber store)');
+      // The subscriber or frequency store is unreachable: an opt-out or a cap must hold, so nothing is sent;
+      // the job is retried.
+      this.o.log.warn({ err, messageId: job.messageId }, 'could not resolve the route (subscriber or frequency store)');
       return { retry: `route not resolved: ${err instanceof Error ? err.message : String(err)}` };
     }
   }
