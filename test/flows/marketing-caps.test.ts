@@ -3,7 +3,8 @@
 // a stand-in route for the handset. The wiring is what is proved here (the arithmetic and the store have
 // tests of their own): a second advertisement over a daily cap of one is refused `frequency-capped` while
 // an informational message is not capped; quiet hours, set around the recipient's local time now (London,
-// from the number), defer an advertisement with the reason in its history; both counted in the metrics.
+// from the number), defer an advertisement with the reason in its history; both counted in the metrics; a
+// reload applies new caps to the next delivery.
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import type { Delivery, DeliveryResult, Route } from '../../src/core/router.js';
@@ -26,15 +27,17 @@ class HandsetStandIn implements Route {
   }
 }
 
-async function setup(t: Test, senders: unknown[]) {
-  const config = ConfigSchema.parse({
+async function setup(t: Test, senders: unknown[], reloadTo?: unknown[]) {
+  const raw = (list: unknown[]) => ({
     redis: {},
     ops: { port: 0 },
     mm7: { port: 0, vasps: [{ id: 'shop', username: 'shop', password: 'pw-shop', senders: ['7050'], rate: 1000, burst: 1000 }] },
     mm1: { enabled: false },
-    consent: { senders },
+    consent: { senders: list },
   });
-  const gw = new Gateway(config, pino({ level: process.env.TEST_LOG ?? 'silent' }));
+  const gw = new Gateway(ConfigSchema.parse(raw(senders)), pino({ level: process.env.TEST_LOG ?? 'silent' }), {
+    loadConfig: () => ConfigSchema.parse(raw(reloadTo ?? senders)),
+  });
   const handset = new HandsetStandIn();
   gw.router.add((m) => m.report === undefined, handset);
   const listeners = await gw.start();
@@ -85,4 +88,17 @@ t.test("quiet hours around London's local time now: the advertisement is deferre
   const info = await submit(LONDON, 'Informational');
   await state(info, 'delivered');
   t.match(await gw.metrics.registry.getSingleMetricAsString('mmsc_marketing_deferred_total'), /reason="quiet-hours"[^\n]* 1/);
+});
+
+t.test('a reload applies new caps to the next delivery', async (t) => {
+  const { gw, submit, state } = await setup(
+    t,
+    [{ sender: '7050', maxPerDay: 1, overCap: 'refuse' }],
+    [{ sender: '7050', maxPerDay: 3, overCap: 'refuse' }],
+  );
+  await state(await submit(LONDON, 'Advertisement'), 'delivered');
+  await state(await submit(LONDON, 'Advertisement'), 'rejected');
+  const report = await gw.reload();
+  t.match(JSON.stringify(report), /marketing caps and quiet hours/);
+  await state(await submit(LONDON, 'Advertisement'), 'delivered');
 });
