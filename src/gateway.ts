@@ -1,6 +1,9 @@
 import { errorFields } from './core/log-error.js';
 import { StaticRouter } from './core/static-router.js';
 import { subscriberPolicy } from './core/subscriber-policy.js';
+import { marketingPolicy, thenResolve } from './core/marketing-policy.js';
+import { PhoneTimeZones } from './core/phone-time-zones.js';
+import { marketingRulesOf } from './ops/marketing-rules.js';
 import { NotifyRoute } from './mm1/notify-route.js';
 import { NumberPlan } from './mm1/numbers.js';
 import { Mm1ReportRoute } from './mm1/report-route.js';
@@ -147,6 +150,23 @@ export class Gateway {
       log: log.child({ component: 'reports' }),
       events: this.events,
     });
+    // Marketing frequency caps and quiet hours (docs/consent-frequency.md): the rules follow a reload.
+    let marketingRules = marketingRulesOf(config.consent.senders);
+    this.onReload({
+      name: 'marketing caps and quiet hours',
+      keys: ['consent.senders'],
+      apply: (next) => {
+        marketingRules = marketingRulesOf(next.consent.senders);
+        return ['marketing caps and quiet hours: rules reloaded'];
+      },
+    });
+    const marketing = marketingPolicy({
+      rulesFor: (sender) => marketingRules(sender),
+      frequency: this.store.frequency,
+      zones: new PhoneTimeZones(),
+      log: log.child({ component: 'marketing' }),
+      observe: (action, reason) => (action === 'deferred' ? this.metrics.marketingDeferred : this.metrics.marketingRefused).inc({ reason }),
+    });
     this.workers = new WorkerPool({
       queue: this.store.queue,
       throttle: this.store.throttle,
@@ -154,11 +174,14 @@ export class Gateway {
       log: log.child({ component: 'workers' }),
       concurrency: config.queue.concurrency,
       retry: { baseMs: config.queue.retryBaseMs, factor: 2, maxMs: config.queue.retryMaxMs, jitter: 0.2 },
-      resolve: subscriberPolicy({
-        subscribers: this.store.subscribers,
-        textRoute: (address) => this.smpp?.textRoute(address),
-        exempt: isKeywordReply,
-      }),
+      resolve: thenResolve(
+        subscriberPolicy({
+          subscribers: this.store.subscribers,
+          textRoute: (address) => this.smpp?.textRoute(address),
+          exempt: isKeywordReply,
+        }),
+        marketing,
+      ),
     });
     this.workers.on('outcome', (o) => {
       this.metrics.queueOutcomes.inc({ peer: o.job.peer, state: o.state });

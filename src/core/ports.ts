@@ -65,11 +65,14 @@ export interface Queue {
   wait(job: LeasedJob, detail: string, delayMs: number): Promise<'notified' | 'expired'>;
 
   /**
-   * Give a job back without using an attempt, because its peer is throttled: the job is due again at
+   * Give a job back without using an attempt, because its peer is throttled (or, with `options.jobOnly`,
+   * because a policy holds this one job back: quiet hours, a frequency cap): the job is due again at
    * `until` (epoch ms), and the peer's jobs are not handed out by this store before `until`, so that
-   * workers spend no round trips on it meanwhile (no head-of-line blocking of other peers).
+   * workers spend no round trips on it meanwhile (no head-of-line blocking of other peers). With `jobOnly`
+   * the peer stays visible. A job deferred past its message's expiry ends `expired` at the expiry, as any
+   * job not leased.
    */
-  defer(job: LeasedJob, until: number): Promise<void>;
+  defer(job: LeasedJob, until: number, options?: DeferOptions): Promise<void>;
 
   /**
    * Withdraw a message (MM7 CancelReq): every recipient that is neither terminal nor being delivered now
@@ -250,6 +253,38 @@ export interface ApiKeyActivity {
   touch(vasp: string, name: string, at: number): Promise<void>;
   /** The recorded last-used times (ms) of the account's keys, by key name (a key never used: absent). */
   lastUsed(vasp: string): Promise<Map<string, number>>;
+}
+
+/** A sender's frequency caps for one subscriber (issue 24): rolling windows, unset = no cap. */
+export interface FrequencyCaps {
+  /** Most sends in any rolling 24 h. */
+  maxPerDay?: number;
+  /** Most sends in any rolling 7 days. */
+  maxPerWeek?: number;
+}
+
+/** Counted (ok), or over a cap: `until` is when a send would fit again (the window frees up), `cap` which one. */
+export type FrequencyAnswer = { ok: true } | { ok: false; until: number; cap: 'day' | 'week' };
+
+/**
+ * Marketing sends per (sender, subscriber), shared by every instance: check-and-count in one atomic step, so
+ * that two instances delivering at once cannot both pass the last free place. `token` names the send (the
+ * job id): a token counted before is answered ok without counting again, so that a counted message tried
+ * again (a retry, a throttled job given back) is neither counted twice nor stopped by its own count.
+ */
+export interface FrequencyStore {
+  take(sender: string, subscriber: string, token: string, caps: FrequencyCaps): Promise<FrequencyAnswer>;
+}
+
+/** How Queue.defer gives a job back. */
+export interface DeferOptions {
+  /** Why, for the job's history (e.g. "quiet hours until 08:00 America/New_York"). */
+  detail?: string;
+  /**
+   * Only this job is held back (a policy's deferral): its peer is not hidden, the peer's other jobs go on.
+   * Unset: the throttle's deferral, which hides the whole peer until `until`.
+   */
+  jobOnly?: boolean;
 }
 
 export interface SubscriberFlags {

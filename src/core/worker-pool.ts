@@ -26,10 +26,18 @@ export interface WorkerPoolOptions {
   /**
    * A last word on each job after routing, for what the synchronous router cannot know: subscriber flags
    * in the store (opted out: refuse; text-only: the SMS fallback instead of the router's route). Returns
-   * the route to use, or { refuse } to end the job rejected. Unset: the router's route.
+   * the route to use, { refuse } to end the job rejected, or { defer, detail } to hold this one job back
+   * until `defer` (epoch ms: marketing quiet hours, a frequency cap), its peer going on. Unset: the router's
+   * route.
    */
-  resolve?: (job: LeasedJob, route: Route | undefined) => Promise<Route | { refuse: string } | undefined>;
+  resolve?: (job: LeasedJob, route: Route | undefined) => Promise<ResolveDecision>;
 }
+
+/**
+ * What `resolve` makes of a job: a route, a refusal, or a deferral of this job alone (no attempt used; the
+ * queue expires it at its message's expiry if `defer` is later; `detail` goes into its history and outcome).
+ */
+export type ResolveDecision = Route | { refuse: string } | { defer: number; detail: string } | undefined;
 
 /** The outcome of one delivery attempt, for metrics and (later) delivery reports. */
 export interface Outcome {
@@ -130,6 +138,10 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
         this.track(this.settle(job, { status: 'retry', error: route.retry }, undefined));
         return;
       }
+      if (route && 'defer' in route) {
+        this.track(this.postpone(job, route.defer, route.detail));
+        return;
+      }
       if (!route || 'refuse' in route) {
         this.track(this.settle(job, { status: 'rejected', detail: route?.refuse ?? NO_ROUTE_DETAIL }, undefined));
         return;
@@ -167,14 +179,26 @@ export class WorkerPool extends EventEmitter<{ outcome: [Outcome] }> {
     );
   }
 
-  private async routeOf(job: LeasedJob): Promise<Route | { refuse: string } | { retry: string } | undefined> {
+  /** A policy holds the job back (Queue.defer, this job only): no attempt used, the peer goes on. */
+  private async postpone(job: LeasedJob, until: number, detail: string): Promise<void> {
+    try {
+      await this.o.queue.defer(job, until, { detail, jobOnly: true });
+      this.emit('outcome', { job, state: 'deferred', detail });
+    } catch (err) {
+      // Lease lost or store unreachable: the job is handed out again and the policy asked again.
+      this.o.log.warn({ err, messageId: job.messageId }, 'defer failed');
+    }
+  }
+
+  private async routeOf(job: LeasedJob): Promise<ResolveDecision | { retry: string }> {
     const route = this.o.router.route(job.message, job.recipientIndex);
     if (!this.o.resolve) return route;
     try {
       return await this.o.resolve(job, route);
     } catch (err) {
-      // The subscriber store is unreachable: an opt-out must hold, so nothing is sent; the job is retried.
-      this.o.log.warn({ err, messageId: job.messageId }, 'could not resolve the route (subscriber store)');
+      // The subscriber or frequency store is unreachable: an opt-out or a cap must hold, so nothing is sent;
+      // the job is retried.
+      this.o.log.warn({ err, messageId: job.messageId }, 'could not resolve the route (subscriber or frequency store)');
       return { retry: `route not resolved: ${err instanceof Error ? err.message : String(err)}` };
     }
   }

@@ -2,6 +2,10 @@
 // sender id) what its subscribers' consent, keywords, frequency caps and quiet hours are. The registry itself
 // (who opted in or out, when, by what, with what proof) lives in the store, shared by every instance.
 import { z } from 'zod';
+import { isTimeZone } from '../core/quiet-hours.js';
+
+/** HH:MM, 00:00-23:59. */
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 /** One sender's policy: `sender` is one of a VASP's senders (a short code or sender id) or `*` for every sender. */
 export const SenderPolicySchema = z
@@ -9,6 +13,39 @@ export const SenderPolicySchema = z
     sender: z.string().min(1).describe('the short code or sender id this policy is for; * = every sender without one of its own'),
     // -- keywords and consent (STOP/START/HELP, double opt-in)
     // -- frequency caps and quiet hours
+    maxPerDay: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('most marketing messages to one subscriber in any rolling 24 hours (counted when sent); unset = no daily cap'),
+    maxPerWeek: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('most marketing messages to one subscriber in any rolling 7 days (counted when sent); unset = no weekly cap'),
+    overCap: z
+      .enum(['defer', 'refuse'])
+      .default('defer')
+      .describe('over a cap: defer (hold the message until the window frees up) or refuse (rejected, frequency-capped)'),
+    quietHours: z
+      .object({
+        start: z.string().regex(HHMM, 'a time of day HH:MM').describe('when the quiet time begins, HH:MM local time (e.g. 21:00)'),
+        end: z
+          .string()
+          .regex(HHMM, 'a time of day HH:MM')
+          .describe('when it ends, HH:MM local time (e.g. 08:00; before start = past midnight)'),
+      })
+      .strict()
+      .refine((w) => w.start !== w.end, 'start and end must differ')
+      .optional()
+      .describe("no marketing in this daily window of the recipient's local time (time zone from the number); deferred to its end"),
+    fallbackTimeZone: z
+      .string()
+      .refine(isTimeZone, 'an IANA time zone, e.g. Europe/London')
+      .default('UTC')
+      .describe("the recipient's time zone for quiet hours when the number does not tell (IANA name)"),
   })
   .strict();
 

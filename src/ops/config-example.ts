@@ -23,6 +23,8 @@ const EXAMPLES: Record<string, unknown> = {
   'mm7.vasps[].senders': ['12345'],
   'mm7.vasps[].clientCert.subject': 'vasp-a.example',
   'consent.senders[].sender': '12345',
+  'consent.senders[].quietHours.start': '21:00',
+  'consent.senders[].quietHours.end': '08:00',
   'ops.tls.certFile': '/etc/mmsc/tls/ops.crt',
   'ops.tls.keyFile': '/etc/mmsc/tls/ops.key',
   'mm7.tls.certFile': '/etc/mmsc/tls/mm7.crt',

@@ -344,6 +344,23 @@ export class Metrics {
   });
 
   /**
+   * Marketing messages held back by the sender's policy (core/marketing-policy.ts, issue 24), per delivery
+   * attempt: deferred by quiet hours or a frequency cap, refused by a cap (overCap refuse).
+   */
+  readonly marketingDeferred = new Counter({
+    name: 'mmsc_marketing_deferred_total',
+    help: "Marketing deliveries deferred by the sender's policy, by reason (quiet-hours, frequency-cap)",
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly marketingRefused = new Counter({
+    name: 'mmsc_marketing_refused_total',
+    help: "Marketing deliveries refused by the sender's policy, by reason (frequency-cap)",
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  /**
    * Per-peer queue depth and oldest-job age, dead letters, end-to-end latency, throttle waits, durability
    * (ops/metrics-flow.ts). `queueStats` feeds its dead-letter gauge.
    */

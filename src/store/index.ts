@@ -9,6 +9,7 @@ import type { ApiKeyActivity } from '../core/ports.js';
 import {
   StoreUnavailableError,
   type CorrelationStore,
+  type FrequencyStore,
   type IdempotencyStore,
   type Queue,
   type StoreUsage,
@@ -47,6 +48,8 @@ export interface Store {
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each, each a port of core/ports.ts
   apiKeyActivity: ApiKeyActivity;
+  /** Marketing sends per (sender, subscriber), for the frequency caps (core/marketing-policy.ts). */
+  frequency: FrequencyStore;
   backend: 'memory' | 'redis' | 'redis-cluster';
   /**
    * Whether an accepted message survives a crash of the store: never for the embedded store; for Redis what

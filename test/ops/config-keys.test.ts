@@ -77,6 +77,7 @@ const OBJECTS: Record<string, Obj> = {
 const NESTED: Record<string, Obj> = {
   'mm4.peers[].out': { domain: 'mms.peer.example', out: { host: 'mms-in.peer.example' } },
   'mm7.vasps[].clientCert': { clientCert: { fingerprint256: 'CD'.repeat(32) } },
+  'consent.senders[].quietHours': { quietHours: { start: '21:00', end: '08:00' } },
 };
 
 // One line per key: keep it so, a new key is one more line.
@@ -96,6 +97,14 @@ const ROWS: Record<string, Row> = {
   'api.webhookRetryForMs': { good: 3_600_000, bad: 1000 },
   'consent.senders': { good: [{ sender: '12345' }], bad: [{}] },
   'consent.senders[].sender': { good: '*', bad: '' },
+  // -- consent.senders[]: frequency caps and quiet hours
+  'consent.senders[].maxPerDay': { good: 3, bad: 0 },
+  'consent.senders[].maxPerWeek': { good: 10, bad: 1.5 },
+  'consent.senders[].overCap': { good: 'refuse', bad: 'drop' },
+  'consent.senders[].quietHours': { good: { start: '21:00', end: '08:00' }, bad: { start: '21:00', end: '21:00' } },
+  'consent.senders[].quietHours.start': { good: '22:00', bad: '25:00' },
+  'consent.senders[].quietHours.end': { good: '07:30', bad: '7:30' },
+  'consent.senders[].fallbackTimeZone': { good: 'America/New_York', bad: 'Mars/Olympus_Mons' },
   'log.level': { good: 'debug', bad: 'loud' },
   'log.maskNumbers': { good: false, bad: 'maybe' },
   'redis.url': { good: 'redis://127.0.0.1:6380/1', bad: 'http://127.0.0.1:6379' },

@@ -983,6 +983,22 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     ]);
   });
 
+  t.test(`${name}: a job-only deferral (a policy's) keeps its peer visible and says why; past the expiry it ends expired`, async (t) => {
+    const { queue, clock } = await setup(t);
+    await queue.enqueue(makeMessage('q1', ['+1555000001'], { expiresAt: T0 + 60_000 }), content(), ['P']);
+    await queue.enqueue(makeMessage('q2', ['+1555000002']), content(), ['P']);
+    const [j1] = await queue.take(1, 1);
+    t.equal(j1!.messageId, 'q1');
+    clock.now = T0 + 10;
+    await queue.defer(j1!, T0 + 120_000, { detail: 'quiet hours 21:00-08:00', jobOnly: true });
+    t.strictSame(await queue.states('q1'), ['deferred']);
+    t.strictSame(ids(await queue.take(10)), ['q2/0'], "the peer's other job comes out at once: the peer is not hidden");
+    t.strictSame((await queue.history('q1', 0)).at(-1), { at: T0 + 10, state: 'deferred', attempt: 0, detail: 'quiet hours 21:00-08:00' });
+    clock.now = T0 + 60_000;
+    t.strictSame(await queue.take(10), [], 'not handed out past its expiry');
+    t.strictSame(await queue.states('q1'), ['expired'], 'the expiry ended it');
+  });
+
   t.test(`${name}: wait: the job is notified, its attempt given back and its notifications counted; never dead-lettered`, async (t) => {
     const { queue, clock } = await setup(t, { maxAttempts: 2 });
     await queue.enqueue(makeMessage('w', ['+1555000001']), content(), ['P']);

@@ -1,6 +1,6 @@
-import type { CorrelationStore, IdempotencyStore, SubscriberStore, Throttle } from '../../core/ports.js';
 import type { ApiKeyActivity } from '../../core/ports.js';
 import { MemoryApiKeyActivity } from './api-key-activity.js';
+import type { CorrelationStore, FrequencyStore, IdempotencyStore, SubscriberStore, Throttle } from '../../core/ports.js';
 import type { QueueOptions } from '../options.js';
 import { MemoryCorrelations } from './correlations.js';
 import { MemoryIdempotency } from './idempotency.js';
@@ -10,6 +10,7 @@ import { MemoryPortingTable } from './porting.js';
 import type { PortingTable } from '../../core/portability.js';
 import { MemoryQueue } from './queue.js';
 import { MemoryThrottle } from './throttle.js';
+import { MemoryFrequency } from './frequency.js';
 
 export { MemoryIdempotency } from './idempotency.js';
 export { MemoryQueue } from './queue.js';
@@ -26,6 +27,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each
   apiKeyActivity: ApiKeyActivity;
+  frequency: FrequencyStore;
   backend: 'memory';
   durable: false;
 } {
@@ -39,6 +41,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
     porting: new MemoryPortingTable(),
     // -- issue 24 stores (consent, frequency, media, API keys): one line each
     apiKeyActivity: new MemoryApiKeyActivity(),
+    frequency: new MemoryFrequency(options.now),
     backend: 'memory',
     durable: false,
   };

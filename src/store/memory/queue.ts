@@ -6,6 +6,7 @@ import { DEFAULT_QUEUE_OPTIONS, type QueueOptions } from '../options.js';
 import type {
   ContentStage,
   DeadLetter,
+  DeferOptions,
   FinalEvent,
   LeasedJob,
   PeerHold,
@@ -371,16 +372,18 @@ export class MemoryQueue implements Queue {
     return 'notified';
   }
 
-  async defer(job: LeasedJob, until: number): Promise<void> {
+  async defer(job: LeasedJob, until: number, options: DeferOptions = {}): Promise<void> {
     const now = this.begin();
     const rec = this.held(job);
     this.release(rec);
     rec.attempt -= 1; // the take's increment is given back: throttling is not a delivery attempt
-    this.record(rec, now, 'deferred');
+    this.record(rec, now, 'deferred', options.detail);
     rec.due = until;
-    const peer = this.peerOf(rec.peer);
-    // Keep the later time when several workers defer the same peer.
-    peer.hideUntil = Math.max(peer.hideUntil, until);
+    if (!options.jobOnly) {
+      const peer = this.peerOf(rec.peer);
+      // Keep the later time when several workers defer the same peer.
+      peer.hideUntil = Math.max(peer.hideUntil, until);
+    }
     this.schedule(rec);
   }
 

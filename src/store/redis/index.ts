@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { CorrelationStore, IdempotencyStore, Queue, SubscriberStore, Throttle } from '../../core/ports.js';
 import type { ApiKeyActivity } from '../../core/ports.js';
 import { RedisApiKeyActivity } from './api-key-activity.js';
+import type { CorrelationStore, FrequencyStore, IdempotencyStore, Queue, SubscriberStore, Throttle } from '../../core/ports.js';
 import type { QueueOptions } from '../options.js';
 import { RedisCorrelations } from './correlations.js';
 import { RedisIdempotency } from './idempotency.js';
@@ -11,6 +11,7 @@ import { RedisSubscribers } from './subscribers.js';
 import { RedisPortingTable } from './porting.js';
 import type { PortingTable } from '../../core/portability.js';
 import { RedisThrottle } from './throttle.js';
+import { RedisFrequency } from './frequency.js';
 
 export interface RedisStoreOptions extends Partial<QueueOptions> {
   /** A connected client: a single Redis, or a Cluster (every multi-key call stays in one slot). */
@@ -34,6 +35,7 @@ export function createRedisStore(options: RedisStoreOptions): {
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each
   apiKeyActivity: ApiKeyActivity;
+  frequency: FrequencyStore;
   backend: 'redis';
 } {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
@@ -48,6 +50,7 @@ export function createRedisStore(options: RedisStoreOptions): {
     porting: new RedisPortingTable(options.redis, options.prefix),
     // -- issue 24 stores (consent, frequency, media, API keys): one line each
     apiKeyActivity: new RedisApiKeyActivity(options.redis, options.prefix),
+    frequency: new RedisFrequency(options.redis, options.prefix, options.now),
     backend: 'redis',
   };
 }

@@ -8,6 +8,7 @@ import {
   type ContentStage,
   type DeadLetter,
   type DeadLetterFilter,
+  type DeferOptions,
   type FinalEvent,
   type LeasedJob,
   type PeerHold,
@@ -33,7 +34,13 @@ import { script, type ScriptArg, type ScriptCall } from './scripts.js';
 import { coalescerFor, type WriteCoalescer } from './write-coalescer.js';
 
 /** One operation of the settle script (see lua/settle-3.lua): op, job, lease token, two op arguments. */
-type SettleOp = [op: 'ack' | 'retry' | 'wait' | 'defer' | 'extend', job: string, lease: string, x: string | number, y: string | number];
+type SettleOp = [
+  op: 'ack' | 'retry' | 'wait' | 'defer' | 'postpone' | 'extend',
+  job: string,
+  lease: string,
+  x: string | number,
+  y: string | number,
+];
 
 /**
  * Instances sharing a key prefix disagree on the number of shards (a configuration error), or the queue in
@@ -374,9 +381,12 @@ export class RedisQueue implements Queue {
     return (await this.settle(job, 'wait', oneLine(detail), Math.max(0, Math.round(delayMs)))) as 'notified' | 'expired';
   }
 
-  async defer(job: LeasedJob, until: number): Promise<void> {
+  async defer(job: LeasedJob, until: number, options: DeferOptions = {}): Promise<void> {
     const at = Math.round(until);
-    await this.settle(job, 'defer', at);
+    const detail = oneLine(options.detail ?? '');
+    // A policy's deferral holds this job only: the peer is not hidden, in this shard or any other.
+    if (options.jobOnly) return void (await this.settle(job, 'postpone', at, detail));
+    await this.settle(job, 'defer', at, detail);
     // The settle hid the peer in the job's shard; hide it in the others too, so that no shard hands out
     // its jobs before `until` (one small script each, sent together).
     const own = this.keys.shardOf(job.messageId);

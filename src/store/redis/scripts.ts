@@ -26,6 +26,7 @@ const SCRIPTS = {
   mmscClaim: { file: 'claim-1.lua', common: false },
   mmscRelease: { file: 'release-1.lua', common: false },
   mmscStageDiscard: { file: 'stage-discard-2.lua', common: false },
+  mmscFrequency: { file: 'frequency-1.lua', common: false },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -9,7 +9,8 @@
     ack    x state, y detail          -> 'ok'
     retry  x error, y delay ms        -> 'retrying' | 'failed' | 'expired'
     wait   x detail, y delay ms       -> 'notified' | 'expired'
-    defer  x until                    -> 'ok'
+    defer  x until, y detail          -> 'ok'
+    postpone x until, y detail        -> 'ok' (a defer of this job only: the peer is not hidden)
     extend x lease end                -> 'ok'
   Returns one result per operation, in order: the above, or -1 when the lease is not held.
 ]]
@@ -105,11 +106,17 @@ local function settle(op, job, lease, x, y)
     return 'notified'
   end
 
-  if op == 'defer' then
-    -- Throttled: give the attempt back, and hide the whole peer until it can be served again.
+  if op == 'defer' or op == 'postpone' then
+    -- Throttled: give the attempt back, and hide the whole peer until it can be served again. Postponed (a
+    -- policy holds this job back: quiet hours, a frequency cap): the same for the job, the peer not hidden.
+    -- Past the expiry, the take's expiry sweep ends the job at the expiry, as any job not leased.
     local untilMs = tonumber(x)
-    redis.call('HSET', mk, f.s, 'deferred', f.l, '', f.a, attempt - 1, f.h, history(h, nowS, 'deferred', attempt - 1))
+    redis.call('HSET', mk, f.s, 'deferred', f.l, '', f.a, attempt - 1, f.h, history(h, nowS, 'deferred', attempt - 1, y))
     redis.call('ZADD', p .. 'r:' .. peer, due_score(untilMs, redis.call('INCR', p .. 'seq')), job)
+    if op == 'postpone' then
+      reschedule(p, schedule, peer)
+      return 'ok'
+    end
     local hide = tonumber(redis.call('HGET', p .. 'hide', peer) or '0')
     if untilMs > hide then
       redis.call('HSET', p .. 'hide', peer, x)
