@@ -248,6 +248,7 @@ const ROWS: Record<string, Row> = {
   'mm7.vasps[].deliveryRate': { good: 5, bad: 0 },
   'mm7.vasps[].deliveryBurst': { good: 5, bad: 0 },
   'mm7.vasps[].deliveryMaxInFlight': { good: 1, bad: 0 },
+  'mm7.vasps[].defaultRegion': { good: 'GB', bad: 'XX' },
   'mm4.peers[].id': { good: 'peer-b', bad: 'a b' },
   'mm4.peers[].domain': { good: 'MMS.Peer.Example', expect: 'mms.peer.example', bad: 'nodot' },
   'mm4.peers[].prefixes': { good: ['+4479'], bad: ['4479'], with: NESTED['mm4.peers[].out'] },
