@@ -32,7 +32,8 @@ export function subscriberPolicy(o: SubscriberPolicyOptions): (job: LeasedJob, r
     if (m.report || !r || r.type !== 'plmn' || o.exempt?.(m)) return route;
     const flags = await o.subscribers.get(r.address);
     if (flags.optedOut) return { refuse: 'recipient opted out (STOP)' };
-    if (flags.textOnly) return o.textRoute(r.address) ?? route;
+    // A sender's API message that declines the SMS fallback (fallback.sms false) is tried as MMS all the same.
+    if (flags.textOnly && m.sender?.fallback?.sms !== false) return o.textRoute(r.address) ?? route;
     return route;
   };
 }
