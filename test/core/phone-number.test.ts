@@ -30,6 +30,7 @@ t.test('each reason', async (t) => {
     ['+1234', undefined, 'TOO_SHORT'],
     ['+1415555010012345', undefined, 'TOO_LONG'],
     ['+336123456789', undefined, 'TOO_LONG'],
+    ['+4422222222', undefined, 'INVALID_LENGTH'], // 8 digits: between the UK's shortest and longest, but no plan has it
     ['abc', undefined, 'NOT_A_NUMBER'],
     ['bob@example.com', undefined, 'NOT_A_NUMBER'],
     ['call +14155550100 now', undefined, 'NOT_A_NUMBER'], // a number inside text is not taken out of it
