@@ -2,7 +2,7 @@ import { isShortCode } from '../../protocols/address/index.js';
 import type { ContentRef, CoreMessage, Recipient, SenderOptions } from '../core/message.js';
 import { buildMessage, MULTIPART_MIXED } from '../core/message-builder.js';
 import { newMessageId } from '../core/message-id.js';
-import { parsePhoneNumber } from '../core/phone-number.js';
+import { type PhoneNumberReason, parsePhoneNumber } from '../core/phone-number.js';
 import { Refusal } from '../core/refusals.js';
 import { sanitiseMessage } from '../core/sanitise.js';
 import type { SenderEventType } from '../core/sender-events.js';
@@ -48,7 +48,14 @@ export interface CheckedSubmission {
  */
 export function checkJsonSubmission(
   body: JsonSubmission,
-  ctx: { vasp: VaspConfig; guard: OutboundGuard; maxRecipients: number; mediaService: boolean },
+  ctx: {
+    vasp: VaspConfig;
+    guard: OutboundGuard;
+    maxRecipients: number;
+    mediaService: boolean;
+    /** Counts a number refused, by reason (metrics). */
+    refusedNumber?: (reason: PhoneNumberReason) => void;
+  },
 ): CheckedSubmission {
   const { vasp } = ctx;
   const fail = (code: Refusal['code'], message: string, details: Record<string, unknown> = {}): never => {
@@ -69,6 +76,7 @@ export function checkJsonSubmission(
       : isShortCode(text.trim())
         ? `a short code is not a recipient of a JSON submission (${n.message}): give a phone number in +E.164 form`
         : n.message;
+    ctx.refusedNumber?.(n.reason);
     return fail('address-error', `recipient ${text} is not a valid phone number: ${what} (${n.reason})`, {
       recipient: text,
       reason: n.reason,
@@ -132,6 +140,7 @@ export async function submitJson(o: RestApiOptions, r: RestRequest): Promise<Res
     guard: o.guard,
     maxRecipients: o.config.maxRecipients,
     mediaService: o.media !== undefined,
+    refusedNumber: (reason) => o.metrics.restNumberRefusals.inc({ reason }),
   });
 
   const messageId = newMessageId();

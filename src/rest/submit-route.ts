@@ -1,7 +1,7 @@
 import { newMessageId } from '../core/message-id.js';
 import { vaspIntake } from '../vasp/accounts.js';
 import type { RestApiOptions } from './services.js';
-import { refusal, refused } from './errors.js';
+import { RestError, refusal, refused } from './errors.js';
 import { readForm } from './form.js';
 import type { RestAnswer, RestRequest, RestRoute } from './route.js';
 import { submitAnswer } from './submit-answer.js';
@@ -29,10 +29,19 @@ export function formSubmitRoute(o: RestApiOptions): RestRoute {
     idempotent: true,
     async handle(r) {
       const type = mediaTypeOf(r.req.headers['content-type']);
-      if (type === 'application/json') return submitJson(o, r);
-      if (type !== 'multipart/form-data')
+      if (type !== 'application/json' && type !== 'multipart/form-data')
         throw refusal('unsupported-media-type', 'POST /v1/messages takes application/json or multipart/form-data');
-      return submitForm(o, r);
+      const format = type === 'application/json' ? 'json' : 'form';
+      try {
+        const answer = await (format === 'json' ? submitJson(o, r) : submitForm(o, r));
+        const status = (answer.body as { status?: unknown } | undefined)?.status;
+        o.metrics.restSubmissions.inc({ format, outcome: status === 'scheduled' ? 'scheduled' : 'accepted' });
+        return answer;
+      } catch (err) {
+        const code = err instanceof RestError ? err.details.refusal : undefined;
+        o.metrics.restSubmissions.inc({ format, outcome: typeof code === 'string' ? code : 'error' });
+        throw err;
+      }
     },
   };
 }

@@ -81,6 +81,7 @@ interface Started {
   clock: { now: number };
   events: RecordedEvents;
   media: FixedMedia;
+  metrics: Metrics;
 }
 
 async function start(t: Test, extra: Record<string, unknown> = {}, services: Partial<RestServices> | null = {}): Promise<Started> {
@@ -91,6 +92,7 @@ async function start(t: Test, extra: Record<string, unknown> = {}, services: Par
   const now = () => clock.now;
   const store = createMemoryStore({ now });
   const events = new RecordedEvents();
+  const metrics = new Metrics();
   const media = new FixedMedia({
     'https://cdn.example/r.jpg': { contentType: 'image/jpeg', bytes: JPEG },
     med_upload1: { contentType: 'image/png', bytes: PNG },
@@ -102,14 +104,14 @@ async function start(t: Test, extra: Record<string, unknown> = {}, services: Par
     queue: store.queue,
     throttle: store.throttle,
     router: new StaticRouter(),
-    metrics: new Metrics(),
+    metrics,
     log: pino({ level: 'silent' }),
     now,
     restServices: services === null ? {} : { events, media, ...services },
   });
   const url = await server.listen('127.0.0.1', 0);
   t.teardown(() => server.close());
-  return { url, queue: store.queue, clock, events, media };
+  return { url, queue: store.queue, clock, events, media, metrics };
 }
 
 const post = (s: Started, json: unknown, user = 'acme') => restCall(s.url, 'POST', '/v1/messages', { auth: auth(user), json });
@@ -148,6 +150,7 @@ t.test('one recipient, text only: 202 accepted, the stored message and its event
       [id, 'queued', 0, NOW],
     ],
   );
+  t.match(await s.metrics.registry.metrics(), /mmsc_rest_submissions_total\{format="json",outcome="accepted",service="mmsc"\} 1/);
 });
 
 t.test('many recipients with every field: sender options, origin, parts text first, expiry', async (t) => {
@@ -273,6 +276,9 @@ t.test('scheduled: 202 scheduled, kept until sendAt, not handed out before', asy
   const c = await post(s, { to: US, text: 'Now', sendAt: '2030-01-15T11:59:30Z' });
   t.equal(c.body.status, 'accepted');
   t.equal((await s.queue.message(c.body.messageId))!.earliestDeliveryAt, undefined);
+  const metrics = await s.metrics.registry.metrics();
+  t.match(metrics, /mmsc_rest_submissions_total\{format="json",outcome="scheduled",service="mmsc"\} 2/);
+  t.match(metrics, /mmsc_rest_submissions_total\{format="json",outcome="accepted",service="mmsc"\} 1/);
 });
 
 t.test('numbers refused: address-error naming the first bad recipient and why', async (t) => {
@@ -297,6 +303,10 @@ t.test('numbers refused: address-error naming the first bad recipient and why', 
   const mail = await post(s, { to: 'bob@example.com', text: 'x' });
   refusedWith(t, mail, 400, 'address-error', { recipient: 'bob@example.com', reason: 'NOT_A_NUMBER' }, 'an e-mail address');
   t.match(mail.body.error.message, /e-mail address is not a recipient/);
+  const metrics = await s.metrics.registry.metrics();
+  t.match(metrics, /mmsc_rest_number_refusals_total\{reason="TOO_SHORT",service="mmsc"\} 1/);
+  t.match(metrics, /mmsc_rest_number_refusals_total\{reason="NOT_A_NUMBER",service="mmsc"\} 2/);
+  t.match(metrics, /mmsc_rest_submissions_total\{format="json",outcome="address-error",service="mmsc"\} 8/);
   t.equal((await s.queue.stats()).waiting, 0, 'nothing queued');
 });
 
@@ -502,6 +512,7 @@ t.test('the form keeps its answer, with status', async (t) => {
   const a = await restCall(s.url, 'POST', '/v1/messages', { auth: auth(), body: form });
   t.equal(a.status, 202);
   t.same(a.body, { messageId: a.body.messageId, recipients: 1, status: 'accepted' });
+  t.match(await s.metrics.registry.metrics(), /mmsc_rest_submissions_total\{format="form",outcome="accepted",service="mmsc"\} 1/);
   const other = await restCall(s.url, 'POST', '/v1/messages', { auth: auth(), body: 'to=x', headers: { 'content-type': 'text/plain' } });
   t.equal(other.status, 415);
   t.match(other.body.error.message, /application\/json or multipart\/form-data/);
