@@ -44,7 +44,7 @@ export const JsonSubmissionSchema = z.strictObject({
   to: z.union([text(64), z.array(text(64)).min(1)]),
   from: text(256).min(1).optional(),
   subject: text(1000).optional(),
-  text: text(JSON_MAX_BYTES).optional(),
+  text: text(JSON_MAX_BYTES).min(1).optional(),
   media: z.array(MediaEntrySchema).min(1).max(MEDIA_MAX).optional(),
   callbackUrl: text(URL_MAX).optional(),
   failoverUrl: text(URL_MAX).optional(),

@@ -352,6 +352,7 @@ t.test('refusals of the body and its fields; nothing is stored', async (t) => {
   refusedWith(t, await post(s, { text: 'x' }), 400, 'validation-error', { field: 'to' }, 'no to');
   refusedWith(t, await post(s, { to: [], text: 'x' }), 400, 'validation-error', { field: 'to' }, 'an empty to');
   refusedWith(t, await post(s, { to: US }), 400, 'validation-error', {}, 'no content');
+  refusedWith(t, await post(s, { to: US, text: '' }), 400, 'validation-error', { field: 'text' }, 'an empty text');
   refusedWith(t, await post(s, [US]), 400, 'validation-error', {}, 'not an object');
   refusedWith(
     t,
