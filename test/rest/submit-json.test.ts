@@ -539,3 +539,35 @@ t.test('a body sent slowly in chunks is read whole', async (t) => {
   });
   t.equal(status, 202);
 });
+
+t.test('a chunked body is counted against the listener’s body budget as it arrives: 503 over it', async (t) => {
+  const s = await start(t, { maxInFlightBodyBytes: 1024 });
+  const open = (headers: Record<string, string>) => {
+    const req = request(`${s.url.replace(/\/$/, '')}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: auth(), ...headers },
+    });
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8') }));
+      });
+      req.on('error', reject);
+    });
+    return { req, answer };
+  };
+  // A request that holds 600 bytes of the budget while its body is still coming.
+  const held = Buffer.from(JSON.stringify({ to: US, text: 'h'.repeat(600 - JSON.stringify({ to: US, text: '' }).length) }));
+  t.equal(held.length, 600);
+  const first = open({ 'content-length': String(held.length) });
+  first.req.write(held.subarray(0, 10));
+  await new Promise((r) => setTimeout(r, 100));
+  const over = open({ 'transfer-encoding': 'chunked' });
+  over.req.end(Buffer.from(JSON.stringify({ to: US, text: 'x'.repeat(2000) })));
+  const refused = await over.answer;
+  t.equal(refused.status, 503, `over the budget: refused, transiently (${refused.body})`);
+  t.equal(JSON.parse(refused.body).error.refusal, 'overloaded');
+  first.req.end(held.subarray(10));
+  t.equal((await first.answer).status, 202, 'the request that held its share: accepted');
+});
