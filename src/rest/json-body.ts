@@ -17,6 +17,10 @@ export const JSON_MAX_DEPTH = 8;
 
 /** Longest URL taken (callbackUrl, failoverUrl, media): the common limit of browsers and servers. */
 const URL_MAX = 2048;
+/** Longest subject. */
+const SUBJECT_MAX = 1_000;
+/** Longest fallback text: two SMS of 160 characters (the link comes after it; the whole is cut at 400 then). */
+const FALLBACK_TEXT_MAX = 2 * 160;
 /** Most media in one message: as many files as one form may carry (src/rest/form.ts). */
 export const MEDIA_MAX = 20;
 
@@ -43,7 +47,7 @@ const MediaEntrySchema = z.union([
 export const JsonSubmissionSchema = z.strictObject({
   to: z.union([text(64), z.array(text(64)).min(1)]),
   from: text(256).min(1).optional(),
-  subject: text(1000).optional(),
+  subject: text(SUBJECT_MAX).optional(),
   text: text(JSON_MAX_BYTES).min(1).optional(),
   media: z.array(MediaEntrySchema).min(1).max(MEDIA_MAX).optional(),
   callbackUrl: text(URL_MAX).optional(),
@@ -61,7 +65,7 @@ export const JsonSubmissionSchema = z.strictObject({
   fallback: z
     .strictObject({
       sms: z.boolean(),
-      text: text(400).min(1).optional(),
+      text: text(FALLBACK_TEXT_MAX).min(1).optional(),
     })
     .optional(),
 });
