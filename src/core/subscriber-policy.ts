@@ -36,7 +36,8 @@ export function subscriberPolicy(o: SubscriberPolicyOptions): (job: LeasedJob, r
     if (m.report || !r || r.type !== 'plmn' || o.exempt?.(m)) return route;
     const flags = await o.subscribers.get(r.address);
     if (flags.optedOut) return { refuse: OPTED_OUT_DETAIL };
-    if (flags.textOnly) {
+    // A sender's API message that declines the SMS fallback (fallback.sms false) is tried as MMS all the same.
+    if (flags.textOnly && m.sender?.fallback?.sms !== false) {
       const text = o.textRoute(r.address);
       return text ? asSmsFallback(text) : route;
     }

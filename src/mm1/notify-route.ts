@@ -49,8 +49,11 @@ export class NotifyRoute implements Route {
     const plan = adaptFor(m, this.o.config);
     if ('refuse' in plan) return { status: 'rejected', detail: `not deliverable to a handset: ${plan.refuse}` };
     const now = this.now();
+    // A sender's API message may decline the fallback (SenderOptions.fallback.sms false): an MMS or nothing.
     const fallbackAt =
-      this.o.config.fallbackAfterMs > 0 ? (m.earliestDeliveryAt ?? m.receivedAt) + this.o.config.fallbackAfterMs : undefined;
+      this.o.config.fallbackAfterMs > 0 && m.sender?.fallback?.sms !== false
+        ? (m.earliestDeliveryAt ?? m.receivedAt) + this.o.config.fallbackAfterMs
+        : undefined;
     if (fallbackAt !== undefined && now >= fallbackAt) {
       const text = this.o.textRoute(to.address);
       if (text) return this.fallback(d, text, 'timeout', `not retrieved within ${Math.round(this.o.config.fallbackAfterMs / 1000)} s`);

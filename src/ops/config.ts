@@ -6,6 +6,7 @@ import { isShortCode } from '../../protocols/address/index.js';
 import { namespaceFor } from '../../protocols/mm7/index.js';
 import { parseCidr } from '../transport/ip-ranges.js';
 import { partyOf } from '../core/party.js';
+import { isKnownRegion } from '../core/phone-number.js';
 import { Mm4PeerSchema, type Mm4PeerConfig } from './config-mm4.js';
 import { ApiSchema } from './config-api.js';
 import { ConsentSchema } from './config-consent.js';
@@ -158,6 +159,13 @@ export const VaspSchema = z
       ),
     // -- media by URL (allow-list)
     // -- numbers (default region)
+    defaultRegion: z
+      .string()
+      .refine(isKnownRegion, 'an ISO 3166-1 alpha-2 country code with a numbering plan (e.g. US, GB, DE)')
+      .optional()
+      .describe(
+        'REST JSON recipients written without + are read as national numbers of this country (ISO 3166-1 alpha-2, e.g. US); unset = + required',
+      ),
   })
   .strict()
   .refine((v) => v.password !== undefined || v.clientCert !== undefined || (v.apiKeys?.length ?? 0) > 0, {

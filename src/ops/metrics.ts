@@ -366,6 +366,25 @@ export class Metrics {
    */
   readonly flow = new FlowMetrics(this.registry);
 
+  /**
+   * POST /v1/messages by body format (json, form) and outcome: accepted, scheduled, the refusal catalogue's
+   * code, or error (issue 24: the sender's API).
+   */
+  readonly restSubmissions = new Counter({
+    name: 'mmsc_rest_submissions_total',
+    help: 'REST submissions (POST /v1/messages), by format (json, form) and outcome (accepted, scheduled, a refusal code, error)',
+    labelNames: ['format', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** JSON recipients refused as numbers, by libphonenumber-js's reason (src/core/phone-number.ts). */
+  readonly restNumberRefusals = new Counter({
+    name: 'mmsc_rest_number_refusals_total',
+    help: 'REST JSON submissions refused for a recipient number, by reason (INVALID_COUNTRY, TOO_SHORT, TOO_LONG, NOT_A_NUMBER, INVALID_LENGTH, INVALID_FOR_REGION)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   /** Set by the gateway: where the dead-letter gauge reads its value at scrape time. */
   set queueStats(stats: (() => Promise<QueueStats>) | undefined) {
     this.flow.deadLetterCount = stats && (async () => (await stats()).dead);

@@ -112,11 +112,11 @@ export function partyOf(text: string): Party {
  * reason) when its form, scheme, user info, the account's callbackUrlPrefixes or a literal address say
  * no. A host name is resolved and checked when the callback is sent (its answers may change meanwhile).
  */
-export function checkCallbackUrl(url: string, ctx: RestContext): void {
+export function checkCallbackUrl(url: string, ctx: Pick<RestContext, 'vasp' | 'guard'>, field = 'callbackUrl'): void {
   try {
     ctx.guard.checkUrl(url, ctx.vasp.callbackUrlPrefixes);
   } catch (err) {
     if (!(err instanceof OutboundRefusal)) throw err;
-    throw new Refusal('validation-error', `callbackUrl refused: ${err.message}`);
+    throw new Refusal('validation-error', `${field} refused: ${err.message}`);
   }
 }

@@ -1,12 +1,14 @@
 import { newMessageId } from '../core/message-id.js';
-import type { IntakeResult } from '../core/intake.js';
-import { HTTP_STATUS } from '../transport/http-status.js';
 import { vaspIntake } from '../vasp/accounts.js';
 import type { RestApiOptions } from './services.js';
-import { refusal, refused } from './errors.js';
+import { RestError, refusal, refused } from './errors.js';
 import { readForm } from './form.js';
-import type { RestAnswer, RestRoute } from './route.js';
+import type { RestAnswer, RestRequest, RestRoute } from './route.js';
+import { submitAnswer } from './submit-answer.js';
 import { toRestSubmission } from './submit-form.js';
+import { submitJson } from './submit-json.js';
+
+export { submitAnswer };
 
 /** The media type of a request, lower case, without parameters. */
 export function mediaTypeOf(header: string | undefined): string {
@@ -14,8 +16,9 @@ export function mediaTypeOf(header: string | undefined): string {
 }
 
 /**
- * POST /v1/messages as multipart/form-data: the files go to the store as they arrive (a stage under the id the
- * message will have), never whole in memory, then through the VASP intake like an MM7 SubmitReq.
+ * POST /v1/messages: application/json (src/rest/submit-json.ts: media by URL or upload id) or
+ * multipart/form-data (the files in the request), by the request's media type; both through the VASP intake
+ * like an MM7 SubmitReq, both taking an Idempotency-Key.
  */
 export function formSubmitRoute(o: RestApiOptions): RestRoute {
   return {
@@ -23,34 +26,55 @@ export function formSubmitRoute(o: RestApiOptions): RestRoute {
     path: '/v1/messages',
     operation: 'submit',
     needs: 'send',
-    async handle({ req, vasp, ticket }) {
-      const type = mediaTypeOf(req.headers['content-type']);
-      if (type !== 'multipart/form-data') throw refusal('unsupported-media-type', 'POST /v1/messages takes multipart/form-data');
-      const messageId = newMessageId();
-      const stage = o.queue.stage(messageId, 2 * o.config.requestTimeoutMs + 60_000);
-      let accepted = false;
+    idempotent: true,
+    async handle(r) {
+      const type = mediaTypeOf(r.req.headers['content-type']);
+      if (type !== 'application/json' && type !== 'multipart/form-data')
+        throw refusal('unsupported-media-type', 'POST /v1/messages takes application/json or multipart/form-data');
+      const format = type === 'application/json' ? 'json' : 'form';
       try {
-        const form = await readForm(req, o.config.maxBodyBytes, vasp.maxMessageBytes, stage, ticket);
-        const { defaultExpiryMs, maxExpiryMs, maxRecipients } = o.config;
-        // toRestSubmission's checks refuse the form itself (a Refusal, returned by the intake): nothing is stored.
-        const result = await o.intake.submit({
-          ...vaspIntake(vasp, o.config.requestTimeoutMs),
-          messageId,
-          build: (id, now) =>
-            toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, maxRecipients, guard: o.guard }),
-        });
-        accepted = result.ok;
-        return submitAnswer(result);
-      } finally {
-        if (!accepted) await stage.discard();
+        const answer = await (format === 'json' ? submitJson(o, r) : submitForm(o, r));
+        const status = (answer.body as { status?: unknown } | undefined)?.status;
+        o.metrics.restSubmissions.inc({ format, outcome: status === 'scheduled' ? 'scheduled' : 'accepted' });
+        return answer;
+      } catch (err) {
+        const code = err instanceof RestError ? err.details.refusal : undefined;
+        o.metrics.restSubmissions.inc({ format, outcome: typeof code === 'string' ? code : 'error' });
+        throw err;
       }
     },
   };
 }
 
-/** 202 with the message's id and recipients and its Location; a refusal as its REST error (Retry-After when throttled). */
-export function submitAnswer(result: IntakeResult): RestAnswer {
-  if (!result.ok) throw refused(result.refusal);
-  const location = `/v1/messages/${encodeURIComponent(result.messageId)}`;
-  return { status: HTTP_STATUS.ACCEPTED, body: { messageId: result.messageId, recipients: result.recipients }, headers: { location } };
+/**
+ * The form: its files go to the store as they arrive (a stage under the id the message will have), never
+ * whole in memory, then through the VASP intake.
+ */
+async function submitForm(o: RestApiOptions, { req, vasp, ticket, idempotency }: RestRequest): Promise<RestAnswer> {
+  const messageId = newMessageId();
+  const stage = o.queue.stage(messageId, 2 * o.config.requestTimeoutMs + 60_000);
+  let accepted = false;
+  let claimed = false;
+  try {
+    const form = await readForm(req, o.config.maxBodyBytes, vasp.maxMessageBytes, stage, ticket);
+    const claim = await idempotency?.claim(messageId);
+    if (claim && !claim.first) return claim.replay;
+    claimed = claim !== undefined;
+    const { defaultExpiryMs, maxExpiryMs, maxRecipients } = o.config;
+    // toRestSubmission's checks refuse the form itself (a Refusal, returned by the intake): nothing is stored.
+    const result = await o.intake.submit({
+      ...vaspIntake(vasp, o.config.requestTimeoutMs),
+      messageId,
+      build: (id, now) =>
+        toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, maxRecipients, guard: o.guard }),
+    });
+    if (!result.ok) throw refused(result.refusal);
+    accepted = true;
+    return submitAnswer(result);
+  } finally {
+    if (!accepted) {
+      await stage.discard();
+      if (claimed) await idempotency?.release().catch((err: unknown) => o.log.warn({ err, vasp: vasp.id }, 'idempotency key not released'));
+    }
+  }
 }

@@ -89,8 +89,8 @@ export class TextSmsRoute implements Route {
 
 /**
  * What the SMS says. A message the gateway wrote as text (confirmations: origin smpp) is its text part. An
- * MMS falls back to "<subject, else its first text part> <view URL>", cut to 400 characters with the link
- * kept whole.
+ * MMS falls back to "<the sender's fallback text, else the subject, else its first text part> <view URL>", cut
+ * to 400 characters with the link kept whole.
  */
 async function textOf(d: Delivery, viewLink: (messageId: string) => string): Promise<string> {
   const m = d.message;
@@ -102,7 +102,8 @@ async function textOf(d: Delivery, viewLink: (messageId: string) => string): Pro
   };
   if (m.origin.iface === 'smpp') return (await firstText()) ?? m.subject ?? '';
   const link = viewLink(m.id);
-  const lead = (m.subject ?? (await firstText()) ?? '').replace(/\s+/g, ' ').trim();
+  // The sender's API may give the fallback's own text (SenderOptions.fallback.text) in place of the subject.
+  const lead = (m.sender?.fallback?.text ?? m.subject ?? (await firstText()) ?? '').replace(/\s+/g, ' ').trim();
   const room = 400 - link.length - 1;
   return lead === '' ? link : `${lead.length > room ? `${lead.slice(0, Math.max(0, room - 1))}…` : lead} ${link}`;
 }

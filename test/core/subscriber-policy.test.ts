@@ -72,6 +72,18 @@ t.test('opted out: refused with the reason, whatever the table said (even no rou
   t.same(await resolve(job(to(BOTH)), table), { refuse: 'recipient opted out (STOP)' }, 'opted out and text-only: the opt-out wins');
 });
 
+t.test('text-only, but the sender declined the SMS fallback (fallback.sms false): the table’s route', async (t) => {
+  const { store } = await subscribers();
+  const resolve = subscriberPolicy({ subscribers: store, textRoute: () => sms });
+  t.equal(await resolve(job(to(TEXT_ONLY, 'plmn', { sender: { fallback: { sms: false } } })), table), table, 'declined: MMS as for anyone');
+  t.equal(
+    await resolve(job(to(TEXT_ONLY, 'plmn', { sender: { fallback: { sms: true, text: 'Receipt' } } })), table),
+    sms,
+    'asked for: SMS',
+  );
+  t.equal(await resolve(job(to(TEXT_ONLY, 'plmn', { sender: { clientRef: 'r1' } })), table), sms, 'not said: SMS');
+});
+
 t.test('text-only: the SMS text route for its number, instead of the table’s', async (t) => {
   const { store } = await subscribers();
   const asked: string[] = [];

@@ -264,6 +264,7 @@ const ROWS: Record<string, Row> = {
   },
   'mm7.vasps[].webhookSecrets': { good: ['whsec-0123456789abcdef'], bad: ['short'] },
   'mm7.vasps[].webhookFailoverUrl': { good: 'https://hooks2.example/mms', bad: 'nope' },
+  'mm7.vasps[].defaultRegion': { good: 'GB', bad: 'XX' },
   'mm4.peers[].id': { good: 'peer-b', bad: 'a b' },
   'mm4.peers[].domain': { good: 'MMS.Peer.Example', expect: 'mms.peer.example', bad: 'nodot' },
   'mm4.peers[].prefixes': { good: ['+4479'], bad: ['4479'], with: NESTED['mm4.peers[].out'] },
