@@ -21,6 +21,8 @@ export interface RestServices {
   events?: SenderEvents;
   /** Media by URL and uploads (src/rest/media/types.ts). */
   media?: MediaService;
+  /** The clock (tests freeze it): sendAt against now, a stale Idempotency-Key record. Default Date.now. */
+  now?: () => number;
   // -- one line per service: keep this list additive
 }
 
