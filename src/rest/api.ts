@@ -7,6 +7,8 @@ import { matchPath, type RestAnswer, type RestAuth, type RestRoute, scopeAllows 
 import { formSubmitRoute } from './submit-route.js';
 import { messageStatusRoute } from './message-view.js';
 import { idempotencyKeyOf, idempotentRequest } from './idempotency.js';
+import { messageListRoute } from './message-list.js';
+import { messageCancelRoute } from './message-cancel.js';
 import type { RestApiOptions } from './services.js';
 
 export type { RestApiOptions } from './services.js';
@@ -34,6 +36,8 @@ export class RestApi {
       formSubmitRoute(o),
       messageStatusRoute(o),
       // -- issue 24 routes, one line each: keep this list additive
+      messageListRoute(o),
+      messageCancelRoute(o),
     ];
   }
 
