@@ -84,6 +84,7 @@ export class RestApi {
         staleMs: 2 * this.o.config.requestTimeoutMs + 60_000,
         now: this.o.now ?? Date.now,
         log: this.o.log,
+        count: (outcome) => this.o.metrics.restIdempotency.inc({ outcome }),
       },
       r.req,
       r.vasp,

@@ -44,7 +44,11 @@ export interface IdempotencyOptions {
   staleMs: number;
   now: () => number;
   log: Logger;
+  /** Counts each claim's outcome (mmsc_rest_idempotency_total). */
+  count?: (outcome: IdempotencyOutcome) => void;
 }
+
+export type IdempotencyOutcome = 'first' | 'replayed' | 'conflict' | 'in_progress' | 'taken_over';
 
 /**
  * One request's Idempotency-Key (issue 24; the IETF httpapi Idempotency-Key draft): its body is read
@@ -82,12 +86,16 @@ export function idempotentRequest(
       const claim = await claimOrTakeOver(o, scope, key, value);
       if (claim.first) {
         mine = value;
+        o.count?.('first');
         return { first: true };
       }
       const theirs = parseRecord(claim.value);
-      if (!theirs || theirs.fingerprint !== record.fingerprint)
+      if (!theirs || theirs.fingerprint !== record.fingerprint) {
+        o.count?.('conflict');
         throw refusal('idempotency-conflict', `Idempotency-Key ${key.slice(0, 64)} was used before with another request`);
+      }
       const replay = await replayOf(o.queue, theirs.messageId, vasp);
+      o.count?.(replay ? 'replayed' : 'in_progress');
       if (replay) return { first: false, replay };
       throw refusal(
         'idempotency-in-progress',
@@ -113,6 +121,7 @@ export function idempotentRequest(
     const theirs = parseRecord(claim.value);
     if (!theirs || theirs.at + o.staleMs > o.now() || (await o.queue.message(theirs.messageId))) return claim;
     o.log.warn({ vasp: vasp.id, messageId: theirs.messageId }, 'Idempotency-Key of a request that stored nothing taken over');
+    o.count?.('taken_over');
     // Release only drops the record it names: of two retries at once, one records, the other gets its value.
     await o.store.release(scope, key, claim.value);
     return o.store.claim(scope, key, value, o.windowMs);

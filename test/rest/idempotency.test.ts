@@ -24,6 +24,7 @@ interface Started {
   url: string;
   queue: Queue;
   clock: { now: number };
+  metrics: Metrics;
 }
 
 async function start(t: Test, wrap: (q: Queue) => Queue = (q) => q): Promise<Started> {
@@ -31,19 +32,20 @@ async function start(t: Test, wrap: (q: Queue) => Queue = (q) => q): Promise<Sta
   const clock = { now: NOW };
   const now = () => clock.now;
   const store = createMemoryStore({ now });
+  const metrics = new Metrics();
   const server = new Mm7Server({
     config: config.mm7,
     queue: wrap(store.queue),
     throttle: store.throttle,
     router: new StaticRouter(),
-    metrics: new Metrics(),
+    metrics,
     log: pino({ level: 'silent' }),
     now,
     restServices: { api: config.api, idempotency: store.idempotency },
   });
   const url = await server.listen('127.0.0.1', 0);
   t.teardown(() => server.close());
-  return { url, queue: store.queue, clock };
+  return { url, queue: store.queue, clock, metrics };
 }
 
 function form(entries: Array<[string, string]>): FormData {
@@ -83,6 +85,9 @@ t.test('the same key and body: the first answer again, marked replayed; one mess
   t.equal(again.text, first.text, 'the same body, byte for byte');
   t.equal(again.headers.get('location'), first.headers.get('location'));
   t.strictSame(await stored(s), [first.body.messageId], 'one message');
+  const metrics = await s.metrics.registry.metrics();
+  t.match(metrics, /mmsc_rest_idempotency_total\{outcome="first",service="mmsc"\} 1\n/);
+  t.match(metrics, /mmsc_rest_idempotency_total\{outcome="replayed",service="mmsc"\} 1\n/);
 });
 
 t.test('the same key with another body: 422 idempotency-conflict; the first stands', async (t) => {
