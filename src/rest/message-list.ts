@@ -47,7 +47,7 @@ export const LIST_MAX_LIMIT = 100;
  * to a recipient) leave most of them out: the page then ends early, with fewer messages (or none) and a
  * cursor where the look stopped. A request's cost stays bounded whatever the account's history.
  */
-export const LIST_SCAN_MAX = 500;
+export const LIST_SCAN_MAX = 5 * LIST_MAX_LIMIT;
 
 /** The interfaces an account's submissions come in by (GET /v1/messages/:id shows both). */
 const ACCOUNT_IFACES = ['rest', 'mm7'] as const;

@@ -9,6 +9,7 @@ import { StaticRouter } from '../../src/core/static-router.js';
 import { Mm7Server } from '../../src/mm7/server.js';
 import { ConfigSchema, VaspSchema, type VaspConfig } from '../../src/ops/config.js';
 import { Metrics } from '../../src/ops/metrics.js';
+import { LIST_SCAN_MAX } from '../../src/rest/message-list.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
 import { basic, restCall } from '../helpers/rest-call.js';
 
@@ -246,4 +247,18 @@ t.test('DELETE /v1/messages/:id: cancels a scheduled message, which then never g
   t.equal(theirs.status, 404, "another account's: as unknown");
   t.equal(theirs.body.error.refusal, 'message-not-found');
   t.equal((await restCall(s.url, 'DELETE', '/v1/messages/nope', { auth: auth() })).status, 404);
+});
+
+t.test('GET /v1/messages: a filtered page looks at a bounded number of messages, then its cursor goes on', async (t) => {
+  const s = await start(t);
+  await withClientRef(s, 'wanted', 'needle');
+  s.clock.now += 1;
+  for (let i = 0; i < LIST_SCAN_MAX + 10; i++) await withClientRef(s, `hay-${String(i).padStart(4, '0')}`, 'hay');
+  const first = await list(s, '?clientRef=needle&limit=10');
+  t.equal(first.status, 200);
+  t.strictSame(first.body.messages, [], 'none among the first LIST_SCAN_MAX');
+  t.ok(first.body.next, 'and a cursor to go on');
+  const second = await list(s, `?clientRef=needle&limit=10&cursor=${first.body.next}`);
+  t.strictSame(ids(second.body), ['wanted']);
+  t.equal(second.body.next, undefined);
 });
