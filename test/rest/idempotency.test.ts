@@ -229,3 +229,26 @@ t.test('the fingerprint: the boundary left out, however the body is cut; the typ
   t.not(await print('multipart/form-data; boundary=AaB03x', [body('AaB03x').replace('+1617', '+1618')]), one, 'another value');
   t.not(await print('application/json', ['{"to":"+1617"}']), await print('text/plain', ['{"to":"+1617"}']), 'the type counts');
 });
+
+t.test('a request refused before its body is read holds no key, and is answered whatever its body', async (t) => {
+  const s = await start(t);
+  const big = 'x'.repeat(2 * 1024 * 1024);
+  const a = await restCall(s.url, 'POST', '/v1/messages', {
+    auth: basic('acme', 'pw-acme'),
+    body: big,
+    headers: { 'content-type': 'text/plain', 'idempotency-key': 'early' },
+  });
+  t.equal(a.status, 415);
+  const tooBig = new FormData();
+  tooBig.append('to', '+16175550100');
+  tooBig.append('f', new Blob([Buffer.alloc(400 * 1024)]), 'big.bin');
+  const b = await restCall(s.url, 'POST', '/v1/messages', {
+    auth: basic('acme', 'pw-acme'),
+    body: tooBig,
+    headers: { 'idempotency-key': 'early' },
+  });
+  t.equal(b.status, 413, 'over the account content limit');
+  const ok = await post(s, 'early', HELLO);
+  t.equal(ok.status, 202);
+  t.equal(ok.headers.get('idempotent-replayed'), null, 'carried out: the key was free');
+});
