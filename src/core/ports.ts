@@ -372,7 +372,8 @@ export interface MessageTrace {
 }
 
 export interface MessageSearch {
-  by: 'recipient' | 'originator';
+  /** `account`: the messages a peer submitted, `address` = `<iface>:<peer>` of their origin (issue 24). */
+  by: 'recipient' | 'originator' | 'account';
   address: string;
   /** Window of receivedAt, epoch ms, both inclusive. */
   from: number;

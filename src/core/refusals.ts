@@ -346,6 +346,19 @@ export const REFUSALS = {
     http: 422,
     smtp: { reply: 554, enhanced: '5.6.0' },
   },
+  /**
+   * The Idempotency-Key's first request is still being carried out (or died before it stored anything, until
+   * its record goes stale): HTTP 409 with Retry-After, as the IETF draft on the Idempotency-Key header
+   * answers a concurrent request; the client sends the same request again.
+   */
+  'idempotency-in-progress': {
+    summary: 'a request with this Idempotency-Key is still in progress',
+    transient: false,
+    mm7: 3001,
+    mm1: { v10: 'Error-unspecified', v11: 'Error-permanent-failure' },
+    http: 409,
+    smtp: { reply: 550, enhanced: '5.0.0' },
+  },
 } as const satisfies Record<string, RefusalEntry>;
 
 export type RefusalCode = keyof typeof REFUSALS;

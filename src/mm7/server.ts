@@ -96,6 +96,8 @@ export class Mm7Server {
       log: o.log.child({ api: 'rest' }),
       guard: o.guard ?? new OutboundGuard(),
       ...o.restServices,
+      // issue 24: the REST API's clock is the listener's (sendAt, Idempotency-Key records)
+      ...(o.now && !o.restServices?.now ? { now: o.now } : {}),
     });
     this.server = createEdgeServer(
       {

@@ -361,6 +361,18 @@ export class Metrics {
   });
 
   /**
+   * Idempotency-Key claims of the sender's API (issue 24), by outcome: first (carried out), replayed (the
+   * first answer again), conflict (422: another request under the key), in_progress (409), taken_over (the
+   * first request died before it stored anything).
+   */
+  readonly restIdempotency = new Counter({
+    name: 'mmsc_rest_idempotency_total',
+    help: 'Idempotency-Key claims of the REST API, by outcome (first, replayed, conflict, in_progress, taken_over)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /**
    * Per-peer queue depth and oldest-job age, dead letters, end-to-end latency, throttle waits, durability
    * (ops/metrics-flow.ts). `queueStats` feeds its dead-letter gauge.
    */

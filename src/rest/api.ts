@@ -6,9 +6,15 @@ import { RestError, refusal, RETRY_SOON_MS } from './errors.js';
 import { matchPath, type RestAnswer, type RestAuth, type RestRoute, scopeAllows } from './route.js';
 import { formSubmitRoute } from './submit-route.js';
 import { messageStatusRoute } from './message-view.js';
+import { idempotencyKeyOf, idempotentRequest } from './idempotency.js';
+import { messageListRoute } from './message-list.js';
+import { messageCancelRoute } from './message-cancel.js';
 import type { RestApiOptions } from './services.js';
 
 export type { RestApiOptions } from './services.js';
+
+/** api.idempotencyWindowMs's default, for an API built without the `api` section (tests). */
+const IDEMPOTENCY_WINDOW_MS = 86_400_000;
 
 /** The operation label of a request no route takes. */
 const OTHER = 'other';
@@ -30,6 +36,8 @@ export class RestApi {
       formSubmitRoute(o),
       messageStatusRoute(o),
       // -- issue 24 routes, one line each: keep this list additive
+      messageListRoute(o),
+      messageCancelRoute(o),
     ];
   }
 
@@ -49,6 +57,7 @@ export class RestApi {
         );
       const r: Parameters<RestRoute['handle']>[0] = { req, vasp, auth, params, query: url.searchParams };
       if (ticket) r.ticket = ticket;
+      if (route.idempotent) this.idempotent(r);
       const answer = await route.handle(r);
       this.answer(res, operation, answer);
     } catch (err) {
@@ -56,6 +65,33 @@ export class RestApi {
       this.o.log.error({ err, vasp: vasp.id }, 'rest request failed');
       return this.refuse(req, res, operation, vasp, new RestError('INTERNAL', 'internal error'));
     }
+  }
+
+  /**
+   * An idempotent route's request with an Idempotency-Key: its body is read through the hashing stream and
+   * its run claims the key (src/rest/idempotency.ts). Without an idempotency store (a test's API built
+   * without one) the key is refused rather than ignored: a retry would store the message twice.
+   */
+  private idempotent(r: Parameters<RestRoute['handle']>[0]): void {
+    const key = idempotencyKeyOf(r.req);
+    if (key === undefined) return;
+    if (!this.o.idempotency) throw refusal('unsupported-operation', 'Idempotency-Key is not supported by this gateway');
+    const { body, run } = idempotentRequest(
+      {
+        store: this.o.idempotency,
+        queue: this.o.queue,
+        windowMs: this.o.api?.idempotencyWindowMs ?? IDEMPOTENCY_WINDOW_MS,
+        staleMs: 2 * this.o.config.requestTimeoutMs + 60_000,
+        now: this.o.now ?? Date.now,
+        log: this.o.log,
+        count: (outcome) => this.o.metrics.restIdempotency.inc({ outcome }),
+      },
+      r.req,
+      r.vasp,
+      key,
+    );
+    r.body = body;
+    r.idempotency = run;
   }
 
   /**

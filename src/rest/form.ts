@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import { contentTypeParams, MimeError, type ContentTypeParam } from '../../protocols/mime/index.js';
 import type { ContentStage } from '../core/ports.js';
@@ -30,6 +31,8 @@ export function readForm(
   maxContentBytes: number,
   stage: ContentStage,
   ticket?: BodyTicket,
+  /** Where the body's bytes come from when not `req` itself (an Idempotency-Key's hashing stream). */
+  body: Readable = req,
 ): Promise<Form> {
   return new Promise<Form>((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
@@ -67,7 +70,8 @@ export function readForm(
     const settle = (err?: RestError) => {
       if (settled) return;
       settled = true;
-      req.off('data', onData).off('end', onEnd).off('close', onClose);
+      body.off('data', onData).off('end', onEnd);
+      req.off('close', onClose);
       if (!err) return resolve(form);
       // Not from inside its own callback (busboy touches its file stream after emitting 'data' or 'limit');
       // its late 'error' is still listened to (and ignored) below.
@@ -86,10 +90,10 @@ export function readForm(
       const parserFull = !parser.write(chunk);
       if (settled) return;
       // Paused until the parser wants more and the store has taken what the chunk wrote to it.
-      req.pause();
+      body.pause();
       const parserReady = parserFull ? new Promise<void>((r) => parser.once('drain', () => r())) : undefined;
       Promise.all([parserReady, stage.drain()]).then(
-        () => settled || req.resume(),
+        () => settled || body.resume(),
         (err: unknown) => settle(storeFailed(err)),
       );
     };
@@ -163,7 +167,8 @@ export function readForm(
       }
       settle();
     });
-    req.on('data', onData).on('end', onEnd).on('close', onClose);
+    body.on('data', onData).on('end', onEnd);
+    req.on('close', onClose);
   });
 }
 

@@ -1,10 +1,11 @@
-import type { CoreMessage, Recipient, RecipientState } from '../core/message.js';
+import { type CoreMessage, type Recipient, type RecipientState, type TrafficClass, trafficClassOf } from '../core/message.js';
 import type { Queue } from '../core/ports.js';
 import type { VaspConfig } from '../ops/config.js';
 import { HTTP_STATUS } from '../transport/http-status.js';
 import type { RestApiOptions } from './services.js';
 import { refusal } from './errors.js';
 import type { RestRoute } from './route.js';
+import { type MessageStatus, messageStatus } from './message-status.js';
 
 /** Submissions of a VASP on either edge: what GET /v1/messages/:id may show it. */
 const READABLE_IFACES: ReadonlySet<string> = new Set(['rest', 'mm7']);
@@ -16,6 +17,11 @@ export interface MessageView {
   subject?: string;
   submittedAt: string;
   expiresAt: string;
+  /** When a scheduled message is to go (its earliestDeliveryAt). */
+  sendAt?: string;
+  clientRef?: string;
+  class?: TrafficClass;
+  status: MessageStatus;
   recipients: Array<{
     address: string;
     kind: Recipient['kind'];
@@ -43,7 +49,7 @@ export function messageStatusRoute(o: RestApiOptions): RestRoute {
     needs: 'read',
     async handle({ vasp, params }) {
       const id = params.id!;
-      const view = await messageView(o.queue, id, vasp).catch((err: unknown) => {
+      const view = await messageView(o.queue, id, vasp, (o.now ?? Date.now)()).catch((err: unknown) => {
         o.log.error({ err, messageId: id }, 'message status unavailable');
         throw refusal('store-unavailable', 'the message store is unavailable; retry later');
       });
@@ -54,7 +60,7 @@ export function messageStatusRoute(o: RestApiOptions): RestRoute {
 }
 
 /** The status document of a message the VASP submitted, or undefined. */
-export async function messageView(q: Queue, id: string, vasp: VaspConfig): Promise<MessageView | undefined> {
+export async function messageView(q: Queue, id: string, vasp: VaspConfig, now: number = Date.now()): Promise<MessageView | undefined> {
   const m = await q.message(id);
   if (!ownedBy(m, vasp)) return undefined;
   const states = (await q.states(id)) ?? [];
@@ -64,6 +70,7 @@ export async function messageView(q: Queue, id: string, vasp: VaspConfig): Promi
     from: m.originator.address,
     submittedAt: iso(m.receivedAt),
     expiresAt: iso(m.expiresAt),
+    status: messageStatus(m, states, now),
     recipients: m.recipients.map((r, i) => ({
       address: r.address,
       kind: r.kind,
@@ -77,5 +84,8 @@ export async function messageView(q: Queue, id: string, vasp: VaspConfig): Promi
     })),
   };
   if (m.subject !== undefined) view.subject = m.subject;
+  if (m.earliestDeliveryAt !== undefined) view.sendAt = iso(m.earliestDeliveryAt);
+  if (m.sender?.clientRef !== undefined) view.clientRef = m.sender.clientRef;
+  view.class = trafficClassOf(m);
   return view;
 }

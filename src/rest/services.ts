@@ -22,6 +22,8 @@ export interface RestServices {
   events?: SenderEvents;
   /** Media by URL and uploads (src/rest/media/types.ts). */
   media?: MediaService;
+  /** The clock (tests freeze it): sendAt against now, a stale Idempotency-Key record. Default Date.now. */
+  now?: () => number;
   // -- one line per service: keep this list additive
   /** API keys' last-used times, told by the MM7 listener as a key authenticates a request (src/vasp/api-key-usage.ts). */
   apiKeyUsage?: ApiKeyRecorder;

@@ -10,7 +10,7 @@ import type { Form } from './form.js';
 import { toParty, tooManyRecipients, type Submission } from '../mm7/submit.js';
 
 /** The form fields a submission may carry; only `to` may repeat. */
-const FIELDS = new Set(['from', 'to', 'subject', 'text', 'callbackUrl', 'expiry']);
+const FIELDS = new Set(['from', 'to', 'subject', 'text', 'callbackUrl', 'expiry', 'sendAt']);
 
 /** What a submission is checked against: the account, the message's id and time, and the listener's limits. */
 export interface RestContext {
@@ -52,6 +52,13 @@ export function toRestSubmission(form: Form, stage: ContentStage, ctx: RestConte
   const expiry = one.get('expiry');
   if (expiry !== undefined && !/^[1-9]\d*$/.test(expiry))
     throw new Refusal('validation-error', `expiry ${expiry} is not a positive number of seconds`);
+  const sendAtField = one.get('sendAt');
+  const sendAt = sendAtField === undefined ? undefined : scheduledTime(sendAtField, ctx);
+  // Scheduled without an expiry of its own: the default lifetime counts from sendAt (within the maximum).
+  let expiresAt = expiry !== undefined ? now + Number(expiry) * 1000 : undefined;
+  if (sendAt !== undefined && expiresAt === undefined) expiresAt = Math.min(sendAt + ctx.defaultExpiryMs, now + ctx.maxExpiryMs);
+  if (sendAt !== undefined && expiresAt !== undefined && expiresAt <= sendAt)
+    throw new Refusal('validation-error', 'sendAt is not before the message expires: give a later expiry');
 
   // The files are the stage's parts 0..n-1 (in order of arrival); the text, known only once the form is read,
   // is written after them, but listed first: parts are presented in list order, each read by its index.
@@ -91,7 +98,8 @@ export function toRestSubmission(form: Form, stage: ContentStage, ctx: RestConte
     contentTypeParams: smil ? { type: 'application/smil', start: smil.contentId! } : undefined,
     parts,
     subject: one.get('subject'),
-    expiresAt: expiry !== undefined ? now + Number(expiry) * 1000 : undefined,
+    expiresAt,
+    earliestDeliveryAt: sendAt,
     lifetime: { defaultMs: ctx.defaultExpiryMs, maxMs: ctx.maxExpiryMs },
     // The callback is where the delivery events go: asking for one asks for them.
     deliveryReport: callbackUrl !== undefined,
@@ -119,4 +127,33 @@ export function checkCallbackUrl(url: string, ctx: Pick<RestContext, 'vasp' | 'g
     if (!(err instanceof OutboundRefusal)) throw err;
     throw new Refusal('validation-error', `${field} refused: ${err.message}`);
   }
+}
+
+/** An RFC 3339 date-time with a time zone offset (Z or +hh:mm), fractions of a second allowed. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** Parses an RFC 3339 time (epoch ms), or undefined when it is not one (a date that does not exist included). */
+export function rfc3339(text: string): number | undefined {
+  if (!RFC3339.test(text)) return undefined;
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms)) return undefined;
+  // Date.parse rolls 2026-02-30 over to March: the calendar date must be the one written.
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number);
+  const offset = /([+-])(\d{2}):(\d{2})$/.exec(text);
+  const shift = offset ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000 : 0;
+  const local = new Date(ms + shift);
+  if (local.getUTCFullYear() !== y || local.getUTCMonth() + 1 !== m || local.getUTCDate() !== d) return undefined;
+  return ms;
+}
+
+/**
+ * A submission's sendAt (RFC 3339 with an offset): when the message is to go. A time already past means
+ * now; one past the longest lifetime (ctx.maxExpiryMs) is refused, as the message would expire first.
+ */
+export function scheduledTime(text: string, ctx: Pick<RestContext, 'now' | 'maxExpiryMs'>): number | undefined {
+  const at = rfc3339(text);
+  if (at === undefined) throw new Refusal('validation-error', `sendAt ${text.slice(0, 40)} is not an RFC 3339 time with an offset`);
+  if (at >= ctx.now + ctx.maxExpiryMs)
+    throw new Refusal('validation-error', `sendAt ${text.slice(0, 40)} is beyond the longest lifetime of a message`);
+  return at > ctx.now ? at : undefined;
 }

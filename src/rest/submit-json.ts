@@ -166,10 +166,7 @@ export async function submitJson(o: RestApiOptions, r: RestRequest): Promise<Res
     const message = built!;
     const scheduled = message.earliestDeliveryAt !== undefined;
     await emitAll(o, message, scheduled ? 'scheduled' : 'queued');
-    const extra: Record<string, unknown> = { status: scheduled ? 'scheduled' : 'accepted' };
-    if (scheduled) extra.sendAt = new Date(message.earliestDeliveryAt!).toISOString();
-    if (body.clientRef !== undefined) extra.clientRef = body.clientRef;
-    return submitAnswer(result, extra);
+    return submitAnswer(result, message);
   } finally {
     if (!accepted) {
       await stage.discard();

@@ -1,4 +1,5 @@
 import { newMessageId } from '../core/message-id.js';
+import type { CoreMessage } from '../core/message.js';
 import { vaspIntake } from '../vasp/accounts.js';
 import type { RestApiOptions } from './services.js';
 import { RestError, refusal, refused } from './errors.js';
@@ -50,27 +51,33 @@ export function formSubmitRoute(o: RestApiOptions): RestRoute {
  * The form: its files go to the store as they arrive (a stage under the id the message will have), never
  * whole in memory, then through the VASP intake.
  */
-async function submitForm(o: RestApiOptions, { req, vasp, ticket, idempotency }: RestRequest): Promise<RestAnswer> {
+async function submitForm(o: RestApiOptions, { req, vasp, ticket, idempotency, body }: RestRequest): Promise<RestAnswer> {
   const messageId = newMessageId();
   const stage = o.queue.stage(messageId, 2 * o.config.requestTimeoutMs + 60_000);
   let accepted = false;
   let claimed = false;
   try {
-    const form = await readForm(req, o.config.maxBodyBytes, vasp.maxMessageBytes, stage, ticket);
+    const form = await readForm(req, o.config.maxBodyBytes, vasp.maxMessageBytes, stage, ticket, body);
+    // Idempotency-Key: claimed once the body is read (its fingerprint), before anything is carried out.
     const claim = await idempotency?.claim(messageId);
     if (claim && !claim.first) return claim.replay;
     claimed = claim !== undefined;
     const { defaultExpiryMs, maxExpiryMs, maxRecipients } = o.config;
     // toRestSubmission's checks refuse the form itself (a Refusal, returned by the intake): nothing is stored.
+    let built: CoreMessage | undefined;
     const result = await o.intake.submit({
       ...vaspIntake(vasp, o.config.requestTimeoutMs),
       messageId,
-      build: (id, now) =>
-        toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, maxRecipients, guard: o.guard }),
+      build: (id, now) => {
+        const s = toRestSubmission(form, stage, { vasp, messageId: id, now, defaultExpiryMs, maxExpiryMs, maxRecipients, guard: o.guard });
+        built = s.message;
+        return s;
+      },
     });
     if (!result.ok) throw refused(result.refusal);
     accepted = true;
-    return submitAnswer(result);
+    // The answer an Idempotency-Key replay rebuilds from the stored message, byte for byte.
+    return submitAnswer(result, built);
   } finally {
     if (!accepted) {
       await stage.discard();

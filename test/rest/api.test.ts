@@ -330,12 +330,12 @@ t.test('refusals of the request itself: 415, 400, 403, 404, 405, 401', async (t)
   t.match(anon.headers.get('www-authenticate'), /^Basic/);
   isError(t, await call(s.url, '/v1/nothing'), 404, 'NOT_FOUND', 'unknown path');
   isError(t, await call(s.url, '/v1/messages/a/b'), 404, 'NOT_FOUND', 'path below a message');
-  let a = await call(s.url, '/v1/messages');
-  isError(t, a, 405, 'METHOD_NOT_ALLOWED', 'GET /v1/messages');
-  t.equal(a.headers.get('allow'), 'POST');
-  a = await call(s.url, '/v1/messages/some-id', { method: 'DELETE' });
-  isError(t, a, 405, 'METHOD_NOT_ALLOWED', 'DELETE /v1/messages/:id');
-  t.equal(a.headers.get('allow'), 'GET');
+  let a = await call(s.url, '/v1/messages', { method: 'PUT' });
+  isError(t, a, 405, 'METHOD_NOT_ALLOWED', 'PUT /v1/messages');
+  t.equal(a.headers.get('allow'), 'POST, GET');
+  a = await call(s.url, '/v1/messages/some-id', { method: 'PUT' });
+  isError(t, a, 405, 'METHOD_NOT_ALLOWED', 'PUT /v1/messages/:id');
+  t.equal(a.headers.get('allow'), 'GET, DELETE');
 
   // A body left unread closes the connection; a request without one keeps it.
   const unread = await raw(s.url, '/v1/messages', '{"to":"+16175550100"}', {

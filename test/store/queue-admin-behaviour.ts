@@ -196,6 +196,64 @@ export function queueAdminSuite(t: Test, name: string, setup: Setup): void {
     );
   });
 
+  t.test(`${name}: search by account (origin iface:peer), every message of it, in a window, a page at a time`, async (t) => {
+    const { queue, clock } = await setup(t);
+    const rest = (peer: string) => ({ origin: { iface: 'rest' as const, peer } });
+    // a1..a3 from rest:acme (a2, a3 in one ms), b1 from rest:beta, m1 from mm7:acme, x1 from mm1.
+    await queue.enqueue(makeMessage('a1', ['+15550000002'], { receivedAt: T0, ...rest('acme') }), parts(), ['p']);
+    await queue.enqueue(makeMessage('a2', ['+15550000003', '+15550000004'], { receivedAt: T0 + 5, ...rest('acme') }), parts(), ['p', 'p']);
+    await queue.enqueue(makeMessage('a3', ['+15550000002'], { receivedAt: T0 + 5, ...rest('acme') }), parts(), ['p']);
+    await queue.enqueue(makeMessage('b1', ['+15550000002'], { receivedAt: T0 + 1, ...rest('beta') }), parts(), ['p']);
+    await queue.enqueue(makeMessage('m1', ['+15550000002'], { receivedAt: T0 + 2, origin: { iface: 'mm7', peer: 'acme' } }), parts(), [
+      'p',
+    ]);
+    await queue.enqueue(makeMessage('x1', ['+15550000002'], { receivedAt: T0 + 3 }), parts(), ['p']);
+    const q = { by: 'account' as const, address: 'rest:acme', from: T0, to: T0 + 10 };
+    t.strictSame(
+      (await queue.search({ ...q, limit: 10 })).hits.map((h) => `${h.messageId}@${h.at - T0}`),
+      ['a3@5', 'a2@5', 'a1@0'],
+      "the account's messages, once each whatever their recipients, newest first",
+    );
+    const first = await queue.search({ ...q, limit: 2 });
+    t.strictSame(
+      first.hits.map((h) => h.messageId),
+      ['a3', 'a2'],
+    );
+    t.ok(first.next, 'a next page');
+    const second = await queue.search({ ...q, limit: 2, cursor: first.next! });
+    t.strictSame(
+      second.hits.map((h) => h.messageId),
+      ['a1'],
+    );
+    t.equal(second.next, undefined);
+    t.strictSame(
+      (await queue.search({ ...q, from: T0 + 1, limit: 10 })).hits.map((h) => h.messageId),
+      ['a3', 'a2'],
+      'the window',
+    );
+    t.strictSame(
+      (await queue.search({ ...q, address: 'mm7:acme', limit: 10 })).hits.map((h) => h.messageId),
+      ['m1'],
+      'per interface',
+    );
+    t.strictSame(
+      (await queue.search({ ...q, address: 'mm1:mm1', limit: 10 })).hits.map((h) => h.messageId),
+      ['x1'],
+      'every message',
+    );
+    t.strictSame(
+      (await queue.search({ ...q, address: 'rest:beta', limit: 10 })).hits.map((h) => h.messageId),
+      ['b1'],
+    );
+    // The same lifetime as the other indexes.
+    clock.now = T0 + DAY + 10;
+    await queue.enqueue(makeMessage('a4', ['+15550000002'], { receivedAt: clock.now, ...rest('acme') }), parts(), ['p']);
+    t.strictSame(
+      (await queue.search({ ...q, to: clock.now, limit: 10 })).hits.map((h) => h.messageId),
+      ['a4'],
+    );
+  });
+
   t.test(`${name}: searchIndexMs 0 writes no index`, async (t) => {
     const { queue } = await setup(t, { searchIndexMs: 0 });
     await queue.enqueue(makeMessage('n1', ['+15550000002']), parts(), ['p']);

@@ -2,6 +2,9 @@ import type { CoreMessage } from '../../core/message.js';
 import type { MessageSearch, MessageSearchPage } from '../../core/ports.js';
 import { after, decodeCursor, encodeCursor } from '../../core/search-cursor.js';
 
+/** The key prefix of each kind of search. */
+const DIRECTION = { recipient: 'to', originator: 'from', account: 'acct' } as const;
+
 /** Entries of one address, oldest first. */
 type Entries = Array<{ at: number; id: string }>;
 
@@ -25,7 +28,11 @@ export class MemorySearchIndex {
 
   add(message: CoreMessage, now: number): void {
     if (this.lifetimeMs <= 0) return;
-    const keys = new Set([`from:${message.originator.address}`, ...message.recipients.map((r) => `to:${r.address}`)]);
+    const keys = new Set([
+      `from:${message.originator.address}`,
+      ...message.recipients.map((r) => `to:${r.address}`),
+      `acct:${message.origin.iface}:${message.origin.peer}`,
+    ]);
     for (const key of keys) {
       let list = this.lists.get(key);
       if (!list) this.lists.set(key, (list = []));
@@ -47,7 +54,7 @@ export class MemorySearchIndex {
   }
 
   search(q: MessageSearch, now: number): MessageSearchPage {
-    const list = this.lists.get(`${q.by === 'recipient' ? 'to' : 'from'}:${q.address}`) ?? [];
+    const list = this.lists.get(`${DIRECTION[q.by]}:${q.address}`) ?? [];
     this.trim(list, now);
     const position = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     const hits: MessageSearchPage['hits'] = [];

@@ -28,7 +28,7 @@ import { crc32 } from 'node:zlib';
  *   {sN}:seq           counter for lease tokens
  *   {t:<peer>}:b       hash   token bucket (tokens, ts)
  *   {t:<peer>}:f       zset   lease token -> lease end: deliveries in flight
- *   {x:<to|from>:<address>} zset message id -> receivedAt (ms): the search index (Queue.search) of a recipient
+ *   {x:<to|from|acct>:<address>} zset message id -> receivedAt (ms): the search index (Queue.search) of a recipient
  *                             or originator address, written at enqueue; entries older than the index lifetime are
  *                             trimmed at each write, and the key expires that long after its last write
  *   {i:<scope>:<key>}  string an idempotency record (IdempotencyStore), with its TTL; each record in a slot
@@ -69,8 +69,11 @@ export class KeySpace {
     return `${this.prefix}:{i:${scope.replace(/[{}]/g, '_')}:${k}}`;
   }
 
-  /** The search index of an address as recipient ('to') or originator ('from'), `<prefix>:{x:<to|from>:<address>}`. */
-  searchIndex(direction: 'to' | 'from', address: string): string {
+  /**
+   * The search index of an address as recipient ('to') or originator ('from'), or of the account that submitted
+   * ('acct', address `<iface>:<peer>`), `<prefix>:{x:<to|from|acct>:<address>}`.
+   */
+  searchIndex(direction: 'to' | 'from' | 'acct', address: string): string {
     const plain = address.length <= 128 && !/[{}\s]/.test(address);
     const a = plain ? address : `#${createHash('sha256').update(address).digest('base64url')}`;
     return `${this.prefix}:{x:${direction}:${a}}`;

@@ -4,6 +4,9 @@ import type { MessageSearch, MessageSearchPage } from '../../core/ports.js';
 import { after, decodeCursor, encodeCursor } from '../../core/search-cursor.js';
 import type { KeySpace } from './keys.js';
 
+/** The key of each kind of search (keys.ts searchIndex). */
+const DIRECTION = { recipient: 'to', originator: 'from', account: 'acct' } as const;
+
 /** Most entries of one millisecond a page looks through after a cursor (one address, one ms: never near it). */
 const TIES_MAX = 10_000;
 
@@ -40,6 +43,7 @@ export class RedisSearchIndex {
     const keys = new Set([
       this.keys.searchIndex('from', message.originator.address),
       ...message.recipients.map((r) => this.keys.searchIndex('to', r.address)),
+      this.keys.searchIndex('acct', `${message.origin.iface}:${message.origin.peer}`),
     ]);
     const at = String(Math.round(message.receivedAt));
     const oldest = `(${Math.round(now - this.lifetimeMs)}`;
@@ -52,7 +56,7 @@ export class RedisSearchIndex {
   }
 
   async search(q: MessageSearch): Promise<MessageSearchPage> {
-    const key = this.keys.searchIndex(q.by === 'recipient' ? 'to' : 'from', q.address);
+    const key = this.keys.searchIndex(DIRECTION[q.by], q.address);
     const position = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     // Entries past the lifetime are not shown even where no trim took them yet.
     const from = Math.max(q.from, Math.round(this.now() - this.lifetimeMs));
