@@ -42,6 +42,8 @@ import { peerRoutes } from './ops/admin/peers.js';
 import { reloadRoutes } from './ops/admin/reload.js';
 import { configuredPeers } from './peer-directory.js';
 import type { RestServices } from './rest/services.js';
+import { MediaHost } from './rest/media/service.js';
+import { mediaApiConfig } from './ops/config-api.js';
 import { OutboundGuard } from './transport/outbound-guard.js';
 
 /** Interfaces the gateway can listen on; one line is printed per listener. */
@@ -320,6 +322,15 @@ export class Gateway {
     void guard; // media fetches and webhooks go through it
     const services: RestServices = { api: this.reloads.config.api, idempotency: this.store.idempotency };
     // -- issue 24 services: one line each
+    const media = new MediaHost({
+      store: this.store.media,
+      guard,
+      config: () => mediaApiConfig(this.reloads.config.api),
+      metrics: this.metrics,
+      log: this.log.child({ api: 'media' }),
+    });
+    services.media = media;
+    services.mediaUploads = media;
     return services;
   }
 

@@ -6,6 +6,7 @@ import { RestError, refusal, RETRY_SOON_MS } from './errors.js';
 import { matchPath, type RestAnswer, type RestAuth, type RestRoute, scopeAllows } from './route.js';
 import { formSubmitRoute } from './submit-route.js';
 import { messageStatusRoute } from './message-view.js';
+import { mediaInfoRoute, mediaUploadRoute } from './media/routes.js';
 import type { RestApiOptions } from './services.js';
 
 export type { RestApiOptions } from './services.js';
@@ -30,6 +31,8 @@ export class RestApi {
       formSubmitRoute(o),
       messageStatusRoute(o),
       // -- issue 24 routes, one line each: keep this list additive
+      mediaUploadRoute(o.mediaUploads),
+      mediaInfoRoute(o.mediaUploads),
     ];
   }
 

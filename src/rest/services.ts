@@ -1,7 +1,7 @@
 import type { Config } from '../ops/config.js';
 import type { IdempotencyStore, Queue } from '../core/ports.js';
 import type { SenderEvents } from '../core/sender-events.js';
-import type { MediaService } from './media/types.js';
+import type { MediaService, MediaUploads } from './media/types.js';
 import type { Intake } from '../core/intake.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -22,6 +22,8 @@ export interface RestServices {
   /** Media by URL and uploads (src/rest/media/types.ts). */
   media?: MediaService;
   // -- one line per service: keep this list additive
+  /** Uploads (POST /v1/media, GET /v1/media/:id): src/rest/media/service.ts MediaHost, the same object as `media`. */
+  mediaUploads?: MediaUploads;
 }
 
 /** What the REST API and its routes are built with: the MM7 listener's config and intake, and the services. */

@@ -9,6 +9,7 @@ import {
   StoreUnavailableError,
   type CorrelationStore,
   type IdempotencyStore,
+  type MediaStore,
   type Queue,
   type StoreUsage,
   type SubscriberStore,
@@ -45,6 +46,7 @@ export interface Store {
   /** Ported numbers (portability.redis): a hash shared by the instances, or this process's table. */
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each, each a port of core/ports.ts
+  media: MediaStore;
   backend: 'memory' | 'redis' | 'redis-cluster';
   /**
    * Whether an accepted message survives a crash of the store: never for the embedded store; for Redis what

@@ -8,10 +8,13 @@ import { MemoryPortingTable } from './porting.js';
 import type { PortingTable } from '../../core/portability.js';
 import { MemoryQueue } from './queue.js';
 import { MemoryThrottle } from './throttle.js';
+import { MemoryMediaStore } from './media.js';
+import type { MediaStore } from '../../core/ports.js';
 
 export { MemoryIdempotency } from './idempotency.js';
 export { MemoryQueue } from './queue.js';
 export { MemoryThrottle } from './throttle.js';
+export { MemoryMediaStore } from './media.js';
 export { DEFAULT_MEMORY_LIMITS, type MemoryLimits } from './limits.js';
 
 /** The embedded store: one process, nothing survives a restart, bounded by `limits`. Queue and throttle share the clock. */
@@ -23,6 +26,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
   idempotency: IdempotencyStore;
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each
+  media: MediaStore;
   backend: 'memory';
   durable: false;
 } {
@@ -35,6 +39,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
     idempotency: new MemoryIdempotency(options.now),
     porting: new MemoryPortingTable(),
     // -- issue 24 stores (consent, frequency, media, API keys): one line each
+    media: new MemoryMediaStore(options.now),
     backend: 'memory',
     durable: false,
   };

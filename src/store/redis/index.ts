@@ -9,6 +9,8 @@ import { RedisSubscribers } from './subscribers.js';
 import { RedisPortingTable } from './porting.js';
 import type { PortingTable } from '../../core/portability.js';
 import { RedisThrottle } from './throttle.js';
+import { RedisMediaStore } from './media.js';
+import type { MediaStore } from '../../core/ports.js';
 
 export interface RedisStoreOptions extends Partial<QueueOptions> {
   /** A connected client: a single Redis, or a Cluster (every multi-key call stays in one slot). */
@@ -31,6 +33,7 @@ export function createRedisStore(options: RedisStoreOptions): {
   idempotency: IdempotencyStore;
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each
+  media: MediaStore;
   backend: 'redis';
 } {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
@@ -44,8 +47,10 @@ export function createRedisStore(options: RedisStoreOptions): {
     idempotency: new RedisIdempotency(options.redis, keys),
     porting: new RedisPortingTable(options.redis, options.prefix),
     // -- issue 24 stores (consent, frequency, media, API keys): one line each
+    media: new RedisMediaStore(options.redis, options.prefix),
     backend: 'redis',
   };
 }
 
 export { KeySpace, RedisIdempotency, RedisQueue, RedisThrottle };
+export { RedisMediaStore };
