@@ -13,8 +13,8 @@ export class MediaTypeError extends Error {
 }
 
 /**
- * Types that have no magic number for file-type to find: accepted when declared as such and the bytes are
- * UTF-8 text (SMIL is XML: file-type may call it application/xml).
+ * Text types: accepted when declared as such and the bytes are UTF-8 text that file-type finds no binary
+ * type in (it knows vCard and iCalendar by their BEGIN: line, SMIL as XML, and plain text not at all).
  */
 const TEXT_TYPES = new Set(['text/plain', 'text/vcard', 'text/x-vcard', 'text/x-vcalendar', 'application/smil']);
 
@@ -35,6 +35,11 @@ const SNIFFED_AS: Readonly<Record<string, readonly string[]>> = {
   'audio/mp4': ['audio/mp4', 'audio/x-m4a', 'video/mp4'],
   'video/mp4': ['video/mp4', 'video/x-m4v'],
   'video/3gpp': ['video/3gpp'],
+  // Text that file-type recognises by its first line (or none: plain text has no magic number).
+  'text/vcard': ['text/vcard'],
+  'text/x-vcard': ['text/vcard'],
+  'text/x-vcalendar': ['text/calendar'],
+  'application/smil': ['application/xml'],
 };
 
 /** file-type's name -> the type's allowed name, for media whose type is not declared. */
@@ -68,7 +73,7 @@ export async function checkMediaType(bytes: Uint8Array, declared: string | undef
   }
   if (!allowed.includes(want)) throw new MediaTypeError('type-not-allowed', `${want} is not an allowed media type`);
   if (TEXT_TYPES.has(want)) {
-    if (sniffed !== undefined && !(want === 'application/smil' && sniffed === 'application/xml'))
+    if (sniffed !== undefined && !(SNIFFED_AS[want] ?? [want]).includes(sniffed))
       throw new MediaTypeError('type-mismatch', `declared ${want}, but the bytes are ${sniffed}`);
     if (!isText(bytes)) throw new MediaTypeError('type-mismatch', `declared ${want}, but the bytes are not UTF-8 text`);
     return want;
