@@ -281,3 +281,45 @@ t.test('uploads by id: resolved for their account only; an unknown id is unknown
   clock.now += 60_001;
   t.equal(await host.info(ACME, info.mediaId), undefined, 'gone after api.media.uploadTtlMs');
 });
+
+t.test('a burst naming one URL shares one fetch', async (t) => {
+  const srv = await mediaServer(t);
+  const image = png();
+  srv.route('/burst.png', serve(image, 'image/png', { etag: '"b"', 'cache-control': 'no-cache' }));
+  const { host } = mediaHost();
+  const all = await Promise.all(Array.from({ length: 8 }, () => host.resolve(ACME, [{ source: `${srv.base}/burst.png` }], BIG_BUDGET)));
+  t.ok(
+    all.every(([m]) => m!.bytes.equals(image)),
+    'each message has the bytes',
+  );
+  t.strictSame(srv.seen, ['HEAD /burst.png', 'GET /burst.png'], 'one HEAD and one GET for all eight');
+});
+
+t.test('the cache on Redis: kept, revalidated by ETag with a 304, shared by two gateways of one deployment', async (t) => {
+  const { Redis } = await import('ioredis');
+  const { RedisMediaStore } = await import('../../src/store/redis/index.js');
+  const { dropKeys, redisUrl, testPrefix } = await import('../helpers/redis.js');
+  const url = await redisUrl(t);
+  const redis = new Redis(url);
+  const prefix = testPrefix();
+  t.teardown(async () => {
+    await dropKeys(url, prefix);
+    await redis.quit().catch(() => {});
+  });
+  const srv = await mediaServer(t);
+  const image = png();
+  let bodies = 0;
+  srv.route('/r.png', (req, res) => {
+    if (req.headers['if-none-match'] === '"r1"') return res.writeHead(304, { etag: '"r1"' }).end();
+    if (req.method === 'GET') bodies++;
+    res.writeHead(200, { etag: '"r1"', 'content-type': 'image/png', 'content-length': String(image.length) });
+    res.end(req.method === 'HEAD' ? undefined : image);
+  });
+  const one = mediaHost({ store: new RedisMediaStore(redis, prefix), realClock: true });
+  const two = mediaHost({ store: new RedisMediaStore(redis, prefix), realClock: true });
+  await one.host.resolve(ACME, [{ source: `${srv.base}/r.png` }], BIG_BUDGET);
+  const [got] = await two.host.resolve(ACME, [{ source: `${srv.base}/r.png` }], BIG_BUDGET);
+  t.ok(got!.bytes.equals(image), 'the second gateway has the bytes');
+  t.equal(bodies, 1, "revalidated from the first one's copy: no second body");
+  t.match(await outcomes(two.metrics), { revalidated: 1 });
+});

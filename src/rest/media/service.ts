@@ -61,6 +61,7 @@ const UPLOAD_ID = /^med_[A-Za-z0-9_-]{22}$/;
  */
 export class MediaHost implements MediaService, MediaUploads {
   private readonly guards = new WeakMap<readonly string[], OutboundGuard>();
+  private readonly inflight = new Map<string, Promise<{ bytes: Buffer; serverType: string | undefined }>>();
   private readonly now: () => number;
 
   constructor(private readonly o: MediaHostOptions) {
@@ -125,7 +126,6 @@ export class MediaHost implements MediaService, MediaUploads {
       const filename = ref.filename ?? found.meta.filename;
       return { source: ref.source, contentType, bytes: found.bytes, ...(filename !== undefined ? { filename } : {}) };
     }
-    const c = this.o.config();
     const guard = this.guardOf(vasp);
     let url: URL;
     try {
@@ -134,6 +134,28 @@ export class MediaHost implements MediaService, MediaUploads {
       throw new MediaUnavailableError(ref.source, 'refused-address', (err as Error).message);
     }
     const key = `${vasp.id} ${url.href}`;
+    // One fetch at a time per account and URL: a burst of messages naming the same URL shares it.
+    let pending = this.inflight.get(key);
+    if (pending) this.o.metrics.mediaFetches.inc({ outcome: 'cached' });
+    else {
+      pending = this.obtain(ref.source, url, guard, key).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    const { bytes, serverType } = await pending;
+    this.within(ref.source, bytes.length, left);
+    const contentType = await this.checkType(ref.source, bytes, ref.contentType ?? serverType);
+    const filename = ref.filename ?? lastSegment(url);
+    return { source: ref.source, contentType, bytes, ...(filename !== undefined ? { filename } : {}) };
+  }
+
+  /** The URL's bytes: the account's fresh copy, a stale one revalidated, or fetched (and kept when its headers allow). */
+  private async obtain(
+    source: string,
+    url: URL,
+    guard: OutboundGuard,
+    key: string,
+  ): Promise<{ bytes: Buffer; serverType: string | undefined }> {
+    const c = this.o.config();
     const cached = c.cacheTtlMs > 0 ? await this.o.store.get('url', key) : undefined;
     const meta = cached && (JSON.parse(cached.meta) as CachedMeta);
     let bytes: Buffer;
@@ -143,17 +165,17 @@ export class MediaHost implements MediaService, MediaUploads {
       ({ bytes } = cached);
       serverType = meta.serverType;
     } else {
-      const limit = Math.min(c.maxFileBytes, left);
+      // The file cap only: a fetch shared by several messages is not cut to one message's budget (each checks its own after).
       const result = await fetchMedia(url.href, {
         guard,
         maxRedirects: c.maxRedirects,
         timeoutMs: c.timeoutMs,
-        maxBytes: limit,
-        limitText: limit === c.maxFileBytes ? `the file limit of ${limit} bytes` : `the ${Math.max(0, left)} bytes left for this message`,
+        maxBytes: c.maxFileBytes,
+        limitText: `the file limit of ${c.maxFileBytes} bytes`,
         ...(cached && meta ? { validators: { etag: meta.etag, lastModified: meta.lastModified } } : {}),
         ...(this.o.ca !== undefined ? { ca: this.o.ca } : {}),
       }).catch((err: unknown) => {
-        if (err instanceof MediaFetchError) throw new MediaUnavailableError(ref.source, err.reason, err.message);
+        if (err instanceof MediaFetchError) throw new MediaUnavailableError(source, err.reason, err.message);
         throw err;
       });
       if (result.kind === 'not-modified' && cached && meta) {
@@ -173,13 +195,10 @@ export class MediaHost implements MediaService, MediaUploads {
         serverType = declaredType(headerText(result.headers['content-type']));
         await this.remember(key, result.headers, bytes, serverType, c.cacheTtlMs);
       } else {
-        throw new MediaUnavailableError(ref.source, 'http-error', `${clip(url.href)} answered 304 to a request that was not conditional`);
+        throw new MediaUnavailableError(source, 'http-error', `${clip(url.href)} answered 304 to a request that was not conditional`);
       }
     }
-    this.within(ref.source, bytes.length, left);
-    const contentType = await this.checkType(ref.source, bytes, ref.contentType ?? serverType);
-    const filename = ref.filename ?? lastSegment(url);
-    return { source: ref.source, contentType, bytes, ...(filename !== undefined ? { filename } : {}) };
+    return { bytes, serverType };
   }
 
   /** A fetched body kept by its URL, when its caching headers let it be reused. */
