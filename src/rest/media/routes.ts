@@ -29,7 +29,7 @@ export function mediaUploadRoute(media: MediaUploads | undefined): RestRoute {
         const info = await uploads.upload(r.vasp, { bytes, contentType, ...(filename !== undefined ? { filename } : {}) });
         return { status: HTTP_STATUS.CREATED, body: info, headers: { location: `/v1/media/${info.mediaId}` } };
       } catch (err) {
-        if (err instanceof MediaUnavailableError) throw mediaRefusal(err);
+        if (err instanceof MediaUnavailableError) throw mediaRefusal(err, false);
         throw err;
       }
     },
@@ -53,8 +53,9 @@ export function mediaInfoRoute(media: MediaUploads | undefined): RestRoute {
 }
 
 /** A media failure as the REST answer: the type ones are content-type-mismatch, a size one too large, the rest media-unavailable. */
-export function mediaRefusal(err: MediaUnavailableError): RestError {
-  const details = { reason: err.reason, url: err.url };
+export function mediaRefusal(err: MediaUnavailableError, withUrl = true): RestError {
+  // An upload's refusal names no URL: the id it would have had was never stored.
+  const details = withUrl ? { reason: err.reason, url: err.url } : { reason: err.reason };
   if (err.reason === 'type-mismatch' || err.reason === 'type-not-allowed')
     return refused(new Refusal('content-type-mismatch', err.message), details);
   return refused(new Refusal('media-unavailable', err.message), details);
