@@ -323,3 +323,42 @@ t.test('the cache on Redis: kept, revalidated by ETag with a 304, shared by two 
   t.equal(bodies, 1, "revalidated from the first one's copy: no second body");
   t.match(await outcomes(two.metrics), { revalidated: 1 });
 });
+
+t.test('https: the name pinned to its checked address, and the certificate checked for the name', async (t) => {
+  const { mkdtempSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { createServer } = await import('node:https');
+  const { selfSigned } = await import('../helpers/certs.js');
+  const dir = mkdtempSync(join(tmpdir(), 'mmsc-media-tls-'));
+  const { cert, key } = selfSigned(dir, 'media', 'media.test');
+  const image = png();
+  const server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
+    res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(image.length) });
+    res.end(req.method === 'HEAD' ? undefined : image);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  const resolve = async (name: string) => {
+    if (name === 'media.test' || name === 'other.test') return [{ address: '127.0.0.1', family: 4 as const }];
+    throw Object.assign(new Error('no'), { code: 'ENOTFOUND' });
+  };
+  const { host } = mediaHost({ resolve, ca: readFileSync(cert, 'utf8') });
+  const [got] = await host.resolve(ACME, [{ source: `https://media.test:${port}/p.png` }], BIG_BUDGET);
+  t.ok(got!.bytes.equals(image), 'fetched over TLS from the pinned address');
+  t.equal(
+    await reasonOf(host.resolve(ACME, [{ source: `https://other.test:${port}/p.png` }], BIG_BUDGET)),
+    'unreachable',
+    'a certificate for another name is refused',
+  );
+  const { host: untrusting } = mediaHost({ resolve });
+  t.equal(
+    await reasonOf(untrusting.resolve(ACME, [{ source: `https://media.test:${port}/p.png` }], BIG_BUDGET)),
+    'unreachable',
+    'an untrusted certificate is refused',
+  );
+});

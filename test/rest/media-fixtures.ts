@@ -143,7 +143,7 @@ export interface Host {
 
 /** A MediaHost with a guard (loopback allowed unless `allow` says otherwise) and `media` settings over the defaults. */
 export function mediaHost(
-  o: { allow?: string[]; resolve?: Resolver; media?: Partial<MediaApiConfig>; store?: MediaStore; realClock?: boolean } = {},
+  o: { allow?: string[]; resolve?: Resolver; media?: Partial<MediaApiConfig>; store?: MediaStore; realClock?: boolean; ca?: string } = {},
 ): Host {
   const clock = { now: Date.UTC(2030, 0, 15, 12) };
   const now = o.realClock ? Date.now : () => clock.now;
@@ -151,7 +151,15 @@ export function mediaHost(
   const config = MediaApiSchema.parse({ timeoutMs: 2_000, ...o.media });
   const metrics = new Metrics();
   const guard = new OutboundGuard({ allow: o.allow ?? ['127.0.0.0/8', '::1/128'], ...(o.resolve ? { resolve: o.resolve } : {}) });
-  const host = new MediaHost({ store, guard, config: () => config, metrics, log: pino({ level: 'silent' }), now });
+  const host = new MediaHost({
+    store,
+    guard,
+    config: () => config,
+    metrics,
+    log: pino({ level: 'silent' }),
+    now,
+    ...(o.ca ? { ca: o.ca } : {}),
+  });
   return { host, metrics, store, clock, config };
 }
 
