@@ -322,10 +322,13 @@ export class Gateway {
     void guard; // media fetches and webhooks go through it
     const services: RestServices = { api: this.reloads.config.api, idempotency: this.store.idempotency };
     // -- issue 24 services: one line each
+    // api.media as at start (a reload reports it as needing a restart); an account's mediaUrlAllow comes with
+    // the account, so it follows mm7.vasps reloads.
+    const mediaConfig = mediaApiConfig(this.reloads.config.api);
     const media = new MediaHost({
       store: this.store.media,
       guard,
-      config: () => mediaApiConfig(this.reloads.config.api),
+      config: () => mediaConfig,
       metrics: this.metrics,
       log: this.log.child({ api: 'media' }),
     });
