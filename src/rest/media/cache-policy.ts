@@ -24,14 +24,14 @@ export function cachePolicy(headers: IncomingHttpHeaders, now: number): CachePol
   let freshForMs = 0;
   if (!directives.has('no-cache')) {
     const maxAge = seconds(directives.get('s-maxage')) ?? seconds(directives.get('max-age'));
-    if (maxAge !== undefined) freshForMs = maxAge * 1000;
+    if (maxAge !== undefined) freshForMs = maxAge * 1_000;
     else if (headers.expires !== undefined) {
       const expires = Date.parse(headers.expires);
       const date = headers.date !== undefined ? Date.parse(headers.date) : now;
       // An invalid Expires (e.g. "0") means already expired (§5.3).
       if (Number.isFinite(expires)) freshForMs = Math.max(0, expires - (Number.isFinite(date) ? date : now));
     }
-    freshForMs = Math.max(0, freshForMs - (seconds(headerText(headers.age)) ?? 0) * 1000);
+    freshForMs = Math.max(0, freshForMs - (seconds(headerText(headers.age)) ?? 0) * 1_000);
   }
   const policy: CachePolicy = {
     store: !directives.has('no-store') && (freshForMs > 0 || etag !== undefined || lastModified !== undefined),
