@@ -165,6 +165,8 @@ async function open(
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<Opened>((resolve, reject) => {
     let settled = false;
+    // Assigned below; a deadline already past calls `fail` at once, before the assignment.
+    let unwatch = (): unknown => undefined;
     const req = send(url, options, (res) => {
       if (settled) return void res.resume();
       settled = true;
@@ -178,7 +180,7 @@ async function open(
       req.destroy();
       reject(err);
     };
-    const unwatch = deadline.watch((err) => fail(err));
+    unwatch = deadline.watch((err) => fail(err));
     req.on('error', (err) => fail(new MediaFetchError('unreachable', `${clip(url.href)}: ${err.message}`)));
     req.end();
   });
@@ -190,6 +192,7 @@ function readBody(res: IncomingMessage, req: ClientRequest, length: number, dead
     const body = Buffer.allocUnsafe(length);
     let size = 0;
     let settled = false;
+    let unwatch = (): unknown => undefined;
     const done = (err?: MediaFetchError) => {
       if (settled) return;
       settled = true;
@@ -200,7 +203,7 @@ function readBody(res: IncomingMessage, req: ClientRequest, length: number, dead
       }
       resolve(body);
     };
-    const unwatch = deadline.watch((err) => done(err));
+    unwatch = deadline.watch((err) => done(err));
     res.on('data', (c: Buffer) => {
       if (size + c.length > length) return done(new MediaFetchError('http-error', `${clip(url.href)} sent more than its Content-Length`));
       c.copy(body, size);
