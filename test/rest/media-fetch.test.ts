@@ -362,3 +362,22 @@ t.test('https: the name pinned to its checked address, and the certificate check
     'an untrusted certificate is refused',
   );
 });
+
+t.test('a server that lies about its length, or does not take HEAD', async (t) => {
+  const srv = await mediaServer(t);
+  const image = png();
+  srv.route('/short.png', (req, res) => {
+    res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(image.length + 500) });
+    if (req.method === 'HEAD') return res.end();
+    res.write(image);
+    setTimeout(() => res.destroy(), 50); // closes 500 bytes short
+  });
+  srv.route('/nohead.png', (req, res) => {
+    if (req.method === 'HEAD') return res.writeHead(405, { allow: 'GET', 'content-length': '0' }).end();
+    res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(image.length) }).end(image);
+  });
+  const { host } = mediaHost();
+  t.equal(await reasonOf(host.resolve(ACME, [{ source: `${srv.base}/short.png` }], BIG_BUDGET)), 'http-error', 'a short body');
+  const [got] = await host.resolve(ACME, [{ source: `${srv.base}/nohead.png` }], BIG_BUDGET);
+  t.ok(got!.bytes.equals(image), 'HEAD 405: the GET alone');
+});
