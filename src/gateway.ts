@@ -47,6 +47,8 @@ import { apiKeyRoutes } from './ops/admin/api-keys.js';
 import { ApiKeyUsage } from './vasp/api-key-usage.js';
 import { configuredPeers } from './peer-directory.js';
 import type { RestServices } from './rest/services.js';
+import { MediaHost } from './rest/media/service.js';
+import { mediaApiConfig } from './ops/config-api.js';
 import { OutboundGuard } from './transport/outbound-guard.js';
 import { QueuedSenderEvents } from './rest/webhooks/events.js';
 import { outcomeEvents } from './core/sender-event-map.js';
@@ -378,6 +380,18 @@ export class Gateway {
       metrics: this.metrics,
     });
     services.events = this.events;
+    // api.media as at start (a reload reports it as needing a restart); an account's mediaUrlAllow comes with
+    // the account, so it follows mm7.vasps reloads.
+    const mediaConfig = mediaApiConfig(this.reloads.config.api);
+    const media = new MediaHost({
+      store: this.store.media,
+      guard,
+      config: () => mediaConfig,
+      metrics: this.metrics,
+      log: this.log.child({ api: 'media' }),
+    });
+    services.media = media;
+    services.mediaUploads = media;
     return services;
   }
 

@@ -287,6 +287,28 @@ export interface DeferOptions {
   jobOnly?: boolean;
 }
 
+/**
+ * Media of the sender's API (issue 24), shared by every instance: uploads (POST /v1/media) by id, and media
+ * fetched by URL re-hosted under a cache key (src/rest/media/). Each record is its bytes and a small JSON
+ * `meta` the caller makes, kept `ttlMs`; an entry past its TTL is gone.
+ */
+export interface MediaStore {
+  /** Store (or replace) a record. */
+  put(kind: MediaRecordKind, key: string, record: MediaRecord, ttlMs: number): Promise<void>;
+  get(kind: MediaRecordKind, key: string): Promise<MediaRecord | undefined>;
+  /** Replace the meta of a record still there (its bytes kept) and give it `ttlMs` more; false when it is gone. */
+  touch(kind: MediaRecordKind, key: string, meta: string, ttlMs: number): Promise<boolean>;
+  delete(kind: MediaRecordKind, key: string): Promise<void>;
+}
+
+/** `upload`: POST /v1/media by id; `url`: fetched media by cache key (the account and the URL). */
+export type MediaRecordKind = 'upload' | 'url';
+
+export interface MediaRecord {
+  meta: string;
+  bytes: Buffer;
+}
+
 export interface SubscriberFlags {
   optedOut: boolean;
   textOnly: boolean;

@@ -158,6 +158,12 @@ export const VaspSchema = z
         'where an event goes from its 3rd attempt on when the message gave no failoverUrl (its callbackUrl kept failing); checked by the outbound guard like a callbackUrl',
       ),
     // -- media by URL (allow-list)
+    mediaUrlAllow: z
+      .array(cidrEntry)
+      .optional()
+      .describe(
+        "address ranges (CIDR) this account's media URLs may reach besides outbound.allow (e.g. its own CDN on a private network); a metadata address only by its own /32; unset = none",
+      ),
     // -- numbers (default region)
     defaultRegion: z
       .string()
@@ -986,6 +992,7 @@ const JSON_KEYS = new Set([
   'mm1.localPrefixes',
   'mm1.contentTypes',
   'consent.senders',
+  'api.media',
 ]);
 
 /** How the environment variable of a key (section.key) is written: a comma-separated list, JSON, or as is (undefined). */

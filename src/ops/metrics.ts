@@ -373,6 +373,25 @@ export class Metrics {
   });
 
   /**
+   * Media named by URL in the sender's API (src/rest/media/), by outcome: fetched (downloaded), cached (a fresh
+   * copy reused without a request), revalidated (a 304: the copy reused, no body downloaded), or the failure's
+   * reason (not-found, refused-address, http-error, no-content-length, too-large, timeout, too-many-redirects,
+   * type-mismatch, type-not-allowed, unreachable, unknown-media-id).
+   */
+  readonly mediaFetches = new Counter({
+    name: 'mmsc_media_fetches_total',
+    help: 'Media URLs resolved for the sender API, by outcome (fetched, cached, revalidated, or the failure reason)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly mediaFetchBytes = new Counter({
+    name: 'mmsc_media_fetch_bytes_total',
+    help: 'Bytes of media bodies downloaded from media URLs',
+    registers: [this.registry],
+  });
+
+  /**
    * Per-peer queue depth and oldest-job age, dead letters, end-to-end latency, throttle waits, durability
    * (ops/metrics-flow.ts). `queueStats` feeds its dead-letter gauge.
    */

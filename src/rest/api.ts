@@ -9,6 +9,7 @@ import { messageStatusRoute } from './message-view.js';
 import { idempotencyKeyOf, idempotentRequest } from './idempotency.js';
 import { messageListRoute } from './message-list.js';
 import { messageCancelRoute } from './message-cancel.js';
+import { mediaInfoRoute, mediaUploadRoute } from './media/routes.js';
 import type { RestApiOptions } from './services.js';
 
 export type { RestApiOptions } from './services.js';
@@ -38,6 +39,8 @@ export class RestApi {
       // -- issue 24 routes, one line each: keep this list additive
       messageListRoute(o),
       messageCancelRoute(o),
+      mediaUploadRoute(o.mediaUploads),
+      mediaInfoRoute(o.mediaUploads),
     ];
   }
 

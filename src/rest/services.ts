@@ -1,7 +1,7 @@
 import type { Config } from '../ops/config.js';
 import type { IdempotencyStore, Queue } from '../core/ports.js';
 import type { SenderEvents } from '../core/sender-events.js';
-import type { MediaService } from './media/types.js';
+import type { MediaService, MediaUploads } from './media/types.js';
 import type { Intake } from '../core/intake.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -27,6 +27,8 @@ export interface RestServices {
   // -- one line per service: keep this list additive
   /** API keys' last-used times, told by the MM7 listener as a key authenticates a request (src/vasp/api-key-usage.ts). */
   apiKeyUsage?: ApiKeyRecorder;
+  /** Uploads (POST /v1/media, GET /v1/media/:id): src/rest/media/service.ts MediaHost, the same object as `media`. */
+  mediaUploads?: MediaUploads;
 }
 
 /** What the REST API and its routes are built with: the MM7 listener's config and intake, and the services. */

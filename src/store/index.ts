@@ -11,6 +11,7 @@ import {
   type CorrelationStore,
   type FrequencyStore,
   type IdempotencyStore,
+  type MediaStore,
   type Queue,
   type StoreUsage,
   type SubscriberStore,
@@ -50,6 +51,7 @@ export interface Store {
   apiKeyActivity: ApiKeyActivity;
   /** Marketing sends per (sender, subscriber), for the frequency caps (core/marketing-policy.ts). */
   frequency: FrequencyStore;
+  media: MediaStore;
   backend: 'memory' | 'redis' | 'redis-cluster';
   /**
    * Whether an accepted message survives a crash of the store: never for the embedded store; for Redis what

@@ -21,6 +21,16 @@ export const HTTP_STATUS = {
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  // Media by URL (issue 24): redirects and revalidation read in a media server's answer, 201 for an upload.
+  CREATED: 201,
+  MULTIPLE_CHOICES: 300,
+  MOVED_PERMANENTLY: 301,
+  FOUND: 302,
+  SEE_OTHER: 303,
+  NOT_MODIFIED: 304,
+  TEMPORARY_REDIRECT: 307,
+  PERMANENT_REDIRECT: 308,
+  NOT_IMPLEMENTED: 501,
 } as const;
 
 /** 2xx (RFC 9110 §15.3): the peer took the request. */

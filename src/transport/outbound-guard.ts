@@ -90,6 +90,15 @@ export class OutboundGuard {
     this.resolve = o.resolve ?? systemResolver;
   }
 
+  /**
+   * A guard that also allows `extra` ranges (an account's own, e.g. mm7.vasps[].mediaUrlAllow) besides this
+   * one's, with the same resolver; the metadata rule holds for them too (a metadata address only by its /32).
+   */
+  withAllow(extra: readonly string[]): OutboundGuard {
+    if (extra.length === 0) return this;
+    return new OutboundGuard({ allow: [...this.allow.map((r) => r.text), ...extra], resolve: this.resolve });
+  }
+
   /** Why the gateway may not connect to this address (a reason for a log or a client), or undefined if it may. */
   refusal(address: string): string | undefined {
     const ip = parseIp(address);

@@ -72,6 +72,7 @@ const OBJECTS: Record<string, Obj> = {
   'mm7.tls': { certFile: CERT, keyFile: CERT_KEY },
   'mm1.tls': { certFile: CERT, keyFile: CERT_KEY },
   'mm1.webViewTls': { certFile: CERT, keyFile: CERT_KEY },
+  'api.media': {},
 };
 /** What an entry needs for the fields of an object inside it (mm4.peers[].out.*) to be tried. */
 const NESTED: Record<string, Obj> = {
@@ -95,6 +96,14 @@ const ROWS: Record<string, Row> = {
   'ops.tokens[].role': { good: 'operate', bad: 'admin' },
   'api.idempotencyWindowMs': { good: 3_600_000, bad: 1000 },
   'api.webhookRetryForMs': { good: 3_600_000, bad: 1000 },
+  'api.media': { good: { maxFileBytes: 2048 }, expect: { maxFileBytes: 2048, maxRedirects: 3 }, bad: { maxFileBytes: 1 } },
+  'api.media.maxFileBytes': { good: 2048, bad: 10 },
+  'api.media.maxRedirects': { good: 0, bad: 21 },
+  'api.media.timeoutMs': { good: 2_000, bad: 1 },
+  'api.media.uploadTtlMs': { good: 3_600_000, bad: 10 },
+  'api.media.cacheTtlMs': { good: 0, bad: -1 },
+  'api.media.allowedTypes': { good: ['image/png'], bad: ['PNG'] },
+  'mm7.vasps[].mediaUrlAllow': { good: ['10.1.0.0/16'], bad: ['10.1.0.1/16'] },
   'consent.senders': { good: [{ sender: '12345' }], bad: [{}] },
   'consent.senders[].sender': { good: '*', bad: '' },
   // -- consent.senders[]: frequency caps and quiet hours

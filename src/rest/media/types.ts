@@ -57,3 +57,30 @@ export interface MediaService {
   /** All or nothing: the first media that cannot be had throws MediaUnavailableError. `budget`: bytes left for media. */
   resolve(vasp: VaspConfig, refs: readonly MediaRef[], budget: number): Promise<ResolvedMedia[]>;
 }
+
+/** An upload (POST /v1/media) as GET /v1/media/:id shows it. */
+export interface MediaInfo {
+  mediaId: string;
+  contentType: string;
+  size: number;
+  /** RFC 3339: the upload is gone after this (api.media.uploadTtlMs). */
+  expiresAt: string;
+}
+
+/** The bytes of an upload and what its request says of them. */
+export interface MediaUpload {
+  bytes: Buffer;
+  /** The request's Content-Type (sniffed and compared like a URL's). */
+  contentType: string | undefined;
+  filename?: string;
+}
+
+/** Uploads for the routes POST /v1/media and GET /v1/media/:id (implemented with MediaService in src/rest/media/). */
+export interface MediaUploads {
+  /** The largest upload (api.media.maxFileBytes): its body is read no further. */
+  readonly maxFileBytes: number;
+  /** Checked (type-mismatch, type-not-allowed) and stored for the account: MediaUnavailableError otherwise. */
+  upload(vasp: VaspConfig, upload: MediaUpload): Promise<MediaInfo>;
+  /** The account's own upload; another account's, or one gone, is undefined. */
+  info(vasp: VaspConfig, mediaId: string): Promise<MediaInfo | undefined>;
+}

@@ -11,10 +11,13 @@ import type { PortingTable } from '../../core/portability.js';
 import { MemoryQueue } from './queue.js';
 import { MemoryThrottle } from './throttle.js';
 import { MemoryFrequency } from './frequency.js';
+import { MemoryMediaStore } from './media.js';
+import type { MediaStore } from '../../core/ports.js';
 
 export { MemoryIdempotency } from './idempotency.js';
 export { MemoryQueue } from './queue.js';
 export { MemoryThrottle } from './throttle.js';
+export { MemoryMediaStore } from './media.js';
 export { DEFAULT_MEMORY_LIMITS, type MemoryLimits } from './limits.js';
 
 /** The embedded store: one process, nothing survives a restart, bounded by `limits`. Queue and throttle share the clock. */
@@ -28,6 +31,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
   // -- issue 24 stores (consent, frequency, media, API keys): one line each
   apiKeyActivity: ApiKeyActivity;
   frequency: FrequencyStore;
+  media: MediaStore;
   backend: 'memory';
   durable: false;
 } {
@@ -42,6 +46,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
     // -- issue 24 stores (consent, frequency, media, API keys): one line each
     apiKeyActivity: new MemoryApiKeyActivity(),
     frequency: new MemoryFrequency(options.now),
+    media: new MemoryMediaStore(options.now),
     backend: 'memory',
     durable: false,
   };

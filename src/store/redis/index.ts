@@ -12,6 +12,8 @@ import { RedisPortingTable } from './porting.js';
 import type { PortingTable } from '../../core/portability.js';
 import { RedisThrottle } from './throttle.js';
 import { RedisFrequency } from './frequency.js';
+import { RedisMediaStore } from './media.js';
+import type { MediaStore } from '../../core/ports.js';
 
 export interface RedisStoreOptions extends Partial<QueueOptions> {
   /** A connected client: a single Redis, or a Cluster (every multi-key call stays in one slot). */
@@ -36,6 +38,7 @@ export function createRedisStore(options: RedisStoreOptions): {
   // -- issue 24 stores (consent, frequency, media, API keys): one line each
   apiKeyActivity: ApiKeyActivity;
   frequency: FrequencyStore;
+  media: MediaStore;
   backend: 'redis';
 } {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
@@ -51,8 +54,10 @@ export function createRedisStore(options: RedisStoreOptions): {
     // -- issue 24 stores (consent, frequency, media, API keys): one line each
     apiKeyActivity: new RedisApiKeyActivity(options.redis, options.prefix),
     frequency: new RedisFrequency(options.redis, options.prefix, options.now),
+    media: new RedisMediaStore(options.redis, options.prefix),
     backend: 'redis',
   };
 }
 
 export { KeySpace, RedisIdempotency, RedisQueue, RedisThrottle };
+export { RedisMediaStore };
