@@ -7,6 +7,7 @@ import { createRedisStore } from './redis/index.js';
 import type { PortingTable } from '../core/portability.js';
 import {
   StoreUnavailableError,
+  type ConsentStore,
   type CorrelationStore,
   type IdempotencyStore,
   type Queue,
@@ -45,6 +46,7 @@ export interface Store {
   /** Ported numbers (portability.redis): a hash shared by the instances, or this process's table. */
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each, each a port of core/ports.ts
+  consent: ConsentStore;
   backend: 'memory' | 'redis' | 'redis-cluster';
   /**
    * Whether an accepted message survives a crash of the store: never for the embedded store; for Redis what

@@ -1,4 +1,5 @@
-import type { CorrelationStore, IdempotencyStore, SubscriberStore, Throttle } from '../../core/ports.js';
+import type { ConsentStore, CorrelationStore, IdempotencyStore, SubscriberStore, Throttle } from '../../core/ports.js';
+import { MemoryConsent } from './consent.js';
 import type { QueueOptions } from '../options.js';
 import { MemoryCorrelations } from './correlations.js';
 import { MemoryIdempotency } from './idempotency.js';
@@ -23,6 +24,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
   idempotency: IdempotencyStore;
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each
+  consent: ConsentStore;
   backend: 'memory';
   durable: false;
 } {
@@ -35,6 +37,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
     idempotency: new MemoryIdempotency(options.now),
     porting: new MemoryPortingTable(),
     // -- issue 24 stores (consent, frequency, media, API keys): one line each
+    consent: new MemoryConsent(),
     backend: 'memory',
     durable: false,
   };

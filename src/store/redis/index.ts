@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { CorrelationStore, IdempotencyStore, Queue, SubscriberStore, Throttle } from '../../core/ports.js';
+import type { ConsentStore, CorrelationStore, IdempotencyStore, Queue, SubscriberStore, Throttle } from '../../core/ports.js';
+import { RedisConsent } from './consent.js';
 import type { QueueOptions } from '../options.js';
 import { RedisCorrelations } from './correlations.js';
 import { RedisIdempotency } from './idempotency.js';
@@ -31,6 +32,7 @@ export function createRedisStore(options: RedisStoreOptions): {
   idempotency: IdempotencyStore;
   porting: PortingTable;
   // -- issue 24 stores (consent, frequency, media, API keys): one line each
+  consent: ConsentStore;
   backend: 'redis';
 } {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
@@ -44,6 +46,7 @@ export function createRedisStore(options: RedisStoreOptions): {
     idempotency: new RedisIdempotency(options.redis, keys),
     porting: new RedisPortingTable(options.redis, options.prefix),
     // -- issue 24 stores (consent, frequency, media, API keys): one line each
+    consent: new RedisConsent(options.redis, options.prefix),
     backend: 'redis',
   };
 }
