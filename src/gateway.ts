@@ -1,6 +1,7 @@
 import { errorFields } from './core/log-error.js';
 import { StaticRouter } from './core/static-router.js';
 import { subscriberPolicy } from './core/subscriber-policy.js';
+import { consentScreen } from './core/consent.js';
 import { NotifyRoute } from './mm1/notify-route.js';
 import { NumberPlan } from './mm1/numbers.js';
 import { Mm1ReportRoute } from './mm1/report-route.js';
@@ -138,6 +139,7 @@ export class Gateway {
         subscribers: this.store.subscribers,
         textRoute: (address) => this.smpp?.textRoute(address),
         exempt: isKeywordReply,
+        consent: this.store.consent,
       }),
     });
     this.workers.on('outcome', (o) => {
@@ -265,6 +267,12 @@ export class Gateway {
         guard,
         idempotency: this.store.idempotency,
         restServices: this.restServices(guard),
+        screen: consentScreen({
+          consent: this.store.consent,
+          enabled: () => this.reloads.config.consent.marketingNeedsOptIn,
+          refused: (iface) => this.metrics.consentRefusals.inc({ iface }),
+          log: log.child({ component: 'consent' }),
+        }),
       });
       this.reloads.register(this.vaspReloader(this.mm7, guard));
     }

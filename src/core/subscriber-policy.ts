@@ -1,4 +1,5 @@
-import type { LeasedJob, SubscriberStore } from './ports.js';
+import { senderOptOut } from './consent.js';
+import type { ConsentStore, LeasedJob, SubscriberStore } from './ports.js';
 import type { CoreMessage } from './message.js';
 import type { Route } from './router.js';
 
@@ -12,6 +13,8 @@ export interface SubscriberPolicyOptions {
   textRoute: (address: string) => Route | undefined;
   /** Messages the flags do not apply to, besides reports (the SMPP edge's STOP/START confirmations). */
   exempt?: (message: CoreMessage) => boolean;
+  /** The consent registry (issue 24): an opt-out from the message's sender refuses it too, whatever its class. */
+  consent?: Pick<ConsentStore, 'get'>;
 }
 
 /**
@@ -32,6 +35,8 @@ export function subscriberPolicy(o: SubscriberPolicyOptions): (job: LeasedJob, r
     if (m.report || !r || r.type !== 'plmn' || o.exempt?.(m)) return route;
     const flags = await o.subscribers.get(r.address);
     if (flags.optedOut) return { refuse: 'recipient opted out (STOP)' };
+    const optOut = o.consent && (await senderOptOut(o.consent, m.originator.address, r.address));
+    if (optOut) return { refuse: optOut };
     if (flags.textOnly) return o.textRoute(r.address) ?? route;
     return route;
   };

@@ -313,6 +313,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Issue 24, consent: marketing submissions refused for want of an opt-in, by the interface they came in by (mm7, rest). */
+  readonly consentRefusals = new Counter({
+    name: 'mmsc_consent_refusals_total',
+    help: 'Marketing submissions refused because a recipient has not opted in to the sender (consent-required), by interface',
+    labelNames: ['iface'] as const,
+    registers: [this.registry],
+  });
+
   /**
    * Per-peer queue depth and oldest-job age, dead letters, end-to-end latency, throttle waits, durability
    * (ops/metrics-flow.ts). `queueStats` feeds its dead-letter gauge.

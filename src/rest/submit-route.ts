@@ -50,7 +50,7 @@ export function formSubmitRoute(o: RestApiOptions): RestRoute {
 
 /** 202 with the message's id and recipients and its Location; a refusal as its REST error (Retry-After when throttled). */
 export function submitAnswer(result: IntakeResult): RestAnswer {
-  if (!result.ok) throw refused(result.refusal);
+  if (!result.ok) throw refused(result.refusal, result.details);
   const location = `/v1/messages/${encodeURIComponent(result.messageId)}`;
   return { status: HTTP_STATUS.ACCEPTED, body: { messageId: result.messageId, recipients: result.recipients }, headers: { location } };
 }
