@@ -24,6 +24,7 @@ import { vaspRoutes } from './mm7/routes.js';
 import { Mm7Server } from './mm7/server.js';
 import { type EdgeRoutes, routeTable } from './routes.js';
 import { isKeywordReply, SmppEdge } from './smpp/edge.js';
+import { ConsentKeywords, senderPolicy } from './smpp/consent-keywords.js';
 import { smppRoutes } from './smpp/routes.js';
 import { WorkerPool } from './core/worker-pool.js';
 import type { Config } from './ops/config.js';
@@ -171,6 +172,11 @@ export class Gateway {
         log: log.child({ iface: 'smpp' }),
         viewLink,
         storeAvailable: () => this.store.available(),
+        consentKeywords: new ConsentKeywords({
+          consent: this.store.consent,
+          policy: (sender) => senderPolicy(this.reloads.config.consent.senders, sender),
+          replies: () => this.reloads.config.smpp,
+        }),
       });
       routes.smpp = smppRoutes(this.smpp);
       const smpp = this.smpp;

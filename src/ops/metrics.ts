@@ -205,7 +205,7 @@ export class Metrics {
   /** MO short messages by what became of them (stop, start, routed, unrouted, binary, unreadable). */
   readonly smppMo = new Counter({
     name: 'mmsc_smpp_mo_total',
-    help: 'MO short messages received over SMPP, by outcome (stop, start, routed, unrouted, binary, unreadable; retry: not stored, the SMSC is asked to send it again)',
+    help: 'MO short messages received over SMPP, by outcome (stop, start, help, confirm: a double opt-in YES, routed, unrouted, binary, unreadable; retry: not stored, the SMSC is asked to send it again)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

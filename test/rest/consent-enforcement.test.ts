@@ -52,8 +52,10 @@ function form(entries: Array<[string, string]>): FormData {
 const restSubmit = (url: string, entries: Array<[string, string]>) =>
   restCall(url, 'POST', '/v1/messages', { auth: basic('acme', 'pw-acme'), body: form(entries) });
 
+let tx = 0;
 async function mm7Submit(url: string, to: string[], messageClass?: 'Advertisement' | 'Informational') {
   const req = mm7SubmitReq({
+    transactionId: `t-${++tx}`,
     vasp: 'acme',
     shortCode: '12345',
     to,
