@@ -42,6 +42,7 @@ import type { RouteEntry } from './core/static-router.js';
 import { ConfigReloader, type Reloader, type ReloadReport } from './ops/reload.js';
 import { peerRoutes } from './ops/admin/peers.js';
 import { reloadRoutes } from './ops/admin/reload.js';
+import { consentRoutes } from './ops/admin/consent.js';
 import { configuredPeers } from './peer-directory.js';
 import type { RestServices } from './rest/services.js';
 import { OutboundGuard } from './transport/outbound-guard.js';
@@ -311,6 +312,14 @@ export class Gateway {
         log: log.child({ component: 'admin' }),
       }),
       reloadRoutes({ reload: () => this.reload() }),
+    );
+    // The consent registry (issue 24): lookup, CSV export and import.
+    this.ops.addRoutes(
+      consentRoutes({
+        consent: this.store.consent,
+        importMaxBytes: () => this.reloads.config.consent.importMaxBytes,
+        log: log.child({ component: 'admin' }),
+      }),
     );
     this.metrics.flow.peerStats = () => this.store.queue.peerStats();
     this.metrics.flow.reportsPending = () => this.store.queue.reportsPending();
