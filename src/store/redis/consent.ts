@@ -23,7 +23,7 @@ return 1
 `;
 
 /** Entries read per HSCAN/SSCAN round of an export. */
-const PAGE = 500;
+const PAGE = 512;
 
 /**
  * The consent registry in Redis. Per sender, one hash tag `{c:<sender>}` (so that a pair's state and history
