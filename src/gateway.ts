@@ -313,6 +313,12 @@ export class Gateway {
       }),
       reloadRoutes({ reload: () => this.reload() }),
     );
+    // The consent policies are read where they are used (this.reloads.config), so a reload applies them at once.
+    this.onReload({
+      name: 'consent policies',
+      keys: ['consent.senders', 'consent.marketingNeedsOptIn', 'consent.importMaxBytes'],
+      apply: () => ['consent: keywords, opt-in enforcement and import limit in force from now'],
+    });
     // The consent registry (issue 24): lookup, CSV export and import.
     this.ops.addRoutes(
       consentRoutes({
