@@ -4,6 +4,7 @@ import { subscriberPolicy } from './core/subscriber-policy.js';
 import { marketingPolicy, thenResolve } from './core/marketing-policy.js';
 import { PhoneTimeZones } from './core/phone-time-zones.js';
 import { marketingRulesOf } from './ops/marketing-rules.js';
+import { consentScreen } from './core/consent.js';
 import { NotifyRoute } from './mm1/notify-route.js';
 import { NumberPlan } from './mm1/numbers.js';
 import { Mm1ReportRoute } from './mm1/report-route.js';
@@ -26,6 +27,7 @@ import { vaspRoutes } from './mm7/routes.js';
 import { Mm7Server } from './mm7/server.js';
 import { type EdgeRoutes, routeTable } from './routes.js';
 import { isKeywordReply, SmppEdge } from './smpp/edge.js';
+import { ConsentKeywords, senderPolicy } from './smpp/consent-keywords.js';
 import { smppRoutes } from './smpp/routes.js';
 import { WorkerPool } from './core/worker-pool.js';
 import type { Config } from './ops/config.js';
@@ -45,6 +47,7 @@ import { peerRoutes } from './ops/admin/peers.js';
 import { reloadRoutes } from './ops/admin/reload.js';
 import { apiKeyRoutes } from './ops/admin/api-keys.js';
 import { ApiKeyUsage } from './vasp/api-key-usage.js';
+import { consentRoutes } from './ops/admin/consent.js';
 import { configuredPeers } from './peer-directory.js';
 import type { RestServices } from './rest/services.js';
 import { MediaHost } from './rest/media/service.js';
@@ -181,6 +184,7 @@ export class Gateway {
           subscribers: this.store.subscribers,
           textRoute: (address) => this.smpp?.textRoute(address),
           exempt: isKeywordReply,
+          consent: this.store.consent,
         }),
         marketing,
       ),
@@ -221,6 +225,11 @@ export class Gateway {
         log: log.child({ iface: 'smpp' }),
         viewLink,
         storeAvailable: () => this.store.available(),
+        consentKeywords: new ConsentKeywords({
+          consent: this.store.consent,
+          policy: (sender) => senderPolicy(this.reloads.config.consent.senders, sender),
+          replies: () => this.reloads.config.smpp,
+        }),
       });
       routes.smpp = smppRoutes(this.smpp);
       const smpp = this.smpp;
@@ -317,6 +326,12 @@ export class Gateway {
         guard,
         idempotency: this.store.idempotency,
         restServices: this.restServices(guard),
+        screen: consentScreen({
+          consent: this.store.consent,
+          enabled: () => this.reloads.config.consent.marketingNeedsOptIn,
+          refused: (iface) => this.metrics.consentRefusals.inc({ iface }),
+          log: log.child({ component: 'consent' }),
+        }),
       });
       this.reloads.register(this.vaspReloader(this.mm7, guard));
     }
@@ -351,6 +366,20 @@ export class Gateway {
       reloadRoutes({ reload: () => this.reload() }),
       // issue 24: each account's API keys and their last-used times
       apiKeyRoutes({ vasps: () => this.reloads.config.mm7.vasps, activity: this.store.apiKeyActivity }),
+    );
+    // The consent policies are read where they are used (this.reloads.config), so a reload applies them at once.
+    this.onReload({
+      name: 'consent policies',
+      keys: ['consent.senders', 'consent.marketingNeedsOptIn', 'consent.importMaxBytes'],
+      apply: () => ['consent: keywords, opt-in enforcement and import limit in force from now'],
+    });
+    // The consent registry (issue 24): lookup, CSV export and import.
+    this.ops.addRoutes(
+      consentRoutes({
+        consent: this.store.consent,
+        importMaxBytes: () => this.reloads.config.consent.importMaxBytes,
+        log: log.child({ component: 'admin' }),
+      }),
     );
     this.metrics.flow.peerStats = () => this.store.queue.peerStats();
     this.metrics.flow.reportsPending = () => this.store.queue.reportsPending();

@@ -90,8 +90,18 @@ export interface InboundThrottle {
 
 export type IntakeResult =
   | { ok: true; messageId: string; recipients: number }
-  /** `recipient`: with `unroutable`, the one no route reaches. */
-  | { ok: false; refusal: Refusal; recipient?: Recipient };
+  /** `recipient`: with `unroutable`, the one no route reaches. `details`: what a screen adds (e.g. `recipients`). */
+  | { ok: false; refusal: Refusal; recipient?: Recipient; details?: Record<string, unknown> };
+
+/**
+ * A check of the built message before it is stored (the consent registry: issue 24, core/consent.ts): a
+ * refusal, with details for the answer, or undefined to go on. A throw (the store cannot be reached) refuses
+ * the submission store-unavailable.
+ */
+export type IntakeScreen = (
+  message: CoreMessage,
+  from: InboundPeer,
+) => Promise<{ refusal: Refusal; details?: Record<string, unknown> } | undefined>;
 
 export interface IntakeOptions {
   queue: Queue;
@@ -99,6 +109,8 @@ export interface IntakeOptions {
   router: Router;
   log: Logger;
   now?: () => number;
+  /** Checks each built message before it is stored (consent); none: every message goes on. */
+  screen?: IntakeScreen;
 }
 
 /**
@@ -160,6 +172,16 @@ export class Intake {
         const refusal = new Refusal('unroutable', `recipient ${recipient.address} cannot be reached from this MMSC`);
         return { ok: false, refusal, recipient };
       }
+    }
+    if (this.o.screen) {
+      let screened: Awaited<ReturnType<IntakeScreen>>;
+      try {
+        screened = await this.o.screen(message, req.from);
+      } catch (err) {
+        log.error({ err, messageId: id }, 'submission could not be screened');
+        return { ok: false, refusal: new Refusal('store-unavailable') };
+      }
+      if (screened) return { ok: false, refusal: screened.refusal, ...(screened.details ? { details: screened.details } : {}) };
     }
     try {
       await this.o.queue.enqueue(message, sub.content, peers);

@@ -309,6 +309,53 @@ export interface MediaRecord {
   bytes: Buffer;
 }
 
+/** A subscriber's consent to one sender's messages (issue 24): `pending` = double opt-in asked, waiting for YES. */
+export type ConsentState = 'opted-in' | 'opted-out' | 'pending';
+/** How the consent was given or withdrawn. */
+export type ConsentSource = 'keyword' | 'web' | 'import' | 'api' | 'admin';
+export const CONSENT_STATES: readonly ConsentState[] = ['opted-in', 'opted-out', 'pending'];
+export const CONSENT_SOURCES: readonly ConsentSource[] = ['keyword', 'web', 'import', 'api', 'admin'];
+
+/** One change of a subscriber's consent: to what, by what, when (ms), and its proof (the MO text and id, a form URL and IP...). */
+export interface ConsentChange {
+  state: ConsentState;
+  source: ConsentSource;
+  at: number;
+  proof?: string;
+}
+
+/** One (sender, subscriber) pair's consent as it is now. */
+export interface ConsentEntry extends ConsentChange {
+  sender: string;
+  subscriber: string;
+}
+
+/** The pair's consent now and its last changes (oldest first, bounded: see ConsentStore). */
+export interface ConsentRecord extends ConsentEntry {
+  history: ConsentChange[];
+}
+
+/**
+ * The consent registry (issue 24, docs/consent.md): per sender (short code or sender id) and subscriber, the
+ * current state and the history of its changes (the last `historyLimit`), shared by every instance.
+ */
+export interface ConsentStore {
+  /** The pair's record; undefined when it has none (never asked: no opt-in). */
+  get(sender: string, subscriber: string): Promise<ConsentRecord | undefined>;
+  /** Record a change: the pair's state becomes it, and it is appended to the history. */
+  set(sender: string, subscriber: string, change: ConsentChange): Promise<void>;
+  /**
+   * Every current entry of one sender (or of every sender), in pages read from the store as they are
+   * consumed: never the whole registry in memory. An entry changed during the scan may be seen twice or not.
+   */
+  export(sender?: string): AsyncIterable<ConsentEntry>;
+  /**
+   * Many entries at once (an import): each appended to its pair's history, and made current unless the pair
+   * has a newer change already (an old list does not undo a later STOP). Returns how many became current.
+   */
+  import(entries: readonly ConsentEntry[]): Promise<number>;
+}
+
 export interface SubscriberFlags {
   optedOut: boolean;
   textOnly: boolean;

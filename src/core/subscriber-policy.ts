@@ -1,4 +1,5 @@
-import type { LeasedJob, SubscriberStore } from './ports.js';
+import { senderOptOut } from './consent.js';
+import type { ConsentStore, LeasedJob, SubscriberStore } from './ports.js';
 import type { CoreMessage } from './message.js';
 import type { Route } from './router.js';
 import { SMS_FALLBACK } from './sms-fallback.js';
@@ -16,6 +17,8 @@ export interface SubscriberPolicyOptions {
   textRoute: (address: string) => Route | undefined;
   /** Messages the flags do not apply to, besides reports (the SMPP edge's STOP/START confirmations). */
   exempt?: (message: CoreMessage) => boolean;
+  /** The consent registry (issue 24): an opt-out from the message's sender refuses it too, whatever its class. */
+  consent?: Pick<ConsentStore, 'get'>;
 }
 
 /**
@@ -36,6 +39,8 @@ export function subscriberPolicy(o: SubscriberPolicyOptions): (job: LeasedJob, r
     if (m.report || !r || r.type !== 'plmn' || o.exempt?.(m)) return route;
     const flags = await o.subscribers.get(r.address);
     if (flags.optedOut) return { refuse: OPTED_OUT_DETAIL };
+    const optOut = o.consent && (await senderOptOut(o.consent, m.originator.address, r.address));
+    if (optOut) return { refuse: optOut };
     // A sender's API message that declines the SMS fallback (fallback.sms false) is tried as MMS all the same.
     if (flags.textOnly && m.sender?.fallback?.sms !== false) {
       const text = o.textRoute(r.address);

@@ -19,7 +19,7 @@ import {
   type Mm7Message,
   type Mm7StatusCode,
 } from '../../protocols/mm7/index.js';
-import { Intake, type IntakeOptions } from '../core/intake.js';
+import { Intake, type IntakeOptions, type IntakeScreen } from '../core/intake.js';
 import type { Router } from '../core/router.js';
 import type { Config, VaspConfig } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
@@ -55,6 +55,8 @@ export interface Mm7ServerOptions {
   /** The sender's API's services (src/rest/services.ts), for the REST API on this listener. */
   restServices?: RestServices;
   now?: () => number;
+  /** Checks every VASP submission (MM7 and REST) before it is stored: the consent registry (issue 24, core/consent.ts). */
+  screen?: IntakeScreen;
 }
 
 /**
@@ -87,6 +89,7 @@ export class Mm7Server {
     this.xml = { ...DEFAULT_LIMITS, maxBytes, maxElements, maxAttributes, maxTokens };
     const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log };
     if (o.now) intake.now = o.now;
+    if (o.screen) intake.screen = o.screen;
     this.intake = new Intake(intake);
     this.rest = new RestApi({
       config: o.config,

@@ -7,11 +7,36 @@ import { isTimeZone } from '../core/quiet-hours.js';
 /** HH:MM, 00:00-23:59. */
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+/** A boolean from JSON, or from the environment as true/false/1/0 (as config.ts reads its flags). */
+const envFlag = z.preprocess(
+  (v) =>
+    typeof v === 'string' ? (({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[v.toLowerCase()] ?? v) : v,
+  z.boolean(),
+);
+
 /** One sender's policy: `sender` is one of a VASP's senders (a short code or sender id) or `*` for every sender. */
 export const SenderPolicySchema = z
   .object({
     sender: z.string().min(1).describe('the short code or sender id this policy is for; * = every sender without one of its own'),
     // -- keywords and consent (STOP/START/HELP, double opt-in)
+    helpText: z
+      .string()
+      .default('')
+      .describe('answer to an MO HELP (or INFO) sent to this sender: who you are and how to stop ("" = HELP is an ordinary MO text)'),
+    doubleOptIn: z
+      .boolean()
+      .default(false)
+      .describe('double opt-in: START (or a joinKeywords word) leaves the subscriber pending and asks confirmText; YES opts in'),
+    confirmText: z
+      .string()
+      .default('Reply YES to confirm your subscription. Msg&data rates may apply. Reply STOP to cancel.')
+      .describe('with doubleOptIn: the question sent after START'),
+    optInReply: z.string().default('').describe('confirmation SMS once opted in to this sender ("" = smpp.startReply)'),
+    joinKeywords: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("MO texts that opt in to this sender besides smpp.startKeywords (e.g. a campaign's word), matched as those"),
+    confirmKeywords: z.array(z.string().min(1)).default(['YES', 'Y']).describe('with doubleOptIn: MO texts that confirm a pending opt-in'),
     // -- frequency caps and quiet hours
     maxPerDay: z
       .number()
@@ -57,6 +82,18 @@ export const ConsentSchema = z
       .default([])
       .describe('per-sender consent policies (fields below); none = the defaults for every sender'),
     // -- registry-wide settings
+    marketingNeedsOptIn: envFlag
+      .default(true)
+      .describe(
+        'refuse a marketing message (REST class marketing, MM7 MessageClass Advertisement) to a subscriber without an opt-in for its sender (consent-required)',
+      ),
+    importMaxBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024)
+      .default(16 * 1024 * 1024)
+      .describe('largest CSV body POST /admin/consent/import takes (bytes); split larger lists'),
   })
   .strict()
   .prefault({});

@@ -216,7 +216,7 @@ export class Metrics {
   /** MO short messages by what became of them (stop, start, routed, unrouted, binary, unreadable). */
   readonly smppMo = new Counter({
     name: 'mmsc_smpp_mo_total',
-    help: 'MO short messages received over SMPP, by outcome (stop, start, routed, unrouted, binary, unreadable; retry: not stored, the SMSC is asked to send it again)',
+    help: 'MO short messages received over SMPP, by outcome (stop, start, help, confirm: a double opt-in YES, routed, unrouted, binary, unreadable; retry: not stored, the SMSC is asked to send it again)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -388,6 +388,14 @@ export class Metrics {
   readonly mediaFetchBytes = new Counter({
     name: 'mmsc_media_fetch_bytes_total',
     help: 'Bytes of media bodies downloaded from media URLs',
+    registers: [this.registry],
+  });
+
+  /** Issue 24, consent: marketing submissions refused for want of an opt-in, by the interface they came in by (mm7, rest). */
+  readonly consentRefusals = new Counter({
+    name: 'mmsc_consent_refusals_total',
+    help: 'Marketing submissions refused because a recipient has not opted in to the sender (consent-required), by interface',
+    labelNames: ['iface'] as const,
     registers: [this.registry],
   });
 

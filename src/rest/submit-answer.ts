@@ -11,7 +11,7 @@ import type { RestAnswer } from './route.js';
  * built, the answer is the one an Idempotency-Key replay rebuilds from the stored message (acceptedAnswer).
  */
 export function submitAnswer(result: IntakeResult, message?: CoreMessage): RestAnswer {
-  if (!result.ok) throw refused(result.refusal);
+  if (!result.ok) throw refused(result.refusal, result.details);
   if (message) return acceptedAnswer(message);
   const location = `/v1/messages/${encodeURIComponent(result.messageId)}`;
   return {

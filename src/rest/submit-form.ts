@@ -10,7 +10,7 @@ import type { Form } from './form.js';
 import { toParty, tooManyRecipients, type Submission } from '../mm7/submit.js';
 
 /** The form fields a submission may carry; only `to` may repeat. */
-const FIELDS = new Set(['from', 'to', 'subject', 'text', 'callbackUrl', 'expiry', 'sendAt']);
+const FIELDS = new Set(['from', 'to', 'subject', 'text', 'callbackUrl', 'expiry', 'sendAt', 'class']);
 
 /** What a submission is checked against: the account, the message's id and time, and the listener's limits. */
 export interface RestContext {
@@ -104,6 +104,11 @@ export function toRestSubmission(form: Form, stage: ContentStage, ctx: RestConte
     // The callback is where the delivery events go: asking for one asks for them.
     deliveryReport: callbackUrl !== undefined,
   });
+  // `class` (issue 24): marketing needs the recipients' opt-in (core/consent.ts); default transactional.
+  const trafficClass = one.get('class');
+  if (trafficClass !== undefined && trafficClass !== 'transactional' && trafficClass !== 'marketing')
+    throw new Refusal('validation-error', 'class must be transactional or marketing');
+  if (trafficClass !== undefined) message.sender = { ...message.sender, trafficClass };
   return { message, content: stage, sanitised: sanitiseMessage(message) };
 }
 

@@ -74,7 +74,7 @@ async function submitForm(o: RestApiOptions, { req, vasp, ticket, idempotency, b
         return s;
       },
     });
-    if (!result.ok) throw refused(result.refusal);
+    if (!result.ok) throw refused(result.refusal, result.details);
     accepted = true;
     // The answer an Idempotency-Key replay rebuilds from the stored message, byte for byte.
     return submitAnswer(result, built);

@@ -11,6 +11,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { StoreUnavailableError, type CorrelationStore, type Queue, type SubscriberStore, type Throttle } from '../core/ports.js';
 import { SmppClient, type DeliverSm, type Receipt } from './client.js';
 import { keywordOf } from './keywords.js';
+import { type ConsentKeywords, moProof } from './consent-keywords.js';
 import { PushSender } from './push-sender.js';
 import { receiptKey } from './receipts.js';
 import { TextSmsRoute } from './text-route.js';
@@ -53,6 +54,8 @@ export interface SmppEdgeOptions {
   viewLink: (messageId: string) => string;
   /** Whether the store can be reached now (Store.available); default always. */
   storeAvailable?: () => boolean;
+  /** Keywords per sender and the consent registry (issue 24): STOP/START per short code, HELP, double opt-in. */
+  consentKeywords?: ConsentKeywords;
 }
 
 /**
@@ -246,7 +249,8 @@ export class SmppEdge {
     let keyword: ReturnType<typeof keywordOf>;
     try {
       from = subscriberOf(d.sourceAddr, d.sourceAddrTon);
-      keyword = keywordOf(text, this.o.config.stopKeywords, this.o.config.startKeywords);
+      const join = this.o.consentKeywords?.joinKeywords(to) ?? [];
+      keyword = keywordOf(text, this.o.config.stopKeywords, [...this.o.config.startKeywords, ...join]);
     } catch (err) {
       return this.moFailed(err, log);
     }
@@ -255,7 +259,12 @@ export class SmppEdge {
         await this.o.subscribers.setOptedOut(from.address, keyword === 'stop');
         this.o.metrics.smppMo.inc({ outcome: keyword });
         log.info({ subscriber: from.address, keyword }, keyword === 'stop' ? 'subscriber opted out' : 'subscriber opted back in');
-        const reply = keyword === 'stop' ? this.o.config.stopReply : this.o.config.startReply;
+        let reply = keyword === 'stop' ? this.o.config.stopReply : this.o.config.startReply;
+        // The registry too, for the sender the MO was sent to (its short code), the MO as proof.
+        const ck = this.o.consentKeywords;
+        const proof = moProof(text, from.address, to, smscId);
+        if (ck && keyword === 'stop') await ck.stop(to, from.address, proof);
+        else if (ck) reply = await ck.start(to, from.address, proof);
         if (reply !== '')
           await this.enqueueText({ address: to, type: isShortCode(to) ? 'shortcode' : 'other' }, from, reply, KEYWORD_REPLY_PEER);
         return;
@@ -264,6 +273,19 @@ export class SmppEdge {
         // the SMSC delivers it again later. (An opt-out already recorded is recorded again: no harm.)
         return this.moNotStored(err, from, log);
       }
+    }
+    // HELP, and YES to a pending double opt-in, are answered here (the sender's policy).
+    try {
+      const handled = await this.o.consentKeywords?.other(to, from.address, text, moProof(text, from.address, to, smscId));
+      if (handled) {
+        this.o.metrics.smppMo.inc({ outcome: handled.outcome });
+        log.info({ subscriber: from.address, sender: to, keyword: handled.outcome }, 'consent keyword answered');
+        if (handled.reply !== '')
+          await this.enqueueText({ address: to, type: isShortCode(to) ? 'shortcode' : 'other' }, from, handled.reply, KEYWORD_REPLY_PEER);
+        return;
+      }
+    } catch (err) {
+      return this.moNotStored(err, from, log);
     }
     // Any other text is a message to its destination address, accepted as every edge accepts one (not
     // throttled: the SMSC paces its MOs). One no route reaches is refused by the intake and acknowledged

@@ -8,6 +8,7 @@ import type { PortingTable } from '../core/portability.js';
 import type { ApiKeyActivity } from '../core/ports.js';
 import {
   StoreUnavailableError,
+  type ConsentStore,
   type CorrelationStore,
   type FrequencyStore,
   type IdempotencyStore,
@@ -52,6 +53,7 @@ export interface Store {
   /** Marketing sends per (sender, subscriber), for the frequency caps (core/marketing-policy.ts). */
   frequency: FrequencyStore;
   media: MediaStore;
+  consent: ConsentStore;
   backend: 'memory' | 'redis' | 'redis-cluster';
   /**
    * Whether an accepted message survives a crash of the store: never for the embedded store; for Redis what

@@ -9,6 +9,7 @@ import type { Delivery, DeliveryResult, Route } from '../../src/core/router.js';
 import { subscriberPolicy } from '../../src/core/subscriber-policy.js';
 import { SMS_FALLBACK } from '../../src/core/sms-fallback.js';
 import { MemorySubscribers } from '../../src/store/memory/subscribers.js';
+import { MemoryConsent } from '../../src/store/memory/consent.js';
 import type { LeasedJob, SubscriberFlags, SubscriberStore } from '../../src/core/ports.js';
 import { textMessage } from '../helpers/messages.js';
 
@@ -163,4 +164,20 @@ t.test('the store cannot be read: the error goes to the caller (the worker pool 
   };
   const resolve = subscriberPolicy({ subscribers: down, textRoute: () => sms });
   await t.rejects(resolve(job(to(PLAIN)), table), { message: 'subscriber store down' });
+});
+
+t.test('consent registry: an opt-out from the sender refuses every class; other senders and states go on', async (t) => {
+  const { store } = await subscribers();
+  const consent = new MemoryConsent();
+  const resolve = subscriberPolicy({ subscribers: store, textRoute: () => sms, consent });
+  const from = (sender: string, trafficClass: 'transactional' | 'marketing' = 'transactional') =>
+    to(PLAIN, 'plmn', { originator: { address: sender, type: 'shortcode' }, sender: { trafficClass } });
+  t.equal(await resolve(job(from('12345')), table), table, 'no record: the route');
+  await consent.set('12345', PLAIN, { state: 'opted-out', source: 'keyword', at: 1, proof: 'STOP' });
+  t.same(await resolve(job(from('12345')), table), { refuse: 'recipient opted out of 12345 (STOP)' }, 'transactional: STOP wins');
+  t.same(await resolve(job(from('12345', 'marketing')), table), { refuse: 'recipient opted out of 12345 (STOP)' });
+  t.equal(await resolve(job(from('54321')), table), table, 'another sender: not concerned');
+  await consent.set('12345', PLAIN, { state: 'opted-in', source: 'keyword', at: 2 });
+  t.equal(await resolve(job(from('12345')), table), table, 'opted in again: the route');
+  t.same(await resolve(job(to(OPTED_OUT)), table), { refuse: 'recipient opted out (STOP)' }, 'the global STOP flag as before');
 });

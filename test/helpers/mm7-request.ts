@@ -24,6 +24,8 @@ export interface SubmitOptions {
   toKind?: 'Number' | 'ShortCode';
   /** The SOAP header's TransactionID (default t-1): a VASP's retry of a request repeats it. */
   transactionId?: string;
+  /** <MessageClass> (Advertisement: marketing, which needs the recipients' opt-in). */
+  messageClass?: 'Personal' | 'Informational' | 'Advertisement' | 'Auto';
 }
 
 export function mm7SubmitReq(o: SubmitOptions): { contentType: string; body: Buffer } {
@@ -32,6 +34,7 @@ export function mm7SubmitReq(o: SubmitOptions): { contentType: string; body: Buf
     `<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Header><TransactionID xmlns="${MM7_NS}">${o.transactionId ?? 't-1'}</TransactionID></e:Header><e:Body>` +
     `<SubmitReq xmlns="${MM7_NS}"><MM7Version>6.8.0</MM7Version><SenderIdentification><VASPID>${o.vasp}</VASPID><SenderAddress><ShortCode>${o.shortCode}</ShortCode></SenderAddress></SenderIdentification>` +
     `<Recipients><To>${o.to.map((n) => `<${o.toKind ?? 'Number'}>${n}</${o.toKind ?? 'Number'}>`).join('')}</To></Recipients>` +
+    (o.messageClass ? `<MessageClass>${o.messageClass}</MessageClass>` : '') +
     (o.deliveryReport ? '<DeliveryReport>true</DeliveryReport>' : '') +
     (o.readReply ? '<ReadReply>true</ReadReply>' : '') +
     (o.expiry ? `<ExpiryDate>${o.expiry}</ExpiryDate>` : '') +

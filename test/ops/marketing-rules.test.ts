@@ -1,3 +1,4 @@
+import { SenderPolicySchema } from '../../src/ops/config-consent.js';
 // The marketing rules from the config (src/ops/marketing-rules.ts), loaded from the example in
 // docs/consent-frequency.md as written there (the example must paste): a sender's own entry, the `*` entry
 // for any other, the defaults (overCap defer, fallbackTimeZone UTC) filled in; no `*`: none for the others.
@@ -27,7 +28,7 @@ t.test("the docs' example loads, and each sender gets its rules", async (t) => {
 });
 
 t.test('without a * entry, other senders have no rules', async (t) => {
-  const rules = marketingRulesOf([{ sender: '12345', overCap: 'defer', fallbackTimeZone: 'UTC', maxPerDay: 1 }]);
+  const rules = marketingRulesOf([SenderPolicySchema.parse({ sender: '12345', overCap: 'defer', fallbackTimeZone: 'UTC', maxPerDay: 1 })]);
   t.strictSame(rules('12345'), { overCap: 'defer', fallbackTimeZone: 'UTC', maxPerDay: 1 });
   t.equal(rules('67890'), undefined);
 });

@@ -102,7 +102,7 @@ export class AdminRouter {
     }
     let reply: AdminReply;
     try {
-      const body = await this.readBody(req);
+      const body = route.text ? await this.readText(req, route.text) : await this.readBody(req);
       reply = await route.handle({ method, params, query, body, caller });
     } catch (err) {
       if (err instanceof AdminError) {
@@ -120,7 +120,59 @@ export class AdminRouter {
       return send(route.pattern, HTTP_STATUS.INTERNAL_SERVER_ERROR, errorBody('INTERNAL', (err as Error).message ?? 'failed'));
     }
     this.audit(caller, route.action, method, path, reply.status);
+    if (reply.stream) return this.stream(res, route.pattern, reply.status, reply.stream, method === 'HEAD');
     return send(route.pattern, reply.status, reply.body);
+  }
+
+  /** A streamed answer (chunked), written as the reader takes it; a failure half-way ends the connection (no false end). */
+  private async stream(
+    res: ServerResponse,
+    pattern: string,
+    status: number,
+    stream: NonNullable<AdminReply['stream']>,
+    head: boolean,
+  ): Promise<AdminOutcome> {
+    res.writeHead(status, { 'content-type': stream.contentType, 'cache-control': 'no-store' });
+    if (head) {
+      res.end();
+      return { pattern, status };
+    }
+    try {
+      for await (const chunk of stream.chunks) {
+        if (res.destroyed) break;
+        if (!res.write(chunk)) await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+      }
+      res.end();
+    } catch (err) {
+      this.log.error({ err, target: pattern }, 'admin stream failed half-way: connection closed');
+      res.destroy();
+    }
+    return { pattern, status };
+  }
+
+  /** A text body of the route's media type (e.g. text/csv), at most its maxBytes. */
+  private async readText(req: IncomingMessage, spec: NonNullable<AdminRoute['text']>): Promise<string> {
+    const max = spec.maxBytes();
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > max) throw new AdminError(HTTP_STATUS.CONTENT_TOO_LARGE, 'BODY_TOO_LARGE', `body over ${max} bytes`);
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    if (type !== spec.type) throw new AdminError(HTTP_STATUS.UNSUPPORTED_MEDIA_TYPE, 'WRONG_TYPE', `the body must be ${spec.type}`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > max) throw new AdminError(HTTP_STATUS.CONTENT_TOO_LARGE, 'BODY_TOO_LARGE', `body over ${max} bytes`);
+      chunks.push(chunk);
+    }
+    const bytes = Buffer.concat(chunks);
+    try {
+      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    } catch {
+      throw new AdminError(HTTP_STATUS.BAD_REQUEST, 'BAD_TEXT', 'the body is not UTF-8');
+    }
   }
 
   /** The audit line of a call: who (the token's name), what, on what, and how it ended. */

@@ -25,8 +25,10 @@ export interface AdminRequest {
 
 export interface AdminReply {
   status: number;
-  /** Serialised as JSON. */
+  /** Serialised as JSON (unless `stream`). */
   body: unknown;
+  /** A streamed answer instead of JSON (the consent export's CSV): written chunk by chunk, as the reader takes them. */
+  stream?: { contentType: string; chunks: AsyncIterable<string> };
 }
 
 export interface AdminRoute {
@@ -37,5 +39,7 @@ export interface AdminRoute {
   role: AdminRole;
   /** What the action is, for the audit log line ("requeue dead letters of a peer"). */
   action: string;
+  /** A body that is not JSON (the consent import's CSV): its media type and largest size; the handler gets it as a string. */
+  text?: { type: string; maxBytes: () => number };
   handle(req: AdminRequest): Promise<AdminReply>;
 }

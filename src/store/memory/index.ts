@@ -1,6 +1,8 @@
 import type { ApiKeyActivity } from '../../core/ports.js';
 import { MemoryApiKeyActivity } from './api-key-activity.js';
 import type { CorrelationStore, FrequencyStore, IdempotencyStore, SubscriberStore, Throttle } from '../../core/ports.js';
+import type { ConsentStore } from '../../core/ports.js';
+import { MemoryConsent } from './consent.js';
 import type { QueueOptions } from '../options.js';
 import { MemoryCorrelations } from './correlations.js';
 import { MemoryIdempotency } from './idempotency.js';
@@ -32,6 +34,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
   apiKeyActivity: ApiKeyActivity;
   frequency: FrequencyStore;
   media: MediaStore;
+  consent: ConsentStore;
   backend: 'memory';
   durable: false;
 } {
@@ -47,6 +50,7 @@ export function createMemoryStore(options: Partial<QueueOptions> & { limits?: Pa
     apiKeyActivity: new MemoryApiKeyActivity(),
     frequency: new MemoryFrequency(options.now),
     media: new MemoryMediaStore(options.now),
+    consent: new MemoryConsent(),
     backend: 'memory',
     durable: false,
   };

@@ -2,6 +2,8 @@ import type { Cluster, Redis } from 'ioredis';
 import type { ApiKeyActivity } from '../../core/ports.js';
 import { RedisApiKeyActivity } from './api-key-activity.js';
 import type { CorrelationStore, FrequencyStore, IdempotencyStore, Queue, SubscriberStore, Throttle } from '../../core/ports.js';
+import type { ConsentStore } from '../../core/ports.js';
+import { RedisConsent } from './consent.js';
 import type { QueueOptions } from '../options.js';
 import { RedisCorrelations } from './correlations.js';
 import { RedisIdempotency } from './idempotency.js';
@@ -39,6 +41,7 @@ export function createRedisStore(options: RedisStoreOptions): {
   apiKeyActivity: ApiKeyActivity;
   frequency: FrequencyStore;
   media: MediaStore;
+  consent: ConsentStore;
   backend: 'redis';
 } {
   const keys = new KeySpace(options.prefix, options.shards ?? 1);
@@ -55,6 +58,7 @@ export function createRedisStore(options: RedisStoreOptions): {
     apiKeyActivity: new RedisApiKeyActivity(options.redis, options.prefix),
     frequency: new RedisFrequency(options.redis, options.prefix, options.now),
     media: new RedisMediaStore(options.redis, options.prefix),
+    consent: new RedisConsent(options.redis, options.prefix),
     backend: 'redis',
   };
 }
