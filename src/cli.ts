@@ -14,6 +14,7 @@ import { hashSecret } from './ops/secret.js';
 import type { Command } from './cli/command.js';
 import { demoCommand } from './cli/demo.js';
 import { handsetCommand } from './cli/handset.js';
+import { openApiCommand } from './cli/openapi.js';
 import { smscSimCommand } from './cli/smsc-sim.js';
 import { packageVersion } from './cli/version.js';
 
@@ -48,6 +49,7 @@ const COMMANDS: Record<string, Command> = {
   demo: demoCommand((config, log) => new Gateway(config, log)),
   'smsc-sim': smscSimCommand,
   handset: handsetCommand,
+  openapi: openApiCommand,
 };
 
 const USAGE = `usage:

@@ -5,6 +5,7 @@
  */
 export const HTTP_STATUS = {
   OK: 200,
+  CREATED: 201,
   ACCEPTED: 202,
   NO_CONTENT: 204,
   BAD_REQUEST: 400,
