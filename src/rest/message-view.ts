@@ -1,4 +1,5 @@
-import type { CoreMessage, Recipient, RecipientState } from '../core/message.js';
+import { type CoreMessage, type Recipient, type RecipientState, TERMINAL_STATES } from '../core/message.js';
+import type { MessageStatus } from './openapi/schemas.js';
 import type { Queue } from '../core/ports.js';
 import type { VaspConfig } from '../ops/config.js';
 import { HTTP_STATUS } from '../transport/http-status.js';
@@ -16,6 +17,8 @@ export interface MessageView {
   subject?: string;
   submittedAt: string;
   expiresAt: string;
+  /** The message as a whole (API.md): see `messageStatus`. */
+  status: MessageStatus;
   recipients: Array<{
     address: string;
     kind: Recipient['kind'];
@@ -53,21 +56,34 @@ export function messageStatusRoute(o: RestApiOptions): RestRoute {
   };
 }
 
+/**
+ * A message's state from its recipients' (API.md): cancelled when every one is, completed when every one is
+ * final, queued while none has been tried, else delivering. (Scheduled messages: issue 24's scheduling adds it.)
+ */
+export function messageStatus(states: readonly RecipientState[]): MessageStatus {
+  if (states.length > 0 && states.every((s) => s === 'cancelled')) return 'cancelled';
+  if (states.every((s) => TERMINAL_STATES.has(s))) return 'completed';
+  if (states.every((s) => s === 'queued')) return 'queued';
+  return 'delivering';
+}
+
 /** The status document of a message the VASP submitted, or undefined. */
 export async function messageView(q: Queue, id: string, vasp: VaspConfig): Promise<MessageView | undefined> {
   const m = await q.message(id);
   if (!ownedBy(m, vasp)) return undefined;
   const states = (await q.states(id)) ?? [];
   const histories = await Promise.all(m.recipients.map((_, i) => q.history(id, i)));
+  const recipientStates = m.recipients.map((_, i) => states[i] ?? 'queued');
   const view: MessageView = {
     messageId: m.id,
     from: m.originator.address,
     submittedAt: iso(m.receivedAt),
     expiresAt: iso(m.expiresAt),
+    status: messageStatus(recipientStates),
     recipients: m.recipients.map((r, i) => ({
       address: r.address,
       kind: r.kind,
-      state: states[i] ?? 'queued',
+      state: recipientStates[i]!,
       events: (histories[i] ?? []).map((e) => ({
         at: iso(e.at),
         state: e.state,

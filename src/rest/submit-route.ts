@@ -52,5 +52,9 @@ export function formSubmitRoute(o: RestApiOptions): RestRoute {
 export function submitAnswer(result: IntakeResult): RestAnswer {
   if (!result.ok) throw refused(result.refusal);
   const location = `/v1/messages/${encodeURIComponent(result.messageId)}`;
-  return { status: HTTP_STATUS.ACCEPTED, body: { messageId: result.messageId, recipients: result.recipients }, headers: { location } };
+  return {
+    status: HTTP_STATUS.ACCEPTED,
+    body: { messageId: result.messageId, recipients: result.recipients, status: 'accepted' },
+    headers: { location },
+  };
 }

@@ -1,6 +1,7 @@
 // Every REST answer a test receives (through restCall, or api.test.ts's own call) is checked against the OpenAPI
 // document the gateway serves (src/rest/openapi/): a route that answers what the document does not say fails the
 // test that called it, so the document cannot drift from the routes.
+import type { IncomingHttpHeaders } from 'node:http';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { REST_ERRORS, type RestErrorCode } from '../../src/rest/errors.js';
 import { OPENAPI_DOCUMENT } from '../../src/rest/openapi/document.js';
@@ -163,4 +164,14 @@ export function checkSchema(name: string, value: unknown): void {
     const errors = (v.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`);
     throw new Error(`OpenAPI: ${name}: does not match:\n  ${errors.join('\n  ')}\nvalue: ${JSON.stringify(value).slice(0, 600)}`);
   }
+}
+
+/** checkAnswer for an answer read with node:http (tests that write requests byte by byte): JSON parsed when it says it is. */
+export function checkRawAnswer(method: string, path: string, status: number, headers: IncomingHttpHeaders, text: string): void {
+  const contentType = headers['content-type'] ?? '';
+  const body: unknown = contentType.startsWith('application/json') && text !== '' ? JSON.parse(text) : undefined;
+  const h = new Headers();
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined) h.set(name, Array.isArray(value) ? value.join(', ') : value);
+  checkAnswer({ method, path, status, contentType, body, headers: h });
 }

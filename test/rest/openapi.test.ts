@@ -2,8 +2,11 @@
 // (@readme/openapi-parser), served without credentials as the module has it, in step with the dispatcher's
 // route table both ways, and the answer checker every REST test goes through (test/helpers/openapi-check.ts)
 // able to fail.
-import { readFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
@@ -264,4 +267,26 @@ t.test('the checker fails answers the document does not describe', async (t) => 
 t.test('docs/rest-api.md is the document rendered (npm run docs:api rewrites it)', async (t) => {
   const committed = readFileSync(join(ROOT, 'docs', 'rest-api.md'), 'utf8');
   t.equal(committed, openApiMarkdown(DOC), 'docs/rest-api.md is out of step with src/rest/openapi/: run npm run docs:api');
+});
+
+t.test("the webhook's verification snippet runs as printed and tells a good signature from a bad one", async (t) => {
+  const description = DOC.webhooks.senderEvent!.post!.description;
+  const code = /```js\n([\s\S]*?)```/.exec(description)?.[1];
+  t.ok(code, 'the description has a js block');
+  const dir = mkdtempSync(join(tmpdir(), 'mmsc-openapi-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'verify.mjs');
+  writeFileSync(file, `${code}\nexport { verified };\n`);
+  const { verified } = (await import(pathToFileURL(file).href)) as { verified: (s: string, h: string, raw: Buffer) => boolean };
+  // Signed here with node:crypto as the API describes it (HMAC-SHA256 over "<t>.<raw body>"), two secrets during a rotation.
+  const raw = Buffer.from('{"eventId":"e1","type":"delivered"}');
+  const t0 = Math.floor(Date.now() / 1000);
+  const sign = (secret: string, at = t0, body = raw) => createHmac('sha256', secret).update(`${at}.`).update(body).digest('hex');
+  const header = `t=${t0},v1=${sign('old-secret')},v1=${sign('new-secret')}`;
+  t.ok(verified('new-secret', header, raw), 'the new secret');
+  t.ok(verified('old-secret', header, raw), 'the old secret, during the rotation');
+  t.notOk(verified('another', header, raw), 'another secret');
+  t.notOk(verified('new-secret', header, Buffer.from('{"eventId":"e1","type":"failed"}')), 'another body');
+  const old = t0 - 3_600;
+  t.notOk(verified('new-secret', `t=${old},v1=${sign('new-secret', old)}`, raw), 'an hour-old signature');
 });

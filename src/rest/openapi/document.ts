@@ -12,7 +12,17 @@ Every answer is JSON (\`application/json; charset=utf-8\`); every error is
 \`{"error": {"status", "code", "message", "refusal"?, ...details}}\`: \`code\` is the HTTP status's short code,
 \`refusal\` the refusal catalogue's code when it is one (docs/refusals.md). A path the API does not have is 404;
 a method its path does not take is 405 with Allow. Credentials are checked before the path: without them every
-path but this document's is 401.`;
+path but this document's is 401.
+
+With \`mmsc demo\` running (it prints the URL of its MM7 and REST API, and the account \`demo\` / \`demo-password\`),
+set \`MMSC\` to that URL, then:
+
+\`\`\`sh
+curl -s $MMSC/v1/openapi.json | head -c 300
+curl -s -u demo:demo-password -F to=+15550000001 -F text=Thanks! $MMSC/v1/messages
+curl -s -u demo:demo-password -H 'content-type: application/json' -H 'Idempotency-Key: order-1234' \\
+  -d '{"to": "+15550000001", "text": "Thanks!", "clientRef": "order-1234"}' $MMSC/v1/messages
+\`\`\``;
 
 /**
  * The OpenAPI 3.1 document of the REST API (served at GET /v1/openapi.json, rendered into docs/rest-api.md by

@@ -26,7 +26,7 @@ export function openApiMarkdown(doc: OpenApiDocument): string {
     `Version ${doc.info.version}, OpenAPI ${doc.openapi}: the document itself is served at \`GET /v1/openapi.json\` ` +
       '(no credentials needed), for code generators and API tools.',
     '',
-    doc.info.description.replace(/\n(?!\n)/g, ' '),
+    prose(doc.info.description),
     '',
     '## Authentication',
     '',
@@ -81,7 +81,7 @@ function operation(doc: OpenApiDocument, title: string, op: Operation): string[]
     '',
     `<a id="${anchor(op.operationId)}"></a>\`${title}\` (operationId \`${op.operationId}\`)`,
     '',
-    op.description,
+    prose(op.description),
     '',
   ];
   const needs = op['x-mmsc-needs'];
@@ -230,6 +230,14 @@ function deref<T>(doc: OpenApiDocument, x: T | Reference): T {
   let node: unknown = doc;
   for (const p of (x as Reference).$ref.replace(/^#\//, '').split('/')) node = (node as Record<string, unknown>)[p];
   return node as T;
+}
+
+/** A description's paragraphs, each on one line; code blocks and lists as written. */
+function prose(text: string): string {
+  return text
+    .split('\n\n')
+    .map((p) => (p.startsWith('```') || p.startsWith('- ') ? p : p.replace(/\n/g, ' ')))
+    .join('\n\n');
 }
 
 function anchor(name: string): string {

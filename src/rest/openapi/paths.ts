@@ -235,13 +235,26 @@ export const PATHS: Record<string, PathItem> = {
   '/v1/openapi.json': { get: getOpenApi },
 };
 
+/** How a receiver checks Mmsc-Signature: a few lines, for the webhook's description. */
+const VERIFY = `\`\`\`js
+import { createHmac, timingSafeEqual } from 'node:crypto';
+// header: the Mmsc-Signature value; raw: the body's bytes, unparsed; secret: your webhook secret.
+function verified(secret, header, raw) {
+  const t = /(?:^|,)t=(\\d+)/.exec(header)?.[1];
+  if (t === undefined || Math.abs(Date.now() / 1000 - Number(t)) > 300) return false;
+  const want = createHmac('sha256', secret).update(\`\${t}.\`).update(raw).digest();
+  return [...header.matchAll(/v1=([0-9a-f]{64})/g)].some(([, v]) => timingSafeEqual(Buffer.from(v, 'hex'), want));
+}
+\`\`\``;
+
 const senderEvent: Operation = {
   operationId: 'senderEvent',
   summary: "An event about a message's recipient",
   description:
     "POSTed to the message's callbackUrl (its failoverUrl when callbackUrl keeps failing), one event per request. " +
     'A 2xx answer is done; anything else is retried with backoff for up to 24 h: at least once, so deduplicate on `eventId`. ' +
-    'Verify Mmsc-Signature before trusting the body.',
+    'Verify Mmsc-Signature before trusting the body, over the raw bytes as received (Node.js):\n\n' +
+    VERIFY,
   tags: ['events'],
   security: [],
   parameters: [
