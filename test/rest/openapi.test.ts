@@ -25,6 +25,7 @@ import type { Method, SchemaObject } from '../../src/rest/openapi/types.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
 import { OutboundGuard } from '../../src/transport/outbound-guard.js';
 import { checkAnswer, checkSchema, type ReceivedAnswer } from '../helpers/openapi-check.js';
+import { mmscInProcess } from '../helpers/cli.js';
 import { ROOT } from '../helpers/paths.js';
 import { basic, restCall } from '../helpers/rest-call.js';
 
@@ -262,6 +263,18 @@ t.test('the checker fails answers the document does not describe', async (t) => 
     () => checkSchema('SenderEvent', { eventId: 'e1', type: 'arrived', at: '2030-01-15T12:00:00Z', messageId: 'm', recipient: 'r' }),
     /type/,
   );
+});
+
+t.test('mmsc openapi prints the document; --markdown the page', async (t) => {
+  const json = await mmscInProcess(['openapi']);
+  t.equal(json.code, 0);
+  t.strictSame(JSON.parse(json.stdout), JSON.parse(JSON.stringify(DOC)));
+  const md = await mmscInProcess(['openapi', '--markdown']);
+  t.equal(md.code, 0);
+  t.match(md.stdout, /^# MMSC gateway REST API\n/);
+  t.match(md.stdout, /\| POST \| `\/v1\/messages` \|/, 'the operations table');
+  t.match(md.stdout, /`Mmsc-Signature` \| header \| yes/, 'the webhook signature header');
+  t.equal((await mmscInProcess(['openapi', '--frob'])).code, 1, 'an unknown option: usage error');
 });
 
 t.test('docs/rest-api.md is the document rendered (npm run docs:api rewrites it)', async (t) => {
