@@ -165,6 +165,12 @@ function schemaSection(name: string, schema: Schema): string[] {
       );
     if (schema.not && typeof schema.not === 'object' && schema.not.required)
       out.push(`Not all of: ${schema.not.required.map((f) => `\`${f}\``).join(', ')}.`, '');
+  } else if (schema.oneOf) {
+    out.push('One of:', '');
+    for (const alt of schema.oneOf) {
+      if (typeof alt === 'object' && alt.properties) out.push('- an object:', '', ...schemaSection('', alt).slice(2));
+      else out.push(`- ${typeText(alt)}${typeof alt === 'object' && alt.description ? `: ${alt.description}` : ''}`, '');
+    }
   } else {
     out.push(`${typeText(schema)}.`, '');
   }

@@ -84,7 +84,7 @@ const SUBMIT_JSON: SchemaObject = {
     from: text("One of the account's senders; default: its first."),
     subject: text('The subject.'),
     text: text('A text part (UTF-8), presented first.'),
-    media: { type: 'array', description: 'Media parts, in order.', items: MEDIA_REF, minItems: 1 },
+    media: { type: 'array', description: 'Media parts, in order.', items: ref('MediaRef'), minItems: 1 },
     callbackUrl: url('Where the events about the message are POSTed, signed (see the webhook `senderEvent`).'),
     failoverUrl: url('Where the events go when callbackUrl keeps failing.'),
     sendAt: time('Send at this time (RFC 3339 with an offset): the message is `scheduled` until then.'),
