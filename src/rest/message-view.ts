@@ -17,7 +17,7 @@ export interface MessageView {
   subject?: string;
   submittedAt: string;
   expiresAt: string;
-  /** The message as a whole (API.md): see `messageStatus`. */
+  /** The message as a whole (issue 24): see `messageStatus`. */
   status: MessageStatus;
   recipients: Array<{
     address: string;
@@ -57,7 +57,7 @@ export function messageStatusRoute(o: RestApiOptions): RestRoute {
 }
 
 /**
- * A message's state from its recipients' (API.md): cancelled when every one is, completed when every one is
+ * A message's state from its recipients' (issue 24): cancelled when every one is, completed when every one is
  * final, queued while none has been tried, else delivering. (Scheduled messages: issue 24's scheduling adds it.)
  */
 export function messageStatus(states: readonly RecipientState[]): MessageStatus {

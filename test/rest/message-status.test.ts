@@ -1,4 +1,4 @@
-// A message's state as a whole (GET /v1/messages/:id `status`, API.md) from its recipients' states.
+// A message's state as a whole (GET /v1/messages/:id `status`, issue 24) from its recipients' states.
 import t from 'tap';
 import { messageStatus } from '../../src/rest/message-view.js';
 

@@ -4,7 +4,7 @@ import { MESSAGE_STATUSES, ref } from './schemas.js';
 import type { Needs, Operation, Parameter, PathItem, Reference } from './types.js';
 
 /**
- * The operations of the REST API (/work/wt/API.md, issue 24) and the webhook the gateway calls. Each names
+ * The operations of the REST API (issue 24) and the webhook the gateway calls. Each names
  * the scope an API key needs (`x-mmsc-needs`, the route's `needs`): test/rest/openapi.test.ts holds the
  * document and the dispatcher's route table (src/rest/api.ts) to each other, both ways.
  */

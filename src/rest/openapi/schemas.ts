@@ -5,7 +5,7 @@ import { REST_ERRORS } from '../errors.js';
 import type { Schema, SchemaObject } from './types.js';
 
 /**
- * The components.schemas of the API's OpenAPI document: the bodies of /work/wt/API.md (issue 24). The enums
+ * The components.schemas of the API's OpenAPI document: the bodies of the sender's API (issue 24). The enums
  * come from the code where the code has them (refusal catalogue, REST error codes, sender event types), so
  * that the document cannot say other than what the gateway answers. Request bodies are closed
  * (additionalProperties: false: an unknown field is refused); answers are closed too, but for the error
@@ -34,7 +34,7 @@ export const RECIPIENT_STATES = [
 const _everyState: [Exclude<RecipientState, (typeof RECIPIENT_STATES)[number]>] extends [never] ? true : never = true;
 void _everyState;
 
-/** A message's state as a whole (API.md): completed = every recipient in a final state. */
+/** A message's state as a whole (issue 24): completed = every recipient in a final state. */
 export const MESSAGE_STATUSES = ['scheduled', 'queued', 'delivering', 'completed', 'cancelled'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
