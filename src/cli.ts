@@ -14,6 +14,7 @@ import { hashSecret } from './ops/secret.js';
 import type { Command } from './cli/command.js';
 import { demoCommand } from './cli/demo.js';
 import { handsetCommand } from './cli/handset.js';
+import { openApiCommand } from './cli/openapi.js';
 import { smscSimCommand } from './cli/smsc-sim.js';
 import { apikeyCommand } from './cli/apikey.js';
 import { packageVersion } from './cli/version.js';
@@ -50,6 +51,7 @@ const COMMANDS: Record<string, Command> = {
   'smsc-sim': smscSimCommand,
   handset: handsetCommand,
   apikey: apikeyCommand,
+  openapi: openApiCommand,
 };
 
 const USAGE = `usage:

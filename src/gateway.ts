@@ -400,7 +400,6 @@ export class Gateway {
   /** mm7.vasps live: the accounts (credentials, allowIps, rates, limits) and the routes to VASPs (urls, short codes). */
   /** The sender's API's services (issue 24) for the REST API on the MM7 listener. */
   private restServices(guard: OutboundGuard): RestServices {
-    void guard; // media fetches and webhooks go through it
     const services: RestServices = { api: this.reloads.config.api, idempotency: this.store.idempotency };
     // -- issue 24 services: one line each
     services.apiKeyUsage = new ApiKeyUsage({

@@ -163,6 +163,8 @@ export class Mm7Server {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // The REST API (/v1/...) shares the listener, the VASP accounts and the intake with MM7.
     const rest = (req.url ?? '/').startsWith('/v1/');
+    // -- issue 24: GET /v1/openapi.json is public (the API's description), answered before authentication
+    if (rest && this.rest.isPublic(req)) return this.rest.handlePublic(req, res);
     if (!rest && req.method !== 'POST')
       return this.plain(res, HTTP_STATUS.METHOD_NOT_ALLOWED, 'MM7 takes POST only', 'http', { allow: 'POST' });
     const auth = await this.vasps.authenticate(req, rest ? 'rest' : 'mm7');

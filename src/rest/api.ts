@@ -3,7 +3,7 @@ import type { VaspConfig } from '../ops/config.js';
 import { HTTP_STATUS } from '../transport/http-status.js';
 import type { AdmissionRefusal, BodyTicket } from '../mm7/admission.js';
 import { RestError, refusal, RETRY_SOON_MS } from './errors.js';
-import { matchPath, type RestAnswer, type RestAuth, type RestRoute, scopeAllows } from './route.js';
+import { matchPath, type RestAnswer, type RestAuth, type RestRequest, type RestRoute, scopeAllows } from './route.js';
 import { formSubmitRoute } from './submit-route.js';
 import { messageStatusRoute } from './message-view.js';
 import { idempotencyKeyOf, idempotentRequest } from './idempotency.js';
@@ -11,6 +11,7 @@ import { messageListRoute } from './message-list.js';
 import { messageCancelRoute } from './message-cancel.js';
 import { mediaInfoRoute, mediaUploadRoute } from './media/routes.js';
 import type { RestApiOptions } from './services.js';
+import { openApiRoute } from './openapi/route.js';
 
 export type { RestApiOptions } from './services.js';
 
@@ -41,7 +42,42 @@ export class RestApi {
       messageCancelRoute(o),
       mediaUploadRoute(o.mediaUploads),
       mediaInfoRoute(o.mediaUploads),
+      openApiRoute(),
     ];
+  }
+
+  /** The routes, in the order they are matched (test/rest/openapi.test.ts holds them to the OpenAPI document). */
+  routeTable(): readonly Pick<RestRoute, 'method' | 'path' | 'operation' | 'needs'>[] {
+    return this.routes;
+  }
+
+  /**
+   * Whether the request is for a route that needs no credentials (GET /v1/openapi.json): the listener lets it
+   * through unauthenticated, to `handlePublic`. Any other method on that path authenticates first (then 405).
+   */
+  isPublic(req: IncomingMessage): boolean {
+    const path = new URL(req.url ?? '/', 'http://rest.invalid').pathname;
+    return this.routes.some((r) => r.needs === 'none' && r.method === req.method && safeMatch(r.path, path));
+  }
+
+  /** A request `isPublic` says needs no account: answered without one (a route that needs none reads none). */
+  async handlePublic(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://rest.invalid');
+    const route = this.routes.find((r) => r.needs === 'none' && r.method === req.method && safeMatch(r.path, url.pathname));
+    const operation = route?.operation ?? OTHER;
+    try {
+      if (!route) throw new RestError('NOT_FOUND', `no public resource at ${url.pathname.slice(0, 200)}`);
+      const params = matchPath(route.path, url.pathname) ?? {};
+      this.answer(res, operation, await route.handle(anonymous(req, params, url.searchParams)));
+    } catch (err) {
+      if (!(err instanceof RestError)) this.o.log.error({ err, operation }, 'rest request failed');
+      const e = err instanceof RestError ? err : new RestError('INTERNAL', 'internal error');
+      this.answer(res, operation, {
+        status: e.status,
+        body: { error: { status: e.status, code: e.code, message: e.message } },
+        headers: e.headers,
+      });
+    }
   }
 
   /** `ticket`: the listener's admission of the request's body (server.ts), counted as it is read. */
@@ -166,6 +202,19 @@ export class RestApi {
     headers['content-length'] = String(bytes?.length ?? 0);
     res.writeHead(a.status, headers).end(bytes);
   }
+}
+
+/** The request of a route that needs no account: reading `vasp` is a bug of the route, and throws. */
+function anonymous(req: IncomingMessage, params: Record<string, string>, query: URLSearchParams): RestRequest {
+  return {
+    req,
+    auth: { by: 'basic', scope: 'read' },
+    params,
+    query,
+    get vasp(): VaspConfig {
+      throw new Error('a route that needs no credentials has no account');
+    },
+  };
 }
 
 function safeMatch(pattern: string, path: string): boolean {

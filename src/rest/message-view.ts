@@ -65,6 +65,7 @@ export async function messageView(q: Queue, id: string, vasp: VaspConfig, now: n
   if (!ownedBy(m, vasp)) return undefined;
   const states = (await q.states(id)) ?? [];
   const histories = await Promise.all(m.recipients.map((_, i) => q.history(id, i)));
+  const recipientStates = m.recipients.map((_, i) => states[i] ?? 'queued');
   const view: MessageView = {
     messageId: m.id,
     from: m.originator.address,
@@ -74,7 +75,7 @@ export async function messageView(q: Queue, id: string, vasp: VaspConfig, now: n
     recipients: m.recipients.map((r, i) => ({
       address: r.address,
       kind: r.kind,
-      state: states[i] ?? 'queued',
+      state: recipientStates[i]!,
       events: (histories[i] ?? []).map((e) => ({
         at: iso(e.at),
         state: e.state,

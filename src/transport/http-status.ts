@@ -5,6 +5,7 @@
  */
 export const HTTP_STATUS = {
   OK: 200,
+  CREATED: 201,
   ACCEPTED: 202,
   NO_CONTENT: 204,
   BAD_REQUEST: 400,
@@ -22,7 +23,6 @@ export const HTTP_STATUS = {
   INTERNAL_SERVER_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
   // Media by URL (issue 24): redirects and revalidation read in a media server's answer, 201 for an upload.
-  CREATED: 201,
   MULTIPLE_CHOICES: 300,
   MOVED_PERMANENTLY: 301,
   FOUND: 302,

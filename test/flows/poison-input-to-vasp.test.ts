@@ -19,6 +19,7 @@ import { createMemoryStore } from '../../src/store/memory/index.js';
 import { httpRequest } from '../helpers/handset.js';
 import { mm7ReplaceReq, mm7SubmitReq } from '../helpers/mm7-request.js';
 import { until } from '../helpers/until.js';
+import { checkRawAnswer } from '../helpers/openapi-check.js';
 
 const NS = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
 const SOURCE = '7101';
@@ -128,7 +129,16 @@ function post(url: string, path: string, body: Buffer, headers: Record<string, s
     const req = request(url.replace(/\/$/, '') + path, { method: 'POST', headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        try {
+          // A REST answer is one the OpenAPI document describes.
+          if (path.startsWith('/v1/')) checkRawAnswer('POST', path, res.statusCode!, res.headers, text);
+          resolve({ status: res.statusCode!, text });
+        } catch (err) {
+          reject(err);
+        }
+      });
     });
     req.on('error', reject);
     req.end(body);

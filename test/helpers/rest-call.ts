@@ -39,6 +39,6 @@ export async function restCall(base: string, method: string, path: string, init:
   const text = await r.text();
   const type = r.headers.get('content-type') ?? '';
   const parsed: unknown = type.startsWith('application/json') && text !== '' ? JSON.parse(text) : undefined;
-  checkAnswer({ method, path, status: r.status, contentType: type, body: parsed });
+  checkAnswer({ method, path, status: r.status, contentType: type, body: parsed, headers: r.headers });
   return { status: r.status, headers: r.headers, body: parsed, text };
 }

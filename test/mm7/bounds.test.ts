@@ -18,6 +18,7 @@ import { MM7_NS, mm7ReplaceReq, mm7SubmitReq } from '../helpers/mm7-request.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { redisUrl, testPrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
+import { checkRawAnswer } from '../helpers/openapi-check.js';
 
 const MB = 1024 * 1024;
 
@@ -95,7 +96,16 @@ function open(url: string, path: string, user: string, contentType: string, body
       answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        try {
+          // A REST answer is one the OpenAPI document describes.
+          if (path.startsWith('/v1/')) checkRawAnswer('POST', path, res.statusCode!, res.headers, text);
+          resolve({ status: res.statusCode!, headers: res.headers, body: text });
+        } catch (err) {
+          reject(err);
+        }
+      });
       res.on('error', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
     });
     req.on('error', (err) => answered || reject(err));

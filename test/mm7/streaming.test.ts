@@ -15,6 +15,7 @@ import { mm7ReplaceReq, mm7SubmitReq } from '../helpers/mm7-request.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { redisUrl, testPrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
+import { checkRawAnswer } from '../helpers/openapi-check.js';
 
 const MB = 1024 * 1024;
 
@@ -227,9 +228,15 @@ function restInHalves(url: string, user: string, body: Buffer, contentType: stri
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode!, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }),
-        );
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          try {
+            checkRawAnswer('POST', '/v1/messages', res.statusCode!, res.headers, text); // as the OpenAPI document says
+            resolve({ status: res.statusCode!, json: JSON.parse(text) as Record<string, unknown> });
+          } catch (err) {
+            reject(err);
+          }
+        });
       },
     );
     req.on('error', reject);

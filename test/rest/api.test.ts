@@ -12,6 +12,7 @@ import { Metrics } from '../../src/ops/metrics.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
 import type { Queue } from '../../src/core/ports.js';
 import { OutboundGuard } from '../../src/transport/outbound-guard.js';
+import { checkAnswer } from '../helpers/openapi-check.js';
 
 const NOW = Date.UTC(2030, 0, 15, 12, 0, 0);
 const DAY = 86_400_000;
@@ -94,15 +95,14 @@ async function call(
   const headers: Record<string, string> = {};
   if (init.user !== null) headers.authorization = basic(init.user ?? 'acme');
   if (init.type) headers['content-type'] = init.type;
-  const r = await fetch(url.replace(/\/$/, '') + path, {
-    method: init.method ?? (init.body ? 'POST' : 'GET'),
-    headers,
-    body: init.body ?? null,
-  });
+  const method = init.method ?? (init.body ? 'POST' : 'GET');
+  const r = await fetch(url.replace(/\/$/, '') + path, { method, headers, body: init.body ?? null });
   const text = await r.text();
-  let body: Record<string, unknown> = {};
-  if (r.headers.get('content-type')?.startsWith('application/json')) body = JSON.parse(text) as Record<string, unknown>;
-  return { status: r.status, headers: r.headers, body };
+  const contentType = r.headers.get('content-type') ?? '';
+  const json = contentType.startsWith('application/json') ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+  // Every answer these tests receive is one the OpenAPI document describes (as restCall checks its answers).
+  checkAnswer({ method, path, status: r.status, contentType, body: json, headers: r.headers });
+  return { status: r.status, headers: r.headers, body: json ?? {} };
 }
 
 /** A form from [name, value] pairs; a value that is a file is { type, name, bytes }. */

@@ -10,7 +10,7 @@ import { MMSC_BIN, ROOT } from '../helpers/paths.js';
 const run = promisify(execFile);
 const mmsc = (...args: string[]) => run(process.execPath, [MMSC_BIN, ...args], { cwd: ROOT });
 
-const COMMANDS = ['serve', 'pdu', 'config', 'secret', 'demo', 'smsc-sim', 'handset', 'apikey'];
+const COMMANDS = ['serve', 'pdu', 'config', 'secret', 'demo', 'smsc-sim', 'handset', 'apikey', 'openapi'];
 
 t.test('mmsc --version prints the version in package.json', async (t) => {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
