@@ -62,6 +62,7 @@ export const JsonSubmissionSchema = z.strictObject({
   expiresAt: time.optional(),
   clientRef: text(128).min(1).optional(),
   class: z.enum(['transactional', 'marketing']).optional(),
+  readReport: z.boolean().optional(),
   fallback: z
     .strictObject({
       sms: z.boolean(),

@@ -292,6 +292,8 @@ export function toJsonSubmission(
     messageClass: marketing ? 'advertisement' : undefined,
     // The callback is where the events go: asking for one asks for them.
     deliveryReport: body.callbackUrl !== undefined,
+    // A read report is asked for only when the sender wants one: handsets may prompt their user for it.
+    readReport: body.readReport === true && body.callbackUrl !== undefined,
   });
   const sender: SenderOptions = { trafficClass: marketing ? 'marketing' : 'transactional' };
   if (body.clientRef !== undefined) sender.clientRef = body.clientRef;
@@ -302,16 +304,18 @@ export function toJsonSubmission(
 }
 
 /** `accepted` for every recipient, then `then`: an event not recorded is logged; the message is stored whatever. */
-async function emitAll(o: RestApiOptions, message: CoreMessage, then: SenderEventType): Promise<void> {
+export async function emitAll(o: RestApiOptions, message: CoreMessage, then: SenderEventType): Promise<void> {
   if (!o.events) return;
+  const events = o.events;
   const at = message.receivedAt;
+  // Every recipient's `accepted` before any `then`; each event queued on its own (a failure is logged only).
   for (const type of ['accepted', then] as const) {
-    for (let i = 0; i < message.recipients.length; i++) {
-      try {
-        await o.events.emit(message, { type, recipientIndex: i, at });
-      } catch (err) {
-        o.log.error({ err, messageId: message.id, type, recipient: i }, 'sender event not recorded');
-      }
-    }
+    await Promise.all(
+      message.recipients.map((_, i) =>
+        events.emit(message, { type, recipientIndex: i, at }).catch((err: unknown) => {
+          o.log.error({ err, messageId: message.id, type, recipient: i }, 'sender event not recorded');
+        }),
+      ),
+    );
   }
 }

@@ -7,7 +7,7 @@ import { readForm } from './form.js';
 import type { RestAnswer, RestRequest, RestRoute } from './route.js';
 import { submitAnswer } from './submit-answer.js';
 import { toRestSubmission } from './submit-form.js';
-import { submitJson } from './submit-json.js';
+import { emitAll, submitJson } from './submit-json.js';
 
 export { submitAnswer };
 
@@ -76,6 +76,7 @@ async function submitForm(o: RestApiOptions, { req, vasp, ticket, idempotency, b
     });
     if (!result.ok) throw refused(result.refusal, result.details);
     accepted = true;
+    if (built) await emitAll(o, built, built.earliestDeliveryAt !== undefined ? 'scheduled' : 'queued');
     // The answer an Idempotency-Key replay rebuilds from the stored message, byte for byte.
     return submitAnswer(result, built);
   } finally {

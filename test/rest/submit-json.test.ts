@@ -200,6 +200,7 @@ t.test('many recipients with every field: sender options, origin, parts text fir
     failoverUrl: 'https://hooks2.example/mms',
   });
   t.equal(m.deliveryReport, true);
+  t.equal(m.readReport, false, 'no read report unless asked: handsets may prompt their user for one');
   t.equal(m.messageClass, 'advertisement', 'marketing is an advertisement in MMS terms');
   t.strictSame(m.sender, { trafficClass: 'marketing', clientRef: 'order-1234', fallback: { sms: true, text: 'Your receipt:' } });
   t.equal(m.expiresAt, NOW + 3600 * 1000, 'validity: seconds from now');
@@ -217,6 +218,19 @@ t.test('many recipients with every field: sender options, origin, parts text fir
     s.events.seen.map((e) => `${e.event.type}/${e.event.recipientIndex}`),
     ['accepted/0', 'accepted/1', 'accepted/2', 'queued/0', 'queued/1', 'queued/2'],
   );
+});
+
+t.test('readReport: asked of the handset only with a callbackUrl to send the read event to', async (t) => {
+  const s = await start(t);
+  const asked = await post(s, { to: US, text: 'hi', callbackUrl: 'https://hooks.example/mms', readReport: true });
+  t.equal(asked.status, 202);
+  t.equal((await s.queue.message(asked.body.messageId as string))!.readReport, true);
+  const nowhere = await post(s, { to: US, text: 'hi', readReport: true });
+  t.equal(nowhere.status, 202);
+  t.equal((await s.queue.message(nowhere.body.messageId as string))!.readReport, false, 'no callbackUrl: no read event to give');
+  const wrong = await post(s, { to: US, text: 'hi', readReport: 'yes' });
+  t.equal(wrong.status, 400);
+  t.equal(wrong.body.error.field, 'readReport');
 });
 
 t.test('expiresAt, and numbers without + in the account’s default region', async (t) => {

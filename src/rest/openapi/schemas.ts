@@ -92,6 +92,11 @@ const SUBMIT_JSON: SchemaObject = {
     validity: { type: 'integer', minimum: 1, description: 'Seconds the message may wait for delivery (or give expiresAt).' },
     expiresAt: time('When the message expires undelivered (or give validity).'),
     clientRef: text('Your reference, echoed in every event.', { maxLength: 128 }),
+    readReport: {
+      type: 'boolean',
+      default: false,
+      description: 'Ask the handset for a read report (a `read` event); handsets may ask their user first. Needs callbackUrl.',
+    },
     class: {
       type: 'string',
       enum: ['transactional', 'marketing'],
