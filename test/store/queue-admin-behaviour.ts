@@ -208,6 +208,16 @@ export function queueAdminSuite(t: Test, name: string, setup: Setup): void {
       'p',
     ]);
     await queue.enqueue(makeMessage('x1', ['+15550000002'], { receivedAt: T0 + 3 }), parts(), ['p']);
+    // An event queued back to the account (a report carries the original's origin): not one of its submissions.
+    const report = {
+      kind: 'event' as const,
+      messageId: 'a1',
+      recipientIndex: 0,
+      to: { iface: 'rest' as const, peer: 'acme' },
+      status: 'delivered' as const,
+      at: T0 + 4,
+    };
+    await queue.enqueue(makeMessage('a1-e0-delivered', ['+15550000001'], { receivedAt: T0 + 4, ...rest('acme'), report }), parts(), ['p']);
     const q = { by: 'account' as const, address: 'rest:acme', from: T0, to: T0 + 10 };
     t.strictSame(
       (await queue.search({ ...q, limit: 10 })).hits.map((h) => `${h.messageId}@${h.at - T0}`),

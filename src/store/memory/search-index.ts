@@ -31,7 +31,8 @@ export class MemorySearchIndex {
     const keys = new Set([
       `from:${message.originator.address}`,
       ...message.recipients.map((r) => `to:${r.address}`),
-      `acct:${message.origin.iface}:${message.origin.peer}`,
+      // The account's own submissions only (the sender's API lists them): not the reports and events queued back to it.
+      ...(message.report || message.ack ? [] : [`acct:${message.origin.iface}:${message.origin.peer}`]),
     ]);
     for (const key of keys) {
       let list = this.lists.get(key);

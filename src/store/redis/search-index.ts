@@ -43,7 +43,8 @@ export class RedisSearchIndex {
     const keys = new Set([
       this.keys.searchIndex('from', message.originator.address),
       ...message.recipients.map((r) => this.keys.searchIndex('to', r.address)),
-      this.keys.searchIndex('acct', `${message.origin.iface}:${message.origin.peer}`),
+      // The account's own submissions only (the sender's API lists them): not the reports and events queued back to it.
+      ...(message.report || message.ack ? [] : [this.keys.searchIndex('acct', `${message.origin.iface}:${message.origin.peer}`)]),
     ]);
     const at = String(Math.round(message.receivedAt));
     const oldest = `(${Math.round(now - this.lifetimeMs)}`;
