@@ -33,7 +33,8 @@ async function setup(t: Test, senders: unknown[], reloadTo?: unknown[]) {
     ops: { port: 0 },
     mm7: { port: 0, vasps: [{ id: 'shop', username: 'shop', password: 'pw-shop', senders: ['7050'], rate: 1000, burst: 1000 }] },
     mm1: { enabled: false },
-    consent: { senders: list },
+    // Opt-in is consent.md's concern (tested there): here every subscriber may be sent marketing, so caps and quiet hours alone decide.
+    consent: { senders: list, marketingNeedsOptIn: false },
   });
   const gw = new Gateway(ConfigSchema.parse(raw(senders)), pino({ level: process.env.TEST_LOG ?? 'silent' }), {
     loadConfig: () => ConfigSchema.parse(raw(reloadTo ?? senders)),
