@@ -61,7 +61,7 @@ export class Metrics {
   /** REST API requests (POST /v1/messages = submit, GET /v1/messages/:id = status) by HTTP status code. */
   readonly restRequests = new Counter({
     name: 'mmsc_rest_requests_total',
-    help: 'REST API requests, by operation (submit, status, other) and HTTP status code',
+    help: 'REST API requests, by operation (submit, status, list, cancel, media-upload, media, openapi, other) and HTTP status code',
     labelNames: ['operation', 'code'] as const,
     registers: [this.registry],
   });
