@@ -1,9 +1,8 @@
 import { errorFields } from './core/log-error.js';
 import { StaticRouter } from './core/static-router.js';
 import { subscriberPolicy } from './core/subscriber-policy.js';
-import { marketingPolicy, thenResolve } from './core/marketing-policy.js';
-import { PhoneTimeZones } from './core/phone-time-zones.js';
-import { marketingRulesOf } from './ops/marketing-rules.js';
+import { thenResolve } from './core/marketing-policy.js';
+import { marketingStep, senderApiServices } from './sender-api.js';
 import { consentScreen } from './core/consent.js';
 import { NotifyRoute } from './mm1/notify-route.js';
 import { NumberPlan } from './mm1/numbers.js';
@@ -46,12 +45,8 @@ import { ConfigReloader, type Reloader, type ReloadReport } from './ops/reload.j
 import { peerRoutes } from './ops/admin/peers.js';
 import { reloadRoutes } from './ops/admin/reload.js';
 import { apiKeyRoutes } from './ops/admin/api-keys.js';
-import { ApiKeyUsage } from './vasp/api-key-usage.js';
 import { consentRoutes } from './ops/admin/consent.js';
 import { configuredPeers } from './peer-directory.js';
-import type { RestServices } from './rest/services.js';
-import { MediaHost } from './rest/media/service.js';
-import { mediaApiConfig } from './ops/config-api.js';
 import { OutboundGuard } from './transport/outbound-guard.js';
 import { QueuedSenderEvents } from './rest/webhooks/events.js';
 import { outcomeEvents } from './core/sender-event-map.js';
@@ -155,22 +150,12 @@ export class Gateway {
       log: log.child({ component: 'reports' }),
       events: this.events,
     });
-    // Marketing frequency caps and quiet hours (docs/consent-frequency.md): the rules follow a reload.
-    let marketingRules = marketingRulesOf(config.consent.senders);
-    this.onReload({
-      name: 'marketing caps and quiet hours',
-      keys: ['consent.senders'],
-      apply: (next) => {
-        marketingRules = marketingRulesOf(next.consent.senders);
-        return ['marketing caps and quiet hours: rules reloaded'];
-      },
-    });
-    const marketing = marketingPolicy({
-      rulesFor: (sender) => marketingRules(sender),
+    const marketing = marketingStep({
+      config,
       frequency: this.store.frequency,
-      zones: new PhoneTimeZones(),
-      log: log.child({ component: 'marketing' }),
-      observe: (action, reason) => (action === 'deferred' ? this.metrics.marketingDeferred : this.metrics.marketingRefused).inc({ reason }),
+      metrics: this.metrics,
+      log,
+      onReload: (r) => this.onReload(r),
     });
     this.workers = new WorkerPool({
       queue: this.store.queue,
@@ -325,7 +310,14 @@ export class Gateway {
         log: log.child({ iface: 'mm7' }),
         guard,
         idempotency: this.store.idempotency,
-        restServices: this.restServices(guard),
+        restServices: senderApiServices({
+          config: this.reloads.config,
+          stores: this.store,
+          events: this.events,
+          guard,
+          metrics: this.metrics,
+          log: this.log,
+        }),
         screen: consentScreen({
           consent: this.store.consent,
           enabled: () => this.reloads.config.consent.marketingNeedsOptIn,
@@ -398,31 +390,6 @@ export class Gateway {
   }
 
   /** mm7.vasps live: the accounts (credentials, allowIps, rates, limits) and the routes to VASPs (urls, short codes). */
-  /** The sender's API's services (issue 24) for the REST API on the MM7 listener. */
-  private restServices(guard: OutboundGuard): RestServices {
-    const services: RestServices = { api: this.reloads.config.api, idempotency: this.store.idempotency };
-    // -- issue 24 services: one line each
-    services.apiKeyUsage = new ApiKeyUsage({
-      activity: this.store.apiKeyActivity,
-      log: this.log.child({ component: 'api-keys' }),
-      metrics: this.metrics,
-    });
-    services.events = this.events;
-    // api.media as at start (a reload reports it as needing a restart); an account's mediaUrlAllow comes with
-    // the account, so it follows mm7.vasps reloads.
-    const mediaConfig = mediaApiConfig(this.reloads.config.api);
-    const media = new MediaHost({
-      store: this.store.media,
-      guard,
-      config: () => mediaConfig,
-      metrics: this.metrics,
-      log: this.log.child({ api: 'media' }),
-    });
-    services.media = media;
-    services.mediaUploads = media;
-    return services;
-  }
-
   private vaspReloader(mm7: Mm7Server, guard: OutboundGuard): Reloader {
     return {
       name: 'mm7 accounts',

@@ -2,6 +2,7 @@
 // helpers/smsc.ts) as the WAP push bearer: handsets (helpers/handset.ts) speak the binary PDUs over HTTP.
 import { once } from 'node:events';
 import { createServer } from 'node:http';
+import { restCall } from '../helpers/rest-call.js';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
@@ -370,8 +371,8 @@ t.test('a VASP reads a notified recipient as notified (REST status and metrics, 
   const messageId = /<(?:\w+:)?MessageID>([^<]+)</.exec(submitted.body.toString('utf8'))?.[1];
   t.ok(messageId, 'accepted');
   const status = async () => {
-    const r = await httpRequest(`${mm7}/v1/messages/${encodeURIComponent(messageId!)}`, { headers: auth });
-    return JSON.parse(r.body.toString('utf8')) as {
+    const r = await restCall(mm7, 'GET', `/v1/messages/${encodeURIComponent(messageId!)}`, { auth: auth.authorization });
+    return r.body as {
       recipients: Array<{ state: string; events: Array<{ state: string; detail?: string }> }>;
     };
   };

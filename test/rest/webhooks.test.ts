@@ -178,7 +178,11 @@ t.test(
       const ts = Number(/t=(\d+)/.exec(header)![1]);
       t.ok(Math.abs(ts - Date.now() / 1000) < 60, 't is the time of sending');
     }
-    const metrics = await gw.metrics.registry.metrics();
+    // The gateway counts an attempt once it has read the answer, a moment after the receiver sent it.
+    const metrics = await until('every attempt counted', async () => {
+      const text = await gw.metrics.registry.metrics();
+      return /mmsc_webhook_deliveries_total\{outcome="delivered",service="mmsc"\} 8/.test(text) ? text : undefined;
+    });
     t.match(metrics, /mmsc_webhook_events_total\{type="delivered",service="mmsc"\} 1/);
     t.match(metrics, /mmsc_webhook_deliveries_total\{outcome="retry",service="mmsc"\} 8/);
     t.match(metrics, /mmsc_webhook_deliveries_total\{outcome="delivered",service="mmsc"\} 8/);

@@ -3,6 +3,7 @@
 // not the Redis client's internals: one typed error from the store (src/store/redis/client.ts), whatever
 // asks. Loopback only: a port where nothing listens, and a redis-server of the test's own that it kills.
 import { performance } from 'node:perf_hooks';
+import { restCall } from '../helpers/rest-call.js';
 import t, { type Test } from 'tap';
 import { Gateway } from '../../src/gateway.js';
 import { ConfigSchema } from '../../src/ops/config.js';
@@ -44,9 +45,8 @@ async function restSubmit(mm7: string): Promise<{ status: number; ms: number; bo
   form.append('to', '+15551230001');
   form.append('text', 'hello');
   const t0 = performance.now();
-  const r = await fetch(`${mm7}/v1/messages`, { method: 'POST', body: form, headers: { authorization: AUTH } });
-  const body = await r.text();
-  return { status: r.status, ms: performance.now() - t0, body };
+  const r = await restCall(mm7, 'POST', '/v1/messages', { body: form, auth: AUTH });
+  return { status: r.status, ms: performance.now() - t0, body: r.text };
 }
 
 async function mm7Submit(mm7: string): Promise<{ code: string | undefined; ms: number }> {
