@@ -1,3 +1,4 @@
+import { Deadline } from './deadline.js';
 import { request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { OutboundRefusal, type OutboundGuard } from './outbound-guard.js';
@@ -58,7 +59,7 @@ export async function httpPost(
     first.username = '';
     first.password = '';
   }
-  const deadline = new Deadline(o.timeoutMs);
+  const deadline = new Deadline<HttpPostError>(o.timeoutMs, (ms) => new HttpPostError('TIMEOUT', `no answer within ${ms} ms`));
   try {
     let target = first;
     for (let hop = 0; ; hop++) {
@@ -83,45 +84,12 @@ function forOrigin(all: Record<string, string | number>, first: URL, target: URL
   return rest;
 }
 
-/** One timer for the whole exchange; whatever is in progress when it fires fails with TIMEOUT. */
-class Deadline {
-  private readonly timer: NodeJS.Timeout;
-  private readonly waiting = new Set<(err: HttpPostError) => void>();
-  private expired: HttpPostError | undefined;
-
-  constructor(ms: number) {
-    this.timer = setTimeout(() => {
-      this.expired = new HttpPostError('TIMEOUT', `no answer within ${ms} ms`);
-      for (const fail of this.waiting) fail(this.expired);
-    }, ms);
-  }
-
-  /** Calls `fail` when the deadline passes (at once if it has); the returned function stops that. */
-  watch(fail: (err: HttpPostError) => void): () => void {
-    if (this.expired) fail(this.expired);
-    else this.waiting.add(fail);
-    return () => this.waiting.delete(fail);
-  }
-
-  /** The promise's value, or TIMEOUT if the deadline comes first (a lookup cannot be cancelled, only left). */
-  race<T>(p: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const stop = this.watch(reject);
-      p.then(resolve, reject).finally(stop);
-    });
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-  }
-}
-
 async function postOnce(
   u: URL,
   headers: Record<string, string | number>,
   body: Buffer,
   o: HttpPostOptions,
-  deadline: Deadline,
+  deadline: Deadline<HttpPostError>,
   redirected: boolean,
 ): Promise<HttpAnswer> {
   const options: RequestOptions = { method: 'POST', headers };

@@ -1,15 +1,5 @@
-// The sender's API as one sender uses it (issue 24), through one real gateway (Redis, loopback listeners):
-// an API key, a JSON submission whose picture is named by URL and fetched from a real media server, an
-// Idempotency-Key retry, signed events at a real receiver (the signature checked by Python's hmac), the
-// message listed by its clientRef, and the OpenAPI document read without credentials. Each part has its own
-// tests (test/rest/*); this one checks that the gateway wires them together. The handsets are a stand-in
-// route: delivery to them is not what this file looks at.
-import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import type { Delivery, DeliveryResult, Route } from '../../src/core/router.js';
 import { Gateway } from '../../src/gateway.js';
 import { apiKeyHash, newApiKey } from '../../src/ops/api-key.js';
@@ -18,53 +8,11 @@ import { mediaServer, png, serve } from '../rest/media-fixtures.js';
 import { redisUrl, testPrefix } from '../helpers/redis.js';
 import { bearer, restCall } from '../helpers/rest-call.js';
 import { until } from '../helpers/until.js';
+import { pythonVerifies, webhookReceiver } from '../helpers/webhooks.js';
 
 const SECRET = 'whsec-flow-0123456789abcdef';
 const SEND_KEY = newApiKey();
 const READ_KEY = newApiKey();
-
-interface Hook {
-  raw: Buffer;
-  body: Record<string, unknown>;
-  signature: string;
-}
-
-/** A webhook receiver on loopback recording each POST's raw body and signature. */
-async function receiver(t: Test): Promise<{ url: string; got: Hook[] }> {
-  const got: Hook[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      got.push({
-        raw,
-        body: JSON.parse(raw.toString('utf8')) as Record<string, unknown>,
-        signature: String(req.headers['mmsc-signature']),
-      });
-      res.writeHead(204).end();
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, got };
-}
-
-/** Python's hmac over `${t}.${raw}` (an implementation that is not ours): 'ok' when a v1 value matches. */
-function pythonVerifies(secret: string, header: string, raw: Buffer): string {
-  const code = [
-    'import hmac, hashlib, sys',
-    'secret, header, body = sys.argv[1], sys.argv[2], sys.stdin.buffer.read()',
-    "fields = [p.split('=', 1) for p in header.split(',')]",
-    "t = [v for k, v in fields if k == 't'][0]",
-    "expected = hmac.new(secret.encode(), t.encode() + b'.' + body, hashlib.sha256).hexdigest()",
-    "print('ok' if any(hmac.compare_digest(expected, v) for k, v in fields if k == 'v1') else 'bad')",
-  ].join('\n');
-  const r = spawnSync('python3', ['-c', code, secret, header], { input: raw, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 /** Stand-in for the handsets: every message delivered. */
 class Handsets implements Route {
@@ -79,7 +27,7 @@ t.test('API key, JSON with a media URL, Idempotency-Key, signed events, listing,
   const media = await mediaServer(t);
   const picture = png();
   media.route('/receipt.png', serve(picture, 'image/png', { 'cache-control': 'max-age=600', etag: '"r1"' }));
-  const hooks = await receiver(t);
+  const hooks = await webhookReceiver(t);
   const config = ConfigSchema.parse({
     redis: { url: await redisUrl(t) },
     queue: { prefix: testPrefix() },
@@ -163,7 +111,7 @@ t.test('API key, JSON with a media URL, Idempotency-Key, signed events, listing,
   for (const h of hooks.got) {
     t.equal(h.body.messageId, id);
     t.equal(h.body.clientRef, 'order-77');
-    t.equal(pythonVerifies(SECRET, h.signature, h.raw), 'ok', `${h.body.type}: the signature verifies in Python`);
+    t.equal(pythonVerifies(SECRET, String(h.headers['mmsc-signature']), h.raw), 'ok', `${h.body.type}: the signature verifies in Python`);
   }
 
   // The read key lists; the send key may not.

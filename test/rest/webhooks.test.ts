@@ -1,13 +1,3 @@
-// The sender's events as webhooks (issue 24, docs/webhooks.md), end to end over loopback with real Redis and
-// real HTTP receivers: events queued by the gateway (the REST API's port, the report generator's final events,
-// the worker pool's outcomes) reach the callbackUrl signed; the signature is checked by an independent
-// implementation (Python's hmac module, in a child process), with two secrets during a rotation; a redelivery
-// after a 500 carries the same eventId; an event goes to the failover URL once the callbackUrl kept failing.
-// The handsets are a stand-in route (this file looks at the sender's side alone).
-import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import type { CoreMessage } from '../../src/core/message.js';
@@ -18,52 +8,10 @@ import { Gateway } from '../../src/gateway.js';
 import { ConfigSchema } from '../../src/ops/config.js';
 import { redisUrl, testPrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
+import { pythonVerifies, type ReceivedHook as Received, webhookReceiver as receiver } from '../helpers/webhooks.js';
 
 const SECRET_A = 'whsec-old-0123456789abcdef';
 const SECRET_B = 'whsec-new-fedcba9876543210';
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  raw: Buffer;
-  body: Record<string, unknown>;
-  path: string;
-}
-
-/** A webhook receiver on loopback: records each POST (raw body and headers), answers `answer(body, n)`. */
-async function receiver(t: Test, answer: (body: Record<string, unknown>, nth: number) => number = () => 204) {
-  const got: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
-      got.push({ headers: req.headers, raw, body, path: req.url ?? '' });
-      const nth = got.filter((g) => g.body.eventId === body.eventId).length;
-      res.writeHead(answer(body, nth)).end();
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, got };
-}
-
-/** Python's own HMAC over `${t}.${raw}`: 'ok' when one of the header's v1 values matches `secret`. */
-function pythonVerifies(secret: string, header: string, raw: Buffer): string {
-  const code = [
-    'import hmac, hashlib, sys',
-    'secret, header, body = sys.argv[1], sys.argv[2], sys.stdin.buffer.read()',
-    "fields = [p.split('=', 1) for p in header.split(',')]",
-    "t = [v for k, v in fields if k == 't'][0]",
-    "sigs = [v for k, v in fields if k == 'v1']",
-    "expected = hmac.new(secret.encode(), t.encode() + b'.' + body, hashlib.sha256).hexdigest()",
-    "print('ok' if any(hmac.compare_digest(expected, s) for s in sigs) else 'bad')",
-  ].join('\n');
-  const r = spawnSync('python3', ['-c', code, secret, header], { input: raw, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr}`);
-  return r.stdout.trim();
-}
 
 /** Stand-in for the handsets: refuses one number, delivers the rest. */
 class HandsetStandIn implements Route {

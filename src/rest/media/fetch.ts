@@ -1,3 +1,4 @@
+import { Deadline } from '../../transport/deadline.js';
 import { type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { HTTP_STATUS } from '../../transport/http-status.js';
@@ -54,7 +55,10 @@ const GONE = new Set<number>([HTTP_STATUS.NOT_FOUND, HTTP_STATUS.GONE]);
  * in progress is destroyed (its socket with it) and the fetch fails as `timeout`. Throws MediaFetchError.
  */
 export async function fetchMedia(target: string, o: MediaFetchOptions): Promise<MediaFetchResult> {
-  const deadline = new Deadline(o.timeoutMs);
+  const deadline = new Deadline<MediaFetchError>(
+    o.timeoutMs,
+    (ms) => new MediaFetchError('timeout', `the media was not fetched within ${ms} ms`),
+  );
   try {
     const conditional: Record<string, string> = {};
     if (o.validators?.etag !== undefined) conditional['if-none-match'] = o.validators.etag;
@@ -123,7 +127,7 @@ async function follow(
   start: URL,
   headers: Record<string, string>,
   o: MediaFetchOptions,
-  deadline: Deadline,
+  deadline: Deadline<MediaFetchError>,
 ): Promise<Opened> {
   let url = start;
   for (let hop = 0; ; hop++) {
@@ -147,7 +151,7 @@ async function open(
   url: URL,
   headers: Record<string, string>,
   o: MediaFetchOptions,
-  deadline: Deadline,
+  deadline: Deadline<MediaFetchError>,
   redirected: boolean,
 ): Promise<Opened> {
   const options: RequestOptions & { ca?: string | Buffer } = { method, headers: { ...headers, accept: '*/*' } };
@@ -187,7 +191,13 @@ async function open(
 }
 
 /** The body, exactly `length` bytes: more or fewer is an error, and it is never held beyond `length`. */
-function readBody(res: IncomingMessage, req: ClientRequest, length: number, deadline: Deadline, url: URL): Promise<Buffer> {
+function readBody(
+  res: IncomingMessage,
+  req: ClientRequest,
+  length: number,
+  deadline: Deadline<MediaFetchError>,
+  url: URL,
+): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const body = Buffer.allocUnsafe(length);
     let size = 0;
@@ -215,38 +225,6 @@ function readBody(res: IncomingMessage, req: ClientRequest, length: number, dead
     res.on('error', (err) => done(new MediaFetchError('http-error', `${clip(url.href)}: ${err.message}`)));
     res.on('close', () => done(new MediaFetchError('http-error', `${clip(url.href)} closed after ${size} of ${length} bytes`)));
   });
-}
-
-/** One timer for the whole fetch; whatever is in progress when it fires fails with `timeout`. */
-class Deadline {
-  private readonly timer: NodeJS.Timeout;
-  private readonly waiting = new Set<(err: MediaFetchError) => void>();
-  private expired: MediaFetchError | undefined;
-
-  constructor(ms: number) {
-    this.timer = setTimeout(() => {
-      this.expired = new MediaFetchError('timeout', `the media was not fetched within ${ms} ms`);
-      for (const fail of [...this.waiting]) fail(this.expired);
-    }, ms);
-  }
-
-  watch(fail: (err: MediaFetchError) => void): () => void {
-    if (this.expired) fail(this.expired);
-    else this.waiting.add(fail);
-    return () => this.waiting.delete(fail);
-  }
-
-  /** The promise's value, or `timeout` first (a lookup cannot be cancelled, only left). */
-  race<T>(p: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const stop = this.watch(reject);
-      p.then(resolve, reject).finally(stop);
-    });
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-  }
 }
 
 const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}...` : s);
