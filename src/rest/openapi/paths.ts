@@ -120,6 +120,9 @@ const listMessages: Operation = {
   ]),
 };
 
+/** What a read of one resource by id may answer besides its success. */
+const LOOKUP_ERRORS = ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'INTERNAL', 'UNAVAILABLE'] as const;
+
 const getMessage: Operation = {
   operationId: 'getMessage',
   summary: "Read a message and its recipients' states",
@@ -128,14 +131,7 @@ const getMessage: Operation = {
   security: auth('read'),
   'x-mmsc-needs': 'read',
   parameters: [param('MessageId')],
-  responses: answers({ [HTTP_STATUS.OK]: { description: 'The message.', content: json('Message') } }, [
-    'BAD_REQUEST',
-    'UNAUTHORIZED',
-    'FORBIDDEN',
-    'NOT_FOUND',
-    'INTERNAL',
-    'UNAVAILABLE',
-  ]),
+  responses: answers({ [HTTP_STATUS.OK]: { description: 'The message.', content: json('Message') } }, LOOKUP_ERRORS),
 };
 
 const cancelMessage: Operation = {
@@ -202,14 +198,7 @@ const getMedia: Operation = {
   security: auth('read'),
   'x-mmsc-needs': 'read',
   parameters: [param('MediaId')],
-  responses: answers({ [HTTP_STATUS.OK]: { description: 'The upload.', content: json('Media') } }, [
-    'BAD_REQUEST',
-    'UNAUTHORIZED',
-    'FORBIDDEN',
-    'NOT_FOUND',
-    'INTERNAL',
-    'UNAVAILABLE',
-  ]),
+  responses: answers({ [HTTP_STATUS.OK]: { description: 'The upload.', content: json('Media') } }, LOOKUP_ERRORS),
 };
 
 const getOpenApi: Operation = {
