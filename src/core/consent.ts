@@ -47,5 +47,6 @@ export function consentScreen(o: ConsentScreenOptions): IntakeScreen {
  */
 export async function senderOptOut(consent: Pick<ConsentStore, 'get'>, sender: string, subscriber: string): Promise<string | undefined> {
   const record = await consent.get(sender, subscriber);
-  return record?.state === 'opted-out' ? `recipient opted out of ${sender} (STOP)` : undefined;
+  // `<code>: `: the sender's events carry the catalogue code of the refusal (core/sender-event-map.ts).
+  return record?.state === 'opted-out' ? `opted-out: recipient opted out of ${sender} (STOP)` : undefined;
 }

@@ -174,8 +174,12 @@ t.test('consent registry: an opt-out from the sender refuses every class; other 
     to(PLAIN, 'plmn', { originator: { address: sender, type: 'shortcode' }, sender: { trafficClass } });
   t.equal(await resolve(job(from('12345')), table), table, 'no record: the route');
   await consent.set('12345', PLAIN, { state: 'opted-out', source: 'keyword', at: 1, proof: 'STOP' });
-  t.same(await resolve(job(from('12345')), table), { refuse: 'recipient opted out of 12345 (STOP)' }, 'transactional: STOP wins');
-  t.same(await resolve(job(from('12345', 'marketing')), table), { refuse: 'recipient opted out of 12345 (STOP)' });
+  t.same(
+    await resolve(job(from('12345')), table),
+    { refuse: 'opted-out: recipient opted out of 12345 (STOP)' },
+    'transactional: STOP wins',
+  );
+  t.same(await resolve(job(from('12345', 'marketing')), table), { refuse: 'opted-out: recipient opted out of 12345 (STOP)' });
   t.equal(await resolve(job(from('54321')), table), table, 'another sender: not concerned');
   await consent.set('12345', PLAIN, { state: 'opted-in', source: 'keyword', at: 2 });
   t.equal(await resolve(job(from('12345')), table), table, 'opted in again: the route');

@@ -11,6 +11,11 @@ import { ReportGenerator } from '../../src/core/reports.js';
 import { DEFAULT_RETRY_POLICY, retryDelay } from '../../src/core/retry-policy.js';
 import type { Route, Router } from '../../src/core/router.js';
 import { finalEvent, outcomeEvents, refusalCodeOf } from '../../src/core/sender-event-map.js';
+import { senderOptOut } from '../../src/core/consent.js';
+import type { ConsentRecord } from '../../src/core/ports.js';
+
+/** A registry where every subscriber opted out of every sender. */
+const optedOut = { get: async () => ({ state: 'opted-out' }) as ConsentRecord };
 import type { SenderEvent } from '../../src/core/sender-events.js';
 import { SMS_FALLBACK } from '../../src/core/sms-fallback.js';
 import { OPTED_OUT_DETAIL } from '../../src/core/subscriber-policy.js';
@@ -62,6 +67,7 @@ t.test('final states: type, catalogue code when the detail has one, delivered_as
     detail: OPTED_OUT_DETAIL,
   });
   t.equal(refusalCodeOf('rejected', NO_ROUTE_DETAIL), 'unroutable');
+  t.equal(refusalCodeOf('rejected', await senderOptOut(optedOut, '12345', '+15550000001')), 'opted-out', "a sender's STOP");
   t.equal(refusalCodeOf('rejected', 'consent-required: no opt-in for 12345'), 'consent-required', '"<code>: " names the code');
   t.equal(refusalCodeOf('rejected', 'nonsense-code: x'), undefined, 'only catalogue codes');
   t.equal(refusalCodeOf('expired', undefined), 'expired');
