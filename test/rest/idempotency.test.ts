@@ -3,16 +3,14 @@
 // keys are per account, a malformed key is 400, a first request still in progress makes the second 409, a
 // refused first frees its key, and a record whose request died is taken over once stale.
 import { Readable } from 'node:stream';
-import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import type { Queue } from '../../src/core/ports.js';
-import { StaticRouter } from '../../src/core/static-router.js';
-import { Mm7Server } from '../../src/mm7/server.js';
 import { ConfigSchema, VaspSchema, type VaspConfig } from '../../src/ops/config.js';
-import { Metrics } from '../../src/ops/metrics.js';
+import type { Metrics } from '../../src/ops/metrics.js';
 import { FingerprintStream } from '../../src/rest/idempotency.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
 import { basic, restCall } from '../helpers/rest-call.js';
+import { mm7Listener } from '../helpers/mm7-listener.js';
 
 const NOW = Date.UTC(2030, 0, 15, 12, 0, 0);
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -32,19 +30,13 @@ async function start(t: Test, wrap: (q: Queue) => Queue = (q) => q): Promise<Sta
   const clock = { now: NOW };
   const now = () => clock.now;
   const store = createMemoryStore({ now });
-  const metrics = new Metrics();
-  const server = new Mm7Server({
+  const { url, metrics } = await mm7Listener(t, {
     config: config.mm7,
-    queue: wrap(store.queue),
-    throttle: store.throttle,
-    router: new StaticRouter(),
-    metrics,
-    log: pino({ level: 'silent' }),
+    store,
+    wrapQueue: wrap,
     now,
     restServices: { api: config.api, idempotency: store.idempotency },
   });
-  const url = await server.listen('127.0.0.1', 0);
-  t.teardown(() => server.close());
   return { url, queue: store.queue, clock, metrics };
 }
 

@@ -1,34 +1,15 @@
-// POST /v1/media and GET /v1/media/:id over real HTTP on loopback (the MM7 listener with the REST API and a
-// MediaHost on the embedded store): 201 with Location, the metadata, sniff refusals (an executable declared
-// image/jpeg), the size cap, another account's id, and the scopes. Expected values are what the test sends.
-import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { StaticRouter } from '../../src/core/static-router.js';
-import { Mm7Server } from '../../src/mm7/server.js';
 import { ConfigSchema } from '../../src/ops/config.js';
-import { Metrics } from '../../src/ops/metrics.js';
-import { createMemoryStore } from '../../src/store/memory/index.js';
 import { basic, restCall } from '../helpers/rest-call.js';
 import { account, ELF, mediaHost, png } from './media-fixtures.js';
+import { mm7Listener } from '../helpers/mm7-listener.js';
 
 const VASPS = [account('acme'), account('other')];
 
 async function start(t: Test, maxFileBytes = 4096): Promise<string> {
   const config = ConfigSchema.parse({ mm7: { port: 0, vasps: VASPS } }).mm7;
-  const store = createMemoryStore();
   const { host } = mediaHost({ media: { maxFileBytes }, realClock: true });
-  const server = new Mm7Server({
-    config,
-    queue: store.queue,
-    throttle: store.throttle,
-    router: new StaticRouter(),
-    metrics: new Metrics(),
-    log: pino({ level: 'silent' }),
-    restServices: { media: host, mediaUploads: host },
-  });
-  const url = await server.listen('127.0.0.1', 0);
-  t.teardown(() => server.close());
-  return url;
+  return (await mm7Listener(t, { config, restServices: { media: host, mediaUploads: host } })).url;
 }
 
 const ACME = basic('acme', 'pw-acme');

@@ -1,17 +1,11 @@
-// GET /v1/messages (filters, pages), DELETE /v1/messages/:id and scheduled submissions (the form's sendAt)
-// over real HTTP on loopback, with the embedded store and a frozen clock; no workers run, so a message stays
-// where the test puts it (take/ack by hand).
-import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import type { CoreMessage } from '../../src/core/message.js';
 import type { Queue } from '../../src/core/ports.js';
-import { StaticRouter } from '../../src/core/static-router.js';
-import { Mm7Server } from '../../src/mm7/server.js';
 import { ConfigSchema, VaspSchema, type VaspConfig } from '../../src/ops/config.js';
-import { Metrics } from '../../src/ops/metrics.js';
 import { LIST_SCAN_MAX } from '../../src/rest/message-list.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
 import { basic, restCall } from '../helpers/rest-call.js';
+import { mm7Listener } from '../helpers/mm7-listener.js';
 
 const NOW = Date.UTC(2030, 0, 15, 12, 0, 0);
 const MIN = 60_000;
@@ -30,18 +24,12 @@ async function start(t: Test): Promise<Started> {
   const clock = { now: NOW };
   const now = () => clock.now;
   const store = createMemoryStore({ now });
-  const server = new Mm7Server({
+  const { url } = await mm7Listener(t, {
     config: config.mm7,
-    queue: store.queue,
-    throttle: store.throttle,
-    router: new StaticRouter(),
-    metrics: new Metrics(),
-    log: pino({ level: 'silent' }),
+    store,
     now,
     restServices: { api: config.api, idempotency: store.idempotency },
   });
-  const url = await server.listen('127.0.0.1', 0);
-  t.teardown(() => server.close());
   return { url, queue: store.queue, clock };
 }
 

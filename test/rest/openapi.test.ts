@@ -14,7 +14,6 @@ import { Intake } from '../../src/core/intake.js';
 import { REFUSALS } from '../../src/core/refusals.js';
 import { SENDER_EVENT_TYPES } from '../../src/core/sender-events.js';
 import { StaticRouter } from '../../src/core/static-router.js';
-import { Mm7Server } from '../../src/mm7/server.js';
 import { ConfigSchema, VaspSchema } from '../../src/ops/config.js';
 import { Metrics } from '../../src/ops/metrics.js';
 import { RestApi } from '../../src/rest/api.js';
@@ -28,6 +27,7 @@ import { checkAnswer, checkSchema, type ReceivedAnswer } from '../helpers/openap
 import { mmscInProcess } from '../helpers/cli.js';
 import { ROOT } from '../helpers/paths.js';
 import { basic, restCall } from '../helpers/rest-call.js';
+import { mm7Listener } from '../helpers/mm7-listener.js';
 
 const DOC = OPENAPI_DOCUMENT;
 
@@ -54,18 +54,7 @@ function restApi(): RestApi {
 }
 
 async function listener(t: Test): Promise<string> {
-  const store = createMemoryStore();
-  const server = new Mm7Server({
-    config: config(),
-    queue: store.queue,
-    throttle: store.throttle,
-    router: new StaticRouter(),
-    metrics: new Metrics(),
-    log: pino({ level: 'silent' }),
-  });
-  const url = await server.listen('127.0.0.1', 0);
-  t.teardown(() => server.close());
-  return url;
+  return (await mm7Listener(t, { config: config() })).url;
 }
 
 t.test('the document is valid OpenAPI 3.1 (@readme/openapi-parser)', async (t) => {
