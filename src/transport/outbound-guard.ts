@@ -204,7 +204,8 @@ function isLocalhost(hostname: string): boolean {
   return name === 'localhost' || name.endsWith('.localhost');
 }
 
-const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}...` : s);
+/** A client's text cut to 200 characters for an error message or a log line. */
+export const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}...` : s);
 
 /** The pinned addresses of each lookup function handed out: the agents pool sockets by them. */
 const PINS = new WeakMap<LookupFunction, string>();

@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { HTTP_STATUS } from '../../transport/http-status.js';
 import { OutboundRefusal, type OutboundGuard } from '../../transport/outbound-guard.js';
 import type { MediaFailure } from './types.js';
+import { clip } from '../../transport/outbound-guard.js';
 
 /** Why a fetch failed: one of the media failure words, and the words for the sender. */
 export class MediaFetchError extends Error {
@@ -226,5 +227,3 @@ function readBody(
     res.on('close', () => done(new MediaFetchError('http-error', `${clip(url.href)} closed after ${size} of ${length} bytes`)));
   });
 }
-
-const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}...` : s);

@@ -8,6 +8,7 @@ import type { OutboundGuard } from '../../transport/outbound-guard.js';
 import { cachePolicy } from './cache-policy.js';
 import { fetchMedia, MediaFetchError } from './fetch.js';
 import { checkMediaType, declaredType, MediaTypeError } from './sniff.js';
+import { clip } from '../../transport/outbound-guard.js';
 import {
   type MediaFailure,
   type MediaInfo,
@@ -271,7 +272,5 @@ function lastSegment(url: URL): string | undefined {
 function headerText(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
-
-const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}...` : s);
 
 export type { MediaFailure };
