@@ -301,8 +301,13 @@ export interface MediaStore {
   delete(kind: MediaRecordKind, key: string): Promise<void>;
 }
 
-/** `upload`: POST /v1/media by id; `url`: fetched media by cache key (the account and the URL). */
-export type MediaRecordKind = 'upload' | 'url';
+/**
+ * `upload`: POST /v1/media by id; `url`: fetched media by cache key (the account and the URL). Issue 25 keeps
+ * its shared records here too (src/adapt/): `uaprof` (a parsed UAProf, or a failure remembered, by profile
+ * URL; no bytes), `handset` (the profile URL and User-Agent a subscriber's handset last named, by address; no
+ * bytes), `adapted` (a message's content adapted for a capability class, by `<messageId>/<class>`).
+ */
+export type MediaRecordKind = 'upload' | 'url' | 'uaprof' | 'handset' | 'adapted';
 
 export interface MediaRecord {
   meta: string;

@@ -335,6 +335,20 @@ export const REFUSALS = {
     smtp: { reply: 554, enhanced: '5.6.1' },
   },
   /**
+   * The content does not fit the recipient (its handset, or the route's cap) and the originator forbade
+   * adaptation (MM7 allowAdaptations=false, 3GPP TS 23.140 §8.7.1; MM1 X-Mms-Adaptation-Allowed No,
+   * OMA-TS-MMS_ENC §7.3.1): refused instead of changed (issue 25). At delivery the recipient ends `rejected`
+   * with this code; a handset's retrieval is answered Error-permanent-content-unsupported (§7.3.50).
+   */
+  'adaptation-forbidden': {
+    summary: 'the content does not fit the recipient and the originator does not allow adaptation',
+    transient: false,
+    mm7: 2004,
+    mm1: { v10: 'Error-content-not-accepted', v11: 'Error-permanent-content-not-accepted' },
+    http: 422,
+    smtp: { reply: 554, enhanced: '5.6.3' },
+  },
+  /**
    * The same Idempotency-Key from the same account with a different request (issue 24): HTTP 422, as the
    * IETF draft on the Idempotency-Key header answers a reused key; the first request's answer stands.
    */

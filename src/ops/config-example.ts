@@ -40,6 +40,11 @@ const EXAMPLES: Record<string, unknown> = {
   'mm4.peers[].domain': 'mms.mnc002.mcc001.gprs',
   'mm4.peers[].prefixes': ['+4479'],
   'mm4.peers[].out.host': 'mms-in.peer.example',
+  'content.userAgents[].name': 'smartphone',
+  'content.userAgents[].match': 'Android|iPhone',
+  'content.userAgents[].maxMessageBytes': 1048576,
+  'content.routes[].prefix': '+4479',
+  'content.routes[].maxMessageBytes': 614400,
 };
 
 /** One-line titles of the sections (a section's own .describe() wins). */

@@ -10,6 +10,7 @@ import { isKnownRegion } from '../core/phone-number.js';
 import { Mm4PeerSchema, type Mm4PeerConfig } from './config-mm4.js';
 import { ApiSchema } from './config-api.js';
 import { ConsentSchema } from './config-consent.js';
+import { ContentSchema } from './config-content.js';
 import { adminTokens } from './config-admin.js';
 import { type ConfigFile, readConfigFile } from './config-file.js';
 import { cidrEntry, httpTls, trustedProxies, VaspClientCertSchema } from './config-tls.js';
@@ -883,6 +884,7 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
     api: ApiSchema.describe("the sender's API (REST): media by URL, idempotency, scheduling, webhooks"),
+    content: ContentSchema.describe('media types taken, handset and route capabilities, adaptation (docs/adaptation.md)'),
     consent: ConsentSchema.describe('consent registry: keywords, opt-in, frequency caps and quiet hours per sender'),
   })
   .strict();
@@ -894,6 +896,7 @@ export type Mm4Config = Config['mm4'];
 export type Mm1Config = Config['mm1'];
 export type Mm3Config = Config['mm3'];
 export type PortabilityConfig = Config['portability'];
+export type { ContentConfig } from './config-content.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -951,7 +954,7 @@ function editDistance(a: string, b: string): number {
 }
 
 /** A config key named in an error message, e.g. "queue.maxAttempts". */
-const KEY_MENTION = /\b(?:ops|log|redis|queue|mm7|mm1|mm3|mm4|smpp|portability|api|consent)\.[A-Za-z]+\b/g;
+const KEY_MENTION = /\b(?:ops|log|redis|queue|mm7|mm1|mm3|mm4|smpp|portability|api|consent|content)\.[A-Za-z]+\b/g;
 const KNOWN_KEYS = new Set([...envKeys().values()].map((k) => k.join('.')));
 
 /** Whether a parsed JSON value has something at `path` (object keys and array indexes). */
@@ -993,6 +996,10 @@ const JSON_KEYS = new Set([
   'mm1.contentTypes',
   'consent.senders',
   'api.media',
+  'content.allowedTypes',
+  'content.userAgents',
+  'content.routes',
+  'content.uaprof',
 ]);
 
 /** How the environment variable of a key (section.key) is written: a comma-separated list, JSON, or as is (undefined). */

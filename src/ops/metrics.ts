@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { QueueStats, StoreUsage } from '../core/ports.js';
+import { ContentMetrics } from './metrics-content.js';
 import { FlowMetrics } from './metrics-flow.js';
 
 /**
@@ -404,6 +405,9 @@ export class Metrics {
    * (ops/metrics-flow.ts). `queueStats` feeds its dead-letter gauge.
    */
   readonly flow = new FlowMetrics(this.registry);
+
+  /** Content validation, capabilities and adaptation (issue 25: ops/metrics-content.ts). */
+  readonly content = new ContentMetrics(this.registry);
 
   /**
    * POST /v1/messages by body format (json, form) and outcome: accepted, scheduled, the refusal catalogue's

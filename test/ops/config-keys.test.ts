@@ -55,6 +55,8 @@ const ARRAYS: Record<string, { entry: Obj; context?: Obj }> = {
   'smpp.smscs': { entry: SMSC },
   'mm4.peers': { entry: PEER, context: { mm4: { domains: ['mms.example.net'] } } },
   'consent.senders': { entry: { sender: '12345' } },
+  'content.userAgents': { entry: { name: 'smartphone', match: 'Android', maxMessageBytes: 1_048_576 } },
+  'content.routes': { entry: { peer: 'p', maxMessageBytes: 614_400 } },
 };
 /** The rows of a listener's tls fields (the same schema on every listener). */
 function tlsFieldRows(key: string): Record<string, Row> {
@@ -73,6 +75,7 @@ const OBJECTS: Record<string, Obj> = {
   'mm1.tls': { certFile: CERT, keyFile: CERT_KEY },
   'mm1.webViewTls': { certFile: CERT, keyFile: CERT_KEY },
   'api.media': {},
+  'content.uaprof': {},
 };
 /** What an entry needs for the fields of an object inside it (mm4.peers[].out.*) to be tried. */
 const NESTED: Record<string, Obj> = {
@@ -122,6 +125,37 @@ const ROWS: Record<string, Row> = {
   'consent.senders[].confirmKeywords': { good: ['OUI'], bad: [''] },
   'consent.marketingNeedsOptIn': { good: false, bad: 'maybe' },
   'consent.importMaxBytes': { good: 1_048_576, bad: 10 },
+  // -- content (issue 25)
+  'content.allowedTypes': { good: ['image/jpeg'], bad: ['JPEG'] },
+  'content.maxImageWidth': { good: 1600, bad: 8 },
+  'content.maxImageHeight': { good: 1200, bad: 100_000 },
+  'content.userAgents': {
+    good: [{ name: 'smartphone', match: 'Android', maxMessageBytes: 1_048_576 }],
+    bad: [{ name: 'x', match: '(', maxMessageBytes: 1_048_576 }],
+  },
+  'content.userAgents[].name': { good: 'feature', bad: '' },
+  'content.userAgents[].match': { good: 'Nokia', bad: '[' },
+  'content.userAgents[].maxMessageBytes': { good: 307_200, bad: 10 },
+  'content.userAgents[].maxImageWidth': { good: 1600, bad: 0 },
+  'content.userAgents[].maxImageHeight': { good: 1200, bad: 0 },
+  'content.userAgents[].contentTypes': { good: ['image/*'], bad: ['IMAGE'] },
+  'content.routes': { good: [{ prefix: '+44', maxMessageBytes: 614_400 }], bad: [{ maxMessageBytes: 614_400 }] },
+  'content.routes[].peer': { good: 'q', bad: '', defaultWith: { prefix: '+1' } },
+  'content.routes[].prefix': { good: '+4479', bad: '44a' },
+  'content.routes[].maxMessageBytes': { good: 537_600, bad: 1 },
+  'content.routes[].maxImageWidth': { good: 1280, bad: 1 },
+  'content.routes[].maxImageHeight': { good: 960, bad: 1 },
+  'content.uaprof': { good: { timeoutMs: 2_000 }, expect: { timeoutMs: 2_000, fetch: true }, bad: { timeoutMs: 1 } },
+  'content.uaprof.fetch': { good: false, bad: 'maybe' },
+  'content.uaprof.timeoutMs': { good: 2_000, bad: 1 },
+  'content.uaprof.waitMs': { good: 0, bad: -1 },
+  'content.uaprof.maxBytes': { good: 65_536, bad: 10 },
+  'content.uaprof.ttlMs': { good: 86_400_000, bad: 10 },
+  'content.uaprof.failureTtlMs': { good: 60_000, bad: 10 },
+  'content.ffmpegPath': { good: '/usr/local/bin/ffmpeg', bad: 5 },
+  'content.ffmpegTimeoutMs': { good: 60_000, bad: 10 },
+  'content.jpegMinQuality': { good: 50, bad: 0 },
+  'content.jpegMaxQuality': { good: 90, bad: 101 },
   'log.level': { good: 'debug', bad: 'loud' },
   'log.maskNumbers': { good: false, bad: 'maybe' },
   'redis.url': { good: 'redis://127.0.0.1:6380/1', bad: 'http://127.0.0.1:6379' },
