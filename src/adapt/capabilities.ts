@@ -48,3 +48,38 @@ export function capabilityClass(c: Capabilities): string {
   ]);
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
+
+/** What a subscriber's handset last said of itself on MM1 (x-wap-profile / Profile, User-Agent): kept per subscriber. */
+export interface HandsetHint {
+  /** The first profile URL of the x-wap-profile (or Profile) header, unquoted. */
+  profileUrl?: string;
+  userAgent?: string;
+  /** When it was seen (epoch ms). */
+  at: number;
+}
+
+/** The handset hints of subscribers, shared by every instance (src/adapt/handset-memory.ts: MediaStore kind `handset`). */
+export interface HandsetMemory {
+  get(address: string): Promise<HandsetHint | undefined>;
+  /** Remember what a request said; a write only when it differs from what is known. */
+  remember(address: string, hint: HandsetHint): Promise<void>;
+}
+
+/**
+ * UAProf documents by URL (src/adapt/uaprof.ts): fetched through the outbound guard, cached in the store.
+ * Answers within `content.uaprof.waitMs`: undefined when the profile is not known (yet: the fetch goes on and
+ * is cached for the next lookup; or it failed and the failure is remembered for failureTtlMs).
+ */
+export interface ProfileSource {
+  lookup(url: string): Promise<import('../../protocols/uaprof/model.js').UaProfile | undefined>;
+}
+
+/**
+ * A recipient's capabilities (src/adapt/resolve.ts), in issue 25's order: the handset's (UAProf, else a
+ * User-Agent class, else the default), bounded by the route cap of the peer it is routed to and of its
+ * number's prefix. `hint`: what the handset said on the request being served (a retrieval), else the one
+ * remembered for the subscriber is used.
+ */
+export interface CapabilityResolver {
+  resolve(recipient: { address: string }, peer: string, hint?: HandsetHint): Promise<Capabilities>;
+}
