@@ -1,5 +1,5 @@
 /**
- * Writes an MMS SMIL presentation (OMA-MMS-CONF v1.2 §8, MMS SMIL): `<smil>` with a `<head>` holding one
+ * Writes an MMS SMIL presentation (OMA-MMS-CONF v1.2, "MMS SMIL"): `<smil>` with a `<head>` holding one
  * `<layout>` (a `<root-layout>` and the regions `Image` and `Text`, only those the slides use) and a `<body>`
  * of `<par>` slides in order. Each slide holds at most one image or video (region Image), one text (region
  * Text) and one audio; a slide never holds both a video and an audio (the handset plays one time-based media
@@ -24,7 +24,7 @@ function esc(v: string): string {
   return v.replace(/[&<>"']/g, (c) => ESC[c]!);
 }
 
-/** Which slot of a slide an element takes (OMA-MMS-CONF §8: one image-or-video, one text, one audio). */
+/** Which slot of a slide an element takes (OMA-MMS-CONF MMS SMIL: one image-or-video, one text, one audio). */
 function slot(e: SmilElement): 'visual' | 'text' | 'audio' | 'ref' {
   if (e === 'img' || e === 'video') return 'visual';
   return e === 'text' ? 'text' : e === 'audio' ? 'audio' : 'ref';

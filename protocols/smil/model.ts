@@ -1,5 +1,5 @@
 /**
- * The MMS SMIL presentation as the gateway builds and reads it (OMA-MMS-CONF v1.2 §8 "MMS SMIL", a subset of
+ * The MMS SMIL presentation as the gateway builds and reads it (OMA-MMS-CONF v1.2, its "MMS SMIL" chapter, a subset of
  * the SMIL 2.0 Basic Language Profile): a sequence of slides (`<par>`), each showing at most one image or video
  * in the region `Image`, at most one text in the region `Text`, and at most one audio (no region), for `dur`.
  */

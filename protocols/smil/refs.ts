@@ -1,5 +1,5 @@
 /**
- * How a SMIL `src` names a part of its message (OMA-MMS-CONF v1.2 §8; RFC 2557 §8 and RFC 2392): `cid:<id>`
+ * How a SMIL `src` names a part of its message (OMA-MMS-CONF v1.2, "MMS SMIL"; RFC 2557 for Content-Location, RFC 2392 for cid:): `cid:<id>`
  * names the part whose Content-ID is `<id>` (percent-decoded, the brackets of the header left out); any other
  * value names the part whose Content-Location is the same (compared as written, then with a leading `./`
  * dropped and case-insensitively: handsets differ).

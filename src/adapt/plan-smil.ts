@@ -3,7 +3,7 @@
  * that arrived without one"). A SMIL that came with the message is read (protocols/smil) and written again
  * with what is left: references to removed parts gone (and slides left empty), references by Content-Location
  * following a renamed part (photo.png -> photo.jpg), references by cid: kept. A message without one gets the
- * OMA-MMS-CONF §8 layout: its presentable parts in order, one image or video, one text, one audio a slide.
+ * OMA-MMS-CONF MMS SMIL layout: its presentable parts in order, one image or video, one text, one audio a slide.
  * The removal text, when there is one, is the last slide.
  */
 import { buildSmil, readSmil, resolveRef, slidesFor, SmilError, type SmilSlide } from '../../protocols/smil/index.js';

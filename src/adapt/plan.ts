@@ -15,7 +15,7 @@
  *  3. Parts that cannot be made to fit are removed and named in ONE short text part.
  *  4. The SMIL is written again to match (plan-smil.ts), or generated for a multipart message without one;
  *     the message is then multipart/related with type=application/smil and start=<the SMIL's Content-ID>
- *     (RFC 2387 §3.1-3.2; OMA-MMS-CONF v1.2 §8).
+ *     (RFC 2387 §3.1-3.2; OMA-MMS-CONF v1.2, "MMS SMIL").
  * Pure but for the tools: no I/O, no logging, no clock.
  */
 import type { ContentRef, CoreMessage } from '../core/message.js';

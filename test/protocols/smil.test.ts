@@ -1,4 +1,4 @@
-// protocols/smil: the MMS SMIL presentation (OMA-MMS-CONF v1.2 §8) built and read back. The built document is
+// protocols/smil: the MMS SMIL presentation (OMA-MMS-CONF v1.2, "MMS SMIL") built and read back. The built document is
 // checked with fast-xml-parser directly (not our reader), real composers' shapes are read (DOCTYPE, namespace,
 // prefixes, upper case, media outside <par>), and references resolve by cid: and Content-Location.
 import { XMLParser } from 'fast-xml-parser';
