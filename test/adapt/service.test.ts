@@ -141,7 +141,7 @@ tap.test('two classes: two adaptations, each recipient its own class', async (t)
 tap.test('another instance on the same store: no adaptation, the stored bytes, offsets kept', async (t) => {
   const media = new MemoryMediaStore();
   const idempotency = new MemoryIdempotency();
-  const multi: PlanAdaptation = async (m, content, caps) => {
+  const multi: PlanAdaptation = async (_m, content, caps) => {
     const out = [Buffer.from('smil'), Buffer.from('jpeg-bytes'), Buffer.alloc(0), Buffer.from('text')];
     return {
       ok: true,
