@@ -1,3 +1,4 @@
+import type { IntakeContentCheck } from './core/content-check.js';
 import { errorFields } from './core/log-error.js';
 import { StaticRouter } from './core/static-router.js';
 import { subscriberPolicy } from './core/subscriber-policy.js';
@@ -220,6 +221,11 @@ export class Gateway {
       const smpp = this.smpp;
       this.onReload({ name: 'smsc connections', keys: ['smpp.smscs'], apply: (next) => smpp.reconfigure(next.smpp.smscs) });
     }
+    // Every part of every submission (MM1, MM3, MM4, MM7, REST) is checked against its bytes (issue 25).
+    const contentCheck: IntakeContentCheck = {
+      allowedTypes: () => this.reloads.config.content.allowedTypes,
+      refused: (iface, reason) => this.metrics.content.refusals.inc({ iface, reason }),
+    };
     if (config.mm1.enabled) {
       warnNoPushBearer(config, log);
       const plan = new NumberPlan(config.mm1);
@@ -246,6 +252,7 @@ export class Gateway {
         metrics: this.metrics,
         log: mm1Log,
         onFinal: () => this.reportPump.notify(),
+        contentCheck,
       });
     }
     if (config.mm1.webViewPort !== undefined) {
@@ -266,6 +273,7 @@ export class Gateway {
         metrics: this.metrics,
         log: log.child({ iface: 'mm4' }),
         idempotency: this.store.idempotency,
+        contentCheck,
         reports: new Mm4InboundReports({
           queue: this.store.queue,
           correlations: this.store.correlations,
@@ -310,6 +318,7 @@ export class Gateway {
         log: log.child({ iface: 'mm7' }),
         guard,
         idempotency: this.store.idempotency,
+        contentCheck,
         restServices: senderApiServices({
           config: this.reloads.config,
           stores: this.store,
@@ -338,6 +347,7 @@ export class Gateway {
         router: this.router,
         metrics: this.metrics,
         log: mm3Log,
+        contentCheck,
       });
     }
     // The edges route only once they run (requests, MO texts, workers): the table is complete by then.
