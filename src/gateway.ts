@@ -1,4 +1,5 @@
 import { type AdaptationOverrides, type AdaptationWiring, buildAdaptation } from './adapt/wiring.js';
+import type { IntakeContentCheck } from './core/content-check.js';
 import { errorFields } from './core/log-error.js';
 import { StaticRouter } from './core/static-router.js';
 import { subscriberPolicy } from './core/subscriber-policy.js';
@@ -242,6 +243,11 @@ export class Gateway {
       const smpp = this.smpp;
       this.onReload({ name: 'smsc connections', keys: ['smpp.smscs'], apply: (next) => smpp.reconfigure(next.smpp.smscs) });
     }
+    // Every part of every submission (MM1, MM3, MM4, MM7, REST) is checked against its bytes (issue 25).
+    const contentCheck: IntakeContentCheck = {
+      allowedTypes: () => this.reloads.config.content.allowedTypes,
+      refused: (iface, reason) => this.metrics.content.refusals.inc({ iface, reason }),
+    };
     if (config.mm1.enabled) {
       warnNoPushBearer(config, log);
       const plan = new NumberPlan(config.mm1);
@@ -270,6 +276,7 @@ export class Gateway {
         metrics: this.metrics,
         log: mm1Log,
         onFinal: () => this.reportPump.notify(),
+        contentCheck,
       });
     }
     if (config.mm1.webViewPort !== undefined) {
@@ -290,6 +297,7 @@ export class Gateway {
         metrics: this.metrics,
         log: log.child({ iface: 'mm4' }),
         idempotency: this.store.idempotency,
+        contentCheck,
         reports: new Mm4InboundReports({
           queue: this.store.queue,
           correlations: this.store.correlations,
@@ -333,6 +341,7 @@ export class Gateway {
         log: log.child({ iface: 'mm7' }),
         guard,
         idempotency: this.store.idempotency,
+        contentCheck,
         restServices: senderApiServices({
           config: this.reloads.config,
           stores: this.store,
@@ -361,6 +370,7 @@ export class Gateway {
         router: this.router,
         metrics: this.metrics,
         log: mm3Log,
+        contentCheck,
       });
     }
     // The edges route only once they run (requests, MO texts, workers): the table is complete by then.

@@ -1,3 +1,4 @@
+import type { IntakeContentCheck } from '../core/content-check.js';
 import { HOME_NETWORK, type NumberPortability } from '../core/portability.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { decodePdu, encodePdu, PduError, type MmsPdu, type RetrieveStatus, type SendConf } from '../../protocols/mms/index.js';
@@ -60,6 +61,8 @@ export interface Mm1ServerOptions {
   /** Called when a request ended a recipient (the report pump then looks for final events at once). */
   onFinal?: () => void;
   now?: () => number;
+  /** Every part's bytes checked against its declared type and content.allowedTypes (issue 25); none: not checked. */
+  contentCheck?: IntakeContentCheck | undefined;
 }
 
 /**
@@ -103,6 +106,7 @@ export class Mm1Server {
       router: o.router,
       log: o.log,
       now: this.now,
+      ...(o.contentCheck ? { content: o.contentCheck } : {}),
     });
     this.basePath = basePathOf(o.config.publicUrl);
     this.trusted = new CidrList(o.config.trustedProxies);
