@@ -16,7 +16,7 @@ import { type Smsc, startSmsc } from '../helpers/smsc.js';
 import { until } from '../helpers/until.js';
 import { webhookReceiver } from '../helpers/webhooks.js';
 
-const B = '+15550000002';
+const B = '+14155550100';
 const KB = 1024;
 /** An old handset's types: no PNG (so the picture must become a JPEG). */
 const OLD_HANDSET_TYPES = ['text/plain', 'application/smil', 'image/jpeg', 'image/gif', 'audio/amr'];
@@ -76,7 +76,7 @@ async function setup(t: Test, extra: Record<string, unknown> = {}) {
       port: 0,
       publicUrl: 'http://mmsc.operator.test/mms',
       tokenSecret: 'test-secret-0123456789',
-      localPrefixes: ['+1555'],
+      localPrefixes: ['+1415555'],
       contentTypes: OLD_HANDSET_TYPES,
       pushRate: 2000,
       pushMaxInFlight: 500,
@@ -105,6 +105,8 @@ function notifications(h: Handset, smsc: Smsc): Extract<MmsPdu, { messageType: '
   return h.pushes(smsc).filter((p): p is Extract<MmsPdu, { messageType: 'm-notification-ind' }> => p.messageType === 'm-notification-ind');
 }
 
+let transactions = 0;
+
 async function submit(mm7: string, to: string[], parts: Mm7Part[], allowAdaptations?: boolean): Promise<string> {
   const req = mm7SubmitReq({
     vasp: 'photos',
@@ -112,6 +114,8 @@ async function submit(mm7: string, to: string[], parts: Mm7Part[], allowAdaptati
     to,
     subject: 'Holiday',
     parts,
+    // A TransactionID of its own: a repeated one is a VASP's retry, answered with the first MessageID.
+    transactionId: `t-${++transactions}`,
     ...(allowAdaptations === undefined ? {} : { allowAdaptations }),
   });
   const id = await postSubmitReq(`${mm7}/mm7`, req, 'photos:pw-photos');
@@ -203,7 +207,7 @@ t.test('allowAdaptations=false: refused adaptation-forbidden; a retrieval by a s
   const small = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 200, g: 90, b: 30 } } })
     .jpeg({ quality: 80 })
     .toBuffer();
-  await submit(
+  const fits = await submit(
     mm7,
     [B],
     [
@@ -212,7 +216,15 @@ t.test('allowAdaptations=false: refused adaptation-forbidden; a retrieval by a s
     ],
     false,
   );
-  const [n] = await until('the notification', () => notifications(b, smsc)[0] && notifications(b, smsc), 30_000);
+  const [n] = await until(
+    'the notification',
+    async () => {
+      const states = await gw.store.queue.states(fits);
+      if (states?.[0] === 'rejected') throw new Error(`refused: ${JSON.stringify(await gw.store.queue.history(fits, 0))}`);
+      return notifications(b, smsc)[0] && notifications(b, smsc);
+    },
+    30_000,
+  );
   const conf = await retrieveAs(mm1, n!.contentLocation, B, { 'user-agent': 'TinyPhone/1.0' });
   t.equal(conf.retrieveStatus, 'Error-permanent-content-unsupported');
   const normal = await retrieveAs(mm1, n!.contentLocation, B);
@@ -227,7 +239,7 @@ t.test('allowAdaptations=false: refused adaptation-forbidden; a retrieval by a s
 t.test('1,000 recipients of one class: exactly one adaptation', async (t) => {
   const png = await picture();
   const { gw, mm7 } = await setup(t);
-  const to = Array.from({ length: 1000 }, (_, i) => `+1555${String(2000000 + i)}`);
+  const to = Array.from({ length: 1000 }, (_, i) => `+1415555${String(1000 + i)}`);
   const id = await submit(mm7, to, [{ type: 'image/png', name: 'photo.png', body: png }]);
   await until('every recipient notified', async () => (await gw.store.queue.states(id))?.every((s) => s === 'notified') ?? false, 120_000);
   t.equal(await countOf(gw, 'adapted'), 1, 'mmsc_adaptations_total{result="adapted"} is 1');
