@@ -1,3 +1,4 @@
+import type { HandsetMemory, ProfileSource } from './adapt/capabilities.js';
 import { errorFields } from './core/log-error.js';
 import { StaticRouter } from './core/static-router.js';
 import { subscriberPolicy } from './core/subscriber-policy.js';
@@ -104,7 +105,11 @@ export class Gateway {
     private readonly config: Config,
     private readonly log: Logger,
     /** Where a reload reads the config again (`mmsc serve --config FILE`); unset: reload is refused. */
-    options: { loadConfig?: () => Config } = {},
+    options: {
+      loadConfig?: () => Config;
+      /** Handset hints on MM1 (issue 25): where they are remembered, and the UAProf source that can mark text-only. */
+      handsets?: { memory: HandsetMemory; profiles?: ProfileSource };
+    } = {},
   ) {
     const noSource = (): Config => {
       throw new Error('this gateway was not given a config source to reload from');
@@ -246,6 +251,7 @@ export class Gateway {
         metrics: this.metrics,
         log: mm1Log,
         onFinal: () => this.reportPump.notify(),
+        handsets: options.handsets && { ...options.handsets, subscribers: this.store.subscribers },
       });
     }
     if (config.mm1.webViewPort !== undefined) {

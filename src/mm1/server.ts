@@ -15,6 +15,7 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue, Throttle } from '../core/ports.js';
 import { adaptFor } from './adapt.js';
+import { HandsetHints, type HandsetHintsOptions } from './handset-hints.js';
 import type { NumberPlan, SubscriberResult } from './numbers.js';
 import { MMS_VERSION, retrieveConfFor } from './pdus.js';
 import { RefusalLog } from './refusal-log.js';
@@ -52,6 +53,11 @@ export interface Mm1ServerOptions {
   log: Logger;
   /** Called when a request ended a recipient (the report pump then looks for final events at once). */
   onFinal?: () => void;
+  /**
+   * Where what handsets say of themselves (x-wap-profile / Profile, User-Agent) is remembered per identified
+   * subscriber, and a UAProf without MMS marks it text-only (src/mm1/handset-hints.ts). Unset: nothing is.
+   */
+  handsets?: Omit<HandsetHintsOptions, 'log' | 'now'> | undefined;
   now?: () => number;
 }
 
@@ -81,9 +87,12 @@ export class Mm1Server {
   private readonly untrustedLog: RefusalLog;
   /** How an m-send-req is accepted (core/intake.ts): the subscriber's limit, routed, stored, then answered. */
   private readonly intake: Intake;
+  /** Handset hints of identified subscribers (mm1 option `handsets`). */
+  readonly handsets: HandsetHints | undefined;
 
   constructor(private readonly o: Mm1ServerOptions) {
     this.now = o.now ?? Date.now;
+    this.handsets = o.handsets && new HandsetHints({ ...o.handsets, log: o.log, now: this.now });
     this.intake = new Intake({
       queue: o.queue,
       throttle: o.throttle,
@@ -144,6 +153,9 @@ export class Mm1Server {
       if (req.method === 'POST') return this.refuseRequest(res, new Refusal('improper-identification', 'unknown subscriber'), 'http');
       return this.plain(res, UNKNOWN_SUBSCRIBER.http, 'forbidden', 'http', {}, true);
     }
+    // Every request of an identified subscriber (retrieval, m-send-req, m-notifyresp-ind, m-acknowledge-ind...)
+    // says what its handset is: remembered, off the request's path.
+    if (!('refused' in who) && (req.method === 'POST' || path.startsWith('/r/'))) this.handsets?.note(who.subscriber, req.headers);
     if (req.method === 'GET' && path.startsWith('/r/')) return this.retrieve(path.slice(3), who, req, res);
     if (req.method !== 'POST')
       return this.plain(res, req.method === 'GET' ? HTTP_STATUS.NOT_FOUND : HTTP_STATUS.METHOD_NOT_ALLOWED, 'not found', 'http');
