@@ -60,7 +60,11 @@ function suite(name: string, make: (t: Test) => Promise<Subject>): void {
     t.equal(store.puts.length, 2, 'a new User-Agent is written');
     t.equal((await a.get('+15550001'))?.userAgent, 'Nokia6600/2.0');
     await a.remember('+15550001', { profileUrl: 'http://wap.example.com/uaprof/X200.xml', at: clock.now });
-    t.strictSame(await a.get('+15550001'), { at: clock.now, profileUrl: 'http://wap.example.com/uaprof/X200.xml' }, 'the profile alone now');
+    t.strictSame(
+      await a.get('+15550001'),
+      { at: clock.now, profileUrl: 'http://wap.example.com/uaprof/X200.xml' },
+      'the profile alone now',
+    );
     t.equal(store.puts.length, 3);
     t.equal(await a.get('+15550002'), undefined, 'subscribers are apart');
   });
@@ -138,7 +142,12 @@ t.test('the in-process cache is bounded', async (t) => {
   const a = new StoreHandsetMemory(store, { cacheEntries: 2 });
   for (const n of ['+1', '+2', '+3']) await a.remember(n, { userAgent: UA, at: 0 });
   t.equal(store.puts.length, 3);
-  await inner.put('handset', '+1', { meta: JSON.stringify({ at: Date.now(), userAgent: 'changed elsewhere' }), bytes: Buffer.alloc(0) }, 60_000);
+  await inner.put(
+    'handset',
+    '+1',
+    { meta: JSON.stringify({ at: Date.now(), userAgent: 'changed elsewhere' }), bytes: Buffer.alloc(0) },
+    60_000,
+  );
   await a.remember('+1', { userAgent: UA, at: 0 });
   t.equal(store.puts.length, 4, '+1 was forgotten by the cache: read from the store, found different, written');
   await a.remember('+3', { userAgent: UA, at: 0 });

@@ -20,7 +20,12 @@ t.test('loopback refused when the guard does not allow it: the server is never r
   const srv = await mediaServer(t);
   srv.route('/p.xml', serve(Buffer.from(uaprofDoc({ size: '1000' })), 'text/xml'));
   const { profiles: p, metrics, store } = profiles({ allow: [] });
-  const forms = [`http://127.0.0.1:${srv.port}/p.xml`, `http://2130706433:${srv.port}/p.xml`, `http://[::1]:${srv.port}/p.xml`, `http://localhost:${srv.port}/p.xml`];
+  const forms = [
+    `http://127.0.0.1:${srv.port}/p.xml`,
+    `http://2130706433:${srv.port}/p.xml`,
+    `http://[::1]:${srv.port}/p.xml`,
+    `http://localhost:${srv.port}/p.xml`,
+  ];
   for (const url of forms) {
     t.equal(await p.lookup(url), undefined, url);
     await p.idle();
@@ -59,7 +64,9 @@ t.test('a redirect from an allowed server to a private address is refused', asyn
     res.writeHead(301, { location: 'http://meta.attacker.test/latest/meta-data/', 'content-length': '0' }).end(),
   );
   srv.route('/ok.xml', serve(Buffer.from(uaprofDoc({ size: '4242' })), 'text/xml'));
-  srv.route('/to-ok', (_req, res) => res.writeHead(302, { location: `http://profiles.example:${srv.port}/ok.xml`, 'content-length': '0' }).end());
+  srv.route('/to-ok', (_req, res) =>
+    res.writeHead(302, { location: `http://profiles.example:${srv.port}/ok.xml`, 'content-length': '0' }).end(),
+  );
   const { profiles: p, metrics } = profiles({ allow: ['127.0.0.1/32'], resolve });
   for (const path of ['/to-private', '/to-metadata']) {
     t.equal(await p.lookup(`${srv.base}${path}`), undefined, path);

@@ -14,10 +14,15 @@ const xml = (doc: string) => serve(Buffer.from(doc), 'application/rdf+xml');
 t.test('each shape, served, drives the limits read', async (t) => {
   const srv = await mediaServer(t);
   srv.route('/bag.xml', xml(uaprofDoc({ size: '307200', resolution: '640x480', accept: ['image/jpeg', 'image/gif'] })));
-  srv.route('/seq-nohash.xml', xml(uaprofDoc({ list: 'Seq', rdfNs: RDF.slice(0, -1), size: '614400', accept: ['image/png'], versions: ['1.2'] })));
+  srv.route(
+    '/seq-nohash.xml',
+    xml(uaprofDoc({ list: 'Seq', rdfNs: RDF.slice(0, -1), size: '614400', accept: ['image/png'], versions: ['1.2'] })),
+  );
   srv.route(
     '/oma-prf-capital.xml',
-    xml(uaprofDoc({ mms: 'prf', mmsNs: UAPROF_OMA, prfNs: UAPROF_OMA, size: '1048576 ', resolution: '2048X2048', accept: ['Image/JPEG '] })),
+    xml(
+      uaprofDoc({ mms: 'prf', mmsNs: UAPROF_OMA, prfNs: UAPROF_OMA, size: '1048576 ', resolution: '2048X2048', accept: ['Image/JPEG '] }),
+    ),
   );
   srv.route('/attrs.xml', xml(uaprofDoc({ asAttributes: true, size: '1536000', resolution: '1600x1200' })));
   srv.route('/no-mms.xml', xml(uaprofDoc({ noMms: true, screen: '128x160' })));
@@ -40,7 +45,11 @@ t.test('each shape, served, drives the limits read', async (t) => {
   const none = await p.lookup(`${srv.base}/no-mms.xml`);
   t.equal(none?.hasMms, false, 'a profile without MMS is had (text only), not a failure');
   t.strictSame(none?.screenSize, { width: 128, height: 160 });
-  t.strictSame(srv.seen, ['GET /bag.xml', 'GET /seq-nohash.xml', 'GET /oma-prf-capital.xml', 'GET /attrs.xml', 'GET /no-mms.xml'], 'one GET each, no HEAD');
+  t.strictSame(
+    srv.seen,
+    ['GET /bag.xml', 'GET /seq-nohash.xml', 'GET /oma-prf-capital.xml', 'GET /attrs.xml', 'GET /no-mms.xml'],
+    'one GET each, no HEAD',
+  );
 });
 
 t.test('cached in the store: one fetch, then hits until ttlMs; a chunked answer is read too', async (t) => {
