@@ -14,6 +14,8 @@ export interface HandsetHintsOptions {
   now?: () => number;
 }
 
+/** Notes in progress at once; more are dropped. */
+const MAX_PENDING = 1_000;
 /** Subscribers whose (profile URL -> checked) this process remembers, the oldest forgotten beyond. */
 const CHECKED_MAX = 10_000;
 
@@ -22,7 +24,8 @@ const CHECKED_MAX = 10_000;
  * User-Agent, src/mm1/profile-header.ts): remembered per subscriber (HandsetMemory, which writes only what
  * changed), for the capability resolver of later deliveries. Its UAProf is looked up once per (subscriber,
  * profile URL) in this process: one without MMS characteristics marks the subscriber text-only
- * (SubscriberStore.setTextOnly), so that messages to it go as the SMS fallback.
+ * (SubscriberStore.setTextOnly), so that messages to it go as the SMS fallback; one with MMS clears that mark
+ * (the subscriber changed handsets).
  *
  * Off the request's path: `note` returns at once, the work goes on, a failure is logged and forgotten
  * (the next request says it again).
@@ -31,8 +34,8 @@ export class HandsetHints {
   private readonly now: () => number;
   /** Subscriber -> the profile URL whose MMS support was checked (a bounded map in insertion order). */
   private readonly checked = new Map<string, string>();
-  /** Work in progress, for close() and tests. */
-  private readonly pending = new Set<Promise<void>>();
+  /** Notes in progress: at most MAX_PENDING (a store that hangs must not pile up one promise per request). */
+  private pending = 0;
 
   constructor(private readonly o: HandsetHintsOptions) {
     this.now = o.now ?? Date.now;
@@ -41,17 +44,12 @@ export class HandsetHints {
   /** Remember what this request's headers say of the subscriber's handset (nothing when they say nothing). */
   note(subscriber: string, headers: IncomingHttpHeaders): void {
     const hint = handsetHintOf(headers, this.now());
-    if (!hint) return;
-    const work = this.remember(subscriber, hint.profileUrl, () => this.o.memory.remember(subscriber, hint)).catch((err: unknown) =>
-      this.o.log.warn({ err, subscriber }, 'handset hint not remembered'),
-    );
-    this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
-  }
-
-  /** Resolves once the work begun so far has ended. */
-  async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    // Over the bound the hint is dropped: the handset says it again on its next request.
+    if (!hint || this.pending >= MAX_PENDING) return;
+    this.pending++;
+    void this.remember(subscriber, hint.profileUrl, () => this.o.memory.remember(subscriber, hint))
+      .catch((err: unknown) => this.o.log.warn({ err, subscriber }, 'handset hint not remembered'))
+      .finally(() => this.pending--);
   }
 
   private async remember(subscriber: string, profileUrl: string | undefined, write: () => Promise<void>): Promise<void> {
@@ -64,6 +62,10 @@ export class HandsetHints {
     if (!profile.hasMms) {
       await this.o.subscribers.setTextOnly(subscriber, true);
       this.o.log.info({ subscriber, profileUrl }, 'UAProf without MMS characteristics: subscriber marked text-only');
+    } else if ((await this.o.subscribers.get(subscriber)).textOnly) {
+      // A new handset (or its MMS profile) after one without MMS: MMS again, not the SMS fallback for ever.
+      await this.o.subscribers.setTextOnly(subscriber, false);
+      this.o.log.info({ subscriber, profileUrl }, 'UAProf with MMS characteristics: subscriber no longer text-only');
     }
     this.checked.delete(subscriber);
     this.checked.set(subscriber, profileUrl);

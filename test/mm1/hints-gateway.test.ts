@@ -138,6 +138,7 @@ t.test('each request of an identified subscriber says its handset: remembered pe
     "B's hint of the m-notifyresp-ind (answered 404: unknown transaction, the subscriber identified all the same)",
     () => memory.hints.get(B)?.profileUrl === PHONE,
   );
+  await until('B no longer text-only: its new UAProf has MMS', async () => !(await gw.store.subscribers.get(B)).textOnly);
 
   // The resolver of later deliveries finds what was remembered, without a hint given.
   const resolver = new DefaultCapabilityResolver({ content: config.content, defaults: config.mm1, memory, profiles });
