@@ -23,7 +23,7 @@ const MMS = 'application/vnd.wap.mms-message';
 const PHONE = 'http://profiles.example/phone.rdf';
 const BROWSER = 'http://profiles.example/browser-only.rdf';
 
-/** Hints by address, counting writes (stands in for src/adapt/handset-memory.ts until it is merged). */
+/** Hints by address, counting writes (the store-backed StoreHandsetMemory: test/mm1/hints-uaprof.test.ts). */
 class Memory implements HandsetMemory {
   readonly hints = new Map<string, HandsetHint>();
   writes = 0;
