@@ -1,3 +1,4 @@
+import type { HandsetMemory, ProfileSource } from './adapt/capabilities.js';
 import { type AdaptationOverrides, type AdaptationWiring, buildAdaptation } from './adapt/wiring.js';
 import type { IntakeContentCheck } from './core/content-check.js';
 import { errorFields } from './core/log-error.js';
@@ -112,6 +113,11 @@ export class Gateway {
       loadConfig?: () => Config;
       /** Issue 25's pieces replaced (tests): a resolver, handset memory, profile source or planner. */
       adaptation?: AdaptationOverrides;
+      /**
+       * Handset hints on MM1 (issue 25): where they are remembered, and the UAProf source that can mark
+       * text-only. Unset: the gateway's own (the store's handset records, UAProf through the outbound guard).
+       */
+      handsets?: { memory: HandsetMemory; profiles?: ProfileSource };
     } = {},
   ) {
     const noSource = (): Config => {
@@ -165,7 +171,11 @@ export class Gateway {
         metrics: this.metrics.content,
         log,
       },
-      options.adaptation,
+      {
+        ...(options.handsets ? { memory: options.handsets.memory } : {}),
+        ...(options.handsets?.profiles ? { profiles: options.handsets.profiles } : {}),
+        ...options.adaptation,
+      },
     );
     const reports = new ReportGenerator({
       queue: this.store.queue,
@@ -277,6 +287,7 @@ export class Gateway {
         log: mm1Log,
         onFinal: () => this.reportPump.notify(),
         contentCheck,
+        handsets: { memory: this.adaptation.memory, profiles: this.adaptation.profiles, subscribers: this.store.subscribers },
       });
     }
     if (config.mm1.webViewPort !== undefined) {

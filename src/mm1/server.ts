@@ -15,9 +15,10 @@ import { type ListenerTls, reloadHttpTls } from '../transport/http-tls.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue, Throttle } from '../core/ports.js';
-import type { HandsetHint } from '../adapt/capabilities.js';
 import { adaptedNote, type RecipientAdapter } from '../adapt/recipient.js';
+import { HandsetHints, type HandsetHintsOptions } from './handset-hints.js';
 import { NOTIFY_PEER } from './notify-route.js';
+import { handsetHintOf } from './profile-header.js';
 import type { NumberPlan, SubscriberResult } from './numbers.js';
 import { MMS_VERSION, retrieveConfFor } from './pdus.js';
 import { RefusalLog } from './refusal-log.js';
@@ -60,6 +61,11 @@ export interface Mm1ServerOptions {
   log: Logger;
   /** Called when a request ended a recipient (the report pump then looks for final events at once). */
   onFinal?: () => void;
+  /**
+   * Where what handsets say of themselves (x-wap-profile / Profile, User-Agent) is remembered per identified
+   * subscriber, and a UAProf without MMS marks it text-only (src/mm1/handset-hints.ts). Unset: nothing is.
+   */
+  handsets?: Omit<HandsetHintsOptions, 'log' | 'now'> | undefined;
   now?: () => number;
   /** Every part's bytes checked against its declared type and content.allowedTypes (issue 25); none: not checked. */
   contentCheck?: IntakeContentCheck | undefined;
@@ -97,9 +103,12 @@ export class Mm1Server {
    * served by another instance ends the copy without it (the job's history has it from the notification).
    */
   private readonly adaptedCopies = new Map<string, string>();
+  /** Handset hints of identified subscribers (mm1 option `handsets`). */
+  readonly handsets: HandsetHints | undefined;
 
   constructor(private readonly o: Mm1ServerOptions) {
     this.now = o.now ?? Date.now;
+    this.handsets = o.handsets && new HandsetHints({ ...o.handsets, log: o.log, now: this.now });
     this.intake = new Intake({
       queue: o.queue,
       throttle: o.throttle,
@@ -161,6 +170,9 @@ export class Mm1Server {
       if (req.method === 'POST') return this.refuseRequest(res, new Refusal('improper-identification', 'unknown subscriber'), 'http');
       return this.plain(res, UNKNOWN_SUBSCRIBER.http, 'forbidden', 'http', {}, true);
     }
+    // Every request of an identified subscriber (retrieval, m-send-req, m-notifyresp-ind, m-acknowledge-ind...)
+    // says what its handset is: remembered, off the request's path.
+    if (!('refused' in who) && (req.method === 'POST' || path.startsWith('/r/'))) this.handsets?.note(who.subscriber, req.headers);
     if (req.method === 'GET' && path.startsWith('/r/')) return this.retrieve(path.slice(3), who, req, res);
     if (req.method !== 'POST')
       return this.plain(res, req.method === 'GET' ? HTTP_STATUS.NOT_FOUND : HTTP_STATUS.METHOD_NOT_ALLOWED, 'not found', 'http');
@@ -291,7 +303,7 @@ export class Mm1Server {
     // class: the same record the notification's size came from when the class is the same.
     let adapted: Awaited<ReturnType<RecipientAdapter['content']>>;
     try {
-      const caps = await this.o.adapter.capabilities(message, recipientIndex, NOTIFY_PEER, handsetHint(req, this.now()));
+      const caps = await this.o.adapter.capabilities(message, recipientIndex, NOTIFY_PEER, handsetHintOf(req.headers, this.now()));
       const original = content;
       adapted = await this.o.adapter.content(message, recipientIndex, caps, async () => original);
     } catch (err) {
@@ -586,24 +598,4 @@ function salvageVersion(b: Buffer): string | undefined {
  */
 function reportAllowed(pdu: MmsPdu): boolean {
   return pdu.reportAllowed !== 'No';
-}
-
-/**
- * What the handset says of itself on this request: the first profile URL of `x-wap-profile` (or `Profile`; a
- * quoted URL possibly followed by `, 1-<digest>` profile-diff entries, OMA-TS-UAProf §9.1.1) and its
- * User-Agent. Undefined when it says neither (the remembered hint, else the default, decides).
- */
-export function handsetHint(req: IncomingMessage, now: number): HandsetHint | undefined {
-  const raw = req.headers['x-wap-profile'] ?? req.headers.profile;
-  const header = Array.isArray(raw) ? raw.join(', ') : raw;
-  const first = header
-    ?.split(',')
-    .map((s) => s.trim().replace(/^"|"$/g, '').trim())
-    .find((s) => /^https?:\/\//i.test(s));
-  const userAgent = req.headers['user-agent'];
-  if (first === undefined && userAgent === undefined) return undefined;
-  const hint: HandsetHint = { at: now };
-  if (first !== undefined) hint.profileUrl = first;
-  if (userAgent !== undefined) hint.userAgent = userAgent;
-  return hint;
 }
