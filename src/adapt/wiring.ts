@@ -11,6 +11,7 @@ import { StoreHandsetMemory } from './handset-memory.js';
 import { SharpImageAdapter } from './image.js';
 import { planAdaptation } from './plan.js';
 import { ResolvedAdaptation } from './recipient.js';
+import { DefaultCapabilityResolver, mm4PeerCaps } from './resolve.js';
 import { ContentAdaptation } from './service.js';
 import { AdaptError, type AvAdapter, type AvTarget, type PlanAdaptation, type TranscodedMedia } from './types.js';
 import { UaProfiles } from './uaprof.js';
@@ -77,16 +78,17 @@ export function buildAdaptation(
     overrides.profiles ??
     new UaProfiles({ store: deps.media, guard: deps.guard, config: uaprofConfig(config.content), metrics: deps.metrics, log });
   const memory = overrides.memory ?? new StoreHandsetMemory(deps.media);
-  const resolver = overrides.resolver ?? {
-    // Interim until src/adapt/resolve.ts (h-3) is merged: the default handset for everyone.
-    resolve: async () => ({
-      maxMessageBytes: config.mm1.maxMessageBytes,
-      maxImageWidth: config.content.maxImageWidth,
-      maxImageHeight: config.content.maxImageHeight,
-      contentTypes: config.mm1.contentTypes,
-      source: 'default',
-    }),
-  };
+  const resolver =
+    overrides.resolver ??
+    new DefaultCapabilityResolver({
+      content: config.content,
+      defaults: { maxMessageBytes: config.mm1.maxMessageBytes, contentTypes: config.mm1.contentTypes },
+      peerCaps: mm4PeerCaps(config.mm4.peers),
+      profiles,
+      memory,
+      metrics: deps.metrics,
+      log,
+    });
   const av = new DeferredAvAdapter();
   const service = new ContentAdaptation({
     media: deps.media,
