@@ -227,7 +227,8 @@ t.test('allowAdaptations=false: refused adaptation-forbidden; a retrieval by a s
   );
   const conf = await retrieveAs(mm1, n!.contentLocation, B, { 'user-agent': 'TinyPhone/1.0' });
   t.equal(conf.retrieveStatus, 'Error-permanent-content-unsupported');
-  const normal = await retrieveAs(mm1, n!.contentLocation, B);
+  // The hint is remembered for the subscriber: a handset of no class must say so (the default then decides).
+  const normal = await retrieveAs(mm1, n!.contentLocation, B, { 'user-agent': 'PlainPhone/1.0' });
   t.equal(normal.retrieveStatus ?? 'Ok', 'Ok', 'the default handset gets it as sent');
   t.same(
     normal.parts?.map((p) => p.data.length),
