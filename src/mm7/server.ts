@@ -373,7 +373,15 @@ export class Mm7Server {
         answer =
           msg.kind === 'CancelReq'
             ? await cancel(this.o.queue, vasp, msg)
-            : await replace(this.o.queue, vasp, msg, root, (this.o.now ?? Date.now)(), streamer.stageFor(msg, root));
+            : await replace(
+                this.o.queue,
+                vasp,
+                msg,
+                root,
+                (this.o.now ?? Date.now)(),
+                streamer.stageFor(msg, root),
+                this.o.contentCheck ? { content: this.o.contentCheck, log: this.o.log } : undefined,
+              );
         if (msg.kind === 'ReplaceReq' && answer.code === MM7_CODE.SUCCESS) streamer.accepted = true;
       } catch (err) {
         let refusal: Refusal;

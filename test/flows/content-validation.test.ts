@@ -8,12 +8,12 @@ import { Redis } from 'ioredis';
 import { createTransport } from 'nodemailer';
 import { pino } from 'pino';
 import t from 'tap';
-import { encodePdu, type SendReq } from '../../protocols/mms/index.js';
+import type { SendReq } from '../../protocols/mms/index.js';
 import { Gateway } from '../../src/gateway.js';
 import { ConfigSchema } from '../../src/ops/config.js';
 import { Handset, httpRequest } from '../helpers/handset.js';
 import { ELF, TINY_JPEG } from '../helpers/media.js';
-import { mm7SubmitReq } from '../helpers/mm7-request.js';
+import { mm7ReplaceReq, mm7SubmitReq } from '../helpers/mm7-request.js';
 import { redisUrl, testPrefix } from '../helpers/redis.js';
 import { basic, restCall } from '../helpers/rest-call.js';
 import { mediaServer, serve } from '../rest/media-fixtures.js';
@@ -122,7 +122,6 @@ t.test('an executable declared image/jpeg is refused on MM7, REST (form and JSON
   const r1 = await a.post(sendReq(EXE));
   t.equal(r1.pdu?.messageType, 'm-send-conf');
   t.equal(r1.pdu?.responseStatus, 'Error-permanent-content-not-accepted', 'MM1: content not accepted');
-  t.ok(encodePdu, 'the PDU codec is the protocols one');
 
   // MM4_forward.REQ from the peer carrier: SMTP 554 5.6.1 at the end of DATA.
   const port = Number(new URL(at('mm4')).port);
@@ -169,6 +168,16 @@ t.test('an executable declared image/jpeg is refused on MM7, REST (form and JSON
     headers: { 'content-type': good7.contentType, authorization: auth },
   });
   t.match(g7.body.toString('utf8'), /<(?:\w+:)?StatusCode>1000</, 'MM7: a real JPEG is accepted');
+  // A ReplaceReq's new content is checked as a submission's: refused 2004, the original content kept.
+  const id7 = /<(?:\w+:)?MessageID>([^<]+)</.exec(g7.body.toString('utf8'))![1]!;
+  const swap = mm7ReplaceReq({ vasp: 'shop', messageId: id7, parts: [{ type: 'image/jpeg', name: 'photo.jpg', body: EXE }] });
+  const rr = await httpRequest(at('mm7'), {
+    method: 'POST',
+    body: swap.body,
+    headers: { 'content-type': swap.contentType, authorization: auth },
+  });
+  t.match(rr.body.toString('utf8'), /<(?:\w+:)?StatusCode>2004</, 'MM7 ReplaceReq: 2004');
+  t.ok((await gw.store.queue.content(id7))?.[1]?.equals(TINY_JPEG), 'the original JPEG is kept');
   const goodForm = new FormData();
   goodForm.append('to', B);
   goodForm.append('from', '7050');
@@ -182,5 +191,5 @@ t.test('an executable declared image/jpeg is refused on MM7, REST (form and JSON
   t.equal((await a.post({ ...sendReq(TINY_JPEG), transactionId: 'tx-2' })).pdu?.responseStatus, 'Ok', 'MM1: accepted');
   const g4 = await mailer.sendMail({ envelope, raw: forward('good-1', TINY_JPEG) });
   t.match(g4.response, /^250 /, 'MM4: accepted');
-  t.equal((await stored()).messages, 10, 'five messages stored, each with its content');
+  t.same(await stored(), { messages: 10, elf: 0 }, 'five messages stored, each with its content; no executable');
 });

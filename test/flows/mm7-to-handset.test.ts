@@ -20,10 +20,12 @@ import { MMSC_BIN, ROOT } from '../helpers/paths.js';
 import { redisUrl, testPrefix } from '../helpers/redis.js';
 import { freePort } from '../helpers/free-port.js';
 import { startSmsc } from '../helpers/smsc.js';
+import { jpegOf } from '../helpers/media.js';
 import { until } from '../helpers/until.js';
 
 const NS = 'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4';
-const PICTURE = Buffer.from(Array.from({ length: 20_000 }, (_, i) => (i * 31 + 7) & 0xff));
+/** A real JPEG of 20,000 bytes (every part's bytes are checked against its type at intake). */
+const PICTURE = jpegOf(20_000);
 const TEXT = 'Your ticket for Saturday';
 
 interface Report {
