@@ -450,20 +450,30 @@ t.test('SMS fallback: not retrieved in time, and push refused by the SMSC; the l
   t.equal((await httpRequest(`${mm1Url}${path}/1/x`)).status, 404, 'nothing below a part');
 });
 
-t.test('adaptation: a part handsets do not take is left out of the notification size and the retrieval', async (t) => {
-  // Handsets here take no GIF; the gateway does (content.allowedTypes): a real GIF is accepted, then left out.
+t.test('adaptation: a part handsets do not take is converted; the notification announces the adapted size', async (t) => {
+  // Handsets here take no GIF; the gateway does (content.allowedTypes): a real GIF is accepted, then made a JPEG.
   const { smsc, a, b } = await setup(t, { contentTypes: ['text/plain', 'application/smil', 'image/jpeg'] });
   const req = sendReq([B]);
   req.parts = [...req.parts!, { contentType: { mediaType: 'image/gif' }, contentLocation: 'anim.gif', data: TINY_GIF }];
   await a.post(req);
   const [n] = await until('the notification', pushed(b, smsc, 'm-notification-ind'));
-  t.equal(n!.messageSize, SMIL.length + IMAGE.length + TEXT.length, 'the size of what B will get');
   const conf = (await b.retrieve(n!.contentLocation)).pdu!;
   t.same(
-    conf.parts?.map((p) => p.contentType.mediaType),
-    ['application/smil', 'image/jpeg', 'text/plain'],
-    'the GIF is not sent',
+    conf.parts?.map((p) => [p.contentType.mediaType, p.contentLocation]),
+    [
+      ['application/smil', undefined],
+      ['image/jpeg', 'pic.jpg'],
+      ['text/plain', 't.txt'],
+      ['image/jpeg', 'anim.jpg'],
+    ],
+    'the GIF went as a JPEG, renamed',
   );
+  t.equal(
+    n!.messageSize,
+    conf.parts!.reduce((s, p) => s + p.data.length, 0),
+    'the size of what B gets',
+  );
+  t.ok(conf.parts![1]!.data.equals(IMAGE), 'the JPEG it takes went as it was');
 });
 
 t.test('hostile input: mutated m-send-req PDUs never crash the listener nor get a 5xx', async (t) => {
