@@ -107,7 +107,7 @@ export class Mm4PeerRoute implements Route {
       const resolved = await this.deps.adapter.capabilities(message, d.recipientIndex, this.peer);
       // The peer's MMSC adapts again for its own handset: the route's size is the limit here (TS 23.140
       // §8.1.10: the MMSC may adapt to what the next hop takes).
-      const caps = { ...resolved, maxMessageBytes: Math.min(resolved.maxMessageBytes, budget), routeCapped: true };
+      const caps = { ...resolved, maxMessageBytes: budget, routeCapped: true };
       const adapted = await this.deps.adapter.content(message, d.recipientIndex, caps, () => d.content());
       if (!adapted.ok) return { status: 'rejected', detail: refusedDetail(adapted) };
       message = withContent(message, adapted.outcome);
