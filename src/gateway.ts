@@ -1,3 +1,6 @@
+import type { HandsetMemory, ProfileSource } from './adapt/capabilities.js';
+import { type AdaptationOverrides, type AdaptationWiring, buildAdaptation } from './adapt/wiring.js';
+import type { IntakeContentCheck } from './core/content-check.js';
 import { errorFields } from './core/log-error.js';
 import { StaticRouter } from './core/static-router.js';
 import { subscriberPolicy } from './core/subscriber-policy.js';
@@ -76,6 +79,8 @@ export class Gateway {
   private readonly reportPump: ReportPump;
   /** The sender's events (webhooks): src/rest/webhooks/events.ts. */
   readonly events: QueuedSenderEvents;
+  /** Content adaptation (issue 25): capabilities, the tools, once per (message, capability class). */
+  readonly adaptation: AdaptationWiring;
   private readonly ops: OpsServer;
   private readonly mm7: Mm7Server | undefined;
   private readonly mm1: Mm1Server | undefined;
@@ -104,7 +109,16 @@ export class Gateway {
     private readonly config: Config,
     private readonly log: Logger,
     /** Where a reload reads the config again (`mmsc serve --config FILE`); unset: reload is refused. */
-    options: { loadConfig?: () => Config } = {},
+    options: {
+      loadConfig?: () => Config;
+      /** Issue 25's pieces replaced (tests): a resolver, handset memory, profile source or planner. */
+      adaptation?: AdaptationOverrides;
+      /**
+       * Handset hints on MM1 (issue 25): where they are remembered, and the UAProf source that can mark
+       * text-only. Unset: the gateway's own (the store's handset records, UAProf through the outbound guard).
+       */
+      handsets?: { memory: HandsetMemory; profiles?: ProfileSource };
+    } = {},
   ) {
     const noSource = (): Config => {
       throw new Error('this gateway was not given a config source to reload from');
@@ -144,6 +158,25 @@ export class Gateway {
       log: log.child({ component: 'events' }),
       retryForMs: config.api.webhookRetryForMs,
     });
+    // Requests to URLs clients choose (REST callbacks, media by URL, UAProf documents) go through it: no SSRF
+    // from inside the network.
+    const guard = new OutboundGuard({ allow: config.outbound.allow });
+    this.adaptation = buildAdaptation(
+      config,
+      {
+        media: this.store.media,
+        idempotency: this.store.idempotency,
+        events: this.events,
+        guard,
+        metrics: this.metrics.content,
+        log,
+      },
+      {
+        ...(options.handsets ? { memory: options.handsets.memory } : {}),
+        ...(options.handsets?.profiles ? { profiles: options.handsets.profiles } : {}),
+        ...options.adaptation,
+      },
+    );
     const reports = new ReportGenerator({
       queue: this.store.queue,
       router: this.router,
@@ -220,6 +253,11 @@ export class Gateway {
       const smpp = this.smpp;
       this.onReload({ name: 'smsc connections', keys: ['smpp.smscs'], apply: (next) => smpp.reconfigure(next.smpp.smscs) });
     }
+    // Every part of every submission (MM1, MM3, MM4, MM7, REST) is checked against its bytes (issue 25).
+    const contentCheck: IntakeContentCheck = {
+      allowedTypes: () => this.reloads.config.content.allowedTypes,
+      refused: (iface, reason) => this.metrics.content.refusals.inc({ iface, reason }),
+    };
     if (config.mm1.enabled) {
       warnNoPushBearer(config, log);
       const plan = new NumberPlan(config.mm1);
@@ -230,6 +268,7 @@ export class Gateway {
         tokens: this.tokens,
         pusher,
         textRoute: (address) => this.smpp?.textRoute(address),
+        adapter: this.adaptation.adapter,
         metrics: this.metrics,
         log: mm1Log.child({ direction: 'out' }),
       });
@@ -243,9 +282,12 @@ export class Gateway {
         tokens: this.tokens,
         plan,
         portability,
+        adapter: this.adaptation.adapter,
         metrics: this.metrics,
         log: mm1Log,
         onFinal: () => this.reportPump.notify(),
+        contentCheck,
+        handsets: { memory: this.adaptation.memory, profiles: this.adaptation.profiles, subscribers: this.store.subscribers },
       });
     }
     if (config.mm1.webViewPort !== undefined) {
@@ -266,6 +308,7 @@ export class Gateway {
         metrics: this.metrics,
         log: log.child({ iface: 'mm4' }),
         idempotency: this.store.idempotency,
+        contentCheck,
         reports: new Mm4InboundReports({
           queue: this.store.queue,
           correlations: this.store.correlations,
@@ -288,6 +331,7 @@ export class Gateway {
         log: log.child({ iface: 'mm4', direction: 'out' }),
         correlations: this.store.correlations,
         metrics: this.metrics,
+        adapter: this.adaptation.adapter,
         ...(dkimDomain && dkimSelector && dkimKeyFile
           ? { dkim: { domainName: dkimDomain, keySelector: dkimSelector, privateKey: readFileSync(dkimKeyFile, 'utf8') } }
           : {}),
@@ -297,8 +341,6 @@ export class Gateway {
       routes.mm4 = [...mm4ReplyRoutes(this.mm4Out), ...this.mm4Out];
     }
     if (config.mm7.enabled) {
-      // Requests to URLs clients choose (REST callbacks) go through it: no SSRF from inside the network.
-      const guard = new OutboundGuard({ allow: config.outbound.allow });
       const vaspLog = log.child({ iface: 'mm7', direction: 'out' });
       routes.mm7 = vaspRoutes({ config: config.mm7, metrics: this.metrics, log: vaspLog, guard });
       this.mm7 = new Mm7Server({
@@ -310,6 +352,7 @@ export class Gateway {
         log: log.child({ iface: 'mm7' }),
         guard,
         idempotency: this.store.idempotency,
+        contentCheck,
         restServices: senderApiServices({
           config: this.reloads.config,
           stores: this.store,
@@ -338,6 +381,7 @@ export class Gateway {
         router: this.router,
         metrics: this.metrics,
         log: mm3Log,
+        contentCheck,
       });
     }
     // The edges route only once they run (requests, MO texts, workers): the table is complete by then.
@@ -457,6 +501,8 @@ export class Gateway {
         this.log.info({ iface: 'smpp', address }, 'SMSC connection');
       }
     }
+    // ffmpeg looked for (a process run): its encoders in one log line; until then audio and video are no-tool.
+    await this.adaptation.av.detect(this.config.content, { log: this.log, metrics: this.metrics.content });
     // An unreachable Redis does not stop the start: /readyz says 503 until the store answers, then the
     // workers start (a gateway restarted in a loop by its supervisor would help nobody).
     this.connecting = this.connectStore();

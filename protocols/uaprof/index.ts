@@ -1,3 +1,3 @@
 export type { UaProfile } from './model.js';
 export { UaProfError } from './model.js';
-// -- slot: export { parseUaProf } from './parse.js';
+export { parseUaProf, type UaProfLimits } from './parse.js';

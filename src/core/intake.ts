@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { checkParts, type IntakeContentCheck } from './content-check.js';
 import type { ContentStage, PeerLimits, Queue, Throttle } from './ports.js';
 import type { CoreMessage, Recipient } from './message.js';
 import { newMessageId } from './message-id.js';
@@ -111,6 +112,8 @@ export interface IntakeOptions {
   now?: () => number;
   /** Checks each built message before it is stored (consent); none: every message goes on. */
   screen?: IntakeScreen;
+  /** Checks every part's bytes against its declared type and the allowed types (issue 25); none: not checked. */
+  content?: IntakeContentCheck;
 }
 
 /**
@@ -157,6 +160,14 @@ export class Intake {
       if (!(err instanceof Refusal)) throw err;
       log.info({ refusal: err.code, detail: err.message }, 'submission refused');
       return { ok: false, refusal: err };
+    }
+    if (this.o.content) {
+      const refused = await checkParts(sub.message, sub.content, this.o.content, log);
+      if (refused) {
+        // Nothing of it is kept: what was streamed into the stage goes now, not at its TTL.
+        if (!Array.isArray(sub.content)) await (sub.content as ContentStage).discard().catch(() => undefined);
+        return { ok: false, refusal: refused };
+      }
     }
     // The portability lookup (number -> network) before routing; it records the answer on the recipients.
     const message = this.o.router.prepare ? await this.o.router.prepare(sub.message) : sub.message;

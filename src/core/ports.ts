@@ -1,3 +1,4 @@
+import type { MediaProbe } from './media-probe.js';
 import type { CoreMessage, RecipientState, StateEvent } from './message.js';
 
 /**
@@ -393,6 +394,12 @@ export interface ContentStage {
   part(): { write(bytes: Buffer): void; end(): void };
   /** Decoded bytes written so far, every part included. */
   readonly bytes: number;
+  /**
+   * Each part's probe, in order (core/media-probe.ts: its first bytes, size, UTF-8 and NUL checks), recorded
+   * as it was written, so that Intake checks the parts' types without reading them back from the store.
+   * Ends the parts: call it once everything is written.
+   */
+  probes(): readonly MediaProbe[];
   /** Resolves once every write so far is stored; rejects with the store's error if one failed. */
   drain(): Promise<void>;
   /** Drop what was written (the message was refused); safe to call more than once, or after a failure. */

@@ -1,9 +1,9 @@
+import { adaptedNote, adaptedSize, type RecipientAdapter, refusedDetail } from '../adapt/recipient.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import { SMS_FALLBACK } from '../core/sms-fallback.js';
 import type { Mm1Config } from '../ops/config.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import { adaptFor } from './adapt.js';
 import { notificationFor } from './pdus.js';
 import { PushFailure, type WapPusher } from './pusher.js';
 import type { Tokens } from './tokens.js';
@@ -17,6 +17,8 @@ export interface NotifyRouteOptions {
   pusher: WapPusher;
   /** The text SMS route for the SMS fallback (undefined: no SMSC serves the address). */
   textRoute: (address: string) => Route | undefined;
+  /** The recipient's capabilities and the content adapted for them (src/adapt/: once per message and class). */
+  adapter: RecipientAdapter;
   metrics: Metrics;
   log: Logger;
   now?: () => number;
@@ -46,8 +48,6 @@ export class NotifyRoute implements Route {
   async send(d: Delivery): Promise<DeliveryResult> {
     const m = d.message;
     const to = m.recipients[d.recipientIndex]!;
-    const plan = adaptFor(m, this.o.config);
-    if ('refuse' in plan) return { status: 'rejected', detail: `not deliverable to a handset: ${plan.refuse}` };
     const now = this.now();
     // A sender's API message may decline the fallback (SenderOptions.fallback.sms false): an MMS or nothing.
     const fallbackAt =
@@ -58,6 +58,16 @@ export class NotifyRoute implements Route {
       const text = this.o.textRoute(to.address);
       if (text) return this.fallback(d, text, 'timeout', `not retrieved within ${Math.round(this.o.config.fallbackAfterMs / 1000)} s`);
     }
+    // The handset's capabilities (UAProf, User-Agent class, default; bounded by route caps), then the content
+    // for its class: adapted once per message and class, whoever asks (this notification, the retrieval).
+    const caps = await this.o.adapter.capabilities(m, d.recipientIndex, this.peer);
+    if (caps.textOnly && m.sender?.fallback?.sms !== false) {
+      // A UAProf without MMS characteristics: the handset cannot show an MMS, the text SMS is what it can get.
+      const text = this.o.textRoute(to.address);
+      if (text) return this.fallback(d, text, 'text-only', 'the handset takes no MMS (its UAProf has no MMS characteristics)');
+    }
+    const adapted = await this.o.adapter.content(m, d.recipientIndex, caps, () => d.content());
+    if (!adapted.ok) return { status: 'rejected', detail: refusedDetail(adapted) };
     const waiting = (notifications: number, detail: string): DeliveryResult => {
       // The next look at this job: a re-notification while some are left, the fallback when an SMSC can send
       // it; neither: none (the store ends the job at its expiry, the handset may fetch it until then).
@@ -72,7 +82,7 @@ export class NotifyRoute implements Route {
     if (told >= this.o.config.maxPushes) return waiting(told, `notified ${told} times; awaiting retrieval`);
     const nth = told + 1;
     const token = this.o.tokens.retrieval(m.id, d.recipientIndex);
-    const notification = notificationFor(m, plan, {
+    const notification = notificationFor(m, adaptedSize(adapted), {
       transactionId: this.o.tokens.transaction(m.id, d.recipientIndex),
       contentLocation: `${this.o.config.publicUrl}/r/${token}`,
       now,
@@ -93,11 +103,11 @@ export class NotifyRoute implements Route {
       return { status: 'rejected', detail: `notification cannot be pushed: ${err.message}` };
     }
     this.o.metrics.mm1Pushes.inc({ pdu: 'm-notification-ind', result: 'sent' });
-    const adapted = plan.removed.length > 0 ? `; adapted: ${plan.removed.join('; ')}` : '';
-    return waiting(nth, `notification ${nth} ${sent}; awaiting retrieval${adapted}`);
+    const note = adaptedNote(adapted);
+    return waiting(nth, `notification ${nth} ${sent}; awaiting retrieval${note ? `; ${note}` : ''}`);
   }
 
-  private async fallback(d: Delivery, text: Route, trigger: 'timeout' | 'push-failed', why: string): Promise<DeliveryResult> {
+  private async fallback(d: Delivery, text: Route, trigger: 'timeout' | 'push-failed' | 'text-only', why: string): Promise<DeliveryResult> {
     const r = await text.send(d);
     this.o.metrics.mm1Fallbacks.inc({ trigger, result: r.status });
     this.o.log.info({ messageId: d.message.id, recipient: d.recipientIndex, trigger, why, result: r.status }, 'SMS fallback');

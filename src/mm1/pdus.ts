@@ -1,7 +1,6 @@
 import type { DeliveryInd, NotificationInd, ReadOrigInd, RetrieveConf, Status } from '../../protocols/mms/index.js';
 import type { ContentType, Part } from '../../protocols/mms/index.js';
-import type { CoreMessage, MessageClass, Priority } from '../core/message.js';
-import type { Adaptation } from './adapt.js';
+import type { ContentRef, CoreMessage, MessageClass, Priority } from '../core/message.js';
 import { mmsAddress } from './numbers.js';
 
 /** The MMS version the MMSC speaks on MM1 (OMA-TS-MMS_ENC-V1_2 PDUs; 1.3 handsets accept them, §7.3.34). */
@@ -23,7 +22,8 @@ function relativeExpiry(m: CoreMessage, now: number): number {
 /** m-notification-ind for one recipient (OMA-TS-MMS_ENC §6.2). */
 export function notificationFor(
   m: CoreMessage,
-  a: Adaptation,
+  /** The size of what the recipient will get (the adapted content), X-Mms-Message-Size (§7.3.29). */
+  size: number,
   o: { transactionId: string; contentLocation: string; now: number },
 ): NotificationInd {
   const n: NotificationInd = {
@@ -32,7 +32,7 @@ export function notificationFor(
     mmsVersion: MMS_VERSION,
     from: mmsAddress(m.originator),
     messageClass: CLASS[m.messageClass],
-    messageSize: a.size,
+    messageSize: size,
     expiry: relativeExpiry(m, o.now),
     contentLocation: o.contentLocation,
   };
@@ -42,23 +42,35 @@ export function notificationFor(
   return n;
 }
 
+/** The content a recipient gets (src/adapt/: the outcome for its class): its type and parts, `content[i]` the bytes of `parts[i]`. */
+export interface RecipientContent {
+  contentType: string;
+  contentTypeParams?: Record<string, string | number>;
+  parts: readonly ContentRef[];
+}
+
+/** MM1 names multipart types in their WAP form (OMA-TS-MMS_ENC §7.3.11, WSP well-known 0x23 / 0x33). */
+const WAP_MULTIPART: Record<string, string> = {
+  'multipart/related': 'application/vnd.wap.multipart.related',
+  'multipart/mixed': 'application/vnd.wap.multipart.mixed',
+  'multipart/alternative': 'application/vnd.wap.multipart.alternative',
+};
+
 /**
- * m-retrieve-conf (§6.3): the message as the recipient gets it, with the parts the adaptation kept. Bcc
+ * m-retrieve-conf (§6.3): the message as the recipient gets it, with the content adapted for it. Bcc
  * recipients are not disclosed (§6.3: the MMSC removes Bcc). The Transaction-ID is the retrieval token, so
  * that the m-acknowledge-ind that answers it names the copy.
  */
-export function retrieveConfFor(m: CoreMessage, a: Adaptation, content: readonly Buffer[], transactionId: string): RetrieveConf {
-  const kept = new Set(a.keep);
-  const parts: Part[] = m.parts
-    .filter((p) => kept.has(p.index))
-    .map((p) => {
-      const ct: ContentType = { mediaType: p.contentType };
-      if (p.params && Object.keys(p.params).length > 0) ct.params = { ...p.params };
-      const part: Part = { contentType: ct, data: content[p.index] ?? Buffer.alloc(0) };
-      if (p.contentId !== undefined) part.contentId = p.contentId;
-      if (p.contentLocation !== undefined) part.contentLocation = p.contentLocation;
-      return part;
-    });
+export function retrieveConfFor(m: CoreMessage, a: RecipientContent, content: readonly Buffer[], transactionId: string): RetrieveConf {
+  const contentType = WAP_MULTIPART[a.contentType.toLowerCase()] ?? a.contentType;
+  const parts: Part[] = a.parts.map((p, i) => {
+    const ct: ContentType = { mediaType: p.contentType };
+    if (p.params && Object.keys(p.params).length > 0) ct.params = { ...p.params };
+    const part: Part = { contentType: ct, data: content[i] ?? Buffer.alloc(0) };
+    if (p.contentId !== undefined) part.contentId = p.contentId;
+    if (p.contentLocation !== undefined) part.contentLocation = p.contentLocation;
+    return part;
+  });
   const r: RetrieveConf = {
     messageType: 'm-retrieve-conf',
     transactionId,
@@ -66,7 +78,7 @@ export function retrieveConfFor(m: CoreMessage, a: Adaptation, content: readonly
     messageId: m.id,
     date: new Date(m.receivedAt),
     from: mmsAddress(m.originator),
-    contentType: { mediaType: m.contentType },
+    contentType: { mediaType: contentType },
   };
   const to = m.recipients.filter((x) => x.kind === 'to').map(mmsAddress);
   const cc = m.recipients.filter((x) => x.kind === 'cc').map(mmsAddress);
@@ -78,8 +90,8 @@ export function retrieveConfFor(m: CoreMessage, a: Adaptation, content: readonly
   if (m.deliveryReport) r.deliveryReport = 'Yes';
   // §7.3.37 Read-Report: the handset offers to send m-read-rec-ind only when the originator asked for one.
   if (m.readReport) r.readReport = 'Yes';
-  if (m.contentTypeParams && Object.keys(m.contentTypeParams).length > 0) r.contentType.params = { ...m.contentTypeParams };
-  if (m.contentType.startsWith('application/vnd.wap.multipart.') || m.contentType.startsWith('multipart/')) r.parts = parts;
+  if (a.contentTypeParams && Object.keys(a.contentTypeParams).length > 0) r.contentType.params = { ...a.contentTypeParams };
+  if (contentType.startsWith('application/vnd.wap.multipart.') || contentType.startsWith('multipart/')) r.parts = parts;
   else r.body = parts[0]?.data ?? Buffer.alloc(0);
   return r;
 }

@@ -104,6 +104,8 @@ export function toCoreMessage(req: SendReq, ctx: SendContext): { message: CoreMe
     readReport: req.readReport === 'Yes',
     priority: typeof req.priority === 'string' ? PRIORITIES[req.priority.toLowerCase()] : undefined,
     messageClass: typeof req.messageClass === 'string' ? CLASSES[req.messageClass.toLowerCase()] : undefined,
+    // X-Mms-Adaptation-Allowed No (OMA-TS-MMS_ENC §7.3.1): the content goes as sent or not at all (issue 25).
+    service: req.adaptationAllowed === 'No' ? { allowAdaptations: false } : undefined,
   });
   // Names and types as the handset wrote them may not go out again in every form (core/sanitise.ts).
   return { message, content: leaves.map((p) => p.data), sanitised: sanitiseMessage(message) };

@@ -1,3 +1,4 @@
+import type { IntakeContentCheck } from '../core/content-check.js';
 import { HOME_NETWORK, type NumberPortability } from '../core/portability.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { decodePdu, encodePdu, PduError, type MmsPdu, type RetrieveStatus, type SendConf } from '../../protocols/mms/index.js';
@@ -14,7 +15,10 @@ import { type ListenerTls, reloadHttpTls } from '../transport/http-tls.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue, Throttle } from '../core/ports.js';
-import { adaptFor } from './adapt.js';
+import { adaptedNote, type RecipientAdapter } from '../adapt/recipient.js';
+import { HandsetHints, type HandsetHintsOptions } from './handset-hints.js';
+import { NOTIFY_PEER } from './notify-route.js';
+import { handsetHintOf } from './profile-header.js';
 import type { NumberPlan, SubscriberResult } from './numbers.js';
 import { MMS_VERSION, retrieveConfFor } from './pdus.js';
 import { RefusalLog } from './refusal-log.js';
@@ -32,6 +36,9 @@ export const MMS_MEDIA_TYPE = 'application/vnd.wap.mms-message';
 const UNKNOWN_SUBSCRIBER = REFUSALS['improper-identification'];
 const MESSAGE_GONE = REFUSALS['message-not-found'];
 
+/** Copies retrieved adapted, remembered in this process for their acknowledgement's detail (the oldest forgotten beyond). */
+const ADAPTED_COPIES = 10_000;
+
 /** A refusal of an untrusted source is logged at most once per source in this window (RefusalLog). */
 const UNTRUSTED_LOG_WINDOW_MS = 60_000;
 /** Untrusted sources remembered for that (the oldest forgotten beyond: a bounded map, whatever a scan's addresses). */
@@ -48,11 +55,20 @@ export interface Mm1ServerOptions {
   plan: NumberPlan;
   /** Number portability (docs/portability.md): a number outside mm1.localPrefixes ported to us is ours too. */
   portability?: NumberPortability | undefined;
+  /** The recipient's capabilities (with the retrieval's own headers) and the content adapted for them. */
+  adapter: RecipientAdapter;
   metrics: Metrics;
   log: Logger;
   /** Called when a request ended a recipient (the report pump then looks for final events at once). */
   onFinal?: () => void;
+  /**
+   * Where what handsets say of themselves (x-wap-profile / Profile, User-Agent) is remembered per identified
+   * subscriber, and a UAProf without MMS marks it text-only (src/mm1/handset-hints.ts). Unset: nothing is.
+   */
+  handsets?: Omit<HandsetHintsOptions, 'log' | 'now'> | undefined;
   now?: () => number;
+  /** Every part's bytes checked against its declared type and content.allowedTypes (issue 25); none: not checked. */
+  contentCheck?: IntakeContentCheck | undefined;
 }
 
 /**
@@ -81,15 +97,25 @@ export class Mm1Server {
   private readonly untrustedLog: RefusalLog;
   /** How an m-send-req is accepted (core/intake.ts): the subscriber's limit, routed, stored, then answered. */
   private readonly intake: Intake;
+  /**
+   * `<messageId>/<recipient>` -> what adaptation changed in the copy retrieved, so that the final detail (and
+   * with it the originator's delivery report: MM7 StatusText) says it. In this process: an acknowledgement
+   * served by another instance ends the copy without it (the job's history has it from the notification).
+   */
+  private readonly adaptedCopies = new Map<string, string>();
+  /** Handset hints of identified subscribers (mm1 option `handsets`). */
+  readonly handsets: HandsetHints | undefined;
 
   constructor(private readonly o: Mm1ServerOptions) {
     this.now = o.now ?? Date.now;
+    this.handsets = o.handsets && new HandsetHints({ ...o.handsets, log: o.log, now: this.now });
     this.intake = new Intake({
       queue: o.queue,
       throttle: o.throttle,
       router: o.router,
       log: o.log,
       now: this.now,
+      ...(o.contentCheck ? { content: o.contentCheck } : {}),
     });
     this.basePath = basePathOf(o.config.publicUrl);
     this.trusted = new CidrList(o.config.trustedProxies);
@@ -144,6 +170,9 @@ export class Mm1Server {
       if (req.method === 'POST') return this.refuseRequest(res, new Refusal('improper-identification', 'unknown subscriber'), 'http');
       return this.plain(res, UNKNOWN_SUBSCRIBER.http, 'forbidden', 'http', {}, true);
     }
+    // Every request of an identified subscriber (retrieval, m-send-req, m-notifyresp-ind, m-acknowledge-ind...)
+    // says what its handset is: remembered, off the request's path.
+    if (!('refused' in who) && (req.method === 'POST' || path.startsWith('/r/'))) this.handsets?.note(who.subscriber, req.headers);
     if (req.method === 'GET' && path.startsWith('/r/')) return this.retrieve(path.slice(3), who, req, res);
     if (req.method !== 'POST')
       return this.plain(res, req.method === 'GET' ? HTTP_STATUS.NOT_FOUND : HTTP_STATUS.METHOD_NOT_ALLOWED, 'not found', 'http');
@@ -270,15 +299,30 @@ export class Mm1Server {
         state === 'expired' || message.expiresAt <= this.now() ? 'the message expired' : 'the message was already retrieved',
       );
     }
-    const plan = adaptFor(message, this.o.config);
-    if ('refuse' in plan) return this.retrieveError(res, HTTP_STATUS.OK, 'Error-permanent-content-unsupported', plan.refuse);
-    this.pdu(
-      res,
-      HTTP_STATUS.OK,
-      encodePdu(retrieveConfFor(message, plan, content, this.o.tokens.transaction(messageId, recipientIndex))),
-      'retrieve',
-      'Ok',
-    );
+    // The content for the handset that asks now (its own x-wap-profile / User-Agent), as adapted for its
+    // class: the same record the notification's size came from when the class is the same.
+    let adapted: Awaited<ReturnType<RecipientAdapter['content']>>;
+    try {
+      const caps = await this.o.adapter.capabilities(message, recipientIndex, NOTIFY_PEER, handsetHintOf(req.headers, this.now()));
+      const original = content;
+      adapted = await this.o.adapter.content(message, recipientIndex, caps, async () => original);
+    } catch (err) {
+      this.o.log.error({ err, messageId }, 'retrieval: adaptation failed');
+      return this.retrieveError(
+        res,
+        REFUSALS['store-unavailable'].http,
+        'Error-transient-network-problem',
+        'the message cannot be prepared now; retry later',
+      );
+    }
+    if (!adapted.ok) return this.retrieveError(res, HTTP_STATUS.OK, 'Error-permanent-content-unsupported', adapted.detail);
+    const note = adaptedNote(adapted);
+    if (note !== undefined) {
+      this.adaptedCopies.set(`${messageId}/${recipientIndex}`, note);
+      if (this.adaptedCopies.size > ADAPTED_COPIES) this.adaptedCopies.delete(this.adaptedCopies.keys().next().value!);
+    }
+    const conf = retrieveConfFor(message, adapted.outcome, adapted.content, this.o.tokens.transaction(messageId, recipientIndex));
+    this.pdu(res, HTTP_STATUS.OK, encodePdu(conf), 'retrieve', 'Ok');
   }
 
   private retrieveError(res: ServerResponse, code: number, status: RetrieveStatus, text: string): void {
@@ -371,11 +415,15 @@ export class Mm1Server {
     detail: string,
     report: boolean,
   ): Promise<void> {
+    const key = `${messageId}/${recipientIndex}`;
+    const adapted = state === 'delivered' ? this.adaptedCopies.get(key) : undefined;
+    this.adaptedCopies.delete(key);
+    const full = adapted === undefined ? detail : `${detail}; ${adapted}`;
     const r = await this.o.queue.complete(
       messageId,
       recipientIndex,
       state,
-      report ? detail : `${detail}; no delivery report (Report-Allowed: No)`,
+      report ? full : `${full}; no delivery report (Report-Allowed: No)`,
       { report },
     );
     if (r === 'completed') this.o.onFinal?.();

@@ -1,6 +1,7 @@
 // MM3 inbound listener (3GPP TS 23.140 §8.3): Internet mail for subscribers, handed over by the operator's
 // mail relays, on smtp-server.
 
+import type { IntakeContentCheck } from '../core/content-check.js';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerError, type SMTPServerSession } from 'smtp-server';
 import { Mm4Error } from '../../protocols/mm4/index.js';
 import { Intake, type IntakeOptions } from '../core/intake.js';
@@ -26,6 +27,8 @@ export interface Mm3ServerOptions {
   metrics: Metrics;
   log: Logger;
   now?: () => number;
+  /** Every part's bytes checked against its declared type and content.allowedTypes (issue 25); none: not checked. */
+  contentCheck?: IntakeContentCheck | undefined;
 }
 
 /**
@@ -72,6 +75,7 @@ export class Mm3Server {
     this.relays = new CidrList(c.relays);
     const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log };
     if (o.now) intake.now = o.now;
+    if (o.contentCheck) intake.content = o.contentCheck;
     this.intake = new Intake(intake);
     this.server = new SMTPServer({
       name: c.domain,

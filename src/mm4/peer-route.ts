@@ -2,7 +2,8 @@
 // nodemailer transport. The MIME is exactly ours (buildMm4, sent `raw`); the SMTP envelope is set explicitly.
 import { Mm4Error, type Mm4Message, buildMm4, formatMm4Address, originatorSystemOf } from '../../protocols/mm4/index.js';
 import { newMessageId } from '../core/message-id.js';
-import type { ReportInfo } from '../core/message.js';
+import { adaptedNote, type RecipientAdapter, refusedDetail } from '../adapt/recipient.js';
+import type { CoreMessage, ReportInfo } from '../core/message.js';
 import type { CorrelationStore } from '../core/ports.js';
 import type { Delivery, DeliveryResult, Route } from '../core/router.js';
 import type { Logger } from '../ops/logger.js';
@@ -27,6 +28,11 @@ export interface Mm4RouteDeps {
    */
   correlations?: CorrelationStore;
   metrics?: Metrics;
+  /**
+   * Content over the peer's cap is adapted to the route's caps (src/adapt/: once per message and class)
+   * instead of refused, unless its originator forbade adaptation. Unset: refused as too large.
+   */
+  adapter?: RecipientAdapter;
   /** Signs what is sent (mm4.dkim*), when configured. */
   dkim?: DkimKey;
   /** MX lookup for peers with out.mx (tests give their own); default node:dns. */
@@ -91,14 +97,30 @@ export class Mm4PeerRoute implements Route {
         return { status: 'delivered', detail: `accepted by MM4 peer ${p.id}; no MM4_forward.RES within ${p.resTimeoutMs} ms` };
     }
 
-    // Over the peer's cap: refused before fetching or connecting (adaptation to fit is another issue's).
-    const declared = d.message.parts.reduce((n, ref) => n + ref.size, 0);
-    if (declared > p.maxMessageBytes) return tooLarge(p, declared);
-    const content = d.message.parts.length > 0 ? await d.content() : [];
+    // Over the peer's cap: adapted to fit it (issue 25), else refused before fetching or connecting.
+    let message = d.message;
+    let content: Buffer[];
+    let note: string | undefined;
+    const declared = message.parts.reduce((n, ref) => n + ref.size, 0);
+    const budget = contentBudget(p.maxMessageBytes, message.parts.length);
+    if (declared > budget && this.deps.adapter) {
+      const resolved = await this.deps.adapter.capabilities(message, d.recipientIndex, this.peer);
+      // The peer's MMSC adapts again for its own handset: the route's size is the limit here (TS 23.140
+      // §8.1.10: the MMSC may adapt to what the next hop takes).
+      const caps = { ...resolved, maxMessageBytes: budget, routeCapped: true };
+      const adapted = await this.deps.adapter.content(message, d.recipientIndex, caps, () => d.content());
+      if (!adapted.ok) return { status: 'rejected', detail: refusedDetail(adapted) };
+      message = withContent(message, adapted.outcome);
+      content = [...adapted.content];
+      note = adaptedNote(adapted);
+    } else {
+      if (declared > p.maxMessageBytes) return tooLarge(p, declared);
+      content = message.parts.length > 0 ? await d.content() : [];
+    }
     const transactionId = newMessageId(this.now());
     let bytes: Buffer;
     try {
-      const req = forwardRequest(d.message, d.recipientIndex, content, {
+      const req = forwardRequest(message, d.recipientIndex, content, {
         ownDomain: this.deps.ownDomain,
         peerDomain: p.domain,
         form: p.envelopeForm,
@@ -134,10 +156,11 @@ export class Mm4PeerRoute implements Route {
     try {
       const info = await (await this.transport.pool()).sendMail({ envelope, raw: bytes });
       log.info({ response: info.response, bytes: bytes.length }, 'MM4 forward accepted');
-      if (!p.ackRequest && awaitingReport) return { status: 'waiting', detail: 'forwarded; awaiting MM4_delivery_report.REQ' };
-      if (!p.ackRequest) return { status: 'delivered', detail: `accepted by MM4 peer ${p.id}: ${info.response}` };
+      const adapted = note ? `; ${note}` : '';
+      if (!p.ackRequest && awaitingReport) return { status: 'waiting', detail: `forwarded; awaiting MM4_delivery_report.REQ${adapted}` };
+      if (!p.ackRequest) return { status: 'delivered', detail: `accepted by MM4 peer ${p.id}: ${info.response}${adapted}` };
       // Kept open until the RES (or resTimeoutMs, then onMissingRes): `waiting` uses no attempt.
-      return { status: 'waiting', detail: 'forwarded; awaiting MM4_forward.RES', retryAfterMs: p.resTimeoutMs };
+      return { status: 'waiting', detail: `forwarded; awaiting MM4_forward.RES${adapted}`, retryAfterMs: p.resTimeoutMs };
     } catch (err) {
       const outcome = smtpOutcome(p.id, err);
       log.info({ code: (err as { code?: string }).code, outcome: outcome.status }, 'MM4 forward not accepted');
@@ -229,4 +252,23 @@ function reportType(kind: ReportInfo['kind']): string {
 
 function tooLarge(p: Mm4PeerOutbound, size: number): DeliveryResult {
   return { status: 'rejected', detail: `message of ${size} bytes is over MM4 peer ${p.id}'s ${p.maxMessageBytes}-byte limit` };
+}
+
+/**
+ * The content bytes that fit a peer's cap on the whole MM4 message: parts travel base64 in 76-character lines
+ * (RFC 2045 §6.8: 4/3, plus CRLF every 76: x1.37) with their MIME headers, and the RFC 5322 header block.
+ */
+export function contentBudget(maxMessageBytes: number, parts: number): number {
+  return Math.max(0, Math.floor((maxMessageBytes - 4096 - 300 * (parts + 1)) / 1.37));
+}
+
+/** The message as the adapted content makes it (its type, parameters and parts). */
+function withContent(
+  m: CoreMessage,
+  o: { contentType: string; contentTypeParams?: Record<string, string | number>; parts: CoreMessage['parts'] },
+): CoreMessage {
+  const out: CoreMessage = { ...m, contentType: o.contentType, parts: [...o.parts] };
+  if (o.contentTypeParams) out.contentTypeParams = { ...o.contentTypeParams };
+  else delete out.contentTypeParams;
+  return out;
 }

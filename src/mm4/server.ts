@@ -1,3 +1,4 @@
+import type { IntakeContentCheck } from '../core/content-check.js';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import {
@@ -40,6 +41,8 @@ export interface Mm4ServerOptions {
   /** RES and reports about our forwards, and the RES we owe for forwards (src/mm4/inbound-reports.ts). */
   reports?: Mm4InboundReports;
   now?: () => number;
+  /** Every part's bytes checked against its declared type and content.allowedTypes (issue 25); none: not checked. */
+  contentCheck?: IntakeContentCheck | undefined;
 }
 
 /**
@@ -110,6 +113,7 @@ export class Mm4Server {
     this.domains = new Set(c.domains.map((d) => d.toLowerCase()));
     const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log };
     if (o.now) intake.now = o.now;
+    if (o.contentCheck) intake.content = o.contentCheck;
     this.forwards = new ForwardReceiver({
       config: c,
       queue: o.queue,

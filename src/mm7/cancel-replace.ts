@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+import { checkParts, type IntakeContentCheck } from '../core/content-check.js';
 import type { MimeEntity } from '../../protocols/mime/index.js';
 import { MM7_CODE, type CancelReq, type Mm7StatusCode, type ReplaceReq } from '../../protocols/mm7/index.js';
 import type { CoreMessage } from '../core/message.js';
@@ -58,6 +60,7 @@ export async function replace(
   root: MimeEntity | undefined,
   now: number,
   stage?: ContentStage,
+  check?: { content: IntakeContentCheck; log: Logger },
 ): Promise<Answer> {
   const original = await ownMessage(queue, vasp, req);
   const next: CoreMessage = structuredClone(original);
@@ -87,6 +90,11 @@ export async function replace(
   if (req.distributionIndicator !== undefined) service.distributionIndicator = req.distributionIndicator;
   if (req.content?.allowAdaptations !== undefined) service.allowAdaptations = req.content.allowAdaptations;
   if (Object.keys(service).length > 0) next.service = service;
+  // New content is checked as a submission's is (issue 25): a refusal leaves the original as it was.
+  if (content && check) {
+    const refused = await checkParts(next, content, check.content, check.log);
+    if (refused) throw refused;
+  }
   const r = await queue.replace(next, content);
   if (r === 'unknown') throw new Refusal('message-not-found', `no message ${req.messageId} of VASP ${vasp.id}`);
   if (r === 'too-late')

@@ -1,3 +1,4 @@
+import type { MediaProbe } from '../core/media-probe.js';
 import type { ContentStage, StagePurpose } from '../core/ports.js';
 
 /**
@@ -53,6 +54,11 @@ export class HeldStage implements ContentStage {
         else p.ended = true;
       },
     };
+  }
+
+  /** The stage's probes once it is known (drain() first: the parts held are written to it then). */
+  probes(): readonly MediaProbe[] {
+    return this.target?.probes() ?? [];
   }
 
   async drain(): Promise<void> {

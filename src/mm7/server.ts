@@ -1,3 +1,4 @@
+import type { IntakeContentCheck } from '../core/content-check.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   MimeError,
@@ -55,6 +56,8 @@ export interface Mm7ServerOptions {
   /** The sender's API's services (src/rest/services.ts), for the REST API on this listener. */
   restServices?: RestServices;
   now?: () => number;
+  /** Every part's bytes checked against its declared type and content.allowedTypes (issue 25); none: not checked. */
+  contentCheck?: IntakeContentCheck | undefined;
   /** Checks every VASP submission (MM7 and REST) before it is stored: the consent registry (issue 24, core/consent.ts). */
   screen?: IntakeScreen;
 }
@@ -89,6 +92,7 @@ export class Mm7Server {
     this.xml = { ...DEFAULT_LIMITS, maxBytes, maxElements, maxAttributes, maxTokens };
     const intake: IntakeOptions = { queue: o.queue, throttle: o.throttle, router: o.router, log: o.log };
     if (o.now) intake.now = o.now;
+    if (o.contentCheck) intake.content = o.contentCheck;
     if (o.screen) intake.screen = o.screen;
     this.intake = new Intake(intake);
     this.rest = new RestApi({
@@ -369,7 +373,15 @@ export class Mm7Server {
         answer =
           msg.kind === 'CancelReq'
             ? await cancel(this.o.queue, vasp, msg)
-            : await replace(this.o.queue, vasp, msg, root, (this.o.now ?? Date.now)(), streamer.stageFor(msg, root));
+            : await replace(
+                this.o.queue,
+                vasp,
+                msg,
+                root,
+                (this.o.now ?? Date.now)(),
+                streamer.stageFor(msg, root),
+                this.o.contentCheck ? { content: this.o.contentCheck, log: this.o.log } : undefined,
+              );
         if (msg.kind === 'ReplaceReq' && answer.code === MM7_CODE.SUCCESS) streamer.accepted = true;
       } catch (err) {
         let refusal: Refusal;

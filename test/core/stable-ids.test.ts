@@ -4,6 +4,7 @@
 // the attempt before failed (the receiver answered 5xx), its worker's lease ran out after sending, or the
 // report pump handed the same final event out twice (it crashed before acknowledging it). Everything runs
 // over loopback with the embedded store and a test clock; the SMSC is the simulator.
+import { passThroughAdapter } from '../helpers/adapter.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -392,6 +393,7 @@ t.test('MM1 notification and report routes name the job to the pusher: the same 
     tokens: new Tokens('0123456789abcdef'),
     pusher,
     textRoute: () => undefined,
+    adapter: passThroughAdapter,
     metrics: new Metrics(),
     log: silent,
     now: () => T0,

@@ -18,6 +18,7 @@ import { Metrics } from '../../src/ops/metrics.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
 import { httpRequest } from '../helpers/handset.js';
 import { mm7ReplaceReq, mm7SubmitReq } from '../helpers/mm7-request.js';
+import { jpegOf, TINY_GIF, TINY_PNG } from '../helpers/media.js';
 import { until } from '../helpers/until.js';
 import { checkRawAnswer } from '../helpers/openapi-check.js';
 
@@ -160,7 +161,8 @@ function formBody(parts: Array<{ disposition: string | null; type?: string; body
   return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${b}` };
 }
 
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(500, 0x41), Buffer.from([0xff, 0xd9])]);
+/** A real JPEG: every part's bytes are checked against its declared type at intake (issue 25). */
+const JPEG = jpegOf(506);
 
 t.test('REST: a file name with CR/LF is accepted and delivered to the VASP without the line break', async (t) => {
   const vasp = await vaspServer(t);
@@ -169,7 +171,7 @@ t.test('REST: a file name with CR/LF is accepted and delivered to the VASP witho
     { disposition: 'form-data; name="to"', body: DEST },
     // RFC 2231 lets the file name carry any octet: here a CR LF and a header field of its own.
     { disposition: `form-data; name="image"; filename*=utf-8''evil%0D%0AX-Injected%3A%201.jpg`, type: 'image/jpeg', body: JPEG },
-    { disposition: `form-data; name="other"; filename*=utf-8''tab%09here%01%7F.png`, type: 'image/png', body: 'PNG' },
+    { disposition: `form-data; name="other"; filename*=utf-8''tab%09here%01%7F.png`, type: 'image/png', body: TINY_PNG },
   ]);
   const r = await post(mm7, '/v1/messages', form.body, { 'content-type': form.type, ...auth('src') });
   t.equal(r.status, 202, 'accepted');
@@ -308,7 +310,8 @@ t.test('MM1: an m-send-req part with a hostile name and type reaches the VASP', 
         contentId: '<p\n1>',
         data: JPEG,
       },
-      { contentType: { mediaType: 'text/plain\r\nX-Evil: 2' }, contentLocation: 'b.txt', data: Buffer.from('YES') },
+      // A type that is no media type goes out as application/octet-stream: its bytes (a real GIF) tell what it is.
+      { contentType: { mediaType: 'image/gif\r\nX-Evil: 2' }, contentLocation: 'b.gif', data: TINY_GIF },
     ],
   };
   const a = await httpRequest(`${mm1}/`, {

@@ -26,6 +26,8 @@ export interface SubmitOptions {
   transactionId?: string;
   /** <MessageClass> (Advertisement: marketing, which needs the recipients' opt-in). */
   messageClass?: 'Personal' | 'Informational' | 'Advertisement' | 'Auto';
+  /** The Content element's allowAdaptations (TS 23.140 §8.7.1); unset: not written (adaptation allowed). */
+  allowAdaptations?: boolean;
 }
 
 export function mm7SubmitReq(o: SubmitOptions): { contentType: string; body: Buffer } {
@@ -39,7 +41,7 @@ export function mm7SubmitReq(o: SubmitOptions): { contentType: string; body: Buf
     (o.readReply ? '<ReadReply>true</ReadReply>' : '') +
     (o.expiry ? `<ExpiryDate>${o.expiry}</ExpiryDate>` : '') +
     (o.subject !== undefined ? `<Subject>${esc(o.subject)}</Subject>` : '') +
-    `<Content href="cid:content"/></SubmitReq></e:Body></e:Envelope>`;
+    `<Content href="cid:content"${o.allowAdaptations === undefined ? '' : ` allowAdaptations="${o.allowAdaptations}"`}/></SubmitReq></e:Body></e:Envelope>`;
   return withContent(xml, o.parts, o.contentFirst);
 }
 

@@ -12,6 +12,7 @@ import { Gateway } from '../../src/gateway.js';
 import { ConfigSchema } from '../../src/ops/config.js';
 import { Handset, httpRequest } from '../helpers/handset.js';
 import { mm7SubmitReq } from '../helpers/mm7-request.js';
+import { jpegOf, TINY_GIF } from '../helpers/media.js';
 import { redisUrl, testPrefix } from '../helpers/redis.js';
 import { startSmsc, type Smsc, type SmscOptions, type SubmitRecord } from '../helpers/smsc.js';
 import { until } from '../helpers/until.js';
@@ -19,7 +20,8 @@ import { until } from '../helpers/until.js';
 const A = '+15550000001';
 const B = '+15550000002';
 const PUBLIC = 'http://mmsc.operator.test/mms';
-const IMAGE = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7 + 3) & 0xff));
+/** A real JPEG (every part's bytes are checked against its type at intake), 3000 bytes long. */
+const IMAGE = jpegOf(3000);
 const SMIL = Buffer.from('<smil><body><par><img src="pic.jpg"/><text src="t.txt"/></par></body></smil>');
 const TEXT = Buffer.from('Greetings from the coast ☀');
 
@@ -448,22 +450,30 @@ t.test('SMS fallback: not retrieved in time, and push refused by the SMSC; the l
   t.equal((await httpRequest(`${mm1Url}${path}/1/x`)).status, 404, 'nothing below a part');
 });
 
-t.test('adaptation: a part handsets do not take is left out of the notification size and the retrieval', async (t) => {
-  const { smsc, a, b } = await setup(t);
+t.test('adaptation: a part handsets do not take is converted; the notification announces the adapted size', async (t) => {
+  // Handsets here take no GIF; the gateway does (content.allowedTypes): a real GIF is accepted, then made a JPEG.
+  const { smsc, a, b } = await setup(t, { contentTypes: ['text/plain', 'application/smil', 'image/jpeg'] });
   const req = sendReq([B]);
-  req.parts = [
-    ...req.parts!,
-    { contentType: { mediaType: 'application/x-game' }, contentLocation: 'game.bin', data: Buffer.alloc(500, 1) },
-  ];
+  req.parts = [...req.parts!, { contentType: { mediaType: 'image/gif' }, contentLocation: 'anim.gif', data: TINY_GIF }];
   await a.post(req);
   const [n] = await until('the notification', pushed(b, smsc, 'm-notification-ind'));
-  t.equal(n!.messageSize, SMIL.length + IMAGE.length + TEXT.length, 'the size of what B will get');
   const conf = (await b.retrieve(n!.contentLocation)).pdu!;
   t.same(
-    conf.parts?.map((p) => p.contentType.mediaType),
-    ['application/smil', 'image/jpeg', 'text/plain'],
-    'the game is not sent',
+    conf.parts?.map((p) => [p.contentType.mediaType, p.contentLocation]),
+    [
+      ['application/smil', undefined],
+      ['image/jpeg', 'pic.jpg'],
+      ['text/plain', 't.txt'],
+      ['image/jpeg', 'anim.jpg'],
+    ],
+    'the GIF went as a JPEG, renamed',
   );
+  t.equal(
+    n!.messageSize,
+    conf.parts!.reduce((s, p) => s + p.data.length, 0),
+    'the size of what B gets',
+  );
+  t.ok(conf.parts![1]!.data.equals(IMAGE), 'the JPEG it takes went as it was');
 });
 
 t.test('hostile input: mutated m-send-req PDUs never crash the listener nor get a 5xx', async (t) => {

@@ -36,7 +36,8 @@ t.test('a ported-in handset sends and retrieves; its unported neighbour is refus
       from: { insertAddress: true },
       to: [`${to}/TYPE=PLMN`],
       contentType: { mediaType: 'text/plain', params: { charset: 'utf-8' } },
-      parts: [{ contentType: { mediaType: 'text/plain', params: { charset: 'utf-8' } }, data: Buffer.from('hi') }],
+      // A single-part message: the body is the text (a `parts` list here would be a multipart declared text/plain).
+      body: Buffer.from('hi'),
     });
 
   const sent = await send(PORTED_IN, LOCAL);

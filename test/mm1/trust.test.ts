@@ -2,6 +2,7 @@
 // (mm1.trustedProxies), read in the format the gateway writes (mm1.msisdnFormat), every 403 logged with its
 // reason; the web view on a listener of its own, needing neither. Over loopback only: "untrusted" is a
 // client on 127.0.0.1 when only 127.0.0.2 (the stand-in WAP gateway, bound with localAddress) is trusted.
+import { jpegOf } from '../helpers/media.js';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { decodePdu, encodePdu, type MmsPdu, type SendReq } from '../../protocols/mms/index.js';
@@ -23,7 +24,8 @@ const PUBLIC = 'http://mmsc.operator.test/mms';
 /** The stand-in WAP gateway's address; clients without localAddress connect from 127.0.0.1. */
 const GATEWAY = '127.0.0.2';
 const MMS = 'application/vnd.wap.mms-message';
-const IMAGE = Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 5 + 1) & 0xff));
+/** A real JPEG (every part's bytes are checked against its type at intake), 2000 bytes long. */
+const IMAGE = jpegOf(2000);
 const REFUSED = 'mm1 request refused: no subscriber';
 
 type LogLine = Record<string, unknown>;

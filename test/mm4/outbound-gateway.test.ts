@@ -59,7 +59,7 @@ t.test("a handset's m-send-req to another carrier's subscriber goes out over MM4
     to: ['+16660000002/TYPE=PLMN'],
     subject: 'Over the border',
     contentType: { mediaType: 'text/plain', params: { charset: 'utf-8' } },
-    parts: [{ contentType: { mediaType: 'text/plain', params: { charset: 'utf-8' } }, data: TEXT }],
+    body: TEXT, // a single-part message: the body is the text
   });
   t.equal(sent.pdu?.messageType, 'm-send-conf');
   t.match(sent.pdu, { responseStatus: 'Ok' }, 'accepted, not Error-sending-address-unresolved');

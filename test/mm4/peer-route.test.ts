@@ -12,6 +12,9 @@ import { StaticRouter } from '../../src/core/static-router.js';
 import { MM4_PEER_DEFAULTS, type Mm4PeerOutbound } from '../../src/mm4/peer-options.js';
 import { Mm4PeerRoute, smtpOutcome } from '../../src/mm4/peer-route.js';
 import { mm4Routes } from '../../src/mm4/routes.js';
+import type { Capabilities } from '../../src/adapt/capabilities.js';
+import type { RecipientAdapter } from '../../src/adapt/recipient.js';
+import { TEST_CAPS } from '../helpers/adapter.js';
 import { freePort } from '../helpers/free-port.js';
 import { textMessage } from '../helpers/messages.js';
 
@@ -253,6 +256,53 @@ t.test('over maxMessageBytes: rejected without connecting', async (t) => {
   t.equal(d2.fetched, 1);
   t.equal(peer.connections, 0, 'no SMTP session was opened');
   t.equal(peer.received.length, 0);
+});
+
+t.test('over the cap with an adapter: adapted to the route instead of refused; forbidden is refused with its code', async (t) => {
+  const peer = await peerServer(t);
+  const asked: Capabilities[] = [];
+  const SMALL = Buffer.from('a smaller picture');
+  const adapter: RecipientAdapter = {
+    capabilities: async () => TEST_CAPS,
+    content: async (m, _i, caps, load) => {
+      asked.push(caps);
+      if (m.service?.allowAdaptations === false) return { ok: false, code: 'adaptation-forbidden', detail: 'over the route cap' };
+      const [text] = await load();
+      const parts = [m.parts[0]!, { ...m.parts[1]!, size: SMALL.length, contentLocation: 'pic-small.jpg' }];
+      return {
+        ok: true,
+        outcome: {
+          classKey: 'k',
+          contentType: 'multipart/related',
+          parts,
+          changed: true,
+          changes: ['pic.jpg: image/jpeg 3000 bytes -> 17 bytes'],
+          bytesBefore: TEXT.length + IMAGE.length,
+          bytesAfter: TEXT.length + SMALL.length,
+        },
+        content: [text!, SMALL],
+      };
+    },
+  };
+  const p = peerOptions(peer.port, { maxMessageBytes: 6000 });
+  const r = new Mm4PeerRoute(p, { ownDomain: OWN, log, adapter });
+  t.teardown(() => r.close());
+  const res = await r.send(delivery(mm(), 0));
+  t.match(res, { status: 'delivered', detail: /accepted by MM4 peer carrier-b: 250.*adapted \(\d+ -> \d+ bytes\): pic\.jpg/ });
+  t.equal(asked[0]!.maxMessageBytes, Math.floor((6000 - 4096 - 300 * 3) / 1.37), "the route's content budget");
+  t.equal(asked[0]!.routeCapped, true);
+  const fwd = await parsed(peer.received[0]!);
+  const [, image] = (fwd.content as Mm4Multipart).parts as Mm4Part[];
+  t.ok(image!.body.equals(SMALL), 'the adapted picture went');
+  t.equal(image!.contentLocation, 'pic-small.jpg');
+  const refused = await r.send(delivery(mm('msg-2', { service: { allowAdaptations: false } }), 0));
+  t.same(refused, { status: 'rejected', detail: 'adaptation-forbidden: over the route cap' });
+  t.equal(peer.received.length, 1, 'nothing sent for the forbidden one');
+  // Under the budget: not adapted at all.
+  const roomy = new Mm4PeerRoute(peerOptions(peer.port), { ownDomain: OWN, log, adapter });
+  t.teardown(() => roomy.close());
+  t.match(await roomy.send(delivery(mm('msg-3'), 0)), { status: 'delivered' });
+  t.equal(asked.length, 2, 'the adapter was not asked');
 });
 
 t.test('TLS modes against a peer offering STARTTLS, and one that does not', async (t) => {

@@ -174,7 +174,7 @@ t.test("B's handset -> A's handset: m-delivery-ind and m-read-orig-ind come back
     deliveryReport: 'Yes',
     readReport: 'Yes',
     contentType: { mediaType: 'text/plain', params: { charset: 'utf-8' } },
-    parts: [{ contentType: { mediaType: 'text/plain', params: { charset: 'utf-8' } }, data: TEXT }],
+    body: TEXT, // a single-part message: the body is the text
   };
   const sent = await sender.post(send);
   t.equal(sent.pdu?.responseStatus, 'Ok');

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { MediaApiSchema } from '../../src/ops/config-api.js';
 import { cachePolicy } from '../../src/rest/media/cache-policy.js';
-import { checkMediaType, declaredType } from '../../src/rest/media/sniff.js';
+import { checkMediaType, declaredType } from '../../src/core/media-type.js';
 import { ELF, GIF, JPEG, png } from './media-fixtures.js';
 
 const ALLOWED = MediaApiSchema.parse({}).allowedTypes;

@@ -31,6 +31,13 @@ export interface MediaFetchOptions {
   validators?: { etag?: string | undefined; lastModified?: string | undefined };
   /** For https: URLs in tests: the CA to trust (else the system's). */
   ca?: string | Buffer;
+  /** false: no HEAD first, the GET's headers alone decide (UAProf documents: small, one round trip). Default true. */
+  head?: boolean;
+  /**
+   * An answer without a Content-Length: 'refuse' (media: its size must be known first) or 'read-capped' (read
+   * until its end, failing as too-large at the first byte over maxBytes). Default 'refuse'.
+   */
+  unknownLength?: 'refuse' | 'read-capped';
 }
 
 export type MediaFetchResult =
@@ -66,17 +73,21 @@ export async function fetchMedia(target: string, o: MediaFetchOptions): Promise<
     if (o.validators?.lastModified !== undefined) conditional['if-modified-since'] = o.validators.lastModified;
     const validated = Object.keys(conditional).length > 0;
 
-    const head = await follow('HEAD', new URL(target), conditional, o, deadline);
-    head.res.resume();
-    if (head.status === HTTP_STATUS.NOT_MODIFIED && validated) return { kind: 'not-modified', url: head.url, headers: head.res.headers };
-    if (!NO_HEAD.has(head.status)) {
-      checkStatus(head.status, head.url);
-      const declared = contentLength(head.res.headers);
-      if (declared !== undefined && declared > o.maxBytes)
-        throw new MediaFetchError('too-large', `${clip(head.url.href)} is ${declared} bytes, over ${o.limitText}`);
+    let from = new URL(target);
+    if (o.head !== false) {
+      const head = await follow('HEAD', from, conditional, o, deadline);
+      head.res.resume();
+      if (head.status === HTTP_STATUS.NOT_MODIFIED && validated) return { kind: 'not-modified', url: head.url, headers: head.res.headers };
+      if (!NO_HEAD.has(head.status)) {
+        checkStatus(head.status, head.url);
+        const declared = contentLength(head.res.headers);
+        if (declared !== undefined && declared > o.maxBytes)
+          throw new MediaFetchError('too-large', `${clip(head.url.href)} is ${declared} bytes, over ${o.limitText}`);
+      }
+      from = head.url;
     }
 
-    const get = await follow('GET', head.url, conditional, o, deadline);
+    const get = await follow('GET', from, conditional, o, deadline);
     if (get.status === HTTP_STATUS.NOT_MODIFIED && validated) {
       get.res.resume();
       return { kind: 'not-modified', url: get.url, headers: get.res.headers };
@@ -84,6 +95,10 @@ export async function fetchMedia(target: string, o: MediaFetchOptions): Promise<
     try {
       checkStatus(get.status, get.url);
       const length = contentLength(get.res.headers);
+      if (length === undefined && o.unknownLength === 'read-capped') {
+        const bytes = await readBody(get.res, get.req, o.maxBytes, deadline, get.url, o.limitText);
+        return { kind: 'fetched', url: get.url, headers: get.res.headers, bytes };
+      }
       if (length === undefined)
         throw new MediaFetchError(
           'no-content-length',
@@ -191,13 +206,18 @@ async function open(
   });
 }
 
-/** The body, exactly `length` bytes: more or fewer is an error, and it is never held beyond `length`. */
+/**
+ * The body, exactly `length` bytes: more or fewer is an error, and it is never held beyond `length`. With
+ * `capText` the length is unknown and `length` is the cap: the body ends when the answer does, and a byte over
+ * the cap fails as too-large (the request destroyed: the rest is never downloaded).
+ */
 function readBody(
   res: IncomingMessage,
   req: ClientRequest,
   length: number,
   deadline: Deadline<MediaFetchError>,
   url: URL,
+  capText?: string,
 ): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const body = Buffer.allocUnsafe(length);
@@ -212,16 +232,20 @@ function readBody(
         req.destroy();
         return reject(err);
       }
-      resolve(body);
+      resolve(capText === undefined ? body : body.subarray(0, size));
     };
     unwatch = deadline.watch((err) => done(err));
     res.on('data', (c: Buffer) => {
+      if (size + c.length > length && capText !== undefined)
+        return done(new MediaFetchError('too-large', `${clip(url.href)} sent more than ${capText}`));
       if (size + c.length > length) return done(new MediaFetchError('http-error', `${clip(url.href)} sent more than its Content-Length`));
       c.copy(body, size);
       size += c.length;
     });
     res.on('end', () =>
-      size === length ? done() : done(new MediaFetchError('http-error', `${clip(url.href)} sent ${size} of ${length} bytes`)),
+      size === length || capText !== undefined
+        ? done()
+        : done(new MediaFetchError('http-error', `${clip(url.href)} sent ${size} of ${length} bytes`)),
     );
     res.on('error', (err) => done(new MediaFetchError('http-error', `${clip(url.href)}: ${err.message}`)));
     res.on('close', () => done(new MediaFetchError('http-error', `${clip(url.href)} closed after ${size} of ${length} bytes`)));

@@ -7,7 +7,7 @@ import type { Metrics } from '../../ops/metrics.js';
 import type { OutboundGuard } from '../../transport/outbound-guard.js';
 import { cachePolicy } from './cache-policy.js';
 import { fetchMedia, MediaFetchError } from './fetch.js';
-import { checkMediaType, declaredType, MediaTypeError } from './sniff.js';
+import { checkMediaType, declaredType, MediaTypeError } from '../../core/media-type.js';
 import { clip } from '../../transport/outbound-guard.js';
 import {
   type MediaFailure,

@@ -1,4 +1,6 @@
 import type { StoreFullError, ContentStage, StagePurpose } from '../../core/ports.js';
+import { ProbeRecorder } from '../../core/media-probe.js';
+import type { MediaProbe } from '../../core/media-probe.js';
 import { packParts } from './limits.js';
 
 /** The store's byte budget as a stage sees it: room for more staged bytes, or why not. */
@@ -18,6 +20,8 @@ export interface StageLedger {
  */
 export class MemoryContentStage implements ContentStage {
   private parts: Buffer[][] = [];
+  /** Each part's probe, recorded as it is written (kept when the bytes are let go). */
+  private readonly recorders: ProbeRecorder[] = [];
   private discarded = false;
   /** Bytes reserved in the ledger for the pieces kept. */
   private reserved = 0;
@@ -41,6 +45,8 @@ export class MemoryContentStage implements ContentStage {
   part(): { write(bytes: Buffer): void; end(): void } {
     const pieces: Buffer[] = [];
     this.parts.push(pieces);
+    const probe = new ProbeRecorder();
+    this.recorders.push(probe);
     let ended = false;
     const n = this.parts.length;
     return {
@@ -48,6 +54,7 @@ export class MemoryContentStage implements ContentStage {
         // As the Redis stage: a part's bytes follow one another, so a writer is dead once the next part starts.
         if (ended || this.parts.length !== n) throw new Error(`stage of ${this.messageId}: write to part ${n - 1} after it ended`);
         this.bytes += b.length;
+        probe.write(b);
         if (this.failure || this.discarded || this.expired) return;
         const refused = this.ledger.reserve(b.length);
         if (refused) {
@@ -61,6 +68,10 @@ export class MemoryContentStage implements ContentStage {
       },
       end: () => void (ended = true),
     };
+  }
+
+  probes(): readonly MediaProbe[] {
+    return this.recorders.map((r) => r.probe());
   }
 
   drain(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { type MediaProbe, ProbeRecorder } from '../../core/media-probe.js';
 import type { ContentStage, StagePurpose } from '../../core/ports.js';
 import { frameTrailer } from './content-frame.js';
 import { writeSlice } from './frame-set.js';
@@ -28,6 +29,8 @@ export class RedisContentStage implements ContentStage {
   private slice: Buffer | undefined;
   private fill = 0;
   private readonly lengths: number[] = [];
+  /** Each part's probe, recorded as it is written: Intake checks the types without reading the key back. */
+  private readonly recorders: ProbeRecorder[] = [];
   /** Bytes of the open part; -1 between parts. */
   private current = -1;
   private created = false;
@@ -50,6 +53,7 @@ export class RedisContentStage implements ContentStage {
   part(): { write(bytes: Buffer): void; end(): void } {
     this.endPart();
     this.current = 0;
+    this.recorders.push(new ProbeRecorder());
     // Each writer is its part's only: once the next part is started, the old writer may not write into it.
     const n = this.lengths.length;
     const open = () => this.current >= 0 && this.lengths.length === n;
@@ -65,6 +69,7 @@ export class RedisContentStage implements ContentStage {
   private write(b: Buffer): void {
     this.current += b.length;
     this.bytes += b.length;
+    this.recorders[this.recorders.length - 1]!.write(b);
     this.copy(b);
   }
 
@@ -110,6 +115,10 @@ export class RedisContentStage implements ContentStage {
     // The slice is referenced, not copied, until Redis answers (frame-set.ts): nothing writes into it again.
     const r = await writeSlice(this.redis, this.key, data, first, this.ttlMs);
     if (first) this.foreign = r === null;
+  }
+
+  probes(): readonly MediaProbe[] {
+    return this.recorders.map((r) => r.probe());
   }
 
   drain(): Promise<void> {
