@@ -188,7 +188,11 @@ t.test('an executable declared image/jpeg is refused on MM7, REST (form and JSON
     json: { to: [US], from: '7050', media: [`${media.base}/real.jpg`] },
   });
   t.equal(gJson.status, 202, 'REST JSON: accepted');
-  t.equal((await a.post({ ...sendReq(TINY_JPEG), transactionId: 'tx-2' })).pdu?.responseStatus, 'Ok', 'MM1: accepted');
+  // X-Mms-Adaptation-Allowed: No (OMA-TS-MMS_ENC §7.3.1) is kept as the message's allowAdaptations=false.
+  const g1 = await a.post({ ...sendReq(TINY_JPEG), transactionId: 'tx-2', adaptationAllowed: 'No' });
+  t.equal(g1.pdu?.responseStatus, 'Ok', 'MM1: accepted');
+  const id1 = (g1.pdu as { messageId?: string }).messageId!;
+  t.same((await gw.store.queue.message(id1))?.service, { allowAdaptations: false }, 'MM1: adaptation forbidden by the handset');
   const g4 = await mailer.sendMail({ envelope, raw: forward('good-1', TINY_JPEG) });
   t.match(g4.response, /^250 /, 'MM4: accepted');
   t.same(await stored(), { messages: 10, elf: 0 }, 'five messages stored, each with its content; no executable');
