@@ -23,21 +23,25 @@ import { UaProfError, type UaProfile } from './model.js';
 export interface UaProfLimits {
   /** The document's size in bytes (UTF-8 for a string). Default 256 KiB (content.uaprof.maxBytes). */
   maxBytes?: number;
-  /** Start tags. Default 20,000 (a full vendor profile has 300 to 2,000). */
+  /** Start tags. Default 5,000 (a full vendor profile has 300 to 2,000; each costs parse time, see below). */
   maxElements?: number;
-  /** Attributes, namespace declarations included. Default 20,000. */
+  /** Attributes, namespace declarations included. Default 5,000. */
   maxAttributes?: number;
-  /** Tokens (protocols/xml/prescan.ts). Default 80,000. */
+  /** Tokens (protocols/xml/prescan.ts). Default 20,000. */
   maxTokens?: number;
   /** Element nesting. Default 32 (a profile needs about 7). */
   maxDepth?: number;
 }
 
+/**
+ * The counts bound the time one document holds the event loop (the bytes alone do not: 256 KiB of short list
+ * items is 7,000 elements): 5,000 elements cost 20-55 ms of CPU once warm (test/protocols/uaprof-hostile.test.ts).
+ */
 const DEFAULTS: Required<UaProfLimits> = {
   maxBytes: 262_144,
-  maxElements: 20_000,
-  maxAttributes: 20_000,
-  maxTokens: 80_000,
+  maxElements: 5_000,
+  maxAttributes: 5_000,
+  maxTokens: 20_000,
   maxDepth: 32,
 };
 

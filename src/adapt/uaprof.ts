@@ -37,6 +37,12 @@ export interface UaProfilesOptions {
   config: UaProfConfig;
   metrics?: ContentMetrics;
   log?: Logger;
+  /**
+   * Fetches in progress at most (distinct URLs): a handset naming a new URL on every request must not make the
+   * gateway hold a socket per request for timeoutMs. Over it a lookup answers "not known" and stores nothing
+   * (the next lookup tries again). Default 16.
+   */
+  maxConcurrent?: number;
   /** Redirects followed at most. Default 3. */
   maxRedirects?: number;
   now?: () => number;
@@ -50,6 +56,8 @@ const EMPTY = Buffer.alloc(0);
 
 export class UaProfiles implements ProfileSource {
   private readonly inFlight = new Map<string, Promise<UaProfile | undefined>>();
+  /** Fetches on the network now (lookups answered from the store are not counted). */
+  private fetching = 0;
   private readonly now: () => number;
 
   constructor(private readonly o: UaProfilesOptions) {
@@ -92,7 +100,12 @@ export class UaProfiles implements ProfileSource {
     } catch (err) {
       this.o.log?.warn({ err: (err as Error).message }, 'uaprof: the store could not be read; fetching');
     }
-    const record = await this.fetch(url);
+    if (this.fetching >= (this.o.maxConcurrent ?? 16)) {
+      this.o.log?.debug({ url: clip(url), fetching: this.fetching }, 'uaprof: too many fetches in progress; not fetched now');
+      return undefined;
+    }
+    this.fetching++;
+    const record = await this.fetch(url).finally(() => this.fetching--);
     this.o.metrics?.uaprofFetches.inc({ result: record.ok ? 'ok' : record.result });
     const ttl = record.ok ? this.o.config.ttlMs : this.o.config.failureTtlMs;
     try {

@@ -17,7 +17,14 @@ export interface Profiles {
 
 /** UaProfiles with loopback allowed (unless `allow` says otherwise), config over the schema's defaults. */
 export function profiles(
-  o: { allow?: string[]; resolve?: Resolver; config?: Partial<UaProfConfig>; store?: MediaStore; clock?: { now: number } } = {},
+  o: {
+    allow?: string[];
+    resolve?: Resolver;
+    config?: Partial<UaProfConfig>;
+    store?: MediaStore;
+    clock?: { now: number };
+    maxConcurrent?: number;
+  } = {},
 ): Profiles {
   const clock = o.clock ?? { now: Date.UTC(2030, 0, 15, 12) };
   const now = () => clock.now;
@@ -25,7 +32,15 @@ export function profiles(
   const config = UaProfSchema.parse({ timeoutMs: 2_000, waitMs: 300, ...o.config });
   const metrics = new Metrics();
   const guard = new OutboundGuard({ allow: o.allow ?? ['127.0.0.0/8', '::1/128'], ...(o.resolve ? { resolve: o.resolve } : {}) });
-  const p = new UaProfiles({ store, guard, config, metrics: metrics.content, log: pino({ level: 'silent' }), now });
+  const p = new UaProfiles({
+    store,
+    guard,
+    config,
+    metrics: metrics.content,
+    log: pino({ level: 'silent' }),
+    now,
+    ...(o.maxConcurrent !== undefined ? { maxConcurrent: o.maxConcurrent } : {}),
+  });
   return { profiles: p, store, metrics, clock, config };
 }
 

@@ -198,3 +198,22 @@ t.test('a store that fails does not fail the lookup', async (t) => {
   const { profiles: p } = profiles({ store: broken });
   t.equal((await p.lookup(`${srv.base}/p.xml`))?.mmsMaxMessageSize, 9000, 'fetched and answered anyway');
 });
+
+t.test('fetches in progress are bounded: a URL over the bound is not fetched now, and later is', async (t) => {
+  const srv = await mediaServer(t);
+  srv.route('/never-1.xml', () => undefined);
+  srv.route('/never-2.xml', () => undefined);
+  srv.route('/p.xml', xml(uaprofDoc({ size: '7777' })));
+  srv.route('/known.xml', xml(uaprofDoc({ size: '8888' })));
+  const { profiles: p, metrics, store } = profiles({ maxConcurrent: 2, config: { waitMs: 100, timeoutMs: 400 } });
+  t.equal((await p.lookup(`${srv.base}/known.xml`))?.mmsMaxMessageSize, 8888, 'fetched before the slow ones');
+  t.equal(await p.lookup(`${srv.base}/never-1.xml`), undefined);
+  t.equal(await p.lookup(`${srv.base}/never-2.xml`), undefined);
+  t.equal(await p.lookup(`${srv.base}/p.xml`), undefined, 'two in progress: the third is not looked up');
+  t.equal(await store.get('uaprof', `${srv.base}/p.xml`), undefined, 'and nothing is stored for it');
+  t.equal((await p.lookup(`${srv.base}/known.xml`))?.mmsMaxMessageSize, 8888, 'a stored profile is still answered meanwhile');
+  await p.idle();
+  t.strictSame(await fetches(metrics), { ok: 1, cached: 1, timeout: 2 });
+  t.equal((await p.lookup(`${srv.base}/p.xml`))?.mmsMaxMessageSize, 7777, 'once they ended, it is fetched');
+  t.strictSame(srv.seen, ['GET /known.xml', 'GET /never-1.xml', 'GET /never-2.xml', 'GET /p.xml']);
+});
