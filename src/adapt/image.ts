@@ -343,7 +343,7 @@ function adaptErrorOf(err: unknown): AdaptError {
   const first = message.split('\n')[0] ?? message;
   if (/pixel limit/i.test(message)) return new AdaptError('undecodable', `pixel-limit: ${first}`);
   if (/timeout/i.test(message)) return new AdaptError('timeout', `image: ${first}`);
-  if (/no decoding plugin|unsupported codec|hevc/i.test(message)) {
+  if (/no decoding plugin|unsupported codec|not been built in|hevc/i.test(message)) {
     return new AdaptError('undecodable', `heic-hevc: ${first}`);
   }
   return new AdaptError('undecodable', `image: ${first.slice(0, 200)}`);
