@@ -70,6 +70,13 @@ function typeOfFormat(format: string | undefined, compression?: string): string 
   }
 }
 
+/** Names senders use for JPEG and BMP (image/jpg, image/pjpeg, image/x-ms-bmp) as the handset's UAProf names them. */
+function canonicalType(type: string): string {
+  if (type === 'image/jpg' || type === 'image/pjpeg') return 'image/jpeg';
+  if (type === 'image/x-ms-bmp' || type === 'image/x-bmp') return 'image/bmp';
+  return type;
+}
+
 /** libjpeg's quantiser scale (percent) for a quality 1..100 (jcparam.c jpeg_quality_scaling). */
 function scaleOf(q: number): number {
   return q < 50 ? 5000 / q : 200 - 2 * q;
@@ -115,7 +122,7 @@ export class SharpImageAdapter implements ImageAdapter {
   ): Promise<{ media: TranscodedMedia | 'unchanged'; report: ImageAdaptReport }> {
     const report: ImageAdaptReport = { encodes: 0, sizes: 1 };
     imageEncodeCounter.calls++;
-    const declared = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+    const declared = canonicalType(contentType.split(';')[0]?.trim().toLowerCase() ?? '');
     const media = await this.run(bytes, declared, target, report);
     imageEncodeCounter.encodes += report.encodes;
     return { media, report };

@@ -120,6 +120,7 @@ t.test('unchanged when the type is taken and the size and bytes are within', asy
     .jpeg()
     .toBuffer();
   t.equal(await adapter.adapt(jpeg, 'image/jpeg', target(640, 480, 300 * KB)), 'unchanged');
+  t.equal(await adapter.adapt(jpeg, 'image/jpg; name=a.jpg', target(640, 480, 300 * KB, ['image/jpeg'])), 'unchanged', 'image/jpg is JPEG');
   // Not taken: converted even though it fits.
   const webp = await sharp(jpeg).webp().toBuffer();
   t.equal(await adapter.adapt(webp, 'image/webp', target(640, 480, 300 * KB)), 'unchanged', 'WebP taken (image/*)');
@@ -212,6 +213,19 @@ t.test('BMP (no libvips loader) is decoded and converted', async (t) => {
   near(t, await pixel(out.bytes, 20, 3), [255, 255, 0], 'top yellow');
   near(t, await pixel(out.bytes, 20, 27), [0, 255, 255], 'bottom cyan');
   t.equal(await adapter.adapt(bmp, 'image/bmp', target(640, 480, 300 * KB)), 'unchanged', 'taken and fitting');
+  t.equal(await adapter.adapt(bmp, 'image/x-ms-bmp', target(640, 480, 300 * KB, ['image/bmp'])), 'unchanged', 'x-ms-bmp is bmp');
+
+  // A BMP header declaring 100000x100000 pixels: refused before any pixel buffer is allocated.
+  const bomb = Buffer.from(bmp);
+  bomb.writeInt32LE(100_000, 18);
+  bomb.writeInt32LE(100_000, 22);
+  const err = await adaptError(adapter.adapt(bomb, 'image/bmp', target(640, 480, 300 * KB, ['image/jpeg'])));
+  t.equal(err.reason, 'undecodable');
+  t.match(err.message, /^pixel-limit: 100000x100000/);
+  // Within the pixel limit but longer than the file: refused, not read past the end.
+  const short = Buffer.from(bmp);
+  short.writeInt32LE(400, 22);
+  t.match((await adaptError(adapter.adapt(short, 'image/bmp', target(640, 480, 300 * KB, ['image/jpeg'])))).message, /shorter/);
 });
 
 t.test('PNG with alpha the handset takes stays PNG; alpha flattened on white when it goes JPEG', async (t) => {
