@@ -135,7 +135,7 @@ export class SharpImageAdapter implements ImageAdapter {
     report: ImageAdaptReport,
   ): Promise<TranscodedMedia | 'unchanged'> {
     if (isBmp(bytes)) {
-      const raw = decodeBmp(bytes, this.maxInputPixels);
+      const raw = await decodeBmp(bytes, this.maxInputPixels);
       const fits = raw.width <= target.maxWidth && raw.height <= target.maxHeight;
       if (target.takes('image/bmp') && fits && bytes.length <= target.maxBytes) return 'unchanged';
       const input = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
