@@ -35,7 +35,10 @@ function maskShift(mask: number): { shift: number; bits: number } {
   return { shift, bits };
 }
 
-export function decodeBmp(bytes: Buffer, maxPixels: number): RawImage {
+/** Pixels decoded between two yields to the event loop (a few ms of work at most). */
+const BAND_PIXELS = 64 * 1024;
+
+export async function decodeBmp(bytes: Buffer, maxPixels: number): Promise<RawImage> {
   if (!isBmp(bytes)) throw bad('not a BMP');
   const dataOffset = bytes.readUInt32LE(10);
   const headerSize = bytes.readUInt32LE(14);
@@ -92,33 +95,43 @@ export function decodeBmp(bytes: Buffer, maxPixels: number): RawImage {
   const scale = (v: number, f: { shift: number; bits: number }): number =>
     f.bits === 0 ? 255 : Math.round((((v >>> f.shift) & ((1 << f.bits) - 1)) * 255) / ((1 << f.bits) - 1));
 
-  for (let y = 0; y < height; y++) {
+  // One branch per row, not per pixel; the caller yields to the event loop between bands of rows.
+  const perByte = bpp <= 8 ? 8 / bpp : 0;
+  const indexMask = (1 << bpp) - 1;
+  const decodeRow = (y: number): void => {
     const row = dataOffset + (topDown ? y : height - 1 - y) * stride;
-    for (let x = 0; x < width; x++) {
-      const o = (y * width + x) * channels;
-      if (palette) {
-        const perByte = 8 / bpp;
+    let o = y * width * channels;
+    if (bpp === 24 || (bpp === 32 && !fields)) {
+      const step = bpp / 8;
+      for (let x = 0, p = row; x < width; x++, p += step, o += 3) {
+        out[o] = bytes[p + 2] as number;
+        out[o + 1] = bytes[p + 1] as number;
+        out[o + 2] = bytes[p] as number;
+      }
+    } else if (palette) {
+      for (let x = 0; x < width; x++, o += 3) {
         const byte = bytes[row + Math.floor(x / perByte)] as number;
-        const shift = 8 - bpp * ((x % perByte) + 1);
-        const index = (byte >> shift) & ((1 << bpp) - 1);
+        const index = (byte >> (8 - bpp * ((x % perByte) + 1))) & indexMask;
         const p = index * 4;
         if (p + 3 > palette.length) throw bad(`palette index ${index} out of range`);
         out[o] = palette[p + 2] as number;
         out[o + 1] = palette[p + 1] as number;
         out[o + 2] = palette[p] as number;
-      } else if (fields) {
+      }
+    } else if (fields) {
+      for (let x = 0; x < width; x++, o += channels) {
         const v = bpp === 16 ? bytes.readUInt16LE(row + x * 2) : bytes.readUInt32LE(row + x * 4);
         out[o] = scale(v, fields.r);
         out[o + 1] = scale(v, fields.g);
         out[o + 2] = scale(v, fields.b);
         if (alpha) out[o + 3] = scale(v, fields.a);
-      } else {
-        const p = row + x * (bpp / 8);
-        out[o] = bytes[p + 2] as number;
-        out[o + 1] = bytes[p + 1] as number;
-        out[o + 2] = bytes[p] as number;
       }
     }
+  };
+  const band = Math.max(1, Math.floor(BAND_PIXELS / width));
+  for (let y = 0; y < height; y += band) {
+    if (y > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (let r = y; r < Math.min(height, y + band); r++) decodeRow(r);
   }
   return { data: out, width, height, channels };
 }

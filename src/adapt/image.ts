@@ -70,6 +70,13 @@ function typeOfFormat(format: string | undefined, compression?: string): string 
   }
 }
 
+/** Names senders use for JPEG and BMP (image/jpg, image/pjpeg, image/x-ms-bmp) as the handset's UAProf names them. */
+function canonicalType(type: string): string {
+  if (type === 'image/jpg' || type === 'image/pjpeg') return 'image/jpeg';
+  if (type === 'image/x-ms-bmp' || type === 'image/x-bmp') return 'image/bmp';
+  return type;
+}
+
 /** libjpeg's quantiser scale (percent) for a quality 1..100 (jcparam.c jpeg_quality_scaling). */
 function scaleOf(q: number): number {
   return q < 50 ? 5000 / q : 200 - 2 * q;
@@ -115,7 +122,7 @@ export class SharpImageAdapter implements ImageAdapter {
   ): Promise<{ media: TranscodedMedia | 'unchanged'; report: ImageAdaptReport }> {
     const report: ImageAdaptReport = { encodes: 0, sizes: 1 };
     imageEncodeCounter.calls++;
-    const declared = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+    const declared = canonicalType(contentType.split(';')[0]?.trim().toLowerCase() ?? '');
     const media = await this.run(bytes, declared, target, report);
     imageEncodeCounter.encodes += report.encodes;
     return { media, report };
@@ -128,7 +135,7 @@ export class SharpImageAdapter implements ImageAdapter {
     report: ImageAdaptReport,
   ): Promise<TranscodedMedia | 'unchanged'> {
     if (isBmp(bytes)) {
-      const raw = decodeBmp(bytes, this.maxInputPixels);
+      const raw = await decodeBmp(bytes, this.maxInputPixels);
       const fits = raw.width <= target.maxWidth && raw.height <= target.maxHeight;
       if (target.takes('image/bmp') && fits && bytes.length <= target.maxBytes) return 'unchanged';
       const input = sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
@@ -343,7 +350,7 @@ function adaptErrorOf(err: unknown): AdaptError {
   const first = message.split('\n')[0] ?? message;
   if (/pixel limit/i.test(message)) return new AdaptError('undecodable', `pixel-limit: ${first}`);
   if (/timeout/i.test(message)) return new AdaptError('timeout', `image: ${first}`);
-  if (/no decoding plugin|unsupported codec|hevc/i.test(message)) {
+  if (/no decoding plugin|unsupported codec|not been built in|hevc/i.test(message)) {
     return new AdaptError('undecodable', `heic-hevc: ${first}`);
   }
   return new AdaptError('undecodable', `image: ${first.slice(0, 200)}`);
