@@ -62,7 +62,9 @@ export class FfmpegAvAdapter implements AvAdapter {
       throw new AdaptError('undecodable', `${type || 'no type'} is not audio or video`);
     }
     if (fits && type.startsWith('audio/')) return 'unchanged';
-    const dir = await mkdtemp(join(this.opts.tmpRoot ?? tmpdir(), 'mmsc-av-'));
+    const dir = await mkdtemp(join(this.opts.tmpRoot ?? tmpdir(), 'mmsc-av-')).catch((err: Error) => {
+      throw new AdaptError('no-tool', `no temporary directory for ffmpeg: ${err.message}`);
+    });
     try {
       // No extension: ffmpeg decides the format from the bytes (within INPUT_GUARD's demuxers).
       const input = join(dir, 'in');
@@ -72,6 +74,10 @@ export class FfmpegAvAdapter implements AvAdapter {
       if (fits && asVideo && this.playable(probe, target)) return 'unchanged';
       if (fits && !asVideo) return 'unchanged';
       return await this.encode(dir, input, type, probe, asVideo, bytes.length, target);
+    } catch (err) {
+      // A file-system failure (disk full) is still an AdaptError: the planner removes the part and goes on.
+      if (err instanceof AdaptError) throw err;
+      throw new AdaptError('no-tool', `audio/video adaptation failed: ${(err as Error).message}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

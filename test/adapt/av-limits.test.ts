@@ -133,3 +133,9 @@ t.test('output is capped: stdout cut (flagged), stderr keeps its tail', async (t
   t.equal(r.stderr.length, 100);
   t.ok(r.stderr.endsWith('THE END'));
 });
+
+t.test('no temporary directory (a file-system failure): an AdaptError, not a crash', async (t) => {
+  const info = await detectFfmpeg('ffmpeg');
+  const av = new FfmpegAvAdapter(info, { timeoutMs: 10_000, tmpRoot: join(work, 'no', 'such', 'dir') });
+  t.equal(await failure(av.adapt(clip, 'video/mp4', target(['video/3gpp'], 10_000))), 'no-tool');
+});
