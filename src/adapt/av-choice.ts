@@ -15,7 +15,8 @@ export interface AvProbe {
   audio?: { codec: string; channels: number };
 }
 
-/** One ffmpeg output: its arguments (between the input and the output path), type and a note for the event. */
+/** One ffmpeg output: its arguments (between the input and the output path), type and what it is (e.g.
+ * "video/mp4 H.264 baseline 404x226 245k + AAC 32k") for the event's note. */
 export interface AvPlan {
   contentType: string;
   args: string[];
@@ -110,7 +111,7 @@ export function planVideo(probe: AvProbe, target: AvTarget, info: FfmpegInfo, bu
       contentType: 'video/mp4',
       width: w,
       height: h,
-      note: `${v.codec} ${v.width}x${v.height} -> video/mp4 H.264 baseline ${w}x${h} ${kbps(videoBps)}${audioNote}`,
+      note: `video/mp4 H.264 baseline ${w}x${h} ${kbps(videoBps)}${audioNote}`,
       args: [
         '-map',
         '0:v:0',
@@ -151,7 +152,7 @@ export function planVideo(probe: AvProbe, target: AvTarget, info: FfmpegInfo, bu
     contentType: 'video/3gpp',
     width: w,
     height: h,
-    note: `${v.codec} ${v.width}x${v.height} -> video/3gpp H.263 ${w}x${h} ${kbps(videoBps)}${audioNote}`,
+    note: `video/3gpp H.263 ${w}x${h} ${kbps(videoBps)}${audioNote}`,
     args: [
       '-map',
       '0:v:0',
@@ -205,7 +206,7 @@ export function planAudio(probe: AvProbe, inputType: string, target: AvTarget, i
   if (type === 'audio/amr') {
     if (bps < 4_750) throw tooLow(4_750);
     const x = amr(encoder, bps);
-    return { contentType: type, note: `${a.codec} -> audio/amr AMR-NB ${kbps(x.bps)}`, args: [...head, ...x.args, ...common, '-f', 'amr'] };
+    return { contentType: type, note: `audio/amr AMR-NB ${kbps(x.bps)}`, args: [...head, ...x.args, ...common, '-f', 'amr'] };
   }
   if (type === 'audio/mpeg') {
     const br = MP3_RATES.find((r) => r * 1000 <= bps);
@@ -214,7 +215,7 @@ export function planAudio(probe: AvProbe, inputType: string, target: AvTarget, i
     const ch = br >= 96 && a.channels >= 2 ? 2 : 1;
     return {
       contentType: type,
-      note: `${a.codec} -> audio/mpeg MP3 ${br}k`,
+      note: `audio/mpeg MP3 ${br}k`,
       args: [...head, '-c:a', encoder, '-b:a', `${br}k`, '-ac', String(ch), '-ar', String(rate), ...common, '-f', 'mp3'],
     };
   }
@@ -222,7 +223,7 @@ export function planAudio(probe: AvProbe, inputType: string, target: AvTarget, i
   const mp4 = type === 'audio/mp4';
   return {
     contentType: type,
-    note: `${a.codec} -> ${type} AAC ${kbps(Math.min(bps, 128_000))}`,
+    note: `${type} AAC ${kbps(Math.min(bps, 128_000))}`,
     args: [...head, ...aac(bps, a.channels), ...common, ...(mp4 ? ['-movflags', '+faststart', '-f', 'mp4'] : ['-f', 'adts'])],
   };
 }

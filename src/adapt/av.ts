@@ -62,7 +62,9 @@ export class FfmpegAvAdapter implements AvAdapter {
       throw new AdaptError('undecodable', `${type || 'no type'} is not audio or video`);
     }
     if (fits && type.startsWith('audio/')) return 'unchanged';
-    const dir = await mkdtemp(join(this.opts.tmpRoot ?? tmpdir(), 'mmsc-av-'));
+    const dir = await mkdtemp(join(this.opts.tmpRoot ?? tmpdir(), 'mmsc-av-')).catch((err: Error) => {
+      throw new AdaptError('no-tool', `no temporary directory for ffmpeg: ${err.message}`);
+    });
     try {
       // No extension: ffmpeg decides the format from the bytes (within INPUT_GUARD's demuxers).
       const input = join(dir, 'in');
@@ -72,6 +74,10 @@ export class FfmpegAvAdapter implements AvAdapter {
       if (fits && asVideo && this.playable(probe, target)) return 'unchanged';
       if (fits && !asVideo) return 'unchanged';
       return await this.encode(dir, input, type, probe, asVideo, bytes.length, target);
+    } catch (err) {
+      // A file-system failure (disk full) is still an AdaptError: the planner removes the part and goes on.
+      if (err instanceof AdaptError) throw err;
+      throw new AdaptError('no-tool', `audio/video adaptation failed: ${(err as Error).message}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -95,14 +101,14 @@ export class FfmpegAvAdapter implements AvAdapter {
     for (let attempt = 1; attempt <= 2; attempt++) {
       const plan = asVideo ? planVideo(probe, target, this.info, budget) : planAudio(probe, type, target, this.info, budget);
       const output = join(dir, `out-${attempt}`);
-      await this.run(input, output, plan, target.maxBytes);
+      await this.run(input, output, plan, target.maxBytes, probe.duration);
       const size = await stat(output).then(
         (s) => s.size,
         () => 0,
       );
       if (size > 0 && size <= target.maxBytes) {
         const out = await readFile(output);
-        const note = `${type} ${inputBytes} B -> ${plan.note}, ${size} B${attempt > 1 ? ' (second try)' : ''}`;
+        const note = `${describe(type, probe, asVideo)} ${inputBytes} B -> ${plan.note}, ${size} B${attempt > 1 ? ' (second try)' : ''}`;
         this.opts.logger?.debug({ note, attempt }, 'av adapted');
         return {
           bytes: out,
@@ -118,9 +124,10 @@ export class FfmpegAvAdapter implements AvAdapter {
     throw new AdaptError('cannot-fit', `${type} does not fit ${target.maxBytes} bytes after two tries`);
   }
 
-  private async run(input: string, output: string, plan: AvPlan, maxBytes: number): Promise<void> {
+  private async run(input: string, output: string, plan: AvPlan, maxBytes: number, duration: number): Promise<void> {
     this.opts.onEncode?.(plan);
-    // -fs stops a runaway output on disk (a result over maxBytes is tried again or refused anyway).
+    // -fs stops a runaway output on disk (a result over maxBytes is tried again or refused anyway); -t an input
+    // that runs longer than its header said.
     const args = [
       '-hide_banner',
       '-nostdin',
@@ -132,6 +139,8 @@ export class FfmpegAvAdapter implements AvAdapter {
       ...plan.args,
       '-fs',
       String(maxBytes * 2),
+      '-t',
+      (duration * 1.05 + 1).toFixed(2),
       '-y',
       output,
     ];
@@ -144,4 +153,11 @@ export class FfmpegAvAdapter implements AvAdapter {
       throw new AdaptError('undecodable', `ffmpeg exit ${r.code}: ${r.stderr.trim().slice(-300)}`);
     }
   }
+}
+
+/** The input as the note names it: "video/mp4 h264 960x540", "audio/mpeg mp3". */
+function describe(type: string, probe: AvProbe, asVideo: boolean): string {
+  const v = probe.video;
+  if (asVideo && v) return `${type} ${v.codec} ${v.width}x${v.height}`;
+  return `${type} ${probe.audio?.codec ?? ''}`.trim();
 }

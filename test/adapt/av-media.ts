@@ -38,6 +38,7 @@ export function videoMp4(
     `sine=frequency=440:duration=${seconds}`,
     '-c:v',
     opts.codec ?? 'libx264',
+    ...(opts.codec === 'libx265' ? ['-x265-params', 'log-level=error'] : []),
     '-b:v',
     opts.vbitrate ?? '2M',
     '-c:a',
