@@ -169,3 +169,57 @@ t.test('resolveRef and refFor: cid (percent-decoded, brackets), Content-Location
   t.equal(refFor(parts[1]!), 'text.txt');
   t.equal(resolveRef(refFor(parts[0]!)!, parts), 0, 'what refFor writes resolves back');
 });
+
+t.test('readSmil: 2,000 mutated documents end in slides or a SmilError, never another exception', async (t) => {
+  const { prng } = await import('../helpers/prng.js');
+  const rnd = prng(25);
+  const base = Buffer.from(
+    buildSmil(
+      {
+        slides: slidesFor([
+          { contentType: 'image/jpeg', src: 'cid:a&b' },
+          { contentType: 'text/plain', src: 't.txt' },
+          { contentType: 'audio/amr', src: 'x' },
+        ]),
+      },
+      { width: 176, height: 144 },
+    ),
+  );
+  const tokens = [
+    '<',
+    '>',
+    '&',
+    '"',
+    "'",
+    '<!DOCTYPE x [',
+    ']>',
+    '<!ENTITY e "x">',
+    '&e;',
+    '&#0;',
+    '&#x110000;',
+    '</par>',
+    '<par>',
+    '\0',
+    '\uFFFF',
+  ];
+  let read = 0;
+  let refused = 0;
+  for (let k = 0; k < 2000; k++) {
+    let s = base.toString('latin1');
+    for (let m = 1 + Math.floor(rnd() * 4); m > 0; m--) {
+      const at = Math.floor(rnd() * s.length);
+      const cut = Math.floor(rnd() * 8);
+      const ins = rnd() < 0.5 ? tokens[Math.floor(rnd() * tokens.length)]! : String.fromCharCode(Math.floor(rnd() * 256));
+      s = s.slice(0, at) + ins + s.slice(at + cut);
+    }
+    try {
+      readSmil(Buffer.from(s, 'latin1'));
+      read++;
+    } catch (e) {
+      if (!(e instanceof Error) || e.name !== 'SmilError') throw e;
+      refused++;
+    }
+  }
+  t.equal(read + refused, 2000);
+  t.ok(refused > 100 && read > 10, `${read} read, ${refused} refused`);
+});
