@@ -1,7 +1,7 @@
 /**
  * A UAProf document (OMA-TS-UAProf-V2_0 / WAP-248-UAProf: RDF/XML over the CC/PP structure) -> what the
  * gateway reads of it (model.ts). Profiles are fetched from URLs handsets name, so they are hostile input:
- * the shared XML pre-scan (protocols/xml) bounds the size, counts and nesting and refuses every DOCTYPE and
+ * the shared XML pre-scan (protocols/xml) bounds the size, counts and nesting and refuses a DTD internal subset and
  * entity declaration before fast-xml-parser sees the text; entity expansion is off.
  *
  * Real profiles are written in many dialects, and all of them are read:
@@ -83,9 +83,11 @@ export function parseUaProf(input: string | Buffer, limits: UaProfLimits = {}): 
   if (size > l.maxBytes) throw new UaProfError('uaprof-too-large', `the profile is ${size} bytes, over ${l.maxBytes}`);
   let text = typeof input === 'string' ? input : decodeXmlBytes(input, fail);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  prescan(
+  // An external DOCTYPE (`<!DOCTYPE rdf:RDF SYSTEM "...">`, which some makers' profiles carry) is blanked out and
+  // never fetched; an internal subset (where entities are declared) and any other declaration is refused.
+  text = prescan(
     text,
-    { maxElements: l.maxElements, maxAttributes: l.maxAttributes, maxTokens: l.maxTokens, maxDepth: l.maxDepth, doctype: 'refuse' },
+    { maxElements: l.maxElements, maxAttributes: l.maxAttributes, maxTokens: l.maxTokens, maxDepth: l.maxDepth, doctype: 'allow-external' },
     fail,
   );
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });

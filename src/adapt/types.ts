@@ -55,7 +55,10 @@ export interface ImageAdapter {
   adapt(bytes: Buffer, contentType: string, target: ImageTarget): Promise<TranscodedMedia | 'unchanged'>;
 }
 
-/** Audio and video (ffmpeg); `available` false when ffmpeg is not installed: adapt then throws AdaptError no-tool. */
+/**
+ * Audio and video (ffmpeg); `available` false when ffmpeg is not installed: a part that already fits is then
+ * 'unchanged', and one that would have to change throws AdaptError no-tool (the planner removes it).
+ */
 export interface AvAdapter {
   readonly available: boolean;
   adapt(bytes: Buffer, contentType: string, target: AvTarget): Promise<TranscodedMedia | 'unchanged'>;
