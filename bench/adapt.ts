@@ -10,7 +10,15 @@ process.env.UV_THREADPOOL_SIZE = '1';
 const { default: sharp } = await import('sharp');
 const { SharpImageAdapter } = await import('../src/adapt/image.js');
 const { MemoryMediaStore } = await import('../src/store/memory/media.js');
+const { MemoryIdempotency } = await import('../src/store/memory/idempotency.js');
+const { ContentAdaptation } = await import('../src/adapt/service.js');
+const { planAdaptation } = await import('../src/adapt/plan.js');
+const { Metrics } = await import('../src/ops/metrics.js');
+const { NO_SENDER_EVENTS } = await import('../src/core/sender-events.js');
+const { pino } = await import('pino');
 type ImageTarget = import('../src/adapt/types.js').ImageTarget;
+type Capabilities = import('../src/adapt/capabilities.js').Capabilities;
+type CoreMessage = import('../src/core/message.js').CoreMessage;
 
 sharp.concurrency(1);
 // No operation cache: every adaptation decodes its input again, as distinct messages would.
@@ -105,21 +113,63 @@ line('reference: resize without fast shrink-on-load', noShrink);
 const fullDecode = await run(5, () => sharp(input).raw().toBuffer());
 line('reference: full 12 MP decode only', fullDecode);
 
-// The cached adaptation (helper 7's ContentAdaptation keeps it in MediaStore kind 'adapted'): a stand-in that
-// reads a stored adaptation from the memory MediaStore and slices its part, as a retrieval would.
+// The cached adaptation: ContentAdaptation (src/adapt/service.ts) adapts the message once for the class, then
+// every other recipient of that class gets the stored result: from this process's cache, or, on another
+// instance, from the store (MediaStore kind 'adapted'; here the memory store, so no network round trip).
 const store = new MemoryMediaStore();
-const meta = JSON.stringify({ classKey: 'bench', parts: [{ offset: 0, length: media.bytes.length, contentType: 'image/jpeg' }] });
-await store.put('adapted', 'msg-1/bench', { meta, bytes: media.bytes }, 60_000);
-const cached = await run(100_000, async () => {
-  const r = await store.get('adapted', 'msg-1/bench');
-  if (!r) throw new Error('gone');
-  const m = JSON.parse(r.meta) as { parts: { offset: number; length: number }[] };
-  const p = m.parts[0];
-  return p ? r.bytes.subarray(p.offset, p.offset + p.length) : undefined;
-});
-console.log(
-  `${'cached adaptation (memory MediaStore stand-in)'.padEnd(48)} ${Math.round(cached.perSec).toLocaleString('en').padStart(8)} /s  ${(cached.cpuMs * 1000).toFixed(1).padStart(6)} µs CPU per message`,
-);
+const idem = new MemoryIdempotency();
+const serviceOf = (): InstanceType<typeof ContentAdaptation> =>
+  new ContentAdaptation({
+    media: store,
+    idempotency: idem,
+    plan: planAdaptation,
+    tools: { image: adapter, av: { available: false, adapt: async () => 'unchanged' }, minQuality: 30, maxQuality: 85 },
+    metrics: new Metrics().content,
+    events: NO_SENDER_EVENTS,
+    log: pino({ level: 'silent' }),
+    retentionMs: 60_000,
+  });
+const caps: Capabilities = {
+  maxMessageBytes: 300 * 1024,
+  maxImageWidth: 640,
+  maxImageHeight: 480,
+  contentTypes: ['image/jpeg', 'image/gif', 'text/plain', 'application/smil'],
+  source: 'default',
+};
+const recipients = Array.from({ length: 1000 }, (_, i) => ({
+  address: `+1555000${String(i).padStart(4, '0')}`,
+  type: 'plmn' as const,
+  kind: 'to' as const,
+}));
+const message: CoreMessage = {
+  id: 'bench-1',
+  originator: { address: '12345', type: 'shortcode' },
+  recipients,
+  contentType: 'application/vnd.wap.multipart.mixed',
+  parts: [{ index: 0, contentType: 'image/jpeg', contentLocation: 'photo.jpg', size: input.length }],
+  expiresAt: Date.now() + 86_400_000,
+  deliveryReport: false,
+  readReport: false,
+  priority: 'normal',
+  messageClass: 'personal',
+  origin: { iface: 'mm7', peer: 'bench' },
+  receivedAt: Date.now(),
+};
+const load = async (): Promise<readonly Buffer[]> => [input];
+const first = serviceOf();
+const adapted = await first.forRecipient(message, 0, caps, load);
+if (!adapted.ok || !adapted.outcome.changed) throw new Error('the message should have been adapted');
+let r = 0;
+const inProcess = await run(100_000, () => first.forRecipient(message, r++ % 1000, caps, load));
+const fromStore = await run(20_000, () => serviceOf().forRecipient(message, 0, caps, load));
+for (const [name, f] of [
+  ['cached adaptation, this process', inProcess],
+  ['cached adaptation, another instance (store)', fromStore],
+] as const) {
+  console.log(
+    `${name.padEnd(48)} ${Math.round(f.perSec).toLocaleString('en').padStart(8)} /s  ${(f.cpuMs * 1000).toFixed(1).padStart(6)} µs CPU per recipient`,
+  );
+}
 
 const ok = main.cpuMs <= 60;
 console.log(`target <= 60 ms CPU per adaptation: ${ok ? 'met' : 'NOT met'} (${main.cpuMs.toFixed(1)} ms)`);

@@ -167,15 +167,25 @@ async function firstChange(
   return undefined;
 }
 
+/**
+ * The original content in the order of the message's parts: an outcome's `content[i]` is the bytes of its
+ * `parts[i]`, whose `index` is i (the queue's content is by each part's own index, which a REST form lists
+ * out of order).
+ */
+export function inPartOrder(message: CoreMessage, content: readonly Buffer[]): Buffer[] {
+  return message.parts.map((p) => content[p.index] ?? Buffer.alloc(0));
+}
+
 export const planAdaptation: PlanAdaptation = async (message, content, caps, tools) => {
-  if (content.length !== message.parts.length)
+  // `content[i]` holds the bytes of the part whose `index` is i (the queue's order), whatever the parts' order.
+  if (content.length !== message.parts.length || message.parts.some((p) => content[p.index] === undefined))
     return { ok: false, code: 'format-corrupt', detail: `${message.parts.length} parts but ${content.length} contents` };
   const takes = (t: string) => takesType(caps.contentTypes, t);
   const forbidden = message.service?.allowAdaptations === false;
   const multipart = isMultipart(message.contentType);
-  const works: Work[] = message.parts.map((p, k) => {
+  const works: Work[] = message.parts.map((p) => {
     const type = mediaType(p.contentType);
-    return { orig: p, bytes: content[k]!, type, kind: kindOf(type) };
+    return { orig: p, bytes: content[p.index]!, type, kind: kindOf(type) };
   });
   const bytesBefore = works.reduce((s, w) => s + w.bytes.length, 0);
   const unchanged = (): AdaptationResult => ({
@@ -184,13 +194,13 @@ export const planAdaptation: PlanAdaptation = async (message, content, caps, too
       classKey: capabilityClass(caps),
       contentType: message.contentType,
       ...(message.contentTypeParams ? { contentTypeParams: message.contentTypeParams } : {}),
-      parts: message.parts,
+      parts: message.parts.map((p, i) => ({ ...p, index: i })),
       changed: false,
       changes: [],
       bytesBefore,
       bytesAfter: bytesBefore,
     },
-    content: [...content],
+    content: inPartOrder(message, content),
   });
 
   if (forbidden) {
@@ -261,7 +271,9 @@ export const planAdaptation: PlanAdaptation = async (message, content, caps, too
   const removed = works.filter((w) => w.removed !== undefined);
   for (const w of removed) changes.push(`${displayName(w.orig)} (${w.type}, ${humanBytes(w.bytes.length)}): removed, ${w.removed}`);
   const smilRemoved = smilWork !== undefined && smilWork.removed !== undefined;
-  const presentable = works.some((w) => w.now && w.kind !== 'smil' && w.kind !== 'other');
+  // A presentation is generated for media, or for several parts: one text alone needs none.
+  const shown = works.filter((w) => w.now && w.kind !== 'smil' && w.kind !== 'other');
+  const presentable = shown.length > 1 || shown.some((w) => w.kind !== 'text');
   const generate = willPresent && smilWork === undefined && (presentable || removed.length > 0);
   if (changes.length === 0 && !generate) return unchanged();
 

@@ -6,6 +6,7 @@ import type { SenderEvents } from '../core/sender-events.js';
 import type { Logger } from '../ops/logger.js';
 import type { ContentMetrics } from '../ops/metrics-content.js';
 import { type Capabilities, capabilityClass } from './capabilities.js';
+import { inPartOrder } from './plan.js';
 import type { AdaptationOutcome, AdaptationResult, AdaptTools, PlanAdaptation } from './types.js';
 
 /** The claim scope of adaptations across instances (IdempotencyStore): one instance adapts, the others wait. */
@@ -91,7 +92,7 @@ export class ContentAdaptation {
     const same = this.same.get(key);
     if (same) {
       this.o.metrics.cache.inc({ result: 'hit' });
-      return { ok: true, outcome: same, content: [...(await load())] };
+      return { ok: true, outcome: same, content: inPartOrder(message, await load()) };
     }
     let flight = this.flights.get(key);
     if (flight) {
@@ -104,7 +105,7 @@ export class ContentAdaptation {
   }
 
   private async lookUpOrAdapt(key: string, message: CoreMessage, caps: Capabilities, load: ContentLoader): Promise<AdaptationResult> {
-    const stored = await this.read(key, load);
+    const stored = await this.read(key, message, load);
     if (stored) {
       this.o.metrics.cache.inc({ result: 'hit' });
       return this.keep(key, stored);
@@ -112,7 +113,7 @@ export class ContentAdaptation {
     const ttlMs = this.ttlOf(message);
     const claim = await this.o.idempotency.claim(ADAPT_SCOPE, key, this.self, Math.min(ttlMs, this.waitMs * 2));
     if (!claim.first) {
-      const waited = await this.waitFor(key, load);
+      const waited = await this.waitFor(key, message, load);
       if (waited) {
         this.o.metrics.cache.inc({ result: 'wait' });
         return this.keep(key, waited);
@@ -125,7 +126,13 @@ export class ContentAdaptation {
     this.o.metrics.cache.inc({ result: 'miss' });
     try {
       const result = await this.adapt(message, caps, load);
-      await this.write(key, result, ttlMs);
+      try {
+        await this.write(key, result, ttlMs);
+      } catch (err) {
+        // Not kept (the store is full or unreachable): the recipient still gets it; the next one adapts again.
+        this.o.log.warn({ err, messageId: message.id, key }, 'adapted content not stored; delivered without the shared copy');
+        await this.o.idempotency.release(ADAPT_SCOPE, key, this.self).catch(() => {});
+      }
       return this.keep(key, result);
     } catch (err) {
       // Nothing stored: let the next try (here or on another instance) start at once.
@@ -166,12 +173,12 @@ export class ContentAdaptation {
         'content adapted',
       );
     }
-    // An unchanged outcome carries the original content: kept as the loader's buffers.
-    return o.changed ? result : { ok: true, outcome: o, content: [...content] };
+    // An unchanged outcome carries the original content, in its parts' order (the loader's buffers).
+    return result;
   }
 
   /** The stored result of `key`, or undefined. A record that cannot be read is treated as none (adapted again). */
-  private async read(key: string, load: ContentLoader): Promise<AdaptationResult | undefined> {
+  private async read(key: string, message: CoreMessage, load: ContentLoader): Promise<AdaptationResult | undefined> {
     const record = await this.o.media.get('adapted', key);
     if (!record) return undefined;
     let meta: StoredMeta;
@@ -182,7 +189,7 @@ export class ContentAdaptation {
     }
     if (meta.v !== 1) return undefined;
     if (!meta.ok) return { ok: false, code: meta.code, detail: meta.detail };
-    if ('same' in meta) return { ok: true, outcome: meta.outcome, content: [...(await load())] };
+    if ('same' in meta) return { ok: true, outcome: meta.outcome, content: inPartOrder(message, await load()) };
     const content: Buffer[] = [];
     let at = 0;
     for (const size of meta.sizes) {
@@ -206,11 +213,11 @@ export class ContentAdaptation {
   }
 
   /** Another instance holds the claim: its record, looked for every pollMs up to waitMs. */
-  private async waitFor(key: string, load: ContentLoader): Promise<AdaptationResult | undefined> {
+  private async waitFor(key: string, message: CoreMessage, load: ContentLoader): Promise<AdaptationResult | undefined> {
     const until = this.now() + this.waitMs;
     while (this.now() < until) {
       await new Promise((r) => setTimeout(r, this.pollMs));
-      const found = await this.read(key, load);
+      const found = await this.read(key, message, load);
       if (found) return found;
     }
     return undefined;

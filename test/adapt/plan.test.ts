@@ -112,7 +112,7 @@ t.test('nothing to do: changed false, the original parts and buffers', async (t)
   if (!r.ok) throw new Error(r.detail);
   t.equal(r.outcome.changed, false);
   t.same(r.outcome.changes, []);
-  t.equal(r.outcome.parts, message.parts, 'the original parts');
+  t.same(r.outcome.parts, message.parts, 'the original parts (their indexes already their positions)');
   t.ok(
     r.content.every((b, k) => b === content[k]),
     'the original buffers',
@@ -300,6 +300,51 @@ t.test('a multipart message without SMIL gets one: related, type and start namin
   const m = adaptedMessage(message, r.outcome);
   t.equal(m.contentType, 'multipart/related');
   t.equal(m.parts, r.outcome.parts);
+});
+
+t.test('one text part alone (a multipart without SMIL) needs no presentation: it goes unchanged', async (t) => {
+  const { message, content } = msg('application/vnd.wap.multipart.mixed', [{ type: 'text/plain', bytes: TEXT }]);
+  const r = await planAdaptation(message, content, caps(), fakeTools());
+  if (!r.ok) throw new Error(r.detail);
+  t.equal(r.outcome.changed, false, 'no SMIL generated for a text alone');
+  t.equal(r.outcome.parts.length, 1);
+  t.equal(r.content[0], TEXT);
+  // Two texts are a presentation of two slides' worth: generated.
+  const two = msg('application/vnd.wap.multipart.mixed', [
+    { type: 'text/plain', bytes: TEXT },
+    { type: 'text/plain', bytes: Buffer.from('and a second text') },
+  ]);
+  const r2 = await planAdaptation(two.message, two.content, caps(), fakeTools());
+  if (!r2.ok) throw new Error(r2.detail);
+  t.equal(r2.outcome.parts[0]?.contentType, 'application/smil', 'two texts: a SMIL generated');
+});
+
+t.test("parts listed out of their index order (a REST form's text first): each part gets its own bytes", async (t) => {
+  const jpeg = Buffer.from('BIG the picture bytes');
+  const refs: ContentRef[] = [
+    { index: 1, contentType: 'text/plain', size: TEXT.length },
+    { index: 0, contentType: 'image/png', size: jpeg.length, contentLocation: 'p.png' },
+  ];
+  const message = textMessage('m1', 1, 1_000, { contentType: 'application/vnd.wap.multipart.mixed', parts: refs });
+  // The queue's content is by index: [the picture, the text].
+  const r = await planAdaptation(message, [jpeg, TEXT], caps(), fakeTools());
+  if (!r.ok) throw new Error(r.detail);
+  const text = r.outcome.parts.findIndex((p) => p.contentType === 'text/plain');
+  t.equal(r.content[text]?.toString(), TEXT.toString(), 'the text part carries the text');
+  for (const [i, p] of r.outcome.parts.entries()) t.equal(p.index, i, `part ${i}: index = position`);
+  t.notOk(
+    r.outcome.changes.some((c) => c.includes('could not be read')),
+    'the picture was read as a picture',
+  );
+  // Nothing to change (two texts, a SMIL aside): each part still gets its own bytes.
+  const same = textMessage('m3', 1, 1_000, {
+    contentType: 'text/plain',
+    parts: [{ index: 0, contentType: 'text/plain', size: TEXT.length }],
+  });
+  const u = await planAdaptation(same, [TEXT], caps(), fakeTools());
+  if (!u.ok) throw new Error(u.detail);
+  t.equal(u.outcome.changed, false);
+  t.equal(u.content[0]?.toString(), TEXT.toString(), 'unchanged: content[0] is the bytes of parts[0]');
 });
 
 t.test('an unreadable SMIL (entity tricks) is replaced by a generated one', async (t) => {

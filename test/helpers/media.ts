@@ -1,6 +1,7 @@
 // Real media for tests (fixtures/media/README.md says how each was made): every inbound path checks a part's
 // bytes against its declared type (issue 25), so a picture a test sends must be one.
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('../../fixtures/media/', import.meta.url));
@@ -23,4 +24,21 @@ export function jpegOf(bytes: number): Buffer {
   const filler = Math.max(0, bytes - TINY_JPEG.length);
   // Appended after EOI: decoders stop at EOI, file-type reads the start; the size is what a test needs.
   return Buffer.concat([TINY_JPEG, Buffer.alloc(filler, 0x5a)]);
+}
+
+/**
+ * A PNG of `bytes` bytes (at least the tiny one's + 12): the tiny one with a private ancillary chunk `prVt`
+ * (PNG §5.4: a lower-case first letter = ancillary, decoders skip it) of `fill`'s bytes before IEND, its CRC
+ * right: a valid PNG whose size and bytes a test chooses.
+ */
+export function pngOf(bytes: number, fill: (payload: Buffer) => void = () => {}): Buffer {
+  const iend = TINY_PNG.length - 12; // IEND is the last chunk: length(4) type(4) crc(4), no data
+  const payload = Buffer.alloc(Math.max(0, bytes - TINY_PNG.length - 12));
+  fill(payload);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(payload.length, 0);
+  head.write('prVt', 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), payload])), 0);
+  return Buffer.concat([TINY_PNG.subarray(0, iend), head, payload, crc, TINY_PNG.subarray(iend)]);
 }

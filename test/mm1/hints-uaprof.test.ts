@@ -4,6 +4,7 @@
 // decides: a UAProf's limits, text-only for a profile without MMS, the User-Agent class when the profile
 // server never answers (within waitMs, the m-send-req never held by it).
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import t, { type Test } from 'tap';
 import { decodePdu, encodePdu, type MmsPdu, type SendReq } from '../../protocols/mms/index.js';
 import { StoreHandsetMemory } from '../../src/adapt/handset-memory.js';
@@ -12,6 +13,7 @@ import { UaProfiles } from '../../src/adapt/uaprof.js';
 import { Gateway } from '../../src/gateway.js';
 import { ConfigSchema } from '../../src/ops/config.js';
 import { uaprofConfig } from '../../src/ops/config-content.js';
+import { ContentMetrics } from '../../src/ops/metrics-content.js';
 import { MemoryMediaStore } from '../../src/store/memory/media.js';
 import { OutboundGuard } from '../../src/transport/outbound-guard.js';
 import { httpRequest } from '../helpers/handset.js';
@@ -81,18 +83,20 @@ async function setup(t: Test) {
     });
     return { status: a.status, ...(a.body.length > 0 ? { pdu: decodePdu(a.body) } : {}) };
   };
+  const sources = new ContentMetrics(new Registry());
   const resolver = new DefaultCapabilityResolver({
     content: config.content,
     defaults: config.mm1,
     memory,
     profiles,
-    metrics: gw.metrics.content,
+    // Its own: the gateway's resolver counts in gw.metrics too (its deliveries of these m-send-reqs).
+    metrics: sources,
   });
-  return { gw, post, resolver, memory, profiles, profileServer };
+  return { gw, post, resolver, memory, profiles, profileServer, sources };
 }
 
 t.test('a loopback UAProf server drives the limits, text-only, and a dead one leaves the User-Agent class', async (t) => {
-  const { gw, post, resolver, memory, profiles, profileServer } = await setup(t);
+  const { gw, post, resolver, memory, profiles, profileServer, sources: counted } = await setup(t);
   const phone = `${profileServer.base}/phone.xml`;
   const browser = `${profileServer.base}/browser.xml`;
   const never = `${profileServer.base}/never.xml`;
@@ -130,6 +134,6 @@ t.test('a loopback UAProf server drives the limits, text-only, and a dead one le
   t.ok(Date.now() - resolving < 1_000, `resolved in ${Date.now() - resolving} ms (waitMs 300)`);
   t.strictSame([c.source, c.maxMessageBytes, c.maxImageWidth], ['user-agent', 1_048_576, 1600], 'the User-Agent class decides');
   t.equal((await gw.store.subscribers.get(C)).textOnly, false, 'an unknown profile marks nothing');
-  const sources = Object.fromEntries((await gw.metrics.content.capabilitySources.get()).values.map((v) => [v.labels.source, v.value]));
+  const sources = Object.fromEntries((await counted.capabilitySources.get()).values.map((v) => [v.labels.source, v.value]));
   t.strictSame(sources, { uaprof: 2, 'user-agent': 1 });
 });
