@@ -65,11 +65,10 @@ function readEntry(r: Reader, budget: Budget, depth: number): Part {
     r.fail('LENGTH_OVERFLOW', `entry of ${headersLen}+${dataLen} bytes exceeds the ${r.remaining} left`, at);
   }
   if (headersLen === 0) r.fail('BAD_VALUE', 'entry without a content type', at);
-  const part = r.within(headersLen, () => {
-    const p = { contentType: readContentType(r) } as Part;
-    if (r.pos < r.end) readEntryHeaders(r, p);
-    return p;
-  });
+  const outer = r.enter(headersLen);
+  const part = { contentType: readContentType(r) } as Part;
+  if (r.pos < r.end) readEntryHeaders(r, part);
+  r.leave(outer);
   part.data = dataLen === 0 ? EMPTY : r.bytes(dataLen);
   if (isMultipart(mediaTypeOf(part.contentType)) && dataLen > 0) {
     if (depth + 1 >= budget.limits.maxDepth) r.fail('TOO_DEEP', `multipart nested deeper than ${budget.limits.maxDepth}`, at);
