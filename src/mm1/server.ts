@@ -239,12 +239,8 @@ export class Mm1Server {
     let states: Awaited<ReturnType<Queue['states']>>;
     let content: Buffer[] | undefined;
     try {
-      // In parallel: the common case is a retrieval that succeeds and needs all three.
-      [message, states, content] = await Promise.all([
-        this.o.queue.message(messageId),
-        this.o.queue.states(messageId),
-        this.o.queue.content(messageId),
-      ]);
+      // One store round trip: the common case is a retrieval that succeeds and needs all three.
+      ({ message, states, content } = (await this.o.queue.retrieval(messageId)) ?? {});
     } catch (err) {
       this.o.log.error({ err, messageId }, 'retrieval: store unavailable');
       return this.retrieveError(

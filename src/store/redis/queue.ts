@@ -19,6 +19,7 @@ import {
   type Queue,
   type QueueStats,
   type RequeueOutcome,
+  type RetrievalRead,
   type StagePurpose,
 } from '../../core/ports.js';
 import { parseHistory, RedisQueueAdmin } from './queue-admin.js';
@@ -579,6 +580,40 @@ export class RedisQueue implements Queue {
         ...(await this.redis.hmget(key, ...Array.from({ length: count - STATE_FIELDS.length }, (_, i) => `s${i + STATE_FIELDS.length}`))),
       );
     return states.map((s) => (s ?? 'expired') as RecipientState);
+  }
+
+  async retrieval(messageId: string): Promise<RetrievalRead | undefined> {
+    this.check();
+    const p = this.keys.shard(this.keys.shardOf(messageId));
+    const key = `${p}m:${messageId}`;
+    // One pipeline, one round trip: the message's JSON, its recipient count and first states (HMGET), and the
+    // content frame (GET); both keys are in the shard's slot, so this holds on Cluster too. Corked with the
+    // turn's other commands, as the batched reads are.
+    this.writes.hold();
+    const replies = await this.redis
+      .pipeline()
+      .hmget(key, 'json', 'n', ...STATE_FIELDS)
+      .getBuffer(`${p}c:${messageId}`)
+      .exec();
+    if (!replies) throw new Error('retrieval: pipeline not run');
+    for (const [err] of replies) if (err) throw err;
+    const [json, n, ...first] = replies[0]![1] as (string | null)[];
+    const frame = replies[1]![1] as Buffer | null;
+    if (json === null || json === undefined || n === null || n === undefined) return undefined;
+    const count = Number(n);
+    const states = first.slice(0, count);
+    if (count > STATE_FIELDS.length)
+      states.push(
+        ...(await this.redis.hmget(key, ...Array.from({ length: count - STATE_FIELDS.length }, (_, i) => `s${i + STATE_FIELDS.length}`))),
+      );
+    // No frame: a message without parts (the message itself is there).
+    const content = frame ? decodeParts(frame) : [];
+    if (!content) return undefined;
+    return {
+      message: JSON.parse(json) as CoreMessage,
+      states: states.map((s) => (s ?? 'expired') as RecipientState),
+      content,
+    };
   }
 
   async deadLetters(limit = 100, filter?: DeadLetterFilter): Promise<DeadLetter[]> {
