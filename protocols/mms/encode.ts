@@ -37,7 +37,8 @@ export function encodePdu(pdu: MmsPdu): Buffer {
   }
   if (pdu.mmsVersion === undefined) throw new PduError('ENCODE_INVALID', `${messageType} needs mmsVersion`, -1);
 
-  const w = new Writer((pdu.parts ? sizeOf(pdu.parts) : 0) + (pdu.body ? pdu.body.length : 0) + 256);
+  // Sized up front (headers: 1 KB covers all but group messages, which grow it once while still small).
+  const w = new Writer((pdu.parts ? sizeOf(pdu.parts) : 0) + (pdu.body ? pdu.body.length : 0) + (pdu.parts || pdu.body ? 1024 : 256));
   w.byte(0x80 | CODE_MESSAGE_TYPE);
   w.byte(typeOctet);
   if (pdu.transactionId !== undefined) writeField(w, CODE_TRANSACTION_ID, messageType, pdu.transactionId);
