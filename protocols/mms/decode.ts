@@ -4,7 +4,7 @@ import type { ContentType, ExtraHeader } from '../wsp/model.js';
 import { DEFAULT_MULTIPART_LIMITS, readMultipart } from '../wsp/multipart.js';
 import { Reader } from '../wsp/reader.js';
 import { mediaTypeOf } from '../wsp/values.js';
-import { CODE_CONTENT_TYPE, CODE_MESSAGE_TYPE, CODE_MMS_VERSION, FIELD_BY_KEY, fieldFor } from './fields.js';
+import { CODE_CONTENT_TYPE, CODE_MESSAGE_TYPE, CODE_MMS_VERSION, FIELD_BY_KEY, FIELDS, fieldFor } from './fields.js';
 import { MANDATORY, type MmsHeaders, type MmsPdu } from './model.js';
 import { MESSAGE_TYPES, type MessageType } from './tables.js';
 
@@ -35,6 +35,10 @@ interface Needed {
   lo: number;
   hi: number;
 }
+const SET: ((o: object, v: unknown) => void)[] = [];
+// A setter a field with the key written out: a named store the engine keeps monomorphic per field, where
+// `pdu[key] = v` with a varying key is one megamorphic keyed store for all fields (keys are FIELDS identifiers).
+for (const f of FIELDS) SET[f.code] = new Function('o', 'v', `o.${f.key} = v;`) as (o: object, v: unknown) => void;
 const NEEDED = new Map<MessageType, Needed>();
 for (const [, t] of MESSAGE_TYPES) {
   const need: Needed = { lo: 0, hi: 0 };
@@ -105,10 +109,10 @@ function decode(buf: Buffer, options: DecodeOptions): MmsPdu {
       if (code < 32) seenLo |= bit;
       else seenHi |= bit;
       if (spec.repeat) {
-        if (!seen) pdu[key] = [value];
+        if (!seen) SET[code]!(pdu, [value]);
         else (pdu[key] as unknown[]).push(value);
       } else if (!seen) {
-        pdu[key] = value;
+        SET[code]!(pdu, value);
       } else {
         // A single-valued field seen twice: the first one counts (as for most HTTP-style headers); the
         // repeat is kept raw so that nothing is lost on re-encoding.
