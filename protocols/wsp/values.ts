@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { charsetFromMib, decodeText, encodeText, mibOf } from './charsets.js';
 import { contentTypeCode, contentTypeName } from './content-types.js';
 import { PduError } from './errors.js';
@@ -47,6 +48,16 @@ export function readEncodedString(r: Reader): EncodedStringValue {
       // re-encoding.
       out = { charset: charsetFromMib(mib), text: (buf as unknown as SliceDecoders).latin1Slice(ts, te) };
       const canonical = !quoted && te + 1 === stop && bodyAt - start === 1;
+      if (!canonical) out.raw = Buffer.from(buf.subarray(bodyAt, stop));
+    } else if (
+      mib === 106 &&
+      !(te - ts >= 3 && buf[ts] === 0xef && buf[ts + 1] === 0xbb && buf[ts + 2] === 0xbf) &&
+      isUtf8(buf.subarray(ts, te))
+    ) {
+      // Valid UTF-8 without a byte-order mark (RFC 3629 §6) decodes without loss and re-encodes to the same
+      // octets; the framing is the encoder's when there is a Quote exactly before a first octet >= 0x80.
+      out = { charset: 'utf-8', text: (buf as unknown as SliceDecoders).utf8Slice(ts, te) };
+      const canonical = quoted === buf[ts]! >= 0x80 && te > ts && te + 1 === stop && bodyAt - start === 1;
       if (!canonical) out.raw = Buffer.from(buf.subarray(bodyAt, stop));
     } else {
       const decoded = decodeText(buf.subarray(ts, te), mib);
@@ -179,6 +190,15 @@ export function mediaTypeOf(ct: ContentType): string {
 //   Text-value = No-value | Token-text | Quoted-string
 // ---------------------------------------------------------------------------------------------------------
 
+type ParamSetter = (o: Record<string, ParamValue>, v: ParamValue) => void;
+/**
+ * A setter a well-known parameter with its name written out (generated from the table's constant names): a
+ * named store the engine keeps monomorphic, where `params[spec.name] = v` is one megamorphic keyed store.
+ */
+const PARAM_SETTERS: (ParamSetter | undefined)[] = PARAM_BY_CODE.map((spec) =>
+  spec ? (new Function('o', 'v', `o[${JSON.stringify(spec.name)}] = v;`) as ParamSetter) : undefined,
+);
+
 /** Read parameters up to r.end. */
 export function readParams(r: Reader): Record<string, ParamValue> {
   const params: Record<string, ParamValue> = {};
@@ -189,7 +209,7 @@ export function readParams(r: Reader): Record<string, ParamValue> {
       const code = r.integerValue();
       const spec = PARAM_BY_CODE[code];
       if (!spec) r.fail('BAD_VALUE', `unknown well-known parameter 0x${code.toString(16)}`, at);
-      params[spec.name] = readTyped(r, spec.form);
+      PARAM_SETTERS[code]!(params, readTyped(r, spec.form));
     } else {
       const name = r.textString();
       params[name] = readUntyped(r);
