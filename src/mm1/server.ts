@@ -1,6 +1,14 @@
 import { HOME_NETWORK, type NumberPortability } from '../core/portability.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { decodePdu, encodePdu, PduError, type MmsPdu, type RetrieveStatus, type SendConf } from '../../protocols/mms/index.js';
+import {
+  decodePdu,
+  encodePdu,
+  encodePduChunks,
+  PduError,
+  type MmsPdu,
+  type RetrieveStatus,
+  type SendConf,
+} from '../../protocols/mms/index.js';
 import { Intake, type IntakeResult } from '../core/intake.js';
 import { TERMINAL_STATES, type CoreMessage } from '../core/message.js';
 import { REFUSALS, Refusal } from '../core/refusals.js';
@@ -268,13 +276,16 @@ export class Mm1Server {
     }
     const plan = adaptFor(message, this.o.config);
     if ('refuse' in plan) return this.retrieveError(res, HTTP_STATUS.OK, 'Error-permanent-content-unsupported', plan.refuse);
-    this.pdu(
-      res,
-      HTTP_STATUS.OK,
-      encodePdu(retrieveConfFor(message, plan, content, this.o.tokens.transaction(messageId, recipientIndex))),
-      'retrieve',
-      'Ok',
-    );
+    // The parts go to the socket as they came from the store (one writev), not copied into the PDU first.
+    const chunks = encodePduChunks(retrieveConfFor(message, plan, content, this.o.tokens.transaction(messageId, recipientIndex)));
+    this.o.metrics.mm1Requests.inc({ pdu: 'retrieve', status: 'Ok' });
+    let length = 0;
+    for (const c of chunks) length += c.length;
+    res.writeHead(HTTP_STATUS.OK, { 'content-type': MMS_MEDIA_TYPE, 'content-length': length, 'cache-control': 'no-store' });
+    res.cork();
+    for (let i = 0; i < chunks.length - 1; i++) res.write(chunks[i]);
+    res.end(chunks[chunks.length - 1]);
+    res.uncork();
   }
 
   private retrieveError(res: ServerResponse, code: number, status: RetrieveStatus, text: string): void {
