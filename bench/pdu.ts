@@ -1,135 +1,316 @@
 /**
  * PDU codec benchmark (issue: >= 1,000,000 m-notification-ind decodes/s and encodes/s, >= 200,000
- * m-retrieve-conf decodes/s on one core). Prints ops/s and MB/s per case, and how many public vectors
- * decode. Run with `npm run bench`.
+ * m-retrieve-conf decodes/s on one core; issue 26: the three public vectors below). Prints ops/s and MB/s per
+ * case, and how many public vectors decode. Run with `npm run bench`, or after `npm run build`:
+ *
+ *   node dist/bench/pdu.js                                   this build's figures
+ *   node dist/bench/pdu.js --against=<commit> [--rounds=5]   A/B: the codec of <commit> against this one
+ *   node dist/bench/pdu.js --codec=<dist dir> --json          one measurement (what the A/B runs per process)
+ *
+ * The A/B mode checks <commit> out into a temporary git worktree (node_modules symlinked to this tree's),
+ * builds it, then runs the same workload code (this file) against either build's protocols/ in separate
+ * processes, alternating old and new for `--rounds` rounds so that the host's drift hits both alike, and
+ * prints each workload's medians and the ratio new/old (above 1: the new build is faster). It also prints
+ * the heap retained per decoded message (10,000 decodes of each vector kept alive; `--expose-gc`).
+ * `--seconds=S` sets the measuring time per workload (1.5 s alone, 1 s in the A/B).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { decodePdu, encodePdu, PduError, type MmsPdu, type Part } from '../protocols/mms/index.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { MmsPdu, Part } from '../protocols/mms/index.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+type Codec = typeof import('../protocols/mms/index.js');
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
 const vectors = resolve(root, 'conformance', 'vectors');
 
-interface Result {
-  name: string;
-  bytes: number;
-  opsPerSec: number;
-}
+const args = process.argv.slice(2);
+const arg = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const flag = (name: string): boolean => args.includes(`--${name}`);
 
 /** Run fn in batches until `seconds` have passed (after a warm-up); return operations per second. */
-function measure(fn: () => unknown, seconds = 1.5): number {
+function measure(fn: () => unknown, seconds: number, batch = 10_000): number {
   for (let i = 0; i < 20_000; i++) fn();
   let ops = 0;
   const start = process.hrtime.bigint();
   const limit = BigInt(Math.round(seconds * 1e9));
   let elapsed = 0n;
   while (elapsed < limit) {
-    for (let i = 0; i < 10_000; i++) fn();
-    ops += 10_000;
+    for (let i = 0; i < batch; i++) fn();
+    ops += batch;
     elapsed = process.hrtime.bigint() - start;
   }
   return ops / (Number(elapsed) / 1e9);
 }
 
-function report(r: Result): void {
-  const mbs = (r.opsPerSec * r.bytes) / 1e6;
+interface Workload {
+  name: string;
+  bytes: number;
+  run: () => unknown;
+  /** Measuring time relative to the default (large encodes are slow per op). */
+  weight?: number;
+}
+
+/** The issue-26 vectors, by path under conformance/vectors/pdu. */
+export const VECTORS = {
+  notify: 'mmsd/mms_m_notify_ind_2.mms',
+  retrieve: 'mms-engine/test_mms_codec__m-retrieve_2.conf',
+  send: 'mms-engine/test_mms_codec__m-send_2.req',
+} as const;
+
+const readVector = (path: string): Buffer => readFileSync(join(vectors, 'pdu', path));
+
+function workloads(codec: Codec): Workload[] {
+  const { decodePdu, encodePdu } = codec;
+  // A real operator notification (mms-engine vectors), ~120 bytes.
+  const notification = readVector('mms-engine/test_mms_codec__m-notification_1.ind');
+  const notificationModel = decodePdu(notification);
+
+  // An m-send-req whose header set is ~1 KB: 36 recipients, charset subject, the usual flags, one text part.
+  const sendReq: MmsPdu = {
+    messageType: 'm-send-req',
+    transactionId: 'T0123456789abcdef0123',
+    mmsVersion: '1.3',
+    date: new Date('2026-11-25T10:00:00Z'),
+    from: { insertAddress: true },
+    to: Array.from({ length: 24 }, (_, i) => `+1555000${String(i).padStart(4, '0')}/TYPE=PLMN`),
+    cc: Array.from({ length: 12 }, (_, i) => `user${i}@example.com`),
+    subject: { charset: 'utf-8', text: 'Grüße aus dem Benchmark — ein ziemlich langer Betreff' },
+    messageClass: 'Personal',
+    expiry: 604800,
+    deliveryReport: 'Yes',
+    readReport: 'No',
+    priority: 'Normal',
+    senderVisibility: 'Show',
+    contentType: { mediaType: 'application/vnd.wap.multipart.mixed' },
+    parts: [
+      { contentType: { mediaType: 'text/plain', params: { charset: 'utf-8' } }, contentLocation: 'text.txt', data: Buffer.from('hello') },
+    ],
+  };
+  const sendReqBytes = encodePdu(sendReq);
+
+  // A 300 KB m-retrieve-conf: SMIL + JPEG + text in multipart/related.
+  const smil = Buffer.from(
+    '<smil><head><layout><root-layout/><region id="Image" top="0" height="70%"/><region id="Text" top="70%" height="30%"/></layout></head>' +
+      '<body><par dur="5s"><img src="cid:image" region="Image"/><text src="cid:text" region="Text"/></par></body></smil>',
+  );
+  const jpeg = Buffer.alloc(300 * 1024 - 600, 0x5a);
+  jpeg.set([0xff, 0xd8, 0xff, 0xe0], 0);
+  const parts: Part[] = [
+    { contentType: { mediaType: 'application/smil', params: { name: 'smil.xml' } }, contentId: '<smil>', data: smil },
+    {
+      contentType: { mediaType: 'image/jpeg', params: { name: 'photo.jpg' } },
+      contentId: '<image>',
+      contentLocation: 'photo.jpg',
+      data: jpeg,
+    },
+    {
+      contentType: { mediaType: 'text/plain', params: { charset: 'utf-8', name: 'text.txt' } },
+      contentId: '<text>',
+      data: Buffer.from('Greetings from the benchmark'),
+    },
+  ];
+  const retrieveConf: MmsPdu = {
+    messageType: 'm-retrieve-conf',
+    transactionId: 'R0123456789',
+    mmsVersion: '1.3',
+    messageId: 'M-20261125-000001@mmsc.example.net',
+    date: new Date('2026-11-25T10:00:00Z'),
+    from: '+15551230000/TYPE=PLMN',
+    to: ['+15551239999/TYPE=PLMN'],
+    subject: 'Photo',
+    messageClass: 'Personal',
+    priority: 'Normal',
+    contentType: { mediaType: 'application/vnd.wap.multipart.related', params: { type: 'application/smil', start: '<smil>' } },
+    parts,
+  };
+  const retrieveBytes = encodePdu(retrieveConf);
+
+  // Issue 26's vectors: a 93-byte notification, a 5-part m-retrieve-conf, a 264 KB m-send-req.
+  const notify2 = readVector(VECTORS.notify);
+  const retrieve2 = readVector(VECTORS.retrieve);
+  const send2 = readVector(VECTORS.send);
+  const send2Model = decodePdu(send2);
+  const retrieve2Model = decodePdu(retrieve2);
+
+  return [
+    { name: 'm-notification-ind decode', bytes: notification.length, run: () => decodePdu(notification) },
+    { name: 'm-notification-ind encode', bytes: notification.length, run: () => encodePdu(notificationModel) },
+    { name: 'm-send-req (~1 KB headers) decode', bytes: sendReqBytes.length, run: () => decodePdu(sendReqBytes) },
+    { name: 'm-send-req (~1 KB headers) encode', bytes: sendReqBytes.length, run: () => encodePdu(sendReq) },
+    { name: 'm-retrieve-conf 300 KB decode', bytes: retrieveBytes.length, run: () => decodePdu(retrieveBytes) },
+    { name: 'm-retrieve-conf 300 KB encode', bytes: retrieveBytes.length, run: () => encodePdu(retrieveConf), weight: 2 / 3 },
+    { name: `${VECTORS.notify} decode`, bytes: notify2.length, run: () => decodePdu(notify2) },
+    { name: `${VECTORS.retrieve} decode`, bytes: retrieve2.length, run: () => decodePdu(retrieve2) },
+    { name: `${VECTORS.retrieve} encode`, bytes: retrieve2.length, run: () => encodePdu(retrieve2Model), weight: 2 / 3 },
+    { name: `${VECTORS.send} decode`, bytes: send2.length, run: () => decodePdu(send2) },
+    { name: `${VECTORS.send} encode`, bytes: send2.length, run: () => encodePdu(send2Model), weight: 2 / 3 },
+  ];
+}
+
+/** Heap bytes retained per decoded message: 10,000 decodes of one input kept alive (needs --expose-gc). */
+function retainedPerDecode(codec: Codec, buf: Buffer): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return Number.NaN;
+  const n = 10_000;
+  const keep: unknown[] = new Array(n);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < n; i++) keep[i] = codec.decodePdu(buf);
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  if (keep.length !== n) throw new Error('unreachable');
+  return (after - before) / n;
+}
+
+function report(name: string, bytes: number, opsPerSec: number): void {
+  const mbs = (opsPerSec * bytes) / 1e6;
   console.log(
-    `${r.name.padEnd(40)} ${String(r.bytes).padStart(7)} B  ${Math.round(r.opsPerSec).toLocaleString('en').padStart(11)} ops/s  ${mbs.toFixed(1).padStart(8)} MB/s`,
+    `${name.padEnd(58)} ${String(bytes).padStart(7)} B  ${Math.round(opsPerSec).toLocaleString('en').padStart(11)} ops/s  ${mbs.toFixed(1).padStart(8)} MB/s`,
   );
 }
 
-// A real operator notification (mms-engine vectors), ~120 bytes.
-const notification = readFileSync(join(vectors, 'pdu/mms-engine/test_mms_codec__m-notification_1.ind'));
-const notificationModel = decodePdu(notification);
+async function loadCodec(dist: string): Promise<Codec> {
+  return (await import(pathToFileURL(resolve(dist, 'protocols/mms/index.js')).href)) as Codec;
+}
 
-// An m-send-req whose header set is ~1 KB: 36 recipients, charset subject, the usual flags, one text part.
-const sendReq: MmsPdu = {
-  messageType: 'm-send-req',
-  transactionId: 'T0123456789abcdef0123',
-  mmsVersion: '1.3',
-  date: new Date('2026-11-25T10:00:00Z'),
-  from: { insertAddress: true },
-  to: Array.from({ length: 24 }, (_, i) => `+1555000${String(i).padStart(4, '0')}/TYPE=PLMN`),
-  cc: Array.from({ length: 12 }, (_, i) => `user${i}@example.com`),
-  subject: { charset: 'utf-8', text: 'Grüße aus dem Benchmark — ein ziemlich langer Betreff' },
-  messageClass: 'Personal',
-  expiry: 604800,
-  deliveryReport: 'Yes',
-  readReport: 'No',
-  priority: 'Normal',
-  senderVisibility: 'Show',
-  contentType: { mediaType: 'application/vnd.wap.multipart.mixed' },
-  parts: [
-    { contentType: { mediaType: 'text/plain', params: { charset: 'utf-8' } }, contentLocation: 'text.txt', data: Buffer.from('hello') },
-  ],
-};
-const sendReqBytes = encodePdu(sendReq);
-
-// A 300 KB m-retrieve-conf: SMIL + JPEG + text in multipart/related.
-const smil = Buffer.from(
-  '<smil><head><layout><root-layout/><region id="Image" top="0" height="70%"/><region id="Text" top="70%" height="30%"/></layout></head>' +
-    '<body><par dur="5s"><img src="cid:image" region="Image"/><text src="cid:text" region="Text"/></par></body></smil>',
-);
-const jpeg = Buffer.alloc(300 * 1024 - 600, 0x5a);
-jpeg.set([0xff, 0xd8, 0xff, 0xe0], 0);
-const parts: Part[] = [
-  { contentType: { mediaType: 'application/smil', params: { name: 'smil.xml' } }, contentId: '<smil>', data: smil },
-  {
-    contentType: { mediaType: 'image/jpeg', params: { name: 'photo.jpg' } },
-    contentId: '<image>',
-    contentLocation: 'photo.jpg',
-    data: jpeg,
-  },
-  {
-    contentType: { mediaType: 'text/plain', params: { charset: 'utf-8', name: 'text.txt' } },
-    contentId: '<text>',
-    data: Buffer.from('Greetings from the benchmark'),
-  },
-];
-const retrieveConf: MmsPdu = {
-  messageType: 'm-retrieve-conf',
-  transactionId: 'R0123456789',
-  mmsVersion: '1.3',
-  messageId: 'M-20261125-000001@mmsc.example.net',
-  date: new Date('2026-11-25T10:00:00Z'),
-  from: '+15551230000/TYPE=PLMN',
-  to: ['+15551239999/TYPE=PLMN'],
-  subject: 'Photo',
-  messageClass: 'Personal',
-  priority: 'Normal',
-  contentType: { mediaType: 'application/vnd.wap.multipart.related', params: { type: 'application/smil', start: '<smil>' } },
-  parts,
-};
-const retrieveBytes = encodePdu(retrieveConf);
-
-console.log(`node ${process.version}, one core (this process), ${new Date().toISOString()}`);
-report({ name: 'm-notification-ind decode', bytes: notification.length, opsPerSec: measure(() => decodePdu(notification)) });
-report({ name: 'm-notification-ind encode', bytes: notification.length, opsPerSec: measure(() => encodePdu(notificationModel)) });
-report({ name: 'm-send-req (~1 KB headers) decode', bytes: sendReqBytes.length, opsPerSec: measure(() => decodePdu(sendReqBytes)) });
-report({ name: 'm-send-req (~1 KB headers) encode', bytes: sendReqBytes.length, opsPerSec: measure(() => encodePdu(sendReq)) });
-report({ name: 'm-retrieve-conf 300 KB decode', bytes: retrieveBytes.length, opsPerSec: measure(() => decodePdu(retrieveBytes)) });
-report({ name: 'm-retrieve-conf 300 KB encode', bytes: retrieveBytes.length, opsPerSec: measure(() => encodePdu(retrieveConf), 1) });
-
-// Every public vector: positives must decode, negatives must be rejected with a PduError.
-let decoded = 0;
-let positives = 0;
-let rejected = 0;
-let negatives = 0;
-for (const dir of readdirSync(join(vectors, 'pdu'))) {
-  for (const f of readdirSync(join(vectors, 'pdu', dir))) {
-    if (f.endsWith('.txt')) continue;
-    const negative = /garbage|Unparsable|\.html$/.test(f);
-    const buf = readFileSync(join(vectors, 'pdu', dir, f));
-    if (negative) negatives++;
-    else positives++;
-    try {
-      decodePdu(buf);
-      if (!negative) decoded++;
-    } catch (e) {
-      if (!(e instanceof PduError)) throw e;
-      if (negative) rejected++;
+function publicVectors(codec: Codec): void {
+  // Every public vector: positives must decode, negatives must be rejected with a PduError.
+  let decoded = 0;
+  let positives = 0;
+  let rejected = 0;
+  let negatives = 0;
+  for (const dir of readdirSync(join(vectors, 'pdu'))) {
+    for (const f of readdirSync(join(vectors, 'pdu', dir))) {
+      if (f.endsWith('.txt')) continue;
+      const negative = /garbage|Unparsable|\.html$/.test(f);
+      const buf = readFileSync(join(vectors, 'pdu', dir, f));
+      if (negative) negatives++;
+      else positives++;
+      try {
+        codec.decodePdu(buf);
+        if (!negative) decoded++;
+      } catch (e) {
+        if (!(e instanceof codec.PduError)) throw e;
+        if (negative) rejected++;
+      }
     }
   }
+  console.log(`public vectors: ${decoded}/${positives} decoded, ${rejected}/${negatives} negative inputs rejected`);
 }
-console.log(`public vectors: ${decoded}/${positives} decoded, ${rejected}/${negatives} negative inputs rejected`);
+
+type Figures = Record<string, number>;
+const MEMORY = [`retained/decode ${VECTORS.notify}`, `retained/decode ${VECTORS.retrieve}`] as const;
+
+/** One measurement of one build: every workload's ops/s (and retained bytes), as JSON on stdout. */
+async function measureOnce(dist: string, seconds: number, only?: string): Promise<Figures> {
+  const codec = await loadCodec(dist);
+  const out: Figures = {};
+  for (const w of workloads(codec)) {
+    if (only && !w.name.includes(only)) continue;
+    out[w.name] = measure(w.run, seconds * (w.weight ?? 1), w.weight ? 100 : 10_000);
+  }
+  if (!only) {
+    out[MEMORY[0]] = retainedPerDecode(codec, readVector(VECTORS.notify));
+    out[MEMORY[1]] = retainedPerDecode(codec, readVector(VECTORS.retrieve));
+  }
+  return out;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** Build <commit> in a temporary worktree; returns its dist directory and a cleanup. */
+function buildCommit(commit: string): { dist: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'pdu-ab-'));
+  const tree = join(dir, 'tree');
+  execFileSync('git', ['-C', root, 'worktree', 'add', '--detach', tree, commit], { stdio: 'ignore' });
+  const cleanup = (): void => {
+    try {
+      execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', tree], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
+    // protocols/ only: the codec has no dependency outside it.
+    execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'protocols/tsconfig.build.json', '--outDir', 'dist/protocols'], {
+      cwd: tree,
+      stdio: 'inherit',
+    });
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  return { dist: join(tree, 'dist'), cleanup };
+}
+
+function runChild(dist: string, seconds: number, only?: string): Figures {
+  const argv = ['--expose-gc', fileURLToPath(import.meta.url), `--codec=${dist}`, '--json', `--seconds=${seconds}`];
+  if (only) argv.push(`--only=${only}`);
+  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`measurement of ${dist} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Figures;
+}
+
+async function ab(commit: string): Promise<void> {
+  const rounds = Number(arg('rounds') ?? 5);
+  const seconds = Number(arg('seconds') ?? 1);
+  const only = arg('only');
+  const old = buildCommit(commit);
+  const mine = resolve(here, '..');
+  const a: Figures[] = [];
+  const b: Figures[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      // Alternate which build goes first, so that neither always follows the other.
+      if (i % 2 === 0) {
+        a.push(runChild(old.dist, seconds, only));
+        b.push(runChild(mine, seconds, only));
+      } else {
+        b.push(runChild(mine, seconds, only));
+        a.push(runChild(old.dist, seconds, only));
+      }
+      process.stderr.write(`round ${i + 1}/${rounds} done\n`);
+    }
+  } finally {
+    old.cleanup();
+  }
+  console.log(`node ${process.version}; A/B of the PDU codec, ${rounds} interleaved rounds, one process per run, medians`);
+  console.log(`old = ${commit}, new = this tree (${resolve(here, '..')})`);
+  console.log(`${'workload'.padEnd(58)} ${'old ops/s'.padStart(11)} ${'new ops/s'.padStart(11)}  new/old`);
+  for (const name of Object.keys(b[0]!)) {
+    const mo = median(a.map((f) => f[name]!));
+    const mn = median(b.map((f) => f[name]!));
+    const memory = name.startsWith('retained');
+    const ratio = memory ? mn / mo : mn / mo;
+    const f = (v: number) => (memory ? `${Math.round(v)} B` : Math.round(v).toLocaleString('en')).padStart(11);
+    console.log(`${name.padEnd(58)} ${f(mo)} ${f(mn)}  ${ratio.toFixed(2)}x${memory ? ' (bytes, lower is better)' : ''}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const against = arg('against');
+  if (against) return ab(against);
+  const dist = arg('codec') ?? resolve(here, '..');
+  if (flag('json')) {
+    process.stdout.write(JSON.stringify(await measureOnce(dist, Number(arg('seconds') ?? 1.5), arg('only'))));
+    return;
+  }
+  const codec = await loadCodec(dist);
+  console.log(`node ${process.version}, one core (this process), ${new Date().toISOString()}`);
+  const seconds = Number(arg('seconds') ?? 1.5);
+  for (const w of workloads(codec)) report(w.name, w.bytes, measure(w.run, seconds * (w.weight ?? 1), w.weight ? 100 : 10_000));
+  publicVectors(codec);
+}
+
+if (!existsSync(vectors)) throw new Error(`no vectors at ${vectors}`);
+await main();

@@ -116,14 +116,15 @@ export function enumOf(table: ReadonlyArray<readonly [number, string]>, textual 
 /** Expiry, Delivery-Time, Reply-Charging-Deadline: Value-length (Absolute-token Date-value | Relative-token Delta-seconds-value). */
 export const time: Codec = {
   read: (r) => {
-    const len = r.valueLength();
-    return r.within(len, (): TimeValue => {
-      const at = r.pos;
-      const token = r.byte();
-      if (token === ABSOLUTE_TOKEN) return r.date();
-      if (token === RELATIVE_TOKEN) return r.integerValue();
-      return r.fail('BAD_VALUE', `expected Absolute-token or Relative-token, got 0x${token.toString(16)}`, at);
-    });
+    const outer = r.enter(r.valueLength());
+    const at = r.pos;
+    const token = r.byte();
+    let v: TimeValue;
+    if (token === ABSOLUTE_TOKEN) v = r.date();
+    else if (token === RELATIVE_TOKEN) v = r.integerValue();
+    else return r.fail('BAD_VALUE', `expected Absolute-token or Relative-token, got 0x${token.toString(16)}`, at);
+    r.leave(outer);
+    return v;
   },
   write: (w, v) => {
     if (v instanceof Date) {
@@ -144,14 +145,15 @@ export const time: Codec = {
 /** From (§7.3.21): Value-length (Address-present-token Encoded-string-value | Insert-address-token). */
 export const from: Codec = {
   read: (r) => {
-    const len = r.valueLength();
-    return r.within(len, (): FromValue => {
-      const at = r.pos;
-      const token = r.byte();
-      if (token === INSERT_ADDRESS_TOKEN) return { insertAddress: true };
-      if (token === ADDRESS_PRESENT_TOKEN) return readEncodedString(r);
-      return r.fail('BAD_VALUE', `expected Address-present-token or Insert-address-token, got 0x${token.toString(16)}`, at);
-    });
+    const outer = r.enter(r.valueLength());
+    const at = r.pos;
+    const token = r.byte();
+    let v: FromValue;
+    if (token === INSERT_ADDRESS_TOKEN) v = { insertAddress: true };
+    else if (token === ADDRESS_PRESENT_TOKEN) v = readEncodedString(r);
+    else return r.fail('BAD_VALUE', `expected Address-present-token or Insert-address-token, got 0x${token.toString(16)}`, at);
+    r.leave(outer);
+    return v;
   },
   write: (w, v) => {
     const f = v as FromValue;

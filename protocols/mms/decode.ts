@@ -4,7 +4,7 @@ import type { ContentType, ExtraHeader } from '../wsp/model.js';
 import { DEFAULT_MULTIPART_LIMITS, readMultipart } from '../wsp/multipart.js';
 import { Reader } from '../wsp/reader.js';
 import { mediaTypeOf } from '../wsp/values.js';
-import { CODE_CONTENT_TYPE, CODE_MESSAGE_TYPE, fieldFor } from './fields.js';
+import { CODE_CONTENT_TYPE, CODE_MESSAGE_TYPE, CODE_MMS_VERSION, FIELD_BY_KEY, FIELDS, fieldFor } from './fields.js';
 import { MANDATORY, type MmsHeaders, type MmsPdu } from './model.js';
 import { MESSAGE_TYPES, type MessageType } from './tables.js';
 
@@ -26,6 +26,29 @@ export interface DecodeOptions {
 
 const TYPE_BY_OCTET: (MessageType | undefined)[] = [];
 for (const [o, t] of MESSAGE_TYPES) TYPE_BY_OCTET[o] = t;
+
+/**
+ * The mandatory fields of each type as one bit a field code (codes 0x01-0x3F: two 32-bit words), so that the
+ * check after the loop is two integer comparisons instead of a keyed property read a field.
+ */
+interface Needed {
+  lo: number;
+  hi: number;
+}
+const SET: ((o: object, v: unknown) => void)[] = [];
+// A setter a field with the key written out: a named store the engine keeps monomorphic per field, where
+// `pdu[key] = v` with a varying key is one megamorphic keyed store for all fields (keys are FIELDS identifiers).
+for (const f of FIELDS) SET[f.code] = new Function('o', 'v', `o.${f.key} = v;`) as (o: object, v: unknown) => void;
+const NEEDED = new Map<MessageType, Needed>();
+for (const [, t] of MESSAGE_TYPES) {
+  const need: Needed = { lo: 0, hi: 0 };
+  for (const key of MANDATORY[t]) {
+    const code = FIELD_BY_KEY.get(key)!.code;
+    if (code < 32) need.lo |= 1 << code;
+    else need.hi |= 1 << (code - 32);
+  }
+  NEEDED.set(t, need);
+}
 
 /**
  * Decode one binary MMS PDU (OMA-TS-MMS_ENC-V1_3 §5-7). Throws PduError with a code and the byte offset
@@ -55,6 +78,9 @@ function decode(buf: Buffer, options: DecodeOptions): MmsPdu {
   const pdu: Record<string, unknown> = { messageType };
   let extra: ExtraHeader[] | undefined;
   let count = 0;
+  // Fields seen so far, one bit a code: whether a field repeats is known without reading the object back.
+  let seenLo = 0;
+  let seenHi = 0;
   while (r.pos < r.end) {
     if (++count > maxHeaders) r.fail('TOO_MANY_HEADERS', `more than ${maxHeaders} header fields`);
     const at = r.pos;
@@ -72,17 +98,21 @@ function decode(buf: Buffer, options: DecodeOptions): MmsPdu {
       if (code === CODE_CONTENT_TYPE) {
         const ct = spec.codec.read(r) as ContentType;
         pdu.contentType = ct;
+        seenLo |= 1 << CODE_CONTENT_TYPE;
         readBody(r, pdu, ct, options);
         break;
       }
       const value = spec.codec.read(r);
       const key = spec.key;
-      const existing = pdu[key];
+      const bit = code < 32 ? 1 << code : 1 << (code - 32);
+      const seen = ((code < 32 ? seenLo : seenHi) & bit) !== 0;
+      if (code < 32) seenLo |= bit;
+      else seenHi |= bit;
       if (spec.repeat) {
-        if (existing === undefined) pdu[key] = [value];
-        else (existing as unknown[]).push(value);
-      } else if (existing === undefined) {
-        pdu[key] = value;
+        if (!seen) SET[code]!(pdu, [value]);
+        else (pdu[key] as unknown[]).push(value);
+      } else if (!seen) {
+        SET[code]!(pdu, value);
       } else {
         // A single-valued field seen twice: the first one counts (as for most HTTP-style headers); the
         // repeat is kept raw so that nothing is lost on re-encoding.
@@ -102,8 +132,9 @@ function decode(buf: Buffer, options: DecodeOptions): MmsPdu {
     }
   }
 
-  if (pdu.mmsVersion === undefined) r.fail('MISSING_HEADER', `${messageType} without X-Mms-MMS-Version`, r.pos);
-  if (options.checkMandatory !== false) {
+  if ((seenLo & (1 << CODE_MMS_VERSION)) === 0) r.fail('MISSING_HEADER', `${messageType} without X-Mms-MMS-Version`, r.pos);
+  const need = NEEDED.get(messageType)!;
+  if (options.checkMandatory !== false && ((seenLo & need.lo) !== need.lo || (seenHi & need.hi) !== need.hi)) {
     for (const key of MANDATORY[messageType]) {
       if (pdu[key] === undefined) r.fail('MISSING_HEADER', `${messageType} without mandatory ${key}`, r.pos);
     }

@@ -23,11 +23,32 @@ const PLAN = new Map<string, FieldSpec | null>(FIELD_BY_KEY);
 for (const key of ['messageType', 'transactionId', 'mmsVersion', 'contentType', 'parts', 'body', 'extraHeaders']) PLAN.set(key, null);
 
 /**
- * Encode an MMS PDU. Header order: X-Mms-Message-Type, X-Mms-Transaction-ID, X-Mms-MMS-Version first
+ * Encode an MMS PDU, sized up front (headers: 1 KB covers all but group messages, which grow it once while
+ * still small). Header order: X-Mms-Message-Type, X-Mms-Transaction-ID, X-Mms-MMS-Version first
  * (§6: "in this order"), then the other fields in the object's key order, Content-Type last followed by
  * the body. Throws PduError ENCODE_INVALID for a model that cannot be encoded.
  */
 export function encodePdu(pdu: MmsPdu): Buffer {
+  const w = new Writer((pdu.parts ? sizeOf(pdu.parts) : 0) + (pdu.body ? pdu.body.length : 0) + (pdu.parts || pdu.body ? 1024 : 256));
+  writePdu(w, pdu);
+  return w.finish();
+}
+
+/** Part data and bodies of at least this many octets are not copied by `encodePduChunks`. */
+const MIN_REF = 2048;
+
+/**
+ * Encode an MMS PDU as a list of chunks whose concatenation is `encodePdu(pdu)`: part data and bodies of
+ * 2 KB or more are the caller's own buffers, not copies (for a writev to a socket: a 100 KB retrieval is
+ * otherwise copied once into the PDU and again by the kernel).
+ */
+export function encodePduChunks(pdu: MmsPdu): Buffer[] {
+  const w = new Writer(1024 + (pdu.parts ? pdu.parts.length * 256 : 0)).vectored(MIN_REF);
+  writePdu(w, pdu);
+  return w.finishChunks();
+}
+
+function writePdu(w: Writer, pdu: MmsPdu): void {
   const messageType = pdu.messageType as MessageType;
   const typeOctet = OCTET_BY_TYPE.get(messageType);
   if (typeOctet === undefined) throw new PduError('ENCODE_INVALID', `unknown message type ${String(messageType)}`, -1);
@@ -37,7 +58,6 @@ export function encodePdu(pdu: MmsPdu): Buffer {
   }
   if (pdu.mmsVersion === undefined) throw new PduError('ENCODE_INVALID', `${messageType} needs mmsVersion`, -1);
 
-  const w = new Writer((pdu.parts ? sizeOf(pdu.parts) : 0) + (pdu.body ? pdu.body.length : 0) + 256);
   w.byte(0x80 | CODE_MESSAGE_TYPE);
   w.byte(typeOctet);
   if (pdu.transactionId !== undefined) writeField(w, CODE_TRANSACTION_ID, messageType, pdu.transactionId);
@@ -70,7 +90,6 @@ export function encodePdu(pdu: MmsPdu): Buffer {
   } else if (pdu.parts || pdu.body) {
     throw new PduError('ENCODE_INVALID', 'a body needs a contentType', -1);
   }
-  return w.finish();
 }
 
 /** Write the extra headers that are (`known`) or are not repeats of assigned fields. */

@@ -1,6 +1,6 @@
 /** Binary MMS PDUs (OMA-TS-MMS_ENC-V1_3): typed model, decoder, encoder. */
 export { decodePdu, type DecodeOptions } from './decode.js';
-export { encodePdu } from './encode.js';
+export { encodePdu, encodePduChunks } from './encode.js';
 export { FIELDS, FIELD_BY_KEY, type FieldSpec, type FieldKey } from './fields.js';
 export * from './model.js';
 export * from './tables.js';

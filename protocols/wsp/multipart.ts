@@ -65,11 +65,10 @@ function readEntry(r: Reader, budget: Budget, depth: number): Part {
     r.fail('LENGTH_OVERFLOW', `entry of ${headersLen}+${dataLen} bytes exceeds the ${r.remaining} left`, at);
   }
   if (headersLen === 0) r.fail('BAD_VALUE', 'entry without a content type', at);
-  const part = r.within(headersLen, () => {
-    const p = { contentType: readContentType(r) } as Part;
-    if (r.pos < r.end) readEntryHeaders(r, p);
-    return p;
-  });
+  const outer = r.enter(headersLen);
+  const part = { contentType: readContentType(r) } as Part;
+  if (r.pos < r.end) readEntryHeaders(r, part);
+  r.leave(outer);
   part.data = dataLen === 0 ? EMPTY : r.bytes(dataLen);
   if (isMultipart(mediaTypeOf(part.contentType)) && dataLen > 0) {
     if (depth + 1 >= budget.limits.maxDepth) r.fail('TOO_DEEP', `multipart nested deeper than ${budget.limits.maxDepth}`, at);
@@ -122,21 +121,39 @@ export function writeMultipart(w: Writer, parts: readonly Part[], depth = 0): vo
   if (depth > DEFAULT_MULTIPART_LIMITS.maxDepth) throw new PduError('ENCODE_INVALID', 'multipart nested too deep', -1);
   w.uintvar(parts.length);
   for (const part of parts) {
-    const hw = new Writer(64);
-    writeContentType(hw, part.contentType);
-    writeEntryHeaders(hw, part);
     let data: Uint8Array;
     if (part.parts) {
       const inner = new Writer(sizeOf(part.parts) + 64);
       writeMultipart(inner, part.parts, depth + 1);
       data = inner.finish();
     } else data = part.data;
-    const headers = hw.finish();
-    w.uintvar(headers.length);
+    // The entry headers go straight into the output after room for the two uintvars (5 octets at most
+    // each), then move left over what the lengths did not take: a few dozen octets moved, no writer of
+    // their own per entry.
+    const lenAt = w.pos;
+    w.ensure(MAX_UINTVAR * 2);
+    w.pos += MAX_UINTVAR * 2;
+    const headersAt = w.pos;
+    writeContentType(w, part.contentType);
+    writeEntryHeaders(w, part);
+    const headersLen = w.pos - headersAt;
+    const to = lenAt + uintvarSize(headersLen) + uintvarSize(data.length);
+    w.buf.copyWithin(to, headersAt, w.pos);
+    w.pos = lenAt;
+    w.uintvar(headersLen);
     w.uintvar(data.length);
-    w.bytes(headers);
+    w.pos += headersLen;
     w.bytes(data);
   }
+}
+
+const MAX_UINTVAR = 5;
+
+/** Octets of a uintvar of `v` (WAP-230 8.1.2). */
+function uintvarSize(v: number): number {
+  let n = 1;
+  for (let t = v; t >= 0x80; t = Math.floor(t / 128)) n++;
+  return n;
 }
 
 /** Entry headers in the part's key order (so a decoded entry re-encodes in its original order). */
@@ -166,9 +183,13 @@ function writeEntryHeaders(hw: Writer, part: Part): void {
   }
 }
 
-/** Sum of entry data sizes: a size hint for the writer. */
+/**
+ * Sum of entry data sizes and room for each entry's headers: a size hint for the writer. Generous per entry
+ * (256 octets: headers are rarely a third of that), so that the output buffer is allocated once; an
+ * undersized hint made the writer double and copy everything written so far, large parts included.
+ */
 export function sizeOf(parts: readonly Part[]): number {
-  let n = 0;
-  for (const p of parts) n += (p.parts ? sizeOf(p.parts) : p.data.length) + 32;
+  let n = 8;
+  for (const p of parts) n += (p.parts ? sizeOf(p.parts) : p.data.length) + 256;
   return n;
 }

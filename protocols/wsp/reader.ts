@@ -2,6 +2,16 @@ import { isUtf8 } from 'node:buffer';
 import { PduError } from './errors.js';
 
 /**
+ * Buffer's own slice decoders (what `toString(encoding, start, end)` calls after checking its arguments and
+ * looking the encoding up): called directly they save that per-string overhead, which dominates for the short
+ * header strings of a PDU. Present on Buffer.prototype in every Node release; not in @types/node.
+ */
+export interface SliceDecoders {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+/**
  * Cursor over a WSP-encoded buffer. Every read checks bounds against `end`, so a value can be
  * confined to its Value-length by narrowing `end` (see `within`). Strings are decoded from the input
  * without copying media; `bytes()` returns zero-copy slices.
@@ -83,6 +93,22 @@ export class Reader {
     return this.pos < this.end && this.buf[this.pos]! <= 31;
   }
 
+  /**
+   * Confine reading to the next `len` bytes without a closure (the hot paths): returns the outer end, which
+   * `leave` restores, moving past the `len` bytes whatever was consumed. A throw in between leaves the
+   * reader narrowed: callers that catch a PduError and go on use a Reader of their own.
+   */
+  enter(len: number): number {
+    const outer = this.end;
+    this.end = this.pos + len;
+    return outer;
+  }
+
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
+  }
+
   /** Run `fn` confined to the next `len` bytes, then continue after them whatever `fn` consumed. */
   within<T>(len: number, fn: (r: Reader) => T): T {
     const outer = this.end;
@@ -156,9 +182,10 @@ export class Reader {
       const c = buf[p]!;
       if (c === 0) {
         this.pos = p + 1;
-        if (high < 0x80) return buf.toString('latin1', start, p);
+        const d = buf as unknown as SliceDecoders;
+        if (high < 0x80) return d.latin1Slice(start, p);
         // 8-bit text that is not UTF-8 comes from legacy handsets in ISO-8859-1: decode it without loss.
-        return isUtf8(buf.subarray(start, p)) ? buf.toString('utf8', start, p) : buf.toString('latin1', start, p);
+        return isUtf8(buf.subarray(start, p)) ? d.utf8Slice(start, p) : d.latin1Slice(start, p);
       }
       high |= c;
       p++;

@@ -1,9 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import { charsetFromMib, decodeText, encodeText, mibOf } from './charsets.js';
 import { contentTypeCode, contentTypeName } from './content-types.js';
 import { PduError } from './errors.js';
 import type { CharsetText, ContentDisposition, ContentType, EncodedStringValue, ExtraHeader, ParamValue } from './model.js';
 import { PARAM_BY_CODE, paramSpecFor, type ParamForm } from './params.js';
-import type { Reader } from './reader.js';
+import type { Reader, SliceDecoders } from './reader.js';
 import { Writer } from './writer.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -28,25 +29,53 @@ export function readEncodedString(r: Reader): EncodedStringValue {
   if (!r.atValueLength() || r.buf[r.pos] === 0) return r.textString();
   const len = r.valueLength();
   const start = r.pos;
-  return r.within(len, () => {
-    const mib = readCharsetMib(r);
-    const body = r.buf.subarray(r.pos, r.end);
-    let text = body;
-    if (!isWide(mib)) {
-      if (text.length > 0 && text[0] === 0x7f) text = text.subarray(1);
-      const nul = text.indexOf(0);
-      if (nul >= 0) text = text.subarray(0, nul);
+  const outer = r.enter(len);
+  const mib = readCharsetMib(r);
+  const buf = r.buf;
+  const bodyAt = r.pos;
+  const stop = r.end;
+  let out: CharsetText;
+  if (!isWide(mib)) {
+    const quoted = bodyAt < stop && buf[bodyAt] === 0x7f;
+    const ts = quoted ? bodyAt + 1 : bodyAt;
+    let te = ts;
+    let high = 0;
+    while (te < stop && buf[te] !== 0) high |= buf[te++]!;
+    if (high < 0x80 && (mib === 106 || mib === 3 || mib === 4)) {
+      // ASCII in UTF-8, US-ASCII or ISO-8859-1 (most subjects and every charset-tagged address): the text is
+      // the octets; it re-encodes to the same bytes exactly when the framing is the encoder's own (the
+      // shortest charset, no Quote before ASCII, one NUL at the end), which is checked here rather than by
+      // re-encoding.
+      out = { charset: charsetFromMib(mib), text: (buf as unknown as SliceDecoders).latin1Slice(ts, te) };
+      const canonical = !quoted && te + 1 === stop && bodyAt - start === 1;
+      if (!canonical) out.raw = Buffer.from(buf.subarray(bodyAt, stop));
+    } else if (
+      mib === 106 &&
+      !(te - ts >= 3 && buf[ts] === 0xef && buf[ts + 1] === 0xbb && buf[ts + 2] === 0xbf) &&
+      isUtf8(buf.subarray(ts, te))
+    ) {
+      // Valid UTF-8 without a byte-order mark (RFC 3629 §6) decodes without loss and re-encodes to the same
+      // octets; the framing is the encoder's when there is a Quote exactly before a first octet >= 0x80.
+      out = { charset: 'utf-8', text: (buf as unknown as SliceDecoders).utf8Slice(ts, te) };
+      const canonical = quoted === buf[ts]! >= 0x80 && te > ts && te + 1 === stop && bodyAt - start === 1;
+      if (!canonical) out.raw = Buffer.from(buf.subarray(bodyAt, stop));
     } else {
-      // UCS-2/UTF-16 text contains zero octets; the Value-length bounds it, and the terminator may be
-      // one or two NULs.
-      if (text.length % 2 === 1 && text[text.length - 1] === 0) text = text.subarray(0, text.length - 1);
-      else if (text.length >= 2 && text[text.length - 1] === 0 && text[text.length - 2] === 0) text = text.subarray(0, text.length - 2);
+      const decoded = decodeText(buf.subarray(ts, te), mib);
+      out = { charset: mib === 0 ? '*' : charsetFromMib(mib), text: decoded.text };
+      if (!decoded.exact || !reencodes(out, buf.subarray(start, start + len))) out.raw = Buffer.from(buf.subarray(bodyAt, stop));
     }
+  } else {
+    // UCS-2/UTF-16 text contains zero octets; the Value-length bounds it, and the terminator may be
+    // one or two NULs.
+    let text = buf.subarray(bodyAt, stop);
+    if (text.length % 2 === 1 && text[text.length - 1] === 0) text = text.subarray(0, text.length - 1);
+    else if (text.length >= 2 && text[text.length - 1] === 0 && text[text.length - 2] === 0) text = text.subarray(0, text.length - 2);
     const decoded = decodeText(text, mib);
-    const out: CharsetText = { charset: mib === 0 ? '*' : charsetFromMib(mib), text: decoded.text };
-    if (!decoded.exact || !reencodes(out, r.buf.subarray(start, start + len))) out.raw = Buffer.from(body);
-    return out;
-  });
+    out = { charset: charsetFromMib(mib), text: decoded.text };
+    if (!decoded.exact || !reencodes(out, buf.subarray(start, start + len))) out.raw = Buffer.from(buf.subarray(bodyAt, stop));
+  }
+  r.leave(outer);
+  return out;
 }
 
 const scratch = { w: new Writer(256) };
@@ -118,15 +147,14 @@ function readConstrained(r: Reader): string | number {
 export function readContentType(r: Reader): ContentType {
   const b = r.peek();
   if (b > 31) return { mediaType: readConstrained(r) };
-  const len = r.valueLength();
-  return r.within(len, () => {
-    const first = r.peek();
-    const mediaType = first >= 0x80 || first <= 30 ? mediaName(r.integerValue()) : r.textString();
-    const ct: ContentType = { mediaType };
-    if (r.pos < r.end) ct.params = readParams(r);
-    else if (typeof mediaType === 'string' ? (contentTypeCode(mediaType) ?? 0) < 128 : mediaType < 128) ct.generalForm = true;
-    return ct;
-  });
+  const outer = r.enter(r.valueLength());
+  const first = r.peek();
+  const mediaType = first >= 0x80 || first <= 30 ? mediaName(r.integerValue()) : r.textString();
+  const ct: ContentType = { mediaType };
+  if (r.pos < r.end) ct.params = readParams(r);
+  else if (typeof mediaType === 'string' ? (contentTypeCode(mediaType) ?? 0) < 128 : mediaType < 128) ct.generalForm = true;
+  r.leave(outer);
+  return ct;
 }
 
 export function writeContentType(w: Writer, ct: ContentType): void {
@@ -162,6 +190,15 @@ export function mediaTypeOf(ct: ContentType): string {
 //   Text-value = No-value | Token-text | Quoted-string
 // ---------------------------------------------------------------------------------------------------------
 
+type ParamSetter = (o: Record<string, ParamValue>, v: ParamValue) => void;
+/**
+ * A setter a well-known parameter with its name written out (generated from the table's constant names): a
+ * named store the engine keeps monomorphic, where `params[spec.name] = v` is one megamorphic keyed store.
+ */
+const PARAM_SETTERS: (ParamSetter | undefined)[] = PARAM_BY_CODE.map((spec) =>
+  spec ? (new Function('o', 'v', `o[${JSON.stringify(spec.name)}] = v;`) as ParamSetter) : undefined,
+);
+
 /** Read parameters up to r.end. */
 export function readParams(r: Reader): Record<string, ParamValue> {
   const params: Record<string, ParamValue> = {};
@@ -172,7 +209,7 @@ export function readParams(r: Reader): Record<string, ParamValue> {
       const code = r.integerValue();
       const spec = PARAM_BY_CODE[code];
       if (!spec) r.fail('BAD_VALUE', `unknown well-known parameter 0x${code.toString(16)}`, at);
-      params[spec.name] = readTyped(r, spec.form);
+      PARAM_SETTERS[code]!(params, readTyped(r, spec.form));
     } else {
       const name = r.textString();
       params[name] = readUntyped(r);
@@ -340,8 +377,10 @@ export function readContentDisposition(r: Reader): ContentDisposition {
     }
     return { disposition: r.textString() };
   }
-  const len = r.valueLength();
-  return r.within(len, readBody);
+  const outer = r.enter(r.valueLength());
+  const cd = readBody();
+  r.leave(outer);
+  return cd;
 }
 
 export function writeContentDisposition(w: Writer, cd: ContentDisposition): void {

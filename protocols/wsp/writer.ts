@@ -4,8 +4,27 @@ import { PduError } from './errors.js';
 export class Writer {
   buf: Buffer;
   pos = 0;
+  /**
+   * With `refs` set (see `vectored`), runs of at least that many octets given to `bytes` are not copied: the
+   * output becomes a list of chunks, the writer's own octets between references (from `from`) and the runs.
+   */
+  private refs = 0;
+  private from = 0;
+  private chunks: Buffer[] = [];
   constructor(sizeHint = 256) {
     this.buf = Buffer.allocUnsafe(Math.max(64, sizeHint));
+  }
+
+  /** Keep runs of `minRef` octets or more by reference from now on (before anything is written). */
+  vectored(minRef: number): this {
+    this.refs = minRef;
+    return this;
+  }
+
+  /** The output as chunks (`vectored`); a writer never vectored gives its one buffer. */
+  finishChunks(): Buffer[] {
+    if (this.pos > this.from) this.chunks.push(this.buf.subarray(this.from, this.pos));
+    return this.chunks;
   }
 
   ensure(n: number): void {
@@ -28,6 +47,12 @@ export class Writer {
   }
 
   bytes(b: Uint8Array): void {
+    if (this.refs > 0 && b.length >= this.refs) {
+      if (this.pos > this.from) this.chunks.push(this.buf.subarray(this.from, this.pos));
+      this.chunks.push(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length));
+      this.from = this.pos;
+      return;
+    }
     this.ensure(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
@@ -120,7 +145,11 @@ export class Writer {
     const lenAt = this.pos;
     this.byte(0); // placeholder for a short length
     const start = this.pos;
+    // The length is of octets written here: nothing inside a Value-length goes out by reference.
+    const refs = this.refs;
+    this.refs = 0;
     body();
+    this.refs = refs;
     const len = this.pos - start;
     if (len <= 30) {
       this.buf[lenAt] = len;

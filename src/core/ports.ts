@@ -11,6 +11,13 @@ import type { CoreMessage, RecipientState, StateEvent } from './message.js';
  * and the job is handed out again once the lease expires. Every call that settles a job presents the
  * lease token it was given, so a worker whose lease was taken over cannot settle the job (LeaseLostError).
  */
+/** What a retrieval reads of a message (Queue.retrieval). */
+export interface RetrievalRead {
+  message: CoreMessage;
+  states: RecipientState[];
+  content: Buffer[];
+}
+
 export interface Queue {
   /**
    * Store the message, its content (one Buffer per part, in ContentRef.index order) and one job per
@@ -130,6 +137,11 @@ export interface Queue {
   history(messageId: string, recipientIndex: number): Promise<StateEvent[]>;
   /** Current state of every recipient of a message. */
   states(messageId: string): Promise<RecipientState[] | undefined>;
+  /**
+   * message(), states() and content() of one message in one store round trip (the MM1 retrieval reads all
+   * three for every handset fetch): undefined when the message is gone; content [] for a message without parts.
+   */
+  retrieval(messageId: string): Promise<RetrievalRead | undefined>;
   /** Dead letters (jobs that used their attempts), newest first; `filter`: of one peer, with a reason. */
   deadLetters(limit?: number, filter?: DeadLetterFilter): Promise<DeadLetter[]>;
 

@@ -1,7 +1,15 @@
 import type { IntakeContentCheck } from '../core/content-check.js';
 import { HOME_NETWORK, type NumberPortability } from '../core/portability.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { decodePdu, encodePdu, PduError, type MmsPdu, type RetrieveStatus, type SendConf } from '../../protocols/mms/index.js';
+import {
+  decodePdu,
+  encodePdu,
+  encodePduChunks,
+  PduError,
+  type MmsPdu,
+  type RetrieveStatus,
+  type SendConf,
+} from '../../protocols/mms/index.js';
 import { Intake, type IntakeResult } from '../core/intake.js';
 import { TERMINAL_STATES, type CoreMessage } from '../core/message.js';
 import { REFUSALS, Refusal } from '../core/refusals.js';
@@ -268,12 +276,8 @@ export class Mm1Server {
     let states: Awaited<ReturnType<Queue['states']>>;
     let content: Buffer[] | undefined;
     try {
-      // In parallel: the common case is a retrieval that succeeds and needs all three.
-      [message, states, content] = await Promise.all([
-        this.o.queue.message(messageId),
-        this.o.queue.states(messageId),
-        this.o.queue.content(messageId),
-      ]);
+      // One store round trip: the common case is a retrieval that succeeds and needs all three.
+      ({ message, states, content } = (await this.o.queue.retrieval(messageId)) ?? {});
     } catch (err) {
       this.o.log.error({ err, messageId }, 'retrieval: store unavailable');
       return this.retrieveError(
@@ -322,7 +326,16 @@ export class Mm1Server {
       if (this.adaptedCopies.size > ADAPTED_COPIES) this.adaptedCopies.delete(this.adaptedCopies.keys().next().value!);
     }
     const conf = retrieveConfFor(message, adapted.outcome, adapted.content, this.o.tokens.transaction(messageId, recipientIndex));
-    this.pdu(res, HTTP_STATUS.OK, encodePdu(conf), 'retrieve', 'Ok');
+    // The parts go to the socket as they came from the store (one writev), not copied into the PDU first.
+    const chunks = encodePduChunks(conf);
+    this.o.metrics.mm1Requests.inc({ pdu: 'retrieve', status: 'Ok' });
+    let length = 0;
+    for (const c of chunks) length += c.length;
+    res.writeHead(HTTP_STATUS.OK, { 'content-type': MMS_MEDIA_TYPE, 'content-length': length, 'cache-control': 'no-store' });
+    res.cork();
+    for (let i = 0; i < chunks.length - 1; i++) res.write(chunks[i]);
+    res.end(chunks[chunks.length - 1]);
+    res.uncork();
   }
 
   private retrieveError(res: ServerResponse, code: number, status: RetrieveStatus, text: string): void {

@@ -138,6 +138,37 @@ export function queueSuite(t: Test, name: string, make: MakeStore): void {
     t.strictSame(await queue.history('nope', 0), []);
   });
 
+  t.test(`${name}: retrieval reads message, states and content at once (the MM1 fetch)`, async (t) => {
+    const { queue } = await setup(t);
+    const six = ['+15550000010', '+15550000011', '+15550000012', '+15550000013', '+15550000014', '+15550000015'];
+    await queue.enqueue(
+      makeMessage('g1', six),
+      content(),
+      six.map(() => 'mm4:carrier'),
+    );
+    const jobs = (await queue.take(10)).sort((a, b) => a.recipientIndex - b.recipientIndex);
+    await queue.ack(jobs[1]!, 'delivered');
+    await queue.ack(jobs[5]!, 'rejected', 'no');
+    const read = await queue.retrieval('g1');
+    t.strictSame(read?.message, makeMessage('g1', six));
+    t.strictSame(
+      read?.states,
+      ['delivering', 'delivered', 'delivering', 'delivering', 'delivering', 'rejected'],
+      'past the first four too',
+    );
+    t.strictSame(
+      read?.content.map((b) => b.toString('hex')),
+      ['68656c6c6f', '00017fff'],
+    );
+    await queue.enqueue(makeMessage('e1', ['+15550000020']), [], ['mm4:carrier']);
+    t.strictSame(
+      await queue.retrieval('e1'),
+      { message: makeMessage('e1', ['+15550000020']), states: ['queued'], content: [] },
+      'no parts',
+    );
+    t.equal(await queue.retrieval('nope'), undefined);
+  });
+
   t.test(`${name}: content streamed into a stage is the message's content once enqueued; a discarded stage is gone`, async (t) => {
     const { queue } = await setup(t);
     // Part 0 arrives in pieces that add up to 200,003 bytes (more than a few store slices), part 1 is empty,

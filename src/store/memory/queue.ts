@@ -16,7 +16,7 @@ import type {
   StagePurpose,
   StoreUsage,
 } from '../../core/ports.js';
-import type { DeadLetterFilter, MessageSearch, MessageSearchPage, MessageTrace, RequeueOutcome } from '../../core/ports.js';
+import type { DeadLetterFilter, MessageSearch, MessageSearchPage, MessageTrace, RequeueOutcome, RetrievalRead } from '../../core/ports.js';
 import { deadMatches, REQUEUED_DETAIL } from '../dead-filter.js';
 import { MemorySearchIndex } from './search-index.js';
 import { MemoryContentStage, type StageLedger } from './content-stage.js';
@@ -499,6 +499,17 @@ export class MemoryQueue implements Queue {
   async states(messageId: string): Promise<RecipientState[] | undefined> {
     this.begin();
     return this.messages.get(messageId)?.jobs.map((j) => j.state);
+  }
+
+  async retrieval(messageId: string): Promise<RetrievalRead | undefined> {
+    this.begin();
+    const msg = this.messages.get(messageId);
+    if (!msg) return undefined;
+    return {
+      message: structuredClone(msg.message),
+      states: msg.jobs.map((j) => j.state),
+      content: msg.content.map((b) => Buffer.from(b)),
+    };
   }
 
   async deadLetters(limit = 100, filter?: DeadLetterFilter): Promise<DeadLetter[]> {
