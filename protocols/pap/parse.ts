@@ -7,8 +7,7 @@
  * allowed and blanked out. fast-xml-parser then reads the tokens with its entity processing off; the five
  * predefined entities and character references are decoded here, any other reference is NOT_XML.
  */
-import { XMLValidator } from 'fast-xml-parser';
-import { attrValue, decodeXmlBytes, markedParser, prescan, unmarkName, type XmlFail } from '../xml/index.js';
+import { decodeXmlBytes, markedParser, prescan, readElements, type XmlElement, type XmlFail } from '../xml/index.js';
 import { isPapCode } from './codes.js';
 import { PapError } from './errors.js';
 import type { PapLimits, PapResponse } from './model.js';
@@ -36,33 +35,9 @@ function toText(input: string | Buffer, maxBytes: number): string {
 }
 
 // Text is trimmed and then dropped (PAP carries everything in attributes); CDATA merges into it.
-const ATTRS = ':@';
 const parser = markedParser({ trimValues: true });
 
-interface Element {
-  name: string;
-  attrs: Map<string, string>;
-  children: Element[];
-}
-
-/** fast-xml-parser's ordered output -> elements (text nodes dropped: PAP carries everything in attributes). */
-function toElements(nodes: unknown): Element[] {
-  if (!Array.isArray(nodes)) return [];
-  const out: Element[] = [];
-  for (const node of nodes) {
-    if (node === null || typeof node !== 'object') continue;
-    const keys = Object.keys(node).filter((k) => k !== ATTRS && k !== '#text');
-    if (keys.length !== 1) continue;
-    const key = keys[0]!;
-    const attrs = new Map<string, string>();
-    const rawAttrs = (node as Record<string, unknown>)[ATTRS];
-    if (rawAttrs !== null && typeof rawAttrs === 'object') {
-      for (const [k, v] of Object.entries(rawAttrs)) if (typeof v === 'string') attrs.set(unmarkName(k), attrValue(v, fail));
-    }
-    out.push({ name: unmarkName(key), attrs, children: toElements((node as Record<string, unknown>)[key]) });
-  }
-  return out;
-}
+type Element = XmlElement;
 
 function code(el: Element, where: string): number {
   const raw = el.attrs.get('code');
@@ -106,17 +81,7 @@ export function parsePapResponse(xml: Buffer | string, limits: PapLimits = {}): 
     fail,
   ).trimStart();
   if (text === '') throw new PapError('NOT_XML', 'empty answer');
-  let valid: true | { err: { msg: string; line: number } };
-  let doc: unknown;
-  try {
-    valid = XMLValidator.validate(text, { allowBooleanAttributes: false }) as true | { err: { msg: string; line: number } };
-    if (valid === true) doc = parser.parse(text);
-  } catch (e) {
-    throw new PapError('NOT_XML', `XML parser: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  if (valid !== true) throw new PapError('NOT_XML', `${valid.err.msg} (line ${valid.err.line})`);
-
-  const roots = toElements(doc);
+  const roots = readElements(text, parser, fail, (n) => n);
   if (roots.length !== 1 || roots[0]!.name !== 'pap')
     throw new PapError('NOT_PAP', `root element is ${roots.map((r) => `<${r.name}>`).join(', ') || 'missing'}, not <pap>`);
   const body = roots[0]!.children;

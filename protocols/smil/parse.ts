@@ -9,8 +9,7 @@
  * `<SMIL>`), so that real messages read. Slides: each `<par>` is one, its media elements in document order at
  * any depth; a media element outside any `<par>` (directly in `<body>` or a `<seq>`) is a slide of its own.
  */
-import { XMLValidator } from 'fast-xml-parser';
-import { attrValue, decodeXmlBytes, markedParser, prescan, unmarkName, type XmlFail } from '../xml/index.js';
+import { decodeXmlBytes, markedParser, prescan, readElements, unmarkName, type XmlElement, type XmlFail } from '../xml/index.js';
 import { isClockValue } from './build.js';
 import type { SmilElement, SmilLimits, SmilMedia, SmilPresentation, SmilSlide } from './model.js';
 import { SmilError } from './model.js';
@@ -25,38 +24,15 @@ export const DEFAULT_SMIL_LIMITS: Readonly<Required<SmilLimits>> = Object.freeze
 
 const fail: XmlFail = (code, detail) => new SmilError(code, detail);
 const parser = markedParser({ trimValues: true });
-const ATTRS = ':@';
 const MEDIA = new Set<string>(['img', 'video', 'text', 'audio', 'ref', 'animation', 'textstream']);
 
-interface El {
-  name: string;
-  attrs: Map<string, string>;
-  children: El[];
-}
+type El = XmlElement;
 
 /** A name's local part, lower case: `smil:par` and `PAR` are `par`. */
 function local(name: string): string {
   const n = unmarkName(name);
   const c = n.indexOf(':');
   return (c >= 0 ? n.slice(c + 1) : n).toLowerCase();
-}
-
-function toElements(nodes: unknown): El[] {
-  if (!Array.isArray(nodes)) return [];
-  const out: El[] = [];
-  for (const node of nodes) {
-    if (node === null || typeof node !== 'object') continue;
-    const keys = Object.keys(node).filter((k) => k !== ATTRS && k !== '#text');
-    if (keys.length !== 1) continue;
-    const key = keys[0]!;
-    const attrs = new Map<string, string>();
-    const raw = (node as Record<string, unknown>)[ATTRS];
-    if (raw !== null && typeof raw === 'object') {
-      for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') attrs.set(local(k), attrValue(v, fail));
-    }
-    out.push({ name: local(key), attrs, children: toElements((node as Record<string, unknown>)[key]) });
-  }
-  return out;
 }
 
 function text(input: string | Buffer, maxBytes: number): string {
@@ -128,16 +104,7 @@ export function readSmil(input: string | Buffer, limits: SmilLimits = {}): SmilP
     fail,
   ).trim();
   if (body === '') throw new SmilError('NOT_XML', 'empty SMIL');
-  let valid: true | { err: { msg: string; line: number } };
-  let doc: unknown;
-  try {
-    valid = XMLValidator.validate(body, { allowBooleanAttributes: false }) as true | { err: { msg: string; line: number } };
-    if (valid === true) doc = parser.parse(body);
-  } catch (e) {
-    throw new SmilError('NOT_XML', `XML parser: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (valid !== true) throw new SmilError('NOT_XML', `${valid.err.msg} (line ${valid.err.line})`);
-  const roots = toElements(doc);
+  const roots = readElements(body, parser, fail, (n) => local(n));
   if (roots.length !== 1 || roots[0]!.name !== 'smil') throw new SmilError('NOT_SMIL', 'the root element is not <smil>');
   const slides: SmilSlide[] = [];
   for (const el of roots[0]!.children) if (el.name === 'body') slidesOf(el, slides);

@@ -117,3 +117,4 @@ export function unmarkName(name: string): string {
   while (name.charCodeAt(k) === 0x3e) k++;
   return name.slice(k);
 }
+export { readElements, type XmlElement } from './elements.js';
