@@ -13,7 +13,7 @@
  *     Images always go through tools.image (it answers `unchanged` when type, resolution and bytes are within);
  *     audio/video only when their type is not taken or they are over their share.
  *  3. Parts that cannot be made to fit are removed and named in ONE short text part.
- *  4. The SMIL is written again to match (plan-smil.ts), or generated for a multipart message without one;
+ *  4. The SMIL is written again to match (plan-smil.ts), or generated for a multipart message without one (more than one part to show);
  *     the message is then multipart/related with type=application/smil and start=<the SMIL's Content-ID>
  *     (RFC 2387 §3.1-3.2; OMA-MMS-CONF v1.2, "MMS SMIL").
  * Pure but for the tools: no I/O, no logging, no clock.
@@ -271,9 +271,9 @@ export const planAdaptation: PlanAdaptation = async (message, content, caps, too
   const removed = works.filter((w) => w.removed !== undefined);
   for (const w of removed) changes.push(`${displayName(w.orig)} (${w.type}, ${humanBytes(w.bytes.length)}): removed, ${w.removed}`);
   const smilRemoved = smilWork !== undefined && smilWork.removed !== undefined;
-  // A presentation is generated for media, or for several parts: one text alone needs none.
+  // A presentation is generated for several parts to show: one part alone (a text, a picture) needs none.
   const shown = works.filter((w) => w.now && w.kind !== 'smil' && w.kind !== 'other');
-  const presentable = shown.length > 1 || shown.some((w) => w.kind !== 'text');
+  const presentable = shown.length > 1;
   const generate = willPresent && smilWork === undefined && (presentable || removed.length > 0);
   if (changes.length === 0 && !generate) return unchanged();
 

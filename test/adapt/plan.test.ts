@@ -302,13 +302,17 @@ t.test('a multipart message without SMIL gets one: related, type and start namin
   t.equal(m.parts, r.outcome.parts);
 });
 
-t.test('one text part alone (a multipart without SMIL) needs no presentation: it goes unchanged', async (t) => {
+t.test('one part alone (a multipart without SMIL) needs no presentation: it goes unchanged', async (t) => {
   const { message, content } = msg('application/vnd.wap.multipart.mixed', [{ type: 'text/plain', bytes: TEXT }]);
   const r = await planAdaptation(message, content, caps(), fakeTools());
   if (!r.ok) throw new Error(r.detail);
   t.equal(r.outcome.changed, false, 'no SMIL generated for a text alone');
   t.equal(r.outcome.parts.length, 1);
   t.equal(r.content[0], TEXT);
+  const picture = msg('application/vnd.wap.multipart.mixed', [{ type: 'image/jpeg', bytes: Buffer.alloc(5 * KB), loc: 'a.jpg' }]);
+  const rp = await planAdaptation(picture.message, picture.content, caps(), fakeTools());
+  if (!rp.ok) throw new Error(rp.detail);
+  t.equal(rp.outcome.changed, false, 'no SMIL generated for a picture alone');
   // Two texts are a presentation of two slides' worth: generated.
   const two = msg('application/vnd.wap.multipart.mixed', [
     { type: 'text/plain', bytes: TEXT },
