@@ -118,13 +118,14 @@ line('reference: full 12 MP decode only', fullDecode);
 // instance, from the store (MediaStore kind 'adapted'; here the memory store, so no network round trip).
 const store = new MemoryMediaStore();
 const idem = new MemoryIdempotency();
+const metrics = new Metrics().content;
 const serviceOf = (): InstanceType<typeof ContentAdaptation> =>
   new ContentAdaptation({
     media: store,
     idempotency: idem,
     plan: planAdaptation,
     tools: { image: adapter, av: { available: false, adapt: async () => 'unchanged' }, minQuality: 30, maxQuality: 85 },
-    metrics: new Metrics().content,
+    metrics,
     events: NO_SENDER_EVENTS,
     log: pino({ level: 'silent' }),
     retentionMs: 60_000,
