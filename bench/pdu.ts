@@ -5,12 +5,14 @@
  *
  *   node dist/bench/pdu.js                                   this build's figures
  *   node dist/bench/pdu.js --against=<commit> [--rounds=5]   A/B: the codec of <commit> against this one
+ *   node dist/bench/pdu.js --against=<commit> --callgrind      A/B in CPU instructions per operation (valgrind)
  *   node dist/bench/pdu.js --codec=<dist dir> --json          one measurement (what the A/B runs per process)
  *
  * The A/B mode checks <commit> out into a temporary git worktree (node_modules symlinked to this tree's),
- * builds it, then runs the same workload code (this file) against either build's protocols/ in separate
- * processes, alternating old and new for `--rounds` rounds so that the host's drift hits both alike, and
- * prints each workload's medians and the ratio new/old (above 1: the new build is faster). It also prints
+ * builds it, then runs the same workload code (this file) against either build's protocols/, each workload
+ * in a process of its own (`--workload=<name>`), alternating old and new for `--rounds` rounds so that the
+ * host's drift hits both alike, and prints each workload's medians, the ratio new/old (above 1: the new
+ * build is faster) and each side's range over the rounds. It also prints
  * the heap retained per decoded message (10,000 decodes of each vector kept alive; `--expose-gc`).
  * `--seconds=S` sets the measuring time per workload (1.5 s alone, 1 s in the A/B).
  */
@@ -31,19 +33,25 @@ const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const flag = (name: string): boolean => args.includes(`--${name}`);
 
-/** Run fn in batches until `seconds` have passed (after a warm-up); return operations per second. */
+/**
+ * Run fn in batches until `seconds` have passed (after a warm-up of at least 0.3 s, so that the optimising
+ * compiler is done even when its thread has to share the host); return operations per second of this
+ * process's CPU time (user + system, every thread: the collector's and the compiler's work counts), which,
+ * unlike the wall clock, does not count the time the host gave to other processes.
+ */
 function measure(fn: () => unknown, seconds: number, batch = 10_000): number {
-  for (let i = 0; i < 20_000; i++) fn();
+  const warm = process.hrtime.bigint();
+  for (let i = 0; i < 20_000 || process.hrtime.bigint() - warm < 300_000_000n; i++) fn();
   let ops = 0;
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const limit = BigInt(Math.round(seconds * 1e9));
-  let elapsed = 0n;
-  while (elapsed < limit) {
+  while (process.hrtime.bigint() - start < limit) {
     for (let i = 0; i < batch; i++) fn();
     ops += batch;
-    elapsed = process.hrtime.bigint() - start;
   }
-  return ops / (Number(elapsed) / 1e9);
+  const used = process.cpuUsage(cpu);
+  return ops / ((used.user + used.system) / 1e6);
 }
 
 interface Workload {
@@ -206,18 +214,57 @@ type Figures = Record<string, number>;
 const MEMORY = [`retained/decode ${VECTORS.notify}`, `retained/decode ${VECTORS.retrieve}`] as const;
 
 /** One measurement of one build: every workload's ops/s (and retained bytes), as JSON on stdout. */
-async function measureOnce(dist: string, seconds: number, only?: string): Promise<Figures> {
+async function measureOnce(dist: string, seconds: number, only?: string, exact?: string): Promise<Figures> {
   const codec = await loadCodec(dist);
   const out: Figures = {};
   for (const w of workloads(codec)) {
     if (only && !w.name.includes(only)) continue;
-    out[w.name] = measure(w.run, seconds * (w.weight ?? 1), w.weight ? 100 : 10_000);
+    if (exact !== undefined && w.name !== exact) continue;
+    const iterations = arg('iterations');
+    if (iterations !== undefined) {
+      // A fixed count after a fixed warm-up, for instruction counting (see `countInstructions`).
+      for (let i = 0; i < (w.weight ? 1_000 : 20_000); i++) w.run();
+      for (let i = Number(iterations); i > 0; i--) w.run();
+      out[w.name] = Number(iterations);
+    } else out[w.name] = measure(w.run, seconds * (w.weight ?? 1), w.weight ? 100 : 10_000);
   }
-  if (!only) {
+  if (arg('iterations') === undefined && (exact === MEMORY[0] || exact === MEMORY[1] || (!only && exact === undefined))) {
     out[MEMORY[0]] = retainedPerDecode(codec, readVector(VECTORS.notify));
     out[MEMORY[1]] = retainedPerDecode(codec, readVector(VECTORS.retrieve));
   }
   return out;
+}
+
+/**
+ * CPU instructions per operation of one workload under valgrind's callgrind, which (unlike time) do not move
+ * with the host's load: the difference between runs of n and 2n iterations (same start-up and warm-up),
+ * over n; the median of `rounds` such pairs, as an optimising compilation that falls inside one window and
+ * not the other moves a single pair's figure by up to 50 %. Memory effects (page faults of fresh buffers, cache misses) are not instructions and do not show.
+ */
+function countInstructions(dist: string, workload: string, weighted: boolean, rounds: number): number {
+  const n = weighted ? 1_000 : 20_000;
+  const run = (iterations: number): number => {
+    const r = spawnSync(
+      'valgrind',
+      [
+        '--tool=callgrind',
+        '--callgrind-out-file=/dev/null',
+        process.execPath,
+        fileURLToPath(import.meta.url),
+        `--codec=${dist}`,
+        '--json',
+        `--workload=${workload}`,
+        `--iterations=${iterations}`,
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
+    const m = /Collected : (\d+)/.exec(r.stderr);
+    if (r.status !== 0 || !m) throw new Error(`callgrind of ${workload} failed: ${r.stderr.slice(-500)}`);
+    return Number(m[1]);
+  };
+  const diffs: number[] = [];
+  for (let i = 0; i < rounds; i++) diffs.push((run(2 * n) - run(n)) / n);
+  return median(diffs);
 }
 
 const median = (xs: number[]): number => {
@@ -253,9 +300,15 @@ function buildCommit(commit: string): { dist: string; cleanup: () => void } {
   return { dist: join(tree, 'dist'), cleanup };
 }
 
-function runChild(dist: string, seconds: number, only?: string): Figures {
-  const argv = ['--expose-gc', fileURLToPath(import.meta.url), `--codec=${dist}`, '--json', `--seconds=${seconds}`];
-  if (only) argv.push(`--only=${only}`);
+function runChild(dist: string, seconds: number, workload: string): Figures {
+  const argv = [
+    '--expose-gc',
+    fileURLToPath(import.meta.url),
+    `--codec=${dist}`,
+    '--json',
+    `--seconds=${seconds}`,
+    `--workload=${workload}`,
+  ];
   const r = spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`measurement of ${dist} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Figures;
@@ -265,35 +318,72 @@ async function ab(commit: string): Promise<void> {
   const rounds = Number(arg('rounds') ?? 5);
   const seconds = Number(arg('seconds') ?? 1);
   const only = arg('only');
-  const old = buildCommit(commit);
   const mine = resolve(here, '..');
+  // Every workload in a process of its own: run after the others in one process, a workload inherits their
+  // heap, their garbage of large buffers and their type feedback, which moved single figures by 2x.
+  const chosen = workloads(await loadCodec(mine)).filter((w) => !only || w.name.includes(only));
+  const names = chosen.map((w) => w.name);
+  const weighted = new Set(chosen.filter((w) => w.weight).map((w) => w.name));
+  const old = buildCommit(commit);
+  if (flag('callgrind')) {
+    try {
+      abInstructions(commit, names, weighted, old.dist, mine, Number(arg('rounds') ?? 3));
+    } finally {
+      old.cleanup();
+    }
+    return;
+  }
+  if (!only) names.push(MEMORY[0]);
   const a: Figures[] = [];
   const b: Figures[] = [];
   try {
     for (let i = 0; i < rounds; i++) {
-      // Alternate which build goes first, so that neither always follows the other.
-      if (i % 2 === 0) {
-        a.push(runChild(old.dist, seconds, only));
-        b.push(runChild(mine, seconds, only));
-      } else {
-        b.push(runChild(mine, seconds, only));
-        a.push(runChild(old.dist, seconds, only));
+      const fa: Figures = {};
+      const fb: Figures = {};
+      for (const name of names) {
+        // Alternate which build goes first, so that neither always follows the other.
+        if (i % 2 === 0) {
+          Object.assign(fa, runChild(old.dist, seconds, name));
+          Object.assign(fb, runChild(mine, seconds, name));
+        } else {
+          Object.assign(fb, runChild(mine, seconds, name));
+          Object.assign(fa, runChild(old.dist, seconds, name));
+        }
       }
+      a.push(fa);
+      b.push(fb);
       process.stderr.write(`round ${i + 1}/${rounds} done\n`);
     }
   } finally {
     old.cleanup();
   }
-  console.log(`node ${process.version}; A/B of the PDU codec, ${rounds} interleaved rounds, one process per run, medians`);
+  console.log(`node ${process.version}; A/B of the PDU codec, ${rounds} interleaved rounds, a process per workload and run, medians`);
   console.log(`old = ${commit}, new = this tree (${resolve(here, '..')})`);
-  console.log(`${'workload'.padEnd(58)} ${'old ops/s'.padStart(11)} ${'new ops/s'.padStart(11)}  new/old`);
+  console.log(`${'workload'.padEnd(58)} ${'old ops/s'.padStart(11)} ${'new ops/s'.padStart(11)}  new/old  range old | new`);
   for (const name of Object.keys(b[0]!)) {
-    const mo = median(a.map((f) => f[name]!));
-    const mn = median(b.map((f) => f[name]!));
+    const xa = a.map((f) => f[name]!);
+    const xb = b.map((f) => f[name]!);
+    const mo = median(xa);
+    const mn = median(xb);
     const memory = name.startsWith('retained');
-    const ratio = memory ? mn / mo : mn / mo;
     const f = (v: number) => (memory ? `${Math.round(v)} B` : Math.round(v).toLocaleString('en')).padStart(11);
-    console.log(`${name.padEnd(58)} ${f(mo)} ${f(mn)}  ${ratio.toFixed(2)}x${memory ? ' (bytes, lower is better)' : ''}`);
+    const range = (xs: number[]) => `${f(Math.min(...xs)).trim()}-${f(Math.max(...xs)).trim()}`;
+    console.log(
+      `${name.padEnd(58)} ${f(mo)} ${f(mn)}  ${(mn / mo).toFixed(2)}x${memory ? ' (bytes, lower is better)' : ''}  ${range(xa)} | ${range(xb)}`,
+    );
+  }
+}
+
+/** The A/B in instructions per operation (`--callgrind`): one count per workload and build. */
+function abInstructions(commit: string, names: string[], weighted: Set<string>, oldDist: string, newDist: string, rounds: number): void {
+  console.log(`node ${process.version}; A/B of the PDU codec in CPU instructions per operation (callgrind), median of ${rounds} pairs`);
+  console.log(`old = ${commit}, new = this tree (${newDist})`);
+  console.log(`${'workload'.padEnd(58)} ${'old instr'.padStart(11)} ${'new instr'.padStart(11)}  old/new`);
+  for (const name of names) {
+    const o = countInstructions(oldDist, name, weighted.has(name), rounds);
+    const n = countInstructions(newDist, name, weighted.has(name), rounds);
+    const f = (v: number) => Math.round(v).toLocaleString('en').padStart(11);
+    console.log(`${name.padEnd(58)} ${f(o)} ${f(n)}  ${(o / n).toFixed(2)}x`);
   }
 }
 
@@ -302,7 +392,7 @@ async function main(): Promise<void> {
   if (against) return ab(against);
   const dist = arg('codec') ?? resolve(here, '..');
   if (flag('json')) {
-    process.stdout.write(JSON.stringify(await measureOnce(dist, Number(arg('seconds') ?? 1.5), arg('only'))));
+    process.stdout.write(JSON.stringify(await measureOnce(dist, Number(arg('seconds') ?? 1.5), arg('only'), arg('workload'))));
     return;
   }
   const codec = await loadCodec(dist);
