@@ -114,8 +114,11 @@ WELL_KNOWN_CONTENT_TYPES.forEach((name, code) => BY_CODE.set(code, name));
 for (const [code, name] of REGISTERED_CONTENT_TYPES) BY_CODE.set(code, name);
 for (const [code, name] of BY_CODE) BY_NAME.set(name.toLowerCase(), code);
 
+/** The assigned numbers (0x00-0x0301) as an array: a decode looks one up for every part. */
+const NAME_BY_CODE: (string | undefined)[] = Array.from({ length: Math.max(...BY_CODE.keys()) + 1 }, (_, code) => BY_CODE.get(code));
+
 export function contentTypeName(code: number): string | undefined {
-  return BY_CODE.get(code);
+  return NAME_BY_CODE[code];
 }
 
 /** Assigned number of a media type (case-insensitive), if it has one. */
@@ -125,6 +128,18 @@ export function contentTypeCode(name: string): number | undefined {
 
 /** True for the media types whose body is a WSP multipart (WAP-230 8.5). */
 export function isMultipart(mediaType: string): boolean {
-  const t = mediaType.toLowerCase();
-  return t.startsWith('application/vnd.wap.multipart.') || t.startsWith('multipart/');
+  // Most parts are image/, text/, audio/...: settled by the first letter without lowering the whole string.
+  const c = mediaType.charCodeAt(0) | 0x20;
+  if (c !== 0x61 && c !== 0x6d) return false;
+  return startsWithFolded(mediaType, 'application/vnd.wap.multipart.') || startsWithFolded(mediaType, 'multipart/');
+}
+
+/** s starts with `prefix` (lower case) ignoring the case of ASCII letters in s. */
+function startsWithFolded(s: string, prefix: string): boolean {
+  if (s.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== prefix.charCodeAt(i)) return false;
+  }
+  return true;
 }

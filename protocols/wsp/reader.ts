@@ -1,15 +1,6 @@
-import { isUtf8 } from 'node:buffer';
 import { PduError } from './errors.js';
-
-/**
- * Buffer's own slice decoders (what `toString(encoding, start, end)` calls after checking its arguments and
- * looking the encoding up): called directly they save that per-string overhead, which dominates for the short
- * header strings of a PDU. Present on Buffer.prototype in every Node release; not in @types/node.
- */
-export interface SliceDecoders {
-  latin1Slice(start: number, end: number): string;
-  utf8Slice(start: number, end: number): string;
-}
+import { latin1, type SliceDecoders } from './latin1.js';
+import { isUtf8Range } from './utf8.js';
 
 /**
  * Cursor over a WSP-encoded buffer. Every read checks bounds against `end`, so a value can be
@@ -182,10 +173,9 @@ export class Reader {
       const c = buf[p]!;
       if (c === 0) {
         this.pos = p + 1;
-        const d = buf as unknown as SliceDecoders;
-        if (high < 0x80) return d.latin1Slice(start, p);
+        if (high < 0x80) return latin1(buf, start, p);
         // 8-bit text that is not UTF-8 comes from legacy handsets in ISO-8859-1: decode it without loss.
-        return isUtf8(buf.subarray(start, p)) ? d.utf8Slice(start, p) : d.latin1Slice(start, p);
+        return isUtf8Range(buf, start, p) ? (buf as unknown as SliceDecoders).utf8Slice(start, p) : latin1(buf, start, p);
       }
       high |= c;
       p++;

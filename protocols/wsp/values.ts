@@ -1,10 +1,11 @@
-import { isUtf8 } from 'node:buffer';
 import { charsetFromMib, decodeText, encodeText, mibOf } from './charsets.js';
 import { contentTypeCode, contentTypeName } from './content-types.js';
 import { PduError } from './errors.js';
 import type { CharsetText, ContentDisposition, ContentType, EncodedStringValue, ExtraHeader, ParamValue } from './model.js';
 import { PARAM_BY_CODE, paramSpecFor, type ParamForm } from './params.js';
-import type { Reader, SliceDecoders } from './reader.js';
+import { latin1, type SliceDecoders } from './latin1.js';
+import { isUtf8Range } from './utf8.js';
+import type { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -46,13 +47,13 @@ export function readEncodedString(r: Reader): EncodedStringValue {
       // the octets; it re-encodes to the same bytes exactly when the framing is the encoder's own (the
       // shortest charset, no Quote before ASCII, one NUL at the end), which is checked here rather than by
       // re-encoding.
-      out = { charset: charsetFromMib(mib), text: (buf as unknown as SliceDecoders).latin1Slice(ts, te) };
+      out = { charset: charsetFromMib(mib), text: latin1(buf, ts, te) };
       const canonical = !quoted && te + 1 === stop && bodyAt - start === 1;
       if (!canonical) out.raw = Buffer.from(buf.subarray(bodyAt, stop));
     } else if (
       mib === 106 &&
       !(te - ts >= 3 && buf[ts] === 0xef && buf[ts + 1] === 0xbb && buf[ts + 2] === 0xbf) &&
-      isUtf8(buf.subarray(ts, te))
+      isUtf8Range(buf, ts, te)
     ) {
       // Valid UTF-8 without a byte-order mark (RFC 3629 §6) decodes without loss and re-encodes to the same
       // octets; the framing is the encoder's when there is a Quote exactly before a first octet >= 0x80.
