@@ -25,7 +25,11 @@ t.test('round trip: retrieval, view and transaction ids, compact and text messag
 t.test('openRetrieval: the copy and its Transaction-ID (the one the notification carried); nothing for a view token', async (t) => {
   for (const id of [newMessageId(), 'peer-assigned/id with spaces']) {
     for (const i of [0, 5000]) {
-      t.strictSame(tokens.openRetrieval(tokens.retrieval(id, i)), { messageId: id, recipientIndex: i, transactionId: tokens.transaction(id, i) });
+      t.strictSame(tokens.openRetrieval(tokens.retrieval(id, i)), {
+        messageId: id,
+        recipientIndex: i,
+        transactionId: tokens.transaction(id, i),
+      });
     }
     t.equal(tokens.openRetrieval(tokens.view(id)), undefined, 'a view token');
   }
