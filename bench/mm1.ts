@@ -23,9 +23,10 @@
  * 102,400 bytes), each to its own recipient, are sent first (node:http, 32 at a time); once every copy has
  * been notified (the SMSC has the pushes and every job is 'notified', waiting for the acknowledgement), the
  * retrieval URLs are computed with Tokens and the gateway's secret, and autocannon GETs them round-robin
- * from 64 connections with the recipient's x-msisdn. A retrieval does not end the job (only an
+ * from 64 connections with the recipient's x-msisdn and a User-Agent whose content.userAgents class takes the
+ * picture as it is (USER_AGENT). A retrieval does not end the job (only an
  * m-acknowledge-ind does), so every URL can be fetched again and again. A sample of answers is decoded in
- * full before and after the run (m-retrieve-conf, the expected Message-ID, 102,400 bytes of parts), and the
+ * full before and after the run (m-retrieve-conf, the expected Message-ID, the parts sent byte for byte), and the
  * bytes received per answer must be at least that PDU's size. autocannon turns every answer body into a
  * UTF-8 string whether anything reads it or not; for 100 KB answers that costs the load generator (on the
  * same 2 cores) far more CPU than the server spends per retrieval, and caps the figure near 600/s. So in this
@@ -99,6 +100,12 @@ const VARIANTS = 16;
 const SEND_RECIPIENT = '+15559990000';
 /** Senders: +1555000xxxx; phase-2 recipients: +1555200xxxx. */
 const sender = (i: number) => `+1555000${String(i % 10_000).padStart(4, '0')}`;
+/**
+ * The User-Agent of the bench's handsets, whose class (content.userAgents) takes the phase-2 picture as it is
+ * (320x624: taller than the default handset's 480, which would have it scaled down): the retrieval answers the
+ * stored 100 KB, as a handset that takes it is answered; the adaptation path (hint, capabilities, class) still runs.
+ */
+const USER_AGENT = 'MmscBench/1.0 (handset; MMS 1.2)';
 const recipient = (i: number) => `+1555200${String(i % 10_000).padStart(4, '0')}`;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -158,6 +165,9 @@ function gatewayConfig(o: ServerOptions) {
     ops: { port: 0 },
     log: { level: o.logLevel },
     mm7: { enabled: false },
+    content: {
+      userAgents: [{ name: 'bench-handset', match: '^MmscBench/', maxMessageBytes: 300 * 1024, maxImageWidth: 1280, maxImageHeight: 1280 }],
+    },
     mm1: {
       port: 0,
       publicUrl: PUBLIC_URL,
@@ -234,7 +244,7 @@ function http(
 
 /** POSTs an m-send-req as subscriber `from`: the Message-ID of an m-send-conf Ok, else throws with what came back. */
 async function submit(base: string, from: string, body: Buffer): Promise<string> {
-  const a = await http(`${base}/`, { method: 'POST', headers: { 'content-type': MMS, 'x-msisdn': from }, body });
+  const a = await http(`${base}/`, { method: 'POST', headers: { 'content-type': MMS, 'x-msisdn': from, 'user-agent': USER_AGENT }, body });
   let pdu: MmsPdu | undefined;
   try {
     pdu = decodePdu(a.body);
@@ -249,16 +259,9 @@ async function submit(base: string, from: string, body: Buffer): Promise<string>
   return pdu.messageId;
 }
 
-/** GETs a retrieval URL and checks the answer: m-retrieve-conf of `messageId` with `contentBytes` of parts. */
-async function checkRetrieval(
-  base: string,
-  path: string,
-  msisdn: string,
-  messageId: string,
-  contentBytes: number,
-  jpegBytes: number,
-): Promise<number> {
-  const a = await http(`${base}${path}`, { headers: { 'x-msisdn': msisdn } });
+/** GETs a retrieval URL and checks the answer: m-retrieve-conf of `messageId` whose parts are `sent`'s, byte for byte. */
+async function checkRetrieval(base: string, path: string, msisdn: string, messageId: string, sent: readonly Buffer[]): Promise<number> {
+  const a = await http(`${base}${path}`, { headers: { 'x-msisdn': msisdn, 'user-agent': USER_AGENT } });
   const pdu = decodePdu(a.body);
   const parts = pdu.parts ?? [];
   const size = parts.reduce((s, p) => s + p.data.length, 0);
@@ -267,8 +270,8 @@ async function checkRetrieval(
     a.status !== 200 ||
     pdu.messageType !== 'm-retrieve-conf' ||
     pdu.messageId !== messageId ||
-    size !== contentBytes ||
-    jpeg?.data.length !== jpegBytes
+    parts.length !== sent.length ||
+    parts.some((p, i) => !p.data.equals(sent[i]!))
   ) {
     throw new Error(
       `retrieval of ${messageId} wrong: HTTP ${a.status}, ${pdu.messageType} ${String(pdu.retrieveStatus ?? '')} ${String(pdu.messageId)}, ${parts.length} parts of ${size} bytes (jpeg ${jpeg?.data.length})`,
@@ -455,7 +458,7 @@ async function sendPhase(env: Env, smsc: Smsc, pushRate: number | undefined): Pr
     const requests: autocannon.Request[] = bodies.map((body, i) => ({
       method: 'POST',
       path: '/',
-      headers: { 'content-type': MMS, 'x-msisdn': sender(i) },
+      headers: { 'content-type': MMS, 'x-msisdn': sender(i), 'user-agent': USER_AGENT },
       body,
     }));
     const m = await measure(env, server, smsc, (s) => load(server.url, env.connections, s, requests, bodyBytes, true), 'm-send-req');
@@ -528,9 +531,9 @@ async function retrievePhase(env: Env, smsc: Smsc, messages: number): Promise<Fi
     const sample = Array.from({ length: 8 }, (_, k) => Math.floor((k * (messages - 1)) / 7));
     let pduBytes = 0;
     const check = async (when: string) => {
-      for (const i of sample) pduBytes = await checkRetrieval(server.url, paths[i]!, recipient(i), ids[i]!, MESSAGE_BYTES, jpegBytes);
+      for (const i of sample) pduBytes = await checkRetrieval(server.url, paths[i]!, recipient(i), ids[i]!, [SMIL, TEXT, jpeg]);
       console.log(
-        `  check ${when}: ${sample.length} answers decode to m-retrieve-conf with the expected Message-ID and ${fmt(MESSAGE_BYTES)} B of parts (${fmt(pduBytes)} B PDU)`,
+        `  check ${when}: ${sample.length} answers decode to m-retrieve-conf with the expected Message-ID and the ${fmt(MESSAGE_BYTES)} B of parts sent (${fmt(pduBytes)} B PDU)`,
       );
     };
     await check('before');
@@ -541,7 +544,7 @@ async function retrievePhase(env: Env, smsc: Smsc, messages: number): Promise<Fi
         path: paths[0]!,
         setupRequest: (req) => {
           const i = next++ % messages;
-          return { ...req, method: 'GET', path: paths[i]!, headers: { 'x-msisdn': recipient(i) } };
+          return { ...req, method: 'GET', path: paths[i]!, headers: { 'x-msisdn': recipient(i), 'user-agent': USER_AGENT } };
         },
       },
     ];

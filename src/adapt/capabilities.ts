@@ -46,8 +46,19 @@ export function capabilityClass(c: Capabilities): string {
     c.charsets ? [...c.charsets].map((s) => s.toLowerCase()).sort() : null,
     c.textOnly === true,
   ]);
-  return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
+  // A deployment has a handful of classes, asked for on every retrieval: each hashed once.
+  let key = CLASS_KEYS.get(canonical);
+  if (key === undefined) {
+    key = createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
+    if (CLASS_KEYS.size >= CLASS_KEYS_MAX) CLASS_KEYS.delete(CLASS_KEYS.keys().next().value!);
+    CLASS_KEYS.set(canonical, key);
+  }
+  return key;
 }
+
+/** Canonical forms -> class ids, the oldest forgotten beyond CLASS_KEYS_MAX (UAProf classes can be many). */
+const CLASS_KEYS = new Map<string, string>();
+const CLASS_KEYS_MAX = 1_000;
 
 /** What a subscriber's handset last said of itself on MM1 (x-wap-profile / Profile, User-Agent): kept per subscriber. */
 export interface HandsetHint {
@@ -63,6 +74,12 @@ export interface HandsetMemory {
   get(address: string): Promise<HandsetHint | undefined>;
   /** Remember what a request said; a write only when it differs from what is known. */
   remember(address: string, hint: HandsetHint): Promise<void>;
+  /**
+   * True when `remember(address, hint)` would neither read nor write the store (this process knows the
+   * subscriber's record says so, and it is fresh); it then counts as remembered. Optional: without it every
+   * hint goes through `remember`.
+   */
+  knows?(address: string, hint: HandsetHint): boolean;
 }
 
 /**

@@ -58,6 +58,16 @@ export class StoreHandsetMemory implements HandsetMemory {
     return record ? decode(record.meta) : undefined;
   }
 
+  knows(address: string, hint: HandsetHint): boolean {
+    const profileUrl = bound(hint.profileUrl);
+    const userAgent = bound(hint.userAgent);
+    if (profileUrl === undefined && userAgent === undefined) return true;
+    const known = this.known.get(address);
+    if (!known || !this.same(known, profileUrl, userAgent, this.now())) return false;
+    this.cache(address, known);
+    return true;
+  }
+
   async remember(address: string, hint: HandsetHint): Promise<void> {
     const profileUrl = bound(hint.profileUrl);
     const userAgent = bound(hint.userAgent);
@@ -68,7 +78,7 @@ export class StoreHandsetMemory implements HandsetMemory {
       if (stored) known = { profileUrl: stored.profileUrl, userAgent: stored.userAgent, at: stored.at };
     }
     const at = this.now();
-    if (known && known.profileUrl === profileUrl && known.userAgent === userAgent && at - known.at < this.refreshMs) {
+    if (known && this.same(known, profileUrl, userAgent, at)) {
       this.cache(address, known);
       return;
     }
@@ -77,6 +87,11 @@ export class StoreHandsetMemory implements HandsetMemory {
     if (userAgent !== undefined) next.userAgent = userAgent;
     await this.store.put('handset', address, { meta: JSON.stringify(next), bytes: EMPTY }, this.ttlMs);
     this.cache(address, { profileUrl, userAgent, at });
+  }
+
+  /** The record says this hint and is not due for its refresh. */
+  private same(known: Known, profileUrl: string | undefined, userAgent: string | undefined, at: number): boolean {
+    return known.profileUrl === profileUrl && known.userAgent === userAgent && at - known.at < this.refreshMs;
   }
 
   /** Bounded: a Map keeps insertion order, so the first key is the one cached longest ago. */

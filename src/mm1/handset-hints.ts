@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { HandsetMemory, ProfileSource } from '../adapt/capabilities.js';
+import type { HandsetHint, HandsetMemory, ProfileSource } from '../adapt/capabilities.js';
 import type { SubscriberStore } from '../core/ports.js';
 import type { Logger } from '../ops/logger.js';
 import { handsetHintOf } from './profile-header.js';
@@ -44,27 +44,41 @@ export class HandsetHints {
   /** Remember what this request's headers say of the subscriber's handset (nothing when they say nothing). */
   note(subscriber: string, headers: IncomingHttpHeaders): void {
     const hint = handsetHintOf(headers, this.now());
+    if (hint) this.noteHint(subscriber, hint);
+  }
+
+  /** `note` of a hint already read from the request (handsetHintOf). */
+  noteHint(subscriber: string, hint: HandsetHint): void {
+    // The same handset as before, known here (the common case: every request says it again): nothing to do,
+    // as `remember` would find.
+    if (this.o.memory.knows?.(subscriber, hint) && !this.toCheck(subscriber, hint.profileUrl)) return;
     // Over the bound the hint is dropped: the handset says it again on its next request.
-    if (!hint || this.pending >= MAX_PENDING) return;
+    if (this.pending >= MAX_PENDING) return;
     this.pending++;
     void this.remember(subscriber, hint.profileUrl, () => this.o.memory.remember(subscriber, hint))
       .catch((err: unknown) => this.o.log.warn({ err, subscriber }, 'handset hint not remembered'))
       .finally(() => this.pending--);
   }
 
+  /** Whether this profile URL's MMS support is still to be looked at for the subscriber (as `remember` decides). */
+  private toCheck(subscriber: string, profileUrl: string | undefined): boolean {
+    if (profileUrl === undefined || !this.o.profiles || !this.o.subscribers) return false;
+    return this.checked.get(subscriber) !== profileUrl;
+  }
+
   private async remember(subscriber: string, profileUrl: string | undefined, write: () => Promise<void>): Promise<void> {
     await write();
-    if (profileUrl === undefined || !this.o.profiles || !this.o.subscribers) return;
-    if (this.checked.get(subscriber) === profileUrl) return;
+    const { profiles, subscribers } = this.o;
+    if (profileUrl === undefined || !profiles || !subscribers || this.checked.get(subscriber) === profileUrl) return;
     // Undefined: not known yet (fetching, or a failure remembered): checked again on the next request.
-    const profile = await this.o.profiles.lookup(profileUrl);
+    const profile = await profiles.lookup(profileUrl);
     if (!profile) return;
     if (!profile.hasMms) {
-      await this.o.subscribers.setTextOnly(subscriber, true);
+      await subscribers.setTextOnly(subscriber, true);
       this.o.log.info({ subscriber, profileUrl }, 'UAProf without MMS characteristics: subscriber marked text-only');
-    } else if ((await this.o.subscribers.get(subscriber)).textOnly) {
+    } else if ((await subscribers.get(subscriber)).textOnly) {
       // A new handset (or its MMS profile) after one without MMS: MMS again, not the SMS fallback for ever.
-      await this.o.subscribers.setTextOnly(subscriber, false);
+      await subscribers.setTextOnly(subscriber, false);
       this.o.log.info({ subscriber, profileUrl }, 'UAProf with MMS characteristics: subscriber no longer text-only');
     }
     this.checked.delete(subscriber);

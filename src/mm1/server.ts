@@ -23,6 +23,7 @@ import { type ListenerTls, reloadHttpTls } from '../transport/http-tls.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { Queue, Throttle } from '../core/ports.js';
+import type { HandsetHint } from '../adapt/capabilities.js';
 import { adaptedNote, type RecipientAdapter } from '../adapt/recipient.js';
 import { HandsetHints, type HandsetHintsOptions } from './handset-hints.js';
 import { NOTIFY_PEER } from './notify-route.js';
@@ -178,10 +179,13 @@ export class Mm1Server {
       if (req.method === 'POST') return this.refuseRequest(res, new Refusal('improper-identification', 'unknown subscriber'), 'http');
       return this.plain(res, UNKNOWN_SUBSCRIBER.http, 'forbidden', 'http', {}, true);
     }
+    const retrieval = req.method === 'GET' && path.startsWith('/r/');
+    // What the handset says of itself (read once: a retrieval also adapts for it).
+    const hint = req.method === 'POST' || path.startsWith('/r/') ? handsetHintOf(req.headers, this.now()) : undefined;
     // Every request of an identified subscriber (retrieval, m-send-req, m-notifyresp-ind, m-acknowledge-ind...)
     // says what its handset is: remembered, off the request's path.
-    if (!('refused' in who) && (req.method === 'POST' || path.startsWith('/r/'))) this.handsets?.note(who.subscriber, req.headers);
-    if (req.method === 'GET' && path.startsWith('/r/')) return this.retrieve(path.slice(3), who, req, res);
+    if (!('refused' in who) && hint) this.handsets?.noteHint(who.subscriber, hint);
+    if (retrieval) return this.retrieve(path.slice(3), who, hint, req, res);
     if (req.method !== 'POST')
       return this.plain(res, req.method === 'GET' ? HTTP_STATUS.NOT_FOUND : HTTP_STATUS.METHOD_NOT_ALLOWED, 'not found', 'http');
     if ('refused' in who) {
@@ -263,9 +267,15 @@ export class Mm1Server {
 
   // -- retrieval and its acknowledgements -------------------------------------------------------------------
 
-  private async retrieve(token: string, who: SubscriberResult, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const target = this.o.tokens.open(token);
-    if (target?.kind !== 'retrieve') return this.plain(res, HTTP_STATUS.NOT_FOUND, 'no such message', 'retrieve');
+  private async retrieve(
+    token: string,
+    who: SubscriberResult,
+    hint: HandsetHint | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const target = this.o.tokens.openRetrieval(token);
+    if (!target) return this.plain(res, HTTP_STATUS.NOT_FOUND, 'no such message', 'retrieve');
     if ('refused' in who) {
       this.logRefusal(req, who);
       return this.retrieveError(res, UNKNOWN_SUBSCRIBER.http, 'Error-permanent-service-denied', 'unknown subscriber');
@@ -307,7 +317,7 @@ export class Mm1Server {
     // class: the same record the notification's size came from when the class is the same.
     let adapted: Awaited<ReturnType<RecipientAdapter['content']>>;
     try {
-      const caps = await this.o.adapter.capabilities(message, recipientIndex, NOTIFY_PEER, handsetHintOf(req.headers, this.now()));
+      const caps = await this.o.adapter.capabilities(message, recipientIndex, NOTIFY_PEER, hint);
       const original = content;
       adapted = await this.o.adapter.content(message, recipientIndex, caps, async () => original);
     } catch (err) {
@@ -325,7 +335,7 @@ export class Mm1Server {
       this.adaptedCopies.set(`${messageId}/${recipientIndex}`, note);
       if (this.adaptedCopies.size > ADAPTED_COPIES) this.adaptedCopies.delete(this.adaptedCopies.keys().next().value!);
     }
-    const conf = retrieveConfFor(message, adapted.outcome, adapted.content, this.o.tokens.transaction(messageId, recipientIndex));
+    const conf = retrieveConfFor(message, adapted.outcome, adapted.content, target.transactionId);
     // The parts go to the socket as they came from the store (one writev), not copied into the PDU first.
     const chunks = encodePduChunks(conf);
     this.o.metrics.mm1Requests.inc({ pdu: 'retrieve', status: 'Ok' });

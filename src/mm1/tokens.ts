@@ -46,13 +46,20 @@ export class Tokens {
 
   /** The target of a token this deployment issued; undefined for anything else (forged, truncated, garbage). */
   open(token: string): TokenTarget | undefined {
-    if (token.length > 400 || !/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
-    const raw = Buffer.from(token, 'base64url');
-    // Only the canonical spelling: base64 decoding ignores trailing bits and characters that fill no byte.
-    if (raw.length <= MAC_BYTES || raw.toString('base64url') !== token) return undefined;
-    const payload = raw.subarray(0, raw.length - MAC_BYTES);
-    if (!timingSafeEqual(raw.subarray(raw.length - MAC_BYTES), this.mac(payload))) return undefined;
-    return unpack(payload);
+    const payload = this.verified(token);
+    return payload && unpack(payload);
+  }
+
+  /**
+   * The copy a retrieval token names, with its Transaction-ID: the token's payload, as `transaction` makes it
+   * for the notification (so no second packing of the Message-ID per retrieval). Undefined for anything but a
+   * retrieval token this deployment issued.
+   */
+  openRetrieval(token: string): { messageId: string; recipientIndex: number; transactionId: string } | undefined {
+    const payload = this.verified(token);
+    const t = payload && unpack(payload);
+    if (t?.kind !== 'retrieve') return undefined;
+    return { messageId: t.messageId, recipientIndex: t.recipientIndex, transactionId: payload!.toString('base64url') };
   }
 
   /** The copy a Transaction-ID names (no MAC: the caller checks the subscriber). */
@@ -62,6 +69,16 @@ export class Tokens {
     if (raw.toString('base64url') !== transactionId) return undefined;
     const t = unpack(raw);
     return t?.kind === 'retrieve' ? t : undefined;
+  }
+
+  /** The payload of a token whose MAC holds, in its canonical spelling only; else undefined. */
+  private verified(token: string): Buffer | undefined {
+    if (token.length > 400 || !/^[A-Za-z0-9_-]+$/.test(token)) return undefined;
+    const raw = Buffer.from(token, 'base64url');
+    // Only the canonical spelling: base64 decoding ignores trailing bits and characters that fill no byte.
+    if (raw.length <= MAC_BYTES || raw.toString('base64url') !== token) return undefined;
+    const payload = raw.subarray(0, raw.length - MAC_BYTES);
+    return timingSafeEqual(raw.subarray(raw.length - MAC_BYTES), this.mac(payload)) ? payload : undefined;
   }
 
   private seal(payload: Buffer): string {

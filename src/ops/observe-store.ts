@@ -1,5 +1,6 @@
 import type { CoreMessage } from '../core/message.js';
 import type { LeasedJob, Queue, Throttle, ThrottleGrant, ThrottleLease, PeerLimits } from '../core/ports.js';
+import { BoundMembers } from './bound-members.js';
 import { type FlowMetrics, throttleLabel } from './metrics-flow.js';
 
 /**
@@ -45,12 +46,11 @@ export function observeQueue(queue: Queue, flow: FlowMetrics, now: () => number 
   };
   // A Proxy rather than a class listing every method: methods added to Queue later (per-peer stats, admin
   // actions) pass through untouched.
+  const members = new BoundMembers(queue);
   return new Proxy(queue, {
-    get(target, prop) {
+    get(_target, prop) {
       const own = (observed as Record<PropertyKey, unknown>)[prop];
-      if (own !== undefined) return own;
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return own !== undefined ? own : members.get(prop);
     },
   });
 }

@@ -1,5 +1,6 @@
 import type { CompleteState, ContentStage, LeasedJob, Queue } from '../core/ports.js';
 import type { CoreMessage } from '../core/message.js';
+import { BoundMembers } from './bound-members.js';
 import type { Logger } from './logger.js';
 import { maskAddress } from './mask.js';
 
@@ -30,13 +31,10 @@ export function interfaceOf(peer: string): string {
  */
 export function logStates<S extends { queue: Queue }>(store: S, log: Logger, options: StateLogOptions): S {
   const queue = logQueueStates(store.queue, log, options);
+  // Functions bound: a backend may be a class with private fields, which a call through the proxy could not reach.
+  const members = new BoundMembers(store);
   return new Proxy(store, {
-    get: (target, key) => {
-      if (key === 'queue') return queue;
-      const value: unknown = Reflect.get(target, key, target);
-      // Bound: a backend may be a class with private fields, which a call through the proxy could not reach.
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+    get: (_target, key) => (key === 'queue' ? queue : members.get(key)),
     // The logged queue is fixed: an assignment would be lost silently (wrap the store's queue before logStates).
     set: (target, key, value) => key !== 'queue' && Reflect.set(target, key, value),
   });
@@ -112,11 +110,8 @@ export function logQueueStates(queue: Queue, log: Logger, options: StateLogOptio
       return result;
     },
   };
+  const members = new BoundMembers(queue);
   return new Proxy(queue, {
-    get: (target, key) => {
-      if (typeof key === 'string' && key in wrapped) return wrapped[key as keyof Queue];
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
+    get: (_target, key) => (typeof key === 'string' && key in wrapped ? wrapped[key as keyof Queue] : members.get(key)),
   });
 }

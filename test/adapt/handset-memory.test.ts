@@ -69,6 +69,23 @@ function suite(name: string, make: (t: Test) => Promise<Subject>): void {
     t.equal(await a.get('+15550002'), undefined, 'subscribers are apart');
   });
 
+  t.test(`${name}: knows: true only for what this instance knows the record says (and is not due for its refresh)`, async (t) => {
+    const { store: inner, clock } = await make(t);
+    const store = new Counting(inner);
+    const a = new StoreHandsetMemory(store, { now: () => clock.now });
+    t.equal(a.knows('+15550009', { userAgent: UA, at: clock.now }), false, 'nothing known here yet');
+    t.equal(a.knows('+15550009', { at: clock.now }), true, 'a hint that says nothing changes nothing');
+    await a.remember('+15550009', { userAgent: UA, at: clock.now });
+    t.equal(a.knows('+15550009', { userAgent: ` ${UA} `, at: clock.now }), true, 'as written (bounded and trimmed alike)');
+    t.equal(a.knows('+15550009', { userAgent: UA, profileUrl: PROFILE, at: clock.now }), false, 'a profile URL besides');
+    t.equal(a.knows('+15550009', { userAgent: 'Other/1', at: clock.now }), false, 'another User-Agent');
+    clock.now += HANDSET_REFRESH_MS;
+    t.equal(a.knows('+15550009', { userAgent: UA, at: clock.now }), false, 'due for its refresh');
+    const b = new StoreHandsetMemory(store, { now: () => clock.now });
+    t.equal(b.knows('+15550009', { userAgent: UA, at: clock.now }), false, 'another instance reads the store first');
+    t.equal(store.puts.length, 1, 'knows writes nothing');
+  });
+
   t.test(`${name}: another instance sees it, and does not write it again`, async (t) => {
     const { store: inner, clock } = await make(t);
     const store = new Counting(inner);

@@ -73,3 +73,30 @@ t.test('a failing memory is logged, never thrown; a hanging one holds at most 1,
   await new Promise((r) => setTimeout(r, 20));
   t.equal(calls, 1_000, 'the 500 over the bound were dropped');
 });
+
+t.test('a hint the memory knows goes no further, unless its UAProf is still to be checked', async (t) => {
+  const profiles = new Profiles();
+  const subscribers = new MemorySubscribers();
+  let remembers = 0;
+  const known = new Set<string>();
+  const mem: HandsetMemory = {
+    get: async () => undefined,
+    remember: async (_a, h) => void (remembers++, known.add(`${h.profileUrl}|${h.userAgent}`)),
+    knows: (_a, h) => known.has(`${h.profileUrl}|${h.userAgent}`),
+  };
+  const { log } = captureLog('warn');
+  const hints = new HandsetHints({ memory: mem, profiles, subscribers, log, now: () => 7 });
+  hints.noteHint(A, { userAgent: 'Phone/1', at: 7 });
+  await until('remembered', () => remembers === 1);
+  hints.noteHint(A, { userAgent: 'Phone/1', at: 8 });
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(remembers, 1, 'known: not remembered again');
+  known.add(`${NONE}|undefined`);
+  hints.noteHint(A, { profileUrl: NONE, at: 9 });
+  await until('its UAProf looked at although the memory knew the hint', async () => (await subscribers.get(A)).textOnly);
+  t.strictSame(profiles.lookups, [NONE]);
+  hints.noteHint(A, { profileUrl: NONE, at: 10 });
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(remembers, 2, 'checked and known: nothing more');
+  t.strictSame(profiles.lookups, [NONE]);
+});

@@ -22,6 +22,22 @@ t.test('round trip: retrieval, view and transaction ids, compact and text messag
   t.match(tokens.retrieval(id, 3), /^[A-Za-z0-9_-]+$/, 'URL-safe');
 });
 
+t.test('openRetrieval: the copy and its Transaction-ID (the one the notification carried); nothing for a view token', async (t) => {
+  for (const id of [newMessageId(), 'peer-assigned/id with spaces']) {
+    for (const i of [0, 5000]) {
+      t.strictSame(tokens.openRetrieval(tokens.retrieval(id, i)), {
+        messageId: id,
+        recipientIndex: i,
+        transactionId: tokens.transaction(id, i),
+      });
+    }
+    t.equal(tokens.openRetrieval(tokens.view(id)), undefined, 'a view token');
+  }
+  const good = tokens.retrieval(newMessageId(), 0);
+  t.equal(tokens.openRetrieval(`${good.slice(0, -1)}${good.endsWith('A') ? 'B' : 'A'}`), undefined, 'altered');
+  t.equal(new Tokens('another-secret-98765432').openRetrieval(good), undefined, 'another deployment secret');
+});
+
 t.test('forged, altered, foreign and garbage tokens open to nothing', async (t) => {
   const id = newMessageId();
   const good = tokens.retrieval(id, 0);
