@@ -40,6 +40,9 @@
  * `--profile` records a CPU profile of the server over each measured run (node:inspector) and prints the
  * functions and files with the most self time; the .cpuprofile files are kept.
  *
+ * The gateway child runs with glibc's allocator set as the shipped deployments set it (src/ops/malloc.ts);
+ * `--malloc=default` runs it with glibc's defaults.
+ *
  * Options: --connections=64 --duration=10 --warmup=2 --messages=2000 --push-rate=N --phases=send,retrieve --keep-bodies
  * --redis=URL (else REDIS_URL, else a private redis-server started for the run) --profile --log=silent.
  * Run with `npm run build && node dist/bench/mm1.js`.
@@ -61,7 +64,7 @@ import { Tokens } from '../src/mm1/tokens.js';
 import { ConfigSchema } from '../src/ops/config.js';
 import { createRedisStore } from '../src/store/redis/index.js';
 import { startSmsc, type Smsc } from '../test/helpers/smsc.js';
-import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './lib/child.js';
+import { forkMeasuredServer, mallocNote, serveOverIpc, type MeasuredServer } from './lib/child.js';
 import {
   fmt,
   idleShare,
@@ -582,7 +585,7 @@ async function main(): Promise<void> {
     console.log(
       `MM1 bench: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), ${fmt(100 * idleBefore)}% idle before the run, ${new Date().toISOString()}\n` +
         `Redis ${version} at ${redisUrl.replace(/\/\/[^@]*@/, '//***@')} (${redisServer ? 'private server started for this run, no persistence' : 'given'}); ` +
-        `gateway in a child process (MM1 + workers + SMPP edge), SMSC simulator in this process\n` +
+        `gateway in a child process (MM1 + workers + SMPP edge), SMSC simulator in this process; ${mallocNote()}\n` +
         `load: autocannon, ${connections} connections, ${durationS} s after a ${warmupS} s warm-up per phase; server log level ${logLevel}`,
     );
     const env: Env = {

@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MmsPdu, Part } from '../protocols/mms/index.js';
+import { childEnv, mallocNote } from './lib/child.js';
 
 type Codec = typeof import('../protocols/mms/index.js');
 
@@ -316,7 +317,7 @@ function runChild(dist: string, seconds: number, workload: string): Figures {
     `--seconds=${seconds}`,
     `--workload=${workload}`,
   ];
-  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', maxBuffer: 1 << 20, env: childEnv() });
   if (r.status !== 0) throw new Error(`measurement of ${dist} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Figures;
 }
@@ -367,7 +368,7 @@ async function ab(commit: string): Promise<void> {
     old.cleanup();
   }
   console.log(`node ${process.version}; A/B of the PDU codec, ${rounds} interleaved rounds, a process per workload and run, medians`);
-  console.log(`old = ${commit}, new = this tree (${resolve(here, '..')})`);
+  console.log(`old = ${commit}, new = this tree (${resolve(here, '..')}); ${mallocNote()}`);
   console.log(`${'workload'.padEnd(58)} ${'old ops/s'.padStart(11)} ${'new ops/s'.padStart(11)}  new/old  range old | new`);
   for (const name of Object.keys(b[0]!)) {
     const xa = a.map((f) => f[name]!).filter((v) => v !== undefined);

@@ -1,4 +1,22 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { MALLOC_ENV } from '../../src/ops/malloc.js';
+
+/**
+ * The environment of a benchmark's child processes: this one's, with glibc's allocator set as the shipped
+ * deployments set it (src/ops/malloc.ts), unless the bench runs with `--malloc=default` (glibc's defaults).
+ */
+export function childEnv(): NodeJS.ProcessEnv {
+  return process.argv.includes('--malloc=default') ? process.env : { ...process.env, ...MALLOC_ENV };
+}
+
+/** One line for a report: which allocator settings the children run with. */
+export function mallocNote(): string {
+  return process.argv.includes('--malloc=default')
+    ? 'glibc allocator defaults (--malloc=default)'
+    : `glibc allocator as deployed (${Object.entries(MALLOC_ENV)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}; --malloc=default for glibc's defaults)`;
+}
 
 /** A benchmark's helper process (the server under load, or the simulator), driven over IPC by kind-tagged messages. */
 export interface BenchChild<From extends { kind: string }, To> {
@@ -17,7 +35,7 @@ export function forkBenchChild<From extends { kind: string }, To>(
   argv: readonly string[],
   what: string,
 ): BenchChild<From, To> {
-  const child: ChildProcess = fork(file, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(file, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: childEnv() });
   const kill = () => child.kill('SIGKILL');
   process.once('exit', kill);
   const next = <K extends From['kind']>(kind: K): Promise<Extract<From, { kind: K }>> =>
