@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 
-/** Ranges up to this long are checked here; longer ones by Node's isUtf8 (simdutf). */
-const MAX_INLINE = 256;
+/** Ranges up to this long are checked here (55 octets: 37 ns against 69); longer ones by Node's isUtf8 (simdutf, ahead from ~80). */
+const MAX_INLINE = 64;
 
 /**
  * Whether buf[start..end) is well-formed UTF-8 (RFC 3629 §4: no overlong forms, no surrogates, nothing above
