@@ -15,6 +15,10 @@ import type {
 } from './model.js';
 import { ABSOLUTE_TOKEN, ADDRESS_PRESENT_TOKEN, INSERT_ADDRESS_TOKEN, MBOX_UNIT, MM_FLAGS_ACTION, RELATIVE_TOKEN } from './tables.js';
 
+/** "major.minor" for each of the 128 Short-integer versions, and back: made once, not per header. */
+const VERSION_NAMES: readonly string[] = Array.from({ length: 128 }, (_, v) => `${v >> 4}.${v & 0x0f}`);
+const VERSION_OCTETS: ReadonlyMap<string, number> = new Map(VERSION_NAMES.map((name, v) => [name, v]));
+
 /** How one header field's value is read and written. Values are typed by MmsHeaders; the table is generic. */
 export interface Codec {
   read(r: Reader): unknown;
@@ -69,14 +73,11 @@ export const date: Codec = {
 
 /** MMS-Version (§7.3.34): Short-integer, major in bits 6-4 and minor in bits 3-0. */
 export const version: Codec = {
-  read: (r) => {
-    const v = r.shortInteger();
-    return `${v >> 4}.${v & 0x0f}`;
-  },
+  read: (r) => VERSION_NAMES[r.shortInteger()]!,
   write: (w, v) => {
-    const m = typeof v === 'string' ? /^([0-7])\.([0-9]|1[0-5])$/.exec(v) : null;
-    if (!m) throw invalid('MMS version', v);
-    w.shortInteger((Number(m[1]) << 4) | Number(m[2]));
+    const octet = typeof v === 'string' ? VERSION_OCTETS.get(v) : undefined;
+    if (octet === undefined) throw invalid('MMS version', v);
+    w.shortInteger(octet);
   },
 };
 
@@ -128,16 +129,16 @@ export const time: Codec = {
   },
   write: (w, v) => {
     if (v instanceof Date) {
-      w.withLength(() => {
-        w.byte(ABSOLUTE_TOKEN);
-        w.date(v);
-      });
+      const lenAt = w.openLength();
+      w.byte(ABSOLUTE_TOKEN);
+      w.date(v);
+      w.closeLength(lenAt);
     } else if (typeof v === 'number') {
       // Delta-seconds as Long-integer: the form handsets and MMSCs in the field use (also for small values).
-      w.withLength(() => {
-        w.byte(RELATIVE_TOKEN);
-        w.longInteger(v);
-      });
+      const lenAt = w.openLength();
+      w.byte(RELATIVE_TOKEN);
+      w.longInteger(v);
+      w.closeLength(lenAt);
     } else throw invalid('time value', v);
   },
 };
@@ -157,13 +158,13 @@ export const from: Codec = {
   },
   write: (w, v) => {
     const f = v as FromValue;
-    w.withLength(() => {
-      if (typeof f === 'object' && f !== null && 'insertAddress' in f) w.byte(INSERT_ADDRESS_TOKEN);
-      else {
-        w.byte(ADDRESS_PRESENT_TOKEN);
-        writeEncodedString(w, f);
-      }
-    });
+    const lenAt = w.openLength();
+    if (typeof f === 'object' && f !== null && 'insertAddress' in f) w.byte(INSERT_ADDRESS_TOKEN);
+    else {
+      w.byte(ADDRESS_PRESENT_TOKEN);
+      writeEncodedString(w, f);
+    }
+    w.closeLength(lenAt);
   },
 };
 

@@ -72,7 +72,7 @@ export function charsetFromMib(mib: number): Charset {
 export function mibOf(charset: Charset | string): number | undefined {
   if (typeof charset === 'number') return charset;
   if (charset === '*') return 0;
-  return MIB_BY_NAME.get(charset.toLowerCase());
+  return MIB_BY_NAME.get(charset) ?? MIB_BY_NAME.get(charset.toLowerCase());
 }
 
 /** Charsets we can both decode and encode exactly (everything else keeps its raw bytes). */

@@ -123,7 +123,8 @@ export function contentTypeName(code: number): string | undefined {
 
 /** Assigned number of a media type (case-insensitive), if it has one. */
 export function contentTypeCode(name: string): number | undefined {
-  return BY_NAME.get(name.toLowerCase());
+  // Names come in lower case nearly always: look the name up as it is before lowering a copy of it.
+  return BY_NAME.get(name) ?? BY_NAME.get(name.toLowerCase());
 }
 
 /** True for the media types whose body is a WSP multipart (WAP-230 8.5). */

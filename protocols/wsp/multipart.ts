@@ -127,27 +127,35 @@ export function writeMultipart(w: Writer, parts: readonly Part[], depth = 0): vo
       writeMultipart(inner, part.parts, depth + 1);
       data = inner.finish();
     } else data = part.data;
-    // The entry headers go straight into the output after room for the two uintvars (5 octets at most
-    // each), then move left over what the lengths did not take: a few dozen octets moved, no writer of
-    // their own per entry.
+    // The entry headers go straight into the output after room for the two uintvars: DataLen's size is known,
+    // HeadersLen's is taken to be one octet (headers under 128 octets, nearly all entries); longer headers
+    // move right by what their length takes more. No writer of their own per entry, and mostly no move.
     const lenAt = w.pos;
-    w.ensure(MAX_UINTVAR * 2);
-    w.pos += MAX_UINTVAR * 2;
+    const dataLenSize = uintvarSize(data.length);
+    w.ensure(1 + dataLenSize);
+    w.pos += 1 + dataLenSize;
     const headersAt = w.pos;
     writeContentType(w, part.contentType);
     writeEntryHeaders(w, part);
     const headersLen = w.pos - headersAt;
-    const to = lenAt + uintvarSize(headersLen) + uintvarSize(data.length);
-    w.buf.copyWithin(to, headersAt, w.pos);
-    w.pos = lenAt;
-    w.uintvar(headersLen);
-    w.uintvar(data.length);
-    w.pos += headersLen;
+    const end = w.pos;
+    if (headersLen >= 0x80) {
+      const more = uintvarSize(headersLen) - 1;
+      w.ensure(more);
+      w.buf.copyWithin(headersAt + more, headersAt, end);
+      w.pos = lenAt;
+      w.uintvar(headersLen);
+      w.uintvar(data.length);
+      w.pos = end + more;
+    } else {
+      w.pos = lenAt;
+      w.byte(headersLen);
+      w.uintvar(data.length);
+      w.pos = end;
+    }
     w.bytes(data);
   }
 }
-
-const MAX_UINTVAR = 5;
 
 /** Octets of a uintvar of `v` (WAP-230 8.1.2). */
 function uintvarSize(v: number): number {

@@ -100,6 +100,9 @@ function writeCharsetBody(w: Writer, v: CharsetText): void {
     w.bytes(v.raw);
     return;
   }
+  // ASCII text in UTF-8, US-ASCII or ISO-8859-1 (every charset-tagged address, most subjects) is its own
+  // octets: written here, without the encoder's intermediate Buffer (what encodeText + rawString would write).
+  if ((mib === 106 || mib === 3 || mib === 4) && writeAscii(w, v.text)) return;
   let bytes: Buffer;
   try {
     bytes = encodeText(v.text, mib === 0 ? 106 : mib);
@@ -110,12 +113,30 @@ function writeCharsetBody(w: Writer, v: CharsetText): void {
   w.rawString(bytes);
 }
 
+/** Write `text` and a NUL if it is all ASCII without NUL; false (nothing written) otherwise. */
+function writeAscii(w: Writer, text: string): boolean {
+  const n = text.length;
+  w.ensure(n + 1);
+  const buf = w.buf;
+  const at = w.pos;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0 || c >= 0x80) return false;
+    buf[at + i] = c;
+  }
+  buf[at + n] = 0;
+  w.pos = at + n + 1;
+  return true;
+}
+
 export function writeEncodedString(w: Writer, v: EncodedStringValue): void {
   if (typeof v === 'string') {
     w.textString(v);
     return;
   }
-  w.withLength(() => writeCharsetBody(w, v));
+  const lenAt = w.openLength();
+  writeCharsetBody(w, v);
+  w.closeLength(lenAt);
 }
 
 /** The text of an Encoded-string-value, whatever its form. */
@@ -167,11 +188,11 @@ export function writeContentType(w: Writer, ct: ContentType): void {
     else w.textString(ct.mediaType as string);
     return;
   }
-  w.withLength(() => {
-    if (code !== undefined) w.integerValue(code);
-    else w.textString(ct.mediaType as string);
-    if (ct.params) writeParams(w, ct.params);
-  });
+  const lenAt = w.openLength();
+  if (code !== undefined) w.integerValue(code);
+  else w.textString(ct.mediaType as string);
+  if (ct.params) writeParams(w, ct.params);
+  w.closeLength(lenAt);
 }
 
 function hasKeys(o: object): boolean {
@@ -295,44 +316,45 @@ export function writeParams(w: Writer, params: Record<string, ParamValue>): void
 }
 
 function writeTyped(w: Writer, form: ParamForm, name: string, value: ParamValue): void {
-  const bad = (): never => {
-    throw new PduError('ENCODE_INVALID', `parameter ${name} cannot take ${String(value)}`, -1);
-  };
   switch (form) {
     case 'charset': {
       if (value === '*') return w.byte(0x80);
       const mib = typeof value === 'number' ? value : typeof value === 'string' ? mibOf(value) : undefined;
-      if (mib === undefined) return bad();
+      if (mib === undefined) return badParam(name, value);
       return w.integerValue(mib);
     }
     case 'integer':
     case 'delta':
-      return typeof value === 'number' ? w.integerValue(value) : bad();
+      return typeof value === 'number' ? w.integerValue(value) : badParam(name, value);
     case 'q':
-      return typeof value === 'number' ? w.uintvar(value) : bad();
+      return typeof value === 'number' ? w.uintvar(value) : badParam(name, value);
     case 'short':
     case 'field-name':
       if (typeof value === 'number') return w.shortInteger(value);
-      return typeof value === 'string' && form === 'field-name' ? w.textString(value) : bad();
+      return typeof value === 'string' && form === 'field-name' ? w.textString(value) : badParam(name, value);
     case 'version': {
-      if (typeof value !== 'string') return bad();
+      if (typeof value !== 'string') return badParam(name, value);
       const m = /^([0-7])\.([0-9]|1[0-5])$/.exec(value);
       return m ? w.shortInteger((Number(m[1]) << 4) | Number(m[2])) : w.textString(value);
     }
     case 'text':
     case 'text-value':
-      return typeof value === 'string' ? w.textString(value) : bad();
+      return typeof value === 'string' ? w.textString(value) : badParam(name, value);
     case 'constrained': {
       if (typeof value === 'number') return w.shortInteger(value);
-      if (typeof value !== 'string') return bad();
+      if (typeof value !== 'string') return badParam(name, value);
       const code = contentTypeCode(value);
       return code !== undefined && code < 128 ? w.shortInteger(code) : w.textString(value);
     }
     case 'no-value':
       return w.byte(0);
     case 'date':
-      return value instanceof Date ? w.date(value) : bad();
+      return value instanceof Date ? w.date(value) : badParam(name, value);
   }
+}
+
+function badParam(name: string, value: ParamValue): never {
+  throw new PduError('ENCODE_INVALID', `parameter ${name} cannot take ${String(value)}`, -1);
 }
 
 /**
@@ -385,10 +407,15 @@ export function readContentDisposition(r: Reader): ContentDisposition {
 }
 
 export function writeContentDisposition(w: Writer, cd: ContentDisposition): void {
-  w.withLength(() => {
-    const i = (DISPOSITIONS as readonly string[]).indexOf(cd.disposition.toLowerCase());
-    if (i >= 0) w.shortInteger(i);
-    else w.textString(cd.disposition);
-    if (cd.params) writeParams(w, cd.params);
-  });
+  const lenAt = w.openLength();
+  const i = dispositionIndex(cd.disposition);
+  if (i >= 0) w.shortInteger(i);
+  else w.textString(cd.disposition);
+  if (cd.params) writeParams(w, cd.params);
+  w.closeLength(lenAt);
+}
+
+function dispositionIndex(disposition: string): number {
+  const i = (DISPOSITIONS as readonly string[]).indexOf(disposition);
+  return i >= 0 ? i : (DISPOSITIONS as readonly string[]).indexOf(disposition.toLowerCase());
 }

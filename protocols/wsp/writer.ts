@@ -10,6 +10,8 @@ export class Writer {
    */
   private refs = 0;
   private from = 0;
+  /** Value-lengths open (`openLength`): their octets are counted here, so nothing inside goes out by reference. */
+  private open = 0;
   private chunks: Buffer[] = [];
   constructor(sizeHint = 256) {
     this.buf = Buffer.allocUnsafe(Math.max(64, sizeHint));
@@ -47,7 +49,7 @@ export class Writer {
   }
 
   bytes(b: Uint8Array): void {
-    if (this.refs > 0 && b.length >= this.refs) {
+    if (this.refs > 0 && this.open === 0 && b.length >= this.refs) {
       if (this.pos > this.from) this.chunks.push(this.buf.subarray(this.from, this.pos));
       this.chunks.push(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length));
       this.from = this.pos;
@@ -59,6 +61,10 @@ export class Writer {
   }
 
   uintvar(v: number): void {
+    if (v >= 0 && v < 0x80 && (v | 0) === v) {
+      this.byte(v);
+      return;
+    }
     if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw invalid(`uintvar out of range: ${v}`);
     let n = 1;
     for (let t = v; t >= 0x80; t = Math.floor(t / 128)) n++;
@@ -138,18 +144,24 @@ export class Writer {
   }
 
   /**
-   * Write a Value-length-prefixed value: `body` writes the value, then its length is inserted before it
-   * (one octet up to 30, else Length-quote + uintvar, moving the value right).
+   * Start a Value-length-prefixed value (WAP-230 8.4.2.2): writes a one-octet placeholder and returns where it
+   * is, for `closeLength` once the value is written. A pair instead of a callback: the value's writers run
+   * inline, with no closure made per value.
    */
-  withLength(body: () => void): void {
+  openLength(): number {
     const lenAt = this.pos;
-    this.byte(0); // placeholder for a short length
-    const start = this.pos;
-    // The length is of octets written here: nothing inside a Value-length goes out by reference.
-    const refs = this.refs;
-    this.refs = 0;
-    body();
-    this.refs = refs;
+    this.byte(0);
+    this.open++;
+    return lenAt;
+  }
+
+  /**
+   * End the value opened at `lenAt`: its length goes in the placeholder (one octet up to 30, else Length-quote
+   * and a uintvar, moving the value right by what the uintvar takes).
+   */
+  closeLength(lenAt: number): void {
+    this.open--;
+    const start = lenAt + 1;
     const len = this.pos - start;
     if (len <= 30) {
       this.buf[lenAt] = len;
@@ -161,9 +173,16 @@ export class Writer {
     this.buf.copyWithin(start + n, start, this.pos);
     this.buf[lenAt] = 31;
     const saved = this.pos + n;
-    this.pos = lenAt + 1;
+    this.pos = start;
     this.uintvar(len);
     this.pos = saved;
+  }
+
+  /** A Value-length-prefixed value written by `body` (see `openLength`; for the less travelled paths). */
+  withLength(body: () => void): void {
+    const lenAt = this.openLength();
+    body();
+    this.closeLength(lenAt);
   }
 }
 

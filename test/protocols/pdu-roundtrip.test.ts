@@ -579,6 +579,29 @@ t.test('exact octets of small PDUs', async (t) => {
     'm-notifyresp-ind',
   );
 
+  // MMS-Version at the ends of its range (§7.3.34: major in bits 6-4, minor in bits 3-0): 7.15 = 0x7F -> FF,
+  // 1.15 = 0x1F -> 9F, 0.0 -> 80.
+  for (const [version, octet] of [
+    ['7.15', 'ff'],
+    ['1.15', '9f'],
+    ['0.0', '80'],
+  ] as const) {
+    exact(
+      t,
+      { messageType: 'm-acknowledge-ind', transactionId: 'T2', mmsVersion: version },
+      `8c 85 98 54 32 00 8d ${octet}`,
+      `version ${version}`,
+    );
+  }
+  // Versions the field cannot carry, or not in the model's "major.minor" form.
+  for (const version of ['8.0', '1.16', '1.02', '01.2', ' 1.2', '1.2 ', '1', '']) {
+    t.throws(
+      () => encodePdu({ messageType: 'm-acknowledge-ind', transactionId: 'T2', mmsVersion: version }),
+      { code: 'ENCODE_INVALID' },
+      `version ${JSON.stringify(version)} refused`,
+    );
+  }
+
   // 8C 85 | 98 "T2" 00 | 8D 92 (1.2) | 91 80 (Report-Allowed Yes)
   exact(
     t,

@@ -261,6 +261,31 @@ t.test('Value-length (WAP-230 §8.4.2.2)', async (t) => {
     'ee' + '1f28' + '63'.repeat(40) + 'dd',
     'inside other output: 40 = 0x28 after the Length-quote, what follows is not overwritten',
   );
+  // openLength/closeLength nested, both long: inner 1F 28 + 40 octets = 42 = 0x2A octets for the outer.
+  t.equal(
+    written((w) => {
+      const outer = w.openLength();
+      const inner = w.openLength();
+      w.bytes(hex('61'.repeat(40)));
+      w.closeLength(inner);
+      w.closeLength(outer);
+      w.byte(0xdd);
+    }),
+    '1f2a' + '1f28' + '61'.repeat(40) + 'dd',
+    'nested Value-lengths: the inner moves right first, the outer counts its Length-quote form',
+  );
+  // A vectored writer keeps runs of 4 octets or more by reference, but not inside a Value-length, whose
+  // length is of octets written here: 06 + the 6 octets, in its own buffer; the run after it by reference.
+  const vw = new Writer(8).vectored(4);
+  const run = hex('a1a2a3a4a5');
+  const lenAt = vw.openLength();
+  vw.bytes(hex('b1b2b3b4b5b6'));
+  vw.closeLength(lenAt);
+  vw.bytes(run);
+  const chunks = vw.finishChunks();
+  t.equal(Buffer.concat(chunks).toString('hex'), '06b1b2b3b4b5b6a1a2a3a4a5', 'vectored: the octets in order');
+  t.equal(chunks.length, 2, 'vectored: the Value-length written in place, the later run a chunk of its own');
+  t.equal(chunks[1], run, 'vectored: the run outside the Value-length is the caller buffer');
 });
 
 t.test('Reader.bytes, Reader.within, Reader.skipValue', async (t) => {
@@ -383,6 +408,14 @@ t.test('Encoded-string-value (WAP-230 §8.4.2.1, MMS_ENC §7.2.9)', async (t) =>
     ['06 02 03 e8 04 16 00', { charset: 'iso-10646-ucs-2', text: 'Ж' }, 'UCS-2 Cyrillic'],
     // 40 ASCII letters in utf-8: body EA + 40 + NUL = 42 = 0x2A > 30 -> Length-quote 1F 2A
     ['1f 2a ea' + '61'.repeat(40) + '00', { charset: 'utf-8', text: 'a'.repeat(40) }, 'Length-quote form'],
+    // A control character first: no Quote in the charset form (Quote is for a first octet >= 128); body
+    // EA 01 41 00 = 4 octets
+    ['04 ea 01 41 00', { charset: 'utf-8', text: '\x01A' }, 'utf-8, control character first'],
+    // ASCII text in iso-8859-1 (84), then text with one Latin-1 letter after ASCII: "ab" E9 -> body 84 61 62 E9 00
+    ['04 84 61 62 00', { charset: 'iso-8859-1', text: 'ab' }, 'iso-8859-1, ASCII text'],
+    ['05 84 61 62 e9 00', { charset: 'iso-8859-1', text: 'ab\u00e9' }, 'iso-8859-1, ASCII then a Latin-1 letter'],
+    // "aé" in utf-8: 61 C3 A9, first octet ASCII so no Quote; body EA 61 C3 A9 00 = 5 octets
+    ['05 ea 61 c3 a9 00', { charset: 'utf-8', text: 'a\u00e9' }, 'utf-8, ASCII then a two-octet letter'],
   ];
   for (const [bytes, model, why] of cases) {
     const r = reader(bytes + ' ee');
@@ -409,6 +442,13 @@ t.test('Encoded-string-value (WAP-230 §8.4.2.1, MMS_ENC §7.2.9)', async (t) =>
     written((w) => writeEncodedString(w, v)),
     unknown.replace(/ /g, ''),
     'unknown charset re-encodes to the same octets',
+  );
+
+  // A charset name in capitals is the same charset (names are case-insensitive, RFC 2978 §2.3).
+  t.equal(
+    written((w) => writeEncodedString(w, { charset: 'UTF-8' as 'utf-8', text: 'Hi' })),
+    '04ea486900',
+    'charset name in capitals',
   );
 
   // Charset we cannot encode to, without raw bytes.
@@ -520,6 +560,24 @@ t.test('Multipart (WAP-230 §8.5)', async (t) => {
     withDisposition.toString('hex'),
     'write Content-Disposition',
   );
+
+  // HeadersLen at the one-octet limit and past it. Entry headers: text/plain (83), Content-Location (8E), the
+  // text, NUL: 3 + n octets. n = 124: 127 = 7F, one octet. n = 125: 128 = uintvar 81 00, and the headers
+  // come one octet further right. DataLen 1, data "x".
+  for (const [n, headersLen] of [
+    [124, '7f'],
+    [125, '8100'],
+    [300, '822f'], // 303 = 2*128 + 47 -> 82 2F
+  ] as const) {
+    const long: Part[] = [{ contentType: { mediaType: 'text/plain' }, contentLocation: 'l'.repeat(n), data: hex('78') }];
+    const octets = `01${headersLen}01838e${'6c'.repeat(n)}0078`;
+    t.equal(
+      written((w) => writeMultipart(w, long)),
+      octets,
+      `entry headers of ${n + 3} octets: HeadersLen ${headersLen}`,
+    );
+    t.strictSame(readMultipart(new Reader(hex(octets))), long, `entry headers of ${n + 3} octets read back`);
+  }
 
   expectPduError(t, () => readMultipart(new Reader(bytes), { maxParts: 1, maxDepth: 8 }), 'TOO_MANY_PARTS', 0, 'maxParts 1');
   // HeadersLen 0: an entry must at least have its content type.
