@@ -1,6 +1,6 @@
 import { PduError } from './errors.js';
-import { latin1, type SliceDecoders } from './latin1.js';
-import { isUtf8Range } from './utf8.js';
+import { latin1 } from './latin1.js';
+import { utf8Text } from './utf8.js';
 
 /**
  * Cursor over a WSP-encoded buffer. Every read checks bounds against `end`, so a value can be
@@ -175,7 +175,7 @@ export class Reader {
         this.pos = p + 1;
         if (high < 0x80) return latin1(buf, start, p);
         // 8-bit text that is not UTF-8 comes from legacy handsets in ISO-8859-1: decode it without loss.
-        return isUtf8Range(buf, start, p) ? (buf as unknown as SliceDecoders).utf8Slice(start, p) : latin1(buf, start, p);
+        return utf8Text(buf, start, p) ?? latin1(buf, start, p);
       }
       high |= c;
       p++;

@@ -3,8 +3,8 @@ import { contentTypeCode, contentTypeName } from './content-types.js';
 import { PduError } from './errors.js';
 import type { CharsetText, ContentDisposition, ContentType, EncodedStringValue, ExtraHeader, ParamValue } from './model.js';
 import { PARAM_BY_CODE, paramSpecFor, type ParamForm } from './params.js';
-import { latin1, type SliceDecoders } from './latin1.js';
-import { isUtf8Range } from './utf8.js';
+import { latin1 } from './latin1.js';
+import { utf8Text } from './utf8.js';
 import type { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
@@ -42,6 +42,11 @@ export function readEncodedString(r: Reader): EncodedStringValue {
     let te = ts;
     let high = 0;
     while (te < stop && buf[te] !== 0) high |= buf[te++]!;
+    // 8-bit text tagged UTF-8, without a byte-order mark (RFC 3629 §6): its text if it is well-formed.
+    const utf8 =
+      mib === 106 && high >= 0x80 && !(te - ts >= 3 && buf[ts] === 0xef && buf[ts + 1] === 0xbb && buf[ts + 2] === 0xbf)
+        ? utf8Text(buf, ts, te)
+        : undefined;
     if (high < 0x80 && (mib === 106 || mib === 3 || mib === 4)) {
       // ASCII in UTF-8, US-ASCII or ISO-8859-1 (most subjects and every charset-tagged address): the text is
       // the octets; it re-encodes to the same bytes exactly when the framing is the encoder's own (the
@@ -50,14 +55,10 @@ export function readEncodedString(r: Reader): EncodedStringValue {
       out = { charset: charsetFromMib(mib), text: latin1(buf, ts, te) };
       const canonical = !quoted && te + 1 === stop && bodyAt - start === 1;
       if (!canonical) out.raw = Buffer.from(buf.subarray(bodyAt, stop));
-    } else if (
-      mib === 106 &&
-      !(te - ts >= 3 && buf[ts] === 0xef && buf[ts + 1] === 0xbb && buf[ts + 2] === 0xbf) &&
-      isUtf8Range(buf, ts, te)
-    ) {
-      // Valid UTF-8 without a byte-order mark (RFC 3629 §6) decodes without loss and re-encodes to the same
-      // octets; the framing is the encoder's when there is a Quote exactly before a first octet >= 0x80.
-      out = { charset: 'utf-8', text: (buf as unknown as SliceDecoders).utf8Slice(ts, te) };
+    } else if (utf8 !== undefined) {
+      // Valid UTF-8 without a byte-order mark decodes without loss and re-encodes to the same octets; the
+      // framing is the encoder's when there is a Quote exactly before a first octet >= 0x80.
+      out = { charset: 'utf-8', text: utf8 };
       const canonical = quoted === buf[ts]! >= 0x80 && te > ts && te + 1 === stop && bodyAt - start === 1;
       if (!canonical) out.raw = Buffer.from(buf.subarray(bodyAt, stop));
     } else {
@@ -379,31 +380,23 @@ export function writeExtraHeader(w: Writer, h: ExtraHeader): void {
 const DISPOSITIONS = ['form-data', 'attachment', 'inline'] as const;
 
 export function readContentDisposition(r: Reader): ContentDisposition {
-  const readBody = (): ContentDisposition => {
-    const b = r.peek();
-    let disposition: string;
-    if (b >= 0x80) {
-      const at = r.pos;
-      const i = r.shortInteger();
-      disposition = DISPOSITIONS[i] ?? r.fail('BAD_VALUE', `unknown disposition 0x${b.toString(16)}`, at);
-    } else disposition = r.textString();
-    const cd: ContentDisposition = { disposition };
-    if (r.pos < r.end) cd.params = readParams(r);
-    return cd;
-  };
   if (!r.atValueLength()) {
     // Some encoders omit the Value-length when there are no parameters.
-    const b = r.peek();
-    if (b >= 0x80) {
-      const i = r.shortInteger();
-      return { disposition: DISPOSITIONS[i] ?? r.fail('BAD_VALUE', `unknown disposition 0x${b.toString(16)}`, r.pos - 1) };
-    }
-    return { disposition: r.textString() };
+    return { disposition: readDisposition(r) };
   }
   const outer = r.enter(r.valueLength());
-  const cd = readBody();
+  const cd: ContentDisposition = { disposition: readDisposition(r) };
+  if (r.pos < r.end) cd.params = readParams(r);
   r.leave(outer);
   return cd;
+}
+
+/** Disposition = Form-data | Attachment | Inline | Token-text */
+function readDisposition(r: Reader): string {
+  const b = r.peek();
+  if (b < 0x80) return r.textString();
+  const at = r.pos;
+  return DISPOSITIONS[r.shortInteger()] ?? r.fail('BAD_VALUE', `unknown disposition 0x${b.toString(16)}`, at);
 }
 
 export function writeContentDisposition(w: Writer, cd: ContentDisposition): void {
