@@ -43,7 +43,12 @@
  * The gateway child runs with glibc's allocator set as the shipped deployments set it (src/ops/malloc.ts);
  * `--malloc=default` runs it with glibc's defaults.
  *
- * Options: --connections=64 --duration=10 --warmup=2 --messages=2000 --push-rate=N --phases=send,retrieve --keep-bodies
+ * Phase 3, the floor (bench/lib/retrieval-floor.ts): the retrieval's I/O without the gateway, under phase 2's
+ * load: answers of the m-retrieve-conf's size read from Redis by one MGET a turn and written to the
+ * connection. Its server CPU per answer is what no change to the gateway's code can go below; the summary
+ * prints it next to the retrieval's.
+ *
+ * Options: --connections=64 --duration=10 --warmup=2 --messages=2000 --push-rate=N --phases=send,retrieve,floor --keep-bodies
  * --redis=URL (else REDIS_URL, else a private redis-server started for the run) --profile --log=silent.
  * Run with `npm run build && node dist/bench/mm1.js`.
  */
@@ -84,6 +89,7 @@ import { httpExchange } from './lib/flow-peers.js';
 import { deletePrefix } from './lib/queue-worker.js';
 import { benchRedis } from './lib/redis-server.js';
 import { startBenchGateway } from './lib/bench-gateway.js';
+import { floorKey, forkFloorServer } from './lib/retrieval-floor.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -349,6 +355,8 @@ interface Env {
 
 interface Figure {
   rate: number;
+  /** Server CPU per answer counted, µs. */
+  serverUs: number;
   p50: number;
   p99: number;
   /** CPU the kernel and other processes took during the run, in cores: the noise in the figure. */
@@ -416,7 +424,13 @@ function reportRun(env: Env, m: Measured, good: number, unit: string): Figure {
   console.log(`  Redis commands by server time: ${redis.commands}; notifications pushed (SMSC) during the run: ${fmt(m.pushes)}`);
   if (stats.profile)
     for (const l of profileSummary(`server profile ${stats.profile}`, readProfile(stats.profile), { functions: 25 })) console.log(`  ${l}`);
-  return { rate: good / r.durationS, p50: pct(r.latencies, 0.5), p99: pct(r.latencies, 0.99), others: othersMs / wallMs };
+  return {
+    rate: good / r.durationS,
+    serverUs: (1000 * serverMs) / Math.max(1, good),
+    p50: pct(r.latencies, 0.5),
+    p99: pct(r.latencies, 0.99),
+    others: othersMs / wallMs,
+  };
 }
 
 async function withGateway<T>(
@@ -567,13 +581,54 @@ async function retrievePhase(env: Env, smsc: Smsc, messages: number): Promise<Fi
   });
 }
 
+/** The size of phase 2's m-retrieve-conf (its check prints it): what the floor answers. */
+const RETRIEVE_CONF_BYTES = 102_637;
+
+/** The floor phase: the retrieval's I/O without the gateway (bench/lib/retrieval-floor.ts), under the same load. */
+async function floorPhase(env: Env, smsc: Smsc, messages: number): Promise<Figure> {
+  console.log(
+    `\nfloor: a retrieval's I/O without the gateway (bench/lib/retrieval-floor.ts): ${fmt(messages)} answers of ${fmt(RETRIEVE_CONF_BYTES)} B ` +
+      `in Redis, read by one MGET a turn and written to the connection; GET /f/<i> round-robin with phase 2's headers`,
+  );
+  const prefix = `mmsc-bench-mm1-floor-${randomBytes(4).toString('hex')}`;
+  const body = benchJpeg(RETRIEVE_CONF_BYTES, 0x666c6f72);
+  for (let i = 0; i < messages; i += 100) {
+    const batch = env.admin.pipeline();
+    for (let k = i; k < Math.min(messages, i + 100); k++) batch.set(floorKey(prefix, k), body);
+    await batch.exec();
+  }
+  const server = await forkFloorServer(env.redisUrl, prefix, env.profileDir);
+  try {
+    let next = 0;
+    const requests: autocannon.Request[] = [
+      {
+        method: 'GET',
+        path: '/f/0',
+        setupRequest: (req) => {
+          const i = next++ % messages;
+          return { ...req, method: 'GET', path: `/f/${i}`, headers: { 'x-msisdn': recipient(i), 'user-agent': USER_AGENT } };
+        },
+      },
+    ];
+    const m = await measure(env, server, smsc, (sec) => load(server.url, env.connections, sec, requests, 0, false), 'answers');
+    const r = m.load;
+    const ok = r.statuses.get(200) ?? 0;
+    const figure = reportRun(env, m, ok, 'answer');
+    if (r.responseBytes < ok * RETRIEVE_CONF_BYTES) throw new Error(`floor answers shorter than ${RETRIEVE_CONF_BYTES} B on average`);
+    return figure;
+  } finally {
+    await server.close();
+    console.log(`  (${fmt(await deletePrefix(env.admin, prefix))} keys of ${prefix} deleted)`);
+  }
+}
+
 async function main(): Promise<void> {
   const connections = numberArg('connections', 64);
   const durationS = numberArg('duration', 10);
   const warmupS = numberArg('warmup', 2);
   const messages = numberArg('messages', 2_000);
   const pushRate = stringArg('push-rate') === undefined ? undefined : numberArg('push-rate', 100);
-  const phases = (stringArg('phases') ?? 'send,retrieve').split(',');
+  const phases = (stringArg('phases') ?? 'send,retrieve,floor').split(',');
   const logLevel = stringArg('log') ?? 'silent';
   const idleBefore = await idleShare();
 
@@ -599,6 +654,7 @@ async function main(): Promise<void> {
     };
     const send = phases.includes('send') ? await sendPhase(env, smsc, pushRate) : undefined;
     const retrieve = phases.includes('retrieve') ? await retrievePhase(env, smsc, messages) : undefined;
+    const floor = phases.includes('floor') ? await floorPhase(env, smsc, messages) : undefined;
     console.log(
       `\nsummary (${cpus().length} CPUs, node ${process.version}${flag('keep-bodies') ? ', stock autocannon (--keep-bodies)' : ''})`,
     );
@@ -609,6 +665,12 @@ async function main(): Promise<void> {
       );
     if (retrieve) line(`retrievals of a 100 KB message, ${connections} clients`, retrieve, TARGET_RETRIEVALS, 'retrievals/s');
     if (send) line(`m-send-req accepted, ${connections} clients`, send, TARGET_SUBMISSIONS, 'submissions/s');
+    if (retrieve) console.log(`  server CPU per retrieval: ${fmt(retrieve.serverUs)} µs`);
+    if (floor)
+      console.log(
+        `  floor, the same I/O without the gateway: ${fmt(floor.serverUs)} µs of server CPU an answer, ${fmt(floor.rate)}/s` +
+          (retrieve ? ` (the gateway's own work: ${fmt(retrieve.serverUs - floor.serverUs)} µs a retrieval)` : ''),
+      );
     if (idleBefore < 0.9)
       console.log(`  CPU idle just before the run: ${fmt(100 * idleBefore)}% (other work was running then: low, noisy figures)`);
   } finally {
