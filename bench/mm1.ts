@@ -390,8 +390,8 @@ async function measure(
   return { ...m, pushes };
 }
 
-/** The lines common to both phases: answers, latency, CPU. Returns the figure. */
-function reportRun(env: Env, m: Measured, good: number, unit: string): Figure {
+/** The lines common to the phases: answers, latency, CPU. Returns the figure. */
+function reportRun(env: Env, m: Measured, good: number, unit: string, counter = 'mmsc_mm1_requests_total'): Figure {
   const { load: r, stats, redis } = m;
   const byStatus = [...r.statuses]
     .sort((x, y) => y[1] - x[1])
@@ -401,7 +401,7 @@ function reportRun(env: Env, m: Measured, good: number, unit: string): Figure {
     `  ${env.connections} connections, ${fmt(r.durationS, 2)} s: ${fmt(r.sent)} requests sent, ${fmt(r.latencies.length)} answered (${byStatus || 'none'}), ${r.errors} errors, ${r.timeouts} timeouts`,
   );
   console.log(
-    `  server counted (mmsc_mm1_requests_total): ${
+    `  server counted (${counter}): ${
       Object.entries(stats.requests)
         .map(([k, n]) => `${k} ${fmt(n)}`)
         .join(', ') || 'nothing'
@@ -613,7 +613,7 @@ async function floorPhase(env: Env, smsc: Smsc, messages: number): Promise<Figur
     const m = await measure(env, server, smsc, (sec) => load(server.url, env.connections, sec, requests, 0, false), 'answers');
     const r = m.load;
     const ok = r.statuses.get(200) ?? 0;
-    const figure = reportRun(env, m, ok, 'answer');
+    const figure = reportRun(env, m, ok, 'answer', 'its answers by status');
     if (r.responseBytes < ok * RETRIEVE_CONF_BYTES) throw new Error(`floor answers shorter than ${RETRIEVE_CONF_BYTES} B on average`);
     return figure;
   } finally {
