@@ -2,6 +2,7 @@ import { PduError } from '../wsp/errors.js';
 import type { EncodedStringValue } from '../wsp/model.js';
 import type { Reader } from '../wsp/reader.js';
 import { readContentType, readEncodedString, readParams, writeContentType, writeEncodedString, writeParams } from '../wsp/values.js';
+import { versionName, versionValue } from '../wsp/version.js';
 import type { Writer } from '../wsp/writer.js';
 import type {
   ElementDescriptor,
@@ -14,10 +15,6 @@ import type {
   TimeValue,
 } from './model.js';
 import { ABSOLUTE_TOKEN, ADDRESS_PRESENT_TOKEN, INSERT_ADDRESS_TOKEN, MBOX_UNIT, MM_FLAGS_ACTION, RELATIVE_TOKEN } from './tables.js';
-
-/** "major.minor" for each of the 128 Short-integer versions, and back: made once, not per header. */
-const VERSION_NAMES: readonly string[] = Array.from({ length: 128 }, (_, v) => `${v >> 4}.${v & 0x0f}`);
-const VERSION_OCTETS: ReadonlyMap<string, number> = new Map(VERSION_NAMES.map((name, v) => [name, v]));
 
 /** How one header field's value is read and written. Values are typed by MmsHeaders; the table is generic. */
 export interface Codec {
@@ -73,9 +70,9 @@ export const date: Codec = {
 
 /** MMS-Version (§7.3.34): Short-integer, major in bits 6-4 and minor in bits 3-0. */
 export const version: Codec = {
-  read: (r) => VERSION_NAMES[r.shortInteger()]!,
+  read: (r) => versionName(r.shortInteger()),
   write: (w, v) => {
-    const octet = typeof v === 'string' ? VERSION_OCTETS.get(v) : undefined;
+    const octet = typeof v === 'string' ? versionValue(v) : undefined;
     if (octet === undefined) throw invalid('MMS version', v);
     w.shortInteger(octet);
   },

@@ -5,6 +5,7 @@ import type { CharsetText, ContentDisposition, ContentType, EncodedStringValue, 
 import { PARAM_BY_CODE, paramSpecFor, type ParamForm } from './params.js';
 import { latin1 } from './latin1.js';
 import { utf8Text } from './utf8.js';
+import { versionName, versionValue } from './version.js';
 import type { Reader } from './reader.js';
 import { Writer } from './writer.js';
 
@@ -270,14 +271,8 @@ function readTyped(r: Reader, form: ParamForm): ParamValue {
       return r.uintvar();
     case 'short':
       return r.shortInteger();
-    case 'version': {
-      const b = r.peek();
-      if (b >= 0x80) {
-        const v = r.shortInteger();
-        return `${v >> 4}.${v & 0x0f}`;
-      }
-      return r.textString();
-    }
+    case 'version':
+      return r.peek() >= 0x80 ? versionName(r.shortInteger()) : r.textString();
     case 'text':
       return r.textString();
     case 'text-value':
@@ -335,8 +330,8 @@ function writeTyped(w: Writer, form: ParamForm, name: string, value: ParamValue)
       return typeof value === 'string' && form === 'field-name' ? w.textString(value) : badParam(name, value);
     case 'version': {
       if (typeof value !== 'string') return badParam(name, value);
-      const m = /^([0-7])\.([0-9]|1[0-5])$/.exec(value);
-      return m ? w.shortInteger((Number(m[1]) << 4) | Number(m[2])) : w.textString(value);
+      const v = versionValue(value);
+      return v !== undefined ? w.shortInteger(v) : w.textString(value);
     }
     case 'text':
     case 'text-value':

@@ -496,6 +496,12 @@ t.test('Content-type-value (WAP-230 §8.4.2.24)', async (t) => {
     ['03 b3 89 83', { mediaType: 'application/vnd.wap.multipart.related', params: { type: 'text/plain' } }, 'type param short form'],
     // image/jpeg; name (0x05 -> 85) "a.jpg\0": 1 + 1 + 6 = 8
     ['08 9e 85 612e6a706700', { mediaType: 'image/jpeg', params: { name: 'a.jpg' } }, 'name param'],
+    // text/vnd.wap.wml (0x08 -> 88); level (0x02 -> 82) Version-value 1.2 = Short-integer 0x12 -> 92: 3 octets
+    ['03 88 82 92', { mediaType: 'text/vnd.wap.wml', params: { level: '1.2' } }, 'level param, short form'],
+    // 7.15 = 0x7F -> FF, the largest short form
+    ['03 88 82 ff', { mediaType: 'text/vnd.wap.wml', params: { level: '7.15' } }, 'level param 7.15'],
+    // "1.16" has no short form (minor above 15): Text-string "1.16\0": 1 + 1 + 5 = 7
+    ['07 88 82 312e313600', { mediaType: 'text/vnd.wap.wml', params: { level: '1.16' } }, 'level param, text form'],
     // Untyped-parameter = Token-text Untyped-value: "format\0" "flowed\0": 1 + 7 + 7 = 15
     ['0f 83 666f726d617400 666c6f77656400', { mediaType: 'text/plain', params: { format: 'flowed' } }, 'untyped param'],
     // general form without parameters: valid though not the shortest; kept so re-encoding is identical
