@@ -71,6 +71,7 @@ import { createRedisStore } from '../src/store/redis/index.js';
 import { startSmsc, type Smsc } from '../test/helpers/smsc.js';
 import { forkMeasuredServer, mallocNote, serveOverIpc, type MeasuredServer } from './lib/child.js';
 import {
+  countsSince,
   fmt,
   idleShare,
   latencyLine,
@@ -222,9 +223,7 @@ async function serverChild(): Promise<void> {
     },
     async read() {
       const stats = await meter.read();
-      const requests: Record<string, number> = {};
-      for (const [k, n] of await requestCounts(gw)) if (n - (counts0.get(k) ?? 0) > 0) requests[k] = n - (counts0.get(k) ?? 0);
-      return { ...stats, requests };
+      return { ...stats, requests: countsSince(await requestCounts(gw), counts0) };
     },
     close: () => gw.stop(),
   });

@@ -277,6 +277,13 @@ export function processMeter(profile: { dir: string; name: string } | undefined)
 // ---------------------------------------------------------------------------------------------------------
 // The load (autocannon) and the measured run around it.
 
+/** What each count grew by since `before` (counts that did not grow left out): a server's requests over a run. */
+export function countsSince(now: ReadonlyMap<string, number>, before: ReadonlyMap<string, number>): Record<string, number> {
+  const grown: Record<string, number> = {};
+  for (const [k, n] of now) if (n > (before.get(k) ?? 0)) grown[k] = n - (before.get(k) ?? 0);
+  return grown;
+}
+
 export interface LoadRun {
   durationS: number;
   sent: number;

@@ -14,7 +14,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { forkMeasuredServer, serveOverIpc, type MeasuredServer } from './child.js';
-import { processMeter, type ProcessStats } from './measure.js';
+import { Batcher } from '../../src/store/redis/batcher.js';
+import { countsSince, processMeter, type ProcessStats } from './measure.js';
 
 export interface FloorStats extends ProcessStats {
   /** Answers by "floor <HTTP status>" over the measured run (the shape bench/mm1.ts reports). */
@@ -37,23 +38,12 @@ async function serve(): Promise<void> {
   const profileDir = arg('profile-dir');
   const redis = new Redis(arg('redis')!, { maxRetriesPerRequest: 2 });
 
-  // The reads of one turn in one MGET, answered in order (what src/store/redis/batcher.ts does for contents).
-  let pending: { key: string; done: (v: Buffer | null) => void; fail: (e: unknown) => void }[] = [];
-  const flush = () => {
-    const batch = pending;
-    pending = [];
-    redis.mgetBuffer(...batch.map((p) => p.key)).then(
-      (values) => batch.forEach((p, k) => p.done(values[k] ?? null)),
-      (err: unknown) => batch.forEach((p) => p.fail(err)),
-    );
-  };
-  const read = (key: string) =>
-    new Promise<Buffer | null>((done, fail) => {
-      if (pending.push({ key, done, fail }) === 1) setImmediate(flush);
-    });
+  // The reads of one turn in one MGET, as the gateway's Queue reads contents (the same Batcher).
+  const reads = new Batcher<string, Buffer | null>((_, keys) => redis.mgetBuffer(...keys));
+  const read = (key: string) => reads.add('', key);
 
-  const answered = new Map<number, number>();
-  const count = (status: number) => answered.set(status, (answered.get(status) ?? 0) + 1);
+  const answered = new Map<string, number>();
+  const count = (status: number) => answered.set(`floor ${status}`, (answered.get(`floor ${status}`) ?? 0) + 1);
   const server = createServer((req, res) => {
     const m = /^\/f\/(\d+)$/.exec(req.url ?? '');
     if (!m) {
@@ -83,7 +73,7 @@ async function serve(): Promise<void> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const meter = processMeter(profileDir ? { dir: profileDir, name: 'retrieval-floor' } : undefined);
-  let answered0 = new Map<number, number>();
+  let answered0 = new Map<string, number>();
   serveOverIpc<FloorStats>({
     url,
     async mark() {
@@ -91,10 +81,7 @@ async function serve(): Promise<void> {
       await meter.mark();
     },
     async read() {
-      const requests: Record<string, number> = {};
-      for (const [status, n] of answered)
-        if (n > (answered0.get(status) ?? 0)) requests[`floor ${status}`] = n - (answered0.get(status) ?? 0);
-      return { ...(await meter.read()), requests };
+      return { ...(await meter.read()), requests: countsSince(answered, answered0) };
     },
     async close() {
       server.closeAllConnections();
