@@ -49,7 +49,8 @@
  * prints it next to the retrieval's.
  *
  * Options: --connections=64 --duration=10 --warmup=2 --messages=2000 --push-rate=N --phases=send,retrieve,floor --keep-bodies
- * --redis=URL (else REDIS_URL, else a private redis-server started for the run) --profile --log=silent.
+ * --redis=URL (else REDIS_URL, else a private redis-server started for the run) --profile --log=silent
+ * --image-adapter=process|inline (content.imageAdapter; the set-up's notifications adapt the picture).
  * Run with `npm run build && node dist/bench/mm1.js`.
  */
 import type autocannon from 'autocannon';
@@ -166,6 +167,8 @@ interface ServerOptions {
   pushRate: number | undefined;
   logLevel: string;
   profileDir: string | undefined;
+  /** content.imageAdapter: 'process' (the default) or 'inline' (`--image-adapter=inline`). */
+  imageAdapter: 'process' | 'inline';
 }
 
 function gatewayConfig(o: ServerOptions) {
@@ -176,6 +179,7 @@ function gatewayConfig(o: ServerOptions) {
     log: { level: o.logLevel },
     mm7: { enabled: false },
     content: {
+      imageAdapter: o.imageAdapter,
       userAgents: [{ name: 'bench-handset', match: '^MmscBench/', maxMessageBytes: 300 * 1024, maxImageWidth: 1280, maxImageHeight: 1280 }],
     },
     mm1: {
@@ -209,6 +213,7 @@ async function serverChild(): Promise<void> {
     pushRate: stringArg('push-rate') === undefined ? undefined : numberArg('push-rate', 100),
     logLevel: stringArg('log') ?? 'silent',
     profileDir: stringArg('profile-dir'),
+    imageAdapter: imageAdapterArg(),
   };
   const { gw, listeners } = await startBenchGateway(gatewayConfig(o), o.logLevel);
   const url = listeners.find((l) => l.iface === 'mm1')!.address;
@@ -231,8 +236,15 @@ async function serverChild(): Promise<void> {
 
 type ServerHandle = MeasuredServer<ServerStats>;
 
+function imageAdapterArg(): 'process' | 'inline' {
+  const v = stringArg('image-adapter') ?? 'process';
+  if (v !== 'process' && v !== 'inline') throw new Error(`--image-adapter=${v}: process or inline`);
+  return v;
+}
+
 function forkServer(o: ServerOptions): Promise<ServerHandle> {
   const argv = ['--server', `--redis=${o.redisUrl}`, `--prefix=${o.prefix}`, `--smsc-port=${o.smscPort}`, `--log=${o.logLevel}`];
+  argv.push(`--image-adapter=${o.imageAdapter}`);
   if (o.pushRate !== undefined) argv.push(`--push-rate=${o.pushRate}`);
   if (o.profileDir) argv.push(`--profile-dir=${o.profileDir}`);
   return forkMeasuredServer<ServerStats>(fileURLToPath(import.meta.url), argv, 'mm1 gateway');
@@ -447,6 +459,7 @@ async function withGateway<T>(
     pushRate,
     logLevel: env.logLevel,
     profileDir: env.profileDir,
+    imageAdapter: imageAdapterArg(),
   });
   try {
     return await body(server, prefix);

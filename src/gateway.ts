@@ -580,6 +580,7 @@ export class Gateway {
     await this.mm3?.close();
     await this.webView?.close();
     await this.workers.stop();
+    this.adaptation.image.close();
     for (const r of this.mm4Out) r.peerRoute.close();
     await this.reportPump.stop();
     await this.smpp?.close();

@@ -13,6 +13,7 @@
  */
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { decodeBmp, isBmp } from './bmp.js';
+import { declaredImageType, type ImageAdaptReport } from './image-wire.js';
 import { AdaptError, type ImageAdapter, type ImageTarget, type TranscodedMedia } from './types.js';
 
 export interface SharpImageOptions {
@@ -26,16 +27,6 @@ export interface SharpImageOptions {
   timeoutSeconds?: number;
   /** mozjpeg's trellis quantisation: ~15% smaller JPEGs for ~6x the encode CPU (off by default; bench/adapt.ts). */
   mozjpeg?: boolean;
-}
-
-/** What one adaptation cost, for tests and bench/adapt.ts. */
-export interface ImageAdaptReport {
-  /** Output encodes tried (JPEG qualities, a PNG/GIF attempt). */
-  encodes: number;
-  /** Sizes tried: 1 + shrinks after the lowest quality did not fit. */
-  sizes: number;
-  /** The JPEG quality chosen (undefined for PNG/GIF output or unchanged). */
-  quality?: number;
 }
 
 /** Encodes tried since the process started, across every adapter (tests and bench read the difference). */
@@ -70,13 +61,6 @@ function typeOfFormat(format: string | undefined, compression?: string): string 
   }
 }
 
-/** Names senders use for JPEG and BMP (image/jpg, image/pjpeg, image/x-ms-bmp) as the handset's UAProf names them. */
-function canonicalType(type: string): string {
-  if (type === 'image/jpg' || type === 'image/pjpeg') return 'image/jpeg';
-  if (type === 'image/x-ms-bmp' || type === 'image/x-bmp') return 'image/bmp';
-  return type;
-}
-
 /** libjpeg's quantiser scale (percent) for a quality 1..100 (jcparam.c jpeg_quality_scaling). */
 function scaleOf(q: number): number {
   return q < 50 ? 5000 / q : 200 - 2 * q;
@@ -98,6 +82,8 @@ interface Observation {
   /** ln(bytes per pixel): comparable across sizes. */
   lnBpp: number;
 }
+
+export type { ImageAdaptReport };
 
 export class SharpImageAdapter implements ImageAdapter {
   readonly maxInputPixels: number;
@@ -122,7 +108,7 @@ export class SharpImageAdapter implements ImageAdapter {
   ): Promise<{ media: TranscodedMedia | 'unchanged'; report: ImageAdaptReport }> {
     const report: ImageAdaptReport = { encodes: 0, sizes: 1 };
     imageEncodeCounter.calls++;
-    const declared = canonicalType(contentType.split(';')[0]?.trim().toLowerCase() ?? '');
+    const declared = declaredImageType(contentType);
     const media = await this.run(bytes, declared, target, report);
     imageEncodeCounter.encodes += report.encodes;
     return { media, report };

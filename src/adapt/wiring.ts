@@ -8,7 +8,8 @@ import type { OutboundGuard } from '../transport/outbound-guard.js';
 import { FfmpegAvAdapter } from './av.js';
 import type { CapabilityResolver, HandsetMemory, ProfileSource } from './capabilities.js';
 import { StoreHandsetMemory } from './handset-memory.js';
-import { SharpImageAdapter } from './image.js';
+import { InlineImageAdapter } from './image-inline.js';
+import { ImageProcess } from './image-process.js';
 import { planAdaptation } from './plan.js';
 import { ResolvedAdaptation } from './recipient.js';
 import { DefaultCapabilityResolver, mm4PeerCaps } from './resolve.js';
@@ -46,6 +47,8 @@ export interface AdaptationWiring {
   memory: HandsetMemory;
   profiles: ProfileSource;
   av: DeferredAvAdapter;
+  /** The image tool: closed when the gateway stops (content.imageAdapter "process" ends its process). */
+  image: ImageProcess | InlineImageAdapter;
 }
 
 /** Replacements for tests: a resolver, memory or planner of their own. */
@@ -58,8 +61,9 @@ export interface AdaptationOverrides {
 
 /**
  * Issue 25's pieces, built from the configuration: UAProf documents (through the outbound guard, cached in
- * the store), handset hints, the capability resolver, the tools (sharp; ffmpeg once detected), the planner,
- * and the service that adapts once per (message, capability class).
+ * the store), handset hints, the capability resolver, the tools (sharp, in the image process unless
+ * content.imageAdapter is inline; ffmpeg once detected), the planner, and the service that adapts once per
+ * (message, capability class).
  */
 export function buildAdaptation(
   config: Config,
@@ -90,12 +94,13 @@ export function buildAdaptation(
       log,
     });
   const av = new DeferredAvAdapter();
+  const image = config.content.imageAdapter === 'inline' ? new InlineImageAdapter() : new ImageProcess({ log });
   const service = new ContentAdaptation({
     media: deps.media,
     idempotency: deps.idempotency,
     plan: overrides.plan ?? planAdaptation,
     tools: {
-      image: new SharpImageAdapter(),
+      image,
       av,
       minQuality: config.content.jpegMinQuality,
       maxQuality: config.content.jpegMaxQuality,
@@ -105,5 +110,5 @@ export function buildAdaptation(
     log,
     retentionMs: config.queue.retentionMs,
   });
-  return { adapter: new ResolvedAdaptation(resolver, service), service, resolver, memory, profiles, av };
+  return { adapter: new ResolvedAdaptation(resolver, service), service, resolver, memory, profiles, av, image };
 }

@@ -145,6 +145,12 @@ export const ContentSchema = z
       .default(30)
       .describe('lowest JPEG quality tried before an image is shrunk further'),
     jpegMaxQuality: z.coerce.number().int().min(1).max(100).default(85).describe('JPEG quality tried first'),
+    imageAdapter: z
+      .enum(['process', 'inline'])
+      .default('process')
+      .describe(
+        'where images are adapted: "process", a child process of the gateway (a crash or a runaway decode of a hostile picture ends that process, not the gateway); "inline", in the gateway process',
+      ),
   })
   .strict()
   .refine((c) => c.jpegMinQuality <= c.jpegMaxQuality, {

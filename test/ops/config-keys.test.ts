@@ -156,6 +156,7 @@ const ROWS: Record<string, Row> = {
   'content.ffmpegTimeoutMs': { good: 60_000, bad: 10 },
   'content.jpegMinQuality': { good: 50, bad: 0 },
   'content.jpegMaxQuality': { good: 90, bad: 101 },
+  'content.imageAdapter': { good: 'inline', bad: 'thread' },
   'log.level': { good: 'debug', bad: 'loud' },
   'log.maskNumbers': { good: false, bad: 'maybe' },
   'redis.url': { good: 'redis://127.0.0.1:6380/1', bad: 'http://127.0.0.1:6379' },
