@@ -32,6 +32,8 @@ interface Job {
   request: ImageRequest;
   /** Processes that ended while this request was in them. */
   ends: number;
+  /** The process it was last sent to. */
+  child?: ChildProcess;
   timer: NodeJS.Timeout;
   resolve(v: Adapted): void;
   reject(e: Error): void;
@@ -85,8 +87,9 @@ export class ImageProcess implements ImageAdapter {
     const request: ImageRequest = { id: this.nextId++, bytes, contentType, target: toWire(target, contentType) };
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.overdue(request.id), this.hardTimeoutMs);
-      this.jobs.set(request.id, { request, ends: 0, timer, resolve, reject });
-      this.send(request);
+      const job: Job = { request, ends: 0, timer, resolve, reject };
+      this.jobs.set(request.id, job);
+      this.send(job);
     });
   }
 
@@ -103,11 +106,12 @@ export class ImageProcess implements ImageAdapter {
     return this.child?.pid;
   }
 
-  private send(request: ImageRequest): void {
+  private send(job: Job): void {
     const child = this.child ?? this.start();
     child.ref();
     child.channel?.ref();
-    child.send(request);
+    job.child = child;
+    child.send(job.request);
   }
 
   private start(): ChildProcess {
@@ -153,19 +157,22 @@ export class ImageProcess implements ImageAdapter {
   private overdue(id: number): void {
     const job = this.jobs.get(id);
     if (!job) return;
-    this.options.log?.warn({ pid: this.child?.pid, ms: this.hardTimeoutMs }, 'image adaptation overdue; image process killed');
+    this.options.log?.warn({ pid: job.child?.pid, ms: this.hardTimeoutMs }, 'image adaptation overdue; image process killed');
     this.settle(id, job, new AdaptError('timeout', `image: not adapted within ${this.hardTimeoutMs} ms`));
-    this.child?.kill('SIGKILL');
+    // Requests from now on go to a new process; those in the killed one go again when it has ended.
+    job.child?.kill('SIGKILL');
+    if (this.child === job.child) this.child = undefined;
   }
 
   private ended(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.child === child) this.child = undefined;
     if (this.closed) return;
-    if (this.jobs.size > 0) this.options.log?.warn({ pid: child.pid, code, signal, inFlight: this.jobs.size }, 'image process ended');
-    for (const [id, job] of this.jobs) {
+    const inIt = [...this.jobs].filter(([, job]) => job.child === child);
+    if (inIt.length > 0) this.options.log?.warn({ pid: child.pid, code, signal, inFlight: inIt.length }, 'image process ended');
+    for (const [id, job] of inIt) {
       if (++job.ends >= 2) {
         this.settle(id, job, new AdaptError('undecodable', `image: the image process ended twice on it (${signal ?? `exit ${code}`})`));
-      } else this.send(job.request);
+      } else this.send(job);
     }
   }
 }
