@@ -3,10 +3,10 @@
  * request, its answer, and the one step of the image adapter both sides must agree on, the media type a part
  * declares. No sharp here: the gateway imports this and never loads libvips itself.
  */
-import type { ImageTarget, TranscodedMedia } from './types.js';
+import type { AdaptError, ImageTarget, TranscodedMedia } from './types.js';
 
 /** Names senders use for JPEG and BMP (image/jpg, image/pjpeg, image/x-ms-bmp) as the handset's UAProf names them. */
-export function canonicalImageType(type: string): string {
+function canonicalImageType(type: string): string {
   if (type === 'image/jpg' || type === 'image/pjpeg') return 'image/jpeg';
   if (type === 'image/x-ms-bmp' || type === 'image/x-bmp') return 'image/bmp';
   return type;
@@ -61,4 +61,4 @@ export interface ImageRequest {
 
 export type ImageAnswer =
   | { id: number; ok: true; media: TranscodedMedia | 'unchanged'; report: ImageAdaptReport }
-  | { id: number; ok: false; reason?: 'undecodable' | 'cannot-fit' | 'no-tool' | 'timeout'; message: string };
+  | { id: number; ok: false; reason?: AdaptError['reason']; message: string };

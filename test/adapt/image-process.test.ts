@@ -53,6 +53,39 @@ t.test('the wire form of a target answers what the adapter asks, as the target d
   t.equal(declaredImageType(''), '');
 });
 
+t.test('the image adapter asks takes() about BMP, the declared type and JPEG only (what the wire form carries)', async (t) => {
+  const asked = new Set<string>();
+  const adapter = new SharpImageAdapter();
+  const gif = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } })
+    .gif()
+    .toBuffer();
+  const inputs: [Buffer, string][] = [
+    [await noise(400, 300), 'image/png'],
+    [gif, 'image/gif'],
+    [await sharp(gif).webp().toBuffer(), 'image/webp'],
+    [await sharp(gif).jpeg().toBuffer(), 'image/pjpeg'],
+  ];
+  for (const [bytes, type] of inputs) {
+    for (const types of [[], ['image/jpeg'], [declaredImageType(type)], [declaredImageType(type), 'image/jpeg']]) {
+      const tg: ImageTarget = {
+        ...target(32, 32, 2 * KB, types),
+        takes: (x) => {
+          asked.add(`${declaredImageType(type)} ${x}`);
+          return types.includes(x);
+        },
+      };
+      await adapter.adapt(bytes, type, tg).catch((e: unknown) => {
+        if (!(e instanceof AdaptError)) throw e;
+      });
+    }
+  }
+  for (const a of asked) {
+    const [declared, x] = a.split(' ');
+    t.ok(x === 'image/bmp' || x === 'image/jpeg' || x === declared, `asked ${x} of a ${declared}`);
+  }
+  t.ok(asked.size >= 5, `${asked.size} distinct questions seen`);
+});
+
 t.test('the image process gets the flags that load code, not -e, --inspect or heap limits', async (t) => {
   t.same(
     childExecArgv([
