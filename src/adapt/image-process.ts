@@ -23,6 +23,8 @@ export interface ImageProcessOptions extends SharpImageOptions {
   /** Longest one request may take before the process is killed (default: 3x sharp's timeout + 5 s). */
   hardTimeoutMs?: number;
   log?: Logger;
+  /** Counts each end the gateway did not ask for: 'overdue' (killed for a request past its deadline), else 'crash'. */
+  ends?: { inc(labels: { cause: 'crash' | 'overdue' }): void };
 }
 
 /** One part's answer: the media (or 'unchanged') and what it cost. */
@@ -71,6 +73,8 @@ export class ImageProcess implements ImageAdapter {
   private nextId = 1;
   private closed = false;
   private readonly hardTimeoutMs: number;
+  /** Processes killed for an overdue request (their end is not a crash). */
+  private readonly killed = new WeakSet<ChildProcess>();
   /** Processes started so far (tests; a log line each). */
   started = 0;
 
@@ -115,7 +119,7 @@ export class ImageProcess implements ImageAdapter {
   }
 
   private start(): ChildProcess {
-    const { hardTimeoutMs: _h, log: _l, ...sharpOptions } = this.options;
+    const { hardTimeoutMs: _h, log: _l, ends: _e, ...sharpOptions } = this.options;
     const execArgv = childExecArgv(process.execArgv);
     const child = fork(CHILD, [JSON.stringify(sharpOptions)], {
       serialization: 'advanced',
@@ -160,13 +164,17 @@ export class ImageProcess implements ImageAdapter {
     this.options.log?.warn({ pid: job.child?.pid, ms: this.hardTimeoutMs }, 'image adaptation overdue; image process killed');
     this.settle(id, job, new AdaptError('timeout', `image: not adapted within ${this.hardTimeoutMs} ms`));
     // Requests from now on go to a new process; those in the killed one go again when it has ended.
-    job.child?.kill('SIGKILL');
+    if (job.child) {
+      this.killed.add(job.child);
+      job.child.kill('SIGKILL');
+    }
     if (this.child === job.child) this.child = undefined;
   }
 
   private ended(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.child === child) this.child = undefined;
     if (this.closed) return;
+    this.options.ends?.inc({ cause: this.killed.has(child) ? 'overdue' : 'crash' });
     const inIt = [...this.jobs].filter(([, job]) => job.child === child);
     if (inIt.length > 0) this.options.log?.warn({ pid: child.pid, code, signal, inFlight: inIt.length }, 'image process ended');
     for (const [id, job] of inIt) {

@@ -94,7 +94,8 @@ export function buildAdaptation(
       log,
     });
   const av = new DeferredAvAdapter();
-  const image = config.content.imageAdapter === 'inline' ? new InlineImageAdapter() : new ImageProcess({ log });
+  const image =
+    config.content.imageAdapter === 'inline' ? new InlineImageAdapter() : new ImageProcess({ log, ends: deps.metrics.imageProcessEnds });
   const service = new ContentAdaptation({
     media: deps.media,
     idempotency: deps.idempotency,

@@ -21,6 +21,8 @@ export class ContentMetrics {
   readonly capabilitySources: Counter<'source'>;
   /** 1 when ffmpeg was found at start (audio and video adaptation on), else 0. */
   readonly ffmpegAvailable: Gauge;
+  /** Ends of the image process the gateway did not ask for: crash, overdue (src/adapt/image-process.ts). */
+  readonly imageProcessEnds: Counter<'cause'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -69,6 +71,12 @@ export class ContentMetrics {
     this.ffmpegAvailable = new Gauge({
       name: 'mmsc_ffmpeg_available',
       help: '1 when ffmpeg was found at start (audio and video adaptation), else 0',
+      registers,
+    });
+    this.imageProcessEnds = new Counter({
+      name: 'mmsc_image_process_ends_total',
+      help: 'Ends of the image process the gateway did not ask for, by cause (crash; overdue: killed for a request past its deadline)',
+      labelNames: ['cause'] as const,
       registers,
     });
   }

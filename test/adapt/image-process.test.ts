@@ -147,7 +147,8 @@ t.test('libvips is loaded in the image process, never in the process that asks',
 t.test('a process killed under a request: the request goes to a new process and is answered', async (t) => {
   const img = await noise(3000, 2000);
   const tg = target(640, 480, 30 * KB, ['image/jpeg']);
-  const proc = new ImageProcess();
+  const ends: string[] = [];
+  const proc = new ImageProcess({ ends: { inc: ({ cause }) => ends.push(cause) } });
   t.teardown(() => proc.close());
   await proc.adapt(readFileSync(fileURLToPath(new URL('../../fixtures/media/pic.png', import.meta.url))), 'image/png', tg);
   const first = proc.pid!;
@@ -158,6 +159,7 @@ t.test('a process killed under a request: the request goes to a new process and 
   t.match(await sharp(r.bytes).metadata(), { width: 640, height: 427 });
   t.equal(proc.started, 2, 'a second process');
   t.not(proc.pid, first);
+  t.same(ends, ['crash'], 'counted as a crash');
 });
 
 t.test('a request in two processes that ended is undecodable; the next one is answered', async (t) => {
@@ -178,11 +180,14 @@ t.test('a request in two processes that ended is undecodable; the next one is an
 t.test('a request past its deadline is a timeout, and its process is killed', async (t) => {
   const img = await noise(3000, 2000);
   const tg = target(640, 480, 30 * KB, ['image/jpeg']);
-  const proc = new ImageProcess({ hardTimeoutMs: 50 });
+  const ends: string[] = [];
+  const proc = new ImageProcess({ hardTimeoutMs: 50, ends: { inc: ({ cause }) => ends.push(cause) } });
   t.teardown(() => proc.close());
   await t.rejects(proc.adapt(img, 'image/png', tg), { name: 'AdaptError', reason: 'timeout' });
-  await until(() => proc.pid === undefined);
+  t.equal(proc.pid, undefined, 'the next request would start a new process');
   t.equal(proc.started, 1);
+  await until(() => ends.length > 0);
+  t.same(ends, ['overdue'], 'its end counted as overdue, not a crash');
 });
 
 t.test('close(): work in flight is refused, later work too, and the process ends', async (t) => {
