@@ -9,6 +9,7 @@ process.env.UV_THREADPOOL_SIZE = '1';
 
 const { default: sharp } = await import('sharp');
 const { SharpImageAdapter } = await import('../src/adapt/image.js');
+const { ImageProcess } = await import('../src/adapt/image-process.js');
 const { MemoryMediaStore } = await import('../src/store/memory/media.js');
 const { MemoryIdempotency } = await import('../src/store/memory/idempotency.js');
 const { ContentAdaptation } = await import('../src/adapt/service.js');
@@ -104,6 +105,15 @@ const moz = new SharpImageAdapter({ mozjpeg: true });
 const mr = await moz.adaptWithReport(input, 'image/jpeg', handset);
 const mozFig = await run(20, () => moz.adapt(input, 'image/jpeg', handset));
 line('adapt with mozjpeg (trellis)', mozFig, `-> ${mr.media === 'unchanged' ? '' : mr.media.bytes.length} B`);
+
+// The gateway's default (content.imageAdapter: process): the same adaptation in the image process. Its CPU here
+// is the gateway's share only (the bytes each way over IPC); the image process does the figure above.
+const viaProcess = new ImageProcess();
+const pr = await viaProcess.adaptWithReport(input, 'image/jpeg', handset);
+if (pr.media === 'unchanged' || !pr.media.bytes.equals(media.bytes)) throw new Error('the image process should give the same JPEG');
+const procFig = await run(30, () => viaProcess.adapt(input, 'image/jpeg', handset));
+viaProcess.close();
+line('adapt via the image process (gateway CPU only)', procFig, '(the same JPEG)');
 
 // References: what shrink-on-load saves.
 const noShrink = await run(10, () =>
