@@ -322,11 +322,13 @@ t.test('a copy is retrievable only by its recipient', async (t) => {
 
 t.test('unretrieved: re-notified, then expired; the originator hears Expired', async (t) => {
   const { smsc, gw, a, b } = await setup(t, { renotifyMs: 1000, maxPushes: 2 });
-  const sent = await a.post(sendReq([B], { expiry: 3 }));
+  // Expiry leaves room for the first notification to wait for the picture's adaptation: the image process
+  // starts at the gateway's first image, ~2 s under the tests' TypeScript loader (~0.4 s built).
+  const sent = await a.post(sendReq([B], { expiry: 8 }));
   const messageId = sent.pdu?.messageId as string;
-  const ns = await until('two notifications', pushed(b, smsc, 'm-notification-ind', 2), 5000);
+  const ns = await until('two notifications', pushed(b, smsc, 'm-notification-ind', 2), 8000);
   t.equal(ns[0]!.contentLocation, ns[1]!.contentLocation, 'the re-notification names the same copy');
-  const [d] = await until('the m-delivery-ind Expired', pushed(a, smsc, 'm-delivery-ind'), 8000);
+  const [d] = await until('the m-delivery-ind Expired', pushed(a, smsc, 'm-delivery-ind'), 12000);
   t.equal(d!.messageId, messageId);
   t.equal(d!.status, 'Expired');
   t.same(await gw.store.queue.states(messageId), ['expired']);
