@@ -244,7 +244,7 @@ function imageAdapterArg(): 'process' | 'inline' {
 
 function forkServer(o: ServerOptions): Promise<ServerHandle> {
   const argv = ['--server', `--redis=${o.redisUrl}`, `--prefix=${o.prefix}`, `--smsc-port=${o.smscPort}`, `--log=${o.logLevel}`];
-  argv.push(`--image-adapter=${o.imageAdapter}`);
+  argv.push(`--image-adapter=${o.imageAdapter}`); // the child reads it as serverChild's imageAdapterArg()
   if (o.pushRate !== undefined) argv.push(`--push-rate=${o.pushRate}`);
   if (o.profileDir) argv.push(`--profile-dir=${o.profileDir}`);
   return forkMeasuredServer<ServerStats>(fileURLToPath(import.meta.url), argv, 'mm1 gateway');

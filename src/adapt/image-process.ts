@@ -100,7 +100,7 @@ export class ImageProcess implements ImageAdapter {
   /** The process ended and requests refused; in-flight ones reject (call after the work that asks has stopped). */
   close(): void {
     this.closed = true;
-    for (const [id, job] of this.jobs) this.settle(id, job, new Error('the image process is closed'));
+    for (const job of this.jobs.values()) this.settle(job, new Error('the image process is closed'));
     this.child?.kill('SIGKILL');
     this.child = undefined;
   }
@@ -139,14 +139,14 @@ export class ImageProcess implements ImageAdapter {
     const job = this.jobs.get(a.id);
     if (!job) return;
     if (a.ok) {
-      this.settle(a.id, job, undefined, { media: a.media, report: a.report });
+      this.settle(job, undefined, { media: a.media, report: a.report });
     } else {
-      this.settle(a.id, job, a.reason ? new AdaptError(a.reason, a.message) : new Error(a.message));
+      this.settle(job, a.reason ? new AdaptError(a.reason, a.message) : new Error(a.message));
     }
   }
 
-  private settle(id: number, job: Job, err?: Error, value?: Adapted): void {
-    this.jobs.delete(id);
+  private settle(job: Job, err?: Error, value?: Adapted): void {
+    this.jobs.delete(job.request.id);
     clearTimeout(job.timer);
     if (err) job.reject(err);
     else job.resolve(value!);
@@ -162,7 +162,7 @@ export class ImageProcess implements ImageAdapter {
     const job = this.jobs.get(id);
     if (!job) return;
     this.options.log?.warn({ pid: job.child?.pid, ms: this.hardTimeoutMs }, 'image adaptation overdue; image process killed');
-    this.settle(id, job, new AdaptError('timeout', `image: not adapted within ${this.hardTimeoutMs} ms`));
+    this.settle(job, new AdaptError('timeout', `image: not adapted within ${this.hardTimeoutMs} ms`));
     // Requests from now on go to a new process; those in the killed one go again when it has ended.
     if (job.child) {
       this.killed.add(job.child);
@@ -175,11 +175,11 @@ export class ImageProcess implements ImageAdapter {
     if (this.child === child) this.child = undefined;
     if (this.closed) return;
     this.options.ends?.inc({ cause: this.killed.has(child) ? 'overdue' : 'crash' });
-    const inIt = [...this.jobs].filter(([, job]) => job.child === child);
+    const inIt = [...this.jobs.values()].filter((job) => job.child === child);
     if (inIt.length > 0) this.options.log?.warn({ pid: child.pid, code, signal, inFlight: inIt.length }, 'image process ended');
-    for (const [id, job] of inIt) {
+    for (const job of inIt) {
       if (++job.ends >= 2) {
-        this.settle(id, job, new AdaptError('undecodable', `image: the image process ended twice on it (${signal ?? `exit ${code}`})`));
+        this.settle(job, new AdaptError('undecodable', `image: the image process ended twice on it (${signal ?? `exit ${code}`})`));
       } else this.send(job);
     }
   }
